@@ -1,0 +1,241 @@
+/*
+ * spawn.c - fork + execve a worker with nothing inherited.
+ *
+ * Design note
+ * -----------
+ * The child gets exactly the fd map of worker/fdmap.h and an explicit
+ * envp: no inherited fd, environment variable or signal disposition
+ * reaches the worker. Because execve replaces the whole address space, no
+ * byte of the supervisor's memory (the API key included) survives into the
+ * worker; the key's pages are also MADV_DONTFORK (secret.c), so they are
+ * not even mapped in the short-lived child between fork and exec.
+ *
+ * Failures in the child are reported through a close-on-exec pipe: either
+ * the pipe closes without data (execve succeeded) or it carries the errno
+ * and the step that failed.
+ */
+#include "supervisor/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "worker/fdmap.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+enum spawn_step {
+	STEP_SETSID = 1, STEP_FDMAP, STEP_CLOSE, STEP_PDEATH, STEP_RLIMIT,
+	STEP_UID, STEP_NNP, STEP_EXEC,
+};
+
+static const char *const step_names[] = {
+	"", "setsid", "fd map", "close_range", "PR_SET_PDEATHSIG",
+	"setrlimit", "dropping the uid", "PR_SET_NO_NEW_PRIVS", "execve",
+};
+
+struct child_args {
+	const struct spawn_opts *o;
+	int src[FDMAP_COUNT]; /* what becomes fd i in the child */
+	int errfd;
+	pid_t parent;
+};
+
+/* Report a failed step to the parent and exit. Async-signal-safe. */
+static void __attribute__((noreturn))
+child_fail(int errfd, int step)
+{
+	int msg[2] = { step, errno };
+
+	if (write(errfd, msg, sizeof(msg)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Put src[i] at fd i for every i, whatever the numbers overlap. */
+static int
+child_fdmap(struct child_args *a)
+{
+	int high[FDMAP_COUNT];
+
+	for (int i = 0; i < FDMAP_COUNT; i++) {
+		high[i] = fcntl(a->src[i], F_DUPFD_CLOEXEC, 64);
+		if (high[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < FDMAP_COUNT; i++)
+		if (dup2(high[i], i) < 0) /* dup2 clears FD_CLOEXEC on i */
+			return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_main(struct child_args *a)
+{
+	const struct spawn_opts *o = a->o;
+	struct rlimit zero = { 0, 0 }, nproc;
+	char *const argv[] = { "gao-dev-worker", NULL };
+	sigset_t none;
+	int errfd;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (setsid() < 0)
+		child_fail(a->errfd, STEP_SETSID);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_PDEATH);
+	if (getppid() != a->parent)
+		_exit(127); /* the supervisor died before we got here */
+	if (setrlimit(RLIMIT_CORE, &zero) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
+	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	if (o->drop_uid && (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid,
+			    o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0))
+		child_fail(a->errfd, STEP_UID);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_NNP);
+	/* keep the error pipe above the map until execve closes it */
+	errfd = fcntl(a->errfd, F_DUPFD_CLOEXEC, 64 + FDMAP_COUNT);
+	if (errfd < 0)
+		child_fail(a->errfd, STEP_FDMAP);
+	a->errfd = errfd;
+	if (child_fdmap(a) < 0)
+		child_fail(errfd, STEP_FDMAP);
+	if (syscall(SYS_close_range, FDMAP_COUNT, errfd - 1, 0) < 0 ||
+	    syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
+		child_fail(errfd, STEP_CLOSE);
+	syscall(SYS_execveat, o->worker_fd, "", argv, o->envp, AT_EMPTY_PATH);
+	child_fail(errfd, STEP_EXEC);
+}
+
+/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors. */
+static int
+make_pipes(int p[4][2])
+{
+	for (int i = 0; i < 4; i++) {
+		if (pipe2(p[i], O_CLOEXEC) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void
+close_pipes(int p[4][2])
+{
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 2; j++)
+			if (p[i][j] >= 0)
+				close(p[i][j]);
+}
+
+/* Wait for the exec verdict on the error pipe. 0 or -errno. */
+static int
+exec_verdict(int errfd, pid_t pid, char *err, size_t errlen)
+{
+	int msg[2];
+	ssize_t n;
+
+	do {
+		n = read(errfd, msg, sizeof(msg));
+	} while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(msg) || msg[0] < 1 || msg[0] > STEP_EXEC) {
+		snprintf(err, errlen, "worker failed before exec");
+		return -EIO;
+	}
+	snprintf(err, errlen, "starting the worker: %s: %s",
+		 step_names[msg[0]], strerror(msg[1]));
+	return msg[1] ? -msg[1] : -EIO;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+int
+spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
+	     char *err, size_t errlen)
+{
+	struct child_args a = { .o = o, .parent = getpid() };
+	int p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int devnull, rc;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	out->req_fd = out->res_fd = out->log_fd = -1;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	rc = devnull < 0 ? -errno : make_pipes(p);
+	if (rc < 0) {
+		snprintf(err, errlen, "worker pipes: %s", strerror(-rc));
+		goto fail;
+	}
+	a.src[0] = a.src[1] = devnull;
+	a.src[FDMAP_LOG] = p[2][1];
+	a.src[FDMAP_REQ] = p[0][0];
+	a.src[FDMAP_RES] = p[1][1];
+	a.src[FDMAP_PROJECT] = o->project_fd;
+	a.errfd = p[3][1];
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL,
+			     NULL, NULL);
+	if (pid < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "clone: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child_main(&a);
+	close(p[3][1]);
+	p[3][1] = -1;
+	rc = exec_verdict(p[3][0], pid, err, errlen);
+	if (rc < 0)
+		goto fail;
+	out->pid = pid;
+	out->req_fd = p[0][1];
+	out->res_fd = p[1][0];
+	out->log_fd = p[2][0];
+	p[0][1] = p[1][0] = p[2][0] = -1;
+	if (set_nonblock(out->req_fd) || set_nonblock(out->res_fd) ||
+	    set_nonblock(out->log_fd)) {
+		/* cannot happen on pipes; the caller kills and reaps */
+		snprintf(err, errlen, "worker pipes: O_NONBLOCK failed");
+		rc = -EIO;
+	}
+fail:
+	if (devnull >= 0)
+		close(devnull);
+	close_pipes(p);
+	return rc;
+}
+
+void
+spawn_child_close(struct spawn_child *c)
+{
+	int *fds[] = { &c->req_fd, &c->res_fd, &c->log_fd };
+
+	for (int i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}

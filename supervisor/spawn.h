@@ -1,0 +1,45 @@
+/*
+ * spawn.h - start a gao-dev-worker: fork + execve with the fixed fd map.
+ */
+#ifndef GAO_SUPERVISOR_SPAWN_H
+#define GAO_SUPERVISOR_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct spawn_opts {
+	int worker_fd;          /* O_PATH/O_RDONLY fd of gao-dev-worker */
+	int project_fd;         /* O_DIRECTORY fd of the project */
+	char *const *envp;      /* the worker's whole environment */
+	int ns_flags;           /* CLONE_NEW* to create; 0 for none */
+	bool drop_uid;          /* run as uid/gid below (when root) */
+	uid_t uid;
+	gid_t gid;
+	uint64_t nproc_limit;   /* RLIMIT_NPROC set before exec; 0 = leave */
+};
+
+struct spawn_child {
+	pid_t pid;
+	int req_fd;   /* write end: frames to the worker (non-blocking) */
+	int res_fd;   /* read end: frames from the worker (non-blocking) */
+	int log_fd;   /* read end: the worker's stderr (non-blocking) */
+};
+
+/*
+ * spawn_worker - start one worker.
+ * Returns 0 and fills *out (the caller owns the three fds and must reap
+ * pid), or a negative errno with a message in err: the exec failed, or
+ * the kernel refused the namespaces asked for (the caller may retry with
+ * fewer). Between fork and execve the child makes only async-signal-safe
+ * calls: setsid, the fd map (fdmap.h), close_range, PDEATHSIG, core limit
+ * 0, no_new_privs, the uid drop, execveat.
+ */
+int spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
+		 char *err, size_t errlen);
+
+/* Close the fds of *c (not the process). */
+void spawn_child_close(struct spawn_child *c);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * confine.c - apply the policy's layers inside the worker.
+ *
+ * Design note
+ * -----------
+ * The order matters. rlimits first (they cannot be raised again once the
+ * process has no privilege). Landlock next: it needs its own syscalls,
+ * which the seccomp filter then may deny. seccomp last; libseccomp sets
+ * PR_SET_NO_NEW_PRIVS before loading the filter. Each layer is best effort
+ * by design of the kernel (Landlock may be absent) but a failure to apply a
+ * layer the kernel does offer is fatal: the worker exits instead of running
+ * tools half-confined. What is in force is reported in READY, and the
+ * supervisor decides (under --require-isolation) whether that is enough.
+ *
+ * Test builds (-Dtest_switches=true) honour policy.test_disable to reach
+ * lower isolation levels for the escape suite; release builds ignore it.
+ */
+#include "worker/confine.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "policy/apply.h"
+
+/* Layers a test build may skip; always 0 in a release build. */
+static uint32_t
+disabled_layers(const struct msg_policy *p)
+{
+#if GAO_DEV_TEST_SWITCHES
+	return p->test_disable;
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+/* True when the uid map is not the initial namespace's identity map. */
+static bool
+in_user_namespace(void)
+{
+	char buf[128] = { 0 };
+	unsigned a, b, c;
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || sscanf(buf, "%u %u %u", &a, &b, &c) != 3)
+		return false;
+	return !(a == 0 && b == 0 && c == 4294967295u);
+}
+
+/* Namespaces and privileges that spawn set up, seen from inside. */
+static uint32_t
+detect_spawn_layers(void)
+{
+	uint32_t layers = 0;
+
+	if (getpid() == 1)
+		layers |= MSG_LAYER_NS_PID;
+	if (in_user_namespace())
+		layers |= MSG_LAYER_NS_USER;
+	if (geteuid() != 0)
+		layers |= MSG_LAYER_UNPRIVILEGED_UID;
+	return layers;
+}
+
+int
+confine_apply(const struct msg_init *init, struct confine_report *rep,
+	      char *err, size_t errlen)
+{
+	const struct msg_policy *p = &init->policy;
+	uint32_t off = disabled_layers(p);
+	int rc, abi = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->layers = detect_spawn_layers();
+	rc = policy_limits_apply(p, err, errlen);
+	if (rc < 0)
+		return rc;
+	rep->layers |= MSG_LAYER_RLIMITS;
+	if (!(off & MSG_LAYER_LANDLOCK)) {
+		rc = policy_landlock_apply(p, init->project_dir, &abi, err,
+					   errlen);
+		if (rc < 0)
+			return rc;
+		if (abi > 0)
+			rep->layers |= MSG_LAYER_LANDLOCK;
+		rep->landlock_abi = abi;
+	}
+	if (!(off & MSG_LAYER_SECCOMP)) {
+		rc = policy_seccomp_apply(p, err, errlen);
+		if (rc < 0)
+			return rc;
+		rep->layers |= MSG_LAYER_SECCOMP;
+	} else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %m");
+		return -1;
+	}
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		rep->layers |= MSG_LAYER_NO_NEW_PRIVS;
+	return 0;
+}

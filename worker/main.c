@@ -1,0 +1,231 @@
+/*
+ * main.c - gao-dev-worker: the confined executor of one agent's tool calls.
+ *
+ * Design note
+ * -----------
+ * Started only by the supervisor (fork + execve, clean environment, the fd
+ * map of fdmap.h). Life of a worker:
+ *
+ *   fds checked and made close-on-exec -> INIT read (the only message
+ *   accepted in this state) -> confine_apply() -> READY sent -> loop:
+ *   TOOL_CALL -> run the tool -> TOOL_RESULT; SHUTDOWN -> exit 0.
+ *
+ * Any frame or message that is malformed or not allowed in the current
+ * state ends the worker with FDMAP_EXIT_PROTOCOL: the supervisor is the
+ * only peer and never sends one, so it means a bug or tampering. The worker
+ * writes nothing to stdout; diagnostics go to fd 2, the log pipe, which the
+ * supervisor records. The worker never sees the API key: it is not in its
+ * environment, argv, memory or fds (a fresh execve carries none of the
+ * supervisor's memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "worker/confine.h"
+#include "worker/fdmap.h"
+#include "worker/tool.h"
+
+static void
+wlog(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* the log pipe is best effort: a full pipe must not stop tools */
+	if (write(FDMAP_LOG, buf, (size_t)n) < 0)
+		return;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Check the fd map and make the protocol fds close-on-exec. */
+static int
+setup_fds(void)
+{
+	for (int fd = FDMAP_REQ; fd < FDMAP_COUNT; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+send_msg(const struct msg *m)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = msg_encode(m, &buf, &len);
+
+	if (rc < 0) {
+		wlog("encode %s: %s", msg_type_name(m->type),
+		     msg_strerror(rc));
+		return rc;
+	}
+	rc = frame_write_blocking(FDMAP_RES, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* Read one message; any failure is the end of this worker. */
+static int
+recv_msg(struct msg *m)
+{
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc = frame_read_blocking(FDMAP_REQ, PROTO_FRAME_MAX, &body, &len);
+
+	if (rc < 0) {
+		if (rc != FRAME_E_EOF)
+			wlog("frame: %s", frame_strerror(rc));
+		return rc;
+	}
+	rc = msg_decode(body, len, m);
+	free(body);
+	if (rc < 0)
+		wlog("decode: %s", msg_strerror(rc));
+	return rc;
+}
+
+static bool
+tool_granted(const struct msg_init *init, const char *tool)
+{
+	for (size_t i = 0; i < init->n_tools; i++)
+		if (strcmp(init->tools[i], tool) == 0)
+			return true;
+	return false;
+}
+
+static int
+run_call(const struct msg_init *init, const struct msg_tool_call *call)
+{
+	const struct msg_policy *p = &init->policy;
+	struct tool_ctx ctx = {
+		.project_fd = FDMAP_PROJECT,
+		.project_dir = init->project_dir,
+		.output_max = p->output_bytes,
+		.timeout_default_ms = p->timeout_default_ms,
+		.timeout_max_ms = p->timeout_max_ms,
+		.allow_exec = p->allow_exec,
+	};
+	struct tool_out out = { .exit_code = -1 };
+	struct msg reply = { .type = MSG_W2S_TOOL_RESULT };
+	tool_fn fn = tool_lookup(call->tool);
+	uint64_t t0 = now_ms();
+	int rc = 0;
+
+	if (!fn || !tool_granted(init, call->tool)) {
+		out.is_error = true;
+		out.content = strdup("this tool is not available to this "
+				     "agent");
+	} else {
+		rc = fn(&ctx, call->input, call->timeout_ms, &out);
+	}
+	if (rc < 0 || !out.content) {
+		wlog("tool %s failed: %s", call->tool, strerror(-rc));
+		tool_out_clear(&out);
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	reply.u.result = (struct msg_tool_result){
+		.id = call->id,
+		.is_error = out.is_error,
+		.content = out.content,
+		.exit_code = out.exit_code,
+		.duration_ms = now_ms() - t0,
+		.bytes = out.bytes,
+		.truncated = out.truncated,
+	};
+	rc = send_msg(&reply);
+	tool_out_clear(&out);
+	return rc;
+}
+
+static int
+serve(const struct msg_init *init)
+{
+	struct msg m;
+	int rc;
+
+	for (;;) {
+		rc = recv_msg(&m);
+		if (rc == FRAME_E_EOF)
+			return FDMAP_EXIT_OK; /* supervisor went away */
+		if (rc < 0)
+			return FDMAP_EXIT_PROTOCOL;
+		if (m.type == MSG_S2W_SHUTDOWN) {
+			msg_clear(&m);
+			return FDMAP_EXIT_OK;
+		}
+		if (m.type != MSG_S2W_TOOL_CALL) {
+			wlog("unexpected %s after READY", msg_type_name(m.type));
+			msg_clear(&m);
+			return FDMAP_EXIT_PROTOCOL;
+		}
+		rc = run_call(init, &m.u.call);
+		msg_clear(&m);
+		if (rc < 0)
+			return FDMAP_EXIT_PROTOCOL;
+	}
+}
+
+int
+main(void)
+{
+	struct confine_report rep;
+	struct msg init, ready = { .type = MSG_W2S_READY };
+	char err[256] = "";
+	int rc;
+
+	/* A command that closes our result pipe must not kill us silently. */
+	signal(SIGPIPE, SIG_IGN);
+	if (setup_fds() < 0)
+		return FDMAP_EXIT_SETUP;
+	if (recv_msg(&init) < 0)
+		return FDMAP_EXIT_SETUP;
+	if (init.type != MSG_S2W_INIT || init.u.init.version != PROTO_VERSION) {
+		wlog("expected INIT version %d", PROTO_VERSION);
+		msg_clear(&init);
+		return FDMAP_EXIT_PROTOCOL;
+	}
+	if (confine_apply(&init.u.init, &rep, err, sizeof(err)) < 0) {
+		wlog("confine: %s", err);
+		msg_clear(&init);
+		return FDMAP_EXIT_CONFINE;
+	}
+	ready.u.ready = (struct msg_ready){
+		.version = PROTO_VERSION,
+		.pid = getpid(),
+		.uid = geteuid(),
+		.layers = rep.layers,
+		.landlock_abi = rep.landlock_abi,
+	};
+	rc = send_msg(&ready) < 0 ? FDMAP_EXIT_PROTOCOL : serve(&init.u.init);
+	msg_clear(&init);
+	return rc;
+}
