@@ -1,0 +1,47 @@
+/*
+ * evlog.h - structured events of a run: runs/<run_id>/events.jsonl and
+ * stderr.
+ *
+ * Design note
+ * -----------
+ * Every event is one JSON object on one line: {"ts", "level", "event",
+ * "run_id", ...fields}, timestamps UTC ISO-8601 with milliseconds. The
+ * same line goes to the run's events file and, in --standalone mode, to
+ * stderr; on a terminal without --standalone stderr gets a short human
+ * line instead. Each line passes through secret_redact() first. Event
+ * names are the snake_case list of DECISIONS.md.
+ */
+#ifndef GAO_SUPERVISOR_EVLOG_H
+#define GAO_SUPERVISOR_EVLOG_H
+
+#include <jansson.h>
+
+enum evlog_mode {
+	EVLOG_JSON,   /* JSON lines on stderr (--standalone) */
+	EVLOG_HUMAN,  /* short lines on stderr */
+	EVLOG_QUIET,  /* nothing on stderr */
+};
+
+struct evlog;
+
+/* Set how events reach stderr, process-wide. */
+void evlog_set_mode(enum evlog_mode mode);
+
+/*
+ * evlog_open - events of one run, appended to path (created 0600).
+ * path may be NULL (stderr only). NULL on failure with errno set.
+ */
+struct evlog *evlog_open(const char *path, const char *run_id);
+void evlog_close(struct evlog *l);
+
+/*
+ * evlog_emit - record one event. fields is stolen (may be NULL); its keys
+ * are merged after ts/level/event/run_id. level: "info", "warn", "error".
+ */
+void evlog_emit(struct evlog *l, const char *level, const char *event,
+		json_t *fields);
+
+/* UTC ISO-8601 with milliseconds of the current time, into buf[32]. */
+void evlog_timestamp(char buf[32]);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * retry.h - when and how long to wait before another attempt.
+ *
+ * Design note
+ * -----------
+ * Pure functions, no I/O, so the rules can be unit-tested exactly. The
+ * rules are the official SDKs': retry connection errors, timeouts, 408,
+ * 409, 429 and 5xx (529 included); a response header x-should-retry
+ * overrides the status; the delay is retry-after-ms, else retry-after
+ * (seconds or an HTTP date), else min(0.5 * 2^n, 8) s times a jitter
+ * factor in [0.75, 1.0]. Server-given delays above 60 s are honoured too
+ * (the caller's budget decides whether to wait that long).
+ */
+#ifndef GAO_SUPERVISOR_RETRY_H
+#define GAO_SUPERVISOR_RETRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct retry_hints {
+	int should_retry;        /* x-should-retry: -1 absent, 0 false, 1 true */
+	int64_t retry_after_ms;  /* -1 when absent */
+	int64_t rl_remaining;    /* lowest anthropic-ratelimit-*-remaining, -1 */
+	time_t rl_reset;         /* its reset time (UTC), 0 when unknown */
+	char request_id[128];
+};
+
+void retry_hints_init(struct retry_hints *h);
+
+/*
+ * retry_parse_header - look at one raw header line ("Name: value\r\n") and
+ * record what matters. now is the current UTC time (for HTTP dates).
+ */
+void retry_parse_header(struct retry_hints *h, const char *line, size_t len,
+			time_t now);
+
+/* Whether an HTTP status is worth another attempt, before hints. */
+bool retry_status_retryable(long status);
+
+/*
+ * retry_delay_ms - the wait before retry number n (0 for the first retry).
+ * jitter is a random number in [0, 1).
+ */
+uint64_t retry_delay_ms(const struct retry_hints *h, unsigned n,
+			double jitter);
+
+/* Parse an RFC 3339 UTC time ("2026-11-24T04:00:00Z"); 0 on failure. */
+time_t retry_parse_rfc3339(const char *s);
+
+#endif
