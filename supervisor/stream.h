@@ -35,7 +35,6 @@
 
 #define STREAM_MAX_BYTES (32u << 20) /* event data of one stream, bytes */
 #define STREAM_MAX_BLOCKS 4096       /* content blocks of one message */
-#define STREAM_MAX_EVENT (8u << 20)  /* max_event_bytes to give sse_new() */
 
 /* Error codes; a range of their own (see sse.h). */
 enum stream_error {
