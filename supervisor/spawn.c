@@ -34,6 +34,9 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 enum spawn_step {
 	STEP_SETSID = 1, STEP_FDMAP, STEP_CLOSE, STEP_PDEATH, STEP_RLIMIT,
@@ -87,7 +90,7 @@ child_main(struct child_args *a)
 	struct rlimit zero = { 0, 0 }, nproc;
 	char *const argv[] = { "gao-dev-worker", NULL };
 	sigset_t none;
-	int errfd;
+	int errfd, exe;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -108,18 +111,20 @@ child_main(struct child_args *a)
 		child_fail(a->errfd, STEP_UID);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
-	/* keep the error pipe above the map until execve closes it */
-	errfd = fcntl(a->errfd, F_DUPFD_CLOEXEC, 64 + FDMAP_COUNT);
+	/* move the error pipe and the binary out of the map's way */
+	errfd = fcntl(a->errfd, F_DUPFD_CLOEXEC, 64);
 	if (errfd < 0)
 		child_fail(a->errfd, STEP_FDMAP);
 	a->errfd = errfd;
-	if (child_fdmap(a) < 0)
-		child_fail(errfd, STEP_FDMAP);
-	if (syscall(SYS_close_range, FDMAP_COUNT, errfd - 1, 0) < 0 ||
-	    syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
-		child_fail(errfd, STEP_CLOSE);
-	syscall(SYS_execveat, o->worker_fd, "", argv, o->envp, AT_EMPTY_PATH);
-	child_fail(errfd, STEP_EXEC);
+	exe = fcntl(o->worker_fd, F_DUPFD_CLOEXEC, 64);
+	if (exe < 0 || child_fdmap(a) < 0)
+		child_fail(a->errfd, STEP_FDMAP);
+	/* Everything above the map is closed by execve: the error pipe and
+	 * the worker binary's fd stay usable until then. */
+	if (syscall(SYS_close_range, FDMAP_COUNT, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(a->errfd, STEP_CLOSE);
+	syscall(SYS_execveat, exe, "", argv, o->envp, AT_EMPTY_PATH);
+	child_fail(a->errfd, STEP_EXEC);
 }
 
 /* Pipes: [0] requests, [1] results, [2] log, [3] exec errors. */

@@ -17,6 +17,7 @@
  */
 #include "worker/confine.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,12 @@
 
 #include "config.h"
 #include "policy/apply.h"
+#include "worker/fdmap.h"
+
+/* The project directory through its fd: valid even when the path is not
+ * reachable from the worker (a 0700 parent, another mount namespace). */
+#define PROJECT_FD_PATH "/proc/self/fd/5"
+_Static_assert(FDMAP_PROJECT == 5, "PROJECT_FD_PATH names fd 5");
 
 /* Layers a test build may skip; always 0 in a release build. */
 static uint32_t
@@ -86,7 +93,7 @@ confine_apply(const struct msg_init *init, struct confine_report *rep,
 		return rc;
 	rep->layers |= MSG_LAYER_RLIMITS;
 	if (!(off & MSG_LAYER_LANDLOCK)) {
-		rc = policy_landlock_apply(p, init->project_dir, &abi, err,
+		rc = policy_landlock_apply(p, PROJECT_FD_PATH, &abi, err,
 					   errlen);
 		if (rc < 0)
 			return rc;
@@ -100,7 +107,7 @@ confine_apply(const struct msg_init *init, struct confine_report *rep,
 			return rc;
 		rep->layers |= MSG_LAYER_SECCOMP;
 	} else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %m");
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)

@@ -1,0 +1,50 @@
+/*
+ * audit.h - the per-agent audit log: one hash-chained record per tool call.
+ *
+ * Design note
+ * -----------
+ * runs/<run_id>/agents/<nn>-<phase>-<agent>.audit.jsonl holds one JSON
+ * object per line: seq (from 1), ts, agent, tool, tool_use_id, input
+ * (capped at 4 KiB of JSON), outcome (allowed, denied, error), is_error,
+ * exit_code, duration_ms, bytes, truncated, prev (the previous record's
+ * hash, 64 zeros for the first) and hash: SHA-256, in hex, of the record
+ * serialised without "hash" (compact, keys sorted). Editing, removing or
+ * reordering a record breaks the chain at that record; the last hash (the
+ * head) is recorded in the results file, so truncating the log shows too.
+ * The first record (seq 0, tool "session") records the isolation layers.
+ */
+#ifndef GAO_SUPERVISOR_AUDIT_H
+#define GAO_SUPERVISOR_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct audit;
+
+/* Create path (0600, must not exist). NULL with errno on failure. */
+struct audit *audit_open(const char *path);
+
+/*
+ * audit_append - add a record: rec's fields plus seq, ts, prev, hash.
+ * rec is borrowed. 0, or -1 when the record could not be written (the
+ * caller reports it; the chain stays consistent).
+ */
+int audit_append(struct audit *a, const json_t *rec);
+
+/* Hex SHA-256 head of the chain ("" before the first record). */
+const char *audit_head(const struct audit *a);
+uint64_t audit_count(const struct audit *a);
+void audit_close(struct audit *a);
+
+/*
+ * audit_verify_file - check a whole file. Returns 0 when every record
+ * chains; otherwise the 1-based line number of the first broken record,
+ * with the reason in why. -1 when the file cannot be read. On success
+ * head (65 bytes) gets the last hash and *count the number of records.
+ */
+long audit_verify_file(const char *path, char head[65], uint64_t *count,
+		       char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * cli.h - the command line: commands, options, --help text.
+ *
+ * Design note
+ * -----------
+ * Parsing only: cli_parse() fills struct cli or explains what is wrong;
+ * main.c decides what to do. Every option and its default is written in
+ * one table here and in the help text next to it, so --help, the docs and
+ * the code cannot drift. Exit codes are the table in ARCHITECTURE.md.
+ */
+#ifndef GAO_SUPERVISOR_CLI_H
+#define GAO_SUPERVISOR_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum cli_cmd {
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_RUN,
+	CLI_VALIDATE,
+	CLI_POLICY_SHOW,
+	CLI_POLICY_CHECK,
+	CLI_AUDIT_VERIFY,
+};
+
+/* Exit codes, one table for every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_KEY = 3,
+	EXIT_INFRA = 4,
+	EXIT_LIMIT = 5,
+	EXIT_INTERRUPTED = 130,
+};
+
+struct cli {
+	enum cli_cmd cmd;
+	char **args;             /* configs, policy names, files */
+	int n_args;
+	bool standalone;
+	bool dry_run;
+	bool stream;
+	bool skip_key_validation;
+	bool allow_insecure_key_file;
+	char *api_key;           /* points into argv: wiped after use */
+	const char *api_key_file;
+	const char *sandbox_root;
+	const char *model;
+	const char *policy;
+	const char *agents_dir;
+	const char *anthropic_version;
+	int require_isolation;   /* enum run_isolation */
+	int max_turns;
+	int64_t max_output_tokens;
+	int64_t max_tokens;
+	double max_cost_usd;
+	int64_t timeout_s;
+	unsigned max_retries;
+	double retry_budget_s;
+	int jobs;
+	int repeat;
+	uint32_t test_disable;   /* test builds only */
+	bool no_namespaces;
+};
+
+/*
+ * cli_parse - parse argv. Returns 0, or -1 after printing a message that
+ * names the option and the fix to stderr (exit code 2 then).
+ */
+int cli_parse(int argc, char **argv, struct cli *out);
+
+/* Print the help for the command (or the general help). */
+void cli_help(enum cli_cmd cmd, bool run_help);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * main.c - gao-dev: wiring only. Hardens the process, parses the command
+ * line and hands over to the command's module.
+ *
+ * Before anything else the process makes itself non-dumpable (no core
+ * file, no /proc/<pid>/mem or environ for same-uid processes, no ptrace
+ * attach) and sets its core limit to 0: it is about to hold the API key.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "policy/policy.h"
+#include "supervisor/agents.h"
+#include "supervisor/audit.h"
+#include "supervisor/cli.h"
+#include "supervisor/runner.h"
+
+static void
+harden(void)
+{
+	struct rlimit zero = { 0, 0 };
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &zero);
+	/* a worker closing its pipe must give EPIPE, not kill us */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *
+profiles_dir(void)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/policy/profiles", datadir_path());
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/../policy/profiles",
+			 GAO_DEV_SOURCE_DATADIR);
+	return path;
+}
+
+static int
+cmd_policy(const struct cli *c)
+{
+	struct policy *p = NULL;
+	char err[1024];
+	int rc = 0;
+
+	for (int i = 0; i < c->n_args && rc == 0; i++) {
+		if (c->cmd == CLI_POLICY_SHOW)
+			rc = policy_load_named(c->args[i], profiles_dir(), &p,
+					       err, sizeof(err));
+		else
+			rc = policy_load_file(c->args[i], &p, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "%s\n", err);
+			return EXIT_USAGE;
+		}
+		if (c->cmd == CLI_POLICY_SHOW)
+			policy_print(stdout, p);
+		else
+			printf("%s: valid policy \"%s\"\n", c->args[i],
+			       policy_name(p));
+		policy_free(p);
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_audit(const struct cli *c)
+{
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < c->n_args; i++) {
+		char head[65], why[256] = "";
+		uint64_t n = 0;
+		long bad = audit_verify_file(c->args[i], head, &n, why,
+					     sizeof(why));
+
+		if (bad < 0) {
+			fprintf(stderr, "gao-dev: %s\n", why);
+			return EXIT_USAGE;
+		}
+		if (bad > 0) {
+			printf("%s: BROKEN at record %ld (line %ld): %s\n",
+			       c->args[i], bad, bad, why);
+			rc = EXIT_FAILED;
+		} else {
+			printf("%s: OK, %llu records, head %s\n", c->args[i],
+			       (unsigned long long)n, head);
+		}
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	harden();
+	if (cli_parse(argc, argv, &c) < 0)
+		return EXIT_USAGE;
+	if (c.n_args < 0) {
+		cli_help(c.cmd, c.cmd == CLI_RUN);
+		return EXIT_OK;
+	}
+	switch (c.cmd) {
+	case CLI_HELP:
+		cli_help(c.cmd, false);
+		return EXIT_OK;
+	case CLI_VERSION:
+		printf("gao-dev %s\n", GAO_DEV_VERSION);
+		return EXIT_OK;
+	case CLI_VALIDATE:
+		return runner_validate(&c);
+	case CLI_POLICY_SHOW:
+	case CLI_POLICY_CHECK:
+		return cmd_policy(&c);
+	case CLI_AUDIT_VERIFY:
+		return cmd_audit(&c);
+	case CLI_RUN:
+		break;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "gao-dev: libcurl failed to initialise\n");
+		return EXIT_INFRA;
+	}
+	rc = runner_run(&c);
+	curl_global_cleanup();
+	return rc;
+}

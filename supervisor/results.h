@@ -1,0 +1,25 @@
+/*
+ * results.h - writing a run's results file and printing its summary.
+ *
+ * Design note
+ * -----------
+ * results/<run_id>.json is written atomically: a temp file in the same
+ * directory (0600), fsync, rename, fsync of the directory. A reader sees
+ * the old file or the new one, never half of one, even after a crash. The
+ * JSON passes through the redaction step first. The shape is documented in
+ * docs/results.md.
+ */
+#ifndef GAO_SUPERVISOR_RESULTS_H
+#define GAO_SUPERVISOR_RESULTS_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Write v to path atomically (see above). 0, or -errno. */
+int results_write_atomic(const char *path, const json_t *v);
+
+/* Print the human summary of one results document to f. */
+void results_print_summary(FILE *f, const json_t *results);
+
+#endif

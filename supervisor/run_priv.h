@@ -1,0 +1,92 @@
+/*
+ * run_priv.h - what run.c, run_phase.c and run_results.c share.
+ */
+#ifndef GAO_SUPERVISOR_RUN_PRIV_H
+#define GAO_SUPERVISOR_RUN_PRIV_H
+
+#include <limits.h>
+#include <time.h>
+
+#include "policy/policy.h"
+#include "supervisor/evlog.h"
+#include "supervisor/run.h"
+#include "supervisor/session.h"
+
+/* Everything one phase's session borrows; freed when the next starts. */
+struct run_phase_ctx {
+	struct policy *policy;
+	char policy_hash[65];
+	struct msg_init init;
+	char **envp;
+	json_t *tool_defs;
+	char *system_prompt;
+	char *task_prompt;
+	char *model;
+	char transcript[PATH_MAX];
+	char audit[PATH_MAX];
+	char tmp_dir[PATH_MAX];
+	uint64_t started_ms;
+	time_t started;
+};
+
+struct run {
+	const struct run_env *env;
+	struct benchmark *b;
+	run_done_fn done;
+	void *done_ctx;
+	char id[160];
+	char project_dir[PATH_MAX];
+	char run_dir[PATH_MAX];
+	char results_path[PATH_MAX];
+	int project_fd;
+	struct evlog *events;
+	struct run_budget budget;
+	json_t *tool_defs;        /* data/tools.json */
+	char *system_tpl;
+	char *task_tpl;
+	size_t phase;             /* index of the current phase */
+	struct session *session;
+	struct session *dead_session;
+	struct run_phase_ctx cur;
+	uint64_t next_timer;
+	uint64_t timeout_timer;
+	uint64_t start_ms;
+	time_t start_time;
+	const char *status;       /* NULL while all goes well */
+	char stop_reason[64];
+	enum api_outcome api_outcome;
+	bool stop, cancelled, finished, any_failed, last_failed;
+	json_t *phases;           /* phase results */
+	json_t *errors;
+	json_t *warnings;
+	json_t *workers;          /* isolation of each worker */
+	json_t *results;
+	struct api_usage usage;
+	double cost;
+	bool cost_unknown;
+	int api_calls, retries, tool_calls, tool_errors, denied;
+	json_t *tools_by_name;
+	char policy_name[64];
+	char policy_hash[65];
+	char model[128];
+	int exit_code;
+};
+
+int run_mkdirs(const char *path);
+
+/* snprintf for paths; -ENAMETOOLONG (and an empty buf) when cut. */
+int run_path(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* run_phase.c */
+int run_load_data(struct run *r, char *err, size_t errlen);
+int run_phase_start(struct run *r, const struct bm_phase *ph,
+		    session_done_fn done, char *err, size_t errlen);
+void run_phase_clear(struct run *r);
+
+/* run_results.c */
+void run_record_phase(struct run *r, const struct bm_phase *ph,
+		      const struct session_result *res);
+void run_finish(struct run *r);
+
+#endif
