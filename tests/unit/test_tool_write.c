@@ -1,0 +1,236 @@
+/*
+ * test_tool_write.c - the Write tool: new files with parents, overwrite
+ * (mode kept, no temp file left), directory targets, symlinks and hard
+ * links, escapes through symlinks and symlinked parents, input checks.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/unit/tool_fixture.h"
+#include "worker/tool.h"
+
+static struct tool_fixture fx;
+static struct tool_out out;
+
+static void
+setup(void)
+{
+	tool_fixture_setup(&fx);
+	memset(&out, 0, sizeof(out));
+}
+
+static void
+teardown(void)
+{
+	tool_out_clear(&out);
+	tool_fixture_teardown(&fx);
+}
+
+TestSuite(write, .init = setup, .fini = teardown);
+
+static void
+write_json(const char *json)
+{
+	tool_out_clear(&out);
+	tool_fixture_run(&fx, tool_write, json, 0, &out);
+}
+
+static void
+assert_file(const char *root, const char *rel, const char *want)
+{
+	char *s = tool_fixture_get(root, rel, NULL);
+
+	cr_assert_not_null(s, "%s/%s missing", root, rel);
+	cr_assert_str_eq(s, want);
+	free(s);
+}
+
+static mode_t
+mode_of(const char *rel)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.dir, rel);
+	cr_assert_eq(lstat(path, &st), 0);
+	return st.st_mode;
+}
+
+/* Entries in the project's directory rel (temp files would show). */
+static int
+count_entries(const char *rel)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.dir, rel);
+	d = opendir(path);
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") &&
+					     strcmp(de->d_name, "..")))
+			n++;
+	closedir(d);
+	return n;
+}
+
+Test(write, creates_file_and_parents)
+{
+	write_json("{\"file_path\": \"a/b/c.txt\", \"content\": \"hi\\n\"}");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert_str_eq(out.content, "File created successfully at: "
+			 "a/b/c.txt");
+	assert_file(fx.dir, "a/b/c.txt", "hi\n");
+	cr_assert_eq(mode_of("a/b/c.txt") & 0600, 0600);
+	cr_assert(S_ISDIR(mode_of("a/b")));
+	cr_assert_eq(count_entries("a/b"), 1);
+}
+
+Test(write, overwrite_keeps_mode_and_leaves_no_temp)
+{
+	char path[PATH_MAX * 2];
+
+	tool_fixture_put(fx.dir, "run.sh", "old old old\n");
+	snprintf(path, sizeof(path), "%s/run.sh", fx.dir);
+	cr_assert_eq(chmod(path, 0751), 0);
+	write_json("{\"file_path\": \"run.sh\", \"content\": \"new\"}");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert_str_eq(out.content, "File updated successfully at: run.sh");
+	assert_file(fx.dir, "run.sh", "new");
+	cr_assert_eq(mode_of("run.sh") & 07777, 0751);
+	cr_assert_eq(count_entries("."), 1);
+}
+
+Test(write, absolute_path_inside)
+{
+	char json[PATH_MAX * 2];
+
+	snprintf(json, sizeof(json), "{\"file_path\": \"%s/x/y.txt\", "
+		 "\"content\": \"abs\"}", fx.dir);
+	write_json(json);
+	cr_assert(!out.is_error, "%s", out.content);
+	assert_file(fx.dir, "x/y.txt", "abs");
+}
+
+Test(write, content_with_nul_bytes_is_written_whole)
+{
+	size_t len = 0;
+	char *s;
+
+	write_json("{\"file_path\": \"n.bin\", \"content\": \"a\\u0000b\"}");
+	cr_assert(!out.is_error);
+	s = tool_fixture_get(fx.dir, "n.bin", &len);
+	cr_assert_eq(len, 3);
+	cr_assert_eq(memcmp(s, "a\0b", 3), 0);
+	free(s);
+}
+
+Test(write, directory_target_is_refused)
+{
+	tool_fixture_put(fx.dir, "d/keep", "k");
+	write_json("{\"file_path\": \"d\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "is a directory") != NULL, "%s",
+		  out.content);
+	cr_assert(S_ISDIR(mode_of("d")));
+	assert_file(fx.dir, "d/keep", "k");
+	write_json("{\"file_path\": \"d/\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	write_json("{\"file_path\": \".\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+}
+
+Test(write, symlink_outside_is_refused_target_untouched)
+{
+	char target[PATH_MAX * 2];
+
+	tool_fixture_put(fx.outside, "victim", "original");
+	tool_fixture_symlink("../outside/victim", fx.dir, "rel");
+	snprintf(target, sizeof(target), "%s/victim", fx.outside);
+	tool_fixture_symlink(target, fx.dir, "abs");
+	write_json("{\"file_path\": \"rel\", \"content\": \"pwned\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "escapes") != NULL, "%s", out.content);
+	write_json("{\"file_path\": \"abs\", \"content\": \"pwned\"}");
+	cr_assert(out.is_error);
+	assert_file(fx.outside, "victim", "original");
+	cr_assert(S_ISLNK(mode_of("rel")), "the link itself is kept");
+	tool_fixture_symlink("../outside/newfile", fx.dir, "dangling");
+	write_json("{\"file_path\": \"dangling\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(!tool_fixture_exists(fx.outside, "newfile"));
+}
+
+Test(write, symlinked_parent_outside_is_refused)
+{
+	tool_fixture_symlink("../outside", fx.dir, "out");
+	write_json("{\"file_path\": \"out/x.txt\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	write_json("{\"file_path\": \"out/deep/x.txt\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(!tool_fixture_exists(fx.outside, "x.txt"));
+	cr_assert(!tool_fixture_exists(fx.outside, "deep"));
+}
+
+Test(write, paths_outside_are_refused)
+{
+	char json[PATH_MAX * 2];
+
+	write_json("{\"file_path\": \"../outside/x\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	snprintf(json, sizeof(json), "{\"file_path\": \"%s/y\", \"content\": "
+		 "\"y\"}", fx.outside);
+	write_json(json);
+	cr_assert(out.is_error);
+	cr_assert(!tool_fixture_exists(fx.outside, "x"));
+	cr_assert(!tool_fixture_exists(fx.outside, "y"));
+}
+
+Test(write, symlink_inside_is_written_through)
+{
+	tool_fixture_put(fx.dir, "sub/real.txt", "old");
+	tool_fixture_symlink("sub/real.txt", fx.dir, "link");
+	write_json("{\"file_path\": \"link\", \"content\": \"new\"}");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert(S_ISLNK(mode_of("link")));
+	assert_file(fx.dir, "sub/real.txt", "new");
+}
+
+Test(write, hard_link_is_rewritten_in_place)
+{
+	char a[PATH_MAX * 2], b[PATH_MAX * 2];
+
+	tool_fixture_put(fx.dir, "a", "old");
+	snprintf(a, sizeof(a), "%s/a", fx.dir);
+	snprintf(b, sizeof(b), "%s/b", fx.dir);
+	cr_assert_eq(link(a, b), 0);
+	write_json("{\"file_path\": \"a\", \"content\": \"shared\"}");
+	cr_assert(!out.is_error);
+	assert_file(fx.dir, "b", "shared");
+}
+
+Test(write, input_validation)
+{
+	write_json("{\"file_path\": \"f\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "\"content\"") != NULL);
+	write_json("{\"file_path\": \"f\", \"content\": 12}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "must be a string") != NULL);
+	write_json("{\"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "\"file_path\"") != NULL);
+	write_json("{\"file_path\": \"\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	write_json("\"text\"");
+	cr_assert(out.is_error);
+	cr_assert(!tool_fixture_exists(fx.dir, "f"));
+}

@@ -1,0 +1,484 @@
+/*
+ * tool_glob.c - the Glob tool (find files by name pattern), and the glob
+ * matcher Grep's `glob` filter shares.
+ *
+ * Design note
+ * -----------
+ * Input {pattern, path?}. The pattern is matched against each file's path
+ * relative to the search directory (path, default the project root; an
+ * absolute pattern under the project directory is taken relative to the
+ * project root). Brace alternatives are expanded first ("src/x.{c,h}" is
+ * two patterns, at most GLOB_ALTS_MAX); each alternative is split into
+ * components: "**" matches any number of whole components, any other
+ * component is an fnmatch(3) pattern ("*", "?", "[...]", backslash
+ * escapes) for exactly one path component, hidden names included. The
+ * component matcher is the usual greedy wildcard walk with one backtrack
+ * point, linear-ish, so no pattern can make it exponential.
+ *
+ * The tree is walked beneath the project (tool_walk_run: no symlinked
+ * directories, no .git, bounded), directories only as deep as a pattern
+ * without "**" can reach. Only non-directories are reported, the newest
+ * modification time first; at most GLOB_SHOW of them, kept in a bounded
+ * array while walking so memory does not grow with the tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "worker/pathres.h"
+#include "worker/tool.h"
+#include "worker/tool_common.h"
+
+#define GLOB_ALTS_MAX 256
+#define GLOB_SHOW 100
+/* Walk budget when the supervisor gave no deadline. */
+#define GLOB_DEFAULT_BUDGET_MS 120000
+
+/* ---- brace expansion ------------------------------------------------- */
+
+struct alts {
+	char **v;
+	size_t n;
+};
+
+/* Index of the '}' closing the '{' at s[open], or 0 when unbalanced. */
+static size_t
+brace_close(const char *s, size_t open, bool *has_comma)
+{
+	size_t i, depth = 0;
+
+	*has_comma = false;
+	for (i = open; s[i] != '\0'; i++) {
+		if (s[i] == '\\' && s[i + 1] != '\0') {
+			i++;
+		} else if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}' && --depth == 0) {
+			return i;
+		} else if (s[i] == ',' && depth == 1) {
+			*has_comma = true;
+		}
+	}
+	return 0;
+}
+
+/* Find the first expandable {a,b} group of s; false when none. */
+static bool
+brace_find(const char *s, size_t *open, size_t *close)
+{
+	size_t i;
+	bool comma;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\\' && s[i + 1] != '\0') {
+			i++;
+			continue;
+		}
+		if (s[i] != '{')
+			continue;
+		*close = brace_close(s, i, &comma);
+		if (*close == 0)
+			return false;
+		if (comma) {
+			*open = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int expand(const char *s, struct alts *a, unsigned depth);
+
+/* Expand prefix + part + suffix. */
+static int
+expand_part(const char *s, size_t open, size_t start, size_t end,
+	    size_t close, struct alts *a, unsigned depth)
+{
+	size_t plen = end - start, slen = strlen(s + close + 1);
+	char *t = malloc(open + plen + slen + 1);
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	memcpy(t, s, open);
+	memcpy(t + open, s + start, plen);
+	memcpy(t + open + plen, s + close + 1, slen + 1);
+	rc = expand(t, a, depth);
+	free(t);
+	return rc;
+}
+
+/*
+ * Add every brace expansion of s to a; 0, 1 (too many), -ENOMEM. Every
+ * group has two alternatives or more, so nesting deeper than log2 of
+ * GLOB_ALTS_MAX already means too many: that bounds the recursion.
+ */
+static int
+expand(const char *s, struct alts *a, unsigned level)
+{
+	size_t open, close, i, start, depth = 0;
+	char **nv;
+	int rc = 0;
+
+	if (level > 8)
+		return 1;
+	if (!brace_find(s, &open, &close)) {
+		if (a->n >= GLOB_ALTS_MAX)
+			return 1;
+		nv = realloc(a->v, (a->n + 1) * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		a->v = nv;
+		a->v[a->n] = strdup(s);
+		if (a->v[a->n] == NULL)
+			return -ENOMEM;
+		a->n++;
+		return 0;
+	}
+	for (i = start = open + 1; i <= close && rc == 0; i++) {
+		if (s[i] == '\\' && i + 1 < close) {
+			i++;
+		} else if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}' && depth > 0) {
+			depth--;
+		} else if ((s[i] == ',' && depth == 0) || i == close) {
+			rc = expand_part(s, open, start, i, close, a,
+					 level + 1);
+			start = i + 1;
+		}
+	}
+	return rc;
+}
+
+/* ---- compiled patterns ----------------------------------------------- */
+
+/*
+ * Split alternative s into '\0'-separated components in place: empty and
+ * "." components dropped. Returns the number of components.
+ */
+static size_t
+split_components(char *s)
+{
+	char *r = s, *w = s, *c;
+	size_t n = 0, len;
+
+	while (*r != '\0') {
+		c = r;
+		while (*r != '\0' && *r != '/')
+			r++;
+		len = (size_t)(r - c);
+		if (*r == '/')
+			r++;
+		if (len == 0 || (len == 1 && c[0] == '.'))
+			continue;
+		memmove(w, c, len);
+		w[len] = '\0';
+		w += len + 1;
+		n++;
+	}
+	if (n == 0)
+		*s = '\0';
+	return n;
+}
+
+int
+tool_glob_compile(const char *pattern, struct tool_glob_pat *p,
+		  struct tool_out *out)
+{
+	struct alts a = { NULL, 0 };
+	size_t i, k;
+	const char *c;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (pattern[0] == '\0')
+		return tool_fail(out, "invalid input: \"pattern\" is empty");
+	if (strlen(pattern) >= PATH_MAX)
+		return tool_fail(out, "invalid input: \"pattern\" is longer "
+				 "than %d bytes", PATH_MAX - 1);
+	rc = expand(pattern, &a, 0);
+	if (rc == 0 && (p->ncomps = calloc(a.n, sizeof(size_t))) == NULL)
+		rc = -ENOMEM;
+	p->alts = a.v;
+	p->nalts = a.n;
+	if (rc > 0)
+		return tool_fail(out, "pattern %s expands to more than %d "
+				 "brace alternatives", pattern,
+				 GLOB_ALTS_MAX);
+	for (i = 0; rc == 0 && i < a.n; i++) {
+		p->ncomps[i] = split_components(a.v[i]);
+		if (p->ncomps[i] > p->max_depth)
+			p->max_depth = (unsigned)p->ncomps[i];
+		for (c = a.v[i], k = 0; k < p->ncomps[i]; k++) {
+			if (strcmp(c, "**") == 0)
+				p->globstar = true;
+			c += strlen(c) + 1;
+		}
+	}
+	return rc;
+}
+
+void
+tool_glob_free(struct tool_glob_pat *p)
+{
+	size_t i;
+
+	for (i = 0; p->alts != NULL && i < p->nalts; i++)
+		free(p->alts[i]);
+	free(p->alts);
+	free(p->ncomps);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Match components pc[0..np) against path components sc[0..ns). */
+static bool
+match_comps(char *const *pc, size_t np, char *const *sc, size_t ns)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+
+	while (si < ns) {
+		if (pi < np && strcmp(pc[pi], "**") == 0) {
+			star = pi++;
+			mark = si;
+		} else if (pi < np && fnmatch(pc[pi], sc[si], 0) == 0) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (pi < np && strcmp(pc[pi], "**") == 0)
+		pi++;
+	return pi == np;
+}
+
+/* Pointers to the components of alternative i, into v (room: max). */
+static size_t
+alt_comps(const struct tool_glob_pat *p, size_t i, char **v, size_t max)
+{
+	char *c = p->alts[i];
+	size_t k, n = p->ncomps[i] < max ? p->ncomps[i] : max;
+
+	for (k = 0; k < n; k++) {
+		v[k] = c;
+		c += strlen(c) + 1;
+	}
+	return n;
+}
+
+bool
+tool_glob_match(const struct tool_glob_pat *p, const char *path)
+{
+	char buf[PATH_MAX], *sc[PATH_MAX / 2], *pc[PATH_MAX / 2];
+	size_t len = strlen(path), ns, np, i, off;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, path, len + 1);
+	ns = split_components(buf);
+	for (i = 0, off = 0; i < ns; i++) {
+		sc[i] = buf + off;
+		off += strlen(buf + off) + 1;
+	}
+	for (i = 0; i < p->nalts; i++) {
+		np = alt_comps(p, i, pc, PATH_MAX / 2);
+		if (match_comps(pc, np, sc, ns))
+			return true;
+	}
+	return false;
+}
+
+/* ---- the Glob tool --------------------------------------------------- */
+
+struct hit {
+	char *rel;
+	struct timespec mtime;
+};
+
+struct glob_run {
+	struct tool_glob_pat pat;
+	struct hit best[GLOB_SHOW];
+	size_t nbest;
+	size_t matched;
+};
+
+/* Newer first, then by name: negative when a sorts before b. */
+static int
+hit_cmp(const void *va, const void *vb)
+{
+	const struct hit *a = va, *b = vb;
+
+	if (a->mtime.tv_sec != b->mtime.tv_sec)
+		return a->mtime.tv_sec > b->mtime.tv_sec ? -1 : 1;
+	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
+		return a->mtime.tv_nsec > b->mtime.tv_nsec ? -1 : 1;
+	return strcmp(a->rel, b->rel);
+}
+
+/* Walk callback: keep the GLOB_SHOW newest matches. */
+static int
+on_entry(void *arg, const struct tool_walk_ent *e)
+{
+	struct glob_run *g = arg;
+	struct hit h, *slot;
+	struct stat st;
+	size_t i, worst = 0;
+
+	if (!tool_glob_match(&g->pat, e->sub))
+		return 0;
+	if (fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	g->matched++;
+	h.rel = (char *)e->rel;
+	h.mtime = st.st_mtim;
+	if (g->nbest < GLOB_SHOW) {
+		slot = &g->best[g->nbest];
+	} else {
+		for (i = 1; i < GLOB_SHOW; i++)
+			if (hit_cmp(&g->best[i], &g->best[worst]) > 0)
+				worst = i;
+		if (hit_cmp(&h, &g->best[worst]) >= 0)
+			return 0;
+		slot = &g->best[worst];
+		free(slot->rel);
+	}
+	slot->rel = strdup(e->rel);
+	if (slot->rel == NULL)
+		return -ENOMEM;
+	slot->mtime = h.mtime;
+	if (g->nbest < GLOB_SHOW)
+		g->nbest++;
+	return 0;
+}
+
+/* Write the reply from the kept matches. */
+static int
+report(struct glob_run *g, const struct tool_walk *w, size_t limit,
+       struct tool_out *out)
+{
+	struct tool_buf b;
+	size_t i;
+	int rc = 0;
+
+	if (g->nbest > 1)
+		qsort(g->best, g->nbest, sizeof(g->best[0]), hit_cmp);
+	tool_buf_init(&b, limit);
+	if (g->matched == 0)
+		rc = tool_buf_printf(&b, "No files found\n");
+	for (i = 0; rc == 0 && i < g->nbest; i++)
+		rc = tool_buf_printf(&b, "%s\n", g->best[i].rel);
+	if (rc == 0 && g->matched > g->nbest)
+		rc = tool_buf_printf(&b, "(%zu files matched; showing the %zu "
+				     "most recently modified. Use a more "
+				     "specific pattern or path.)\n",
+				     g->matched, g->nbest);
+	if (rc == 0 && w->stopped != NULL)
+		rc = tool_buf_printf(&b, "[search incomplete: stopped by %s "
+				     "after %zu entries]\n", w->stopped,
+				     w->visited);
+	if (rc < 0) {
+		tool_buf_free(&b);
+		return rc;
+	}
+	return tool_buf_finish(&b, false, NULL, NULL, out);
+}
+
+/* Open the directory to search; *base gets its project-relative path. */
+static int
+open_base(const struct tool_ctx *ctx, const char *path, char *base,
+	  size_t basesize, int *fd, struct tool_out *out)
+{
+	char err[TOOL_ERRLEN];
+	int rc;
+
+	rc = pathres_relative(ctx->project_dir, path, strlen(path), base,
+			      basesize, err, sizeof(err));
+	if (rc == 0)
+		rc = pathres_open(ctx->project_fd, ctx->project_dir, path,
+				  O_RDONLY | O_DIRECTORY, 0, fd, err,
+				  sizeof(err));
+	if (rc == -ENOTDIR)
+		return tool_fail(out, "%s is not a directory; \"path\" must "
+				 "name the directory to search", path);
+	if (rc < 0)
+		return tool_fail(out, "%s", err);
+	tool_rel_tidy(base);
+	return 0;
+}
+
+/* Parse the input; an absolute pattern becomes project-relative. */
+static int
+parse(const struct tool_ctx *ctx, const json_t *input, const char **pattern,
+      const char **path, char *rel, size_t relsize, struct tool_out *out)
+{
+	char err[TOOL_ERRLEN];
+	int rc;
+
+	rc = tool_check_object(input, out);
+	if (rc == 0)
+		rc = tool_arg_text(input, "pattern", true, pattern, out);
+	if (rc == 0)
+		rc = tool_arg_text(input, "path", false, path, out);
+	if (rc != 0 || (*pattern)[0] != '/')
+		return rc;
+	if (pathres_relative(ctx->project_dir, *pattern, strlen(*pattern),
+			     rel, relsize, err, sizeof(err)) < 0)
+		return tool_fail(out, "%s", err);
+	*pattern = rel;
+	*path = NULL;
+	return 0;
+}
+
+int
+tool_glob(const struct tool_ctx *ctx, const json_t *input,
+	  uint32_t timeout_ms, struct tool_out *out)
+{
+	char base[PATH_MAX] = "", apat[PATH_MAX];
+	const char *pattern = NULL, *path = NULL;
+	struct tool_walk w;
+	struct glob_run *g = NULL;
+	size_t i;
+	int fd = -1, rc;
+
+	rc = parse(ctx, input, &pattern, &path, apat, sizeof(apat), out);
+	if (rc == 0)
+		rc = open_base(ctx, path ? path : ".", base, sizeof(base),
+			       &fd, out);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	g = calloc(1, sizeof(*g));
+	rc = g ? tool_glob_compile(pattern, &g->pat, out) : -ENOMEM;
+	if (rc != 0)
+		goto out;
+	memset(&w, 0, sizeof(w));
+	w.fn = on_entry;
+	w.arg = g;
+	w.max_depth = g->pat.globstar ? 0 : g->pat.max_depth;
+	w.deadline_ms = tool_deadline(timeout_ms ? timeout_ms :
+				      GLOB_DEFAULT_BUDGET_MS);
+	rc = tool_walk_run(&w, fd, base[0] ? base : ".");
+	if (rc == 0)
+		rc = report(g, &w, tool_output_limit(ctx), out);
+	else if (rc != -ENOMEM)
+		rc = tool_fail(out, "cannot search %s: %s", path ? path : ".",
+			       strerror(-rc));
+out:
+	if (g != NULL) {
+		for (i = 0; i < g->nbest; i++)
+			free(g->best[i].rel);
+		tool_glob_free(&g->pat);
+		free(g);
+	}
+	close(fd);
+	return rc > 0 ? 0 : rc;
+}
