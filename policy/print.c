@@ -12,8 +12,9 @@
  * and reloading gives the same hash.
  *
  * The canonical form is line-based text, one "key value" per line in a
- * fixed order, path lists sorted (Landlock rules do not depend on order),
- * no description and no source file (they do not change behaviour). Its
+ * fixed order, enums and tools as words, path lists sorted (Landlock rules
+ * do not depend on order), no description and no source file (they do not
+ * change behaviour); docs/policy.md spells it out. Its
  * first line names the format version; change it whenever the form
  * changes, so old and new hashes never collide by accident. The loader
  * rejects control characters, so a value can never forge a line.
@@ -97,10 +98,10 @@ print_header(FILE *f, const struct policy *p)
 		fprintf(f, "# source: %s\n", p->source);
 	fprintf(f, "# sha256: %s\n", hash);
 	fputs("#\n"
-	      "# A worker applies, in this order and before it reads any\n"
-	      "# tool call: rlimits (limits), Landlock (filesystem, network),\n"
-	      "# then a seccomp filter (syscalls). Each layer holds without\n"
-	      "# the others. docs/policy.md says what each one denies, and why.\n"
+	      "# A worker applies these layers in order, before it reads\n"
+	      "# any tool call: rlimits (limits), Landlock (filesystem,\n"
+	      "# network), then seccomp (syscalls). Each holds without the\n"
+	      "# others; docs/policy.md says what each denies and why.\n"
 	      "name: ", f);
 	print_quoted(f, p->name);
 	fputc('\n', f);
@@ -117,8 +118,9 @@ print_filesystem(FILE *f, const struct policy *p)
 	fputs("\n"
 	      "# Landlock: read + execute beneath read_only; every right but\n"
 	      "# making device nodes beneath read_write and the project\n"
-	      "# directory. /dev/null and /dev/zero (read/write), /dev/random\n"
-	      "# and /dev/urandom (read) are always reachable; /dev/tty never.\n"
+	      "# directory. /dev/null and /dev/zero (read/write),\n"
+	      "# /dev/random and /dev/urandom (read) are always\n"
+	      "# reachable; /dev/tty never.\n"
 	      "# Paths missing on this machine are skipped. {project} is the\n"
 	      "# agent's project directory, {tmp} its private temporary one.\n"
 	      "filesystem:\n", f);
@@ -130,9 +132,10 @@ static void
 print_switches(FILE *f, const struct policy *p)
 {
 	fputs("\n"
-	      "# none: no TCP/UDP sockets (seccomp) and TCP bind/connect denied\n"
-	      "# (Landlock ABI 4+). tcp: outbound TCP and UDP (DNS) allowed;\n"
-	      "# TCP bind, raw and packet sockets still denied.\n", f);
+	      "# none: no TCP/UDP sockets (seccomp), TCP bind and connect\n"
+	      "# denied (Landlock ABI 4+). tcp: outbound TCP and UDP (DNS)\n"
+	      "# allowed; TCP bind, raw and packet sockets still denied.\n",
+	      f);
 	fprintf(f, "network: %s\n",
 		p->network == POLICY_NET_TCP ? "tcp" : "none");
 	fputs("\n# Whether programs may be executed at all (Bash needs it).\n",
@@ -178,8 +181,8 @@ print_limits(FILE *f, const struct policy *p)
 	fputs("\n  # one tool result's text is cut after this many bytes\n"
 	      "  output_bytes: ", f);
 	print_size(f, l->output_bytes);
-	fprintf(f, "\n  # Bash timeout when the agent gives none, and the most\n"
-		"  # it may ask for\n"
+	fprintf(f, "\n  # Bash timeout when the agent gives none, and the\n"
+		"  # longest it may ask for\n"
 		"  timeout_default_ms: %u\n  timeout_max_ms: %u\n",
 		l->timeout_default_ms, l->timeout_max_ms);
 }
@@ -249,21 +252,32 @@ static int
 print_canon(FILE *f, const struct policy *p)
 {
 	const struct policy_limits *l = &p->limits;
+	const char *sep = " ";
+	uint32_t bit;
 	int rc;
 
-	fprintf(f, PRINT_CANON_VERSION "\nname %s\nnetwork %u\nexec %d\n"
-		"unix %d\nsyscalls %u\n", p->name, (unsigned)p->network,
-		p->allow_exec, p->allow_unix, (unsigned)p->syscalls);
+	fprintf(f, PRINT_CANON_VERSION "\nname %s\nnetwork %s\nexec %d\n"
+		"unix %d\nsyscalls %s\n", p->name,
+		p->network == POLICY_NET_TCP ? "tcp" : "none", p->allow_exec,
+		p->allow_unix, p->syscalls == POLICY_SYSCALLS_ALLOWLIST ?
+		"allowlist" : "denylist");
 	fprintf(f, "cpu_seconds %llu\nmemory %llu\nfile_size %llu\n"
 		"open_files %llu\nprocesses %llu\noutput_bytes %llu\n"
-		"timeout_default_ms %u\ntimeout_max_ms %u\ntools %u\n",
+		"timeout_default_ms %u\ntimeout_max_ms %u\ntools",
 		(unsigned long long)l->cpu_seconds,
 		(unsigned long long)l->memory_bytes,
 		(unsigned long long)l->file_size_bytes,
 		(unsigned long long)l->open_files,
 		(unsigned long long)l->processes,
 		(unsigned long long)l->output_bytes, l->timeout_default_ms,
-		l->timeout_max_ms, p->tools);
+		l->timeout_max_ms);
+	for (bit = 1; bit & POLICY_TOOL_ALL; bit <<= 1) {
+		if (!(p->tools & bit))
+			continue;
+		fprintf(f, "%s%s", sep, policy_tool_name(bit));
+		sep = ",";
+	}
+	fputc('\n', f);
 	rc = print_canon_paths(f, "ro", p->ro_paths, p->n_ro);
 	if (rc == 0)
 		rc = print_canon_paths(f, "rw", p->rw_paths, p->n_rw);
