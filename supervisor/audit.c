@@ -129,15 +129,16 @@ static int
 verify_record(json_t *r, uint64_t seq, const char *prev, char out[65],
 	      char *why, size_t whylen)
 {
-	const char *hash = json_string_value(json_object_get(r, "hash"));
+	const char *h = json_string_value(json_object_get(r, "hash"));
 	const char *p = json_string_value(json_object_get(r, "prev"));
 	json_t *s = json_object_get(r, "seq");
-	char *body;
+	char hash[65], *body;
 
-	if (!hash || !p || !json_is_integer(s)) {
+	if (!h || !p || !json_is_integer(s) || strlen(h) != 64) {
 		snprintf(why, whylen, "record lacks seq, prev or hash");
 		return -1;
 	}
+	memcpy(hash, h, sizeof(hash)); /* deleting the key frees h */
 	if ((uint64_t)json_integer_value(s) != seq) {
 		snprintf(why, whylen, "seq %lld, expected %llu",
 			 (long long)json_integer_value(s),

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,6 +205,9 @@ main(void)
 
 	/* A command that closes our result pipe must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Files of the sandbox are private: 0600 files, 0700 directories,
+	 * for the tools and every command they run (DECISIONS.md). */
+	umask(077);
 	if (setup_fds() < 0)
 		return FDMAP_EXIT_SETUP;
 	if (recv_msg(&init) < 0)
