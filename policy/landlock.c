@@ -29,6 +29,13 @@
  * A path that does not exist (or cannot be opened: it would be
  * unreachable anyway) is skipped; the project directory must open.
  *
+ * A few secrets beneath system directories (/etc/shadow, sudoers, host
+ * keys: ll_withheld[]) are never granted. Landlock can only add rights,
+ * so a read-only path with a secret beneath it is granted entry by entry,
+ * the secret left out (ll_add_ro()). For a worker that runs unprivileged
+ * this repeats what file permissions already say; for one running as root
+ * it is the only barrier.
+ *
  * Debian 12's <linux/landlock.h> stops at ABI 2 or 3, so the constants and
  * structures (kernel UAPI facts) are defined here with an LL_ prefix and
  * the syscalls are called by number. Passing the full attribute struct is
@@ -39,6 +46,7 @@
  */
 #include "policy/apply.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -113,6 +121,31 @@ static const struct {
 	{ "/dev/urandom", LL_FS_READ_FILE },
 };
 
+/*
+ * Secrets beneath system directories that a read-only grant must not
+ * cover: a worker running as root (a test level, a misconfigured host)
+ * would otherwise read them through the /etc rule. Matched by name
+ * against the policy's paths, so a grant of /etc is split into one rule
+ * per entry of /etc but these (see ll_add_ro()).
+ */
+static const char *const ll_withheld[] = {
+	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+	"/etc/sudoers", "/etc/sudoers.d", "/etc/security/opasswd",
+	"/etc/ssl/private", "/etc/ssh/ssh_host_rsa_key",
+	"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key",
+	"/etc/ssh/ssh_host_dsa_key",
+};
+
+#define LL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The ruleset being built, and where errors go. */
+struct ll_ctx {
+	int ruleset;
+	uint64_t handled;       /* filesystem rights the ruleset handles */
+	char *err;
+	size_t errlen;
+};
+
 int
 policy_landlock_abi(void)
 {
@@ -163,8 +196,8 @@ ll_open_path(const char *path)
  * unless required. Returns 0 or a negative errno.
  */
 static int
-ll_add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
-	    bool required, char *err, size_t errlen)
+ll_add_path(const struct ll_ctx *c, const char *path, uint64_t access,
+	    bool required)
 {
 	struct ll_path_beneath_attr rule;
 	struct stat st;
@@ -175,51 +208,125 @@ ll_add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
 		rc = -errno;
 		if (!required)
 			return 0;
-		ll_seterr(err, errlen, "cannot open", path, errno);
+		ll_seterr(c->err, c->errlen, "cannot open", path, errno);
 		return rc;
 	}
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		ll_seterr(err, errlen, "cannot stat", path, errno);
+		ll_seterr(c->err, c->errlen, "cannot stat", path, errno);
 		goto out;
 	}
-	rule.allowed_access = access & handled;
+	rule.allowed_access = access & c->handled;
 	if (!S_ISDIR(st.st_mode))
 		rule.allowed_access &= LL_FS_FILE_RIGHTS;
 	rule.parent_fd = fd;
-	if (syscall(LL_SYS_ADD_RULE, (long)ruleset, (long)LL_RULE_PATH_BENEATH,
-		    &rule, 0ul) < 0) {
+	if (syscall(LL_SYS_ADD_RULE, (long)c->ruleset,
+		    (long)LL_RULE_PATH_BENEATH, &rule, 0ul) < 0) {
 		rc = -errno;
-		ll_seterr(err, errlen, "add_rule", path, errno);
+		ll_seterr(c->err, c->errlen, "add_rule", path, errno);
 	}
 out:
 	close(fd);
 	return rc;
 }
 
+/* 1: path is a withheld secret or beneath one; 2: one is beneath path. */
+static int
+ll_withheld_relation(const char *path)
+{
+	size_t i, n = strlen(path), m;
+	int rel = 0;
+
+	for (i = 0; i < LL_COUNT(ll_withheld); i++) {
+		m = strlen(ll_withheld[i]);
+		if (m <= n && strncmp(path, ll_withheld[i], m) == 0 &&
+		    (path[m] == '\0' || path[m] == '/'))
+			return 1;
+		if (n < m && strncmp(path, ll_withheld[i], n) == 0 &&
+		    ll_withheld[i][n] == '/')
+			rel = 2;
+	}
+	return rel;
+}
+
+static int ll_add_ro(const struct ll_ctx *c, const char *path, int depth);
+
+/*
+ * A directory with a withheld secret beneath it: list it (READ_DIR), and
+ * grant each entry on its own except the secrets. Symbolic links are
+ * skipped: their targets are checked where they lead.
+ */
+static int
+ll_split_dir(const struct ll_ctx *c, const char *path, int depth)
+{
+	char child[PROTO_PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, rc;
+
+	rc = ll_add_path(c, path, LL_FS_READ_DIR, false);
+	if (rc < 0)
+		return rc;
+	do
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return 0;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", path,
+				     de->d_name) >= sizeof(child))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    S_ISLNK(st.st_mode))
+			continue;
+		rc = ll_add_ro(c, child, depth + 1);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A read-only grant of path, withholding the secrets beneath it. */
+static int
+ll_add_ro(const struct ll_ctx *c, const char *path, int depth)
+{
+	switch (ll_withheld_relation(path)) {
+	case 1:
+		return 0;
+	case 2:
+		if (depth < 8)
+			return ll_split_dir(c, path, depth);
+		return 0;
+	default:
+		return ll_add_path(c, path, LL_FS_RO, false);
+	}
+}
+
 /* Add every rule the policy implies to the ruleset. */
 static int
-ll_add_rules(int ruleset, const struct msg_policy *p,
-	     const char *project_dir, uint64_t handled, char *err,
-	     size_t errlen)
+ll_add_rules(const struct ll_ctx *c, const struct msg_policy *p,
+	     const char *project_dir)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < p->n_ro; i++)
-		rc = ll_add_path(ruleset, p->ro_paths[i], LL_FS_RO, handled,
-				 false, err, errlen);
+		rc = ll_add_ro(c, p->ro_paths[i], 0);
 	for (i = 0; rc == 0 && i < p->n_rw; i++)
-		rc = ll_add_path(ruleset, p->rw_paths[i], LL_FS_RW, handled,
-				 false, err, errlen);
-	for (i = 0; rc == 0 && i < sizeof(ll_devices) / sizeof(ll_devices[0]);
-	     i++)
-		rc = ll_add_path(ruleset, ll_devices[i].path,
-				 ll_devices[i].access, handled, false, err,
-				 errlen);
+		rc = ll_add_path(c, p->rw_paths[i], LL_FS_RW, false);
+	for (i = 0; rc == 0 && i < LL_COUNT(ll_devices); i++)
+		rc = ll_add_path(c, ll_devices[i].path, ll_devices[i].access,
+				 false);
 	if (rc == 0)
-		rc = ll_add_path(ruleset, project_dir, LL_FS_RW, handled, true,
-				 err, errlen);
+		rc = ll_add_path(c, project_dir, LL_FS_RW, true);
 	return rc;
 }
 
@@ -249,6 +356,7 @@ int
 policy_landlock_apply(const struct msg_policy *p, const char *project_dir,
 		      int *abi_out, char *err, size_t errlen)
 {
+	struct ll_ctx c = { .err = err, .errlen = errlen };
 	int abi, ruleset, rc;
 
 	*abi_out = 0;
@@ -263,8 +371,9 @@ policy_landlock_apply(const struct msg_policy *p, const char *project_dir,
 	ruleset = ll_create_ruleset(p, abi, err, errlen);
 	if (ruleset < 0)
 		return ruleset;
-	rc = ll_add_rules(ruleset, p, project_dir, ll_handled_fs(abi), err,
-			  errlen);
+	c.ruleset = ruleset;
+	c.handled = ll_handled_fs(abi);
+	rc = ll_add_rules(&c, p, project_dir);
 	if (rc < 0)
 		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

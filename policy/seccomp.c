@@ -226,6 +226,11 @@ static const int sc_allowed[] = {
 	SCMP_SYS(exit_group),
 };
 
+/* prctl queries the allow-list permits (the worker reports its layers). */
+static const uint32_t sc_allowed_prctls[] = {
+	PR_GET_DUMPABLE, PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS,
+};
+
 /* ioctl requests the allow-list permits (isatty, window size, fd flags). */
 static const uint32_t sc_allowed_ioctls[] = {
 	SC_TCGETS, SC_TIOCGWINSZ, SC_FIONREAD, SC_FIONBIO, SC_FIONCLEX,
@@ -371,7 +376,7 @@ sc_build_denylist(scmp_filter_ctx ctx, const struct msg_policy *p)
 	return rc;
 }
 
-/* Allow-list rules with conditions: own-process signals, ioctls. */
+/* Allow-list rules with conditions: own signals, ioctls, prctl queries. */
 static int
 sc_allow_conditional(scmp_filter_ctx ctx)
 {
@@ -392,6 +397,9 @@ sc_allow_conditional(scmp_filter_ctx ctx)
 		rc = sc_rule1(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl),
 			      sc_arg(1, SCMP_CMP_MASKED_EQ, 0xffffffffu,
 				     sc_allowed_ioctls[i]));
+	for (i = 0; rc == 0 && i < SC_COUNT(sc_allowed_prctls); i++)
+		rc = sc_rule1(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl),
+			      sc_arg(0, SCMP_CMP_EQ, sc_allowed_prctls[i], 0));
 	return rc;
 }
 

@@ -397,6 +397,55 @@ child_landlock_fs(const struct msg_policy *m)
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	CHECK(fd < 0 && (errno == EACCES || errno == ENXIO), "/dev/tty open");
 	EXPECT_ERR(open("/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC), EACCES);
+	/* secrets beneath /etc stay out of reach even for root */
+	if (access("/etc/shadow", F_OK) == 0)
+		EXPECT_ERR(open("/etc/shadow", O_RDONLY | O_CLOEXEC), EACCES);
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "/etc/passwd: %s", strerror(errno));
+	close(fd);
+	fd = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0, "list /etc: %s", strerror(errno));
+	close(fd);
+}
+
+/* Unconfined root reads /etc/shadow; the sandbox must not. */
+static void
+child_withheld(const struct msg_policy *m)
+{
+	char buf[16];
+	int fd;
+
+	fd = open("/etc/shadow", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) > 0,
+	      "cannot read /etc/shadow before Landlock");
+	close(fd);
+	apply_landlock(m);
+	EXPECT_ERR(open("/etc/shadow", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT_ERR(open("/etc/gshadow", O_RDONLY | O_CLOEXEC), EACCES);
+	fd = open("/etc/ssl/certs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0 || errno == ENOENT, "/etc/ssl/certs: %s",
+	      strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fd = open("/etc/localtime", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 || errno == ENOENT, "/etc/localtime (a symlink into "
+	      "/usr): %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+Test(landlock, secrets_beneath_etc_are_withheld, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	require_landlock(1);
+	if (geteuid() != 0 || access("/etc/shadow", R_OK) != 0 ||
+	    access("/etc/gshadow", R_OK) != 0)
+		cr_skip_test("needs root and /etc/shadow, /etc/gshadow");
+	profile_msg("default", &m);
+	expect_child_ok(child_withheld, &m);
+	msg_policy_clear(&m);
 }
 
 Test(landlock, default_filesystem, .init = dirs_setup, .fini = dirs_teardown)
@@ -935,6 +984,8 @@ child_strict(const struct msg_policy *m)
 		   EPERM);
 	EXPECT_ERR(prlimit(0, RLIMIT_NOFILE, &(struct rlimit){ 1, 1 }, NULL),
 		   EPERM);
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "PR_GET_NNP");
+	EXPECT_ERR(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), EPERM);
 	/* what the file tools do */
 	snprintf(from, sizeof(from), "%s/sub", proj);
 	EXPECT_OK(mkdir(from, 0755));
