@@ -302,8 +302,8 @@ print_sha256_hex(const char *buf, size_t len, char out[65])
 	if (!ok)
 		return -EIO;
 	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
+		out[2 * (size_t)i] = hex[md[i] >> 4];
+		out[2 * (size_t)i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
 	return 0;

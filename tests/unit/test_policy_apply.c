@@ -822,10 +822,11 @@ child_filter_count(const struct msg_policy *m)
 	buf[n] = '\0';
 	line = strstr(buf, "Seccomp_filters:");
 	CHECK(line != NULL, "no Seccomp_filters line");
-	CHECK(atoi(line + 16) == (m->seccomp_allowlist ? 1 : 2),
-	      "filters: %d", atoi(line + 16));
+	n = strtol(line + 16, NULL, 10);
+	CHECK(n == (m->seccomp_allowlist ? 1 : 2), "filters: %zd", n);
 	line = strstr(buf, "NoNewPrivs:");
-	CHECK(line != NULL && atoi(line + 11) == 1, "no_new_privs not set");
+	CHECK(line != NULL && strtol(line + 11, NULL, 10) == 1,
+	      "no_new_privs not set");
 }
 
 Test(seccomp, denylist_loads_the_supplement_filter, .init = dirs_setup,
