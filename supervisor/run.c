@@ -89,6 +89,30 @@ make_id(struct run *r)
 	snprintf(r->id, sizeof(r->id), "%s-%s-%08x", slug, stamp, rnd);
 }
 
+/*
+ * Running as root, workers run as RUN_WORKER_UID. They reach their
+ * project and tmp through directories that let others pass (0711: no
+ * listing) and own those two themselves (0700). Results, transcripts and
+ * audit logs stay root's, 0600 in 0700 directories.
+ */
+static int
+share_with_worker(const struct run *r)
+{
+	const char *root = r->env->sandbox_root;
+	char path[PATH_MAX];
+	const char *pass[] = { "", "/projects", "/runs" };
+
+	for (size_t i = 0; i < 3; i++) {
+		run_path(path, sizeof(path), "%s%s", root, pass[i]);
+		if (chmod(path, 0711) < 0)
+			return -1;
+	}
+	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
+	if (chmod(r->run_dir, 0711) < 0 || chmod(path, 0711) < 0)
+		return -1;
+	return chown(r->project_dir, RUN_WORKER_UID, RUN_WORKER_UID);
+}
+
 static int
 make_dirs(struct run *r, char *err, size_t errlen)
 {
@@ -115,6 +139,11 @@ make_dirs(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the run's directories "
 			 "under %s: %s", root, strerror(-rc));
 		return rc;
+	}
+	if (geteuid() == 0 && share_with_worker(r) < 0) {
+		snprintf(err, errlen, "cannot hand %s to the worker uid %d: %s",
+			 r->project_dir, RUN_WORKER_UID, strerror(errno));
+		return -errno;
 	}
 	r->project_fd = open(r->project_dir, O_RDONLY | O_DIRECTORY |
 			     O_CLOEXEC | O_NOFOLLOW);

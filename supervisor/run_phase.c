@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "supervisor/spawn_ns.h"
 #include "supervisor/text.h"
 
 static char *
@@ -295,7 +296,8 @@ prepare(struct run *r, const struct bm_phase *ph, const struct agent_def *a,
 	run_path(c->audit, sizeof(c->audit), "%s.audit.jsonl", path);
 	run_path(c->tmp_dir, sizeof(c->tmp_dir), "%s/tmp/%02zu-%s", r->run_dir,
 		 r->phase + 1, slug_a);
-	if (run_mkdirs(c->tmp_dir) < 0) {
+	if (run_mkdirs(c->tmp_dir) < 0 || (geteuid() == 0 &&
+	    chown(c->tmp_dir, RUN_WORKER_UID, RUN_WORKER_UID) < 0)) {
 		snprintf(err, errlen, "cannot create %s", c->tmp_dir);
 		return -1;
 	}
@@ -374,7 +376,14 @@ run_phase_start(struct run *r, const struct bm_phase *ph,
 	};
 	s.worker = (struct wconn_opts){
 		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
+		.project_path = r->project_dir,
 		.envp = c->envp, .ready_timeout_ms = 10000, .init = &c->init,
+		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
+			c->policy->network == POLICY_NET_TCP) : 0,
+		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0 &&
+			       strncmp(c->tmp_dir, "/tmp/", 5) != 0,
+		.drop_uid = geteuid() == 0,
+		.uid = RUN_WORKER_UID, .gid = RUN_WORKER_UID,
 	};
 	require_layers(r, &s);
 	c->started_ms = loop_now_ms();

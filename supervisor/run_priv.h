@@ -72,6 +72,9 @@ struct run {
 	int exit_code;
 };
 
+/* The uid and gid of workers when gao-dev runs as root (nobody). */
+#define RUN_WORKER_UID 65534
+
 int run_mkdirs(const char *path);
 
 /* snprintf for paths; -ENAMETOOLONG (and an empty buf) when cut. */

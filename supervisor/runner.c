@@ -435,6 +435,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.require = (enum run_isolation)c->require_isolation;
 	rn->env.stream = c->stream;
 	rn->env.test_disable = c->test_disable;
+	rn->env.use_namespaces = !c->no_namespaces;
 	if (setup_signals(rn) < 0)
 		return EXIT_INFRA;
 	if (!c->skip_key_validation)

@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proto/msg.h"
+#include "supervisor/spawn_ns.h"
 #include "worker/fdmap.h"
 
 #ifndef SYS_close_range
@@ -52,16 +54,26 @@ struct child_args {
 	const struct spawn_opts *o;
 	int src[FDMAP_COUNT]; /* what becomes fd i in the child */
 	int errfd;
+	int syncfd;           /* user namespace: wait until the maps exist */
+	int sync_w;           /* the parent's end, closed in the child */
 	pid_t parent;
+};
+
+/* What the child reports on the error pipe: the layers it set up just
+ * before execve, or the step that failed. */
+struct child_msg {
+	int kind;             /* 0 = layers, 1 = failure */
+	int a;                /* layers, or the step */
+	int b;                /* errno */
 };
 
 /* Report a failed step to the parent and exit. Async-signal-safe. */
 static void __attribute__((noreturn))
 child_fail(int errfd, int step)
 {
-	int msg[2] = { step, errno };
+	struct child_msg msg = { 1, step, errno };
 
-	if (write(errfd, msg, sizeof(msg)) < 0)
+	if (write(errfd, &msg, sizeof(msg)) < 0)
 		_exit(127);
 	_exit(127);
 }
@@ -90,6 +102,7 @@ child_main(struct child_args *a)
 	struct rlimit zero = { 0, 0 }, nproc;
 	char *const argv[] = { "gao-dev-worker", NULL };
 	sigset_t none;
+	uint32_t layers;
 	int errfd, exe;
 
 	sigemptyset(&none);
@@ -99,8 +112,27 @@ child_main(struct child_args *a)
 		child_fail(a->errfd, STEP_SETSID);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_PDEATH);
-	if (getppid() != a->parent)
+	/* in a new PID namespace the parent is outside: getppid() is 0 */
+	if (getppid() != a->parent && !(o->ns_flags & CLONE_NEWPID))
 		_exit(127); /* the supervisor died before we got here */
+	if (o->ns_flags & CLONE_NEWUSER) {
+		char c;
+
+		close(a->sync_w);
+		if (read(a->syncfd, &c, 1) != 1)
+			_exit(127);
+	}
+	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
+	/* The project fd came from the parent's mount namespace: opened
+	 * again here, so that getcwd() in the worker resolves. */
+	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
+		int pfd = open(o->project_path, O_RDONLY | O_DIRECTORY |
+			       O_CLOEXEC | O_NOFOLLOW);
+
+		if (pfd < 0)
+			child_fail(a->errfd, STEP_FDMAP);
+		a->src[FDMAP_PROJECT] = pfd;
+	}
 	if (setrlimit(RLIMIT_CORE, &zero) < 0)
 		child_fail(a->errfd, STEP_RLIMIT);
 	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
@@ -109,6 +141,8 @@ child_main(struct child_args *a)
 	if (o->drop_uid && (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid,
 			    o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0))
 		child_fail(a->errfd, STEP_UID);
+	if (o->drop_uid)
+		layers |= MSG_LAYER_UNPRIVILEGED_UID;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
 	/* move the error pipe and the binary out of the map's way */
@@ -123,15 +157,19 @@ child_main(struct child_args *a)
 	 * the worker binary's fd stay usable until then. */
 	if (syscall(SYS_close_range, FDMAP_COUNT, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(a->errfd, STEP_CLOSE);
+	struct child_msg ok = { 0, (int)layers, 0 };
+
+	if (write(a->errfd, &ok, sizeof(ok)) != (ssize_t)sizeof(ok))
+		child_fail(a->errfd, STEP_FDMAP);
 	syscall(SYS_execveat, exe, "", argv, o->envp, AT_EMPTY_PATH);
 	child_fail(a->errfd, STEP_EXEC);
 }
 
-/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors. */
+/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors, [4] sync. */
 static int
-make_pipes(int p[4][2])
+make_pipes(int p[5][2])
 {
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (pipe2(p[i], O_CLOEXEC) < 0)
 			return -errno;
 	}
@@ -139,35 +177,44 @@ make_pipes(int p[4][2])
 }
 
 static void
-close_pipes(int p[4][2])
+close_pipes(int p[5][2])
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 2; j++)
 			if (p[i][j] >= 0)
 				close(p[i][j]);
 }
 
-/* Wait for the exec verdict on the error pipe. 0 or -errno. */
+/* Read the child's reports until the pipe closes at execve. The last
+ * one counts: layers (success) or the failed step. 0 or -errno. */
 static int
-exec_verdict(int errfd, pid_t pid, char *err, size_t errlen)
+exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
+	     size_t errlen)
 {
-	int msg[2];
+	struct child_msg msg = { -1, 0, 0 }, m;
 	ssize_t n;
 
-	do {
-		n = read(errfd, msg, sizeof(msg));
-	} while (n < 0 && errno == EINTR);
-	if (n == 0)
+	for (;;) {
+		n = read(errfd, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			break;
+		msg = m;
+	}
+	if (msg.kind == 0 && n == 0) {
+		*layers = (uint32_t)msg.a;
 		return 0;
+	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(msg) || msg[0] < 1 || msg[0] > STEP_EXEC) {
+	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_EXEC) {
 		snprintf(err, errlen, "worker failed before exec");
 		return -EIO;
 	}
 	snprintf(err, errlen, "starting the worker: %s: %s",
-		 step_names[msg[0]], strerror(msg[1]));
-	return msg[1] ? -msg[1] : -EIO;
+		 step_names[msg.a], strerror(msg.b));
+	return msg.b ? -msg.b : -EIO;
 }
 
 static int
@@ -183,7 +230,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	     char *err, size_t errlen)
 {
 	struct child_args a = { .o = o, .parent = getpid() };
-	int p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int p[5][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
+			{ -1, -1 } };
 	int devnull, rc;
 	pid_t pid;
 
@@ -201,6 +249,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	a.src[FDMAP_RES] = p[1][1];
 	a.src[FDMAP_PROJECT] = o->project_fd;
 	a.errfd = p[3][1];
+	a.syncfd = p[4][0];
+	a.sync_w = p[4][1];
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL,
 			     NULL, NULL);
 	if (pid < 0) {
@@ -212,7 +262,15 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 		child_main(&a);
 	close(p[3][1]);
 	p[3][1] = -1;
-	rc = exec_verdict(p[3][0], pid, err, errlen);
+	if (o->ns_flags & CLONE_NEWUSER) {
+		rc = spawn_ns_write_maps(pid, getuid(), getgid());
+		/* the child goes on, or dies on the closed pipe */
+		if (rc == 0 && write(p[4][1], "x", 1) != 1)
+			rc = -EPIPE;
+		close(p[4][1]);
+		p[4][1] = -1;
+	}
+	rc = exec_verdict(p[3][0], pid, &out->layers, err, errlen);
 	if (rc < 0)
 		goto fail;
 	out->pid = pid;

@@ -12,8 +12,10 @@
 struct spawn_opts {
 	int worker_fd;          /* O_PATH/O_RDONLY fd of gao-dev-worker */
 	int project_fd;         /* O_DIRECTORY fd of the project */
+	const char *project_path; /* reopened in a new mount namespace */
 	char *const *envp;      /* the worker's whole environment */
 	int ns_flags;           /* CLONE_NEW* to create; 0 for none */
+	bool private_tmp;       /* a tmpfs on /tmp (with CLONE_NEWNS) */
 	bool drop_uid;          /* run as uid/gid below (when root) */
 	uid_t uid;
 	gid_t gid;
@@ -25,6 +27,7 @@ struct spawn_child {
 	int req_fd;   /* write end: frames to the worker (non-blocking) */
 	int res_fd;   /* read end: frames from the worker (non-blocking) */
 	int log_fd;   /* read end: the worker's stderr (non-blocking) */
+	uint32_t layers; /* msg_layer bits set up at spawn (namespaces, uid) */
 };
 
 /*

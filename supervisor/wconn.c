@@ -124,6 +124,8 @@ handle_msg(struct wconn *w, struct msg *m)
 		return;
 	}
 	if (m->type == MSG_W2S_READY) {
+		/* the worker reports its own layers; spawn knows the rest */
+		m->u.ready.layers |= w->child.layers;
 		w->state = W_IDLE;
 		loop_cancel_timer(w->loop, w->timer);
 		w->timer = 0;
@@ -247,7 +249,9 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 {
 	struct spawn_opts so = {
 		.worker_fd = o->worker_fd, .project_fd = o->project_fd,
+		.project_path = o->project_path,
 		.envp = o->envp, .ns_flags = o->ns_flags,
+		.private_tmp = o->private_tmp,
 		.drop_uid = o->drop_uid, .uid = o->uid, .gid = o->gid,
 		.nproc_limit = o->nproc_limit,
 	};

@@ -40,8 +40,10 @@ struct wconn_cbs {
 struct wconn_opts {
 	int worker_fd;            /* the gao-dev-worker binary */
 	int project_fd;
+	const char *project_path;
 	char *const *envp;
 	int ns_flags;
+	bool private_tmp;
 	bool drop_uid;
 	uid_t uid;
 	gid_t gid;

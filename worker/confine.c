@@ -45,37 +45,11 @@ disabled_layers(const struct msg_policy *p)
 #endif
 }
 
-/* True when the uid map is not the initial namespace's identity map. */
-static bool
-in_user_namespace(void)
-{
-	char buf[128] = { 0 };
-	unsigned a, b, c;
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || sscanf(buf, "%u %u %u", &a, &b, &c) != 3)
-		return false;
-	return !(a == 0 && b == 0 && c == 4294967295u);
-}
-
-/* Namespaces and privileges that spawn set up, seen from inside. */
+/* What the worker can see for itself; spawn reports the namespaces. */
 static uint32_t
 detect_spawn_layers(void)
 {
-	uint32_t layers = 0;
-
-	if (getpid() == 1)
-		layers |= MSG_LAYER_NS_PID;
-	if (in_user_namespace())
-		layers |= MSG_LAYER_NS_USER;
-	if (geteuid() != 0)
-		layers |= MSG_LAYER_UNPRIVILEGED_UID;
-	return layers;
+	return geteuid() != 0 ? MSG_LAYER_UNPRIVILEGED_UID : 0;
 }
 
 int

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +36,7 @@
 #include "worker/fdmap.h"
 #include "worker/tool.h"
 
-static void
+static void __attribute__((format(printf, 1, 2)))
 wlog(const char *fmt, ...)
 {
 	char buf[1024];
@@ -195,6 +196,37 @@ serve(const struct msg_init *init)
 	}
 }
 
+/*
+ * In a new PID namespace the worker is process 1, which must reap every
+ * orphan and whose exit ends the namespace. Split: this process stays as a
+ * minimal init (reaps, then exits with the worker's status, which kills
+ * whatever is left), the child goes on as the worker.
+ */
+static void
+become_init_if_pid1(void)
+{
+	int status = 0;
+	pid_t worker, pid;
+
+	if (getpid() != 1)
+		return;
+	worker = fork();
+	if (worker < 0)
+		_exit(FDMAP_EXIT_SETUP);
+	if (worker == 0)
+		return;
+	for (int fd = 0; fd < FDMAP_COUNT; fd++)
+		close(fd);
+	for (;;) {
+		pid = wait(&status);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0 || pid == worker)
+			break;
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : FDMAP_EXIT_PROTOCOL);
+}
+
 int
 main(void)
 {
@@ -204,6 +236,7 @@ main(void)
 	int rc;
 
 	/* A command that closes our result pipe must not kill us silently. */
+	become_init_if_pid1();
 	signal(SIGPIPE, SIG_IGN);
 	/* Files of the sandbox are private: 0600 files, 0700 directories,
 	 * for the tools and every command they run (DECISIONS.md). */

@@ -25,6 +25,8 @@ h_tmpdir(char *buf, size_t cap)
 {
 	snprintf(buf, cap, "/tmp/gao-it-XXXXXX");
 	cr_assert_not_null(mkdtemp(buf), "mkdtemp: %s", strerror(errno));
+	/* as root, workers run as nobody and must pass through */
+	cr_assert_eq(chmod(buf, 0711), 0);
 }
 
 void
