@@ -7,9 +7,12 @@
  * input object's fields (tool_arg_*), collect output in a capped buffer
  * that keeps counting past the cap (struct tool_buf), turn the bytes into
  * valid UTF-8 for JSON (tool_utf8_*), reply with a message (tool_ok,
- * tool_fail), read or atomically replace a file beneath the project
- * (tool_open_regular, tool_read_fd, tool_replace_file), and, for Glob and
- * Grep, walk a directory tree beneath the project (tool_walk_run).
+ * tool_fail), open and read a file beneath the project (tool_open_regular,
+ * tool_read_fd). Those live in tool_common.c. A few helpers belong to one
+ * tool and are shared with another; they are declared here too, under
+ * their file's prefix: replacing a file atomically (tool_write_file, used
+ * by Edit and MultiEdit), the glob matcher and the tree walk (tool_glob_*,
+ * used by Grep), one in-memory edit (tool_edit_*, used by MultiEdit).
  *
  * Return convention (STYLE.md): 0 = go on; a positive value = a tool error
  * was written into the struct tool_out (the tool returns 0 to its caller);
@@ -181,26 +184,33 @@ int tool_read_fd(int fd, size_t max, char **buf, size_t *len);
 int tool_write_all(int fd, const void *p, size_t n);
 
 /*
+ * Normalise a relative path for display as a prefix: leading "./" and
+ * trailing slashes removed; "." becomes "". In place; returns rel.
+ */
+char *tool_rel_tidy(char *rel);
+
+/* ---- shared between tools -------------------------------------------- */
+
+/*
  * Give path (beneath the project) the content data[0..len), creating
  * missing parents. A regular file that is not a symlink or hard-linked is
  * replaced atomically (temp file in the same directory, its old mode
  * kept, rename); a symlink inside the project or a hard-linked file is
  * rewritten in place; a new file gets TOOL_FILE_MODE. *created says
  * whether the file is new. Returns 0, or a negative errno with a message
- * for the agent in err (a directory target: -EISDIR).
+ * for the agent in err (a directory target: -EISDIR). Implemented in
+ * tool_write.c.
  */
-int tool_replace_file(const struct tool_ctx *ctx, const char *path,
-		      const void *data, size_t len, bool *created, char *err,
-		      size_t errlen);
-
-/* ---- directory walk -------------------------------------------------- */
+int tool_write_file(const struct tool_ctx *ctx, const char *path,
+		    const void *data, size_t len, bool *created, char *err,
+		    size_t errlen);
 
 /* Hard bounds of a walk (the fds held are one per level). */
-#define TOOL_WALK_DEPTH_MAX 64
-#define TOOL_WALK_ENTRIES_MAX 1000000
+#define TOOL_GLOB_DEPTH_MAX 64
+#define TOOL_GLOB_ENTRIES_MAX 1000000
 
 /* One non-directory entry the walk found. */
-struct tool_walk_ent {
+struct tool_glob_ent {
 	const char *rel;   /* path relative to the project */
 	const char *sub;   /* path relative to the walk's base */
 	int dirfd;         /* the directory holding it (borrowed) */
@@ -212,10 +222,11 @@ struct tool_walk_ent {
  * Callback: 0 goes on, 1 stops the walk (not an error), a negative errno
  * aborts it.
  */
-typedef int (*tool_walk_fn)(void *arg, const struct tool_walk_ent *e);
+typedef int (*tool_glob_walk_fn)(void *arg,
+				 const struct tool_glob_ent *e);
 
-struct tool_walk {
-	tool_walk_fn fn;
+struct tool_glob_walk {
+	tool_glob_walk_fn fn;
 	void *arg;
 	unsigned max_depth;   /* most components of a path below the base;
 			       * 0 = the hard bound */
@@ -232,19 +243,13 @@ struct tool_walk {
  * enters ".git", never leaves the tree: every subdirectory is opened with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from its parent.
  * Unreadable directories are skipped. Stops early (setting w->stopped) at
- * the deadline or after TOOL_WALK_ENTRIES_MAX entries; paths deeper than
- * TOOL_WALK_DEPTH_MAX components are skipped (also noted in w->stopped). Returns 0 (also when the callback stopped
- * the walk) or a negative errno.
+ * the deadline or after TOOL_GLOB_ENTRIES_MAX entries; paths deeper than
+ * TOOL_GLOB_DEPTH_MAX components are skipped (also noted in w->stopped).
+ * Returns 0 (also when the callback stopped the walk) or a negative
+ * errno. Implemented in tool_glob.c.
  */
-int tool_walk_run(struct tool_walk *w, int dirfd, const char *base_rel);
-
-/*
- * Normalise a relative path for display as a prefix: leading "./" and
- * trailing slashes removed; "." becomes "". In place; returns rel.
- */
-char *tool_rel_tidy(char *rel);
-
-/* ---- shared between tools -------------------------------------------- */
+int tool_glob_walk_run(struct tool_glob_walk *w, int dirfd,
+		       const char *base_rel);
 
 /*
  * A compiled glob: brace alternatives ("*.{c,h}") expanded, each split in

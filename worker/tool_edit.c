@@ -5,7 +5,7 @@
  * -----------
  * Input {file_path, old_string, new_string, replace_all?}. The file is
  * loaded whole (at most TOOL_FILE_MAX), the edit is made in memory, and
- * the result replaces the file atomically (tool_replace_file), so a failed
+ * the result replaces the file atomically (tool_write_file), so a failed
  * edit never leaves a half-written file. old_string must be non-empty,
  * differ from new_string and occur exactly once unless replace_all is
  * set; the messages say which rule failed and what to do, because the
@@ -194,7 +194,7 @@ tool_edit(const struct tool_ctx *ctx, const json_t *input,
 		rc = tool_fail(out, "%s", err);
 	if (rc != 0)
 		goto out;
-	rc = tool_replace_file(ctx, path, buf, len, &created, err,
+	rc = tool_write_file(ctx, path, buf, len, &created, err,
 			       sizeof(err));
 	if (rc < 0 && rc != -ENOMEM)
 		rc = tool_fail(out, "%s", err);

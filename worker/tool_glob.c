@@ -1,6 +1,6 @@
 /*
- * tool_glob.c - the Glob tool (find files by name pattern), and the glob
- * matcher Grep's `glob` filter shares.
+ * tool_glob.c - the Glob tool (find files by name pattern), with the glob
+ * matcher and the tree walk that Grep shares.
  *
  * Design note
  * -----------
@@ -15,12 +15,18 @@
  * component matcher is the usual greedy wildcard walk with one backtrack
  * point, linear-ish, so no pattern can make it exponential.
  *
- * The tree is walked beneath the project (tool_walk_run: no symlinked
- * directories, no .git, bounded), directories only as deep as a pattern
- * without "**" can reach. Only non-directories are reported, the newest
- * modification time first; at most GLOB_SHOW of them, kept in a bounded
- * array while walking so memory does not grow with the tree.
+ * The tree walk (tool_glob_walk_run, shared with Grep) reads each
+ * directory whole and sorts it, so results do not depend on readdir
+ * order; it opens every subdirectory from its parent's fd with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so it never follows a
+ * symlinked directory and never leaves the project; it skips .git and
+ * stops at a depth, entry-count and time budget. Glob only descends as
+ * deep as a pattern without "**" can reach. Only non-directories are
+ * reported, the newest modification time first; at most GLOB_SHOW of
+ * them, kept in a bounded array while walking so memory does not grow
+ * with the tree.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -298,6 +304,221 @@ tool_glob_match(const struct tool_glob_pat *p, const char *path)
 	return false;
 }
 
+/* ---- the tree walk (shared with Grep) --------------------------------- */
+
+struct walk_ent {
+	const char *name;
+	size_t off;
+	unsigned char type;
+};
+
+struct walk_state {
+	struct tool_glob_walk *w;
+	bool halt;		/* a limit ended the walk */
+	size_t sub_off;		/* where the base's part of path ends */
+	char path[PATH_MAX];	/* the current entry, project-relative */
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct walk_ent *)a)->name,
+		      ((const struct walk_ent *)b)->name);
+}
+
+/* Read d's entries (without "." and "..") into a sorted array. */
+static int
+read_entries(DIR *d, struct walk_ent **ents, size_t *count, char **arena)
+{
+	size_t n = 0, cap = 0, used = 0, acap = 0, len, i;
+	struct walk_ent *e = NULL, *ne;
+	char *a = NULL, *na;
+	struct dirent *de;
+
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		len = strlen(de->d_name) + 1;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			ne = realloc(e, cap * sizeof(*e));
+			if (ne == NULL)
+				goto nomem;
+			e = ne;
+		}
+		if (used + len > acap) {
+			acap = acap ? acap * 2 : 1024;
+			while (used + len > acap)
+				acap *= 2;
+			na = realloc(a, acap);
+			if (na == NULL)
+				goto nomem;
+			a = na;
+		}
+		memcpy(a + used, de->d_name, len);
+		e[n].off = used;
+		e[n].type = de->d_type;
+		used += len;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		e[i].name = a + e[i].off;
+	if (n > 1)
+		qsort(e, n, sizeof(*e), ent_cmp);
+	*ents = e;
+	*count = n;
+	*arena = a;
+	return 0;
+nomem:
+	free(e);
+	free(a);
+	return -ENOMEM;
+}
+
+/* The DT_ type of name in dfd, asking lstat when readdir did not say. */
+static unsigned char
+ent_type(int dfd, const struct walk_ent *e)
+{
+	struct stat st;
+
+	if (e->type != DT_UNKNOWN)
+		return e->type;
+	if (fstatat(dfd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return DT_UNKNOWN;
+	if (S_ISDIR(st.st_mode))
+		return DT_DIR;
+	if (S_ISREG(st.st_mode))
+		return DT_REG;
+	if (S_ISLNK(st.st_mode))
+		return DT_LNK;
+	return DT_UNKNOWN;
+}
+
+/* False (and w->stopped set) when a limit ends the walk. */
+static bool
+walk_budget(struct walk_state *s)
+{
+	struct tool_glob_walk *w = s->w;
+
+	if (s->halt)
+		return false;
+	if (++w->visited > TOOL_GLOB_ENTRIES_MAX) {
+		w->stopped = "the limit on entries visited";
+		s->halt = true;
+	} else if (w->deadline_ms && (w->visited & 255) == 0 &&
+		   tool_now_ms() >= w->deadline_ms) {
+		w->stopped = "the time limit";
+		s->halt = true;
+	}
+	return !s->halt;
+}
+
+static int walk_dir(struct walk_state *s, int fd, size_t plen,
+		    unsigned depth);
+
+/* Handle one entry of the directory dfd; s->path holds its path. */
+static int
+walk_one(struct walk_state *s, int dfd, const struct walk_ent *e,
+	 size_t plen, unsigned depth)
+{
+	struct tool_glob_walk *w = s->w;
+	struct tool_glob_ent we;
+	unsigned char type = ent_type(dfd, e);
+	int fd;
+
+	if (type != DT_DIR) {
+		we.rel = s->path;
+		we.sub = s->path + s->sub_off;
+		we.dirfd = dfd;
+		we.name = e->name;
+		we.type = type;
+		return w->fn(w->arg, &we);
+	}
+	/* Entries of this directory have depth + 2 components. */
+	if (strcmp(e->name, ".git") == 0)
+		return 0;
+	if (depth + 2 > w->max_depth) {
+		if (w->max_depth == TOOL_GLOB_DEPTH_MAX)
+			w->stopped = "the directory depth limit";
+		return 0;
+	}
+	fd = pathres_openat2(dfd, e->name, O_RDONLY | O_DIRECTORY, 0,
+			     PATHRES_RESOLVE_BENEATH |
+			     PATHRES_RESOLVE_NO_SYMLINKS |
+			     PATHRES_RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return 0;	/* unreadable or replaced: skip it */
+	return walk_dir(s, fd, plen, depth + 1);
+}
+
+/* Walk the directory fd (owned) whose path is s->path[0..plen). */
+static int
+walk_dir(struct walk_state *s, int fd, size_t plen, unsigned depth)
+{
+	struct walk_ent *ents = NULL;
+	char *arena = NULL;
+	size_t n = 0, i, nl;
+	DIR *d = fdopendir(fd);
+	int rc = 0;
+
+	if (d == NULL) {
+		close(fd);
+		return 0;
+	}
+	rc = read_entries(d, &ents, &n, &arena);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!walk_budget(s))
+			break;
+		nl = strlen(ents[i].name);
+		if (plen + 1 + nl >= sizeof(s->path))
+			continue;
+		if (plen > 0)
+			s->path[plen] = '/';
+		memcpy(s->path + plen + (plen > 0), ents[i].name, nl + 1);
+		rc = walk_one(s, dirfd(d), &ents[i], plen + (plen > 0) + nl,
+			      depth);
+		s->path[plen] = '\0';
+	}
+	free(ents);
+	free(arena);
+	closedir(d);
+	return rc;
+}
+
+int
+tool_glob_walk_run(struct tool_glob_walk *w, int dirfd, const char *base_rel)
+{
+	struct walk_state *s;
+	size_t blen = strlen(base_rel);
+	int fd, rc;
+
+	w->visited = 0;
+	w->stopped = NULL;
+	if (w->max_depth == 0 || w->max_depth > TOOL_GLOB_DEPTH_MAX)
+		w->max_depth = TOOL_GLOB_DEPTH_MAX;
+	if (strcmp(base_rel, ".") == 0)
+		blen = 0;
+	if (blen >= PATH_MAX)
+		return -ENAMETOOLONG;
+	s = malloc(sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->w = w;
+	s->halt = false;
+	memcpy(s->path, base_rel, blen);
+	s->path[blen] = '\0';
+	s->sub_off = blen ? blen + 1 : 0;
+	/* A fresh open file description: readdir must not move dirfd's. */
+	fd = pathres_openat2(dirfd, ".", O_RDONLY | O_DIRECTORY, 0,
+			     PATHRES_RESOLVE_BENEATH);
+	rc = fd < 0 ? fd : walk_dir(s, fd, blen, 0);
+	if (rc > 0)
+		rc = 0;
+	free(s);
+	return rc;
+}
+
 /* ---- the Glob tool --------------------------------------------------- */
 
 struct hit {
@@ -327,7 +548,7 @@ hit_cmp(const void *va, const void *vb)
 
 /* Walk callback: keep the GLOB_SHOW newest matches. */
 static int
-on_entry(void *arg, const struct tool_walk_ent *e)
+on_entry(void *arg, const struct tool_glob_ent *e)
 {
 	struct glob_run *g = arg;
 	struct hit h, *slot;
@@ -363,7 +584,7 @@ on_entry(void *arg, const struct tool_walk_ent *e)
 
 /* Write the reply from the kept matches. */
 static int
-report(struct glob_run *g, const struct tool_walk *w, size_t limit,
+report(struct glob_run *g, const struct tool_glob_walk *w, size_t limit,
        struct tool_out *out)
 {
 	struct tool_buf b;
@@ -445,7 +666,7 @@ tool_glob(const struct tool_ctx *ctx, const json_t *input,
 {
 	char base[PATH_MAX] = "", apat[PATH_MAX];
 	const char *pattern = NULL, *path = NULL;
-	struct tool_walk w;
+	struct tool_glob_walk w;
 	struct glob_run *g = NULL;
 	size_t i;
 	int fd = -1, rc;
@@ -466,7 +687,7 @@ tool_glob(const struct tool_ctx *ctx, const json_t *input,
 	w.max_depth = g->pat.globstar ? 0 : g->pat.max_depth;
 	w.deadline_ms = tool_deadline(timeout_ms ? timeout_ms :
 				      GLOB_DEFAULT_BUDGET_MS);
-	rc = tool_walk_run(&w, fd, base[0] ? base : ".");
+	rc = tool_glob_walk_run(&w, fd, base[0] ? base : ".");
 	if (rc == 0)
 		rc = report(g, &w, tool_output_limit(ctx), out);
 	else if (rc != -ENOMEM)

@@ -9,7 +9,7 @@
  * lines as "path:N:line", context lines as "path-N-line", "--" between
  * separate groups) or count ("path:N" lines that match). `path` is a file
  * or a directory (default the project root); a directory is walked
- * beneath the project (tool_walk_run: no symlinks followed, no .git, name
+ * beneath the project (tool_glob_walk_run: no symlinks followed, no .git, name
  * order), `glob` filters file names (a glob with a '/' is matched against
  * the path below the search directory, like rg --glob). Binary files (a
  * NUL byte in the first 8 KiB) and files over TOOL_FILE_MAX are skipped.
@@ -432,7 +432,7 @@ out:
 
 /* Walk callback: filter by type and glob, then search the file. */
 static int
-on_entry(void *arg, const struct tool_walk_ent *e)
+on_entry(void *arg, const struct tool_glob_ent *e)
 {
 	struct grep *g = arg;
 	int fd, rc;
@@ -489,7 +489,7 @@ list_files(struct grep *g)
 
 /* Finish the output: the listing, the summary and any notes. */
 static int
-report(struct grep *g, const struct tool_walk *w, struct tool_out *out)
+report(struct grep *g, const struct tool_glob_walk *w, struct tool_out *out)
 {
 	int rc = 0;
 
@@ -618,7 +618,7 @@ parse(const json_t *input, struct grep *g, const char **pattern,
 /* Search path (a file or a directory) beneath the project. */
 static int
 run(const struct tool_ctx *ctx, struct grep *g, const char *path,
-    uint32_t timeout_ms, struct tool_walk *w, struct tool_out *out)
+    uint32_t timeout_ms, struct tool_glob_walk *w, struct tool_out *out)
 {
 	char err[TOOL_ERRLEN], rel[PATH_MAX];
 	struct stat st;
@@ -644,7 +644,7 @@ run(const struct tool_ctx *ctx, struct grep *g, const char *path,
 				       GREP_DEFAULT_BUDGET_MS);
 	w->deadline_ms = g->deadline_ms;
 	if (S_ISDIR(st.st_mode))
-		rc = tool_walk_run(w, fd, rel[0] ? rel : ".");
+		rc = tool_glob_walk_run(w, fd, rel[0] ? rel : ".");
 	else
 		rc = search_fd(g, fd, rel[0] ? rel : path);
 	close(fd);
@@ -677,7 +677,7 @@ tool_grep(const struct tool_ctx *ctx, const json_t *input,
 	  uint32_t timeout_ms, struct tool_out *out)
 {
 	const char *pattern = NULL, *path = NULL;
-	struct tool_walk w;
+	struct tool_glob_walk w;
 	struct grep *g;
 	int rc;
 

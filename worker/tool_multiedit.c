@@ -139,7 +139,7 @@ tool_multiedit(const struct tool_ctx *ctx, const json_t *input,
 		rc = apply_all(path, edits, n, &buf, &len, &total, out);
 	if (rc != 0)
 		goto out;
-	rc = tool_replace_file(ctx, path, buf, len, &created, err,
+	rc = tool_write_file(ctx, path, buf, len, &created, err,
 			       sizeof(err));
 	if (rc < 0 && rc != -ENOMEM)
 		rc = tool_fail(out, "%s", err);

@@ -6,10 +6,13 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/unit/tool_fixture.h"
@@ -215,6 +218,47 @@ Test(write, hard_link_is_rewritten_in_place)
 	write_json("{\"file_path\": \"a\", \"content\": \"shared\"}");
 	cr_assert(!out.is_error);
 	assert_file(fx.dir, "b", "shared");
+}
+
+Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
+{
+	char d[PATH_MAX * 2], alt[PATH_MAX * 2];
+	struct tool_out rd;
+	pid_t pid;
+	int i, status;
+
+	/* "d" flips between a real directory and a link to outside/. */
+	tool_fixture_put(fx.dir, "d/secret", "inside");
+	tool_fixture_put(fx.outside, "secret", "TOPSECRET");
+	tool_fixture_symlink("../outside", fx.dir, "alt");
+	snprintf(d, sizeof(d), "%s/d", fx.dir);
+	snprintf(alt, sizeof(alt), "%s/alt", fx.dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (;;)
+			renameat2(AT_FDCWD, d, AT_FDCWD, alt, RENAME_EXCHANGE);
+	}
+	memset(&rd, 0, sizeof(rd));
+	for (i = 0; i < 2000; i++) {
+		write_json("{\"file_path\": \"d/x.txt\", \"content\": \"x\"}");
+		tool_out_clear(&rd);
+		tool_fixture_run(&fx, tool_read, "{\"file_path\": "
+				 "\"d/secret\"}", 0, &rd);
+		cr_assert(strstr(rd.content, "TOPSECRET") == NULL);
+		write_json("{\"file_path\": \"d/new/y.txt\", \"content\": "
+			   "\"y\"}");
+	}
+	tool_out_clear(&rd);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	/* Writes went through while "d" was the directory... */
+	cr_assert(tool_fixture_exists(fx.dir, S_ISDIR(mode_of("d")) ?
+				      "d/x.txt" : "alt/x.txt"));
+	/* ...and never while it led outside. */
+	cr_assert(!tool_fixture_exists(fx.outside, "x.txt"));
+	cr_assert(!tool_fixture_exists(fx.outside, "new"));
+	assert_file(fx.outside, "secret", "TOPSECRET");
 }
 
 Test(write, input_validation)
