@@ -56,6 +56,8 @@ struct child_args {
 	int errfd;
 	int syncfd;           /* user namespace: wait until the maps exist */
 	int sync_w;           /* the parent's end, closed in the child */
+	int ready_w;          /* child -> parent: ready for the maps */
+	int ready_r;
 	pid_t parent;
 };
 
@@ -118,8 +120,15 @@ child_main(struct child_args *a)
 	if (o->ns_flags & CLONE_NEWUSER) {
 		char c;
 
+		/* The parent writes our uid_map through /proc/<pid>, which a
+		 * non-dumpable process keeps root-owned. The key's pages are
+		 * MADV_DONTFORK (not in this process), and execve follows
+		 * within microseconds; the worker is dumpable anyway. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		close(a->sync_w);
-		if (read(a->syncfd, &c, 1) != 1)
+		close(a->ready_r);
+		if (write(a->ready_w, "r", 1) != 1 ||
+		    read(a->syncfd, &c, 1) != 1)
 			_exit(127);
 	}
 	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
@@ -165,11 +174,12 @@ child_main(struct child_args *a)
 	child_fail(a->errfd, STEP_EXEC);
 }
 
-/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors, [4] sync. */
+/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors, [4] maps
+ * written (parent -> child), [5] ready for the maps (child -> parent). */
 static int
-make_pipes(int p[5][2])
+make_pipes(int p[6][2])
 {
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (pipe2(p[i], O_CLOEXEC) < 0)
 			return -errno;
 	}
@@ -177,9 +187,9 @@ make_pipes(int p[5][2])
 }
 
 static void
-close_pipes(int p[5][2])
+close_pipes(int p[6][2])
 {
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < 2; j++)
 			if (p[i][j] >= 0)
 				close(p[i][j]);
@@ -230,8 +240,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	     char *err, size_t errlen)
 {
 	struct child_args a = { .o = o, .parent = getpid() };
-	int p[5][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
-			{ -1, -1 } };
+	int p[6][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
+			{ -1, -1 }, { -1, -1 } };
 	int devnull, rc;
 	pid_t pid;
 
@@ -251,6 +261,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	a.errfd = p[3][1];
 	a.syncfd = p[4][0];
 	a.sync_w = p[4][1];
+	a.ready_w = p[5][1];
+	a.ready_r = p[5][0];
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL,
 			     NULL, NULL);
 	if (pid < 0) {
@@ -263,7 +275,13 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	close(p[3][1]);
 	p[3][1] = -1;
 	if (o->ns_flags & CLONE_NEWUSER) {
-		rc = spawn_ns_write_maps(pid, getuid(), getgid());
+		char c = 0;
+
+		close(p[5][1]);
+		p[5][1] = -1;
+		rc = read(p[5][0], &c, 1) == 1 ? 0 : -ECHILD;
+		if (rc == 0)
+			rc = spawn_ns_write_maps(pid, getuid(), getgid());
 		/* the child goes on, or dies on the closed pipe */
 		if (rc == 0 && write(p[4][1], "x", 1) != 1)
 			rc = -EPIPE;
