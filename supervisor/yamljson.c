@@ -7,6 +7,7 @@
 #include "supervisor/yamljson.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +92,9 @@ plain_scalar(const char *s)
 	if (*s && *end == 0 && errno == 0)
 		return json_integer(i);
 	d = strtod(s, &end);
-	if (*s && *end == 0 && (s[0] == '-' || s[0] == '.' ||
-				(s[0] >= '0' && s[0] <= '9')))
+	/* JSON has no infinity or NaN: "1e999" and "-inf" stay strings */
+	if (*s && *end == 0 && isfinite(d) && (s[0] == '-' || s[0] == '.' ||
+					       (s[0] >= '0' && s[0] <= '9')))
 		return json_real(d);
 	return json_string(s);
 }
@@ -102,6 +104,11 @@ scalar(struct yj *y, yaml_event_t *ev, json_t **out)
 {
 	const char *s = (const char *)ev->data.scalar.value;
 
+	/* "\0" in a double-quoted scalar: jansson would keep the NUL, and
+	 * every C string read from the tree would be silently cut there */
+	if (memchr(s, 0, ev->data.scalar.length))
+		return fail(y, &ev->start_mark,
+			    "scalar is not valid UTF-8 or has a NUL byte");
 	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 		*out = plain_scalar(s);
 	else
