@@ -171,6 +171,10 @@ tool_write_file(const struct tool_ctx *ctx, const char *path,
 	} else {
 		rc = replace_atomic(dfd, name, exists ? &st : NULL, data, len,
 				    path, err, errlen);
+		/* A writable file in a directory we may not add to. */
+		if (exists && (rc == -EACCES || rc == -EPERM))
+			rc = rewrite_in_place(ctx, path, data, len, created,
+					      err, errlen);
 	}
 out:
 	close(dfd);

@@ -261,6 +261,38 @@ Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
 	assert_file(fx.outside, "secret", "TOPSECRET");
 }
 
+Test(write, unwritable_directory_falls_back_to_in_place)
+{
+	char path[PATH_MAX * 2];
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to drop to another uid");
+	tool_fixture_put(fx.dir, "ro/f", "old");
+	snprintf(path, sizeof(path), "%s/ro/f", fx.dir);
+	cr_assert_eq(chown(path, 65534, 65534), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct tool_out o;
+		json_t *in = json_pack("{s:s, s:s}", "file_path", "ro/f",
+				       "content", "new");
+
+		memset(&o, 0, sizeof(o));
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		if (tool_write(&fx.ctx, in, 0, &o) != 0 || o.is_error)
+			_exit(1);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0);
+	assert_file(fx.dir, "ro/f", "new");
+	cr_assert_eq(count_entries("ro"), 1, "no temp file left");
+}
+
 Test(write, input_validation)
 {
 	write_json("{\"file_path\": \"f\"}");
