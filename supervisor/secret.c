@@ -25,15 +25,17 @@ struct secret {
 /* The registered keys for redaction: few, so a tiny fixed table. */
 static const struct secret *registered[4];
 
-static void
+/* -1 when the table is full: a key that cannot be redacted is refused. */
+static int
 register_key(const struct secret *s)
 {
 	for (size_t i = 0; i < 4; i++) {
 		if (!registered[i]) {
 			registered[i] = s;
-			return;
+			return 0;
 		}
 	}
+	return -1;
 }
 
 static void
@@ -71,11 +73,14 @@ secret_from_mem(const char *key, size_t n, struct secret **out)
 	if (!key_is_valid(key, n))
 		return SECRET_E_INVALID;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s || register_key(s) < 0) {
+		free(s);
 		return SECRET_E_NOMEM;
+	}
 	s->page = mmap(NULL, SECRET_PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->page == MAP_FAILED) {
+		unregister_key(s);
 		free(s);
 		return SECRET_E_NOMEM;
 	}
@@ -87,7 +92,6 @@ secret_from_mem(const char *key, size_t n, struct secret **out)
 	memcpy(s->page, key, n);
 	s->page[n] = 0;
 	s->len = n;
-	register_key(s);
 	*out = s;
 	return 0;
 }
@@ -153,6 +157,10 @@ load_key_file(const char *path, bool allow_insecure, struct secret **out,
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
+	if (n >= 0 && trimmed_len(buf, (size_t)n) == 0) {
+		snprintf(err, errlen, "API key file %s is empty", path);
+		return SECRET_E_FILE;
+	}
 	rc = n < 0 ? SECRET_E_FILE : secret_from_mem(buf, trimmed_len(buf,
 						     (size_t)n), out);
 	explicit_bzero(buf, sizeof(buf));
@@ -183,7 +191,11 @@ load_env(struct secret **out, char *err, size_t errlen)
 	return rc;
 }
 
-/* Find a top-level scalar key in a YAML mapping file; malloc'ed value. */
+/*
+ * Find a top-level scalar key in a YAML mapping file; malloc'ed value.
+ * Only scalar values count: a key whose value is a mapping, a list or an
+ * alias is skipped, and so is a document that is not a mapping.
+ */
 static char *
 yaml_top_scalar(const char *path, const char *want)
 {
@@ -191,7 +203,7 @@ yaml_top_scalar(const char *path, const char *want)
 	yaml_event_t ev;
 	FILE *f = fopen(path, "re");
 	char *val = NULL;
-	int depth = 0, want_next = 0, is_key = 1;
+	int depth = 0, want_next = 0, is_key = 1, root_map = 0;
 
 	if (!f || !yaml_parser_initialize(&p)) {
 		if (f)
@@ -202,15 +214,22 @@ yaml_top_scalar(const char *path, const char *want)
 	while (yaml_parser_parse(&p, &ev)) {
 		yaml_event_type_t t = ev.type;
 
+		if (t == YAML_MAPPING_START_EVENT && depth == 0)
+			root_map = 1;
 		if (t == YAML_MAPPING_START_EVENT ||
 		    t == YAML_SEQUENCE_START_EVENT) {
-			if (depth == 1)
+			if (depth == 1) {
 				is_key = !is_key;
+				want_next = 0;
+			}
 			depth++;
 		} else if (t == YAML_MAPPING_END_EVENT ||
 			   t == YAML_SEQUENCE_END_EVENT) {
 			depth--;
-		} else if (t == YAML_SCALAR_EVENT && depth == 1) {
+		} else if (t == YAML_ALIAS_EVENT && depth == 1) {
+			is_key = !is_key;
+			want_next = 0;
+		} else if (t == YAML_SCALAR_EVENT && depth == 1 && root_map) {
 			const char *s = (const char *)ev.data.scalar.value;
 
 			if (want_next && !val)
@@ -391,11 +410,65 @@ secret_redact(const char *text)
 	return out;
 }
 
+/*
+ * The serialised text is what gets redacted, but a key holding a quote, a
+ * backslash or a slash may appear escaped there ("\"", "\\", "\/"), so
+ * its bytes are not found. For such keys (never seen in practice, hence
+ * not on the fast path) every string value is redacted before encoding.
+ */
+static bool
+keys_need_value_pass(void)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (registered[i] && strpbrk(registered[i]->page, "\"\\/"))
+			return true;
+	return false;
+}
+
+/* Redact every string value of v in place (strings with a NUL inside
+ * are left to the text pass, where the NUL is escaped). */
+static int
+redact_values(json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char *red;
+	int rc = 0;
+
+	if (json_is_string(v) &&
+	    strlen(json_string_value(v)) == json_string_length(v)) {
+		red = secret_redact(json_string_value(v));
+		rc = red ? json_string_set(v, red) : -1;
+		free(red);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (rc == 0)
+				rc = redact_values(e);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, e)
+			if (rc == 0)
+				rc = redact_values(e);
+	}
+	return rc;
+}
+
 char *
 secret_redact_json(const json_t *v, size_t flags)
 {
-	char *raw = json_dumps(v, flags), *red;
+	json_t *copy = NULL;
+	char *raw, *red;
 
+	if (keys_need_value_pass()) {
+		copy = json_deep_copy(v);
+		if (!copy || redact_values(copy) < 0) {
+			json_decref(copy);
+			return NULL;
+		}
+		v = copy;
+	}
+	raw = json_dumps(v, flags);
+	json_decref(copy);
 	if (!raw)
 		return NULL;
 	red = secret_redact(raw);
