@@ -188,6 +188,25 @@ next_phase(struct loop *l, void *ctx)
 }
 
 static void
+after_checks(struct run *r)
+{
+	const struct bm_phase *ph = &r->b->phases[r->phase];
+	json_t *p = json_array_get(r->phases, json_array_size(r->phases) - 1);
+	const char *st = json_string_value(json_object_get(p, "status"));
+
+	/* missing artifacts turn a success into a failure (run_checks.c) */
+	if (st && strcmp(st, "failed") == 0 && !ph->continue_on_failure &&
+	    !r->status) {
+		r->stop = true;
+		r->status = "failed";
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 json_string_value(json_object_get(p, "stop_reason")));
+	}
+	r->phase++;
+	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
+}
+
+static void
 on_session_done(void *ctx, struct session_result *res)
 {
 	struct run *r = ctx;
@@ -195,15 +214,16 @@ on_session_done(void *ctx, struct session_result *res)
 
 	run_record_phase(r, ph, res);
 	phase_outcome(r, res, ph);
-	if (strcmp(res->status, "success") != 0)
-		r->last_failed = true;
-	else
-		r->last_failed = false;
-	r->phase++;
+	r->last_failed = strcmp(res->status, "success") != 0;
 	/* free the session from the loop, not from inside its callback */
 	r->dead_session = r->session;
 	r->session = NULL;
-	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
+	if (r->cancelled) {
+		after_checks(r);
+		return;
+	}
+	run_after_phase(r, ph, json_array_get(r->phases,
+		json_array_size(r->phases) - 1), after_checks);
 }
 
 static void
@@ -242,7 +262,21 @@ start_phase(struct run *r)
 			 "worker_failed");
 		r->stop = true;
 	}
-	run_finish(r);
+	/* criteria only when the phases ran to their end */
+	if (!r->status || strcmp(r->status, "failed") == 0)
+		run_judge_criteria(r, run_finish);
+	else
+		run_finish(r);
+}
+
+static void
+begin(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->next_timer = 0;
+	run_setup_project(r, start_phase);
 }
 
 static void
@@ -280,7 +314,9 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	r->start_ms = loop_now_ms();
 	r->start_time = time(NULL);
 	make_id(r);
-	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0) {
+	r->criteria = json_array();
+	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0 ||
+	    run_svc_prepare(r, err, errlen) < 0) {
 		run_free(r);
 		return NULL;
 	}
@@ -299,7 +335,7 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 		"{s:s,s:s,s:s,s:i,s:I}", "benchmark", b->name, "config",
 		b->path, "project_dir", r->project_dir, "phases",
 		(int)b->n_phases, "timeout_seconds", (json_int_t)t));
-	r->next_timer = loop_add_timer(env->loop, 0, next_phase, r);
+	r->next_timer = loop_add_timer(env->loop, 0, begin, r);
 	return r;
 }
 
@@ -326,6 +362,8 @@ run_free(struct run *r)
 		loop_cancel_timer(r->env->loop, r->next_timer);
 	session_free(r->session);
 	session_free(r->dead_session);
+	run_svc_clear(r);
+	json_decref(r->criteria);
 	if (r->project_fd >= 0)
 		close(r->project_fd);
 	evlog_close(r->events);

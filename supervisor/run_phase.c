@@ -415,3 +415,64 @@ run_phase_clear(struct run *r)
 	free(c->model);
 	memset(c, 0, sizeof(*c));
 }
+
+int
+run_svc_prepare(struct run *r, char *err, size_t errlen)
+{
+	struct run_svc_ctx *x = &r->svcx;
+	/* git and test commands need exec and no network: always default */
+	if (policy_load_named("default", profiles_dir(), &x->policy, err,
+			      errlen) < 0)
+		return -1;
+	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/00-service",
+		 r->run_dir);
+	if (run_mkdirs(x->tmp_dir) < 0 || (geteuid() == 0 &&
+	    chown(x->tmp_dir, RUN_WORKER_UID, RUN_WORKER_UID) < 0)) {
+		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
+		return -1;
+	}
+	x->envp = worker_env(r, x->tmp_dir);
+	x->init.tools = calloc(2, sizeof(char *));
+	if (!x->envp || !x->init.tools ||
+	    !(x->init.tools[0] = strdup("Bash")) ||
+	    policy_to_msg(x->policy, r->project_dir, x->tmp_dir,
+			  &x->init.policy) < 0) {
+		snprintf(err, errlen, "cannot prepare the service sandbox");
+		return -1;
+	}
+	x->init.n_tools = 1;
+	x->init.version = PROTO_VERSION;
+	x->init.project_dir = r->project_dir;
+	x->init.agent = "gao-dev";
+	x->init.policy.allow_exec = true; /* git and tests need it */
+	x->init.policy.test_disable = r->env->test_disable;
+	x->opts = (struct wconn_opts){
+		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
+		.project_path = r->project_dir, .envp = x->envp,
+		.ready_timeout_ms = 10000, .init = &x->init,
+		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(false) : 0,
+		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0,
+		.drop_uid = geteuid() == 0,
+		.uid = RUN_WORKER_UID, .gid = RUN_WORKER_UID,
+	};
+	r->svc = svc_new(r->env->loop, &x->opts);
+	return r->svc ? 0 : -1;
+}
+
+void
+run_svc_clear(struct run *r)
+{
+	struct run_svc_ctx *x = &r->svcx;
+
+	svc_free(r->svc);
+	r->svc = NULL;
+	policy_free(x->policy);
+	if (x->init.tools)
+		free(x->init.tools[0]);
+	free(x->init.tools);
+	msg_policy_clear(&x->init.policy);
+	for (size_t i = 0; x->envp && x->envp[i]; i++)
+		free(x->envp[i]);
+	free(x->envp);
+	memset(x, 0, sizeof(*x));
+}

@@ -11,6 +11,7 @@
 #include "supervisor/evlog.h"
 #include "supervisor/run.h"
 #include "supervisor/session.h"
+#include "supervisor/svc.h"
 
 /* Everything one phase's session borrows; freed when the next starts. */
 struct run_phase_ctx {
@@ -27,6 +28,17 @@ struct run_phase_ctx {
 	char tmp_dir[PATH_MAX];
 	uint64_t started_ms;
 	time_t started;
+};
+
+struct task;
+
+/* The service worker's sandbox (svc.h): like an agent's, policy default. */
+struct run_svc_ctx {
+	struct policy *policy;
+	struct msg_init init;
+	char **envp;
+	char tmp_dir[PATH_MAX];
+	struct wconn_opts opts;
 };
 
 struct run {
@@ -70,6 +82,15 @@ struct run {
 	char policy_hash[65];
 	char model[128];
 	int exit_code;
+	/* the run's own checks (run_checks.c) */
+	struct run_svc_ctx svcx;
+	struct svc *svc;
+	struct task *tasks;
+	size_t n_tasks, task_idx;
+	void (*tasks_done)(struct run *r);
+	json_t *criteria;
+	double want_coverage;
+	int commits;
 };
 
 /* The uid and gid of workers when gao-dev runs as root (nobody). */
@@ -86,6 +107,16 @@ int run_load_data(struct run *r, char *err, size_t errlen);
 int run_phase_start(struct run *r, const struct bm_phase *ph,
 		    session_done_fn done, char *err, size_t errlen);
 void run_phase_clear(struct run *r);
+
+/* run_phase.c: the service worker's sandbox */
+int run_svc_prepare(struct run *r, char *err, size_t errlen);
+void run_svc_clear(struct run *r);
+
+/* run_checks.c */
+void run_setup_project(struct run *r, void (*next)(struct run *));
+void run_after_phase(struct run *r, const struct bm_phase *ph, json_t *phase,
+		     void (*next)(struct run *));
+void run_judge_criteria(struct run *r, void (*next)(struct run *));
 
 /* run_results.c */
 void run_record_phase(struct run *r, const struct bm_phase *ph,

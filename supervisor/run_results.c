@@ -137,30 +137,17 @@ run_record_phase(struct run *r, const struct bm_phase *ph,
 		   res->turns));
 }
 
-/*
- * Success criteria. Until the checks run inside a worker (they touch the
- * agent-controlled tree), each criterion is reported as skipped with the
- * reason: never as passed.
- */
-static json_t *
-judge_criteria(struct run *r)
+static bool
+criteria_failed(const json_t *criteria)
 {
-	json_t *out = json_array(), *sc = r->b->success_criteria, *v;
-	const char *k;
+	json_t *c;
+	size_t i;
 
-	json_object_foreach(sc, k, v) {
-		const char *reason = "not evaluated by this version of gao-dev";
-
-		if (strcmp(k, "max_manual_interventions") == 0) {
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s}",
-				"name", k, "outcome", "passed", "reason",
-				"a standalone run has no manual interventions"));
-			continue;
-		}
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "name",
-			k, "outcome", "skipped", "reason", reason));
-	}
-	return out;
+	json_array_foreach(criteria, i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "outcome")),
+			    "failed"))
+			return true;
+	return false;
 }
 
 static int
@@ -255,9 +242,13 @@ run_finish(struct run *r)
 	if (r->timeout_timer)
 		loop_cancel_timer(r->env->loop, r->timeout_timer);
 	r->timeout_timer = 0;
-	criteria = judge_criteria(r);
+	criteria = json_incref(r->criteria);
 	if (!r->status)
-		r->status = r->any_failed ? "failed" : "completed";
+		r->status = r->any_failed || criteria_failed(criteria) ?
+			    "failed" : "completed";
+	if (!r->stop_reason[0] && strcmp(r->status, "failed") == 0)
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 r->any_failed ? "phase_failed" : "criteria_failed");
 	if (!r->model[0])
 		snprintf(r->model, sizeof(r->model), "%s", r->env->model ?
 			 r->env->model : models_default(r->env->models));

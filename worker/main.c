@@ -238,6 +238,9 @@ main(void)
 	/* A command that closes our result pipe must not kill us silently. */
 	become_init_if_pid1();
 	signal(SIGPIPE, SIG_IGN);
+	/* over RLIMIT_FSIZE a write fails with EFBIG, which the tools
+	 * report, instead of killing the worker */
+	signal(SIGXFSZ, SIG_IGN);
 	/* Files of the sandbox are private: 0600 files, 0700 directories,
 	 * for the tools and every command they run (DECISIONS.md). */
 	umask(077);
