@@ -18,7 +18,8 @@
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct audit {
-	FILE *f;
+	int fd;
+	off_t size;        /* bytes of whole records written */
 	uint64_t seq;
 	char head[65];
 };
@@ -44,13 +45,38 @@ audit_open(const char *path)
 		return NULL;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
-	if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
 		free(a);
 		return NULL;
 	}
+	a->fd = fd;
 	return a;
+}
+
+/*
+ * Append one line with write(2), not stdio: a failed stdio flush keeps the
+ * bytes buffered and writes them with the next record, which would leave
+ * a record the chain never had. A partial write is cut off again.
+ */
+static int
+write_line(struct audit *a, const char *line)
+{
+	size_t n = strlen(line), done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = write(a->fd, line + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (ftruncate(a->fd, a->size) == 0)
+				(void)lseek(a->fd, a->size, SEEK_SET);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	a->size += (off_t)n;
+	return 0;
 }
 
 /* Hash of rec without its "hash" key; rec's canonical form is redacted
@@ -59,6 +85,22 @@ static char *
 canonical(const json_t *rec)
 {
 	return secret_redact_json(rec, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* line + "\n", reallocated; NULL (line freed) on ENOMEM. */
+static char *
+append_newline(char *line)
+{
+	size_t n = strlen(line);
+	char *p = realloc(line, n + 2);
+
+	if (!p) {
+		free(line);
+		return NULL;
+	}
+	p[n] = '\n';
+	p[n + 1] = 0;
+	return p;
 }
 
 int
@@ -85,8 +127,9 @@ audit_append(struct audit *a, const json_t *rec)
 		if (red) {
 			json_object_set_new(red, "hash", json_string(h));
 			line = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
-			if (line && fprintf(a->f, "%s\n", line) > 0 &&
-			    fflush(a->f) == 0) {
+			if (line)
+				line = append_newline(line);
+			if (line && write_line(a, line) == 0) {
 				memcpy(a->head, h, sizeof(a->head));
 				a->seq++;
 				rc = 0;
@@ -117,10 +160,8 @@ audit_close(struct audit *a)
 {
 	if (!a)
 		return;
-	if (a->f) {
-		fsync(fileno(a->f));
-		fclose(a->f);
-	}
+	(void)fsync(a->fd);
+	close(a->fd);
 	free(a);
 }
 
