@@ -140,7 +140,7 @@ Test(run, tool_output_refusal_and_clean_env)
 
 	setup_run(&t, "tests/integration/scenarios/tools.json",
 		  H_TEST_KEY_SKANT);
-	run_config(&t, "benchmarks/demo.yaml", NULL);
+	run_config(&t, "tests/integration/configs/plain.yaml", NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	r = results_of(&t);
@@ -166,7 +166,7 @@ Test(run, retries_after_529_and_cut_stream)
 	size_t i, retried = 0;
 
 	setup_run(&t, "tests/integration/scenarios/retry.json", H_TEST_KEY);
-	run_config(&t, "benchmarks/demo.yaml", NULL);
+	run_config(&t, "tests/integration/configs/plain.yaml", NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	r = results_of(&t);
