@@ -359,50 +359,145 @@ parse_phases(struct ctx *c, json_t *doc)
 		parse_phase(c, o, i, key);
 }
 
+/* What each step of a story asks: text, the spec file, more text. */
+static const char *const story_steps[][4] = {
+	{ "spec", "Bob", "Write the specification of this story to ",
+	  ": the user value, the acceptance criteria as checkable "
+	  "statements, and implementation notes. Do not implement it." },
+	{ "implement", "Amelia", "Implement the story specified in ",
+	  ", with tests, and run the tests until they pass." },
+	{ "validate", "Murat", "Validate the implementation of the story in ",
+	  " against its acceptance criteria: read the code, run the tests, "
+	  "add missing ones. End your final answer with a line that is "
+	  "exactly VERDICT: PASS or VERDICT: FAIL." },
+};
+
 /* Story mode: Bob writes the spec, Amelia implements, Murat validates. */
 static void
 plan_story(struct ctx *c, const char *epic, json_t *s, const char *path)
 {
-	static const char *const steps[][2] = {
-		{ "spec", "Bob" }, { "implement", "Amelia" },
-		{ "validate", "Murat" },
-	};
-	char fp[400], *name = get_str(c, s, "name", path);
+	char fp[400], slug[160], spec[200], *name = get_str(c, s, "name", path);
 	char *impl = get_str(c, s, "agent", path);
+	char *desc = get_str(c, s, "description", path);
 
-	if (!name) {
-		ERR(c, path, "a story needs a name");
-		free(impl);
-		return;
-	}
-	for (size_t k = 0; k < 3; k++) {
+	benchmark_slug(name ? name : "", slug, sizeof(slug));
+	snprintf(spec, sizeof(spec), "docs/stories/%s.md", slug);
+	for (size_t k = 0; name && k < 3; k++) {
 		struct bm_phase ph = { 0 };
+		char *task = NULL;
 
 		ph.story = strdup(name);
 		ph.epic = strdup(epic);
-		if (asprintf(&ph.name, "%s %s", name, steps[k][0]) < 0)
+		if (asprintf(&ph.name, "%s %s %s", epic, name,
+			     story_steps[k][0]) < 0)
 			ph.name = NULL;
-		ph.agent = strdup(k == 1 && impl ? impl : steps[k][1]);
-		ph.description = get_str(c, s, "description", path);
+		ph.agent = strdup(k == 1 && impl ? impl : story_steps[k][1]);
+		ph.is_validation = k == 2;
+		if (asprintf(&task, "%s%s%s", story_steps[k][2], spec,
+			     story_steps[k][3]) < 0)
+			task = NULL;
+		if (asprintf(&ph.description, "Story: %s\n%s\n\n%s", name,
+			     desc ? desc : "", task ? task : "") < 0)
+			ph.description = NULL;
+		free(task);
 		snprintf(fp, sizeof(fp), "%s.timeout_seconds", path);
 		ph.timeout_seconds = get_int(c, s, "timeout_seconds", fp, 3600);
 		snprintf(fp, sizeof(fp), "%s.acceptance_criteria", path);
 		ph.acceptance_criteria = string_list(c, s,
 						     "acceptance_criteria", fp);
-		ph.expected_artifacts = json_array();
+		ph.expected_artifacts = k == 0 ? json_pack("[s]", spec) :
+						 json_array();
 		if (add_phase(c->b, &ph) < 0)
 			ERR(c, path, "out of memory");
 	}
+	if (!name)
+		ERR(c, path, "a story needs a name");
 	free(name);
 	free(impl);
+	free(desc);
+}
+
+struct story_ref {
+	const char *epic;
+	json_t *story;
+	char path[300];
+	bool done;
+};
+
+/* True when every dependency of st is already planned. */
+static bool
+deps_met(struct story_ref *all, size_t n, const struct story_ref *st)
+{
+	json_t *deps = json_object_get(st->story, "dependencies"), *d;
+	size_t i;
+
+	json_array_foreach(deps, i, d) {
+		for (size_t k = 0; k < n; k++) {
+			const char *nm = json_string_value(json_object_get(
+				all[k].story, "name"));
+
+			if (nm && json_is_string(d) &&
+			    strcmp(nm, json_string_value(d)) == 0 &&
+			    !all[k].done)
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+known_story(struct story_ref *all, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *nm = json_string_value(json_object_get(all[k].story,
+								   "name"));
+
+		if (nm && strcmp(nm, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Plan the stories in dependency order (stable otherwise). */
+static void
+plan_stories(struct ctx *c, struct story_ref *all, size_t n)
+{
+	size_t planned = 0;
+	bool progress = true;
+
+	for (size_t k = 0; k < n; k++) {
+		json_t *deps = json_object_get(all[k].story, "dependencies"), *d;
+		size_t i;
+
+		json_array_foreach(deps, i, d)
+			if (!json_is_string(d) ||
+			    !known_story(all, n, json_string_value(d)))
+				ERR(c, all[k].path, "dependency %s is not a story "
+				    "of this benchmark", json_is_string(d) ?
+				    json_string_value(d) : "(not a string)");
+	}
+	while (planned < n && progress) {
+		progress = false;
+		for (size_t k = 0; k < n; k++) {
+			if (all[k].done || !deps_met(all, n, &all[k]))
+				continue;
+			plan_story(c, all[k].epic, all[k].story, all[k].path);
+			all[k].done = true;
+			planned++;
+			progress = true;
+		}
+	}
+	if (planned < n)
+		ERR(c, "epics", "the story dependencies form a cycle");
 }
 
 static void
 parse_epics(struct ctx *c, json_t *doc)
 {
 	json_t *epics = json_object_get(doc, "epics"), *e, *s;
-	char path[256], sp[300];
-	size_t i, j;
+	struct story_ref *all = NULL, *p;
+	char path[256];
+	size_t i, j, n = 0;
 
 	if (!epics || json_is_null(epics))
 		return;
@@ -415,22 +510,27 @@ parse_epics(struct ctx *c, json_t *doc)
 		const char *en = json_string_value(json_object_get(e, "name"));
 
 		snprintf(path, sizeof(path), "epics[%zu]", i);
-		if (!json_is_object(e) || !en) {
-			ERR(c, path, "an epic needs a name and stories");
-			continue;
-		}
-		if (!json_is_array(stories)) {
-			ERR(c, path, "stories: expected a list");
+		if (!json_is_object(e) || !en || !json_is_array(stories)) {
+			ERR(c, path, "an epic needs a name and a list of "
+			    "stories");
 			continue;
 		}
 		json_array_foreach(stories, j, s) {
-			snprintf(sp, sizeof(sp), "%s.stories[%zu]", path, j);
-			if (json_is_object(s))
-				plan_story(c, en, s, sp);
+			p = realloc(all, (n + 1) * sizeof(*all));
+			if (!p)
+				break;
+			all = p;
+			all[n] = (struct story_ref){ .epic = en, .story = s };
+			snprintf(all[n].path, sizeof(all[n].path),
+				 "%s.stories[%zu]", path, j);
+			if (!json_is_object(s))
+				ERR(c, all[n].path, "a story must be a mapping");
 			else
-				ERR(c, sp, "a story must be a mapping");
+				n++;
 		}
 	}
+	plan_stories(c, all, n);
+	free(all);
 }
 
 /* success_criteria: a mapping, or the older list of {name, type, ...}. */

@@ -37,6 +37,7 @@ struct bm_phase {
 	json_t *acceptance_criteria;
 	char *story;             /* story name, NULL for phases */
 	char *epic;
+	bool is_validation;      /* Murat's step: needs VERDICT: PASS */
 };
 
 enum bm_mode { BM_MODE_PHASES, BM_MODE_STORIES, BM_MODE_PROMPT };

@@ -206,12 +206,32 @@ after_checks(struct run *r)
 	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
 }
 
+/* Murat's validation passes only with a last line "VERDICT: PASS". */
+static void
+check_verdict(struct session_result *res)
+{
+	char *last = strrchr(res->final_text, '\n');
+	const char *line = last ? last + 1 : res->final_text;
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\r'))
+		n--;
+	if (n == 13 && strncmp(line, "VERDICT: PASS", 13) == 0)
+		return;
+	res->status = "failed";
+	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
+	snprintf(res->error, sizeof(res->error), "the validation did not "
+		 "end with VERDICT: PASS");
+}
+
 static void
 on_session_done(void *ctx, struct session_result *res)
 {
 	struct run *r = ctx;
 	struct bm_phase *ph = &r->b->phases[r->phase];
 
+	if (ph->is_validation && strcmp(res->status, "success") == 0)
+		check_verdict(res);
 	run_record_phase(r, ph, res);
 	phase_outcome(r, res, ph);
 	r->last_failed = strcmp(res->status, "success") != 0;
