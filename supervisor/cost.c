@@ -18,8 +18,13 @@ models_load(struct models *m, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/models.json", datadir_path());
 	m->doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!m->doc || !json_is_object(json_object_get(m->doc, "prices"))) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line,
-			 je.column, m->doc ? "no prices table" : je.text);
+		/* jansson gives no position (-1) for I/O errors */
+		if (!m->doc && je.line > 0)
+			snprintf(err, errlen, "%s:%d:%d: %s", path, je.line,
+				 je.column, je.text);
+		else
+			snprintf(err, errlen, "%s: %s", path, m->doc ?
+				 "no prices table" : je.text);
 		json_decref(m->doc);
 		m->doc = NULL;
 		return -1;

@@ -210,13 +210,16 @@ after_checks(struct run *r)
 static void
 check_verdict(struct session_result *res)
 {
-	char *last = strrchr(res->final_text, '\n');
-	const char *line = last ? last + 1 : res->final_text;
-	size_t n = strlen(line);
+	char *t = res->final_text, *line;
+	size_t n = strlen(t);
 
-	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\r'))
-		n--;
-	if (n == 13 && strncmp(line, "VERDICT: PASS", 13) == 0)
+	while (n > 0 && strchr(" \t\r\n*`", t[n - 1]))
+		t[--n] = 0; /* trailing blanks and markdown emphasis */
+	line = strrchr(t, '\n');
+	line = line ? line + 1 : t;
+	while (*line && strchr(" \t*`", *line))
+		line++;
+	if (strcmp(line, "VERDICT: PASS") == 0)
 		return;
 	res->status = "failed";
 	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
