@@ -4,6 +4,7 @@
  * run_results.c.
  */
 #include "supervisor/run_priv.h"
+#include "supervisor/boilerplate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,6 +153,11 @@ make_dirs(struct run *r, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
+	if (r->b->boilerplate_path && access(r->b->boilerplate_path, F_OK) == 0 &&
+	    boilerplate_copy(r->b->boilerplate_path, r->project_fd,
+			     geteuid() == 0 ? RUN_WORKER_UID : -1, r->warnings,
+			     err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
