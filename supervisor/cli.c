@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,8 @@ parse_num(const char *opt, const char *s, double min, double *out)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || *end || v < min || v != v)
+	/* inf would switch a cap off without saying so; 0 does that */
+	if (end == s || *end || v < min || !isfinite(v))
 		return bad(opt, s, "a non-negative number");
 	*out = v;
 	return 0;
