@@ -5,6 +5,7 @@
  */
 #include "supervisor/run_priv.h"
 #include "supervisor/boilerplate.h"
+#include "supervisor/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 static void start_phase(struct run *r);
+static void after_checks(struct run *r);
 
 const json_t *
 run_results(const struct run *r)
@@ -212,6 +214,60 @@ after_checks(struct run *r)
 	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
 }
 
+static void
+on_command_done(void *ctx, const struct msg_tool_result *res)
+{
+	struct run *r = ctx;
+	const struct bm_phase *ph = &r->b->phases[r->phase];
+	bool ok = res && !res->is_error && res->exit_code == 0;
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name",
+		ph->name, "agent", "command", "command", ph->command, "status",
+		ok ? "success" : "failed", "stop_reason", !res ? "worker_failed"
+		: res->is_error ? "timeout_or_error" : ok ? "exit_0" :
+		"nonzero_exit", "exit_code", (json_int_t)(res ? res->exit_code
+		: -1), "duration_seconds", (double)(loop_now_ms() -
+		r->cmd_started) / 1000.0);
+
+	json_object_set_new(p, "cost_usd", json_real(0));
+	json_object_set_new(p, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
+		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
+	if (res) {
+		char out[4001], *clean = text_utf8_clean(res->content,
+					strlen(res->content));
+
+		text_copy_utf8(out, sizeof(out), clean ? clean : "");
+		json_object_set_new(p, "output", json_string(out));
+		free(clean);
+	}
+	json_array_append_new(r->phases, p);
+	evlog_emit(r->events, ok ? "info" : "warn", "phase_completed",
+		   json_pack("{s:s,s:s,s:s}", "phase", ph->name, "agent",
+			     "command", "status", ok ? "success" : "failed"));
+	r->last_failed = !ok;
+	if (!ok && !ph->continue_on_failure && !r->status) {
+		r->stop = true;
+		r->status = "failed";
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "phase_failed");
+	} else if (!ok) {
+		r->any_failed = true;
+	}
+	run_after_phase(r, ph, p, after_checks);
+}
+
+/* A phase with a command runs it in the sandbox instead of an agent. */
+static void
+run_command_phase(struct run *r, const struct bm_phase *ph)
+{
+	uint64_t ms = (uint64_t)ph->timeout_seconds * 1000u;
+
+	evlog_emit(r->events, "info", "phase_started", json_pack("{s:s,s:s}",
+		   "phase", ph->name, "command", ph->command));
+	r->cmd_started = loop_now_ms();
+	if (svc_bash(r->svc, ph->command, ms > 600000 ? 600000 : (uint32_t)ms,
+		     on_command_done, r) < 0)
+		on_command_done(r, NULL);
+}
+
 /* Murat's validation passes only with a last line "VERDICT: PASS". */
 static void
 check_verdict(struct session_result *res)
@@ -258,9 +314,11 @@ on_session_done(void *ctx, struct session_result *res)
 static void
 skip_phase(struct run *r, const struct bm_phase *ph, const char *why)
 {
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s}",
-		"name", ph->name, "agent", ph->agent, "status", "skipped",
-		"reason", why));
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s,s:f,"
+		"s:{s:i,s:i,s:i,s:i}}", "name", ph->name, "agent", ph->command ?
+		"command" : ph->agent, "status", "skipped", "reason", why,
+		"cost_usd", 0.0, "tokens", "input", 0, "output", 0,
+		"cache_creation", 0, "cache_read", 0));
 	evlog_emit(r->events, "info", "phase_completed", json_pack(
 		"{s:s,s:s,s:s}", "phase", ph->name, "status", "skipped",
 		"reason", why));
@@ -281,6 +339,10 @@ start_phase(struct run *r)
 				   "failed");
 			r->phase++;
 			continue;
+		}
+		if (ph->command) {
+			run_command_phase(r, ph);
+			return;
 		}
 		if (run_phase_start(r, ph, on_session_done, err,
 				    sizeof(err)) == 0)

@@ -91,6 +91,7 @@ struct run {
 	json_t *criteria;
 	double want_coverage;
 	int commits;
+	uint64_t cmd_started;      /* a command phase's start */
 };
 
 /* The uid and gid of workers when gao-dev runs as root (nobody). */
