@@ -273,23 +273,40 @@ wait_timeout(const struct loop *l)
 	return best <= now ? 0 : (int)(best - now);
 }
 
+/* Index of the earliest timer due by now (ties: the first added), or
+ * n_timers when none is due. */
+static size_t
+next_due(const struct loop *l, uint64_t now)
+{
+	size_t best = l->n_timers;
+
+	for (size_t i = 0; i < l->n_timers; i++) {
+		const struct loop_timer *t = &l->timers[i];
+
+		if (t->due > now)
+			continue;
+		if (best == l->n_timers || t->due < l->timers[best].due ||
+		    (t->due == l->timers[best].due &&
+		     t->id < l->timers[best].id))
+			best = i;
+	}
+	return best;
+}
+
+/* Fire every due timer in due order (removal swaps entries, so the array
+ * order means nothing). */
 static void
 fire_timers(struct loop *l)
 {
 	uint64_t now = loop_now_ms();
-	size_t i = 0;
+	size_t i;
 
-	while (i < l->n_timers && !l->stop) {
-		if (l->timers[i].due > now) {
-			i++;
-			continue;
-		}
+	while (!l->stop && (i = next_due(l, now)) < l->n_timers) {
 		struct loop_timer t = l->timers[i];
 
 		/* remove first: the callback may add or cancel timers */
 		l->timers[i] = l->timers[--l->n_timers];
 		t.fn(l, t.ctx);
-		i = 0;
 	}
 }
 
