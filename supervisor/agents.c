@@ -87,8 +87,12 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d,
 	}
 	json_array_foreach(tools, i, t) {
 		if (!json_is_string(t)) {
-			snprintf(err, errlen, "%s: tools[%zu] is not a string",
-				 path, i);
+			char p[32];
+
+			snprintf(p, sizeof(p), "tools[%zu]", i);
+			yamljson_pos(y, p, &l, &c);
+			snprintf(err, errlen, "%s:%d:%d: tools[%zu] is not a "
+				 "string", path, l ? l : 1, c ? c : 1, i);
 			return -1;
 		}
 	}
@@ -175,10 +179,11 @@ agents_load(struct agents *a, const char *extra_dir, char *err,
 
 	memset(a, 0, sizeof(*a));
 	snprintf(dir, sizeof(dir), "%s/agents", datadir_path());
-	if (load_dir(a, dir, err, errlen) < 0)
+	if (load_dir(a, dir, err, errlen) < 0 ||
+	    (extra_dir && load_dir(a, extra_dir, err, errlen) < 0)) {
+		agents_clear(a); /* nothing for the caller to free */
 		return -1;
-	if (extra_dir && load_dir(a, extra_dir, err, errlen) < 0)
-		return -1;
+	}
 	return 0;
 }
 
