@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,6 +30,8 @@ harden(void)
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	setrlimit(RLIMIT_CORE, &zero);
+	/* every file of a run is private: 0600 files, 0700 directories */
+	umask(077);
 	/* a worker closing its pipe must give EPIPE, not kill us */
 	signal(SIGPIPE, SIG_IGN);
 }

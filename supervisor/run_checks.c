@@ -105,6 +105,7 @@ typedef void (*task_parse)(struct run *r, const struct msg_tool_result *res,
 			   void *arg);
 
 struct task {
+	struct svc *svc;      /* which service worker runs it */
 	char *command;
 	uint32_t timeout_ms;
 	task_parse parse;
@@ -131,7 +132,7 @@ run_next_task(struct run *r)
 	while (r->task_idx < r->n_tasks) {
 		struct task *t = &r->tasks[r->task_idx];
 
-		if (svc_bash(r->svc, t->command, t->timeout_ms, on_task,
+		if (svc_bash(t->svc, t->command, t->timeout_ms, on_task,
 			     r) == 0)
 			return;
 		t->parse(r, NULL, t->arg);
@@ -148,8 +149,8 @@ run_next_task(struct run *r)
 }
 
 static void
-add_task(struct run *r, char *command, uint32_t timeout_ms, task_parse p,
-	 void *arg)
+add_task_on(struct run *r, struct svc *svc, char *command,
+	    uint32_t timeout_ms, task_parse p, void *arg)
 {
 	struct task *t = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*t));
 
@@ -158,7 +159,15 @@ add_task(struct run *r, char *command, uint32_t timeout_ms, task_parse p,
 		return;
 	}
 	r->tasks = t;
-	r->tasks[r->n_tasks++] = (struct task){ command, timeout_ms, p, arg };
+	r->tasks[r->n_tasks++] = (struct task){ svc, command, timeout_ms, p,
+						arg };
+}
+
+static void
+add_task(struct run *r, char *command, uint32_t timeout_ms, task_parse p,
+	 void *arg)
+{
+	add_task_on(r, r->svc, command, timeout_ms, p, arg);
 }
 
 static void
@@ -181,9 +190,33 @@ parse_git_init(struct run *r, const struct msg_tool_result *res, void *arg)
 			res ? res->content : "the service worker failed"));
 }
 
+static void
+parse_clone(struct run *r, const struct msg_tool_result *res, void *arg)
+{
+	(void)arg;
+	if (res && res->exit_code == 0 && strstr(res->content, "CLONED"))
+		return;
+	json_array_append_new(r->errors, json_sprintf("boilerplate_url %s: "
+		"the clone failed: %.400s", r->b->boilerplate_url,
+		res ? res->content : "the sandbox did not start"));
+	r->status = "error";
+	snprintf(r->stop_reason, sizeof(r->stop_reason), "boilerplate_failed");
+	r->stop = true;
+}
+
 void
 run_setup_project(struct run *r, void (*next)(struct run *))
 {
+	char *q = r->svc_net ? svc_quote(r->b->boilerplate_url) : NULL;
+	char *cmd = NULL;
+
+	/* boilerplate_url: cloned into the empty project by a worker with
+	 * the networked policy, its history dropped, before git init */
+	if (q && asprintf(&cmd, "git clone -q --depth 1 -- %s . && rm -rf "
+			  ".git && echo CLONED", q) >= 0)
+		add_task_on(r, r->svc_net, cmd, TEST_TIMEOUT_MS, parse_clone,
+			    NULL);
+	free(q);
 	add_task(r, strdup("git init -q -b main 2>/dev/null || git init -q; "
 		 "git config user.email gao-dev@localhost && "
 		 "git config user.name gao-dev && git add -A && "

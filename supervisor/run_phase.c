@@ -153,6 +153,32 @@ granted_defs(struct run *r, const struct agent_def *a,
 	return out;
 }
 
+/*
+ * git's global config for the worker, in its private tmp: the project
+ * belongs to the worker's uid but a file:// boilerplate may not, and
+ * safe.directory is only honoured in a global config.
+ */
+static void
+write_gitconfig(const char *tmp)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (run_path(path, sizeof(path), "%s/.gitconfig", tmp) < 0)
+		return;
+	f = fopen(path, "wex");
+	if (!f)
+		return;
+	fputs("[safe]\n\tdirectory = *\n[user]\n\tname = gao-dev agent\n"
+	      "\temail = agent@gao-dev.invalid\n[init]\n\tdefaultBranch = "
+	      "main\n", f);
+	/* created 0600 (umask): the worker's uid must own it to read it */
+	if (geteuid() == 0 &&
+	    fchown(fileno(f), RUN_WORKER_UID, RUN_WORKER_UID) < 0)
+		unlink(path);
+	fclose(f);
+}
+
 /* The worker's whole environment: nothing inherited. */
 static char **
 worker_env(const struct run *r, const char *tmp)
@@ -162,6 +188,7 @@ worker_env(const struct run *r, const char *tmp)
 
 	if (!env)
 		return NULL;
+	write_gitconfig(tmp);
 	if (asprintf(&env[i++], "HOME=%s", r->project_dir) < 0 ||
 	    asprintf(&env[i++], "TMPDIR=%s", tmp) < 0)
 		return env;
@@ -169,9 +196,8 @@ worker_env(const struct run *r, const char *tmp)
 	env[i++] = strdup("LANG=C.UTF-8");
 	env[i++] = strdup("TERM=dumb");
 	env[i++] = strdup("PYTHONDONTWRITEBYTECODE=1");
-	env[i++] = strdup("GIT_CONFIG_COUNT=1");
-	env[i++] = strdup("GIT_CONFIG_KEY_0=safe.directory");
-	env[i++] = strdup("GIT_CONFIG_VALUE_0=*");
+	if (asprintf(&env[i++], "GIT_CONFIG_GLOBAL=%s/.gitconfig", tmp) < 0)
+		env[i - 1] = NULL;
 	return env;
 }
 
@@ -416,16 +442,23 @@ run_phase_clear(struct run *r)
 	memset(c, 0, sizeof(*c));
 }
 
-int
-run_svc_prepare(struct run *r, char *err, size_t errlen)
+/*
+ * The sandbox of a service worker: profile "default" for git and checks,
+ * "networked" to clone boilerplate_url (with extra_ro, a local repository
+ * of a file:// URL, readable). The result is stored in x; svc_new follows.
+ */
+static int
+svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
+	    const char *tmp_name, const char *extra_ro, char *err,
+	    size_t errlen)
 {
-	struct run_svc_ctx *x = &r->svcx;
-	/* git and test commands need exec and no network: always default */
-	if (policy_load_named("default", profiles_dir(), &x->policy, err,
+	char **ro;
+
+	if (policy_load_named(profile, profiles_dir(), &x->policy, err,
 			      errlen) < 0)
 		return -1;
-	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/00-service",
-		 r->run_dir);
+	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", r->run_dir,
+		 tmp_name);
 	if (run_mkdirs(x->tmp_dir) < 0 || (geteuid() == 0 &&
 	    chown(x->tmp_dir, RUN_WORKER_UID, RUN_WORKER_UID) < 0)) {
 		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
@@ -440,32 +473,55 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot prepare the service sandbox");
 		return -1;
 	}
+	if (extra_ro && (ro = realloc(x->init.policy.ro_paths,
+			 (x->init.policy.n_ro + 2) * sizeof(char *)))) {
+		x->init.policy.ro_paths = ro;
+		ro[x->init.policy.n_ro++] = strdup(extra_ro);
+		ro[x->init.policy.n_ro] = NULL;
+	}
 	x->init.n_tools = 1;
 	x->init.version = PROTO_VERSION;
 	x->init.project_dir = r->project_dir;
 	x->init.agent = "gao-dev";
-	x->init.policy.allow_exec = true; /* git and tests need it */
 	x->init.policy.test_disable = r->env->test_disable;
 	x->opts = (struct wconn_opts){
 		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
 		.project_path = r->project_dir, .envp = x->envp,
 		.ready_timeout_ms = 10000, .init = &x->init,
-		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(false) : 0,
+		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
+			x->policy->network == POLICY_NET_TCP) : 0,
 		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
 		.uid = RUN_WORKER_UID, .gid = RUN_WORKER_UID,
 	};
-	r->svc = svc_new(r->env->loop, &x->opts);
-	return r->svc ? 0 : -1;
+	return 0;
 }
 
-void
-run_svc_clear(struct run *r)
+int
+run_svc_prepare(struct run *r, char *err, size_t errlen)
 {
-	struct run_svc_ctx *x = &r->svcx;
+	const char *url = r->b->boilerplate_url;
 
-	svc_free(r->svc);
-	r->svc = NULL;
+	/* git and test commands need exec and no network: always default */
+	if (svc_prepare(r, &r->svcx, "default", "00-service", NULL, err,
+			errlen) < 0)
+		return -1;
+	r->svc = svc_new(r->env->loop, &r->svcx.opts);
+	if (!r->svc)
+		return -1;
+	if (!url)
+		return 0;
+	if (svc_prepare(r, &r->svcx_net, "networked", "00-clone",
+			strncmp(url, "file://", 7) == 0 ? url + 7 : NULL, err,
+			errlen) < 0)
+		return -1;
+	r->svc_net = svc_new(r->env->loop, &r->svcx_net.opts);
+	return r->svc_net ? 0 : -1;
+}
+
+static void
+svc_clear(struct run_svc_ctx *x)
+{
 	policy_free(x->policy);
 	if (x->init.tools)
 		free(x->init.tools[0]);
@@ -475,4 +531,14 @@ run_svc_clear(struct run *r)
 		free(x->envp[i]);
 	free(x->envp);
 	memset(x, 0, sizeof(*x));
+}
+
+void
+run_svc_clear(struct run *r)
+{
+	svc_free(r->svc);
+	svc_free(r->svc_net);
+	r->svc = r->svc_net = NULL;
+	svc_clear(&r->svcx);
+	svc_clear(&r->svcx_net);
 }

@@ -85,6 +85,8 @@ struct run {
 	/* the run's own checks (run_checks.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc;
+	struct run_svc_ctx svcx_net;  /* boilerplate_url only */
+	struct svc *svc_net;
 	struct task *tasks;
 	size_t n_tasks, task_idx;
 	void (*tasks_done)(struct run *r);
