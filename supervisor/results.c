@@ -141,8 +141,28 @@ print_criteria(FILE *f, const json_t *crit)
 	}
 }
 
-void
-results_print_summary(FILE *f, const json_t *r)
+static void
+print_errors(FILE *f, const json_t *errors)
+{
+	json_t *e;
+	size_t i;
+
+	if (json_array_size(errors) == 0)
+		return;
+	fprintf(f, "errors:\n");
+	json_array_foreach(errors, i, e) {
+		/* a non-string entry is shown as JSON, never as "(null)" */
+		char *j = json_is_string(e) ? NULL :
+			  json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		fprintf(f, "  %s\n", j ? j : json_is_string(e) ?
+			json_string_value(e) : "");
+		free(j);
+	}
+}
+
+static void
+print_summary(FILE *f, const json_t *r)
 {
 	const json_t *m = json_object_get(r, "metrics");
 	const json_t *t = json_object_get(m, "tokens");
@@ -170,15 +190,27 @@ results_print_summary(FILE *f, const json_t *r)
 	fprintf(f, "isolation: %s\n", str(iso, "summary"));
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
-	if (json_array_size(json_object_get(r, "errors"))) {
-		json_t *e;
-		size_t i;
-
-		fprintf(f, "errors:\n");
-		json_array_foreach(json_object_get(r, "errors"), i, e)
-			fprintf(f, "  %s\n", json_string_value(e));
-	}
+	print_errors(f, json_object_get(r, "errors"));
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));
 	fprintf(f, "logs:      %s\n", str(r, "run_dir"));
+}
+
+/* The summary is built in memory and leaves through the redaction step,
+ * like every other output: error texts come from outside. */
+void
+results_print_summary(FILE *f, const json_t *r)
+{
+	char *buf = NULL, *red;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	print_summary(m, r);
+	if (fclose(m) == 0 && (red = secret_redact(buf))) {
+		fputs(red, f);
+		free(red);
+	}
+	free(buf);
 }
