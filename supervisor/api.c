@@ -63,7 +63,7 @@ api_outcome_name(enum api_outcome o)
 	static const char *const n[] = {
 		"ok", "authentication_error", "permission_error",
 		"not_found_error", "invalid_request", "spend_limit",
-		"retries_exhausted", "cancelled",
+		"retries_exhausted", "cancelled", "server_error",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -396,8 +396,9 @@ start_attempt(struct api_call *c)
 		finish(c, API_E_EXHAUSTED);
 		return;
 	}
-	event(c, "info", "api_call_started", json_pack("{s:s}", "path",
-		c->is_get ? "GET" : "/v1/messages"));
+	event(c, "info", "api_call_started", json_pack("{s:s,s:s}", "method",
+		c->is_get ? "GET" : "POST", "path",
+		c->url + strlen(a->base_url)));
 }
 
 static struct api_call *
@@ -485,6 +486,14 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 		*o = API_E_REQUEST;
 		return V_FATAL;
 	}
+	if (c->is_sse && c->stream) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "stream cut before message_stop "
+			 "(%s)", curl_easy_strerror(res));
+		set_error(c, "stream_error", msg);
+		return V_RETRY;
+	}
 	set_error(c, "connection_error", curl_easy_strerror(res));
 	return V_RETRY;
 }
@@ -533,6 +542,38 @@ fatal_outcome(long status)
 	}
 }
 
+/* Append text to the reply's error message (cut to fit). */
+static void
+add_to_message(struct api_call *c, const char *text)
+{
+	size_t n = strlen(c->reply.error_message);
+
+	snprintf(c->reply.error_message + n, sizeof(c->reply.error_message) - n,
+		 "%s", text);
+}
+
+/*
+ * What the user can change when the API refuses a request: the message
+ * names the option (DECISIONS.md: 400/413 and an unknown model).
+ */
+static void
+add_hint(struct api_call *c, long status)
+{
+	const char *m = c->reply.error_message;
+
+	if (c->is_get)
+		return;
+	if (status == 404 && strstr(m, "model"))
+		add_to_message(c, " (choose another model with --model)");
+	else if (status == 400 && strstr(m, "max_tokens"))
+		add_to_message(c, " (lower --max-output-tokens)");
+	else if (status == 400 && strstr(m, "anthropic-version"))
+		add_to_message(c, " (see --anthropic-version)");
+	else if (status == 413)
+		add_to_message(c, " (the conversation outgrew the API's "
+			       "request size: lower --max-turns)");
+}
+
 static enum verdict
 judge_status(struct api_call *c, long status, enum api_outcome *o)
 {
@@ -554,6 +595,13 @@ judge_status(struct api_call *c, long status, enum api_outcome *o)
 		return V_FATAL;
 	}
 	*o = fatal_outcome(status);
+	if (!retry && retry_status_retryable(status)) {
+		/* x-should-retry: false on a status worth retrying */
+		add_to_message(c, " (the API said not to retry: "
+			       "x-should-retry: false)");
+		*o = status >= 500 ? API_E_SERVER : API_E_REQUEST;
+	}
+	add_hint(c, status);
 	return retry ? V_RETRY : V_FATAL;
 }
 
@@ -573,6 +621,34 @@ note_rate_limits(struct api_call *c)
 	}
 }
 
+/* No more attempts: say why in the message, then end the call. */
+static void
+give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
+{
+	const struct api_config *cfg = &c->api->cfg;
+	char why[160];
+
+	if (c->attempt > cfg->max_retries)
+		snprintf(why, sizeof(why), " (gave up after %u attempt%s: "
+			 "--max-retries %u)", c->attempt,
+			 c->attempt == 1 ? "" : "s", cfg->max_retries);
+	else
+		snprintf(why, sizeof(why), " (gave up after %u attempt%s: "
+			 "waiting %.1f s more would pass --retry-budget %g s)",
+			 c->attempt, c->attempt == 1 ? "" : "s",
+			 (double)delay / 1000.0, cfg->retry_budget_s);
+	add_to_message(c, why);
+	if (fatal == API_OK)
+		fatal = API_E_EXHAUSTED;
+	event(c, "error", "api_call_completed", json_pack(
+		"{s:I,s:s,s:s,s:s,s:s,s:b}", "status",
+		(json_int_t)c->reply.http_status, "request_id",
+		c->reply.request_id, "error_type", c->reply.error_type,
+		"message", c->reply.error_message, "outcome",
+		api_outcome_name(fatal), "retried", c->attempt > 1));
+	finish(c, fatal);
+}
+
 static void
 retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 {
@@ -583,12 +659,7 @@ retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 
 	if (c->attempt > a->cfg.max_retries ||
 	    (double)(c->reply.waited_ms + delay) > budget_ms) {
-		event(c, "error", "api_call_completed", json_pack(
-			"{s:I,s:s,s:s,s:s,s:b}", "status", (json_int_t)status,
-			"request_id", c->reply.request_id, "error_type",
-			c->reply.error_type, "outcome", "retries_exhausted",
-			"retried", c->attempt > 1));
-		finish(c, fatal == API_OK ? API_E_EXHAUSTED : fatal);
+		give_up(c, fatal, delay);
 		return;
 	}
 	if (status == 429 || status == 529) {
@@ -626,6 +697,17 @@ completed_event(struct api_call *c)
 		(json_int_t)u->cache_read_input_tokens));
 }
 
+/*
+ * A stream that reached message_stop holds the whole message even if the
+ * connection failed after it (a missing last chunk): no need to ask again.
+ */
+static bool
+stream_whole(const struct api_call *c)
+{
+	return c->is_sse && c->stream && stream_done(c->stream) &&
+	       !stream_error(c->stream) && !stream_api_error_type(c->stream);
+}
+
 static void
 on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
 {
@@ -645,7 +727,7 @@ on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
 	memcpy(c->reply.request_id, c->hints.request_id,
 	       sizeof(c->reply.request_id));
 	note_rate_limits(c);
-	if (msg->data.result != CURLE_OK)
+	if (msg->data.result != CURLE_OK && !stream_whole(c))
 		v = judge_transport(c, msg->data.result, &fatal);
 	else if (status == 200)
 		v = judge_success(c);

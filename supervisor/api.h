@@ -52,6 +52,7 @@ enum api_outcome {
 	API_E_SPEND_LIMIT, /* 429 that says a spend limit was reached */
 	API_E_EXHAUSTED,   /* retries or budget used up */
 	API_E_CANCELLED,
+	API_E_SERVER,      /* 5xx the server said not to retry */
 };
 
 struct api_reply {
