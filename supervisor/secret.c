@@ -246,19 +246,44 @@ yaml_top_scalar(const char *path, const char *want)
 	return val;
 }
 
+/*
+ * Where api_key_file: points: "~/" is the home directory and a relative
+ * path is relative to the config file's directory (not to wherever
+ * gao-dev happens to run). malloc'ed; NULL on ENOMEM.
+ */
+static char *
+config_path(const char *config, const char *v)
+{
+	const char *home = getenv("HOME"), *slash = strrchr(config, '/');
+	char *p = NULL;
+
+	if (strncmp(v, "~/", 2) == 0 && home && *home)
+		return asprintf(&p, "%s/%s", home, v + 2) < 0 ? NULL : p;
+	if (v[0] == '/' || v[0] == '~' || !slash)
+		return strdup(v);
+	if (asprintf(&p, "%.*s/%s", (int)(slash - config), config, v) < 0)
+		return NULL;
+	return p;
+}
+
 static int
 load_config(const struct secret_sources *src, struct secret **out,
 	    char *err, size_t errlen)
 {
-	char *v;
+	char *v, *path;
 	int rc;
 
 	if (!src->config_file || access(src->config_file, R_OK) < 0)
 		return SECRET_E_MISSING;
 	v = yaml_top_scalar(src->config_file, "api_key_file");
 	if (v) {
-		rc = load_key_file(v, src->allow_insecure, out, err, errlen);
+		path = config_path(src->config_file, v);
 		free(v);
+		if (!path)
+			return SECRET_E_NOMEM;
+		rc = load_key_file(path, src->allow_insecure, out, err,
+				   errlen);
+		free(path);
 		return rc;
 	}
 	v = yaml_top_scalar(src->config_file, "api_key");

@@ -48,6 +48,9 @@ enum secret_err {
  * secret_free) and *source names where it came from (static string).
  * On failure returns a negative enum secret_err with a message in err
  * (which never contains the key). Registers the key for secret_redact().
+ * In the config file, api_key_file: may start with "~/" (the home
+ * directory) or be relative to the config file's directory. The string
+ * the key came from (argv, the environment) is overwritten in place.
  */
 int secret_load(struct secret_sources *src, struct secret **out,
 		const char **source, char *err, size_t errlen);
