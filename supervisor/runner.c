@@ -87,11 +87,25 @@ load_configs(struct runner *rn)
 	return bad ? EXIT_USAGE : 0;
 }
 
+static int check_agents(struct runner *rn);
+
 int
 runner_validate(struct cli *c)
 {
 	struct runner rn = { .cli = c };
-	int rc = load_configs(&rn);
+	struct agents agents = { 0 };
+	char err[1024];
+	int rc;
+
+	rc = load_configs(&rn);
+	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		rc = EXIT_USAGE;
+	} else {
+		rn.env.agents = &agents;
+		if (check_agents(&rn))
+			rc = EXIT_USAGE;
+	}
 
 	for (int i = 0; i < rn.n_configs; i++) {
 		printf("%s: %s (%zu errors, %zu warnings)\n",
@@ -103,6 +117,7 @@ runner_validate(struct cli *c)
 		benchmark_free(rn.configs[i]);
 	}
 	free(rn.configs);
+	agents_clear(&agents);
 	return rc;
 }
 
@@ -316,6 +331,7 @@ print_summaries(const struct runner *rn)
 	}
 }
 
+/* Every phase's agent must exist; problems join the config's errors. */
 static int
 check_agents(struct runner *rn)
 {
@@ -327,11 +343,15 @@ check_agents(struct runner *rn)
 		for (size_t k = 0; k < b->n_phases; k++) {
 			if (agents_find(rn->env.agents, b->phases[k].agent))
 				continue;
-			fprintf(stderr, "%s: error: phase \"%s\": unknown agent "
-				"\"%s\"; built-in agents are Mary, John, "
-				"Winston, Sally, Bob, Amelia, Murat, Brian "
-				"(or add one with --agents-dir)\n", b->path,
-				b->phases[k].name, b->phases[k].agent);
+			json_array_append_new(b->errors, json_sprintf(
+				"%s: phase \"%s\": unknown agent \"%s\"; "
+				"built-in agents are Mary, John, Winston, Sally, "
+				"Bob, Amelia, Murat, Brian (or add one with "
+				"--agents-dir)", b->path, b->phases[k].name,
+				b->phases[k].agent));
+			fprintf(stderr, "%s: error\n", json_string_value(
+					json_array_get(b->errors,
+					json_array_size(b->errors) - 1)));
 			bad = 1;
 		}
 	}
