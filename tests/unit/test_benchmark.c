@@ -1,0 +1,680 @@
+/*
+ * test_benchmark.c - unit tests of benchmark configs (benchmark.h).
+ *
+ * Design note
+ * -----------
+ * Two halves. First the four real GAO-Dev configs, read unchanged from
+ * GAO_DEV_BENCHMARKS (meson points it at the shared benchmarks directory):
+ * each must load with no errors, in the right mode, with the phases,
+ * agents (explicit or inferred) and success criteria the file says.
+ * Second, small configs written to a temp directory, one per validation
+ * rule of BENCHMARK-FORMAT.md, each checked for its exact message and the
+ * file:line:column it points at. The slug and agent-inference tables are
+ * checked row by row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "supervisor/benchmark.h"
+
+static char dir[] = "/tmp/benchmark-test-XXXXXX";
+static char cfg[300];
+
+static void
+setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg), "%s/bench.yaml", dir);
+}
+
+static void
+teardown(void)
+{
+	unlink(cfg);
+	rmdir(dir);
+}
+
+TestSuite(benchmark, .init = setup, .fini = teardown);
+
+/* ------------------------------------------------------------------ */
+/* The real configs                                                    */
+
+static struct benchmark *
+load_real(const char *name)
+{
+	const char *d = getenv("GAO_DEV_BENCHMARKS");
+	char path[512], err[512] = "";
+	struct benchmark *b;
+
+	if (!d || access(d, R_OK) != 0)
+		cr_skip_test("GAO_DEV_BENCHMARKS (%s) is not readable",
+			     d ? d : "unset");
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	b = benchmark_load(path, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	return b;
+}
+
+static void
+expect_no_errors(const struct benchmark *b)
+{
+	char *e = json_dumps(b->errors, JSON_INDENT(1));
+
+	cr_assert_eq(json_array_size(b->errors), 0, "%s", e);
+	free(e);
+}
+
+static void
+expect_phase(const struct benchmark *b, size_t i, const char *name,
+	     const char *agent, bool inferred, int64_t timeout)
+{
+	const struct bm_phase *p;
+
+	cr_assert_lt(i, b->n_phases);
+	p = &b->phases[i];
+	cr_assert_str_eq(p->name, name, "phase %zu", i);
+	cr_assert_str_eq(p->agent, agent, "phase %zu", i);
+	cr_assert_eq(p->agent_inferred, inferred, "phase %zu", i);
+	cr_assert_eq(p->timeout_seconds, timeout, "phase %zu", i);
+}
+
+static void
+expect_hash(const struct benchmark *b)
+{
+	cr_assert_eq(strncmp(b->prompt_hash, "sha256:", 7), 0);
+	cr_assert_eq(strlen(b->prompt_hash), 7 + 64);
+	cr_assert_eq(strspn(b->prompt_hash + 7, "0123456789abcdef"), 64);
+}
+
+static double
+crit_num(const struct benchmark *b, const char *k)
+{
+	return json_number_value(json_object_get(b->success_criteria, k));
+}
+
+Test(benchmark, real_greenfield_simple)
+{
+	struct benchmark *b = load_real("greenfield-simple.yaml");
+	json_t *qg;
+
+	expect_no_errors(b);
+	cr_assert_eq(json_array_size(b->warnings), 0);
+	cr_assert_eq(b->mode, BM_MODE_PHASES);
+	cr_assert_str_eq(b->name, "greenfield-simple");
+	cr_assert_str_eq(b->version, "1.0.0");
+	cr_assert_str_eq(b->project_name, "greenfield-simple");
+	cr_assert_eq(strncmp(b->initial_prompt, "Build a simple todo", 19), 0);
+	expect_hash(b);
+	cr_assert_eq(b->timeout_seconds, 7200);
+	cr_assert_null(b->boilerplate_url);
+	cr_assert_null(b->boilerplate_path);
+	cr_assert_eq(b->n_phases, 4);
+	expect_phase(b, 0, "Product Requirements", "John", false, 3600);
+	expect_phase(b, 1, "System Architecture", "Winston", false, 3600);
+	expect_phase(b, 2, "Story Creation", "Bob", false, 3600);
+	expect_phase(b, 3, "Implementation", "Amelia", false, 3600);
+	cr_assert_str_eq(b->phases[0].description, "Create comprehensive PRD");
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 80.0, 1e-9);
+	cr_assert_eq(crit_num(b, "max_manual_interventions"), 5);
+	cr_assert_eq(crit_num(b, "max_errors"), 3);
+	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
+						     "required_features")), 3);
+	qg = json_object_get(b->success_criteria, "quality_gates");
+	cr_assert(json_is_true(json_object_get(qg, "tests_passing")));
+	cr_assert(json_is_true(json_object_get(qg, "type_safety")));
+	/* the config is kept for the results: the wrapped document */
+	cr_assert_str_eq(json_string_value(json_object_get(b->config,
+							   "name")),
+			 "greenfield-simple");
+	benchmark_free(b);
+}
+
+Test(benchmark, real_minimal)
+{
+	struct benchmark *b = load_real("minimal.yaml");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->mode, BM_MODE_PHASES);
+	cr_assert_str_eq(b->name, "minimal");
+	cr_assert_str_eq(b->version, "1.0.0");
+	cr_assert_str_eq(b->project_name, "minimal-test");
+	cr_assert_str_eq(b->initial_prompt, "");
+	cr_assert_eq(b->timeout_seconds, 1800);
+	/* relative to the config file; it does not exist: a warning */
+	cr_assert_not_null(b->boilerplate_path);
+	cr_assert_neq(strstr(b->boilerplate_path, "/./templates/minimal"),
+		      NULL, "%s", b->boilerplate_path);
+	cr_assert_eq(json_array_size(b->warnings), 1);
+	cr_assert_neq(strstr(json_string_value(json_array_get(b->warnings, 0)),
+			     "minimal.yaml:12:1: boilerplate_path: boilerplate "
+			     "path "), NULL, "%s",
+		      json_string_value(json_array_get(b->warnings, 0)));
+	cr_assert_eq(b->n_phases, 1);
+	expect_phase(b, 0, "implementation", "Amelia", true, 1800);
+	cr_assert_eq(json_array_size(b->phases[0].expected_artifacts), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(
+		b->phases[0].expected_artifacts, 0)), "src/main.py");
+	cr_assert_not(b->phases[0].skip_if_failed);
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
+	cr_assert_eq(crit_num(b, "max_errors"), 5);
+	benchmark_free(b);
+}
+
+Test(benchmark, real_simple_hello_api)
+{
+	struct benchmark *b = load_real("simple-hello-api.yaml");
+	json_t *rf;
+
+	expect_no_errors(b);
+	cr_assert_eq(json_array_size(b->warnings), 0);
+	cr_assert_eq(b->mode, BM_MODE_PROMPT);
+	cr_assert_str_eq(b->name, "simple-hello-api");
+	cr_assert_eq(b->scale_level, 0);
+	cr_assert_eq(b->timeout_seconds, 3600);
+	cr_assert_neq(strstr(b->initial_prompt, "GET /hello"), NULL);
+	expect_hash(b);
+	/* scale level 0: one implementation phase by Amelia */
+	cr_assert_eq(b->n_phases, 1);
+	expect_phase(b, 0, "Implementation", "Amelia", false, 3600);
+	rf = json_object_get(b->success_criteria, "required_features");
+	cr_assert_eq(json_array_size(rf), 3);
+	cr_assert_str_eq(json_string_value(json_array_get(rf, 2)),
+			 "**/test_*.py OR tests/*.py");
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 70.0, 1e-9);
+	benchmark_free(b);
+}
+
+Test(benchmark, real_simple_story_test)
+{
+	static const char *const steps[] = { "spec", "implement",
+					     "validate" };
+	static const char *const agents[] = { "Bob", "Amelia", "Murat" };
+	static const char *const stories[] = {
+		"Create Hello World Function", "Create Greeting Function",
+	};
+	struct benchmark *b = load_real("simple-story-test.yaml");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->mode, BM_MODE_STORIES);
+	cr_assert_str_eq(b->project_name, "simple-test");
+	cr_assert_eq(b->timeout_seconds, 3600);
+	cr_assert_eq(b->n_phases, 6);
+	for (size_t s = 0; s < 2; s++) {
+		for (size_t k = 0; k < 3; k++) {
+			const struct bm_phase *p = &b->phases[3 * s + k];
+			char want[200];
+
+			snprintf(want, sizeof(want), "Simple Feature %s %s",
+				 stories[s], steps[k]);
+			expect_phase(b, 3 * s + k, want, agents[k], false,
+				     900);
+			cr_assert_str_eq(p->story, stories[s]);
+			cr_assert_str_eq(p->epic, "Simple Feature");
+			cr_assert_eq(p->is_validation, k == 2);
+			cr_assert_eq(json_array_size(p->acceptance_criteria),
+				     3);
+		}
+	}
+	cr_assert_str_eq(json_string_value(json_array_get(
+		b->phases[0].expected_artifacts, 0)),
+		"docs/stories/create-hello-world-function.md");
+	cr_assert_str_eq(json_string_value(json_array_get(
+		b->phases[0].acceptance_criteria, 0)),
+		"Function returns 'Hello, World!'");
+	benchmark_free(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation rules, one small config each                             */
+
+static struct benchmark *
+load_text(const char *text)
+{
+	char err[512] = "";
+	struct benchmark *b;
+	FILE *f = fopen(cfg, "we");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	b = benchmark_load(cfg, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	return b;
+}
+
+/* list holds "<cfg>:<rest>" exactly. */
+static void
+expect_in(const json_t *list, const char *rest)
+{
+	char want[1024];
+	json_t *e;
+	size_t i;
+	char *all;
+
+	snprintf(want, sizeof(want), "%s:%s", cfg, rest);
+	json_array_foreach(list, i, e)
+		if (strcmp(json_string_value(e), want) == 0)
+			return;
+	all = json_dumps(list, JSON_INDENT(1));
+	cr_assert_fail("missing \"%s\" in %s", want, all);
+	free(all);
+}
+
+static void
+expect_error(const char *text, const char *rest)
+{
+	struct benchmark *b = load_text(text);
+
+	expect_in(b->errors, rest);
+	benchmark_free(b);
+}
+
+#define OK_HEAD "name: t\ndescription: d\n"
+#define ONE_PHASE "workflow_phases:\n  - phase_name: Implementation\n"
+
+Test(benchmark, small_valid_config)
+{
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE);
+
+	expect_no_errors(b);
+	cr_assert_eq(json_array_size(b->warnings), 0);
+	cr_assert_str_eq(b->version, "1.0.0");
+	cr_assert_eq(b->timeout_seconds, 7200);
+	cr_assert_eq(b->scale_level, -1);
+	cr_assert_float_eq(b->max_cost_usd, -1, 1e-9);
+	cr_assert_eq(b->max_tokens, -1);
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 80.0, 1e-9);
+	benchmark_free(b);
+}
+
+Test(benchmark, name_required)
+{
+	expect_error("description: d\n" ONE_PHASE,
+		     "1:1: name: Benchmark name is required: add name: "
+		     "\"my-benchmark\"");
+	expect_error("name: \"\"\ndescription: d\n" ONE_PHASE,
+		     "1:1: name: Benchmark name is required: add name: "
+		     "\"my-benchmark\"");
+}
+
+Test(benchmark, description_required)
+{
+	expect_error("\n\nname: t\n" ONE_PHASE,
+		     "3:1: description: Benchmark description is required: "
+		     "add description: \"what this benchmark builds\"");
+}
+
+Test(benchmark, timeout_positive)
+{
+	expect_error(OK_HEAD "timeout_seconds: 0\n" ONE_PHASE,
+		     "3:1: timeout_seconds: Timeout must be positive: got 0, "
+		     "expected 1 to 86400 seconds");
+	expect_error(OK_HEAD "timeout_seconds: -5\n" ONE_PHASE,
+		     "3:1: timeout_seconds: Timeout must be positive: got -5, "
+		     "expected 1 to 86400 seconds");
+}
+
+Test(benchmark, timeout_maximum)
+{
+	expect_error(OK_HEAD ONE_PHASE "timeout_seconds: 86401\n",
+		     "5:1: timeout_seconds: Timeout exceeds maximum of 86400s "
+		     "(24 hours): got 86401; lower it to at most 86400");
+}
+
+Test(benchmark, long_timeout_warns)
+{
+	struct benchmark *b = load_text(OK_HEAD "timeout_seconds: 14401\n"
+					ONE_PHASE);
+
+	expect_no_errors(b);
+	expect_in(b->warnings, "3:1: timeout_seconds: timeout of 14401 s is "
+		  "over 4 hours");
+	cr_assert_eq(b->timeout_seconds, 14401);
+	benchmark_free(b);
+}
+
+Test(benchmark, invalid_url)
+{
+	expect_error(OK_HEAD "boilerplate_url: ftp://example.com/x.git\n"
+		     ONE_PHASE, "3:1: boilerplate_url: Invalid URL format: got "
+		     "\"ftp://example.com/x.git\", expected http(s)://, git@ or "
+		     "file://");
+}
+
+Test(benchmark, valid_urls_and_old_spelling)
+{
+	static const char *const urls[] = {
+		"https://github.com/a/b.git", "http://h/x", "git@github.com:a/b",
+		"file:///srv/repo",
+	};
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
+		char text[256];
+		struct benchmark *b;
+
+		snprintf(text, sizeof(text), OK_HEAD "boilerplate:\n  repo_url: "
+			 "%s\n  branch: main\n" ONE_PHASE, urls[i]);
+		b = load_text(text);
+		expect_no_errors(b);
+		cr_assert_str_eq(b->boilerplate_url, urls[i]);
+		benchmark_free(b);
+	}
+}
+
+Test(benchmark, boilerplate_path_relative_to_config)
+{
+	struct benchmark *b;
+	char want[400], sub[400];
+
+	snprintf(sub, sizeof(sub), "%s/tpl", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	b = load_text(OK_HEAD "boilerplate_path: tpl\n" ONE_PHASE);
+	expect_no_errors(b);
+	snprintf(want, sizeof(want), "%s/tpl", dir);
+	cr_assert_str_eq(b->boilerplate_path, want);
+	cr_assert_eq(json_array_size(b->warnings), 0);
+	benchmark_free(b);
+	rmdir(sub);
+}
+
+Test(benchmark, coverage_range)
+{
+	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
+		     "  min_test_coverage: 120\n",
+		     "6:3: success_criteria.min_test_coverage: Test coverage "
+		     "must be between 0 and 100: got 120");
+	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
+		     "  min_test_coverage: -0.5\n",
+		     "6:3: success_criteria.min_test_coverage: Test coverage "
+		     "must be between 0 and 100: got -0.5");
+}
+
+Test(benchmark, cannot_be_negative)
+{
+	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
+		     "  max_errors: -1\n",
+		     "6:3: success_criteria.max_errors: Cannot be negative: "
+		     "got -1");
+	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
+		     "  max_errors: 0\n  max_manual_interventions: -2\n",
+		     "7:3: success_criteria.max_manual_interventions: Cannot "
+		     "be negative: got -2");
+}
+
+Test(benchmark, phase_name_required)
+{
+	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
+		     "  - agent: John\n    description: x\n",
+		     "5:5: workflow_phases[1]: Phase name is required: add "
+		     "phase_name: \"Implementation\"");
+}
+
+Test(benchmark, phase_timeout_positive)
+{
+	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
+		     "    timeout_seconds: 0\n",
+		     "5:5: workflow_phases[0].timeout_seconds: Phase timeout "
+		     "must be positive: got 0");
+}
+
+Test(benchmark, wrapped_shape_positions)
+{
+	expect_error("benchmark:\n  name: t\n  description: d\n"
+		     "  timeout_seconds: 0\n  phases:\n"
+		     "    - phase_name: A\n",
+		     "4:3: timeout_seconds: Timeout must be positive: got 0, "
+		     "expected 1 to 86400 seconds");
+}
+
+Test(benchmark, type_errors)
+{
+	expect_error("name: [a, b]\ndescription: d\n" ONE_PHASE,
+		     "1:1: name: expected a string, got a list; write it in "
+		     "quotes");
+	expect_error(OK_HEAD "timeout_seconds: soon\n" ONE_PHASE,
+		     "3:1: timeout_seconds: expected a whole number, got "
+		     "soon");
+	expect_error(OK_HEAD ONE_PHASE "    skip_if_failed: maybe\n",
+		     "5:5: workflow_phases[0].skip_if_failed: expected true or "
+		     "false");
+	expect_error(OK_HEAD ONE_PHASE "    expected_artifacts: [a, [b]]\n",
+		     "5:5: workflow_phases[0].expected_artifacts: entry 1 is "
+		     "not a string");
+	expect_error(OK_HEAD "workflow_phases: 3\n",
+		     "3:1: workflow_phases: expected a list of phases");
+	expect_error(OK_HEAD ONE_PHASE "scale_level: 7\n",
+		     "5:1: scale_level: expected 0 to 4, got 7");
+	expect_error(OK_HEAD ONE_PHASE "success_criteria: 5\n",
+		     "5:1: success_criteria: expected a mapping");
+}
+
+Test(benchmark, version_numbers_become_strings)
+{
+	struct benchmark *b = load_text(OK_HEAD "version: 2\n" ONE_PHASE);
+
+	cr_assert_str_eq(b->version, "2");
+	benchmark_free(b);
+	b = load_text(OK_HEAD "version: 1.5\n" ONE_PHASE);
+	cr_assert_str_eq(b->version, "1.5");
+	benchmark_free(b);
+}
+
+Test(benchmark, unknown_keys_warn)
+{
+	struct benchmark *b = load_text(OK_HEAD "colour: blue\n"
+					"workflow_phases:\n"
+					"  - phase_name: A\n"
+					"    agnet: John\n");
+
+	expect_no_errors(b);
+	expect_in(b->warnings, "3:1: colour: unknown key, ignored (check the "
+		  "spelling)");
+	expect_in(b->warnings, "6:5: workflow_phases[0].agnet: unknown key, "
+		  "ignored (check the spelling)");
+	cr_assert_eq(json_array_size(b->warnings), 2);
+	/* the misspelt agent is not used: inferred from the name instead */
+	cr_assert(b->phases[0].agent_inferred);
+	benchmark_free(b);
+}
+
+Test(benchmark, nothing_to_run)
+{
+	expect_error(OK_HEAD, "1:1: (document): nothing to run: give "
+		     "initial_prompt, workflow_phases or epics");
+}
+
+Test(benchmark, not_a_mapping)
+{
+	expect_error("- a\n- b\n", "1:1: (document): a benchmark config must "
+		     "be a YAML mapping");
+}
+
+Test(benchmark, yaml_errors_are_fatal)
+{
+	char err[512] = "", want[400];
+	FILE *f = fopen(cfg, "we");
+
+	cr_assert_not_null(f);
+	fputs("name: t\nname: u\n", f);
+	fclose(f);
+	cr_assert_null(benchmark_load(cfg, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:2:1: duplicate key", cfg);
+	cr_assert_str_eq(err, want);
+	cr_assert_null(benchmark_load("/nonexistent.yaml", err, sizeof(err)));
+}
+
+Test(benchmark, phases_alias_and_agents_inferred)
+{
+	struct benchmark *b = load_text(OK_HEAD "phases:\n"
+					"  - name: Requirements Analysis\n"
+					"  - name: UX Design\n"
+					"  - name: QA\n"
+					"  - phase_name: Deploy\n"
+					"    agent: Brian\n");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->n_phases, 4);
+	expect_phase(b, 0, "Requirements Analysis", "Mary", true, 3600);
+	expect_phase(b, 1, "UX Design", "Sally", true, 3600);
+	expect_phase(b, 2, "QA", "Murat", true, 3600);
+	expect_phase(b, 3, "Deploy", "Brian", false, 3600);
+	benchmark_free(b);
+}
+
+Test(benchmark, workflow_phases_wins_over_phases)
+{
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE
+					"phases:\n  - phase_name: Other\n");
+
+	cr_assert_eq(b->n_phases, 1);
+	cr_assert_str_eq(b->phases[0].name, "Implementation");
+	benchmark_free(b);
+}
+
+Test(benchmark, prompt_only_large_scale)
+{
+	struct benchmark *b = load_text(OK_HEAD "initial_prompt: Build it\n"
+					"scale_level: 2\n");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->mode, BM_MODE_PROMPT);
+	cr_assert_eq(b->n_phases, 4);
+	expect_phase(b, 0, "Product Requirements", "John", false, 7200);
+	expect_phase(b, 1, "System Architecture", "Winston", false, 7200);
+	expect_phase(b, 2, "Implementation", "Amelia", false, 7200);
+	expect_phase(b, 3, "Testing", "Murat", false, 7200);
+	benchmark_free(b);
+}
+
+Test(benchmark, prompt_hash_collapses_whitespace)
+{
+	struct benchmark *a = load_text(OK_HEAD "initial_prompt: \"a  b\\n\\tc "
+					"\"\n");
+	char h[72];
+	struct benchmark *b;
+
+	memcpy(h, a->prompt_hash, sizeof(h));
+	benchmark_free(a);
+	b = load_text(OK_HEAD "initial_prompt: a b c\n");
+	cr_assert_str_eq(b->prompt_hash, h);
+	benchmark_free(b);
+	/* sha256("a b c"), computed independently */
+	cr_assert_str_eq(h, "sha256:0e9f64031fcb2bc708b531c2a20441580425d151"
+			 "a38503f38592a7dd36019d3b");
+}
+
+Test(benchmark, constraints)
+{
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE "constraints:\n"
+					"  max_cost_usd: 2.5\n"
+					"  max_tokens: 100000\n"
+					"  timeout_seconds: 600\n");
+
+	expect_no_errors(b);
+	cr_assert_float_eq(b->max_cost_usd, 2.5, 1e-9);
+	cr_assert_eq(b->max_tokens, 100000);
+	cr_assert_eq(b->timeout_seconds, 600);
+	benchmark_free(b);
+}
+
+Test(benchmark, old_criteria_list)
+{
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE "success_criteria:\n"
+					"  - name: tests\n    type: boolean\n");
+
+	expect_no_errors(b);
+	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
+						     "criteria")), 1);
+	benchmark_free(b);
+}
+
+Test(benchmark, story_dependencies_order_and_errors)
+{
+	struct benchmark *b = load_text(OK_HEAD "epics:\n  - name: E\n"
+					"    stories:\n"
+					"      - name: Second\n"
+					"        dependencies: [First]\n"
+					"      - name: First\n");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->n_phases, 6);
+	cr_assert_str_eq(b->phases[0].story, "First");
+	cr_assert_str_eq(b->phases[3].story, "Second");
+	benchmark_free(b);
+	expect_error(OK_HEAD "epics:\n  - name: E\n    stories:\n"
+		     "      - name: A\n        dependencies: [Nope]\n",
+		     "6:9: epics[0].stories[0]: dependency Nope is not a story "
+		     "of this benchmark");
+	expect_error(OK_HEAD "epics:\n  - name: E\n    stories:\n"
+		     "      - name: A\n        dependencies: [B]\n"
+		     "      - name: B\n        dependencies: [A]\n",
+		     "3:1: epics: the story dependencies form a cycle");
+	expect_error(OK_HEAD "epics:\n  - name: E\n",
+		     "4:5: epics[0]: an epic needs a name and a list of stories");
+}
+
+/* ------------------------------------------------------------------ */
+/* Slugs and agent inference                                           */
+
+Test(benchmark, slug_table)
+{
+	static const char *const rows[][2] = {
+		{ "Greenfield Simple!", "greenfield-simple" },
+		{ "  --Hello__World--  ", "hello-world" },
+		{ "Product Requirements", "product-requirements" },
+		{ "a.b/c", "a-b-c" },
+		{ "ABC123", "abc123" },
+		{ "", "unnamed" },
+		{ "!!!", "unnamed" },
+		{ "caf\xc3\xa9 au lait", "caf-au-lait" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		benchmark_slug(rows[i][0], out, sizeof(out));
+		cr_assert_str_eq(out, rows[i][1], "\"%s\"", rows[i][0]);
+	}
+	/* bounded by cap, always terminated, never ending in '-' */
+	benchmark_slug("abcdef", out, 4);
+	cr_assert_str_eq(out, "abc");
+}
+
+Test(benchmark, infer_agent_table)
+{
+	static const char *const rows[][2] = {
+		{ "Analysis", "Mary" },
+		{ "Business Analysis", "Mary" },
+		{ "Product Requirements", "John" },
+		{ "Planning", "John" },
+		{ "PRD", "John" },
+		{ "Write the PRD", "John" },
+		{ "System Architecture", "Winston" },
+		{ "Architect review", "Winston" },
+		{ "UX", "Sally" },
+		{ "UX Design", "Sally" },
+		{ "Design", "Sally" },
+		{ "Story Creation", "Bob" },
+		{ "Create stories", "Bob" },
+		{ "Implementation", "Amelia" },
+		{ "Development", "Amelia" },
+		{ "Testing", "Murat" },
+		{ "QA", "Murat" },
+		{ "Validation", "Murat" },
+		/* short words only as whole words */
+		{ "Luxury features", "Amelia" },
+		{ "Qatar market", "Amelia" },
+		/* unsure: Amelia */
+		{ "Deployment", "Amelia" },
+		{ "", "Amelia" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		cr_assert_str_eq(benchmark_infer_agent(rows[i][0]), rows[i][1],
+				 "\"%s\"", rows[i][0]);
+	cr_assert_str_eq(benchmark_infer_agent(NULL), "Amelia");
+}
