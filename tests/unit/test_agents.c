@@ -60,8 +60,10 @@ static const struct {
 	const char *name, *role;
 	const char *tools;   /* comma-separated, in file order */
 } builtin[] = {
-	{ "Mary", "Business analyst", "Read,Write,Grep,Glob,WebSearch,WebFetch" },
-	{ "John", "Product manager", "Read,Write,Grep,Glob,WebSearch,WebFetch" },
+	{ "Mary", "Business analyst",
+	  "Read,Write,Grep,Glob,WebSearch,WebFetch" },
+	{ "John", "Product manager",
+	  "Read,Write,Grep,Glob,WebSearch,WebFetch" },
 	{ "Winston", "Architect",
 	  "Read,Write,Edit,Grep,Glob,WebSearch,WebFetch" },
 	{ "Sally", "UX designer", "Read,Write,Grep,Glob,WebSearch,WebFetch" },
@@ -70,7 +72,8 @@ static const struct {
 	  "TodoWrite,WebSearch,WebFetch" },
 	{ "Murat", "Test architect",
 	  "Read,Write,Edit,Bash,Grep,Glob,TodoWrite" },
-	{ "Brian", "Workflow coordinator", "Read,Grep,Glob,WebSearch,WebFetch" },
+	{ "Brian", "Workflow coordinator",
+	  "Read,Grep,Glob,WebSearch,WebFetch" },
 };
 
 static void

@@ -341,24 +341,24 @@ Test(benchmark, long_timeout_warns)
 Test(benchmark, invalid_url)
 {
 	expect_error(OK_HEAD "boilerplate_url: ftp://example.com/x.git\n"
-		     ONE_PHASE, "3:1: boilerplate_url: Invalid URL format: got "
-		     "\"ftp://example.com/x.git\", expected http(s)://, git@ or "
-		     "file://");
+		     ONE_PHASE, "3:1: boilerplate_url: Invalid URL format: "
+		     "got \"ftp://example.com/x.git\", expected http(s)://, "
+		     "git@ or file://");
 }
 
 Test(benchmark, valid_urls_and_old_spelling)
 {
 	static const char *const urls[] = {
-		"https://github.com/a/b.git", "http://h/x", "git@github.com:a/b",
-		"file:///srv/repo",
+		"https://github.com/a/b.git", "http://h/x",
+		"git@github.com:a/b", "file:///srv/repo",
 	};
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
 		char text[256];
 		struct benchmark *b;
 
-		snprintf(text, sizeof(text), OK_HEAD "boilerplate:\n  repo_url: "
-			 "%s\n  branch: main\n" ONE_PHASE, urls[i]);
+		snprintf(text, sizeof(text), OK_HEAD "boilerplate:\n"
+			 "  repo_url: %s\n  branch: main\n" ONE_PHASE, urls[i]);
 		b = load_text(text);
 		expect_no_errors(b);
 		cr_assert_str_eq(b->boilerplate_url, urls[i]);
@@ -615,7 +615,8 @@ Test(benchmark, story_dependencies_order_and_errors)
 		     "      - name: B\n        dependencies: [A]\n",
 		     "3:1: epics: the story dependencies form a cycle");
 	expect_error(OK_HEAD "epics:\n  - name: E\n",
-		     "4:5: epics[0]: an epic needs a name and a list of stories");
+		     "4:5: epics[0]: an epic needs a name and a list of "
+		     "stories");
 }
 
 /* ------------------------------------------------------------------ */
