@@ -4,7 +4,7 @@
  * Design note
  * -----------
  * runs/<run_id>/agents/<nn>-<phase>-<agent>.audit.jsonl holds one JSON
- * object per line: seq (from 1), ts, agent, tool, tool_use_id, input
+ * object per line: seq (from 0: the worker_ready record), ts, agent, tool, tool_use_id, input
  * (capped at 4 KiB of JSON), outcome (allowed, denied, error), is_error,
  * exit_code, duration_ms, bytes, truncated, prev (the previous record's
  * hash, 64 zeros for the first) and hash: SHA-256, in hex, of the record

@@ -153,8 +153,11 @@ benchmark_slug(const char *in, char *out, size_t cap)
 		char ch = (char)tolower((unsigned char)*p);
 
 		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
-			if (dash && o > 0 && o + 2 < cap)
+			if (dash && o > 0) {
+				if (o + 2 >= cap)
+					break; /* never merge two words */
 				out[o++] = '-';
+			}
 			dash = false;
 			out[o++] = ch;
 		} else {
@@ -185,13 +188,14 @@ benchmark_infer_agent(const char *name)
 		const char *w = rules[i].word;
 		const char *hit = strstr(slug, w);
 
-		/* "ux" and "qa" and "prd" only as whole words */
+		/* at the start of a word ("latest" is not "test"); the
+		 * short ones ("ux", "qa", "prd") only as whole words */
+		while (hit && hit != slug && hit[-1] != '-')
+			hit = strstr(hit + 1, w);
 		if (hit && strlen(w) <= 3) {
 			size_t n = strlen(w);
-			bool start = hit == slug || hit[-1] == '-';
-			bool end = hit[n] == 0 || hit[n] == '-';
 
-			if (!start || !end)
+			if (hit[n] != 0 && hit[n] != '-')
 				continue;
 		}
 		if (hit)
@@ -402,6 +406,9 @@ plan_story(struct ctx *c, const char *epic, json_t *s, const char *path)
 		free(task);
 		snprintf(fp, sizeof(fp), "%s.timeout_seconds", path);
 		ph.timeout_seconds = get_int(c, s, "timeout_seconds", fp, 3600);
+		if (k == 0 && ph.timeout_seconds <= 0)
+			ERR(c, fp, "Phase timeout must be positive: got %lld",
+			    (long long)ph.timeout_seconds);
 		snprintf(fp, sizeof(fp), "%s.acceptance_criteria", path);
 		ph.acceptance_criteria = string_list(c, s,
 						     "acceptance_criteria", fp);
