@@ -641,11 +641,13 @@ give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
 	if (fatal == API_OK)
 		fatal = API_E_EXHAUSTED;
 	event(c, "error", "api_call_completed", json_pack(
-		"{s:I,s:s,s:s,s:s,s:s,s:b}", "status",
+		"{s:I,s:s,s:I,s:s,s:s,s:s,s:b}", "status",
 		(json_int_t)c->reply.http_status, "request_id",
-		c->reply.request_id, "error_type", c->reply.error_type,
-		"message", c->reply.error_message, "outcome",
-		api_outcome_name(fatal), "retried", c->attempt > 1));
+		c->reply.request_id, "latency_ms",
+		(json_int_t)c->reply.latency_ms, "error_type",
+		c->reply.error_type, "message", c->reply.error_message,
+		"outcome", api_outcome_name(fatal), "retried",
+		c->attempt > 1));
 	finish(c, fatal);
 }
 
@@ -669,10 +671,11 @@ retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 			a->backoff_until = until;
 	}
 	event(c, "warn", "api_call_retried", json_pack(
-		"{s:I,s:s,s:s,s:s,s:I}", "status", (json_int_t)status,
+		"{s:I,s:s,s:s,s:s,s:I,s:I}", "status", (json_int_t)status,
 		"request_id", c->reply.request_id, "error_type",
 		c->reply.error_type, "message", c->reply.error_message,
-		"delay_ms", (json_int_t)delay));
+		"latency_ms", (json_int_t)c->reply.latency_ms, "delay_ms",
+		(json_int_t)delay));
 	c->reply.waited_ms += delay;
 	c->timer = loop_add_timer(a->loop, delay, on_timer, c);
 	if (!c->timer)
@@ -741,9 +744,10 @@ on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
 		retry_or_give_up(c, fatal);
 	} else {
 		event(c, "error", "api_call_completed", json_pack(
-			"{s:I,s:s,s:s,s:s,s:s}", "status", (json_int_t)status,
-			"request_id", c->reply.request_id, "error_type",
-			c->reply.error_type, "message",
+			"{s:I,s:s,s:I,s:s,s:s,s:s}", "status",
+			(json_int_t)status, "request_id", c->reply.request_id,
+			"latency_ms", (json_int_t)c->reply.latency_ms,
+			"error_type", c->reply.error_type, "message",
 			c->reply.error_message, "outcome",
 			api_outcome_name(fatal)));
 		finish(c, fatal);
