@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,16 @@ ha_run(struct ha_run *t, const char *const *opts, const char *const *env)
 	ha_wait(t, 120);
 }
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 ? -1 : 0;
+	return unlink(path) < 0 ? -1 : 0;
+}
+
 void
 ha_finish(struct ha_run *t)
 {
@@ -252,6 +263,11 @@ ha_finish(struct ha_run *t)
 	}
 	h_fake_stop(&t->fake);
 	h_out_free(&t->out);
+	/* reached only when every assertion held: a failed test keeps its
+	 * directory for a look */
+	if (t->dir[0] && strncmp(t->dir, "/tmp/gao-it-", 12) == 0)
+		cr_assert_eq(nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0,
+			     "cannot remove %s", t->dir);
 }
 
 json_t *

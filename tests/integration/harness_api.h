@@ -89,7 +89,8 @@ void ha_wait(struct ha_run *t, int timeout_s);
 void ha_run(struct ha_run *t, const char *const *opts,
 	    const char *const *env);
 
-/* Stop the fake and free the outputs. */
+/* Stop the fake, free the outputs and remove the temp dir (a test that
+ * failed an assertion never gets here and keeps it). */
 void ha_finish(struct ha_run *t);
 
 /* The run's results document (asserts there is exactly one). */

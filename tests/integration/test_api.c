@@ -108,6 +108,7 @@ expect_one_retry(const struct seen *s, long status, const char *type,
 	if (status > 0)
 		cr_assert_eq(strncmp(ha_str(r, "request_id"), "req_", 4), 0,
 			     "request id of the failed attempt");
+	cr_assert(json_is_integer(ha_get(r, "latency_ms")), "latency_ms");
 	json_array_foreach(s->events, i, e)
 		if (!next && strcmp(ha_str(e, "event"), "api_call_started") == 0 &&
 		    ha_int(e, "attempt") == 2)
@@ -377,6 +378,7 @@ Test(fault, retry_budget_exceeded_gives_up_at_once)
 	expect_status(&s, "error", "retries_exhausted");
 	cr_assert_lt(t.seconds, 15.0, "waited %.1f s beyond the budget",
 		     t.seconds);
+	cr_assert_eq(json_array_size(s.retried), 0);
 	cr_assert_eq(json_array_size(s.posts), 1);
 	err = ha_str(s.res, "errors.0");
 	cr_assert_not_null(strstr(err, "--retry-budget"), "%s", err);
