@@ -165,6 +165,20 @@ Test(fault, overloaded_529_honours_retry_after)
 	done(&t, &s);
 }
 
+Test(fault, retry_after_as_an_http_date_is_honoured)
+{
+	struct ha_run t;
+	struct seen s;
+
+	/* the fake sends a date 2 s ahead (whole seconds): 1 or 2 s */
+	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
+		  "\"status\": 529, \"retry_after\": 1, \"retry_after_date\": "
+		  "true}]", KEYOPTS(&t, NULL));
+	expect_completed(&t, &s);
+	expect_one_retry(&s, 529, "overloaded_error", 1000, 2000);
+	done(&t, &s);
+}
+
 Test(fault, rate_limit_429_honours_retry_after_ms)
 {
 	struct ha_run t;
@@ -239,6 +253,20 @@ Test(fault, stream_cut_mid_event_is_retried)
 	cr_assert_eq(attempts_of_turn(&s, 0), 2);
 	/* the tool ran once: nothing of the cut answer was acted on */
 	cr_assert_eq(ha_int(s.res, "metrics.tool_calls"), 1);
+	done(&t, &s);
+}
+
+Test(fault, body_cut_without_streaming_is_retried)
+{
+	struct ha_run t;
+	struct seen s;
+
+	/* half of the JSON body, then the connection closes */
+	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"cut\"}]",
+		  KEYOPTS(&t, "--no-stream", NULL));
+	expect_completed(&t, &s);
+	expect_one_retry(&s, 200, "connection_error", 375, 500);
+	cr_assert_eq(attempts_of_turn(&s, 0), 2);
 	done(&t, &s);
 }
 
