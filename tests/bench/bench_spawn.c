@@ -1,0 +1,272 @@
+/*
+ * bench_spawn.c - how long a fully confined worker takes to start,
+ * against a plain fork + exec and against bubblewrap, in the same run.
+ *
+ * Design note
+ * -----------
+ * Target 1 of PERFORMANCE.md: worker spawn to READY with every isolation
+ * layer the machine allows must be faster than `bwrap --unshare-all
+ * --new-session /bin/true` (required) and should be at most 2x a plain
+ * fork + exec of /bin/true (aim). The worker is started exactly as the
+ * supervisor does (bench_worker.h): spawn_worker() with spawn_ns_flags(),
+ * uid 65534 when root, the INIT of policy/profiles/default.yaml; the clock
+ * stops when READY has been decoded. A second row carries on through
+ * SHUTDOWN until the worker is reaped (the whole life of a worker that
+ * runs no tool), a third starts workers without namespaces, to show what
+ * the namespaces cost. With -D, one row per namespace left out shows
+ * which of them costs what.
+ *
+ * The rows are measured interleaved (one sample of each in turn), after a
+ * warm-up, so that a noisy neighbour slows them all alike. bubblewrap needs
+ * a root with /bin/true in it: /usr read-only and the usual symlinks (the
+ * fewest binds that let it exec; more binds would only slow it down).
+ *
+ * usage: bench_spawn [-n SPAWNS] [-W WARMUP] [-w WORKER] [-p PROFILES]
+ *                    [-d BASE_DIR] [-b BWRAP|none] [-D]
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_stats.h"
+#include "bench_worker.h"
+
+struct opts {
+	size_t n;
+	size_t warmup;
+	const char *worker;
+	const char *profiles;
+	const char *base;
+	const char *bwrap;       /* NULL: no bwrap row */
+	bool diag;
+};
+
+/* Diagnostic rows: the full set of namespaces but one. */
+static const struct { int flag; const char *name; } ns_list[] = {
+	{ CLONE_NEWNS, "worker -> READY, without mount ns" },
+	{ CLONE_NEWPID, "worker -> READY, without PID ns" },
+	{ CLONE_NEWNET, "worker -> READY, without net ns" },
+	{ CLONE_NEWIPC, "worker -> READY, without IPC ns" },
+	{ CLONE_NEWUTS, "worker -> READY, without UTS ns" },
+	{ CLONE_NEWUSER, "worker -> READY, without user ns" },
+};
+#define NS_COUNT (sizeof(ns_list) / sizeof(ns_list[0]))
+
+enum row {
+	R_TRUE, R_BWRAP, R_READY, R_REAPED, R_NONS, R_DIAG,
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_spawn [-n SPAWNS] [-W WARMUP] "
+		"[-w WORKER] [-p PROFILES] [-d BASE_DIR] [-b BWRAP|none] "
+		"[-D]\n");
+	exit(2);
+}
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	*o = (struct opts){ .n = 500, .warmup = 20,
+			    .worker = bench_default_worker(),
+			    .profiles = bench_default_profiles(),
+			    .base = "/var/tmp", .bwrap = "/usr/bin/bwrap" };
+	while ((c = getopt(argc, argv, "n:W:w:p:d:b:D")) != -1) {
+		switch (c) {
+		case 'n': o->n = bench_parse_count("-n", optarg); break;
+		case 'W': o->warmup = bench_parse_count("-W", optarg); break;
+		case 'w': o->worker = optarg; break;
+		case 'p': o->profiles = optarg; break;
+		case 'd': o->base = optarg; break;
+		case 'b':
+			o->bwrap = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case 'D': o->diag = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+static void __attribute__((noreturn))
+die(const char *what, const char *msg)
+{
+	fprintf(stderr, "bench_spawn: %s: %s\n", what, msg);
+	exit(1);
+}
+
+/* One fork + exec + wait of argv; the milliseconds it took. */
+static double
+time_exec(char *const argv[])
+{
+	uint64_t t0 = bench_now_ns();
+	int st = bench_fork_exec(argv, NULL);
+	uint64_t t1 = bench_now_ns();
+
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "exited with status %d", st);
+		die(argv[0], msg);
+	}
+	return bench_ms(t0, t1);
+}
+
+/*
+ * Start one worker with ns_flags; *ready is spawn -> READY, *reaped
+ * spawn -> reaped (NULL: not wanted). The first READY seen is printed.
+ */
+static void
+time_worker(struct bench_env *e, int ns_flags, double *ready,
+	    double *reaped)
+{
+	static bool shown;
+	struct bench_worker w;
+	char err[512];
+	uint64_t t0, t1, t2;
+	int st;
+
+	e->so.ns_flags = ns_flags;
+	t0 = bench_now_ns();
+	if (bench_worker_start(e, &w, err, sizeof(err)) < 0)
+		die("worker", err);
+	t1 = bench_now_ns();
+	st = bench_worker_stop(&w);
+	t2 = bench_now_ns();
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("worker", "did not exit cleanly after SHUTDOWN");
+	if (!shown) {
+		bench_layers_str(&w.ready, err, sizeof(err));
+		printf("worker layers: %s (uid %lld)\n", err,
+		       (long long)w.ready.uid);
+		shown = true;
+	}
+	*ready = bench_ms(t0, t1);
+	if (reaped)
+		*reaped = bench_ms(t0, t2);
+}
+
+static void
+add(struct bench_series *s, double v, bool keep)
+{
+	if (keep && bench_series_add(s, v) < 0)
+		die("samples", "out of memory");
+}
+
+/* One sample of every row, in turn. */
+static void
+round_once(const struct opts *o, struct bench_env *e, int full,
+	   struct bench_series *rows, bool keep)
+{
+	char *true_argv[] = { "/bin/true", NULL };
+	char *bwrap_argv[] = { (char *)o->bwrap, "--ro-bind", "/usr", "/usr",
+		"--symlink", "usr/bin", "/bin", "--symlink", "usr/lib",
+		"/lib", "--symlink", "usr/lib64", "/lib64", "--unshare-all",
+		"--new-session", "/bin/true", NULL };
+	double a, b;
+
+	add(&rows[R_TRUE], time_exec(true_argv), keep);
+	if (o->bwrap)
+		add(&rows[R_BWRAP], time_exec(bwrap_argv), keep);
+	time_worker(e, full, &a, &b);
+	add(&rows[R_READY], a, keep);
+	add(&rows[R_REAPED], b, keep);
+	time_worker(e, 0, &a, NULL);
+	add(&rows[R_NONS], a, keep);
+	for (size_t i = 0, k = 0; o->diag && i < NS_COUNT; i++) {
+		if (!(full & ns_list[i].flag))
+			continue;
+		time_worker(e, full & ~ns_list[i].flag, &a, NULL);
+		add(&rows[R_DIAG + k++], a, keep);
+	}
+}
+
+static void
+print_header(const struct opts *o, const struct bench_env *e, int full)
+{
+	struct utsname u;
+
+	uname(&u);
+	printf("bench_spawn: %zu spawns per row (after %zu warm-up rounds), "
+	       "interleaved\n", o->n, o->warmup);
+	printf("machine: %s %s %s, %ld CPUs, euid %d\n", u.sysname,
+	       u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN),
+	       (int)geteuid());
+	printf("worker: %s, policy %s, namespaces 0x%x, private /tmp %s\n",
+	       o->worker, policy_name(e->policy), (unsigned)full,
+	       e->so.private_tmp ? "yes" : "no");
+}
+
+static void
+print_verdict(const struct opts *o, const struct bench_series *rows)
+{
+	double vs_true = bench_ratio(&rows[R_READY], &rows[R_TRUE]);
+
+	printf("\n");
+	if (o->bwrap) {
+		double vs_bwrap = bench_ratio(&rows[R_READY], &rows[R_BWRAP]);
+
+		printf("required: spawn -> READY faster than bwrap: %.2fx "
+		       "bwrap: %s\n", vs_bwrap, vs_bwrap < 1 ? "met" :
+		       "NOT MET");
+	}
+	printf("aim: spawn -> READY at most 2x fork+exec: %.2fx: %s\n",
+	       vs_true, vs_true <= 2 ? "met" : "not met");
+}
+
+int
+main(int argc, char **argv)
+{
+	static char diag_names[NS_COUNT][64];
+	struct bench_series rows[R_DIAG + NS_COUNT];
+	const char *names[R_DIAG] = {
+		"fork+exec /bin/true", "bwrap --unshare-all --new-session",
+		"worker spawn -> READY (all layers)",
+		"worker spawn -> READY -> SHUTDOWN -> reaped",
+		"worker spawn -> READY, no namespaces",
+	};
+	struct bench_env_cfg cfg;
+	struct bench_env e;
+	struct opts o;
+	char err[1024];
+	size_t nrows = R_DIAG;
+	int full;
+
+	parse(argc, argv, &o);
+	cfg = (struct bench_env_cfg){ .worker_path = o.worker,
+		.profiles_dir = o.profiles, .profile = "default",
+		.base_dir = o.base };
+	if (bench_env_open(&e, &cfg, err, sizeof(err)) < 0)
+		die("setup", err);
+	full = e.so.ns_flags;
+	print_header(&o, &e, full);
+	for (size_t i = 0; i < R_DIAG; i++)
+		bench_series_init(&rows[i], names[i], o.n);
+	for (size_t i = 0; o.diag && i < NS_COUNT; i++) {
+		if (!(full & ns_list[i].flag))
+			continue;
+		snprintf(diag_names[nrows - R_DIAG], sizeof(diag_names[0]),
+			 "%s", ns_list[i].name);
+		bench_series_init(&rows[nrows], diag_names[nrows - R_DIAG],
+				  o.n);
+		nrows++;
+	}
+	for (size_t i = 0; i < o.warmup + o.n; i++)
+		round_once(&o, &e, full, rows, i >= o.warmup);
+	bench_table_print(stdout, "Worker spawn", rows, nrows, R_TRUE);
+	print_verdict(&o, rows);
+	for (size_t i = 0; i < nrows; i++)
+		bench_series_free(&rows[i]);
+	bench_env_close(&e);
+	return 0;
+}
