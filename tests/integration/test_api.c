@@ -110,8 +110,8 @@ expect_one_retry(const struct seen *s, long status, const char *type,
 			     "request id of the failed attempt");
 	cr_assert(json_is_integer(ha_get(r, "latency_ms")), "latency_ms");
 	json_array_foreach(s->events, i, e)
-		if (!next && strcmp(ha_str(e, "event"), "api_call_started") == 0 &&
-		    ha_int(e, "attempt") == 2)
+		if (!next && ha_int(e, "attempt") == 2 &&
+		    strcmp(ha_str(e, "event"), "api_call_started") == 0)
 			next = e;
 	cr_assert_not_null(next, "no second attempt");
 	cr_assert_geq(ha_ts_diff_ms(r, next), ha_int(r, "delay_ms") - 5,
@@ -377,9 +377,9 @@ Test(fault, retries_exhausted_is_an_infrastructure_failure)
 	const char *err;
 
 	run_fault(&t, &s, "[{\"conversation\": \"amelia\", \"turn\": 0, "
-		  "\"attempt\": \"all\", \"kind\": \"status\", \"status\": 529, "
-		  "\"retry_after\": 0}]", KEYOPTS(&t, "--max-retries", "1",
-		  NULL));
+		  "\"attempt\": \"all\", \"kind\": \"status\", "
+		  "\"status\": 529, \"retry_after\": 0}]",
+		  KEYOPTS(&t, "--max-retries", "1", NULL));
 	expect_exit(&t, 4);
 	expect_status(&s, "error", "retries_exhausted");
 	cr_assert_str_eq(ha_str(s.res, "phases.0.status"), "error",

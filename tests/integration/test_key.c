@@ -84,8 +84,8 @@ run_sources(struct ha_run *t, enum source first, enum source valid)
 	env[e++] = env_cfg;
 	snprintf(env_home, sizeof(env_home), "HOME=%s", t->dir);
 	env[e++] = env_home;
-	snprintf(text, sizeof(text), "OTHER=1\nexport ANTHROPIC_API_KEY=\"%s\"\n",
-		 source_key[SRC_DOTENV]);
+	snprintf(text, sizeof(text), "OTHER=1\n"
+		 "export ANTHROPIC_API_KEY=\"%s\"\n", source_key[SRC_DOTENV]);
 	ha_write_file(dotenv, text, 0600);
 	ha_run(t, opts, env);
 }
@@ -115,7 +115,8 @@ Test(key_source, api_key_beats_every_other_source_and_warns)
 	run_sources(&t, SRC_ARG, SRC_ARG);
 	expect_accepted(&t);
 	cr_assert_not_null(strstr(t.out.err, "--api-key is visible to other "
-				  "users in the process list"), "%s", t.out.err);
+				  "users in the process list"), "%s",
+			   t.out.err);
 	ha_finish(&t);
 }
 
