@@ -462,6 +462,7 @@ run_free(struct run *r)
 	json_decref(r->errors);
 	json_decref(r->warnings);
 	json_decref(r->workers);
+	json_decref(r->tools_by_name);
 	json_decref(r->results);
 	json_decref(r->tool_defs);
 	free(r->system_tpl);

@@ -207,7 +207,7 @@ session_call_api(struct session *s)
 	     i++)
 		json_array_append(added, json_array_get(s->messages, i));
 	if (s->logged_messages == 0)
-		session_transcript(s, "request", json_pack("{s:O?,s:o}",
+		session_transcript(s, "request", json_pack("{s:o?,s:o}",
 			"body", json_loads(body, 0, NULL), "messages_added",
 			added));
 	else
@@ -275,6 +275,8 @@ keep_text(struct session *s, const json_t *content)
 	}
 }
 
+static void append_assistant(struct session *s, const json_t *content);
+
 /* max_tokens: drop a partial tool_use, tell the agent, go on. */
 static void
 continue_after_max_tokens(struct session *s, const json_t *content)
@@ -291,14 +293,36 @@ continue_after_max_tokens(struct session *s, const json_t *content)
 	if (json_array_size(kept) == 0)
 		json_array_append_new(kept, json_pack("{s:s,s:s}", "type",
 			"text", "text", "(output cut at max_tokens)"));
-	json_array_append_new(s->messages, json_pack("{s:s,s:o}", "role",
-		"assistant", "content", kept));
+	append_assistant(s, kept);
+	json_decref(kept);
 	json_array_append_new(s->messages, json_pack("{s:s,s:s}", "role",
 		"user", "content", "Your last reply was cut off at the output "
 		"token limit, so any tool call in it was not run. Continue, "
 		"and keep each tool input smaller (write large files in "
 		"parts)."));
 	session_call_api(s);
+}
+
+/*
+ * Add the model's content as the newest assistant turn. After pause_turn
+ * the conversation already ends with the assistant's partial turn: the
+ * continuation belongs to the same turn, so its blocks are appended to it
+ * (two assistant messages in a row are not a valid conversation).
+ */
+static void
+append_assistant(struct session *s, const json_t *content)
+{
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
+	const char *role = json_string_value(json_object_get(last, "role"));
+	json_t *blocks = json_object_get(last, "content");
+
+	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
+		json_array_extend(blocks, (json_t *)content);
+		return;
+	}
+	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
+		"assistant", "content", content));
 }
 
 static void
@@ -310,8 +334,7 @@ handle_message(struct session *s, struct api_reply *r)
 	keep_text(s, content);
 	if (strcmp(stop, "tool_use") == 0 && r->resp.n_tool_use > 0) {
 		s->pause_turns = 0;
-		json_array_append_new(s->messages, json_pack("{s:s,s:O}",
-			"role", "assistant", "content", content));
+		append_assistant(s, content);
 		session_run_tools(s, content);
 	} else if (strcmp(stop, "pause_turn") == 0) {
 		if (++s->pause_turns > s->cfg.max_pause_turns) {
@@ -319,16 +342,14 @@ handle_message(struct session *s, struct api_reply *r)
 				       "too many pause_turn continuations");
 			return;
 		}
-		json_array_append_new(s->messages, json_pack("{s:s,s:O}",
-			"role", "assistant", "content", content));
+		append_assistant(s, content);
 		session_call_api(s);
 	} else if (strcmp(stop, "max_tokens") == 0) {
 		continue_after_max_tokens(s, content);
 	} else if (strcmp(stop, "end_turn") == 0 ||
 		   strcmp(stop, "stop_sequence") == 0 ||
 		   strcmp(stop, "tool_use") == 0) {
-		json_array_append_new(s->messages, json_pack("{s:s,s:O}",
-			"role", "assistant", "content", content));
+		append_assistant(s, content);
 		session_finish(s, "success", stop, NULL);
 	} else {
 		char why[128];
