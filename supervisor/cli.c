@@ -99,7 +99,8 @@ static const char run_help[] =
 "                           timeout_seconds, else 7200)\n"
 "  --max-retries N          retries per API call (default 4)\n"
 "  --retry-budget S         seconds of retry waits per call (default 300)\n"
-"  --anthropic-version V    anthropic-version header (default 2026-10-21)\n"
+"  --anthropic-version V    anthropic-version header (default: anthropic_version:\n"
+"                           in the user config, else 2026-10-21)\n"
 "  --no-stream              plain JSON responses instead of streaming\n"
 "  --policy NAME|FILE       sandbox policy for every agent (default: default\n"
 "                           for agents with Bash, strict for the others)\n"
@@ -256,7 +257,6 @@ defaults(struct cli *c)
 	c->cmd = CLI_HELP;
 	c->stream = true;
 	c->sandbox_root = "./sandbox";
-	c->anthropic_version = "2026-10-21";
 	c->max_turns = 200;
 	c->max_cost_usd = 10.0;
 	c->max_retries = 4;

@@ -50,7 +50,7 @@ struct cli {
 	const char *model;
 	const char *policy;
 	const char *agents_dir;
-	const char *anthropic_version;
+	const char *anthropic_version; /* NULL: the user config's, or current */
 	int require_isolation;   /* enum run_isolation */
 	int max_turns;
 	int64_t max_output_tokens;

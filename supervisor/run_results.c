@@ -123,6 +123,10 @@ run_record_phase(struct run *r, const struct bm_phase *ph,
 	json_array_append_new(r->workers, json_string(layers));
 	add_usage(&r->usage, &res->usage);
 	r->cost += res->cost_usd;
+	if (!res->cost_known && !r->cost_unknown)
+		json_array_append_new(r->warnings, json_sprintf("model %s has no "
+			"price in the model data: cost unknown (null), and "
+			"--max-cost-usd could not be enforced", c->model));
 	r->cost_unknown |= !res->cost_known;
 	r->api_calls += res->api_calls;
 	r->retries += res->retries;

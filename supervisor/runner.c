@@ -35,6 +35,7 @@
 #include "supervisor/results.h"
 #include "supervisor/run.h"
 #include "supervisor/secret.h"
+#include "supervisor/yamljson.h"
 
 struct runner {
 	struct cli *cli;
@@ -45,6 +46,7 @@ struct runner {
 	int n_slots, next_slot, active, finished;
 	int sigfd;
 	bool interrupted;
+	char api_version[64];
 };
 
 static void
@@ -190,11 +192,50 @@ open_worker(char *err, size_t errlen)
 	return fd;
 }
 
+/* The user config: $GAO_DEV_CONFIG, else ~/.config/gao-dev/config.yaml. */
+static void
+user_config_path(char *buf, size_t cap)
+{
+	const char *home = getenv("HOME"), *gc = getenv("GAO_DEV_CONFIG");
+
+	if (gc && *gc)
+		snprintf(buf, cap, "%s", gc);
+	else
+		snprintf(buf, cap, "%s/.config/gao-dev/config.yaml",
+			 home ? home : "/nonexistent");
+}
+
+/*
+ * --anthropic-version, else anthropic_version: in the user config, else
+ * the current version. 0, or EXIT_USAGE for a config that does not parse.
+ */
+static int
+pick_api_version(struct cli *c, char *buf, size_t cap)
+{
+	char path[PATH_MAX], err[1024];
+	struct yamljson y;
+	const char *v;
+
+	snprintf(buf, cap, "%s", c->anthropic_version ? c->anthropic_version :
+		 "2026-10-21");
+	user_config_path(path, sizeof(path));
+	if (c->anthropic_version || access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	v = json_string_value(json_object_get(y.root, "anthropic_version"));
+	if (v)
+		snprintf(buf, cap, "%s", v);
+	yamljson_clear(&y);
+	return 0;
+}
+
 static int
 load_key(struct cli *c, struct secret **key)
 {
 	char cfgpath[PATH_MAX], err[1024];
-	const char *home = getenv("HOME"), *gc = getenv("GAO_DEV_CONFIG");
 	const char *source = "";
 	struct secret_sources src = {
 		.arg_key = c->api_key, .key_file = c->api_key_file,
@@ -202,11 +243,7 @@ load_key(struct cli *c, struct secret **key)
 		.dotenv = ".env",
 	};
 
-	if (gc && *gc)
-		snprintf(cfgpath, sizeof(cfgpath), "%s", gc);
-	else
-		snprintf(cfgpath, sizeof(cfgpath), "%s/.config/gao-dev/"
-			 "config.yaml", home ? home : "/nonexistent");
+	user_config_path(cfgpath, sizeof(cfgpath));
 	src.config_file = cfgpath;
 	if (c->api_key)
 		fprintf(stderr, "gao-dev: warning: --api-key is visible to "
@@ -216,6 +253,8 @@ load_key(struct cli *c, struct secret **key)
 		fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_KEY;
 	}
+	evlog_emit(NULL, "info", "api_key_loaded", json_pack("{s:s}", "source",
+		   source));
 	return 0;
 }
 
@@ -428,7 +467,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	const char *base = getenv("ANTHROPIC_BASE_URL");
 	struct api_config ac = {
 		.base_url = base && *base ? base : "https://api.anthropic.com",
-		.version = c->anthropic_version, .key = key,
+		.version = rn->api_version, .key = key,
 		.stream = c->stream, .max_retries = c->max_retries,
 		.retry_budget_s = c->retry_budget_s,
 		.connect_timeout_ms = 5000, .idle_timeout_s = 300,
@@ -445,7 +484,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	}
 	rn->env.sandbox_root = root_abs;
 	rn->env.model = c->model;
-	rn->env.api_version = c->anthropic_version;
+	rn->env.api_version = rn->api_version;
 	rn->env.max_turns = c->max_turns;
 	rn->env.max_output_tokens = c->max_output_tokens;
 	rn->env.max_tokens = c->max_tokens;
@@ -532,6 +571,8 @@ runner_run(struct cli *c)
 		print_plan(&rn);
 		goto out;
 	}
+	if (rc == 0)
+		rc = pick_api_version(c, rn.api_version, sizeof(rn.api_version));
 	if (rc == 0)
 		rc = load_key(c, &key);
 	if (rc == 0) {

@@ -170,9 +170,17 @@ limits_stop(struct session *s, size_t body_len)
 			       "could exceed --max-tokens");
 		return true;
 	}
-	if (b->max_cost_usd > 0 && cost_worst_case(s->cfg.models, s->cfg.model,
-		est_in, s->cfg.max_output_tokens, &worst) &&
-	    b->cost_used + worst > b->max_cost_usd) {
+	if (b->max_cost_usd > 0 && !cost_worst_case(s->cfg.models,
+		s->cfg.model, est_in, s->cfg.max_output_tokens, &worst)) {
+		if (!b->warned_unpriced)
+			evlog_emit(s->cfg.events, "warn", "cost_unknown",
+				   json_pack("{s:s,s:s}", "model", s->cfg.model,
+				   "message", "this model has no price in the "
+				   "model data: its cost is unknown and "
+				   "--max-cost-usd cannot be enforced"));
+		b->warned_unpriced = true;
+	} else if (b->max_cost_usd > 0 && b->cost_used + worst >
+		   b->max_cost_usd) {
 		session_finish(s, "stopped", "cost_limit", "the next call "
 			       "could exceed --max-cost-usd");
 		return true;

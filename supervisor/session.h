@@ -47,6 +47,7 @@ struct run_budget {
 	int64_t tokens_used;
 	double cost_used;
 	bool cost_unknown;        /* some call had no price */
+	bool warned_unpriced;     /* the cost_unknown warning was given */
 };
 
 struct session_cfg {

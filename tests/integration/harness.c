@@ -140,10 +140,21 @@ child_env(const char *const *extra)
 	while (extra && extra[m])
 		m++;
 	env = calloc(n + m + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "ANTHROPIC_API_KEY=", 18) != 0 &&
+	for (size_t i = 0; i < n; i++) {
+		bool overridden = false;
+
+		/* an extra "K=V" replaces an inherited K */
+		for (size_t j = 0; j < m; j++) {
+			const char *eq = strchr(extra[j], '=');
+			size_t len = eq ? (size_t)(eq - extra[j]) + 1 : 0;
+
+			overridden |= len && !strncmp(environ[i], extra[j], len);
+		}
+		if (!overridden &&
+		    strncmp(environ[i], "ANTHROPIC_API_KEY=", 18) != 0 &&
 		    strncmp(environ[i], "ANTHROPIC_BASE_URL=", 19) != 0)
 			env[k++] = environ[i];
+	}
 	for (size_t i = 0; i < m; i++)
 		env[k++] = (char *)extra[i];
 	return env;

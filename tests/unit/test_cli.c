@@ -94,7 +94,7 @@ Test(cli, run_defaults)
 	cr_assert_not(c.dry_run);
 	cr_assert(c.stream);
 	cr_assert_str_eq(c.sandbox_root, "./sandbox");
-	cr_assert_str_eq(c.anthropic_version, "2026-10-21");
+	cr_assert_null(c.anthropic_version); /* the user config, then 2026-10-21 */
 	cr_assert_eq(c.max_turns, 200);
 	cr_assert_float_eq(c.max_cost_usd, 10.0, 1e-12);
 	cr_assert_eq(c.max_retries, 4);
