@@ -68,6 +68,7 @@ session_finish(struct session *s, const char *status, const char *reason,
 {
 	if (s->state == S_FINISHING || s->state == S_DONE)
 		return;
+	session_audit_interrupted(s, reason);
 	s->state = S_FINISHING;
 	s->res.status = status;
 	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s",

@@ -61,5 +61,7 @@ int session_spawn_worker(struct session *s, char *err, size_t errlen);
 void session_run_tools(struct session *s, const json_t *content);
 void session_stop_workers(struct session *s);
 void session_tools_clear(struct session *s);
+/* Audit the call in flight when the session is stopped (signal, timeout). */
+void session_audit_interrupted(struct session *s, const char *reason);
 
 #endif

@@ -418,6 +418,22 @@ session_stop_workers(struct session *s)
 }
 
 void
+session_audit_interrupted(struct session *s, const char *reason)
+{
+	json_t *block;
+	char note[128];
+
+	if (s->state != S_TOOLS && s->state != S_RESPAWN)
+		return;
+	block = json_array_get(s->pending, s->idx);
+	if (!block)
+		return;
+	snprintf(note, sizeof(note), "interrupted: %s", reason ? reason : "");
+	audit_call(s, block, "error", NULL, note);
+	s->idx++; /* recorded once */
+}
+
+void
 session_tools_clear(struct session *s)
 {
 	json_decref(s->pending);
