@@ -14,7 +14,9 @@
  * SHUTDOWN until the worker is reaped (the whole life of a worker that
  * runs no tool), a third starts workers without namespaces, to show what
  * the namespaces cost. With -D, one row per namespace left out shows
- * which of them costs what.
+ * which of them costs what. With -C, one more row starts a candidate
+ * worker binary and/or profile directory in the same run, to weigh a
+ * change to the worker or the policy against the current ones.
  *
  * The rows are measured interleaved (one sample of each in turn), after a
  * warm-up, so that a noisy neighbour slows them all alike. bubblewrap needs
@@ -23,6 +25,7 @@
  *
  * usage: bench_spawn [-n SPAWNS] [-W WARMUP] [-w WORKER] [-p PROFILES]
  *                    [-d BASE_DIR] [-b BWRAP|none] [-D]
+ *                    [-C CANDIDATE_WORKER[:CANDIDATE_PROFILES]]
  */
 #include <errno.h>
 #include <sched.h>
@@ -45,6 +48,8 @@ struct opts {
 	const char *base;
 	const char *bwrap;       /* NULL: no bwrap row */
 	bool diag;
+	char *cand_worker;       /* -C: NULL for none */
+	const char *cand_profiles;
 };
 
 /* Diagnostic rows: the full set of namespaces but one. */
@@ -59,7 +64,7 @@ static const struct { int flag; const char *name; } ns_list[] = {
 #define NS_COUNT (sizeof(ns_list) / sizeof(ns_list[0]))
 
 enum row {
-	R_TRUE, R_BWRAP, R_READY, R_REAPED, R_NONS, R_DIAG,
+	R_TRUE, R_BWRAP, R_READY, R_REAPED, R_NONS, R_CAND, R_DIAG,
 };
 
 static void
@@ -67,7 +72,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench_spawn [-n SPAWNS] [-W WARMUP] "
 		"[-w WORKER] [-p PROFILES] [-d BASE_DIR] [-b BWRAP|none] "
-		"[-D]\n");
+		"[-D] [-C WORKER[:PROFILES]]\n");
 	exit(2);
 }
 
@@ -80,7 +85,7 @@ parse(int argc, char **argv, struct opts *o)
 			    .worker = bench_default_worker(),
 			    .profiles = bench_default_profiles(),
 			    .base = "/var/tmp", .bwrap = "/usr/bin/bwrap" };
-	while ((c = getopt(argc, argv, "n:W:w:p:d:b:D")) != -1) {
+	while ((c = getopt(argc, argv, "n:W:w:p:d:b:DC:")) != -1) {
 		switch (c) {
 		case 'n': o->n = bench_parse_count("-n", optarg); break;
 		case 'W': o->warmup = bench_parse_count("-W", optarg); break;
@@ -91,11 +96,21 @@ parse(int argc, char **argv, struct opts *o)
 			o->bwrap = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case 'D': o->diag = true; break;
+		case 'C': o->cand_worker = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	if (o->cand_worker) {
+		char *colon = strchr(o->cand_worker, ':');
+
+		o->cand_profiles = colon ? colon + 1 : o->profiles;
+		if (colon)
+			*colon = 0;
+		if (!*o->cand_worker)
+			o->cand_worker = (char *)o->worker;
+	}
 }
 
 static void __attribute__((noreturn))
@@ -163,10 +178,10 @@ add(struct bench_series *s, double v, bool keep)
 		die("samples", "out of memory");
 }
 
-/* One sample of every row, in turn. */
+/* One sample of every row, in turn; cand is the -C worker or NULL. */
 static void
-round_once(const struct opts *o, struct bench_env *e, int full,
-	   struct bench_series *rows, bool keep)
+round_once(const struct opts *o, struct bench_env *e, struct bench_env *cand,
+	   int full, struct bench_series *rows, bool keep)
 {
 	char *true_argv[] = { "/bin/true", NULL };
 	char *bwrap_argv[] = { (char *)o->bwrap, "--ro-bind", "/usr", "/usr",
@@ -183,6 +198,10 @@ round_once(const struct opts *o, struct bench_env *e, int full,
 	add(&rows[R_REAPED], b, keep);
 	time_worker(e, 0, &a, NULL);
 	add(&rows[R_NONS], a, keep);
+	if (cand) {
+		time_worker(cand, full, &a, NULL);
+		add(&rows[R_CAND], a, keep);
+	}
 	for (size_t i = 0, k = 0; o->diag && i < NS_COUNT; i++) {
 		if (!(full & ns_list[i].flag))
 			continue;
@@ -205,6 +224,9 @@ print_header(const struct opts *o, const struct bench_env *e, int full)
 	printf("worker: %s, policy %s, namespaces 0x%x, private /tmp %s\n",
 	       o->worker, policy_name(e->policy), (unsigned)full,
 	       e->so.private_tmp ? "yes" : "no");
+	if (o->cand_worker)
+		printf("candidate (-C): worker %s, profiles %s\n",
+		       o->cand_worker, o->cand_profiles);
 }
 
 static void
@@ -224,49 +246,65 @@ print_verdict(const struct opts *o, const struct bench_series *rows)
 	       vs_true, vs_true <= 2 ? "met" : "not met");
 }
 
-int
-main(int argc, char **argv)
+/* Name and prepare the rows this run measures; returns how many. */
+static size_t
+init_rows(const struct opts *o, int full, struct bench_series *rows)
 {
-	static char diag_names[NS_COUNT][64];
-	struct bench_series rows[R_DIAG + NS_COUNT];
-	const char *names[R_DIAG] = {
+	static const char *const names[R_DIAG] = {
 		"fork+exec /bin/true", "bwrap --unshare-all --new-session",
 		"worker spawn -> READY (all layers)",
 		"worker spawn -> READY -> SHUTDOWN -> reaped",
 		"worker spawn -> READY, no namespaces",
+		"candidate (-C) worker spawn -> READY (all layers)",
 	};
-	struct bench_env_cfg cfg;
-	struct bench_env e;
-	struct opts o;
+	size_t n = R_DIAG;
+
+	for (size_t i = 0; i < R_DIAG; i++)
+		bench_series_init(&rows[i], names[i], o->n);
+	for (size_t i = 0; o->diag && i < NS_COUNT; i++)
+		if (full & ns_list[i].flag)
+			bench_series_init(&rows[n++], ns_list[i].name, o->n);
+	return n;
+}
+
+static void
+open_env(struct bench_env *e, const char *worker, const char *profiles,
+	 const char *base)
+{
+	struct bench_env_cfg cfg = { .worker_path = worker,
+		.profiles_dir = profiles, .profile = "default",
+		.base_dir = base };
 	char err[1024];
-	size_t nrows = R_DIAG;
+
+	if (bench_env_open(e, &cfg, err, sizeof(err)) < 0)
+		die("setup", err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_series rows[R_DIAG + NS_COUNT];
+	struct bench_env e, cand;
+	struct opts o;
+	size_t nrows;
 	int full;
 
 	parse(argc, argv, &o);
-	cfg = (struct bench_env_cfg){ .worker_path = o.worker,
-		.profiles_dir = o.profiles, .profile = "default",
-		.base_dir = o.base };
-	if (bench_env_open(&e, &cfg, err, sizeof(err)) < 0)
-		die("setup", err);
+	open_env(&e, o.worker, o.profiles, o.base);
+	if (o.cand_worker)
+		open_env(&cand, o.cand_worker, o.cand_profiles, o.base);
 	full = e.so.ns_flags;
 	print_header(&o, &e, full);
-	for (size_t i = 0; i < R_DIAG; i++)
-		bench_series_init(&rows[i], names[i], o.n);
-	for (size_t i = 0; o.diag && i < NS_COUNT; i++) {
-		if (!(full & ns_list[i].flag))
-			continue;
-		snprintf(diag_names[nrows - R_DIAG], sizeof(diag_names[0]),
-			 "%s", ns_list[i].name);
-		bench_series_init(&rows[nrows], diag_names[nrows - R_DIAG],
-				  o.n);
-		nrows++;
-	}
+	nrows = init_rows(&o, full, rows);
 	for (size_t i = 0; i < o.warmup + o.n; i++)
-		round_once(&o, &e, full, rows, i >= o.warmup);
+		round_once(&o, &e, o.cand_worker ? &cand : NULL, full, rows,
+			   i >= o.warmup);
 	bench_table_print(stdout, "Worker spawn", rows, nrows, R_TRUE);
 	print_verdict(&o, rows);
 	for (size_t i = 0; i < nrows; i++)
 		bench_series_free(&rows[i]);
+	if (o.cand_worker)
+		bench_env_close(&cand);
 	bench_env_close(&e);
 	return 0;
 }
