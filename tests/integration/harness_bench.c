@@ -308,6 +308,18 @@ count_events(const json_t *events, const char *name)
 	return n;
 }
 
+/* Phases that started (skipped ones never do). */
+static size_t
+count_started(const json_t *r)
+{
+	const json_t *p;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(r, "phases"), i, p)
+		n += strcmp(hb_str(p, "status"), "skipped") != 0;
+	return n;
+}
+
 static void
 check_events(const json_t *r)
 {
@@ -337,6 +349,7 @@ check_events(const json_t *r)
 	cr_assert_eq(count_events(ev, "phase_completed"),
 		     json_array_size(json_object_get(r, "phases")),
 		     "one phase_completed event per phase record");
+	cr_assert_eq(count_events(ev, "phase_started"), count_started(r));
 	json_decref(ev);
 }
 

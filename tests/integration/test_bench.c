@@ -182,6 +182,33 @@ run_own(struct hb *t, const char *yaml, const char *extra)
 
 /* ---- the four shared configs, unchanged --------------------------------- */
 
+Test(shared, all_four_validate)
+{
+	static const char *const files[] = { "greenfield-simple.yaml",
+		"minimal.yaml", "simple-hello-api.yaml",
+		"simple-story-test.yaml" };
+	char dir[256], cfg[4][512], want[2100];
+	const char *args[7] = { "sandbox", "validate" };
+	struct h_out o;
+
+	h_tmpdir(dir, sizeof(dir));
+	for (size_t i = 0; i < 4; i++) {
+		hb_shared_config(files[i], cfg[i], sizeof(cfg[i]));
+		args[2 + i] = cfg[i];
+	}
+	h_run(args, NULL, dir, 30, &o);
+	cr_assert_eq(o.code, 0, "exit %d:\n%s%s", o.code, o.out, o.err);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "%s: valid (0 errors", cfg[i]);
+		cr_assert_not_null(strstr(o.out, want), "%s", o.out);
+	}
+	/* the one warning names its position */
+	cr_assert_not_null(strstr(o.err, "minimal.yaml:12:1: boilerplate_path"),
+			   "%s", o.err);
+	h_out_free(&o);
+	rmdir(dir);
+}
+
 Test(shared, greenfield_simple)
 {
 	struct hb t;
@@ -527,6 +554,48 @@ Test(paths, skip_if_failed_and_continue_on_failure)
 		"chore(good-step-c): Good Step C by Amelia\n\ngood-c.txt\n"
 		"chore(good-step-b): Good Step B by Amelia\n\ngood-b.txt\n"
 		"chore: initial project setup\n");
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(paths, command_phases)
+{
+	struct hb t;
+	json_t *r, *p;
+	char *log;
+
+	run_own(&t, "name: commands\ndescription: command phases\n"
+		"initial_prompt: do it\nworkflow_phases:\n"
+		"  - phase_name: Prepare\n"
+		"    command: \"mkdir -p data && echo seed > data/seed.txt\"\n"
+		"    expected_artifacts: [data/seed.txt]\n"
+		"  - phase_name: Lint\n"
+		"    command: \"echo 'lint: 2 problems'; exit 3\"\n"
+		"    continue_on_failure: true\n"
+		"  - phase_name: Good Step\n    agent: Amelia\n", NULL);
+	r = hb_results(&t);
+	assert_run(&t, r, 1, "failed", "phase_failed");
+	cr_assert_eq(n_phases(r), 3);
+	hb_assert_phase(r, 0, "Prepare", "command", "success");
+	p = json_object_get(hb_phase(r, 0), "artifacts");
+	cr_assert_eq(json_array_size(json_object_get(p, "found")), 1);
+	hb_assert_phase(r, 1, "Lint", "command", "failed");
+	cr_assert_str_eq(hb_str(hb_phase(r, 1), "stop_reason"),
+			 "nonzero_exit");
+	cr_assert_eq(hb_int(hb_phase(r, 1), "exit_code"), 3);
+	cr_assert_not_null(strstr(hb_str(hb_phase(r, 1), "output"),
+				  "lint: 2 problems"));
+	/* continue_on_failure: the agent phase still ran */
+	hb_assert_phase(r, 2, "Good Step", "Amelia", "success");
+	cr_assert_eq(hb_int(json_object_get(r, "metrics"), "tool_calls"), 1,
+		     "commands are not agent tool calls");
+	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
+
+	log = hb_git(hb_str(r, "project_dir"), args);
+	cr_assert_not_null(strstr(log, "chore(prepare): Prepare by "), "%s",
+			   log);
+	cr_assert_not_null(strstr(log, "\n\ndata/seed.txt\n"), "%s", log);
+	free(log);
 	json_decref(r);
 	hb_finish(&t);
 }
