@@ -540,6 +540,95 @@ hb_count_criteria(const json_t *r, const char *name, const char *outcome)
 	return n;
 }
 
+/* ---- assertions on a whole run ----------------------------------------- */
+
+/* Every request the API received was valid and met its expectations. */
+void
+hb_assert_fake_ok(const struct hb *t, size_t min_calls)
+{
+	json_t *rec = h_jsonl(t->fake.record), *q;
+	size_t i, calls = 0;
+
+	json_array_foreach(rec, i, q) {
+		if (strcmp(hb_str(q, "path"), "/v1/messages"))
+			continue;
+		calls++;
+		cr_assert_eq(hb_int(q, "status"), 200, "request %zu got %lld "
+			     "(see %s)", i, hb_int(q, "status"), t->fake.log);
+	}
+	cr_assert_geq(calls, min_calls, "%zu API calls", calls);
+	json_decref(rec);
+}
+
+/* git log of the project, newest first: "subject\n\nfile\n..." */
+void
+hb_assert_git_log(const json_t *r, const char *want)
+{
+	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
+	char *log = hb_git(hb_str(r, "project_dir"), args);
+
+	cr_assert_str_eq(log, want, "git log of %s:\n%s", hb_str(r,
+			 "project_dir"), log);
+	free(log);
+}
+
+void
+hb_assert_file(const json_t *r, const char *rel, const char *needle)
+{
+	char path[2048];
+
+	snprintf(path, sizeof(path), "%s/%s", hb_str(r, "project_dir"), rel);
+	cr_assert(hb_file_contains(path, needle), "%s lacks \"%s\"", path,
+		  needle);
+}
+
+bool
+hb_has_warning(const json_t *r, const char *needle)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "warnings"), i, w)
+		if (strstr(json_string_value(w), needle))
+			return true;
+	return false;
+}
+
+/* The end of a long text, for assertion messages. */
+static const char *
+tail(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 3000 ? s + n - 3000 : s;
+}
+
+void
+hb_assert_run(const struct hb *t, const json_t *r, int code, const char *status,
+	   const char *stop_reason)
+{
+	cr_assert_eq(t->out.code, code, "exit %d, want %d; stderr ends:\n%s",
+		     t->out.code, code, tail(t->out.err));
+	cr_assert_eq(hb_int(r, "exit_code"), code);
+	cr_assert_str_eq(hb_str(r, "status"), status, "stop_reason %s; "
+			 "stderr ends:\n%s", hb_str(r, "stop_reason"),
+			 tail(t->out.err));
+	cr_assert_str_eq(hb_str(r, "stop_reason"), stop_reason);
+	cr_assert_eq(json_array_size(json_object_get(r, "phases")) > 0, true);
+}
+
+size_t
+hb_n_phases(const json_t *r)
+{
+	return json_array_size(json_object_get(r, "phases"));
+}
+
+size_t
+hb_n_criteria(const json_t *r)
+{
+	return json_array_size(json_object_get(r, "success_criteria"));
+}
+
 /* ---- processes ---------------------------------------------------------- */
 
 char *

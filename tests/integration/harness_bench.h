@@ -99,6 +99,29 @@ void hb_assert_criterion(const json_t *r, const char *name, size_t nth,
 size_t hb_count_criteria(const json_t *r, const char *name,
 			 const char *outcome);
 
+/* Assert the exit code, and the results' exit_code, status and stop_reason. */
+void hb_assert_run(const struct hb *t, const json_t *r, int code,
+		   const char *status, const char *stop_reason);
+
+/* Number of phase records / success-criteria records of r. */
+size_t hb_n_phases(const json_t *r);
+size_t hb_n_criteria(const json_t *r);
+
+/*
+ * Every POST /v1/messages the fake received got a 200 (each request was
+ * valid and met its scenario expectations); at least min_calls of them.
+ */
+void hb_assert_fake_ok(const struct hb *t, size_t min_calls);
+
+/* `git log --format=%s --name-only` of r's project equals want. */
+void hb_assert_git_log(const json_t *r, const char *want);
+
+/* The project file rel contains needle. */
+void hb_assert_file(const json_t *r, const char *rel, const char *needle);
+
+/* One of r's warnings contains needle. */
+bool hb_has_warning(const json_t *r, const char *needle);
+
 /* Whether python3 can import module (what the sandbox's checks will see). */
 bool hb_python_has(const char *module);
 
