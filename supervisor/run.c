@@ -55,6 +55,16 @@ run_path(char *buf, size_t cap, const char *fmt, ...)
 	return 0;
 }
 
+uid_t
+run_pick_uid(void)
+{
+	uint32_t rnd = 0;
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)loop_now_ms() * 2654435761u;
+	return (uid_t)(RUN_UID_BASE + (rnd & 0xffffffu));
+}
+
 /* mkdir -p with mode 0700 for every directory it creates. */
 int
 run_mkdirs(const char *path)
@@ -93,7 +103,7 @@ make_id(struct run *r)
 }
 
 /*
- * Running as root, workers run as RUN_WORKER_UID. They reach their
+ * Running as root, workers run as the run's own uid. They reach their
  * project and tmp through directories that let others pass (0711: no
  * listing) and own those two themselves (0700). Results, transcripts and
  * audit logs stay root's, 0600 in 0700 directories.
@@ -113,7 +123,7 @@ share_with_worker(const struct run *r)
 	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
 	if (chmod(r->run_dir, 0711) < 0 || chmod(path, 0711) < 0)
 		return -1;
-	return chown(r->project_dir, RUN_WORKER_UID, RUN_WORKER_UID);
+	return chown(r->project_dir, r->worker_uid, r->worker_uid);
 }
 
 static int
@@ -145,7 +155,7 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	}
 	if (geteuid() == 0 && share_with_worker(r) < 0) {
 		snprintf(err, errlen, "cannot hand %s to the worker uid %d: %s",
-			 r->project_dir, RUN_WORKER_UID, strerror(errno));
+			 r->project_dir, (int)r->worker_uid, strerror(errno));
 		return -errno;
 	}
 	r->project_fd = open(r->project_dir, O_RDONLY | O_DIRECTORY |
@@ -157,7 +167,7 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	}
 	if (r->b->boilerplate_path && access(r->b->boilerplate_path, F_OK) == 0 &&
 	    boilerplate_copy(r->b->boilerplate_path, r->project_fd,
-			     geteuid() == 0 ? RUN_WORKER_UID : -1, r->warnings,
+			     geteuid() == 0 ? (int)r->worker_uid : -1, r->warnings,
 			     err, errlen) < 0)
 		return -1;
 	return 0;
@@ -405,6 +415,7 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	r->start_ms = loop_now_ms();
 	r->start_time = time(NULL);
 	make_id(r);
+	r->worker_uid = run_pick_uid();
 	r->criteria = json_array();
 	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0 ||
 	    run_svc_prepare(r, err, errlen) < 0) {

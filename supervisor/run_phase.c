@@ -161,7 +161,7 @@ granted_defs(struct run *r, const struct agent_def *a,
  * safe.directory is only honoured in a global config.
  */
 static void
-write_gitconfig(const char *tmp)
+write_gitconfig(const struct run *r, const char *tmp)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -176,7 +176,7 @@ write_gitconfig(const char *tmp)
 	      "main\n", f);
 	/* created 0600 (umask): the worker's uid must own it to read it */
 	if (geteuid() == 0 &&
-	    fchown(fileno(f), RUN_WORKER_UID, RUN_WORKER_UID) < 0)
+	    fchown(fileno(f), r->worker_uid, r->worker_uid) < 0)
 		unlink(path);
 	fclose(f);
 }
@@ -190,7 +190,7 @@ worker_env(const struct run *r, const char *tmp)
 
 	if (!env)
 		return NULL;
-	write_gitconfig(tmp);
+	write_gitconfig(r, tmp);
 	if (asprintf(&env[i++], "HOME=%s", r->project_dir) < 0 ||
 	    asprintf(&env[i++], "TMPDIR=%s", tmp) < 0)
 		return env;
@@ -325,7 +325,7 @@ prepare(struct run *r, const struct bm_phase *ph, const struct agent_def *a,
 	run_path(c->tmp_dir, sizeof(c->tmp_dir), "%s/tmp/%02zu-%s", r->run_dir,
 		 r->phase + 1, slug_a);
 	if (run_mkdirs(c->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(c->tmp_dir, RUN_WORKER_UID, RUN_WORKER_UID) < 0)) {
+	    chown(c->tmp_dir, r->worker_uid, r->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", c->tmp_dir);
 		return -1;
 	}
@@ -411,7 +411,7 @@ run_phase_start(struct run *r, const struct bm_phase *ph,
 		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0 &&
 			       strncmp(c->tmp_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = RUN_WORKER_UID, .gid = RUN_WORKER_UID,
+		.uid = r->worker_uid, .gid = r->worker_uid,
 	};
 	require_layers(r, &s);
 	c->started_ms = loop_now_ms();
@@ -462,7 +462,7 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", r->run_dir,
 		 tmp_name);
 	if (run_mkdirs(x->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(x->tmp_dir, RUN_WORKER_UID, RUN_WORKER_UID) < 0)) {
+	    chown(x->tmp_dir, r->worker_uid, r->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
 		return -1;
 	}
@@ -494,7 +494,7 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 			x->policy->network == POLICY_NET_TCP) : 0,
 		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = RUN_WORKER_UID, .gid = RUN_WORKER_UID,
+		.uid = r->worker_uid, .gid = r->worker_uid,
 	};
 	return 0;
 }

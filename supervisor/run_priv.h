@@ -82,6 +82,7 @@ struct run {
 	char policy_hash[65];
 	char model[128];
 	int exit_code;
+	uid_t worker_uid;          /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc;
@@ -96,10 +97,18 @@ struct run {
 	uint64_t cmd_started;      /* a command phase's start */
 };
 
-/* The uid and gid of workers when gao-dev runs as root (nobody). */
-#define RUN_WORKER_UID 65534
+/*
+ * When gao-dev runs as root, every worker of a run runs as that run's own
+ * unprivileged uid and gid, RUN_UID_BASE plus 24 random bits: uids no
+ * account uses, so runs cannot signal or trace each other even without a
+ * PID namespace, and RLIMIT_NPROC (counted per uid) is each run's alone.
+ */
+#define RUN_UID_BASE 0x40000000u
 
 int run_mkdirs(const char *path);
+
+/* A fresh uid for the workers of one run (see RUN_UID_BASE). */
+uid_t run_pick_uid(void);
 
 /* snprintf for paths; -ENAMETOOLONG (and an empty buf) when cut. */
 int run_path(char *buf, size_t cap, const char *fmt, ...)

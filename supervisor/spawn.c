@@ -147,10 +147,12 @@ child_main(struct child_args *a)
 	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
 	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
 		child_fail(a->errfd, STEP_RLIMIT);
+	if (o->drop_uid && (o->uid == 0 || o->gid == 0))
+		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
 	if (o->drop_uid && (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid,
 			    o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0))
 		child_fail(a->errfd, STEP_UID);
-	if (o->drop_uid)
+	if (o->drop_uid && o->uid != 0 && o->gid != 0)
 		layers |= MSG_LAYER_UNPRIVILEGED_UID;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
