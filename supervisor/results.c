@@ -108,12 +108,12 @@ print_agents(FILE *f, const json_t *phases)
 	json_t *p;
 	size_t i;
 
-	fprintf(f, "  %-3s %-28s %-9s %-8s %8s %10s %9s\n", "#", "phase",
+	fprintf(f, "  %-3s %-28s %-9s %-9s %8s %10s %9s\n", "#", "phase",
 		"agent", "status", "seconds", "tokens", "cost");
 	json_array_foreach(phases, i, p) {
 		const json_t *t = json_object_get(p, "tokens");
 
-		fprintf(f, "  %-3zu %-28.28s %-9.9s %-8.8s %8.1f %10lld ", i + 1,
+		fprintf(f, "  %-3zu %-28.28s %-9.9s %-9.9s %8.1f %10lld ", i + 1,
 			str(p, "name"), str(p, "agent"), str(p, "status"),
 			num(p, "duration_seconds"),
 			(long long)(num(t, "input") + num(t, "output") +

@@ -273,7 +273,7 @@ run_after_phase(struct run *r, const struct bm_phase *ph, json_t *phase,
 		json_object_del(phase, "expected_artifacts");
 	benchmark_slug(ph->story ? ph->story : ph->name, slug, sizeof(slug));
 	if (asprintf(&msg, "%s(%s): %s by %s", ph->story ? "feat" : "chore",
-		     slug, ph->name, ph->agent) >= 0)
+		     slug, ph->name, ph->command ? "command" : ph->agent) >= 0)
 		q = svc_quote(msg);
 	free(msg);
 	if (q) {
@@ -539,10 +539,14 @@ features(struct run *r, json_t *list)
 		/* newer files list paths and globs; older ones prose names */
 		if (strpbrk(f, "*?[/.") && !strchr(f, '\n'))
 			json_array_append(globs, v);
-		else
-			criterion(r, "required_features", "skipped",
-				  "a feature described in prose cannot be "
-				  "checked automatically");
+		else {
+			char why[600];
+
+			snprintf(why, sizeof(why), "\"%.500s\": a feature "
+				 "described in prose cannot be checked "
+				 "automatically", f);
+			criterion(r, "required_features", "skipped", why);
+		}
 	}
 	if (json_array_size(globs))
 		add_task(r, find_command(globs), CHECK_TIMEOUT_MS,

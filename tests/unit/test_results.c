@@ -256,9 +256,9 @@ Test(results, summary_lines)
 	expect_line(s, "api calls: 5 (1 retries), tool calls: 9 (2 errors, 1 "
 		    "refused)\n");
 	expect_line(s, "isolation: landlock+seccomp\n");
-	expect_line(s, "  1   Implementation               Amelia    success  "
+	expect_line(s, "  1   Implementation               Amelia    success   "
 		    "     7.5       4070 $0.0050\n");
-	expect_line(s, "  2   Testing                      Murat     stopped  "
+	expect_line(s, "  2   Testing                      Murat     stopped   "
 		    "     4.0       3050 unknown\n");
 	expect_line(s, "criteria:\n  passed   tests_passing\n"
 		    "  skipped  min_test_coverage (no coverage tool)\n");
