@@ -502,6 +502,33 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	return 0;
 }
 
+/*
+ * As root, workers run as an unprivileged uid and must pass through every
+ * directory above the sandbox root to reach their project by its path
+ * (python -m, cd $HOME). Say so clearly instead of failing later.
+ */
+static int
+check_searchable(const char *abs)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s", abs);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = 0;
+		if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH)) {
+			fprintf(stderr, "gao-dev: workers run as an unprivileged "
+				"user and cannot pass through %s (mode %04o) to "
+				"reach --sandbox-root %s; choose a sandbox root "
+				"under directories others may search, e.g. "
+				"--sandbox-root /var/tmp/gao-dev\n", path,
+				(unsigned)(st.st_mode & 07777), abs);
+			return EXIT_INFRA;
+		}
+	}
+	return 0;
+}
+
 static int
 make_root(const char *root, char *abs, size_t cap)
 {
@@ -522,7 +549,7 @@ make_root(const char *root, char *abs, size_t cap)
 			strerror(errno));
 		return EXIT_INFRA;
 	}
-	return 0;
+	return geteuid() == 0 ? check_searchable(abs) : 0;
 }
 
 static void

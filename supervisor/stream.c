@@ -603,8 +603,8 @@ stream_on_block_stop(struct stream *s, json_t *ev)
 	int rc;
 
 	rc = stream_open_block(s, ev, "content_block_stop", &b);
-	if (rc)
-		return rc;
+	if (rc || !b)
+		return rc ? rc : stream_fail(s, STREAM_E_PROTOCOL, "no block");
 	if (b->kind == STREAM_KIND_TEXT)
 		rc = stream_set_string(s, b->obj, "text", &b->text);
 	else if (b->kind == STREAM_KIND_THINKING)
