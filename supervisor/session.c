@@ -93,24 +93,26 @@ cached_text_block(const char *text)
 			 "cache_control", "type", "ephemeral");
 }
 
-/* The request copy gets the rolling breakpoint on its newest block. */
+/*
+ * The rolling breakpoint goes on the newest block of the conversation for
+ * the time of one serialisation, in place: copying the whole conversation
+ * for every request made the supervisor's CPU per turn grow with it. A
+ * newest message whose content is a string becomes one text block, which
+ * the API treats the same.
+ */
 static json_t *
-messages_with_breakpoint(const json_t *messages)
+newest_block(struct session *s)
 {
-	json_t *copy = json_deep_copy(messages);
-	json_t *last = json_array_get(copy, json_array_size(copy) - 1);
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
 	json_t *content = json_object_get(last, "content");
 
 	if (json_is_string(content)) {
-		json_object_set_new(last, "content", json_pack("[o]",
-			cached_text_block(json_string_value(content))));
-	} else if (json_is_array(content) && json_array_size(content)) {
-		json_t *b = json_array_get(content, json_array_size(content) - 1);
-
-		json_object_set_new(b, "cache_control",
-				    json_pack("{s:s}", "type", "ephemeral"));
+		json_object_set_new(last, "content", json_pack("[{s:s,s:O}]",
+			"type", "text", "text", content));
+		content = json_object_get(last, "content");
 	}
-	return copy;
+	return json_array_get(content, json_array_size(content) - 1);
 }
 
 static json_t *
@@ -129,20 +131,26 @@ tools_with_breakpoint(const json_t *defs)
 static char *
 build_body(struct session *s)
 {
-	json_t *body = json_pack("{s:s,s:I,s:[o],s:o,s:b}",
+	json_t *body, *block = newest_block(s);
+	char *text;
+
+	if (!s->tools_cached && json_array_size(s->cfg.tool_defs))
+		s->tools_cached = tools_with_breakpoint(s->cfg.tool_defs);
+	body = json_pack("{s:s,s:I,s:[o],s:O,s:b}",
 		"model", s->cfg.model,
 		"max_tokens", (json_int_t)s->cfg.max_output_tokens,
 		"system", cached_text_block(s->cfg.system_prompt),
-		"messages", messages_with_breakpoint(s->messages),
-		"stream", s->stream);
-	char *text;
-
+		"messages", s->messages, "stream", s->stream);
 	if (!body)
 		return NULL;
-	if (json_array_size(s->cfg.tool_defs))
-		json_object_set_new(body, "tools",
-				    tools_with_breakpoint(s->cfg.tool_defs));
+	if (s->tools_cached)
+		json_object_set(body, "tools", s->tools_cached);
+	if (block)
+		json_object_set_new(block, "cache_control",
+				    json_pack("{s:s}", "type", "ephemeral"));
 	text = json_dumps(body, JSON_COMPACT);
+	if (block)
+		json_object_del(block, "cache_control");
 	json_decref(body);
 	return text;
 }
@@ -484,6 +492,7 @@ session_free(struct session *s)
 		fclose(s->transcript);
 	audit_close(s->audit);
 	json_decref(s->messages);
+	json_decref(s->tools_cached);
 	json_decref(s->res.tools_by_name);
 	json_decref(s->res.todos);
 	free(s);

@@ -32,6 +32,7 @@ struct session {
 	enum session_state state;
 	struct session_result res;
 	json_t *messages;
+	json_t *tools_cached;         /* tool_defs with their breakpoint */
 	size_t logged_messages;
 	FILE *transcript;
 	struct audit *audit;

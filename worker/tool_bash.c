@@ -102,12 +102,17 @@ reset_signals(void)
 	sigset_t none;
 	int sig;
 
+	/* execve resets handled signals; ignored ones would stay ignored.
+	 * The worker ignores exactly these two (worker/main.c). */
+	static const int ignored[] = { SIGPIPE, SIGXFSZ };
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++) {
+		sig = ignored[i];
+		sigaction(sig, &sa, NULL);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
