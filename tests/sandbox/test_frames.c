@@ -1,0 +1,147 @@
+/*
+ * test_frames.c - attempt #28: a worker that sends garbage, huge or deep
+ * frames, unknown types, wrong ids, out-of-state messages, or stalls.
+ *
+ * evil_worker.c is started in place of gao-dev-worker with the level's
+ * spawn options, through the supervisor's wconn_start(). For each mode
+ * the supervisor side must kill it, report a reason through the dead
+ * callback, reap it (the pid is gone, its children too), and carry on:
+ * at the end the real worker started by sbx_setup(), idle all along on
+ * the same loop, still answers a tool call.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "supervisor/loop.h"
+#include "supervisor/wconn.h"
+
+struct mode {
+	const char *name;
+	bool call;          /* make a tool call after READY */
+	const char *why;    /* the dead callback's reason holds one of
+			     * these '|'-separated substrings */
+};
+
+static const struct mode modes[] = {
+	{ "garbage", false, "malformed msgpack" },
+	{ "huge", false, "frame larger than the maximum" },
+	{ "empty", false, "empty frame" },
+	{ "deep", false, "nesting too deep" },
+	{ "unknown_type", false, "unknown or missing message type" },
+	{ "unknown_field", false, "unknown field" },
+	{ "trailing", false, "trailing bytes" },
+	{ "early_result", false, "sent TOOL_RESULT, not permitted now" },
+	{ "double_ready", false, "sent READY, not permitted now" },
+	{ "unsolicited", false, "sent TOOL_RESULT, not permitted now" },
+	{ "wrong_id", true, "wrong tool_use id" },
+	{ "big_result", true, "too large" },
+	{ "stall_start", false, "did not become ready in time" },
+	{ "silent", false, "did not become ready in time" },
+	/* gone before INIT: wconn_start itself reports it */
+	{ "exit", false, "worker exited|cannot talk to the worker" },
+	{ "fork_hold", false, "malformed msgpack" },
+	{ "stall_busy", true, "missed the tool deadline" },
+};
+
+static bool
+reason_ok(const char *why, const char *want)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", want);
+	for (char *t = strtok_r(buf, "|", &save); t;
+	     t = strtok_r(NULL, "|", &save))
+		if (strstr(why, t))
+			return true;
+	return false;
+}
+
+/* One hostile worker; true when it was killed for the expected reason
+ * and is gone. */
+static bool
+one_mode(struct sbx *s, const struct mode *m, char *log, size_t loglen)
+{
+	char mode_env[64], token_env[64];
+	const char *env[] = { mode_env, token_env, NULL };
+	pid_t pid;
+	bool ok;
+
+	snprintf(mode_env, sizeof(mode_env), "EVIL_MODE=%s", m->name);
+	snprintf(token_env, sizeof(token_env), "EVIL_TOKEN=%s-evil", s->token);
+	if (!sbx_start(s, sbx_evil_path(), env, 500)) {
+		/* refused at start: the worker is reaped, the reason given */
+		snprintf(log, loglen, "%s: start refused: %s", m->name,
+			 s->why);
+		return reason_ok(s->why, m->why);
+	}
+	pid = wconn_pid(s->w);
+	if (m->call && sbx_wait_ready(s, 5000)) {
+		json_t *in = json_pack("{s:s}", "command", "true");
+
+		cr_assert_eq(wconn_call(s->w, "toolu_sbx_evil", "Bash", in,
+					100), 0);
+		json_decref(in);
+	}
+	sbx_wait_dead(s, 20000);
+	wconn_stop(s->w);
+	s->w = NULL;
+	ok = s->dead && reason_ok(s->why, m->why) &&
+	     kill(pid, 0) < 0 && errno == ESRCH;
+	snprintf(log, loglen, "%s: dead=%d why=\"%s\" pid %d %s", m->name,
+		 s->dead, s->why, (int)pid, kill(pid, 0) == 0 ? "alive" :
+		 "gone");
+	return ok;
+}
+
+SBX_ATTEMPT(a28_hostile_frames)
+{
+	struct wconn *real = s->w;
+	char line[512], detail[8192] = "";
+	size_t used = 0;
+	bool escaped = false;
+
+	s->w = NULL;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		/* the 5 s tool-deadline grace: once, at the full level */
+		if (!strcmp(modes[i].name, "stall_busy") &&
+		    s->level != SBX_FULL)
+			continue;
+		if (!one_mode(s, &modes[i], line, sizeof(line)))
+			escaped = true;
+		used += (size_t)snprintf(detail + used, sizeof(detail) - used,
+					 "%s\n", line);
+	}
+	escaped |= sbx_survivors(s->token, 1000) > 0;
+	sbx_kill_procs(s->token);
+	sbx_judge(s, 28, escaped, detail);
+	/* the supervisor side is fine: the idle real worker still works */
+	s->w = real;
+	s->dead = false;
+	cr_assert(strstr(sbx_bash(s, 5000, "echo still-here"), "still-here"));
+}
+
+/* A worker flooding its log pipe is capped, and otherwise served. */
+Test(full, a28_log_flood, .fini = sbx_fini, .timeout = 60)
+{
+	struct sbx *s = &sbx_cur;
+	const char *env[] = { "EVIL_MODE=log_flood", NULL };
+	const struct sbx_res *r;
+
+	sbx_setup(s, SBX_FULL);
+	wconn_stop(s->w);
+	s->w = NULL;
+	s->log_bytes = s->log_lines = 0;
+	cr_assert(sbx_start(s, sbx_evil_path(), env, 10000), "%s", s->why);
+	cr_assert(sbx_wait_ready(s, 15000), "%s", s->why);
+	r = sbx_tool(s, "Bash", json_pack("{s:s}", "command", "true"), 5000);
+	cr_assert_not_null(r, "%s", s->why);
+	cr_assert_str_eq(r->content, "fine");
+	/* 20 MiB were written; wconn keeps at most 1 MiB of log lines */
+	cr_assert_leq(s->log_bytes, (1u << 20) + 4096u, "%zu bytes logged",
+		      s->log_bytes);
+	cr_assert_gt(s->log_bytes, 0u);
+}
