@@ -122,6 +122,13 @@ SBX_ATTEMPT(a03_symlink_out)
 	r = sbx_tool(s, "Grep", json_pack("{s:s,s:s}", "pattern", "canary",
 					  "path", "hostdir"), 5000);
 	assert_refused(r, "Grep hostdir");
+	/* a walk of the project never follows the links out */
+	r = sbx_tool(s, "Grep", json_pack("{s:s,s:s,s:s}", "pattern",
+		     "outside-secret", "path", ".", "output_mode", "content"),
+		     5000);
+	cr_assert(r && strstr(r->content, SECRET) == NULL, "Grep .");
+	r = tool1(s, "Glob", "pattern", "**/secret");
+	cr_assert_null(strstr(r->content, "secret"), "%s", r->content);
 	after = sbx_slurp(secret);
 	escaped = !after || strcmp(after, SECRET "\n") != 0 ||
 		  sbx_exists(created);
