@@ -158,8 +158,8 @@ Test(validator, unsupported_schemas_are_refused)
 		"{\"$ref\": \"#/$defs/missing\"}",
 		"{\"type\": \"string\", \"pattern\": \"([a-z\"}",
 		"{\"properties\": []}",
-		"{\"$defs\": {\"l\": {\"$ref\": \"#/$defs/l\"}}, "
-		"\"$ref\": \"#/$defs/l\"}",
+		("{\"$defs\": {\"l\": {\"$ref\": \"#/$defs/l\"}}, "
+		 "\"$ref\": \"#/$defs/l\"}"),
 	};
 	json_t *doc = json_string("abc");
 
