@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #define SECRET_MAX 1024    /* longer than any real key */
+#define SECRET_MIN 5       /* far shorter than any real key */
 #define SECRET_PAGE 4096
 
 struct secret {
@@ -57,7 +58,9 @@ secret_wipe_string(char *s)
 static bool
 key_is_valid(const char *k, size_t n)
 {
-	if (n == 0 || n > SECRET_MAX)
+	/* real keys are about 100 characters; a very short "key" would also
+	 * make redaction shred every output that contains its letters */
+	if (n < SECRET_MIN || n > SECRET_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (k[i] <= 0x20 || k[i] >= 0x7f)
@@ -187,7 +190,7 @@ load_env(struct secret **out, char *err, size_t errlen)
 	unsetenv("ANTHROPIC_API_KEY");
 	if (rc < 0)
 		snprintf(err, errlen, "ANTHROPIC_API_KEY does not hold a valid "
-			 "key (control characters or too long)");
+			 "key (control characters, too short or too long)");
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #include "supervisor/wconn.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct wconn {
 	size_t log_total;
 	bool in_callback;
 	bool stop_requested;
+	uid_t sweep_uid;          /* 0: no sweep needed (PID ns, or not root) */
 };
 
 /* Which worker message each state permits (0: none). */
@@ -52,17 +54,44 @@ wconn_pid(const struct wconn *w)
 	return w->child.pid;
 }
 
-/* Kill the worker's process group and reap it. */
+/*
+ * Without a PID namespace, processes a command left behind (each Bash
+ * command is its own session) outlive the worker's process group. As
+ * root, a run's workers have a uid of their own (run.c): a short-lived
+ * helper with that uid sends SIGKILL to every process it may signal,
+ * which is exactly that uid's processes. (An idle service worker of the
+ * same run dies too; it is started again when next needed.)
+ */
+static void
+sweep_uid(uid_t uid)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setresgid(uid, uid, uid) == 0 && setgroups(0, NULL) == 0 &&
+		    setresuid(uid, uid, uid) == 0)
+			kill(-1, SIGKILL);
+		_exit(0);
+	}
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Kill the worker's process group (its namespace with it) and reap. */
 static void
 kill_and_reap(struct wconn *w)
 {
-	if (w->child.pid <= 0)
-		return;
-	kill(-w->child.pid, SIGKILL);
-	kill(w->child.pid, SIGKILL);
-	while (waitpid(w->child.pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	w->child.pid = 0;
+	if (w->child.pid > 0) {
+		kill(-w->child.pid, SIGKILL);
+		kill(w->child.pid, SIGKILL);
+		while (waitpid(w->child.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		w->child.pid = 0;
+	}
+	/* also after a clean exit: what the commands left is still there */
+	if (w->sweep_uid)
+		sweep_uid(w->sweep_uid);
+	w->sweep_uid = 0;
 }
 
 static void
@@ -271,6 +300,8 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 		return NULL;
 	}
 	init.u.init = *o->init;
+	if (o->drop_uid && o->uid != 0 && !(w->child.layers & MSG_LAYER_NS_PID))
+		w->sweep_uid = o->uid;
 	if (loop_add_fd(l, w->child.res_fd, LOOP_IN, on_results, w) < 0 ||
 	    loop_add_fd(l, w->child.log_fd, LOOP_IN, on_log, w) < 0 ||
 	    loop_add_fd(l, w->child.req_fd, 0, on_writable, w) < 0 ||

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -258,6 +259,10 @@ main(void)
 		msg_clear(&init);
 		return FDMAP_EXIT_CONFINE;
 	}
+	/* No core dump even where core_pattern pipes to a program (which
+	 * ignores RLIMIT_CORE), and no /proc/<pid>/mem for the commands we
+	 * run. Children of execve become dumpable again: nothing to hide. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	ready.u.ready = (struct msg_ready){
 		.version = PROTO_VERSION,
 		.pid = getpid(),
