@@ -172,6 +172,40 @@ handle_msg(struct wconn *w, struct msg *m)
 	w->cbs.result(w->ctx, &m->u.result);
 }
 
+/* Why the worker's pipe closed: its exit status when it is already gone
+ * (it usually is: the pipe closes as the process exits). */
+static void
+exit_reason(struct wconn *w, char *why, size_t cap)
+{
+	int status = 0;
+
+	struct timespec ms = { 0, 1000000 };
+	pid_t got = 0;
+
+	snprintf(why, cap, "worker exited");
+	/* a PID-namespace init exits a moment after the worker: wait for it
+	 * a little (a rare path: a worker only dies like this on a crash) */
+	for (int i = 0; w->child.pid > 0 && i < 20 && got == 0; i++) {
+		got = waitpid(w->child.pid, &status, WNOHANG);
+		if (got == 0)
+			nanosleep(&ms, NULL);
+	}
+	if (got != w->child.pid)
+		return;
+	w->child.pid = 0;
+	if (WIFSIGNALED(status))
+		snprintf(why, cap, "worker killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
+		 WEXITSTATUS(status) < 128 + 65) /* through the PID-ns init */
+		snprintf(why, cap, "worker killed by signal %d (%s)",
+			 WEXITSTATUS(status) - 128,
+			 strsignal(WEXITSTATUS(status) - 128));
+	else if (WIFEXITED(status))
+		snprintf(why, cap, "worker exited with status %d",
+			 WEXITSTATUS(status));
+}
+
 static void
 on_results(struct loop *l, int fd, int events, void *ctx)
 {
@@ -187,9 +221,15 @@ on_results(struct loop *l, int fd, int events, void *ctx)
 		rc = frame_reader_read(&w->reader, fd, &body, &len);
 		if (rc == 0)
 			return;
+		if (rc == FRAME_E_EOF) {
+			char why[96];
+
+			exit_reason(w, why, sizeof(why));
+			die(w, why);
+			return;
+		}
 		if (rc < 0) {
-			die(w, rc == FRAME_E_EOF ? "worker exited"
-						 : frame_strerror(rc));
+			die(w, frame_strerror(rc));
 			return;
 		}
 		rc = msg_decode(body, len, &m);

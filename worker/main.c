@@ -225,7 +225,9 @@ become_init_if_pid1(void)
 		if (pid < 0 || pid == worker)
 			break;
 	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : FDMAP_EXIT_PROTOCOL);
+	/* a worker killed by a signal shows as 128 + the signal */
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) :
+	      WIFSIGNALED(status) ? 128 + WTERMSIG(status) : FDMAP_EXIT_PROTOCOL);
 }
 
 int

@@ -446,7 +446,10 @@ SBX_ATTEMPT(a29_crash_worker)
 		cr_log_warn("core_pattern pipes to a program: only the core "
 			    "limit was checked, not the handler's store");
 	sbx_judge(s, 29, escaped, why[0]);
+	/* the reason names the signal (the pipe usually closes as the
+	 * worker dies; if it closed first, "worker exited" is all we know) */
 	for (int i = 0; i < 2; i++)
-		cr_assert_str_eq(why[i], "worker exited");
+		cr_assert(strstr(why[i], "worker killed by signal") ||
+			  !strcmp(why[i], "worker exited"), "%s", why[i]);
 	cr_assert(strstr(sbx_bash(s, 5000, "echo again"), "again"));
 }
