@@ -153,6 +153,20 @@ tool_utf8_sanitize(const char *in, size_t len, char **res, size_t *reslen)
 	char *o;
 	int k;
 
+	/* the common case, plain ASCII without NUL, is one pass and a copy */
+	while (i < len && s[i] != 0 && s[i] < 0x80)
+		i++;
+	if (i == len) {
+		o = malloc(len + 1);
+		if (o == NULL)
+			return -ENOMEM;
+		memcpy(o, in, len);
+		o[len] = '\0';
+		*res = o;
+		*reslen = len;
+		return 0;
+	}
+	outlen = i;
 	while (i < len) {
 		k = utf8_seq(s + i, len - i);
 		outlen += k > 0 ? (size_t)k : 3;
