@@ -123,6 +123,25 @@ runner_validate(struct cli *c)
 	return rc;
 }
 
+/* The tools an agent gets (web tools are never offered: no backend). */
+static void
+print_tools(const struct agent_def *a)
+{
+	bool first = true, web = false;
+
+	for (size_t t = 0; t < json_array_size(a->tools); t++) {
+		const char *n = json_string_value(json_array_get(a->tools, t));
+
+		if (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch")) {
+			web = true;
+			continue;
+		}
+		printf("%s%s", first ? "" : ",", n);
+		first = false;
+	}
+	printf("%s\n", web ? " (WebSearch/WebFetch left out)" : "");
+}
+
 static void
 print_plan(const struct runner *rn)
 {
@@ -135,17 +154,22 @@ print_plan(const struct runner *rn)
 			const struct agent_def *a = agents_find(rn->env.agents,
 				b->phases[k].agent);
 
-			printf("  %2zu. %-30s %-8s%s tools: ", k + 1,
+			printf("  %2zu. %-30s %-8s%s ", k + 1,
 			       b->phases[k].name, b->phases[k].agent,
 			       b->phases[k].agent_inferred ? " (inferred)" : "");
+			if (b->phases[k].command) {
+				printf("command: %s\n", b->phases[k].command);
+				continue;
+			}
 			if (!a) {
 				printf("UNKNOWN AGENT\n");
 				continue;
 			}
-			for (size_t t = 0; t < json_array_size(a->tools); t++)
-				printf("%s%s", t ? "," : "", json_string_value(
-					json_array_get(a->tools, t)));
-			printf("\n");
+			printf("policy %s, tools: ", rn->cli->policy ?
+			       rn->cli->policy : b->policy ? b->policy :
+			       agents_has_tool(a, "Bash") ? "default" :
+			       "strict");
+			print_tools(a);
 		}
 	}
 	printf("limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
