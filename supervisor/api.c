@@ -424,7 +424,13 @@ call_new(struct api *a, const char *path, const char *body,
 	if (track(a, c) < 0)
 		goto fail;
 	c->first_start = loop_now_ms();
-	start_attempt(c);
+	/* the first attempt starts from the loop: a failure to start it
+	 * answers through the callback, never before the caller holds c */
+	c->timer = loop_add_timer(a->loop, 0, on_timer, c);
+	if (!c->timer) {
+		untrack(a, c);
+		goto fail;
+	}
 	return c;
 fail:
 	free(c->url);
