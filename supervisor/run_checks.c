@@ -154,11 +154,13 @@ add_task_on(struct run *r, struct svc *svc, char *command,
 {
 	struct task *t = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*t));
 
+	if (t)
+		r->tasks = t; /* realloc may have moved it, command or not */
 	if (!t || !command) {
 		free(command);
+		p(r, NULL, arg); /* reported as a check that could not run */
 		return;
 	}
-	r->tasks = t;
 	r->tasks[r->n_tasks++] = (struct task){ svc, command, timeout_ms, p,
 						arg };
 }
