@@ -264,14 +264,19 @@ check_timeout(struct ctx *c, int64_t t, const char *path, const char *what)
 		WARN(c, path, "timeout of %lld s is over 4 hours", (long long)t);
 }
 
+static void phase_clear(struct bm_phase *p);
+
+/* Append *ph (ownership moves); on failure its members are freed. */
 static int
 add_phase(struct benchmark *b, struct bm_phase *ph)
 {
 	struct bm_phase *p = realloc(b->phases,
 				     (b->n_phases + 1) * sizeof(*p));
 
-	if (!p)
+	if (!p) {
+		phase_clear(ph);
 		return -1;
+	}
 	b->phases = p;
 	b->phases[b->n_phases++] = *ph;
 	return 0;

@@ -352,7 +352,7 @@ put_output(struct tool_buf *b, const struct capture *c, bool *cut)
 				     " bytes in all; showing the first %zu "
 				     "and the last %zu ...]\n", c->total,
 				     half, tn);
-	tail = malloc(tn);
+	tail = rc < 0 ? NULL : malloc(tn);
 	if (rc < 0 || tail == NULL)
 		return rc < 0 ? rc : -ENOMEM;
 	start = c->rpos;	/* the oldest byte of a full ring */
