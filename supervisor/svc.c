@@ -93,6 +93,12 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	answer(ctx, r);
 }
 
+/*
+ * The worker died. A call in flight is tried again on a fresh worker (the
+ * run's checks are idempotent, and as root a worker of the same run may
+ * have been swept away while this one sat idle: wconn.c); after three
+ * starts the call is answered with NULL.
+ */
 static void
 on_dead(void *ctx, const char *why)
 {
@@ -102,7 +108,8 @@ on_dead(void *ctx, const char *why)
 	s->dead = s->w;
 	s->w = NULL;
 	s->ready = false;
-	if (s->busy || s->starts > 3)
+	s->busy = false;
+	if (s->starts > 3)
 		answer(s, NULL);
 	else
 		schedule(s);
@@ -143,10 +150,22 @@ advance(struct svc *s)
 	snprintf(id, sizeof(id), "svc_%u", ++s->seq);
 	input = json_pack("{s:s,s:I}", "command", s->head->command,
 			  "timeout", (json_int_t)s->head->timeout_ms);
-	s->busy = true;
-	if (!input || wconn_call(s->w, id, "Bash", input,
-				 s->head->timeout_ms) < 0)
+	if (!input) {
 		answer(s, NULL);
+		return;
+	}
+	s->busy = true;
+	if (wconn_call(s->w, id, "Bash", input, s->head->timeout_ms) < 0) {
+		/* its pipe is gone: a fresh worker, same call */
+		s->busy = false;
+		wconn_stop(s->w);
+		s->w = NULL;
+		s->ready = false;
+		if (s->starts > 3)
+			answer(s, NULL);
+		else
+			schedule(s);
+	}
 	json_decref(input);
 }
 
