@@ -1,0 +1,349 @@
+/*
+ * test_policy_seccomp.c - the worker side of the policy: the seccomp filters, each checked
+ * in a forked child (policy_child.h). Each layer is also tested on its
+ * own, since each must hold when another is missing. The msg_policy comes
+ * from the shipped profiles through policy_to_msg(), the way the
+ * supervisor builds it.
+ */
+#include "policy_child.h"
+
+/* ---- seccomp: deny-list ----------------------------------------------- */
+
+static void
+child_seccomp_default(const struct msg_policy *m)
+{
+	uint64_t ca[8] = { 0 }; /* struct clone_args, version 0 */
+	char c = 'x';
+	long r;
+	int sv[2];
+
+	ca[4] = SIGCHLD; /* exit_signal */
+	apply_seccomp(m);
+	EXPECT_ERR(ptrace(PTRACE_TRACEME, 0, NULL, NULL), EPERM);
+	EXPECT_ERR(unshare(CLONE_NEWUSER), EPERM);
+	EXPECT_ERR(unshare(CLONE_FILES), EPERM);
+	EXPECT_ERR(setns(0, 0), EPERM);
+	EXPECT_ERR(mount("none", proj, "tmpfs", 0, NULL), EPERM);
+	EXPECT_ERR(umount2(proj, 0), EPERM);
+	EXPECT_ERR(chroot(proj), EPERM);
+	EXPECT_ERR(syscall(SYS_bpf, 0, NULL, 0), EPERM);
+	EXPECT_ERR(syscall(SYS_keyctl, 0, -1, 0), EPERM);
+	EXPECT_ERR(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0), EPERM);
+	EXPECT_ERR(syscall(SYS_userfaultfd, 0), EPERM);
+	EXPECT_ERR(syscall(SYS_init_module, NULL, 0, ""), EPERM);
+	EXPECT_ERR(syscall(SYS_kexec_load, 0, 0, NULL, 0), EPERM);
+	EXPECT_ERR(syscall(SYS_open_by_handle_at, -1, NULL, 0), EPERM);
+	EXPECT_ERR(syscall(425 /* io_uring_setup */, 1, NULL), EPERM);
+	EXPECT_ERR(syscall(430 /* fsopen */, "tmpfs", 0), EPERM);
+	EXPECT_ERR(syscall(438 /* pidfd_getfd */, 0, 0, 0), EPERM);
+	EXPECT_ERR(syscall(457 /* statmount */, NULL, NULL, 0, 0), ENOSYS);
+	/* clone with a namespace flag; success would fork */
+	r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+	if (r == 0)
+		_exit(0);
+	CHECK(r == -1 && errno == EPERM, "clone(NEWUSER): %ld %s", r,
+	      strerror(errno));
+	r = syscall(435 /* clone3 */, ca, sizeof(ca));
+	if (r == 0)
+		_exit(0);
+	CHECK(r == -1 && errno == ENOSYS, "clone3: %ld %s", r,
+	      strerror(errno));
+	/* TIOCSTI, also with high bits the kernel ignores */
+	EXPECT_ERR(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &c), EPERM);
+	EXPECT_ERR(syscall(SYS_ioctl, 0, 0xdead00000000ul | TIOCSTI, &c),
+		   EPERM);
+	EXPECT_ERR(syscall(SYS_ioctl, 0, 0xdead00000000ul | TIOCLINUX, &c),
+		   EPERM);
+	/* sockets: none but socketpair without network */
+	EXPECT_ERR(socket(AF_INET, SOCK_STREAM, 0), EPERM);
+	EXPECT_ERR(socket(AF_INET6, SOCK_DGRAM, 0), EPERM);
+	EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	EXPECT_ERR(socket(AF_NETLINK, SOCK_RAW, 0), EAFNOSUPPORT);
+	EXPECT_ERR(socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT);
+	EXPECT_ERR(syscall(SYS_socket, (1ul << 32) | AF_INET, SOCK_STREAM, 0),
+		   EAFNOSUPPORT);
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	EXPECT_ERR(socketpair(AF_INET, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+	/* device nodes, not FIFOs */
+	EXPECT_ERR(mknodat(AT_FDCWD, "/tmp/gao-pol-null", S_IFCHR | 0600,
+			   makedev(1, 3)), EPERM);
+	EXPECT_ERR(mknodat(AT_FDCWD, "/tmp/gao-pol-sda", S_IFBLK | 0600,
+			   makedev(8, 0)), EPERM);
+}
+
+static void
+child_seccomp_default_allowed(const struct msg_policy *m)
+{
+	char path[128];
+	pid_t pid;
+	int st;
+
+	apply_seccomp(m);
+	CHECK(personality(0xffffffff) >= 0, "personality query");
+	CHECK(personality(PER_LINUX) >= 0, "personality(PER_LINUX)");
+	EXPECT_ERR(personality(ADDR_NO_RANDOMIZE), EPERM);
+	EXPECT_ERR(personality(PER_LINUX32), EPERM);
+	EXPECT_ERR(syscall(SYS_personality, 1ul << 32), EPERM);
+	snprintf(path, sizeof(path), "%s/fifo", proj);
+	EXPECT_OK(mkfifo(path, 0600));
+	EXPECT_OK(getpid());
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	      WEXITSTATUS(st) == 0, "exec /bin/true: status 0x%x", st);
+}
+
+Test(seccomp, default_denies_the_dangerous_set, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_ok(child_seccomp_default, &m);
+	msg_policy_clear(&m);
+}
+
+Test(seccomp, default_allows_ordinary_work, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_ok(child_seccomp_default_allowed, &m);
+	msg_policy_clear(&m);
+}
+
+static void
+child_filter_count(const struct msg_policy *m)
+{
+	char buf[4096], *line;
+	ssize_t n;
+	int fd;
+
+	apply_seccomp(m);
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "status: %s", strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	CHECK(n > 0, "read status");
+	buf[n] = '\0';
+	line = strstr(buf, "Seccomp_filters:");
+	CHECK(line != NULL, "no Seccomp_filters line");
+	n = strtol(line + 16, NULL, 10);
+	CHECK(n == (m->seccomp_allowlist ? 1 : 2), "filters: %zd", n);
+	line = strstr(buf, "NoNewPrivs:");
+	CHECK(line != NULL && strtol(line + 11, NULL, 10) == 1,
+	      "no_new_privs not set");
+}
+
+Test(seccomp, denylist_loads_the_supplement_filter, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_ok(child_filter_count, &m);
+	msg_policy_clear(&m);
+	profile_msg("strict", &m);
+	expect_child_ok(child_filter_count, &m);
+	msg_policy_clear(&m);
+}
+
+static void
+child_seccomp_networked(const struct msg_policy *m)
+{
+	int s;
+
+	apply_seccomp(m);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(s >= 0, "AF_INET stream: %s", strerror(errno));
+	close(s);
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(s >= 0, "AF_INET6 dgram: %s", strerror(errno));
+	close(s);
+	EXPECT_ERR(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), EPERM);
+	EXPECT_ERR(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_RAW),
+		   EPERM);
+	EXPECT_ERR(socket(AF_INET6, SOCK_PACKET, 0), EPERM);
+	EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	EXPECT_ERR(socket(AF_NETLINK, SOCK_DGRAM, 0), EAFNOSUPPORT);
+	CHECK(tcp_connect() == 0, "connect to loopback listener");
+}
+
+Test(seccomp, networked_allows_tcp_and_udp_only, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+	int s = tcp_listener();
+
+	profile_msg("networked", &m);
+	expect_child_ok(child_seccomp_networked, &m);
+	msg_policy_clear(&m);
+	close(s);
+}
+
+static void
+child_unix_allowed(const struct msg_policy *m)
+{
+	int s;
+
+	apply_seccomp(m);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(s >= 0, "AF_UNIX: %s", strerror(errno));
+	close(s);
+	EXPECT_ERR(socket(AF_INET, SOCK_STREAM, 0), EPERM);
+}
+
+Test(seccomp, unix_sockets_when_allowed)
+{
+	struct msg_policy m = { .allow_exec = true, .allow_unix = true };
+
+	expect_child_ok(child_unix_allowed, &m);
+}
+
+static void
+child_exec_denied(const struct msg_policy *m)
+{
+	char *argv[] = { "true", NULL };
+
+	apply_seccomp(m);
+	EXPECT_ERR(execve("/bin/true", argv, NULL), EPERM);
+	EXPECT_ERR(syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, NULL,
+			   0), EPERM);
+}
+
+Test(seccomp, denylist_without_exec)
+{
+	struct msg_policy m = { .allow_exec = false };
+
+	expect_child_ok(child_exec_denied, &m);
+}
+
+/* ---- seccomp: foreign architectures ----------------------------------- */
+
+static void
+child_x32(const struct msg_policy *m)
+{
+	long r;
+
+	apply_seccomp(m);
+	/* getpid through the x32 ABI: nr | __X32_SYSCALL_BIT */
+	__asm__ volatile("syscall" : "=a"(r) : "a"(0x40000000L | 39)
+			 : "rcx", "r11", "memory");
+	child_fail("x32 syscall returned %ld", r);
+}
+
+static void
+child_int80(const struct msg_policy *m)
+{
+	long r;
+
+	apply_seccomp(m);
+	/* getpid through the i386 ABI (20) */
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	child_fail("int 0x80 returned %ld", r);
+}
+
+Test(seccomp, x32_is_killed, .init = dirs_setup, .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_signal(child_x32, &m, SIGSYS);
+	msg_policy_clear(&m);
+	profile_msg("strict", &m);
+	expect_child_signal(child_x32, &m, SIGSYS);
+	msg_policy_clear(&m);
+}
+
+Test(seccomp, int80_is_killed, .init = dirs_setup, .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_signal(child_int80, &m, SIGSYS);
+	msg_policy_clear(&m);
+	profile_msg("strict", &m);
+	expect_child_signal(child_int80, &m, SIGSYS);
+	msg_policy_clear(&m);
+}
+
+/* ---- seccomp: allow-list (strict) ------------------------------------- */
+
+static void
+child_strict(const struct msg_policy *m)
+{
+	char *argv[] = { "true", NULL };
+	char from[128], to[128], buf[16];
+	int fd, dfd;
+	long r;
+
+	apply_seccomp(m);
+	EXPECT_ERR(execve("/bin/true", argv, NULL), EPERM);
+	r = fork();
+	if (r == 0)
+		_exit(0);
+	CHECK(r == -1 && errno == EPERM, "fork: %ld %s", r, strerror(errno));
+	EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	EXPECT_ERR(syscall(425 /* io_uring_setup */, 1, NULL), EPERM);
+	EXPECT_ERR(ptrace(PTRACE_TRACEME, 0, NULL, NULL), EPERM);
+	EXPECT_ERR(kill(getppid(), 0), EPERM);
+	EXPECT_ERR(syscall(SYS_ioctl, 0, 0xdead00000000ul | TIOCSTI, buf),
+		   EPERM);
+	EXPECT_ERR(prlimit(0, RLIMIT_NOFILE, &(struct rlimit){ 1, 1 }, NULL),
+		   EPERM);
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "PR_GET_NNP");
+	EXPECT_ERR(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), EPERM);
+	/* what the file tools do */
+	snprintf(from, sizeof(from), "%s/sub", proj);
+	EXPECT_OK(mkdir(from, 0755));
+	CHECK(write_file(from, "f") == 0, "write");
+	snprintf(from, sizeof(from), "%s/sub/f", proj);
+	snprintf(to, sizeof(to), "%s/sub/g", proj);
+	EXPECT_OK(rename(from, to));
+	fd = open(to, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 5, "read back");
+	close(fd);
+	dfd = open(proj, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0, "open dir");
+	CHECK(syscall(SYS_getdents64, dfd, from, sizeof(from)) > 0,
+	      "getdents64: %s", strerror(errno));
+	close(dfd);
+	EXPECT_OK(unlink(to));
+	signal(SIGUSR1, SIG_IGN);
+	EXPECT_OK(raise(SIGUSR1));
+	CHECK(isatty(0) == 0 && errno != EPERM, "isatty: %s",
+	      strerror(errno));
+}
+
+Test(seccomp, strict_allowlist, .init = dirs_setup, .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("strict", &m);
+	cr_assert(m.seccomp_allowlist);
+	expect_child_ok(child_strict, &m);
+	msg_policy_clear(&m);
+}
+
+static void
+child_allowlist_contradiction(const struct msg_policy *m)
+{
+	char err[256] = "";
+	int rc = policy_seccomp_apply(m, err, sizeof(err));
+
+	CHECK(rc == -EINVAL, "rc %d", rc);
+	CHECK(strstr(err, "allow-list") != NULL, "err '%s'", err);
+	CHECK(prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0, "a filter was loaded");
+}
+
+Test(seccomp, allowlist_refuses_exec)
+{
+	struct msg_policy m = { .seccomp_allowlist = true,
+				.allow_exec = true };
+
+	expect_child_ok(child_allowlist_contradiction, &m);
+}
