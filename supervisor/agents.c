@@ -46,6 +46,20 @@ datadir_path(void)
 	return path;
 }
 
+const char *
+datadir_profiles(void)
+{
+	static char path[PATH_MAX];
+
+	if (path[0])
+		return path;
+	snprintf(path, sizeof(path), "%s/policy/profiles", datadir_path());
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/../policy/profiles",
+			 GAO_DEV_SOURCE_DATADIR);
+	return path;
+}
+
 static void
 def_clear(struct agent_def *d)
 {

@@ -40,6 +40,12 @@ struct agents {
 const char *datadir_path(void);
 
 /*
+ * datadir_profiles - the policy profiles: <datadir>/policy/profiles when
+ * installed, else the source tree's policy/profiles. Static storage.
+ */
+const char *datadir_profiles(void);
+
+/*
  * agents_load - read every .yaml file of <datadir>/agents, then of extra_dir, when
  * extra_dir is not NULL. 0, or -1 with "file:line:col: message" in err.
  */

@@ -36,18 +36,6 @@ harden(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static const char *
-profiles_dir(void)
-{
-	static char path[4096];
-
-	snprintf(path, sizeof(path), "%s/policy/profiles", datadir_path());
-	if (access(path, R_OK) != 0)
-		snprintf(path, sizeof(path), "%s/../policy/profiles",
-			 GAO_DEV_SOURCE_DATADIR);
-	return path;
-}
-
 static int
 cmd_policy(const struct cli *c)
 {
@@ -57,7 +45,7 @@ cmd_policy(const struct cli *c)
 
 	for (int i = 0; i < c->n_args && rc == 0; i++) {
 		if (c->cmd == CLI_POLICY_SHOW)
-			rc = policy_load_named(c->args[i], profiles_dir(), &p,
+			rc = policy_load_named(c->args[i], datadir_profiles(), &p,
 					       err, sizeof(err));
 		else
 			rc = policy_load_file(c->args[i], &p, err, sizeof(err));

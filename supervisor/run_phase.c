@@ -114,18 +114,6 @@ policy_for(const struct run *r, const struct agent_def *a)
 	return agents_has_tool(a, "Bash") ? "default" : "strict";
 }
 
-static const char *
-profiles_dir(void)
-{
-	static char path[PATH_MAX];
-
-	run_path(path, sizeof(path), "%s/policy/profiles", datadir_path());
-	if (access(path, R_OK) != 0)
-		run_path(path, sizeof(path), "%s/../policy/profiles",
-			 GAO_DEV_SOURCE_DATADIR);
-	return path;
-}
-
 /* The granted tools' API definitions, in data/tools.json order. */
 static json_t *
 granted_defs(struct run *r, const struct agent_def *a,
@@ -311,7 +299,7 @@ prepare(struct run *r, const struct bm_phase *ph, const struct agent_def *a,
 	char slug_p[64], slug_a[64], path[PATH_MAX];
 	const char *pname = policy_for(r, a);
 
-	if (policy_load_named(pname, profiles_dir(), &c->policy, err,
+	if (policy_load_named(pname, datadir_profiles(), &c->policy, err,
 			      errlen) < 0)
 		return -1;
 	policy_hash(c->policy, c->policy_hash);
@@ -456,7 +444,7 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 {
 	char **ro;
 
-	if (policy_load_named(profile, profiles_dir(), &x->policy, err,
+	if (policy_load_named(profile, datadir_profiles(), &x->policy, err,
 			      errlen) < 0)
 		return -1;
 	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", r->run_dir,
