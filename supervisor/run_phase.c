@@ -392,7 +392,7 @@ run_phase_start(struct run *r, const struct bm_phase *ph,
 	};
 	s.worker = (struct wconn_opts){
 		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
-		.project_path = r->project_dir,
+		.project_path = r->project_dir, .tmp_path = c->tmp_dir,
 		.envp = c->envp, .ready_timeout_ms = 10000, .init = &c->init,
 		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
 			c->policy->network == POLICY_NET_TCP) : 0,
@@ -443,6 +443,7 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 	    size_t errlen)
 {
 	char **ro;
+	const char *ro_view = NULL;
 
 	if (policy_load_named(profile, datadir_profiles(), &x->policy, err,
 			      errlen) < 0)
@@ -466,7 +467,8 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 	if (extra_ro && (ro = realloc(x->init.policy.ro_paths,
 			 (x->init.policy.n_ro + 2) * sizeof(char *)))) {
 		x->init.policy.ro_paths = ro;
-		ro[x->init.policy.n_ro++] = strdup(extra_ro);
+		ro[x->init.policy.n_ro] = strdup(extra_ro);
+		ro_view = ro[x->init.policy.n_ro++];
 		ro[x->init.policy.n_ro] = NULL;
 	}
 	x->init.n_tools = 1;
@@ -476,7 +478,8 @@ svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
 	x->init.policy.test_disable = r->env->test_disable;
 	x->opts = (struct wconn_opts){
 		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
-		.project_path = r->project_dir, .envp = x->envp,
+		.project_path = r->project_dir, .tmp_path = x->tmp_dir,
+		.ro_path = ro_view, .envp = x->envp,
 		.ready_timeout_ms = 10000, .init = &x->init,
 		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
 			x->policy->network == POLICY_NET_TCP) : 0,

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@
 #include "supervisor/results.h"
 #include "supervisor/run.h"
 #include "supervisor/secret.h"
+#include "supervisor/spawn_ns.h"
+#include "supervisor/spawn_view.h"
 #include "supervisor/yamljson.h"
 
 struct runner {
@@ -527,34 +530,34 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 }
 
 /*
- * As root, workers run as an unprivileged uid and must pass through every
- * directory above the sandbox root to reach their project by its path
- * (python -m, cd $HOME). Say so clearly instead of failing later.
+ * As root, workers run as an unprivileged uid. A sandbox root below a
+ * directory others cannot search (a 0700 home) is made reachable in each
+ * worker's mount namespace (spawn_view.h); without mount namespaces there
+ * is no such route: say so clearly instead of failing in the first phase.
  */
 static int
-check_searchable(const char *abs)
+check_reachable(const char *abs, bool namespaces)
 {
-	char path[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s", abs);
-	while ((slash = strrchr(path, '/')) && slash != path) {
-		*slash = 0;
-		if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH)) {
-			fprintf(stderr, "gao-dev: workers run as an unprivileged "
-				"user and cannot pass through %s (mode %04o) to "
-				"reach --sandbox-root %s; choose a sandbox root "
-				"under directories others may search, e.g. "
-				"--sandbox-root /var/tmp/gao-dev\n", path,
-				(unsigned)(st.st_mode & 07777), abs);
-			return EXIT_INFRA;
-		}
-	}
-	return 0;
+	if (namespaces && (spawn_ns_flags(false) & CLONE_NEWNS))
+		return 0;
+	if (!spawn_view_blocked(abs, dir, sizeof(dir)))
+		return 0;
+	st.st_mode = 0;
+	stat(dir, &st);
+	fprintf(stderr, "gao-dev: workers run as an unprivileged user and "
+		"cannot pass through %s (mode %04o) to reach --sandbox-root "
+		"%s, and this host gives no mount namespace in which gao-dev "
+		"could make it reachable; choose a sandbox root under "
+		"directories others may search, e.g. --sandbox-root "
+		"/var/tmp/gao-dev\n", dir, (unsigned)(st.st_mode & 07777), abs);
+	return EXIT_INFRA;
 }
 
 static int
-make_root(const char *root, char *abs, size_t cap)
+make_root(const char *root, bool namespaces, char *abs, size_t cap)
 {
 	char tmp[PATH_MAX];
 
@@ -573,7 +576,7 @@ make_root(const char *root, char *abs, size_t cap)
 			strerror(errno));
 		return EXIT_INFRA;
 	}
-	return geteuid() == 0 ? check_searchable(abs) : 0;
+	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
 }
 
 static void
@@ -634,7 +637,8 @@ runner_run(struct cli *c)
 		}
 	}
 	if (rc == 0)
-		rc = make_root(c->sandbox_root, root, sizeof(root));
+		rc = make_root(c->sandbox_root, !c->no_namespaces, root,
+			       sizeof(root));
 	if (rc == 0)
 		rc = prepare_env(&rn, key, root);
 	if (rc == 0) {

@@ -31,6 +31,7 @@
 
 #include "proto/msg.h"
 #include "supervisor/spawn_ns.h"
+#include "supervisor/spawn_view.h"
 #include "worker/fdmap.h"
 
 #ifndef SYS_close_range
@@ -42,12 +43,14 @@
 
 enum spawn_step {
 	STEP_SETSID = 1, STEP_FDMAP, STEP_CLOSE, STEP_PDEATH, STEP_RLIMIT,
-	STEP_UID, STEP_NNP, STEP_EXEC,
+	STEP_UID, STEP_NNP, STEP_VIEW, STEP_EXEC,
 };
 
 static const char *const step_names[] = {
 	"", "setsid", "fd map", "close_range", "PR_SET_PDEATHSIG",
-	"setrlimit", "dropping the uid", "PR_SET_NO_NEW_PRIVS", "execve",
+	"setrlimit", "dropping the uid", "PR_SET_NO_NEW_PRIVS",
+	"making the project reachable below a directory others cannot "
+	"search (needs a mount namespace)", "execve",
 };
 
 struct child_args {
@@ -59,6 +62,7 @@ struct child_args {
 	int ready_w;          /* child -> parent: ready for the maps */
 	int ready_r;
 	pid_t parent;
+	struct spawn_view view; /* bind mounts below blocked directories */
 };
 
 /* What the child reports on the error pipe: the layers it set up just
@@ -131,7 +135,17 @@ child_main(struct child_args *a)
 		    read(a->syncfd, &c, 1) != 1)
 			_exit(127);
 	}
+	if (a->view.n_masks && spawn_view_child_open(&a->view) < 0)
+		child_fail(a->errfd, STEP_VIEW);
 	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
+	if (a->view.n_masks) {
+		/* only in a namespace whose mounts are private: never on
+		 * the host */
+		errno = EACCES;
+		if (!(layers & MSG_LAYER_NS_MOUNT) ||
+		    spawn_view_child_apply(&a->view) < 0)
+			child_fail(a->errfd, STEP_VIEW);
+	}
 	/* The project fd came from the parent's mount namespace: opened
 	 * again here, so that getcwd() in the worker resolves. */
 	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
@@ -229,6 +243,23 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
 	return msg.b ? -msg.b : -EIO;
 }
 
+/* As root (the worker drops its uid): plan the bind mounts that make its
+ * paths reachable below directories others cannot search. */
+static int
+plan_view(const struct spawn_opts *o, struct spawn_view *v, char *err,
+	  size_t errlen)
+{
+	struct spawn_view_path p[] = {
+		{ o->project_path, false }, { o->tmp_path, false },
+		{ o->ro_path, true },
+	};
+	int rc = spawn_view_plan(v, p, o->drop_uid ? 3 : 0);
+
+	if (rc < 0)
+		snprintf(err, errlen, "worker paths: %s", strerror(-rc));
+	return rc < 0 ? rc : 0;
+}
+
 static int
 set_nonblock(int fd)
 {
@@ -249,6 +280,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 
 	memset(out, 0, sizeof(*out));
 	out->req_fd = out->res_fd = out->log_fd = -1;
+	if (plan_view(o, &a.view, err, errlen) < 0)
+		return -EINVAL;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	rc = devnull < 0 ? -errno : make_pipes(p);
 	if (rc < 0) {

@@ -13,6 +13,8 @@ struct spawn_opts {
 	int worker_fd;          /* O_PATH/O_RDONLY fd of gao-dev-worker */
 	int project_fd;         /* O_DIRECTORY fd of the project */
 	const char *project_path; /* reopened in a new mount namespace */
+	const char *tmp_path;   /* the worker's private tmp (or NULL) */
+	const char *ro_path;    /* one more directory it reads (or NULL) */
 	char *const *envp;      /* the worker's whole environment */
 	int ns_flags;           /* CLONE_NEW* to create; 0 for none */
 	bool private_tmp;       /* a tmpfs on /tmp (with CLONE_NEWNS) */
@@ -35,9 +37,12 @@ struct spawn_child {
  * Returns 0 and fills *out (the caller owns the three fds and must reap
  * pid), or a negative errno with a message in err: the exec failed, or
  * the kernel refused the namespaces asked for (the caller may retry with
- * fewer). Between fork and execve the child makes only async-signal-safe
- * calls: setsid, the fd map (fdmap.h), close_range, PDEATHSIG, core limit
- * 0, no_new_privs, the uid drop, execveat.
+ * fewer), or a path the worker needs lies below a directory its uid
+ * cannot search and there is no mount namespace to make it reachable in
+ * (spawn_view.h). Between fork and execve the child makes only
+ * async-signal-safe calls: setsid, the fd map (fdmap.h), close_range,
+ * PDEATHSIG, the namespace mounts and the project view, core limit 0,
+ * no_new_privs, the uid drop, execveat.
  */
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 		 char *err, size_t errlen);

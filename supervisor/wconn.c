@@ -319,6 +319,7 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 	struct spawn_opts so = {
 		.worker_fd = o->worker_fd, .project_fd = o->project_fd,
 		.project_path = o->project_path,
+		.tmp_path = o->tmp_path, .ro_path = o->ro_path,
 		.envp = o->envp, .ns_flags = o->ns_flags,
 		.private_tmp = o->private_tmp,
 		.drop_uid = o->drop_uid, .uid = o->uid, .gid = o->gid,

@@ -41,6 +41,8 @@ struct wconn_opts {
 	int worker_fd;            /* the gao-dev-worker binary */
 	int project_fd;
 	const char *project_path;
+	const char *tmp_path;     /* reachable in its namespace (spawn_view.h) */
+	const char *ro_path;      /* the same, read-only; NULL for none */
 	char *const *envp;
 	int ns_flags;
 	bool private_tmp;
