@@ -14,7 +14,7 @@
  *
  * The message names carry their direction: S2W = supervisor to worker,
  * W2S = worker to supervisor. Which message is allowed in which state is
- * the receiver's business (see supervisor/worker_conn.c and worker/main.c).
+ * the receiver's business (see supervisor/sandbox/wconn.c and worker/main.c).
  *
  * Tool inputs and the policy travel inside INIT and TOOL_CALL. A tool input
  * is a JSON object (jansson json_t) converted to a msgpack map and back;

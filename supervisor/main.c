@@ -18,10 +18,11 @@
 
 #include "config.h"
 #include "policy/policy.h"
-#include "supervisor/agents.h"
-#include "supervisor/audit.h"
-#include "supervisor/cli.h"
-#include "supervisor/runner.h"
+#include "supervisor/agent/audit.h"
+#include "supervisor/config/agents.h"
+#include "supervisor/config/cli.h"
+#include "supervisor/core/datadir.h"
+#include "supervisor/run/runner.h"
 
 static void
 harden(void)

@@ -26,7 +26,7 @@
 
 #include "config.h"
 #include "policy/apply.h"
-#include "worker/fdmap.h"
+#include "proto/fdmap.h"
 
 /* The project directory through its fd: valid even when the path is not
  * reachable from the worker (a 0700 parent, another mount namespace). */

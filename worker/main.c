@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/fdmap.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
 #include "worker/confine.h"
-#include "worker/fdmap.h"
 #include "worker/tool.h"
 
 static void __attribute__((format(printf, 1, 2)))

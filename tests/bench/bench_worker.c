@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "supervisor/spawn_ns.h"
+#include "supervisor/sandbox/spawn_ns.h"
 
 #ifndef BENCH_WORKER_PATH
 #define BENCH_WORKER_PATH "gao-dev-worker"
@@ -24,7 +24,7 @@
 #define BENCH_PROFILES_DIR "policy/profiles"
 #endif
 
-/* The uid workers run as when we are root (supervisor/run_priv.h). */
+/* The uid workers run as when we are root (supervisor/run/run_priv.h). */
 #define BENCH_WORKER_UID 65534
 extern char **environ;
 

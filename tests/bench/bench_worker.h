@@ -31,7 +31,7 @@
 #include "policy/policy.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
-#include "supervisor/spawn.h"
+#include "supervisor/sandbox/spawn.h"
 
 struct bench_env_cfg {
 	const char *worker_path;   /* the gao-dev-worker binary */

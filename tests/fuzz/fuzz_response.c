@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/response.h"
+#include "supervisor/api/response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

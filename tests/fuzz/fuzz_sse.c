@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "supervisor/response.h"
-#include "supervisor/sse.h"
-#include "supervisor/stream.h"
+#include "supervisor/api/response.h"
+#include "supervisor/api/sse.h"
+#include "supervisor/api/stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

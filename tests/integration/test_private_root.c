@@ -5,7 +5,7 @@
  * As root, workers drop to an unprivileged uid that could not pass
  * through such a directory on the host; gao-dev makes the project, the
  * worker's tmp and nothing else of it reachable in the worker's mount
- * namespace (supervisor/spawn_view.h). These tests run the demo benchmark
+ * namespace (supervisor/sandbox/spawn_view.h). These tests run the demo benchmark
  * through the real binaries, with the Bash tool (cwd = the project) and
  * the file tools, and check that the project is where the summary says.
  * Without mount namespaces (a test-only switch) the same root is refused

@@ -40,9 +40,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto/fdmap.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
-#include "worker/fdmap.h"
 
 static void
 put(const void *p, size_t n)

@@ -27,10 +27,10 @@
 
 #include "policy/apply.h"
 #include "policy/policy.h"
-#include "supervisor/loop.h"
-#include "supervisor/run_priv.h"
-#include "supervisor/spawn_ns.h"
-#include "supervisor/wconn.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/run/run_priv.h"
+#include "supervisor/sandbox/spawn_ns.h"
+#include "supervisor/sandbox/wconn.h"
 
 static const char *const level_names[] = {
 	[SBX_FULL] = "full",

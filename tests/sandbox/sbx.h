@@ -8,7 +8,7 @@
  * harness plays the supervisor: it makes itself non-dumpable, loads the
  * real "default" policy, expands it for a fresh project and private tmp,
  * and starts the real gao-dev-worker with wconn_start() and the spawn
- * options of supervisor/run_phase.c (namespaces from spawn_ns_flags(),
+ * options of supervisor/run/run_phase.c (namespaces from spawn_ns_flags(),
  * the uid drop and the 0711 traversal when root, a private /tmp when the
  * project is not below /tmp). Tool calls go through wconn_call() on a
  * real event loop, so the supervisor's permit table and deadlines are in

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "attempt.h"
-#include "supervisor/loop.h"
-#include "supervisor/wconn.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/sandbox/wconn.h"
 
 struct mode {
 	const char *name;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "attempt.h"
-#include "supervisor/loop.h"
+#include "supervisor/core/loop.h"
 
 #define SECRET "sbx-outside-secret-" SBX_CANARY
 

@@ -25,7 +25,7 @@
 
 #include "../integration/harness.h"
 #include "attempt.h"
-#include "supervisor/run_priv.h"
+#include "supervisor/run/run_priv.h"
 
 /* The gao-dev options that give this level. */
 static void

@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #include "attempt.h"
-#include "supervisor/loop.h"
-#include "supervisor/run_priv.h"
-#include "supervisor/wconn.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/run/run_priv.h"
+#include "supervisor/sandbox/wconn.h"
 
 static void
 nap_ms(long ms)

@@ -18,7 +18,8 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/agents.h"
+#include "supervisor/config/agents.h"
+#include "supervisor/core/datadir.h"
 
 static char dir[] = "/tmp/agents-test-XXXXXX";
 

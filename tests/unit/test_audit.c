@@ -24,8 +24,8 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
-#include "supervisor/audit.h"
-#include "supervisor/secret.h"
+#include "supervisor/agent/audit.h"
+#include "supervisor/core/secret.h"
 
 #define N 6
 #define MAXL 16

@@ -20,7 +20,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/benchmark.h"
+#include "supervisor/config/benchmark.h"
 
 static char dir[] = "/tmp/benchmark-test-XXXXXX";
 static char cfg[300];

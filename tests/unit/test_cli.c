@@ -20,7 +20,7 @@
 #include <criterion/redirect.h>
 
 #include "config.h"
-#include "supervisor/cli.h"
+#include "supervisor/config/cli.h"
 
 #define MAXARGS 32
 

@@ -17,8 +17,9 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/agents.h"
-#include "supervisor/cost.h"
+#include "supervisor/api/cost.h"
+#include "supervisor/config/agents.h"
+#include "supervisor/core/datadir.h"
 
 static struct models m;
 

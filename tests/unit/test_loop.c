@@ -18,7 +18,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/loop.h"
+#include "supervisor/core/loop.h"
 
 struct log {
 	char s[128];

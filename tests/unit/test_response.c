@@ -15,7 +15,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/response.h"
+#include "supervisor/api/response.h"
 
 static char *
 q(const char *s)

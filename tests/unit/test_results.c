@@ -23,8 +23,8 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/results.h"
-#include "supervisor/secret.h"
+#include "supervisor/core/secret.h"
+#include "supervisor/out/results.h"
 
 static char dir[] = "/tmp/results-test-XXXXXX";
 

@@ -13,7 +13,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/retry.h"
+#include "supervisor/api/retry.h"
 
 /* 2026-11-24T04:00:00Z */
 #define NOW ((time_t)1795492800)

@@ -22,7 +22,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/secret.h"
+#include "supervisor/core/secret.h"
 
 static char dir[] = "/tmp/secret-test-XXXXXX";
 

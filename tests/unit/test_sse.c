@@ -15,7 +15,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/sse.h"
+#include "supervisor/api/sse.h"
 
 #define MAX_EVENTS 64
 

@@ -16,9 +16,9 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/response.h"
-#include "supervisor/sse.h"
-#include "supervisor/stream.h"
+#include "supervisor/api/response.h"
+#include "supervisor/api/sse.h"
+#include "supervisor/api/stream.h"
 
 /* A copy of s with every ' turned into ". Freed by the caller. */
 static char *

@@ -16,7 +16,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/text.h"
+#include "supervisor/core/text.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 

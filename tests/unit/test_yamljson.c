@@ -16,7 +16,7 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/yamljson.h"
+#include "supervisor/config/yamljson.h"
 
 static struct yamljson
 load_ok(const char *text)

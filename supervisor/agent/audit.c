@@ -1,0 +1,240 @@
+/*
+ * audit.c - hash-chained audit records; see audit.h for the format.
+ */
+#include "supervisor/agent/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "supervisor/core/evlog.h"
+#include "supervisor/core/secret.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct audit {
+	int fd;
+	off_t size;        /* bytes of whole records written */
+	uint64_t seq;
+	char head[65];
+};
+
+static void
+sha256_hex(const char *s, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+struct audit *
+audit_open(const char *path)
+{
+	struct audit *a = calloc(1, sizeof(*a));
+	int fd;
+
+	if (!a)
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		free(a);
+		return NULL;
+	}
+	a->fd = fd;
+	return a;
+}
+
+/*
+ * Append one line with write(2), not stdio: a failed stdio flush keeps the
+ * bytes buffered and writes them with the next record, which would leave
+ * a record the chain never had. A partial write is cut off again.
+ */
+static int
+write_line(struct audit *a, const char *line)
+{
+	size_t n = strlen(line), done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = write(a->fd, line + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (ftruncate(a->fd, a->size) == 0)
+				(void)lseek(a->fd, a->size, SEEK_SET);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	a->size += (off_t)n;
+	return 0;
+}
+
+/* Hash of rec without its "hash" key; rec's canonical form is redacted
+ * first, so what is hashed is exactly what is written. */
+static char *
+canonical(const json_t *rec)
+{
+	return secret_redact_json(rec, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* line + "\n", reallocated; NULL (line freed) on ENOMEM. */
+static char *
+append_newline(char *line)
+{
+	size_t n = strlen(line);
+	char *p = realloc(line, n + 2);
+
+	if (!p) {
+		free(line);
+		return NULL;
+	}
+	p[n] = '\n';
+	p[n + 1] = 0;
+	return p;
+}
+
+int
+audit_append(struct audit *a, const json_t *rec)
+{
+	json_t *r = json_deep_copy(rec);
+	char ts[32], *body, *line;
+	int rc = -1;
+
+	if (!r)
+		return -1;
+	evlog_timestamp(ts);
+	json_object_set_new(r, "seq", json_integer((json_int_t)a->seq));
+	json_object_set_new(r, "ts", json_string(ts));
+	json_object_set_new(r, "prev", json_string(a->seq ? a->head
+							  : ZERO_HASH));
+	body = canonical(r);
+	if (body) {
+		/* parse back the redacted form so hash and line agree */
+		json_t *red = json_loads(body, 0, NULL);
+		char h[65];
+
+		sha256_hex(body, strlen(body), h);
+		if (red) {
+			json_object_set_new(red, "hash", json_string(h));
+			line = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
+			if (line)
+				line = append_newline(line);
+			if (line && write_line(a, line) == 0) {
+				memcpy(a->head, h, sizeof(a->head));
+				a->seq++;
+				rc = 0;
+			}
+			free(line);
+			json_decref(red);
+		}
+		free(body);
+	}
+	json_decref(r);
+	return rc;
+}
+
+const char *
+audit_head(const struct audit *a)
+{
+	return a->head;
+}
+
+uint64_t
+audit_count(const struct audit *a)
+{
+	return a->seq;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (!a)
+		return;
+	(void)fsync(a->fd);
+	close(a->fd);
+	free(a);
+}
+
+/* Check one parsed record against the chain so far. */
+static int
+verify_record(json_t *r, uint64_t seq, const char *prev, char out[65],
+	      char *why, size_t whylen)
+{
+	const char *h = json_string_value(json_object_get(r, "hash"));
+	const char *p = json_string_value(json_object_get(r, "prev"));
+	json_t *s = json_object_get(r, "seq");
+	char hash[65], *body;
+
+	if (!h || !p || !json_is_integer(s) || strlen(h) != 64) {
+		snprintf(why, whylen, "record lacks seq, prev or hash");
+		return -1;
+	}
+	memcpy(hash, h, sizeof(hash)); /* deleting the key frees h */
+	if ((uint64_t)json_integer_value(s) != seq) {
+		snprintf(why, whylen, "seq %lld, expected %llu",
+			 (long long)json_integer_value(s),
+			 (unsigned long long)seq);
+		return -1;
+	}
+	if (strcmp(p, prev) != 0) {
+		snprintf(why, whylen, "prev does not match the previous hash");
+		return -1;
+	}
+	json_object_del(r, "hash");
+	body = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!body)
+		return -1;
+	sha256_hex(body, strlen(body), out);
+	free(body);
+	if (strcmp(out, hash) != 0) {
+		snprintf(why, whylen, "hash does not match the record");
+		return -1;
+	}
+	return 0;
+}
+
+long
+audit_verify_file(const char *path, char head[65], uint64_t *count,
+		  char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "re");
+	char prev[65] = ZERO_HASH, h[65];
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0, bad = 0;
+
+	if (!f) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	*count = 0;
+	while (!bad && getline(&line, &cap, f) > 0) {
+		json_t *r = json_loads(line, 0, NULL);
+
+		lineno++;
+		if (!r) {
+			snprintf(why, whylen, "not a JSON object");
+			bad = lineno;
+		} else if (verify_record(r, *count, prev, h, why, whylen) < 0) {
+			bad = lineno;
+		} else {
+			memcpy(prev, h, sizeof(prev));
+			(*count)++;
+		}
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+	memcpy(head, *count ? prev : "", *count ? 65 : 1);
+	return bad;
+}

@@ -1,0 +1,499 @@
+/*
+ * session.c - the agent turn loop. See session.h for the state machine;
+ * the handling of one tool call is in session_tools.c.
+ */
+#include "supervisor/agent/session_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor/core/secret.h"
+#include "supervisor/core/text.h"
+
+void
+session_transcript(struct session *s, const char *type, json_t *fields)
+{
+	char ts[32], *line;
+
+	if (!fields)
+		return;
+	evlog_timestamp(ts);
+	json_object_set_new(fields, "ts", json_string(ts));
+	json_object_set_new(fields, "type", json_string(type));
+	json_object_set_new(fields, "turn", json_integer(s->res.turns));
+	line = secret_redact_json(fields, JSON_COMPACT);
+	if (line && s->transcript) {
+		fprintf(s->transcript, "%s\n", line);
+		fflush(s->transcript);
+	}
+	free(line);
+	json_decref(fields);
+}
+
+static void
+do_finish(struct loop *l, void *ctx)
+{
+	struct session *s = ctx;
+
+	(void)l;
+	s->finish_timer = 0;
+	if (s->timeout_timer)
+		loop_cancel_timer(s->cfg.loop, s->timeout_timer);
+	s->timeout_timer = 0;
+	api_call_cancel(s->call);
+	s->call = NULL;
+	session_stop_workers(s);
+	s->res.duration_ms = loop_now_ms() - s->started;
+	if (s->audit) {
+		snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
+			 audit_head(s->audit));
+		s->res.audit_records = audit_count(s->audit);
+	}
+	session_transcript(s, "session_end", json_pack("{s:s,s:s,s:s}",
+		"status", s->res.status, "stop_reason", s->res.stop_reason,
+		"error", s->res.error));
+	s->state = S_DONE;
+	s->done(s->done_ctx, &s->res);
+}
+
+/* End the session with a status; the work happens from the loop, never
+ * inside a worker or API callback. */
+void
+session_finish(struct session *s, const char *status, const char *reason,
+	       const char *error)
+{
+	if (s->state == S_FINISHING || s->state == S_DONE)
+		return;
+	session_audit_interrupted(s, reason);
+	s->state = S_FINISHING;
+	s->res.status = status;
+	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s",
+		 reason ? reason : "");
+	if (error)
+		text_copy_utf8(s->res.error, sizeof(s->res.error), error);
+	api_call_cancel(s->call);
+	s->call = NULL;
+	s->finish_timer = loop_add_timer(s->cfg.loop, 0, do_finish, s);
+}
+
+void
+session_abort(struct session *s, const char *status, const char *reason)
+{
+	session_finish(s, status, reason, NULL);
+}
+
+static json_t *
+cached_text_block(const char *text)
+{
+	return json_pack("{s:s,s:s,s:{s:s}}", "type", "text", "text", text,
+			 "cache_control", "type", "ephemeral");
+}
+
+/*
+ * The rolling breakpoint goes on the newest block of the conversation for
+ * the time of one serialisation, in place: copying the whole conversation
+ * for every request made the supervisor's CPU per turn grow with it. A
+ * newest message whose content is a string becomes one text block, which
+ * the API treats the same.
+ */
+static json_t *
+newest_block(struct session *s)
+{
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
+	json_t *content = json_object_get(last, "content");
+
+	if (json_is_string(content)) {
+		json_object_set_new(last, "content", json_pack("[{s:s,s:O}]",
+			"type", "text", "text", content));
+		content = json_object_get(last, "content");
+	}
+	return json_array_get(content, json_array_size(content) - 1);
+}
+
+static json_t *
+tools_with_breakpoint(const json_t *defs)
+{
+	json_t *copy = json_deep_copy(defs);
+	size_t n = json_array_size(copy);
+
+	if (n)
+		json_object_set_new(json_array_get(copy, n - 1),
+				    "cache_control",
+				    json_pack("{s:s}", "type", "ephemeral"));
+	return copy;
+}
+
+static char *
+build_body(struct session *s)
+{
+	json_t *body, *block = newest_block(s);
+	char *text;
+
+	if (!s->tools_cached && json_array_size(s->cfg.tool_defs))
+		s->tools_cached = tools_with_breakpoint(s->cfg.tool_defs);
+	body = json_pack("{s:s,s:I,s:[o],s:O,s:b}",
+		"model", s->cfg.model,
+		"max_tokens", (json_int_t)s->cfg.max_output_tokens,
+		"system", cached_text_block(s->cfg.system_prompt),
+		"messages", s->messages, "stream", s->stream);
+	if (!body)
+		return NULL;
+	if (s->tools_cached)
+		json_object_set(body, "tools", s->tools_cached);
+	if (block)
+		json_object_set_new(block, "cache_control",
+				    json_pack("{s:s}", "type", "ephemeral"));
+	text = json_dumps(body, JSON_COMPACT);
+	if (block)
+		json_object_del(block, "cache_control");
+	json_decref(body);
+	return text;
+}
+
+/* A stop before the call when a limit would be crossed. true = stopped. */
+static bool
+limits_stop(struct session *s, size_t body_len)
+{
+	struct run_budget *b = s->cfg.budget;
+	int64_t est_in = (int64_t)body_len / 4;
+	double worst;
+
+	if (s->res.turns >= s->cfg.max_turns) {
+		session_finish(s, "stopped", "max_turns", "the agent used its "
+			       "turns (--max-turns)");
+		return true;
+	}
+	if (b->deadline_ms && loop_now_ms() >= b->deadline_ms) {
+		session_finish(s, "timeout", "run_timeout", "the run's time "
+			       "limit was reached");
+		return true;
+	}
+	if (b->max_tokens > 0 && b->tokens_used + est_in +
+	    s->cfg.max_output_tokens > b->max_tokens) {
+		session_finish(s, "stopped", "token_limit", "the next call "
+			       "could exceed --max-tokens");
+		return true;
+	}
+	if (b->max_cost_usd > 0 && !cost_worst_case(s->cfg.models,
+		s->cfg.model, est_in, s->cfg.max_output_tokens, &worst)) {
+		if (!b->warned_unpriced)
+			evlog_emit(s->cfg.events, "warn", "cost_unknown",
+				   json_pack("{s:s,s:s}", "model", s->cfg.model,
+				   "message", "this model has no price in the "
+				   "model data: its cost is unknown and "
+				   "--max-cost-usd cannot be enforced"));
+		b->warned_unpriced = true;
+	} else if (b->max_cost_usd > 0 && b->cost_used + worst >
+		   b->max_cost_usd) {
+		session_finish(s, "stopped", "cost_limit", "the next call "
+			       "could exceed --max-cost-usd");
+		return true;
+	}
+	return false;
+}
+
+static void on_api_done(void *ctx, struct api_reply *r);
+
+void
+session_call_api(struct session *s)
+{
+	char *body;
+	size_t n;
+
+	if (s->state == S_FINISHING || s->state == S_DONE)
+		return;
+	body = build_body(s);
+	if (!body) {
+		session_finish(s, "error", "internal", "out of memory");
+		return;
+	}
+	n = strlen(body);
+	if (limits_stop(s, n)) {
+		free(body);
+		return;
+	}
+	/* the first request in full; later ones add only the new messages */
+	json_t *added = json_array();
+
+	for (size_t i = s->logged_messages; i < json_array_size(s->messages);
+	     i++)
+		json_array_append(added, json_array_get(s->messages, i));
+	if (s->logged_messages == 0)
+		session_transcript(s, "request", json_pack("{s:o?,s:o}",
+			"body", json_loads(body, 0, NULL), "messages_added",
+			added));
+	else
+		session_transcript(s, "request", json_pack("{s:o,s:I}",
+			"messages_added", added, "bytes", (json_int_t)n));
+	s->logged_messages = json_array_size(s->messages);
+	s->state = S_CALL;
+	s->call = api_messages(s->cfg.api, body, s->cfg.events, s->cfg.agent,
+			       on_api_done, s);
+	free(body);
+	if (!s->call)
+		session_finish(s, "error", "internal", "out of memory");
+}
+
+static void
+account(struct session *s, const struct api_reply *r)
+{
+	const struct api_usage *u = &r->resp.usage;
+	struct run_budget *b = s->cfg.budget;
+	double usd = 0;
+
+	s->res.usage.input_tokens += u->input_tokens;
+	s->res.usage.output_tokens += u->output_tokens;
+	s->res.usage.cache_creation_input_tokens +=
+		u->cache_creation_input_tokens;
+	s->res.usage.cache_read_input_tokens += u->cache_read_input_tokens;
+	s->res.api_calls++;
+	s->res.retries += (int)r->attempts - 1;
+	b->tokens_used += u->input_tokens + u->cache_creation_input_tokens +
+			  u->cache_read_input_tokens + u->output_tokens;
+	if (cost_of(s->cfg.models, s->cfg.model, u, &usd)) {
+		s->res.cost_usd += usd;
+		b->cost_used += usd;
+	} else {
+		s->res.cost_known = false;
+		b->cost_unknown = true;
+	}
+	session_transcript(s, "response", json_pack("{s:O,s:s,s:I,s:I,s:I,"
+		"s:{s:I,s:I,s:I,s:I},s:f}", "message", r->message,
+		"request_id", r->request_id, "latency_ms",
+		(json_int_t)r->latency_ms, "attempts", (json_int_t)r->attempts,
+		"waited_ms", (json_int_t)r->waited_ms, "usage",
+		"input_tokens", (json_int_t)u->input_tokens, "output_tokens",
+		(json_int_t)u->output_tokens, "cache_creation_input_tokens",
+		(json_int_t)u->cache_creation_input_tokens,
+		"cache_read_input_tokens",
+		(json_int_t)u->cache_read_input_tokens, "cost_usd", usd));
+}
+
+/* Remember the agent's latest words for the summary (and for Murat). */
+static void
+keep_text(struct session *s, const json_t *content)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(content, i, b) {
+		const char *t = json_string_value(json_object_get(b, "text"));
+
+		if (t && json_is_string(json_object_get(b, "type")) &&
+		    strcmp(json_string_value(json_object_get(b, "type")),
+			   "text") == 0)
+			text_copy_utf8(s->res.final_text,
+				       sizeof(s->res.final_text), t);
+	}
+}
+
+static void append_assistant(struct session *s, const json_t *content);
+
+/* max_tokens: drop a partial tool_use, tell the agent, go on. */
+static void
+continue_after_max_tokens(struct session *s, const json_t *content)
+{
+	json_t *kept = json_array(), *b;
+	size_t i;
+
+	json_array_foreach(content, i, b) {
+		const char *t = json_string_value(json_object_get(b, "type"));
+
+		if (t && strcmp(t, "tool_use") != 0)
+			json_array_append(kept, b);
+	}
+	if (json_array_size(kept) == 0)
+		json_array_append_new(kept, json_pack("{s:s,s:s}", "type",
+			"text", "text", "(output cut at max_tokens)"));
+	append_assistant(s, kept);
+	json_decref(kept);
+	json_array_append_new(s->messages, json_pack("{s:s,s:s}", "role",
+		"user", "content", "Your last reply was cut off at the output "
+		"token limit, so any tool call in it was not run. Continue, "
+		"and keep each tool input smaller (write large files in "
+		"parts)."));
+	session_call_api(s);
+}
+
+/*
+ * Add the model's content as the newest assistant turn. After pause_turn
+ * the conversation already ends with the assistant's partial turn: the
+ * continuation belongs to the same turn, so its blocks are appended to it
+ * (two assistant messages in a row are not a valid conversation).
+ */
+static void
+append_assistant(struct session *s, const json_t *content)
+{
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
+	const char *role = json_string_value(json_object_get(last, "role"));
+	json_t *blocks = json_object_get(last, "content");
+
+	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
+		json_array_extend(blocks, (json_t *)content);
+		return;
+	}
+	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
+		"assistant", "content", content));
+}
+
+static void
+handle_message(struct session *s, struct api_reply *r)
+{
+	const char *stop = r->resp.stop_reason ? r->resp.stop_reason : "";
+	json_t *content = r->resp.content;
+
+	keep_text(s, content);
+	if (strcmp(stop, "tool_use") == 0 && r->resp.n_tool_use > 0) {
+		s->pause_turns = 0;
+		append_assistant(s, content);
+		session_run_tools(s, content);
+	} else if (strcmp(stop, "pause_turn") == 0) {
+		if (++s->pause_turns > s->cfg.max_pause_turns) {
+			session_finish(s, "failed", "pause_turn_limit",
+				       "too many pause_turn continuations");
+			return;
+		}
+		append_assistant(s, content);
+		session_call_api(s);
+	} else if (strcmp(stop, "max_tokens") == 0) {
+		continue_after_max_tokens(s, content);
+	} else if (strcmp(stop, "end_turn") == 0 ||
+		   strcmp(stop, "stop_sequence") == 0 ||
+		   strcmp(stop, "tool_use") == 0) {
+		append_assistant(s, content);
+		session_finish(s, "success", stop, NULL);
+	} else {
+		char why[128];
+
+		snprintf(why, sizeof(why), "the model stopped: %s",
+			 stop[0] ? stop : "no stop_reason");
+		session_finish(s, "failed", stop[0] ? stop : "unknown", why);
+	}
+}
+
+static void
+on_api_done(void *ctx, struct api_reply *r)
+{
+	struct session *s = ctx;
+	char why[900];
+
+	s->call = NULL;
+	if (r->outcome != API_OK) {
+		s->res.api_outcome = r->outcome;
+		s->res.retries += r->attempts ? (int)r->attempts - 1 : 0;
+		snprintf(why, sizeof(why), "API call failed (%s, HTTP %ld, "
+			 "request %s): %s: %s", api_outcome_name(r->outcome),
+			 r->http_status, r->request_id[0] ? r->request_id :
+			 "none", r->error_type, r->error_message);
+		session_finish(s, "error", api_outcome_name(r->outcome), why);
+		return;
+	}
+	s->res.turns++;
+	account(s, r);
+	evlog_emit(s->cfg.events, "info", "agent_turn", json_pack(
+		"{s:s,s:s,s:i,s:s?}", "agent", s->cfg.agent, "phase",
+		s->cfg.phase, "turn", s->res.turns, "stop_reason",
+		r->resp.stop_reason));
+	handle_message(s, r);
+}
+
+static void
+on_timeout(struct loop *l, void *ctx)
+{
+	struct session *s = ctx;
+
+	(void)l;
+	s->timeout_timer = 0;
+	session_finish(s, "timeout", "phase_timeout", "the phase's time "
+		       "limit was reached");
+}
+
+static void
+on_first_call(struct loop *l, void *ctx)
+{
+	(void)l;
+	session_call_api(ctx);
+}
+
+static FILE *
+open_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		      O_NOFOLLOW, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
+struct session *
+session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
+	      char *err, size_t errlen)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->done = done;
+	s->done_ctx = ctx;
+	s->stream = cfg->stream;
+	s->started = loop_now_ms();
+	s->res.status = "error";
+	s->res.cost_known = true;
+	s->res.tools_by_name = json_object();
+	s->res.todos = json_null();
+	s->messages = json_pack("[{s:s,s:s}]", "role", "user", "content",
+				cfg->task_prompt);
+	s->transcript = open_private(cfg->transcript_path);
+	s->audit = audit_open(cfg->audit_path);
+	if (!s->transcript || !s->audit) {
+		snprintf(err, errlen, "cannot create %s: %s",
+			 s->transcript ? cfg->audit_path : cfg->transcript_path,
+			 strerror(errno));
+		session_free(s);
+		return NULL;
+	}
+	if (cfg->timeout_ms)
+		s->timeout_timer = loop_add_timer(cfg->loop, cfg->timeout_ms,
+						  on_timeout, s);
+	if (cfg->needs_worker && session_spawn_worker(s, err, errlen) < 0) {
+		session_free(s);
+		return NULL;
+	}
+	s->state = cfg->needs_worker ? S_START : S_CALL;
+	if (!cfg->needs_worker)
+		loop_add_timer(cfg->loop, 0, on_first_call, s);
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->finish_timer)
+		loop_cancel_timer(s->cfg.loop, s->finish_timer);
+	if (s->timeout_timer)
+		loop_cancel_timer(s->cfg.loop, s->timeout_timer);
+	api_call_cancel(s->call);
+	session_stop_workers(s);
+	session_tools_clear(s);
+	if (s->transcript)
+		fclose(s->transcript);
+	audit_close(s->audit);
+	json_decref(s->messages);
+	json_decref(s->tools_cached);
+	json_decref(s->res.tools_by_name);
+	json_decref(s->res.todos);
+	free(s);
+}

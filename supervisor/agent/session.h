@@ -1,0 +1,122 @@
+/*
+ * session.h - one agent session: the multi-turn tool-use loop.
+ *
+ * Design note
+ * -----------
+ * A session is a state machine driven by the event loop; it never blocks,
+ * so many sessions (agents, runs) advance at once in one supervisor.
+ *
+ *   START -> worker spawned, INIT sent -> READY (layers recorded, audited)
+ *   -> CALL: the request goes to the API (api.c retries) -> a message:
+ *        tool_use    -> TOOLS: each block checked (granted? an object of
+ *                       sane size?), TodoWrite kept here, the rest sent to
+ *                       the worker one at a time -> tool_result blocks in
+ *                       the same order -> CALL
+ *        pause_turn  -> CALL again with the content as is (at most 5)
+ *        max_tokens  -> a partial tool_use is never run; the agent is told
+ *                       and CALL again
+ *        end_turn, stop_sequence -> DONE success
+ *        refusal, model_context_window_exceeded -> DONE failed
+ *   Limits are checked before every call with that call's worst case:
+ *   turns, the phase deadline, the run's token and cost budgets.
+ *
+ * Every request and response goes to the transcript, every tool call to
+ * the audit log, both redacted. Prompt caching: a breakpoint after the
+ * tools, one after the system prompt, and one rolling on the newest
+ * message (added to the request copy only), three in all.
+ */
+#ifndef GAO_SUPERVISOR_SESSION_H
+#define GAO_SUPERVISOR_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "supervisor/api/api.h"
+#include "supervisor/api/cost.h"
+#include "supervisor/core/evlog.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/sandbox/wconn.h"
+
+/* Budgets shared by every session of one run. */
+struct run_budget {
+	int64_t max_tokens;       /* input + output over the run; 0 = none */
+	double max_cost_usd;      /* 0 = none */
+	uint64_t deadline_ms;     /* loop_now_ms() deadline; 0 = none */
+	int64_t tokens_used;
+	double cost_used;
+	bool cost_unknown;        /* some call had no price */
+	bool warned_unpriced;     /* the cost_unknown warning was given */
+};
+
+struct session_cfg {
+	struct loop *loop;
+	struct api *api;
+	struct evlog *events;
+	const struct models *models;
+	struct run_budget *budget;
+	const char *agent;
+	const char *phase;
+	const char *model;
+	int64_t max_output_tokens;
+	int max_turns;
+	int max_pause_turns;
+	uint64_t timeout_ms;      /* this session; 0 = none */
+	const char *system_prompt;
+	const char *task_prompt;
+	const json_t *tool_defs;  /* the API tools array (granted ones) */
+	struct wconn_opts worker; /* ignored when needs_worker is false */
+	bool needs_worker;
+	bool stream;              /* SSE (must match the api config) */
+	const char *transcript_path;
+	const char *audit_path;
+	uint32_t require_layers;  /* msg_layer bits READY must show */
+	int require_landlock_abi; /* minimum Landlock ABI, 0 = any */
+};
+
+struct session_result {
+	const char *status;       /* success, failed, timeout, stopped, error */
+	char stop_reason[64];     /* end_turn, max_turns, cost_limit, ... */
+	char error[512];
+	int turns;
+	int api_calls;
+	int retries;
+	int tool_calls;
+	int tool_errors;
+	int denied;
+	struct api_usage usage;
+	double cost_usd;
+	bool cost_known;
+	enum api_outcome api_outcome; /* why it stopped, when the API did */
+	uint32_t layers;
+	int landlock_abi;
+	int64_t worker_uid;
+	char audit_head[65];
+	uint64_t audit_records;
+	json_t *tools_by_name;    /* {"Bash": 3, ...} */
+	json_t *todos;            /* last TodoWrite list, or null */
+	char final_text[4096];    /* the agent's last text, capped */
+	uint64_t duration_ms;
+};
+
+struct session;
+
+typedef void (*session_done_fn)(void *ctx, struct session_result *r);
+
+/*
+ * session_start - begin a session; cfg strings must outlive it. done runs
+ * once from the loop (r valid during the call). NULL with a message in
+ * err when nothing could start (worker spawn failed, files).
+ */
+struct session *session_start(const struct session_cfg *cfg,
+			      session_done_fn done, void *ctx, char *err,
+			      size_t errlen);
+
+/* Stop now (SIGINT, run timeout): done runs with status given. */
+void session_abort(struct session *s, const char *status,
+		   const char *reason);
+
+void session_free(struct session *s);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * retry.c - retry rules; see retry.h for the design note.
+ */
+#include "supervisor/api/retry.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+void
+retry_hints_init(struct retry_hints *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->should_retry = -1;
+	h->retry_after_ms = -1;
+	h->rl_remaining = -1;
+}
+
+time_t
+retry_parse_rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!end)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Copy the trimmed value of a header line into buf. */
+static void
+header_value(const char *line, size_t len, size_t name_len, char *buf,
+	     size_t cap)
+{
+	size_t i = name_len + 1, n = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	while (i < len && line[i] != '\r' && line[i] != '\n' && n + 1 < cap)
+		buf[n++] = line[i++];
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = 0;
+}
+
+static bool
+is_header(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
+/* retry-after: a number of seconds, or an HTTP date. */
+static int64_t
+parse_retry_after(const char *v, time_t now)
+{
+	char *end;
+	double secs;
+	time_t when;
+
+	secs = strtod(v, &end);
+	if (end != v && *end == 0 && secs >= 0 && secs < 86400.0 * 7)
+		return (int64_t)(secs * 1000.0);
+	when = curl_getdate(v, NULL);
+	if (when < 0)
+		return -1;
+	return when > now ? (int64_t)(when - now) * 1000 : 0;
+}
+
+static void
+parse_ratelimit(struct retry_hints *h, const char *line, size_t len,
+		const char *v)
+{
+	static const char prefix[] = "anthropic-ratelimit-";
+	const char *name_end = memchr(line, ':', len);
+	char *end;
+	long long n;
+
+	if (!name_end || (size_t)(name_end - line) < sizeof(prefix) ||
+	    strncasecmp(line, prefix, sizeof(prefix) - 1) != 0)
+		return;
+	if ((size_t)(name_end - line) > 10 &&
+	    strncasecmp(name_end - 10, "-remaining", 10) == 0) {
+		n = strtoll(v, &end, 10);
+		if (end != v && n >= 0 && (h->rl_remaining < 0 ||
+					   n < h->rl_remaining))
+			h->rl_remaining = n;
+	} else if ((size_t)(name_end - line) > 6 &&
+		   strncasecmp(name_end - 6, "-reset", 6) == 0) {
+		time_t t = retry_parse_rfc3339(v);
+
+		if (t > h->rl_reset)
+			h->rl_reset = t;
+	}
+}
+
+void
+retry_parse_header(struct retry_hints *h, const char *line, size_t len,
+		   time_t now)
+{
+	char v[256];
+	char *end;
+	long long ms;
+
+	if (is_header(line, len, "retry-after-ms")) {
+		header_value(line, len, 14, v, sizeof(v));
+		ms = strtoll(v, &end, 10);
+		if (end != v && ms >= 0)
+			h->retry_after_ms = ms;
+	} else if (is_header(line, len, "retry-after")) {
+		header_value(line, len, 11, v, sizeof(v));
+		if (h->retry_after_ms < 0) /* -ms wins when both come */
+			h->retry_after_ms = parse_retry_after(v, now);
+	} else if (is_header(line, len, "x-should-retry")) {
+		header_value(line, len, 14, v, sizeof(v));
+		h->should_retry = strcasecmp(v, "true") == 0	? 1
+				  : strcasecmp(v, "false") == 0 ? 0
+								: -1;
+	} else if (is_header(line, len, "request-id")) {
+		header_value(line, len, 10, h->request_id,
+			     sizeof(h->request_id));
+	} else {
+		const char *colon = memchr(line, ':', len);
+
+		if (!colon)
+			return;
+		header_value(line, len, (size_t)(colon - line), v, sizeof(v));
+		parse_ratelimit(h, line, len, v);
+	}
+}
+
+bool
+retry_status_retryable(long status)
+{
+	return status == 408 || status == 409 || status == 429 ||
+	       status >= 500;
+}
+
+uint64_t
+retry_delay_ms(const struct retry_hints *h, unsigned n, double jitter)
+{
+	double s = 0.5;
+
+	if (h->retry_after_ms >= 0)
+		return (uint64_t)h->retry_after_ms;
+	for (unsigned i = 0; i < n && s < 8.0; i++)
+		s *= 2.0;
+	if (s > 8.0)
+		s = 8.0;
+	if (jitter < 0 || jitter >= 1)
+		jitter = 0;
+	return (uint64_t)(s * (1.0 - 0.25 * jitter) * 1000.0);
+}

@@ -1,0 +1,341 @@
+/*
+ * cli.c - command line parsing and help. See cli.h.
+ */
+#include "supervisor/config/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum {
+	OPT_STANDALONE = 256, OPT_API_KEY, OPT_API_KEY_FILE, OPT_INSECURE,
+	OPT_ROOT, OPT_MODEL, OPT_MAX_TURNS, OPT_MAX_OUT, OPT_MAX_TOKENS,
+	OPT_MAX_COST, OPT_TIMEOUT, OPT_MAX_RETRIES, OPT_RETRY_BUDGET,
+	OPT_VERSION_HDR, OPT_REQUIRE, OPT_POLICY, OPT_AGENTS_DIR,
+	OPT_NO_STREAM, OPT_DRY_RUN, OPT_SKIP_VALIDATION, OPT_JOBS,
+	OPT_REPEAT, OPT_TEST_DISABLE, OPT_NO_NS,
+};
+
+static const struct option options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "standalone", no_argument, NULL, OPT_STANDALONE },
+	{ "api-key", required_argument, NULL, OPT_API_KEY },
+	{ "api-key-file", required_argument, NULL, OPT_API_KEY_FILE },
+	{ "allow-insecure-key-file", no_argument, NULL, OPT_INSECURE },
+	{ "sandbox-root", required_argument, NULL, OPT_ROOT },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "max-turns", required_argument, NULL, OPT_MAX_TURNS },
+	{ "max-output-tokens", required_argument, NULL, OPT_MAX_OUT },
+	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
+	{ "max-cost-usd", required_argument, NULL, OPT_MAX_COST },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-retries", required_argument, NULL, OPT_MAX_RETRIES },
+	{ "retry-budget", required_argument, NULL, OPT_RETRY_BUDGET },
+	{ "anthropic-version", required_argument, NULL, OPT_VERSION_HDR },
+	{ "require-isolation", required_argument, NULL, OPT_REQUIRE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "agents-dir", required_argument, NULL, OPT_AGENTS_DIR },
+	{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "skip-key-validation", no_argument, NULL, OPT_SKIP_VALIDATION },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+#if GAO_DEV_TEST_SWITCHES
+	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
+	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
+#endif
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char general_help[] =
+"usage: gao-dev COMMAND ...\n"
+"\n"
+"A standalone, sandboxed runner for GAO-Dev agent benchmarks.\n"
+"\n"
+"commands:\n"
+"  sandbox run CONFIG... [--standalone] [options]   run benchmarks\n"
+"  sandbox run-standalone CONFIG... [options]       same as run --standalone\n"
+"  sandbox validate CONFIG...                       check configs, run nothing\n"
+"  policy show NAME|FILE                            print a sandbox policy\n"
+"  policy check FILE                                validate a policy file\n"
+"  audit verify FILE                                check an audit log's chain\n"
+"\n"
+"  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
+"  --version, -V    print the version\n"
+"\n"
+"exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
+"error, 3 API key missing or rejected, 4 infrastructure failure (API\n"
+"unreachable, retries exhausted, sandbox unavailable), 5 stopped by a limit,\n"
+"130 interrupted.\n";
+
+static const char run_help[] =
+"usage: gao-dev sandbox run CONFIG... [--standalone] [options]\n"
+"       gao-dev sandbox run-standalone CONFIG... [options]\n"
+"\n"
+"Runs each GAO-Dev benchmark config in a fresh sandbox project under\n"
+"SANDBOX_ROOT/projects/<run_id>/, with results in SANDBOX_ROOT/results/ and\n"
+"events, transcripts and audit logs in SANDBOX_ROOT/runs/<run_id>/.\n"
+"\n"
+"  --standalone             never read stdin; JSON-lines progress on stderr,\n"
+"                           the summary on stdout\n"
+"  --api-key KEY            the API key (visible to other users in the\n"
+"                           process list: prefer --api-key-file)\n"
+"  --api-key-file PATH      read the key from a file (mode 0600)\n"
+"  --allow-insecure-key-file  accept a key file readable by group or others\n"
+"  --sandbox-root DIR       where projects and results go (default ./sandbox)\n"
+"  --model ID               model for every agent (default: the agent file's,\n"
+"                           then the config's model:, then claude-sonnet-5-5)\n"
+"  --max-turns N            API turns per agent (default 200)\n"
+"  --max-output-tokens N    max_tokens of each request (default 16000)\n"
+"  --max-tokens N           input + output tokens per run (default: none)\n"
+"  --max-cost-usd X         spend cap per run in USD (default 10.00; 0 = none)\n"
+"  --timeout S              run time limit (default: the config's\n"
+"                           timeout_seconds, else 7200)\n"
+"  --max-retries N          retries per API call (default 4)\n"
+"  --retry-budget S         seconds of retry waits per call (default 300)\n"
+"  --anthropic-version V    anthropic-version header (default: anthropic_version:\n"
+"                           in the user config, else 2026-10-21)\n"
+"  --no-stream              plain JSON responses instead of streaming\n"
+"  --policy NAME|FILE       sandbox policy for every agent (default: default\n"
+"                           for agents with Bash, strict for the others)\n"
+"  --require-isolation L    fail (exit 4) unless the sandbox has level L:\n"
+"                           seccomp, landlock (ABI >= 4 and seccomp), or full\n"
+"                           (also user, mount, PID, net, IPC, UTS namespaces)\n"
+"  --agents-dir DIR         agent files that add to or override the built-in\n"
+"                           personas\n"
+"  --jobs N                 runs at once (default 1)\n"
+"  --repeat K               run each config K times (default 1)\n"
+"  --dry-run                validate and show the plan; no API key needed\n"
+"  --skip-key-validation    do not check the key before the run\n"
+"\n"
+"The API key is taken from, first found: --api-key, --api-key-file,\n"
+"ANTHROPIC_API_KEY, the user config ($GAO_DEV_CONFIG, else\n"
+"~/.config/gao-dev/config.yaml: api_key_file: or api_key:), then\n"
+"ANTHROPIC_API_KEY=... in ./.env. ANTHROPIC_BASE_URL sets the API address.\n"
+"The key is never printed, logged or given to a sandboxed process.\n"
+"\n"
+"exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
+"error, 3 API key missing or rejected, 4 infrastructure failure, 5 stopped\n"
+"by a limit (time, turns, tokens, cost), 130 interrupted. With several\n"
+"runs: the first of 130, 4, 5, 1, 0 that any run produced.\n";
+
+void
+cli_help(enum cli_cmd cmd, bool run)
+{
+	(void)cmd;
+	fputs(run ? run_help : general_help, stdout);
+}
+
+static int
+bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val, want);
+	return -1;
+}
+
+static int
+parse_int(const char *opt, const char *s, int64_t min, int64_t max,
+	  int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "a whole number from %lld to %lld",
+			 (long long)min, (long long)max);
+		return bad(opt, s, want);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_num(const char *opt, const char *s, double min, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	/* inf would switch a cap off without saying so; 0 does that */
+	if (end == s || *end || v < min || !isfinite(v))
+		return bad(opt, s, "a non-negative number");
+	*out = v;
+	return 0;
+}
+
+static int
+parse_level(const char *s, int *out)
+{
+	static const char *const levels[] = { "none", "seccomp", "landlock",
+					      "full" };
+
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, levels[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return bad("--require-isolation", s, "full, landlock or seccomp");
+}
+
+static int
+set_option(struct cli *c, int opt, const char *arg)
+{
+	int64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_STANDALONE: c->standalone = true; break;
+	case OPT_API_KEY: c->api_key = (char *)arg; break;
+	case OPT_API_KEY_FILE: c->api_key_file = arg; break;
+	case OPT_INSECURE: c->allow_insecure_key_file = true; break;
+	case OPT_ROOT: c->sandbox_root = arg; break;
+	case OPT_MODEL: c->model = arg; break;
+	case OPT_POLICY: c->policy = arg; break;
+	case OPT_AGENTS_DIR: c->agents_dir = arg; break;
+	case OPT_VERSION_HDR: c->anthropic_version = arg; break;
+	case OPT_NO_STREAM: c->stream = false; break;
+	case OPT_DRY_RUN: c->dry_run = true; break;
+	case OPT_SKIP_VALIDATION: c->skip_key_validation = true; break;
+	case OPT_NO_NS: c->no_namespaces = true; break;
+	case OPT_REQUIRE: return parse_level(arg, &c->require_isolation);
+	case OPT_MAX_COST:
+		return parse_num("--max-cost-usd", arg, 0, &c->max_cost_usd);
+	case OPT_RETRY_BUDGET:
+		return parse_num("--retry-budget", arg, 0, &c->retry_budget_s);
+	case OPT_MAX_TURNS:
+		rc = parse_int("--max-turns", arg, 1, 100000, &v);
+		c->max_turns = (int)v;
+		break;
+	case OPT_MAX_OUT:
+		rc = parse_int("--max-output-tokens", arg, 1, 1000000, &v);
+		c->max_output_tokens = v;
+		break;
+	case OPT_MAX_TOKENS:
+		rc = parse_int("--max-tokens", arg, 1, INT64_MAX / 2, &v);
+		c->max_tokens = v;
+		break;
+	case OPT_TIMEOUT:
+		rc = parse_int("--timeout", arg, 1, 86400, &v);
+		c->timeout_s = v;
+		break;
+	case OPT_MAX_RETRIES:
+		rc = parse_int("--max-retries", arg, 0, 100, &v);
+		c->max_retries = (unsigned)v;
+		break;
+	case OPT_JOBS:
+		rc = parse_int("--jobs", arg, 1, 256, &v);
+		c->jobs = (int)v;
+		break;
+	case OPT_REPEAT:
+		rc = parse_int("--repeat", arg, 1, 1000, &v);
+		c->repeat = (int)v;
+		break;
+	case OPT_TEST_DISABLE:
+		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
+		c->test_disable = (uint32_t)v;
+		break;
+	default:
+		return -1;
+	}
+	return rc;
+}
+
+static void
+defaults(struct cli *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = CLI_HELP;
+	c->stream = true;
+	c->sandbox_root = "./sandbox";
+	c->max_turns = 200;
+	c->max_cost_usd = 10.0;
+	c->max_retries = 4;
+	c->retry_budget_s = 300;
+	c->jobs = 1;
+	c->repeat = 1;
+}
+
+/* The command words before the options: "sandbox run", ... */
+static int
+parse_command(struct cli *c, int argc, char **argv, int *i)
+{
+	static const struct { const char *a, *b; enum cli_cmd cmd;
+			      bool standalone; } cmds[] = {
+		{ "sandbox", "run", CLI_RUN, false },
+		{ "sandbox", "run-standalone", CLI_RUN, true },
+		{ "sandbox", "validate", CLI_VALIDATE, false },
+		{ "policy", "show", CLI_POLICY_SHOW, false },
+		{ "policy", "check", CLI_POLICY_CHECK, false },
+		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+	};
+
+	if (argc < 3)
+		return -1;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(*cmds); k++) {
+		if (strcmp(argv[1], cmds[k].a) == 0 &&
+		    strcmp(argv[2], cmds[k].b) == 0) {
+			c->cmd = cmds[k].cmd;
+			c->standalone = cmds[k].standalone;
+			*i = 3;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+cli_parse(int argc, char **argv, struct cli *c)
+{
+	int first = 1, opt;
+
+	defaults(c);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0 || strcmp(argv[1],
+			  "help") == 0))
+		return 0;
+	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
+			  strcmp(argv[1], "-V") == 0)) {
+		c->cmd = CLI_VERSION;
+		return 0;
+	}
+	if (parse_command(c, argc, argv, &first) < 0) {
+		fprintf(stderr, "gao-dev: unknown command%s%s; try gao-dev "
+			"--help\n", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		return -1;
+	}
+	optind = first;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+		if (opt == 'h') {
+			c->n_args = -1; /* help for this command */
+			return 0;
+		}
+		if (opt == '?' || opt == ':') {
+			fprintf(stderr, "gao-dev: %s: unknown option or missing "
+				"value; see gao-dev sandbox run --help\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		if (opt == 'V' || set_option(c, opt, optarg) < 0)
+			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
+	}
+	c->args = argv + optind;
+	c->n_args = argc - optind;
+	if (c->n_args == 0) {
+		fprintf(stderr, "gao-dev: %s %s needs at least one file; see "
+			"gao-dev %s %s --help\n", argv[1], argv[2], argv[1],
+			argv[2]);
+		return -1;
+	}
+	return 0;
+}

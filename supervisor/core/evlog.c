@@ -1,0 +1,144 @@
+/*
+ * evlog.c - see evlog.h for the design note.
+ */
+#include "supervisor/core/evlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "supervisor/core/secret.h"
+
+struct evlog {
+	FILE *f;
+	char *run_id;
+};
+
+static enum evlog_mode stderr_mode = EVLOG_JSON;
+
+void
+evlog_set_mode(enum evlog_mode mode)
+{
+	stderr_mode = mode;
+}
+
+void
+evlog_timestamp(char buf[32])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	snprintf(buf + n, 32 - n, ".%03uZ",
+		 (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+}
+
+struct evlog *
+evlog_open(const char *path, const char *run_id)
+{
+	struct evlog *l = calloc(1, sizeof(*l));
+	int fd;
+
+	if (!l)
+		return NULL;
+	l->run_id = strdup(run_id ? run_id : "");
+	if (!l->run_id)
+		goto fail;
+	if (path) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+			  O_NOFOLLOW, 0600);
+		if (fd < 0)
+			goto fail;
+		l->f = fdopen(fd, "a");
+		if (!l->f) {
+			close(fd);
+			goto fail;
+		}
+	}
+	return l;
+fail:
+	free(l->run_id);
+	free(l);
+	return NULL;
+}
+
+void
+evlog_close(struct evlog *l)
+{
+	if (!l)
+		return;
+	if (l->f)
+		fclose(l->f);
+	free(l->run_id);
+	free(l);
+}
+
+static void
+human_line(const char *level, const char *event, const json_t *fields)
+{
+	const char *key;
+	json_t *v;
+
+	fprintf(stderr, "gao-dev: %s%s", strcmp(level, "info") ? level : "",
+		strcmp(level, "info") ? ": " : "");
+	fputs(event, stderr);
+	json_object_foreach((json_t *)fields, key, v) {
+		char *s;
+
+		if (json_is_object(v) || json_is_array(v))
+			continue;
+		s = json_is_string(v) ? strdup(json_string_value(v)) :
+					json_dumps(v, JSON_ENCODE_ANY);
+		if (!s)
+			continue;
+		char *red = secret_redact(s);
+
+		fprintf(stderr, " %s=%s", key, red ? red : "");
+		free(red);
+		free(s);
+	}
+	fputc('\n', stderr);
+}
+
+void
+evlog_emit(struct evlog *l, const char *level, const char *event,
+	   json_t *fields)
+{
+	char ts[32];
+	json_t *o = json_object();
+	char *line;
+
+	if (!o) {
+		json_decref(fields);
+		return;
+	}
+	evlog_timestamp(ts);
+	json_object_set_new(o, "ts", json_string(ts));
+	json_object_set_new(o, "level", json_string(level));
+	json_object_set_new(o, "event", json_string(event));
+	if (l && l->run_id[0])
+		json_object_set_new(o, "run_id", json_string(l->run_id));
+	if (fields)
+		json_object_update(o, fields);
+	line = secret_redact_json(o, JSON_COMPACT);
+	if (line) {
+		if (l && l->f) {
+			fprintf(l->f, "%s\n", line);
+			fflush(l->f);
+		}
+		if (stderr_mode == EVLOG_JSON)
+			fprintf(stderr, "%s\n", line);
+		else if (stderr_mode == EVLOG_HUMAN)
+			human_line(level, event, fields ? fields : o);
+	}
+	free(line);
+	json_decref(fields);
+	json_decref(o);
+}

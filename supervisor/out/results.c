@@ -1,0 +1,216 @@
+/*
+ * results.c - atomic results files and the run summary. See results.h.
+ */
+#include "supervisor/out/results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor/core/secret.h"
+
+static int
+write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+fsync_dir(const char *path)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int
+results_write_atomic(const char *path, const json_t *v)
+{
+	char tmp[PATH_MAX];
+	char *text = secret_redact_json(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int fd, rc;
+
+	if (!text)
+		return -ENOMEM;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp)) {
+		free(text);
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		free(text);
+		return -errno;
+	}
+	rc = write_all(fd, text, strlen(text));
+	if (rc == 0)
+		rc = write_all(fd, "\n", 1);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	free(text);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	else
+		fsync_dir(path);
+	return rc;
+}
+
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static double
+num(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void
+print_cost(FILE *f, const json_t *v)
+{
+	if (json_is_number(v))
+		fprintf(f, "$%.4f", json_number_value(v));
+	else
+		fprintf(f, "unknown");
+}
+
+static void
+print_agents(FILE *f, const json_t *phases)
+{
+	json_t *p;
+	size_t i;
+
+	fprintf(f, "  %-3s %-28s %-9s %-9s %8s %10s %9s\n", "#", "phase",
+		"agent", "status", "seconds", "tokens", "cost");
+	json_array_foreach(phases, i, p) {
+		const json_t *t = json_object_get(p, "tokens");
+
+		fprintf(f, "  %-3zu %-28.28s %-9.9s %-9.9s %8.1f %10lld ", i + 1,
+			str(p, "name"), str(p, "agent"), str(p, "status"),
+			num(p, "duration_seconds"),
+			(long long)(num(t, "input") + num(t, "output") +
+				    num(t, "cache_creation") +
+				    num(t, "cache_read")));
+		print_cost(f, json_object_get(p, "cost_usd"));
+		fputc('\n', f);
+	}
+}
+
+static void
+print_criteria(FILE *f, const json_t *crit)
+{
+	json_t *c;
+	size_t i;
+
+	if (json_array_size(crit) == 0)
+		return;
+	fprintf(f, "criteria:\n");
+	json_array_foreach(crit, i, c) {
+		fprintf(f, "  %-8s %s", str(c, "outcome"), str(c, "name"));
+		if (*str(c, "reason"))
+			fprintf(f, " (%s)", str(c, "reason"));
+		fputc('\n', f);
+	}
+}
+
+static void
+print_errors(FILE *f, const json_t *errors)
+{
+	json_t *e;
+	size_t i;
+
+	if (json_array_size(errors) == 0)
+		return;
+	fprintf(f, "errors:\n");
+	json_array_foreach(errors, i, e) {
+		/* a non-string entry is shown as JSON, never as "(null)" */
+		char *j = json_is_string(e) ? NULL :
+			  json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		fprintf(f, "  %s\n", j ? j : json_is_string(e) ?
+			json_string_value(e) : "");
+		free(j);
+	}
+}
+
+static void
+print_summary(FILE *f, const json_t *r)
+{
+	const json_t *m = json_object_get(r, "metrics");
+	const json_t *t = json_object_get(m, "tokens");
+	const json_t *iso = json_object_get(r, "isolation");
+
+	fprintf(f, "run:       %s\n", str(r, "run_id"));
+	fprintf(f, "status:    %s", str(r, "status"));
+	if (*str(r, "stop_reason"))
+		fprintf(f, " (%s)", str(r, "stop_reason"));
+	fprintf(f, "\nduration:  %.1f s\n", num(r, "duration_seconds"));
+	fprintf(f, "cost:      ");
+	print_cost(f, json_object_get(m, "cost_usd"));
+	if (num(r, "max_cost_usd") > 0)
+		fprintf(f, " (cap $%.2f, --max-cost-usd)",
+			num(r, "max_cost_usd"));
+	fprintf(f, "\ntokens:    %lld in, %lld out, %lld cache write, "
+		"%lld cache read\n", (long long)num(t, "input"),
+		(long long)num(t, "output"), (long long)num(t, "cache_creation"),
+		(long long)num(t, "cache_read"));
+	fprintf(f, "api calls: %lld (%lld retries), tool calls: %lld "
+		"(%lld errors, %lld refused)\n", (long long)num(m, "api_calls"),
+		(long long)num(m, "retries"), (long long)num(m, "tool_calls"),
+		(long long)num(m, "tool_errors"),
+		(long long)num(m, "tool_calls_refused"));
+	fprintf(f, "isolation: %s\n", str(iso, "summary"));
+	print_agents(f, json_object_get(r, "phases"));
+	print_criteria(f, json_object_get(r, "success_criteria"));
+	print_errors(f, json_object_get(r, "errors"));
+	fprintf(f, "project:   %s\n", str(r, "project_dir"));
+	fprintf(f, "results:   %s\n", str(r, "results_file"));
+	fprintf(f, "logs:      %s\n", str(r, "run_dir"));
+}
+
+/* The summary is built in memory and leaves through the redaction step,
+ * like every other output: error texts come from outside. */
+void
+results_print_summary(FILE *f, const json_t *r)
+{
+	char *buf = NULL, *red;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	print_summary(m, r);
+	if (fclose(m) == 0 && (red = secret_redact(buf))) {
+		fputs(red, f);
+		free(red);
+	}
+	free(buf);
+}

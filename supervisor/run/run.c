@@ -1,0 +1,483 @@
+/*
+ * run.c - one benchmark run. See run.h for the design note; prompts and
+ * tool lists are built in run_phase.c, the results document in
+ * run_results.c.
+ */
+#include "supervisor/core/text.h"
+#include "supervisor/run/boilerplate.h"
+#include "supervisor/run/run_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void start_phase(struct run *r);
+static void after_checks(struct run *r);
+
+const json_t *
+run_results(const struct run *r)
+{
+	return r->results;
+}
+
+int
+run_exit_code(const struct run *r)
+{
+	return r->exit_code;
+}
+
+const char *
+run_id(const struct run *r)
+{
+	return r->id;
+}
+
+int
+run_path(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap) {
+		buf[0] = 0;
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+uid_t
+run_pick_uid(void)
+{
+	uint32_t rnd = 0;
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)loop_now_ms() * 2654435761u;
+	return (uid_t)(RUN_UID_BASE + (rnd & 0xffffffu));
+}
+
+/* mkdir -p with mode 0700 for every directory it creates. */
+int
+run_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		buf[i] = 0;
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static void
+make_id(struct run *r)
+{
+	char slug[96], stamp[32];
+	uint32_t rnd = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	benchmark_slug(r->b->name, slug, sizeof(slug));
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)loop_now_ms() ^ (uint32_t)getpid();
+	snprintf(r->id, sizeof(r->id), "%s-%s-%08x", slug, stamp, rnd);
+}
+
+/*
+ * Running as root, workers run as the run's own uid. They reach their
+ * project and tmp through directories that let others pass (0711: no
+ * listing) and own those two themselves (0700). Results, transcripts and
+ * audit logs stay root's, 0600 in 0700 directories.
+ */
+static int
+share_with_worker(const struct run *r)
+{
+	const char *root = r->env->sandbox_root;
+	char path[PATH_MAX];
+	const char *pass[] = { "", "/projects", "/runs" };
+
+	for (size_t i = 0; i < 3; i++) {
+		run_path(path, sizeof(path), "%s%s", root, pass[i]);
+		if (chmod(path, 0711) < 0)
+			return -1;
+	}
+	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
+	if (chmod(r->run_dir, 0711) < 0 || chmod(path, 0711) < 0)
+		return -1;
+	return chown(r->project_dir, r->worker_uid, r->worker_uid);
+}
+
+static int
+make_dirs(struct run *r, char *err, size_t errlen)
+{
+	const char *root = r->env->sandbox_root;
+	char path[PATH_MAX];
+	int rc;
+
+	run_path(r->project_dir, sizeof(r->project_dir), "%s/projects/%s",
+		 root, r->id);
+	run_path(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", root, r->id);
+	run_path(r->results_path, sizeof(r->results_path),
+		 "%s/results/%s.json", root, r->id);
+	run_path(path, sizeof(path), "%s/results", root);
+	rc = run_mkdirs(path);
+	if (rc == 0)
+		rc = run_mkdirs(r->project_dir);
+	run_path(path, sizeof(path), "%s/agents", r->run_dir);
+	if (rc == 0)
+		rc = run_mkdirs(path);
+	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
+	if (rc == 0)
+		rc = run_mkdirs(path);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the run's directories "
+			 "under %s: %s", root, strerror(-rc));
+		return rc;
+	}
+	if (geteuid() == 0 && share_with_worker(r) < 0) {
+		snprintf(err, errlen, "cannot hand %s to the worker uid %d: %s",
+			 r->project_dir, (int)r->worker_uid, strerror(errno));
+		return -errno;
+	}
+	r->project_fd = open(r->project_dir, O_RDONLY | O_DIRECTORY |
+			     O_CLOEXEC | O_NOFOLLOW);
+	if (r->project_fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", r->project_dir,
+			 strerror(errno));
+		return -errno;
+	}
+	if (r->b->boilerplate_path && access(r->b->boilerplate_path, F_OK) == 0 &&
+	    boilerplate_copy(r->b->boilerplate_path, r->project_fd,
+			     geteuid() == 0 ? (int)r->worker_uid : -1, r->warnings,
+			     err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* Status of the run from its phases (criteria are judged later). */
+static void
+phase_outcome(struct run *r, const struct session_result *res,
+	      const struct bm_phase *ph)
+{
+	if (strcmp(res->status, "success") == 0)
+		return;
+	if (strcmp(res->status, "failed") == 0 && ph->continue_on_failure) {
+		r->any_failed = true;
+		return;
+	}
+	r->stop = true;
+	if (!r->status || strcmp(r->status, "failed") == 0) {
+		r->status = strcmp(res->status, "success") == 0 ? r->status :
+			    strcmp(res->status, "error") == 0 ? "error" :
+			    res->status;
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 res->stop_reason);
+		r->api_outcome = res->api_outcome;
+	}
+}
+
+static void
+next_phase(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->next_timer = 0;
+	start_phase(r);
+}
+
+static void
+after_checks(struct run *r)
+{
+	const struct bm_phase *ph = &r->b->phases[r->phase];
+	json_t *p = json_array_get(r->phases, json_array_size(r->phases) - 1);
+	const char *st = json_string_value(json_object_get(p, "status"));
+
+	/* missing artifacts turn a success into a failure (run_checks.c) */
+	if (st && strcmp(st, "failed") == 0 && !ph->continue_on_failure &&
+	    !r->status) {
+		r->stop = true;
+		r->status = "failed";
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 json_string_value(json_object_get(p, "stop_reason")));
+	}
+	r->phase++;
+	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
+}
+
+static void
+on_command_done(void *ctx, const struct msg_tool_result *res)
+{
+	struct run *r = ctx;
+	const struct bm_phase *ph = &r->b->phases[r->phase];
+	bool ok = res && !res->is_error && res->exit_code == 0;
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name",
+		ph->name, "agent", "command", "command", ph->command, "status",
+		ok ? "success" : "failed", "stop_reason", !res ? "worker_failed"
+		: res->is_error ? "timeout_or_error" : ok ? "exit_0" :
+		"nonzero_exit", "exit_code", (json_int_t)(res ? res->exit_code
+		: -1), "duration_seconds", (double)(loop_now_ms() -
+		r->cmd_started) / 1000.0);
+
+	json_object_set_new(p, "cost_usd", json_real(0));
+	json_object_set_new(p, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
+		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
+	if (res) {
+		char out[4001], *clean = text_utf8_clean(res->content,
+					strlen(res->content));
+
+		text_copy_utf8(out, sizeof(out), clean ? clean : "");
+		json_object_set_new(p, "output", json_string(out));
+		free(clean);
+	}
+	json_array_append_new(r->phases, p);
+	evlog_emit(r->events, ok ? "info" : "warn", "phase_completed",
+		   json_pack("{s:s,s:s,s:s}", "phase", ph->name, "agent",
+			     "command", "status", ok ? "success" : "failed"));
+	r->last_failed = !ok;
+	if (!ok && !ph->continue_on_failure && !r->status) {
+		r->stop = true;
+		r->status = "failed";
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "phase_failed");
+	} else if (!ok) {
+		r->any_failed = true;
+	}
+	run_after_phase(r, ph, p, after_checks);
+}
+
+/* A phase with a command runs it in the sandbox instead of an agent. */
+static void
+run_command_phase(struct run *r, const struct bm_phase *ph)
+{
+	uint64_t ms = (uint64_t)ph->timeout_seconds * 1000u;
+
+	evlog_emit(r->events, "info", "phase_started", json_pack("{s:s,s:s}",
+		   "phase", ph->name, "command", ph->command));
+	r->cmd_started = loop_now_ms();
+	if (svc_bash(r->svc, ph->command, ms > 600000 ? 600000 : (uint32_t)ms,
+		     on_command_done, r) < 0)
+		on_command_done(r, NULL);
+}
+
+/* Murat's validation passes only with a last line "VERDICT: PASS". */
+static void
+check_verdict(struct session_result *res)
+{
+	char *t = res->final_text, *line;
+	size_t n = strlen(t);
+
+	while (n > 0 && strchr(" \t\r\n*`", t[n - 1]))
+		t[--n] = 0; /* trailing blanks and markdown emphasis */
+	line = strrchr(t, '\n');
+	line = line ? line + 1 : t;
+	while (*line && strchr(" \t*`", *line))
+		line++;
+	if (strcmp(line, "VERDICT: PASS") == 0)
+		return;
+	res->status = "failed";
+	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
+	snprintf(res->error, sizeof(res->error), "the validation did not "
+		 "end with VERDICT: PASS");
+}
+
+static void
+on_session_done(void *ctx, struct session_result *res)
+{
+	struct run *r = ctx;
+	struct bm_phase *ph = &r->b->phases[r->phase];
+
+	if (ph->is_validation && strcmp(res->status, "success") == 0)
+		check_verdict(res);
+	run_record_phase(r, ph, res);
+	phase_outcome(r, res, ph);
+	r->last_failed = strcmp(res->status, "success") != 0;
+	/* free the session from the loop, not from inside its callback */
+	r->dead_session = r->session;
+	r->session = NULL;
+	if (r->cancelled) {
+		after_checks(r);
+		return;
+	}
+	run_after_phase(r, ph, json_array_get(r->phases,
+		json_array_size(r->phases) - 1), after_checks);
+}
+
+static void
+skip_phase(struct run *r, const struct bm_phase *ph, const char *why)
+{
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s,s:f,"
+		"s:{s:i,s:i,s:i,s:i}}", "name", ph->name, "agent", ph->command ?
+		"command" : ph->agent, "status", "skipped", "reason", why,
+		"cost_usd", 0.0, "tokens", "input", 0, "output", 0,
+		"cache_creation", 0, "cache_read", 0));
+	evlog_emit(r->events, "info", "phase_completed", json_pack(
+		"{s:s,s:s,s:s}", "phase", ph->name, "status", "skipped",
+		"reason", why));
+}
+
+static void
+start_phase(struct run *r)
+{
+	char err[512];
+
+	session_free(r->dead_session);
+	r->dead_session = NULL;
+	while (!r->stop && !r->cancelled && r->phase < r->b->n_phases) {
+		struct bm_phase *ph = &r->b->phases[r->phase];
+
+		if (ph->skip_if_failed && r->last_failed) {
+			skip_phase(r, ph, "skip_if_failed: the previous phase "
+				   "failed");
+			r->phase++;
+			continue;
+		}
+		if (ph->command) {
+			run_command_phase(r, ph);
+			return;
+		}
+		if (run_phase_start(r, ph, on_session_done, err,
+				    sizeof(err)) == 0)
+			return;
+		json_array_append_new(r->errors, json_string(err));
+		r->status = "error";
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 "worker_failed");
+		r->stop = true;
+	}
+	/* criteria only when the phases ran to their end */
+	if (!r->status || strcmp(r->status, "failed") == 0)
+		run_judge_criteria(r, run_finish);
+	else
+		run_finish(r);
+}
+
+static void
+begin(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->next_timer = 0;
+	run_setup_project(r, start_phase);
+}
+
+static void
+on_run_timeout(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->timeout_timer = 0;
+	if (r->session)
+		session_abort(r->session, "timeout", "run_timeout");
+}
+
+struct run *
+run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
+	  void *ctx, char *err, size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	char path[PATH_MAX];
+	int64_t t = env->timeout_s ? env->timeout_s : b->timeout_seconds;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->env = env;
+	r->b = b;
+	r->done = done;
+	r->done_ctx = ctx;
+	r->project_fd = -1;
+	r->phases = json_array();
+	r->errors = json_array();
+	r->warnings = json_deep_copy(b->warnings);
+	r->workers = json_array();
+	r->start_ms = loop_now_ms();
+	r->start_time = time(NULL);
+	make_id(r);
+	r->worker_uid = run_pick_uid();
+	r->criteria = json_array();
+	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0 ||
+	    run_svc_prepare(r, err, errlen) < 0) {
+		run_free(r);
+		return NULL;
+	}
+	run_path(path, sizeof(path), "%s/events.jsonl", r->run_dir);
+	r->events = evlog_open(path, r->id);
+	r->budget.max_tokens = env->max_tokens > 0 ? env->max_tokens :
+			       (b->max_tokens > 0 ? b->max_tokens : 0);
+	r->budget.max_cost_usd = env->max_cost_usd;
+	if (b->max_cost_usd > 0 && (env->max_cost_usd <= 0 ||
+				    b->max_cost_usd < env->max_cost_usd))
+		r->budget.max_cost_usd = b->max_cost_usd;
+	r->budget.deadline_ms = r->start_ms + (uint64_t)t * 1000u;
+	r->timeout_timer = loop_add_timer(env->loop, (uint64_t)t * 1000u,
+					  on_run_timeout, r);
+	evlog_emit(r->events, "info", "standalone_benchmark_started", json_pack(
+		"{s:s,s:s,s:s,s:i,s:I}", "benchmark", b->name, "config",
+		b->path, "project_dir", r->project_dir, "phases",
+		(int)b->n_phases, "timeout_seconds", (json_int_t)t));
+	r->next_timer = loop_add_timer(env->loop, 0, begin, r);
+	return r;
+}
+
+void
+run_cancel(struct run *r)
+{
+	if (r->cancelled || r->finished)
+		return;
+	r->cancelled = true;
+	r->status = "cancelled";
+	snprintf(r->stop_reason, sizeof(r->stop_reason), "signal");
+	if (r->session)
+		session_abort(r->session, "cancelled", "signal");
+}
+
+void
+run_free(struct run *r)
+{
+	if (!r)
+		return;
+	if (r->timeout_timer)
+		loop_cancel_timer(r->env->loop, r->timeout_timer);
+	if (r->next_timer)
+		loop_cancel_timer(r->env->loop, r->next_timer);
+	session_free(r->session);
+	session_free(r->dead_session);
+	run_svc_clear(r);
+	json_decref(r->criteria);
+	if (r->project_fd >= 0)
+		close(r->project_fd);
+	evlog_close(r->events);
+	json_decref(r->phases);
+	json_decref(r->errors);
+	json_decref(r->warnings);
+	json_decref(r->workers);
+	json_decref(r->tools_by_name);
+	json_decref(r->results);
+	json_decref(r->tool_defs);
+	free(r->system_tpl);
+	free(r->task_tpl);
+	run_phase_clear(r);
+	free(r);
+}

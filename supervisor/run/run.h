@@ -1,0 +1,78 @@
+/*
+ * run.h - one benchmark run: project, phases, results.
+ *
+ * Design note
+ * -----------
+ * A run is a state machine on the loop: it makes its directories, then
+ * runs its phases one after another, each an agent session (session.h),
+ * honouring skip_if_failed and continue_on_failure, then judges the
+ * success criteria, writes results/<run_id>.json atomically and reports
+ * to its owner. Several runs can be in flight in one supervisor: they
+ * share the loop, the API client (and its back-off) and nothing else.
+ */
+#ifndef GAO_SUPERVISOR_RUN_H
+#define GAO_SUPERVISOR_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "supervisor/api/api.h"
+#include "supervisor/api/cost.h"
+#include "supervisor/config/agents.h"
+#include "supervisor/config/benchmark.h"
+#include "supervisor/core/loop.h"
+
+enum run_isolation {
+	RUN_ISO_NONE = 0,
+	RUN_ISO_SECCOMP = 1,
+	RUN_ISO_LANDLOCK = 2,
+	RUN_ISO_FULL = 3,
+};
+
+/* What every run of one invocation shares (owned by the caller). */
+struct run_env {
+	struct loop *loop;
+	struct api *api;
+	const struct models *models;
+	const struct agents *agents;
+	int worker_fd;            /* gao-dev-worker, opened once */
+	const char *sandbox_root; /* absolute */
+	const char *model;        /* --model, or NULL */
+	const char *api_version;
+	int max_turns;
+	int64_t max_output_tokens;/* 0: the model data's default */
+	int64_t max_tokens;       /* 0: none */
+	double max_cost_usd;      /* 0: none */
+	int64_t timeout_s;        /* 0: the config's timeout_seconds */
+	const char *policy;       /* --policy, or NULL */
+	enum run_isolation require;
+	bool stream;
+	bool use_namespaces;
+	uint32_t test_disable;    /* test builds: layers to skip */
+};
+
+struct run;
+
+typedef void (*run_done_fn)(void *ctx, struct run *r);
+
+/*
+ * run_start - create the run's directories and start its first phase.
+ * b is borrowed and must outlive the run. Returns the run, or NULL with a
+ * message in err (nothing was started; the exit code is 4 then).
+ */
+struct run *run_start(const struct run_env *env, struct benchmark *b,
+		      run_done_fn done, void *ctx, char *err, size_t errlen);
+
+/* Stop every session now (SIGINT/SIGTERM); results say "cancelled". */
+void run_cancel(struct run *r);
+
+/* After done: the results document (borrowed) and the exit code. */
+const json_t *run_results(const struct run *r);
+int run_exit_code(const struct run *r);
+const char *run_id(const struct run *r);
+
+void run_free(struct run *r);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * run_results.c - phase records, the run's status and exit code, and the
+ * results document (docs/results.md describes its shape).
+ */
+#include "supervisor/run/run_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "config.h"
+#include "supervisor/out/results.h"
+
+static void
+iso_time(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A short text of the layers a worker had, for the summary. */
+static void
+layers_text(uint32_t l, int abi, char *buf, size_t cap)
+{
+	static const struct { uint32_t bit; const char *name; } n[] = {
+		{ MSG_LAYER_SECCOMP, "seccomp" },
+		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
+		{ MSG_LAYER_RLIMITS, "rlimits" },
+		{ MSG_LAYER_NS_USER, "userns" }, { MSG_LAYER_NS_PID, "pidns" },
+		{ MSG_LAYER_NS_NET, "netns" }, { MSG_LAYER_NS_MOUNT, "mntns" },
+		{ MSG_LAYER_NS_IPC, "ipcns" }, { MSG_LAYER_NS_UTS, "utsns" },
+		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
+	};
+	size_t o = 0;
+
+	buf[0] = 0;
+	if (l & MSG_LAYER_LANDLOCK)
+		o += (size_t)snprintf(buf, cap, "landlock-abi%d", abi);
+	for (size_t i = 0; i < sizeof(n) / sizeof(*n) && o < cap; i++)
+		if (l & n[i].bit)
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s",
+					      o ? "," : "", n[i].name);
+	if (!buf[0])
+		snprintf(buf, cap, "none");
+}
+
+static json_t *
+usage_json(const struct api_usage *u)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}", "input",
+		(json_int_t)u->input_tokens, "output",
+		(json_int_t)u->output_tokens, "cache_creation",
+		(json_int_t)u->cache_creation_input_tokens, "cache_read",
+		(json_int_t)u->cache_read_input_tokens);
+}
+
+static void
+add_usage(struct api_usage *sum, const struct api_usage *u)
+{
+	sum->input_tokens += u->input_tokens;
+	sum->output_tokens += u->output_tokens;
+	sum->cache_creation_input_tokens += u->cache_creation_input_tokens;
+	sum->cache_read_input_tokens += u->cache_read_input_tokens;
+}
+
+static void
+merge_counts(struct run *r, const json_t *by)
+{
+	const char *k;
+	json_t *v;
+
+	if (!r->tools_by_name)
+		r->tools_by_name = json_object();
+	json_object_foreach((json_t *)by, k, v) {
+		json_int_t n = json_integer_value(json_object_get(
+			r->tools_by_name, k));
+
+		json_object_set_new(r->tools_by_name, k,
+				    json_integer(n + json_integer_value(v)));
+	}
+}
+
+void
+run_record_phase(struct run *r, const struct bm_phase *ph,
+		 const struct session_result *res)
+{
+	struct run_phase_ctx *c = &r->cur;
+	char start[32], end[32], layers[256];
+	json_t *p;
+
+	iso_time(c->started, start);
+	iso_time(time(NULL), end);
+	layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
+	p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,s:i,s:i,"
+		"s:o,s:O,s:s,s:s,s:s,s:s,s:O}",
+		"name", ph->name, "agent", ph->agent, "status", res->status,
+		"stop_reason", res->stop_reason, "start_time", start,
+		"end_time", end, "duration_seconds",
+		(double)res->duration_ms / 1000.0, "turns", res->turns,
+		"api_calls", res->api_calls, "tool_calls", res->tool_calls,
+		"tool_errors", res->tool_errors, "tool_calls_refused",
+		res->denied, "tokens", usage_json(&res->usage),
+		"tools_by_name", res->tools_by_name, "model", c->model,
+		"policy", policy_name(c->policy), "transcript", c->transcript,
+		"audit_log", c->audit, "todos", res->todos);
+	json_object_set_new(p, "cost_usd", res->cost_known ?
+			    json_real(res->cost_usd) : json_null());
+	json_object_set_new(p, "audit_head", json_string(res->audit_head));
+	json_object_set_new(p, "isolation", json_pack("{s:I,s:i,s:I,s:s}",
+		"layers", (json_int_t)res->layers, "landlock_abi",
+		res->landlock_abi, "uid", (json_int_t)res->worker_uid,
+		"summary", layers));
+	json_object_set_new(p, "final_text", json_string(res->final_text));
+	if (res->error[0])
+		json_object_set_new(p, "error", json_string(res->error));
+	if (res->error[0])
+		json_array_append_new(r->errors, json_sprintf("phase %s: %s",
+				      ph->name, res->error));
+	json_array_append_new(r->phases, p);
+	json_array_append_new(r->workers, json_string(layers));
+	add_usage(&r->usage, &res->usage);
+	r->cost += res->cost_usd;
+	if (!res->cost_known && !r->cost_unknown)
+		json_array_append_new(r->warnings, json_sprintf("model %s has no "
+			"price in the model data: cost unknown (null), and "
+			"--max-cost-usd could not be enforced", c->model));
+	r->cost_unknown |= !res->cost_known;
+	r->api_calls += res->api_calls;
+	r->retries += res->retries;
+	r->tool_calls += res->tool_calls;
+	r->tool_errors += res->tool_errors;
+	r->denied += res->denied;
+	merge_counts(r, res->tools_by_name);
+	evlog_emit(r->events, strcmp(res->status, "success") ? "warn" : "info",
+		   "phase_completed", json_pack("{s:s,s:s,s:s,s:s,s:i}",
+		   "phase", ph->name, "agent", ph->agent, "status",
+		   res->status, "stop_reason", res->stop_reason, "turns",
+		   res->turns));
+}
+
+static bool
+criteria_failed(const json_t *criteria)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(criteria, i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "outcome")),
+			    "failed"))
+			return true;
+	return false;
+}
+
+static int
+exit_code_for(const struct run *r)
+{
+	if (strcmp(r->status, "completed") == 0)
+		return 0;
+	if (strcmp(r->status, "failed") == 0)
+		return 1;
+	if (strcmp(r->status, "cancelled") == 0)
+		return 130;
+	if (strcmp(r->status, "timeout") == 0 ||
+	    strcmp(r->status, "stopped") == 0)
+		return 5;
+	switch (r->api_outcome) {
+	case API_E_AUTH:
+	case API_E_PERMISSION:
+		return 3;
+	case API_E_NOT_FOUND:
+		return 2;
+	default:
+		return 4;
+	}
+}
+
+static json_t *
+metrics_json(struct run *r)
+{
+	return json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:O}",
+		"tokens", usage_json(&r->usage), "cost_usd", r->cost_unknown ?
+		json_null() : json_real(r->cost), "api_calls", r->api_calls,
+		"retries", r->retries, "tool_calls", r->tool_calls,
+		"tool_errors", r->tool_errors, "tool_calls_refused", r->denied,
+		"tools_by_name", r->tools_by_name ? r->tools_by_name :
+		json_object());
+}
+
+static json_t *
+reproduce_json(struct run *r)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "unknown");
+	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
+		"gao_dev_version", GAO_DEV_VERSION, "model", r->model,
+		"api_version", r->env->api_version, "price_table_date",
+		models_price_date(r->env->models), "policy", "name",
+		r->policy_name, "hash", r->policy_hash, "kernel", u.release,
+		"streaming", r->env->stream);
+}
+
+static json_t *
+build_results(struct run *r, json_t *criteria)
+{
+	char start[32], end[32];
+	json_t *res;
+
+	iso_time(r->start_time, start);
+	iso_time(time(NULL), end);
+	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:s,s:s,s:s,s:s,s:s},"
+		"s:O?,s:O,s:o,s:o,s:O,s:O,s:s,s:s,s:s,s:o,s:f}",
+		"run_id", r->id, "status", r->status, "stop_reason",
+		r->stop_reason, "start_time", start, "end_time", end,
+		"duration_seconds", (double)(loop_now_ms() - r->start_ms) /
+		1000.0, "benchmark", "name", r->b->name, "version",
+		r->b->version, "config_file", r->b->path, "mode",
+		r->b->mode == BM_MODE_PHASES ? "phases" : r->b->mode ==
+		BM_MODE_STORIES ? "stories" : "prompt", "prompt_hash",
+		r->b->prompt_hash, "config", r->b->config, "phases", r->phases,
+		"metrics", metrics_json(r), "success_criteria", criteria,
+		"errors", r->errors, "warnings", r->warnings, "project_dir",
+		r->project_dir, "run_dir", r->run_dir, "results_file",
+		r->results_path, "reproduce", reproduce_json(r),
+		"max_cost_usd", r->budget.max_cost_usd);
+	json_object_set_new(res, "isolation", json_pack("{s:O,s:s}",
+		"workers", r->workers, "summary", json_array_size(r->workers) ?
+		json_string_value(json_array_get(r->workers, 0)) :
+		"no worker ran"));
+	return res;
+}
+
+void
+run_finish(struct run *r)
+{
+	json_t *criteria;
+	int rc;
+
+	if (r->finished)
+		return;
+	r->finished = true;
+	if (r->timeout_timer)
+		loop_cancel_timer(r->env->loop, r->timeout_timer);
+	r->timeout_timer = 0;
+	criteria = json_incref(r->criteria);
+	if (!r->status)
+		r->status = r->any_failed || criteria_failed(criteria) ?
+			    "failed" : "completed";
+	if (!r->stop_reason[0] && strcmp(r->status, "failed") == 0)
+		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
+			 r->any_failed ? "phase_failed" : "criteria_failed");
+	if (!r->model[0])
+		snprintf(r->model, sizeof(r->model), "%s", r->env->model ?
+			 r->env->model : models_default(r->env->models));
+	r->exit_code = exit_code_for(r);
+	r->results = build_results(r, criteria);
+	json_object_set_new(r->results, "exit_code",
+			    json_integer(r->exit_code));
+	rc = results_write_atomic(r->results_path, r->results);
+	if (rc < 0) {
+		json_array_append_new(r->errors, json_sprintf(
+			"cannot write %s: %s", r->results_path, strerror(-rc)));
+		if (r->exit_code == 0)
+			r->exit_code = 4;
+	} else {
+		evlog_emit(r->events, "info", "results_saved", json_pack(
+			"{s:s}", "path", r->results_path));
+	}
+	evlog_emit(r->events, r->exit_code ? "warn" : "info",
+		   "standalone_benchmark_completed", json_pack(
+		   "{s:s,s:s,s:i}", "status", r->status, "stop_reason",
+		   r->stop_reason, "exit_code", r->exit_code));
+	r->done(r->done_ctx, r);
+}

@@ -1,0 +1,657 @@
+/*
+ * runner.c - "sandbox run": load and validate every config, load the key,
+ * start runs (--jobs at once, --repeat times each) on one event loop,
+ * handle SIGINT/SIGTERM, print the summaries, pick the exit code.
+ *
+ * Design note
+ * -----------
+ * Everything that can be wrong before a side effect is checked first, in
+ * this order: the configs (exit 2), the key (exit 3), the data files and
+ * the worker binary (exit 4). Only then are directories created and the
+ * API called. With several runs the exit code is the first of 130, 4, 5,
+ * 1, 0 that any run produced (DECISIONS.md). Signals arrive through a
+ * signalfd on the loop: the runs are cancelled, their workers killed and
+ * their results written with status "cancelled".
+ */
+#include "supervisor/run/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "supervisor/api/api.h"
+#include "supervisor/api/cost.h"
+#include "supervisor/config/agents.h"
+#include "supervisor/config/benchmark.h"
+#include "supervisor/config/yamljson.h"
+#include "supervisor/core/evlog.h"
+#include "supervisor/core/secret.h"
+#include "supervisor/out/results.h"
+#include "supervisor/run/run.h"
+#include "supervisor/sandbox/spawn_ns.h"
+#include "supervisor/sandbox/spawn_view.h"
+
+struct runner {
+	struct cli *cli;
+	struct run_env env;
+	struct benchmark **configs;
+	int n_configs;
+	struct run **runs;         /* n_configs * repeat slots */
+	int n_slots, next_slot, active, finished;
+	int sigfd;
+	bool interrupted;
+	char api_version[64];
+};
+
+static void
+print_findings(const struct benchmark *b)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(b->errors, i, e)
+		fprintf(stderr, "%s: error\n", json_string_value(e));
+	json_array_foreach(b->warnings, i, e)
+		fprintf(stderr, "%s: warning\n", json_string_value(e));
+}
+
+/* Load every config; 0 when all are valid, else EXIT_USAGE. */
+static int
+load_configs(struct runner *rn)
+{
+	struct cli *c = rn->cli;
+	int bad = 0;
+	char err[1024];
+
+	rn->configs = calloc((size_t)c->n_args, sizeof(*rn->configs));
+	if (!rn->configs)
+		return EXIT_INFRA;
+	for (int i = 0; i < c->n_args; i++) {
+		struct benchmark *b = benchmark_load(c->args[i], err,
+						     sizeof(err));
+
+		if (!b) {
+			fprintf(stderr, "%s: error\n", err);
+			bad = 1;
+			continue;
+		}
+		rn->configs[rn->n_configs++] = b;
+		print_findings(b);
+		if (json_array_size(b->errors))
+			bad = 1;
+	}
+	return bad ? EXIT_USAGE : 0;
+}
+
+static int check_agents(struct runner *rn);
+
+int
+runner_validate(struct cli *c)
+{
+	struct runner rn = { .cli = c };
+	struct agents agents = { 0 };
+	char err[1024];
+	int rc;
+
+	rc = load_configs(&rn);
+	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		rc = EXIT_USAGE;
+	} else {
+		rn.env.agents = &agents;
+		if (check_agents(&rn))
+			rc = EXIT_USAGE;
+	}
+
+	for (int i = 0; i < rn.n_configs; i++) {
+		printf("%s: %s (%zu errors, %zu warnings)\n",
+		       rn.configs[i]->path,
+		       json_array_size(rn.configs[i]->errors) ? "invalid"
+							      : "valid",
+		       json_array_size(rn.configs[i]->errors),
+		       json_array_size(rn.configs[i]->warnings));
+		benchmark_free(rn.configs[i]);
+	}
+	free(rn.configs);
+	agents_clear(&agents);
+	return rc;
+}
+
+/* The tools an agent gets (web tools are never offered: no backend). */
+static void
+print_tools(const struct agent_def *a)
+{
+	bool first = true, web = false;
+
+	for (size_t t = 0; t < json_array_size(a->tools); t++) {
+		const char *n = json_string_value(json_array_get(a->tools, t));
+
+		if (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch")) {
+			web = true;
+			continue;
+		}
+		printf("%s%s", first ? "" : ",", n);
+		first = false;
+	}
+	printf("%s\n", web ? " (WebSearch/WebFetch left out)" : "");
+}
+
+static void
+print_plan(const struct runner *rn)
+{
+	for (int i = 0; i < rn->n_configs; i++) {
+		const struct benchmark *b = rn->configs[i];
+
+		printf("%s: %s, %zu step(s), timeout %lld s\n", b->path, b->name,
+		       b->n_phases, (long long)b->timeout_seconds);
+		for (size_t k = 0; k < b->n_phases; k++) {
+			const struct agent_def *a = agents_find(rn->env.agents,
+				b->phases[k].agent);
+
+			printf("  %2zu. %-30s %-8s%s ", k + 1,
+			       b->phases[k].name, b->phases[k].agent,
+			       b->phases[k].agent_inferred ? " (inferred)" : "");
+			if (b->phases[k].command) {
+				printf("command: %s\n", b->phases[k].command);
+				continue;
+			}
+			if (!a) {
+				printf("UNKNOWN AGENT\n");
+				continue;
+			}
+			printf("policy %s, tools: ", rn->cli->policy ?
+			       rn->cli->policy : b->policy ? b->policy :
+			       agents_has_tool(a, "Bash") ? "default" :
+			       "strict");
+			print_tools(a);
+		}
+	}
+	printf("limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
+	       rn->cli->max_turns, rn->cli->max_cost_usd,
+	       rn->cli->max_cost_usd > 0 ? "" : " (none)",
+	       (long long)rn->cli->max_tokens);
+}
+
+/* gao-dev-worker: $GAO_DEV_WORKER, next to us, the build tree, libexec. */
+static int
+open_worker(char *err, size_t errlen)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	const char *env = getenv("GAO_DEV_WORKER");
+	const char *rel[] = { "gao-dev-worker", "../worker/gao-dev-worker",
+			      "../libexec/gao-dev-worker" };
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int fd;
+
+	if (env && *env) {
+		fd = open(env, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			snprintf(err, errlen, "GAO_DEV_WORKER=%s: %s", env,
+				 strerror(errno));
+		return fd;
+	}
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
+			if (access(path, X_OK) == 0)
+				return open(path, O_PATH | O_CLOEXEC);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/gao-dev-worker", GAO_DEV_LIBEXECDIR);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		snprintf(err, errlen, "cannot find gao-dev-worker (looked next "
+			 "to gao-dev and in %s); set GAO_DEV_WORKER",
+			 GAO_DEV_LIBEXECDIR);
+	return fd;
+}
+
+/* The user config: $GAO_DEV_CONFIG, else ~/.config/gao-dev/config.yaml. */
+static void
+user_config_path(char *buf, size_t cap)
+{
+	const char *home = getenv("HOME"), *gc = getenv("GAO_DEV_CONFIG");
+
+	if (gc && *gc)
+		snprintf(buf, cap, "%s", gc);
+	else
+		snprintf(buf, cap, "%s/.config/gao-dev/config.yaml",
+			 home ? home : "/nonexistent");
+}
+
+/*
+ * --anthropic-version, else anthropic_version: in the user config, else
+ * the current version. 0, or EXIT_USAGE for a config that does not parse.
+ */
+static int
+pick_api_version(struct cli *c, char *buf, size_t cap)
+{
+	char path[PATH_MAX], err[1024];
+	struct yamljson y;
+	const char *v;
+
+	snprintf(buf, cap, "%s", c->anthropic_version ? c->anthropic_version :
+		 "2026-10-21");
+	user_config_path(path, sizeof(path));
+	if (c->anthropic_version || access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	v = json_string_value(json_object_get(y.root, "anthropic_version"));
+	if (v)
+		snprintf(buf, cap, "%s", v);
+	yamljson_clear(&y);
+	return 0;
+}
+
+static int
+load_key(struct cli *c, struct secret **key)
+{
+	char cfgpath[PATH_MAX], err[1024];
+	const char *source = "";
+	struct secret_sources src = {
+		.arg_key = c->api_key, .key_file = c->api_key_file,
+		.allow_insecure = c->allow_insecure_key_file,
+		.dotenv = ".env",
+	};
+
+	user_config_path(cfgpath, sizeof(cfgpath));
+	src.config_file = cfgpath;
+	if (c->api_key)
+		fprintf(stderr, "gao-dev: warning: --api-key is visible to "
+			"other users in the process list; prefer "
+			"--api-key-file\n");
+	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_KEY;
+	}
+	evlog_emit(NULL, "info", "api_key_loaded", json_pack("{s:s}", "source",
+		   source));
+	return 0;
+}
+
+static void start_more(struct runner *rn);
+
+static void
+on_run_done(void *ctx, struct run *r)
+{
+	struct runner *rn = ctx;
+
+	(void)r;
+	rn->active--;
+	rn->finished++;
+	start_more(rn);
+	if (rn->finished == rn->n_slots || (rn->interrupted && !rn->active))
+		loop_stop(rn->env.loop);
+}
+
+static void
+start_more(struct runner *rn)
+{
+	char err[1024];
+
+	while (!rn->interrupted && rn->active < rn->cli->jobs &&
+	       rn->next_slot < rn->n_slots) {
+		int slot = rn->next_slot++;
+		struct benchmark *b = rn->configs[slot % rn->n_configs];
+
+		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
+					   sizeof(err));
+		if (!rn->runs[slot]) {
+			fprintf(stderr, "gao-dev: %s: %s\n", b->path, err);
+			rn->finished++;
+			continue;
+		}
+		rn->active++;
+	}
+	if (rn->finished == rn->n_slots)
+		loop_stop(rn->env.loop);
+}
+
+static void
+on_signal(struct loop *l, int fd, int events, void *ctx)
+{
+	struct runner *rn = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (rn->interrupted)
+			continue;
+		rn->interrupted = true;
+		fprintf(stderr, "gao-dev: signal %u: stopping the runs\n",
+			si.ssi_signo);
+		for (int i = 0; i < rn->n_slots; i++)
+			if (rn->runs[i])
+				run_cancel(rn->runs[i]);
+	}
+	if (!rn->active)
+		loop_stop(l);
+}
+
+static int
+setup_signals(struct runner *rn)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	rn->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (rn->sigfd < 0)
+		return -1;
+	return loop_add_fd(rn->env.loop, rn->sigfd, LOOP_IN, on_signal, rn);
+}
+
+/* The first of 130, 4, 5, 1, 0 that any run produced; 3 and 2 too. */
+static int
+aggregate(const struct runner *rn)
+{
+	static const int order[] = { 130, 3, 2, 4, 5, 1 };
+	int seen[256] = { 0 };
+
+	for (int i = 0; i < rn->n_slots; i++)
+		seen[rn->runs[i] ? run_exit_code(rn->runs[i]) & 0xff : 4] = 1;
+	if (rn->interrupted)
+		return EXIT_INTERRUPTED;
+	for (size_t k = 0; k < sizeof(order) / sizeof(*order); k++)
+		if (seen[order[k]])
+			return order[k];
+	return 0;
+}
+
+static void
+print_summaries(const struct runner *rn)
+{
+	for (int i = 0; i < rn->n_slots; i++) {
+		if (!rn->runs[i] || !run_results(rn->runs[i]))
+			continue;
+		if (i)
+			printf("\n");
+		results_print_summary(stdout, run_results(rn->runs[i]));
+	}
+	if (rn->n_slots > 1) {
+		int ok = 0;
+
+		for (int i = 0; i < rn->n_slots; i++)
+			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
+		printf("\n%d of %d runs passed\n", ok, rn->n_slots);
+	}
+}
+
+/* Every phase's agent must exist; problems join the config's errors. */
+static int
+check_agents(struct runner *rn)
+{
+	int bad = 0;
+
+	for (int i = 0; i < rn->n_configs; i++) {
+		struct benchmark *b = rn->configs[i];
+
+		for (size_t k = 0; k < b->n_phases; k++) {
+			if (agents_find(rn->env.agents, b->phases[k].agent))
+				continue;
+			json_array_append_new(b->errors, json_sprintf(
+				"%s: phase \"%s\": unknown agent \"%s\"; "
+				"built-in agents are Mary, John, Winston, Sally, "
+				"Bob, Amelia, Murat, Brian (or add one with "
+				"--agents-dir)", b->path, b->phases[k].name,
+				b->phases[k].agent));
+			fprintf(stderr, "%s: error\n", json_string_value(
+					json_array_get(b->errors,
+					json_array_size(b->errors) - 1)));
+			bad = 1;
+		}
+	}
+	return bad ? EXIT_USAGE : 0;
+}
+
+struct probe {
+	struct loop *loop;
+	enum api_outcome outcome;
+	long status;
+	char msg[600];
+};
+
+static void
+on_probe(void *ctx, struct api_reply *r)
+{
+	struct probe *p = ctx;
+
+	p->outcome = r->outcome;
+	p->status = r->http_status;
+	snprintf(p->msg, sizeof(p->msg), "%s: %s", r->error_type,
+		 r->error_message);
+	loop_stop(p->loop);
+}
+
+/* GET /v1/models/<model>: checks the key and the model in one call. */
+static int
+validate_key(struct runner *rn, const char *base, const char *model)
+{
+	struct probe p = { .loop = rn->env.loop,
+			   .outcome = API_E_CANCELLED };
+	char path[300];
+
+	snprintf(path, sizeof(path), "/v1/models/%s", model);
+	if (!api_get(rn->env.api, path, NULL, on_probe, &p))
+		return EXIT_INFRA;
+	loop_run(rn->env.loop);
+	switch (p.outcome) {
+	case API_OK:
+		return 0;
+	case API_E_AUTH:
+		fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
+		return EXIT_KEY;
+	case API_E_PERMISSION:
+		fprintf(stderr, "gao-dev: API key lacks permission (HTTP 403)\n");
+		return EXIT_KEY;
+	case API_E_CANCELLED:
+		return EXIT_INTERRUPTED;
+	case API_E_NOT_FOUND:
+		fprintf(stderr, "gao-dev: model %s is not known to the API; "
+			"choose another with --model\n", model);
+		return EXIT_USAGE;
+	default:
+		fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
+		return EXIT_INFRA;
+	}
+}
+
+static const char *
+first_model(const struct runner *rn)
+{
+	if (rn->cli->model)
+		return rn->cli->model;
+	for (int i = 0; i < rn->n_configs; i++)
+		if (rn->configs[i]->model)
+			return rn->configs[i]->model;
+	return models_default(rn->env.models);
+}
+
+static int
+prepare_env(struct runner *rn, struct secret *key, char *root_abs)
+{
+	struct cli *c = rn->cli;
+	const char *base = getenv("ANTHROPIC_BASE_URL");
+	struct api_config ac = {
+		.base_url = base && *base ? base : "https://api.anthropic.com",
+		.version = rn->api_version, .key = key,
+		.stream = c->stream, .max_retries = c->max_retries,
+		.retry_budget_s = c->retry_budget_s,
+		.connect_timeout_ms = 5000, .idle_timeout_s = 300,
+	};
+	char err[1024];
+
+	rn->env.loop = loop_new();
+	if (!rn->env.loop)
+		return EXIT_INFRA;
+	rn->env.api = api_new(rn->env.loop, &ac, err, sizeof(err));
+	if (!rn->env.api) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	rn->env.sandbox_root = root_abs;
+	rn->env.model = c->model;
+	rn->env.api_version = rn->api_version;
+	rn->env.max_turns = c->max_turns;
+	rn->env.max_output_tokens = c->max_output_tokens;
+	rn->env.max_tokens = c->max_tokens;
+	rn->env.max_cost_usd = c->max_cost_usd;
+	rn->env.timeout_s = c->timeout_s;
+	rn->env.policy = c->policy;
+	rn->env.require = (enum run_isolation)c->require_isolation;
+	rn->env.stream = c->stream;
+	rn->env.test_disable = c->test_disable;
+	rn->env.use_namespaces = !c->no_namespaces;
+	if (setup_signals(rn) < 0)
+		return EXIT_INFRA;
+	if (!c->skip_key_validation)
+		return validate_key(rn, ac.base_url, first_model(rn));
+	return 0;
+}
+
+/*
+ * As root, workers run as an unprivileged uid. A sandbox root below a
+ * directory others cannot search (a 0700 home) is made reachable in each
+ * worker's mount namespace (spawn_view.h); without mount namespaces there
+ * is no such route: say so clearly instead of failing in the first phase.
+ */
+static int
+check_reachable(const char *abs, bool namespaces)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (namespaces && (spawn_ns_flags(false) & CLONE_NEWNS))
+		return 0;
+	if (!spawn_view_blocked(abs, dir, sizeof(dir)))
+		return 0;
+	st.st_mode = 0;
+	stat(dir, &st);
+	fprintf(stderr, "gao-dev: workers run as an unprivileged user and "
+		"cannot pass through %s (mode %04o) to reach --sandbox-root "
+		"%s, and this host gives no mount namespace in which gao-dev "
+		"could make it reachable; choose a sandbox root under "
+		"directories others may search, e.g. --sandbox-root "
+		"/var/tmp/gao-dev\n", dir, (unsigned)(st.st_mode & 07777), abs);
+	return EXIT_INFRA;
+}
+
+static int
+make_root(const char *root, bool namespaces, char *abs, size_t cap)
+{
+	char tmp[PATH_MAX];
+
+	if (strlen(root) > 1024) {
+		fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
+		return EXIT_USAGE;
+	}
+	snprintf(tmp, sizeof(tmp), "%s", root);
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "gao-dev: cannot create --sandbox-root %s: %s\n",
+			root, strerror(errno));
+		return EXIT_INFRA;
+	}
+	if (!realpath(tmp, abs) || strlen(abs) >= cap) {
+		fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n", root,
+			strerror(errno));
+		return EXIT_INFRA;
+	}
+	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
+}
+
+static void
+cleanup(struct runner *rn, struct models *m, struct agents *ag)
+{
+	for (int i = 0; i < rn->n_slots; i++)
+		run_free(rn->runs[i]);
+	free(rn->runs);
+	for (int i = 0; i < rn->n_configs; i++)
+		benchmark_free(rn->configs[i]);
+	free(rn->configs);
+	api_free(rn->env.api);
+	loop_free(rn->env.loop);
+	if (rn->env.worker_fd > 0)
+		close(rn->env.worker_fd);
+	if (rn->sigfd > 0)
+		close(rn->sigfd);
+	models_clear(m);
+	agents_clear(ag);
+}
+
+int
+runner_run(struct cli *c)
+{
+	struct runner rn = { .cli = c, .sigfd = -1 };
+	struct models models = { 0 };
+	struct agents agents = { 0 };
+	struct secret *key = NULL;
+	char err[1024], root[PATH_MAX];
+	int rc;
+
+	rn.env.worker_fd = -1;
+	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
+	rc = load_configs(&rn);
+	if (rc == 0 && (models_load(&models, err, sizeof(err)) < 0 ||
+			agents_load(&agents, c->agents_dir, err,
+				    sizeof(err)) < 0)) {
+		fprintf(stderr, "gao-dev: %s\n", err);
+		rc = c->agents_dir ? EXIT_USAGE : EXIT_INFRA;
+	}
+	rn.env.models = &models;
+	rn.env.agents = &agents;
+	if (rc == 0)
+		rc = check_agents(&rn);
+	if (rc == 0 && c->dry_run) {
+		print_plan(&rn);
+		goto out;
+	}
+	if (rc == 0)
+		rc = pick_api_version(c, rn.api_version, sizeof(rn.api_version));
+	if (rc == 0)
+		rc = load_key(c, &key);
+	if (rc == 0) {
+		rn.env.worker_fd = open_worker(err, sizeof(err));
+		if (rn.env.worker_fd < 0) {
+			fprintf(stderr, "gao-dev: %s\n", err);
+			rc = EXIT_INFRA;
+		}
+	}
+	if (rc == 0)
+		rc = make_root(c->sandbox_root, !c->no_namespaces, root,
+			       sizeof(root));
+	if (rc == 0)
+		rc = prepare_env(&rn, key, root);
+	if (rc == 0) {
+		rn.n_slots = rn.n_configs * c->repeat;
+		rn.runs = calloc((size_t)rn.n_slots, sizeof(*rn.runs));
+		start_more(&rn);
+		if (rn.active)
+			loop_run(rn.env.loop);
+		print_summaries(&rn);
+		rc = aggregate(&rn);
+	}
+out:
+	cleanup(&rn, &models, &agents);
+	secret_free(key);
+	return rc;
+}

@@ -1,0 +1,357 @@
+/*
+ * spawn.c - fork + execve a worker with nothing inherited.
+ *
+ * Design note
+ * -----------
+ * The child gets exactly the fd map of proto/fdmap.h and an explicit
+ * envp: no inherited fd, environment variable or signal disposition
+ * reaches the worker. Because execve replaces the whole address space, no
+ * byte of the supervisor's memory (the API key included) survives into the
+ * worker; the key's pages are also MADV_DONTFORK (secret.c), so they are
+ * not even mapped in the short-lived child between fork and exec.
+ *
+ * Failures in the child are reported through a close-on-exec pipe: either
+ * the pipe closes without data (execve succeeded) or it carries the errno
+ * and the step that failed.
+ */
+#include "supervisor/sandbox/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto/fdmap.h"
+#include "proto/msg.h"
+#include "supervisor/sandbox/spawn_ns.h"
+#include "supervisor/sandbox/spawn_view.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+enum spawn_step {
+	STEP_SETSID = 1, STEP_FDMAP, STEP_CLOSE, STEP_PDEATH, STEP_RLIMIT,
+	STEP_UID, STEP_NNP, STEP_VIEW, STEP_EXEC,
+};
+
+static const char *const step_names[] = {
+	"", "setsid", "fd map", "close_range", "PR_SET_PDEATHSIG",
+	"setrlimit", "dropping the uid", "PR_SET_NO_NEW_PRIVS",
+	"making the project reachable below a directory others cannot "
+	"search (needs a mount namespace)", "execve",
+};
+
+struct child_args {
+	const struct spawn_opts *o;
+	int src[FDMAP_COUNT]; /* what becomes fd i in the child */
+	int errfd;
+	int syncfd;           /* user namespace: wait until the maps exist */
+	int sync_w;           /* the parent's end, closed in the child */
+	int ready_w;          /* child -> parent: ready for the maps */
+	int ready_r;
+	pid_t parent;
+	struct spawn_view view; /* bind mounts below blocked directories */
+};
+
+/* What the child reports on the error pipe: the layers it set up just
+ * before execve, or the step that failed. */
+struct child_msg {
+	int kind;             /* 0 = layers, 1 = failure */
+	int a;                /* layers, or the step */
+	int b;                /* errno */
+};
+
+/* Report a failed step to the parent and exit. Async-signal-safe. */
+static void __attribute__((noreturn))
+child_fail(int errfd, int step)
+{
+	struct child_msg msg = { 1, step, errno };
+
+	if (write(errfd, &msg, sizeof(msg)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Put src[i] at fd i for every i, whatever the numbers overlap. */
+static int
+child_fdmap(struct child_args *a)
+{
+	int high[FDMAP_COUNT];
+
+	for (int i = 0; i < FDMAP_COUNT; i++) {
+		high[i] = fcntl(a->src[i], F_DUPFD_CLOEXEC, 64);
+		if (high[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < FDMAP_COUNT; i++)
+		if (dup2(high[i], i) < 0) /* dup2 clears FD_CLOEXEC on i */
+			return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_main(struct child_args *a)
+{
+	const struct spawn_opts *o = a->o;
+	struct rlimit zero = { 0, 0 }, nproc;
+	char *const argv[] = { "gao-dev-worker", NULL };
+	sigset_t none;
+	uint32_t layers;
+	int errfd, exe;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (setsid() < 0)
+		child_fail(a->errfd, STEP_SETSID);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_PDEATH);
+	/* in a new PID namespace the parent is outside: getppid() is 0 */
+	if (getppid() != a->parent && !(o->ns_flags & CLONE_NEWPID))
+		_exit(127); /* the supervisor died before we got here */
+	if (o->ns_flags & CLONE_NEWUSER) {
+		char c;
+
+		/* The parent writes our uid_map through /proc/<pid>, which a
+		 * non-dumpable process keeps root-owned. The key's pages are
+		 * MADV_DONTFORK (not in this process), and execve follows
+		 * within microseconds; the worker is dumpable anyway. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		close(a->sync_w);
+		close(a->ready_r);
+		if (write(a->ready_w, "r", 1) != 1 ||
+		    read(a->syncfd, &c, 1) != 1)
+			_exit(127);
+	}
+	if (a->view.n_masks && spawn_view_child_open(&a->view) < 0)
+		child_fail(a->errfd, STEP_VIEW);
+	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
+	if (a->view.n_masks) {
+		/* only in a namespace whose mounts are private: never on
+		 * the host */
+		errno = EACCES;
+		if (!(layers & MSG_LAYER_NS_MOUNT) ||
+		    spawn_view_child_apply(&a->view) < 0)
+			child_fail(a->errfd, STEP_VIEW);
+	}
+	/* The project fd came from the parent's mount namespace: opened
+	 * again here, so that getcwd() in the worker resolves. */
+	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
+		int pfd = open(o->project_path, O_RDONLY | O_DIRECTORY |
+			       O_CLOEXEC | O_NOFOLLOW);
+
+		if (pfd < 0)
+			child_fail(a->errfd, STEP_FDMAP);
+		a->src[FDMAP_PROJECT] = pfd;
+	}
+	if (setrlimit(RLIMIT_CORE, &zero) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
+	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	if (o->drop_uid && (o->uid == 0 || o->gid == 0))
+		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
+	if (o->drop_uid && (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid,
+			    o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0))
+		child_fail(a->errfd, STEP_UID);
+	if (o->drop_uid && o->uid != 0 && o->gid != 0)
+		layers |= MSG_LAYER_UNPRIVILEGED_UID;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_NNP);
+	/* move the error pipe and the binary out of the map's way */
+	errfd = fcntl(a->errfd, F_DUPFD_CLOEXEC, 64);
+	if (errfd < 0)
+		child_fail(a->errfd, STEP_FDMAP);
+	a->errfd = errfd;
+	exe = fcntl(o->worker_fd, F_DUPFD_CLOEXEC, 64);
+	if (exe < 0 || child_fdmap(a) < 0)
+		child_fail(a->errfd, STEP_FDMAP);
+	/* Everything above the map is closed by execve: the error pipe and
+	 * the worker binary's fd stay usable until then. */
+	if (syscall(SYS_close_range, FDMAP_COUNT, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(a->errfd, STEP_CLOSE);
+	struct child_msg ok = { 0, (int)layers, 0 };
+
+	if (write(a->errfd, &ok, sizeof(ok)) != (ssize_t)sizeof(ok))
+		child_fail(a->errfd, STEP_FDMAP);
+	syscall(SYS_execveat, exe, "", argv, o->envp, AT_EMPTY_PATH);
+	child_fail(a->errfd, STEP_EXEC);
+}
+
+/* Pipes: [0] requests, [1] results, [2] log, [3] exec errors, [4] maps
+ * written (parent -> child), [5] ready for the maps (child -> parent). */
+static int
+make_pipes(int p[6][2])
+{
+	for (int i = 0; i < 6; i++) {
+		if (pipe2(p[i], O_CLOEXEC) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void
+close_pipes(int p[6][2])
+{
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 2; j++)
+			if (p[i][j] >= 0)
+				close(p[i][j]);
+}
+
+/* Read the child's reports until the pipe closes at execve. The last
+ * one counts: layers (success) or the failed step. 0 or -errno. */
+static int
+exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
+	     size_t errlen)
+{
+	struct child_msg msg = { -1, 0, 0 }, m;
+	ssize_t n;
+
+	for (;;) {
+		n = read(errfd, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			break;
+		msg = m;
+	}
+	if (msg.kind == 0 && n == 0) {
+		*layers = (uint32_t)msg.a;
+		return 0;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_EXEC) {
+		snprintf(err, errlen, "worker failed before exec");
+		return -EIO;
+	}
+	snprintf(err, errlen, "starting the worker: %s: %s",
+		 step_names[msg.a], strerror(msg.b));
+	return msg.b ? -msg.b : -EIO;
+}
+
+/* As root (the worker drops its uid): plan the bind mounts that make its
+ * paths reachable below directories others cannot search. */
+static int
+plan_view(const struct spawn_opts *o, struct spawn_view *v, char *err,
+	  size_t errlen)
+{
+	struct spawn_view_path p[] = {
+		{ o->project_path, false }, { o->tmp_path, false },
+		{ o->ro_path, true },
+	};
+	int rc = spawn_view_plan(v, p, o->drop_uid ? 3 : 0);
+
+	if (rc < 0)
+		snprintf(err, errlen, "worker paths: %s", strerror(-rc));
+	return rc < 0 ? rc : 0;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+int
+spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
+	     char *err, size_t errlen)
+{
+	struct child_args a = { .o = o, .parent = getpid() };
+	int p[6][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
+			{ -1, -1 }, { -1, -1 } };
+	int devnull, rc;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	out->req_fd = out->res_fd = out->log_fd = -1;
+	if (plan_view(o, &a.view, err, errlen) < 0)
+		return -EINVAL;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	rc = devnull < 0 ? -errno : make_pipes(p);
+	if (rc < 0) {
+		snprintf(err, errlen, "worker pipes: %s", strerror(-rc));
+		goto fail;
+	}
+	a.src[0] = a.src[1] = devnull;
+	a.src[FDMAP_LOG] = p[2][1];
+	a.src[FDMAP_REQ] = p[0][0];
+	a.src[FDMAP_RES] = p[1][1];
+	a.src[FDMAP_PROJECT] = o->project_fd;
+	a.errfd = p[3][1];
+	a.syncfd = p[4][0];
+	a.sync_w = p[4][1];
+	a.ready_w = p[5][1];
+	a.ready_r = p[5][0];
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL,
+			     NULL, NULL);
+	if (pid < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "clone: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child_main(&a);
+	close(p[3][1]);
+	p[3][1] = -1;
+	if (o->ns_flags & CLONE_NEWUSER) {
+		char c = 0;
+
+		close(p[5][1]);
+		p[5][1] = -1;
+		rc = read(p[5][0], &c, 1) == 1 ? 0 : -ECHILD;
+		if (rc == 0)
+			rc = spawn_ns_write_maps(pid, getuid(), getgid());
+		/* the child goes on, or dies on the closed pipe */
+		if (rc == 0 && write(p[4][1], "x", 1) != 1)
+			rc = -EPIPE;
+		close(p[4][1]);
+		p[4][1] = -1;
+	}
+	rc = exec_verdict(p[3][0], pid, &out->layers, err, errlen);
+	if (rc < 0)
+		goto fail;
+	out->pid = pid;
+	out->req_fd = p[0][1];
+	out->res_fd = p[1][0];
+	out->log_fd = p[2][0];
+	p[0][1] = p[1][0] = p[2][0] = -1;
+	if (set_nonblock(out->req_fd) || set_nonblock(out->res_fd) ||
+	    set_nonblock(out->log_fd)) {
+		/* cannot happen on pipes; the caller kills and reaps */
+		snprintf(err, errlen, "worker pipes: O_NONBLOCK failed");
+		rc = -EIO;
+	}
+fail:
+	if (devnull >= 0)
+		close(devnull);
+	close_pipes(p);
+	return rc;
+}
+
+void
+spawn_child_close(struct spawn_child *c)
+{
+	int *fds[] = { &c->req_fd, &c->res_fd, &c->log_fd };
+
+	for (int i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}

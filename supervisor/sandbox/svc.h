@@ -1,0 +1,46 @@
+/*
+ * svc.h - a worker the run itself uses: git, artifact checks, criteria.
+ *
+ * Design note
+ * -----------
+ * The supervisor never touches the agent-controlled tree itself: no git,
+ * no test command, no glob that could follow a symlink (a hook an agent
+ * wrote into .git/hooks must never run outside the sandbox). Everything
+ * the run needs to know about the project, it asks a service worker: a
+ * gao-dev-worker like an agent's, with the same policy and isolation,
+ * that gets Bash commands from the run instead of from a model. Calls are
+ * queued and run one at a time; each answers through its callback, from
+ * the loop. A worker that dies answers the pending call with NULL and is
+ * started again for the next one.
+ */
+#ifndef GAO_SUPERVISOR_SVC_H
+#define GAO_SUPERVISOR_SVC_H
+
+#include <stdint.h>
+
+#include "proto/msg.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/sandbox/wconn.h"
+
+struct svc;
+
+/* r is NULL when the worker failed; valid only during the call. */
+typedef void (*svc_fn)(void *ctx, const struct msg_tool_result *r);
+
+/*
+ * svc_new - a service worker that starts with opts on the first call.
+ * opts (and what it points to) must outlive the svc.
+ */
+struct svc *svc_new(struct loop *l, const struct wconn_opts *opts);
+
+/* Queue a Bash command (timeout in ms). 0 or -ENOMEM. */
+int svc_bash(struct svc *s, const char *command, uint32_t timeout_ms,
+	     svc_fn fn, void *ctx);
+
+/* Stop the worker and drop pending calls (their callbacks do not run). */
+void svc_free(struct svc *s);
+
+/* Single-quote s for bash (malloc'ed): 'it'\''s'. */
+char *svc_quote(const char *s);
+
+#endif
