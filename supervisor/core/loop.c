@@ -347,24 +347,44 @@ dispatch(struct loop *l, const struct epoll_event *ev)
 	curl_progress(l, ev->data.fd, mask);
 }
 
+/* One pass: wait for events (at most until the next timer), dispatch
+ * them, then curl's timeout and our due timers. 0, or -errno. */
+static int
+one_pass(struct loop *l)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(l->epfd, evs, 64, wait_timeout(l));
+
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	for (int i = 0; i < n && !l->stop; i++)
+		dispatch(l, &evs[i]);
+	if (l->curl_due && loop_now_ms() >= l->curl_due && !l->stop) {
+		l->curl_due = 0;
+		curl_progress(l, CURL_SOCKET_TIMEOUT, 0);
+	}
+	fire_timers(l);
+	return 0;
+}
+
 int
 loop_run(struct loop *l)
 {
-	struct epoll_event evs[64];
-	int n;
+	int rc = 0;
 
 	l->stop = false;
-	while (!l->stop) {
-		n = epoll_wait(l->epfd, evs, 64, wait_timeout(l));
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (int i = 0; i < n && !l->stop; i++)
-			dispatch(l, &evs[i]);
-		if (l->curl_due && loop_now_ms() >= l->curl_due && !l->stop) {
-			l->curl_due = 0;
-			curl_progress(l, CURL_SOCKET_TIMEOUT, 0);
-		}
-		fire_timers(l);
-	}
-	return 0;
+	while (!l->stop && rc == 0)
+		rc = one_pass(l);
+	return rc;
+}
+
+int
+loop_run_until(struct loop *l, bool (*done)(void *ctx), void *ctx)
+{
+	int rc = 0;
+
+	l->stop = false;
+	while (!done(ctx) && !l->stop && rc == 0)
+		rc = one_pass(l);
+	return rc;
 }

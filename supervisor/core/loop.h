@@ -51,6 +51,10 @@ void loop_cancel_timer(struct loop *l, uint64_t id);
 
 /* Run until loop_stop(). 0, or -errno when polling failed. */
 int loop_run(struct loop *l);
+
+/* Run until done(ctx) is true (checked before each pass) or loop_stop().
+ * 0, or -errno when polling failed. */
+int loop_run_until(struct loop *l, bool (*done)(void *ctx), void *ctx);
 void loop_stop(struct loop *l);
 
 /* Milliseconds on CLOCK_MONOTONIC. */

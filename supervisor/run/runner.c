@@ -33,6 +33,7 @@
 #include "supervisor/config/agents.h"
 #include "supervisor/config/benchmark.h"
 #include "supervisor/config/yamljson.h"
+#include "supervisor/core/child.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/results.h"
@@ -589,6 +590,10 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 		benchmark_free(rn->configs[i]);
 	free(rn->configs);
 	api_free(rn->env.api);
+	/* every worker and sweep helper a run stopped is reaped before exit:
+	 * nothing a run started outlives gao-dev */
+	if (rn->env.loop)
+		child_drain(rn->env.loop);
 	loop_free(rn->env.loop);
 	if (rn->env.worker_fd > 0)
 		close(rn->env.worker_fd);

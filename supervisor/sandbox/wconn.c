@@ -10,17 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proto/frame.h"
+#include "supervisor/core/child.h"
 #include "supervisor/sandbox/spawn.h"
 
 #define WCONN_GRACE_MS 5000
+#define WCONN_SHUTDOWN_MS 100  /* a clean exit takes well under this */
+#define WCONN_EXIT_WAIT_MS 1000 /* pipe closed: the exit status follows */
 #define WCONN_LOG_LINE 2048
 #define WCONN_LOG_TOTAL (1u << 20)
 
-enum wconn_state { W_STARTING, W_IDLE, W_BUSY, W_DEAD };
+enum wconn_state { W_STARTING, W_IDLE, W_BUSY, W_EXITING, W_DEAD };
 
 struct wconn {
 	struct loop *loop;
@@ -35,9 +37,8 @@ struct wconn {
 	char logbuf[WCONN_LOG_LINE + 1];
 	size_t log_len;
 	size_t log_total;
-	bool in_callback;
-	bool stop_requested;
 	uid_t sweep_uid;          /* 0: no sweep needed (PID ns, or not root) */
+	uint64_t exit_watch;      /* W_EXITING: waiting for the exit status */
 };
 
 /* Which worker message each state permits (0: none). */
@@ -45,6 +46,7 @@ static const int permitted[] = {
 	[W_STARTING] = MSG_W2S_READY,
 	[W_IDLE] = 0,
 	[W_BUSY] = MSG_W2S_TOOL_RESULT,
+	[W_EXITING] = 0,
 	[W_DEAD] = 0,
 };
 
@@ -55,15 +57,37 @@ wconn_pid(const struct wconn *w)
 }
 
 /*
+ * A stopped or dead worker is handed over to a reap: it is reaped on the
+ * loop when it exits (child.h), killed with its process group if it has
+ * not exited by the deadline, and then, without a PID namespace, its uid
+ * is swept. Nothing here blocks: one stopping worker never stalls the
+ * other runs. The reap outlives the wconn, which is freed at once.
+ */
+struct reap {
+	struct loop *loop;
+	pid_t pid;
+	uid_t sweep_uid;
+	uint64_t timer;
+};
+
+static void
+kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/*
  * Without a PID namespace, processes a command left behind (each Bash
  * command is its own session) outlive the worker's process group. As
  * root, a run's workers have a uid of their own (run.c): a short-lived
  * helper with that uid sends SIGKILL to every process it may signal,
  * which is exactly that uid's processes. (An idle service worker of the
- * same run dies too; it is started again when next needed.)
+ * same run dies too; it is started again when next needed.) The helper
+ * is reaped on the loop like any child.
  */
 static void
-sweep_uid(uid_t uid)
+sweep_uid(struct loop *l, uid_t uid)
 {
 	pid_t pid = fork();
 
@@ -73,24 +97,73 @@ sweep_uid(uid_t uid)
 			kill(-1, SIGKILL);
 		_exit(0);
 	}
-	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0 && !child_watch(l, pid, NULL, NULL))
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			; /* out of memory: the helper exits at once */
 }
 
-/* Kill the worker's process group (its namespace with it) and reap. */
+static void
+on_reaped(struct loop *l, pid_t pid, int status, void *ctx)
+{
+	struct reap *r = ctx;
+
+	(void)pid;
+	(void)status;
+	if (r->timer)
+		loop_cancel_timer(l, r->timer);
+	/* also after a clean exit: what the commands left is still there */
+	if (r->sweep_uid)
+		sweep_uid(l, r->sweep_uid);
+	free(r);
+}
+
+static void
+on_reap_deadline(struct loop *l, void *ctx)
+{
+	struct reap *r = ctx;
+
+	(void)l;
+	r->timer = 0;
+	kill_group(r->pid);
+}
+
+/* Reap pid on the loop; kill it (and its group) after grace_ms (0: now),
+ * then sweep uid (0: no sweep). */
+static void
+reap_later(struct loop *l, pid_t pid, uid_t uid, uint64_t grace_ms)
+{
+	struct reap *r = calloc(1, sizeof(*r));
+
+	if (grace_ms == 0 && pid > 0)
+		kill_group(pid);
+	if (!r || pid <= 0 || !child_watch(l, pid, on_reaped, r)) {
+		/* nothing to wait for, or no memory: do it here and now */
+		if (pid > 0) {
+			kill_group(pid);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		if (uid)
+			sweep_uid(l, uid);
+		free(r);
+		return;
+	}
+	*r = (struct reap){ l, pid, uid, 0 };
+	if (grace_ms)
+		r->timer = loop_add_timer(l, grace_ms, on_reap_deadline, r);
+}
+
+/* Kill the worker's process group (its namespace with it); it is reaped
+ * and its uid swept on the loop. */
 static void
 kill_and_reap(struct wconn *w)
 {
-	if (w->child.pid > 0) {
-		kill(-w->child.pid, SIGKILL);
-		kill(w->child.pid, SIGKILL);
-		while (waitpid(w->child.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		w->child.pid = 0;
-	}
-	/* also after a clean exit: what the commands left is still there */
-	if (w->sweep_uid)
-		sweep_uid(w->sweep_uid);
+	if (w->exit_watch)
+		child_cancel(w->loop, w->exit_watch);
+	w->exit_watch = 0;
+	if (w->child.pid > 0 || w->sweep_uid)
+		reap_later(w->loop, w->child.pid, w->sweep_uid, 0);
+	w->child.pid = 0;
 	w->sweep_uid = 0;
 }
 
@@ -129,6 +202,10 @@ on_deadline(struct loop *l, void *ctx)
 
 	(void)l;
 	w->timer = 0;
+	if (w->state == W_EXITING) {
+		die(w, "worker exited");
+		return;
+	}
 	die(w, w->state == W_STARTING ? "worker did not become ready in time"
 				      : "worker missed the tool deadline");
 }
@@ -172,27 +249,10 @@ handle_msg(struct wconn *w, struct msg *m)
 	w->cbs.result(w->ctx, &m->u.result);
 }
 
-/* Why the worker's pipe closed: its exit status when it is already gone
- * (it usually is: the pipe closes as the process exits). */
+/* Why the worker exited, from its wait status. */
 static void
-exit_reason(struct wconn *w, char *why, size_t cap)
+exit_reason(int status, char *why, size_t cap)
 {
-	int status = 0;
-
-	struct timespec ms = { 0, 1000000 };
-	pid_t got = 0;
-
-	snprintf(why, cap, "worker exited");
-	/* a PID-namespace init exits a moment after the worker: wait for it
-	 * a little (a rare path: a worker only dies like this on a crash) */
-	for (int i = 0; w->child.pid > 0 && i < 20 && got == 0; i++) {
-		got = waitpid(w->child.pid, &status, WNOHANG);
-		if (got == 0)
-			nanosleep(&ms, NULL);
-	}
-	if (got != w->child.pid)
-		return;
-	w->child.pid = 0;
 	if (WIFSIGNALED(status))
 		snprintf(why, cap, "worker killed by signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -204,6 +264,42 @@ exit_reason(struct wconn *w, char *why, size_t cap)
 	else if (WIFEXITED(status))
 		snprintf(why, cap, "worker exited with status %d",
 			 WEXITSTATUS(status));
+	else
+		snprintf(why, cap, "worker exited");
+}
+
+static void
+on_exit_status(struct loop *l, pid_t pid, int status, void *ctx)
+{
+	struct wconn *w = ctx;
+	char why[96];
+
+	(void)l;
+	(void)pid;
+	w->exit_watch = 0;
+	w->child.pid = 0; /* reaped */
+	exit_reason(status, why, sizeof(why));
+	die(w, why);
+}
+
+/*
+ * The worker closed its pipe: it is exiting (a PID-namespace init exits a
+ * moment after the worker). Wait for its status on the loop, up to
+ * WCONN_EXIT_WAIT_MS, to report how it ended; then it is dead either way.
+ */
+static void
+await_exit(struct wconn *w)
+{
+	detach(w);
+	w->state = W_EXITING;
+	if (w->child.pid > 0)
+		w->exit_watch = child_watch(w->loop, w->child.pid,
+					    on_exit_status, w);
+	if (!w->exit_watch) {
+		die(w, "worker exited");
+		return;
+	}
+	arm(w, WCONN_EXIT_WAIT_MS);
 }
 
 static void
@@ -222,10 +318,7 @@ on_results(struct loop *l, int fd, int events, void *ctx)
 		if (rc == 0)
 			return;
 		if (rc == FRAME_E_EOF) {
-			char why[96];
-
-			exit_reason(w, why, sizeof(why));
-			die(w, why);
+			await_exit(w);
 			return;
 		}
 		if (rc < 0) {
@@ -385,23 +478,23 @@ void
 wconn_stop(struct wconn *w)
 {
 	struct msg m = { .type = MSG_S2W_SHUTDOWN };
-	struct timespec ts = { 0, 2000000 };
+	bool asked = false;
 
 	if (!w)
 		return;
-	if (w->state == W_IDLE && send_msg(w, &m) == 0) {
-		/* a clean exit takes well under 100 ms */
-		for (int i = 0; i < 50 && w->child.pid > 0; i++) {
-			if (waitpid(w->child.pid, NULL, WNOHANG) ==
-			    w->child.pid)
-				w->child.pid = 0;
-			else
-				nanosleep(&ts, NULL);
-		}
-	}
+	/* an idle worker is asked to exit, and killed if it has not by the
+	 * deadline; any other is killed at once */
+	if (w->state == W_IDLE && send_msg(w, &m) == 0)
+		asked = true;
+	if (w->exit_watch)
+		child_cancel(w->loop, w->exit_watch);
+	w->exit_watch = 0;
 	w->state = W_DEAD;
 	detach(w);
-	kill_and_reap(w);
+	if (w->child.pid > 0 || w->sweep_uid)
+		reap_later(w->loop, w->child.pid, w->sweep_uid,
+			   asked ? WCONN_SHUTDOWN_MS : 0);
+	w->child.pid = 0;
 	frame_reader_clear(&w->reader);
 	frame_writer_clear(&w->writer);
 	free(w);

@@ -27,6 +27,7 @@
 
 #include "policy/apply.h"
 #include "policy/policy.h"
+#include "supervisor/core/child.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/run/run_priv.h"
 #include "supervisor/sandbox/spawn_ns.h"
@@ -413,6 +414,7 @@ sbx_teardown(struct sbx *s)
 	/* what an attempt that failed half-way may have left running */
 	if (s->token[0])
 		sbx_kill_procs(s->token);
+	child_drain(s->loop); /* every stopped worker reaped and swept */
 	loop_free(s->loop);
 	s->loop = NULL;
 	if (s->project_fd >= 0)

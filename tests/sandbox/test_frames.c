@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "attempt.h"
+#include "supervisor/core/child.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/sandbox/wconn.h"
 
@@ -89,6 +90,7 @@ one_mode(struct sbx *s, const struct mode *m, char *log, size_t loglen)
 	sbx_wait_dead(s, 20000);
 	wconn_stop(s->w);
 	s->w = NULL;
+	child_drain(s->loop); /* reaped (and swept) on the loop */
 	ok = s->dead && reason_ok(s->why, m->why) &&
 	     kill(pid, 0) < 0 && errno == ESRCH;
 	snprintf(log, loglen, "%s: dead=%d why=\"%s\" pid %d %s", m->name,

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "attempt.h"
+#include "supervisor/core/child.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/run/run_priv.h"
 #include "supervisor/sandbox/wconn.h"
@@ -311,6 +312,7 @@ SBX_ATTEMPT(a22_outlive_session)
 	cr_assert_eq(alive, 4u, "%zu of 4 started: %s", alive, out);
 	wconn_stop(s->w);
 	s->w = NULL;
+	child_drain(s->loop); /* reaped (and swept) on the loop */
 	left = sbx_survivors(s->token, 1000);
 	escaped = left > 0;
 	sbx_kill_procs(s->token);

@@ -1,0 +1,185 @@
+/*
+ * child.c - see child.h.
+ */
+#include "supervisor/core/child.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same number on every architecture */
+#endif
+
+#define CHILD_POLL_MS 5
+
+struct watch {
+	uint64_t id;
+	struct loop *loop;
+	pid_t pid;
+	int pidfd;       /* -1: polled by timer */
+	uint64_t timer;
+	child_exit_fn fn;
+	void *ctx;
+};
+
+/* Every watch of the process: the supervisor is single-threaded. */
+static struct watch *watches;
+static size_t n_watches, cap_watches;
+static uint64_t next_id = 1;
+
+static struct watch *
+find(uint64_t id)
+{
+	for (size_t i = 0; i < n_watches; i++)
+		if (watches[i].id == id)
+			return &watches[i];
+	return NULL;
+}
+
+/* Take w out of the table (and the loop); returns its copy. */
+static struct watch
+take(struct watch *w)
+{
+	struct watch out = *w;
+
+	if (out.pidfd >= 0) {
+		loop_del_fd(out.loop, out.pidfd);
+		close(out.pidfd);
+	}
+	if (out.timer)
+		loop_cancel_timer(out.loop, out.timer);
+	*w = watches[--n_watches];
+	return out;
+}
+
+static void
+finish(struct watch *w, int status)
+{
+	struct watch done = take(w);
+
+	if (done.fn)
+		done.fn(done.loop, done.pid, status, done.ctx);
+}
+
+/* Reap without blocking; true when the child is gone (status set). */
+static bool
+try_reap(pid_t pid, int *status)
+{
+	pid_t got;
+
+	do
+		got = waitpid(pid, status, WNOHANG);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		*status = 0; /* ECHILD: reaped elsewhere; nothing to wait for */
+	return got != 0;
+}
+
+static void on_poll(struct loop *l, void *ctx);
+
+static void
+on_pidfd(struct loop *l, int fd, int events, void *ctx)
+{
+	struct watch *w = find((uint64_t)(uintptr_t)ctx);
+	int status;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (w && try_reap(w->pid, &status))
+		finish(w, status);
+}
+
+static void
+on_poll(struct loop *l, void *ctx)
+{
+	struct watch *w = find((uint64_t)(uintptr_t)ctx);
+	int status;
+
+	if (!w)
+		return;
+	w->timer = 0;
+	if (try_reap(w->pid, &status)) {
+		finish(w, status);
+		return;
+	}
+	w->timer = loop_add_timer(l, CHILD_POLL_MS, on_poll, ctx);
+}
+
+uint64_t
+child_watch(struct loop *l, pid_t pid, child_exit_fn fn, void *ctx)
+{
+	struct watch *w;
+	void *key;
+
+	if (n_watches == cap_watches) {
+		size_t ncap = cap_watches ? cap_watches * 2 : 16;
+		struct watch *p = realloc(watches, ncap * sizeof(*p));
+
+		if (!p)
+			return 0;
+		watches = p;
+		cap_watches = ncap;
+	}
+	w = &watches[n_watches++];
+	*w = (struct watch){ next_id++, l, pid, -1, 0, fn, ctx };
+	key = (void *)(uintptr_t)w->id;
+	w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (w->pidfd >= 0 && loop_add_fd(l, w->pidfd, LOOP_IN, on_pidfd,
+					 key) < 0) {
+		close(w->pidfd);
+		w->pidfd = -1;
+	}
+	/* no pidfd (old kernel, a seccomp profile): poll, never block */
+	if (w->pidfd < 0)
+		w->timer = loop_add_timer(l, CHILD_POLL_MS, on_poll, key);
+	if (w->pidfd < 0 && !w->timer) {
+		n_watches--;
+		return 0;
+	}
+	return w->id;
+}
+
+void
+child_cancel(struct loop *l, uint64_t id)
+{
+	struct watch *w = find(id);
+
+	if (w && w->loop == l)
+		take(w);
+}
+
+size_t
+child_pending(const struct loop *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_watches; i++)
+		n += watches[i].loop == l;
+	return n;
+}
+
+static bool
+drained(void *ctx)
+{
+	return child_pending(ctx) == 0;
+}
+
+void
+child_drain(struct loop *l)
+{
+	/* the loop, not a blocking waitpid: a reap's kill deadline (a timer)
+	 * must still fire while we wait */
+	while (child_pending(l) > 0 && loop_run_until(l, drained, l) == 0 &&
+	       child_pending(l) > 0)
+		; /* loop_stop() from a callback: go on until drained */
+	if (n_watches == 0) {
+		free(watches);
+		watches = NULL;
+		cap_watches = 0;
+	}
+}
