@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -467,6 +468,33 @@ sbx_install_probe(struct sbx *s)
 	free(data);
 }
 
+int
+sbx_probe_unconfined(const char *mode, char *out, size_t cap)
+{
+	size_t got = 0;
+	int fds[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (dup2(fds[1], 1) == 1)
+			execl(sbx_probe_path(), "sbx-probe", mode, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got + 1 < cap && ((n = read(fds[0], out + got,
+					   cap - 1 - got)) > 0 ||
+				 (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	out[got] = 0;
+	close(fds[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
 void
 sbx_put(const char *path, const char *content, mode_t mode)
 {
@@ -638,4 +666,15 @@ sbx_has_line(const char *out, const char *name, const char *value)
 			return true;
 	}
 	return false;
+}
+
+const char *
+sbx_line_value(const char *out, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = out; (p = strstr(p, name)) != NULL; p++)
+		if ((p == out || p[-1] == '\n') && p[n] == '=')
+			return p + n + 1;
+	return NULL;
 }

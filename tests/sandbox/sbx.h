@@ -154,6 +154,14 @@ const char *sbx_bash(struct sbx *s, uint32_t timeout_ms, const char *fmt, ...)
 /* Copy the probe binary into the project as ./sbx-probe. */
 void sbx_install_probe(struct sbx *s);
 
+/*
+ * sbx_probe_unconfined - run the probe in mode as the suite itself,
+ * outside any worker, to learn what the host does with a call before
+ * the sandbox is judged on it. Its standard output (truncated to cap - 1
+ * bytes) goes to out; returns the wait status.
+ */
+int sbx_probe_unconfined(const char *mode, char *out, size_t cap);
+
 /* The table's outcome for attempt n (1..30) at level lv. */
 enum sbx_outcome sbx_expected(int n, enum sbx_level lv);
 
@@ -190,5 +198,9 @@ void sbx_rmtree(const char *path);
 
 /* True when the "name=VALUE" line is in out (exact line match). */
 bool sbx_has_line(const char *out, const char *name, const char *value);
+
+/* The VALUE of the first "name=VALUE" line in out (up to its newline),
+ * or NULL when there is none. */
+const char *sbx_line_value(const char *out, const char *name);
 
 #endif
