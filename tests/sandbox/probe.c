@@ -338,13 +338,14 @@ mode_peek(const char *pidstr)
 					   1, &remote, 1, 0));
 	report("process_vm_writev", syscall(SYS_process_vm_writev, pid,
 					    &local, 1, &remote, 1, 0));
+	/* pidfd_open's answer is the host's (ESRCH in a PID namespace,
+	 * ENOSYS before Linux 5.3); pidfd_getfd is tried whatever it was,
+	 * on -1 without a pidfd, so the filter's answer always shows */
 	pidfd = syscall(434 /* pidfd_open */, pid, 0);
 	report("pidfd_open", pidfd);
-	if (pidfd >= 0) {
-		report_fd("pidfd_getfd", syscall(P_NR_PIDFD_GETFD, pidfd, 0,
-						 0));
+	report_fd("pidfd_getfd", syscall(P_NR_PIDFD_GETFD, pidfd, 0, 0));
+	if (pidfd >= 0)
 		close((int)pidfd);
-	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	report_fd("open_mem", open(path, O_RDONLY | O_CLOEXEC));
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);

@@ -241,7 +241,9 @@ static void
 skip_unavailable(enum sbx_level lv)
 {
 	if (level_uses_ns(lv) && spawn_ns_flags(false) == 0)
-		cr_skip_test("the kernel refuses new namespaces here");
+		cr_skip_test("the kernel refuses new namespaces here%s",
+			     sbx_is_root() ? "" : " (unprivileged, they need a "
+			     "user namespace, which the host may disable)");
 	if ((lv == SBX_FULL || lv == SBX_NO_NS) &&
 	    policy_landlock_abi() == 0)
 		cr_skip_test("the kernel has no Landlock");
