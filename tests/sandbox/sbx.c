@@ -470,6 +470,18 @@ sbx_install_probe(struct sbx *s)
 	free(data);
 }
 
+void
+sbx_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("[NOTE] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 int
 sbx_probe_unconfined(const char *mode, char *out, size_t cap)
 {

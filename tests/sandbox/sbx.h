@@ -172,6 +172,14 @@ bool sbx_expect_escape(int n, enum sbx_level lv);
  * table's; detail is printed on a mismatch. */
 void sbx_judge(const struct sbx *s, int n, bool escaped, const char *detail);
 
+/*
+ * sbx_note - record a fact about the host that a passing attempt depends
+ * on: a "[NOTE] ..." line on stderr, shown in every run. Not
+ * cr_log_warn(): Criterion exits 1 after any warning, even when every
+ * test passed.
+ */
+void sbx_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Files, written and read directly by the suite (unconfined). */
 void sbx_put(const char *path, const char *content, mode_t mode);
 char *sbx_slurp(const char *path);

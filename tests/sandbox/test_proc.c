@@ -449,8 +449,8 @@ SBX_ATTEMPT(a29_crash_worker)
 	escaped |= core_files(s->base) > 0;
 	/* a piped core_pattern ignores RLIMIT_CORE: see escape-suite.md */
 	if (core_pattern_is_pipe())
-		cr_log_warn("core_pattern pipes to a program: only the core "
-			    "limit was checked, not the handler's store");
+		sbx_note("#29: core_pattern pipes to a program: only the "
+			 "core limit was checked, not the handler's store");
 	sbx_judge(s, 29, escaped, why[0]);
 	/* the reason names the signal (the pipe usually closes as the
 	 * worker dies; if it closed first, "worker exited" is all we know) */

@@ -196,6 +196,18 @@ require_landlock(int abi)
 			     policy_landlock_abi());
 }
 
+void
+host_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("[NOTE] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 bool
 errno_in(int e, const int *want)
 {
@@ -252,10 +264,10 @@ expect_foreign_abi_stopped(const char *what, child_fn fn,
 		cr_log_info("%s: delivered by the host (%s); in the sandbox "
 			    "killed by the filter (SIGSYS)", what, host);
 	} else {
-		cr_log_warn("%s: never delivered by this host (%s outside any "
-			    "sandbox too); in the sandbox %s stopped it: %s",
-			    what, host, sig, WTERMSIG(st) == SIGSYS ?
-			    "the filter" : "the kernel, before the filter");
+		host_note("%s: never delivered by this host (%s outside any "
+			  "sandbox too); in the sandbox %s stopped it: %s",
+			  what, host, sig, WTERMSIG(st) == SIGSYS ?
+			  "the filter" : "the kernel, before the filter");
 	}
 	return delivered;
 }

@@ -135,6 +135,14 @@ int write_file(const char *dir, const char *name);
 int open_in(const char *dir, const char *name, int flags);
 void require_landlock(int abi);
 
+/*
+ * host_note - record a fact about the host that a passing test depends
+ * on (which layer stopped a call, a check the kernel cannot support): a
+ * "[NOTE] ..." line on stderr, shown in every run. Not cr_log_warn():
+ * Criterion exits 1 after any warning, even when every test passed.
+ */
+__attribute__((format(printf, 1, 2))) void host_note(const char *fmt, ...);
+
 /* True when e is in want (terminated by 0). */
 bool errno_in(int e, const int *want);
 
@@ -154,7 +162,7 @@ bool host_delivers(child_fn fn, char *how, size_t len);
  * that applies the layers, which must never return from the call. Where
  * the host delivers the call the filter must be what killed it
  * (SIGSYS); where the host never does, any signal will do, and which one
- * stopped it (the kernel or the filter) is logged as a warning. Returns
+ * stopped it (the kernel or the filter) is noted (host_note()). Returns
  * whether the host delivers the call.
  */
 bool expect_foreign_abi_stopped(const char *what, child_fn fn,

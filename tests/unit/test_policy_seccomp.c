@@ -177,9 +177,9 @@ Test(seccomp, denylist_loads_the_supplement_filter, .init = dirs_setup,
 		  strerror(errno));
 	status_counts_filters = status_has(buf, "Seccomp_filters:", &n);
 	if (!status_counts_filters)
-		cr_log_warn("this kernel's /proc/self/status has no "
-			    "Seccomp_filters line: filter mode checked, the "
-			    "count cannot be");
+		host_note("this kernel's /proc/self/status has no "
+			  "Seccomp_filters line: filter mode checked, the "
+			  "count cannot be");
 	profile_msg("default", &m);
 	expect_child_ok(child_filter_count, &m);
 	msg_policy_clear(&m);
@@ -311,12 +311,12 @@ note_filter_kill(const struct foreign_abi *a, const struct foreign_abi *other)
 	char how[256];
 
 	if (host_delivers(other->fn, how, sizeof(how)))
-		cr_log_warn("%s: the filter's kill is shown by %s instead "
-			    "(delivered here: %s)", a->name, other->name, how);
+		host_note("%s: the filter's kill is shown by %s instead "
+			  "(delivered here: %s)", a->name, other->name, how);
 	else
-		cr_log_warn("neither %s nor %s is delivered by this host (%s "
-			    "outside any sandbox): the filter's kill cannot be "
-			    "shown here", a->name, other->name, how);
+		host_note("neither %s nor %s is delivered by this host (%s "
+			  "outside any sandbox): the filter's kill cannot be "
+			  "shown here", a->name, other->name, how);
 }
 
 static void
