@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,7 +242,9 @@ static void
 skip_unavailable(enum sbx_level lv)
 {
 	if (level_uses_ns(lv) && spawn_ns_flags(false) == 0)
-		cr_skip_test("the kernel refuses new namespaces here");
+		cr_skip_test("the kernel refuses new namespaces here%s",
+			     sbx_is_root() ? "" : " (unprivileged, they need a "
+			     "user namespace, which the host may disable)");
 	if ((lv == SBX_FULL || lv == SBX_NO_NS) &&
 	    policy_landlock_abi() == 0)
 		cr_skip_test("the kernel has no Landlock");
@@ -470,6 +473,45 @@ sbx_install_probe(struct sbx *s)
 }
 
 void
+sbx_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("[NOTE] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int
+sbx_probe_unconfined(const char *mode, char *out, size_t cap)
+{
+	size_t got = 0;
+	int fds[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (dup2(fds[1], 1) == 1)
+			execl(sbx_probe_path(), "sbx-probe", mode, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got + 1 < cap && ((n = read(fds[0], out + got,
+					   cap - 1 - got)) > 0 ||
+				 (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	out[got] = 0;
+	close(fds[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+void
 sbx_put(const char *path, const char *content, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -640,4 +682,15 @@ sbx_has_line(const char *out, const char *name, const char *value)
 			return true;
 	}
 	return false;
+}
+
+const char *
+sbx_line_value(const char *out, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = out; (p = strstr(p, name)) != NULL; p++)
+		if ((p == out || p[-1] == '\n') && p[n] == '=')
+			return p + n + 1;
+	return NULL;
 }

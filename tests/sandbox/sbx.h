@@ -154,6 +154,14 @@ const char *sbx_bash(struct sbx *s, uint32_t timeout_ms, const char *fmt, ...)
 /* Copy the probe binary into the project as ./sbx-probe. */
 void sbx_install_probe(struct sbx *s);
 
+/*
+ * sbx_probe_unconfined - run the probe in mode as the suite itself,
+ * outside any worker, to learn what the host does with a call before
+ * the sandbox is judged on it. Its standard output (truncated to cap - 1
+ * bytes) goes to out; returns the wait status.
+ */
+int sbx_probe_unconfined(const char *mode, char *out, size_t cap);
+
 /* The table's outcome for attempt n (1..30) at level lv. */
 enum sbx_outcome sbx_expected(int n, enum sbx_level lv);
 
@@ -163,6 +171,14 @@ bool sbx_expect_escape(int n, enum sbx_level lv);
 /* Assert that attempt n's observed result (escaped or not) is the
  * table's; detail is printed on a mismatch. */
 void sbx_judge(const struct sbx *s, int n, bool escaped, const char *detail);
+
+/*
+ * sbx_note - record a fact about the host that a passing attempt depends
+ * on: a "[NOTE] ..." line on stderr, shown in every run. Not
+ * cr_log_warn(): Criterion exits 1 after any warning, even when every
+ * test passed.
+ */
+void sbx_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Files, written and read directly by the suite (unconfined). */
 void sbx_put(const char *path, const char *content, mode_t mode);
@@ -190,5 +206,9 @@ void sbx_rmtree(const char *path);
 
 /* True when the "name=VALUE" line is in out (exact line match). */
 bool sbx_has_line(const char *out, const char *name, const char *value);
+
+/* The VALUE of the first "name=VALUE" line in out (up to its newline),
+ * or NULL when there is none. */
+const char *sbx_line_value(const char *out, const char *name);
 
 #endif

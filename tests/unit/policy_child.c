@@ -196,6 +196,82 @@ require_landlock(int abi)
 			     policy_landlock_abi());
 }
 
+void
+host_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("[NOTE] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+bool
+errno_in(int e, const int *want)
+{
+	for (; *want; want++)
+		if (*want == e)
+			return true;
+	return false;
+}
+
+/* ---- foreign ABIs: the host first, then the sandbox ------------------- */
+
+static void
+sig_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+}
+
+bool
+host_delivers(child_fn fn, char *how, size_t len)
+{
+	char msg[512];
+	int st = run_child(fn, NULL, msg, sizeof(msg));
+
+	if (WIFSIGNALED(st)) {
+		sig_name(WTERMSIG(st), how, len);
+		return false;
+	}
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1 && msg[0],
+		  "unconfined probe: status 0x%x: %s", st, msg);
+	snprintf(how, len, "%s", msg);
+	return true;
+}
+
+bool
+expect_foreign_abi_stopped(const char *what, child_fn fn,
+			   const struct msg_policy *m)
+{
+	char host[256], msg[512], sig[32];
+	bool delivered = host_delivers(fn, host, sizeof(host));
+	int st = run_child(fn, m, msg, sizeof(msg));
+
+	cr_assert(WIFSIGNALED(st), "%s ran in the sandbox (status 0x%x): %s",
+		  what, st, msg);
+	sig_name(WTERMSIG(st), sig, sizeof(sig));
+	if (delivered) {
+		cr_assert_eq(WTERMSIG(st), SIGSYS, "%s: the host delivers it "
+			     "(outside any sandbox: %s), so the filter must "
+			     "kill it with SIGSYS; got %s", what, host, sig);
+		cr_log_info("%s: delivered by the host (%s); in the sandbox "
+			    "killed by the filter (SIGSYS)", what, host);
+	} else {
+		host_note("%s: never delivered by this host (%s outside any "
+			  "sandbox too); in the sandbox %s stopped it: %s",
+			  what, host, sig, WTERMSIG(st) == SIGSYS ?
+			  "the filter" : "the kernel, before the filter");
+	}
+	return delivered;
+}
+
 unsigned short listen_port;
 
 /* A TCP listener on 127.0.0.1 in the (unconfined) test process. */

@@ -11,6 +11,14 @@
  * the wait status instead. Children leave with _exit() only, so nothing of
  * Criterion or the sanitizers runs confined at exit.
  *
+ * Kernel-dependent outcomes: where the host decides what a call does
+ * before any layer is consulted (the i386 and x32 ABIs, errnos of the
+ * kernel's own permission checks), the tests ask the host first, in an
+ * unconfined child, and then assert the promise (the call never runs, is
+ * refused) in whichever form the host gives it: EXPECT_ERR_ANY() for
+ * errnos, expect_foreign_abi_stopped() for the foreign ABIs. An errno our
+ * own seccomp filter returns is asserted exactly (EXPECT_ERR()).
+ *
  * Sanitizer builds: ASan reserves terabytes of address space, so
  * RLIMIT_AS is left out of the children that go on allocating
  * (POLICY_TEST_ASAN); everything else runs the same.
@@ -28,6 +36,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +91,22 @@ extern unsigned short listen_port;
 				   strerror(e_)); \
 	} while (0)
 
+/* The call must fail with one of the errnos listed: the forms a
+ * refusal by the kernel's own checks may take (EACCES from Landlock or
+ * permissions, EROFS, ENOENT where the host has no such file, ...). */
+#define EXPECT_ERR_ANY(call, ...) do { \
+		static const int want_[] = { __VA_ARGS__, 0 }; \
+		long r_; \
+		int e_; \
+		errno = 0; \
+		r_ = (long)(call); \
+		e_ = errno; \
+		if (r_ != -1 || !errno_in(e_, want_)) \
+			child_fail("line %d: %s: want -1/one of %s, got " \
+				   "%ld/%s", __LINE__, #call, #__VA_ARGS__, \
+				   r_, strerror(e_)); \
+	} while (0)
+
 /* The call must succeed (return >= 0). */
 #define EXPECT_OK(call) do { \
 		long r_; \
@@ -109,6 +134,39 @@ void apply_all(const struct msg_policy *m);
 int write_file(const char *dir, const char *name);
 int open_in(const char *dir, const char *name, int flags);
 void require_landlock(int abi);
+
+/*
+ * host_note - record a fact about the host that a passing test depends
+ * on (which layer stopped a call, a check the kernel cannot support): a
+ * "[NOTE] ..." line on stderr, shown in every run. Not cr_log_warn():
+ * Criterion exits 1 after any warning, even when every test passed.
+ */
+__attribute__((format(printf, 1, 2))) void host_note(const char *fmt, ...);
+
+/* True when e is in want (terminated by 0). */
+bool errno_in(int e, const int *want);
+
+/*
+ * host_delivers - run fn unconfined (m NULL) in a child, as the host
+ * itself treats the call it makes. fn must end with child_fail()
+ * naming what the call returned. True when the call returned (the
+ * kernel's syscall entry saw it, even if only to answer ENOSYS), with
+ * that report in how; false when a signal stopped it first, with the
+ * signal's name (SIGSEGV) in how.
+ */
+bool host_delivers(child_fn fn, char *how, size_t len);
+
+/*
+ * expect_foreign_abi_stopped - the promise for a foreign-ABI call (what
+ * names it in messages): host_delivers() first, then fn(m) in a child
+ * that applies the layers, which must never return from the call. Where
+ * the host delivers the call the filter must be what killed it
+ * (SIGSYS); where the host never does, any signal will do, and which one
+ * stopped it (the kernel or the filter) is noted (host_note()). Returns
+ * whether the host delivers the call.
+ */
+bool expect_foreign_abi_stopped(const char *what, child_fn fn,
+				const struct msg_policy *m);
 
 /* A TCP listener on 127.0.0.1 in the test process; its port is in
  * the global listen_port. */

@@ -26,17 +26,22 @@ child_landlock_fs(const struct msg_policy *m)
 	CHECK(write_file(tmpd, "in-tmp") == 0, "write in {tmp} denied");
 	CHECK(write_file(outside, "x") == -EACCES, "write outside allowed");
 	EXPECT_ERR(open_in(outside, "secret", O_RDONLY), EACCES);
-	EXPECT_ERR(open("/etc/gao-pol-test", O_WRONLY | O_CREAT | O_CLOEXEC,
-			0644), EACCES);
+	/* EROFS where the host's /etc is read-only: refused either way */
+	EXPECT_ERR_ANY(open("/etc/gao-pol-test", O_WRONLY | O_CREAT |
+			    O_CLOEXEC, 0644), EACCES, EROFS);
 	fd = open("/dev/null", O_WRONLY | O_TRUNC | O_CLOEXEC);
 	CHECK(fd >= 0, "/dev/null: %s", strerror(errno));
 	close(fd);
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	CHECK(fd >= 0, "/dev/urandom: %s", strerror(errno));
 	close(fd);
-	fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-	CHECK(fd < 0 && (errno == EACCES || errno == ENXIO), "/dev/tty open");
-	EXPECT_ERR(open("/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC), EACCES);
+	/* Landlock's EACCES, or the host's: no controlling terminal (ENXIO),
+	 * no /dev/tty at all (ENOENT) */
+	EXPECT_ERR_ANY(open("/dev/tty", O_RDWR | O_CLOEXEC), EACCES, ENXIO,
+		       ENOENT);
+	if (access("/root", F_OK) == 0)
+		EXPECT_ERR(open("/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+			   EACCES);
 	/* secrets beneath /etc stay out of reach even for root */
 	if (access("/etc/shadow", F_OK) == 0)
 		EXPECT_ERR(open("/etc/shadow", O_RDONLY | O_CLOEXEC), EACCES);
@@ -102,15 +107,15 @@ static void
 child_landlock_refer(const struct msg_policy *m)
 {
 	char from[128], to[128];
-	long r;
 
 	snprintf(from, sizeof(from), "%s/secret", outside);
 	snprintf(to, sizeof(to), "%s/stolen", proj);
 	apply_landlock(m);
-	errno = 0;
-	r = link(from, to);
-	CHECK(r < 0 && errno == EXDEV, "hard link from outside: %ld %s", r,
-	      strerror(errno));
+	/* Landlock refuses with EXDEV (no REFER right) or EACCES (no right
+	 * at all on the source's directory): which one depends on the
+	 * kernel; both leave no link */
+	EXPECT_ERR_ANY(link(from, to), EXDEV, EACCES);
+	CHECK(access(to, F_OK) < 0 && errno == ENOENT, "the link exists");
 	CHECK(write_file(proj, "a") == 0, "write");
 	CHECK(mkdirat(AT_FDCWD, to, 0755) == 0, "mkdir");
 	snprintf(from, sizeof(from), "%s/a", proj);
