@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,15 +59,15 @@ wconn_pid(const struct wconn *w)
 
 /*
  * A stopped or dead worker is handed over to a reap: it is reaped on the
- * loop when it exits (child.h), killed with its process group if it has
- * not exited by the deadline, and then, without a PID namespace, its uid
- * is swept. Nothing here blocks: one stopping worker never stalls the
- * other runs. The reap outlives the wconn, which is freed at once.
+ * loop when it exits (child.h), and killed with its process group if it
+ * has not exited by the deadline. Without a PID namespace its uid is
+ * swept first. Nothing here waits for a worker: one stopping worker never
+ * stalls the other runs. The reap outlives the wconn, which is freed at
+ * once.
  */
 struct reap {
 	struct loop *loop;
 	pid_t pid;
-	uid_t sweep_uid;
 	uint64_t timer;
 };
 
@@ -82,24 +83,32 @@ kill_group(pid_t pid)
  * command is its own session) outlive the worker's process group. As
  * root, a run's workers have a uid of their own (run.c): a short-lived
  * helper with that uid sends SIGKILL to every process it may signal,
- * which is exactly that uid's processes. (An idle service worker of the
- * same run dies too; it is started again when next needed.) The helper
+ * which is exactly that uid's processes, the worker included. (An idle
+ * service worker of the same run dies too; it is started again when next
+ * needed.)
+ *
+ * The sweep is done by the time this returns: vfork() resumes us when the
+ * helper has exited, after three syscalls of its own (no wait on any
+ * other process), so the next worker of the run, with the same uid, can
+ * never be hit by a late sweep. Only raw syscalls in the helper: it shares
+ * our memory, and glibc's setresuid would signal our threads. The helper
  * is reaped on the loop like any child.
  */
 static void
 sweep_uid(struct loop *l, uid_t uid)
 {
-	pid_t pid = fork();
+	pid_t pid = vfork();
 
 	if (pid == 0) {
-		if (setresgid(uid, uid, uid) == 0 && setgroups(0, NULL) == 0 &&
-		    setresuid(uid, uid, uid) == 0)
+		if (syscall(SYS_setgroups, 0, NULL) == 0 &&
+		    syscall(SYS_setresgid, uid, uid, uid) == 0 &&
+		    syscall(SYS_setresuid, uid, uid, uid) == 0)
 			kill(-1, SIGKILL);
 		_exit(0);
 	}
 	if (pid > 0 && !child_watch(l, pid, NULL, NULL))
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			; /* out of memory: the helper exits at once */
+			; /* out of memory: the helper has exited already */
 }
 
 static void
@@ -111,9 +120,6 @@ on_reaped(struct loop *l, pid_t pid, int status, void *ctx)
 	(void)status;
 	if (r->timer)
 		loop_cancel_timer(l, r->timer);
-	/* also after a clean exit: what the commands left is still there */
-	if (r->sweep_uid)
-		sweep_uid(l, r->sweep_uid);
 	free(r);
 }
 
@@ -127,28 +133,32 @@ on_reap_deadline(struct loop *l, void *ctx)
 	kill_group(r->pid);
 }
 
-/* Reap pid on the loop; kill it (and its group) after grace_ms (0: now),
- * then sweep uid (0: no sweep). */
+/*
+ * Reap pid on the loop; kill it (and its group) after grace_ms (0: now).
+ * With a uid to sweep (no PID namespace), everything of that uid, the
+ * worker included, is killed now: nothing of the session may survive its
+ * end, and the run's next worker has the same uid.
+ */
 static void
 reap_later(struct loop *l, pid_t pid, uid_t uid, uint64_t grace_ms)
 {
 	struct reap *r = calloc(1, sizeof(*r));
 
-	if (grace_ms == 0 && pid > 0)
+	if ((grace_ms == 0 || uid) && pid > 0)
 		kill_group(pid);
+	if (uid)
+		sweep_uid(l, uid);
 	if (!r || pid <= 0 || !child_watch(l, pid, on_reaped, r)) {
-		/* nothing to wait for, or no memory: do it here and now */
+		/* nothing to wait for, or no memory: reap here (killed) */
 		if (pid > 0) {
 			kill_group(pid);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
 		}
-		if (uid)
-			sweep_uid(l, uid);
 		free(r);
 		return;
 	}
-	*r = (struct reap){ l, pid, uid, 0 };
+	*r = (struct reap){ l, pid, 0 };
 	if (grace_ms)
 		r->timer = loop_add_timer(l, grace_ms, on_reap_deadline, r);
 }
