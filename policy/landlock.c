@@ -58,6 +58,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/io.h"
+
 /* x86_64 syscall numbers (identical on every architecture since 5.13). */
 #define LL_SYS_CREATE_RULESET 444
 #define LL_SYS_ADD_RULE 445
@@ -180,17 +182,6 @@ ll_seterr(char *err, size_t errlen, const char *what, const char *path,
 		 path ? path : "", strerror(e));
 }
 
-static int
-ll_open_path(const char *path)
-{
-	int fd;
-
-	do
-		fd = open(path, O_PATH | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	return fd;
-}
-
 /*
  * Grant access beneath path. A path that cannot be opened is skipped
  * unless required. Returns 0 or a negative errno.
@@ -203,13 +194,12 @@ ll_add_path(const struct ll_ctx *c, const char *path, uint64_t access,
 	struct stat st;
 	int fd, rc = 0;
 
-	fd = ll_open_path(path);
+	fd = io_open(path, O_PATH, 0);
 	if (fd < 0) {
-		rc = -errno;
 		if (!required)
 			return 0;
-		ll_seterr(c->err, c->errlen, "cannot open", path, errno);
-		return rc;
+		ll_seterr(c->err, c->errlen, "cannot open", path, -fd);
+		return fd;
 	}
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
@@ -268,9 +258,7 @@ ll_split_dir(const struct ll_ctx *c, const char *path, int depth)
 	rc = ll_add_path(c, path, LL_FS_READ_DIR, false);
 	if (rc < 0)
 		return rc;
-	do
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
+	fd = io_open(path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return 0;
 	d = fdopendir(fd);

@@ -32,6 +32,8 @@
 
 #include <yaml.h>
 
+#include "common/io.h"
+
 /* Loader state for one profile. */
 struct ld {
 	const char *file;       /* label in messages */
@@ -779,11 +781,9 @@ ld_read_file(const char *path, char **buf, size_t *len)
 	int fd, rc = 0;
 
 	*buf = NULL;
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	while (fd < 0 && errno == EINTR);
+	fd = io_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
 		goto out;
@@ -797,18 +797,12 @@ ld_read_file(const char *path, char **buf, size_t *len)
 		rc = -ENOMEM;
 		goto out;
 	}
-	while (n < cap) {
-		r = read(fd, *buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	r = io_read_all(fd, *buf, cap);
+	if (r < 0) {
+		rc = (int)r;
+		goto out;
 	}
+	n = (size_t)r;
 	rc = n > POLICY_FILE_MAX ? -EFBIG : 0;
 	*len = n;
 out:

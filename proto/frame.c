@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/io.h"
+
 const char *
 frame_strerror(int err)
 {
@@ -46,18 +48,6 @@ frame_reader_clear(struct frame_reader *r)
 	frame_reader_init(r, max);
 }
 
-/* read() that retries EINTR. Returns bytes, 0 at EOF, or -errno. */
-static ssize_t
-read_retry(int fd, void *buf, size_t n)
-{
-	ssize_t got;
-
-	do {
-		got = read(fd, buf, n);
-	} while (got < 0 && errno == EINTR);
-	return got < 0 ? -errno : got;
-}
-
 /* Header complete: validate the length and allocate the body. */
 static int
 start_body(struct frame_reader *r)
@@ -86,10 +76,10 @@ frame_reader_read(struct frame_reader *r, int fd, uint8_t **body,
 
 	for (;;) {
 		if (r->hdr_got < FRAME_HDR) {
-			got = read_retry(fd, r->hdr + r->hdr_got,
+			got = io_read(fd, r->hdr + r->hdr_got,
 					 FRAME_HDR - r->hdr_got);
 		} else {
-			got = read_retry(fd, r->body + r->got, r->len - r->got);
+			got = io_read(fd, r->body + r->got, r->len - r->got);
 		}
 		if (got == -EAGAIN || got == -EWOULDBLOCK)
 			return 0;

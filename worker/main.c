@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/io.h"
 #include "proto/fdmap.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
@@ -55,15 +57,6 @@ wlog(const char *fmt, ...)
 	/* the log pipe is best effort: a full pipe must not stop tools */
 	if (write(FDMAP_LOG, buf, (size_t)n) < 0)
 		return;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* Check the fd map and make the protocol fds close-on-exec. */
@@ -140,7 +133,7 @@ run_call(const struct msg_init *init, const struct msg_tool_call *call)
 	struct tool_out out = { .exit_code = -1 };
 	struct msg reply = { .type = MSG_W2S_TOOL_RESULT };
 	tool_fn fn = tool_lookup(call->tool);
-	uint64_t t0 = now_ms();
+	uint64_t t0 = clock_now_ms();
 	int rc = 0;
 
 	if (!fn || !tool_granted(init, call->tool)) {
@@ -160,7 +153,7 @@ run_call(const struct msg_init *init, const struct msg_tool_call *call)
 		.is_error = out.is_error,
 		.content = out.content,
 		.exit_code = out.exit_code,
-		.duration_ms = now_ms() - t0,
+		.duration_ms = clock_now_ms() - t0,
 		.bytes = out.bytes,
 		.truncated = out.truncated,
 	};
@@ -218,13 +211,9 @@ become_init_if_pid1(void)
 		return;
 	for (int fd = 0; fd < FDMAP_COUNT; fd++)
 		close(fd);
-	for (;;) {
-		pid = wait(&status);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0 || pid == worker)
-			break;
-	}
+	do
+		pid = io_waitpid(-1, &status, 0);
+	while (pid > 0 && pid != worker);
 	/* a worker killed by a signal shows as 128 + the signal */
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) :
 	      WIFSIGNALED(status) ? 128 + WTERMSIG(status) : FDMAP_EXIT_PROTOCOL);

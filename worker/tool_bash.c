@@ -39,6 +39,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/io.h"
+#include "common/utf8.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
 
@@ -217,10 +220,8 @@ drain(struct run *r)
 	ssize_t n;
 
 	while (!r->eof) {
-		n = read(r->rfd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
+		n = io_read(r->rfd, buf, sizeof(buf));
+		if (n < 0 && n != -EAGAIN)
 			r->eof = true;	/* EIO and such: nothing more */
 		if (n < 0)
 			return;
@@ -237,10 +238,8 @@ reap(struct run *r, bool block)
 {
 	pid_t w;
 
-	do {
-		w = waitpid(r->pid, &r->status, block ? 0 : WNOHANG);
-	} while (w < 0 && errno == EINTR);
-	if (w == r->pid || (w < 0 && errno == ECHILD)) {
+	w = io_waitpid(r->pid, &r->status, block ? 0 : WNOHANG);
+	if (w == r->pid || w == -ECHILD) {
 		if (w < 0)	/* reaped elsewhere (SIGCHLD ignored) */
 			r->status = 0;
 		r->exited = true;
@@ -268,7 +267,7 @@ wait_output(struct run *r)
 	nfds_t n;
 
 	for (;;) {
-		now = tool_now_ms();
+		now = clock_now_ms();
 		if (!r->exited && now >= r->deadline) {
 			kill_group(r);
 			return;
@@ -290,7 +289,7 @@ wait_output(struct run *r)
 			until = 0;	/* cannot happen with valid fds */
 		drain(r);
 		if (!r->exited && reap(r, false))
-			grace = tool_now_ms() + BASH_GRACE_MS;
+			grace = clock_now_ms() + BASH_GRACE_MS;
 	}
 }
 
@@ -309,7 +308,7 @@ append_clean(struct tool_buf *b, const char *p, size_t n, size_t max,
 	size_t sl, skip = 0;
 	int rc;
 
-	rc = tool_utf8_sanitize(p, n, &s, &sl);
+	rc = utf8_sanitize(p, n, &s, &sl);
 	if (rc < 0)
 		return rc;
 	if (sl > max) {
@@ -321,7 +320,7 @@ append_clean(struct tool_buf *b, const char *p, size_t n, size_t max,
 				skip++;
 			sl -= skip;
 		} else {
-			sl = tool_utf8_boundary(s, sl, max);
+			sl = utf8_boundary(s, sl, max);
 		}
 	}
 	rc = tool_buf_append(b, s + skip, sl);
@@ -461,7 +460,7 @@ tool_bash(const struct tool_ctx *ctx, const json_t *input,
 		return rc > 0 ? 0 : rc;
 	rc = capture_init(&r.cap, tool_output_limit(ctx));
 	if (rc == 0) {
-		r.deadline = tool_now_ms() + timeout;
+		r.deadline = clock_now_ms() + timeout;
 		rc = spawn(ctx, command, &r);
 		if (rc < 0 && rc != -ENOMEM)
 			rc = tool_fail(out, "cannot start the command: %s",

@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/io.h"
+#include "common/utf8.h"
 #include "worker/pathres.h"
 
 /* ---- output ---------------------------------------------------------- */
@@ -107,105 +110,6 @@ tool_buf_free(struct tool_buf *b)
 	b->len = b->alloc = 0;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (n bytes available), or the
- * negated length of the maximal invalid prefix to replace (at least 1).
- * NUL counts as invalid: the content is a C string.
- */
-static int
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int need, i;
-
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3;
-	else
-		return -1;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i <= need; i++) {
-		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-			return -i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
-int
-tool_utf8_sanitize(const char *in, size_t len, char **res, size_t *reslen)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, outlen = 0;
-	char *o;
-	int k;
-
-	/* the common case, plain ASCII without NUL, is one pass and a copy */
-	while (i < len && s[i] != 0 && s[i] < 0x80)
-		i++;
-	if (i == len) {
-		o = malloc(len + 1);
-		if (o == NULL)
-			return -ENOMEM;
-		memcpy(o, in, len);
-		o[len] = '\0';
-		*res = o;
-		*reslen = len;
-		return 0;
-	}
-	outlen = i;
-	while (i < len) {
-		k = utf8_seq(s + i, len - i);
-		outlen += k > 0 ? (size_t)k : 3;
-		i += k > 0 ? (size_t)k : (size_t)-k;
-	}
-	o = malloc(outlen + 1);
-	if (o == NULL)
-		return -ENOMEM;
-	for (i = 0, outlen = 0; i < len;) {
-		k = utf8_seq(s + i, len - i);
-		if (k > 0) {
-			memcpy(o + outlen, s + i, (size_t)k);
-			outlen += (size_t)k;
-			i += (size_t)k;
-		} else {
-			memcpy(o + outlen, "\xef\xbf\xbd", 3);
-			outlen += 3;
-			i += (size_t)-k;
-		}
-	}
-	o[outlen] = '\0';
-	*res = o;
-	*reslen = outlen;
-	return 0;
-}
-
-size_t
-tool_utf8_boundary(const char *s, size_t len, size_t max)
-{
-	size_t n;
-
-	if (max >= len)
-		return len;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
 /* Fill *out with the string text[0..len) (copied); 0 or -ENOMEM. */
 static int
 out_set(struct tool_out *out, bool is_error, const char *text, size_t len,
@@ -235,11 +139,11 @@ tool_buf_finish(struct tool_buf *b, bool is_error, const char *hint,
 	bool truncated = b->truncated;
 	int rc;
 
-	rc = tool_utf8_sanitize(b->data ? b->data : "", b->len, &s, &sl);
+	rc = utf8_sanitize(b->data ? b->data : "", b->len, &s, &sl);
 	if (rc < 0)
 		goto out;
 	if (sl > b->limit) {
-		sl = tool_utf8_boundary(s, sl, b->limit);
+		sl = utf8_boundary(s, sl, b->limit);
 		truncated = true;
 	}
 	if (truncated)
@@ -282,7 +186,7 @@ vreply(struct tool_out *out, bool is_error, const char *fmt, va_list ap)
 		n = 0;
 	if ((size_t)n >= sizeof(msg))
 		n = sizeof(msg) - 1;
-	rc = tool_utf8_sanitize(msg, (size_t)n, &s, &sl);
+	rc = utf8_sanitize(msg, (size_t)n, &s, &sl);
 	if (rc < 0)
 		return rc;
 	rc = out_set(out, is_error, s, sl, sl, false);
@@ -443,18 +347,9 @@ bad:
 /* ---- time ------------------------------------------------------------ */
 
 uint64_t
-tool_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
 tool_deadline(uint32_t timeout_ms)
 {
-	return timeout_ms ? tool_now_ms() + timeout_ms : 0;
+	return timeout_ms ? clock_now_ms() + timeout_ms : 0;
 }
 
 /* ---- files ----------------------------------------------------------- */
@@ -511,11 +406,8 @@ tool_read_fd(int fd, size_t max, char **buf, size_t *len)
 			b = nb;
 			alloc *= 2;
 		}
-		r = read(fd, b + n, alloc - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = io_read(fd, b + n, alloc - n - 1);
 		if (r < 0) {
-			r = -errno;
 			free(b);
 			return (int)r;
 		}
@@ -530,24 +422,6 @@ tool_read_fd(int fd, size_t max, char **buf, size_t *len)
 	b[n] = '\0';
 	*buf = b;
 	*len = n;
-	return 0;
-}
-
-int
-tool_write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 

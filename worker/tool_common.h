@@ -6,7 +6,7 @@
  * Every tool does the same few things around its own work: check the
  * input object's fields (tool_arg_*), collect output in a capped buffer
  * that keeps counting past the cap (struct tool_buf), turn the bytes into
- * valid UTF-8 for JSON (tool_utf8_*), reply with a message (tool_ok,
+ * valid UTF-8 for JSON (common/utf8.h), reply with a message (tool_ok,
  * tool_fail), open and read a file beneath the project (tool_open_regular,
  * tool_read_fd). Those live in tool_common.c. A few helpers belong to one
  * tool and are shared with another; they are declared here too, under
@@ -95,21 +95,6 @@ int tool_buf_finish(struct tool_buf *b, bool is_error, const char *hint,
 		    const char *tail, struct tool_out *out);
 
 /*
- * Copy len bytes of in into a new NUL-terminated string where every
- * invalid UTF-8 sequence and every NUL byte is replaced by U+FFFD.
- * Stores it (the caller frees) in *res and its length in *reslen.
- * Returns 0 or -ENOMEM.
- */
-int tool_utf8_sanitize(const char *in, size_t len, char **res,
-		       size_t *reslen);
-
-/*
- * The largest n <= max such that s[0..n) does not end inside a UTF-8
- * sequence (s is len bytes of valid UTF-8).
- */
-size_t tool_utf8_boundary(const char *s, size_t len, size_t max);
-
-/*
  * Fill *out with a formatted message (sanitized), is_error true for
  * tool_fail, false for tool_ok. Return 1 (tool_fail) / 0 (tool_ok) on
  * success so a helper can "return tool_fail(...)", or -ENOMEM.
@@ -156,9 +141,6 @@ int tool_arg_uint(const json_t *input, const char *key, uint64_t *v,
 
 /* ---- time ------------------------------------------------------------ */
 
-/* CLOCK_MONOTONIC in milliseconds. */
-uint64_t tool_now_ms(void);
-
 /* The deadline timeout_ms from now, or 0 (none) when timeout_ms is 0. */
 uint64_t tool_deadline(uint32_t timeout_ms);
 
@@ -179,9 +161,6 @@ int tool_open_regular(const struct tool_ctx *ctx, const char *path, int *fd,
  * negative errno.
  */
 int tool_read_fd(int fd, size_t max, char **buf, size_t *len);
-
-/* write(2) all n bytes, retrying EINTR and short writes. 0 or -errno. */
-int tool_write_all(int fd, const void *p, size_t n);
 
 /*
  * Normalise a relative path for display as a prefix: leading "./" and
@@ -230,7 +209,7 @@ struct tool_glob_walk {
 	void *arg;
 	unsigned max_depth;   /* most components of a path below the base;
 			       * 0 = the hard bound */
-	uint64_t deadline_ms; /* tool_now_ms() value; 0 = none */
+	uint64_t deadline_ms; /* clock_now_ms() value; 0 = none */
 	/* results */
 	size_t visited;       /* entries seen */
 	const char *stopped;  /* why the walk stopped early, or NULL */

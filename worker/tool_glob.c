@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "worker/pathres.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
@@ -407,7 +408,7 @@ walk_budget(struct walk_state *s)
 		w->stopped = "the limit on entries visited";
 		s->halt = true;
 	} else if (w->deadline_ms && (w->visited & 255) == 0 &&
-		   tool_now_ms() >= w->deadline_ms) {
+		   clock_now_ms() >= w->deadline_ms) {
 		w->stopped = "the time limit";
 		s->halt = true;
 	}

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "worker/pathres.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
@@ -79,7 +80,7 @@ struct grep {
 	uint64_t total;		/* matching lines in all files */
 	size_t skipped_large;
 	bool failed;		/* a match limit tripped: err says where */
-	uint64_t deadline_ms;	/* tool_now_ms() value */
+	uint64_t deadline_ms;	/* clock_now_ms() value */
 	bool timed_out;		/* the deadline stopped the search */
 	char err[TOOL_ERRLEN];
 	struct grep_span *spans;
@@ -346,7 +347,7 @@ scan_lines(struct grep *g, const char *rel, const char *data, size_t len,
 	while (start < len && rc == 0) {
 		nl = memchr(data + start, '\n', len - start);
 		l = (nl ? (size_t)(nl - data) : len) - start;
-		if ((line & 4095) == 0 && tool_now_ms() >= g->deadline_ms) {
+		if ((line & 4095) == 0 && clock_now_ms() >= g->deadline_ms) {
 			g->timed_out = true;
 			return 1;
 		}

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
 
@@ -137,26 +138,6 @@ feed(struct reader *r, const char *data, size_t n, size_t *used)
 	return rc;
 }
 
-/* read(2) with EINTR retried; fills as much of buf as the file has. */
-static ssize_t
-read_full(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* Stream fd through the reader; *more says lines follow the range. */
 static int
 stream(struct reader *r, int fd, char *chunk, ssize_t n, bool *more)
@@ -171,10 +152,10 @@ stream(struct reader *r, int fd, char *chunk, ssize_t n, bool *more)
 			return rc;
 		if (r->done) {
 			*more = used < (size_t)n ||
-				read_full(fd, chunk, 1) > 0;
+				io_read_all(fd, chunk, 1) > 0;
 			return 0;
 		}
-		n = read_full(fd, chunk, READ_CHUNK);
+		n = io_read_all(fd, chunk, READ_CHUNK);
 	}
 	if (n < 0)
 		return (int)n;
@@ -266,7 +247,7 @@ tool_read(const struct tool_ctx *ctx, const json_t *input,
 	rc = -ENOMEM;
 	if (chunk == NULL)
 		goto out;
-	n = read_full(fd, chunk, READ_CHUNK);
+	n = io_read_all(fd, chunk, READ_CHUNK);
 	if (n < 0) {
 		rc = tool_fail(out, "%s: cannot read: %s", path,
 			       strerror((int)-n));

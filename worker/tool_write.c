@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/io.h"
 #include "worker/pathres.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
@@ -75,7 +77,7 @@ rewrite_in_place(const struct tool_ctx *ctx, const char *path,
 	} else if (ftruncate(fd, 0) < 0) {
 		rc = -errno;
 	} else {
-		rc = tool_write_all(fd, data, len);
+		rc = io_write_all(fd, data, len);
 	}
 	if (close(fd) < 0 && rc == 0 && errno != EINTR)
 		rc = -errno;
@@ -93,7 +95,7 @@ create_temp(int dfd, mode_t mode, char *tmp, size_t tmpsize)
 
 	for (tries = 0; tries < 16 && fd == -EEXIST; tries++) {
 		snprintf(tmp, tmpsize, ".gao-tmp.%ld.%u.%" PRIx64,
-			 (long)getpid(), counter++, tool_now_ms());
+			 (long)getpid(), counter++, clock_now_ms());
 		fd = pathres_openat2(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL,
 				     mode, PATHRES_RESOLVE_BENEATH |
 				     PATHRES_RESOLVE_NO_SYMLINKS);
@@ -116,7 +118,7 @@ replace_atomic(int dfd, const char *name, const struct stat *old,
 		explain_write(fd, path, err, errlen);
 		return fd;
 	}
-	rc = tool_write_all(fd, data, len);
+	rc = io_write_all(fd, data, len);
 	/* Keep the old mode exactly, whatever the umask took away. */
 	if (rc == 0 && old != NULL && fchmod(fd, mode) < 0)
 		rc = -errno;

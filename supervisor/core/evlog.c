@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "supervisor/core/secret.h"
 
 struct evlog {
@@ -52,8 +53,7 @@ evlog_open(const char *path, const char *run_id)
 	if (!l->run_id)
 		goto fail;
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-			  O_NOFOLLOW, 0600);
+		fd = io_open_private(path, O_APPEND);
 		if (fd < 0)
 			goto fail;
 		l->f = fdopen(fd, "a");

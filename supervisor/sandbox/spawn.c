@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "proto/fdmap.h"
 #include "proto/msg.h"
 #include "supervisor/sandbox/spawn_ns.h"
@@ -221,9 +222,7 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
 	ssize_t n;
 
 	for (;;) {
-		n = read(errfd, &m, sizeof(m));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = io_read(errfd, &m, sizeof(m));
 		if (n != (ssize_t)sizeof(m))
 			break;
 		msg = m;
@@ -232,8 +231,7 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
 		*layers = (uint32_t)msg.a;
 		return 0;
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	io_waitpid(pid, NULL, 0); /* it exits right after its report */
 	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_EXEC) {
 		snprintf(err, errlen, "worker failed before exec");
 		return -EIO;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "proto/msg.h"
 
 #define ALL_NS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
@@ -34,8 +35,7 @@ probe(int flags)
 		return false;
 	if (pid == 0)
 		_exit(0);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	io_waitpid(pid, &status, 0); /* it exits at once */
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

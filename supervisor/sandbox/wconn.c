@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "proto/frame.h"
 #include "supervisor/core/child.h"
 #include "supervisor/sandbox/spawn.h"
@@ -107,8 +108,7 @@ sweep_uid(struct loop *l, uid_t uid)
 		_exit(0);
 	}
 	if (pid > 0 && !child_watch(l, pid, NULL, NULL))
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			; /* out of memory: the helper has exited already */
+		io_waitpid(pid, NULL, 0); /* no memory: it has exited */
 }
 
 static void
@@ -152,8 +152,7 @@ reap_later(struct loop *l, pid_t pid, uid_t uid, uint64_t grace_ms)
 		/* nothing to wait for, or no memory: reap here (killed) */
 		if (pid > 0) {
 			kill_group(pid);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
+			io_waitpid(pid, NULL, 0);
 		}
 		free(r);
 		return;
@@ -365,9 +364,7 @@ on_log(struct loop *l, int fd, int events, void *ctx)
 
 	(void)events;
 	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = io_read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			break;
 		for (ssize_t i = 0; i < n; i++) {

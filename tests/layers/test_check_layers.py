@@ -103,7 +103,11 @@ class CheckLayers(unittest.TestCase):
 
     def test_proto_stays_alone(self):
         self.expect("proto/frame.c", inc("policy/policy.h"),
-                    "proto/ includes only proto/")
+                    "proto/ includes only proto/ and common/")
+
+    def test_common_includes_nothing_else(self):
+        self.expect("common/io.c", inc("proto/msg.h"),
+                    "common/ includes only common/")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+/*
+ * io.c - see io.h.
+ */
+#include "common/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+ssize_t
+io_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t
+io_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = io_read(fd, (char *)buf + got, len - got);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int
+io_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+pid_t
+io_waitpid(pid_t pid, int *status, int flags)
+{
+	pid_t got;
+
+	do
+		got = waitpid(pid, status, flags);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : got;
+}
+
+int
+io_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	do
+		fd = openat(dirfd, path, flags | O_CLOEXEC, mode);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+io_open(const char *path, int flags, mode_t mode)
+{
+	return io_openat(AT_FDCWD, path, flags, mode);
+}
+
+int
+io_open_private(const char *path, int extra_flags)
+{
+	int fd = io_open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | extra_flags,
+			 0600);
+
+	/* an existing file keeps its mode: make it private too */
+	if (fd >= 0 && fchmod(fd, 0600) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}

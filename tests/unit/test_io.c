@@ -1,0 +1,96 @@
+/*
+ * test_io.c - the one EINTR loop and private files (common/io.c), on real
+ * pipes, files and children.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/io.h"
+
+Test(io, write_all_and_read_all_move_every_byte_through_a_pipe)
+{
+	static char out[200000], in[200000];
+	int p[2];
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	/* more than a pipe holds: the writer blocks, short writes happen */
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(io_write_all(p[1], out, sizeof(out)) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	cr_assert_eq(io_read_all(p[0], in, sizeof(in)), (ssize_t)sizeof(in));
+	cr_assert_eq(memcmp(in, out, sizeof(in)), 0);
+	/* then EOF: fewer bytes than asked, not an error */
+	cr_assert_eq(io_read_all(p[0], in, 10), 0);
+	close(p[0]);
+	int status;
+
+	cr_assert_eq(io_waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+Test(io, errors_are_negative_errnos)
+{
+	char c;
+
+	cr_assert_eq(io_read(-1, &c, 1), -EBADF);
+	cr_assert_eq(io_write_all(-1, "x", 1), -EBADF);
+	cr_assert_eq(io_waitpid(getpid(), NULL, WNOHANG), -ECHILD);
+	cr_assert_eq(io_open("/nonexistent/x", O_RDONLY, 0), -ENOENT);
+}
+
+Test(io, open_private_is_0600_whatever_the_umask_and_cloexec)
+{
+	char dir[] = "/tmp/gao-io-XXXXXX", path[64], link[64];
+	struct stat st;
+	mode_t old = umask(0);
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = io_open_private(path, O_EXCL);
+	umask(old);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	/* O_EXCL: a second create fails */
+	cr_assert_eq(io_open_private(path, O_EXCL), -EEXIST);
+	/* an existing file is made private too */
+	cr_assert_eq(chmod(path, 0644), 0);
+	fd = io_open_private(path, O_APPEND);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	close(fd);
+	/* never through a symlink in the last component */
+	snprintf(link, sizeof(link), "%s/l", dir);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(io_open_private(link, 0), -ELOOP);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(io, the_clock_is_monotonic_milliseconds)
+{
+	uint64_t a = clock_now_ms();
+
+	usleep(20000);
+	cr_assert_geq(clock_now_ms() - a, 19);
+}
