@@ -227,8 +227,8 @@ main(void)
 	char err[256] = "";
 	int rc;
 
-	/* A command that closes our result pipe must not kill us silently. */
 	become_init_if_pid1();
+	/* A command that closes our result pipe must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
 	/* over RLIMIT_FSIZE a write fails with EFBIG, which the tools
 	 * report, instead of killing the worker */

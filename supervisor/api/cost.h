@@ -22,12 +22,22 @@ struct models {
 	json_t *doc;
 };
 
-/* Load <datadir>/models.json. 0, or -1 with a message in err. */
+/* Load <datadir>/models.json into *m (free with models_clear). 0, or -1
+ * with "path:line:col: message" in err. */
 int models_load(struct models *m, char *err, size_t errlen);
+
+/* Free what models_load read; *m may be loaded again. */
 void models_clear(struct models *m);
 
+/* The default model id (owned by *m, valid until models_clear; the
+ * built-in "claude-sonnet-5-5" when the data names none). */
 const char *models_default(const struct models *m);
+
+/* The default per-request max_tokens (the API's), or 16000 when the data
+ * has none. */
 int64_t models_default_max_output(const struct models *m);
+
+/* The price table's date, YYYY-MM-DD (owned by *m), or "unknown". */
 const char *models_price_date(const struct models *m);
 
 /* End-of-life date of a deprecated model, or NULL. */

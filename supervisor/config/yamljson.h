@@ -3,9 +3,12 @@
  *
  * Design note
  * -----------
- * Configs (benchmarks, agent files, the user config) are read with libyaml
- * into jansson values, so the rest of the supervisor validates one kind of
- * tree. Plain scalars are typed as YAML 1.1 loaders type them (null, ~,
+ * Configs (benchmarks, agent files, the user config's settings) are read
+ * with libyaml into jansson values, so the rest of the supervisor
+ * validates one kind of tree. Two YAML readers stay apart on purpose:
+ * policy profiles (policy/load.c, a library below the supervisor that the
+ * worker's side shares) and the key's entries of the user config
+ * (core/secret.c: the key must never sit in a jansson tree). Plain scalars are typed as YAML 1.1 loaders type them (null, ~,
  * true/false/yes/no/on/off, integers, floats); quoted scalars are strings.
  * Aliases are refused (they allow exponential documents), as are duplicate
  * keys, non-scalar keys, more than one document, nesting deeper than 64

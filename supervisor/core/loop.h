@@ -33,20 +33,38 @@ typedef void (*loop_curl_fn)(struct loop *l, CURLMsg *msg, void *ctx);
 
 /* A new loop; NULL on ENOMEM. Owns its CURLM handle (loop_multi()). */
 struct loop *loop_new(void);
+
+/* Free the loop and its CURLM handle (the caller has removed its curl
+ * easy handles first). Watched fds are not closed: their owners close
+ * them. Children still watched (child.h) must be drained first. NULL is
+ * a no-op. */
 void loop_free(struct loop *l);
+
+/* The loop's CURLM handle: add easy handles to it; owned by the loop. */
 CURLM *loop_multi(struct loop *l);
 
-/* Called for each finished curl transfer (CURLMSG_DONE). */
+/* Called for each finished curl transfer (CURLMSG_DONE); one callback
+ * per loop, replaced by the next call. */
 void loop_on_curl_done(struct loop *l, loop_curl_fn fn, void *ctx);
 
-/* Watch fd for events (LOOP_IN/LOOP_OUT). 0 or -errno. */
+/* Watch fd (non-blocking, owned by the caller) for events (LOOP_IN,
+ * LOOP_OUT; LOOP_ERR is always reported). 0, -EEXIST when fd is already
+ * watched, or another -errno. */
 int loop_add_fd(struct loop *l, int fd, int events, loop_fd_fn fn, void *ctx);
+
+/* Change the events of a watched fd: 0, -ENOENT when not watched. */
 int loop_mod_fd(struct loop *l, int fd, int events);
+
+/* Stop watching fd (before closing it); unknown fds are ignored. Safe
+ * from inside any callback. */
 void loop_del_fd(struct loop *l, int fd);
 
-/* One-shot timer after delay_ms; returns an id > 0, or 0 on ENOMEM. */
+/* One-shot timer after delay_ms; returns an id > 0, or 0 on ENOMEM.
+ * Timers due at once fire in the order they were added. */
 uint64_t loop_add_timer(struct loop *l, uint64_t delay_ms, loop_timer_fn fn,
 			void *ctx);
+
+/* Cancel a timer that has not fired; unknown or fired ids are ignored. */
 void loop_cancel_timer(struct loop *l, uint64_t id);
 
 /* Run until loop_stop(). 0, or -errno when polling failed. */
@@ -55,9 +73,12 @@ int loop_run(struct loop *l);
 /* Run until done(ctx) is true (checked before each pass) or loop_stop().
  * 0, or -errno when polling failed. */
 int loop_run_until(struct loop *l, bool (*done)(void *ctx), void *ctx);
+
+/* Make loop_run return after the callback in progress; events already
+ * collected wait for the next run. */
 void loop_stop(struct loop *l);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
+/* Milliseconds on CLOCK_MONOTONIC (common/clock.h). */
 uint64_t loop_now_ms(void);
 
 #endif

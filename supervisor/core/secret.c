@@ -198,6 +198,13 @@ load_env(struct secret **out, char *err, size_t errlen)
  * Find a top-level scalar key in a YAML mapping file; malloc'ed value.
  * Only scalar values count: a key whose value is a mapping, a list or an
  * alias is skipped, and so is a document that is not a mapping.
+ *
+ * Why the user config is not read with config/yamljson.c, the reader of
+ * every other config: the file may hold the key itself (api_key:), and
+ * this event reader makes exactly one heap copy of the one value asked
+ * for, which the caller wipes before freeing it; a whole-document tree
+ * would leave copies of the key in jansson strings that are freed
+ * unwiped. (It also keeps core/, where the key lives, below config/.)
  */
 static char *
 yaml_top_scalar(const char *path, const char *want)
