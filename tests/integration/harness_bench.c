@@ -173,8 +173,7 @@ hb_spawn(struct hb *t, const char *const *args)
 	snprintf(errp, sizeof(errp), "%s/.stderr", t->dir);
 	env = child_env(t);
 	t->seconds = now_s();
-	pid = fork();
-	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
 		if (chdir(t->dir) < 0)
 			_exit(126);
@@ -639,8 +638,7 @@ hb_capture(const char *const *argv, int *status)
 	char *out;
 
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
+	pid = h_fork(SIGKILL);
 	if (pid == 0) {
 		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(126);
