@@ -619,6 +619,65 @@ Test(benchmark, story_dependencies_order_and_errors)
 		     "stories");
 }
 
+#define PH_FIX ": replace it with the real value (gao-dev does not fill " \
+	"in templates)"
+
+Test(benchmark, placeholder_in_braces)
+{
+	expect_error("name: \"{{BENCHMARK_NAME}}\"\ndescription: d\n"
+		     ONE_PHASE, "1:8: name: template placeholder "
+		     "\"{{BENCHMARK_NAME}}\" was never filled in" PH_FIX);
+	/* inside a block scalar: the placeholder's own line and column */
+	expect_error(OK_HEAD "initial_prompt: |\n  Build an app.\n"
+		     "  It is a {{ app_kind }} app.\n" ONE_PHASE,
+		     "5:11: initial_prompt: template placeholder "
+		     "\"{{ app_kind }}\" was never filled in" PH_FIX);
+	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
+		     "    expected_artifacts: [app.py, \"{{MODULE}}.py\"]\n",
+		     "5:35: workflow_phases[0].expected_artifacts[1]: template "
+		     "placeholder \"{{MODULE}}\" was never filled in" PH_FIX);
+}
+
+Test(benchmark, placeholder_in_angle_brackets)
+{
+	expect_error(OK_HEAD "project_name: <your-project>\n" ONE_PHASE,
+		     "3:15: project_name: template placeholder "
+		     "\"<your-project>\" was never filled in" PH_FIX);
+	expect_error("benchmark:\n  name: t\n  description: \"<what it "
+		     "builds>\"\n  phases:\n    - phase_name: A\n",
+		     "3:17: description: template placeholder \"<what it "
+		     "builds>\" was never filled in" PH_FIX);
+}
+
+Test(benchmark, not_placeholders)
+{
+	/* single braces, routes, markup and comparisons are text */
+	struct benchmark *b = load_text(OK_HEAD "initial_prompt: |\n"
+		"  GET /hello/{name} returns {\"message\": \"Hello\"};\n"
+		"  Flask routes look like /hello/<name>; keep <b>bold</b>.\n"
+		"  Check that 1 < 2 > 0.\n"
+		"metadata:\n  note: \"<a href=x>\"\n  cmp: \"<>\"\n"
+		ONE_PHASE);
+
+	expect_no_errors(b);
+	benchmark_free(b);
+}
+
+Test(benchmark, unquoted_placeholder_is_a_yaml_error)
+{
+	char err[600] = "", want[600];
+	FILE *f = fopen(cfg, "we");
+
+	cr_assert_not_null(f);
+	fputs("description: d\nname: {{ name }}\n", f);
+	fclose(f);
+	cr_assert_null(benchmark_load(cfg, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:2:8: mapping keys must be scalars; "
+		 "this line holds the template placeholder \"{{ name }}\""
+		 PH_FIX, cfg);
+	cr_assert_str_eq(err, want);
+}
+
 /* ------------------------------------------------------------------ */
 /* Slugs and agent inference                                           */
 
