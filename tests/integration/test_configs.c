@@ -268,7 +268,8 @@ static const struct plan plans[] = {
 	  { "Output Format Slug spec", "Bob", "" },
 	  { "Output Format Slug implement", "Amelia", "" },
 	  { "Output Format Slug validate", "Murat", "" } } },
-	{ "prompt-small.yaml", "fixture-prompt-small, 1 step(s), timeout 900 s", {
+	{ "prompt-small.yaml", "fixture-prompt-small, 1 step(s), timeout 900 "
+	  "s", {
 	  { "Implementation", "Amelia", "" } } },
 	{ "prompt-large.yaml", "fixture-prompt-large, 4 step(s), timeout 1800 "
 	  "s", {
