@@ -700,12 +700,15 @@ plan_prompt_only(struct benchmark *b)
 static bool
 placeholder(const char *s, char *out, size_t cap)
 {
-	const char *a = strstr(s, "{{"), *z = a ? strstr(a + 2, "}}") : NULL;
+	const char *a, *z;
 	size_t n;
 
-	if (z && !memchr(a, '\n', (size_t)(z - a))) {
-		snprintf(out, cap, "%.*s", (int)(z + 2 - a), a);
-		return true;
+	for (a = strstr(s, "{{"); a; a = strstr(a + 2, "{{")) {
+		z = strstr(a + 2, "}}");
+		if (z && !memchr(a, '\n', (size_t)(z - a))) {
+			snprintf(out, cap, "%.*s", (int)(z + 2 - a), a);
+			return true;
+		}
 	}
 	s += strspn(s, " \t\n");
 	n = strlen(s);

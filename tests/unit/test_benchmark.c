@@ -724,6 +724,10 @@ Test(benchmark, placeholder_in_braces)
 		     "  It is a {{ app_kind }} app.\n" ONE_PHASE,
 		     "5:11: initial_prompt: template placeholder "
 		     "\"{{ app_kind }}\" was never filled in" PH_FIX);
+	/* a "{{" whose "}}" is on another line is text; a later one is not */
+	expect_error(OK_HEAD "initial_prompt: \"a {{ b\\n c }} {{X}}\"\n"
+		     ONE_PHASE, "3:32: initial_prompt: template placeholder "
+		     "\"{{X}}\" was never filled in" PH_FIX);
 	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
 		     "    expected_artifacts: [app.py, \"{{MODULE}}.py\"]\n",
 		     "5:35: workflow_phases[0].expected_artifacts[1]: template "
