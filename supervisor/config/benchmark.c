@@ -1,6 +1,12 @@
 /*
  * benchmark.c - load, validate and plan a GAO-Dev benchmark config. See
  * benchmark.h for the design note; the field table is BENCHMARK-FORMAT.md.
+ *
+ * gao-dev fills in no templates, so a config that still holds a template's
+ * placeholder (a "{{...}}" in any string value, or a whole value "<...>")
+ * was never finished: each one is an error at the placeholder's own line
+ * and column. An unquoted "{{" is not even YAML (a flow mapping whose key
+ * is a mapping); the YAML error then says so too.
  */
 #include "supervisor/config/benchmark.h"
 
@@ -19,10 +25,13 @@
 
 #define TIMEOUT_MAX 86400
 
+#define TEXT_MAX (4 << 20) /* yamljson's limit on a config's size */
+
 struct ctx {
 	struct benchmark *b;
 	struct yamljson *y;
 	const char *prefix;      /* "benchmark." in the wrapped shape */
+	char *text;              /* the file's text, read when needed */
 };
 
 static const char *const top_keys[] = {
@@ -40,22 +49,38 @@ static const char *const phase_keys[] = {
 	"skip_if_failed", "continue_on_failure", "command", NULL,
 };
 
-static void __attribute__((format(printf, 4, 5)))
-finding(struct ctx *c, json_t *list, const char *path, const char *fmt, ...)
+/* Line and column of the field at path (the document's when unknown). */
+static void
+field_pos(struct ctx *c, const char *path, int *line, int *col)
 {
-	char full[600], msg[1024];
-	int line = 0, col = 0;
-	va_list ap;
+	char full[600];
 
 	snprintf(full, sizeof(full), "%s%s", c->prefix, path);
-	if (yamljson_pos(c->y, full, &line, &col) < 0)
-		yamljson_pos(c->y, "", &line, &col);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	if (yamljson_pos(c->y, full, line, col) < 0)
+		yamljson_pos(c->y, "", line, col);
+}
+
+static void
+emit(struct ctx *c, json_t *list, int line, int col, const char *path,
+     const char *msg)
+{
 	json_array_append_new(list, json_sprintf("%s:%d:%d: %s: %s",
 			      c->b->path, line ? line : 1, col ? col : 1,
 			      path[0] ? path : "(document)", msg));
+}
+
+static void __attribute__((format(printf, 4, 5)))
+finding(struct ctx *c, json_t *list, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	int line = 0, col = 0;
+	va_list ap;
+
+	field_pos(c, path, &line, &col);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(c, list, line, col, path, msg);
 }
 
 #define ERR(c, path, ...) finding(c, (c)->b->errors, path, __VA_ARGS__)
@@ -665,6 +690,159 @@ plan_prompt_only(struct benchmark *b)
 	}
 }
 
+/* ---- placeholders left from a template ------------------------------ */
+
+/*
+ * The template placeholder in s, into out: the first "{{...}}" on one
+ * line, or the whole value (spaces aside) when it is "<words>" (a word or
+ * a few: "<my-benchmark>", not "<a href=...>" or "GET /hello/<name>").
+ */
+static bool
+placeholder(const char *s, char *out, size_t cap)
+{
+	const char *a, *z;
+	size_t n;
+
+	for (a = strstr(s, "{{"); a; a = strstr(a + 2, "{{")) {
+		z = strstr(a + 2, "}}");
+		if (z && !memchr(a, '\n', (size_t)(z - a))) {
+			snprintf(out, cap, "%.*s", (int)(z + 2 - a), a);
+			return true;
+		}
+	}
+	s += strspn(s, " \t\n");
+	n = strlen(s);
+	while (n && strchr(" \t\n", s[n - 1]))
+		n--;
+	if (n < 3 || s[0] != '<' || s[n - 1] != '>' ||
+	    !isalpha((unsigned char)s[1]))
+		return false;
+	for (size_t i = 1; i < n - 1; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(" _-.", s[i]))
+			return false;
+	snprintf(out, cap, "%.*s", (int)n, s);
+	return true;
+}
+
+/* The file's text (NUL-terminated, malloc'ed), or NULL. */
+static char *
+read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = f ? malloc(TEXT_MAX + 1) : NULL;
+	size_t n = 0;
+
+	if (buf)
+		n = fread(buf, 1, TEXT_MAX, f);
+	if (f)
+		fclose(f);
+	if (buf)
+		buf[n] = 0;
+	return buf;
+}
+
+/* The start of line number line (1-based) of text, or NULL. */
+static const char *
+line_start(const char *text, int line)
+{
+	for (int i = 1; text && i < line; i++) {
+		text = strchr(text, '\n');
+		if (text)
+			text++;
+	}
+	return text;
+}
+
+/*
+ * Where needle first occurs in the file at or after line *line: its line
+ * and column (in characters, as YAML counts them); unchanged if nowhere.
+ */
+static void
+text_pos(struct ctx *c, const char *needle, int *line, int *col)
+{
+	const char *bol, *hit, *nl;
+	int l = *line, n = 1;
+
+	if (!c->text)
+		c->text = read_text(c->b->path);
+	bol = line_start(c->text, l);
+	hit = bol ? strstr(bol, needle) : NULL;
+	if (!hit)
+		return;
+	for (nl = strchr(bol, '\n'); nl && nl < hit; nl = strchr(bol, '\n')) {
+		bol = nl + 1;
+		l++;
+	}
+	for (const char *p = bol; p < hit; p++)
+		n += ((unsigned char)*p & 0xc0) != 0x80;
+	*line = l;
+	*col = n;
+}
+
+static void
+report_placeholder(struct ctx *c, const char *path, const char *ph)
+{
+	char msg[400];
+	int line = 0, col = 0;
+
+	field_pos(c, path, &line, &col);
+	text_pos(c, ph, &line, &col);
+	snprintf(msg, sizeof(msg), "template placeholder \"%.80s\" was never "
+		 "filled in: replace it with the real value (gao-dev does not "
+		 "fill in templates)", ph);
+	emit(c, c->b->errors, line, col, path, msg);
+}
+
+/* Every string value below v (its path in path, of size cap). */
+static void
+check_placeholders(struct ctx *c, json_t *v, char *path, size_t cap)
+{
+	size_t base = strlen(path), i;
+	const char *k;
+	char ph[128];
+	json_t *e;
+
+	if (json_is_string(v) && placeholder(json_string_value(v), ph,
+					       sizeof(ph)))
+		report_placeholder(c, path, ph);
+	json_object_foreach(v, k, e) {
+		snprintf(path + base, cap - base, "%s%s", base ? "." : "", k);
+		check_placeholders(c, e, path, cap);
+	}
+	json_array_foreach(v, i, e) {
+		snprintf(path + base, cap - base, "[%zu]", i);
+		check_placeholders(c, e, path, cap);
+	}
+	path[base] = 0;
+}
+
+/*
+ * A YAML error on a line that holds "{{...}}": say it is a placeholder.
+ * err is "path:line:column: message".
+ */
+static void
+explain_yaml_error(const char *path, char *err, size_t errlen)
+{
+	size_t len = strlen(path), used = strlen(err);
+	char *text, ph[128];
+	const char *bol, *eol;
+	int line;
+
+	if (strncmp(err, path, len) || err[len] != ':')
+		return;
+	line = atoi(err + len + 1);
+	text = read_text(path);
+	bol = line > 0 ? line_start(text, line) : NULL;
+	eol = bol ? strchrnul(bol, '\n') : NULL;
+	if (eol)
+		*(char *)eol = 0;
+	if (bol && strstr(bol, "{{") && placeholder(bol, ph, sizeof(ph)))
+		snprintf(err + used, errlen - used, "; this line holds the "
+			 "template placeholder \"%.80s\": replace it with the "
+			 "real value (gao-dev does not fill in templates)", ph);
+	free(text);
+}
+
 static void
 parse_top(struct ctx *c, json_t *doc)
 {
@@ -719,11 +897,13 @@ benchmark_load(const char *path, char *err, size_t errlen)
 	struct yamljson y;
 	struct benchmark *b;
 	struct ctx c = { .prefix = "" };
+	char *tmp, ph_path[600] = "";
 	json_t *doc;
-	char *tmp;
 
-	if (yamljson_load(path, &y, err, errlen) < 0)
+	if (yamljson_load(path, &y, err, errlen) < 0) {
+		explain_yaml_error(path, err, errlen);
 		return NULL;
+	}
 	b = calloc(1, sizeof(*b));
 	tmp = strdup(path);
 	if (!b || !tmp) {
@@ -753,6 +933,7 @@ benchmark_load(const char *path, char *err, size_t errlen)
 		return b;
 	}
 	b->config = json_incref(doc);
+	check_placeholders(&c, doc, ph_path, sizeof(ph_path));
 	parse_top(&c, doc);
 	parse_phases(&c, doc);
 	b->mode = BM_MODE_PHASES;
@@ -770,6 +951,7 @@ benchmark_load(const char *path, char *err, size_t errlen)
 			plan_prompt_only(b);
 	}
 	yamljson_clear(&y);
+	free(c.text);
 	return b;
 }
 

@@ -9,16 +9,32 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
+
+pid_t
+h_fork(int death_signal)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) < 0)
+		_exit(127);
+	/* the test process died between fork() and prctl() */
+	if (getppid() != parent)
+		_exit(127);
+	return 0;
+}
 
 void
 h_tmpdir(char *buf, size_t cap)
@@ -71,27 +87,35 @@ read_port(int fd)
 	return strncmp(buf, "PORT ", 5) == 0 ? atoi(buf + 5) : -1;
 }
 
+/* In the fake's child: stdout to the pipe, stderr to the log, exec. */
+static void __attribute__((noreturn))
+exec_fake(char *const *argv, int out, const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || dup2(fd, 2) < 0 || dup2(out, 1) < 0)
+		_exit(126);
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
 void
 h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 	     const char *dir)
 {
 	char fake[512];
 	int out[2];
-	posix_spawn_file_actions_t fa;
 
 	h_src("scripts/fake-anthropic", fake, sizeof(fake));
 	snprintf(f->record, sizeof(f->record), "%s/record.jsonl", dir);
 	snprintf(f->log, sizeof(f->log), "%s/fake.log", dir);
 	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, f->log,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	char *argv[] = { fake, "--scenario", (char *)scenario, "--key-file",
 			 (char *)keyfile, "--record", f->record, NULL };
 
-	cr_assert_eq(posix_spawn(&f->pid, fake, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
+	f->pid = h_fork(SIGKILL);
+	if (f->pid == 0)
+		exec_fake(argv, out[1], f->log);
 	close(out[1]);
 	f->port = read_port(out[0]);
 	close(out[0]);
@@ -181,8 +205,7 @@ h_run(const char *const *args, const char *const *env, const char *cwd,
 	argv[n] = NULL;
 	char **e = child_env(env);
 
-	pid = fork();
-	cr_assert_geq(pid, 0);
+	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
 		if (chdir(cwd) < 0)
 			_exit(126);

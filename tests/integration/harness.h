@@ -9,10 +9,21 @@
  * chosen argv and environment; its exit code, stdout and stderr are kept
  * for the assertions. Paths come from the environment that meson sets:
  * GAO_DEV (the binary) and SOURCE_ROOT.
+ *
+ * Criterion runs each test in a process of its own, and a failed
+ * assertion ends that process at once: the cleanup after it never runs.
+ * So every child a harness starts (the fake, gao-dev, git) comes from
+ * h_fork(), which asks the kernel to signal it when the test process
+ * dies: the fake and helpers get SIGKILL; gao-dev gets SIGTERM, its own
+ * clean stop, which kills its workers too (a worker that dropped to
+ * another uid lost its own death signal in setresuid(), so a SIGKILLed
+ * gao-dev would leave its workers running). A failed test leaves no fake
+ * API, gao-dev or worker behind.
  */
 #ifndef GAO_TESTS_HARNESS_H
 #define GAO_TESTS_HARNESS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -36,6 +47,17 @@ struct h_out {
 	char *out;
 	char *err;
 };
+
+/*
+ * fork() for a child that must not outlive the test process: in the child,
+ * PR_SET_PDEATHSIG(death_signal), and _exit(127) if the test process
+ * already died before that (getppid() changed). Returns as fork() does;
+ * asserts that it worked. Call it from the test's own thread (the death
+ * signal follows the thread that forked). H_GAO_DEV_DEATH is the signal
+ * for gao-dev.
+ */
+#define H_GAO_DEV_DEATH SIGTERM
+pid_t h_fork(int death_signal);
 
 /* A fresh temp dir (0700) for one test; path into buf. */
 void h_tmpdir(char *buf, size_t cap);

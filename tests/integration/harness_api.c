@@ -186,8 +186,7 @@ ha_spawn(struct ha_run *t, const char *const *opts, const char *const *env)
 	argv[n] = NULL;
 	e = child_env(t->base, env);
 	t->started = now_s();
-	t->pid = fork();
-	cr_assert_geq(t->pid, 0);
+	t->pid = h_fork(H_GAO_DEV_DEATH);
 	if (t->pid == 0) {
 		if (chdir(t->dir) < 0)
 			_exit(126);

@@ -97,16 +97,12 @@ hb_finish(struct hb *t)
 }
 
 void
-hb_shared_config(const char *file, char *buf, size_t cap)
+hb_fixture(const char *file, char *buf, size_t cap)
 {
 	char rel[256];
-	struct stat st;
 
-	snprintf(rel, sizeof(rel), "../shared/benchmarks/gao-dev/%s", file);
+	snprintf(rel, sizeof(rel), "tests/fixtures/configs/%s", file);
 	h_src(rel, buf, cap);
-	cr_assert_eq(stat(buf, &st), 0, "%s: %s (the shared GAO-Dev configs "
-		     "live in ../shared/benchmarks/gao-dev)", buf,
-		     strerror(errno));
 }
 
 void
@@ -173,8 +169,7 @@ hb_spawn(struct hb *t, const char *const *args)
 	snprintf(errp, sizeof(errp), "%s/.stderr", t->dir);
 	env = child_env(t);
 	t->seconds = now_s();
-	pid = fork();
-	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
 		if (chdir(t->dir) < 0)
 			_exit(126);
@@ -528,6 +523,41 @@ hb_assert_criterion(const json_t *r, const char *name, size_t nth,
 				   hb_str(c, "reason"), reason);
 }
 
+void
+hb_assert_coverage(const json_t *r, double want)
+{
+	const json_t *c;
+	size_t i;
+	double got, req;
+
+	if (!hb_python_has("coverage")) {
+		hb_assert_criterion(r, "min_test_coverage", 0, "skipped",
+				    "the coverage module is not installed");
+		return;
+	}
+	json_array_foreach(json_object_get(r, "success_criteria"), i, c) {
+		if (strcmp(hb_str(c, "name"), "min_test_coverage"))
+			continue;
+		cr_assert_eq(sscanf(hb_str(c, "reason"), "line coverage %lf%%, "
+				    "required %lf%%", &got, &req), 2, "%s",
+			     hb_str(c, "reason"));
+		cr_assert_float_eq(req, want, 0.01);
+		cr_assert_str_eq(hb_str(c, "outcome"), got >= want ? "passed" :
+				 "failed");
+		return;
+	}
+	cr_assert_fail("no min_test_coverage criterion");
+}
+
+void
+hb_assert_tests_passed(const json_t *r, const char *name)
+{
+	hb_assert_criterion(r, name, 0, "passed", hb_python_has("pytest") ?
+			    "python3 -m pytest -q exited 0" :
+			    "python3 -m unittest discover -v -p \"test*.py\" "
+			    "exited 0");
+}
+
 size_t
 hb_count_criteria(const json_t *r, const char *name, const char *outcome)
 {
@@ -639,8 +669,7 @@ hb_capture(const char *const *argv, int *status)
 	char *out;
 
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
+	pid = h_fork(SIGKILL);
 	if (pid == 0) {
 		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(126);

@@ -44,8 +44,8 @@ void hb_start(struct hb *t, const char *scenario);
 /* Stop the fake, free the output and remove the temp dir. */
 void hb_finish(struct hb *t);
 
-/* Path of a shared GAO-Dev config: SOURCE_ROOT/../shared/benchmarks/... */
-void hb_shared_config(const char *file, char *buf, size_t cap);
+/* Path of a config fixture: SOURCE_ROOT/tests/fixtures/configs/file. */
+void hb_fixture(const char *file, char *buf, size_t cap);
 
 /* Write text to t->dir/name (0600); its path into buf. */
 void hb_write(const struct hb *t, const char *name, const char *text,
@@ -94,6 +94,19 @@ void hb_assert_tools(const json_t *r, size_t i, const char *want);
  */
 void hb_assert_criterion(const json_t *r, const char *name, size_t nth,
 			 const char *outcome, const char *reason);
+
+/*
+ * min_test_coverage wants `want` percent: measured (passed or failed by
+ * the figure) when Python's coverage module is installed where the
+ * workers run, else skipped with that reason.
+ */
+void hb_assert_coverage(const json_t *r, double want);
+
+/*
+ * The test gate called name (tests_passing, tests_must_pass) passed with
+ * the detected command: pytest when installed, else unittest discovery.
+ */
+void hb_assert_tests_passed(const json_t *r, const char *name);
 
 /* Number of criteria named name with outcome (NULL: any). */
 size_t hb_count_criteria(const json_t *r, const char *name,

@@ -3,14 +3,16 @@
  *
  * Design note
  * -----------
- * Two halves. First the four real GAO-Dev configs, read unchanged from
- * GAO_DEV_BENCHMARKS (meson points it at the shared benchmarks directory):
- * each must load with no errors, in the right mode, with the phases,
- * agents (explicit or inferred) and success criteria the file says.
+ * Two halves. First the project's own fixtures, one config per shape
+ * gao-dev reads (tests/fixtures/configs/, found through
+ * GAO_DEV_FIXTURES, which meson computes from the source tree): each must
+ * load with no errors, in the right mode, with the phases, agents
+ * (explicit or inferred), timeouts and success criteria the file says.
  * Second, small configs written to a temp directory, one per validation
  * rule of BENCHMARK-FORMAT.md, each checked for its exact message and the
  * file:line:column it points at. The slug and agent-inference tables are
- * checked row by row.
+ * checked row by row. The real GAO-Dev configs, when they are beside the
+ * clone, are loaded by the conformance suite (tests/conformance/).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,19 +44,26 @@ teardown(void)
 TestSuite(benchmark, .init = setup, .fini = teardown);
 
 /* ------------------------------------------------------------------ */
-/* The real configs                                                    */
+/* The project's fixtures, one per shape                               */
+
+/* The fixture's path into buf (GAO_DEV_FIXTURES/name). */
+static void
+fixture_path(const char *name, char *buf, size_t cap)
+{
+	const char *d = getenv("GAO_DEV_FIXTURES");
+
+	cr_assert_not_null(d, "GAO_DEV_FIXTURES is not set (run through "
+			   "meson)");
+	snprintf(buf, cap, "%s/%s", d, name);
+}
 
 static struct benchmark *
-load_real(const char *name)
+load_fixture(const char *name)
 {
-	const char *d = getenv("GAO_DEV_BENCHMARKS");
 	char path[512], err[512] = "";
 	struct benchmark *b;
 
-	if (!d || access(d, R_OK) != 0)
-		cr_skip_test("GAO_DEV_BENCHMARKS (%s) is not readable",
-			     d ? d : "unset");
-	snprintf(path, sizeof(path), "%s/%s", d, name);
+	fixture_path(name, path, sizeof(path));
 	b = benchmark_load(path, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	return b;
@@ -97,135 +106,193 @@ crit_num(const struct benchmark *b, const char *k)
 	return json_number_value(json_object_get(b->success_criteria, k));
 }
 
-Test(benchmark, real_greenfield_simple)
+static const char *
+artifact(const struct bm_phase *p, size_t i)
 {
-	struct benchmark *b = load_real("greenfield-simple.yaml");
+	return json_string_value(json_array_get(p->expected_artifacts, i));
+}
+
+Test(benchmark, fixture_flat_phases)
+{
+	struct benchmark *b = load_fixture("flat-phases.yaml");
+	char want[1024], path[512];
+	json_t *qg;
+
+	expect_no_errors(b);
+	cr_assert_eq(b->mode, BM_MODE_PHASES);
+	cr_assert_str_eq(b->name, "fixture-flat");
+	cr_assert_str_eq(b->version, "2.1.0");
+	cr_assert_str_eq(b->project_name, "wordcount");
+	cr_assert_str_eq(b->initial_prompt, "Build wc.py: count the words of "
+			 "a text, with unit tests.");
+	expect_hash(b);
+	cr_assert_eq(b->timeout_seconds, 1200);
+	/* relative to the config file; it does not exist: a warning */
+	fixture_path("flat-phases.yaml", path, sizeof(path));
+	snprintf(want, sizeof(want), "%s:16:1: boilerplate_path: boilerplate "
+		 "path %s/./templates/absent does not exist; the project "
+		 "starts empty", path, getenv("GAO_DEV_FIXTURES"));
+	cr_assert_eq(json_array_size(b->warnings), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(b->warnings, 0)),
+			 want);
+	cr_assert_eq(b->n_phases, 2);
+	expect_phase(b, 0, "Requirements", "John", true, 600);
+	expect_phase(b, 1, "implementation", "Amelia", true, 3600);
+	cr_assert_str_eq(artifact(&b->phases[0], 0), "docs/requirements.md");
+	cr_assert_str_eq(artifact(&b->phases[1], 1), "test_*.py");
+	cr_assert_not(b->phases[0].skip_if_failed);
+	cr_assert(b->phases[1].skip_if_failed);
+	cr_assert_str_eq(b->phases[1].description, "Write wc.py and "
+			 "test_wc.py");
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
+	cr_assert_eq(crit_num(b, "max_manual_interventions"), 2);
+	cr_assert_eq(crit_num(b, "max_errors"), 1);
+	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
+						     "required_features")), 1);
+	qg = json_object_get(b->success_criteria, "quality_gates");
+	cr_assert(json_is_true(json_object_get(qg, "tests_passing")));
+	benchmark_free(b);
+}
+
+Test(benchmark, fixture_wrapped_phases_alias)
+{
+	struct benchmark *b = load_fixture("wrapped-phases.yaml");
 	json_t *qg;
 
 	expect_no_errors(b);
 	cr_assert_eq(json_array_size(b->warnings), 0);
 	cr_assert_eq(b->mode, BM_MODE_PHASES);
-	cr_assert_str_eq(b->name, "greenfield-simple");
-	cr_assert_str_eq(b->version, "1.0.0");
-	cr_assert_str_eq(b->project_name, "greenfield-simple");
-	cr_assert_eq(strncmp(b->initial_prompt, "Build a simple todo", 19), 0);
-	expect_hash(b);
-	cr_assert_eq(b->timeout_seconds, 7200);
+	cr_assert_str_eq(b->name, "fixture-wrapped");
+	cr_assert_str_eq(b->project_name, "fixture-wrapped");
+	cr_assert_eq(strncmp(b->initial_prompt, "Build a temperature", 19), 0);
+	/* constraints.timeout_seconds lowers the default 7200 */
+	cr_assert_eq(b->timeout_seconds, 1800);
 	cr_assert_null(b->boilerplate_url);
 	cr_assert_null(b->boilerplate_path);
-	cr_assert_eq(b->n_phases, 4);
+	cr_assert_eq(b->n_phases, 3);
 	expect_phase(b, 0, "Product Requirements", "John", false, 3600);
 	expect_phase(b, 1, "System Architecture", "Winston", false, 3600);
-	expect_phase(b, 2, "Story Creation", "Bob", false, 3600);
-	expect_phase(b, 3, "Implementation", "Amelia", false, 3600);
-	cr_assert_str_eq(b->phases[0].description, "Create comprehensive PRD");
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 80.0, 1e-9);
-	cr_assert_eq(crit_num(b, "max_manual_interventions"), 5);
-	cr_assert_eq(crit_num(b, "max_errors"), 3);
+	expect_phase(b, 2, "Implementation", "Amelia", false, 3600);
+	cr_assert_str_eq(b->phases[0].description, "Write the PRD in "
+			 "docs/PRD.md");
+	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 60.0, 1e-9);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "required_features")), 3);
+						     "required_features")), 2);
 	qg = json_object_get(b->success_criteria, "quality_gates");
-	cr_assert(json_is_true(json_object_get(qg, "tests_passing")));
-	cr_assert(json_is_true(json_object_get(qg, "type_safety")));
-	/* the config is kept for the results: the wrapped document */
+	cr_assert(json_is_true(json_object_get(qg, "linting")));
+	/* the config kept for the results: the wrapped mapping */
 	cr_assert_str_eq(json_string_value(json_object_get(b->config,
 							   "name")),
-			 "greenfield-simple");
+			 "fixture-wrapped");
 	benchmark_free(b);
 }
 
-Test(benchmark, real_minimal)
+Test(benchmark, fixture_legacy_phases)
 {
-	struct benchmark *b = load_real("minimal.yaml");
-
-	expect_no_errors(b);
-	cr_assert_eq(b->mode, BM_MODE_PHASES);
-	cr_assert_str_eq(b->name, "minimal");
-	cr_assert_str_eq(b->version, "1.0.0");
-	cr_assert_str_eq(b->project_name, "minimal-test");
-	cr_assert_str_eq(b->initial_prompt, "");
-	cr_assert_eq(b->timeout_seconds, 1800);
-	/* relative to the config file; it does not exist: a warning */
-	cr_assert_not_null(b->boilerplate_path);
-	cr_assert_neq(strstr(b->boilerplate_path, "/./templates/minimal"),
-		      NULL, "%s", b->boilerplate_path);
-	cr_assert_eq(json_array_size(b->warnings), 1);
-	cr_assert_neq(strstr(json_string_value(json_array_get(b->warnings, 0)),
-			     "minimal.yaml:12:1: boilerplate_path: boilerplate "
-			     "path "), NULL, "%s",
-		      json_string_value(json_array_get(b->warnings, 0)));
-	cr_assert_eq(b->n_phases, 1);
-	expect_phase(b, 0, "implementation", "Amelia", true, 1800);
-	cr_assert_eq(json_array_size(b->phases[0].expected_artifacts), 1);
-	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].expected_artifacts, 0)), "src/main.py");
-	cr_assert_not(b->phases[0].skip_if_failed);
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
-	cr_assert_eq(crit_num(b, "max_errors"), 5);
-	benchmark_free(b);
-}
-
-Test(benchmark, real_simple_hello_api)
-{
-	struct benchmark *b = load_real("simple-hello-api.yaml");
-	json_t *rf;
+	struct benchmark *b = load_fixture("legacy-phases.yaml");
+	json_t *list;
 
 	expect_no_errors(b);
 	cr_assert_eq(json_array_size(b->warnings), 0);
-	cr_assert_eq(b->mode, BM_MODE_PROMPT);
-	cr_assert_str_eq(b->name, "simple-hello-api");
-	cr_assert_eq(b->scale_level, 0);
-	cr_assert_eq(b->timeout_seconds, 3600);
-	cr_assert_neq(strstr(b->initial_prompt, "GET /hello"), NULL);
-	expect_hash(b);
-	/* scale level 0: one implementation phase by Amelia */
-	cr_assert_eq(b->n_phases, 1);
-	expect_phase(b, 0, "Implementation", "Amelia", false, 3600);
-	rf = json_object_get(b->success_criteria, "required_features");
-	cr_assert_eq(json_array_size(rf), 3);
-	cr_assert_str_eq(json_string_value(json_array_get(rf, 2)),
-			 "**/test_*.py OR tests/*.py");
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 70.0, 1e-9);
+	cr_assert_eq(b->mode, BM_MODE_PHASES);
+	cr_assert_str_eq(b->version, "1.0.0");
+	cr_assert_eq(b->timeout_seconds, 7200);
+	cr_assert_null(b->boilerplate_url);
+	cr_assert_eq(b->n_phases, 3);
+	expect_phase(b, 0, "Business Analysis", "Mary", true, 3600);
+	expect_phase(b, 1, "Development", "Amelia", true, 3600);
+	expect_phase(b, 2, "QA", "Murat", true, 3600);
+	cr_assert_str_eq(artifact(&b->phases[1], 1), "test_fizzbuzz.py");
+	/* the older list, kept as it is under "criteria" */
+	list = json_object_get(b->success_criteria, "criteria");
+	cr_assert_eq(json_array_size(list), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+		list, 1), "name")), "coverage");
+	cr_assert_null(json_object_get(b->success_criteria,
+				       "min_test_coverage"));
 	benchmark_free(b);
 }
 
-Test(benchmark, real_simple_story_test)
+Test(benchmark, fixture_epics_stories)
 {
 	static const char *const steps[] = { "spec", "implement",
 					     "validate" };
 	static const char *const agents[] = { "Bob", "Amelia", "Murat" };
-	static const char *const stories[] = {
-		"Create Hello World Function", "Create Greeting Function",
+	static const char *const order[][3] = {
+		/* epic, story, spec; Input first: Output depends on it */
+		{ "Input", "Split Words", "docs/stories/split-words.md" },
+		{ "Output", "Format Slug", "docs/stories/format-slug.md" },
 	};
-	struct benchmark *b = load_real("simple-story-test.yaml");
+	static const size_t n_criteria[] = { 2, 1 };
+	struct benchmark *b = load_fixture("epics-stories.yaml");
 
 	expect_no_errors(b);
 	cr_assert_eq(b->mode, BM_MODE_STORIES);
-	cr_assert_str_eq(b->project_name, "simple-test");
-	cr_assert_eq(b->timeout_seconds, 3600);
+	cr_assert_str_eq(b->project_name, "slugger");
+	cr_assert_str_eq(b->initial_prompt, "");
+	cr_assert_eq(b->timeout_seconds, 2400);
+	cr_assert_null(json_object_get(b->success_criteria,
+				       "min_test_coverage"));
 	cr_assert_eq(b->n_phases, 6);
 	for (size_t s = 0; s < 2; s++) {
 		for (size_t k = 0; k < 3; k++) {
 			const struct bm_phase *p = &b->phases[3 * s + k];
 			char want[200];
 
-			snprintf(want, sizeof(want), "Simple Feature %s %s",
-				 stories[s], steps[k]);
+			snprintf(want, sizeof(want), "%s %s %s", order[s][0],
+				 order[s][1], steps[k]);
 			expect_phase(b, 3 * s + k, want, agents[k], false,
-				     900);
-			cr_assert_str_eq(p->story, stories[s]);
-			cr_assert_str_eq(p->epic, "Simple Feature");
+				     600);
+			cr_assert_str_eq(p->story, order[s][1]);
+			cr_assert_str_eq(p->epic, order[s][0]);
 			cr_assert_eq(p->is_validation, k == 2);
 			cr_assert_eq(json_array_size(p->acceptance_criteria),
-				     3);
+				     n_criteria[s]);
+			cr_assert_eq(json_array_size(p->expected_artifacts),
+				     k == 0);
 		}
+		cr_assert_str_eq(artifact(&b->phases[3 * s], 0), order[s][2]);
 	}
 	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].expected_artifacts, 0)),
-		"docs/stories/create-hello-world-function.md");
-	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].acceptance_criteria, 0)),
-		"Function returns 'Hello, World!'");
+		b->phases[3].acceptance_criteria, 0)),
+		"slug('Hello, World') == 'hello-world'");
+	benchmark_free(b);
+}
+
+Test(benchmark, fixture_prompt_small)
+{
+	struct benchmark *b = load_fixture("prompt-small.yaml");
+
+	expect_no_errors(b);
+	cr_assert_eq(json_array_size(b->warnings), 0);
+	cr_assert_eq(b->mode, BM_MODE_PROMPT);
+	cr_assert_eq(b->scale_level, 1);
+	cr_assert_eq(b->timeout_seconds, 900);
+	cr_assert_str_eq(b->test_command, "python3 -m unittest -v test_roman");
+	cr_assert_not_null(strstr(b->initial_prompt, "1 <= n <= 3999,\n"));
+	expect_hash(b);
+	/* scale level 1: one implementation phase by Amelia */
+	cr_assert_eq(b->n_phases, 1);
+	expect_phase(b, 0, "Implementation", "Amelia", false, 900);
+	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
+						     "required_features")), 3);
+	benchmark_free(b);
+}
+
+Test(benchmark, fixture_prompt_large)
+{
+	struct benchmark *b = load_fixture("prompt-large.yaml");
+
+	expect_no_errors(b);
+	cr_assert_eq(b->mode, BM_MODE_PROMPT);
+	cr_assert_eq(b->scale_level, 3);
+	cr_assert_eq(b->n_phases, 4);
+	expect_phase(b, 0, "Product Requirements", "John", false, 1800);
+	expect_phase(b, 1, "System Architecture", "Winston", false, 1800);
+	expect_phase(b, 2, "Implementation", "Amelia", false, 1800);
+	expect_phase(b, 3, "Testing", "Murat", false, 1800);
+	cr_assert_str_eq(b->phases[0].description, "Write the PRD in "
+			 "docs/PRD.md");
 	benchmark_free(b);
 }
 
@@ -551,6 +618,31 @@ Test(benchmark, prompt_only_large_scale)
 	benchmark_free(b);
 }
 
+Test(benchmark, prompt_only_unset_scale)
+{
+	char *text, *brief = malloc(2001);
+	struct benchmark *b = load_text(OK_HEAD "initial_prompt: Build it\n");
+
+	/* no scale_level and a brief under 2000 characters: one phase */
+	expect_no_errors(b);
+	cr_assert_eq(b->n_phases, 1);
+	expect_phase(b, 0, "Implementation", "Amelia", false, 7200);
+	benchmark_free(b);
+	/* 2000 characters or more: the four phases */
+	cr_assert_not_null(brief);
+	memset(brief, 'x', 2000);
+	brief[2000] = 0;
+	cr_assert_geq(asprintf(&text, OK_HEAD "initial_prompt: %s\n", brief),
+		      0);
+	b = load_text(text);
+	expect_no_errors(b);
+	cr_assert_eq(b->n_phases, 4);
+	expect_phase(b, 3, "Testing", "Murat", false, 7200);
+	benchmark_free(b);
+	free(text);
+	free(brief);
+}
+
 Test(benchmark, prompt_hash_collapses_whitespace)
 {
 	struct benchmark *a = load_text(OK_HEAD "initial_prompt: \"a  b\\n\\tc "
@@ -617,6 +709,69 @@ Test(benchmark, story_dependencies_order_and_errors)
 	expect_error(OK_HEAD "epics:\n  - name: E\n",
 		     "4:5: epics[0]: an epic needs a name and a list of "
 		     "stories");
+}
+
+#define PH_FIX ": replace it with the real value (gao-dev does not fill " \
+	"in templates)"
+
+Test(benchmark, placeholder_in_braces)
+{
+	expect_error("name: \"{{BENCHMARK_NAME}}\"\ndescription: d\n"
+		     ONE_PHASE, "1:8: name: template placeholder "
+		     "\"{{BENCHMARK_NAME}}\" was never filled in" PH_FIX);
+	/* inside a block scalar: the placeholder's own line and column */
+	expect_error(OK_HEAD "initial_prompt: |\n  Build an app.\n"
+		     "  It is a {{ app_kind }} app.\n" ONE_PHASE,
+		     "5:11: initial_prompt: template placeholder "
+		     "\"{{ app_kind }}\" was never filled in" PH_FIX);
+	/* a "{{" whose "}}" is on another line is text; a later one is not */
+	expect_error(OK_HEAD "initial_prompt: \"a {{ b\\n c }} {{X}}\"\n"
+		     ONE_PHASE, "3:32: initial_prompt: template placeholder "
+		     "\"{{X}}\" was never filled in" PH_FIX);
+	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
+		     "    expected_artifacts: [app.py, \"{{MODULE}}.py\"]\n",
+		     "5:35: workflow_phases[0].expected_artifacts[1]: template "
+		     "placeholder \"{{MODULE}}\" was never filled in" PH_FIX);
+}
+
+Test(benchmark, placeholder_in_angle_brackets)
+{
+	expect_error(OK_HEAD "project_name: <your-project>\n" ONE_PHASE,
+		     "3:15: project_name: template placeholder "
+		     "\"<your-project>\" was never filled in" PH_FIX);
+	expect_error("benchmark:\n  name: t\n  description: \"<what it "
+		     "builds>\"\n  phases:\n    - phase_name: A\n",
+		     "3:17: description: template placeholder \"<what it "
+		     "builds>\" was never filled in" PH_FIX);
+}
+
+Test(benchmark, not_placeholders)
+{
+	/* single braces, routes, markup and comparisons are text */
+	struct benchmark *b = load_text(OK_HEAD "initial_prompt: |\n"
+		"  GET /hello/{name} returns {\"message\": \"Hello\"};\n"
+		"  Flask routes look like /hello/<name>; keep <b>bold</b>.\n"
+		"  Check that 1 < 2 > 0.\n"
+		"metadata:\n  note: \"<a href=x>\"\n  cmp: \"<>\"\n"
+		ONE_PHASE);
+
+	expect_no_errors(b);
+	benchmark_free(b);
+}
+
+Test(benchmark, unquoted_placeholder_is_a_yaml_error)
+{
+	char err[600] = "", want[600];
+	FILE *f = fopen(cfg, "we");
+
+	cr_assert_not_null(f);
+	fputs("description: d\nname: {{ name }}\n", f);
+	fclose(f);
+	cr_assert_null(benchmark_load(cfg, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:2:8: mapping keys must be scalars; "
+		 "this line holds the template placeholder \"{{ name }}\""
+		 PH_FIX, cfg);
+	cr_assert_str_eq(err, want);
 }
 
 /* ------------------------------------------------------------------ */
