@@ -169,6 +169,13 @@ child_main(struct child_args *a)
 		child_fail(a->errfd, STEP_UID);
 	if (o->drop_uid && o->uid != 0 && o->gid != 0)
 		layers |= MSG_LAYER_UNPRIVILEGED_UID;
+	/* a change of credentials clears the parent-death signal: set it
+	 * again, and make sure the supervisor did not die meanwhile */
+	if (o->drop_uid && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_PDEATH);
+	if (o->drop_uid && getppid() != a->parent &&
+	    !(o->ns_flags & CLONE_NEWPID))
+		_exit(127);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
 	/* move the error pipe and the binary out of the map's way */
