@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "supervisor/config/cli.h"
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const run_names[] = {
@@ -200,35 +202,36 @@ run_status_exit_code(enum run_status st, enum api_outcome o)
 {
 	switch (st) {
 	case RUN_STATUS_COMPLETED:
-		return 0;
+		return EXIT_OK;
 	case RUN_STATUS_FAILED:
-		return 1;
+		return EXIT_FAILED;
 	case RUN_STATUS_CANCELLED:
-		return 130;
+		return EXIT_INTERRUPTED;
 	case RUN_STATUS_TIMEOUT:
 	case RUN_STATUS_STOPPED:
-		return 5;
+		return EXIT_LIMIT;
 	default:
 		break;
 	}
 	if (st == RUN_STATUS_ERROR && (o == API_E_AUTH ||
 				       o == API_E_PERMISSION))
-		return 3;
+		return EXIT_KEY;
 	if (st == RUN_STATUS_ERROR && o == API_E_NOT_FOUND)
-		return 2;
-	return 4;
+		return EXIT_USAGE;
+	return EXIT_INFRA;
 }
 
 int
 run_exit_aggregate(const int *codes, size_t n, bool interrupted)
 {
-	static const int order[] = { 130, 3, 2, 4, 5, 1 };
+	static const int order[] = { EXIT_INTERRUPTED, EXIT_KEY, EXIT_USAGE,
+				     EXIT_INFRA, EXIT_LIMIT, EXIT_FAILED };
 
 	if (interrupted)
-		return 130;
+		return EXIT_INTERRUPTED;
 	for (size_t k = 0; k < N_OF(order); k++)
 		for (size_t i = 0; i < n; i++)
 			if (codes[i] == order[k])
 				return order[k];
-	return 0;
+	return EXIT_OK;
 }

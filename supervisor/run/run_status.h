@@ -170,7 +170,7 @@ void run_state_finish(struct run_state *s);
  * run_status_exit_code - the exit code of one run: completed 0, failed 1,
  * timeout and stopped 5, cancelled 130; error 3 when the API refused the
  * key (401, 403), 2 when it did not know the model (404), else 4. NONE
- * (a run that never finished) is 4.
+ * (a run that never finished) is 4. The codes are cli.h's EXIT_*.
  */
 int run_status_exit_code(enum run_status st, enum api_outcome o);
 
