@@ -1,9 +1,10 @@
 /*
- * run.c - one benchmark run. See run.h for the design note; prompts and
- * tool lists are built in run_phase.c, the results document in
- * run_results.c.
+ * run.c - one benchmark run: the state machine that walks its phases. See
+ * run.h for the design note and run_priv.h for how the run's files share
+ * the work: prompts and sandboxes are built in run_phase.c, checks run in
+ * run_checks.c, records and the results document in run_results.c, and
+ * the rules of the run's status are those of run_status.c.
  */
-#include "supervisor/core/text.h"
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run_priv.h"
 
@@ -19,7 +20,6 @@
 #include <unistd.h>
 
 static void start_phase(struct run *r);
-static void after_checks(struct run *r);
 
 const json_t *
 run_results(const struct run *r)
@@ -173,28 +173,6 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Status of the run from its phases (criteria are judged later). */
-static void
-phase_outcome(struct run *r, const struct session_result *res,
-	      const struct bm_phase *ph)
-{
-	if (strcmp(res->status, "success") == 0)
-		return;
-	if (strcmp(res->status, "failed") == 0 && ph->continue_on_failure) {
-		r->any_failed = true;
-		return;
-	}
-	r->stop = true;
-	if (!r->status || strcmp(r->status, "failed") == 0) {
-		r->status = strcmp(res->status, "success") == 0 ? r->status :
-			    strcmp(res->status, "error") == 0 ? "error" :
-			    res->status;
-		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
-			 res->stop_reason);
-		r->api_outcome = res->api_outcome;
-	}
-}
-
 static void
 next_phase(struct loop *l, void *ctx)
 {
@@ -205,21 +183,14 @@ next_phase(struct loop *l, void *ctx)
 	start_phase(r);
 }
 
+/* The phase and its checks are over: only now does it act on the run. */
 static void
 after_checks(struct run *r)
 {
-	const struct bm_phase *ph = &r->b->phases[r->phase];
-	json_t *p = json_array_get(r->phases, json_array_size(r->phases) - 1);
-	const char *st = json_string_value(json_object_get(p, "status"));
+	struct phase *p = &r->cur;
 
-	/* missing artifacts turn a success into a failure (run_checks.c) */
-	if (st && strcmp(st, "failed") == 0 && !ph->continue_on_failure &&
-	    !r->status) {
-		r->stop = true;
-		r->status = "failed";
-		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
-			 json_string_value(json_object_get(p, "stop_reason")));
-	}
+	run_phase_ended(&r->state, p->status, p->stop_reason, p->api_outcome,
+			p->def->continue_on_failure);
 	r->phase++;
 	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
 }
@@ -228,59 +199,40 @@ static void
 on_command_done(void *ctx, const struct msg_tool_result *res)
 {
 	struct run *r = ctx;
-	const struct bm_phase *ph = &r->b->phases[r->phase];
+	struct phase *p = &r->cur;
 	bool ok = res && !res->is_error && res->exit_code == 0;
-	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name",
-		ph->name, "agent", "command", "command", ph->command, "status",
-		ok ? "success" : "failed", "stop_reason", !res ? "worker_failed"
-		: res->is_error ? "timeout_or_error" : ok ? "exit_0" :
-		"nonzero_exit", "exit_code", (json_int_t)(res ? res->exit_code
-		: -1), "duration_seconds", (double)(loop_now_ms() -
-		r->cmd_started) / 1000.0);
 
-	json_object_set_new(p, "cost_usd", json_real(0));
-	json_object_set_new(p, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
-		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
-	if (res) {
-		char out[4001], *clean = text_utf8_clean(res->content,
-					strlen(res->content));
-
-		text_copy_utf8(out, sizeof(out), clean ? clean : "");
-		json_object_set_new(p, "output", json_string(out));
-		free(clean);
-	}
-	json_array_append_new(r->phases, p);
-	evlog_emit(r->events, ok ? "info" : "warn", "phase_completed",
-		   json_pack("{s:s,s:s,s:s}", "phase", ph->name, "agent",
-			     "command", "status", ok ? "success" : "failed"));
-	r->last_failed = !ok;
-	if (!ok && !ph->continue_on_failure && !r->status) {
-		r->stop = true;
-		r->status = "failed";
-		snprintf(r->stop_reason, sizeof(r->stop_reason), "phase_failed");
-	} else if (!ok) {
-		r->any_failed = true;
-	}
-	run_after_phase(r, ph, p, after_checks);
+	/* the record says how the command failed; the run, that it did */
+	p->status = ok ? PHASE_STATUS_SUCCESS : PHASE_STATUS_FAILED;
+	snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
+		 ok ? "" : "phase_failed");
+	run_record_command(r, p, res);
+	run_after_phase(r, p, after_checks);
 }
 
 /* A phase with a command runs it in the sandbox instead of an agent. */
 static void
-run_command_phase(struct run *r, const struct bm_phase *ph)
+run_command_phase(struct run *r, struct phase *p)
 {
+	const struct bm_phase *ph = p->def;
 	uint64_t ms = (uint64_t)ph->timeout_seconds * 1000u;
 
 	evlog_emit(r->events, "info", "phase_started", json_pack("{s:s,s:s}",
 		   "phase", ph->name, "command", ph->command));
-	r->cmd_started = loop_now_ms();
+	p->started_ms = loop_now_ms();
+	p->started = time(NULL);
 	if (svc_bash(r->svc, ph->command, ms > 600000 ? 600000 : (uint32_t)ms,
 		     on_command_done, r) < 0)
 		on_command_done(r, NULL);
 }
 
-/* Murat's validation passes only with a last line "VERDICT: PASS". */
-static void
-check_verdict(struct session_result *res)
+/*
+ * Murat's validation passes only with a last line "VERDICT: PASS". The
+ * final text loses its trailing blanks and emphasis (so does the record);
+ * a failure gets its reason and error in res.
+ */
+static bool
+validation_passed(struct session_result *res)
 {
 	char *t = res->final_text, *line;
 	size_t n = strlen(t);
@@ -292,79 +244,89 @@ check_verdict(struct session_result *res)
 	while (*line && strchr(" \t*`", *line))
 		line++;
 	if (strcmp(line, "VERDICT: PASS") == 0)
-		return;
-	res->status = "failed";
+		return true;
 	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
 	snprintf(res->error, sizeof(res->error), "the validation did not "
 		 "end with VERDICT: PASS");
+	return false;
 }
 
 static void
 on_session_done(void *ctx, struct session_result *res)
 {
 	struct run *r = ctx;
-	struct bm_phase *ph = &r->b->phases[r->phase];
+	struct phase *p = &r->cur;
 
-	if (ph->is_validation && strcmp(res->status, "success") == 0)
-		check_verdict(res);
-	run_record_phase(r, ph, res);
-	phase_outcome(r, res, ph);
-	r->last_failed = strcmp(res->status, "success") != 0;
+	p->status = phase_status_from_name(res->status);
+	if (p->def->is_validation && p->status == PHASE_STATUS_SUCCESS &&
+	    !validation_passed(res))
+		p->status = PHASE_STATUS_FAILED;
+	snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
+		 res->stop_reason);
+	p->api_outcome = res->api_outcome;
+	run_record_phase(r, p, res);
 	/* free the session from the loop, not from inside its callback */
 	r->dead_session = r->session;
 	r->session = NULL;
-	if (r->cancelled) {
+	if (r->state.status == RUN_STATUS_CANCELLED) {
 		after_checks(r);
 		return;
 	}
-	run_after_phase(r, ph, json_array_get(r->phases,
-		json_array_size(r->phases) - 1), after_checks);
+	run_after_phase(r, p, after_checks);
 }
 
+/* The policy and model of the last phase whose sandbox was prepared. */
 static void
-skip_phase(struct run *r, const struct bm_phase *ph, const char *why)
+remember_setup(struct run *r, const struct phase *p)
 {
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s,s:f,"
-		"s:{s:i,s:i,s:i,s:i}}", "name", ph->name, "agent", ph->command ?
-		"command" : ph->agent, "status", "skipped", "reason", why,
-		"cost_usd", 0.0, "tokens", "input", 0, "output", 0,
-		"cache_creation", 0, "cache_read", 0));
-	evlog_emit(r->events, "info", "phase_completed", json_pack(
-		"{s:s,s:s,s:s}", "phase", ph->name, "status", "skipped",
-		"reason", why));
+	if (!p->model)
+		return;
+	snprintf(r->policy_name, sizeof(r->policy_name), "%s",
+		 policy_name(p->policy));
+	memcpy(r->policy_hash, p->policy_hash, sizeof(r->policy_hash));
+	snprintf(r->model, sizeof(r->model), "%s", p->model);
+}
+
+/* Start phase p (an agent's or a command); false when it cannot start. */
+static bool
+start_one(struct run *r, struct phase *p)
+{
+	char err[512] = "";
+
+	if (p->def->command) {
+		run_command_phase(r, p);
+		return true;
+	}
+	r->session = phase_start(&r->pe, p, on_session_done, r, err,
+				 sizeof(err));
+	remember_setup(r, p);
+	if (r->session)
+		return true;
+	json_array_append_new(r->errors, json_string(err[0] ? err :
+			      "the phase could not start"));
+	run_set_status(&r->state, RUN_STATUS_ERROR, "worker_failed");
+	return false;
 }
 
 static void
 start_phase(struct run *r)
 {
-	char err[512];
-
 	session_free(r->dead_session);
 	r->dead_session = NULL;
-	while (!r->stop && !r->cancelled && r->phase < r->b->n_phases) {
-		struct bm_phase *ph = &r->b->phases[r->phase];
+	while (run_state_going(&r->state) && r->phase < r->b->n_phases) {
+		const struct bm_phase *ph = &r->b->phases[r->phase];
 
-		if (ph->skip_if_failed && r->last_failed) {
-			skip_phase(r, ph, "skip_if_failed: the previous phase "
-				   "failed");
-			r->phase++;
+		phase_reset(&r->cur, ph, r->phase);
+		if (!run_state_skips(&r->state, ph->skip_if_failed)) {
+			if (start_one(r, &r->cur))
+				return;
 			continue;
 		}
-		if (ph->command) {
-			run_command_phase(r, ph);
-			return;
-		}
-		if (run_phase_start(r, ph, on_session_done, err,
-				    sizeof(err)) == 0)
-			return;
-		json_array_append_new(r->errors, json_string(err));
-		r->status = "error";
-		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
-			 "worker_failed");
-		r->stop = true;
+		run_record_skipped(r, ph, "skip_if_failed: the previous phase "
+				   "failed");
+		r->phase++;
 	}
-	/* criteria only when the phases ran to their end */
-	if (!r->status || strcmp(r->status, "failed") == 0)
+	if (run_state_judges_criteria(&r->state))
 		run_judge_criteria(r, run_finish);
 	else
 		run_finish(r);
@@ -388,7 +350,48 @@ on_run_timeout(struct loop *l, void *ctx)
 	(void)l;
 	r->timeout_timer = 0;
 	if (r->session)
-		session_abort(r->session, "timeout", "run_timeout");
+		session_abort(r->session, phase_status_name(
+			      PHASE_STATUS_TIMEOUT), "run_timeout");
+}
+
+/* The token and cost caps (the lower wins) and the deadline, t s away. */
+static void
+set_budget(struct run *r, int64_t t)
+{
+	const struct run_env *env = r->env;
+	const struct benchmark *b = r->b;
+
+	r->budget.max_tokens = env->max_tokens > 0 ? env->max_tokens :
+			       (b->max_tokens > 0 ? b->max_tokens : 0);
+	r->budget.max_cost_usd = env->max_cost_usd;
+	if (b->max_cost_usd > 0 && (env->max_cost_usd <= 0 ||
+				    b->max_cost_usd < env->max_cost_usd))
+		r->budget.max_cost_usd = b->max_cost_usd;
+	r->budget.deadline_ms = r->start_ms + (uint64_t)t * 1000u;
+}
+
+/* What every phase borrows from r (struct phase_env); events come later. */
+static void
+share_with_phases(struct run *r)
+{
+	r->pe = (struct phase_env){
+		.env = r->env, .b = r->b, .project_dir = r->project_dir,
+		.run_dir = r->run_dir, .project_fd = r->project_fd,
+		.worker_uid = r->worker_uid, .events = r->events,
+		.budget = &r->budget, .tool_defs = r->tool_defs,
+		.system_tpl = r->system_tpl, .task_tpl = r->task_tpl,
+		.warnings = r->warnings,
+	};
+}
+
+/* Directories, data files, the service workers. 0, or -1 with err. */
+static int
+prepare_run(struct run *r, char *err, size_t errlen)
+{
+	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0)
+		return -1;
+	share_with_phases(r);
+	return run_svc_prepare(r, err, errlen);
 }
 
 struct run *
@@ -417,20 +420,14 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	make_id(r);
 	r->worker_uid = run_pick_uid();
 	r->criteria = json_array();
-	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0 ||
-	    run_svc_prepare(r, err, errlen) < 0) {
+	if (prepare_run(r, err, errlen) < 0) {
 		run_free(r);
 		return NULL;
 	}
 	run_path(path, sizeof(path), "%s/events.jsonl", r->run_dir);
 	r->events = evlog_open(path, r->id);
-	r->budget.max_tokens = env->max_tokens > 0 ? env->max_tokens :
-			       (b->max_tokens > 0 ? b->max_tokens : 0);
-	r->budget.max_cost_usd = env->max_cost_usd;
-	if (b->max_cost_usd > 0 && (env->max_cost_usd <= 0 ||
-				    b->max_cost_usd < env->max_cost_usd))
-		r->budget.max_cost_usd = b->max_cost_usd;
-	r->budget.deadline_ms = r->start_ms + (uint64_t)t * 1000u;
+	r->pe.events = r->events;
+	set_budget(r, t);
 	r->timeout_timer = loop_add_timer(env->loop, (uint64_t)t * 1000u,
 					  on_run_timeout, r);
 	evlog_emit(r->events, "info", "standalone_benchmark_started", json_pack(
@@ -444,13 +441,12 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 void
 run_cancel(struct run *r)
 {
-	if (r->cancelled || r->finished)
+	if (r->finished ||
+	    !run_set_status(&r->state, RUN_STATUS_CANCELLED, "signal"))
 		return;
-	r->cancelled = true;
-	r->status = "cancelled";
-	snprintf(r->stop_reason, sizeof(r->stop_reason), "signal");
 	if (r->session)
-		session_abort(r->session, "cancelled", "signal");
+		session_abort(r->session, phase_status_name(
+			      PHASE_STATUS_CANCELLED), "signal");
 }
 
 void
@@ -478,6 +474,6 @@ run_free(struct run *r)
 	json_decref(r->tool_defs);
 	free(r->system_tpl);
 	free(r->task_tpl);
-	run_phase_clear(r);
+	phase_clear(&r->cur);
 	free(r);
 }

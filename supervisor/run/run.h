@@ -4,10 +4,11 @@
  * Design note
  * -----------
  * A run is a state machine on the loop: it makes its directories, then
- * runs its phases one after another, each an agent session (session.h),
- * honouring skip_if_failed and continue_on_failure, then judges the
- * success criteria, writes results/<run_id>.json atomically and reports
- * to its owner. Several runs can be in flight in one supervisor: they
+ * runs its phases one after another, each an agent session (session.h)
+ * or a command, honouring skip_if_failed and continue_on_failure, then
+ * judges the success criteria, writes results/<run_id>.json atomically
+ * and reports to its owner. Its status, and the exit code that follows
+ * from it, obey the rules of run_status.h. Several runs can be in flight in one supervisor: they
  * share the loop, the API client (and its back-off) and nothing else.
  */
 #ifndef GAO_SUPERVISOR_RUN_H
@@ -65,14 +66,26 @@ typedef void (*run_done_fn)(void *ctx, struct run *r);
 struct run *run_start(const struct run_env *env, struct benchmark *b,
 		      run_done_fn done, void *ctx, char *err, size_t errlen);
 
-/* Stop every session now (SIGINT/SIGTERM); results say "cancelled". */
+/*
+ * run_cancel - stop the run now (SIGINT/SIGTERM): its session is aborted,
+ * no phase starts after it, and the results say "cancelled" (exit 130)
+ * whatever else happened. A finished run is left alone.
+ */
 void run_cancel(struct run *r);
 
-/* After done: the results document (borrowed) and the exit code. */
+/* After done: the results document (borrowed; NULL before). */
 const json_t *run_results(const struct run *r);
+
+/*
+ * After done: the exit code, run_status_exit_code() of its status; 4 for
+ * a completed run whose results file could not be written.
+ */
 int run_exit_code(const struct run *r);
+
+/* The run's id, <benchmark>-<UTC time>-<8 hex>. */
 const char *run_id(const struct run *r);
 
+/* Free r (NULL is fine); its sessions and workers are stopped first. */
 void run_free(struct run *r);
 
 #endif

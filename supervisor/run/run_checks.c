@@ -201,9 +201,7 @@ parse_clone(struct run *r, const struct msg_tool_result *res, void *arg)
 	json_array_append_new(r->errors, json_sprintf("boilerplate_url %s: "
 		"the clone failed: %.400s", r->b->boilerplate_url,
 		res ? res->content : "the sandbox did not start"));
-	r->status = "error";
-	snprintf(r->stop_reason, sizeof(r->stop_reason), "boilerplate_failed");
-	r->stop = true;
+	run_set_status(&r->state, RUN_STATUS_ERROR, "boilerplate_failed");
 }
 
 void
@@ -227,29 +225,31 @@ run_setup_project(struct run *r, void (*next)(struct run *))
 	start_tasks(r, next);
 }
 
+/* A missing artifact turns the phase's success into a failure. */
 static void
 parse_artifacts(struct run *r, const struct msg_tool_result *res, void *arg)
 {
-	json_t *ph = arg, *found = json_array(), *missing = json_array();
+	struct phase *p = arg;
+	json_t *found = json_array(), *missing = json_array();
 
 	if (res)
 		parse_found(res->content, found, missing);
-	json_object_set_new(ph, "artifacts", json_pack("{s:O,s:o,s:o}",
-		"expected", json_object_get(ph, "expected_artifacts"),
-		"found", found, "missing", missing));
-	json_object_del(ph, "expected_artifacts");
+	json_object_set_new(p->record, "artifacts", json_pack("{s:O,s:o,s:o}",
+		"expected", p->def->expected_artifacts, "found", found,
+		"missing", missing));
 	if (!res) {
 		json_array_append_new(r->errors, json_string(
 			"the artifact check could not run"));
 		return;
 	}
-	if (json_array_size(missing) && strcmp(json_string_value(
-		json_object_get(ph, "status")), "success") == 0) {
-		json_object_set_new(ph, "status", json_string("failed"));
-		json_object_set_new(ph, "stop_reason",
-				    json_string("missing_artifacts"));
-		r->any_failed = true;
-		r->last_failed = true;
+	if (json_array_size(missing) && p->status == PHASE_STATUS_SUCCESS) {
+		p->status = PHASE_STATUS_FAILED;
+		snprintf(p->stop_reason, sizeof(p->stop_reason),
+			 "missing_artifacts");
+		json_object_set_new(p->record, "status", json_string(
+				    phase_status_name(p->status)));
+		json_object_set_new(p->record, "stop_reason",
+				    json_string(p->stop_reason));
 	}
 }
 
@@ -262,17 +262,14 @@ parse_commit(struct run *r, const struct msg_tool_result *res, void *arg)
 }
 
 void
-run_after_phase(struct run *r, const struct bm_phase *ph, json_t *phase,
-		void (*next)(struct run *))
+run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 {
+	const struct bm_phase *ph = p->def;
 	char slug[64], *msg = NULL, *q = NULL;
 
-	json_object_set(phase, "expected_artifacts", ph->expected_artifacts);
 	if (json_array_size(ph->expected_artifacts))
 		add_task(r, find_command(ph->expected_artifacts),
-			 CHECK_TIMEOUT_MS, parse_artifacts, phase);
-	else
-		json_object_del(phase, "expected_artifacts");
+			 CHECK_TIMEOUT_MS, parse_artifacts, p);
 	benchmark_slug(ph->story ? ph->story : ph->name, slug, sizeof(slug));
 	if (asprintf(&msg, "%s(%s): %s by %s", ph->story ? "feat" : "chore",
 		     slug, ph->name, ph->command ? "command" : ph->agent) >= 0)
@@ -292,12 +289,15 @@ run_after_phase(struct run *r, const struct bm_phase *ph, json_t *phase,
 
 /* ---- success criteria -------------------------------------------------- */
 
+/* One criterion's verdict: into the results and the run's tally. */
 static void
-criterion(struct run *r, const char *name, const char *outcome,
+criterion(struct run *r, const char *name, enum verdict v,
 	  const char *reason)
 {
 	json_array_append_new(r->criteria, json_pack("{s:s,s:s,s:s}", "name",
-		name, "outcome", outcome, "reason", reason ? reason : ""));
+		name, "outcome", verdict_name(v), "reason", reason ? reason :
+		""));
+	verdict_tally_add(&r->state.criteria, v);
 }
 
 /* The first line of out that starts with tag, after the tag; or NULL. */
@@ -340,20 +340,21 @@ parse_tests(struct run *r, const struct msg_tool_result *res, void *arg)
 	char cmd[512], why[700];
 
 	if (!res) {
-		criterion(r, arg, "failed", "the test run could not start");
+		criterion(r, arg, VERDICT_FAILED,
+			  "the test run could not start");
 		return;
 	}
 	if (strncmp(res->content, "NOTESTS", 7) == 0) {
-		criterion(r, arg, "failed", "no tests were found (no test_*.py,"
-			  " npm test, make test, or test_command)");
+		criterion(r, arg, VERDICT_FAILED, "no tests were found (no "
+			  "test_*.py, npm test, make test, or test_command)");
 		return;
 	}
 	if (!line_after(res->content, "TESTCMD ", cmd, sizeof(cmd)))
 		snprintf(cmd, sizeof(cmd), "?");
 	snprintf(why, sizeof(why), "%s exited %lld", cmd,
 		 (long long)res->exit_code);
-	criterion(r, arg, res->exit_code == 0 && !res->is_error ? "passed" :
-		  "failed", why);
+	criterion(r, arg, res->exit_code == 0 && !res->is_error ?
+		  VERDICT_PASSED : VERDICT_FAILED, why);
 }
 
 static void
@@ -377,7 +378,7 @@ parse_coverage(struct run *r, const struct msg_tool_result *res, void *arg)
 	char buf[128], why[256];
 
 	if (!res || !line_after(res->content, "COVERAGE ", buf, sizeof(buf))) {
-		criterion(r, "min_test_coverage", "skipped", res &&
+		criterion(r, "min_test_coverage", VERDICT_SKIPPED, res &&
 			  line_after(res->content, "NOCOVERAGE ", buf,
 				     sizeof(buf)) ? buf :
 			  "no coverage figure could be obtained");
@@ -386,8 +387,8 @@ parse_coverage(struct run *r, const struct msg_tool_result *res, void *arg)
 	got = strtod(buf, NULL);
 	snprintf(why, sizeof(why), "line coverage %.1f%%, required %.1f%%",
 		 got, want);
-	criterion(r, "min_test_coverage", got >= want ? "passed" : "failed",
-		  why);
+	criterion(r, "min_test_coverage", got >= want ? VERDICT_PASSED :
+		  VERDICT_FAILED, why);
 }
 
 static void
@@ -421,15 +422,15 @@ parse_features(struct run *r, const struct msg_tool_result *res, void *arg)
 		parse_found(res->content, found, missing);
 	json_array_foreach(found, i, v) {
 		snprintf(why, sizeof(why), "found: %s", json_string_value(v));
-		criterion(r, "required_features", "passed", why);
+		criterion(r, "required_features", VERDICT_PASSED, why);
 	}
 	json_array_foreach(missing, i, v) {
 		snprintf(why, sizeof(why), "nothing matches: %s",
 			 json_string_value(v));
-		criterion(r, "required_features", "failed", why);
+		criterion(r, "required_features", VERDICT_FAILED, why);
 	}
 	if (!res)
-		criterion(r, "required_features", "failed",
+		criterion(r, "required_features", VERDICT_FAILED,
 			  "the check could not run");
 	json_decref(found);
 	json_decref(missing);
@@ -444,11 +445,13 @@ parse_commits(struct run *r, const struct msg_tool_result *res, void *arg)
 	if (res && line_after(res->content, "COUNT ", buf, sizeof(buf)))
 		got = strtol(buf, NULL, 10) - 1; /* not our setup commit */
 	if (got < 0) {
-		criterion(r, "min_commits", "failed", "git history unreadable");
+		criterion(r, "min_commits", VERDICT_FAILED,
+			  "git history unreadable");
 		return;
 	}
 	snprintf(why, sizeof(why), "%ld commits, required %ld", got, want);
-	criterion(r, "min_commits", got >= want ? "passed" : "failed", why);
+	criterion(r, "min_commits", got >= want ? VERDICT_PASSED :
+		  VERDICT_FAILED, why);
 }
 
 static void
@@ -459,12 +462,13 @@ parse_commit_format(struct run *r, const struct msg_tool_result *res,
 
 	(void)arg;
 	if (!res) {
-		criterion(r, "commit_format", "failed", "git log unreadable");
+		criterion(r, "commit_format", VERDICT_FAILED,
+			  "git log unreadable");
 	} else if (line_after(res->content, "BAD ", buf, sizeof(buf))) {
 		snprintf(why, sizeof(why), "not conventional: %s", buf);
-		criterion(r, "commit_format", "failed", why);
+		criterion(r, "commit_format", VERDICT_FAILED, why);
 	} else {
-		criterion(r, "commit_format", "passed",
+		criterion(r, "commit_format", VERDICT_PASSED,
 			  "every commit subject is conventional");
 	}
 }
@@ -476,8 +480,9 @@ parse_build(struct run *r, const struct msg_tool_result *res, void *arg)
 
 	(void)arg;
 	if (res && strncmp(res->content, "NOBUILD", 7) == 0) {
-		criterion(r, "build_must_succeed", "skipped", "no build step "
-			  "found (Makefile, package.json build, meson.build)");
+		criterion(r, "build_must_succeed", VERDICT_SKIPPED, "no build "
+			  "step found (Makefile, package.json build, "
+			  "meson.build)");
 		return;
 	}
 	if (!res || !line_after(res->content, "BUILDCMD ", cmd, sizeof(cmd)))
@@ -485,7 +490,7 @@ parse_build(struct run *r, const struct msg_tool_result *res, void *arg)
 	snprintf(why, sizeof(why), "%s exited %lld", cmd,
 		 res ? (long long)res->exit_code : -1LL);
 	criterion(r, "build_must_succeed", res && res->exit_code == 0 ?
-		  "passed" : "failed", why);
+		  VERDICT_PASSED : VERDICT_FAILED, why);
 }
 
 static void
@@ -497,10 +502,10 @@ gate(struct run *r, const char *name, json_t *v)
 		if (on)
 			add_tests_task(r, name);
 		else
-			criterion(r, name, "skipped", "not required");
+			criterion(r, name, VERDICT_SKIPPED, "not required");
 	} else if (!strcmp(name, "build_must_succeed")) {
 		if (!on) {
-			criterion(r, name, "skipped", "not required");
+			criterion(r, name, VERDICT_SKIPPED, "not required");
 			return;
 		}
 		add_task(r, strdup("if [ -f Makefile ]; then c=make; elif [ -f "
@@ -522,8 +527,9 @@ gate(struct run *r, const char *name, json_t *v)
 			 "ci|revert)(\\([^)]*\\))?!?: .+' | sed 's/^/BAD /' | "
 			 "head -5"), CHECK_TIMEOUT_MS, parse_commit_format, NULL);
 	} else {
-		criterion(r, name, "skipped", json_is_false(v) ? "not required"
-			  : "no command is configured to evaluate this gate");
+		criterion(r, name, VERDICT_SKIPPED, json_is_false(v) ?
+			  "not required" : "no command is configured to "
+			  "evaluate this gate");
 	}
 }
 
@@ -547,7 +553,7 @@ features(struct run *r, json_t *list)
 			snprintf(why, sizeof(why), "\"%.500s\": a feature "
 				 "described in prose cannot be checked "
 				 "automatically", f);
-			criterion(r, "required_features", "skipped", why);
+			criterion(r, "required_features", VERDICT_SKIPPED, why);
 		}
 	}
 	if (json_array_size(globs))
@@ -564,11 +570,11 @@ run_judge_criteria(struct run *r, void (*next)(struct run *))
 
 	json_object_foreach(sc, k, v) {
 		if (!strcmp(k, "max_manual_interventions"))
-			criterion(r, k, "passed", "a standalone run has no "
-				  "manual interventions");
+			criterion(r, k, VERDICT_PASSED, "a standalone run "
+				  "has no manual interventions");
 		else if (!strcmp(k, "max_errors"))
-			criterion(r, k, "skipped", "no lint or type-check "
-				  "command is configured");
+			criterion(r, k, VERDICT_SKIPPED, "no lint or "
+				  "type-check command is configured");
 		else if (!strcmp(k, "min_test_coverage")) {
 			r->want_coverage = json_number_value(v);
 			add_coverage_task(r);
@@ -578,10 +584,11 @@ run_judge_criteria(struct run *r, void (*next)(struct run *))
 			json_object_foreach(v, gk, g)
 				gate(r, gk, g);
 		else if (!strcmp(k, "criteria"))
-			criterion(r, k, "skipped", "the older list form of "
-				  "success_criteria is recorded, not evaluated");
+			criterion(r, k, VERDICT_SKIPPED, "the older list form "
+				  "of success_criteria is recorded, not "
+				  "evaluated");
 		else
-			criterion(r, k, "skipped", "unknown criterion");
+			criterion(r, k, VERDICT_SKIPPED, "unknown criterion");
 	}
 	start_tasks(r, next);
 }

@@ -12,6 +12,11 @@
  * no search backend (DECISIONS.md); the run records a warning instead.
  * Prompts come from data/prompts/ templates with {name} placeholders and
  * contain no timestamps, so they are byte-stable across turns.
+ *
+ * A phase sees its run only through struct phase_env (run_priv.h): what
+ * it reads is there, and what it gives back (its files, policy, model)
+ * is in its struct phase. The service workers' sandboxes are built here
+ * too, from the same phase_env.
  */
 #include "supervisor/run/run_priv.h"
 
@@ -106,24 +111,24 @@ fill(const char *tpl, const json_t *vars)
 }
 
 static const char *
-policy_for(const struct run *r, const struct agent_def *a)
+policy_for(const struct phase_env *pe, const struct agent_def *a)
 {
-	if (r->env->policy)
-		return r->env->policy;
-	if (r->b->policy)
-		return r->b->policy;
+	if (pe->env->policy)
+		return pe->env->policy;
+	if (pe->b->policy)
+		return pe->b->policy;
 	return agents_has_tool(a, "Bash") ? "default" : "strict";
 }
 
 /* The granted tools' API definitions, in data/tools.json order. */
 static json_t *
-granted_defs(struct run *r, const struct agent_def *a,
+granted_defs(const struct phase_env *pe, const struct agent_def *a,
 	     const struct policy *p)
 {
 	json_t *out = json_array(), *d, *t;
 	size_t i;
 
-	json_array_foreach(r->tool_defs, i, d) {
+	json_array_foreach(pe->tool_defs, i, d) {
 		const char *name = json_string_value(json_object_get(d, "name"));
 
 		/* TodoWrite never reaches a worker: no policy restricts it */
@@ -136,7 +141,7 @@ granted_defs(struct run *r, const struct agent_def *a,
 
 		if (strcmp(name, "WebSearch") == 0 ||
 		    strcmp(name, "WebFetch") == 0) {
-			json_array_append_new(r->warnings, json_sprintf(
+			json_array_append_new(pe->warnings, json_sprintf(
 				"%s: %s left out: gao-dev has no web search "
 				"backend", a->name, name));
 		}
@@ -150,7 +155,7 @@ granted_defs(struct run *r, const struct agent_def *a,
  * safe.directory is only honoured in a global config.
  */
 static void
-write_gitconfig(const struct run *r, const char *tmp)
+write_gitconfig(const struct phase_env *pe, const char *tmp)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -165,22 +170,22 @@ write_gitconfig(const struct run *r, const char *tmp)
 	      "main\n", f);
 	/* created 0600 (umask): the worker's uid must own it to read it */
 	if (geteuid() == 0 &&
-	    fchown(fileno(f), r->worker_uid, r->worker_uid) < 0)
+	    fchown(fileno(f), pe->worker_uid, pe->worker_uid) < 0)
 		unlink(path);
 	fclose(f);
 }
 
 /* The worker's whole environment: nothing inherited. */
 static char **
-worker_env(const struct run *r, const char *tmp)
+worker_env(const struct phase_env *pe, const char *tmp)
 {
 	char **env = calloc(12, sizeof(char *));
 	int i = 0;
 
 	if (!env)
 		return NULL;
-	write_gitconfig(r, tmp);
-	if (asprintf(&env[i++], "HOME=%s", r->project_dir) < 0 ||
+	write_gitconfig(pe, tmp);
+	if (asprintf(&env[i++], "HOME=%s", pe->project_dir) < 0 ||
 	    asprintf(&env[i++], "TMPDIR=%s", tmp) < 0)
 		return env;
 	env[i++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin");
@@ -212,16 +217,12 @@ join_list(const json_t *list, const char *prefix)
 	return out;
 }
 
-static void
-build_prompts(struct run *r, const struct bm_phase *ph,
-	      const struct agent_def *a, const json_t *defs)
+/* The tools' names, comma-separated (malloc'ed). */
+static char *
+tool_names(const json_t *defs)
 {
-	struct run_phase_ctx *c = &r->cur;
-	char *artifacts = join_list(ph->expected_artifacts, "- ");
-	char *accept = ph->acceptance_criteria ?
-		       join_list(ph->acceptance_criteria, "- ") : NULL;
-	char *tools = NULL, minutes[32], *art = NULL, *acc = NULL;
 	json_t *d, *names = json_array();
+	char *tools;
 	size_t i;
 
 	json_array_foreach(defs, i, d)
@@ -231,206 +232,276 @@ build_prompts(struct run *r, const struct bm_phase *ph,
 		if (*p == '\n')
 			*p = p[1] ? ',' : 0;
 	json_decref(names);
+	return tools;
+}
+
+/* "\n<title>:\n- a\n- b\n", or "" for an empty or missing list. */
+static char *
+titled_list(const char *title, const json_t *list)
+{
+	char *items = list ? join_list(list, "- ") : NULL, *out = NULL;
+
+	if (items && *items && asprintf(&out, "\n%s:\n%s", title, items) < 0)
+		out = NULL;
+	free(items);
+	return out ? out : strdup("");
+}
+
+/* The {placeholders} of the prompt templates for phase p and agent a. */
+static json_t *
+prompt_vars(const struct phase_env *pe, const struct phase *p,
+	    const struct agent_def *a)
+{
+	const struct bm_phase *ph = p->def;
+	char *tools = tool_names(p->tool_defs), minutes[32];
+	char *art = titled_list("Expected artifacts (paths in the project)",
+				ph->expected_artifacts);
+	char *acc = titled_list("Acceptance criteria", ph->acceptance_criteria);
+	json_t *vars;
+
 	snprintf(minutes, sizeof(minutes), "%lld",
 		 (long long)(ph->timeout_seconds + 59) / 60);
-	if (artifacts && *artifacts &&
-	    asprintf(&art, "\nExpected artifacts (paths in the project):\n%s",
-		     artifacts) < 0)
-		art = NULL;
-	if (accept && *accept &&
-	    asprintf(&acc, "\nAcceptance criteria:\n%s", accept) < 0)
-		acc = NULL;
-	json_t *vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 		"persona", a->persona, "agent", a->name, "role", a->role,
-		"project", r->b->project_name, "tools", tools ? tools : "",
-		"brief", r->b->initial_prompt[0] ? r->b->initial_prompt :
-		r->b->description, "phase", ph->name, "description",
+		"project", pe->b->project_name, "tools", tools ? tools : "",
+		"brief", pe->b->initial_prompt[0] ? pe->b->initial_prompt :
+		pe->b->description, "phase", ph->name, "description",
 		ph->description ? ph->description : ph->name, "artifacts",
 		art ? art : "", "minutes", minutes);
-
 	json_object_set_new(vars, "acceptance", json_string(acc ? acc : ""));
-	c->system_prompt = fill(r->system_tpl, vars);
-	c->task_prompt = fill(r->task_tpl, vars);
-	json_decref(vars);
-	free(artifacts);
-	free(accept);
 	free(tools);
 	free(art);
 	free(acc);
+	return vars;
+}
+
+static void
+build_prompts(const struct phase_env *pe, struct phase *p,
+	      const struct agent_def *a)
+{
+	json_t *vars = prompt_vars(pe, p, a);
+
+	p->system_prompt = fill(pe->system_tpl, vars);
+	p->task_prompt = fill(pe->task_tpl, vars);
+	json_decref(vars);
 }
 
 static const char *
-pick_model(struct run *r, const struct agent_def *a)
+pick_model(const struct phase_env *pe, const struct agent_def *a)
 {
-	if (r->env->model)
-		return r->env->model;
+	if (pe->env->model)
+		return pe->env->model;
 	if (a->model)
 		return a->model;
-	if (r->b->model)
-		return r->b->model;
-	return models_default(r->env->models);
+	if (pe->b->model)
+		return pe->b->model;
+	return models_default(pe->env->models);
 }
 
 /* The worker-side tool names (TodoWrite stays in the supervisor). */
 static int
-init_tools(struct run_phase_ctx *c)
+init_tools(struct phase *p)
 {
 	json_t *d;
 	size_t i, n = 0;
 
-	c->init.tools = calloc(json_array_size(c->tool_defs) + 1,
+	p->init.tools = calloc(json_array_size(p->tool_defs) + 1,
 			       sizeof(char *));
-	if (!c->init.tools)
+	if (!p->init.tools)
 		return -1;
-	json_array_foreach(c->tool_defs, i, d) {
+	json_array_foreach(p->tool_defs, i, d) {
 		const char *name = json_string_value(json_object_get(d, "name"));
 
 		if (strcmp(name, "TodoWrite") != 0)
-			c->init.tools[n++] = strdup(name);
+			p->init.tools[n++] = strdup(name);
 	}
-	c->init.n_tools = n;
+	p->init.n_tools = n;
+	return 0;
+}
+
+/* The phase's files: transcript, audit log, private tmp (created). */
+static int
+phase_paths(const struct phase_env *pe, struct phase *p,
+	    const struct agent_def *a, char *err, size_t errlen)
+{
+	char slug_p[64], slug_a[64], path[PATH_MAX];
+
+	benchmark_slug(p->def->name, slug_p, sizeof(slug_p));
+	benchmark_slug(a->name, slug_a, sizeof(slug_a));
+	run_path(path, sizeof(path), "%s/agents/%02zu-%s-%s", pe->run_dir,
+		 p->index + 1, slug_p, slug_a);
+	run_path(p->transcript, sizeof(p->transcript), "%s.transcript.jsonl",
+		 path);
+	run_path(p->audit, sizeof(p->audit), "%s.audit.jsonl", path);
+	run_path(p->tmp_dir, sizeof(p->tmp_dir), "%s/tmp/%02zu-%s",
+		 pe->run_dir, p->index + 1, slug_a);
+	if (run_mkdirs(p->tmp_dir) < 0 || (geteuid() == 0 &&
+	    chown(p->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
+		snprintf(err, errlen, "cannot create %s", p->tmp_dir);
+		return -1;
+	}
 	return 0;
 }
 
 static int
-prepare(struct run *r, const struct bm_phase *ph, const struct agent_def *a,
-	char *err, size_t errlen)
+prepare(const struct phase_env *pe, struct phase *p,
+	const struct agent_def *a, char *err, size_t errlen)
 {
-	struct run_phase_ctx *c = &r->cur;
-	char slug_p[64], slug_a[64], path[PATH_MAX];
-	const char *pname = policy_for(r, a);
-
-	if (policy_load_named(pname, datadir_profiles(), &c->policy, err,
-			      errlen) < 0)
+	if (policy_load_named(policy_for(pe, a), datadir_profiles(),
+			      &p->policy, err, errlen) < 0)
 		return -1;
-	policy_hash(c->policy, c->policy_hash);
-	benchmark_slug(ph->name, slug_p, sizeof(slug_p));
-	benchmark_slug(a->name, slug_a, sizeof(slug_a));
-	run_path(path, sizeof(path), "%s/agents/%02zu-%s-%s", r->run_dir,
-		 r->phase + 1, slug_p, slug_a);
-	run_path(c->transcript, sizeof(c->transcript), "%s.transcript.jsonl",
-		 path);
-	run_path(c->audit, sizeof(c->audit), "%s.audit.jsonl", path);
-	run_path(c->tmp_dir, sizeof(c->tmp_dir), "%s/tmp/%02zu-%s", r->run_dir,
-		 r->phase + 1, slug_a);
-	if (run_mkdirs(c->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(c->tmp_dir, r->worker_uid, r->worker_uid) < 0)) {
-		snprintf(err, errlen, "cannot create %s", c->tmp_dir);
+	policy_hash(p->policy, p->policy_hash);
+	if (phase_paths(pe, p, a, err, errlen) < 0)
 		return -1;
-	}
-	c->tool_defs = granted_defs(r, a, c->policy);
-	c->model = strdup(pick_model(r, a));
-	c->envp = worker_env(r, c->tmp_dir);
-	if (!c->model || !c->envp || init_tools(c) < 0 ||
-	    policy_to_msg(c->policy, r->project_dir, c->tmp_dir,
-			  &c->init.policy) < 0) {
+	p->tool_defs = granted_defs(pe, a, p->policy);
+	p->envp = worker_env(pe, p->tmp_dir);
+	if (!p->envp || init_tools(p) < 0 ||
+	    policy_to_msg(p->policy, pe->project_dir, p->tmp_dir,
+			  &p->init.policy) < 0) {
 		snprintf(err, errlen, "cannot prepare the phase's sandbox");
 		return -1;
 	}
-	c->init.policy.test_disable = r->env->test_disable;
-	c->init.version = PROTO_VERSION;
-	c->init.project_dir = r->project_dir;
-	c->init.agent = a->name;
-	build_prompts(r, ph, a, c->tool_defs);
-	return c->system_prompt && c->task_prompt ? 0 : -1;
+	p->init.policy.test_disable = pe->env->test_disable;
+	p->init.version = PROTO_VERSION;
+	p->init.project_dir = (char *)pe->project_dir; /* only read */
+	p->init.agent = a->name;
+	build_prompts(pe, p, a);
+	if (p->system_prompt && p->task_prompt)
+		p->model = strdup(pick_model(pe, a));
+	if (!p->model) {
+		snprintf(err, errlen, "cannot prepare the phase's prompts: "
+			 "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void
-require_layers(const struct run *r, struct session_cfg *s)
+require_layers(const struct phase_env *pe, struct session_cfg *s)
 {
 	uint32_t ns = MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | MSG_LAYER_NS_MOUNT |
 		      MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS;
 
-	if (r->env->require >= RUN_ISO_SECCOMP)
+	if (pe->env->require >= RUN_ISO_SECCOMP)
 		s->require_layers |= MSG_LAYER_SECCOMP | MSG_LAYER_NO_NEW_PRIVS;
-	if (r->env->require >= RUN_ISO_LANDLOCK) {
+	if (pe->env->require >= RUN_ISO_LANDLOCK) {
 		s->require_layers |= MSG_LAYER_LANDLOCK;
 		s->require_landlock_abi = 4;
 	}
-	if (r->env->require >= RUN_ISO_FULL)
+	if (pe->env->require >= RUN_ISO_FULL)
 		s->require_layers |= ns;
 }
 
-int
-run_phase_start(struct run *r, const struct bm_phase *ph,
-		session_done_fn done, char *err, size_t errlen)
+/* The session of prepared phase p (its strings are p's and pe's). */
+static struct session_cfg
+session_cfg(const struct phase_env *pe, struct phase *p,
+	    const struct agent_def *a)
 {
-	const struct agent_def *a = agents_find(r->env->agents, ph->agent);
-	struct run_phase_ctx *c = &r->cur;
-	struct session_cfg s = { 0 };
+	const struct run_env *env = pe->env;
+	struct session_cfg s = {
+		.loop = env->loop, .api = env->api, .events = pe->events,
+		.models = env->models, .budget = pe->budget,
+		.agent = a->name, .phase = p->def->name, .model = p->model,
+		.max_output_tokens = env->max_output_tokens > 0 ?
+			env->max_output_tokens :
+			models_default_max_output(env->models),
+		.max_turns = env->max_turns, .max_pause_turns = 5,
+		.timeout_ms = (uint64_t)p->def->timeout_seconds * 1000u,
+		.system_prompt = p->system_prompt,
+		.task_prompt = p->task_prompt, .tool_defs = p->tool_defs,
+		.needs_worker = p->init.n_tools > 0, .stream = env->stream,
+		.transcript_path = p->transcript, .audit_path = p->audit,
+	};
+
+	s.worker = (struct wconn_opts){
+		.worker_fd = env->worker_fd, .project_fd = pe->project_fd,
+		.project_path = pe->project_dir, .tmp_path = p->tmp_dir,
+		.envp = p->envp, .ready_timeout_ms = 10000, .init = &p->init,
+		.ns_flags = env->use_namespaces ? spawn_ns_flags(
+			p->policy->network == POLICY_NET_TCP) : 0,
+		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0 &&
+			       strncmp(p->tmp_dir, "/tmp/", 5) != 0,
+		.drop_uid = geteuid() == 0,
+		.uid = pe->worker_uid, .gid = pe->worker_uid,
+	};
+	require_layers(pe, &s);
+	return s;
+}
+
+struct session *
+phase_start(const struct phase_env *pe, struct phase *p,
+	    session_done_fn done, void *ctx, char *err, size_t errlen)
+{
+	const struct bm_phase *ph = p->def;
+	const struct agent_def *a = agents_find(pe->env->agents, ph->agent);
+	struct session_cfg s;
 	const char *eol;
 
-	run_phase_clear(r);
 	if (!a) {
 		snprintf(err, errlen, "phase \"%s\": unknown agent \"%s\"",
 			 ph->name, ph->agent);
-		return -1;
+		return NULL;
 	}
-	if (prepare(r, ph, a, err, errlen) < 0)
-		return -1;
-	eol = models_deprecated(r->env->models, c->model);
+	if (prepare(pe, p, a, err, errlen) < 0)
+		return NULL;
+	eol = models_deprecated(pe->env->models, p->model);
 	if (eol)
-		json_array_append_new(r->warnings, json_sprintf("model %s is "
-			"deprecated and reaches end of life on %s", c->model,
+		json_array_append_new(pe->warnings, json_sprintf("model %s is "
+			"deprecated and reaches end of life on %s", p->model,
 			eol));
-	snprintf(r->policy_name, sizeof(r->policy_name), "%s",
-		 policy_name(c->policy));
-	memcpy(r->policy_hash, c->policy_hash, sizeof(r->policy_hash));
-	snprintf(r->model, sizeof(r->model), "%s", c->model);
-	s = (struct session_cfg){
-		.loop = r->env->loop, .api = r->env->api, .events = r->events,
-		.models = r->env->models, .budget = &r->budget,
-		.agent = a->name, .phase = ph->name, .model = c->model,
-		.max_output_tokens = r->env->max_output_tokens > 0 ?
-			r->env->max_output_tokens :
-			models_default_max_output(r->env->models),
-		.max_turns = r->env->max_turns, .max_pause_turns = 5,
-		.timeout_ms = (uint64_t)ph->timeout_seconds * 1000u,
-		.system_prompt = c->system_prompt,
-		.task_prompt = c->task_prompt, .tool_defs = c->tool_defs,
-		.needs_worker = c->init.n_tools > 0, .stream = r->env->stream,
-		.transcript_path = c->transcript, .audit_path = c->audit,
-	};
-	s.worker = (struct wconn_opts){
-		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
-		.project_path = r->project_dir, .tmp_path = c->tmp_dir,
-		.envp = c->envp, .ready_timeout_ms = 10000, .init = &c->init,
-		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
-			c->policy->network == POLICY_NET_TCP) : 0,
-		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0 &&
-			       strncmp(c->tmp_dir, "/tmp/", 5) != 0,
-		.drop_uid = geteuid() == 0,
-		.uid = r->worker_uid, .gid = r->worker_uid,
-	};
-	require_layers(r, &s);
-	c->started_ms = loop_now_ms();
-	c->started = time(NULL);
-	evlog_emit(r->events, "info", "phase_started", json_pack(
+	s = session_cfg(pe, p, a);
+	p->started_ms = loop_now_ms();
+	p->started = time(NULL);
+	evlog_emit(pe->events, "info", "phase_started", json_pack(
 		"{s:s,s:s,s:s,s:s,s:I}", "phase", ph->name, "agent", a->name,
-		"model", c->model, "policy", policy_name(c->policy),
+		"model", p->model, "policy", policy_name(p->policy),
 		"timeout_seconds", (json_int_t)ph->timeout_seconds));
-	r->session = session_start(&s, done, r, err, errlen);
-	return r->session ? 0 : -1;
+	return session_start(&s, done, ctx, err, errlen);
 }
 
 void
-run_phase_clear(struct run *r)
+phase_clear(struct phase *p)
 {
-	struct run_phase_ctx *c = &r->cur;
+	policy_free(p->policy);
+	for (size_t i = 0; p->init.tools && i < p->init.n_tools; i++)
+		free(p->init.tools[i]);
+	free(p->init.tools);
+	msg_policy_clear(&p->init.policy);
+	for (size_t i = 0; p->envp && p->envp[i]; i++)
+		free(p->envp[i]);
+	free(p->envp);
+	json_decref(p->tool_defs);
+	free(p->system_prompt);
+	free(p->task_prompt);
+	free(p->model);
+	memset(p, 0, sizeof(*p));
+}
 
-	policy_free(c->policy);
-	for (size_t i = 0; c->init.tools && i < c->init.n_tools; i++)
-		free(c->init.tools[i]);
-	free(c->init.tools);
-	msg_policy_clear(&c->init.policy);
-	for (size_t i = 0; c->envp && c->envp[i]; i++)
-		free(c->envp[i]);
-	free(c->envp);
-	json_decref(c->tool_defs);
-	free(c->system_prompt);
-	free(c->task_prompt);
-	free(c->model);
-	memset(c, 0, sizeof(*c));
+void
+phase_reset(struct phase *p, const struct bm_phase *def, size_t index)
+{
+	phase_clear(p);
+	p->def = def;
+	p->index = index;
+	p->status = PHASE_STATUS_SUCCESS;
+	p->api_outcome = API_OK;
+}
+
+/* The sandbox's read-only extra path (a file:// boilerplate): ro_paths. */
+static const char *
+add_ro_path(struct msg_policy *mp, const char *extra_ro)
+{
+	char **ro;
+
+	if (!extra_ro)
+		return NULL;
+	ro = realloc(mp->ro_paths, (mp->n_ro + 2) * sizeof(char *));
+	if (!ro)
+		return NULL;
+	mp->ro_paths = ro;
+	ro[mp->n_ro] = strdup(extra_ro);
+	ro[mp->n_ro + 1] = NULL;
+	return ro[mp->n_ro++];
 }
 
 /*
@@ -439,54 +510,47 @@ run_phase_clear(struct run *r)
  * of a file:// URL, readable). The result is stored in x; svc_new follows.
  */
 static int
-svc_prepare(struct run *r, struct run_svc_ctx *x, const char *profile,
-	    const char *tmp_name, const char *extra_ro, char *err,
-	    size_t errlen)
+svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
+	    const char *profile, const char *tmp_name, const char *extra_ro,
+	    char *err, size_t errlen)
 {
-	char **ro;
-	const char *ro_view = NULL;
+	const char *ro_view;
 
 	if (policy_load_named(profile, datadir_profiles(), &x->policy, err,
 			      errlen) < 0)
 		return -1;
-	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", r->run_dir,
+	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", pe->run_dir,
 		 tmp_name);
 	if (run_mkdirs(x->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(x->tmp_dir, r->worker_uid, r->worker_uid) < 0)) {
+	    chown(x->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
 		return -1;
 	}
-	x->envp = worker_env(r, x->tmp_dir);
+	x->envp = worker_env(pe, x->tmp_dir);
 	x->init.tools = calloc(2, sizeof(char *));
 	if (!x->envp || !x->init.tools ||
 	    !(x->init.tools[0] = strdup("Bash")) ||
-	    policy_to_msg(x->policy, r->project_dir, x->tmp_dir,
+	    policy_to_msg(x->policy, pe->project_dir, x->tmp_dir,
 			  &x->init.policy) < 0) {
 		snprintf(err, errlen, "cannot prepare the service sandbox");
 		return -1;
 	}
-	if (extra_ro && (ro = realloc(x->init.policy.ro_paths,
-			 (x->init.policy.n_ro + 2) * sizeof(char *)))) {
-		x->init.policy.ro_paths = ro;
-		ro[x->init.policy.n_ro] = strdup(extra_ro);
-		ro_view = ro[x->init.policy.n_ro++];
-		ro[x->init.policy.n_ro] = NULL;
-	}
+	ro_view = add_ro_path(&x->init.policy, extra_ro);
 	x->init.n_tools = 1;
 	x->init.version = PROTO_VERSION;
-	x->init.project_dir = r->project_dir;
+	x->init.project_dir = (char *)pe->project_dir; /* only read */
 	x->init.agent = "gao-dev";
-	x->init.policy.test_disable = r->env->test_disable;
+	x->init.policy.test_disable = pe->env->test_disable;
 	x->opts = (struct wconn_opts){
-		.worker_fd = r->env->worker_fd, .project_fd = r->project_fd,
-		.project_path = r->project_dir, .tmp_path = x->tmp_dir,
-		.ro_path = ro_view, .envp = x->envp,
-		.ready_timeout_ms = 10000, .init = &x->init,
-		.ns_flags = r->env->use_namespaces ? spawn_ns_flags(
+		.worker_fd = pe->env->worker_fd, .project_fd = pe->project_fd,
+		.project_path = pe->project_dir, .tmp_path = x->tmp_dir,
+		.ro_path = ro_view,
+		.envp = x->envp, .ready_timeout_ms = 10000, .init = &x->init,
+		.ns_flags = pe->env->use_namespaces ? spawn_ns_flags(
 			x->policy->network == POLICY_NET_TCP) : 0,
-		.private_tmp = strncmp(r->project_dir, "/tmp/", 5) != 0,
+		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = r->worker_uid, .gid = r->worker_uid,
+		.uid = pe->worker_uid, .gid = pe->worker_uid,
 	};
 	return 0;
 }
@@ -497,7 +561,7 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 	const char *url = r->b->boilerplate_url;
 
 	/* git and test commands need exec and no network: always default */
-	if (svc_prepare(r, &r->svcx, "default", "00-service", NULL, err,
+	if (svc_prepare(&r->pe, &r->svcx, "default", "00-service", NULL, err,
 			errlen) < 0)
 		return -1;
 	r->svc = svc_new(r->env->loop, &r->svcx.opts);
@@ -505,7 +569,7 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 		return -1;
 	if (!url)
 		return 0;
-	if (svc_prepare(r, &r->svcx_net, "networked", "00-clone",
+	if (svc_prepare(&r->pe, &r->svcx_net, "networked", "00-clone",
 			strncmp(url, "file://", 7) == 0 ? url + 7 : NULL, err,
 			errlen) < 0)
 		return -1;

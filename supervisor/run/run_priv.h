@@ -1,5 +1,25 @@
 /*
- * run_priv.h - what run.c, run_phase.c and run_results.c share.
+ * run_priv.h - what the files of a run share.
+ *
+ * Design note
+ * -----------
+ * struct run is the whole run, and run.c's: the state machine that walks
+ * the phases. The other files get narrower things where they can:
+ *
+ *   struct phase_env   what every phase borrows from its run, set once
+ *                      by run_start: the run's settings, directories,
+ *                      worker uid, events, budget and data files;
+ *   struct phase       one phase: its definition and index (inputs), how
+ *                      it ended and its record in the results (outputs),
+ *                      and what its agent session borrows;
+ *   struct run_state   the run's status (run_status.h), which only
+ *                      run_set_status() changes.
+ *
+ * run_phase.c prepares and starts a phase's session from a phase_env and
+ * a phase alone. A phase's end fills the phase's status and reason; its
+ * checks (run_checks.c) may turn a success into a failure; only then does
+ * run.c apply it to the run, once, with run_phase_ended(). run_results.c
+ * turns phases into records and the run into its results document.
  */
 #ifndef GAO_SUPERVISOR_RUN_PRIV_H
 #define GAO_SUPERVISOR_RUN_PRIV_H
@@ -11,23 +31,50 @@
 #include "supervisor/agent/session.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/run/run.h"
+#include "supervisor/run/run_status.h"
 #include "supervisor/sandbox/svc.h"
 
-/* Everything one phase's session borrows; freed when the next starts. */
-struct run_phase_ctx {
+/* What every phase of a run borrows from it (all owned by the run). */
+struct phase_env {
+	const struct run_env *env;
+	const struct benchmark *b;
+	const char *project_dir;
+	const char *run_dir;
+	int project_fd;
+	uid_t worker_uid;         /* as root: the workers' uid and gid */
+	struct evlog *events;
+	struct run_budget *budget;
+	const json_t *tool_defs;  /* data/tools.json */
+	const char *system_tpl;   /* data/prompts/system.txt */
+	const char *task_tpl;     /* data/prompts/task.txt */
+	json_t *warnings;         /* the run's: a phase may add to it */
+};
+
+/* One phase: what it gets, what it gives back, what its session borrows. */
+struct phase {
+	/* in */
+	const struct bm_phase *def;
+	size_t index;             /* in the config, from 0 */
+	/* out */
+	enum phase_status status;
+	char stop_reason[64];     /* why it ended, as the run reports it */
+	enum api_outcome api_outcome; /* when the API ended the session */
+	json_t *record;           /* its entry of the results' phases (the
+				   * run's array holds the reference) */
+	uint64_t started_ms;
+	time_t started;
+	/* an agent phase's session borrows these; freed by phase_clear */
 	struct policy *policy;
 	char policy_hash[65];
 	struct msg_init init;
 	char **envp;
-	json_t *tool_defs;
+	json_t *tool_defs;        /* the granted tools' definitions */
 	char *system_prompt;
 	char *task_prompt;
-	char *model;
+	char *model;              /* set once the sandbox is prepared */
 	char transcript[PATH_MAX];
 	char audit[PATH_MAX];
 	char tmp_dir[PATH_MAX];
-	uint64_t started_ms;
-	time_t started;
 };
 
 struct task;
@@ -56,18 +103,17 @@ struct run {
 	json_t *tool_defs;        /* data/tools.json */
 	char *system_tpl;
 	char *task_tpl;
+	struct phase_env pe;      /* points into the fields above */
 	size_t phase;             /* index of the current phase */
+	struct phase cur;
 	struct session *session;
 	struct session *dead_session;
-	struct run_phase_ctx cur;
 	uint64_t next_timer;
 	uint64_t timeout_timer;
 	uint64_t start_ms;
 	time_t start_time;
-	const char *status;       /* NULL while all goes well */
-	char stop_reason[64];
-	enum api_outcome api_outcome;
-	bool stop, cancelled, finished, any_failed, last_failed;
+	struct run_state state;   /* status: run_set_status() only */
+	bool finished;
 	json_t *phases;           /* phase results */
 	json_t *errors;
 	json_t *warnings;
@@ -78,6 +124,7 @@ struct run {
 	bool cost_unknown;
 	int api_calls, retries, tool_calls, tool_errors, denied;
 	json_t *tools_by_name;
+	/* for "reproduce": the last prepared phase's policy and model */
 	char policy_name[64];
 	char policy_hash[65];
 	char model[128];
@@ -94,7 +141,6 @@ struct run {
 	json_t *criteria;
 	double want_coverage;
 	int commits;
-	uint64_t cmd_started;      /* a command phase's start */
 };
 
 /*
@@ -105,6 +151,7 @@ struct run {
  */
 #define RUN_UID_BASE 0x40000000u
 
+/* mkdir -p, mode 0700 for each directory it creates. 0, or -errno. */
 int run_mkdirs(const char *path);
 
 /* A fresh uid for the workers of one run (see RUN_UID_BASE). */
@@ -114,25 +161,79 @@ uid_t run_pick_uid(void);
 int run_path(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* run_phase.c */
-int run_load_data(struct run *r, char *err, size_t errlen);
-int run_phase_start(struct run *r, const struct bm_phase *ph,
-		    session_done_fn done, char *err, size_t errlen);
-void run_phase_clear(struct run *r);
+/* ---- run_phase.c -------------------------------------------------------- */
 
-/* run_phase.c: the service worker's sandbox */
+/*
+ * run_load_data - read data/tools.json and the prompt templates into r.
+ * 0, or -1 with a message in err.
+ */
+int run_load_data(struct run *r, char *err, size_t errlen);
+
+/*
+ * phase_reset - make p the phase def, index-th of its config: what the
+ * previous phase's session borrowed is freed (that session must be gone),
+ * the outputs are zeroed (status success, no reason, no record).
+ */
+void phase_reset(struct phase *p, const struct bm_phase *def, size_t index);
+
+/*
+ * phase_start - start p's agent session in its sandbox: persona, policy,
+ * granted tools, prompts, files under pe->run_dir. p must be reset. The
+ * session reports to done(ctx, ...) once; the caller owns and frees it.
+ * p->model is set once the sandbox is prepared, even when the session
+ * then does not start. NULL with a message in err when nothing started.
+ */
+struct session *phase_start(const struct phase_env *pe, struct phase *p,
+			    session_done_fn done, void *ctx, char *err,
+			    size_t errlen);
+
+/* phase_clear - free what p's session borrowed and zero p. */
+void phase_clear(struct phase *p);
+
+/*
+ * run_svc_prepare - the sandboxes and service workers of the run's own
+ * checks (r->pe must be set): r->svc, and r->svc_net for a
+ * boilerplate_url. 0, or -1 with a message in err.
+ */
 int run_svc_prepare(struct run *r, char *err, size_t errlen);
+
+/* run_svc_clear - stop the service workers and free their sandboxes. */
 void run_svc_clear(struct run *r);
 
-/* run_checks.c */
+/* ---- run_checks.c: each calls next(r) from the loop when done ----------- */
+
+/* Clone boilerplate_url (an error stops the run), then git init. */
 void run_setup_project(struct run *r, void (*next)(struct run *));
-void run_after_phase(struct run *r, const struct bm_phase *ph, json_t *phase,
+
+/*
+ * run_after_phase - check p's expected artifacts (a missing one turns a
+ * success into a failure, "missing_artifacts", in p and its record), then
+ * commit the project. p->record must be set.
+ */
+void run_after_phase(struct run *r, struct phase *p,
 		     void (*next)(struct run *));
+
+/* Judge the success criteria into r->criteria and r->state's tally. */
 void run_judge_criteria(struct run *r, void (*next)(struct run *));
 
-/* run_results.c */
-void run_record_phase(struct run *r, const struct bm_phase *ph,
+/* ---- run_results.c: records go to r->phases, p->record points there ---- */
+
+/* An agent phase ended (p->status set): its record, the run's metrics. */
+void run_record_phase(struct run *r, struct phase *p,
 		      const struct session_result *res);
+
+/* A command phase ended (p->status set); res NULL: the worker failed. */
+void run_record_command(struct run *r, struct phase *p,
+			const struct msg_tool_result *res);
+
+/* Phase ph was skipped, for the reason why. */
+void run_record_skipped(struct run *r, const struct bm_phase *ph,
+			const char *why);
+
+/*
+ * run_finish - once: the final status (run_state_finish), the exit code,
+ * the results document written atomically; then r->done is called.
+ */
 void run_finish(struct run *r);
 
 #endif

@@ -1,6 +1,15 @@
 /*
- * run_results.c - phase records, the run's status and exit code, and the
- * results document (docs/results.md describes its shape).
+ * run_results.c - phase records, the run's metrics, and the results
+ * document (docs/results.md describes its shape).
+ *
+ * Design note
+ * -----------
+ * A phase's record is built from the phase (struct phase: its definition,
+ * status, model, policy, files) and how it ended (a session's result or a
+ * command's); statuses are written with their *_name() function, never
+ * spelled here. The run's final status and exit code come from
+ * run_status.c (run_state_finish, run_status_exit_code); this file writes
+ * them down: into the results file, atomically, and the last event.
  */
 #include "supervisor/run/run_priv.h"
 
@@ -10,6 +19,7 @@
 #include <sys/utsname.h>
 
 #include "config.h"
+#include "supervisor/core/text.h"
 #include "supervisor/out/results.h"
 
 static void
@@ -83,50 +93,52 @@ merge_counts(struct run *r, const json_t *by)
 	}
 }
 
-void
-run_record_phase(struct run *r, const struct bm_phase *ph,
-		 const struct session_result *res)
+/* The record of an agent phase p that ended with res. */
+static json_t *
+session_record(const struct phase *p, const struct session_result *res,
+	       const char *layers)
 {
-	struct run_phase_ctx *c = &r->cur;
-	char start[32], end[32], layers[256];
-	json_t *p;
+	char start[32], end[32];
+	json_t *j;
 
-	iso_time(c->started, start);
+	iso_time(p->started, start);
 	iso_time(time(NULL), end);
-	layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
-	p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,s:i,s:i,"
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,s:i,s:i,"
 		"s:o,s:O,s:s,s:s,s:s,s:s,s:O}",
-		"name", ph->name, "agent", ph->agent, "status", res->status,
-		"stop_reason", res->stop_reason, "start_time", start,
-		"end_time", end, "duration_seconds",
+		"name", p->def->name, "agent", p->def->agent, "status",
+		phase_status_name(p->status), "stop_reason", res->stop_reason,
+		"start_time", start, "end_time", end, "duration_seconds",
 		(double)res->duration_ms / 1000.0, "turns", res->turns,
 		"api_calls", res->api_calls, "tool_calls", res->tool_calls,
 		"tool_errors", res->tool_errors, "tool_calls_refused",
 		res->denied, "tokens", usage_json(&res->usage),
-		"tools_by_name", res->tools_by_name, "model", c->model,
-		"policy", policy_name(c->policy), "transcript", c->transcript,
-		"audit_log", c->audit, "todos", res->todos);
-	json_object_set_new(p, "cost_usd", res->cost_known ?
+		"tools_by_name", res->tools_by_name, "model", p->model,
+		"policy", policy_name(p->policy), "transcript", p->transcript,
+		"audit_log", p->audit, "todos", res->todos);
+	json_object_set_new(j, "cost_usd", res->cost_known ?
 			    json_real(res->cost_usd) : json_null());
-	json_object_set_new(p, "audit_head", json_string(res->audit_head));
-	json_object_set_new(p, "isolation", json_pack("{s:I,s:i,s:I,s:s}",
+	json_object_set_new(j, "audit_head", json_string(res->audit_head));
+	json_object_set_new(j, "isolation", json_pack("{s:I,s:i,s:I,s:s}",
 		"layers", (json_int_t)res->layers, "landlock_abi",
 		res->landlock_abi, "uid", (json_int_t)res->worker_uid,
 		"summary", layers));
-	json_object_set_new(p, "final_text", json_string(res->final_text));
+	json_object_set_new(j, "final_text", json_string(res->final_text));
 	if (res->error[0])
-		json_object_set_new(p, "error", json_string(res->error));
-	if (res->error[0])
-		json_array_append_new(r->errors, json_sprintf("phase %s: %s",
-				      ph->name, res->error));
-	json_array_append_new(r->phases, p);
-	json_array_append_new(r->workers, json_string(layers));
+		json_object_set_new(j, "error", json_string(res->error));
+	return j;
+}
+
+/* A session's counts, tokens and cost into the run's metrics. */
+static void
+add_metrics(struct run *r, const struct phase *p,
+	    const struct session_result *res)
+{
 	add_usage(&r->usage, &res->usage);
 	r->cost += res->cost_usd;
 	if (!res->cost_known && !r->cost_unknown)
 		json_array_append_new(r->warnings, json_sprintf("model %s has no "
 			"price in the model data: cost unknown (null), and "
-			"--max-cost-usd could not be enforced", c->model));
+			"--max-cost-usd could not be enforced", p->model));
 	r->cost_unknown |= !res->cost_known;
 	r->api_calls += res->api_calls;
 	r->retries += res->retries;
@@ -134,47 +146,86 @@ run_record_phase(struct run *r, const struct bm_phase *ph,
 	r->tool_errors += res->tool_errors;
 	r->denied += res->denied;
 	merge_counts(r, res->tools_by_name);
-	evlog_emit(r->events, strcmp(res->status, "success") ? "warn" : "info",
-		   "phase_completed", json_pack("{s:s,s:s,s:s,s:s,s:i}",
-		   "phase", ph->name, "agent", ph->agent, "status",
-		   res->status, "stop_reason", res->stop_reason, "turns",
-		   res->turns));
 }
 
-static bool
-criteria_failed(const json_t *criteria)
+void
+run_record_phase(struct run *r, struct phase *p,
+		 const struct session_result *res)
 {
-	json_t *c;
-	size_t i;
+	const struct bm_phase *ph = p->def;
+	bool ok = p->status == PHASE_STATUS_SUCCESS;
+	char layers[256];
 
-	json_array_foreach(criteria, i, c)
-		if (!strcmp(json_string_value(json_object_get(c, "outcome")),
-			    "failed"))
-			return true;
-	return false;
+	layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
+	p->record = session_record(p, res, layers);
+	if (res->error[0])
+		json_array_append_new(r->errors, json_sprintf("phase %s: %s",
+				      ph->name, res->error));
+	json_array_append_new(r->phases, p->record);
+	json_array_append_new(r->workers, json_string(layers));
+	add_metrics(r, p, res);
+	evlog_emit(r->events, ok ? "info" : "warn", "phase_completed",
+		   json_pack("{s:s,s:s,s:s,s:s,s:i}", "phase", ph->name,
+			     "agent", ph->agent, "status",
+			     phase_status_name(p->status), "stop_reason",
+			     res->stop_reason, "turns", res->turns));
 }
 
-static int
-exit_code_for(const struct run *r)
+/* How a command ended, for its record. */
+static const char *
+command_reason(const struct msg_tool_result *res, bool ok)
 {
-	if (strcmp(r->status, "completed") == 0)
-		return 0;
-	if (strcmp(r->status, "failed") == 0)
-		return 1;
-	if (strcmp(r->status, "cancelled") == 0)
-		return 130;
-	if (strcmp(r->status, "timeout") == 0 ||
-	    strcmp(r->status, "stopped") == 0)
-		return 5;
-	switch (r->api_outcome) {
-	case API_E_AUTH:
-	case API_E_PERMISSION:
-		return 3;
-	case API_E_NOT_FOUND:
-		return 2;
-	default:
-		return 4;
+	if (!res)
+		return "worker_failed";
+	if (res->is_error)
+		return "timeout_or_error";
+	return ok ? "exit_0" : "nonzero_exit";
+}
+
+void
+run_record_command(struct run *r, struct phase *p,
+		   const struct msg_tool_result *res)
+{
+	const struct bm_phase *ph = p->def;
+	bool ok = p->status == PHASE_STATUS_SUCCESS;
+	const char *st = phase_status_name(p->status);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name",
+		ph->name, "agent", "command", "command", ph->command, "status",
+		st, "stop_reason", command_reason(res, ok), "exit_code",
+		(json_int_t)(res ? res->exit_code : -1), "duration_seconds",
+		(double)(loop_now_ms() - p->started_ms) / 1000.0);
+
+	json_object_set_new(j, "cost_usd", json_real(0));
+	json_object_set_new(j, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
+		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
+	if (res) {
+		char out[4001], *clean = text_utf8_clean(res->content,
+					strlen(res->content));
+
+		text_copy_utf8(out, sizeof(out), clean ? clean : "");
+		json_object_set_new(j, "output", json_string(out));
+		free(clean);
 	}
+	p->record = j;
+	json_array_append_new(r->phases, j);
+	evlog_emit(r->events, ok ? "info" : "warn", "phase_completed",
+		   json_pack("{s:s,s:s,s:s}", "phase", ph->name, "agent",
+			     "command", "status", st));
+}
+
+void
+run_record_skipped(struct run *r, const struct bm_phase *ph, const char *why)
+{
+	const char *st = phase_status_name(PHASE_STATUS_SKIPPED);
+
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s,s:f,"
+		"s:{s:i,s:i,s:i,s:i}}", "name", ph->name, "agent", ph->command ?
+		"command" : ph->agent, "status", st, "reason", why,
+		"cost_usd", 0.0, "tokens", "input", 0, "output", 0,
+		"cache_creation", 0, "cache_read", 0));
+	evlog_emit(r->events, "info", "phase_completed", json_pack(
+		"{s:s,s:s,s:s}", "phase", ph->name, "status", st,
+		"reason", why));
 }
 
 static json_t *
@@ -214,11 +265,11 @@ build_results(struct run *r, json_t *criteria)
 	iso_time(time(NULL), end);
 	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:s,s:s,s:s,s:s,s:s},"
 		"s:O?,s:O,s:o,s:o,s:O,s:O,s:s,s:s,s:s,s:o,s:f}",
-		"run_id", r->id, "status", r->status, "stop_reason",
-		r->stop_reason, "start_time", start, "end_time", end,
-		"duration_seconds", (double)(loop_now_ms() - r->start_ms) /
-		1000.0, "benchmark", "name", r->b->name, "version",
-		r->b->version, "config_file", r->b->path, "mode",
+		"run_id", r->id, "status", run_status_name(r->state.status),
+		"stop_reason", r->state.stop_reason, "start_time", start,
+		"end_time", end, "duration_seconds", (double)(loop_now_ms() -
+		r->start_ms) / 1000.0, "benchmark", "name", r->b->name,
+		"version", r->b->version, "config_file", r->b->path, "mode",
 		r->b->mode == BM_MODE_PHASES ? "phases" : r->b->mode ==
 		BM_MODE_STORIES ? "stories" : "prompt", "prompt_hash",
 		r->b->prompt_hash, "config", r->b->config, "phases", r->phases,
@@ -247,16 +298,12 @@ run_finish(struct run *r)
 		loop_cancel_timer(r->env->loop, r->timeout_timer);
 	r->timeout_timer = 0;
 	criteria = json_incref(r->criteria);
-	if (!r->status)
-		r->status = r->any_failed || criteria_failed(criteria) ?
-			    "failed" : "completed";
-	if (!r->stop_reason[0] && strcmp(r->status, "failed") == 0)
-		snprintf(r->stop_reason, sizeof(r->stop_reason), "%s",
-			 r->any_failed ? "phase_failed" : "criteria_failed");
+	run_state_finish(&r->state);
 	if (!r->model[0])
 		snprintf(r->model, sizeof(r->model), "%s", r->env->model ?
 			 r->env->model : models_default(r->env->models));
-	r->exit_code = exit_code_for(r);
+	r->exit_code = run_status_exit_code(r->state.status,
+					    r->state.api_outcome);
 	r->results = build_results(r, criteria);
 	json_object_set_new(r->results, "exit_code",
 			    json_integer(r->exit_code));
@@ -272,7 +319,8 @@ run_finish(struct run *r)
 	}
 	evlog_emit(r->events, r->exit_code ? "warn" : "info",
 		   "standalone_benchmark_completed", json_pack(
-		   "{s:s,s:s,s:i}", "status", r->status, "stop_reason",
-		   r->stop_reason, "exit_code", r->exit_code));
+		   "{s:s,s:s,s:i}", "status", run_status_name(r->state.status),
+		   "stop_reason", r->state.stop_reason, "exit_code",
+		   r->exit_code));
 	r->done(r->done_ctx, r);
 }

@@ -38,6 +38,7 @@
 #include "supervisor/core/secret.h"
 #include "supervisor/out/results.h"
 #include "supervisor/run/run.h"
+#include "supervisor/run/run_status.h"
 #include "supervisor/sandbox/spawn_ns.h"
 #include "supervisor/sandbox/spawn_view.h"
 
@@ -362,21 +363,21 @@ setup_signals(struct runner *rn)
 	return loop_add_fd(rn->env.loop, rn->sigfd, LOOP_IN, on_signal, rn);
 }
 
-/* The first of 130, 4, 5, 1, 0 that any run produced; 3 and 2 too. */
+/* The exit code of all the runs (run_exit_aggregate: 130, 3, 2, 4, 5, 1). */
 static int
 aggregate(const struct runner *rn)
 {
-	static const int order[] = { 130, 3, 2, 4, 5, 1 };
-	int seen[256] = { 0 };
+	int *codes = calloc((size_t)rn->n_slots + 1, sizeof(int));
+	int rc;
 
+	if (!codes)
+		return EXIT_INFRA;
 	for (int i = 0; i < rn->n_slots; i++)
-		seen[rn->runs[i] ? run_exit_code(rn->runs[i]) & 0xff : 4] = 1;
-	if (rn->interrupted)
-		return EXIT_INTERRUPTED;
-	for (size_t k = 0; k < sizeof(order) / sizeof(*order); k++)
-		if (seen[order[k]])
-			return order[k];
-	return 0;
+		codes[i] = rn->runs[i] ? run_exit_code(rn->runs[i]) :
+			   EXIT_INFRA;
+	rc = run_exit_aggregate(codes, (size_t)rn->n_slots, rn->interrupted);
+	free(codes);
+	return rc;
 }
 
 static void
