@@ -36,7 +36,7 @@
 #define POLICY_NAME_MAX 64              /* [a-z0-9][a-z0-9_-]* */
 #define POLICY_DESCRIPTION_MAX 512
 #define POLICY_OUTPUT_MAX (1u << 20)    /* output_bytes upper bound */
-#define POLICY_TIMEOUT_CAP_MS 600000u   /* DECISIONS.md: Bash maximum */
+#define POLICY_TIMEOUT_CAP_MS 600000u   /* docs/decisions.md: Bash maximum */
 
 enum policy_net {
 	POLICY_NET_NONE = 0,    /* no sockets but AF_UNIX (when allowed) */

@@ -234,7 +234,7 @@ main(void)
 	 * report, instead of killing the worker */
 	signal(SIGXFSZ, SIG_IGN);
 	/* Files of the sandbox are private: 0600 files, 0700 directories,
-	 * for the tools and every command they run (DECISIONS.md). */
+	 * for the tools and every command they run (docs/decisions.md). */
 	umask(077);
 	if (setup_fds() < 0)
 		return FDMAP_EXIT_SETUP;

@@ -1,6 +1,6 @@
 # scenario.py: the scenario file: scripted conversations and faults.
 #
-# Design note: a scenario is stateless by design (DECISIONS.md). A request
+# Design note: a scenario is stateless by design (docs/fake-api.md). A request
 # picks its conversation by a regular expression searched in the system
 # prompt text + "\n" + the first user message text (agent and phase names
 # live there), and its turn by counting the assistant messages it carries.

@@ -7,7 +7,7 @@
 # one exception is an unknown model, a 404 not_found_error naming it; it is
 # checked last, as the real API resolves the model after schema checks.
 #
-# Rules (see ANTHROPIC-API.md and docs/fake-api.md):
+# Rules (see docs/fake-api.md):
 #   - only known top-level fields; model, max_tokens, messages required;
 #   - anthropic-version 2026-10-21 removes temperature/top_p/top_k, forbids
 #     a document block in an assistant message and a user text block with

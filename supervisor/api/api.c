@@ -560,7 +560,7 @@ add_to_message(struct api_call *c, const char *text)
 
 /*
  * What the user can change when the API refuses a request: the message
- * names the option (DECISIONS.md: 400/413 and an unknown model).
+ * names the option (docs/api-client.md: 400/413 and an unknown model).
  */
 static void
 add_hint(struct api_call *c, long status)

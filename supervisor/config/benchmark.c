@@ -1,6 +1,6 @@
 /*
  * benchmark.c - load, validate and plan a GAO-Dev benchmark config. See
- * benchmark.h for the design note; the field table is BENCHMARK-FORMAT.md.
+ * benchmark.h for the design note; the field table is docs/decisions.md (Benchmark configs).
  *
  * gao-dev fills in no templates, so a config that still holds a template's
  * placeholder (a "{{...}}" in any string value, or a whole value "<...>")

@@ -123,7 +123,7 @@ static const char run_help[] =
 "exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
 "error, 3 API key missing or rejected, 4 infrastructure failure, 5 stopped\n"
 "by a limit (time, turns, tokens, cost), 130 interrupted. With several\n"
-"runs: the first of 130, 4, 5, 1, 0 that any run produced.\n";
+"runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run produced.\n";
 
 void
 cli_help(enum cli_cmd cmd, bool run)

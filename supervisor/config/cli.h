@@ -6,7 +6,7 @@
  * Parsing only: cli_parse() fills struct cli or explains what is wrong;
  * main.c decides what to do. Every option and its default is written in
  * one table here and in the help text next to it, so --help, the docs and
- * the code cannot drift. Exit codes are the table in ARCHITECTURE.md.
+ * the code cannot drift. Exit codes are the table in docs/decisions.md.
  */
 #ifndef GAO_SUPERVISOR_CLI_H
 #define GAO_SUPERVISOR_CLI_H

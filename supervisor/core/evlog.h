@@ -9,7 +9,7 @@
  * same line goes to the run's events file and, in --standalone mode, to
  * stderr; on a terminal without --standalone stderr gets a short human
  * line instead. Each line passes through secret_redact() first. Event
- * names are the snake_case list of DECISIONS.md.
+ * names are the snake_case list of docs/results.md.
  */
 #ifndef GAO_SUPERVISOR_EVLOG_H
 #define GAO_SUPERVISOR_EVLOG_H

@@ -9,7 +9,7 @@
  * The tools offered to the model are the agent's tools that the policy
  * allows, in the fixed order of data/tools.json (a stable prefix keeps the
  * prompt cache warm). WebSearch and WebFetch are never offered: there is
- * no search backend (DECISIONS.md); the run records a warning instead.
+ * no search backend (docs/decisions.md, Planned); the run records a warning instead.
  * Prompts come from data/prompts/ templates with {name} placeholders and
  * contain no timestamps, so they are byte-stable across turns.
  *

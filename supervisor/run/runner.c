@@ -8,10 +8,10 @@
  * Everything that can be wrong before a side effect is checked first, in
  * this order: the configs (exit 2), the key (exit 3), the data files and
  * the worker binary (exit 4). Only then are directories created and the
- * API called. With several runs the exit code is the first of 130, 4, 5,
- * 1, 0 that any run produced (DECISIONS.md). Signals arrive through a
- * signalfd on the loop: the runs are cancelled, their workers killed and
- * their results written with status "cancelled".
+ * API called. With several runs the exit code is the first of 130, 3, 2,
+ * 4, 5, 1, 0 that any run produced (docs/decisions.md). Signals arrive
+ * through a signalfd on the loop: the runs are cancelled, their workers
+ * killed and their results written with status "cancelled".
  */
 #include "supervisor/run/runner.h"
 

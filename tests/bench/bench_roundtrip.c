@@ -3,7 +3,7 @@
  *
  * Design note
  * -----------
- * Target 2 of PERFORMANCE.md, with a ready, fully confined worker (started
+ * Target 2 of docs/performance.md, with a ready, fully confined worker (started
  * as the supervisor starts one, bench_worker.h):
  *
  *   - Read of a 1 KiB file: TOOL_CALL encoded (JSON input to msgpack),

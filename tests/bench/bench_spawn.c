@@ -4,7 +4,7 @@
  *
  * Design note
  * -----------
- * Target 1 of PERFORMANCE.md: worker spawn to READY with every isolation
+ * Target 1 of docs/performance.md: worker spawn to READY with every isolation
  * layer the machine allows must be faster than `bwrap --unshare-all
  * --new-session /bin/true` (required) and should be at most 2x a plain
  * fork + exec of /bin/true (aim). The worker is started exactly as the

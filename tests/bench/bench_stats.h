@@ -4,7 +4,7 @@
  *
  * Design note
  * -----------
- * Machines here are shared and noisy (PERFORMANCE.md), so no figure is
+ * Machines here are shared and noisy (docs/performance.md), so no figure is
  * reported alone: each series of samples is summarised by its median, min,
  * max and 90th percentile, and every table names one row as its baseline,
  * measured in the same run, with each row's median as a ratio of the

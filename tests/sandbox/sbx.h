@@ -4,7 +4,7 @@
  *
  * Design note
  * -----------
- * Each test is one attempt of SECURITY.md at one isolation level. The
+ * Each test is one attempt of docs/escape-suite.md at one isolation level. The
  * harness plays the supervisor: it makes itself non-dumpable, loads the
  * real "default" policy, expands it for a fresh project and private tmp,
  * and starts the real gao-dev-worker with wconn_start() and the spawn

@@ -1,6 +1,6 @@
 /*
  * test_fs.c - escape attempts on the filesystem: #1-#6 and #24 of
- * SECURITY.md (docs/escape-suite.md has the expected outcomes).
+ * docs/escape-suite.md (with the expected outcomes).
  *
  * "Outside" is the test's host/ directory (standing for the operator's
  * home: mode 0700, the suite user's), plus /tmp, /var/tmp and /etc of

@@ -1,6 +1,6 @@
 /*
  * test_net.c - escape attempts on the network and terminals: #10-#13 of
- * SECURITY.md.
+ * docs/escape-suite.md.
  *
  * The suite listens on the host before each attempt: TCP and UDP on
  * 127.0.0.1, a pathname unix socket in a directory every user may

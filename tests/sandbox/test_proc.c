@@ -1,6 +1,6 @@
 /*
  * test_proc.c - escape attempts on processes and resources: #7-#9,
- * #19-#23, #25-#27 and #29 of SECURITY.md.
+ * #19-#23, #25-#27 and #29 of docs/escape-suite.md.
  *
  * The suite process is "the supervisor": its environment holds
  * SBX_CANARY (main.c), it is non-dumpable like gao-dev, and a SIGWINCH
@@ -313,7 +313,7 @@ SBX_ATTEMPT(a22_outlive_session)
 		"' %s; sleep 0.2; echo started", s->token, s->token, s->token,
 		s->token);
 	cr_assert(strstr(out, "started"), "%s", out);
-	/* background processes may outlive the command (DECISIONS.md) */
+	/* background processes may outlive the command (docs/decisions.md, Tools) */
 	alive = sbx_survivors(s->token, 0);
 	cr_assert_eq(alive, 4u, "%zu of 4 started: %s", alive, out);
 	wconn_stop(s->w);

@@ -1,6 +1,6 @@
 /*
  * test_sys.c - escape attempts on the kernel's syscall surface: #14-#18
- * of SECURITY.md, through sbx-probe (probe.c) run from Bash.
+ * of docs/escape-suite.md, through sbx-probe (probe.c) run from Bash.
  *
  * Each probe line is "syscall=RESULT"; every syscall listed here must
  * fail with the errno the seccomp filter returns (the table in

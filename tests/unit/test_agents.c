@@ -5,7 +5,7 @@
  * -----------
  * The built-in personas are the project's real data/agents/ files, found
  * through GAO_DEV_DATADIR (set by meson to the source tree's data/). The
- * tool sets are checked against the table in BENCHMARK-FORMAT.md, web
+ * tool sets are checked against the table in docs/decisions.md, web
  * tools included (the policy decides later whether they are offered).
  * --agents-dir cases write agent files into a temp directory; broken files
  * must be named with line and column.

@@ -9,7 +9,7 @@
  * load with no errors, in the right mode, with the phases, agents
  * (explicit or inferred), timeouts and success criteria the file says.
  * Second, small configs written to a temp directory, one per validation
- * rule of BENCHMARK-FORMAT.md, each checked for its exact message and the
+ * rule of docs/decisions.md, each checked for its exact message and the
  * file:line:column it points at. The slug and agent-inference tables are
  * checked row by row. The real GAO-Dev configs, when they are beside the
  * clone, are loaded by the conformance suite (tests/conformance/).
