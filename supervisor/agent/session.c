@@ -1,6 +1,7 @@
 /*
  * session.c - the agent turn loop. See session.h for the state machine;
- * the handling of one tool call is in session_tools.c.
+ * the decisions are in turn.c, the handling of one tool call is in
+ * session_tools.c.
  */
 #include "supervisor/agent/session_priv.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "supervisor/agent/turn.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/core/text.h"
 
@@ -60,19 +62,26 @@ do_finish(struct loop *l, void *ctx)
 	s->done(s->done_ctx, &s->res);
 }
 
-/* End the session with a status; the work happens from the loop, never
- * inside a worker or API callback. */
+/*
+ * End the session with a status and a stop reason, shown as word when it
+ * is not NULL; the work happens from the loop, never inside a worker or
+ * API callback. The first end counts.
+ */
 void
-session_finish(struct session *s, const char *status, const char *reason,
-	       const char *error)
+session_finish(struct session *s, enum session_status status,
+	       enum session_stop stop, const char *word, const char *error)
 {
+	const char *text = word ? word :
+		session_stop_text(stop, s->res.api_outcome, NULL);
+
 	if (s->state == S_FINISHING || s->state == S_DONE)
 		return;
-	session_audit_interrupted(s, reason);
+	session_audit_interrupted(s, text);
 	s->state = S_FINISHING;
-	s->res.status = status;
-	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s",
-		 reason ? reason : "");
+	s->res.status_code = status;
+	s->res.status = session_status_name(status);
+	s->res.stop = stop;
+	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s", text);
 	if (error)
 		text_copy_utf8(s->res.error, sizeof(s->res.error), error);
 	api_call_cancel(s->call);
@@ -83,7 +92,13 @@ session_finish(struct session *s, const char *status, const char *reason,
 void
 session_abort(struct session *s, const char *status, const char *reason)
 {
-	session_finish(s, status, reason, NULL);
+	enum session_status st = SESSION_ERROR;
+	enum session_stop stop = SESSION_STOP_NONE;
+
+	session_status_parse(status, &st);
+	if (session_stop_parse(reason, &stop))
+		reason = NULL;
+	session_finish(s, st, stop, reason, NULL);
 }
 
 static json_t *
@@ -155,46 +170,56 @@ build_body(struct session *s)
 	return text;
 }
 
-/* A stop before the call when a limit would be crossed. true = stopped. */
+/* A stop before the call when a limit would be crossed (turn.h). true =
+ * stopped. */
 static bool
 limits_stop(struct session *s, size_t body_len)
 {
 	struct run_budget *b = s->cfg.budget;
-	int64_t est_in = (int64_t)body_len / 4;
-	double worst;
+	struct turn_limits l = {
+		.turns = s->res.turns, .max_turns = s->cfg.max_turns,
+		.now_ms = loop_now_ms(), .deadline_ms = b->deadline_ms,
+		.tokens_used = b->tokens_used, .max_tokens = b->max_tokens,
+		.est_input = (int64_t)body_len / 4,
+		.max_output = s->cfg.max_output_tokens,
+		.cost_used = b->cost_used, .max_cost_usd = b->max_cost_usd,
+	};
+	struct turn_verdict v;
 
-	if (s->res.turns >= s->cfg.max_turns) {
-		session_finish(s, "stopped", "max_turns", "the agent used its "
-			       "turns (--max-turns)");
-		return true;
-	}
-	if (b->deadline_ms && loop_now_ms() >= b->deadline_ms) {
-		session_finish(s, "timeout", "run_timeout", "the run's time "
-			       "limit was reached");
-		return true;
-	}
-	if (b->max_tokens > 0 && b->tokens_used + est_in +
-	    s->cfg.max_output_tokens > b->max_tokens) {
-		session_finish(s, "stopped", "token_limit", "the next call "
-			       "could exceed --max-tokens");
-		return true;
-	}
-	if (b->max_cost_usd > 0 && !cost_worst_case(s->cfg.models,
-		s->cfg.model, est_in, s->cfg.max_output_tokens, &worst)) {
-		if (!b->warned_unpriced)
-			evlog_emit(s->cfg.events, "warn", "cost_unknown",
-				   json_pack("{s:s,s:s}", "model", s->cfg.model,
-				   "message", "this model has no price in the "
-				   "model data: its cost is unknown and "
-				   "--max-cost-usd cannot be enforced"));
+	if (b->max_cost_usd > 0)
+		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
+			l.est_input, l.max_output, &l.worst_usd);
+	v = turn_limits(&l);
+	if (v.unpriced && !b->warned_unpriced)
+		evlog_emit(s->cfg.events, "warn", "cost_unknown",
+			   json_pack("{s:s,s:s}", "model", s->cfg.model,
+			   "message", "this model has no price in the model "
+			   "data: its cost is unknown and --max-cost-usd "
+			   "cannot be enforced"));
+	if (v.unpriced)
 		b->warned_unpriced = true;
-	} else if (b->max_cost_usd > 0 && b->cost_used + worst >
-		   b->max_cost_usd) {
-		session_finish(s, "stopped", "cost_limit", "the next call "
-			       "could exceed --max-cost-usd");
-		return true;
-	}
-	return false;
+	if (v.stop)
+		session_finish(s, v.status, v.reason, NULL, v.error);
+	return v.stop;
+}
+
+/* The request line: the first request in full, later ones only the
+ * messages added since. */
+static void
+log_request(struct session *s, const char *body, size_t n)
+{
+	json_t *added = json_array();
+
+	for (size_t i = s->logged_messages; i < json_array_size(s->messages);
+	     i++)
+		json_array_append(added, json_array_get(s->messages, i));
+	if (s->logged_messages == 0)
+		session_transcript(s, "request", json_pack("{s:o?,s:o}",
+			"body", json_loads(body, 0, NULL), "messages_added",
+			added));
+	else
+		session_transcript(s, "request", json_pack("{s:o,s:I}",
+			"messages_added", added, "bytes", (json_int_t)n));
 }
 
 static void on_api_done(void *ctx, struct api_reply *r);
@@ -209,7 +234,8 @@ session_call_api(struct session *s)
 		return;
 	body = build_body(s);
 	if (!body) {
-		session_finish(s, "error", "internal", "out of memory");
+		session_finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+			       "out of memory");
 		return;
 	}
 	n = strlen(body);
@@ -217,26 +243,15 @@ session_call_api(struct session *s)
 		free(body);
 		return;
 	}
-	/* the first request in full; later ones add only the new messages */
-	json_t *added = json_array();
-
-	for (size_t i = s->logged_messages; i < json_array_size(s->messages);
-	     i++)
-		json_array_append(added, json_array_get(s->messages, i));
-	if (s->logged_messages == 0)
-		session_transcript(s, "request", json_pack("{s:o?,s:o}",
-			"body", json_loads(body, 0, NULL), "messages_added",
-			added));
-	else
-		session_transcript(s, "request", json_pack("{s:o,s:I}",
-			"messages_added", added, "bytes", (json_int_t)n));
+	log_request(s, body, n);
 	s->logged_messages = json_array_size(s->messages);
 	s->state = S_CALL;
 	s->call = api_messages(s->cfg.api, body, s->cfg.events, s->cfg.agent,
 			       on_api_done, s);
 	free(body);
 	if (!s->call)
-		session_finish(s, "error", "internal", "out of memory");
+		session_finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+			       "out of memory");
 }
 
 static void
@@ -345,35 +360,31 @@ append_assistant(struct session *s, const json_t *content)
 static void
 handle_message(struct session *s, struct api_reply *r)
 {
-	const char *stop = r->resp.stop_reason ? r->resp.stop_reason : "";
 	json_t *content = r->resp.content;
+	struct turn_next next;
 
 	keep_text(s, content);
-	if (strcmp(stop, "tool_use") == 0 && r->resp.n_tool_use > 0) {
-		s->pause_turns = 0;
+	turn_next(&r->resp, s->pause_turns, s->cfg.max_pause_turns, &next);
+	s->pause_turns = next.pause_turns;
+	switch (next.action) {
+	case TURN_TOOLS:
 		append_assistant(s, content);
 		session_run_tools(s, content);
-	} else if (strcmp(stop, "pause_turn") == 0) {
-		if (++s->pause_turns > s->cfg.max_pause_turns) {
-			session_finish(s, "failed", "pause_turn_limit",
-				       "too many pause_turn continuations");
-			return;
-		}
+		break;
+	case TURN_CONTINUE:
 		append_assistant(s, content);
 		session_call_api(s);
-	} else if (strcmp(stop, "max_tokens") == 0) {
+		break;
+	case TURN_CUT:
 		continue_after_max_tokens(s, content);
-	} else if (strcmp(stop, "end_turn") == 0 ||
-		   strcmp(stop, "stop_sequence") == 0 ||
-		   strcmp(stop, "tool_use") == 0) {
-		append_assistant(s, content);
-		session_finish(s, "success", stop, NULL);
-	} else {
-		char why[128];
-
-		snprintf(why, sizeof(why), "the model stopped: %s",
-			 stop[0] ? stop : "no stop_reason");
-		session_finish(s, "failed", stop[0] ? stop : "unknown", why);
+		break;
+	case TURN_FINISH:
+		if (next.status == SESSION_SUCCESS)
+			append_assistant(s, content);
+		session_finish(s, next.status, next.stop, next.stop_word,
+			       next.status == SESSION_SUCCESS ? NULL :
+			       next.error);
+		break;
 	}
 }
 
@@ -391,7 +402,8 @@ on_api_done(void *ctx, struct api_reply *r)
 			 "request %s): %s: %s", api_outcome_name(r->outcome),
 			 r->http_status, r->request_id[0] ? r->request_id :
 			 "none", r->error_type, r->error_message);
-		session_finish(s, "error", api_outcome_name(r->outcome), why);
+		session_finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL,
+			       why);
 		return;
 	}
 	s->res.turns++;
@@ -410,8 +422,8 @@ on_timeout(struct loop *l, void *ctx)
 
 	(void)l;
 	s->timeout_timer = 0;
-	session_finish(s, "timeout", "phase_timeout", "the phase's time "
-		       "limit was reached");
+	session_finish(s, SESSION_TIMEOUT, SESSION_STOP_PHASE_TIMEOUT, NULL,
+		       "the phase's time limit was reached");
 }
 
 static void
@@ -448,7 +460,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->done_ctx = ctx;
 	s->stream = cfg->stream;
 	s->started = loop_now_ms();
-	s->res.status = "error";
+	s->res.status = session_status_name(SESSION_ERROR);
 	s->res.cost_known = true;
 	s->res.tools_by_name = json_object();
 	s->res.todos = json_null();

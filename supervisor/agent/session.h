@@ -18,7 +18,9 @@
  *        end_turn, stop_sequence -> DONE success
  *        refusal, model_context_window_exceeded -> DONE failed
  *   Limits are checked before every call with that call's worst case:
- *   turns, the phase deadline, the run's token and cost budgets.
+ *   turns, the run's deadline, the run's token and cost budgets. These
+ *   decisions are pure functions (turn.h); statuses and stop reasons are
+ *   enums with the words of the results file (stop.h).
  *
  * Every request and response goes to the transcript, every tool call to
  * the audit log, both redacted. Prompt caching: a breakpoint after the
@@ -33,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "supervisor/agent/stop.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/core/evlog.h"
@@ -75,9 +78,16 @@ struct session_cfg {
 	int require_landlock_abi; /* minimum Landlock ABI, 0 = any */
 };
 
+/*
+ * What a session ends with. status and stop_reason are the words of
+ * status_code and stop (stop.h) as the results file shows them; the run
+ * may rewrite the words (a failed validation verdict), not the enums.
+ */
 struct session_result {
-	const char *status;       /* success, failed, timeout, stopped, error */
-	char stop_reason[64];     /* end_turn, max_turns, cost_limit, ... */
+	const char *status;       /* session_status_name(status_code) */
+	char stop_reason[64];     /* session_stop_text(stop, ...) */
+	enum session_status status_code;
+	enum session_stop stop;
 	char error[512];
 	int turns;
 	int api_calls;
@@ -105,18 +115,30 @@ struct session;
 typedef void (*session_done_fn)(void *ctx, struct session_result *r);
 
 /*
- * session_start - begin a session; cfg strings must outlive it. done runs
- * once from the loop (r valid during the call). NULL with a message in
- * err when nothing could start (worker spawn failed, files).
+ * session_start - begin a session. cfg is copied; its strings, tool_defs,
+ * worker options, models and budget must outlive the session (the budget
+ * is updated after each call). Creates the transcript and the audit log
+ * (both must not exist). done runs exactly once, from the loop (r is
+ * valid during the call; the caller may keep r's json with json_incref),
+ * unless session_free() runs first. Returns the session (the caller frees
+ * it with session_free(), not inside done), or NULL with a message in err
+ * when nothing could start (files, the worker's spawn).
  */
 struct session *session_start(const struct session_cfg *cfg,
 			      session_done_fn done, void *ctx, char *err,
 			      size_t errlen);
 
-/* Stop now (SIGINT, run timeout): done runs with status given. */
+/*
+ * session_abort - stop now (a signal, the run's timeout): done follows
+ * with status and reason, the words of stop.h ("timeout"/"run_timeout",
+ * "cancelled"/"signal"). An unknown status is "error"; an unknown reason
+ * is shown as given (with stop SESSION_STOP_NONE). A session already
+ * finishing keeps its first end.
+ */
 void session_abort(struct session *s, const char *status,
 		   const char *reason);
 
+/* Stop what still runs (API call, workers) and free. NULL is a no-op. */
 void session_free(struct session *s);
 
 #endif

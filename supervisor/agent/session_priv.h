@@ -53,7 +53,10 @@ struct session {
 };
 
 void session_transcript(struct session *s, const char *type, json_t *fields);
-void session_finish(struct session *s, const char *status, const char *reason,
+/* End the session (from the loop); word, when not NULL, is the stop
+ * reason's text instead of its name. The first end counts. */
+void session_finish(struct session *s, enum session_status status,
+		    enum session_stop stop, const char *word,
 		    const char *error);
 void session_call_api(struct session *s);
 

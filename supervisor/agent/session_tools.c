@@ -252,7 +252,8 @@ next_tool(struct session *s)
 		if (!s->w) {
 			if (s->respawns >= SESSION_MAX_RESPAWNS ||
 			    session_spawn_worker(s, err, sizeof(err)) < 0) {
-				session_finish(s, "error", "worker_failed",
+				session_finish(s, SESSION_ERROR,
+					       SESSION_STOP_WORKER_FAILED, NULL,
 					       "the sandbox worker keeps dying");
 				return;
 			}
@@ -264,7 +265,8 @@ next_tool(struct session *s)
 		if (wconn_call(s->w, json_string_value(json_object_get(block,
 			       "id")), name, input,
 			       tool_timeout(s, name, input)) < 0) {
-			session_finish(s, "error", "worker_failed",
+			session_finish(s, SESSION_ERROR,
+				       SESSION_STOP_WORKER_FAILED, NULL,
 				       "cannot send a tool call to the worker");
 		}
 		return; /* on_result continues */
@@ -317,7 +319,8 @@ on_ready(void *ctx, const struct msg_ready *r)
 			 "level needs layers 0x%x and ABI %d", r->layers,
 			 r->landlock_abi, s->cfg.require_layers,
 			 s->cfg.require_landlock_abi);
-		session_finish(s, "error", "isolation_unmet", why);
+		session_finish(s, SESSION_ERROR, SESSION_STOP_ISOLATION_UNMET,
+			       NULL, why);
 		return;
 	}
 	if (s->state == S_START) {
@@ -369,7 +372,8 @@ on_dead(void *ctx, const char *why)
 	if (s->state == S_START || s->state == S_RESPAWN) {
 		snprintf(msg, sizeof(msg), "the sandbox worker failed to "
 			 "start: %s", why);
-		session_finish(s, "error", "worker_failed", msg);
+		session_finish(s, SESSION_ERROR, SESSION_STOP_WORKER_FAILED,
+			       NULL, msg);
 		return;
 	}
 	if (s->state != S_TOOLS)
