@@ -1,9 +1,9 @@
 /*
- * session.c - the agent turn loop. See session.h for the state machine;
- * the decisions are in turn.c, the handling of one tool call is in
- * session_tools.c.
+ * session.c - the agent's conversation: requests, replies, accounting, the
+ * transcript. See session.h for the state machine; the decisions are in
+ * turn.c, the tool calls of a reply in batch.c.
  */
-#include "supervisor/agent/session_priv.h"
+#include "supervisor/agent/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "supervisor/agent/audit.h"
+#include "supervisor/agent/batch.h"
 #include "supervisor/agent/turn.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/core/text.h"
 
-void
+enum session_state {
+	S_START,      /* waiting for the worker's READY */
+	S_CALL,       /* an API call in flight (or about to go) */
+	S_TOOLS,      /* the batch runs the reply's tool calls */
+	S_FINISHING,  /* done runs from the loop */
+	S_DONE,
+};
+
+struct session {
+	struct session_cfg cfg;
+	session_done_fn done;
+	void *done_ctx;
+	uint64_t started;
+	enum session_state state;
+	struct session_result res;
+	json_t *messages;
+	json_t *tools_cached;         /* tool_defs with their breakpoint */
+	size_t logged_messages;
+	FILE *transcript;
+	struct audit *audit;
+	struct batch *batch;          /* the tool calls and the worker */
+	struct api_call *call;
+	uint64_t first_timer;         /* the first call without a worker */
+	uint64_t finish_timer;
+	uint64_t timeout_timer;
+	int pause_turns;
+};
+
+/* One transcript line: fields (stolen) plus ts, type and turn. */
+static void
 session_transcript(struct session *s, const char *type, json_t *fields)
 {
 	char ts[32], *line;
@@ -36,6 +67,24 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_decref(fields);
 }
 
+/* The batch's counters and the worker's layers, for the result. */
+static void
+take_batch_stats(struct session *s)
+{
+	const struct batch_stats *st = batch_stats(s->batch);
+
+	s->res.tool_calls = st->tool_calls;
+	s->res.tool_errors = st->tool_errors;
+	s->res.denied = st->denied;
+	s->res.layers = st->layers;
+	s->res.landlock_abi = st->landlock_abi;
+	s->res.worker_uid = st->worker_uid;
+	json_decref(s->res.tools_by_name);
+	s->res.tools_by_name = json_incref(st->tools_by_name);
+	json_decref(s->res.todos);
+	s->res.todos = json_incref(st->todos);
+}
+
 static void
 do_finish(struct loop *l, void *ctx)
 {
@@ -48,13 +97,13 @@ do_finish(struct loop *l, void *ctx)
 	s->timeout_timer = 0;
 	api_call_cancel(s->call);
 	s->call = NULL;
-	session_stop_workers(s);
+	take_batch_stats(s);
+	batch_free(s->batch); /* the workers stop here */
+	s->batch = NULL;
 	s->res.duration_ms = loop_now_ms() - s->started;
-	if (s->audit) {
-		snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
-			 audit_head(s->audit));
-		s->res.audit_records = audit_count(s->audit);
-	}
+	snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
+		 audit_head(s->audit));
+	s->res.audit_records = audit_count(s->audit);
 	session_transcript(s, "session_end", json_pack("{s:s,s:s,s:s}",
 		"status", s->res.status, "stop_reason", s->res.stop_reason,
 		"error", s->res.error));
@@ -67,16 +116,16 @@ do_finish(struct loop *l, void *ctx)
  * is not NULL; the work happens from the loop, never inside a worker or
  * API callback. The first end counts.
  */
-void
-session_finish(struct session *s, enum session_status status,
-	       enum session_stop stop, const char *word, const char *error)
+static void
+finish(struct session *s, enum session_status status, enum session_stop stop,
+       const char *word, const char *error)
 {
 	const char *text = word ? word :
 		session_stop_text(stop, s->res.api_outcome, NULL);
 
 	if (s->state == S_FINISHING || s->state == S_DONE)
 		return;
-	session_audit_interrupted(s, text);
+	batch_cancel(s->batch, text);
 	s->state = S_FINISHING;
 	s->res.status_code = status;
 	s->res.status = session_status_name(status);
@@ -98,7 +147,7 @@ session_abort(struct session *s, const char *status, const char *reason)
 	session_status_parse(status, &st);
 	if (session_stop_parse(reason, &stop))
 		reason = NULL;
-	session_finish(s, st, stop, reason, NULL);
+	finish(s, st, stop, reason, NULL);
 }
 
 static json_t *
@@ -155,7 +204,7 @@ build_body(struct session *s)
 		"model", s->cfg.model,
 		"max_tokens", (json_int_t)s->cfg.max_output_tokens,
 		"system", cached_text_block(s->cfg.system_prompt),
-		"messages", s->messages, "stream", s->stream);
+		"messages", s->messages, "stream", s->cfg.stream);
 	if (!body)
 		return NULL;
 	if (s->tools_cached)
@@ -199,7 +248,7 @@ limits_stop(struct session *s, size_t body_len)
 	if (v.unpriced)
 		b->warned_unpriced = true;
 	if (v.stop)
-		session_finish(s, v.status, v.reason, NULL, v.error);
+		finish(s, v.status, v.reason, NULL, v.error);
 	return v.stop;
 }
 
@@ -224,8 +273,8 @@ log_request(struct session *s, const char *body, size_t n)
 
 static void on_api_done(void *ctx, struct api_reply *r);
 
-void
-session_call_api(struct session *s)
+static void
+call_api(struct session *s)
 {
 	char *body;
 	size_t n;
@@ -234,8 +283,8 @@ session_call_api(struct session *s)
 		return;
 	body = build_body(s);
 	if (!body) {
-		session_finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
-			       "out of memory");
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "out of memory");
 		return;
 	}
 	n = strlen(body);
@@ -250,8 +299,8 @@ session_call_api(struct session *s)
 			       on_api_done, s);
 	free(body);
 	if (!s->call)
-		session_finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
-			       "out of memory");
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "out of memory");
 }
 
 static void
@@ -307,7 +356,27 @@ keep_text(struct session *s, const json_t *content)
 	}
 }
 
-static void append_assistant(struct session *s, const json_t *content);
+/*
+ * Add the model's content as the newest assistant turn. After pause_turn
+ * the conversation already ends with the assistant's partial turn: the
+ * continuation belongs to the same turn, so its blocks are appended to it
+ * (two assistant messages in a row are not a valid conversation).
+ */
+static void
+append_assistant(struct session *s, const json_t *content)
+{
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
+	const char *role = json_string_value(json_object_get(last, "role"));
+	json_t *blocks = json_object_get(last, "content");
+
+	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
+		json_array_extend(blocks, (json_t *)content);
+		return;
+	}
+	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
+		"assistant", "content", content));
+}
 
 /* max_tokens: drop a partial tool_use, tell the agent, go on. */
 static void
@@ -332,29 +401,31 @@ continue_after_max_tokens(struct session *s, const json_t *content)
 		"token limit, so any tool call in it was not run. Continue, "
 		"and keep each tool input smaller (write large files in "
 		"parts)."));
-	session_call_api(s);
+	call_api(s);
 }
 
-/*
- * Add the model's content as the newest assistant turn. After pause_turn
- * the conversation already ends with the assistant's partial turn: the
- * continuation belongs to the same turn, so its blocks are appended to it
- * (two assistant messages in a row are not a valid conversation).
- */
+/* The batch is done: its results are the next user message. */
 static void
-append_assistant(struct session *s, const json_t *content)
+on_tools_done(void *ctx, const struct batch_end *end)
 {
-	json_t *last = json_array_get(s->messages,
-				      json_array_size(s->messages) - 1);
-	const char *role = json_string_value(json_object_get(last, "role"));
-	json_t *blocks = json_object_get(last, "content");
+	struct session *s = ctx;
 
-	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
-		json_array_extend(blocks, (json_t *)content);
+	if (end->stop != SESSION_STOP_NONE) {
+		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
 		return;
 	}
 	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
-		"assistant", "content", content));
+		"user", "content", end->results));
+	call_api(s);
+}
+
+static void
+run_tools(struct session *s, const json_t *content)
+{
+	s->state = S_TOOLS;
+	if (batch_run(s->batch, content, on_tools_done, s) < 0)
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "cannot run the tool calls: out of memory");
 }
 
 static void
@@ -369,11 +440,11 @@ handle_message(struct session *s, struct api_reply *r)
 	switch (next.action) {
 	case TURN_TOOLS:
 		append_assistant(s, content);
-		session_run_tools(s, content);
+		run_tools(s, content);
 		break;
 	case TURN_CONTINUE:
 		append_assistant(s, content);
-		session_call_api(s);
+		call_api(s);
 		break;
 	case TURN_CUT:
 		continue_after_max_tokens(s, content);
@@ -381,9 +452,8 @@ handle_message(struct session *s, struct api_reply *r)
 	case TURN_FINISH:
 		if (next.status == SESSION_SUCCESS)
 			append_assistant(s, content);
-		session_finish(s, next.status, next.stop, next.stop_word,
-			       next.status == SESSION_SUCCESS ? NULL :
-			       next.error);
+		finish(s, next.status, next.stop, next.stop_word,
+		       next.status == SESSION_SUCCESS ? NULL : next.error);
 		break;
 	}
 }
@@ -402,8 +472,7 @@ on_api_done(void *ctx, struct api_reply *r)
 			 "request %s): %s: %s", api_outcome_name(r->outcome),
 			 r->http_status, r->request_id[0] ? r->request_id :
 			 "none", r->error_type, r->error_message);
-		session_finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL,
-			       why);
+		finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL, why);
 		return;
 	}
 	s->res.turns++;
@@ -422,15 +491,37 @@ on_timeout(struct loop *l, void *ctx)
 
 	(void)l;
 	s->timeout_timer = 0;
-	session_finish(s, SESSION_TIMEOUT, SESSION_STOP_PHASE_TIMEOUT, NULL,
-		       "the phase's time limit was reached");
+	finish(s, SESSION_TIMEOUT, SESSION_STOP_PHASE_TIMEOUT, NULL,
+	       "the phase's time limit was reached");
 }
 
 static void
 on_first_call(struct loop *l, void *ctx)
 {
+	struct session *s = ctx;
+
 	(void)l;
-	session_call_api(ctx);
+	s->first_timer = 0;
+	call_api(s);
+}
+
+/* The worker is up (or could not be): the first call may go. */
+static void
+on_worker_ready(void *ctx, const struct batch_end *end)
+{
+	struct session *s = ctx;
+
+	if (end->stop != SESSION_STOP_NONE) {
+		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
+		return;
+	}
+	call_api(s);
+}
+
+static void
+batch_transcript(void *ctx, const char *type, json_t *fields)
+{
+	session_transcript(ctx, type, fields);
 }
 
 static FILE *
@@ -443,6 +534,37 @@ open_private(const char *path)
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;
+}
+
+/* The transcript, the audit log and the batch; -1 with err. */
+static int
+open_outputs(struct session *s, char *err, size_t errlen)
+{
+	const struct session_cfg *c = &s->cfg;
+	struct batch_cfg bc = {
+		.loop = c->loop, .events = c->events, .agent = c->agent,
+		.phase = c->phase, .tool_defs = c->tool_defs,
+		.worker = c->needs_worker ? &s->cfg.worker : NULL,
+		.require_layers = c->require_layers,
+		.require_landlock_abi = c->require_landlock_abi,
+		.transcript = batch_transcript, .transcript_ctx = s,
+	};
+
+	s->transcript = open_private(c->transcript_path);
+	s->audit = audit_open(c->audit_path);
+	if (!s->transcript || !s->audit) {
+		snprintf(err, errlen, "cannot create %s: %s",
+			 s->transcript ? c->audit_path : c->transcript_path,
+			 strerror(errno));
+		return -1;
+	}
+	bc.audit = s->audit;
+	s->batch = batch_new(&bc);
+	if (!s->batch) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 struct session *
@@ -458,7 +580,6 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->cfg = *cfg;
 	s->done = done;
 	s->done_ctx = ctx;
-	s->stream = cfg->stream;
 	s->started = loop_now_ms();
 	s->res.status = session_status_name(SESSION_ERROR);
 	s->res.cost_known = true;
@@ -466,26 +587,22 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->res.todos = json_null();
 	s->messages = json_pack("[{s:s,s:s}]", "role", "user", "content",
 				cfg->task_prompt);
-	s->transcript = open_private(cfg->transcript_path);
-	s->audit = audit_open(cfg->audit_path);
-	if (!s->transcript || !s->audit) {
-		snprintf(err, errlen, "cannot create %s: %s",
-			 s->transcript ? cfg->audit_path : cfg->transcript_path,
-			 strerror(errno));
-		session_free(s);
-		return NULL;
-	}
+	if (open_outputs(s, err, errlen) < 0)
+		goto fail;
 	if (cfg->timeout_ms)
 		s->timeout_timer = loop_add_timer(cfg->loop, cfg->timeout_ms,
 						  on_timeout, s);
-	if (cfg->needs_worker && session_spawn_worker(s, err, errlen) < 0) {
-		session_free(s);
-		return NULL;
-	}
 	s->state = cfg->needs_worker ? S_START : S_CALL;
+	if (cfg->needs_worker &&
+	    batch_start(s->batch, on_worker_ready, s, err, errlen) < 0)
+		goto fail;
 	if (!cfg->needs_worker)
-		loop_add_timer(cfg->loop, 0, on_first_call, s);
+		s->first_timer = loop_add_timer(cfg->loop, 0, on_first_call,
+						s);
 	return s;
+fail:
+	session_free(s);
+	return NULL;
 }
 
 void
@@ -493,13 +610,14 @@ session_free(struct session *s)
 {
 	if (!s)
 		return;
+	if (s->first_timer)
+		loop_cancel_timer(s->cfg.loop, s->first_timer);
 	if (s->finish_timer)
 		loop_cancel_timer(s->cfg.loop, s->finish_timer);
 	if (s->timeout_timer)
 		loop_cancel_timer(s->cfg.loop, s->timeout_timer);
 	api_call_cancel(s->call);
-	session_stop_workers(s);
-	session_tools_clear(s);
+	batch_free(s->batch);
 	if (s->transcript)
 		fclose(s->transcript);
 	audit_close(s->audit);

@@ -1,31 +1,40 @@
 /*
- * session.h - one agent session: the multi-turn tool-use loop.
+ * session.h - one agent session: the conversation of the multi-turn
+ * tool-use loop.
  *
  * Design note
  * -----------
  * A session is a state machine driven by the event loop; it never blocks,
- * so many sessions (agents, runs) advance at once in one supervisor.
+ * so many sessions (agents, runs) advance at once in one supervisor. It
+ * keeps the conversation and nothing else: the messages, the API calls,
+ * the accounting of tokens and cost, the transcript, and the decision
+ * after each reply. The tool calls of a reply, the worker that runs them
+ * and their audit records belong to the batch (batch.h); the decisions
+ * themselves are pure functions (turn.h).
  *
- *   START -> worker spawned, INIT sent -> READY (layers recorded, audited)
- *   -> CALL: the request goes to the API (api.c retries) -> a message:
- *        tool_use    -> TOOLS: each block checked (granted? an object of
- *                       sane size?), TodoWrite kept here, the rest sent to
- *                       the worker one at a time -> tool_result blocks in
- *                       the same order -> CALL
- *        pause_turn  -> CALL again with the content as is (at most 5)
+ *   START -> the batch starts the worker; its READY is checked
+ *   -> CALL: the limits are checked with the call's worst case (turns, the
+ *      run's deadline, token and cost budgets), the request goes to the
+ *      API (api.c retries) -> a reply, and turn_next() says:
+ *        tool_use    -> TOOLS: batch_run() with the reply's content; its
+ *                       tool_result blocks become the next user message
+ *                       -> CALL
+ *        pause_turn  -> CALL again with the content as is (at most
+ *                       max_pause_turns since the last tool_use turn)
  *        max_tokens  -> a partial tool_use is never run; the agent is told
  *                       and CALL again
  *        end_turn, stop_sequence -> DONE success
- *        refusal, model_context_window_exceeded -> DONE failed
- *   Limits are checked before every call with that call's worst case:
- *   turns, the run's deadline, the run's token and cost budgets. These
- *   decisions are pure functions (turn.h); statuses and stop reasons are
- *   enums with the words of the results file (stop.h).
+ *        refusal, model_context_window_exceeded, ... -> DONE failed
+ *   -> FINISHING (from any state: a stop, a timeout, session_abort()): the
+ *      call in flight is cancelled, the batch records the tool call it
+ *      cut, then from the loop the workers stop and done runs -> DONE.
+ *   Statuses and stop reasons are enums with the words of the results
+ *   file (stop.h).
  *
- * Every request and response goes to the transcript, every tool call to
- * the audit log, both redacted. Prompt caching: a breakpoint after the
- * tools, one after the system prompt, and one rolling on the newest
- * message (added to the request copy only), three in all.
+ * Every request and response goes to the transcript, redacted. Prompt
+ * caching: a breakpoint after the tools, one after the system prompt, and
+ * one rolling on the newest message (added to the request copy only),
+ * three in all.
  */
 #ifndef GAO_SUPERVISOR_SESSION_H
 #define GAO_SUPERVISOR_SESSION_H

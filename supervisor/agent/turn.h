@@ -14,7 +14,8 @@
  *                    tool_use with tool_use blocks  -> run them (the
  *                                   pause_turn count starts again)
  *                    pause_turn     -> call again with the content as is,
- *                                   at most max_pause_turns times, then
+ *                                   at most max_pause_turns times since
+ *                                   the last tool_use turn, then
  *                                   failed/pause_turn_limit
  *                    max_tokens     -> drop a partial tool_use, tell the
  *                                   agent, call again
