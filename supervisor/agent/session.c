@@ -1,8 +1,9 @@
 /*
- * session.c - the agent turn loop. See session.h for the state machine;
- * the handling of one tool call is in session_tools.c.
+ * session.c - the agent's conversation: requests, replies, accounting, the
+ * transcript. See session.h for the state machine; the decisions are in
+ * turn.c, the tool calls of a reply in batch.c.
  */
-#include "supervisor/agent/session_priv.h"
+#include "supervisor/agent/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,10 +12,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "supervisor/agent/audit.h"
+#include "supervisor/agent/batch.h"
+#include "supervisor/agent/turn.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/core/text.h"
 
-void
+enum session_state {
+	S_START,      /* waiting for the worker's READY */
+	S_CALL,       /* an API call in flight (or about to go) */
+	S_TOOLS,      /* the batch runs the reply's tool calls */
+	S_FINISHING,  /* done runs from the loop */
+	S_DONE,
+};
+
+struct session {
+	struct session_cfg cfg;
+	session_done_fn done;
+	void *done_ctx;
+	uint64_t started;
+	enum session_state state;
+	struct session_result res;
+	json_t *messages;
+	json_t *tools_cached;         /* tool_defs with their breakpoint */
+	size_t logged_messages;
+	FILE *transcript;
+	struct audit *audit;
+	struct batch *batch;          /* the tool calls and the worker */
+	struct api_call *call;
+	uint64_t first_timer;         /* the first call without a worker */
+	uint64_t finish_timer;
+	uint64_t timeout_timer;
+	int pause_turns;
+};
+
+/* One transcript line: fields (stolen) plus ts, type and turn. */
+static void
 session_transcript(struct session *s, const char *type, json_t *fields)
 {
 	char ts[32], *line;
@@ -34,6 +67,24 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_decref(fields);
 }
 
+/* The batch's counters and the worker's layers, for the result. */
+static void
+take_batch_stats(struct session *s)
+{
+	const struct batch_stats *st = batch_stats(s->batch);
+
+	s->res.tool_calls = st->tool_calls;
+	s->res.tool_errors = st->tool_errors;
+	s->res.denied = st->denied;
+	s->res.layers = st->layers;
+	s->res.landlock_abi = st->landlock_abi;
+	s->res.worker_uid = st->worker_uid;
+	json_decref(s->res.tools_by_name);
+	s->res.tools_by_name = json_incref(st->tools_by_name);
+	json_decref(s->res.todos);
+	s->res.todos = json_incref(st->todos);
+}
+
 static void
 do_finish(struct loop *l, void *ctx)
 {
@@ -46,13 +97,13 @@ do_finish(struct loop *l, void *ctx)
 	s->timeout_timer = 0;
 	api_call_cancel(s->call);
 	s->call = NULL;
-	session_stop_workers(s);
+	take_batch_stats(s);
+	batch_free(s->batch); /* the workers stop here */
+	s->batch = NULL;
 	s->res.duration_ms = loop_now_ms() - s->started;
-	if (s->audit) {
-		snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
-			 audit_head(s->audit));
-		s->res.audit_records = audit_count(s->audit);
-	}
+	snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
+		 audit_head(s->audit));
+	s->res.audit_records = audit_count(s->audit);
 	session_transcript(s, "session_end", json_pack("{s:s,s:s,s:s}",
 		"status", s->res.status, "stop_reason", s->res.stop_reason,
 		"error", s->res.error));
@@ -60,19 +111,26 @@ do_finish(struct loop *l, void *ctx)
 	s->done(s->done_ctx, &s->res);
 }
 
-/* End the session with a status; the work happens from the loop, never
- * inside a worker or API callback. */
-void
-session_finish(struct session *s, const char *status, const char *reason,
-	       const char *error)
+/*
+ * End the session with a status and a stop reason, shown as word when it
+ * is not NULL; the work happens from the loop, never inside a worker or
+ * API callback. The first end counts.
+ */
+static void
+finish(struct session *s, enum session_status status, enum session_stop stop,
+       const char *word, const char *error)
 {
+	const char *text = word ? word :
+		session_stop_text(stop, s->res.api_outcome, NULL);
+
 	if (s->state == S_FINISHING || s->state == S_DONE)
 		return;
-	session_audit_interrupted(s, reason);
+	batch_cancel(s->batch, text);
 	s->state = S_FINISHING;
-	s->res.status = status;
-	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s",
-		 reason ? reason : "");
+	s->res.status_code = status;
+	s->res.status = session_status_name(status);
+	s->res.stop = stop;
+	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s", text);
 	if (error)
 		text_copy_utf8(s->res.error, sizeof(s->res.error), error);
 	api_call_cancel(s->call);
@@ -83,7 +141,13 @@ session_finish(struct session *s, const char *status, const char *reason,
 void
 session_abort(struct session *s, const char *status, const char *reason)
 {
-	session_finish(s, status, reason, NULL);
+	enum session_status st = SESSION_ERROR;
+	enum session_stop stop = SESSION_STOP_NONE;
+
+	session_status_parse(status, &st);
+	if (session_stop_parse(reason, &stop))
+		reason = NULL;
+	finish(s, st, stop, reason, NULL);
 }
 
 static json_t *
@@ -140,7 +204,7 @@ build_body(struct session *s)
 		"model", s->cfg.model,
 		"max_tokens", (json_int_t)s->cfg.max_output_tokens,
 		"system", cached_text_block(s->cfg.system_prompt),
-		"messages", s->messages, "stream", s->stream);
+		"messages", s->messages, "stream", s->cfg.stream);
 	if (!body)
 		return NULL;
 	if (s->tools_cached)
@@ -155,69 +219,44 @@ build_body(struct session *s)
 	return text;
 }
 
-/* A stop before the call when a limit would be crossed. true = stopped. */
+/* A stop before the call when a limit would be crossed (turn.h). true =
+ * stopped. */
 static bool
 limits_stop(struct session *s, size_t body_len)
 {
 	struct run_budget *b = s->cfg.budget;
-	int64_t est_in = (int64_t)body_len / 4;
-	double worst;
+	struct turn_limits l = {
+		.turns = s->res.turns, .max_turns = s->cfg.max_turns,
+		.now_ms = loop_now_ms(), .deadline_ms = b->deadline_ms,
+		.tokens_used = b->tokens_used, .max_tokens = b->max_tokens,
+		.est_input = (int64_t)body_len / 4,
+		.max_output = s->cfg.max_output_tokens,
+		.cost_used = b->cost_used, .max_cost_usd = b->max_cost_usd,
+	};
+	struct turn_verdict v;
 
-	if (s->res.turns >= s->cfg.max_turns) {
-		session_finish(s, "stopped", "max_turns", "the agent used its "
-			       "turns (--max-turns)");
-		return true;
-	}
-	if (b->deadline_ms && loop_now_ms() >= b->deadline_ms) {
-		session_finish(s, "timeout", "run_timeout", "the run's time "
-			       "limit was reached");
-		return true;
-	}
-	if (b->max_tokens > 0 && b->tokens_used + est_in +
-	    s->cfg.max_output_tokens > b->max_tokens) {
-		session_finish(s, "stopped", "token_limit", "the next call "
-			       "could exceed --max-tokens");
-		return true;
-	}
-	if (b->max_cost_usd > 0 && !cost_worst_case(s->cfg.models,
-		s->cfg.model, est_in, s->cfg.max_output_tokens, &worst)) {
-		if (!b->warned_unpriced)
-			evlog_emit(s->cfg.events, "warn", "cost_unknown",
-				   json_pack("{s:s,s:s}", "model", s->cfg.model,
-				   "message", "this model has no price in the "
-				   "model data: its cost is unknown and "
-				   "--max-cost-usd cannot be enforced"));
+	if (b->max_cost_usd > 0)
+		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
+			l.est_input, l.max_output, &l.worst_usd);
+	v = turn_limits(&l);
+	if (v.unpriced && !b->warned_unpriced)
+		evlog_emit(s->cfg.events, "warn", "cost_unknown",
+			   json_pack("{s:s,s:s}", "model", s->cfg.model,
+			   "message", "this model has no price in the model "
+			   "data: its cost is unknown and --max-cost-usd "
+			   "cannot be enforced"));
+	if (v.unpriced)
 		b->warned_unpriced = true;
-	} else if (b->max_cost_usd > 0 && b->cost_used + worst >
-		   b->max_cost_usd) {
-		session_finish(s, "stopped", "cost_limit", "the next call "
-			       "could exceed --max-cost-usd");
-		return true;
-	}
-	return false;
+	if (v.stop)
+		finish(s, v.status, v.reason, NULL, v.error);
+	return v.stop;
 }
 
-static void on_api_done(void *ctx, struct api_reply *r);
-
-void
-session_call_api(struct session *s)
+/* The request line: the first request in full, later ones only the
+ * messages added since. */
+static void
+log_request(struct session *s, const char *body, size_t n)
 {
-	char *body;
-	size_t n;
-
-	if (s->state == S_FINISHING || s->state == S_DONE)
-		return;
-	body = build_body(s);
-	if (!body) {
-		session_finish(s, "error", "internal", "out of memory");
-		return;
-	}
-	n = strlen(body);
-	if (limits_stop(s, n)) {
-		free(body);
-		return;
-	}
-	/* the first request in full; later ones add only the new messages */
 	json_t *added = json_array();
 
 	for (size_t i = s->logged_messages; i < json_array_size(s->messages);
@@ -230,13 +269,38 @@ session_call_api(struct session *s)
 	else
 		session_transcript(s, "request", json_pack("{s:o,s:I}",
 			"messages_added", added, "bytes", (json_int_t)n));
+}
+
+static void on_api_done(void *ctx, struct api_reply *r);
+
+static void
+call_api(struct session *s)
+{
+	char *body;
+	size_t n;
+
+	if (s->state == S_FINISHING || s->state == S_DONE)
+		return;
+	body = build_body(s);
+	if (!body) {
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "out of memory");
+		return;
+	}
+	n = strlen(body);
+	if (limits_stop(s, n)) {
+		free(body);
+		return;
+	}
+	log_request(s, body, n);
 	s->logged_messages = json_array_size(s->messages);
 	s->state = S_CALL;
 	s->call = api_messages(s->cfg.api, body, s->cfg.events, s->cfg.agent,
 			       on_api_done, s);
 	free(body);
 	if (!s->call)
-		session_finish(s, "error", "internal", "out of memory");
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "out of memory");
 }
 
 static void
@@ -292,7 +356,27 @@ keep_text(struct session *s, const json_t *content)
 	}
 }
 
-static void append_assistant(struct session *s, const json_t *content);
+/*
+ * Add the model's content as the newest assistant turn. After pause_turn
+ * the conversation already ends with the assistant's partial turn: the
+ * continuation belongs to the same turn, so its blocks are appended to it
+ * (two assistant messages in a row are not a valid conversation).
+ */
+static void
+append_assistant(struct session *s, const json_t *content)
+{
+	json_t *last = json_array_get(s->messages,
+				      json_array_size(s->messages) - 1);
+	const char *role = json_string_value(json_object_get(last, "role"));
+	json_t *blocks = json_object_get(last, "content");
+
+	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
+		json_array_extend(blocks, (json_t *)content);
+		return;
+	}
+	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
+		"assistant", "content", content));
+}
 
 /* max_tokens: drop a partial tool_use, tell the agent, go on. */
 static void
@@ -317,63 +401,60 @@ continue_after_max_tokens(struct session *s, const json_t *content)
 		"token limit, so any tool call in it was not run. Continue, "
 		"and keep each tool input smaller (write large files in "
 		"parts)."));
-	session_call_api(s);
+	call_api(s);
 }
 
-/*
- * Add the model's content as the newest assistant turn. After pause_turn
- * the conversation already ends with the assistant's partial turn: the
- * continuation belongs to the same turn, so its blocks are appended to it
- * (two assistant messages in a row are not a valid conversation).
- */
+/* The batch is done: its results are the next user message. */
 static void
-append_assistant(struct session *s, const json_t *content)
+on_tools_done(void *ctx, const struct batch_end *end)
 {
-	json_t *last = json_array_get(s->messages,
-				      json_array_size(s->messages) - 1);
-	const char *role = json_string_value(json_object_get(last, "role"));
-	json_t *blocks = json_object_get(last, "content");
+	struct session *s = ctx;
 
-	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
-		json_array_extend(blocks, (json_t *)content);
+	if (end->stop != SESSION_STOP_NONE) {
+		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
 		return;
 	}
 	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
-		"assistant", "content", content));
+		"user", "content", end->results));
+	call_api(s);
+}
+
+static void
+run_tools(struct session *s, const json_t *content)
+{
+	s->state = S_TOOLS;
+	if (batch_run(s->batch, content, on_tools_done, s) < 0)
+		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
+		       "cannot run the tool calls: out of memory");
 }
 
 static void
 handle_message(struct session *s, struct api_reply *r)
 {
-	const char *stop = r->resp.stop_reason ? r->resp.stop_reason : "";
 	json_t *content = r->resp.content;
+	struct turn_next next;
 
 	keep_text(s, content);
-	if (strcmp(stop, "tool_use") == 0 && r->resp.n_tool_use > 0) {
-		s->pause_turns = 0;
+	turn_next(&r->resp, s->pause_turns, s->cfg.max_pause_turns, &next);
+	s->pause_turns = next.pause_turns;
+	switch (next.action) {
+	case TURN_TOOLS:
 		append_assistant(s, content);
-		session_run_tools(s, content);
-	} else if (strcmp(stop, "pause_turn") == 0) {
-		if (++s->pause_turns > s->cfg.max_pause_turns) {
-			session_finish(s, "failed", "pause_turn_limit",
-				       "too many pause_turn continuations");
-			return;
-		}
+		run_tools(s, content);
+		break;
+	case TURN_CONTINUE:
 		append_assistant(s, content);
-		session_call_api(s);
-	} else if (strcmp(stop, "max_tokens") == 0) {
+		call_api(s);
+		break;
+	case TURN_CUT:
 		continue_after_max_tokens(s, content);
-	} else if (strcmp(stop, "end_turn") == 0 ||
-		   strcmp(stop, "stop_sequence") == 0 ||
-		   strcmp(stop, "tool_use") == 0) {
-		append_assistant(s, content);
-		session_finish(s, "success", stop, NULL);
-	} else {
-		char why[128];
-
-		snprintf(why, sizeof(why), "the model stopped: %s",
-			 stop[0] ? stop : "no stop_reason");
-		session_finish(s, "failed", stop[0] ? stop : "unknown", why);
+		break;
+	case TURN_FINISH:
+		if (next.status == SESSION_SUCCESS)
+			append_assistant(s, content);
+		finish(s, next.status, next.stop, next.stop_word,
+		       next.status == SESSION_SUCCESS ? NULL : next.error);
+		break;
 	}
 }
 
@@ -391,7 +472,7 @@ on_api_done(void *ctx, struct api_reply *r)
 			 "request %s): %s: %s", api_outcome_name(r->outcome),
 			 r->http_status, r->request_id[0] ? r->request_id :
 			 "none", r->error_type, r->error_message);
-		session_finish(s, "error", api_outcome_name(r->outcome), why);
+		finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL, why);
 		return;
 	}
 	s->res.turns++;
@@ -410,15 +491,37 @@ on_timeout(struct loop *l, void *ctx)
 
 	(void)l;
 	s->timeout_timer = 0;
-	session_finish(s, "timeout", "phase_timeout", "the phase's time "
-		       "limit was reached");
+	finish(s, SESSION_TIMEOUT, SESSION_STOP_PHASE_TIMEOUT, NULL,
+	       "the phase's time limit was reached");
 }
 
 static void
 on_first_call(struct loop *l, void *ctx)
 {
+	struct session *s = ctx;
+
 	(void)l;
-	session_call_api(ctx);
+	s->first_timer = 0;
+	call_api(s);
+}
+
+/* The worker is up (or could not be): the first call may go. */
+static void
+on_worker_ready(void *ctx, const struct batch_end *end)
+{
+	struct session *s = ctx;
+
+	if (end->stop != SESSION_STOP_NONE) {
+		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
+		return;
+	}
+	call_api(s);
+}
+
+static void
+batch_transcript(void *ctx, const char *type, json_t *fields)
+{
+	session_transcript(ctx, type, fields);
 }
 
 static FILE *
@@ -431,6 +534,37 @@ open_private(const char *path)
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;
+}
+
+/* The transcript, the audit log and the batch; -1 with err. */
+static int
+open_outputs(struct session *s, char *err, size_t errlen)
+{
+	const struct session_cfg *c = &s->cfg;
+	struct batch_cfg bc = {
+		.loop = c->loop, .events = c->events, .agent = c->agent,
+		.phase = c->phase, .tool_defs = c->tool_defs,
+		.worker = c->needs_worker ? &s->cfg.worker : NULL,
+		.require_layers = c->require_layers,
+		.require_landlock_abi = c->require_landlock_abi,
+		.transcript = batch_transcript, .transcript_ctx = s,
+	};
+
+	s->transcript = open_private(c->transcript_path);
+	s->audit = audit_open(c->audit_path);
+	if (!s->transcript || !s->audit) {
+		snprintf(err, errlen, "cannot create %s: %s",
+			 s->transcript ? c->audit_path : c->transcript_path,
+			 strerror(errno));
+		return -1;
+	}
+	bc.audit = s->audit;
+	s->batch = batch_new(&bc);
+	if (!s->batch) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 struct session *
@@ -446,34 +580,29 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->cfg = *cfg;
 	s->done = done;
 	s->done_ctx = ctx;
-	s->stream = cfg->stream;
 	s->started = loop_now_ms();
-	s->res.status = "error";
+	s->res.status = session_status_name(SESSION_ERROR);
 	s->res.cost_known = true;
 	s->res.tools_by_name = json_object();
 	s->res.todos = json_null();
 	s->messages = json_pack("[{s:s,s:s}]", "role", "user", "content",
 				cfg->task_prompt);
-	s->transcript = open_private(cfg->transcript_path);
-	s->audit = audit_open(cfg->audit_path);
-	if (!s->transcript || !s->audit) {
-		snprintf(err, errlen, "cannot create %s: %s",
-			 s->transcript ? cfg->audit_path : cfg->transcript_path,
-			 strerror(errno));
-		session_free(s);
-		return NULL;
-	}
+	if (open_outputs(s, err, errlen) < 0)
+		goto fail;
 	if (cfg->timeout_ms)
 		s->timeout_timer = loop_add_timer(cfg->loop, cfg->timeout_ms,
 						  on_timeout, s);
-	if (cfg->needs_worker && session_spawn_worker(s, err, errlen) < 0) {
-		session_free(s);
-		return NULL;
-	}
 	s->state = cfg->needs_worker ? S_START : S_CALL;
+	if (cfg->needs_worker &&
+	    batch_start(s->batch, on_worker_ready, s, err, errlen) < 0)
+		goto fail;
 	if (!cfg->needs_worker)
-		loop_add_timer(cfg->loop, 0, on_first_call, s);
+		s->first_timer = loop_add_timer(cfg->loop, 0, on_first_call,
+						s);
 	return s;
+fail:
+	session_free(s);
+	return NULL;
 }
 
 void
@@ -481,13 +610,14 @@ session_free(struct session *s)
 {
 	if (!s)
 		return;
+	if (s->first_timer)
+		loop_cancel_timer(s->cfg.loop, s->first_timer);
 	if (s->finish_timer)
 		loop_cancel_timer(s->cfg.loop, s->finish_timer);
 	if (s->timeout_timer)
 		loop_cancel_timer(s->cfg.loop, s->timeout_timer);
 	api_call_cancel(s->call);
-	session_stop_workers(s);
-	session_tools_clear(s);
+	batch_free(s->batch);
 	if (s->transcript)
 		fclose(s->transcript);
 	audit_close(s->audit);

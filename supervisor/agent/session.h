@@ -1,29 +1,40 @@
 /*
- * session.h - one agent session: the multi-turn tool-use loop.
+ * session.h - one agent session: the conversation of the multi-turn
+ * tool-use loop.
  *
  * Design note
  * -----------
  * A session is a state machine driven by the event loop; it never blocks,
- * so many sessions (agents, runs) advance at once in one supervisor.
+ * so many sessions (agents, runs) advance at once in one supervisor. It
+ * keeps the conversation and nothing else: the messages, the API calls,
+ * the accounting of tokens and cost, the transcript, and the decision
+ * after each reply. The tool calls of a reply, the worker that runs them
+ * and their audit records belong to the batch (batch.h); the decisions
+ * themselves are pure functions (turn.h).
  *
- *   START -> worker spawned, INIT sent -> READY (layers recorded, audited)
- *   -> CALL: the request goes to the API (api.c retries) -> a message:
- *        tool_use    -> TOOLS: each block checked (granted? an object of
- *                       sane size?), TodoWrite kept here, the rest sent to
- *                       the worker one at a time -> tool_result blocks in
- *                       the same order -> CALL
- *        pause_turn  -> CALL again with the content as is (at most 5)
+ *   START -> the batch starts the worker; its READY is checked
+ *   -> CALL: the limits are checked with the call's worst case (turns, the
+ *      run's deadline, token and cost budgets), the request goes to the
+ *      API (api.c retries) -> a reply, and turn_next() says:
+ *        tool_use    -> TOOLS: batch_run() with the reply's content; its
+ *                       tool_result blocks become the next user message
+ *                       -> CALL
+ *        pause_turn  -> CALL again with the content as is (at most
+ *                       max_pause_turns since the last tool_use turn)
  *        max_tokens  -> a partial tool_use is never run; the agent is told
  *                       and CALL again
  *        end_turn, stop_sequence -> DONE success
- *        refusal, model_context_window_exceeded -> DONE failed
- *   Limits are checked before every call with that call's worst case:
- *   turns, the phase deadline, the run's token and cost budgets.
+ *        refusal, model_context_window_exceeded, ... -> DONE failed
+ *   -> FINISHING (from any state: a stop, a timeout, session_abort()): the
+ *      call in flight is cancelled, the batch records the tool call it
+ *      cut, then from the loop the workers stop and done runs -> DONE.
+ *   Statuses and stop reasons are enums with the words of the results
+ *   file (stop.h).
  *
- * Every request and response goes to the transcript, every tool call to
- * the audit log, both redacted. Prompt caching: a breakpoint after the
- * tools, one after the system prompt, and one rolling on the newest
- * message (added to the request copy only), three in all.
+ * Every request and response goes to the transcript, redacted. Prompt
+ * caching: a breakpoint after the tools, one after the system prompt, and
+ * one rolling on the newest message (added to the request copy only),
+ * three in all.
  */
 #ifndef GAO_SUPERVISOR_SESSION_H
 #define GAO_SUPERVISOR_SESSION_H
@@ -33,6 +44,7 @@
 
 #include <jansson.h>
 
+#include "supervisor/agent/stop.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/core/evlog.h"
@@ -75,9 +87,16 @@ struct session_cfg {
 	int require_landlock_abi; /* minimum Landlock ABI, 0 = any */
 };
 
+/*
+ * What a session ends with. status and stop_reason are the words of
+ * status_code and stop (stop.h) as the results file shows them; the run
+ * may rewrite the words (a failed validation verdict), not the enums.
+ */
 struct session_result {
-	const char *status;       /* success, failed, timeout, stopped, error */
-	char stop_reason[64];     /* end_turn, max_turns, cost_limit, ... */
+	const char *status;       /* session_status_name(status_code) */
+	char stop_reason[64];     /* session_stop_text(stop, ...) */
+	enum session_status status_code;
+	enum session_stop stop;
 	char error[512];
 	int turns;
 	int api_calls;
@@ -105,18 +124,30 @@ struct session;
 typedef void (*session_done_fn)(void *ctx, struct session_result *r);
 
 /*
- * session_start - begin a session; cfg strings must outlive it. done runs
- * once from the loop (r valid during the call). NULL with a message in
- * err when nothing could start (worker spawn failed, files).
+ * session_start - begin a session. cfg is copied; its strings, tool_defs,
+ * worker options, models and budget must outlive the session (the budget
+ * is updated after each call). Creates the transcript and the audit log
+ * (both must not exist). done runs exactly once, from the loop (r is
+ * valid during the call; the caller may keep r's json with json_incref),
+ * unless session_free() runs first. Returns the session (the caller frees
+ * it with session_free(), not inside done), or NULL with a message in err
+ * when nothing could start (files, the worker's spawn).
  */
 struct session *session_start(const struct session_cfg *cfg,
 			      session_done_fn done, void *ctx, char *err,
 			      size_t errlen);
 
-/* Stop now (SIGINT, run timeout): done runs with status given. */
+/*
+ * session_abort - stop now (a signal, the run's timeout): done follows
+ * with status and reason, the words of stop.h ("timeout"/"run_timeout",
+ * "cancelled"/"signal"). An unknown status is "error"; an unknown reason
+ * is shown as given (with stop SESSION_STOP_NONE). A session already
+ * finishing keeps its first end.
+ */
 void session_abort(struct session *s, const char *status,
 		   const char *reason);
 
+/* Stop what still runs (API call, workers) and free. NULL is a no-op. */
 void session_free(struct session *s);
 
 #endif
