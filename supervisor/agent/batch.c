@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/core/text.h"
+#include "common/utf8.h"
+
 
 enum slot_state {
 	SLOT_PENDING,   /* not looked at yet */
@@ -94,7 +95,7 @@ capped_input(const json_t *input)
 		return json_deep_copy(input);
 	}
 	text[4096] = 0;
-	char *clean = text_utf8_clean(text, strlen(text));
+	char *clean = utf8_clean(text, strlen(text));
 
 	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "",
 			"truncated", 1);
@@ -515,7 +516,7 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	if (b->state != B_RUNNING || !s)
 		return; /* cancelled: the call has its record */
 	wk->slot = NULL;
-	clean = text_utf8_clean(r->content, strlen(r->content));
+	clean = utf8_clean(r->content, strlen(r->content));
 	audit_call(b, s->block, r->is_error ? "error" : "allowed", r, NULL);
 	transcript(b, "tool_result", json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
 		"s:b}", "tool_use_id", r->id, "tool",
@@ -562,7 +563,7 @@ static void
 on_log(void *ctx, const char *line)
 {
 	struct bworker *wk = ctx;
-	char *clean = text_utf8_clean(line, strlen(line));
+	char *clean = utf8_clean(line, strlen(line));
 
 	evlog_emit(wk->b->cfg.events, "warn", "worker_log", json_pack(
 		"{s:s,s:s}", "agent", wk->b->cfg.agent, "line",

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "supervisor/agent/audit.h"
 #include "supervisor/agent/batch.h"
 #include "supervisor/agent/turn.h"
 #include "supervisor/core/secret.h"
-#include "supervisor/core/text.h"
 
 enum session_state {
 	S_START,      /* waiting for the worker's READY */
@@ -132,7 +132,7 @@ finish(struct session *s, enum session_status status, enum session_stop stop,
 	s->res.stop = stop;
 	snprintf(s->res.stop_reason, sizeof(s->res.stop_reason), "%s", text);
 	if (error)
-		text_copy_utf8(s->res.error, sizeof(s->res.error), error);
+		utf8_copy(s->res.error, sizeof(s->res.error), error);
 	api_call_cancel(s->call);
 	s->call = NULL;
 	s->finish_timer = loop_add_timer(s->cfg.loop, 0, do_finish, s);
@@ -351,7 +351,7 @@ keep_text(struct session *s, const json_t *content)
 		if (t && json_is_string(json_object_get(b, "type")) &&
 		    strcmp(json_string_value(json_object_get(b, "type")),
 			   "text") == 0)
-			text_copy_utf8(s->res.final_text,
+			utf8_copy(s->res.final_text,
 				       sizeof(s->res.final_text), t);
 	}
 }

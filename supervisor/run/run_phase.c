@@ -29,7 +29,6 @@
 
 #include "config.h"
 #include "supervisor/core/datadir.h"
-#include "supervisor/core/text.h"
 #include "supervisor/sandbox/spawn_ns.h"
 
 static char *

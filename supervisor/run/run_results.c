@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "common/utf8.h"
 #include "config.h"
-#include "supervisor/core/text.h"
 #include "supervisor/out/results.h"
 
 static void
@@ -199,10 +199,10 @@ run_record_command(struct run *r, struct phase *p,
 	json_object_set_new(j, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
 		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
 	if (res) {
-		char out[4001], *clean = text_utf8_clean(res->content,
+		char out[4001], *clean = utf8_clean(res->content,
 					strlen(res->content));
 
-		text_copy_utf8(out, sizeof(out), clean ? clean : "");
+		utf8_copy(out, sizeof(out), clean ? clean : "");
 		json_object_set_new(j, "output", json_string(out));
 		free(clean);
 	}

@@ -1,9 +1,9 @@
 /*
- * test_text.c - unit tests of the UTF-8 helpers (text.h).
+ * test_utf8.c - unit tests of the one UTF-8 check (common/utf8.h).
  *
  * Design note
  * -----------
- * text_utf8_clean must pass every valid sequence through byte for byte
+ * utf8_clean must pass every valid sequence through byte for byte
  * and turn each maximal invalid subpart into one U+FFFD (EF BF BD), the
  * Unicode standard's recommended practice (the one rule of common/utf8.c,
  * shared with the worker), following RFC 3629: overlong forms, UTF-16
@@ -13,7 +13,7 @@
  * (C0, C1, F5..FF) and every byte after a broken second byte are one
  * each.
  * The table below gives input and exact expected output for each case.
- * text_copy_utf8 is checked at every buffer size against a slow model:
+ * utf8_copy is checked at every buffer size against a slow model:
  * the output is the longest prefix made of whole sequences that fits.
  */
 #include <stdlib.h>
@@ -21,7 +21,8 @@
 
 #include <criterion/criterion.h>
 
-#include "supervisor/core/text.h"
+#include "common/utf8.h"
+
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
@@ -83,7 +84,7 @@ Test(text, clean_table)
 	for (size_t i = 0; i < sizeof(clean_cases) / sizeof(*clean_cases);
 	     i++) {
 		const struct clean_case *c = &clean_cases[i];
-		char *out = text_utf8_clean(c->in, c->len);
+		char *out = utf8_clean(c->in, c->len);
 
 		cr_assert_not_null(out);
 		cr_assert_str_eq(out, c->want, "case %zu", i);
@@ -94,12 +95,12 @@ Test(text, clean_table)
 Test(text, clean_respects_len)
 {
 	/* bytes past len are not looked at */
-	char *out = text_utf8_clean("abc\xff", 3);
+	char *out = utf8_clean("abc\xff", 3);
 
 	cr_assert_str_eq(out, "abc");
 	free(out);
 	/* a sequence cut by len is truncated, hence invalid */
-	out = text_utf8_clean("\xe2\x82\xac", 2);
+	out = utf8_clean("\xe2\x82\xac", 2);
 	cr_assert_str_eq(out, R);
 	free(out);
 }
@@ -110,7 +111,7 @@ Test(text, clean_worst_case_growth)
 	char in[300], *out;
 
 	memset(in, 0xff, sizeof(in));
-	out = text_utf8_clean(in, sizeof(in));
+	out = utf8_clean(in, sizeof(in));
 	cr_assert_not_null(out);
 	cr_assert_eq(strlen(out), 3 * sizeof(in));
 	for (size_t i = 0; i < sizeof(in); i++)
@@ -118,7 +119,7 @@ Test(text, clean_worst_case_growth)
 	free(out);
 }
 
-/* The length of the sequence at p as text_copy_utf8 must treat it. */
+/* The length of the sequence at p as utf8_copy must treat it. */
 static size_t
 model_seq(const char *p)
 {
@@ -126,7 +127,7 @@ model_seq(const char *p)
 	size_t n;
 
 	for (n = 1; n <= 4 && p[n - 1]; n++) {
-		clean = text_utf8_clean(p, n);
+		clean = utf8_clean(p, n);
 		cr_assert_not_null(clean);
 		if (strlen(clean) == n && memcmp(clean, p, n) == 0 &&
 		    strstr(clean, R) == NULL) {
@@ -154,7 +155,7 @@ Test(text, copy_never_splits)
 			want += n;
 		}
 		memset(out, '#', sizeof(out));
-		text_copy_utf8(out, cap, s);
+		utf8_copy(out, cap, s);
 		cr_assert_eq(strlen(out), want, "cap %zu", cap);
 		cr_assert_eq(memcmp(out, s, want), 0);
 		cr_assert_eq(out[cap], '#', "wrote past cap %zu", cap);
@@ -165,14 +166,14 @@ Test(text, copy_examples)
 {
 	char out[8];
 
-	text_copy_utf8(out, 3, "\xe2\x82\xac");
+	utf8_copy(out, 3, "\xe2\x82\xac");
 	cr_assert_str_eq(out, "");
-	text_copy_utf8(out, 4, "\xe2\x82\xac!");
+	utf8_copy(out, 4, "\xe2\x82\xac!");
 	cr_assert_str_eq(out, "\xe2\x82\xac");
-	text_copy_utf8(out, sizeof(out), "abc");
+	utf8_copy(out, sizeof(out), "abc");
 	cr_assert_str_eq(out, "abc");
 	/* invalid bytes are copied one at a time, still bounded */
-	text_copy_utf8(out, 3, "\xff\xfe\xfd");
+	utf8_copy(out, 3, "\xff\xfe\xfd");
 	cr_assert_eq(strlen(out), 2);
 	cr_assert_eq((unsigned char)out[0], 0xff);
 }
@@ -181,9 +182,9 @@ Test(text, copy_cap_zero_writes_nothing)
 {
 	char out[2] = { '#', '#' };
 
-	text_copy_utf8(out, 0, "abc");
+	utf8_copy(out, 0, "abc");
 	cr_assert_eq(out[0], '#');
-	text_copy_utf8(out, 1, "abc");
+	utf8_copy(out, 1, "abc");
 	cr_assert_eq(out[0], 0);
 	cr_assert_eq(out[1], '#');
 }
