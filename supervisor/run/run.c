@@ -257,7 +257,7 @@ on_session_done(void *ctx, struct session_result *res)
 	struct run *r = ctx;
 	struct phase *p = &r->cur;
 
-	p->status = phase_status_from_name(res->status);
+	p->status = phase_status_of_session(res->status_code);
 	if (p->def->is_validation && p->status == PHASE_STATUS_SUCCESS &&
 	    !validation_passed(res))
 		p->status = PHASE_STATUS_FAILED;

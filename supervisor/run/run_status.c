@@ -57,11 +57,18 @@ verdict_name(enum verdict v)
 }
 
 enum phase_status
-phase_status_from_name(const char *name)
+phase_status_of_session(enum session_status st)
 {
-	for (size_t i = 0; name && i < N_OF(phase_names); i++)
-		if (strcmp(name, phase_names[i]) == 0)
-			return (enum phase_status)i;
+	switch (st) {
+	case SESSION_SUCCESS: return PHASE_STATUS_SUCCESS;
+	case SESSION_FAILED: return PHASE_STATUS_FAILED;
+	case SESSION_TIMEOUT: return PHASE_STATUS_TIMEOUT;
+	case SESSION_STOPPED: return PHASE_STATUS_STOPPED;
+	case SESSION_CANCELLED: return PHASE_STATUS_CANCELLED;
+	case SESSION_ERROR:
+	case SESSION_N_STATUSES:
+		break;
+	}
 	return PHASE_STATUS_ERROR;
 }
 

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "supervisor/agent/stop.h"
 #include "supervisor/api/api.h"
 
 /* A run's status; the order is not a precedence (see run_status_merge). */
@@ -70,11 +71,11 @@ const char *phase_status_name(enum phase_status s);
 const char *verdict_name(enum verdict v);
 
 /*
- * phase_status_from_name - the status a session reports (session.h) as an
- * enum. NULL and names not listed above give PHASE_STATUS_ERROR: a phase
- * whose end is not understood did not succeed.
+ * phase_status_of_session - the phase status for how its agent session
+ * ended (agent/stop.h). A value out of range gives PHASE_STATUS_ERROR: a
+ * phase whose end is not understood did not succeed.
  */
-enum phase_status phase_status_from_name(const char *name);
+enum phase_status phase_status_of_session(enum session_status st);
 
 /* How many criteria got each verdict. */
 struct verdict_tally {
