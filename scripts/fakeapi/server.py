@@ -294,8 +294,8 @@ class Handler(BaseHTTPRequestHandler):
         out = {}
         for name, value in self.headers.items():
             name = name.lower()
-            if name == "x-api-key":
-                continue
+            if name in ("x-api-key", "authorization"):
+                continue  # never record the key
             out[name] = out[name] + ", " + value if name in out else value
         return out
 
@@ -335,8 +335,18 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _given_keys(self):
+        """The keys the request carries: x-api-key, and a bearer token
+        of Authorization (what the official SDKs send since 1.x/2.x)."""
+        keys = list(self.headers.get_all("x-api-key") or [])
+        for value in self.headers.get_all("authorization") or []:
+            scheme, _, token = value.strip().partition(" ")
+            keys.append(token.strip() if scheme.lower() == "bearer"
+                        else "")
+        return keys
+
     def _auth_state(self):
-        values = self.headers.get_all("x-api-key") or []
+        values = self._given_keys()
         if not values or not values[0].strip():
             return "missing"
         key = self.server.state.key
@@ -358,7 +368,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, ex, route):
         if ex.entry["auth"] == "missing":
-            raise ApiError(401, "x-api-key header is required")
+            raise ApiError(401, "x-api-key header is required (or "
+                           "Authorization: Bearer)")
         if ex.entry["auth"] != "ok":
             raise ApiError(401, "invalid x-api-key")
         version = self._check_version()

@@ -249,6 +249,24 @@ class TestAuthHeadersRecord(SharedFake):
         res = self.fake.messages(req("plain"), key="other")
         self.assertError(res, 401, "authentication_error")
 
+    def test_bearer_token_is_accepted_like_x_api_key(self):
+        # what the official SDKs send since their 1.x/2.x releases
+        bearer = {"authorization": "Bearer " + TEST_KEY}
+        status, _, raw = self.fake.call("GET", "/v1/models?limit=1",
+                                        key=None, headers=bearer)
+        self.assertEqual(status, 200, raw)
+        res = self.fake.call("GET", "/v1/models", key=None,
+                             headers={"authorization": "Bearer nope"})
+        self.assertError(res, 401, "authentication_error", "invalid")
+        res = self.fake.call("GET", "/v1/models", key=None,
+                             headers={"authorization": "Basic " + TEST_KEY})
+        self.assertError(res, 401, "authentication_error")
+        # two keys at once (x-api-key and a bearer token) are refused
+        res = self.fake.call("GET", "/v1/models", headers=bearer)
+        self.assertError(res, 401, "authentication_error")
+        with open(self.fake.record_path, encoding="utf-8") as fh:
+            self.assertNotIn(TEST_KEY, fh.read())
+
     def test_auth_checked_before_version(self):
         res = self.fake.call("GET", "/v1/models", key="nope", version=None)
         self.assertError(res, 401, "authentication_error")
@@ -323,6 +341,7 @@ class TestAuthHeadersRecord(SharedFake):
                          list(range(1, len(recs) + 1)))
         for rec in recs:
             self.assertNotIn("x-api-key", rec["headers"])
+            self.assertNotIn("authorization", rec["headers"])
             self.assertLessEqual({"n", "method", "path", "headers", "auth",
                                   "body", "conversation", "turn", "status",
                                   "fault"}, set(rec))
