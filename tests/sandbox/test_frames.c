@@ -7,7 +7,8 @@
  * the supervisor side must kill it, report a reason through the dead
  * callback, reap it (the pid is gone, its children too), and carry on:
  * at the end the real worker started by sbx_setup(), idle all along on
- * the same loop, still answers a tool call.
+ * the same loop, still answers a tool call. The modes and their reasons
+ * are evil_modes.h, shared with tests/unit/test_wconn.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,55 +17,15 @@
 #include <unistd.h>
 
 #include "attempt.h"
+#include "evil_modes.h"
 #include "supervisor/core/child.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/sandbox/wconn.h"
 
-struct mode {
-	const char *name;
-	bool call;          /* make a tool call after READY */
-	const char *why;    /* the dead callback's reason holds one of
-			     * these '|'-separated substrings */
-};
-
-static const struct mode modes[] = {
-	{ "garbage", false, "malformed msgpack" },
-	{ "huge", false, "frame larger than the maximum" },
-	{ "empty", false, "empty frame" },
-	{ "deep", false, "nesting too deep" },
-	{ "unknown_type", false, "unknown or missing message type" },
-	{ "unknown_field", false, "unknown field" },
-	{ "trailing", false, "trailing bytes" },
-	{ "early_result", false, "sent TOOL_RESULT, not permitted now" },
-	{ "double_ready", false, "sent READY, not permitted now" },
-	{ "unsolicited", false, "sent TOOL_RESULT, not permitted now" },
-	{ "wrong_id", true, "wrong tool_use id" },
-	{ "big_result", true, "too large" },
-	{ "stall_start", false, "did not become ready in time" },
-	{ "silent", false, "did not become ready in time" },
-	/* gone before INIT: wconn_start itself reports it */
-	{ "exit", false, "worker exited|cannot talk to the worker" },
-	{ "fork_hold", false, "malformed msgpack" },
-	{ "stall_busy", true, "missed the tool deadline" },
-};
-
-static bool
-reason_ok(const char *why, const char *want)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", want);
-	for (char *t = strtok_r(buf, "|", &save); t;
-	     t = strtok_r(NULL, "|", &save))
-		if (strstr(why, t))
-			return true;
-	return false;
-}
-
 /* One hostile worker; true when it was killed for the expected reason
  * and is gone. */
 static bool
-one_mode(struct sbx *s, const struct mode *m, char *log, size_t loglen)
+one_mode(struct sbx *s, const struct evil_mode *m, char *log, size_t loglen)
 {
 	char mode_env[64], token_env[64];
 	const char *env[] = { mode_env, token_env, NULL };
@@ -77,7 +38,7 @@ one_mode(struct sbx *s, const struct mode *m, char *log, size_t loglen)
 		/* refused at start: the worker is reaped, the reason given */
 		snprintf(log, loglen, "%s: start refused: %s", m->name,
 			 s->why);
-		return reason_ok(s->why, m->why);
+		return evil_reason_ok(s->why, m->why);
 	}
 	pid = wconn_pid(s->w);
 	if (m->call && sbx_wait_ready(s, 5000)) {
@@ -91,7 +52,7 @@ one_mode(struct sbx *s, const struct mode *m, char *log, size_t loglen)
 	wconn_stop(s->w);
 	s->w = NULL;
 	child_drain(s->loop); /* reaped (and swept) on the loop */
-	ok = s->dead && reason_ok(s->why, m->why) &&
+	ok = s->dead && evil_reason_ok(s->why, m->why) &&
 	     kill(pid, 0) < 0 && errno == ESRCH;
 	snprintf(log, loglen, "%s: dead=%d why=\"%s\" pid %d %s", m->name,
 		 s->dead, s->why, (int)pid, kill(pid, 0) == 0 ? "alive" :
@@ -110,12 +71,12 @@ SBX_ATTEMPT(a28_hostile_frames)
 	 * real worker's death would be reported through the same context. */
 	wconn_stop(s->w);
 	s->w = NULL;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (size_t i = 0; i < EVIL_N_MODES; i++) {
 		/* the 5 s tool-deadline grace: once, at the full level */
-		if (!strcmp(modes[i].name, "stall_busy") &&
+		if (!strcmp(evil_modes[i].name, "stall_busy") &&
 		    s->level != SBX_FULL)
 			continue;
-		if (!one_mode(s, &modes[i], line, sizeof(line)))
+		if (!one_mode(s, &evil_modes[i], line, sizeof(line)))
 			escaped = true;
 		used += (size_t)snprintf(detail + used, sizeof(detail) - used,
 					 "%s\n", line);
