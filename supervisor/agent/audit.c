@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/io.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 
@@ -43,10 +44,10 @@ audit_open(const char *path)
 
 	if (!a)
 		return NULL;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	fd = io_open_private(path, O_EXCL);
 	if (fd < 0) {
 		free(a);
+		errno = -fd;
 		return NULL;
 	}
 	a->fd = fd;
@@ -61,19 +62,12 @@ audit_open(const char *path)
 static int
 write_line(struct audit *a, const char *line)
 {
-	size_t n = strlen(line), done = 0;
-	ssize_t w;
+	size_t n = strlen(line);
 
-	while (done < n) {
-		w = write(a->fd, line + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (ftruncate(a->fd, a->size) == 0)
-				(void)lseek(a->fd, a->size, SEEK_SET);
-			return -1;
-		}
-		done += (size_t)w;
+	if (io_write_all(a->fd, line, n) < 0) {
+		if (ftruncate(a->fd, a->size) == 0)
+			(void)lseek(a->fd, a->size, SEEK_SET);
+		return -1;
 	}
 	a->size += (off_t)n;
 	return 0;

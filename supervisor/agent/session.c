@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/utf8.h"
 #include "supervisor/agent/audit.h"
 #include "supervisor/agent/batch.h"
@@ -527,10 +528,11 @@ batch_transcript(void *ctx, const char *type, json_t *fields)
 static FILE *
 open_private(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		      O_NOFOLLOW, 0600);
+	int fd = io_open_private(path, O_EXCL);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
+	if (fd < 0)
+		errno = -fd;
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;

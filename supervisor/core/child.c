@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/io.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on every architecture */
 #endif
@@ -69,11 +71,8 @@ finish(struct watch *w, int status)
 static bool
 try_reap(pid_t pid, int *status)
 {
-	pid_t got;
+	pid_t got = io_waitpid(pid, status, WNOHANG);
 
-	do
-		got = waitpid(pid, status, WNOHANG);
-	while (got < 0 && errno == EINTR);
 	if (got < 0)
 		*status = 0; /* ECHILD: reaped elsewhere; nothing to wait for */
 	return got != 0;

@@ -11,23 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "supervisor/core/secret.h"
-
-static int
-write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void
 fsync_dir(const char *path)
@@ -57,15 +42,14 @@ results_write_atomic(const char *path, const json_t *v)
 		free(text);
 		return -ENAMETOOLONG;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	fd = io_open_private(tmp, O_EXCL);
 	if (fd < 0) {
 		free(text);
-		return -errno;
+		return fd;
 	}
-	rc = write_all(fd, text, strlen(text));
+	rc = io_write_all(fd, text, strlen(text));
 	if (rc == 0)
-		rc = write_all(fd, "\n", 1);
+		rc = io_write_all(fd, "\n", 1);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
