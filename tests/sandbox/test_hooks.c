@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../integration/harness.h"
@@ -88,6 +89,11 @@ run_hooks(struct sbx *s, char *log_out, size_t cap, char *summary,
 	setenv("GAO_DEV", sbx_gao_dev_path(), 1);
 	setenv("SOURCE_ROOT", sbx_source_root(), 1);
 	h_tmpdir(dir, sizeof(dir));
+	/* without namespaces gao-dev cannot reach a sandbox root below a
+	 * 0700 directory (it refuses it, test_private_root.c): let the
+	 * workers' uid pass, as an operator would */
+	if (s->level == SBX_NO_NS || s->level == SBX_SECCOMP_ONLY)
+		cr_assert_eq(chmod(dir, 0711), 0);
 	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
 	snprintf(root, sizeof(root), "%s/sandbox", dir);
 	h_src("tests/sandbox/hooks/hooks.json", sc, sizeof(sc));
