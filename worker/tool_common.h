@@ -278,20 +278,28 @@ bool tool_glob_match(const struct tool_glob_pat *p, const char *path);
 /* Release p's memory; a zeroed or freed p is fine. */
 void tool_glob_free(struct tool_glob_pat *p);
 
+/* One replacement: Edit's input, or one of MultiEdit's edits. */
+struct tool_edit_op {
+	const char *old; /* old_string, oldlen bytes */
+	size_t oldlen;
+	const char *rep; /* new_string, replen bytes */
+	size_t replen;
+	bool all; /* replace_all: every occurrence, not just the one */
+};
+
 /*
- * One edit of an in-memory file: replace old by rep in *buf (*len bytes),
- * the single occurrence, or every non-overlapping one with all. path only
- * names the file in messages. On success replaces *buf (the old buffer is
- * freed; the caller owns the new one), updates *len, stores the number of
- * replacements in *count and returns 0. When old is empty, equal to rep,
- * absent, or found several times without all, or the result would exceed
- * TOOL_FILE_MAX, leaves *buf alone, writes a message for the agent into
- * err and returns 1. Returns -ENOMEM when out of memory. Implemented in
- * tool_edit.c, shared with MultiEdit.
+ * One edit of an in-memory file: replace op->old by op->rep in *buf (*len
+ * bytes), the single occurrence, or every non-overlapping one with
+ * op->all. path only names the file in messages. On success replaces *buf
+ * (the old buffer is freed; the caller owns the new one), updates *len,
+ * stores the number of replacements in *count and returns 0. When old is
+ * empty, equal to rep, absent, or found several times without all, or the
+ * result would exceed TOOL_FILE_MAX, leaves *buf alone, writes a message
+ * for the agent into err and returns 1. Returns -ENOMEM when out of
+ * memory. Implemented in tool_edit.c, shared with MultiEdit.
  */
 int tool_edit_step(const char *path, char **buf, size_t *len,
-		   const char *old, size_t oldlen, const char *rep,
-		   size_t replen, bool all, size_t *count, char *err,
+		   const struct tool_edit_op *op, size_t *count, char *err,
 		   size_t errlen);
 
 /*

@@ -22,17 +22,9 @@
 /* Most edits one call may carry. */
 #define MULTIEDIT_MAX 1000
 
-struct edit {
-	const char *old;
-	size_t oldlen;
-	const char *rep;
-	size_t replen;
-	bool all;
-};
-
 /* Validate edits[i] into *e; 0, 1 with a tool error, or -ENOMEM. */
 static int
-parse_edit(const json_t *j, size_t i, struct edit *e, struct tool_out *out)
+parse_edit(const json_t *j, size_t i, struct tool_edit_op *e, struct tool_out *out)
 {
 	struct tool_out tmp;
 	int rc;
@@ -60,7 +52,7 @@ parse_edit(const json_t *j, size_t i, struct edit *e, struct tool_out *out)
 
 /* Parse the input into a new array *edits (caller frees) of *n edits. */
 static int
-parse(const json_t *input, const char **path, struct edit **edits,
+parse(const json_t *input, const char **path, struct tool_edit_op **edits,
       size_t *n, struct tool_out *out)
 {
 	json_t *arr;
@@ -95,7 +87,7 @@ parse(const json_t *input, const char **path, struct edit **edits,
 
 /* Apply every edit to buf; 0, 1 with a tool error, or -ENOMEM. */
 static int
-apply_all(const char *path, const struct edit *edits, size_t n,
+apply_all(const char *path, const struct tool_edit_op *edits, size_t n,
 	  char **buf, size_t *len, size_t *total, struct tool_out *out)
 {
 	char err[TOOL_ERRLEN];
@@ -104,10 +96,8 @@ apply_all(const char *path, const struct edit *edits, size_t n,
 
 	*total = 0;
 	for (i = 0; i < n; i++) {
-		rc = tool_edit_step(path, buf, len, edits[i].old,
-				    edits[i].oldlen, edits[i].rep,
-				    edits[i].replen, edits[i].all, &count,
-				    err, sizeof(err));
+		rc = tool_edit_step(path, buf, len, &edits[i], &count, err,
+				    sizeof(err));
 		if (rc > 0)
 			return tool_fail(out, "edit %zu of %zu (edits[%zu]) "
 					 "failed: %s; no edits were applied, "
@@ -126,7 +116,7 @@ tool_multiedit(const struct tool_ctx *ctx, const json_t *input,
 {
 	char err[TOOL_ERRLEN], *buf = NULL;
 	const char *path = NULL;
-	struct edit *edits = NULL;
+	struct tool_edit_op *edits = NULL;
 	size_t n = 0, len = 0, total = 0;
 	bool created = false;
 	int rc;
