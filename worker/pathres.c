@@ -261,7 +261,6 @@ open_dir_creating(int project_fd, char *dir)
 			*slash = '/';
 		if (parent >= 0)
 			close(parent);
-		parent = -1;
 		if (fd < 0 || slash == NULL)
 			return fd;
 		parent = fd;
@@ -275,8 +274,8 @@ open_dir_creating(int project_fd, char *dir)
 
 int
 pathres_open_parent(int project_fd, const char *project_dir,
-		    const char *path, bool create, int *dirfd_out, char *name,
-		    size_t namesize, char *err, size_t errlen)
+		    const char *path, bool create, char *name, size_t namesize,
+		    char *err, size_t errlen)
 {
 	char rel[PATH_MAX];
 	const char *dir;
@@ -296,12 +295,9 @@ pathres_open_parent(int project_fd, const char *project_dir,
 	/* ENOENT means dir is a prefix of rel, not ".": create it. */
 	if (rc == -ENOENT && create)
 		rc = open_dir_creating(project_fd, rel);
-	if (rc < 0) {
+	if (rc < 0)
 		pathres_explain(rc, path, err, errlen);
-		return rc;
-	}
-	*dirfd_out = rc;
-	return 0;
+	return rc;
 }
 
 int
@@ -309,11 +305,12 @@ pathres_mkparents(int project_fd, const char *project_dir, const char *path,
 		  char *err, size_t errlen)
 {
 	char name[NAME_MAX + 1];
-	int fd = -1, rc;
+	int fd;
 
-	rc = pathres_open_parent(project_fd, project_dir, path, true, &fd,
-				 name, sizeof(name), err, errlen);
-	if (rc == 0)
-		close(fd);
-	return rc;
+	fd = pathres_open_parent(project_fd, project_dir, path, true, name,
+				 sizeof(name), err, errlen);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }

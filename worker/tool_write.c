@@ -142,12 +142,12 @@ tool_write_file(const struct tool_ctx *ctx, const char *path,
 	char name[NAME_MAX + 1];
 	struct stat st;
 	bool exists = true;
-	int dfd = -1, rc;
+	int dfd, rc;
 
-	rc = pathres_open_parent(ctx->project_fd, ctx->project_dir, path,
-				 true, &dfd, name, sizeof(name), err, errlen);
-	if (rc < 0)
-		return rc;
+	dfd = pathres_open_parent(ctx->project_fd, ctx->project_dir, path,
+				  true, name, sizeof(name), err, errlen);
+	if (dfd < 0)
+		return dfd;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		rc = -errno;
 		if (rc != -ENOENT) {

@@ -185,11 +185,11 @@ Test(pathres, open_parent_creates_directories)
 {
 	char name[256];
 	struct stat st;
-	int dfd = -1;
+	int dfd;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/b/c/f.txt", true,
-					 &dfd, name, sizeof(name), err,
-					 sizeof(err)), 0, "%s", err);
+	dfd = pathres_open_parent(fx.fd, fx.dir, "a/b/c/f.txt", true, name,
+				  sizeof(name), err, sizeof(err));
+	cr_assert_geq(dfd, 0, "%s", err);
 	cr_assert_str_eq(name, "f.txt");
 	cr_assert_eq(fstat(dfd, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
@@ -205,11 +205,10 @@ Test(pathres, open_parent_creates_directories)
 Test(pathres, open_parent_without_create_fails_on_missing)
 {
 	char name[256];
-	int dfd = -1;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "nope/f", false,
-					 &dfd, name, sizeof(name), err,
-					 sizeof(err)), -ENOENT);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "nope/f", false, name,
+					 sizeof(name), err, sizeof(err)),
+		     -ENOENT);
 	cr_assert(!tool_fixture_exists(fx.dir, "nope"));
 }
 
@@ -234,21 +233,20 @@ Test(pathres, symlinked_parent_cannot_redirect_creation)
 Test(pathres, directory_names_are_not_file_paths)
 {
 	char name[256], path[PATH_MAX * 2];
-	int dfd = -1;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, ".", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/..", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, ".", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/..", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
 	snprintf(path, sizeof(path), "%s", fx.dir);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, path, true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, path, true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
 }
 
 Test(pathres, explain_names_path_and_reason)
