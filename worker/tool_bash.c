@@ -132,7 +132,7 @@ child(int project_fd, int wfd, int nullfd, const char *command)
 	/* Move both above 2 first, so dup2 always makes fresh fds 0-2. */
 	w = fcntl(wfd, F_DUPFD, 3);
 	n = nullfd >= 0 ? fcntl(nullfd, F_DUPFD, 3) : -1;
-	if (n < 0 && pipe(p) == 0) {
+	if (n < 0 && pipe2(p, O_CLOEXEC) == 0) {
 		close(p[1]);	/* an empty stdin at EOF */
 		n = p[0];
 	}
@@ -286,8 +286,8 @@ wait_output(struct run *r)
 		if (!r->exited && r->pidfd < 0 &&
 		    until > now + BASH_POLL_FALLBACK_MS)
 			until = now + BASH_POLL_FALLBACK_MS;
-		if (poll(pf, n, (int)(until - now)) < 0 && errno != EINTR)
-			until = 0;	/* cannot happen with valid fds */
+		/* An error (EINTR; no other with valid fds) goes round again. */
+		(void)poll(pf, n, (int)(until - now));
 		drain(r);
 		if (!r->exited && reap(r, false))
 			grace = tool_now_ms() + BASH_GRACE_MS;

@@ -632,7 +632,7 @@ run(const struct tool_ctx *ctx, struct grep *g, const char *path,
 				  err, sizeof(err));
 	if (rc == 0 && fstat(fd, &st) < 0)
 		rc = -errno;
-	if (rc < 0) {
+	if (rc != 0) {
 		if (fd >= 0)
 			close(fd);
 		return tool_fail(out, "%s", err);
