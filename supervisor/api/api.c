@@ -140,8 +140,9 @@ api_free(struct api *a)
 {
 	if (!a)
 		return;
-	while (a->n_calls)
-		api_call_cancel(a->calls[0]);
+	/* Off the list first: call_free() then has nothing to untrack. */
+	while (a->n_calls > 0)
+		api_call_cancel(a->calls[--a->n_calls]);
 	if (a->key_hdr) {
 		explicit_bzero(a->key_hdr, strlen(a->key_hdr));
 		free(a->key_hdr);
@@ -157,6 +158,7 @@ track(struct api *a, struct api_call *c)
 {
 	if (a->n_calls == a->cap_calls) {
 		size_t cap = a->cap_calls ? a->cap_calls * 2 : 16;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		struct api_call **p = realloc(a->calls, cap * sizeof(*p));
 
 		if (!p)
@@ -257,7 +259,7 @@ append_raw(struct api_call *c, const char *p, size_t n)
 		c->overflow = true;
 		return 0; /* makes curl fail the transfer: CURLE_WRITE_ERROR */
 	}
-	if (c->raw_len + n + 1 > c->raw_cap) {
+	if (!c->raw || c->raw_len + n + 1 > c->raw_cap) {
 		size_t cap = (c->raw_len + n + 1) * 2;
 		char *q = realloc(c->raw, cap);
 
@@ -314,7 +316,7 @@ make_headers(struct api_call *c)
 	const char *lines[] = {
 		c->api->key_hdr, c->api->version_hdr,
 		"content-type: application/json", "accept: application/json",
-		"user-agent: gao-dev/" GAO_DEV_VERSION, "expect:",
+		("user-agent: gao-dev/" GAO_DEV_VERSION), "expect:",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {

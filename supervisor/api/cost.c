@@ -86,12 +86,12 @@ cost_of(const struct models *m, const char *model, const struct api_usage *u,
 	int64_t prompt = u->input_tokens + u->cache_creation_input_tokens +
 			 u->cache_read_input_tokens;
 	double in = price(p, "input"), out = price(p, "output");
+	json_t *above = json_object_get(p, "long_context_above");
 
 	if (!json_is_object(p))
 		return false;
 	/* long-context pricing (haiku-5-5): the whole call at the high rate */
-	if (json_is_number(json_object_get(p, "long_context_above")) &&
-	    prompt > json_number_value(json_object_get(p, "long_context_above"))) {
+	if (json_is_number(above) && (double)prompt > json_number_value(above)) {
 		in = price(p, "long_input");
 		out = price(p, "long_output");
 	}

@@ -114,7 +114,7 @@ stream_quote(char buf[STREAM_QUOTE_MAX + 4], const char *src)
 	for (i = 0; src[i] && i < STREAM_QUOTE_MAX; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		buf[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	if (src[i])
 		buf[i++] = '~';
