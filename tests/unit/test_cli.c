@@ -10,6 +10,7 @@
  * the table of bad values) and compared exactly, which is the point:
  * every refusal must name the option, the value and the fix.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +252,9 @@ check_bad(size_t i)
 	int fds[2], saved;
 	ssize_t n;
 
-	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
 	fflush(stderr);
-	saved = dup(2);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 0);
 	cr_assert_eq(dup2(fds[1], 2), 2);
 	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", bad_numbers[i].opt,
 			   bad_numbers[i].val), -1, "%s %s accepted",

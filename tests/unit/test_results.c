@@ -55,7 +55,7 @@ entries(const char *d)
 
 	cr_assert_not_null(dp);
 	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			n++;
 	closedir(dp);
 	return n;

@@ -370,30 +370,30 @@ Test(sse, empty_feed_and_null_free)
 
 static const char *const stream_lines[] = {
 	"event: message_start",
-	"data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\","
-	"\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
-	"\"model\":\"claude-sonnet-5-5\",\"stop_reason\":null,"
-	"\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}",
+	("data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\","
+	 "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+	 "\"model\":\"claude-sonnet-5-5\",\"stop_reason\":null,"
+	 "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}"),
 	"",
 	": a comment from a proxy",
 	"event: ping",
 	"data: {\"type\": \"ping\"}",
 	"",
 	"event: content_block_start",
-	"data: {\"type\":\"content_block_start\",\"index\":0,"
-	"\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+	("data: {\"type\":\"content_block_start\",\"index\":0,"
+	 "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
 	"",
 	"event: content_block_delta",
-	"data: {\"type\":\"content_block_delta\",\"index\":0,"
-	"\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}",
+	("data: {\"type\":\"content_block_delta\",\"index\":0,"
+	 "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}"),
 	"",
 	"event: content_block_stop",
 	"data: {\"type\":\"content_block_stop\",\"index\":0}",
 	"",
 	"event: message_delta",
-	"data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-	"\"end_turn\",\"stop_sequence\":null},"
-	"\"usage\":{\"output_tokens\":15}}",
+	("data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+	 "\"end_turn\",\"stop_sequence\":null},"
+	 "\"usage\":{\"output_tokens\":15}}"),
 	"",
 	"event: message_stop",
 	"data: {\"type\":\"message_stop\"}",

@@ -78,8 +78,8 @@ count_entries(const char *rel)
 	d = opendir(path);
 	cr_assert_not_null(d);
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") &&
-					     strcmp(de->d_name, "..")))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") != 0 &&
+					     strcmp(de->d_name, "..") != 0))
 			n++;
 	closedir(d);
 	return n;
