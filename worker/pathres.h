@@ -75,8 +75,7 @@ int pathres_relative(const char *project_dir, const char *path, size_t len,
  * writes a message for the agent into err (EXDEV: "escapes the project").
  */
 int pathres_open(int project_fd, const char *project_dir, const char *path,
-		 int flags, mode_t mode, int *fd_out, char *err,
-		 size_t errlen);
+		 int flags, mode_t mode, int *fd_out, char *err, size_t errlen);
 
 /*
  * Open the directory that will hold path's last component, beneath
@@ -97,8 +96,8 @@ int pathres_open_parent(int project_fd, const char *project_dir,
  * create, the directory fd closed again). Returns 0 or a negative errno
  * with a message in err.
  */
-int pathres_mkparents(int project_fd, const char *project_dir,
-		      const char *path, char *err, size_t errlen);
+int pathres_mkparents(int project_fd, const char *project_dir, const char *path,
+		      char *err, size_t errlen);
 
 /*
  * Write into err a message for the agent explaining why the lookup of

@@ -100,8 +100,7 @@ int tool_buf_finish(struct tool_buf *b, bool is_error, const char *hint,
  * Stores it (the caller frees) in *res and its length in *reslen.
  * Returns 0 or -ENOMEM.
  */
-int tool_utf8_sanitize(const char *in, size_t len, char **res,
-		       size_t *reslen);
+int tool_utf8_sanitize(const char *in, size_t len, char **res, size_t *reslen);
 
 /*
  * The largest n <= max such that s[0..n) does not end inside a UTF-8
@@ -211,10 +210,10 @@ int tool_write_file(const struct tool_ctx *ctx, const char *path,
 
 /* One non-directory entry the walk found. */
 struct tool_glob_ent {
-	const char *rel;   /* path relative to the project */
-	const char *sub;   /* path relative to the walk's base */
-	int dirfd;         /* the directory holding it (borrowed) */
-	const char *name;  /* its name in dirfd */
+	const char *rel;    /* path relative to the project */
+	const char *sub;    /* path relative to the walk's base */
+	int dirfd;          /* the directory holding it (borrowed) */
+	const char *name;   /* its name in dirfd */
 	unsigned char type; /* DT_REG, DT_LNK, or another DT_ value */
 };
 
@@ -222,8 +221,7 @@ struct tool_glob_ent {
  * Callback: 0 goes on, 1 stops the walk (not an error), a negative errno
  * aborts it.
  */
-typedef int (*tool_glob_walk_fn)(void *arg,
-				 const struct tool_glob_ent *e);
+typedef int (*tool_glob_walk_fn)(void *arg, const struct tool_glob_ent *e);
 
 struct tool_glob_walk {
 	tool_glob_walk_fn fn;
@@ -232,8 +230,8 @@ struct tool_glob_walk {
 			       * 0 = the hard bound */
 	uint64_t deadline_ms; /* tool_now_ms() value; 0 = none */
 	/* results */
-	size_t visited;       /* entries seen */
-	const char *stopped;  /* why the walk stopped early, or NULL */
+	size_t visited;      /* entries seen */
+	const char *stopped; /* why the walk stopped early, or NULL */
 };
 
 /*
@@ -258,8 +256,8 @@ int tool_glob_walk_run(struct tool_glob_walk *w, int dirfd,
  * tool_glob.c.
  */
 struct tool_glob_pat {
-	char **alts;        /* alternative i: its components, '\0'-separated */
-	size_t *ncomps;     /* number of components of alternative i */
+	char **alts;    /* alternative i: its components, '\0'-separated */
+	size_t *ncomps; /* number of components of alternative i */
 	size_t nalts;
 	unsigned max_depth; /* components of the longest alternative */
 	bool globstar;      /* some alternative has "**" (depth unbounded) */

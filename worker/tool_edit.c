@@ -24,8 +24,8 @@
 
 /* Non-overlapping occurrences of old in buf[0..len), up to max. */
 static size_t
-count_occurrences(const char *buf, size_t len, const char *old,
-		  size_t oldlen, size_t max)
+count_occurrences(const char *buf, size_t len, const char *old, size_t oldlen,
+		  size_t max)
 {
 	const char *p = buf, *end = buf + len, *hit;
 	size_t n = 0;
@@ -90,36 +90,43 @@ tool_edit_step(const char *path, char **buf, size_t *len,
 	int rc;
 
 	if (op->oldlen == 0) {
-		snprintf(err, errlen, "old_string must not be empty; use "
+		snprintf(err, errlen,
+			 "old_string must not be empty; use "
 			 "Write to create a file or replace all of it");
 		return 1;
 	}
 	if (op->oldlen == op->replen &&
 	    memcmp(op->old, op->rep, op->oldlen) == 0) {
-		snprintf(err, errlen, "old_string and new_string are the "
+		snprintf(err, errlen,
+			 "old_string and new_string are the "
 			 "same; there is nothing to change");
 		return 1;
 	}
 	n = count_occurrences(*buf, *len, op->old, op->oldlen,
 			      op->all ? SIZE_MAX : 2);
 	if (n == 0) {
-		snprintf(err, errlen, "old_string not found in %s; it must "
+		snprintf(err, errlen,
+			 "old_string not found in %s; it must "
 			 "match the file exactly, including whitespace and "
-			 "indentation (Read the file to check)", path);
+			 "indentation (Read the file to check)",
+			 path);
 		return 1;
 	}
 	if (n > 1 && !op->all) {
 		n = count_occurrences(*buf, *len, op->old, op->oldlen,
 				      SIZE_MAX);
-		snprintf(err, errlen, "old_string found %zu times in %s; add "
-			 "context to make it unique or set replace_all", n,
-			 path);
+		snprintf(err, errlen,
+			 "old_string found %zu times in %s; add "
+			 "context to make it unique or set replace_all",
+			 n, path);
 		return 1;
 	}
 	rc = replace(*buf, *len, op, n, &res, &reslen);
 	if (rc == -EFBIG) {
-		snprintf(err, errlen, "%s: the edited file would be larger "
-			 "than %zu bytes", path, TOOL_FILE_MAX);
+		snprintf(err, errlen,
+			 "%s: the edited file would be larger "
+			 "than %zu bytes",
+			 path, TOOL_FILE_MAX);
 		return 1;
 	}
 	if (rc < 0)
@@ -144,9 +151,10 @@ tool_edit_load(const struct tool_ctx *ctx, const char *path, char **buf,
 	rc = tool_read_fd(fd, TOOL_FILE_MAX, buf, len);
 	close(fd);
 	if (rc == -EFBIG)
-		return tool_fail(out, "%s is too large to edit (the limit is "
-				 "%zu bytes); use Bash (sed) instead", path,
-				 TOOL_FILE_MAX);
+		return tool_fail(out,
+				 "%s is too large to edit (the limit is "
+				 "%zu bytes); use Bash (sed) instead",
+				 path, TOOL_FILE_MAX);
 	if (rc < 0 && rc != -ENOMEM)
 		return tool_fail(out, "%s: cannot read: %s", path,
 				 strerror(-rc));
@@ -175,8 +183,8 @@ parse(const json_t *input, const char **path, struct tool_edit_op *op,
 }
 
 int
-tool_edit(const struct tool_ctx *ctx, const json_t *input,
-	  uint32_t timeout_ms, struct tool_out *out)
+tool_edit(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	  struct tool_out *out)
 {
 	char err[TOOL_ERRLEN], *buf = NULL;
 	const char *path = NULL;
@@ -196,14 +204,14 @@ tool_edit(const struct tool_ctx *ctx, const json_t *input,
 		rc = tool_fail(out, "%s", err);
 	if (rc != 0)
 		goto out;
-	rc = tool_write_file(ctx, path, buf, len, &created, err,
-			       sizeof(err));
+	rc = tool_write_file(ctx, path, buf, len, &created, err, sizeof(err));
 	if (rc < 0 && rc != -ENOMEM)
 		rc = tool_fail(out, "%s", err);
 	else if (rc == 0)
-		rc = tool_ok(out, "The file %s has been updated: replaced %zu "
-			     "occurrence%s of old_string", path, count,
-			     count == 1 ? "" : "s");
+		rc = tool_ok(out,
+			     "The file %s has been updated: replaced %zu "
+			     "occurrence%s of old_string",
+			     path, count, count == 1 ? "" : "s");
 out:
 	free(buf);
 	return rc > 0 ? 0 : rc;

@@ -39,8 +39,8 @@ TestSuite(pathres, .init = setup, .fini = teardown);
 static int
 rel_of(const char *path, char *rel)
 {
-	return pathres_relative(fx.dir, path, strlen(path), rel, PATH_MAX,
-				err, sizeof(err));
+	return pathres_relative(fx.dir, path, strlen(path), rel, PATH_MAX, err,
+				sizeof(err));
 }
 
 Test(pathres, relative_paths_are_kept)
@@ -77,7 +77,8 @@ Test(pathres, project_dir_with_trailing_slash)
 	snprintf(proj, sizeof(proj), "%s/", fx.dir);
 	snprintf(path, sizeof(path), "%s/a", fx.dir);
 	cr_assert_eq(pathres_relative(proj, path, strlen(path), rel,
-				      sizeof(rel), err, sizeof(err)), 0);
+				      sizeof(rel), err, sizeof(err)),
+		     0);
 	cr_assert_str_eq(rel, "a");
 }
 
@@ -91,7 +92,8 @@ Test(pathres, absolute_outside_is_refused)
 	snprintf(path, sizeof(path), "%sX/a", fx.dir);
 	cr_assert_eq(rel_of(path, rel), -EXDEV);
 	cr_assert_eq(pathres_relative(NULL, "/a", 2, rel, sizeof(rel), err,
-				      sizeof(err)), -EXDEV);
+				      sizeof(err)),
+		     -EXDEV);
 	cr_assert_eq(rel_of("/proc/self/root/etc/passwd", rel), -EXDEV);
 }
 
@@ -101,8 +103,9 @@ Test(pathres, empty_nul_and_long_are_refused)
 
 	cr_assert_eq(rel_of("", rel), -EINVAL);
 	cr_assert(strstr(err, "empty") != NULL);
-	cr_assert_eq(pathres_relative(fx.dir, "a\0b", 3, rel, sizeof(rel),
-				      err, sizeof(err)), -EINVAL);
+	cr_assert_eq(pathres_relative(fx.dir, "a\0b", 3, rel, sizeof(rel), err,
+				      sizeof(err)),
+		     -EINVAL);
 	cr_assert(strstr(err, "NUL") != NULL);
 	longp = malloc(PATH_MAX + 10);
 	cr_assert_not_null(longp);
@@ -196,7 +199,8 @@ Test(pathres, open_parent_creates_directories)
 	close(dfd);
 	cr_assert(tool_fixture_exists(fx.dir, "a/b/c"));
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "x/../y//z/f", err,
-				       sizeof(err)), 0, "%s", err);
+				       sizeof(err)),
+		     0, "%s", err);
 	cr_assert(tool_fixture_exists(fx.dir, "x"));
 	cr_assert(tool_fixture_exists(fx.dir, "y/z"));
 	cr_assert(!tool_fixture_exists(fx.dir, "y/z/f"));
@@ -220,13 +224,16 @@ Test(pathres, symlinked_parent_cannot_redirect_creation)
 	tool_fixture_symlink(target, fx.dir, "abs_link");
 	tool_fixture_symlink("../outside", fx.dir, "rel_link");
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "abs_link/new/f", err,
-				       sizeof(err)), -EXDEV);
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "rel_link/new/f", err,
-				       sizeof(err)), -EXDEV);
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert(strstr(err, "escapes") != NULL, "%s", err);
 	cr_assert(!tool_fixture_exists(fx.outside, "new"));
-	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "../outside/new2/f",
-				       err, sizeof(err)), -EXDEV);
+	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "../outside/new2/f", err,
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert(!tool_fixture_exists(fx.outside, "new2"));
 }
 
