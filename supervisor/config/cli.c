@@ -187,12 +187,10 @@ parse_level(const char *s, int *out)
 	return bad("--require-isolation", s, "full, landlock or seccomp");
 }
 
+/* The options that are a flag or a string: 0, or -1 for any other opt. */
 static int
-set_option(struct cli *c, int opt, const char *arg)
+set_plain_option(struct cli *c, int opt, const char *arg)
 {
-	int64_t v = 0;
-	int rc = 0;
-
 	switch (opt) {
 	case OPT_STANDALONE: c->standalone = true; break;
 	case OPT_API_KEY: c->api_key = (char *)arg; break;
@@ -207,6 +205,18 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_DRY_RUN: c->dry_run = true; break;
 	case OPT_SKIP_VALIDATION: c->skip_key_validation = true; break;
 	case OPT_NO_NS: c->no_namespaces = true; break;
+	default: return -1;
+	}
+	return 0;
+}
+
+static int
+set_option(struct cli *c, int opt, const char *arg)
+{
+	int64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
 	case OPT_REQUIRE: return parse_level(arg, &c->require_isolation);
 	case OPT_MAX_COST:
 		return parse_num("--max-cost-usd", arg, 0, &c->max_cost_usd);
@@ -245,7 +255,7 @@ set_option(struct cli *c, int opt, const char *arg)
 		c->test_disable = (uint32_t)v;
 		break;
 	default:
-		return -1;
+		return set_plain_option(c, opt, arg);
 	}
 	return rc;
 }
