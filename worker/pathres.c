@@ -145,7 +145,8 @@ pathres_relative(const char *project_dir, const char *path, size_t len,
 	size_t n;
 
 	if (len == 0) {
-		snprintf(err, errlen, "empty path; give a file path inside "
+		snprintf(err, errlen,
+			 "empty path; give a file path inside "
 			 "the project");
 		return -EINVAL;
 	}
@@ -154,17 +155,20 @@ pathres_relative(const char *project_dir, const char *path, size_t len,
 		return -EINVAL;
 	}
 	if (len >= PATH_MAX) {
-		snprintf(err, errlen, "path is %zu bytes long, the limit is "
-			 "%d", len, PATH_MAX - 1);
+		snprintf(err, errlen,
+			 "path is %zu bytes long, the limit is "
+			 "%d",
+			 len, PATH_MAX - 1);
 		return -ENAMETOOLONG;
 	}
 	if (path[0] == '/') {
 		r = strip_project(project_dir, path);
 		if (r == NULL) {
-			snprintf(err, errlen, "%s: absolute path outside the "
+			snprintf(err, errlen,
+				 "%s: absolute path outside the "
 				 "project directory %s; use a path inside it "
-				 "or a relative path", path,
-				 project_dir ? project_dir : "(unset)");
+				 "or a relative path",
+				 path, project_dir ? project_dir : "(unset)");
 			return -EXDEV;
 		}
 		if (*r == '\0')
@@ -186,8 +190,8 @@ pathres_open(int project_fd, const char *project_dir, const char *path,
 	char rel[PATH_MAX];
 	int rc;
 
-	rc = pathres_relative(project_dir, path, strlen(path), rel,
-			      sizeof(rel), err, errlen);
+	rc = pathres_relative(project_dir, path, strlen(path), rel, sizeof(rel),
+			      err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = pathres_openat2(project_fd, rel, flags, mode,
@@ -243,8 +247,8 @@ open_dir_creating(int project_fd, char *dir)
 
 		if (slash != NULL)
 			*slash = '\0';
-		fd = pathres_openat2(project_fd, dir, O_RDONLY | O_DIRECTORY,
-				     0, PATHRES_RESOLVE_DEFAULT);
+		fd = pathres_openat2(project_fd, dir, O_RDONLY | O_DIRECTORY, 0,
+				     PATHRES_RESOLVE_DEFAULT);
 		if (fd == -ENOENT) {
 			/* p is one component; parent is resolved beneath. */
 			rc = mkdirat(parent >= 0 ? parent : project_fd, p,
@@ -261,7 +265,6 @@ open_dir_creating(int project_fd, char *dir)
 			*slash = '/';
 		if (parent >= 0)
 			close(parent);
-		parent = -1;
 		if (fd < 0 || slash == NULL)
 			return fd;
 		parent = fd;
@@ -274,16 +277,16 @@ open_dir_creating(int project_fd, char *dir)
 }
 
 int
-pathres_open_parent(int project_fd, const char *project_dir,
-		    const char *path, bool create, int *dirfd_out, char *name,
-		    size_t namesize, char *err, size_t errlen)
+pathres_open_parent(int project_fd, const char *project_dir, const char *path,
+		    bool create, char *name, size_t namesize, char *err,
+		    size_t errlen)
 {
 	char rel[PATH_MAX];
 	const char *dir;
 	int rc;
 
-	rc = pathres_relative(project_dir, path, strlen(path), rel,
-			      sizeof(rel), err, errlen);
+	rc = pathres_relative(project_dir, path, strlen(path), rel, sizeof(rel),
+			      err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = split_last(rel, &dir, name, namesize);
@@ -296,12 +299,9 @@ pathres_open_parent(int project_fd, const char *project_dir,
 	/* ENOENT means dir is a prefix of rel, not ".": create it. */
 	if (rc == -ENOENT && create)
 		rc = open_dir_creating(project_fd, rel);
-	if (rc < 0) {
+	if (rc < 0)
 		pathres_explain(rc, path, err, errlen);
-		return rc;
-	}
-	*dirfd_out = rc;
-	return 0;
+	return rc;
 }
 
 int
@@ -309,11 +309,12 @@ pathres_mkparents(int project_fd, const char *project_dir, const char *path,
 		  char *err, size_t errlen)
 {
 	char name[NAME_MAX + 1];
-	int fd = -1, rc;
+	int fd;
 
-	rc = pathres_open_parent(project_fd, project_dir, path, true, &fd,
-				 name, sizeof(name), err, errlen);
-	if (rc == 0)
-		close(fd);
-	return rc;
+	fd = pathres_open_parent(project_fd, project_dir, path, true, name,
+				 sizeof(name), err, errlen);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }

@@ -75,31 +75,29 @@ int pathres_relative(const char *project_dir, const char *path, size_t len,
  * writes a message for the agent into err (EXDEV: "escapes the project").
  */
 int pathres_open(int project_fd, const char *project_dir, const char *path,
-		 int flags, mode_t mode, int *fd_out, char *err,
-		 size_t errlen);
+		 int flags, mode_t mode, int *fd_out, char *err, size_t errlen);
 
 /*
  * Open the directory that will hold path's last component, beneath
  * project_fd. With create, missing directories are made one component at
  * a time (mode PATHRES_DIR_MODE), each mkdirat() done on a parent fd that
  * was itself resolved beneath the project. Writes the last component into
- * name (NUL-terminated, at most NAME_MAX bytes) and stores an O_DIRECTORY
- * fd the caller owns in *dirfd_out. Returns 0, or a negative errno with a
- * message in err; -EISDIR when the path names a directory itself (".",
- * "..", a trailing slash, the project root).
+ * name (NUL-terminated, at most NAME_MAX bytes) and returns an O_DIRECTORY
+ * fd the caller owns, or a negative errno with a message in err; -EISDIR
+ * when the path names a directory itself (".", "..", a trailing slash, the
+ * project root).
  */
 int pathres_open_parent(int project_fd, const char *project_dir,
-			const char *path, bool create, int *dirfd_out,
-			char *name, size_t namesize, char *err,
-			size_t errlen);
+			const char *path, bool create, char *name,
+			size_t namesize, char *err, size_t errlen);
 
 /*
  * Create path's missing parent directories (pathres_open_parent with
  * create, the directory fd closed again). Returns 0 or a negative errno
  * with a message in err.
  */
-int pathres_mkparents(int project_fd, const char *project_dir,
-		      const char *path, char *err, size_t errlen);
+int pathres_mkparents(int project_fd, const char *project_dir, const char *path,
+		      char *err, size_t errlen);
 
 /*
  * Write into err a message for the agent explaining why the lookup of

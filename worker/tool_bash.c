@@ -66,14 +66,14 @@ struct capture {
 	char *head;
 	size_t hlen;
 	char *ring;
-	size_t rcap, rpos;	/* ring size, next write position */
+	size_t rcap, rpos; /* ring size, next write position */
 	uint64_t total;
 };
 
 struct run {
 	pid_t pid;
-	int rfd;		/* read end of the output pipe */
-	int pidfd;		/* -1 when pidfd_open is unavailable */
+	int rfd;   /* read end of the output pipe */
+	int pidfd; /* -1 when pidfd_open is unavailable */
 	uint64_t deadline;
 	bool exited, eof, timed_out;
 	int status;
@@ -135,8 +135,8 @@ child(int project_fd, int wfd, int nullfd, const char *command)
 	/* Move both above 2 first, so dup2 always makes fresh fds 0-2. */
 	w = fcntl(wfd, F_DUPFD, 3);
 	n = nullfd >= 0 ? fcntl(nullfd, F_DUPFD, 3) : -1;
-	if (n < 0 && pipe(p) == 0) {
-		close(p[1]);	/* an empty stdin at EOF */
+	if (n < 0 && pipe2(p, O_CLOEXEC) == 0) {
+		close(p[1]); /* an empty stdin at EOF */
 		n = p[0];
 	}
 	if (w < 0 || n < 0 || dup2(n, 0) < 0 || dup2(w, 1) < 0 ||
@@ -172,7 +172,7 @@ spawn(const struct tool_ctx *ctx, const char *command, struct run *r)
 	}
 	r->rfd = p[0];
 	if (fcntl(r->rfd, F_SETFL, O_NONBLOCK) < 0)
-		rc = -errno;	/* the loop would block on read: refuse */
+		rc = -errno; /* the loop would block on read: refuse */
 	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0U);
 	return rc;
 }
@@ -285,8 +285,9 @@ wait_output(struct run *r)
 		if (!r->exited && r->pidfd < 0 &&
 		    until > now + BASH_POLL_FALLBACK_MS)
 			until = now + BASH_POLL_FALLBACK_MS;
-		if (poll(pf, n, (int)(until - now)) < 0 && errno != EINTR)
-			until = 0;	/* cannot happen with valid fds */
+		/* An error (EINTR; no other with valid fds) goes round again.
+		 */
+		(void)poll(pf, n, (int)(until - now));
 		drain(r);
 		if (!r->exited && reap(r, false))
 			grace = clock_now_ms() + BASH_GRACE_MS;
@@ -339,22 +340,25 @@ put_output(struct tool_buf *b, const struct capture *c, bool *cut)
 	if (c->total <= c->limit) {
 		rc = append_clean(b, c->head, c->hlen, c->limit, false, cut);
 		if (rc == 0 && *cut)
-			rc = tool_buf_printf(b, "\n[output truncated: invalid "
+			rc = tool_buf_printf(b,
+					     "\n[output truncated: invalid "
 					     "UTF-8 made it longer than %zu "
-					     "bytes]\n", c->limit);
+					     "bytes]\n",
+					     c->limit);
 		return rc;
 	}
 	*cut = true;
 	rc = append_clean(b, c->head, half, half, false, cut);
 	if (rc == 0)
-		rc = tool_buf_printf(b, "\n[... output truncated: %" PRIu64
+		rc = tool_buf_printf(b,
+				     "\n[... output truncated: %" PRIu64
 				     " bytes in all; showing the first %zu "
-				     "and the last %zu ...]\n", c->total,
-				     half, tn);
+				     "and the last %zu ...]\n",
+				     c->total, half, tn);
 	tail = rc < 0 ? NULL : malloc(tn);
 	if (rc < 0 || tail == NULL)
 		return rc < 0 ? rc : -ENOMEM;
-	start = c->rpos;	/* the oldest byte of a full ring */
+	start = c->rpos; /* the oldest byte of a full ring */
 	memcpy(tail, c->ring + start, tn - start);
 	memcpy(tail + tn - start, c->ring, start);
 	rc = append_clean(b, tail, tn, tn, true, cut);
@@ -364,8 +368,7 @@ put_output(struct tool_buf *b, const struct capture *c, bool *cut)
 
 /* Build *out from a finished run. */
 static int
-result(struct run *r, uint64_t timeout, const char *note,
-       struct tool_out *out)
+result(struct run *r, uint64_t timeout, const char *note, struct tool_out *out)
 {
 	struct tool_buf b;
 	int64_t code;
@@ -379,14 +382,16 @@ result(struct run *r, uint64_t timeout, const char *note,
 	if (note != NULL)
 		rc = tool_buf_printf(&b, "%s\n", note);
 	if (rc == 0 && r->timed_out)
-		rc = tool_buf_printf(&b, "Command timed out after %" PRIu64
-				     " ms\n", timeout);
+		rc = tool_buf_printf(&b,
+				     "Command timed out after %" PRIu64 " ms\n",
+				     timeout);
 	if (rc == 0)
 		rc = put_output(&b, &r->cap, &cut);
 	if (rc == 0 && code != 0 && !r->timed_out)
 		rc = tool_buf_printf(&b, "%s[exit code: %" PRId64 "]",
-				     b.len && b.data[b.len - 1] != '\n' ?
-				     "\n" : "", code);
+				     b.len && b.data[b.len - 1] != '\n' ? "\n" :
+									  "",
+				     code);
 	if (rc == 0)
 		rc = tool_buf_finish(&b, r->timed_out, NULL, NULL, out);
 	else
@@ -417,12 +422,14 @@ pick_timeout(const struct tool_ctx *ctx, const json_t *input,
 		return rc;
 	if (given && *t == 0)
 		return tool_fail(out, "invalid input: \"timeout\" must be a "
-				 "positive number of milliseconds");
+				      "positive number of milliseconds");
 	if (*t > max) {
 		if (given)
-			snprintf(note, notesize, "[timeout %" PRIu64 " ms is "
+			snprintf(note, notesize,
+				 "[timeout %" PRIu64 " ms is "
 				 "above the maximum; clamped to %" PRIu64
-				 " ms]", *t, max);
+				 " ms]",
+				 *t, max);
 		*t = max;
 	}
 	if (timeout_ms != 0 && *t > timeout_ms)
@@ -431,8 +438,8 @@ pick_timeout(const struct tool_ctx *ctx, const json_t *input,
 }
 
 int
-tool_bash(const struct tool_ctx *ctx, const json_t *input,
-	  uint32_t timeout_ms, struct tool_out *out)
+tool_bash(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	  struct tool_out *out)
 {
 	char note[160] = "";
 	const char *command = NULL, *desc = NULL;
@@ -450,7 +457,7 @@ tool_bash(const struct tool_ctx *ctx, const json_t *input,
 				     out);
 	if (rc == 0 && !ctx->allow_exec)
 		rc = tool_fail(out, "Bash is not allowed for this agent: the "
-			       "policy does not let it run commands");
+				    "policy does not let it run commands");
 	if (rc == 0 && command[0] == '\0')
 		rc = tool_fail(out, "invalid input: \"command\" is empty");
 	if (rc == 0)

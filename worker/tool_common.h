@@ -190,10 +190,10 @@ int tool_write_file(const struct tool_ctx *ctx, const char *path,
 
 /* One non-directory entry the walk found. */
 struct tool_glob_ent {
-	const char *rel;   /* path relative to the project */
-	const char *sub;   /* path relative to the walk's base */
-	int dirfd;         /* the directory holding it (borrowed) */
-	const char *name;  /* its name in dirfd */
+	const char *rel;    /* path relative to the project */
+	const char *sub;    /* path relative to the walk's base */
+	int dirfd;          /* the directory holding it (borrowed) */
+	const char *name;   /* its name in dirfd */
 	unsigned char type; /* DT_REG, DT_LNK, or another DT_ value */
 };
 
@@ -201,8 +201,7 @@ struct tool_glob_ent {
  * Callback: 0 goes on, 1 stops the walk (not an error), a negative errno
  * aborts it.
  */
-typedef int (*tool_glob_walk_fn)(void *arg,
-				 const struct tool_glob_ent *e);
+typedef int (*tool_glob_walk_fn)(void *arg, const struct tool_glob_ent *e);
 
 struct tool_glob_walk {
 	tool_glob_walk_fn fn;
@@ -211,8 +210,8 @@ struct tool_glob_walk {
 			       * 0 = the hard bound */
 	uint64_t deadline_ms; /* clock_now_ms() value; 0 = none */
 	/* results */
-	size_t visited;       /* entries seen */
-	const char *stopped;  /* why the walk stopped early, or NULL */
+	size_t visited;      /* entries seen */
+	const char *stopped; /* why the walk stopped early, or NULL */
 };
 
 /*
@@ -237,8 +236,8 @@ int tool_glob_walk_run(struct tool_glob_walk *w, int dirfd,
  * tool_glob.c.
  */
 struct tool_glob_pat {
-	char **alts;        /* alternative i: its components, '\0'-separated */
-	size_t *ncomps;     /* number of components of alternative i */
+	char **alts;    /* alternative i: its components, '\0'-separated */
+	size_t *ncomps; /* number of components of alternative i */
 	size_t nalts;
 	unsigned max_depth; /* components of the longest alternative */
 	bool globstar;      /* some alternative has "**" (depth unbounded) */
@@ -257,20 +256,28 @@ bool tool_glob_match(const struct tool_glob_pat *p, const char *path);
 /* Release p's memory; a zeroed or freed p is fine. */
 void tool_glob_free(struct tool_glob_pat *p);
 
+/* One replacement: Edit's input, or one of MultiEdit's edits. */
+struct tool_edit_op {
+	const char *old; /* old_string, oldlen bytes */
+	size_t oldlen;
+	const char *rep; /* new_string, replen bytes */
+	size_t replen;
+	bool all; /* replace_all: every occurrence, not just the one */
+};
+
 /*
- * One edit of an in-memory file: replace old by rep in *buf (*len bytes),
- * the single occurrence, or every non-overlapping one with all. path only
- * names the file in messages. On success replaces *buf (the old buffer is
- * freed; the caller owns the new one), updates *len, stores the number of
- * replacements in *count and returns 0. When old is empty, equal to rep,
- * absent, or found several times without all, or the result would exceed
- * TOOL_FILE_MAX, leaves *buf alone, writes a message for the agent into
- * err and returns 1. Returns -ENOMEM when out of memory. Implemented in
- * tool_edit.c, shared with MultiEdit.
+ * One edit of an in-memory file: replace op->old by op->rep in *buf (*len
+ * bytes), the single occurrence, or every non-overlapping one with
+ * op->all. path only names the file in messages. On success replaces *buf
+ * (the old buffer is freed; the caller owns the new one), updates *len,
+ * stores the number of replacements in *count and returns 0. When old is
+ * empty, equal to rep, absent, or found several times without all, or the
+ * result would exceed TOOL_FILE_MAX, leaves *buf alone, writes a message
+ * for the agent into err and returns 1. Returns -ENOMEM when out of
+ * memory. Implemented in tool_edit.c, shared with MultiEdit.
  */
 int tool_edit_step(const char *path, char **buf, size_t *len,
-		   const char *old, size_t oldlen, const char *rep,
-		   size_t replen, bool all, size_t *count, char *err,
+		   const struct tool_edit_op *op, size_t *count, char *err,
 		   size_t errlen);
 
 /*

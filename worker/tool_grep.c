@@ -58,7 +58,7 @@ struct grep_file {
 };
 
 struct grep_span {
-	uint64_t first, last;	/* lines a multiline match touches */
+	uint64_t first, last; /* lines a multiline match touches */
 };
 
 struct grep {
@@ -72,12 +72,12 @@ struct grep {
 	uint64_t after, before, head_limit;
 	struct tool_buf b;
 	uint64_t lines_out;
-	bool head_hit;		/* head_limit cut the results */
-	uint64_t last_printed;	/* content: last line printed in this file */
+	bool head_hit;         /* head_limit cut the results */
+	uint64_t last_printed; /* content: last line printed in this file */
 	bool printed_any;
 	struct grep_file *files;
 	size_t nfiles, files_cap;
-	uint64_t total;		/* matching lines in all files */
+	uint64_t total; /* matching lines in all files */
 	size_t skipped_large;
 	bool failed;		/* a match limit tripped: err says where */
 	uint64_t deadline_ms;	/* clock_now_ms() value */
@@ -85,15 +85,16 @@ struct grep {
 	char err[TOOL_ERRLEN];
 	struct grep_span *spans;
 	size_t nspans, spans_cap, span_at;
-	struct { size_t start, len; } *ring;
+	struct {
+		size_t start, len;
+	} * ring;
 };
 
 /* ---- matching -------------------------------------------------------- */
 
 /* Compile the pattern; 0, 1 with a tool error, or -ENOMEM. */
 static int
-grep_compile(struct grep *g, const char *pattern, bool ci,
-	     struct tool_out *out)
+grep_compile(struct grep *g, const char *pattern, bool ci, struct tool_out *out)
 {
 	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 	PCRE2_UCHAR msg[256];
@@ -101,20 +102,23 @@ grep_compile(struct grep *g, const char *pattern, bool ci,
 	int ecode = 0;
 
 	if (strlen(pattern) > GREP_PATTERN_MAX)
-		return tool_fail(out, "invalid input: \"pattern\" is longer "
-				 "than %d bytes", GREP_PATTERN_MAX);
+		return tool_fail(out,
+				 "invalid input: \"pattern\" is longer "
+				 "than %d bytes",
+				 GREP_PATTERN_MAX);
 	if (ci)
 		opts |= PCRE2_CASELESS;
 	if (g->multiline)
 		opts |= PCRE2_MULTILINE | PCRE2_DOTALL;
-	g->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-			      opts, &ecode, &eoff, NULL);
+	g->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
+			      &ecode, &eoff, NULL);
 	if (g->re == NULL) {
 		if (pcre2_get_error_message(ecode, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", ecode);
-		return tool_fail(out, "invalid regex: %s at offset %zu of "
-				 "pattern %s", (char *)msg, (size_t)eoff,
-				 pattern);
+		return tool_fail(out,
+				 "invalid regex: %s at offset %zu of "
+				 "pattern %s",
+				 (char *)msg, (size_t)eoff, pattern);
 	}
 	g->md = pcre2_match_data_create_from_pattern(g->re, NULL);
 	g->mc = pcre2_match_context_create(NULL);
@@ -134,13 +138,14 @@ match_failed(struct grep *g, int rc, const char *rel, uint64_t line)
 
 	if (rc != PCRE2_ERROR_MATCHLIMIT && rc != PCRE2_ERROR_DEPTHLIMIT &&
 	    rc != PCRE2_ERROR_HEAPLIMIT && rc != PCRE2_ERROR_NOMEMORY)
-		return false;	/* e.g. a bad offset: treat as no match */
+		return false; /* e.g. a bad offset: treat as no match */
 	if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
 		snprintf((char *)msg, sizeof(msg), "error %d", rc);
-	snprintf(g->err, sizeof(g->err), "the pattern is too expensive to "
+	snprintf(g->err, sizeof(g->err),
+		 "the pattern is too expensive to "
 		 "match (%s) at %s:%" PRIu64 "; simplify it, for example "
-		 "avoid nested quantifiers like (a+)+", (char *)msg, rel,
-		 line);
+		 "avoid nested quantifiers like (a+)+",
+		 (char *)msg, rel, line);
 	g->failed = true;
 	return true;
 }
@@ -231,8 +236,8 @@ collect_spans(struct grep *g, const char *data, size_t len, const char *rel)
 		line += count_nl(data, pos, s);
 		pos = s;
 		first = line;
-		rc = add_span(g, first, first + count_nl(data, s, e > s ?
-							  e - 1 : s));
+		rc = add_span(g, first,
+			      first + count_nl(data, s, e > s ? e - 1 : s));
 		if (rc < 0)
 			return rc;
 		off = e > s ? e : s + 1;
@@ -271,15 +276,17 @@ print_line(struct grep *g, const char *rel, char sep, uint64_t line,
 			break;
 		}
 	if (g->lineno)
-		rc = tool_buf_printf(&g->b, "%s%c%" PRIu64 "%c", rel, sep,
-				     line, sep);
+		rc = tool_buf_printf(&g->b, "%s%c%" PRIu64 "%c", rel, sep, line,
+				     sep);
 	else
 		rc = tool_buf_printf(&g->b, "%s%c", rel, sep);
 	if (rc == 0)
 		rc = tool_buf_append(&g->b, text, cut);
 	if (rc == 0 && cut < len)
-		rc = tool_buf_printf(&g->b, " [... line cut at %d "
-				     "characters]", GREP_LINE_CHARS);
+		rc = tool_buf_printf(&g->b,
+				     " [... line cut at %d "
+				     "characters]",
+				     GREP_LINE_CHARS);
 	if (rc == 0)
 		rc = tool_buf_append(&g->b, "\n", 1);
 	return rc;
@@ -287,8 +294,8 @@ print_line(struct grep *g, const char *rel, char sep, uint64_t line,
 
 /* Print a line unless already printed, with "--" before a new group. */
 static int
-show(struct grep *g, const char *rel, char sep, uint64_t line,
-     const char *text, size_t len)
+show(struct grep *g, const char *rel, char sep, uint64_t line, const char *text,
+     size_t len)
 {
 	int rc = 0;
 
@@ -423,7 +430,8 @@ search_fd(struct grep *g, int fd, const char *rel)
 		rc = add_file(g, rel, &st);
 	if (rc == 0 && count > 0 && g->mode == GREP_COUNT) {
 		rc = take_line(g) ? tool_buf_printf(&g->b, "%s:%" PRIu64 "\n",
-						    rel, count) : 1;
+						    rel, count) :
+				    1;
 		g->total -= rc == 1 ? count : 0;
 	}
 out:
@@ -446,7 +454,7 @@ on_entry(void *arg, const struct tool_glob_ent *e)
 	fd = pathres_openat2(e->dirfd, e->name,
 			     O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0,
 			     PATHRES_RESOLVE_BENEATH |
-			     PATHRES_RESOLVE_NO_SYMLINKS);
+				     PATHRES_RESOLVE_NO_SYMLINKS);
 	if (fd < 0)
 		return 0;
 	rc = search_fd(g, fd, e->rel);
@@ -502,30 +510,39 @@ report(struct grep *g, const struct tool_glob_walk *w, struct tool_out *out)
 		rc = list_files(g);
 	else if (g->total == 0 && !g->head_hit)
 		rc = tool_buf_printf(&g->b, g->mode == GREP_FILES ?
-				     "No files found\n" : "No matches found\n");
+						    "No files found\n" :
+						    "No matches found\n");
 	else if (g->mode == GREP_COUNT)
-		rc = tool_buf_printf(&g->b, "Found %" PRIu64 " matching line%s"
-				     "\n", g->total, g->total == 1 ? "" : "s");
+		rc = tool_buf_printf(&g->b,
+				     "Found %" PRIu64 " matching line%s"
+				     "\n",
+				     g->total, g->total == 1 ? "" : "s");
 	if (rc == 0 && g->head_hit)
-		rc = tool_buf_printf(&g->b, "[results cut at head_limit=%"
-				     PRIu64 "; there are more]\n",
+		rc = tool_buf_printf(&g->b,
+				     "[results cut at head_limit=%" PRIu64
+				     "; there are more]\n",
 				     g->head_limit);
 	if (rc == 0 && g->skipped_large)
-		rc = tool_buf_printf(&g->b, "[%zu file%s larger than %zu bytes "
-				     "skipped]\n", g->skipped_large,
+		rc = tool_buf_printf(&g->b,
+				     "[%zu file%s larger than %zu bytes "
+				     "skipped]\n",
+				     g->skipped_large,
 				     g->skipped_large == 1 ? "" : "s",
 				     TOOL_FILE_MAX);
 	if (rc == 0 && (w->stopped || g->timed_out))
-		rc = tool_buf_printf(&g->b, "[search incomplete: stopped by %s "
-				     "after %zu entries]\n", w->stopped ?
-				     w->stopped : "the time limit",
+		rc = tool_buf_printf(&g->b,
+				     "[search incomplete: stopped by %s "
+				     "after %zu entries]\n",
+				     w->stopped ? w->stopped : "the time limit",
 				     w->visited);
 	if (rc < 0) {
 		tool_buf_free(&g->b);
 		return rc;
 	}
-	return tool_buf_finish(&g->b, false, "narrow the search with path, "
-			       "glob or head_limit", NULL, out);
+	return tool_buf_finish(&g->b, false,
+			       "narrow the search with path, "
+			       "glob or head_limit",
+			       NULL, out);
 }
 
 /* Parse output_mode; 0 or 1 with a tool error. */
@@ -544,9 +561,11 @@ parse_mode(const json_t *input, struct grep *g, struct tool_out *out)
 	else if (strcmp(m, "count") == 0)
 		g->mode = GREP_COUNT;
 	else
-		return tool_fail(out, "invalid input: \"output_mode\" must be "
+		return tool_fail(out,
+				 "invalid input: \"output_mode\" must be "
 				 "\"content\", \"files_with_matches\" or "
-				 "\"count\", not \"%s\"", m);
+				 "\"count\", not \"%s\"",
+				 m);
 	return 0;
 }
 
@@ -629,11 +648,11 @@ run(const struct tool_ctx *ctx, struct grep *g, const char *path,
 			      sizeof(rel), err, sizeof(err));
 	if (rc == 0)
 		rc = pathres_open(ctx->project_fd, ctx->project_dir, path,
-				  O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd,
-				  err, sizeof(err));
+				  O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd, err,
+				  sizeof(err));
 	if (rc == 0 && fstat(fd, &st) < 0)
 		rc = -errno;
-	if (rc < 0) {
+	if (rc != 0) {
 		if (fd >= 0)
 			close(fd);
 		return tool_fail(out, "%s", err);
@@ -642,7 +661,7 @@ run(const struct tool_ctx *ctx, struct grep *g, const char *path,
 	w->fn = on_entry;
 	w->arg = g;
 	g->deadline_ms = tool_deadline(timeout_ms ? timeout_ms :
-				       GREP_DEFAULT_BUDGET_MS);
+						    GREP_DEFAULT_BUDGET_MS);
 	w->deadline_ms = g->deadline_ms;
 	if (S_ISDIR(st.st_mode))
 		rc = tool_glob_walk_run(w, fd, rel[0] ? rel : ".");
@@ -674,8 +693,8 @@ grep_free(struct grep *g)
 }
 
 int
-tool_grep(const struct tool_ctx *ctx, const json_t *input,
-	  uint32_t timeout_ms, struct tool_out *out)
+tool_grep(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	  struct tool_out *out)
 {
 	const char *pattern = NULL, *path = NULL;
 	struct tool_glob_walk w;

@@ -22,32 +22,26 @@
 /* Most edits one call may carry. */
 #define MULTIEDIT_MAX 1000
 
-struct edit {
-	const char *old;
-	size_t oldlen;
-	const char *rep;
-	size_t replen;
-	bool all;
-};
-
 /* Validate edits[i] into *e; 0, 1 with a tool error, or -ENOMEM. */
 static int
-parse_edit(const json_t *j, size_t i, struct edit *e, struct tool_out *out)
+parse_edit(const json_t *j, size_t i, struct tool_edit_op *e,
+	   struct tool_out *out)
 {
 	struct tool_out tmp;
 	int rc;
 
 	if (!json_is_object(j))
-		return tool_fail(out, "invalid input: edits[%zu] must be an "
+		return tool_fail(out,
+				 "invalid input: edits[%zu] must be an "
 				 "object {old_string, new_string, "
-				 "replace_all?}", i);
+				 "replace_all?}",
+				 i);
 	memset(&tmp, 0, sizeof(tmp));
 	memset(e, 0, sizeof(*e));
-	rc = tool_arg_string(j, "old_string", true, &e->old, &e->oldlen,
-			     &tmp);
+	rc = tool_arg_string(j, "old_string", true, &e->old, &e->oldlen, &tmp);
 	if (rc == 0)
-		rc = tool_arg_string(j, "new_string", true, &e->rep,
-				     &e->replen, &tmp);
+		rc = tool_arg_string(j, "new_string", true, &e->rep, &e->replen,
+				     &tmp);
 	if (rc == 0)
 		rc = tool_arg_bool(j, "replace_all", &e->all, &tmp);
 	if (rc > 0) {
@@ -60,7 +54,7 @@ parse_edit(const json_t *j, size_t i, struct edit *e, struct tool_out *out)
 
 /* Parse the input into a new array *edits (caller frees) of *n edits. */
 static int
-parse(const json_t *input, const char **path, struct edit **edits,
+parse(const json_t *input, const char **path, struct tool_edit_op **edits,
       size_t *n, struct tool_out *out)
 {
 	json_t *arr;
@@ -75,15 +69,17 @@ parse(const json_t *input, const char **path, struct edit **edits,
 	arr = json_object_get(input, "edits");
 	if (arr == NULL || json_is_null(arr))
 		return tool_fail(out, "invalid input: missing required field "
-				 "\"edits\" (an array of {old_string, "
-				 "new_string, replace_all?})");
+				      "\"edits\" (an array of {old_string, "
+				      "new_string, replace_all?})");
 	if (!json_is_array(arr))
 		return tool_fail(out, "invalid input: field \"edits\" must be "
-				 "an array");
+				      "an array");
 	count = json_array_size(arr);
 	if (count == 0 || count > MULTIEDIT_MAX)
-		return tool_fail(out, "invalid input: \"edits\" must hold 1 "
-				 "to %d edits, not %zu", MULTIEDIT_MAX, count);
+		return tool_fail(out,
+				 "invalid input: \"edits\" must hold 1 "
+				 "to %d edits, not %zu",
+				 MULTIEDIT_MAX, count);
 	*edits = calloc(count, sizeof(**edits));
 	if (*edits == NULL)
 		return -ENOMEM;
@@ -95,7 +91,7 @@ parse(const json_t *input, const char **path, struct edit **edits,
 
 /* Apply every edit to buf; 0, 1 with a tool error, or -ENOMEM. */
 static int
-apply_all(const char *path, const struct edit *edits, size_t n,
+apply_all(const char *path, const struct tool_edit_op *edits, size_t n,
 	  char **buf, size_t *len, size_t *total, struct tool_out *out)
 {
 	char err[TOOL_ERRLEN];
@@ -104,15 +100,14 @@ apply_all(const char *path, const struct edit *edits, size_t n,
 
 	*total = 0;
 	for (i = 0; i < n; i++) {
-		rc = tool_edit_step(path, buf, len, edits[i].old,
-				    edits[i].oldlen, edits[i].rep,
-				    edits[i].replen, edits[i].all, &count,
-				    err, sizeof(err));
+		rc = tool_edit_step(path, buf, len, &edits[i], &count, err,
+				    sizeof(err));
 		if (rc > 0)
-			return tool_fail(out, "edit %zu of %zu (edits[%zu]) "
+			return tool_fail(out,
+					 "edit %zu of %zu (edits[%zu]) "
 					 "failed: %s; no edits were applied, "
-					 "the file is unchanged", i + 1, n, i,
-					 err);
+					 "the file is unchanged",
+					 i + 1, n, i, err);
 		if (rc < 0)
 			return rc;
 		*total += count;
@@ -126,7 +121,7 @@ tool_multiedit(const struct tool_ctx *ctx, const json_t *input,
 {
 	char err[TOOL_ERRLEN], *buf = NULL;
 	const char *path = NULL;
-	struct edit *edits = NULL;
+	struct tool_edit_op *edits = NULL;
 	size_t n = 0, len = 0, total = 0;
 	bool created = false;
 	int rc;
@@ -139,14 +134,15 @@ tool_multiedit(const struct tool_ctx *ctx, const json_t *input,
 		rc = apply_all(path, edits, n, &buf, &len, &total, out);
 	if (rc != 0)
 		goto out;
-	rc = tool_write_file(ctx, path, buf, len, &created, err,
-			       sizeof(err));
+	rc = tool_write_file(ctx, path, buf, len, &created, err, sizeof(err));
 	if (rc < 0 && rc != -ENOMEM)
 		rc = tool_fail(out, "%s", err);
 	else if (rc == 0)
-		rc = tool_ok(out, "Applied %zu edit%s to %s (%zu "
-			     "replacement%s)", n, n == 1 ? "" : "s", path,
-			     total, total == 1 ? "" : "s");
+		rc = tool_ok(out,
+			     "Applied %zu edit%s to %s (%zu "
+			     "replacement%s)",
+			     n, n == 1 ? "" : "s", path, total,
+			     total == 1 ? "" : "s");
 out:
 	free(edits);
 	free(buf);

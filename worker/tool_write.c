@@ -39,8 +39,10 @@ explain_write(int e, const char *path, char *err, size_t errlen)
 	if (e < 0)
 		e = -e;
 	if (e == EFBIG)
-		snprintf(err, errlen, "%s: file too large (the sandbox's file "
-			 "size limit)", path);
+		snprintf(err, errlen,
+			 "%s: file too large (the sandbox's file "
+			 "size limit)",
+			 path);
 	else if (e == ENOSPC || e == EDQUOT)
 		snprintf(err, errlen, "%s: no space left for the project",
 			 path);
@@ -51,9 +53,8 @@ explain_write(int e, const char *path, char *err, size_t errlen)
 
 /* Rewrite the file path resolves to (a symlink or hard link) in place. */
 static int
-rewrite_in_place(const struct tool_ctx *ctx, const char *path,
-		 const void *data, size_t len, bool *created, char *err,
-		 size_t errlen)
+rewrite_in_place(const struct tool_ctx *ctx, const char *path, const void *data,
+		 size_t len, bool *created, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd = -1, rc;
@@ -66,8 +67,8 @@ rewrite_in_place(const struct tool_ctx *ctx, const char *path,
 		/* A dangling symlink inside: create its target, beneath. */
 		*created = true;
 		rc = pathres_open(ctx->project_fd, ctx->project_dir, path,
-				  O_WRONLY | O_CREAT | O_NOCTTY,
-				  TOOL_FILE_MODE, &fd, err, errlen);
+				  O_WRONLY | O_CREAT | O_NOCTTY, TOOL_FILE_MODE,
+				  &fd, err, errlen);
 	}
 	if (rc < 0)
 		return rc;
@@ -97,8 +98,9 @@ create_temp(int dfd, mode_t mode, char *tmp, size_t tmpsize)
 		snprintf(tmp, tmpsize, ".gao-tmp.%ld.%u.%" PRIx64,
 			 (long)getpid(), counter++, clock_now_ms());
 		fd = pathres_openat2(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL,
-				     mode, PATHRES_RESOLVE_BENEATH |
-				     PATHRES_RESOLVE_NO_SYMLINKS);
+				     mode,
+				     PATHRES_RESOLVE_BENEATH |
+					     PATHRES_RESOLVE_NO_SYMLINKS);
 	}
 	return fd;
 }
@@ -137,19 +139,18 @@ replace_atomic(int dfd, const char *name, const struct stat *old,
 }
 
 int
-tool_write_file(const struct tool_ctx *ctx, const char *path,
-		  const void *data, size_t len, bool *created, char *err,
-		  size_t errlen)
+tool_write_file(const struct tool_ctx *ctx, const char *path, const void *data,
+		size_t len, bool *created, char *err, size_t errlen)
 {
 	char name[NAME_MAX + 1];
 	struct stat st;
 	bool exists = true;
-	int dfd = -1, rc;
+	int dfd, rc;
 
-	rc = pathres_open_parent(ctx->project_fd, ctx->project_dir, path,
-				 true, &dfd, name, sizeof(name), err, errlen);
-	if (rc < 0)
-		return rc;
+	dfd = pathres_open_parent(ctx->project_fd, ctx->project_dir, path, true,
+				  name, sizeof(name), err, errlen);
+	if (dfd < 0)
+		return dfd;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		rc = -errno;
 		if (rc != -ENOENT) {
@@ -161,8 +162,10 @@ tool_write_file(const struct tool_ctx *ctx, const char *path,
 	*created = !exists;
 	if (exists && S_ISDIR(st.st_mode)) {
 		rc = -EISDIR;
-		snprintf(err, errlen, "%s is a directory; give the path of a "
-			 "file", path);
+		snprintf(err, errlen,
+			 "%s is a directory; give the path of a "
+			 "file",
+			 path);
 	} else if (exists && (S_ISLNK(st.st_mode) ||
 			      (S_ISREG(st.st_mode) && st.st_nlink > 1))) {
 		rc = rewrite_in_place(ctx, path, data, len, created, err,
@@ -184,8 +187,8 @@ out:
 }
 
 int
-tool_write(const struct tool_ctx *ctx, const json_t *input,
-	   uint32_t timeout_ms, struct tool_out *out)
+tool_write(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	   struct tool_out *out)
 {
 	char err[TOOL_ERRLEN];
 	const char *path = NULL, *content = NULL;
@@ -203,7 +206,7 @@ tool_write(const struct tool_ctx *ctx, const json_t *input,
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
 	rc = tool_write_file(ctx, path, content, len, &created, err,
-			       sizeof(err));
+			     sizeof(err));
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0)

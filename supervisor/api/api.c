@@ -23,17 +23,17 @@ struct api {
 	struct loop *loop;
 	char *base_url;
 	char *version_hdr;
-	char *key_hdr;            /* "x-api-key: ..." wiped at free */
+	char *key_hdr; /* "x-api-key: ..." wiped at free */
 	struct api_config cfg;
-	uint64_t backoff_until;   /* shared: no attempt starts before */
-	struct api_call **calls;  /* live calls, for completion lookup */
+	uint64_t backoff_until;  /* shared: no attempt starts before */
+	struct api_call **calls; /* live calls, for completion lookup */
 	size_t n_calls, cap_calls;
 };
 
 struct api_call {
 	struct api *api;
 	char *url;
-	char *body;               /* NULL for GET */
+	char *body; /* NULL for GET */
 	bool is_get;
 	char tag[64];
 	struct evlog *events;
@@ -43,13 +43,13 @@ struct api_call {
 	struct curl_slist *hdrs;
 	uint64_t timer;
 	uint64_t first_start, attempt_start;
-	unsigned attempt;         /* attempts made so far */
+	unsigned attempt; /* attempts made so far */
 	struct retry_hints hints;
 	/* response of the current attempt */
 	bool is_sse;
 	struct sse_parser *sse;
 	struct stream *stream;
-	char *raw;                /* non-SSE body */
+	char *raw; /* non-SSE body */
 	size_t raw_len, raw_cap, raw_max;
 	bool overflow;
 	struct api_reply reply;
@@ -61,9 +61,15 @@ const char *
 api_outcome_name(enum api_outcome o)
 {
 	static const char *const n[] = {
-		"ok", "authentication_error", "permission_error",
-		"not_found_error", "invalid_request", "spend_limit",
-		"retries_exhausted", "cancelled", "server_error",
+		"ok",
+		"authentication_error",
+		"permission_error",
+		"not_found_error",
+		"invalid_request",
+		"spend_limit",
+		"retries_exhausted",
+		"cancelled",
+		"server_error",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -84,7 +90,9 @@ static bool
 url_is_safe(const char *url)
 {
 	static const char *const loopback[] = {
-		"http://127.", "http://localhost:", "http://localhost/",
+		"http://127.",
+		"http://localhost:",
+		"http://localhost/",
 		"http://[::1]",
 	};
 
@@ -99,14 +107,14 @@ url_is_safe(const char *url)
 static void on_curl_done(struct loop *l, CURLMsg *msg, void *ctx);
 
 struct api *
-api_new(struct loop *l, const struct api_config *cfg, char *err,
-	size_t errlen)
+api_new(struct loop *l, const struct api_config *cfg, char *err, size_t errlen)
 {
 	struct api *a;
 	size_t n;
 
 	if (!url_is_safe(cfg->base_url)) {
-		snprintf(err, errlen, "ANTHROPIC_BASE_URL %s: the key is only "
+		snprintf(err, errlen,
+			 "ANTHROPIC_BASE_URL %s: the key is only "
 			 "sent over https, or over http to a loopback address",
 			 cfg->base_url);
 		return NULL;
@@ -122,10 +130,9 @@ api_new(struct loop *l, const struct api_config *cfg, char *err,
 	n = strlen(a->base_url);
 	while (n > 0 && a->base_url[n - 1] == '/')
 		a->base_url[--n] = 0;
-	if (asprintf(&a->version_hdr, "anthropic-version: %s",
-		     cfg->version) < 0 ||
-	    asprintf(&a->key_hdr, "x-api-key: %s",
-		     secret_value(cfg->key)) < 0)
+	if (asprintf(&a->version_hdr, "anthropic-version: %s", cfg->version) <
+		    0 ||
+	    asprintf(&a->key_hdr, "x-api-key: %s", secret_value(cfg->key)) < 0)
 		goto nomem;
 	loop_on_curl_done(l, on_curl_done, a);
 	return a;
@@ -140,8 +147,9 @@ api_free(struct api *a)
 {
 	if (!a)
 		return;
-	while (a->n_calls)
-		api_call_cancel(a->calls[0]);
+	/* Off the list first: call_free() then has nothing to untrack. */
+	while (a->n_calls > 0)
+		api_call_cancel(a->calls[--a->n_calls]);
 	if (a->key_hdr) {
 		explicit_bzero(a->key_hdr, strlen(a->key_hdr));
 		free(a->key_hdr);
@@ -157,6 +165,7 @@ track(struct api *a, struct api_call *c)
 {
 	if (a->n_calls == a->cap_calls) {
 		size_t cap = a->cap_calls ? a->cap_calls * 2 : 16;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		struct api_call **p = realloc(a->calls, cap * sizeof(*p));
 
 		if (!p)
@@ -257,7 +266,7 @@ append_raw(struct api_call *c, const char *p, size_t n)
 		c->overflow = true;
 		return 0; /* makes curl fail the transfer: CURLE_WRITE_ERROR */
 	}
-	if (c->raw_len + n + 1 > c->raw_cap) {
+	if (!c->raw || c->raw_len + n + 1 > c->raw_cap) {
 		size_t cap = (c->raw_len + n + 1) * 2;
 		char *q = realloc(c->raw, cap);
 
@@ -282,8 +291,8 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 	if (!c->sse && !c->raw) {
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 		c->is_sse = status == 200 && c->api->cfg.stream && !c->is_get;
-		c->raw_max = status == 200 ? RESPONSE_MAX_BODY
-					   : API_ERRBODY_MAX;
+		c->raw_max = status == 200 ? RESPONSE_MAX_BODY :
+					     API_ERRBODY_MAX;
 		if (c->is_sse) {
 			c->sse = sse_new(API_SSE_EVENT_MAX);
 			c->stream = stream_new();
@@ -312,9 +321,12 @@ make_headers(struct api_call *c)
 {
 	struct curl_slist *h = NULL, *t;
 	const char *lines[] = {
-		c->api->key_hdr, c->api->version_hdr,
-		"content-type: application/json", "accept: application/json",
-		"user-agent: gao-dev/" GAO_DEV_VERSION, "expect:",
+		c->api->key_hdr,
+		c->api->version_hdr,
+		"content-type: application/json",
+		"accept: application/json",
+		("user-agent: gao-dev/" GAO_DEV_VERSION),
+		"expect:",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
@@ -390,15 +402,15 @@ start_attempt(struct api_call *c)
 	    curl_multi_add_handle(loop_multi(a->loop), c->easy) != CURLM_OK) {
 		snprintf(c->reply.error_type, sizeof(c->reply.error_type),
 			 "local_error");
-		snprintf(c->reply.error_message,
-			 sizeof(c->reply.error_message), "out of memory");
+		snprintf(c->reply.error_message, sizeof(c->reply.error_message),
+			 "out of memory");
 		end_attempt(c);
 		finish(c, API_E_EXHAUSTED);
 		return;
 	}
-	event(c, "info", "api_call_started", json_pack("{s:s,s:s}", "method",
-		c->is_get ? "GET" : "POST", "path",
-		c->url + strlen(a->base_url)));
+	event(c, "info", "api_call_started",
+	      json_pack("{s:s,s:s}", "method", c->is_get ? "GET" : "POST",
+			"path", c->url + strlen(a->base_url)));
 }
 
 static struct api_call *
@@ -447,8 +459,8 @@ api_messages(struct api *a, const char *body, struct evlog *events,
 }
 
 struct api_call *
-api_get(struct api *a, const char *path, struct evlog *events,
-	api_done_fn fn, void *ctx)
+api_get(struct api *a, const char *path, struct evlog *events, api_done_fn fn,
+	void *ctx)
 {
 	return call_new(a, path, NULL, events, "", fn, ctx);
 }
@@ -495,8 +507,10 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 	if (c->is_sse && c->stream) {
 		char msg[256];
 
-		snprintf(msg, sizeof(msg), "stream cut before message_stop "
-			 "(%s)", curl_easy_strerror(res));
+		snprintf(msg, sizeof(msg),
+			 "stream cut before message_stop "
+			 "(%s)",
+			 curl_easy_strerror(res));
 		set_error(c, "stream_error", msg);
 		return V_RETRY;
 	}
@@ -521,7 +535,9 @@ judge_success(struct api_call *c)
 		}
 		c->reply.message = stream_take_message(c->stream);
 		rc = c->reply.message ? response_from_json(c->reply.message,
-				&c->reply.resp, err, sizeof(err)) : -1;
+							   &c->reply.resp, err,
+							   sizeof(err)) :
+					-1;
 	} else {
 		rc = response_parse(c->raw ? c->raw : "", c->raw_len,
 				    &c->reply.resp, err, sizeof(err));
@@ -539,12 +555,15 @@ static enum api_outcome
 fatal_outcome(long status)
 {
 	switch (status) {
-	case 401: return API_E_AUTH;
-	case 403: return API_E_PERMISSION;
-	case 404: return API_E_NOT_FOUND;
+	case 401:
+		return API_E_AUTH;
+	case 403:
+		return API_E_PERMISSION;
+	case 404:
+		return API_E_NOT_FOUND;
 	default:
-		return retry_status_retryable(status) ? API_E_EXHAUSTED
-						      : API_E_REQUEST;
+		return retry_status_retryable(status) ? API_E_EXHAUSTED :
+							API_E_REQUEST;
 	}
 }
 
@@ -577,7 +596,7 @@ add_hint(struct api_call *c, long status)
 		add_to_message(c, " (see --anthropic-version)");
 	else if (status == 413)
 		add_to_message(c, " (the conversation outgrew the API's "
-			       "request size: lower --max-turns)");
+				  "request size: lower --max-turns)");
 }
 
 static enum verdict
@@ -593,8 +612,8 @@ judge_status(struct api_call *c, long status, enum api_outcome *o)
 		set_error(c, "http_error", "response without an error body");
 	free(type);
 	free(msg);
-	retry = c->hints.should_retry >= 0 ? c->hints.should_retry == 1
-					   : retry_status_retryable(status);
+	retry = c->hints.should_retry >= 0 ? c->hints.should_retry == 1 :
+					     retry_status_retryable(status);
 	if (status == 429 && c->hints.retry_after_ms < 0 &&
 	    strcasestr(c->reply.error_message, "spend")) {
 		*o = API_E_SPEND_LIMIT;
@@ -604,7 +623,7 @@ judge_status(struct api_call *c, long status, enum api_outcome *o)
 	if (!retry && retry_status_retryable(status)) {
 		/* x-should-retry: false on a status worth retrying */
 		add_to_message(c, " (the API said not to retry: "
-			       "x-should-retry: false)");
+				  "x-should-retry: false)");
 		*o = status >= 500 ? API_E_SERVER : API_E_REQUEST;
 	}
 	add_hint(c, status);
@@ -635,25 +654,28 @@ give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
 	char why[160];
 
 	if (c->attempt > cfg->max_retries)
-		snprintf(why, sizeof(why), " (gave up after %u attempt%s: "
-			 "--max-retries %u)", c->attempt,
-			 c->attempt == 1 ? "" : "s", cfg->max_retries);
+		snprintf(why, sizeof(why),
+			 " (gave up after %u attempt%s: "
+			 "--max-retries %u)",
+			 c->attempt, c->attempt == 1 ? "" : "s",
+			 cfg->max_retries);
 	else
-		snprintf(why, sizeof(why), " (gave up after %u attempt%s: "
+		snprintf(why, sizeof(why),
+			 " (gave up after %u attempt%s: "
 			 "waiting %.1f s more would pass --retry-budget %g s)",
 			 c->attempt, c->attempt == 1 ? "" : "s",
 			 (double)delay / 1000.0, cfg->retry_budget_s);
 	add_to_message(c, why);
 	if (fatal == API_OK)
 		fatal = API_E_EXHAUSTED;
-	event(c, "error", "api_call_completed", json_pack(
-		"{s:I,s:s,s:I,s:s,s:s,s:s,s:b}", "status",
-		(json_int_t)c->reply.http_status, "request_id",
-		c->reply.request_id, "latency_ms",
-		(json_int_t)c->reply.latency_ms, "error_type",
-		c->reply.error_type, "message", c->reply.error_message,
-		"outcome", api_outcome_name(fatal), "retried",
-		c->attempt > 1));
+	event(c, "error", "api_call_completed",
+	      json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:b}", "status",
+			(json_int_t)c->reply.http_status, "request_id",
+			c->reply.request_id, "latency_ms",
+			(json_int_t)c->reply.latency_ms, "error_type",
+			c->reply.error_type, "message", c->reply.error_message,
+			"outcome", api_outcome_name(fatal), "retried",
+			c->attempt > 1));
 	finish(c, fatal);
 }
 
@@ -676,12 +698,13 @@ retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 		if (until > a->backoff_until)
 			a->backoff_until = until;
 	}
-	event(c, "warn", "api_call_retried", json_pack(
-		"{s:I,s:s,s:s,s:s,s:I,s:I}", "status", (json_int_t)status,
-		"request_id", c->reply.request_id, "error_type",
-		c->reply.error_type, "message", c->reply.error_message,
-		"latency_ms", (json_int_t)c->reply.latency_ms, "delay_ms",
-		(json_int_t)delay));
+	event(c, "warn", "api_call_retried",
+	      json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "status",
+			(json_int_t)status, "request_id", c->reply.request_id,
+			"error_type", c->reply.error_type, "message",
+			c->reply.error_message, "latency_ms",
+			(json_int_t)c->reply.latency_ms, "delay_ms",
+			(json_int_t)delay));
 	c->reply.waited_ms += delay;
 	c->timer = loop_add_timer(a->loop, delay, on_timer, c);
 	if (!c->timer)
@@ -693,17 +716,18 @@ completed_event(struct api_call *c)
 {
 	const struct api_usage *u = &c->reply.resp.usage;
 
-	event(c, "info", "api_call_completed", json_pack(
-		"{s:I,s:s,s:I,s:s?,s:I,s:I,s:I,s:I}", "status",
-		(json_int_t)c->reply.http_status, "request_id",
-		c->reply.request_id, "latency_ms",
-		(json_int_t)c->reply.latency_ms, "stop_reason",
-		c->reply.resp.stop_reason, "input_tokens",
-		(json_int_t)u->input_tokens, "output_tokens",
-		(json_int_t)u->output_tokens, "cache_creation_input_tokens",
-		(json_int_t)u->cache_creation_input_tokens,
-		"cache_read_input_tokens",
-		(json_int_t)u->cache_read_input_tokens));
+	event(c, "info", "api_call_completed",
+	      json_pack("{s:I,s:s,s:I,s:s?,s:I,s:I,s:I,s:I}", "status",
+			(json_int_t)c->reply.http_status, "request_id",
+			c->reply.request_id, "latency_ms",
+			(json_int_t)c->reply.latency_ms, "stop_reason",
+			c->reply.resp.stop_reason, "input_tokens",
+			(json_int_t)u->input_tokens, "output_tokens",
+			(json_int_t)u->output_tokens,
+			"cache_creation_input_tokens",
+			(json_int_t)u->cache_creation_input_tokens,
+			"cache_read_input_tokens",
+			(json_int_t)u->cache_read_input_tokens));
 }
 
 /*
@@ -749,13 +773,14 @@ on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
 	} else if (v == V_RETRY) {
 		retry_or_give_up(c, fatal);
 	} else {
-		event(c, "error", "api_call_completed", json_pack(
-			"{s:I,s:s,s:I,s:s,s:s,s:s}", "status",
-			(json_int_t)status, "request_id", c->reply.request_id,
-			"latency_ms", (json_int_t)c->reply.latency_ms,
-			"error_type", c->reply.error_type, "message",
-			c->reply.error_message, "outcome",
-			api_outcome_name(fatal)));
+		event(c, "error", "api_call_completed",
+		      json_pack("{s:I,s:s,s:I,s:s,s:s,s:s}", "status",
+				(json_int_t)status, "request_id",
+				c->reply.request_id, "latency_ms",
+				(json_int_t)c->reply.latency_ms, "error_type",
+				c->reply.error_type, "message",
+				c->reply.error_message, "outcome",
+				api_outcome_name(fatal)));
 		finish(c, fatal);
 	}
 }

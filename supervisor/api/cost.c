@@ -23,8 +23,8 @@ models_load(struct models *m, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d:%d: %s", path, je.line,
 				 je.column, je.text);
 		else
-			snprintf(err, errlen, "%s: %s", path, m->doc ?
-				 "no prices table" : je.text);
+			snprintf(err, errlen, "%s: %s", path,
+				 m->doc ? "no prices table" : je.text);
 		json_decref(m->doc);
 		m->doc = NULL;
 		return -1;
@@ -42,8 +42,8 @@ models_clear(struct models *m)
 const char *
 models_default(const struct models *m)
 {
-	const char *s = json_string_value(json_object_get(m->doc,
-							  "default_model"));
+	const char *s = json_string_value(
+		json_object_get(m->doc, "default_model"));
 
 	return s ? s : "claude-sonnet-5-5";
 }
@@ -59,8 +59,8 @@ models_default_max_output(const struct models *m)
 const char *
 models_price_date(const struct models *m)
 {
-	const char *s = json_string_value(json_object_get(m->doc,
-							  "price_table_date"));
+	const char *s = json_string_value(
+		json_object_get(m->doc, "price_table_date"));
 
 	return s ? s : "unknown";
 }
@@ -68,8 +68,8 @@ models_price_date(const struct models *m)
 const char *
 models_deprecated(const struct models *m, const char *model)
 {
-	return json_string_value(json_object_get(
-		json_object_get(m->doc, "deprecated"), model));
+	return json_string_value(
+		json_object_get(json_object_get(m->doc, "deprecated"), model));
 }
 
 static double
@@ -86,24 +86,26 @@ cost_of(const struct models *m, const char *model, const struct api_usage *u,
 	int64_t prompt = u->input_tokens + u->cache_creation_input_tokens +
 			 u->cache_read_input_tokens;
 	double in = price(p, "input"), out = price(p, "output");
+	json_t *above = json_object_get(p, "long_context_above");
 
 	if (!json_is_object(p))
 		return false;
 	/* long-context pricing (haiku-5-5): the whole call at the high rate */
-	if (json_is_number(json_object_get(p, "long_context_above")) &&
-	    prompt > json_number_value(json_object_get(p, "long_context_above"))) {
+	if (json_is_number(above) &&
+	    (double)prompt > json_number_value(above)) {
 		in = price(p, "long_input");
 		out = price(p, "long_output");
 	}
 	*usd = (double)u->input_tokens * in + (double)u->output_tokens * out +
-	       (double)u->cache_creation_input_tokens * price(p, "cache_write") +
+	       (double)u->cache_creation_input_tokens *
+		       price(p, "cache_write") +
 	       (double)u->cache_read_input_tokens * price(p, "cache_read");
 	return true;
 }
 
 bool
-cost_worst_case(const struct models *m, const char *model,
-		int64_t input_tokens, int64_t max_output, double *usd)
+cost_worst_case(const struct models *m, const char *model, int64_t input_tokens,
+		int64_t max_output, double *usd)
 {
 	struct api_usage u = {
 		.input_tokens = input_tokens,

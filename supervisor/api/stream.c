@@ -45,7 +45,7 @@ struct stream_buf {
 };
 
 struct stream_block {
-	json_t *obj;            /* the block object; s->content owns it */
+	json_t *obj; /* the block object; s->content owns it */
 	enum stream_kind kind;
 	bool stopped;           /* content_block_stop seen */
 	struct stream_buf text; /* text or thinking, joined */
@@ -53,16 +53,16 @@ struct stream_block {
 };
 
 struct stream {
-	json_t *message;        /* from message_start; owned */
-	json_t *content;        /* message's "content" array; borrowed */
+	json_t *message; /* from message_start; owned */
+	json_t *content; /* message's "content" array; borrowed */
 	struct stream_block *blocks;
 	size_t n_blocks;
 	size_t cap_blocks;
-	size_t n_open;          /* blocks started and not stopped */
-	size_t total;           /* event data bytes counted so far */
-	bool done;              /* message_stop accepted */
-	int error;              /* sticky STREAM_E_* or 0 */
-	char *api_type;         /* from an error event */
+	size_t n_open;  /* blocks started and not stopped */
+	size_t total;   /* event data bytes counted so far */
+	bool done;      /* message_stop accepted */
+	int error;      /* sticky STREAM_E_* or 0 */
+	char *api_type; /* from an error event */
 	char *api_message;
 	char err[256];
 };
@@ -76,8 +76,8 @@ typedef int (*stream_handler)(struct stream *s, json_t *ev);
 
 struct stream_event_rule {
 	const char *name;
-	stream_handler fn;      /* NULL: ignored (ping) */
-	bool needs_message;     /* only after message_start */
+	stream_handler fn;  /* NULL: ignored (ping) */
+	bool needs_message; /* only after message_start */
 };
 
 /* ------------------------------------------------------------------ */
@@ -114,7 +114,7 @@ stream_quote(char buf[STREAM_QUOTE_MAX + 4], const char *src)
 	for (i = 0; src[i] && i < STREAM_QUOTE_MAX; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		buf[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	if (src[i])
 		buf[i++] = '~';
@@ -337,8 +337,8 @@ stream_dup_field(json_t *obj, const char *key, bool safe, char **out)
 	json_t *v = json_object_get(obj, key);
 
 	*out = NULL;
-	if (!json_is_string(v) || (safe && !stream_safe_type(
-					json_string_value(v))))
+	if (!json_is_string(v) ||
+	    (safe && !stream_safe_type(json_string_value(v))))
 		return 0;
 	*out = strdup(json_string_value(v));
 	return *out ? 0 : STREAM_E_NOMEM;
@@ -354,8 +354,8 @@ stream_on_error(struct stream *s, json_t *ev)
 	    stream_dup_field(err, "message", false, &s->api_message) < 0)
 		return stream_fail(s, STREAM_E_NOMEM, "out of memory");
 	return stream_fail(s, STREAM_E_API_ERROR, "the API sent an error: %s",
-			   s->api_type ? stream_quote(q, s->api_type)
-				       : "(no error type)");
+			   s->api_type ? stream_quote(q, s->api_type) :
+					 "(no error type)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -451,8 +451,8 @@ stream_on_block_start(struct stream *s, json_t *ev)
 	b = &s->blocks[s->n_blocks];
 	memset(b, 0, sizeof(*b));
 	b->obj = cb;
-	b->kind = stream_kind_of(json_string_value(json_object_get(cb,
-								   "type")));
+	b->kind = stream_kind_of(
+		json_string_value(json_object_get(cb, "type")));
 	rc = stream_initial_text(s, b);
 	if (rc == 0 && json_array_append(s->content, cb) < 0)
 		rc = stream_fail(s, STREAM_E_NOMEM, "out of memory");
@@ -513,10 +513,10 @@ typedef int (*stream_delta_fn)(struct stream *s, struct stream_block *b,
 			       json_t *v);
 
 static const struct stream_delta_rule {
-	const char *type;       /* delta.type */
-	enum stream_kind kind;  /* the only block kind it may touch */
-	const char *field;      /* the payload's key in delta */
-	json_type jtype;        /* and its JSON type */
+	const char *type;      /* delta.type */
+	enum stream_kind kind; /* the only block kind it may touch */
+	const char *field;     /* the payload's key in delta */
+	json_type jtype;       /* and its JSON type */
 	stream_delta_fn fn;
 } stream_deltas[] = {
 	{ "text_delta", STREAM_KIND_TEXT, "text", JSON_STRING,
@@ -647,8 +647,8 @@ stream_rule(const char *name)
 
 /* Parse the data of event name into a JSON object. */
 static int
-stream_parse(struct stream *s, const char *name, const char *data,
-	     size_t len, json_t **out)
+stream_parse(struct stream *s, const char *name, const char *data, size_t len,
+	     json_t **out)
 {
 	char q[STREAM_QUOTE_MAX + 4];
 	json_error_t jerr;
@@ -663,8 +663,8 @@ stream_parse(struct stream *s, const char *name, const char *data,
 	if (!root)
 		return stream_fail(s, STREAM_E_JSON,
 				   "%s event: data is not valid JSON "
-				   "(at byte %ld)", stream_quote(q, name),
-				   (long)jerr.position);
+				   "(at byte %ld)",
+				   stream_quote(q, name), (long)jerr.position);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return stream_fail(s, STREAM_E_PROTOCOL,
@@ -715,8 +715,7 @@ stream_dispatch(struct stream *s, const struct stream_event_rule *rule,
 }
 
 int
-stream_event(struct stream *s, const char *event, const char *data,
-	     size_t len)
+stream_event(struct stream *s, const char *event, const char *data, size_t len)
 {
 	const struct stream_event_rule *rule;
 	json_t *root = NULL;

@@ -13,12 +13,30 @@
 #include "config.h"
 
 enum {
-	OPT_STANDALONE = 256, OPT_API_KEY, OPT_API_KEY_FILE, OPT_INSECURE,
-	OPT_ROOT, OPT_MODEL, OPT_MAX_TURNS, OPT_MAX_OUT, OPT_MAX_TOKENS,
-	OPT_MAX_COST, OPT_TIMEOUT, OPT_MAX_RETRIES, OPT_RETRY_BUDGET,
-	OPT_VERSION_HDR, OPT_REQUIRE, OPT_POLICY, OPT_AGENTS_DIR,
-	OPT_NO_STREAM, OPT_DRY_RUN, OPT_SKIP_VALIDATION, OPT_JOBS,
-	OPT_REPEAT, OPT_TEST_DISABLE, OPT_NO_NS,
+	OPT_STANDALONE = 256,
+	OPT_API_KEY,
+	OPT_API_KEY_FILE,
+	OPT_INSECURE,
+	OPT_ROOT,
+	OPT_MODEL,
+	OPT_MAX_TURNS,
+	OPT_MAX_OUT,
+	OPT_MAX_TOKENS,
+	OPT_MAX_COST,
+	OPT_TIMEOUT,
+	OPT_MAX_RETRIES,
+	OPT_RETRY_BUDGET,
+	OPT_VERSION_HDR,
+	OPT_REQUIRE,
+	OPT_POLICY,
+	OPT_AGENTS_DIR,
+	OPT_NO_STREAM,
+	OPT_DRY_RUN,
+	OPT_SKIP_VALIDATION,
+	OPT_JOBS,
+	OPT_REPEAT,
+	OPT_TEST_DISABLE,
+	OPT_NO_NS,
 };
 
 static const struct option options[] = {
@@ -53,6 +71,8 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The help texts, at column 0 as they print: clang-format leaves them. */
+/* clang-format off */
 static const char general_help[] =
 "usage: gao-dev COMMAND ...\n"
 "\n"
@@ -124,6 +144,7 @@ static const char run_help[] =
 "error, 3 API key missing or rejected, 4 infrastructure failure, 5 stopped\n"
 "by a limit (time, turns, tokens, cost), 130 interrupted. With several\n"
 "runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run produced.\n";
+/* clang-format on */
 
 void
 cli_help(enum cli_cmd cmd, bool run)
@@ -187,6 +208,56 @@ parse_level(const char *s, int *out)
 	return bad("--require-isolation", s, "full, landlock or seccomp");
 }
 
+/* The options that are a flag or a string: 0, or -1 for any other opt. */
+static int
+set_plain_option(struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_STANDALONE:
+		c->standalone = true;
+		break;
+	case OPT_API_KEY:
+		c->api_key = (char *)arg;
+		break;
+	case OPT_API_KEY_FILE:
+		c->api_key_file = arg;
+		break;
+	case OPT_INSECURE:
+		c->allow_insecure_key_file = true;
+		break;
+	case OPT_ROOT:
+		c->sandbox_root = arg;
+		break;
+	case OPT_MODEL:
+		c->model = arg;
+		break;
+	case OPT_POLICY:
+		c->policy = arg;
+		break;
+	case OPT_AGENTS_DIR:
+		c->agents_dir = arg;
+		break;
+	case OPT_VERSION_HDR:
+		c->anthropic_version = arg;
+		break;
+	case OPT_NO_STREAM:
+		c->stream = false;
+		break;
+	case OPT_DRY_RUN:
+		c->dry_run = true;
+		break;
+	case OPT_SKIP_VALIDATION:
+		c->skip_key_validation = true;
+		break;
+	case OPT_NO_NS:
+		c->no_namespaces = true;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
 static int
 set_option(struct cli *c, int opt, const char *arg)
 {
@@ -194,20 +265,8 @@ set_option(struct cli *c, int opt, const char *arg)
 	int rc = 0;
 
 	switch (opt) {
-	case OPT_STANDALONE: c->standalone = true; break;
-	case OPT_API_KEY: c->api_key = (char *)arg; break;
-	case OPT_API_KEY_FILE: c->api_key_file = arg; break;
-	case OPT_INSECURE: c->allow_insecure_key_file = true; break;
-	case OPT_ROOT: c->sandbox_root = arg; break;
-	case OPT_MODEL: c->model = arg; break;
-	case OPT_POLICY: c->policy = arg; break;
-	case OPT_AGENTS_DIR: c->agents_dir = arg; break;
-	case OPT_VERSION_HDR: c->anthropic_version = arg; break;
-	case OPT_NO_STREAM: c->stream = false; break;
-	case OPT_DRY_RUN: c->dry_run = true; break;
-	case OPT_SKIP_VALIDATION: c->skip_key_validation = true; break;
-	case OPT_NO_NS: c->no_namespaces = true; break;
-	case OPT_REQUIRE: return parse_level(arg, &c->require_isolation);
+	case OPT_REQUIRE:
+		return parse_level(arg, &c->require_isolation);
 	case OPT_MAX_COST:
 		return parse_num("--max-cost-usd", arg, 0, &c->max_cost_usd);
 	case OPT_RETRY_BUDGET:
@@ -245,7 +304,7 @@ set_option(struct cli *c, int opt, const char *arg)
 		c->test_disable = (uint32_t)v;
 		break;
 	default:
-		return -1;
+		return set_plain_option(c, opt, arg);
 	}
 	return rc;
 }
@@ -269,8 +328,11 @@ defaults(struct cli *c)
 static int
 parse_command(struct cli *c, int argc, char **argv, int *i)
 {
-	static const struct { const char *a, *b; enum cli_cmd cmd;
-			      bool standalone; } cmds[] = {
+	static const struct {
+		const char *a, *b;
+		enum cli_cmd cmd;
+		bool standalone;
+	} cmds[] = {
 		{ "sandbox", "run", CLI_RUN, false },
 		{ "sandbox", "run-standalone", CLI_RUN, true },
 		{ "sandbox", "validate", CLI_VALIDATE, false },
@@ -299,18 +361,20 @@ cli_parse(int argc, char **argv, struct cli *c)
 	int first = 1, opt;
 
 	defaults(c);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0 || strcmp(argv[1],
-			  "help") == 0))
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	     strcmp(argv[1], "help") == 0))
 		return 0;
-	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
-			  strcmp(argv[1], "-V") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
 		c->cmd = CLI_VERSION;
 		return 0;
 	}
 	if (parse_command(c, argc, argv, &first) < 0) {
-		fprintf(stderr, "gao-dev: unknown command%s%s; try gao-dev "
-			"--help\n", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		fprintf(stderr,
+			"gao-dev: unknown command%s%s; try gao-dev "
+			"--help\n",
+			argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		return -1;
 	}
 	optind = first;
@@ -321,7 +385,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			return 0;
 		}
 		if (opt == '?' || opt == ':') {
-			fprintf(stderr, "gao-dev: %s: unknown option or missing "
+			fprintf(stderr,
+				"gao-dev: %s: unknown option or missing "
 				"value; see gao-dev sandbox run --help\n",
 				argv[optind - 1]);
 			return -1;
@@ -332,9 +397,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->args = argv + optind;
 	c->n_args = argc - optind;
 	if (c->n_args == 0) {
-		fprintf(stderr, "gao-dev: %s %s needs at least one file; see "
-			"gao-dev %s %s --help\n", argv[1], argv[2], argv[1],
-			argv[2]);
+		fprintf(stderr,
+			"gao-dev: %s %s needs at least one file; see "
+			"gao-dev %s %s --help\n",
+			argv[1], argv[2], argv[1], argv[2]);
 		return -1;
 	}
 	return 0;

@@ -32,7 +32,7 @@
 
 static char dir[] = "/tmp/audit-test-XXXXXX";
 static char path[256];
-static char head[65];       /* the writer's head after N records */
+static char head[65]; /* the writer's head after N records */
 
 static void
 setup(void)
@@ -57,8 +57,8 @@ record(int i)
 			 "agent", "Amelia", "tool", i % 2 ? "Bash" : "Read",
 			 "tool_use_id", "toolu_01", "input", "file_path",
 			 "src/main.py", "n", i, "outcome", "allowed",
-			 "is_error", i == 3, "exit_code", 0,
-			 "duration_ms", 1.25 * i);
+			 "is_error", i == 3, "exit_code", 0, "duration_ms",
+			 1.25 * i);
 }
 
 /* Write N records with a fresh writer; remember its head. */
@@ -144,15 +144,18 @@ Test(audit, chain_verifies)
 			     (json_int_t)i);
 		cr_assert(json_is_string(json_object_get(r, "ts")));
 		cr_assert_str_eq(json_string_value(json_object_get(
-			json_object_get(r, "input"), "file_path")),
-			"src/main.py");
+					 json_object_get(r, "input"),
+					 "file_path")),
+				 "src/main.py");
 		if (i == 0)
-			cr_assert_str_eq(json_string_value(json_object_get(
-				r, "prev")), "0000000000000000000000000000000"
-				"000000000000000000000000000000000");
+			cr_assert_str_eq(json_string_value(
+						 json_object_get(r, "prev")),
+					 "0000000000000000000000000000000"
+					 "000000000000000000000000000000000");
 		if (i == N - 1)
-			cr_assert_str_eq(json_string_value(json_object_get(
-				r, "hash")), head);
+			cr_assert_str_eq(json_string_value(
+						 json_object_get(r, "hash")),
+					 head);
 		json_decref(r);
 	}
 	write_lines(&ls);
@@ -207,6 +210,7 @@ Test(audit, edited_field_detected)
 	read_lines(&ls);
 	p = strstr(ls.l[3], "src/main.py");
 	cr_assert_not_null(p);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): in place */
 	memcpy(p, "src/evil.py", 11);
 	write_lines(&ls);
 	cr_assert_eq(verify(why, sizeof(why), &count, h), 4);

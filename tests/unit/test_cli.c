@@ -10,6 +10,7 @@
  * the table of bad values) and compared exactly, which is the point:
  * every refusal must name the option, the value and the fix.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,8 @@ Test(cli, run_defaults)
 	cr_assert_not(c.dry_run);
 	cr_assert(c.stream);
 	cr_assert_str_eq(c.sandbox_root, "./sandbox");
-	cr_assert_null(c.anthropic_version); /* the user config, then 2026-10-21 */
+	cr_assert_null(
+		c.anthropic_version); /* the user config, then 2026-10-21 */
 	cr_assert_eq(c.max_turns, 200);
 	cr_assert_float_eq(c.max_cost_usd, 10.0, 1e-12);
 	cr_assert_eq(c.max_retries, 4);
@@ -128,8 +130,7 @@ Test(cli, each_command)
 		struct cli c;
 
 		cr_assert_eq(PARSE(&c, cmds[i].a, cmds[i].b, "f1", "f2"), 0);
-		cr_assert_eq(c.cmd, cmds[i].cmd, "%s %s", cmds[i].a,
-			     cmds[i].b);
+		cr_assert_eq(c.cmd, cmds[i].cmd, "%s %s", cmds[i].a, cmds[i].b);
 		cr_assert_eq(c.standalone, cmds[i].standalone);
 		cr_assert_eq(c.n_args, 2);
 		cr_assert_str_eq(c.args[0], "f1");
@@ -144,7 +145,8 @@ Test(cli, options_anywhere)
 	cr_assert_eq(PARSE(&c, "sandbox", "run", "--standalone", "a.yaml",
 			   "--model", "claude-opus-4-8", "b.yaml",
 			   "--max-turns=7", "--dry-run", "c.yaml",
-			   "--sandbox-root", "/tmp/sb", "--no-stream"), 0);
+			   "--sandbox-root", "/tmp/sb", "--no-stream"),
+		     0);
 	cr_assert_eq(c.n_args, 3);
 	cr_assert_str_eq(c.args[0], "a.yaml");
 	cr_assert_str_eq(c.args[1], "b.yaml");
@@ -161,11 +163,12 @@ Test(cli, string_options)
 {
 	struct cli c;
 
-	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
-			   "--api-key", "k-123", "--api-key-file", "/k",
-			   "--allow-insecure-key-file", "--policy", "strict",
-			   "--agents-dir", "/agents", "--anthropic-version",
-			   "2023-06-01", "--skip-key-validation"), 0);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--api-key", "k-123",
+			   "--api-key-file", "/k", "--allow-insecure-key-file",
+			   "--policy", "strict", "--agents-dir", "/agents",
+			   "--anthropic-version", "2023-06-01",
+			   "--skip-key-validation"),
+		     0);
 	cr_assert_str_eq(c.api_key, "k-123");
 	cr_assert_str_eq(c.api_key_file, "/k");
 	cr_assert(c.allow_insecure_key_file);
@@ -191,12 +194,12 @@ Test(cli, numeric_options_in_range)
 {
 	struct cli c;
 
-	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
-			   "--max-turns", "100000", "--max-output-tokens", "1",
-			   "--max-tokens", "5000000", "--max-cost-usd", "0",
-			   "--timeout", "86400", "--max-retries", "0",
-			   "--retry-budget", "2.5", "--jobs", "256",
-			   "--repeat", "1000"), 0);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--max-turns",
+			   "100000", "--max-output-tokens", "1", "--max-tokens",
+			   "5000000", "--max-cost-usd", "0", "--timeout",
+			   "86400", "--max-retries", "0", "--retry-budget",
+			   "2.5", "--jobs", "256", "--repeat", "1000"),
+		     0);
 	cr_assert_eq(c.max_turns, 100000);
 	cr_assert_eq(c.max_output_tokens, 1);
 	cr_assert_eq(c.max_tokens, 5000000);
@@ -251,13 +254,14 @@ check_bad(size_t i)
 	int fds[2], saved;
 	ssize_t n;
 
-	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
 	fflush(stderr);
-	saved = dup(2);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 0);
 	cr_assert_eq(dup2(fds[1], 2), 2);
 	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", bad_numbers[i].opt,
-			   bad_numbers[i].val), -1, "%s %s accepted",
-		     bad_numbers[i].opt, bad_numbers[i].val);
+			   bad_numbers[i].val),
+		     -1, "%s %s accepted", bad_numbers[i].opt,
+		     bad_numbers[i].val);
 	fflush(stderr);
 	cr_assert_eq(dup2(saved, 2), 2);
 	close(saved);
@@ -273,8 +277,7 @@ check_bad(size_t i)
 
 Test(cli, numeric_bounds_and_messages)
 {
-	for (size_t i = 0; i < sizeof(bad_numbers) / sizeof(*bad_numbers);
-	     i++)
+	for (size_t i = 0; i < sizeof(bad_numbers) / sizeof(*bad_numbers); i++)
 		check_bad(i);
 }
 
@@ -286,8 +289,9 @@ Test(cli, isolation_levels)
 	for (int i = 0; i < 4; i++) {
 		struct cli c;
 
-			cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
-				   "--require-isolation", levels[i]), 0);
+		cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
+				   "--require-isolation", levels[i]),
+			     0);
 		cr_assert_eq(c.require_isolation, i);
 	}
 }
@@ -371,8 +375,7 @@ Test(cli, unknown_option)
 {
 	struct cli c;
 
-	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--frobnicate"),
-		     -1);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--frobnicate"), -1);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("gao-dev: --frobnicate: unknown option or "
 				"missing value; see gao-dev sandbox run "
@@ -392,8 +395,8 @@ Test(cli, missing_value)
 Test(cli, test_switches_only_in_test_builds)
 {
 	struct cli c;
-	int rc = PARSE(&c, "sandbox", "run", "a.yaml",
-		       "--test-disable-layers", "3", "--test-no-namespaces");
+	int rc = PARSE(&c, "sandbox", "run", "a.yaml", "--test-disable-layers",
+		       "3", "--test-no-namespaces");
 
 #if GAO_DEV_TEST_SWITCHES
 	cr_assert_eq(rc, 0);
@@ -421,13 +424,21 @@ help_text(bool run, char *buf, size_t cap)
 Test(cli, general_help_lists_commands_and_exit_codes)
 {
 	static const char *const want[] = {
-		"sandbox run CONFIG...", "sandbox run-standalone CONFIG...",
-		"sandbox validate CONFIG...", "policy show NAME|FILE",
-		"policy check FILE", "audit verify FILE", "--help, -h",
-		"--version, -V", "0 completed and passed",
-		"1 a benchmark failed", "2 usage or config\nerror",
-		"3 API key missing or rejected", "4 infrastructure failure",
-		"5 stopped by a limit", "130 interrupted",
+		"sandbox run CONFIG...",
+		"sandbox run-standalone CONFIG...",
+		"sandbox validate CONFIG...",
+		"policy show NAME|FILE",
+		"policy check FILE",
+		"audit verify FILE",
+		"--help, -h",
+		"--version, -V",
+		"0 completed and passed",
+		"1 a benchmark failed",
+		"2 usage or config\nerror",
+		"3 API key missing or rejected",
+		"4 infrastructure failure",
+		"5 stopped by a limit",
+		"130 interrupted",
 	};
 	char buf[8192];
 
@@ -440,14 +451,28 @@ Test(cli, general_help_lists_commands_and_exit_codes)
 Test(cli, run_help_lists_every_option)
 {
 	static const char *const opts[] = {
-		"--standalone", "--api-key KEY", "--api-key-file PATH",
-		"--allow-insecure-key-file", "--sandbox-root DIR",
-		"--model ID", "--max-turns N", "--max-output-tokens N",
-		"--max-tokens N", "--max-cost-usd X", "--timeout S",
-		"--max-retries N", "--retry-budget S",
-		"--anthropic-version V", "--no-stream", "--policy NAME|FILE",
-		"--require-isolation L", "--agents-dir DIR", "--jobs N",
-		"--repeat K", "--dry-run", "--skip-key-validation",
+		"--standalone",
+		"--api-key KEY",
+		"--api-key-file PATH",
+		"--allow-insecure-key-file",
+		"--sandbox-root DIR",
+		"--model ID",
+		"--max-turns N",
+		"--max-output-tokens N",
+		"--max-tokens N",
+		"--max-cost-usd X",
+		"--timeout S",
+		"--max-retries N",
+		"--retry-budget S",
+		"--anthropic-version V",
+		"--no-stream",
+		"--policy NAME|FILE",
+		"--require-isolation L",
+		"--agents-dir DIR",
+		"--jobs N",
+		"--repeat K",
+		"--dry-run",
+		"--skip-key-validation",
 	};
 	char buf[8192];
 

@@ -39,8 +39,8 @@ TestSuite(pathres, .init = setup, .fini = teardown);
 static int
 rel_of(const char *path, char *rel)
 {
-	return pathres_relative(fx.dir, path, strlen(path), rel, PATH_MAX,
-				err, sizeof(err));
+	return pathres_relative(fx.dir, path, strlen(path), rel, PATH_MAX, err,
+				sizeof(err));
 }
 
 Test(pathres, relative_paths_are_kept)
@@ -77,7 +77,8 @@ Test(pathres, project_dir_with_trailing_slash)
 	snprintf(proj, sizeof(proj), "%s/", fx.dir);
 	snprintf(path, sizeof(path), "%s/a", fx.dir);
 	cr_assert_eq(pathres_relative(proj, path, strlen(path), rel,
-				      sizeof(rel), err, sizeof(err)), 0);
+				      sizeof(rel), err, sizeof(err)),
+		     0);
 	cr_assert_str_eq(rel, "a");
 }
 
@@ -91,7 +92,8 @@ Test(pathres, absolute_outside_is_refused)
 	snprintf(path, sizeof(path), "%sX/a", fx.dir);
 	cr_assert_eq(rel_of(path, rel), -EXDEV);
 	cr_assert_eq(pathres_relative(NULL, "/a", 2, rel, sizeof(rel), err,
-				      sizeof(err)), -EXDEV);
+				      sizeof(err)),
+		     -EXDEV);
 	cr_assert_eq(rel_of("/proc/self/root/etc/passwd", rel), -EXDEV);
 }
 
@@ -101,8 +103,9 @@ Test(pathres, empty_nul_and_long_are_refused)
 
 	cr_assert_eq(rel_of("", rel), -EINVAL);
 	cr_assert(strstr(err, "empty") != NULL);
-	cr_assert_eq(pathres_relative(fx.dir, "a\0b", 3, rel, sizeof(rel),
-				      err, sizeof(err)), -EINVAL);
+	cr_assert_eq(pathres_relative(fx.dir, "a\0b", 3, rel, sizeof(rel), err,
+				      sizeof(err)),
+		     -EINVAL);
 	cr_assert(strstr(err, "NUL") != NULL);
 	longp = malloc(PATH_MAX + 10);
 	cr_assert_not_null(longp);
@@ -185,18 +188,19 @@ Test(pathres, open_parent_creates_directories)
 {
 	char name[256];
 	struct stat st;
-	int dfd = -1;
+	int dfd;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/b/c/f.txt", true,
-					 &dfd, name, sizeof(name), err,
-					 sizeof(err)), 0, "%s", err);
+	dfd = pathres_open_parent(fx.fd, fx.dir, "a/b/c/f.txt", true, name,
+				  sizeof(name), err, sizeof(err));
+	cr_assert_geq(dfd, 0, "%s", err);
 	cr_assert_str_eq(name, "f.txt");
 	cr_assert_eq(fstat(dfd, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
 	close(dfd);
 	cr_assert(tool_fixture_exists(fx.dir, "a/b/c"));
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "x/../y//z/f", err,
-				       sizeof(err)), 0, "%s", err);
+				       sizeof(err)),
+		     0, "%s", err);
 	cr_assert(tool_fixture_exists(fx.dir, "x"));
 	cr_assert(tool_fixture_exists(fx.dir, "y/z"));
 	cr_assert(!tool_fixture_exists(fx.dir, "y/z/f"));
@@ -205,11 +209,10 @@ Test(pathres, open_parent_creates_directories)
 Test(pathres, open_parent_without_create_fails_on_missing)
 {
 	char name[256];
-	int dfd = -1;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "nope/f", false,
-					 &dfd, name, sizeof(name), err,
-					 sizeof(err)), -ENOENT);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "nope/f", false, name,
+					 sizeof(name), err, sizeof(err)),
+		     -ENOENT);
 	cr_assert(!tool_fixture_exists(fx.dir, "nope"));
 }
 
@@ -221,34 +224,36 @@ Test(pathres, symlinked_parent_cannot_redirect_creation)
 	tool_fixture_symlink(target, fx.dir, "abs_link");
 	tool_fixture_symlink("../outside", fx.dir, "rel_link");
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "abs_link/new/f", err,
-				       sizeof(err)), -EXDEV);
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "rel_link/new/f", err,
-				       sizeof(err)), -EXDEV);
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert(strstr(err, "escapes") != NULL, "%s", err);
 	cr_assert(!tool_fixture_exists(fx.outside, "new"));
-	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "../outside/new2/f",
-				       err, sizeof(err)), -EXDEV);
+	cr_assert_eq(pathres_mkparents(fx.fd, fx.dir, "../outside/new2/f", err,
+				       sizeof(err)),
+		     -EXDEV);
 	cr_assert(!tool_fixture_exists(fx.outside, "new2"));
 }
 
 Test(pathres, directory_names_are_not_file_paths)
 {
 	char name[256], path[PATH_MAX * 2];
-	int dfd = -1;
 
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, ".", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/..", true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, ".", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, "a/..", true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
 	snprintf(path, sizeof(path), "%s", fx.dir);
-	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, path, true, &dfd,
-					 name, sizeof(name), err,
-					 sizeof(err)), -EISDIR);
+	cr_assert_eq(pathres_open_parent(fx.fd, fx.dir, path, true, name,
+					 sizeof(name), err, sizeof(err)),
+		     -EISDIR);
 }
 
 Test(pathres, explain_names_path_and_reason)

@@ -48,11 +48,13 @@ expect_zeroed(const struct response *r)
 	cr_assert_eq(memcmp(r, &zero, sizeof(zero)), 0);
 }
 
-#define HEAD "{'id':'msg_1','type':'message','role':'assistant'," \
-	     "'model':'claude-sonnet-5-5','stop_reason':'tool_use'," \
-	     "'stop_sequence':null,"
-#define USAGE "'usage':{'input_tokens':12,'output_tokens':34," \
-	      "'cache_creation_input_tokens':56,'cache_read_input_tokens':78}"
+#define HEAD \
+	"{'id':'msg_1','type':'message','role':'assistant'," \
+	"'model':'claude-sonnet-5-5','stop_reason':'tool_use'," \
+	"'stop_sequence':null,"
+#define USAGE \
+	"'usage':{'input_tokens':12,'output_tokens':34," \
+	"'cache_creation_input_tokens':56,'cache_read_input_tokens':78}"
 
 Test(response, full_message)
 {
@@ -60,16 +62,18 @@ Test(response, full_message)
 	char err[256];
 
 	cr_assert_eq(parse_q(HEAD "'content':["
-			     "{'type':'thinking','thinking':'hm',"
-			     "'signature':'sig'},"
-			     "{'type':'redacted_thinking','data':'abc'},"
-			     "{'type':'text','text':'Reading.'},"
-			     "{'type':'tool_use','id':'toolu_01A-b_9',"
-			     "'name':'Read','input':{'file_path':'x'}},"
-			     "{'type':'server_tool_use','id':'s!','x':1},"
-			     "{'type':'tool_use','id':'toolu_02',"
-			     "'name':'mcp__fs-read','input':{}}],"
-			     USAGE "}", &r, err, sizeof(err)), 0, "%s", err);
+				  "{'type':'thinking','thinking':'hm',"
+				  "'signature':'sig'},"
+				  "{'type':'redacted_thinking','data':'abc'},"
+				  "{'type':'text','text':'Reading.'},"
+				  "{'type':'tool_use','id':'toolu_01A-b_9',"
+				  "'name':'Read','input':{'file_path':'x'}},"
+				  "{'type':'server_tool_use','id':'s!','x':1},"
+				  "{'type':'tool_use','id':'toolu_02',"
+				  "'name':'mcp__fs-read','input':{}}]," USAGE
+				  "}",
+			     &r, err, sizeof(err)),
+		     0, "%s", err);
 	cr_assert_str_eq(r.id, "msg_1");
 	cr_assert_str_eq(r.model, "claude-sonnet-5-5");
 	cr_assert_str_eq(r.stop_reason, "tool_use");
@@ -80,8 +84,10 @@ Test(response, full_message)
 	cr_assert_eq(r.usage.cache_read_input_tokens, 78);
 	cr_assert_eq(json_array_size(r.content), 6);
 	/* Unknown block types are kept as they came. */
-	cr_assert_eq(json_integer_value(json_object_get(
-		json_array_get(r.content, 4), "x")), 1);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_array_get(r.content, 4),
+					     "x")),
+		     1);
 	response_clear(&r);
 	expect_zeroed(&r);
 	response_clear(&r);
@@ -94,8 +100,9 @@ Test(response, minimal_message_defaults)
 	char err[64];
 
 	cr_assert_eq(parse_q("{'type':'message','role':'assistant',"
-			     "'content':[],'stop_reason':null}", &r, err,
-			     sizeof(err)), 0, "%s", err);
+			     "'content':[],'stop_reason':null}",
+			     &r, err, sizeof(err)),
+		     0, "%s", err);
 	cr_assert_null(r.id);
 	cr_assert_null(r.model);
 	cr_assert_null(r.stop_reason);
@@ -107,8 +114,9 @@ Test(response, minimal_message_defaults)
 
 	cr_assert_eq(parse_q("{'type':'message','role':'assistant',"
 			     "'content':[],'usage':{'input_tokens':null,"
-			     "'output_tokens':5,'server_tool_use':{}}}", &r,
-			     err, sizeof(err)), 0, "%s", err);
+			     "'output_tokens':5,'server_tool_use':{}}}",
+			     &r, err, sizeof(err)),
+		     0, "%s", err);
 	cr_assert_eq(r.usage.input_tokens, 0);
 	cr_assert_eq(r.usage.output_tokens, 5);
 	response_clear(&r);
@@ -130,23 +138,29 @@ Test(response, tool_id_and_name_bounds)
 	memset(name65, 'n', 65);
 	name65[65] = '\0';
 
-	snprintf(body, sizeof(body), "{'type':'message','role':'assistant',"
+	snprintf(body, sizeof(body),
+		 "{'type':'message','role':'assistant',"
 		 "'content':[{'type':'tool_use','id':'%s','name':'%s',"
-		 "'input':{}}]}", id128, name64);
+		 "'input':{}}]}",
+		 id128, name64);
 	cr_assert_eq(parse_q(body, &r, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(r.n_tool_use, 1);
 	response_clear(&r);
 
-	snprintf(body, sizeof(body), "{'type':'message','role':'assistant',"
+	snprintf(body, sizeof(body),
+		 "{'type':'message','role':'assistant',"
 		 "'content':[{'type':'tool_use','id':'%s','name':'n',"
-		 "'input':{}}]}", id129);
+		 "'input':{}}]}",
+		 id129);
 	cr_assert_eq(parse_q(body, &r, err, sizeof(err)), RESPONSE_E_INVALID);
 	cr_assert_not_null(strstr(err, "id"));
 	expect_zeroed(&r);
 
-	snprintf(body, sizeof(body), "{'type':'message','role':'assistant',"
+	snprintf(body, sizeof(body),
+		 "{'type':'message','role':'assistant',"
 		 "'content':[{'type':'tool_use','id':'t','name':'%s',"
-		 "'input':{}}]}", name65);
+		 "'input':{}}]}",
+		 name65);
 	cr_assert_eq(parse_q(body, &r, err, sizeof(err)), RESPONSE_E_INVALID);
 	cr_assert_not_null(strstr(err, "name"));
 	expect_zeroed(&r);
@@ -155,17 +169,17 @@ Test(response, tool_id_and_name_bounds)
 struct bad_case {
 	const char *body;
 	int rc;
-	const char *in_err;   /* a word the error text must contain */
+	const char *in_err; /* a word the error text must contain */
 };
 
 static const struct bad_case bad_messages[] = {
-	{ "{'type':'msg','role':'assistant','content':[]}",
-	  RESPONSE_E_INVALID, "type" },
+	{ "{'type':'msg','role':'assistant','content':[]}", RESPONSE_E_INVALID,
+	  "type" },
 	{ "{'role':'assistant','content':[]}", RESPONSE_E_INVALID, "type" },
 	{ "{'type':'error','error':{'type':'x','message':'y'}}",
 	  RESPONSE_E_API_ERROR, "error" },
-	{ "{'type':'message','role':'user','content':[]}",
-	  RESPONSE_E_INVALID, "role" },
+	{ "{'type':'message','role':'user','content':[]}", RESPONSE_E_INVALID,
+	  "role" },
 	{ "{'type':'message','content':[]}", RESPONSE_E_INVALID, "role" },
 	{ "{'type':'message','role':'assistant'}", RESPONSE_E_INVALID,
 	  "content" },
@@ -178,9 +192,11 @@ static const struct bad_case bad_messages[] = {
 	{ "{'type':'message','role':'assistant','content':[{'type':1}]}",
 	  RESPONSE_E_INVALID, "block 0" },
 	{ "{'type':'message','role':'assistant','content':[{'type':'text',"
-	  "'text':'a'},{'type':'text'}]}", RESPONSE_E_INVALID, "block 1" },
+	  "'text':'a'},{'type':'text'}]}",
+	  RESPONSE_E_INVALID, "block 1" },
 	{ "{'type':'message','role':'assistant','content':[{'type':'text',"
-	  "'text':null}]}", RESPONSE_E_INVALID, "text" },
+	  "'text':null}]}",
+	  RESPONSE_E_INVALID, "text" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
 	  "'tool_use','id':'a b','name':'n','input':{}}]}",
 	  RESPONSE_E_INVALID, "id" },
@@ -191,9 +207,11 @@ static const struct bad_case bad_messages[] = {
 	  "'tool_use','id':'t\\n','name':'n','input':{}}]}",
 	  RESPONSE_E_INVALID, "id" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'tool_use','name':'n','input':{}}]}", RESPONSE_E_INVALID, "id" },
+	  "'tool_use','name':'n','input':{}}]}",
+	  RESPONSE_E_INVALID, "id" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'tool_use','id':'t','input':{}}]}", RESPONSE_E_INVALID, "name" },
+	  "'tool_use','id':'t','input':{}}]}",
+	  RESPONSE_E_INVALID, "name" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
 	  "'tool_use','id':'t','name':'a/b','input':{}}]}",
 	  RESPONSE_E_INVALID, "name" },
@@ -201,25 +219,31 @@ static const struct bad_case bad_messages[] = {
 	  "'tool_use','id':'t','name':'n','input':[]}]}",
 	  RESPONSE_E_INVALID, "input" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'tool_use','id':'t','name':'n'}]}", RESPONSE_E_INVALID, "input" },
+	  "'tool_use','id':'t','name':'n'}]}",
+	  RESPONSE_E_INVALID, "input" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
 	  "'tool_use','id':'t','name':'n','input':{}},{'type':'tool_use',"
 	  "'id':'u','name':'n','input':{}},{'type':'tool_use','id':'t',"
-	  "'name':'m','input':{}}]}", RESPONSE_E_INVALID, "share" },
+	  "'name':'m','input':{}}]}",
+	  RESPONSE_E_INVALID, "share" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'thinking','thinking':'x'}]}", RESPONSE_E_INVALID, "signature" },
+	  "'thinking','thinking':'x'}]}",
+	  RESPONSE_E_INVALID, "signature" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'thinking','signature':'x'}]}", RESPONSE_E_INVALID, "thinking" },
+	  "'thinking','signature':'x'}]}",
+	  RESPONSE_E_INVALID, "thinking" },
 	{ "{'type':'message','role':'assistant','content':[{'type':"
-	  "'redacted_thinking'}]}", RESPONSE_E_INVALID, "data" },
+	  "'redacted_thinking'}]}",
+	  RESPONSE_E_INVALID, "data" },
 	{ "{'type':'message','role':'assistant','content':[],"
-	  "'usage':{'input_tokens':-1}}", RESPONSE_E_INVALID, "input_tokens" },
+	  "'usage':{'input_tokens':-1}}",
+	  RESPONSE_E_INVALID, "input_tokens" },
 	{ "{'type':'message','role':'assistant','content':[],"
-	  "'usage':{'output_tokens':1.5}}", RESPONSE_E_INVALID,
-	  "output_tokens" },
+	  "'usage':{'output_tokens':1.5}}",
+	  RESPONSE_E_INVALID, "output_tokens" },
 	{ "{'type':'message','role':'assistant','content':[],"
-	  "'usage':{'cache_read_input_tokens':'3'}}", RESPONSE_E_INVALID,
-	  "cache_read" },
+	  "'usage':{'cache_read_input_tokens':'3'}}",
+	  RESPONSE_E_INVALID, "cache_read" },
 	{ "{'type':'message','role':'assistant','content':[],"
 	  "'usage':{'cache_creation_input_tokens':true}}",
 	  RESPONSE_E_INVALID, "cache_creation" },
@@ -230,16 +254,19 @@ static const struct bad_case bad_messages[] = {
 	{ "{'type':'message','role':'assistant','content':[],'model':[]}",
 	  RESPONSE_E_INVALID, "model" },
 	{ "{'type':'message','role':'assistant','content':[],"
-	  "'stop_reason':false}", RESPONSE_E_INVALID, "stop_reason" },
+	  "'stop_reason':false}",
+	  RESPONSE_E_INVALID, "stop_reason" },
 	{ "[]", RESPONSE_E_INVALID, "object" },
 	{ "{'type':'message','role':'assistant','content':[]", RESPONSE_E_JSON,
 	  "JSON" },
 	{ "{'type':'message','role':'assistant','content':[]} x",
 	  RESPONSE_E_JSON, "JSON" },
 	{ "{'type':'message','type':'message','role':'assistant',"
-	  "'content':[]}", RESPONSE_E_JSON, "JSON" },
+	  "'content':[]}",
+	  RESPONSE_E_JSON, "JSON" },
 	{ "{'type':'message','role':'assistant','content':[{'type':'text',"
-	  "'text':'a\\u0000b'}]}", RESPONSE_E_JSON, "JSON" },
+	  "'text':'a\\u0000b'}]}",
+	  RESPONSE_E_JSON, "JSON" },
 	{ "", RESPONSE_E_JSON, "JSON" },
 	{ "{'type':'message','role':'assistant','content':[],"
 	  "'usage':{'input_tokens':99999999999999999999999}}",
@@ -272,13 +299,17 @@ Test(response, long_strings_refused)
 
 	memset(big, 'm', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	snprintf(body, sizeof(body), "{'type':'message','role':'assistant',"
-		 "'content':[],'model':'%s'}", big);
+	snprintf(body, sizeof(body),
+		 "{'type':'message','role':'assistant',"
+		 "'content':[],'model':'%s'}",
+		 big);
 	cr_assert_eq(parse_q(body, &r, err, sizeof(err)), RESPONSE_E_INVALID);
 	cr_assert_not_null(strstr(err, "model"));
 	big[sizeof(big) - 2] = '\0'; /* exactly RESPONSE_STR_MAX */
-	snprintf(body, sizeof(body), "{'type':'message','role':'assistant',"
-		 "'content':[],'model':'%s'}", big);
+	snprintf(body, sizeof(body),
+		 "{'type':'message','role':'assistant',"
+		 "'content':[],'model':'%s'}",
+		 big);
 	cr_assert_eq(parse_q(body, &r, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(strlen(r.model), RESPONSE_STR_MAX);
 	response_clear(&r);
@@ -293,7 +324,8 @@ Test(response, invalid_utf8_refused)
 	char err[128];
 
 	cr_assert_eq(response_parse(body, sizeof(body) - 1, &r, err,
-				    sizeof(err)), RESPONSE_E_JSON);
+				    sizeof(err)),
+		     RESPONSE_E_JSON);
 	expect_zeroed(&r);
 }
 
@@ -306,6 +338,7 @@ Test(response, body_not_nul_terminated)
 	struct response r;
 
 	cr_assert_not_null(copy);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): no NUL */
 	memcpy(copy, body, len); /* exactly len bytes, no NUL after */
 	cr_assert_eq(response_parse(copy, len, &r, NULL, 0), 0);
 	response_clear(&r);
@@ -323,7 +356,7 @@ Test(response, too_many_blocks)
 
 	cr_assert_not_null(body);
 	p = stpcpy(body, "{\"type\":\"message\",\"role\":\"assistant\","
-		   "\"content\":[");
+			 "\"content\":[");
 	for (i = 0; i < n; i++)
 		p = stpcpy(p, blk);
 	strcpy(p - 1, "]}");
@@ -368,8 +401,10 @@ Test(response, from_json_steals_nothing)
 	cr_assert_eq(r.content->refcount, 2);
 	json_decref(msg);
 	/* Still ours after the caller dropped the message. */
-	cr_assert_str_eq(json_string_value(json_object_get(
-		json_array_get(r.content, 0), "text")), "hi");
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(json_array_get(r.content, 0),
+						 "text")),
+			 "hi");
 	cr_assert_str_eq(r.id, "m");
 	response_clear(&r);
 	free(body);
@@ -385,10 +420,12 @@ Test(response, error_text_bounded)
 	char err[8];
 
 	cr_assert_eq(parse_q("{'type':'message','role':'user','content':[]}",
-			     &r, err, sizeof(err)), RESPONSE_E_INVALID);
+			     &r, err, sizeof(err)),
+		     RESPONSE_E_INVALID);
 	cr_assert_lt(strlen(err), sizeof(err));
 	cr_assert_eq(parse_q("{'type':'message','role':'user','content':[]}",
-			     &r, NULL, 0), RESPONSE_E_INVALID);
+			     &r, NULL, 0),
+		     RESPONSE_E_INVALID);
 }
 
 /* ------------------------------------------------------------------ */
@@ -410,7 +447,8 @@ Test(response, error_body)
 
 	cr_assert_eq(parse_err_q("{'type':'error','error':{'type':"
 				 "'overloaded_error','message':'Overloaded'},"
-				 "'request_id':'req_011'}", &type, &message),
+				 "'request_id':'req_011'}",
+				 &type, &message),
 		     0);
 	cr_assert_str_eq(type, "overloaded_error");
 	cr_assert_str_eq(message, "Overloaded");
@@ -419,7 +457,8 @@ Test(response, error_body)
 
 	cr_assert_eq(parse_err_q("{'type':'error','error':{'type':"
 				 "'invalid_request_error','message':''}}",
-				 &type, &message), 0);
+				 &type, &message),
+		     0);
 	cr_assert_str_eq(type, "invalid_request_error");
 	cr_assert_str_eq(message, "");
 	free(type);

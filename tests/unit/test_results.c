@@ -55,7 +55,7 @@ entries(const char *d)
 
 	cr_assert_not_null(dp);
 	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			n++;
 	closedir(dp);
 	return n;
@@ -91,7 +91,8 @@ Test(results, write_mode_content_no_temp)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
 	text = slurp(path);
-	cr_assert_str_eq(text, "{\n  \"errors\": [\n    \"none\"\n  ],\n"
+	cr_assert_str_eq(text,
+			 "{\n  \"errors\": [\n    \"none\"\n  ],\n"
 			 "  \"exit_code\": 0,\n  \"run_id\": \"demo-1\"\n}\n");
 	free(text);
 	cr_assert_eq(entries(dir), 1);
@@ -229,7 +230,8 @@ sample(void)
 		" \"errors\": [\"phase Testing: stopped by --max-cost-usd\"],"
 		" \"project_dir\": \"sb/projects/demo\","
 		" \"results_file\": \"sb/results/demo.json\","
-		" \"run_dir\": \"sb/runs/demo\"}", 0, &je);
+		" \"run_dir\": \"sb/runs/demo\"}",
+		0, &je);
 
 	cr_assert_not_null(r, "%s", je.text);
 	return r;
@@ -252,16 +254,16 @@ Test(results, summary_lines)
 	expect_line(s, "duration:  12.3 s\n");
 	expect_line(s, "cost:      $0.0123 (cap $10.00, --max-cost-usd)\n");
 	expect_line(s, "tokens:    100 in, 20 out, 3000 cache write, 4000 "
-		    "cache read\n");
+		       "cache read\n");
 	expect_line(s, "api calls: 5 (1 retries), tool calls: 9 (2 errors, 1 "
-		    "refused)\n");
+		       "refused)\n");
 	expect_line(s, "isolation: landlock+seccomp\n");
 	expect_line(s, "  1   Implementation               Amelia    success   "
-		    "     7.5       4070 $0.0050\n");
+		       "     7.5       4070 $0.0050\n");
 	expect_line(s, "  2   Testing                      Murat     stopped   "
-		    "     4.0       3050 unknown\n");
+		       "     4.0       3050 unknown\n");
 	expect_line(s, "criteria:\n  passed   tests_passing\n"
-		    "  skipped  min_test_coverage (no coverage tool)\n");
+		       "  skipped  min_test_coverage (no coverage tool)\n");
 	expect_line(s, "errors:\n  phase Testing: stopped by --max-cost-usd\n");
 	expect_line(s, "project:   sb/projects/demo\n");
 	expect_line(s, "results:   sb/results/demo.json\n");

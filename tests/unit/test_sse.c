@@ -24,7 +24,7 @@ struct seen {
 	char *name[MAX_EVENTS];
 	char *data[MAX_EVENTS];
 	size_t len[MAX_EVENTS];
-	int stop_after;         /* return stop_rc after this many; 0: never */
+	int stop_after; /* return stop_rc after this many; 0: never */
 	int stop_rc;
 };
 
@@ -73,8 +73,7 @@ feed_all(const char *str, size_t len, size_t max, struct seen *s)
 }
 
 static void
-expect_event(const struct seen *s, size_t i, const char *name,
-	     const char *data)
+expect_event(const struct seen *s, size_t i, const char *name, const char *data)
 {
 	cr_assert_gt(s->n, i, "event %zu missing", i);
 	cr_assert_str_eq(s->name[i], name);
@@ -223,8 +222,10 @@ Test(sse, cr_then_lf_across_chunks_is_one_line_end)
 Test(sse, byte_order_mark)
 {
 	struct seen s = { 0 };
-	const char *bom = "\xEF\xBB\xBF" "event: a\ndata: x\n\n";
-	const char *late = "data: x\n\n\xEF\xBB\xBF" "data: y\n\n";
+	const char *bom = "\xEF\xBB\xBF"
+			  "event: a\ndata: x\n\n";
+	const char *late = "data: x\n\n\xEF\xBB\xBF"
+			   "data: y\n\n";
 
 	cr_assert_eq(feed_all(bom, strlen(bom), 1024, &s), 0);
 	cr_assert_eq(s.n, 1);
@@ -243,7 +244,11 @@ Test(sse, bom_split_across_chunks)
 	struct sse_parser *p = sse_new(1024);
 
 	cr_assert_eq(sse_feed(p, "\xEF", 1, collect, &s), 0);
-	cr_assert_eq(sse_feed(p, "\xBB\xBF" "da", 4, collect, &s), 0);
+	cr_assert_eq(sse_feed(p,
+			      "\xBB\xBF"
+			      "da",
+			      4, collect, &s),
+		     0);
 	cr_assert_eq(sse_feed(p, "ta: z\n\n", 7, collect, &s), 0);
 	cr_assert_eq(s.n, 1);
 	expect_event(&s, 0, "message", "z");
@@ -330,7 +335,8 @@ Test(sse, size_limit_resets_per_event)
 	/* Each event is small: any number of them is fine. */
 	for (i = 0; i < 50; i++)
 		cr_assert_eq(sse_feed(p, "data: 0123456789\n\n", 18, collect,
-				      &s), 0);
+				      &s),
+			     0);
 	cr_assert_eq(s.n, 50);
 	sse_free(p);
 	seen_clear(&s);
@@ -370,30 +376,30 @@ Test(sse, empty_feed_and_null_free)
 
 static const char *const stream_lines[] = {
 	"event: message_start",
-	"data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\","
-	"\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
-	"\"model\":\"claude-sonnet-5-5\",\"stop_reason\":null,"
-	"\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}",
+	("data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\","
+	 "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+	 "\"model\":\"claude-sonnet-5-5\",\"stop_reason\":null,"
+	 "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}"),
 	"",
 	": a comment from a proxy",
 	"event: ping",
 	"data: {\"type\": \"ping\"}",
 	"",
 	"event: content_block_start",
-	"data: {\"type\":\"content_block_start\",\"index\":0,"
-	"\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+	("data: {\"type\":\"content_block_start\",\"index\":0,"
+	 "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
 	"",
 	"event: content_block_delta",
-	"data: {\"type\":\"content_block_delta\",\"index\":0,"
-	"\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}",
+	("data: {\"type\":\"content_block_delta\",\"index\":0,"
+	 "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}"),
 	"",
 	"event: content_block_stop",
 	"data: {\"type\":\"content_block_stop\",\"index\":0}",
 	"",
 	"event: message_delta",
-	"data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-	"\"end_turn\",\"stop_sequence\":null},"
-	"\"usage\":{\"output_tokens\":15}}",
+	("data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+	 "\"end_turn\",\"stop_sequence\":null},"
+	 "\"usage\":{\"output_tokens\":15}}"),
 	"",
 	"event: message_stop",
 	"data: {\"type\":\"message_stop\"}",
@@ -460,9 +466,18 @@ split_everywhere(const char *eol)
 	free(in);
 }
 
-Test(sse, every_split_point_lf) { split_everywhere("\n"); }
-Test(sse, every_split_point_crlf) { split_everywhere("\r\n"); }
-Test(sse, every_split_point_cr) { split_everywhere("\r"); }
+Test(sse, every_split_point_lf)
+{
+	split_everywhere("\n");
+}
+Test(sse, every_split_point_crlf)
+{
+	split_everywhere("\r\n");
+}
+Test(sse, every_split_point_cr)
+{
+	split_everywhere("\r");
+}
 
 static void
 chunked(const char *eol)
@@ -482,8 +497,7 @@ chunked(const char *eol)
 			step = round == 0 ? 1 : 1 + (seed >> 16) % 64;
 			if (step > len - i)
 				step = len - i;
-			cr_assert_eq(sse_feed(p, in + i, step, collect, &s),
-				     0);
+			cr_assert_eq(sse_feed(p, in + i, step, collect, &s), 0);
 		}
 		expect_stream_events(&s);
 		seen_clear(&s);
@@ -492,6 +506,15 @@ chunked(const char *eol)
 	free(in);
 }
 
-Test(sse, chunked_lf) { chunked("\n"); }
-Test(sse, chunked_crlf) { chunked("\r\n"); }
-Test(sse, chunked_cr) { chunked("\r"); }
+Test(sse, chunked_lf)
+{
+	chunked("\n");
+}
+Test(sse, chunked_crlf)
+{
+	chunked("\r\n");
+}
+Test(sse, chunked_cr)
+{
+	chunked("\r");
+}

@@ -53,7 +53,8 @@ bash_run(const char *cmd, const char *extra, uint32_t timeout_ms)
 	char *json;
 
 	cr_assert_gt(asprintf(&json, "{\"command\": \"%s\"%s%s}", cmd,
-			      extra ? ", " : "", extra ? extra : ""), 0);
+			      extra ? ", " : "", extra ? extra : ""),
+		     0);
 	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_bash, json, timeout_ms, &out);
 	free(json);
@@ -128,18 +129,19 @@ Test(bash, runs_in_the_project_with_null_stdin)
 
 Test(bash, only_fds_0_1_2_reach_the_command)
 {
-	int leak = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+	/* NOLINTNEXTLINE(android-cloexec-open): the leak is the test */
+	int leak = open("/dev/null", O_RDONLY);
 
 	cr_assert_geq(leak, 0);
 	cr_assert_eq(dup2(leak, 77), 77);
 	/* The shell's own fds: the glob opens the directory as fd 3. */
 	bash_run("cd /proc/self/fd && for f in *; do echo $f; done", NULL, 0);
 	cr_assert(!out.is_error);
-	cr_assert(strncmp(out.content, "0\n1\n2\n", 6) == 0, "%s",
-		  out.content);
+	cr_assert(strncmp(out.content, "0\n1\n2\n", 6) == 0, "%s", out.content);
 	cr_assert(strstr(out.content, "77") == NULL, "%s", out.content);
 	cr_assert(strcmp(out.content + 6, "") == 0 ||
-		  strcmp(out.content + 6, "3\n") == 0, "%s", out.content);
+			  strcmp(out.content + 6, "3\n") == 0,
+		  "%s", out.content);
 	close(leak);
 	close(77);
 }
@@ -154,8 +156,11 @@ Test(bash, timeout_kills_the_whole_group)
 		 "\"timeout\": 300", 0);
 	cr_assert_lt(now_s() - t0, 5.0);
 	cr_assert(out.is_error);
-	cr_assert(strncmp(out.content, "Command timed out after 300 ms\n"
-			  "started\n", 39) == 0, "%s", out.content);
+	cr_assert(strncmp(out.content,
+			  "Command timed out after 300 ms\n"
+			  "started\n",
+			  39) == 0,
+		  "%s", out.content);
 	cr_assert_eq(out.exit_code, 128 + SIGKILL);
 	pidtxt = tool_fixture_get(fx.dir, "bg.pid", NULL);
 	cr_assert_not_null(pidtxt);
@@ -213,13 +218,14 @@ Test(bash, output_is_capped_head_and_tail)
 {
 	fx.ctx.output_max = 1000;
 	bash_run("printf START; head -c 100000 /dev/zero | tr '\\\\0' a; "
-		 "printf END", NULL, 0);
+		 "printf END",
+		 NULL, 0);
 	cr_assert(!out.is_error);
 	cr_assert(out.truncated);
 	cr_assert_eq(out.bytes, 100008);
 	cr_assert(strncmp(out.content, "START", 5) == 0);
-	cr_assert(strstr(out.content, "output truncated: 100008 bytes") !=
-		  NULL, "%.600s", out.content);
+	cr_assert(strstr(out.content, "output truncated: 100008 bytes") != NULL,
+		  "%.600s", out.content);
 	cr_assert_eq(strcmp(out.content + strlen(out.content) - 3, "END"), 0);
 	cr_assert_lt(strlen(out.content), 1200);
 }
@@ -237,8 +243,9 @@ Test(bash, invalid_utf8_and_nul_are_replaced)
 {
 	bash_run("printf 'a\\\\377\\\\0b\\\\303'", NULL, 0);
 	cr_assert(tool_fixture_utf8_ok(out.content));
-	cr_assert_str_eq(out.content, "a\xef\xbf\xbd\xef\xbf\xbd" "b"
-			 "\xef\xbf\xbd");
+	cr_assert_str_eq(out.content, "a\xef\xbf\xbd\xef\xbf\xbd"
+				      "b"
+				      "\xef\xbf\xbd");
 	cr_assert_eq(out.bytes, 5);
 }
 
@@ -293,8 +300,8 @@ Test(bash, input_validation)
 	bash_run("echo ok", "\"description\": \"say ok\", \"other\": 1", 0);
 	cr_assert_str_eq(out.content, "ok\n");
 	tool_out_clear(&out);
-	tool_fixture_run(&fx, tool_bash, "{\"command\": \"echo a\\u0000b\"}",
-			 0, &out);
+	tool_fixture_run(&fx, tool_bash, "{\"command\": \"echo a\\u0000b\"}", 0,
+			 &out);
 	cr_assert(out.is_error);
 	cr_assert(strstr(out.content, "NUL") != NULL);
 }

@@ -78,8 +78,8 @@ count_entries(const char *rel)
 	d = opendir(path);
 	cr_assert_not_null(d);
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") &&
-					     strcmp(de->d_name, "..")))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") != 0 &&
+					     strcmp(de->d_name, "..") != 0))
 			n++;
 	closedir(d);
 	return n;
@@ -90,7 +90,7 @@ Test(write, creates_file_and_parents)
 	write_json("{\"file_path\": \"a/b/c.txt\", \"content\": \"hi\\n\"}");
 	cr_assert(!out.is_error, "%s", out.content);
 	cr_assert_str_eq(out.content, "File created successfully at: "
-			 "a/b/c.txt");
+				      "a/b/c.txt");
 	assert_file(fx.dir, "a/b/c.txt", "hi\n");
 	cr_assert_eq(mode_of("a/b/c.txt") & 0600, 0600);
 	cr_assert(S_ISDIR(mode_of("a/b")));
@@ -116,8 +116,10 @@ Test(write, absolute_path_inside)
 {
 	char json[PATH_MAX * 2];
 
-	snprintf(json, sizeof(json), "{\"file_path\": \"%s/x/y.txt\", "
-		 "\"content\": \"abs\"}", fx.dir);
+	snprintf(json, sizeof(json),
+		 "{\"file_path\": \"%s/x/y.txt\", "
+		 "\"content\": \"abs\"}",
+		 fx.dir);
 	write_json(json);
 	cr_assert(!out.is_error, "%s", out.content);
 	assert_file(fx.dir, "x/y.txt", "abs");
@@ -189,8 +191,10 @@ Test(write, paths_outside_are_refused)
 
 	write_json("{\"file_path\": \"../outside/x\", \"content\": \"x\"}");
 	cr_assert(out.is_error);
-	snprintf(json, sizeof(json), "{\"file_path\": \"%s/y\", \"content\": "
-		 "\"y\"}", fx.outside);
+	snprintf(json, sizeof(json),
+		 "{\"file_path\": \"%s/y\", \"content\": "
+		 "\"y\"}",
+		 fx.outside);
 	write_json(json);
 	cr_assert(out.is_error);
 	cr_assert(!tool_fixture_exists(fx.outside, "x"));
@@ -243,8 +247,10 @@ Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
 	for (i = 0; i < 2000; i++) {
 		write_json("{\"file_path\": \"d/x.txt\", \"content\": \"x\"}");
 		tool_out_clear(&rd);
-		tool_fixture_run(&fx, tool_read, "{\"file_path\": "
-				 "\"d/secret\"}", 0, &rd);
+		tool_fixture_run(&fx, tool_read,
+				 "{\"file_path\": "
+				 "\"d/secret\"}",
+				 0, &rd);
 		cr_assert(strstr(rd.content, "TOPSECRET") == NULL);
 		write_json("{\"file_path\": \"d/new/y.txt\", \"content\": "
 			   "\"y\"}");
@@ -254,7 +260,8 @@ Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
 	waitpid(pid, &status, 0);
 	/* Writes went through while "d" was the directory... */
 	cr_assert(tool_fixture_exists(fx.dir, S_ISDIR(mode_of("d")) ?
-				      "d/x.txt" : "alt/x.txt"));
+						      "d/x.txt" :
+						      "alt/x.txt"));
 	/* ...and never while it led outside. */
 	cr_assert(!tool_fixture_exists(fx.outside, "x.txt"));
 	cr_assert(!tool_fixture_exists(fx.outside, "new"));
