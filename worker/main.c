@@ -39,7 +39,7 @@
 #include "worker/confine.h"
 #include "worker/tool.h"
 
-static void __attribute__((format(printf, 1, 2)))
+__attribute__((format(printf, 1, 2))) static void
 wlog(const char *fmt, ...)
 {
 	char buf[1024];

@@ -121,7 +121,7 @@ reset_signals(void)
 }
 
 /* In the forked child: only async-signal-safe calls from here on. */
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 child(int project_fd, int wfd, int nullfd, const char *command)
 {
 	static const char msg[] = "gao-dev: cannot run " BASH_PATH "\n";

@@ -174,7 +174,7 @@ out:
 	return rc;
 }
 
-static int __attribute__((format(printf, 3, 0)))
+__attribute__((format(printf, 3, 0))) static int
 vreply(struct tool_out *out, bool is_error, const char *fmt, va_list ap)
 {
 	char msg[TOOL_ERRLEN * 2], *s = NULL;

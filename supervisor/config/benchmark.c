@@ -69,7 +69,7 @@ emit(struct ctx *c, json_t *list, int line, int col, const char *path,
 			      path[0] ? path : "(document)", msg));
 }
 
-static void __attribute__((format(printf, 4, 5)))
+__attribute__((format(printf, 4, 5))) static void
 finding(struct ctx *c, json_t *list, const char *path, const char *fmt, ...)
 {
 	char msg[1024];

@@ -75,7 +75,7 @@ struct child_msg {
 };
 
 /* Report a failed step to the parent and exit. Async-signal-safe. */
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 child_fail(int errfd, int step)
 {
 	struct child_msg msg = { 1, step, errno };
@@ -102,7 +102,7 @@ child_fdmap(struct child_args *a)
 	return 0;
 }
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 child_main(struct child_args *a)
 {
 	const struct spawn_opts *o = a->o;

@@ -83,7 +83,7 @@ struct sampler {
 	size_t samples;
 };
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 die(const char *what, const char *msg)
 {
 	fprintf(stderr, "bench_proc: %s: %s\n", what, msg);

@@ -67,7 +67,7 @@ struct peer {
 
 enum row { R_PIPE, R_READ, R_BASH_DIRECT, R_BASH, R_COUNT };
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 die(const char *what, const char *msg)
 {
 	fprintf(stderr, "bench_roundtrip: %s: %s\n", what, msg);
@@ -169,7 +169,7 @@ xfer_nb(int fd, uint8_t *buf, size_t len, bool out)
 	return 0;
 }
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 peer_main(int in, int out, size_t req, size_t resp)
 {
 	uint8_t *buf = calloc(1, req > resp ? req : resp);

@@ -113,7 +113,7 @@ parse(int argc, char **argv, struct opts *o)
 	}
 }
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 die(const char *what, const char *msg)
 {
 	fprintf(stderr, "bench_spawn: %s: %s\n", what, msg);

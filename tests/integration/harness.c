@@ -88,7 +88,7 @@ read_port(int fd)
 }
 
 /* In the fake's child: stdout to the pipe, stderr to the log, exec. */
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 exec_fake(char *const *argv, int out, const char *log)
 {
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -30,7 +30,7 @@ struct sc {
 static void check(struct sc *c, const json_t *s, const json_t *v,
 		  const char *path, int depth);
 
-static void __attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 3, 4))) static void
 problem(struct sc *c, const char *path, const char *fmt, ...)
 {
 	char msg[1024];
@@ -44,7 +44,7 @@ problem(struct sc *c, const char *path, const char *fmt, ...)
 	json_array_append_new(c->errors, json_sprintf("%s: %s", path, msg));
 }
 
-static void __attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 3, 4))) static void
 schema_bad(struct sc *c, const char *path, const char *fmt, ...)
 {
 	char msg[512];

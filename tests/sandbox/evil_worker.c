@@ -67,7 +67,7 @@ frame(const void *body, size_t len)
 	put(body, len);
 }
 
-static void __attribute__((noreturn))
+__attribute__((noreturn)) static void
 hang(void)
 {
 	for (;;)
