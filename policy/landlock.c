@@ -82,29 +82,31 @@
 #define LL_FS_MAKE_FIFO (1ull << 10)
 #define LL_FS_MAKE_BLOCK (1ull << 11)
 #define LL_FS_MAKE_SYM (1ull << 12)
-#define LL_FS_REFER (1ull << 13)      /* ABI 2 */
-#define LL_FS_TRUNCATE (1ull << 14)   /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ull << 15)  /* ABI 5 */
+#define LL_FS_REFER (1ull << 13)     /* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)  /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
 
-#define LL_NET_BIND_TCP (1ull << 0)   /* ABI 4 */
+#define LL_NET_BIND_TCP (1ull << 0) /* ABI 4 */
 #define LL_NET_CONNECT_TCP (1ull << 1)
 
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ull << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ull << 1)
 
 /* Rights that apply to a non-directory (the kernel rejects the others). */
-#define LL_FS_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | \
-			   LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+#define LL_FS_FILE_RIGHTS \
+	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+	 LL_FS_IOCTL_DEV)
 #define LL_FS_RO (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR)
 /* Everything but device nodes and device ioctls. */
-#define LL_FS_RW (((1ull << 16) - 1) & ~(LL_FS_MAKE_CHAR | \
-			LL_FS_MAKE_BLOCK | LL_FS_IOCTL_DEV))
+#define LL_FS_RW \
+	(((1ull << 16) - 1) & \
+	 ~(LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK | LL_FS_IOCTL_DEV))
 #define LL_FS_DEV_RW (LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE)
 
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
-	uint64_t handled_access_net;  /* ABI 4 */
-	uint64_t scoped;              /* ABI 6 */
+	uint64_t handled_access_net; /* ABI 4 */
+	uint64_t scoped;             /* ABI 6 */
 };
 
 struct ll_path_beneath_attr {
@@ -131,10 +133,17 @@ static const struct {
  * per entry of /etc but these (see ll_add_ro()).
  */
 static const char *const ll_withheld[] = {
-	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
-	"/etc/sudoers", "/etc/sudoers.d", "/etc/security/opasswd",
-	"/etc/ssl/private", "/etc/ssh/ssh_host_rsa_key",
-	"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key",
+	"/etc/shadow",
+	"/etc/shadow-",
+	"/etc/gshadow",
+	"/etc/gshadow-",
+	"/etc/sudoers",
+	"/etc/sudoers.d",
+	"/etc/security/opasswd",
+	"/etc/ssl/private",
+	"/etc/ssh/ssh_host_rsa_key",
+	"/etc/ssh/ssh_host_ecdsa_key",
+	"/etc/ssh/ssh_host_ed25519_key",
 	"/etc/ssh/ssh_host_dsa_key",
 };
 
@@ -143,7 +152,7 @@ static const char *const ll_withheld[] = {
 /* The ruleset being built, and where errors go. */
 struct ll_ctx {
 	int ruleset;
-	uint64_t handled;       /* filesystem rights the ruleset handles */
+	uint64_t handled; /* filesystem rights the ruleset handles */
 	char *err;
 	size_t errlen;
 };
@@ -173,8 +182,7 @@ ll_handled_fs(int abi)
 }
 
 static void
-ll_seterr(char *err, size_t errlen, const char *what, const char *path,
-	  int e)
+ll_seterr(char *err, size_t errlen, const char *what, const char *path, int e)
 {
 	if (errlen == 0)
 		return;
@@ -319,8 +327,7 @@ ll_add_rules(const struct ll_ctx *c, const struct msg_policy *p,
 }
 
 static int
-ll_create_ruleset(const struct msg_policy *p, int abi, char *err,
-		  size_t errlen)
+ll_create_ruleset(const struct msg_policy *p, int abi, char *err, size_t errlen)
 {
 	struct ll_ruleset_attr attr;
 	long fd;
@@ -329,7 +336,7 @@ ll_create_ruleset(const struct msg_policy *p, int abi, char *err,
 	attr.handled_access_fs = ll_handled_fs(abi);
 	if (abi >= 4)
 		attr.handled_access_net = LL_NET_BIND_TCP |
-			(p->net_tcp ? 0 : LL_NET_CONNECT_TCP);
+					  (p->net_tcp ? 0 : LL_NET_CONNECT_TCP);
 	if (abi >= 6)
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
 	fd = syscall(LL_SYS_CREATE_RULESET, &attr, sizeof(attr), 0ul);

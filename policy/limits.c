@@ -32,8 +32,8 @@
 
 /* Lower resource res to soft/hard; never raise above the current hard. */
 static int
-limits_set(int res, const char *what, uint64_t soft, uint64_t hard,
-	   char *err, size_t errlen)
+limits_set(int res, const char *what, uint64_t soft, uint64_t hard, char *err,
+	   size_t errlen)
 {
 	struct rlimit cur, want;
 	int e;

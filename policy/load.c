@@ -36,16 +36,15 @@
 
 /* Loader state for one profile. */
 struct ld {
-	const char *file;       /* label in messages */
+	const char *file; /* label in messages */
 	yaml_document_t *doc;
-	unsigned char *seen;    /* one byte per node: already walked */
+	unsigned char *seen; /* one byte per node: already walked */
 	size_t n_nodes;
 	struct policy *p;
 	char *err;
 	size_t errlen;
 	/* where the fields that take part in cross-checks were */
-	yaml_mark_t m_exec, m_network, m_unix, m_mode, m_tools, m_bash,
-		    m_tdef;
+	yaml_mark_t m_exec, m_network, m_unix, m_mode, m_tools, m_bash, m_tdef;
 	yaml_mark_t *m_ro, *m_rw; /* one per path */
 };
 
@@ -55,7 +54,7 @@ struct ld_key {
 	const char *key;
 	bool required;
 	ld_fn fn;
-	size_t arg;             /* passed to fn (e.g. which limit) */
+	size_t arg; /* passed to fn (e.g. which limit) */
 };
 
 #define LD_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -68,8 +67,8 @@ ld_err(struct ld *ld, const yaml_mark_t *m, const char *fmt, ...)
 
 	if (ld->errlen == 0)
 		return -EINVAL;
-	n = snprintf(ld->err, ld->errlen, "%s:%zu:%zu: ", ld->file,
-		     m->line + 1, m->column + 1);
+	n = snprintf(ld->err, ld->errlen, "%s:%zu:%zu: ", ld->file, m->line + 1,
+		     m->column + 1);
 	if (n < 0 || (size_t)n >= ld->errlen)
 		return -EINVAL;
 	va_start(ap, fmt);
@@ -169,13 +168,12 @@ ld_string(struct ld *ld, yaml_node_t *n, const char *what, size_t max,
 	if (s == NULL)
 		return rc;
 	len = n->data.scalar.length;
-	if (len == 0 || (ld_plain(n) && (strcmp(s, "~") == 0 ||
-					 strcmp(s, "null") == 0)))
-		return ld_err(ld, &n->start_mark, "%s must not be empty",
-			      what);
+	if (len == 0 ||
+	    (ld_plain(n) && (strcmp(s, "~") == 0 || strcmp(s, "null") == 0)))
+		return ld_err(ld, &n->start_mark, "%s must not be empty", what);
 	if (len > max)
-		return ld_err(ld, &n->start_mark,
-			      "%s is longer than %zu bytes", what, max);
+		return ld_err(ld, &n->start_mark, "%s is longer than %zu bytes",
+			      what, max);
 	*out = strdup(s);
 	return *out ? 0 : -ENOMEM;
 }
@@ -291,9 +289,8 @@ ld_paths(struct ld *ld, yaml_node_t *seq, size_t arg)
 	n = (size_t)(seq->data.sequence.items.top -
 		     seq->data.sequence.items.start);
 	if (n > PROTO_LIST_MAX)
-		return ld_err(ld, &seq->start_mark,
-			      "%s has more than %u paths", what,
-			      PROTO_LIST_MAX);
+		return ld_err(ld, &seq->start_mark, "%s has more than %u paths",
+			      what, PROTO_LIST_MAX);
 	*list = calloc(n + 1, sizeof(**list));
 	*marks = calloc(n + 1, sizeof(**marks));
 	if (*list == NULL || *marks == NULL)
@@ -431,34 +428,41 @@ ld_syscalls(struct ld *ld, yaml_node_t *v, size_t arg)
 /* --- limits ----------------------------------------------------------- */
 
 enum ld_lim {
-	LD_CPU, LD_MEMORY, LD_FSIZE, LD_NOFILE, LD_NPROC, LD_OUTPUT,
-	LD_TDEF, LD_TMAX,
+	LD_CPU,
+	LD_MEMORY,
+	LD_FSIZE,
+	LD_NOFILE,
+	LD_NPROC,
+	LD_OUTPUT,
+	LD_TDEF,
+	LD_TMAX,
 };
 
 /* How each limit is written, bounded and stored. */
-#define LD_LIM(f) offsetof(struct policy_limits, f), \
-	sizeof(((struct policy_limits *)NULL)->f)
+#define LD_LIM(f) \
+	offsetof(struct policy_limits, f), \
+		sizeof(((struct policy_limits *)NULL)->f)
 static const struct {
 	const char *key;
-	size_t off, width;      /* the field in struct policy_limits */
-	bool size;              /* accepts KiB/MiB/GiB/TiB suffixes */
-	bool unlimited;         /* accepts "unlimited" (stored as 0) */
+	size_t off, width; /* the field in struct policy_limits */
+	bool size;         /* accepts KiB/MiB/GiB/TiB suffixes */
+	bool unlimited;    /* accepts "unlimited" (stored as 0) */
 	uint64_t min, max;
 } ld_lims[] = {
-	[LD_CPU] = { "cpu_seconds", LD_LIM(cpu_seconds), false, true,
-		     1, 604800 },
-	[LD_MEMORY] = { "memory", LD_LIM(memory_bytes), true, true,
-			64ull << 20, 1ull << 40 },
+	[LD_CPU] = { "cpu_seconds", LD_LIM(cpu_seconds), false, true, 1,
+		     604800 },
+	[LD_MEMORY] = { "memory", LD_LIM(memory_bytes), true, true, 64ull << 20,
+			1ull << 40 },
 	[LD_FSIZE] = { "file_size", LD_LIM(file_size_bytes), true, true,
 		       1ull << 20, 1ull << 40 },
-	[LD_NOFILE] = { "open_files", LD_LIM(open_files), false, false,
-			64, 1048576 },
-	[LD_NPROC] = { "processes", LD_LIM(processes), false, true,
-		       1, 4194304 },
-	[LD_OUTPUT] = { "output_bytes", LD_LIM(output_bytes), true, false,
-			1024, POLICY_OUTPUT_MAX },
-	[LD_TDEF] = { "timeout_default_ms", LD_LIM(timeout_default_ms),
-		      false, false, 1000, POLICY_TIMEOUT_CAP_MS },
+	[LD_NOFILE] = { "open_files", LD_LIM(open_files), false, false, 64,
+			1048576 },
+	[LD_NPROC] = { "processes", LD_LIM(processes), false, true, 1,
+		       4194304 },
+	[LD_OUTPUT] = { "output_bytes", LD_LIM(output_bytes), true, false, 1024,
+			POLICY_OUTPUT_MAX },
+	[LD_TDEF] = { "timeout_default_ms", LD_LIM(timeout_default_ms), false,
+		      false, 1000, POLICY_TIMEOUT_CAP_MS },
 	[LD_TMAX] = { "timeout_max_ms", LD_LIM(timeout_max_ms), false, false,
 		      1000, POLICY_TIMEOUT_CAP_MS },
 };
@@ -508,20 +512,23 @@ ld_limit(struct ld *ld, yaml_node_t *v, size_t which)
 	    strcmp(s, "unlimited") == 0)
 		val = 0;
 	else if (!ld_plain(v) || !ld_parse_uint(s, ld_lims[which].size, &val))
-		return ld_err(ld, &v->start_mark,
-			      "%s must be a whole number%s%s, not '%s'", key,
-			      ld_lims[which].size ?
-			      " (optionally with KiB, MiB, GiB or TiB)" : "",
-			      ld_lims[which].unlimited ? " or unlimited" : "",
-			      s);
+		return ld_err(
+			ld, &v->start_mark,
+			"%s must be a whole number%s%s, not '%s'", key,
+			ld_lims[which].size ?
+				" (optionally with KiB, MiB, GiB or TiB)" :
+				"",
+			ld_lims[which].unlimited ? " or unlimited" : "", s);
 	else if (val < ld_lims[which].min || val > ld_lims[which].max)
 		return ld_err(ld, &v->start_mark,
 			      "%s must be between %llu and %llu", key,
 			      (unsigned long long)ld_lims[which].min,
 			      (unsigned long long)ld_lims[which].max);
-	val32 = (uint32_t)val;   /* max fits: checked above */
-	memcpy(field, ld_lims[which].width == sizeof(val) ? (void *)&val :
-	       (void *)&val32, ld_lims[which].width);
+	val32 = (uint32_t)val; /* max fits: checked above */
+	memcpy(field,
+	       ld_lims[which].width == sizeof(val) ? (void *)&val :
+						     (void *)&val32,
+	       ld_lims[which].width);
 	return 0;
 }
 
@@ -560,7 +567,8 @@ ld_tools(struct ld *ld, yaml_node_t *v, size_t arg)
 		if (strcmp(s, "all") != 0)
 			return ld_err(ld, &v->start_mark,
 				      "tools must be 'all' or a list of tool "
-				      "names, not '%s'", s);
+				      "names, not '%s'",
+				      s);
 		ld->p->tools = POLICY_TOOL_ALL;
 		return 0;
 	}
@@ -580,7 +588,8 @@ ld_tools(struct ld *ld, yaml_node_t *v, size_t arg)
 			return ld_err(ld, &t->start_mark,
 				      "unknown tool '%s' (known: Read, Write, "
 				      "Edit, MultiEdit, Glob, Grep, Bash, "
-				      "TodoWrite)", s);
+				      "TodoWrite)",
+				      s);
 		if (ld->p->tools & bit)
 			return ld_err(ld, &t->start_mark,
 				      "tool '%s' is listed twice", s);
@@ -602,19 +611,23 @@ ld_check_paths(struct ld *ld)
 
 	for (i = 1; i < n; i++) {
 		const char *a = i < p->n_ro ? p->ro_paths[i] :
-			p->rw_paths[i - p->n_ro];
+					      p->rw_paths[i - p->n_ro];
 		yaml_mark_t *m = i < p->n_ro ? &ld->m_ro[i] :
-			&ld->m_rw[i - p->n_ro];
+					       &ld->m_rw[i - p->n_ro];
 
 		for (j = 0; j < i; j++) {
 			const char *b = j < p->n_ro ? p->ro_paths[j] :
-				p->rw_paths[j - p->n_ro];
+						      p->rw_paths[j - p->n_ro];
 
 			if (strcmp(a, b) == 0)
-				return ld_err(ld, m, "path '%s' is listed "
-					      "twice%s", a, (i < p->n_ro) ==
-					      (j < p->n_ro) ? "" :
-					      " (read_only and read_write)");
+				return ld_err(
+					ld, m,
+					"path '%s' is listed "
+					"twice%s",
+					a,
+					(i < p->n_ro) == (j < p->n_ro) ?
+						"" :
+						" (read_only and read_write)");
 		}
 	}
 	return 0;
@@ -628,23 +641,28 @@ ld_check(struct ld *ld)
 	bool allow = p->syscalls == POLICY_SYSCALLS_ALLOWLIST;
 
 	if (allow && p->allow_exec)
-		return ld_err(ld, &ld->m_exec, "exec: true contradicts "
+		return ld_err(ld, &ld->m_exec,
+			      "exec: true contradicts "
 			      "syscalls mode allowlist (it has no execve)");
 	if (allow && p->network == POLICY_NET_TCP)
-		return ld_err(ld, &ld->m_network, "network: tcp contradicts "
+		return ld_err(ld, &ld->m_network,
+			      "network: tcp contradicts "
 			      "syscalls mode allowlist (it has no sockets)");
 	if (allow && p->allow_unix)
-		return ld_err(ld, &ld->m_unix, "unix_sockets: true "
+		return ld_err(ld, &ld->m_unix,
+			      "unix_sockets: true "
 			      "contradicts syscalls mode allowlist (it has "
 			      "no sockets)");
 	if (!p->allow_exec && p->network == POLICY_NET_TCP)
-		return ld_err(ld, &ld->m_network, "network: tcp needs exec: "
+		return ld_err(ld, &ld->m_network,
+			      "network: tcp needs exec: "
 			      "true (only commands run by Bash use the "
 			      "network)");
 	if (!p->allow_exec && (p->tools & POLICY_TOOL_BASH))
 		return ld_err(ld, &ld->m_bash, "tool Bash needs exec: true");
 	if (p->limits.timeout_default_ms > p->limits.timeout_max_ms)
-		return ld_err(ld, &ld->m_tdef, "timeout_default_ms (%u) is "
+		return ld_err(ld, &ld->m_tdef,
+			      "timeout_default_ms (%u) is "
 			      "greater than timeout_max_ms (%u)",
 			      p->limits.timeout_default_ms,
 			      p->limits.timeout_max_ms);
@@ -702,7 +720,7 @@ ld_document(struct ld *ld, yaml_parser_t *parser)
 	ld->seen = calloc(ld->n_nodes, 1);
 	if (ld->seen == NULL)
 		return -ENOMEM;
-	ld->seen[0] = 1;        /* the root */
+	ld->seen[0] = 1; /* the root */
 	return ld_root(ld, root);
 }
 
@@ -827,9 +845,9 @@ policy_load_file(const char *path, struct policy **out, char *err,
 	if (rc < 0) {
 		if (errlen > 0)
 			snprintf(err, errlen, "%s: %s", path,
-				 rc == -EFBIG ? "profile too large" :
+				 rc == -EFBIG  ? "profile too large" :
 				 rc == -EINVAL ? "not a regular file" :
-				 strerror(-rc));
+						 strerror(-rc));
 		return rc;
 	}
 	rc = policy_load_buffer(buf, len, path, out, err, errlen);

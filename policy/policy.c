@@ -22,8 +22,8 @@
 #include <string.h>
 
 static const char *const policy_tools[] = {
-	"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash",
-	"TodoWrite",
+	"Read", "Write", "Edit", "MultiEdit",
+	"Glob", "Grep",  "Bash", "TodoWrite",
 };
 
 #define POLICY_N_TOOLS (sizeof(policy_tools) / sizeof(policy_tools[0]))
@@ -108,7 +108,7 @@ policy_is_path(const char *s)
 	size_t n = strlen(s);
 
 	return strchr(s, '/') != NULL ||
-		(n >= 5 && strcmp(s + n - 5, ".yaml") == 0);
+	       (n >= 5 && strcmp(s + n - 5, ".yaml") == 0);
 }
 
 int
@@ -124,7 +124,8 @@ policy_load_named(const char *name_or_path, const char *profiles_dir,
 		return policy_load_file(name_or_path, out, err, errlen);
 	if (!policy_valid_name(name_or_path) || profiles_dir == NULL) {
 		if (errlen > 0)
-			snprintf(err, errlen, "'%s' is not a policy name "
+			snprintf(err, errlen,
+				 "'%s' is not a policy name "
 				 "([a-z0-9_-]) or a path to a .yaml file",
 				 name_or_path);
 		return -EINVAL;
@@ -210,8 +211,7 @@ policy_valid_dir(const char *d)
 {
 	size_t n = d ? strlen(d) : 0;
 
-	return n >= 2 && d[0] == '/' && d[n - 1] != '/' &&
-		n < PROTO_PATH_MAX;
+	return n >= 2 && d[0] == '/' && d[n - 1] != '/' && n < PROTO_PATH_MAX;
 }
 
 int

@@ -32,20 +32,20 @@
 #include "proto/msg.h"
 
 /* Bounds the loader enforces. */
-#define POLICY_FILE_MAX (256u << 10)    /* bytes of one profile file */
-#define POLICY_NAME_MAX 64              /* [a-z0-9][a-z0-9_-]* */
+#define POLICY_FILE_MAX (256u << 10) /* bytes of one profile file */
+#define POLICY_NAME_MAX 64           /* [a-z0-9][a-z0-9_-]* */
 #define POLICY_DESCRIPTION_MAX 512
-#define POLICY_OUTPUT_MAX (1u << 20)    /* output_bytes upper bound */
-#define POLICY_TIMEOUT_CAP_MS 600000u   /* docs/decisions.md: Bash maximum */
+#define POLICY_OUTPUT_MAX (1u << 20)  /* output_bytes upper bound */
+#define POLICY_TIMEOUT_CAP_MS 600000u /* docs/decisions.md: Bash maximum */
 
 enum policy_net {
-	POLICY_NET_NONE = 0,    /* no sockets but AF_UNIX (when allowed) */
-	POLICY_NET_TCP = 1,     /* outbound TCP (and UDP for DNS) */
+	POLICY_NET_NONE = 0, /* no sockets but AF_UNIX (when allowed) */
+	POLICY_NET_TCP = 1,  /* outbound TCP (and UDP for DNS) */
 };
 
 enum policy_syscalls {
-	POLICY_SYSCALLS_DENYLIST = 0,   /* allow all but the dangerous set */
-	POLICY_SYSCALLS_ALLOWLIST = 1,  /* default deny, file tools only */
+	POLICY_SYSCALLS_DENYLIST = 0,  /* allow all but the dangerous set */
+	POLICY_SYSCALLS_ALLOWLIST = 1, /* default deny, file tools only */
 };
 
 /* Tools a profile may grant (bits of policy.tools). */
@@ -74,19 +74,19 @@ struct policy_limits {
 };
 
 struct policy {
-	char *name;             /* [a-z0-9][a-z0-9_-]*, at most 64 bytes */
-	char *description;      /* one line, or NULL */
-	char *source;           /* the file it was loaded from, or NULL */
-	char **ro_paths;        /* templates: read + execute */
+	char *name;        /* [a-z0-9][a-z0-9_-]*, at most 64 bytes */
+	char *description; /* one line, or NULL */
+	char *source;      /* the file it was loaded from, or NULL */
+	char **ro_paths;   /* templates: read + execute */
 	size_t n_ro;
-	char **rw_paths;        /* templates: every right */
+	char **rw_paths; /* templates: every right */
 	size_t n_rw;
 	enum policy_net network;
-	bool allow_exec;        /* execve/execveat (Bash) */
-	bool allow_unix;        /* AF_UNIX sockets */
+	bool allow_exec; /* execve/execveat (Bash) */
+	bool allow_unix; /* AF_UNIX sockets */
 	enum policy_syscalls syscalls;
 	struct policy_limits limits;
-	uint32_t tools;         /* enum policy_tool bits */
+	uint32_t tools; /* enum policy_tool bits */
 };
 
 /*

@@ -102,7 +102,8 @@ print_header(FILE *f, const struct policy *p)
 	      "# any tool call: rlimits (limits), Landlock (filesystem,\n"
 	      "# network), then seccomp (syscalls). Each holds without the\n"
 	      "# others; docs/policy.md says what each denies and why.\n"
-	      "name: ", f);
+	      "name: ",
+	      f);
 	print_quoted(f, p->name);
 	fputc('\n', f);
 	if (p->description != NULL) {
@@ -123,7 +124,8 @@ print_filesystem(FILE *f, const struct policy *p)
 	      "# reachable; /dev/tty never.\n"
 	      "# Paths missing on this machine are skipped. {project} is the\n"
 	      "# agent's project directory, {tmp} its private temporary one.\n"
-	      "filesystem:\n", f);
+	      "filesystem:\n",
+	      f);
 	print_paths(f, "read_only", p->ro_paths, p->n_ro);
 	print_paths(f, "read_write", p->rw_paths, p->n_rw);
 }
@@ -144,16 +146,19 @@ print_switches(FILE *f, const struct policy *p)
 	fputs("\n"
 	      "# AF_UNIX sockets (socketpair always works). Landlock does not\n"
 	      "# cover pathname sockets: with this on, a worker could reach\n"
-	      "# docker.sock or an ssh-agent socket it can name.\n", f);
+	      "# docker.sock or an ssh-agent socket it can name.\n",
+	      f);
 	fprintf(f, "unix_sockets: %s\n", p->allow_unix ? "true" : "false");
 	fputs("\n"
 	      "# denylist: all syscalls but ptrace, mounts, namespaces, bpf,\n"
 	      "# keyrings, io_uring, modules, ... (EPERM or ENOSYS, never a\n"
 	      "# kill). allowlist: only what the file tools need, no exec.\n"
 	      "# Both kill a foreign architecture (i386 int 0x80, x32).\n"
-	      "syscalls:\n", f);
-	fprintf(f, "  mode: %s\n", p->syscalls == POLICY_SYSCALLS_ALLOWLIST ?
-		"allowlist" : "denylist");
+	      "syscalls:\n",
+	      f);
+	fprintf(f, "  mode: %s\n",
+		p->syscalls == POLICY_SYSCALLS_ALLOWLIST ? "allowlist" :
+							   "denylist");
 }
 
 static void
@@ -165,23 +170,29 @@ print_limits(FILE *f, const struct policy *p)
 	      "# rlimits per process, inherited by every command.\n"
 	      "limits:\n"
 	      "  # RLIMIT_CPU: SIGXCPU, then SIGKILL 5 s later\n"
-	      "  cpu_seconds: ", f);
+	      "  cpu_seconds: ",
+	      f);
 	print_count(f, l->cpu_seconds);
 	fputs("\n  # RLIMIT_AS: address space, not resident memory\n"
-	      "  memory: ", f);
+	      "  memory: ",
+	      f);
 	print_size(f, l->memory_bytes);
 	fputs("\n  # RLIMIT_FSIZE: one file (disk use is watched apart)\n"
-	      "  file_size: ", f);
+	      "  file_size: ",
+	      f);
 	print_size(f, l->file_size_bytes);
 	fprintf(f, "\n  # RLIMIT_NOFILE\n  open_files: %llu\n",
 		(unsigned long long)l->open_files);
 	fputs("  # RLIMIT_NPROC: counts every process of the uid\n"
-	      "  processes: ", f);
+	      "  processes: ",
+	      f);
 	print_count(f, l->processes);
 	fputs("\n  # one tool result's text is cut after this many bytes\n"
-	      "  output_bytes: ", f);
+	      "  output_bytes: ",
+	      f);
 	print_size(f, l->output_bytes);
-	fprintf(f, "\n  # Bash timeout when the agent gives none, and the\n"
+	fprintf(f,
+		"\n  # Bash timeout when the agent gives none, and the\n"
 		"  # longest it may ask for\n"
 		"  timeout_default_ms: %u\n  timeout_max_ms: %u\n",
 		l->timeout_default_ms, l->timeout_max_ms);
@@ -256,12 +267,15 @@ print_canon(FILE *f, const struct policy *p)
 	uint32_t bit;
 	int rc;
 
-	fprintf(f, PRINT_CANON_VERSION "\nname %s\nnetwork %s\nexec %d\n"
-		"unix %d\nsyscalls %s\n", p->name,
-		p->network == POLICY_NET_TCP ? "tcp" : "none", p->allow_exec,
-		p->allow_unix, p->syscalls == POLICY_SYSCALLS_ALLOWLIST ?
-		"allowlist" : "denylist");
-	fprintf(f, "cpu_seconds %llu\nmemory %llu\nfile_size %llu\n"
+	fprintf(f,
+		PRINT_CANON_VERSION "\nname %s\nnetwork %s\nexec %d\n"
+				    "unix %d\nsyscalls %s\n",
+		p->name, p->network == POLICY_NET_TCP ? "tcp" : "none",
+		p->allow_exec, p->allow_unix,
+		p->syscalls == POLICY_SYSCALLS_ALLOWLIST ? "allowlist" :
+							   "denylist");
+	fprintf(f,
+		"cpu_seconds %llu\nmemory %llu\nfile_size %llu\n"
 		"open_files %llu\nprocesses %llu\noutput_bytes %llu\n"
 		"timeout_default_ms %u\ntimeout_max_ms %u\ntools",
 		(unsigned long long)l->cpu_seconds,
@@ -296,8 +310,8 @@ print_sha256_hex(const char *buf, size_t len, char out[65])
 	if (ctx == NULL)
 		return -ENOMEM;
 	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-		EVP_DigestUpdate(ctx, buf, len) == 1 &&
-		EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 32;
+	     EVP_DigestUpdate(ctx, buf, len) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 32;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -EIO;

@@ -91,27 +91,50 @@ static const uint64_t sc_clone_ns_flags[] = {
 /* Deny-list: unconditionally refused, with EPERM. */
 static const int sc_denied[] = {
 	/* other processes' memory */
-	SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
+	SCMP_SYS(ptrace),
+	SCMP_SYS(process_vm_readv),
 	SCMP_SYS(process_vm_writev),
 	/* mounts and root changes (new mount API by number, sc_new[]) */
-	SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root),
+	SCMP_SYS(mount),
+	SCMP_SYS(umount2),
+	SCMP_SYS(pivot_root),
 	SCMP_SYS(chroot),
 	/* namespaces (clone flags are conditional, below) */
-	SCMP_SYS(unshare), SCMP_SYS(setns),
+	SCMP_SYS(unshare),
+	SCMP_SYS(setns),
 	/* kernel attack surface an agent never needs */
-	SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
-	SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
-	SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at),
-	SCMP_SYS(lookup_dcookie), SCMP_SYS(modify_ldt), SCMP_SYS(uselib),
+	SCMP_SYS(bpf),
+	SCMP_SYS(perf_event_open),
+	SCMP_SYS(userfaultfd),
+	SCMP_SYS(keyctl),
+	SCMP_SYS(add_key),
+	SCMP_SYS(request_key),
+	SCMP_SYS(open_by_handle_at),
+	SCMP_SYS(name_to_handle_at),
+	SCMP_SYS(lookup_dcookie),
+	SCMP_SYS(modify_ldt),
+	SCMP_SYS(uselib),
 	/* the machine itself */
-	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load),
-	SCMP_SYS(init_module), SCMP_SYS(finit_module),
-	SCMP_SYS(delete_module), SCMP_SYS(reboot), SCMP_SYS(swapon),
-	SCMP_SYS(swapoff), SCMP_SYS(acct), SCMP_SYS(quotactl),
-	SCMP_SYS(vhangup), SCMP_SYS(iopl), SCMP_SYS(ioperm),
-	SCMP_SYS(syslog), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+	SCMP_SYS(kexec_load),
+	SCMP_SYS(kexec_file_load),
+	SCMP_SYS(init_module),
+	SCMP_SYS(finit_module),
+	SCMP_SYS(delete_module),
+	SCMP_SYS(reboot),
+	SCMP_SYS(swapon),
+	SCMP_SYS(swapoff),
+	SCMP_SYS(acct),
+	SCMP_SYS(quotactl),
+	SCMP_SYS(vhangup),
+	SCMP_SYS(iopl),
+	SCMP_SYS(ioperm),
+	SCMP_SYS(syslog),
+	SCMP_SYS(sethostname),
+	SCMP_SYS(setdomainname),
 	/* the clock */
-	SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(adjtimex),
+	SCMP_SYS(settimeofday),
+	SCMP_SYS(clock_settime),
+	SCMP_SYS(adjtimex),
 	SCMP_SYS(clock_adjtime),
 };
 
@@ -123,118 +146,193 @@ static const struct {
 	int nr;
 	int err;
 } sc_new[] = {
-	{ 424, 0 },       /* pidfd_send_signal: as kill(); Landlock scopes */
-	{ 425, EPERM },   /* io_uring_setup */
-	{ 426, EPERM },   /* io_uring_enter */
-	{ 427, EPERM },   /* io_uring_register */
-	{ 428, EPERM },   /* open_tree */
-	{ 429, EPERM },   /* move_mount */
-	{ 430, EPERM },   /* fsopen */
-	{ 431, EPERM },   /* fsconfig */
-	{ 432, EPERM },   /* fsmount */
-	{ 433, EPERM },   /* fspick */
-	{ 434, 0 },       /* pidfd_open */
+	{ 424, 0 },     /* pidfd_send_signal: as kill(); Landlock scopes */
+	{ 425, EPERM }, /* io_uring_setup */
+	{ 426, EPERM }, /* io_uring_enter */
+	{ 427, EPERM }, /* io_uring_register */
+	{ 428, EPERM }, /* open_tree */
+	{ 429, EPERM }, /* move_mount */
+	{ 430, EPERM }, /* fsopen */
+	{ 431, EPERM }, /* fsconfig */
+	{ 432, EPERM }, /* fsmount */
+	{ 433, EPERM }, /* fspick */
+	{ 434, 0 },     /* pidfd_open */
 	{ SC_NR_CLONE3, ENOSYS }, /* clone3: flags live in memory; glibc
 				   * falls back to clone, which we can check */
-	{ 436, 0 },       /* close_range */
-	{ 437, 0 },       /* openat2 */
-	{ 438, EPERM },   /* pidfd_getfd: another process's fds */
-	{ 439, 0 },       /* faccessat2 */
-	{ 440, EPERM },   /* process_madvise */
-	{ 441, 0 },       /* epoll_pwait2 */
-	{ 442, EPERM },   /* mount_setattr */
-	{ 443, EPERM },   /* quotactl_fd */
-	{ 444, 0 },       /* landlock_create_ruleset: can only drop rights */
-	{ 445, 0 },       /* landlock_add_rule */
-	{ 446, 0 },       /* landlock_restrict_self */
-	{ 447, ENOSYS },  /* memfd_secret */
-	{ 448, EPERM },   /* process_mrelease */
-	{ 449, 0 },       /* futex_waitv */
-	{ 450, ENOSYS },  /* set_mempolicy_home_node */
-	{ 451, 0 },       /* cachestat */
-	{ 452, 0 },       /* fchmodat2 */
-	{ 453, 0 },       /* map_shadow_stack: glibc CET support */
-	{ 454, 0 },       /* futex_wake */
-	{ 455, 0 },       /* futex_wait */
-	{ 456, 0 },       /* futex_requeue */
-	{ 457, ENOSYS },  /* statmount: the host's mount table */
-	{ 458, ENOSYS },  /* listmount */
-	{ 459, ENOSYS },  /* lsm_get_self_attr */
-	{ 460, ENOSYS },  /* lsm_set_self_attr */
-	{ 461, ENOSYS },  /* lsm_list_modules */
-	{ 462, 0 },       /* mseal: only restricts the caller */
-	{ 463, 0 },       /* setxattrat: as setxattr */
-	{ 464, 0 },       /* getxattrat */
-	{ 465, 0 },       /* listxattrat */
-	{ 466, 0 },       /* removexattrat */
-	{ 467, EPERM },   /* open_tree_attr */
-	{ 468, ENOSYS },  /* file_getattr */
-	{ 469, ENOSYS },  /* file_setattr */
+	{ 436, 0 },               /* close_range */
+	{ 437, 0 },               /* openat2 */
+	{ 438, EPERM },           /* pidfd_getfd: another process's fds */
+	{ 439, 0 },               /* faccessat2 */
+	{ 440, EPERM },           /* process_madvise */
+	{ 441, 0 },               /* epoll_pwait2 */
+	{ 442, EPERM },           /* mount_setattr */
+	{ 443, EPERM },           /* quotactl_fd */
+	{ 444, 0 },      /* landlock_create_ruleset: can only drop rights */
+	{ 445, 0 },      /* landlock_add_rule */
+	{ 446, 0 },      /* landlock_restrict_self */
+	{ 447, ENOSYS }, /* memfd_secret */
+	{ 448, EPERM },  /* process_mrelease */
+	{ 449, 0 },      /* futex_waitv */
+	{ 450, ENOSYS }, /* set_mempolicy_home_node */
+	{ 451, 0 },      /* cachestat */
+	{ 452, 0 },      /* fchmodat2 */
+	{ 453, 0 },      /* map_shadow_stack: glibc CET support */
+	{ 454, 0 },      /* futex_wake */
+	{ 455, 0 },      /* futex_wait */
+	{ 456, 0 },      /* futex_requeue */
+	{ 457, ENOSYS }, /* statmount: the host's mount table */
+	{ 458, ENOSYS }, /* listmount */
+	{ 459, ENOSYS }, /* lsm_get_self_attr */
+	{ 460, ENOSYS }, /* lsm_set_self_attr */
+	{ 461, ENOSYS }, /* lsm_list_modules */
+	{ 462, 0 },      /* mseal: only restricts the caller */
+	{ 463, 0 },      /* setxattrat: as setxattr */
+	{ 464, 0 },      /* getxattrat */
+	{ 465, 0 },      /* listxattrat */
+	{ 466, 0 },      /* removexattrat */
+	{ 467, EPERM },  /* open_tree_attr */
+	{ 468, ENOSYS }, /* file_getattr */
+	{ 469, ENOSYS }, /* file_setattr */
 };
 
 /* Allow-list: what the worker's file tools and main loop use. */
 static const int sc_allowed[] = {
 	/* I/O on open fds */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
-	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv),
-	SCMP_SYS(pwritev), SCMP_SYS(preadv2), SCMP_SYS(pwritev2),
-	SCMP_SYS(lseek), SCMP_SYS(close), 436 /* close_range */,
-	SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fcntl),
-	SCMP_SYS(pipe2), SCMP_SYS(flock),
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(preadv),
+	SCMP_SYS(pwritev),
+	SCMP_SYS(preadv2),
+	SCMP_SYS(pwritev2),
+	SCMP_SYS(lseek),
+	SCMP_SYS(close),
+	436 /* close_range */,
+	SCMP_SYS(dup),
+	SCMP_SYS(dup2),
+	SCMP_SYS(dup3),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(pipe2),
+	SCMP_SYS(flock),
 	/* paths (Landlock and openat2 RESOLVE_BENEATH bound them) */
-	SCMP_SYS(open), SCMP_SYS(openat), 437 /* openat2 */,
-	SCMP_SYS(stat), SCMP_SYS(fstat), SCMP_SYS(lstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(statfs),
-	SCMP_SYS(fstatfs), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
-	SCMP_SYS(access), SCMP_SYS(faccessat), 439 /* faccessat2 */,
-	SCMP_SYS(getdents64), SCMP_SYS(getcwd), SCMP_SYS(chdir),
-	SCMP_SYS(fchdir), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
-	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
-	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir),
-	SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(fsync),
-	SCMP_SYS(fdatasync), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
-	452 /* fchmodat2 */, SCMP_SYS(utimensat), SCMP_SYS(umask),
+	SCMP_SYS(open),
+	SCMP_SYS(openat),
+	437 /* openat2 */,
+	SCMP_SYS(stat),
+	SCMP_SYS(fstat),
+	SCMP_SYS(lstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(statx),
+	SCMP_SYS(statfs),
+	SCMP_SYS(fstatfs),
+	SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat),
+	SCMP_SYS(access),
+	SCMP_SYS(faccessat),
+	439 /* faccessat2 */,
+	SCMP_SYS(getdents64),
+	SCMP_SYS(getcwd),
+	SCMP_SYS(chdir),
+	SCMP_SYS(fchdir),
+	SCMP_SYS(mkdir),
+	SCMP_SYS(mkdirat),
+	SCMP_SYS(rename),
+	SCMP_SYS(renameat),
+	SCMP_SYS(renameat2),
+	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(rmdir),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(fallocate),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(fchmod),
+	SCMP_SYS(fchmodat),
+	452 /* fchmodat2 */,
+	SCMP_SYS(utimensat),
+	SCMP_SYS(umask),
 	/* memory */
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	SCMP_SYS(mprotect), SCMP_SYS(madvise),
+	SCMP_SYS(brk),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(madvise),
 	/* waiting and time */
-	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select),
-	SCMP_SYS(pselect6), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), 441 /* epoll_pwait2 */,
-	SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create),
-	SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
-	SCMP_SYS(signalfd4), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
-	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-	SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(alarm),
-	SCMP_SYS(setitimer), SCMP_SYS(getitimer),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(select),
+	SCMP_SYS(pselect6),
+	SCMP_SYS(epoll_create1),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	441 /* epoll_pwait2 */,
+	SCMP_SYS(eventfd2),
+	SCMP_SYS(timerfd_create),
+	SCMP_SYS(timerfd_settime),
+	SCMP_SYS(timerfd_gettime),
+	SCMP_SYS(signalfd4),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_getres),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(time),
+	SCMP_SYS(alarm),
+	SCMP_SYS(setitimer),
+	SCMP_SYS(getitimer),
 	/* signals (sending: own process only, below) */
-	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigpending),
-	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(rt_sigsuspend),
-	SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigpending),
+	SCMP_SYS(rt_sigtimedwait),
+	SCMP_SYS(rt_sigsuspend),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(restart_syscall),
 	/* identity and environment */
-	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
-	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
-	SCMP_SYS(getegid), SCMP_SYS(getgroups), SCMP_SYS(getresuid),
-	SCMP_SYS(getresgid), SCMP_SYS(uname), SCMP_SYS(getrlimit),
-	SCMP_SYS(getrusage), SCMP_SYS(sysinfo), SCMP_SYS(times),
-	SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getppid),
+	SCMP_SYS(getuid),
+	SCMP_SYS(geteuid),
+	SCMP_SYS(getgid),
+	SCMP_SYS(getegid),
+	SCMP_SYS(getgroups),
+	SCMP_SYS(getresuid),
+	SCMP_SYS(getresgid),
+	SCMP_SYS(uname),
+	SCMP_SYS(getrlimit),
+	SCMP_SYS(getrusage),
+	SCMP_SYS(sysinfo),
+	SCMP_SYS(times),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_yield),
 	SCMP_SYS(getrandom),
 	/* threads and exit (glibc internals) */
-	SCMP_SYS(futex), SCMP_SYS(set_robust_list),
-	SCMP_SYS(set_tid_address), SCMP_SYS(rseq), SCMP_SYS(exit),
+	SCMP_SYS(futex),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(set_tid_address),
+	SCMP_SYS(rseq),
+	SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 };
 
 /* prctl queries the allow-list permits (the worker reports its layers). */
 static const uint32_t sc_allowed_prctls[] = {
-	PR_GET_DUMPABLE, PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS,
+	PR_GET_DUMPABLE,
+	PR_GET_SECCOMP,
+	PR_GET_NO_NEW_PRIVS,
 };
 
 /* ioctl requests the allow-list permits (isatty, window size, fd flags). */
 static const uint32_t sc_allowed_ioctls[] = {
-	SC_TCGETS, SC_TIOCGWINSZ, SC_FIONREAD, SC_FIONBIO, SC_FIONCLEX,
-	SC_FIOCLEX,
+	SC_TCGETS,  SC_TIOCGWINSZ, SC_FIONREAD,
+	SC_FIONBIO, SC_FIONCLEX,   SC_FIOCLEX,
 };
 
 #define SC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -248,7 +346,10 @@ static struct scmp_arg_cmp
 sc_arg(unsigned int arg, enum scmp_compare op, uint64_t a, uint64_t b)
 {
 	struct scmp_arg_cmp c = {
-		.arg = arg, .op = op, .datum_a = a, .datum_b = b,
+		.arg = arg,
+		.op = op,
+		.datum_a = a,
+		.datum_b = b,
 	};
 
 	return c;
@@ -300,12 +401,11 @@ sc_deny_sockets(scmp_filter_ctx ctx, const struct msg_policy *p)
 				      sc_arg(1, SCMP_CMP_MASKED_EQ,
 					     SC_SOCK_TYPE_MASK, SC_SOCK_RAW));
 		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), sock,
-					      2, sc_arg(0, SCMP_CMP_EQ,
-							(uint64_t)af, 0),
-					      sc_arg(1, SCMP_CMP_MASKED_EQ,
-						     SC_SOCK_TYPE_MASK,
-						     SC_SOCK_PACKET));
+			rc = seccomp_rule_add(
+				ctx, SCMP_ACT_ERRNO(EPERM), sock, 2,
+				sc_arg(0, SCMP_CMP_EQ, (uint64_t)af, 0),
+				sc_arg(1, SCMP_CMP_MASKED_EQ, SC_SOCK_TYPE_MASK,
+				       SC_SOCK_PACKET));
 	}
 	if (rc == 0)
 		rc = sc_rule1(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
@@ -415,8 +515,8 @@ sc_build_allowlist(scmp_filter_ctx ctx)
 		rc = sc_allow_conditional(ctx);
 	/* glibc falls back from clone3 only on ENOSYS (not that we fork). */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
-				      SC_NR_CLONE3, 0);
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SC_NR_CLONE3,
+				      0);
 	return rc;
 }
 
@@ -492,15 +592,15 @@ policy_seccomp_apply(const struct msg_policy *p, char *err, size_t errlen)
 	scmp_filter_ctx ctx = NULL;
 	int rc;
 
-	if (p->seccomp_allowlist && (p->allow_exec || p->net_tcp ||
-				     p->allow_unix))
+	if (p->seccomp_allowlist &&
+	    (p->allow_exec || p->net_tcp || p->allow_unix))
 		return sc_fail(err, errlen,
 			       "the allow-list permits no exec and no sockets",
 			       -EINVAL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return sc_fail(err, errlen, "PR_SET_NO_NEW_PRIVS", -errno);
 	ctx = seccomp_init(p->seccomp_allowlist ? SCMP_ACT_ERRNO(EPERM) :
-			   SCMP_ACT_ALLOW);
+						  SCMP_ACT_ALLOW);
 	if (ctx == NULL)
 		return sc_fail(err, errlen, "seccomp_init", -ENOMEM);
 	rc = sc_set_attrs(ctx);
@@ -509,7 +609,7 @@ policy_seccomp_apply(const struct msg_policy *p, char *err, size_t errlen)
 		goto out;
 	}
 	rc = p->seccomp_allowlist ? sc_build_allowlist(ctx) :
-		sc_build_denylist(ctx, p);
+				    sc_build_denylist(ctx, p);
 	if (rc < 0) {
 		rc = sc_fail(err, errlen, "building the filter", rc);
 		goto out;

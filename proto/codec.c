@@ -51,17 +51,48 @@ scan_head(const uint8_t *buf, size_t len, size_t pos, size_t *hdr,
 		return 0;
 	}
 	switch (b) {
-	case 0xca: *skip = 4; return 0;
-	case 0xcb: *skip = 8; return 0;
-	case 0xcc: case 0xd0: *skip = 1; return 0;
-	case 0xcd: case 0xd1: *skip = 2; return 0;
-	case 0xce: case 0xd2: *skip = 4; return 0;
-	case 0xcf: case 0xd3: *skip = 8; return 0;
-	case 0xc4: case 0xd9: n = 1; break;
-	case 0xc5: case 0xda: n = 2; break;
-	case 0xc6: case 0xdb: n = 4; break;
-	case 0xdc: case 0xde: n = 2; break;
-	case 0xdd: case 0xdf: n = 4; break;
+	case 0xca:
+		*skip = 4;
+		return 0;
+	case 0xcb:
+		*skip = 8;
+		return 0;
+	case 0xcc:
+	case 0xd0:
+		*skip = 1;
+		return 0;
+	case 0xcd:
+	case 0xd1:
+		*skip = 2;
+		return 0;
+	case 0xce:
+	case 0xd2:
+		*skip = 4;
+		return 0;
+	case 0xcf:
+	case 0xd3:
+		*skip = 8;
+		return 0;
+	case 0xc4:
+	case 0xd9:
+		n = 1;
+		break;
+	case 0xc5:
+	case 0xda:
+		n = 2;
+		break;
+	case 0xc6:
+	case 0xdb:
+		n = 4;
+		break;
+	case 0xdc:
+	case 0xde:
+		n = 2;
+		break;
+	case 0xdd:
+	case 0xdf:
+		n = 4;
+		break;
 	default:
 		/* 0xc1 is reserved; 0xc7-0xc9 and 0xd4-0xd8 are ext types,
 		 * which no message of ours carries. */
@@ -332,8 +363,7 @@ get_int(const msgpack_object *o, int64_t min, int64_t max, int64_t *v)
 }
 
 static int
-decode_strlist(const msgpack_object *o, const struct codec_field *f,
-	       void *base)
+decode_strlist(const msgpack_object *o, const struct codec_field *f, void *base)
 {
 	char ***list = (char ***)((char *)base + f->offset);
 	size_t *count = (size_t *)((char *)base + f->count_offset);
@@ -358,8 +388,7 @@ decode_strlist(const msgpack_object *o, const struct codec_field *f,
 }
 
 static int
-decode_field(const msgpack_object *o, const struct codec_field *f,
-	     void *base)
+decode_field(const msgpack_object *o, const struct codec_field *f, void *base)
 {
 	void *dst = (char *)base + f->offset;
 	uint64_t u = 0;
@@ -463,7 +492,8 @@ codec_free_fields(const struct codec_field *t, void *base)
 			*(char **)dst = NULL;
 		} else if (t[i].kind == CODEC_STRLIST) {
 			char **list = *(char ***)dst;
-			size_t *n = (size_t *)((char *)base + t[i].count_offset);
+			size_t *n = (size_t *)((char *)base +
+					       t[i].count_offset);
 
 			for (size_t j = 0; list && list[j]; j++)
 				free(list[j]);

@@ -55,20 +55,20 @@ enum codec_kind {
 	CODEC_U64,
 	CODEC_I64,
 	CODEC_BOOL,
-	CODEC_STR,      /* char *, malloc'ed, bounded by max */
-	CODEC_STRLIST,  /* char **, count in the following size_t */
-	CODEC_OBJECT,   /* json_t * holding a JSON object */
-	CODEC_MAP,      /* nested table, see sub */
+	CODEC_STR,     /* char *, malloc'ed, bounded by max */
+	CODEC_STRLIST, /* char **, count in the following size_t */
+	CODEC_OBJECT,  /* json_t * holding a JSON object */
+	CODEC_MAP,     /* nested table, see sub */
 };
 
 struct codec_field {
 	const char *name;
 	enum codec_kind kind;
 	bool required;
-	size_t max;                      /* bytes (STR), entries (STRLIST) */
-	size_t offset;                   /* of the value in the struct */
-	size_t count_offset;             /* STRLIST: of the size_t count */
-	const struct codec_field *sub;   /* MAP: fields, NULL-name terminated */
+	size_t max;                    /* bytes (STR), entries (STRLIST) */
+	size_t offset;                 /* of the value in the struct */
+	size_t count_offset;           /* STRLIST: of the size_t count */
+	const struct codec_field *sub; /* MAP: fields, NULL-name terminated */
 };
 
 /*

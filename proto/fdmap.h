@@ -2,8 +2,8 @@
  * fdmap.h - the worker's file descriptors, fixed at spawn.
  *
  * This is the one place the fd map is written down. The supervisor's spawn
- * code (supervisor/sandbox/spawn.c) dup2()s exactly these and closes every other
- * fd with close_range() before execve(); the worker marks 3..5 close-on-
+ * code (supervisor/sandbox/spawn.c) dup2()s exactly these and closes every
+ * other fd with close_range() before execve(); the worker marks 3..5 close-on-
  * exec as its first act, so nothing it runs (Bash commands) inherits them.
  *
  *   0  /dev/null (stdin)
@@ -24,8 +24,8 @@
 
 /* Worker exit codes the supervisor reports. */
 #define FDMAP_EXIT_OK 0
-#define FDMAP_EXIT_PROTOCOL 2   /* bad frame or message from the supervisor */
-#define FDMAP_EXIT_CONFINE 3    /* a layer the policy requires failed */
-#define FDMAP_EXIT_SETUP 4      /* fd map or INIT missing */
+#define FDMAP_EXIT_PROTOCOL 2 /* bad frame or message from the supervisor */
+#define FDMAP_EXIT_CONFINE 3  /* a layer the policy requires failed */
+#define FDMAP_EXIT_SETUP 4    /* fd map or INIT missing */
 
 #endif

@@ -68,8 +68,7 @@ start_body(struct frame_reader *r)
 }
 
 int
-frame_reader_read(struct frame_reader *r, int fd, uint8_t **body,
-		  size_t *len)
+frame_reader_read(struct frame_reader *r, int fd, uint8_t **body, size_t *len)
 {
 	ssize_t got;
 	int err;
@@ -77,7 +76,7 @@ frame_reader_read(struct frame_reader *r, int fd, uint8_t **body,
 	for (;;) {
 		if (r->hdr_got < FRAME_HDR) {
 			got = io_read(fd, r->hdr + r->hdr_got,
-					 FRAME_HDR - r->hdr_got);
+				      FRAME_HDR - r->hdr_got);
 		} else {
 			got = io_read(fd, r->body + r->got, r->len - r->got);
 		}
@@ -86,7 +85,8 @@ frame_reader_read(struct frame_reader *r, int fd, uint8_t **body,
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
-			return r->hdr_got == 0 ? FRAME_E_EOF : FRAME_E_TRUNCATED;
+			return r->hdr_got == 0 ? FRAME_E_EOF :
+						 FRAME_E_TRUNCATED;
 		if (r->hdr_got < FRAME_HDR) {
 			r->hdr_got += (size_t)got;
 			if (r->hdr_got < FRAME_HDR)

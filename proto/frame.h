@@ -19,17 +19,17 @@
 #define FRAME_HDR 4
 
 enum frame_err {
-	FRAME_E_EOF = -1000,      /* clean end of stream between frames */
-	FRAME_E_TRUNCATED = -1001,/* end of stream inside a frame */
-	FRAME_E_TOO_LARGE = -1002,/* announced length above the maximum */
-	FRAME_E_EMPTY = -1003,    /* announced length 0 */
+	FRAME_E_EOF = -1000,       /* clean end of stream between frames */
+	FRAME_E_TRUNCATED = -1001, /* end of stream inside a frame */
+	FRAME_E_TOO_LARGE = -1002, /* announced length above the maximum */
+	FRAME_E_EMPTY = -1003,     /* announced length 0 */
 };
 
 struct frame_reader {
 	uint8_t hdr[FRAME_HDR];
 	size_t hdr_got;
 	uint8_t *body;
-	size_t len;               /* announced body length */
+	size_t len; /* announced body length */
 	size_t got;
 	size_t max;
 };

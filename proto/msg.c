@@ -33,8 +33,8 @@ static const struct codec_field policy_fields[] = {
 	  NULL },
 	{ "memory_bytes", CODEC_U64, true, 0, F(msg_policy, memory_bytes), 0,
 	  NULL },
-	{ "file_size_bytes", CODEC_U64, true, 0,
-	  F(msg_policy, file_size_bytes), 0, NULL },
+	{ "file_size_bytes", CODEC_U64, true, 0, F(msg_policy, file_size_bytes),
+	  0, NULL },
 	{ "open_files", CODEC_U64, true, 0, F(msg_policy, open_files), 0,
 	  NULL },
 	{ "processes", CODEC_U64, true, 0, F(msg_policy, processes), 0, NULL },
@@ -88,8 +88,8 @@ static const struct codec_field result_fields[] = {
 	  F(msg_tool_result, content), 0, NULL },
 	{ "exit_code", CODEC_I64, true, 0, F(msg_tool_result, exit_code), 0,
 	  NULL },
-	{ "duration_ms", CODEC_U64, true, 0, F(msg_tool_result, duration_ms),
-	  0, NULL },
+	{ "duration_ms", CODEC_U64, true, 0, F(msg_tool_result, duration_ms), 0,
+	  NULL },
 	{ "bytes", CODEC_U64, true, 0, F(msg_tool_result, bytes), 0, NULL },
 	{ "truncated", CODEC_BOOL, true, 0, F(msg_tool_result, truncated), 0,
 	  NULL },
@@ -104,12 +104,18 @@ static const struct codec_field *
 table_for(int type)
 {
 	switch (type) {
-	case MSG_S2W_INIT: return init_fields;
-	case MSG_W2S_READY: return ready_fields;
-	case MSG_S2W_TOOL_CALL: return call_fields;
-	case MSG_W2S_TOOL_RESULT: return result_fields;
-	case MSG_S2W_SHUTDOWN: return shutdown_fields;
-	default: return NULL;
+	case MSG_S2W_INIT:
+		return init_fields;
+	case MSG_W2S_READY:
+		return ready_fields;
+	case MSG_S2W_TOOL_CALL:
+		return call_fields;
+	case MSG_W2S_TOOL_RESULT:
+		return result_fields;
+	case MSG_S2W_SHUTDOWN:
+		return shutdown_fields;
+	default:
+		return NULL;
 	}
 }
 
@@ -117,12 +123,18 @@ const char *
 msg_type_name(int type)
 {
 	switch (type) {
-	case MSG_S2W_INIT: return "INIT";
-	case MSG_W2S_READY: return "READY";
-	case MSG_S2W_TOOL_CALL: return "TOOL_CALL";
-	case MSG_W2S_TOOL_RESULT: return "TOOL_RESULT";
-	case MSG_S2W_SHUTDOWN: return "SHUTDOWN";
-	default: return "UNKNOWN";
+	case MSG_S2W_INIT:
+		return "INIT";
+	case MSG_W2S_READY:
+		return "READY";
+	case MSG_S2W_TOOL_CALL:
+		return "TOOL_CALL";
+	case MSG_W2S_TOOL_RESULT:
+		return "TOOL_RESULT";
+	case MSG_S2W_SHUTDOWN:
+		return "SHUTDOWN";
+	default:
+		return "UNKNOWN";
 	}
 }
 
@@ -130,11 +142,19 @@ const char *
 msg_strerror(int err)
 {
 	static const char *const text[] = {
-		"ok", "malformed msgpack", "trailing bytes after the message",
-		"message is not a map", "unknown or missing message type",
-		"unknown field", "missing field", "field has the wrong type",
-		"field or message too large", "nesting too deep",
-		"duplicate field", "invalid field value", "out of memory",
+		"ok",
+		"malformed msgpack",
+		"trailing bytes after the message",
+		"message is not a map",
+		"unknown or missing message type",
+		"unknown field",
+		"missing field",
+		"field has the wrong type",
+		"field or message too large",
+		"nesting too deep",
+		"duplicate field",
+		"invalid field value",
+		"out of memory",
 	};
 
 	if (err > 0 || -err >= (int)(sizeof(text) / sizeof(text[0])))
@@ -161,10 +181,18 @@ pack_field(msgpack_packer *pk, const struct codec_field *f, const void *base)
 	const void *src = (const char *)base + f->offset;
 
 	switch (f->kind) {
-	case CODEC_U32: msgpack_pack_uint32(pk, *(const uint32_t *)src); break;
-	case CODEC_U64: msgpack_pack_uint64(pk, *(const uint64_t *)src); break;
-	case CODEC_I32: msgpack_pack_int32(pk, *(const int32_t *)src); break;
-	case CODEC_I64: msgpack_pack_int64(pk, *(const int64_t *)src); break;
+	case CODEC_U32:
+		msgpack_pack_uint32(pk, *(const uint32_t *)src);
+		break;
+	case CODEC_U64:
+		msgpack_pack_uint64(pk, *(const uint64_t *)src);
+		break;
+	case CODEC_I32:
+		msgpack_pack_int32(pk, *(const int32_t *)src);
+		break;
+	case CODEC_I64:
+		msgpack_pack_int64(pk, *(const int64_t *)src);
+		break;
 	case CODEC_BOOL:
 		if (*(const bool *)src)
 			msgpack_pack_true(pk);

@@ -33,12 +33,12 @@
 #define PROTO_VERSION 1
 
 /* Limits, checked by the decoders before anything is allocated. */
-#define PROTO_FRAME_MAX (8u << 20)      /* one frame body, bytes */
-#define PROTO_STR_MAX (4u << 20)        /* one string field, bytes */
-#define PROTO_ID_MAX 128                /* tool_use ids, agent names */
+#define PROTO_FRAME_MAX (8u << 20) /* one frame body, bytes */
+#define PROTO_STR_MAX (4u << 20)   /* one string field, bytes */
+#define PROTO_ID_MAX 128           /* tool_use ids, agent names */
 #define PROTO_PATH_MAX 4096
-#define PROTO_LIST_MAX 256              /* entries of a string list */
-#define CODEC_MAX_DEPTH 16              /* nesting of a tool input */
+#define PROTO_LIST_MAX 256 /* entries of a string list */
+#define CODEC_MAX_DEPTH 16 /* nesting of a tool input */
 
 enum msg_type {
 	MSG_S2W_INIT = 1,
@@ -69,9 +69,9 @@ enum msg_layer {
  */
 struct msg_policy {
 	char *name;
-	char **ro_paths;        /* read + execute */
+	char **ro_paths; /* read + execute */
 	size_t n_ro;
-	char **rw_paths;        /* full access (the project dir is implied) */
+	char **rw_paths; /* full access (the project dir is implied) */
 	size_t n_rw;
 	bool net_tcp;           /* outbound TCP allowed */
 	bool allow_exec;        /* execve allowed (Bash) */
@@ -82,17 +82,18 @@ struct msg_policy {
 	uint64_t file_size_bytes;
 	uint64_t open_files;
 	uint64_t processes;
-	uint64_t output_bytes;  /* cap on one tool result's content */
+	uint64_t output_bytes; /* cap on one tool result's content */
 	uint32_t timeout_default_ms;
 	uint32_t timeout_max_ms;
-	uint32_t test_disable;  /* test builds only: layers to skip (msg_layer) */
+	uint32_t
+		test_disable; /* test builds only: layers to skip (msg_layer) */
 };
 
 struct msg_init {
-	uint32_t version;       /* PROTO_VERSION */
-	char *project_dir;      /* absolute path as the agent sees it */
-	char *agent;            /* agent name, for logs */
-	char **tools;           /* granted tool names */
+	uint32_t version;  /* PROTO_VERSION */
+	char *project_dir; /* absolute path as the agent sees it */
+	char *agent;       /* agent name, for logs */
+	char **tools;      /* granted tool names */
 	size_t n_tools;
 	struct msg_policy policy;
 };
@@ -101,24 +102,24 @@ struct msg_ready {
 	uint32_t version;
 	int64_t pid;
 	int64_t uid;
-	uint32_t layers;        /* enum msg_layer bits */
-	int32_t landlock_abi;   /* 0 when Landlock is unavailable */
+	uint32_t layers;      /* enum msg_layer bits */
+	int32_t landlock_abi; /* 0 when Landlock is unavailable */
 };
 
 struct msg_tool_call {
-	char *id;               /* the API's tool_use id */
-	char *tool;             /* "Read", "Bash", ... */
-	json_t *input;          /* a JSON object; owned */
-	uint32_t timeout_ms;    /* deadline, relative to receipt */
+	char *id;            /* the API's tool_use id */
+	char *tool;          /* "Read", "Bash", ... */
+	json_t *input;       /* a JSON object; owned */
+	uint32_t timeout_ms; /* deadline, relative to receipt */
 };
 
 struct msg_tool_result {
 	char *id;
 	bool is_error;
-	char *content;          /* UTF-8 text, at most policy output_bytes */
-	int64_t exit_code;      /* Bash exit status; -1 when not applicable */
+	char *content;     /* UTF-8 text, at most policy output_bytes */
+	int64_t exit_code; /* Bash exit status; -1 when not applicable */
 	uint64_t duration_ms;
-	uint64_t bytes;         /* size of the full output before capping */
+	uint64_t bytes; /* size of the full output before capping */
 	bool truncated;
 };
 

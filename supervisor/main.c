@@ -46,8 +46,8 @@ cmd_policy(const struct cli *c)
 
 	for (int i = 0; i < c->n_args && rc == 0; i++) {
 		if (c->cmd == CLI_POLICY_SHOW)
-			rc = policy_load_named(c->args[i], datadir_profiles(), &p,
-					       err, sizeof(err));
+			rc = policy_load_named(c->args[i], datadir_profiles(),
+					       &p, err, sizeof(err));
 		else
 			rc = policy_load_file(c->args[i], &p, err, sizeof(err));
 		if (rc < 0) {

@@ -81,7 +81,8 @@ confine_apply(const struct msg_init *init, struct confine_report *rep,
 			return rc;
 		rep->layers |= MSG_LAYER_SECCOMP;
 	} else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
+			 strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)

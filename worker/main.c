@@ -80,8 +80,7 @@ send_msg(const struct msg *m)
 	int rc = msg_encode(m, &buf, &len);
 
 	if (rc < 0) {
-		wlog("encode %s: %s", msg_type_name(m->type),
-		     msg_strerror(rc));
+		wlog("encode %s: %s", msg_type_name(m->type), msg_strerror(rc));
 		return rc;
 	}
 	rc = frame_write_blocking(FDMAP_RES, buf, len);
@@ -179,7 +178,8 @@ serve(const struct msg_init *init)
 			return FDMAP_EXIT_OK;
 		}
 		if (m.type != MSG_S2W_TOOL_CALL) {
-			wlog("unexpected %s after READY", msg_type_name(m.type));
+			wlog("unexpected %s after READY",
+			     msg_type_name(m.type));
 			msg_clear(&m);
 			return FDMAP_EXIT_PROTOCOL;
 		}
@@ -215,8 +215,9 @@ become_init_if_pid1(void)
 		pid = io_waitpid(-1, &status, 0);
 	while (pid > 0 && pid != worker);
 	/* a worker killed by a signal shows as 128 + the signal */
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) :
-	      WIFSIGNALED(status) ? 128 + WTERMSIG(status) : FDMAP_EXIT_PROTOCOL);
+	_exit(WIFEXITED(status)   ? WEXITSTATUS(status) :
+	      WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+				    FDMAP_EXIT_PROTOCOL);
 }
 
 int

@@ -28,19 +28,20 @@
 #include <jansson.h>
 
 struct tool_ctx {
-	int project_fd;          /* O_DIRECTORY fd of the project root */
-	const char *project_dir; /* absolute path the agent sees */
-	size_t output_max;       /* cap on tool_out.content, bytes */
+	int project_fd;              /* O_DIRECTORY fd of the project root */
+	const char *project_dir;     /* absolute path the agent sees */
+	size_t output_max;           /* cap on tool_out.content, bytes */
 	uint32_t timeout_default_ms; /* Bash default timeout */
 	uint32_t timeout_max_ms;     /* Bash maximum timeout */
-	bool allow_exec;         /* Bash may run */
+	bool allow_exec;             /* Bash may run */
 };
 
 struct tool_out {
 	bool is_error;
-	char *content;      /* malloc'ed UTF-8, NUL-terminated; caller frees */
-	int64_t exit_code;  /* Bash: exit status (128+sig when killed); else -1 */
-	uint64_t bytes;     /* size of the full output before capping */
+	char *content;     /* malloc'ed UTF-8, NUL-terminated; caller frees */
+	int64_t exit_code; /* Bash: exit status (128+sig when killed); else -1
+			    */
+	uint64_t bytes;    /* size of the full output before capping */
 	bool truncated;
 };
 

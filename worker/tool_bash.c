@@ -222,7 +222,7 @@ drain(struct run *r)
 	while (!r->eof) {
 		n = io_read(r->rfd, buf, sizeof(buf));
 		if (n < 0 && n != -EAGAIN)
-			r->eof = true;	/* EIO and such: nothing more */
+			r->eof = true; /* EIO and such: nothing more */
 		if (n < 0)
 			return;
 		if (n == 0)
@@ -240,7 +240,7 @@ reap(struct run *r, bool block)
 
 	w = io_waitpid(r->pid, &r->status, block ? 0 : WNOHANG);
 	if (w == r->pid || w == -ECHILD) {
-		if (w < 0)	/* reaped elsewhere (SIGCHLD ignored) */
+		if (w < 0) /* reaped elsewhere (SIGCHLD ignored) */
 			r->status = 0;
 		r->exited = true;
 	}

@@ -147,11 +147,12 @@ tool_buf_finish(struct tool_buf *b, bool is_error, const char *hint,
 		truncated = true;
 	}
 	if (truncated)
-		snprintf(marker, sizeof(marker),
-			 "%s[output truncated: showing the first %zu of %"
-			 PRIu64 " bytes%s%s]", sl && s[sl - 1] != '\n' ?
-			 "\n" : "", sl, b->total, hint ? "; " : "",
-			 hint ? hint : "");
+		snprintf(
+			marker, sizeof(marker),
+			"%s[output truncated: showing the first %zu of %" PRIu64
+			" bytes%s%s]",
+			sl && s[sl - 1] != '\n' ? "\n" : "", sl, b->total,
+			hint ? "; " : "", hint ? hint : "");
 	ml = strlen(marker);
 	all = malloc(sl + ml + tl + 1);
 	rc = -ENOMEM;
@@ -246,7 +247,8 @@ tool_check_object(const json_t *input, struct tool_out *out)
 {
 	if (input != NULL && json_is_object(input))
 		return 0;
-	return tool_fail(out, "invalid input: the tool input must be a JSON "
+	return tool_fail(out,
+			 "invalid input: the tool input must be a JSON "
 			 "object, not %s",
 			 input ? json_type_name(input) : "nothing");
 }
@@ -270,12 +272,16 @@ tool_arg_string(const json_t *input, const char *key, bool required,
 	if (v == NULL) {
 		if (!required)
 			return 0;
-		return tool_fail(out, "invalid input: missing required field "
-				 "\"%s\" (a string)", key);
+		return tool_fail(out,
+				 "invalid input: missing required field "
+				 "\"%s\" (a string)",
+				 key);
 	}
 	if (!json_is_string(v))
-		return tool_fail(out, "invalid input: field \"%s\" must be a "
-				 "string, not %s", key, json_type_name(v));
+		return tool_fail(out,
+				 "invalid input: field \"%s\" must be a "
+				 "string, not %s",
+				 key, json_type_name(v));
 	*s = json_string_value(v);
 	if (len != NULL)
 		*len = json_string_length(v);
@@ -293,8 +299,10 @@ tool_arg_text(const json_t *input, const char *key, bool required,
 	if (rc != 0 || *s == NULL)
 		return rc;
 	if (strlen(*s) != len)
-		return tool_fail(out, "invalid input: field \"%s\" contains a "
-				 "NUL byte", key);
+		return tool_fail(out,
+				 "invalid input: field \"%s\" contains a "
+				 "NUL byte",
+				 key);
 	return 0;
 }
 
@@ -307,15 +315,17 @@ tool_arg_bool(const json_t *input, const char *key, bool *v,
 	if (j == NULL)
 		return 0;
 	if (!json_is_boolean(j))
-		return tool_fail(out, "invalid input: field \"%s\" must be a "
-				 "boolean, not %s", key, json_type_name(j));
+		return tool_fail(out,
+				 "invalid input: field \"%s\" must be a "
+				 "boolean, not %s",
+				 key, json_type_name(j));
 	*v = json_is_true(j);
 	return 0;
 }
 
 int
-tool_arg_uint(const json_t *input, const char *key, uint64_t *v,
-	      bool *present, struct tool_out *out)
+tool_arg_uint(const json_t *input, const char *key, uint64_t *v, bool *present,
+	      struct tool_out *out)
 {
 	json_t *j = field(input, key);
 	double d;
@@ -339,8 +349,10 @@ tool_arg_uint(const json_t *input, const char *key, uint64_t *v,
 		*present = true;
 	return 0;
 bad:
-	return tool_fail(out, "invalid input: field \"%s\" must be a "
-			 "non-negative integer, not %s", key,
+	return tool_fail(out,
+			 "invalid input: field \"%s\" must be a "
+			 "non-negative integer, not %s",
+			 key,
 			 json_is_number(j) ? "that number" : json_type_name(j));
 }
 
@@ -370,11 +382,15 @@ tool_open_regular(const struct tool_ctx *ctx, const char *path, int *fd,
 		rc = tool_fail(out, "%s: cannot stat: %s", path,
 			       strerror(errno));
 	} else if (S_ISDIR(st->st_mode)) {
-		rc = tool_fail(out, "%s is a directory, use Glob or Bash ls "
-			       "to list it", path);
+		rc = tool_fail(out,
+			       "%s is a directory, use Glob or Bash ls "
+			       "to list it",
+			       path);
 	} else if (!S_ISREG(st->st_mode)) {
-		rc = tool_fail(out, "%s is not a regular file (a FIFO, "
-			       "socket or device)", path);
+		rc = tool_fail(out,
+			       "%s is not a regular file (a FIFO, "
+			       "socket or device)",
+			       path);
 	} else {
 		*fd = f;
 		return 0;
@@ -452,12 +468,9 @@ static const struct {
 	const char *name;
 	tool_fn fn;
 } tool_table[] = {
-	{ "Read", tool_read },
-	{ "Write", tool_write },
-	{ "Edit", tool_edit },
-	{ "MultiEdit", tool_multiedit },
-	{ "Glob", tool_glob },
-	{ "Grep", tool_grep },
+	{ "Read", tool_read }, { "Write", tool_write },
+	{ "Edit", tool_edit }, { "MultiEdit", tool_multiedit },
+	{ "Glob", tool_glob }, { "Grep", tool_grep },
 	{ "Bash", tool_bash },
 };
 

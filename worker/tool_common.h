@@ -14,9 +14,10 @@
  * by Edit and MultiEdit), the glob matcher and the tree walk (tool_glob_*,
  * used by Grep), one in-memory edit (tool_edit_*, used by MultiEdit).
  *
- * Return convention (docs/decisions.md, Code conventions): 0 = go on; a positive value = a tool error
- * was written into the struct tool_out (the tool returns 0 to its caller);
- * a negative errno = a worker-level failure (out of memory).
+ * Return convention (docs/decisions.md, Code conventions): 0 = go on; a
+ * positive value = a tool error was written into the struct tool_out (the tool
+ * returns 0 to its caller); a negative errno = a worker-level failure (out of
+ * memory).
  *
  * This header is not part of the worker's interface (tool.h is); only
  * tool_*.c include it.

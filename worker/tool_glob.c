@@ -104,8 +104,8 @@ static int expand(const char *s, struct alts *a, unsigned depth);
 
 /* Expand prefix + part + suffix. */
 static int
-expand_part(const char *s, size_t open, size_t start, size_t end,
-	    size_t close, struct alts *a, unsigned depth)
+expand_part(const char *s, size_t open, size_t start, size_t end, size_t close,
+	    struct alts *a, unsigned depth)
 {
 	size_t plen = end - start, slen = strlen(s + close + 1);
 	char *t = malloc(open + plen + slen + 1);
@@ -208,17 +208,20 @@ tool_glob_compile(const char *pattern, struct tool_glob_pat *p,
 	if (pattern[0] == '\0')
 		return tool_fail(out, "invalid input: \"pattern\" is empty");
 	if (strlen(pattern) >= PATH_MAX)
-		return tool_fail(out, "invalid input: \"pattern\" is longer "
-				 "than %d bytes", PATH_MAX - 1);
+		return tool_fail(out,
+				 "invalid input: \"pattern\" is longer "
+				 "than %d bytes",
+				 PATH_MAX - 1);
 	rc = expand(pattern, &a, 0);
 	if (rc == 0 && (p->ncomps = calloc(a.n, sizeof(size_t))) == NULL)
 		rc = -ENOMEM;
 	p->alts = a.v;
 	p->nalts = a.n;
 	if (rc > 0)
-		return tool_fail(out, "pattern %s expands to more than %d "
-				 "brace alternatives", pattern,
-				 GLOB_ALTS_MAX);
+		return tool_fail(out,
+				 "pattern %s expands to more than %d "
+				 "brace alternatives",
+				 pattern, GLOB_ALTS_MAX);
 	for (i = 0; rc == 0 && i < a.n; i++) {
 		p->ncomps[i] = split_components(a.v[i]);
 		if (p->ncomps[i] > p->max_depth)
@@ -315,9 +318,9 @@ struct walk_ent {
 
 struct walk_state {
 	struct tool_glob_walk *w;
-	bool halt;		/* a limit ended the walk */
-	size_t sub_off;		/* where the base's part of path ends */
-	char path[PATH_MAX];	/* the current entry, project-relative */
+	bool halt;           /* a limit ended the walk */
+	size_t sub_off;      /* where the base's part of path ends */
+	char path[PATH_MAX]; /* the current entry, project-relative */
 };
 
 static int
@@ -415,13 +418,12 @@ walk_budget(struct walk_state *s)
 	return !s->halt;
 }
 
-static int walk_dir(struct walk_state *s, int fd, size_t plen,
-		    unsigned depth);
+static int walk_dir(struct walk_state *s, int fd, size_t plen, unsigned depth);
 
 /* Handle one entry of the directory dfd; s->path holds its path. */
 static int
-walk_one(struct walk_state *s, int dfd, const struct walk_ent *e,
-	 size_t plen, unsigned depth)
+walk_one(struct walk_state *s, int dfd, const struct walk_ent *e, size_t plen,
+	 unsigned depth)
 {
 	struct tool_glob_walk *w = s->w;
 	struct tool_glob_ent we;
@@ -446,10 +448,10 @@ walk_one(struct walk_state *s, int dfd, const struct walk_ent *e,
 	}
 	fd = pathres_openat2(dfd, e->name, O_RDONLY | O_DIRECTORY, 0,
 			     PATHRES_RESOLVE_BENEATH |
-			     PATHRES_RESOLVE_NO_SYMLINKS |
-			     PATHRES_RESOLVE_NO_MAGICLINKS);
+				     PATHRES_RESOLVE_NO_SYMLINKS |
+				     PATHRES_RESOLVE_NO_MAGICLINKS);
 	if (fd < 0)
-		return 0;	/* unreadable or replaced: skip it */
+		return 0; /* unreadable or replaced: skip it */
 	return walk_dir(s, fd, plen, depth + 1);
 }
 
@@ -600,14 +602,16 @@ report(struct glob_run *g, const struct tool_glob_walk *w, size_t limit,
 	for (i = 0; rc == 0 && i < g->nbest; i++)
 		rc = tool_buf_printf(&b, "%s\n", g->best[i].rel);
 	if (rc == 0 && g->matched > g->nbest)
-		rc = tool_buf_printf(&b, "(%zu files matched; showing the %zu "
+		rc = tool_buf_printf(&b,
+				     "(%zu files matched; showing the %zu "
 				     "most recently modified. Use a more "
 				     "specific pattern or path.)\n",
 				     g->matched, g->nbest);
 	if (rc == 0 && w->stopped != NULL)
-		rc = tool_buf_printf(&b, "[search incomplete: stopped by %s "
-				     "after %zu entries]\n", w->stopped,
-				     w->visited);
+		rc = tool_buf_printf(&b,
+				     "[search incomplete: stopped by %s "
+				     "after %zu entries]\n",
+				     w->stopped, w->visited);
 	if (rc < 0) {
 		tool_buf_free(&b);
 		return rc;
@@ -630,8 +634,10 @@ open_base(const struct tool_ctx *ctx, const char *path, char *base,
 				  O_RDONLY | O_DIRECTORY, 0, fd, err,
 				  sizeof(err));
 	if (rc == -ENOTDIR)
-		return tool_fail(out, "%s is not a directory; \"path\" must "
-				 "name the directory to search", path);
+		return tool_fail(out,
+				 "%s is not a directory; \"path\" must "
+				 "name the directory to search",
+				 path);
 	if (rc < 0)
 		return tool_fail(out, "%s", err);
 	tool_rel_tidy(base);
@@ -653,8 +659,8 @@ parse(const struct tool_ctx *ctx, const json_t *input, const char **pattern,
 		rc = tool_arg_text(input, "path", false, path, out);
 	if (rc != 0 || (*pattern)[0] != '/')
 		return rc;
-	if (pathres_relative(ctx->project_dir, *pattern, strlen(*pattern),
-			     rel, relsize, err, sizeof(err)) < 0)
+	if (pathres_relative(ctx->project_dir, *pattern, strlen(*pattern), rel,
+			     relsize, err, sizeof(err)) < 0)
 		return tool_fail(out, "%s", err);
 	*pattern = rel;
 	*path = NULL;
@@ -662,8 +668,8 @@ parse(const struct tool_ctx *ctx, const json_t *input, const char **pattern,
 }
 
 int
-tool_glob(const struct tool_ctx *ctx, const json_t *input,
-	  uint32_t timeout_ms, struct tool_out *out)
+tool_glob(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	  struct tool_out *out)
 {
 	char base[PATH_MAX] = "", apat[PATH_MAX];
 	const char *pattern = NULL, *path = NULL;
@@ -674,8 +680,8 @@ tool_glob(const struct tool_ctx *ctx, const json_t *input,
 
 	rc = parse(ctx, input, &pattern, &path, apat, sizeof(apat), out);
 	if (rc == 0)
-		rc = open_base(ctx, path ? path : ".", base, sizeof(base),
-			       &fd, out);
+		rc = open_base(ctx, path ? path : ".", base, sizeof(base), &fd,
+			       out);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
 	g = calloc(1, sizeof(*g));
@@ -687,7 +693,7 @@ tool_glob(const struct tool_ctx *ctx, const json_t *input,
 	w.arg = g;
 	w.max_depth = g->pat.globstar ? 0 : g->pat.max_depth;
 	w.deadline_ms = tool_deadline(timeout_ms ? timeout_ms :
-				      GLOB_DEFAULT_BUDGET_MS);
+						   GLOB_DEFAULT_BUDGET_MS);
 	rc = tool_glob_walk_run(&w, fd, base[0] ? base : ".");
 	if (rc == 0)
 		rc = report(g, &w, tool_output_limit(ctx), out);

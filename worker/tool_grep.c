@@ -79,9 +79,9 @@ struct grep {
 	size_t nfiles, files_cap;
 	uint64_t total; /* matching lines in all files */
 	size_t skipped_large;
-	bool failed;		/* a match limit tripped: err says where */
-	uint64_t deadline_ms;	/* clock_now_ms() value */
-	bool timed_out;		/* the deadline stopped the search */
+	bool failed;          /* a match limit tripped: err says where */
+	uint64_t deadline_ms; /* clock_now_ms() value */
+	bool timed_out;       /* the deadline stopped the search */
 	char err[TOOL_ERRLEN];
 	struct grep_span *spans;
 	size_t nspans, spans_cap, span_at;

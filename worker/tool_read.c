@@ -30,15 +30,15 @@
 
 struct reader {
 	struct tool_buf b;
-	uint64_t line;       /* 1-based number of the current line */
-	uint64_t first;      /* first line to show */
-	uint64_t last;       /* last line to show */
-	uint64_t chars;      /* characters of the current line so far */
-	bool started;        /* current line's number was printed */
-	bool partial;        /* bytes seen since the last newline */
-	bool done;           /* the last line to show has ended */
-	uint64_t whole;      /* last line that fit whole under the cap */
-	size_t whole_len;    /* b.len after that line */
+	uint64_t line;    /* 1-based number of the current line */
+	uint64_t first;   /* first line to show */
+	uint64_t last;    /* last line to show */
+	uint64_t chars;   /* characters of the current line so far */
+	bool started;     /* current line's number was printed */
+	bool partial;     /* bytes seen since the last newline */
+	bool done;        /* the last line to show has ended */
+	uint64_t whole;   /* last line that fit whole under the cap */
+	size_t whole_len; /* b.len after that line */
 };
 
 /* Characters (UTF-8 lead bytes) in p[0..n). */
@@ -95,8 +95,9 @@ end_line(struct reader *r)
 
 	if (r->started) {
 		if (r->chars > READ_LINE_CHARS)
-			rc = tool_buf_printf(&r->b, " [... line cut at %d of %"
-					     PRIu64 " characters]",
+			rc = tool_buf_printf(&r->b,
+					     " [... line cut at %d of %" PRIu64
+					     " characters]",
 					     READ_LINE_CHARS, r->chars);
 		if (rc == 0)
 			rc = tool_buf_append(&r->b, "\n", 1);
@@ -173,15 +174,17 @@ finish(struct reader *r, const char *path, bool more, struct tool_out *out)
 
 	if (r->first > lines && !r->done) {
 		tool_buf_free(&r->b);
-		return tool_ok(out, "%s has %" PRIu64 " lines; offset %"
-			       PRIu64 " is past the end of the file", path,
-			       lines, r->first);
+		return tool_ok(out,
+			       "%s has %" PRIu64 " lines; offset %" PRIu64
+			       " is past the end of the file",
+			       path, lines, r->first);
 	}
 	if (r->whole >= r->first)
-		snprintf(hint, sizeof(hint), "read the rest with offset=%"
-			 PRIu64, r->whole + 1);
+		snprintf(hint, sizeof(hint),
+			 "read the rest with offset=%" PRIu64, r->whole + 1);
 	else
-		snprintf(hint, sizeof(hint), "the line is longer than the "
+		snprintf(hint, sizeof(hint),
+			 "the line is longer than the "
 			 "output limit; use Bash (cut, head -c) to see parts");
 	if (r->b.truncated && r->whole_len > 0) {
 		/* Cut back to the last whole line; total stays counted. */
@@ -189,17 +192,18 @@ finish(struct reader *r, const char *path, bool more, struct tool_out *out)
 		r->b.data[r->b.len] = '\0';
 	}
 	if (more && !r->b.truncated)
-		snprintf(tail, sizeof(tail), "[showing lines %" PRIu64 "-%"
-			 PRIu64 "; the file continues: read more with "
-			 "offset=%" PRIu64 "]\n", r->first, r->last,
-			 r->last + 1);
+		snprintf(tail, sizeof(tail),
+			 "[showing lines %" PRIu64 "-%" PRIu64
+			 "; the file continues: read more with "
+			 "offset=%" PRIu64 "]\n",
+			 r->first, r->last, r->last + 1);
 	return tool_buf_finish(&r->b, false, hint, tail, out);
 }
 
 /* Parse the input; 0, or 1 with a tool error in *out. */
 static int
-parse(const json_t *input, const char **path, uint64_t *first,
-      uint64_t *last, struct tool_out *out)
+parse(const json_t *input, const char **path, uint64_t *first, uint64_t *last,
+      struct tool_out *out)
 {
 	uint64_t offset = 1, limit = READ_LIMIT_DEFAULT;
 	bool has_limit;
@@ -216,7 +220,7 @@ parse(const json_t *input, const char **path, uint64_t *first,
 		return rc;
 	if (has_limit && limit == 0)
 		return tool_fail(out, "invalid input: \"limit\" must be at "
-				 "least 1");
+				      "least 1");
 	if (offset == 0)
 		offset = 1;
 	*first = offset;
@@ -225,8 +229,8 @@ parse(const json_t *input, const char **path, uint64_t *first,
 }
 
 int
-tool_read(const struct tool_ctx *ctx, const json_t *input,
-	  uint32_t timeout_ms, struct tool_out *out)
+tool_read(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
+	  struct tool_out *out)
 {
 	struct reader r;
 	struct stat st;
@@ -253,12 +257,16 @@ tool_read(const struct tool_ctx *ctx, const json_t *input,
 			       strerror((int)-n));
 	} else if (n == 0) {
 		rc = tool_ok(out, "Note: %s exists but is empty", path);
-	} else if (memchr(chunk, '\0', (size_t)n < TOOL_BINARY_PROBE ?
-			  (size_t)n : TOOL_BINARY_PROBE) != NULL) {
-		rc = tool_fail(out, "%s looks like a binary file (it has NUL "
+	} else if (memchr(chunk, '\0',
+			  (size_t)n < TOOL_BINARY_PROBE ?
+				  (size_t)n :
+				  TOOL_BINARY_PROBE) != NULL) {
+		rc = tool_fail(out,
+			       "%s looks like a binary file (it has NUL "
 			       "bytes); Read shows text only, use Bash (for "
 			       "example `file` or `xxd | head`) to inspect "
-			       "it", path);
+			       "it",
+			       path);
 	} else {
 		r.line = 1;
 		tool_buf_init(&r.b, tool_output_limit(ctx));
@@ -268,8 +276,8 @@ tool_read(const struct tool_ctx *ctx, const json_t *input,
 		} else {
 			tool_buf_free(&r.b);
 			if (rc != -ENOMEM)
-				rc = tool_fail(out, "%s: cannot read: %s",
-					       path, strerror(-rc));
+				rc = tool_fail(out, "%s: cannot read: %s", path,
+					       strerror(-rc));
 		}
 	}
 out:

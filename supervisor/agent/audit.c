@@ -16,11 +16,12 @@
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define ZERO_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
 
 struct audit {
 	int fd;
-	off_t size;        /* bytes of whole records written */
+	off_t size; /* bytes of whole records written */
 	uint64_t seq;
 	char head[65];
 };
@@ -109,8 +110,8 @@ audit_append(struct audit *a, const json_t *rec)
 	evlog_timestamp(ts);
 	json_object_set_new(r, "seq", json_integer((json_int_t)a->seq));
 	json_object_set_new(r, "ts", json_string(ts));
-	json_object_set_new(r, "prev", json_string(a->seq ? a->head
-							  : ZERO_HASH));
+	json_object_set_new(r, "prev",
+			    json_string(a->seq ? a->head : ZERO_HASH));
 	body = canonical(r);
 	if (body) {
 		/* parse back the redacted form so hash and line agree */
@@ -198,8 +199,8 @@ verify_record(json_t *r, uint64_t seq, const char *prev, char out[65],
 }
 
 long
-audit_verify_file(const char *path, char head[65], uint64_t *count,
-		  char *why, size_t whylen)
+audit_verify_file(const char *path, char head[65], uint64_t *count, char *why,
+		  size_t whylen)
 {
 	FILE *f = fopen(path, "re");
 	char prev[65] = ZERO_HASH, h[65];

@@ -4,14 +4,14 @@
  * Design note
  * -----------
  * runs/<run_id>/agents/<nn>-<phase>-<agent>.audit.jsonl holds one JSON
- * object per line: seq (from 0: the worker_ready record), ts, agent, tool, tool_use_id, input
- * (capped at 4 KiB of JSON), outcome (allowed, denied, error), is_error,
- * exit_code, duration_ms, bytes, truncated, prev (the previous record's
- * hash, 64 zeros for the first) and hash: SHA-256, in hex, of the record
- * serialised without "hash" (compact, keys sorted). Editing, removing or
- * reordering a record breaks the chain at that record; the last hash (the
- * head) is recorded in the results file, so truncating the log shows too.
- * The first record (seq 0, tool "session") records the isolation layers.
+ * object per line: seq (from 0: the worker_ready record), ts, agent, tool,
+ * tool_use_id, input (capped at 4 KiB of JSON), outcome (allowed, denied,
+ * error), is_error, exit_code, duration_ms, bytes, truncated, prev (the
+ * previous record's hash, 64 zeros for the first) and hash: SHA-256, in hex, of
+ * the record serialised without "hash" (compact, keys sorted). Editing,
+ * removing or reordering a record breaks the chain at that record; the last
+ * hash (the head) is recorded in the results file, so truncating the log shows
+ * too. The first record (seq 0, tool "session") records the isolation layers.
  */
 #ifndef GAO_SUPERVISOR_AUDIT_H
 #define GAO_SUPERVISOR_AUDIT_H

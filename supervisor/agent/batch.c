@@ -16,35 +16,34 @@
 
 #include "common/utf8.h"
 
-
 enum slot_state {
-	SLOT_PENDING,   /* not looked at yet */
-	SLOT_WAITING,   /* checked, waits for a ready worker */
-	SLOT_RUNNING,   /* at a worker */
-	SLOT_DONE,      /* has its result, or was cut short (cancel) */
+	SLOT_PENDING, /* not looked at yet */
+	SLOT_WAITING, /* checked, waits for a ready worker */
+	SLOT_RUNNING, /* at a worker */
+	SLOT_DONE,    /* has its result, or was cut short (cancel) */
 };
 
 struct slot {
-	json_t *block;            /* the tool_use block (a reference) */
+	json_t *block; /* the tool_use block (a reference) */
 	enum slot_state state;
-	json_t *result;           /* DONE: its tool_result block */
-	uint64_t started;         /* for the tool_call event's duration */
+	json_t *result;   /* DONE: its tool_result block */
+	uint64_t started; /* for the tool_call event's duration */
 };
 
 /* A worker and the slot it runs; the wconn callbacks' context. */
 struct bworker {
 	struct batch *b;
-	struct wconn *w;          /* NULL: none */
-	bool ready;               /* READY seen and accepted */
-	struct slot *slot;        /* RUNNING at this worker, or NULL */
+	struct wconn *w;   /* NULL: none */
+	bool ready;        /* READY seen and accepted */
+	struct slot *slot; /* RUNNING at this worker, or NULL */
 };
 
 enum batch_state {
-	B_IDLE,       /* no batch in flight */
-	B_STARTING,   /* batch_start(): waiting for READY */
-	B_RUNNING,    /* a batch in flight */
-	B_FAILED,     /* ended with a stop: inert until cancelled or freed */
-	B_CANCELLED,  /* batch_cancel(): inert */
+	B_IDLE,      /* no batch in flight */
+	B_STARTING,  /* batch_start(): waiting for READY */
+	B_RUNNING,   /* a batch in flight */
+	B_FAILED,    /* ended with a stop: inert until cancelled or freed */
+	B_CANCELLED, /* batch_cancel(): inert */
 };
 
 struct batch {
@@ -52,7 +51,7 @@ struct batch {
 	enum batch_state state;
 	batch_done_fn done;
 	void *done_ctx;
-	uint64_t timer;           /* the first pump of a batch, or 0 */
+	uint64_t timer; /* the first pump of a batch, or 0 */
 	struct slot *slots;
 	size_t n_slots;
 	struct bworker wk;
@@ -97,8 +96,8 @@ capped_input(const json_t *input)
 	text[4096] = 0;
 	char *clean = utf8_clean(text, strlen(text));
 
-	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "",
-			"truncated", 1);
+	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "", "truncated",
+			1);
 	free(clean);
 	free(text);
 	return out;
@@ -109,12 +108,13 @@ static void
 audit_call(struct batch *b, const json_t *block, const char *outcome,
 	   const struct msg_tool_result *r, const char *note)
 {
-	json_t *rec = json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:s,s:b}",
-		"agent", b->cfg.agent, "phase", b->cfg.phase,
-		"tool", block_str(block, "name"),
-		"tool_use_id", block_str(block, "id"),
-		"input", capped_input(json_object_get(block, "input")),
-		"outcome", outcome, "is_error", r ? r->is_error : 1);
+	json_t *rec = json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:s,s:b}", "agent",
+				b->cfg.agent, "phase", b->cfg.phase, "tool",
+				block_str(block, "name"), "tool_use_id",
+				block_str(block, "id"), "input",
+				capped_input(json_object_get(block, "input")),
+				"outcome", outcome, "is_error",
+				r ? r->is_error : 1);
 
 	if (r) {
 		json_object_set_new(rec, "exit_code",
@@ -150,14 +150,14 @@ complete(struct batch *b, struct slot *s, const char *content, bool is_error)
 	const char *id = block_str(s->block, "id");
 
 	s->result = json_pack("{s:s,s:s,s:s,s:b}", "type", "tool_result",
-			      "tool_use_id", id, "content", content,
-			      "is_error", is_error);
+			      "tool_use_id", id, "content", content, "is_error",
+			      is_error);
 	s->state = SLOT_DONE;
 	if (is_error)
 		b->st.tool_errors++;
 	evlog_emit(b->cfg.events, is_error ? "warn" : "info", "tool_call",
-		   json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "agent",
-			     b->cfg.agent, "phase", b->cfg.phase, "tool",
+		   json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "agent", b->cfg.agent,
+			     "phase", b->cfg.phase, "tool",
 			     block_str(s->block, "name"), "tool_use_id", id,
 			     "is_error", is_error, "duration_ms",
 			     (json_int_t)(loop_now_ms() - s->started)));
@@ -221,9 +221,11 @@ todo_write(struct batch *b, struct slot *s)
 	count_tool(b, "TodoWrite");
 	if (!todos_valid(todos)) {
 		audit_call(b, s->block, "error", NULL, "invalid todos");
-		complete(b, s, "TodoWrite needs todos: a list of {content, "
+		complete(b, s,
+			 "TodoWrite needs todos: a list of {content, "
 			 "status: pending|in_progress|completed, "
-			 "activeForm?}", true);
+			 "activeForm?}",
+			 true);
 		return;
 	}
 	json_decref(b->st.todos);
@@ -245,9 +247,10 @@ check_slot(struct batch *b, struct slot *s)
 	size_t n;
 
 	if (!granted(b, name)) {
-		snprintf(why, sizeof(why), "Tool %.64s is not available to %s. "
-			 "Use one of the tools you were given.", name,
-			 b->cfg.agent);
+		snprintf(why, sizeof(why),
+			 "Tool %.64s is not available to %s. "
+			 "Use one of the tools you were given.",
+			 name, b->cfg.agent);
 		refuse(b, s, why);
 		return false;
 	}
@@ -255,7 +258,8 @@ check_slot(struct batch *b, struct slot *s)
 	n = text ? strlen(text) : 0;
 	free(text);
 	if (!json_is_object(input) || n > BATCH_INPUT_MAX) {
-		refuse(b, s, "The tool input must be a JSON object of at "
+		refuse(b, s,
+		       "The tool input must be a JSON object of at "
 		       "most 1 MiB.");
 		return false;
 	}
@@ -294,7 +298,9 @@ static int
 spawn(struct batch *b, char *err, size_t errlen)
 {
 	static const struct wconn_cbs cbs = {
-		.ready = on_ready, .result = on_result, .dead = on_dead,
+		.ready = on_ready,
+		.result = on_result,
+		.dead = on_dead,
 		.log = on_log,
 	};
 
@@ -453,10 +459,11 @@ static void
 audit_ready(struct batch *b, const struct msg_ready *r)
 {
 	json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:i}", "agent",
-		b->cfg.agent, "phase", b->cfg.phase, "tool", "session",
-		"outcome", "worker_ready", "pid", (json_int_t)r->pid,
-		"uid", (json_int_t)r->uid, "layers", (json_int_t)r->layers,
-		"landlock_abi", r->landlock_abi);
+				b->cfg.agent, "phase", b->cfg.phase, "tool",
+				"session", "outcome", "worker_ready", "pid",
+				(json_int_t)r->pid, "uid", (json_int_t)r->uid,
+				"layers", (json_int_t)r->layers, "landlock_abi",
+				r->landlock_abi);
 
 	audit_append(b->cfg.audit, rec);
 	json_decref(rec);
@@ -470,10 +477,12 @@ isolation_met(struct batch *b, const struct msg_ready *r)
 	if ((r->layers & b->cfg.require_layers) == b->cfg.require_layers &&
 	    r->landlock_abi >= b->cfg.require_landlock_abi)
 		return true;
-	snprintf(why, sizeof(why), "--require-isolation is not met: the "
+	snprintf(why, sizeof(why),
+		 "--require-isolation is not met: the "
 		 "worker has layers 0x%x and Landlock ABI %d, the level needs "
-		 "layers 0x%x and ABI %d", r->layers, r->landlock_abi,
-		 b->cfg.require_layers, b->cfg.require_landlock_abi);
+		 "layers 0x%x and ABI %d",
+		 r->layers, r->landlock_abi, b->cfg.require_layers,
+		 b->cfg.require_landlock_abi);
 	fail(b, SESSION_STOP_ISOLATION_UNMET, why);
 	return false;
 }
@@ -518,14 +527,15 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	wk->slot = NULL;
 	clean = utf8_clean(r->content, strlen(r->content));
 	audit_call(b, s->block, r->is_error ? "error" : "allowed", r, NULL);
-	transcript(b, "tool_result", json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
-		"s:b}", "tool_use_id", r->id, "tool",
-		block_str(s->block, "name"), "is_error", r->is_error,
-		"exit_code", (json_int_t)r->exit_code, "duration_ms",
-		(json_int_t)r->duration_ms, "bytes", (json_int_t)r->bytes,
-		"truncated", r->truncated));
-	complete(b, s, clean ? clean : "(output not available)",
-		 r->is_error);
+	transcript(b, "tool_result",
+		   json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
+			     "s:b}",
+			     "tool_use_id", r->id, "tool",
+			     block_str(s->block, "name"), "is_error",
+			     r->is_error, "exit_code", (json_int_t)r->exit_code,
+			     "duration_ms", (json_int_t)r->duration_ms, "bytes",
+			     (json_int_t)r->bytes, "truncated", r->truncated));
+	complete(b, s, clean ? clean : "(output not available)", r->is_error);
 	free(clean);
 	pump(b);
 }
@@ -539,19 +549,22 @@ on_dead(void *ctx, const char *why)
 	bool was_ready = wk->ready;
 	char msg[300];
 
-	evlog_emit(b->cfg.events, "warn", "worker_died", json_pack(
-		"{s:s,s:s,s:s}", "agent", b->cfg.agent, "phase", b->cfg.phase,
-		"reason", why));
+	evlog_emit(b->cfg.events, "warn", "worker_died",
+		   json_pack("{s:s,s:s,s:s}", "agent", b->cfg.agent, "phase",
+			     b->cfg.phase, "reason", why));
 	bury(b);
 	if (b->state == B_STARTING || (b->state == B_RUNNING && !was_ready)) {
-		snprintf(msg, sizeof(msg), "the sandbox worker failed to "
-			 "start: %s", why);
+		snprintf(msg, sizeof(msg),
+			 "the sandbox worker failed to "
+			 "start: %s",
+			 why);
 		fail(b, SESSION_STOP_WORKER_FAILED, msg);
 		return;
 	}
 	if (b->state != B_RUNNING || !s)
 		return; /* the next call starts a new worker */
-	snprintf(msg, sizeof(msg), "The sandbox running this tool was "
+	snprintf(msg, sizeof(msg),
+		 "The sandbox running this tool was "
 		 "stopped: %s. A fresh sandbox will run your next tool call.",
 		 why);
 	audit_call(b, s->block, "error", NULL, why);
@@ -565,9 +578,9 @@ on_log(void *ctx, const char *line)
 	struct bworker *wk = ctx;
 	char *clean = utf8_clean(line, strlen(line));
 
-	evlog_emit(wk->b->cfg.events, "warn", "worker_log", json_pack(
-		"{s:s,s:s}", "agent", wk->b->cfg.agent, "line",
-		clean ? clean : ""));
+	evlog_emit(wk->b->cfg.events, "warn", "worker_log",
+		   json_pack("{s:s,s:s}", "agent", wk->b->cfg.agent, "line",
+			     clean ? clean : ""));
 	free(clean);
 }
 
@@ -635,8 +648,7 @@ make_slots(struct batch *b, const json_t *content)
 }
 
 int
-batch_run(struct batch *b, const json_t *content, batch_done_fn fn,
-	  void *ctx)
+batch_run(struct batch *b, const json_t *content, batch_done_fn fn, void *ctx)
 {
 	if (b->state != B_IDLE)
 		return -1;

@@ -51,8 +51,8 @@
 #include "supervisor/sandbox/wconn.h"
 
 #define BATCH_MAX_RESPAWNS 3
-#define BATCH_INPUT_MAX (1u << 20)    /* one tool input, JSON bytes */
-#define BATCH_TOOL_TIMEOUT_MS 60000   /* tools other than Bash */
+#define BATCH_INPUT_MAX (1u << 20)  /* one tool input, JSON bytes */
+#define BATCH_TOOL_TIMEOUT_MS 60000 /* tools other than Bash */
 
 /* A transcript line: type and fields (stolen). See session.c. */
 typedef void (*batch_transcript_fn)(void *ctx, const char *type,
@@ -61,24 +61,24 @@ typedef void (*batch_transcript_fn)(void *ctx, const char *type,
 struct batch_cfg {
 	struct loop *loop;
 	struct evlog *events;
-	struct audit *audit;            /* every call's record goes here */
+	struct audit *audit; /* every call's record goes here */
 	const char *agent;
 	const char *phase;
-	const json_t *tool_defs;        /* the API tools array (granted) */
+	const json_t *tool_defs;         /* the API tools array (granted) */
 	const struct wconn_opts *worker; /* NULL: no worker (TodoWrite only) */
-	uint32_t require_layers;        /* msg_layer bits READY must show */
-	int require_landlock_abi;       /* minimum Landlock ABI, 0 = any */
-	batch_transcript_fn transcript; /* tool_result and todos lines */
+	uint32_t require_layers;         /* msg_layer bits READY must show */
+	int require_landlock_abi;        /* minimum Landlock ABI, 0 = any */
+	batch_transcript_fn transcript;  /* tool_result and todos lines */
 	void *transcript_ctx;
 };
 
 /* How a batch (or the worker's start) ended. */
 struct batch_end {
-	enum session_stop stop;   /* NONE: done; WORKER_FAILED or
-				   * ISOLATION_UNMET: the session must end */
-	const char *error;        /* stop: why (valid during the callback) */
-	json_t *results;          /* NONE: the tool_result blocks, in order
-				   * (borrowed: json_incref to keep) */
+	enum session_stop stop; /* NONE: done; WORKER_FAILED or
+				 * ISOLATION_UNMET: the session must end */
+	const char *error;      /* stop: why (valid during the callback) */
+	json_t *results;        /* NONE: the tool_result blocks, in order
+				 * (borrowed: json_incref to keep) */
 };
 
 /*
@@ -90,17 +90,17 @@ typedef void (*batch_done_fn)(void *ctx, const struct batch_end *end);
 
 /* What the session's result reports about its tools. */
 struct batch_stats {
-	int tool_calls;           /* TodoWrite and the calls sent to a worker */
-	int tool_errors;          /* is_error results, refused ones included */
-	int denied;               /* refused before the worker */
-	int respawns;             /* workers started after the first */
-	json_t *tools_by_name;    /* {"Bash": 3, ...}; the batch's */
-	json_t *todos;            /* the last valid TodoWrite list, or null;
-				   * the batch's */
-	uint32_t layers;          /* of the last READY */
+	int tool_calls;        /* TodoWrite and the calls sent to a worker */
+	int tool_errors;       /* is_error results, refused ones included */
+	int denied;            /* refused before the worker */
+	int respawns;          /* workers started after the first */
+	json_t *tools_by_name; /* {"Bash": 3, ...}; the batch's */
+	json_t *todos;         /* the last valid TodoWrite list, or null;
+				* the batch's */
+	uint32_t layers;       /* of the last READY */
 	int landlock_abi;
 	int64_t worker_uid;
-	int64_t worker_pid;       /* the live worker's, 0 when none is ready */
+	int64_t worker_pid; /* the live worker's, 0 when none is ready */
 };
 
 /*

@@ -20,10 +20,10 @@
 #include "supervisor/core/secret.h"
 
 enum session_state {
-	S_START,      /* waiting for the worker's READY */
-	S_CALL,       /* an API call in flight (or about to go) */
-	S_TOOLS,      /* the batch runs the reply's tool calls */
-	S_FINISHING,  /* done runs from the loop */
+	S_START,     /* waiting for the worker's READY */
+	S_CALL,      /* an API call in flight (or about to go) */
+	S_TOOLS,     /* the batch runs the reply's tool calls */
+	S_FINISHING, /* done runs from the loop */
 	S_DONE,
 };
 
@@ -35,13 +35,13 @@ struct session {
 	enum session_state state;
 	struct session_result res;
 	json_t *messages;
-	json_t *tools_cached;         /* tool_defs with their breakpoint */
+	json_t *tools_cached; /* tool_defs with their breakpoint */
 	size_t logged_messages;
 	FILE *transcript;
 	struct audit *audit;
-	struct batch *batch;          /* the tool calls and the worker */
+	struct batch *batch; /* the tool calls and the worker */
 	struct api_call *call;
-	uint64_t first_timer;         /* the first call without a worker */
+	uint64_t first_timer; /* the first call without a worker */
 	uint64_t finish_timer;
 	uint64_t timeout_timer;
 	int pause_turns;
@@ -105,9 +105,10 @@ do_finish(struct loop *l, void *ctx)
 	snprintf(s->res.audit_head, sizeof(s->res.audit_head), "%s",
 		 audit_head(s->audit));
 	s->res.audit_records = audit_count(s->audit);
-	session_transcript(s, "session_end", json_pack("{s:s,s:s,s:s}",
-		"status", s->res.status, "stop_reason", s->res.stop_reason,
-		"error", s->res.error));
+	session_transcript(s, "session_end",
+			   json_pack("{s:s,s:s,s:s}", "status", s->res.status,
+				     "stop_reason", s->res.stop_reason, "error",
+				     s->res.error));
 	s->state = S_DONE;
 	s->done(s->done_ctx, &s->res);
 }
@@ -122,7 +123,8 @@ finish(struct session *s, enum session_status status, enum session_stop stop,
        const char *word, const char *error)
 {
 	const char *text = word ? word :
-		session_stop_text(stop, s->res.api_outcome, NULL);
+				  session_stop_text(stop, s->res.api_outcome,
+						    NULL);
 
 	if (s->state == S_FINISHING || s->state == S_DONE)
 		return;
@@ -173,8 +175,9 @@ newest_block(struct session *s)
 	json_t *content = json_object_get(last, "content");
 
 	if (json_is_string(content)) {
-		json_object_set_new(last, "content", json_pack("[{s:s,s:O}]",
-			"type", "text", "text", content));
+		json_object_set_new(last, "content",
+				    json_pack("[{s:s,s:O}]", "type", "text",
+					      "text", content));
 		content = json_object_get(last, "content");
 	}
 	return json_array_get(content, json_array_size(content) - 1);
@@ -201,11 +204,10 @@ build_body(struct session *s)
 
 	if (!s->tools_cached && json_array_size(s->cfg.tool_defs))
 		s->tools_cached = tools_with_breakpoint(s->cfg.tool_defs);
-	body = json_pack("{s:s,s:I,s:[o],s:O,s:b}",
-		"model", s->cfg.model,
-		"max_tokens", (json_int_t)s->cfg.max_output_tokens,
-		"system", cached_text_block(s->cfg.system_prompt),
-		"messages", s->messages, "stream", s->cfg.stream);
+	body = json_pack("{s:s,s:I,s:[o],s:O,s:b}", "model", s->cfg.model,
+			 "max_tokens", (json_int_t)s->cfg.max_output_tokens,
+			 "system", cached_text_block(s->cfg.system_prompt),
+			 "messages", s->messages, "stream", s->cfg.stream);
 	if (!body)
 		return NULL;
 	if (s->tools_cached)
@@ -227,25 +229,32 @@ limits_stop(struct session *s, size_t body_len)
 {
 	struct run_budget *b = s->cfg.budget;
 	struct turn_limits l = {
-		.turns = s->res.turns, .max_turns = s->cfg.max_turns,
-		.now_ms = loop_now_ms(), .deadline_ms = b->deadline_ms,
-		.tokens_used = b->tokens_used, .max_tokens = b->max_tokens,
+		.turns = s->res.turns,
+		.max_turns = s->cfg.max_turns,
+		.now_ms = loop_now_ms(),
+		.deadline_ms = b->deadline_ms,
+		.tokens_used = b->tokens_used,
+		.max_tokens = b->max_tokens,
 		.est_input = (int64_t)body_len / 4,
 		.max_output = s->cfg.max_output_tokens,
-		.cost_used = b->cost_used, .max_cost_usd = b->max_cost_usd,
+		.cost_used = b->cost_used,
+		.max_cost_usd = b->max_cost_usd,
 	};
 	struct turn_verdict v;
 
 	if (b->max_cost_usd > 0)
 		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
-			l.est_input, l.max_output, &l.worst_usd);
+						 l.est_input, l.max_output,
+						 &l.worst_usd);
 	v = turn_limits(&l);
 	if (v.unpriced && !b->warned_unpriced)
-		evlog_emit(s->cfg.events, "warn", "cost_unknown",
-			   json_pack("{s:s,s:s}", "model", s->cfg.model,
-			   "message", "this model has no price in the model "
-			   "data: its cost is unknown and --max-cost-usd "
-			   "cannot be enforced"));
+		evlog_emit(
+			s->cfg.events, "warn", "cost_unknown",
+			json_pack(
+				"{s:s,s:s}", "model", s->cfg.model, "message",
+				"this model has no price in the model "
+				"data: its cost is unknown and --max-cost-usd "
+				"cannot be enforced"));
 	if (v.unpriced)
 		b->warned_unpriced = true;
 	if (v.stop)
@@ -264,12 +273,14 @@ log_request(struct session *s, const char *body, size_t n)
 	     i++)
 		json_array_append(added, json_array_get(s->messages, i));
 	if (s->logged_messages == 0)
-		session_transcript(s, "request", json_pack("{s:o?,s:o}",
-			"body", json_loads(body, 0, NULL), "messages_added",
-			added));
+		session_transcript(s, "request",
+				   json_pack("{s:o?,s:o}", "body",
+					     json_loads(body, 0, NULL),
+					     "messages_added", added));
 	else
-		session_transcript(s, "request", json_pack("{s:o,s:I}",
-			"messages_added", added, "bytes", (json_int_t)n));
+		session_transcript(s, "request",
+				   json_pack("{s:o,s:I}", "messages_added",
+					     added, "bytes", (json_int_t)n));
 }
 
 static void on_api_done(void *ctx, struct api_reply *r);
@@ -327,16 +338,21 @@ account(struct session *s, const struct api_reply *r)
 		s->res.cost_known = false;
 		b->cost_unknown = true;
 	}
-	session_transcript(s, "response", json_pack("{s:O,s:s,s:I,s:I,s:I,"
-		"s:{s:I,s:I,s:I,s:I},s:f}", "message", r->message,
-		"request_id", r->request_id, "latency_ms",
-		(json_int_t)r->latency_ms, "attempts", (json_int_t)r->attempts,
-		"waited_ms", (json_int_t)r->waited_ms, "usage",
-		"input_tokens", (json_int_t)u->input_tokens, "output_tokens",
-		(json_int_t)u->output_tokens, "cache_creation_input_tokens",
-		(json_int_t)u->cache_creation_input_tokens,
-		"cache_read_input_tokens",
-		(json_int_t)u->cache_read_input_tokens, "cost_usd", usd));
+	session_transcript(
+		s, "response",
+		json_pack("{s:O,s:s,s:I,s:I,s:I,"
+			  "s:{s:I,s:I,s:I,s:I},s:f}",
+			  "message", r->message, "request_id", r->request_id,
+			  "latency_ms", (json_int_t)r->latency_ms, "attempts",
+			  (json_int_t)r->attempts, "waited_ms",
+			  (json_int_t)r->waited_ms, "usage", "input_tokens",
+			  (json_int_t)u->input_tokens, "output_tokens",
+			  (json_int_t)u->output_tokens,
+			  "cache_creation_input_tokens",
+			  (json_int_t)u->cache_creation_input_tokens,
+			  "cache_read_input_tokens",
+			  (json_int_t)u->cache_read_input_tokens, "cost_usd",
+			  usd));
 }
 
 /* Remember the agent's latest words for the summary (and for Murat). */
@@ -352,8 +368,8 @@ keep_text(struct session *s, const json_t *content)
 		if (t && json_is_string(json_object_get(b, "type")) &&
 		    strcmp(json_string_value(json_object_get(b, "type")),
 			   "text") == 0)
-			utf8_copy(s->res.final_text,
-				       sizeof(s->res.final_text), t);
+			utf8_copy(s->res.final_text, sizeof(s->res.final_text),
+				  t);
 	}
 }
 
@@ -375,8 +391,9 @@ append_assistant(struct session *s, const json_t *content)
 		json_array_extend(blocks, (json_t *)content);
 		return;
 	}
-	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
-		"assistant", "content", content));
+	json_array_append_new(s->messages,
+			      json_pack("{s:s,s:O}", "role", "assistant",
+					"content", content));
 }
 
 /* max_tokens: drop a partial tool_use, tell the agent, go on. */
@@ -393,15 +410,20 @@ continue_after_max_tokens(struct session *s, const json_t *content)
 			json_array_append(kept, b);
 	}
 	if (json_array_size(kept) == 0)
-		json_array_append_new(kept, json_pack("{s:s,s:s}", "type",
-			"text", "text", "(output cut at max_tokens)"));
+		json_array_append_new(kept,
+				      json_pack("{s:s,s:s}", "type", "text",
+						"text",
+						"(output cut at max_tokens)"));
 	append_assistant(s, kept);
 	json_decref(kept);
-	json_array_append_new(s->messages, json_pack("{s:s,s:s}", "role",
-		"user", "content", "Your last reply was cut off at the output "
-		"token limit, so any tool call in it was not run. Continue, "
-		"and keep each tool input smaller (write large files in "
-		"parts)."));
+	json_array_append_new(
+		s->messages,
+		json_pack(
+			"{s:s,s:s}", "role", "user", "content",
+			"Your last reply was cut off at the output "
+			"token limit, so any tool call in it was not run. Continue, "
+			"and keep each tool input smaller (write large files in "
+			"parts)."));
 	call_api(s);
 }
 
@@ -415,8 +437,9 @@ on_tools_done(void *ctx, const struct batch_end *end)
 		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
 		return;
 	}
-	json_array_append_new(s->messages, json_pack("{s:s,s:O}", "role",
-		"user", "content", end->results));
+	json_array_append_new(s->messages,
+			      json_pack("{s:s,s:O}", "role", "user", "content",
+					end->results));
 	call_api(s);
 }
 
@@ -469,19 +492,21 @@ on_api_done(void *ctx, struct api_reply *r)
 	if (r->outcome != API_OK) {
 		s->res.api_outcome = r->outcome;
 		s->res.retries += r->attempts ? (int)r->attempts - 1 : 0;
-		snprintf(why, sizeof(why), "API call failed (%s, HTTP %ld, "
-			 "request %s): %s: %s", api_outcome_name(r->outcome),
-			 r->http_status, r->request_id[0] ? r->request_id :
-			 "none", r->error_type, r->error_message);
+		snprintf(why, sizeof(why),
+			 "API call failed (%s, HTTP %ld, "
+			 "request %s): %s: %s",
+			 api_outcome_name(r->outcome), r->http_status,
+			 r->request_id[0] ? r->request_id : "none",
+			 r->error_type, r->error_message);
 		finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL, why);
 		return;
 	}
 	s->res.turns++;
 	account(s, r);
-	evlog_emit(s->cfg.events, "info", "agent_turn", json_pack(
-		"{s:s,s:s,s:i,s:s?}", "agent", s->cfg.agent, "phase",
-		s->cfg.phase, "turn", s->res.turns, "stop_reason",
-		r->resp.stop_reason));
+	evlog_emit(s->cfg.events, "info", "agent_turn",
+		   json_pack("{s:s,s:s,s:i,s:s?}", "agent", s->cfg.agent,
+			     "phase", s->cfg.phase, "turn", s->res.turns,
+			     "stop_reason", r->resp.stop_reason));
 	handle_message(s, r);
 }
 
@@ -544,12 +569,16 @@ open_outputs(struct session *s, char *err, size_t errlen)
 {
 	const struct session_cfg *c = &s->cfg;
 	struct batch_cfg bc = {
-		.loop = c->loop, .events = c->events, .agent = c->agent,
-		.phase = c->phase, .tool_defs = c->tool_defs,
+		.loop = c->loop,
+		.events = c->events,
+		.agent = c->agent,
+		.phase = c->phase,
+		.tool_defs = c->tool_defs,
 		.worker = c->needs_worker ? &s->cfg.worker : NULL,
 		.require_layers = c->require_layers,
 		.require_landlock_abi = c->require_landlock_abi,
-		.transcript = batch_transcript, .transcript_ctx = s,
+		.transcript = batch_transcript,
+		.transcript_ctx = s,
 	};
 
 	s->transcript = open_private(c->transcript_path);
@@ -599,8 +628,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	    batch_start(s->batch, on_worker_ready, s, err, errlen) < 0)
 		goto fail;
 	if (!cfg->needs_worker)
-		s->first_timer = loop_add_timer(cfg->loop, 0, on_first_call,
-						s);
+		s->first_timer = loop_add_timer(cfg->loop, 0, on_first_call, s);
 	return s;
 fail:
 	session_free(s);

@@ -53,13 +53,13 @@
 
 /* Budgets shared by every session of one run. */
 struct run_budget {
-	int64_t max_tokens;       /* input + output over the run; 0 = none */
-	double max_cost_usd;      /* 0 = none */
-	uint64_t deadline_ms;     /* loop_now_ms() deadline; 0 = none */
+	int64_t max_tokens;   /* input + output over the run; 0 = none */
+	double max_cost_usd;  /* 0 = none */
+	uint64_t deadline_ms; /* loop_now_ms() deadline; 0 = none */
 	int64_t tokens_used;
 	double cost_used;
-	bool cost_unknown;        /* some call had no price */
-	bool warned_unpriced;     /* the cost_unknown warning was given */
+	bool cost_unknown;    /* some call had no price */
+	bool warned_unpriced; /* the cost_unknown warning was given */
 };
 
 struct session_cfg {
@@ -74,13 +74,13 @@ struct session_cfg {
 	int64_t max_output_tokens;
 	int max_turns;
 	int max_pause_turns;
-	uint64_t timeout_ms;      /* this session; 0 = none */
+	uint64_t timeout_ms; /* this session; 0 = none */
 	const char *system_prompt;
 	const char *task_prompt;
 	const json_t *tool_defs;  /* the API tools array (granted ones) */
 	struct wconn_opts worker; /* ignored when needs_worker is false */
 	bool needs_worker;
-	bool stream;              /* SSE (must match the api config) */
+	bool stream; /* SSE (must match the api config) */
 	const char *transcript_path;
 	const char *audit_path;
 	uint32_t require_layers;  /* msg_layer bits READY must show */
@@ -93,8 +93,8 @@ struct session_cfg {
  * may rewrite the words (a failed validation verdict), not the enums.
  */
 struct session_result {
-	const char *status;       /* session_status_name(status_code) */
-	char stop_reason[64];     /* session_stop_text(stop, ...) */
+	const char *status;   /* session_status_name(status_code) */
+	char stop_reason[64]; /* session_stop_text(stop, ...) */
 	enum session_status status_code;
 	enum session_stop stop;
 	char error[512];
@@ -113,9 +113,9 @@ struct session_result {
 	int64_t worker_uid;
 	char audit_head[65];
 	uint64_t audit_records;
-	json_t *tools_by_name;    /* {"Bash": 3, ...} */
-	json_t *todos;            /* last TodoWrite list, or null */
-	char final_text[4096];    /* the agent's last text, capped */
+	json_t *tools_by_name; /* {"Bash": 3, ...} */
+	json_t *todos;         /* last TodoWrite list, or null */
+	char final_text[4096]; /* the agent's last text, capped */
 	uint64_t duration_ms;
 };
 
@@ -144,8 +144,7 @@ struct session *session_start(const struct session_cfg *cfg,
  * is shown as given (with stop SESSION_STOP_NONE). A session already
  * finishing keeps its first end.
  */
-void session_abort(struct session *s, const char *status,
-		   const char *reason);
+void session_abort(struct session *s, const char *status, const char *reason);
 
 /* Stop what still runs (API call, workers) and free. NULL is a no-op. */
 void session_free(struct session *s);

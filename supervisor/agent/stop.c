@@ -9,12 +9,9 @@
 #include <string.h>
 
 static const char *const status_names[] = {
-	[SESSION_ERROR] = "error",
-	[SESSION_SUCCESS] = "success",
-	[SESSION_FAILED] = "failed",
-	[SESSION_TIMEOUT] = "timeout",
-	[SESSION_STOPPED] = "stopped",
-	[SESSION_CANCELLED] = "cancelled",
+	[SESSION_ERROR] = "error",     [SESSION_SUCCESS] = "success",
+	[SESSION_FAILED] = "failed",   [SESSION_TIMEOUT] = "timeout",
+	[SESSION_STOPPED] = "stopped", [SESSION_CANCELLED] = "cancelled",
 };
 
 static const char *const stop_names[] = {
@@ -40,22 +37,21 @@ static const char *const stop_names[] = {
 };
 
 static_assert(sizeof(status_names) / sizeof(status_names[0]) ==
-	      SESSION_N_STATUSES, "a session status without a name");
-static_assert(sizeof(stop_names) / sizeof(stop_names[0]) ==
-	      SESSION_N_STOPS, "a stop reason without a name");
+		      SESSION_N_STATUSES,
+	      "a session status without a name");
+static_assert(sizeof(stop_names) / sizeof(stop_names[0]) == SESSION_N_STOPS,
+	      "a stop reason without a name");
 
 const char *
 session_status_name(enum session_status st)
 {
-	return (unsigned)st < SESSION_N_STATUSES ? status_names[st] :
-						   "unknown";
+	return (unsigned)st < SESSION_N_STATUSES ? status_names[st] : "unknown";
 }
 
 const char *
 session_stop_name(enum session_stop stop)
 {
-	return (unsigned)stop < SESSION_N_STOPS ? stop_names[stop] :
-						  "unknown";
+	return (unsigned)stop < SESSION_N_STOPS ? stop_names[stop] : "unknown";
 }
 
 const char *

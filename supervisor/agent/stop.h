@@ -23,32 +23,32 @@
 #include "supervisor/api/api.h"
 
 enum session_status {
-	SESSION_ERROR = 0,  /* "error": the default until it ends otherwise */
-	SESSION_SUCCESS,    /* "success" */
-	SESSION_FAILED,     /* "failed": the model gave up or refused */
-	SESSION_TIMEOUT,    /* "timeout": the phase's or the run's deadline */
-	SESSION_STOPPED,    /* "stopped": a turn, token or cost limit */
-	SESSION_CANCELLED,  /* "cancelled": the run was interrupted */
+	SESSION_ERROR = 0, /* "error": the default until it ends otherwise */
+	SESSION_SUCCESS,   /* "success" */
+	SESSION_FAILED,    /* "failed": the model gave up or refused */
+	SESSION_TIMEOUT,   /* "timeout": the phase's or the run's deadline */
+	SESSION_STOPPED,   /* "stopped": a turn, token or cost limit */
+	SESSION_CANCELLED, /* "cancelled": the run was interrupted */
 	SESSION_N_STATUSES,
 };
 
 enum session_stop {
-	SESSION_STOP_NONE = 0,        /* "": not stopped */
+	SESSION_STOP_NONE = 0, /* "": not stopped */
 	/* the model's own stop reasons */
-	SESSION_STOP_END_TURN,        /* "end_turn" */
-	SESSION_STOP_STOP_SEQUENCE,   /* "stop_sequence" */
-	SESSION_STOP_TOOL_USE,        /* "tool_use" without a tool_use block */
-	SESSION_STOP_REFUSAL,         /* "refusal" */
-	SESSION_STOP_CONTEXT_WINDOW,  /* "model_context_window_exceeded" */
-	SESSION_STOP_MODEL_UNKNOWN,   /* "unknown": a reply without one */
-	SESSION_STOP_MODEL_OTHER,     /* shown as the model's own word */
+	SESSION_STOP_END_TURN,       /* "end_turn" */
+	SESSION_STOP_STOP_SEQUENCE,  /* "stop_sequence" */
+	SESSION_STOP_TOOL_USE,       /* "tool_use" without a tool_use block */
+	SESSION_STOP_REFUSAL,        /* "refusal" */
+	SESSION_STOP_CONTEXT_WINDOW, /* "model_context_window_exceeded" */
+	SESSION_STOP_MODEL_UNKNOWN,  /* "unknown": a reply without one */
+	SESSION_STOP_MODEL_OTHER,    /* shown as the model's own word */
 	/* the session's limits */
 	SESSION_STOP_PAUSE_TURN_LIMIT, /* "pause_turn_limit" */
-	SESSION_STOP_MAX_TURNS,       /* "max_turns" */
-	SESSION_STOP_TOKEN_LIMIT,     /* "token_limit" */
-	SESSION_STOP_COST_LIMIT,      /* "cost_limit" */
-	SESSION_STOP_RUN_TIMEOUT,     /* "run_timeout" */
-	SESSION_STOP_PHASE_TIMEOUT,   /* "phase_timeout" */
+	SESSION_STOP_MAX_TURNS,        /* "max_turns" */
+	SESSION_STOP_TOKEN_LIMIT,      /* "token_limit" */
+	SESSION_STOP_COST_LIMIT,       /* "cost_limit" */
+	SESSION_STOP_RUN_TIMEOUT,      /* "run_timeout" */
+	SESSION_STOP_PHASE_TIMEOUT,    /* "phase_timeout" */
 	/* failures and interruptions */
 	SESSION_STOP_API_ERROR,       /* shown as api_outcome_name() */
 	SESSION_STOP_WORKER_FAILED,   /* "worker_failed" */
@@ -74,8 +74,7 @@ const char *session_stop_name(enum session_stop stop);
  * SESSION_STOP_MODEL_OTHER, else session_stop_name(stop). Returns static
  * storage or model_word itself.
  */
-const char *session_stop_text(enum session_stop stop,
-			      enum api_outcome outcome,
+const char *session_stop_text(enum session_stop stop, enum api_outcome outcome,
 			      const char *model_word);
 
 /*

@@ -122,8 +122,9 @@ static struct turn_verdict
 stop_with(enum session_status status, enum session_stop reason,
 	  const char *error)
 {
-	return (struct turn_verdict){ .stop = true, .status = status,
-				      .reason = reason, .error = error };
+	return (struct turn_verdict){
+		.stop = true, .status = status, .reason = reason, .error = error
+	};
 }
 
 struct turn_verdict
@@ -137,14 +138,14 @@ turn_limits(const struct turn_limits *l)
 	if (l->deadline_ms && l->now_ms >= l->deadline_ms)
 		return stop_with(SESSION_TIMEOUT, SESSION_STOP_RUN_TIMEOUT,
 				 "the run's time limit was reached");
-	if (l->max_tokens > 0 && l->tokens_used + l->est_input +
-	    l->max_output > l->max_tokens)
+	if (l->max_tokens > 0 &&
+	    l->tokens_used + l->est_input + l->max_output > l->max_tokens)
 		return stop_with(SESSION_STOPPED, SESSION_STOP_TOKEN_LIMIT,
 				 "the next call could exceed --max-tokens");
 	if (l->max_cost_usd > 0 && !l->worst_priced)
 		v.unpriced = true;
-	else if (l->max_cost_usd > 0 && l->cost_used + l->worst_usd >
-		 l->max_cost_usd)
+	else if (l->max_cost_usd > 0 &&
+		 l->cost_used + l->worst_usd > l->max_cost_usd)
 		return stop_with(SESSION_STOPPED, SESSION_STOP_COST_LIMIT,
 				 "the next call could exceed --max-cost-usd");
 	return v;

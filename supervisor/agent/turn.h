@@ -38,12 +38,12 @@
 #include "supervisor/api/response.h"
 
 enum turn_action {
-	TURN_TOOLS,     /* append the reply, run its tool calls, call again */
-	TURN_CONTINUE,  /* pause_turn: append the reply, call again */
-	TURN_CUT,       /* max_tokens: append the reply without tool_use
-			 * blocks, tell the agent, call again */
-	TURN_FINISH,    /* end with status and stop (success: the reply is
-			 * the conversation's last turn) */
+	TURN_TOOLS,    /* append the reply, run its tool calls, call again */
+	TURN_CONTINUE, /* pause_turn: append the reply, call again */
+	TURN_CUT,      /* max_tokens: append the reply without tool_use
+			* blocks, tell the agent, call again */
+	TURN_FINISH,   /* end with status and stop (success: the reply is
+			* the conversation's last turn) */
 };
 
 struct turn_next {
@@ -67,18 +67,18 @@ void turn_next(const struct response *resp, int pause_turns,
 
 /* What the limits are measured against before one call. */
 struct turn_limits {
-	int turns;                /* calls answered so far */
-	int max_turns;            /* must be > 0 */
-	uint64_t now_ms;          /* loop_now_ms() */
-	uint64_t deadline_ms;     /* the run's deadline; 0 = none */
-	int64_t tokens_used;      /* over the run */
-	int64_t max_tokens;       /* the run's budget; 0 = none */
-	int64_t est_input;        /* this call's input, estimated */
-	int64_t max_output;       /* this call's output at most */
-	double cost_used;         /* USD over the run */
-	double max_cost_usd;      /* 0 = none */
-	bool worst_priced;        /* the model has a price: worst_usd is set */
-	double worst_usd;         /* this call's cost at most */
+	int turns;            /* calls answered so far */
+	int max_turns;        /* must be > 0 */
+	uint64_t now_ms;      /* loop_now_ms() */
+	uint64_t deadline_ms; /* the run's deadline; 0 = none */
+	int64_t tokens_used;  /* over the run */
+	int64_t max_tokens;   /* the run's budget; 0 = none */
+	int64_t est_input;    /* this call's input, estimated */
+	int64_t max_output;   /* this call's output at most */
+	double cost_used;     /* USD over the run */
+	double max_cost_usd;  /* 0 = none */
+	bool worst_priced;    /* the model has a price: worst_usd is set */
+	double worst_usd;     /* this call's cost at most */
 };
 
 struct turn_verdict {

@@ -33,14 +33,14 @@
 #include "supervisor/core/secret.h"
 
 struct api_config {
-	const char *base_url;        /* e.g. https://api.anthropic.com */
-	const char *version;         /* anthropic-version header */
+	const char *base_url; /* e.g. https://api.anthropic.com */
+	const char *version;  /* anthropic-version header */
 	const struct secret *key;
-	bool stream;                 /* SSE (default) or plain JSON */
-	unsigned max_retries;        /* retries after the first attempt */
-	double retry_budget_s;       /* total time waiting between attempts */
+	bool stream;           /* SSE (default) or plain JSON */
+	unsigned max_retries;  /* retries after the first attempt */
+	double retry_budget_s; /* total time waiting between attempts */
 	long connect_timeout_ms;
-	long idle_timeout_s;         /* no byte for this long: attempt fails */
+	long idle_timeout_s; /* no byte for this long: attempt fails */
 };
 
 enum api_outcome {
@@ -52,20 +52,20 @@ enum api_outcome {
 	API_E_SPEND_LIMIT, /* 429 that says a spend limit was reached */
 	API_E_EXHAUSTED,   /* retries or budget used up */
 	API_E_CANCELLED,
-	API_E_SERVER,      /* 5xx the server said not to retry */
+	API_E_SERVER, /* 5xx the server said not to retry */
 };
 
 struct api_reply {
 	enum api_outcome outcome;
-	long http_status;        /* of the last attempt; 0 without one */
-	char request_id[128];    /* of the last attempt, "" if none */
-	char error_type[64];     /* API error type, or a local reason */
+	long http_status;     /* of the last attempt; 0 without one */
+	char request_id[128]; /* of the last attempt, "" if none */
+	char error_type[64];  /* API error type, or a local reason */
 	char error_message[512];
-	struct response resp;    /* valid when outcome == API_OK */
-	json_t *message;         /* the assembled message (API_OK) */
+	struct response resp; /* valid when outcome == API_OK */
+	json_t *message;      /* the assembled message (API_OK) */
 	unsigned attempts;
-	uint64_t latency_ms;     /* of the successful attempt */
-	uint64_t waited_ms;      /* spent waiting between attempts */
+	uint64_t latency_ms; /* of the successful attempt */
+	uint64_t waited_ms;  /* spent waiting between attempts */
 };
 
 struct api;
@@ -98,8 +98,8 @@ struct api_call *api_messages(struct api *a, const char *body,
  * api_get - GET path (e.g. "/v1/models/claude-sonnet-5-5") with the same
  * retry rules; the reply's resp is empty, only outcome and status count.
  */
-struct api_call *api_get(struct api *a, const char *path,
-			 struct evlog *events, api_done_fn fn, void *ctx);
+struct api_call *api_get(struct api *a, const char *path, struct evlog *events,
+			 api_done_fn fn, void *ctx);
 
 /* Stop a call; its callback will not run. */
 void api_call_cancel(struct api_call *c);

@@ -71,7 +71,7 @@ response_str(const json_t *obj, const char *key)
 struct response_ctx {
 	char *err;
 	size_t errlen;
-	const char **tool_ids;  /* the tool_use ids seen, for duplicates */
+	const char **tool_ids; /* the tool_use ids seen, for duplicates */
 	size_t n_tool_use;
 };
 
@@ -95,8 +95,8 @@ response_need_strings(struct response_ctx *c, const json_t *b, size_t i,
 	if (!key)
 		return 0;
 	response_err(c->err, c->errlen,
-		     "content block %zu (%s): %s is missing or not a string",
-		     i, response_str(b, "type"), key);
+		     "content block %zu (%s): %s is missing or not a string", i,
+		     response_str(b, "type"), key);
 	return RESPONSE_E_INVALID;
 }
 
@@ -146,7 +146,8 @@ response_check_tool_use(struct response_ctx *c, const json_t *b, size_t i)
 	if (!json_is_object(json_object_get(b, "input"))) {
 		response_err(c->err, c->errlen,
 			     "content block %zu (tool_use): input is missing "
-			     "or not an object", i);
+			     "or not an object",
+			     i);
 		return RESPONSE_E_INVALID;
 	}
 	c->tool_ids[c->n_tool_use++] = json_string_value(id);
@@ -172,11 +173,11 @@ response_check_block(struct response_ctx *c, const json_t *b, size_t i)
 	if (!json_is_object(b) || !type) {
 		response_err(c->err, c->errlen,
 			     "content block %zu is not an object with a "
-			     "string type", i);
+			     "string type",
+			     i);
 		return RESPONSE_E_INVALID;
 	}
-	for (k = 0; k < sizeof(response_blocks) / sizeof(*response_blocks);
-	     k++)
+	for (k = 0; k < sizeof(response_blocks) / sizeof(*response_blocks); k++)
 		if (strcmp(type, response_blocks[k].type) == 0)
 			return response_blocks[k].check(c, b, i);
 	return 0; /* server tools and other types: kept as they are */
@@ -209,8 +210,8 @@ response_unique_ids(struct response_ctx *c)
 
 /* Validate the content array; *n_tool_use gets the tool_use count. */
 static int
-response_check_content(const json_t *content, size_t *n_tool_use,
-		       char *err, size_t errlen)
+response_check_content(const json_t *content, size_t *n_tool_use, char *err,
+		       size_t errlen)
 {
 	struct response_ctx c = { .err = err, .errlen = errlen };
 	size_t i, n;
@@ -276,19 +277,19 @@ response_check_usage(const json_t *msg, struct api_usage *u, char *err,
 		response_err(err, errlen, "usage is not an object");
 		return RESPONSE_E_INVALID;
 	}
-	rc = response_usage_field(usage, "input_tokens", &u->input_tokens,
-				  err, errlen);
+	rc = response_usage_field(usage, "input_tokens", &u->input_tokens, err,
+				  errlen);
 	if (rc == 0)
 		rc = response_usage_field(usage, "output_tokens",
 					  &u->output_tokens, err, errlen);
 	if (rc == 0)
 		rc = response_usage_field(usage, "cache_creation_input_tokens",
-					  &u->cache_creation_input_tokens,
-					  err, errlen);
+					  &u->cache_creation_input_tokens, err,
+					  errlen);
 	if (rc == 0)
 		rc = response_usage_field(usage, "cache_read_input_tokens",
-					  &u->cache_read_input_tokens,
-					  err, errlen);
+					  &u->cache_read_input_tokens, err,
+					  errlen);
 	return rc;
 }
 
@@ -297,8 +298,8 @@ response_check_usage(const json_t *msg, struct api_usage *u, char *err,
  * RESPONSE_STR_MAX bytes gives a copy; anything else is invalid.
  */
 static int
-response_opt_string(const json_t *msg, const char *key, char **out,
-		    char *err, size_t errlen)
+response_opt_string(const json_t *msg, const char *key, char **out, char *err,
+		    size_t errlen)
 {
 	json_t *v = json_object_get(msg, key);
 
@@ -396,20 +397,20 @@ response_load(const char *body, size_t len, json_t **out, char *err,
 	if (!body && len)
 		return RESPONSE_E_JSON;
 	/* Default flags refuse "\u0000" in strings (no JSON_ALLOW_NUL). */
-	*out = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES,
-			  &jerr);
+	*out = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out) {
 		response_err(err, errlen,
 			     "response body is not valid JSON (line %d, "
-			     "column %d)", jerr.line, jerr.column);
+			     "column %d)",
+			     jerr.line, jerr.column);
 		return RESPONSE_E_JSON;
 	}
 	return 0;
 }
 
 int
-response_parse(const char *body, size_t len, struct response *out,
-	       char *err, size_t errlen)
+response_parse(const char *body, size_t len, struct response *out, char *err,
+	       size_t errlen)
 {
 	json_t *root = NULL;
 	int rc;
@@ -435,8 +436,7 @@ response_clear(struct response *r)
 }
 
 int
-response_parse_error(const char *body, size_t len, char **type,
-		     char **message)
+response_parse_error(const char *body, size_t len, char **type, char **message)
 {
 	json_t *root = NULL, *e, *t, *m;
 	int rc;
@@ -450,8 +450,8 @@ response_parse_error(const char *body, size_t len, char **type,
 	e = json_object_get(root, "error");
 	t = json_object_get(e, "type");
 	m = json_object_get(e, "message");
-	if (!json_is_object(root) || !json_is_string(t) ||
-	    !json_is_string(m) || !response_str(root, "type") ||
+	if (!json_is_object(root) || !json_is_string(t) || !json_is_string(m) ||
+	    !response_str(root, "type") ||
 	    strcmp(response_str(root, "type"), "error") != 0 ||
 	    !response_safe_name(json_string_value(t), json_string_length(t),
 				RESPONSE_STR_MAX, false))

@@ -47,19 +47,19 @@ enum response_error {
 };
 
 struct api_usage {
-	int64_t input_tokens;                /* uncached input only */
+	int64_t input_tokens; /* uncached input only */
 	int64_t output_tokens;
 	int64_t cache_creation_input_tokens;
 	int64_t cache_read_input_tokens;
 };
 
 struct response {
-	char *id;            /* message id, NULL when absent */
-	char *model;         /* NULL when absent */
-	char *stop_reason;   /* NULL when null or absent */
-	json_t *content;     /* the content array, validated; owned */
+	char *id;               /* message id, NULL when absent */
+	char *model;            /* NULL when absent */
+	char *stop_reason;      /* NULL when null or absent */
+	json_t *content;        /* the content array, validated; owned */
 	struct api_usage usage; /* missing figures are 0 */
-	size_t n_tool_use;   /* number of tool_use blocks in content */
+	size_t n_tool_use;      /* number of tool_use blocks in content */
 };
 
 /*

@@ -87,8 +87,8 @@ parse_ratelimit(struct retry_hints *h, const char *line, size_t len,
 	if ((size_t)(name_end - line) > 10 &&
 	    strncasecmp(name_end - 10, "-remaining", 10) == 0) {
 		n = strtoll(v, &end, 10);
-		if (end != v && n >= 0 && (h->rl_remaining < 0 ||
-					   n < h->rl_remaining))
+		if (end != v && n >= 0 &&
+		    (h->rl_remaining < 0 || n < h->rl_remaining))
 			h->rl_remaining = n;
 	} else if ((size_t)(name_end - line) > 6 &&
 		   strncasecmp(name_end - 6, "-reset", 6) == 0) {
@@ -118,9 +118,9 @@ retry_parse_header(struct retry_hints *h, const char *line, size_t len,
 			h->retry_after_ms = parse_retry_after(v, now);
 	} else if (is_header(line, len, "x-should-retry")) {
 		header_value(line, len, 14, v, sizeof(v));
-		h->should_retry = strcasecmp(v, "true") == 0	? 1
-				  : strcasecmp(v, "false") == 0 ? 0
-								: -1;
+		h->should_retry = strcasecmp(v, "true") == 0  ? 1 :
+				  strcasecmp(v, "false") == 0 ? 0 :
+								-1;
 	} else if (is_header(line, len, "request-id")) {
 		header_value(line, len, 10, h->request_id,
 			     sizeof(h->request_id));
@@ -137,8 +137,7 @@ retry_parse_header(struct retry_hints *h, const char *line, size_t len,
 bool
 retry_status_retryable(long status)
 {
-	return status == 408 || status == 409 || status == 429 ||
-	       status >= 500;
+	return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
 uint64_t

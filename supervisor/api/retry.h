@@ -20,10 +20,10 @@
 #include <time.h>
 
 struct retry_hints {
-	int should_retry;        /* x-should-retry: -1 absent, 0 false, 1 true */
-	int64_t retry_after_ms;  /* -1 when absent */
-	int64_t rl_remaining;    /* lowest anthropic-ratelimit-*-remaining, -1 */
-	time_t rl_reset;         /* its reset time (UTC), 0 when unknown */
+	int should_retry;       /* x-should-retry: -1 absent, 0 false, 1 true */
+	int64_t retry_after_ms; /* -1 when absent */
+	int64_t rl_remaining;   /* lowest anthropic-ratelimit-*-remaining, -1 */
+	time_t rl_reset;        /* its reset time (UTC), 0 when unknown */
 	char request_id[128];
 };
 
@@ -43,8 +43,7 @@ bool retry_status_retryable(long status);
  * retry_delay_ms - the wait before retry number n (0 for the first retry).
  * jitter is a random number in [0, 1).
  */
-uint64_t retry_delay_ms(const struct retry_hints *h, unsigned n,
-			double jitter);
+uint64_t retry_delay_ms(const struct retry_hints *h, unsigned n, double jitter);
 
 /* Parse an RFC 3339 UTC time ("2026-11-24T04:00:00Z"); 0 on failure. */
 time_t retry_parse_rfc3339(const char *s);

@@ -31,13 +31,13 @@ struct sse_buf {
 };
 
 struct sse_parser {
-	size_t max;          /* limit on one event, bytes */
-	int error;           /* sticky SSE_E_* or 0 */
-	bool cr_seen;        /* the last byte fed was '\r' */
-	bool at_start;       /* no line finished yet (byte order mark) */
-	bool has_data;       /* the pending event has a data line */
-	struct sse_buf line; /* the unfinished line */
-	struct sse_buf data; /* data lines, each followed by '\n' */
+	size_t max;           /* limit on one event, bytes */
+	int error;            /* sticky SSE_E_* or 0 */
+	bool cr_seen;         /* the last byte fed was '\r' */
+	bool at_start;        /* no line finished yet (byte order mark) */
+	bool has_data;        /* the pending event has a data line */
+	struct sse_buf line;  /* the unfinished line */
+	struct sse_buf data;  /* data lines, each followed by '\n' */
 	struct sse_buf event; /* the event name, "" means "message" */
 };
 
@@ -216,8 +216,8 @@ sse_line_end(const char *buf, size_t i, size_t len)
 }
 
 int
-sse_feed(struct sse_parser *p, const char *buf, size_t len,
-	 sse_event_fn cb, void *ctx)
+sse_feed(struct sse_parser *p, const char *buf, size_t len, sse_event_fn cb,
+	 void *ctx)
 {
 	size_t i = 0, j;
 	int rc, cb_rc = 0;

@@ -63,8 +63,8 @@ struct sse_parser *sse_new(size_t max_event_bytes);
  * event outgrew the limit, SSE_E_NOMEM when out of memory. The two errors
  * are sticky: every later call returns the same error without parsing.
  */
-int sse_feed(struct sse_parser *p, const char *buf, size_t len,
-	     sse_event_fn cb, void *ctx);
+int sse_feed(struct sse_parser *p, const char *buf, size_t len, sse_event_fn cb,
+	     void *ctx);
 
 /* Free the parser and everything it holds. NULL is a no-op. */
 void sse_free(struct sse_parser *p);

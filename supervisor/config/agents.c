@@ -35,21 +35,21 @@ dup_field(json_t *o, const char *k)
 }
 /* Validate one agent file's tree into *d. */
 static int
-parse_def(const char *path, struct yamljson *y, struct agent_def *d,
-	  char *err, size_t errlen)
+parse_def(const char *path, struct yamljson *y, struct agent_def *d, char *err,
+	  size_t errlen)
 {
 	json_t *o = y->root, *tools = json_object_get(o, "tools"), *t;
 	size_t i;
 	int l, c;
 
 	yamljson_pos(y, "", &l, &c);
-	if (!json_is_object(o) ||
-	    !json_is_string(json_object_get(o, "name")) ||
+	if (!json_is_object(o) || !json_is_string(json_object_get(o, "name")) ||
 	    !json_is_string(json_object_get(o, "persona")) ||
 	    !json_is_array(tools)) {
-		snprintf(err, errlen, "%s:%d:%d: an agent file needs name, "
-			 "persona (strings) and tools (a list)", path,
-			 l ? l : 1, c ? c : 1);
+		snprintf(err, errlen,
+			 "%s:%d:%d: an agent file needs name, "
+			 "persona (strings) and tools (a list)",
+			 path, l ? l : 1, c ? c : 1);
 		return -1;
 	}
 	json_array_foreach(tools, i, t) {
@@ -58,8 +58,10 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d,
 
 			snprintf(p, sizeof(p), "tools[%zu]", i);
 			yamljson_pos(y, p, &l, &c);
-			snprintf(err, errlen, "%s:%d:%d: tools[%zu] is not a "
-				 "string", path, l ? l : 1, c ? c : 1, i);
+			snprintf(err, errlen,
+				 "%s:%d:%d: tools[%zu] is not a "
+				 "string",
+				 path, l ? l : 1, c ? c : 1, i);
 			return -1;
 		}
 	}
@@ -139,8 +141,7 @@ load_dir(struct agents *a, const char *dir, char *err, size_t errlen)
 }
 
 int
-agents_load(struct agents *a, const char *extra_dir, char *err,
-	    size_t errlen)
+agents_load(struct agents *a, const char *extra_dir, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 

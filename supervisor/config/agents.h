@@ -21,10 +21,10 @@
 struct agent_def {
 	char *name;
 	char *role;
-	char *model;      /* NULL: use the run's model */
+	char *model; /* NULL: use the run's model */
 	char *persona;
-	json_t *tools;    /* array of tool names */
-	char *source;     /* file it came from */
+	json_t *tools; /* array of tool names */
+	char *source;  /* file it came from */
 };
 
 struct agents {
@@ -33,8 +33,8 @@ struct agents {
 };
 
 /*
- * agents_load - read every .yaml file of <datadir>/agents, then of extra_dir, when
- * extra_dir is not NULL. 0, or -1 with "file:line:col: message" in err.
+ * agents_load - read every .yaml file of <datadir>/agents, then of extra_dir,
+ * when extra_dir is not NULL. 0, or -1 with "file:line:col: message" in err.
  */
 int agents_load(struct agents *a, const char *extra_dir, char *err,
 		size_t errlen);

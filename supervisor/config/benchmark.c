@@ -1,6 +1,7 @@
 /*
  * benchmark.c - load, validate and plan a GAO-Dev benchmark config. See
- * benchmark.h for the design note; the field table is docs/decisions.md (Benchmark configs).
+ * benchmark.h for the design note; the field table is docs/decisions.md
+ * (Benchmark configs).
  *
  * gao-dev fills in no templates, so a config that still holds a template's
  * placeholder (a "{{...}}" in any string value, or a whole value "<...>")
@@ -30,23 +31,51 @@
 struct ctx {
 	struct benchmark *b;
 	struct yamljson *y;
-	const char *prefix;      /* "benchmark." in the wrapped shape */
-	char *text;              /* the file's text, read when needed */
+	const char *prefix; /* "benchmark." in the wrapped shape */
+	char *text;         /* the file's text, read when needed */
 };
 
 static const char *const top_keys[] = {
-	"name", "description", "version", "project_name", "initial_prompt",
-	"boilerplate_path", "boilerplate_url", "boilerplate", "timeout_seconds",
-	"workflow_phases", "phases", "epics", "success_criteria", "scale_level",
-	"complexity_level", "estimated_duration_minutes",
-	"expected_duration_minutes", "tech_stack", "constraints", "metadata",
-	"expected_outcomes", "model", "policy", "test_command", NULL,
+	"name",
+	"description",
+	"version",
+	"project_name",
+	"initial_prompt",
+	"boilerplate_path",
+	"boilerplate_url",
+	"boilerplate",
+	"timeout_seconds",
+	"workflow_phases",
+	"phases",
+	"epics",
+	"success_criteria",
+	"scale_level",
+	"complexity_level",
+	"estimated_duration_minutes",
+	"expected_duration_minutes",
+	"tech_stack",
+	"constraints",
+	"metadata",
+	"expected_outcomes",
+	"model",
+	"policy",
+	"test_command",
+	NULL,
 };
 
 static const char *const phase_keys[] = {
-	"phase_name", "name", "agent", "description", "timeout_seconds",
-	"expected_duration_minutes", "expected_artifacts", "quality_gates",
-	"skip_if_failed", "continue_on_failure", "command", NULL,
+	"phase_name",
+	"name",
+	"agent",
+	"description",
+	"timeout_seconds",
+	"expected_duration_minutes",
+	"expected_artifacts",
+	"quality_gates",
+	"skip_if_failed",
+	"continue_on_failure",
+	"command",
+	NULL,
 };
 
 /* Line and column of the field at path (the document's when unknown). */
@@ -64,9 +93,10 @@ static void
 emit(struct ctx *c, json_t *list, int line, int col, const char *path,
      const char *msg)
 {
-	json_array_append_new(list, json_sprintf("%s:%d:%d: %s: %s",
-			      c->b->path, line ? line : 1, col ? col : 1,
-			      path[0] ? path : "(document)", msg));
+	json_array_append_new(list,
+			      json_sprintf("%s:%d:%d: %s: %s", c->b->path,
+					   line ? line : 1, col ? col : 1,
+					   path[0] ? path : "(document)", msg));
 }
 
 __attribute__((format(printf, 4, 5))) static void
@@ -116,8 +146,9 @@ get_str(struct ctx *c, json_t *o, const char *key, const char *path)
 		return strdup(buf);
 	}
 	ERR(c, path, "expected a string, got %s; write it in quotes",
-	    json_is_object(v) ? "a mapping" : json_is_array(v) ? "a list" :
-	    "a boolean");
+	    json_is_object(v) ? "a mapping" :
+	    json_is_array(v)  ? "a list" :
+				"a boolean");
 	return NULL;
 }
 
@@ -132,17 +163,16 @@ get_int(struct ctx *c, json_t *o, const char *key, const char *path,
 		return def;
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v) && json_real_value(v) == (double)(int64_t)
-	    json_real_value(v))
+	if (json_is_real(v) &&
+	    json_real_value(v) == (double)(int64_t)json_real_value(v))
 		return (int64_t)json_real_value(v);
-	ERR(c, path, "expected a whole number, got %s", json_is_string(v) ?
-	    json_string_value(v) : "another type");
+	ERR(c, path, "expected a whole number, got %s",
+	    json_is_string(v) ? json_string_value(v) : "another type");
 	return def;
 }
 
 static bool
-get_bool(struct ctx *c, json_t *o, const char *key, const char *path,
-	 bool def)
+get_bool(struct ctx *c, json_t *o, const char *key, const char *path, bool def)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -155,8 +185,7 @@ get_bool(struct ctx *c, json_t *o, const char *key, const char *path,
 }
 
 static double
-get_num(struct ctx *c, json_t *o, const char *key, const char *path,
-	double def)
+get_num(struct ctx *c, json_t *o, const char *key, const char *path, double def)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -197,14 +226,17 @@ benchmark_slug(const char *in, char *out, size_t cap)
 const char *
 benchmark_infer_agent(const char *name)
 {
-	static const struct { const char *word, *agent; } rules[] = {
-		{ "analysis", "Mary" }, { "analys", "Mary" },
-		{ "requirement", "John" }, { "planning", "John" },
-		{ "prd", "John" }, { "product", "John" },
+	static const struct {
+		const char *word, *agent;
+	} rules[] = {
+		{ "analysis", "Mary" },     { "analys", "Mary" },
+		{ "requirement", "John" },  { "planning", "John" },
+		{ "prd", "John" },          { "product", "John" },
 		{ "architect", "Winston" }, { "ux", "Sally" },
-		{ "design", "Sally" }, { "story", "Bob" }, { "stories", "Bob" },
-		{ "implement", "Amelia" }, { "develop", "Amelia" },
-		{ "test", "Murat" }, { "qa", "Murat" }, { "validat", "Murat" },
+		{ "design", "Sally" },      { "story", "Bob" },
+		{ "stories", "Bob" },       { "implement", "Amelia" },
+		{ "develop", "Amelia" },    { "test", "Murat" },
+		{ "qa", "Murat" },          { "validat", "Murat" },
 	};
 	char slug[256];
 
@@ -280,13 +312,18 @@ static void
 check_timeout(struct ctx *c, int64_t t, const char *path, const char *what)
 {
 	if (t <= 0)
-		ERR(c, path, "%s must be positive: got %lld, expected 1 to %d "
-		    "seconds", what, (long long)t, TIMEOUT_MAX);
+		ERR(c, path,
+		    "%s must be positive: got %lld, expected 1 to %d "
+		    "seconds",
+		    what, (long long)t, TIMEOUT_MAX);
 	else if (t > TIMEOUT_MAX)
-		ERR(c, path, "Timeout exceeds maximum of 86400s (24 hours): "
-		    "got %lld; lower it to at most 86400", (long long)t);
+		ERR(c, path,
+		    "Timeout exceeds maximum of 86400s (24 hours): "
+		    "got %lld; lower it to at most 86400",
+		    (long long)t);
 	else if (t > 14400)
-		WARN(c, path, "timeout of %lld s is over 4 hours", (long long)t);
+		WARN(c, path, "timeout of %lld s is over 4 hours",
+		     (long long)t);
 }
 
 static void phase_clear(struct bm_phase *p);
@@ -295,8 +332,7 @@ static void phase_clear(struct bm_phase *p);
 static int
 add_phase(struct benchmark *b, struct bm_phase *ph)
 {
-	struct bm_phase *p = realloc(b->phases,
-				     (b->n_phases + 1) * sizeof(*p));
+	struct bm_phase *p = realloc(b->phases, (b->n_phases + 1) * sizeof(*p));
 
 	if (!p) {
 		phase_clear(ph);
@@ -347,7 +383,8 @@ parse_phase(struct ctx *c, json_t *o, size_t i, const char *list)
 	if (!ph.name)
 		ph.name = get_str(c, o, "name", FP("name"));
 	if (!ph.name || !ph.name[0]) {
-		ERR(c, path, "Phase name is required: add phase_name: "
+		ERR(c, path,
+		    "Phase name is required: add phase_name: "
 		    "\"Implementation\"");
 		free(ph.name);
 		ph.name = strdup("unnamed");
@@ -361,8 +398,10 @@ parse_phase(struct ctx *c, json_t *o, size_t i, const char *list)
 	ph.timeout_seconds = get_int(c, o, "timeout_seconds",
 				     FP("timeout_seconds"), 3600);
 	if (ph.timeout_seconds <= 0)
-		ERR(c, FP("timeout_seconds"), "Phase timeout must be positive: "
-		    "got %lld", (long long)ph.timeout_seconds);
+		ERR(c, FP("timeout_seconds"),
+		    "Phase timeout must be positive: "
+		    "got %lld",
+		    (long long)ph.timeout_seconds);
 	ph.expected_artifacts = string_list(c, o, "expected_artifacts",
 					    FP("expected_artifacts"));
 	ph.skip_if_failed = get_bool(c, o, "skip_if_failed",
@@ -379,7 +418,8 @@ static void
 parse_phases(struct ctx *c, json_t *doc)
 {
 	const char *key = json_object_get(doc, "workflow_phases") ?
-			  "workflow_phases" : "phases";
+				  "workflow_phases" :
+				  "phases";
 	json_t *list = json_object_get(doc, key), *o;
 	size_t i;
 
@@ -470,8 +510,8 @@ deps_met(struct story_ref *all, size_t n, const struct story_ref *st)
 
 	json_array_foreach(deps, i, d) {
 		for (size_t k = 0; k < n; k++) {
-			const char *nm = json_string_value(json_object_get(
-				all[k].story, "name"));
+			const char *nm = json_string_value(
+				json_object_get(all[k].story, "name"));
 
 			if (nm && json_is_string(d) &&
 			    strcmp(nm, json_string_value(d)) == 0 &&
@@ -486,8 +526,8 @@ static bool
 known_story(struct story_ref *all, size_t n, const char *name)
 {
 	for (size_t k = 0; k < n; k++) {
-		const char *nm = json_string_value(json_object_get(all[k].story,
-								   "name"));
+		const char *nm = json_string_value(
+			json_object_get(all[k].story, "name"));
 
 		if (nm && strcmp(nm, name) == 0)
 			return true;
@@ -503,15 +543,18 @@ plan_stories(struct ctx *c, struct story_ref *all, size_t n)
 	bool progress = true;
 
 	for (size_t k = 0; k < n; k++) {
-		json_t *deps = json_object_get(all[k].story, "dependencies"), *d;
+		json_t *deps = json_object_get(all[k].story, "dependencies"),
+		       *d;
 		size_t i;
 
 		json_array_foreach(deps, i, d)
 			if (!json_is_string(d) ||
 			    !known_story(all, n, json_string_value(d)))
-				ERR(c, all[k].path, "dependency %s is not a story "
-				    "of this benchmark", json_is_string(d) ?
-				    json_string_value(d) : "(not a string)");
+				ERR(c, all[k].path,
+				    "dependency %s is not a story "
+				    "of this benchmark",
+				    json_is_string(d) ? json_string_value(d) :
+							"(not a string)");
 	}
 	while (planned < n && progress) {
 		progress = false;
@@ -548,7 +591,8 @@ parse_epics(struct ctx *c, json_t *doc)
 
 		snprintf(path, sizeof(path), "epics[%zu]", i);
 		if (!json_is_object(e) || !en || !json_is_array(stories)) {
-			ERR(c, path, "an epic needs a name and a list of "
+			ERR(c, path,
+			    "an epic needs a name and a list of "
 			    "stories");
 			continue;
 		}
@@ -561,7 +605,8 @@ parse_epics(struct ctx *c, json_t *doc)
 			snprintf(all[n].path, sizeof(all[n].path),
 				 "%s.stories[%zu]", path, j);
 			if (!json_is_object(s))
-				ERR(c, all[n].path, "a story must be a mapping");
+				ERR(c, all[n].path,
+				    "a story must be a mapping");
 			else
 				n++;
 		}
@@ -578,8 +623,8 @@ parse_criteria(struct ctx *c, json_t *doc)
 	double cov;
 
 	if (!sc || json_is_null(sc)) {
-		c->b->success_criteria = json_pack("{s:f}",
-						   "min_test_coverage", 80.0);
+		c->b->success_criteria = json_pack("{s:f}", "min_test_coverage",
+						   80.0);
 		return;
 	}
 	if (json_is_array(sc)) {
@@ -595,23 +640,30 @@ parse_criteria(struct ctx *c, json_t *doc)
 	cov = get_num(c, sc, "min_test_coverage",
 		      "success_criteria.min_test_coverage", 80.0);
 	if (cov < 0 || cov > 100)
-		ERR(c, "success_criteria.min_test_coverage", "Test coverage "
-		    "must be between 0 and 100: got %g", cov);
+		ERR(c, "success_criteria.min_test_coverage",
+		    "Test coverage "
+		    "must be between 0 and 100: got %g",
+		    cov);
 	v = json_object_get(sc, "max_errors");
 	if (json_is_integer(v) && json_integer_value(v) < 0)
-		ERR(c, "success_criteria.max_errors", "Cannot be negative: "
-		    "got %lld", (long long)json_integer_value(v));
+		ERR(c, "success_criteria.max_errors",
+		    "Cannot be negative: "
+		    "got %lld",
+		    (long long)json_integer_value(v));
 	v = json_object_get(sc, "max_manual_interventions");
 	if (json_is_integer(v) && json_integer_value(v) < 0)
-		ERR(c, "success_criteria.max_manual_interventions", "Cannot "
-		    "be negative: got %lld", (long long)json_integer_value(v));
+		ERR(c, "success_criteria.max_manual_interventions",
+		    "Cannot "
+		    "be negative: got %lld",
+		    (long long)json_integer_value(v));
 }
 
 static bool
 url_ok(const char *u)
 {
-	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
-	       strncmp(u, "git@", 4) == 0 || strncmp(u, "file://", 7) == 0;
+	return strncmp(u, "http://", 7) == 0 ||
+	       strncmp(u, "https://", 8) == 0 || strncmp(u, "git@", 4) == 0 ||
+	       strncmp(u, "file://", 7) == 0;
 }
 
 static void
@@ -627,7 +679,8 @@ parse_boilerplate(struct ctx *c, json_t *doc)
 		b->boilerplate_url = get_str(c, old, "repo_url",
 					     "boilerplate.repo_url");
 	if (b->boilerplate_url && !url_ok(b->boilerplate_url))
-		ERR(c, "boilerplate_url", "Invalid URL format: got \"%s\", "
+		ERR(c, "boilerplate_url",
+		    "Invalid URL format: got \"%s\", "
 		    "expected http(s)://, git@ or file://",
 		    b->boilerplate_url);
 	b->boilerplate_path = get_str(c, doc, "boilerplate_path",
@@ -638,8 +691,10 @@ parse_boilerplate(struct ctx *c, json_t *doc)
 		b->boilerplate_path = path;
 	}
 	if (b->boilerplate_path && access(b->boilerplate_path, R_OK) < 0)
-		WARN(c, "boilerplate_path", "boilerplate path %s does not "
-		     "exist; the project starts empty", b->boilerplate_path);
+		WARN(c, "boilerplate_path",
+		     "boilerplate path %s does not "
+		     "exist; the project starts empty",
+		     b->boilerplate_path);
 }
 
 static void
@@ -666,14 +721,18 @@ static void
 plan_prompt_only(struct benchmark *b)
 {
 	static const char *const big[][3] = {
-		{ "Product Requirements", "John", "Write the PRD in docs/PRD.md" },
+		{ "Product Requirements", "John",
+		  "Write the PRD in docs/PRD.md" },
 		{ "System Architecture", "Winston",
 		  "Design the architecture in docs/ARCHITECTURE.md" },
-		{ "Implementation", "Amelia", "Implement the project with tests" },
+		{ "Implementation", "Amelia",
+		  "Implement the project with tests" },
 		{ "Testing", "Murat", "Test the project and report" },
 	};
-	bool small = b->scale_level >= 0 ? b->scale_level <= 1 :
-		     strlen(b->initial_prompt ? b->initial_prompt : "") < 2000;
+	bool small = b->scale_level >= 0 ?
+			     b->scale_level <= 1 :
+			     strlen(b->initial_prompt ? b->initial_prompt :
+							"") < 2000;
 	size_t n = small ? 1 : 4;
 
 	for (size_t i = 0; i < n; i++) {
@@ -787,9 +846,11 @@ report_placeholder(struct ctx *c, const char *path, const char *ph)
 
 	field_pos(c, path, &line, &col);
 	text_pos(c, ph, &line, &col);
-	snprintf(msg, sizeof(msg), "template placeholder \"%.80s\" was never "
+	snprintf(msg, sizeof(msg),
+		 "template placeholder \"%.80s\" was never "
 		 "filled in: replace it with the real value (gao-dev does not "
-		 "fill in templates)", ph);
+		 "fill in templates)",
+		 ph);
 	emit(c, c->b->errors, line, col, path, msg);
 }
 
@@ -802,8 +863,8 @@ check_placeholders(struct ctx *c, json_t *v, char *path, size_t cap)
 	char ph[128];
 	json_t *e;
 
-	if (json_is_string(v) && placeholder(json_string_value(v), ph,
-					       sizeof(ph)))
+	if (json_is_string(v) &&
+	    placeholder(json_string_value(v), ph, sizeof(ph)))
 		report_placeholder(c, path, ph);
 	json_object_foreach(v, k, e) {
 		snprintf(path + base, cap - base, "%s%s", base ? "." : "", k);
@@ -837,9 +898,11 @@ explain_yaml_error(const char *path, char *err, size_t errlen)
 	if (eol)
 		*(char *)eol = 0;
 	if (bol && strstr(bol, "{{") && placeholder(bol, ph, sizeof(ph)))
-		snprintf(err + used, errlen - used, "; this line holds the "
+		snprintf(err + used, errlen - used,
+			 "; this line holds the "
 			 "template placeholder \"%.80s\": replace it with the "
-			 "real value (gao-dev does not fill in templates)", ph);
+			 "real value (gao-dev does not fill in templates)",
+			 ph);
 	free(text);
 }
 
@@ -851,11 +914,13 @@ parse_top(struct ctx *c, json_t *doc)
 	check_unknown(c, doc, top_keys, "");
 	b->name = get_str(c, doc, "name", "name");
 	if (!b->name || !b->name[0])
-		ERR(c, "name", "Benchmark name is required: add name: "
+		ERR(c, "name",
+		    "Benchmark name is required: add name: "
 		    "\"my-benchmark\"");
 	b->description = get_str(c, doc, "description", "description");
 	if (!b->description || !b->description[0])
-		ERR(c, "description", "Benchmark description is required: add "
+		ERR(c, "description",
+		    "Benchmark description is required: add "
 		    "description: \"what this benchmark builds\"");
 	b->version = get_str(c, doc, "version", "version");
 	b->project_name = get_str(c, doc, "project_name", "project_name");
@@ -921,8 +986,8 @@ benchmark_load(const char *path, char *err, size_t errlen)
 	c.b = b;
 	c.y = &y;
 	doc = y.root;
-	if (json_is_object(doc) && json_is_object(json_object_get(doc,
-							"benchmark"))) {
+	if (json_is_object(doc) &&
+	    json_is_object(json_object_get(doc, "benchmark"))) {
 		doc = json_object_get(doc, "benchmark");
 		c.prefix = "benchmark.";
 	}
@@ -945,7 +1010,8 @@ benchmark_load(const char *path, char *err, size_t errlen)
 	if (b->n_phases == 0) {
 		b->mode = BM_MODE_PROMPT;
 		if (!b->initial_prompt[0])
-			ERR(&c, "", "nothing to run: give initial_prompt, "
+			ERR(&c, "",
+			    "nothing to run: give initial_prompt, "
 			    "workflow_phases or epics");
 		else
 			plan_prompt_only(b);

@@ -25,32 +25,32 @@
 
 struct bm_phase {
 	char *name;
-	char *agent;             /* explicit or inferred from the name */
+	char *agent; /* explicit or inferred from the name */
 	bool agent_inferred;
 	char *description;
-	int64_t timeout_seconds; /* 3600 */
+	int64_t timeout_seconds;    /* 3600 */
 	json_t *expected_artifacts; /* array of strings */
 	bool skip_if_failed;
 	bool continue_on_failure;
-	char *command;           /* run in the sandbox instead of an agent */
+	char *command; /* run in the sandbox instead of an agent */
 	/* story mode */
 	json_t *acceptance_criteria;
-	char *story;             /* story name, NULL for phases */
+	char *story; /* story name, NULL for phases */
 	char *epic;
-	bool is_validation;      /* Murat's step: needs VERDICT: PASS */
+	bool is_validation; /* Murat's step: needs VERDICT: PASS */
 };
 
 enum bm_mode { BM_MODE_PHASES, BM_MODE_STORIES, BM_MODE_PROMPT };
 
 struct benchmark {
-	char *path;              /* the config file */
-	char *dir;               /* its directory (boilerplate_path base) */
+	char *path; /* the config file */
+	char *dir;  /* its directory (boilerplate_path base) */
 	char *name;
 	char *description;
 	char *version;
 	char *project_name;
 	char *initial_prompt;
-	char prompt_hash[72];    /* "sha256:<hex>" of the collapsed prompt */
+	char prompt_hash[72]; /* "sha256:<hex>" of the collapsed prompt */
 	char *boilerplate_path;
 	char *boilerplate_url;
 	int64_t timeout_seconds; /* 7200 */
@@ -63,10 +63,10 @@ struct benchmark {
 	enum bm_mode mode;
 	struct bm_phase *phases; /* the plan, after benchmark_load */
 	size_t n_phases;
-	json_t *success_criteria;/* normalized mapping */
-	json_t *config;          /* the whole document, for results */
-	json_t *errors;          /* array of strings */
-	json_t *warnings;        /* array of strings */
+	json_t *success_criteria; /* normalized mapping */
+	json_t *config;           /* the whole document, for results */
+	json_t *errors;           /* array of strings */
+	json_t *warnings;         /* array of strings */
 };
 
 /*

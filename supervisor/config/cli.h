@@ -37,21 +37,21 @@ enum {
 
 struct cli {
 	enum cli_cmd cmd;
-	char **args;             /* configs, policy names, files */
+	char **args; /* configs, policy names, files */
 	int n_args;
 	bool standalone;
 	bool dry_run;
 	bool stream;
 	bool skip_key_validation;
 	bool allow_insecure_key_file;
-	char *api_key;           /* points into argv: wiped after use */
+	char *api_key; /* points into argv: wiped after use */
 	const char *api_key_file;
 	const char *sandbox_root;
 	const char *model;
 	const char *policy;
 	const char *agents_dir;
 	const char *anthropic_version; /* NULL: the user config's, or current */
-	int require_isolation;   /* enum run_isolation */
+	int require_isolation;         /* enum run_isolation */
 	int max_turns;
 	int64_t max_output_tokens;
 	int64_t max_tokens;
@@ -61,7 +61,7 @@ struct cli {
 	double retry_budget_s;
 	int jobs;
 	int repeat;
-	uint32_t test_disable;   /* test builds only */
+	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
 };
 

@@ -30,8 +30,7 @@ struct yj {
 	size_t errlen;
 };
 
-static int parse_node(struct yj *y, yaml_event_t *ev, int depth,
-		      json_t **out);
+static int parse_node(struct yj *y, yaml_event_t *ev, int depth, json_t **out);
 
 static int
 fail(struct yj *y, const yaml_mark_t *m, const char *msg)
@@ -93,8 +92,8 @@ plain_scalar(const char *s)
 		return json_integer(i);
 	d = strtod(s, &end);
 	/* JSON has no infinity or NaN: "1e999" and "-inf" stay strings */
-	if (*s && *end == 0 && isfinite(d) && (s[0] == '-' || s[0] == '.' ||
-					       (s[0] >= '0' && s[0] <= '9')))
+	if (*s && *end == 0 && isfinite(d) &&
+	    (s[0] == '-' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9')))
 		return json_real(d);
 	return json_string(s);
 }
@@ -265,8 +264,10 @@ parse_document(struct yj *y, json_t **root)
 	yaml_event_delete(&ev); /* DOCUMENT_END */
 	if (next(y, &ev) < 0)
 		return -1;
-	rc = ev.type == YAML_STREAM_END_EVENT ? 0 :
-		fail(y, &ev.start_mark, "only one YAML document is allowed");
+	rc = ev.type == YAML_STREAM_END_EVENT ?
+		     0 :
+		     fail(y, &ev.start_mark,
+			  "only one YAML document is allowed");
 	yaml_event_delete(&ev);
 	return rc;
 }
@@ -301,8 +302,7 @@ yamljson_load_string(const char *name, const char *text, struct yamljson *out,
 }
 
 int
-yamljson_load(const char *path, struct yamljson *out, char *err,
-	      size_t errlen)
+yamljson_load(const char *path, struct yamljson *out, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	struct stat st;

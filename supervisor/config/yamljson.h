@@ -8,13 +8,14 @@
  * validates one kind of tree. Two YAML readers stay apart on purpose:
  * policy profiles (policy/load.c, a library below the supervisor that the
  * worker's side shares) and the key's entries of the user config
- * (core/secret.c: the key must never sit in a jansson tree). Plain scalars are typed as YAML 1.1 loaders type them (null, ~,
- * true/false/yes/no/on/off, integers, floats); quoted scalars are strings.
- * Aliases are refused (they allow exponential documents), as are duplicate
- * keys, non-scalar keys, more than one document, nesting deeper than 64
- * and files larger than 4 MiB. Every node's position is kept: yamljson_pos
- * gives "line:column" (1-based) for a path such as "phases[0].agent", so
- * validation errors can point at the exact place.
+ * (core/secret.c: the key must never sit in a jansson tree). Plain scalars are
+ * typed as YAML 1.1 loaders type them (null, ~, true/false/yes/no/on/off,
+ * integers, floats); quoted scalars are strings. Aliases are refused (they
+ * allow exponential documents), as are duplicate keys, non-scalar keys, more
+ * than one document, nesting deeper than 64 and files larger than 4 MiB. Every
+ * node's position is kept: yamljson_pos gives "line:column" (1-based) for a
+ * path such as "phases[0].agent", so validation errors can point at the exact
+ * place.
  */
 #ifndef GAO_SUPERVISOR_YAMLJSON_H
 #define GAO_SUPERVISOR_YAMLJSON_H
@@ -24,8 +25,8 @@
 #include <jansson.h>
 
 struct yamljson {
-	json_t *root;      /* the document (null for an empty file) */
-	json_t *marks;     /* path -> [line, column] */
+	json_t *root;  /* the document (null for an empty file) */
+	json_t *marks; /* path -> [line, column] */
 };
 
 /*

@@ -22,7 +22,7 @@ struct watch {
 	uint64_t id;
 	struct loop *loop;
 	pid_t pid;
-	int pidfd;       /* -1: polled by timer */
+	int pidfd; /* -1: polled by timer */
 	uint64_t timer;
 	child_exit_fn fn;
 	void *ctx;
@@ -128,8 +128,8 @@ child_watch(struct loop *l, pid_t pid, child_exit_fn fn, void *ctx)
 	*w = (struct watch){ next_id++, l, pid, -1, 0, fn, ctx };
 	key = (void *)(uintptr_t)w->id;
 	w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (w->pidfd >= 0 && loop_add_fd(l, w->pidfd, LOOP_IN, on_pidfd,
-					 key) < 0) {
+	if (w->pidfd >= 0 &&
+	    loop_add_fd(l, w->pidfd, LOOP_IN, on_pidfd, key) < 0) {
 		close(w->pidfd);
 		w->pidfd = -1;
 	}

@@ -24,8 +24,7 @@
 #include "supervisor/core/loop.h"
 
 /* Called once, after the child was reaped; status as from waitpid. */
-typedef void (*child_exit_fn)(struct loop *l, pid_t pid, int status,
-			      void *ctx);
+typedef void (*child_exit_fn)(struct loop *l, pid_t pid, int status, void *ctx);
 
 /*
  * child_watch - call fn when child pid (of this process) exits, and reap

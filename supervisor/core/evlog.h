@@ -17,9 +17,9 @@
 #include <jansson.h>
 
 enum evlog_mode {
-	EVLOG_JSON,   /* JSON lines on stderr (--standalone) */
-	EVLOG_HUMAN,  /* short lines on stderr */
-	EVLOG_QUIET,  /* nothing on stderr */
+	EVLOG_JSON,  /* JSON lines on stderr (--standalone) */
+	EVLOG_HUMAN, /* short lines on stderr */
+	EVLOG_QUIET, /* nothing on stderr */
 };
 
 struct evlog;

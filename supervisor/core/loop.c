@@ -19,7 +19,7 @@
 struct loop_fd {
 	int fd;
 	int events;
-	bool is_curl;  /* a socket curl asked us to watch */
+	bool is_curl; /* a socket curl asked us to watch */
 	loop_fd_fn fn;
 	void *ctx;
 };
@@ -39,7 +39,7 @@ struct loop {
 	struct loop_timer *timers;
 	size_t n_timers, cap_timers;
 	uint64_t next_id;
-	uint64_t curl_due;   /* 0 = no curl timeout pending */
+	uint64_t curl_due; /* 0 = no curl timeout pending */
 	loop_curl_fn curl_fn;
 	void *curl_ctx;
 	bool stop;
@@ -139,7 +139,9 @@ curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 		return ep_ctl(l, EPOLL_CTL_MOD, s, events) < 0 ? -1 : 0;
 	}
 	return add_entry(l, (struct loop_fd){ s, events, true, NULL, NULL }) <
-			       0 ? -1 : 0;
+			       0 ?
+		       -1 :
+		       0;
 }
 
 /* CURLMOPT_TIMERFUNCTION: curl wants to be called after timeout_ms. */
@@ -236,7 +238,10 @@ loop_add_timer(struct loop *l, uint64_t delay_ms, loop_timer_fn fn, void *ctx)
 		 sizeof(*l->timers)))
 		return 0;
 	l->timers[l->n_timers++] = (struct loop_timer){
-		l->next_id, loop_now_ms() + delay_ms, fn, ctx,
+		l->next_id,
+		loop_now_ms() + delay_ms,
+		fn,
+		ctx,
 	};
 	return l->next_id++;
 }

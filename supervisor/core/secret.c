@@ -14,12 +14,12 @@
 
 #include <yaml.h>
 
-#define SECRET_MAX 1024    /* longer than any real key */
-#define SECRET_MIN 5       /* far shorter than any real key */
+#define SECRET_MAX 1024 /* longer than any real key */
+#define SECRET_MIN 5    /* far shorter than any real key */
 #define SECRET_PAGE 4096
 
 struct secret {
-	char *page;        /* mmap'ed, locked, not dumped, not forked */
+	char *page; /* mmap'ed, locked, not dumped, not forked */
 	size_t len;
 };
 
@@ -151,10 +151,11 @@ load_key_file(const char *path, bool allow_insecure, struct secret **out,
 		return SECRET_E_FILE;
 	}
 	if ((st.st_mode & 077) && !allow_insecure) {
-		snprintf(err, errlen, "API key file %s is readable by group or "
+		snprintf(err, errlen,
+			 "API key file %s is readable by group or "
 			 "others (mode %04o); run chmod 600 %s, or pass "
-			 "--allow-insecure-key-file", path,
-			 (unsigned)(st.st_mode & 07777), path);
+			 "--allow-insecure-key-file",
+			 path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return SECRET_E_INSECURE;
 	}
@@ -164,12 +165,14 @@ load_key_file(const char *path, bool allow_insecure, struct secret **out,
 		snprintf(err, errlen, "API key file %s is empty", path);
 		return SECRET_E_FILE;
 	}
-	rc = n < 0 ? SECRET_E_FILE : secret_from_mem(buf, trimmed_len(buf,
-						     (size_t)n), out);
+	rc = n < 0 ? SECRET_E_FILE :
+		     secret_from_mem(buf, trimmed_len(buf, (size_t)n), out);
 	explicit_bzero(buf, sizeof(buf));
 	if (rc == SECRET_E_INVALID)
-		snprintf(err, errlen, "API key file %s does not hold one key "
-			 "(empty, too long, or control characters)", path);
+		snprintf(err, errlen,
+			 "API key file %s does not hold one key "
+			 "(empty, too long, or control characters)",
+			 path);
 	else if (rc < 0)
 		snprintf(err, errlen, "cannot read API key file %s", path);
 	return rc;
@@ -189,7 +192,8 @@ load_env(struct secret **out, char *err, size_t errlen)
 	secret_wipe_string(v);
 	unsetenv("ANTHROPIC_API_KEY");
 	if (rc < 0)
-		snprintf(err, errlen, "ANTHROPIC_API_KEY does not hold a valid "
+		snprintf(err, errlen,
+			 "ANTHROPIC_API_KEY does not hold a valid "
 			 "key (control characters, too short or too long)");
 	return rc;
 }
@@ -277,8 +281,8 @@ config_path(const char *config, const char *v)
 }
 
 static int
-load_config(const struct secret_sources *src, struct secret **out,
-	    char *err, size_t errlen)
+load_config(const struct secret_sources *src, struct secret **out, char *err,
+	    size_t errlen)
 {
 	char *v, *path;
 	int rc;
@@ -291,8 +295,7 @@ load_config(const struct secret_sources *src, struct secret **out,
 		free(v);
 		if (!path)
 			return SECRET_E_NOMEM;
-		rc = load_key_file(path, src->allow_insecure, out, err,
-				   errlen);
+		rc = load_key_file(path, src->allow_insecure, out, err, errlen);
 		free(path);
 		return rc;
 	}
@@ -336,8 +339,10 @@ load_dotenv(const char *path, struct secret **out, char *err, size_t errlen)
 		}
 		rc = secret_from_mem(p, n, out);
 		if (rc < 0)
-			snprintf(err, errlen, "%s: ANTHROPIC_API_KEY is not a "
-				 "valid key", path);
+			snprintf(err, errlen,
+				 "%s: ANTHROPIC_API_KEY is not a "
+				 "valid key",
+				 path);
 	}
 	explicit_bzero(line, sizeof(line));
 	fclose(f);
@@ -376,11 +381,12 @@ secret_load(struct secret_sources *src, struct secret **out,
 	rc = load_dotenv(src->dotenv, out, err, errlen);
 	if (rc != SECRET_E_MISSING)
 		return rc;
-	snprintf(err, errlen, "API key not found. Provide via --api-key, "
+	snprintf(err, errlen,
+		 "API key not found. Provide via --api-key, "
 		 "--api-key-file, or ANTHROPIC_API_KEY environment variable "
 		 "(or api_key_file: in %s, or ANTHROPIC_API_KEY in ./.env)",
 		 src->config_file ? src->config_file :
-		 "~/.config/gao-dev/config.yaml");
+				    "~/.config/gao-dev/config.yaml");
 	return SECRET_E_MISSING;
 }
 

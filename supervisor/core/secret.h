@@ -26,11 +26,11 @@ struct secret;
 
 /* Where the key may come from, first found wins (see secret_load). */
 struct secret_sources {
-	char *arg_key;          /* --api-key (argv string; wiped in place) */
-	const char *key_file;   /* --api-key-file */
-	bool allow_insecure;    /* --allow-insecure-key-file */
-	const char *config_file;/* user config (api_key_file: / api_key:) */
-	const char *dotenv;     /* .env file path, or NULL */
+	char *arg_key;           /* --api-key (argv string; wiped in place) */
+	const char *key_file;    /* --api-key-file */
+	bool allow_insecure;     /* --allow-insecure-key-file */
+	const char *config_file; /* user config (api_key_file: / api_key:) */
+	const char *dotenv;      /* .env file path, or NULL */
 };
 
 enum secret_err {

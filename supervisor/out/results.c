@@ -97,9 +97,9 @@ print_agents(FILE *f, const json_t *phases)
 	json_array_foreach(phases, i, p) {
 		const json_t *t = json_object_get(p, "tokens");
 
-		fprintf(f, "  %-3zu %-28.28s %-9.9s %-9.9s %8.1f %10lld ", i + 1,
-			str(p, "name"), str(p, "agent"), str(p, "status"),
-			num(p, "duration_seconds"),
+		fprintf(f, "  %-3zu %-28.28s %-9.9s %-9.9s %8.1f %10lld ",
+			i + 1, str(p, "name"), str(p, "agent"),
+			str(p, "status"), num(p, "duration_seconds"),
 			(long long)(num(t, "input") + num(t, "output") +
 				    num(t, "cache_creation") +
 				    num(t, "cache_read")));
@@ -136,11 +136,14 @@ print_errors(FILE *f, const json_t *errors)
 	fprintf(f, "errors:\n");
 	json_array_foreach(errors, i, e) {
 		/* a non-string entry is shown as JSON, never as "(null)" */
-		char *j = json_is_string(e) ? NULL :
-			  json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *j = json_is_string(e) ?
+				  NULL :
+				  json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
 
-		fprintf(f, "  %s\n", j ? j : json_is_string(e) ?
-			json_string_value(e) : "");
+		fprintf(f, "  %s\n",
+			j                 ? j :
+			json_is_string(e) ? json_string_value(e) :
+					    "");
 		free(j);
 	}
 }
@@ -162,13 +165,17 @@ print_summary(FILE *f, const json_t *r)
 	if (num(r, "max_cost_usd") > 0)
 		fprintf(f, " (cap $%.2f, --max-cost-usd)",
 			num(r, "max_cost_usd"));
-	fprintf(f, "\ntokens:    %lld in, %lld out, %lld cache write, "
-		"%lld cache read\n", (long long)num(t, "input"),
-		(long long)num(t, "output"), (long long)num(t, "cache_creation"),
+	fprintf(f,
+		"\ntokens:    %lld in, %lld out, %lld cache write, "
+		"%lld cache read\n",
+		(long long)num(t, "input"), (long long)num(t, "output"),
+		(long long)num(t, "cache_creation"),
 		(long long)num(t, "cache_read"));
-	fprintf(f, "api calls: %lld (%lld retries), tool calls: %lld "
-		"(%lld errors, %lld refused)\n", (long long)num(m, "api_calls"),
-		(long long)num(m, "retries"), (long long)num(m, "tool_calls"),
+	fprintf(f,
+		"api calls: %lld (%lld retries), tool calls: %lld "
+		"(%lld errors, %lld refused)\n",
+		(long long)num(m, "api_calls"), (long long)num(m, "retries"),
+		(long long)num(m, "tool_calls"),
 		(long long)num(m, "tool_errors"),
 		(long long)num(m, "tool_calls_refused"));
 	fprintf(f, "isolation: %s\n", str(iso, "summary"));

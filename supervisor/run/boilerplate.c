@@ -25,8 +25,9 @@ copy_file(struct copy *c, int sfd, int ddir, const char *name, mode_t mode)
 {
 	char buf[65536];
 	ssize_t n;
-	int out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-			 O_NOFOLLOW, mode & 0777);
+	int out = openat(ddir, name,
+			 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			 mode & 0777);
 	int rc = 0;
 
 	if (out < 0) {
@@ -39,8 +40,8 @@ copy_file(struct copy *c, int sfd, int ddir, const char *name, mode_t mode)
 		    write(out, buf, (size_t)n) != n) {
 			snprintf(c->err, c->errlen, "%s: %s", name,
 				 c->bytes > BOILERPLATE_MAX_BYTES ?
-				 "template larger than 512 MiB" :
-				 strerror(errno));
+					 "template larger than 512 MiB" :
+					 strerror(errno));
 			rc = -1;
 			break;
 		}
@@ -67,10 +68,10 @@ copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 	if (S_ISDIR(st.st_mode)) {
 		if (mkdirat(ddir, name, 0700) < 0 && errno != EEXIST)
 			return -1;
-		fd = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
-		sub = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			     O_CLOEXEC);
+		fd = openat(sdir, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		sub = openat(ddir, name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		rc = fd < 0 || sub < 0 ? -1 : copy_dir(c, fd, sub, depth + 1);
 		if (rc == 0 && c->owner >= 0 &&
 		    fchown(sub, (uid_t)c->owner, (gid_t)c->owner) < 0)
@@ -82,10 +83,12 @@ copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 		return rc;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		json_array_append_new(c->warnings, json_sprintf(
-			"boilerplate: %s skipped (%s)", name,
-			S_ISLNK(st.st_mode) ? "a symlink is never followed"
-					    : "not a regular file"));
+		json_array_append_new(
+			c->warnings,
+			json_sprintf("boilerplate: %s skipped (%s)", name,
+				     S_ISLNK(st.st_mode) ?
+					     "a symlink is never followed" :
+					     "not a regular file"));
 		return 0;
 	}
 	if (++c->files > BOILERPLATE_MAX_FILES) {
@@ -135,7 +138,9 @@ long
 boilerplate_copy(const char *src, int dst_fd, int owner, json_t *warnings,
 		 char *err, size_t errlen)
 {
-	struct copy c = { .warnings = warnings, .owner = owner, .err = err,
+	struct copy c = { .warnings = warnings,
+			  .owner = owner,
+			  .err = err,
 			  .errlen = errlen };
 	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc;

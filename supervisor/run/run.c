@@ -133,11 +133,11 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	char path[PATH_MAX];
 	int rc;
 
-	run_path(r->project_dir, sizeof(r->project_dir), "%s/projects/%s",
-		 root, r->id);
+	run_path(r->project_dir, sizeof(r->project_dir), "%s/projects/%s", root,
+		 r->id);
 	run_path(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", root, r->id);
-	run_path(r->results_path, sizeof(r->results_path),
-		 "%s/results/%s.json", root, r->id);
+	run_path(r->results_path, sizeof(r->results_path), "%s/results/%s.json",
+		 root, r->id);
 	run_path(path, sizeof(path), "%s/results", root);
 	rc = run_mkdirs(path);
 	if (rc == 0)
@@ -149,8 +149,10 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	if (rc == 0)
 		rc = run_mkdirs(path);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the run's directories "
-			 "under %s: %s", root, strerror(-rc));
+		snprintf(err, errlen,
+			 "cannot create the run's directories "
+			 "under %s: %s",
+			 root, strerror(-rc));
 		return rc;
 	}
 	if (geteuid() == 0 && share_with_worker(r) < 0) {
@@ -158,17 +160,18 @@ make_dirs(struct run *r, char *err, size_t errlen)
 			 r->project_dir, (int)r->worker_uid, strerror(errno));
 		return -errno;
 	}
-	r->project_fd = open(r->project_dir, O_RDONLY | O_DIRECTORY |
-			     O_CLOEXEC | O_NOFOLLOW);
+	r->project_fd = open(r->project_dir,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (r->project_fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", r->project_dir,
 			 strerror(errno));
 		return -errno;
 	}
-	if (r->b->boilerplate_path && access(r->b->boilerplate_path, F_OK) == 0 &&
+	if (r->b->boilerplate_path &&
+	    access(r->b->boilerplate_path, F_OK) == 0 &&
 	    boilerplate_copy(r->b->boilerplate_path, r->project_fd,
-			     geteuid() == 0 ? (int)r->worker_uid : -1, r->warnings,
-			     err, errlen) < 0)
+			     geteuid() == 0 ? (int)r->worker_uid : -1,
+			     r->warnings, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -217,8 +220,9 @@ run_command_phase(struct run *r, struct phase *p)
 	const struct bm_phase *ph = p->def;
 	uint64_t ms = (uint64_t)ph->timeout_seconds * 1000u;
 
-	evlog_emit(r->events, "info", "phase_started", json_pack("{s:s,s:s}",
-		   "phase", ph->name, "command", ph->command));
+	evlog_emit(r->events, "info", "phase_started",
+		   json_pack("{s:s,s:s}", "phase", ph->name, "command",
+			     ph->command));
 	p->started_ms = loop_now_ms();
 	p->started = time(NULL);
 	if (svc_bash(r->svc, ph->command, ms > 600000 ? 600000 : (uint32_t)ms,
@@ -246,7 +250,8 @@ validation_passed(struct session_result *res)
 	if (strcmp(line, "VERDICT: PASS") == 0)
 		return true;
 	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
-	snprintf(res->error, sizeof(res->error), "the validation did not "
+	snprintf(res->error, sizeof(res->error),
+		 "the validation did not "
 		 "end with VERDICT: PASS");
 	return false;
 }
@@ -302,8 +307,10 @@ start_one(struct run *r, struct phase *p)
 	remember_setup(r, p);
 	if (r->session)
 		return true;
-	json_array_append_new(r->errors, json_string(err[0] ? err :
-			      "the phase could not start"));
+	json_array_append_new(r->errors,
+			      json_string(err[0] ?
+						  err :
+						  "the phase could not start"));
 	run_set_status(&r->state, RUN_STATUS_ERROR, "worker_failed");
 	return false;
 }
@@ -322,7 +329,8 @@ start_phase(struct run *r)
 				return;
 			continue;
 		}
-		run_record_skipped(r, ph, "skip_if_failed: the previous phase "
+		run_record_skipped(r, ph,
+				   "skip_if_failed: the previous phase "
 				   "failed");
 		r->phase++;
 	}
@@ -350,8 +358,9 @@ on_run_timeout(struct loop *l, void *ctx)
 	(void)l;
 	r->timeout_timer = 0;
 	if (r->session)
-		session_abort(r->session, phase_status_name(
-			      PHASE_STATUS_TIMEOUT), "run_timeout");
+		session_abort(r->session,
+			      phase_status_name(PHASE_STATUS_TIMEOUT),
+			      "run_timeout");
 }
 
 /* The token and cost caps (the lower wins) and the deadline, t s away. */
@@ -361,11 +370,12 @@ set_budget(struct run *r, int64_t t)
 	const struct run_env *env = r->env;
 	const struct benchmark *b = r->b;
 
-	r->budget.max_tokens = env->max_tokens > 0 ? env->max_tokens :
-			       (b->max_tokens > 0 ? b->max_tokens : 0);
+	r->budget.max_tokens = env->max_tokens > 0 ?
+				       env->max_tokens :
+				       (b->max_tokens > 0 ? b->max_tokens : 0);
 	r->budget.max_cost_usd = env->max_cost_usd;
-	if (b->max_cost_usd > 0 && (env->max_cost_usd <= 0 ||
-				    b->max_cost_usd < env->max_cost_usd))
+	if (b->max_cost_usd > 0 &&
+	    (env->max_cost_usd <= 0 || b->max_cost_usd < env->max_cost_usd))
 		r->budget.max_cost_usd = b->max_cost_usd;
 	r->budget.deadline_ms = r->start_ms + (uint64_t)t * 1000u;
 }
@@ -375,11 +385,17 @@ static void
 share_with_phases(struct run *r)
 {
 	r->pe = (struct phase_env){
-		.env = r->env, .b = r->b, .project_dir = r->project_dir,
-		.run_dir = r->run_dir, .project_fd = r->project_fd,
-		.worker_uid = r->worker_uid, .events = r->events,
-		.budget = &r->budget, .tool_defs = r->tool_defs,
-		.system_tpl = r->system_tpl, .task_tpl = r->task_tpl,
+		.env = r->env,
+		.b = r->b,
+		.project_dir = r->project_dir,
+		.run_dir = r->run_dir,
+		.project_fd = r->project_fd,
+		.worker_uid = r->worker_uid,
+		.events = r->events,
+		.budget = &r->budget,
+		.tool_defs = r->tool_defs,
+		.system_tpl = r->system_tpl,
+		.task_tpl = r->task_tpl,
 		.warnings = r->warnings,
 	};
 }
@@ -430,10 +446,11 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	set_budget(r, t);
 	r->timeout_timer = loop_add_timer(env->loop, (uint64_t)t * 1000u,
 					  on_run_timeout, r);
-	evlog_emit(r->events, "info", "standalone_benchmark_started", json_pack(
-		"{s:s,s:s,s:s,s:i,s:I}", "benchmark", b->name, "config",
-		b->path, "project_dir", r->project_dir, "phases",
-		(int)b->n_phases, "timeout_seconds", (json_int_t)t));
+	evlog_emit(r->events, "info", "standalone_benchmark_started",
+		   json_pack("{s:s,s:s,s:s,s:i,s:I}", "benchmark", b->name,
+			     "config", b->path, "project_dir", r->project_dir,
+			     "phases", (int)b->n_phases, "timeout_seconds",
+			     (json_int_t)t));
 	r->next_timer = loop_add_timer(env->loop, 0, begin, r);
 	return r;
 }
@@ -445,8 +462,9 @@ run_cancel(struct run *r)
 	    !run_set_status(&r->state, RUN_STATUS_CANCELLED, "signal"))
 		return;
 	if (r->session)
-		session_abort(r->session, phase_status_name(
-			      PHASE_STATUS_CANCELLED), "signal");
+		session_abort(r->session,
+			      phase_status_name(PHASE_STATUS_CANCELLED),
+			      "signal");
 }
 
 void

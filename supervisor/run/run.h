@@ -8,8 +8,9 @@
  * or a command, honouring skip_if_failed and continue_on_failure, then
  * judges the success criteria, writes results/<run_id>.json atomically
  * and reports to its owner. Its status, and the exit code that follows
- * from it, obey the rules of run_status.h. Several runs can be in flight in one supervisor: they
- * share the loop, the API client (and its back-off) and nothing else.
+ * from it, obey the rules of run_status.h. Several runs can be in flight in one
+ * supervisor: they share the loop, the API client (and its back-off) and
+ * nothing else.
  */
 #ifndef GAO_SUPERVISOR_RUN_H
 #define GAO_SUPERVISOR_RUN_H
@@ -43,15 +44,15 @@ struct run_env {
 	const char *model;        /* --model, or NULL */
 	const char *api_version;
 	int max_turns;
-	int64_t max_output_tokens;/* 0: the model data's default */
-	int64_t max_tokens;       /* 0: none */
-	double max_cost_usd;      /* 0: none */
-	int64_t timeout_s;        /* 0: the config's timeout_seconds */
-	const char *policy;       /* --policy, or NULL */
+	int64_t max_output_tokens; /* 0: the model data's default */
+	int64_t max_tokens;        /* 0: none */
+	double max_cost_usd;       /* 0: none */
+	int64_t timeout_s;         /* 0: the config's timeout_seconds */
+	const char *policy;        /* --policy, or NULL */
 	enum run_isolation require;
 	bool stream;
 	bool use_namespaces;
-	uint32_t test_disable;    /* test builds: layers to skip */
+	uint32_t test_disable; /* test builds: layers to skip */
 };
 
 struct run;

@@ -105,7 +105,7 @@ typedef void (*task_parse)(struct run *r, const struct msg_tool_result *res,
 			   void *arg);
 
 struct task {
-	struct svc *svc;      /* which service worker runs it */
+	struct svc *svc; /* which service worker runs it */
 	char *command;
 	uint32_t timeout_ms;
 	task_parse parse;
@@ -132,8 +132,8 @@ run_next_task(struct run *r)
 	while (r->task_idx < r->n_tasks) {
 		struct task *t = &r->tasks[r->task_idx];
 
-		if (svc_bash(t->svc, t->command, t->timeout_ms, on_task,
-			     r) == 0)
+		if (svc_bash(t->svc, t->command, t->timeout_ms, on_task, r) ==
+		    0)
 			return;
 		t->parse(r, NULL, t->arg);
 		r->task_idx++;
@@ -149,8 +149,8 @@ run_next_task(struct run *r)
 }
 
 static void
-add_task_on(struct run *r, struct svc *svc, char *command,
-	    uint32_t timeout_ms, task_parse p, void *arg)
+add_task_on(struct run *r, struct svc *svc, char *command, uint32_t timeout_ms,
+	    task_parse p, void *arg)
 {
 	struct task *t = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*t));
 
@@ -187,9 +187,11 @@ parse_git_init(struct run *r, const struct msg_tool_result *res, void *arg)
 {
 	(void)arg;
 	if (!res || res->exit_code != 0)
-		json_array_append_new(r->warnings, json_sprintf(
-			"git init in the project failed: %.300s",
-			res ? res->content : "the service worker failed"));
+		json_array_append_new(
+			r->warnings,
+			json_sprintf("git init in the project failed: %.300s",
+				     res ? res->content :
+					   "the service worker failed"));
 }
 
 static void
@@ -198,9 +200,12 @@ parse_clone(struct run *r, const struct msg_tool_result *res, void *arg)
 	(void)arg;
 	if (res && res->exit_code == 0 && strstr(res->content, "CLONED"))
 		return;
-	json_array_append_new(r->errors, json_sprintf("boilerplate_url %s: "
-		"the clone failed: %.400s", r->b->boilerplate_url,
-		res ? res->content : "the sandbox did not start"));
+	json_array_append_new(r->errors,
+			      json_sprintf("boilerplate_url %s: "
+					   "the clone failed: %.400s",
+					   r->b->boilerplate_url,
+					   res ? res->content :
+						 "the sandbox did not start"));
 	run_set_status(&r->state, RUN_STATUS_ERROR, "boilerplate_failed");
 }
 
@@ -212,16 +217,21 @@ run_setup_project(struct run *r, void (*next)(struct run *))
 
 	/* boilerplate_url: cloned into the empty project by a worker with
 	 * the networked policy, its history dropped, before git init */
-	if (q && asprintf(&cmd, "git clone -q --depth 1 -- %s . && rm -rf "
-			  ".git && echo CLONED", q) >= 0)
+	if (q && asprintf(&cmd,
+			  "git clone -q --depth 1 -- %s . && rm -rf "
+			  ".git && echo CLONED",
+			  q) >= 0)
 		add_task_on(r, r->svc_net, cmd, TEST_TIMEOUT_MS, parse_clone,
 			    NULL);
 	free(q);
-	add_task(r, strdup("git init -q -b main 2>/dev/null || git init -q; "
-		 "git config user.email gao-dev@localhost && "
-		 "git config user.name gao-dev && git add -A && "
-		 "git commit -q --allow-empty -m 'chore: initial project "
-		 "setup' && echo OK"), CHECK_TIMEOUT_MS, parse_git_init, NULL);
+	add_task(
+		r,
+		strdup("git init -q -b main 2>/dev/null || git init -q; "
+		       "git config user.email gao-dev@localhost && "
+		       "git config user.name gao-dev && git add -A && "
+		       "git commit -q --allow-empty -m 'chore: initial project "
+		       "setup' && echo OK"),
+		CHECK_TIMEOUT_MS, parse_git_init, NULL);
 	start_tasks(r, next);
 }
 
@@ -234,20 +244,22 @@ parse_artifacts(struct run *r, const struct msg_tool_result *res, void *arg)
 
 	if (res)
 		parse_found(res->content, found, missing);
-	json_object_set_new(p->record, "artifacts", json_pack("{s:O,s:o,s:o}",
-		"expected", p->def->expected_artifacts, "found", found,
-		"missing", missing));
+	json_object_set_new(p->record, "artifacts",
+			    json_pack("{s:O,s:o,s:o}", "expected",
+				      p->def->expected_artifacts, "found",
+				      found, "missing", missing));
 	if (!res) {
-		json_array_append_new(r->errors, json_string(
-			"the artifact check could not run"));
+		json_array_append_new(
+			r->errors,
+			json_string("the artifact check could not run"));
 		return;
 	}
 	if (json_array_size(missing) && p->status == PHASE_STATUS_SUCCESS) {
 		p->status = PHASE_STATUS_FAILED;
 		snprintf(p->stop_reason, sizeof(p->stop_reason),
 			 "missing_artifacts");
-		json_object_set_new(p->record, "status", json_string(
-				    phase_status_name(p->status)));
+		json_object_set_new(p->record, "status",
+				    json_string(phase_status_name(p->status)));
 		json_object_set_new(p->record, "stop_reason",
 				    json_string(p->stop_reason));
 	}
@@ -278,8 +290,10 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 	if (q) {
 		char *cmd = NULL;
 
-		if (asprintf(&cmd, "git add -A && git -c core.hooksPath=/dev/null"
-			     " commit -q -m %s && echo COMMITTED", q) < 0)
+		if (asprintf(&cmd,
+			     "git add -A && git -c core.hooksPath=/dev/null"
+			     " commit -q -m %s && echo COMMITTED",
+			     q) < 0)
 			cmd = NULL;
 		add_task(r, cmd, CHECK_TIMEOUT_MS, parse_commit, NULL);
 	}
@@ -291,12 +305,12 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 
 /* One criterion's verdict: into the results and the run's tally. */
 static void
-criterion(struct run *r, const char *name, enum verdict v,
-	  const char *reason)
+criterion(struct run *r, const char *name, enum verdict v, const char *reason)
 {
-	json_array_append_new(r->criteria, json_pack("{s:s,s:s,s:s}", "name",
-		name, "outcome", verdict_name(v), "reason", reason ? reason :
-		""));
+	json_array_append_new(r->criteria,
+			      json_pack("{s:s,s:s,s:s}", "name", name,
+					"outcome", verdict_name(v), "reason",
+					reason ? reason : ""));
 	verdict_tally_add(&r->state.criteria, v);
 }
 
@@ -345,7 +359,8 @@ parse_tests(struct run *r, const struct msg_tool_result *res, void *arg)
 		return;
 	}
 	if (strncmp(res->content, "NOTESTS", 7) == 0) {
-		criterion(r, arg, VERDICT_FAILED, "no tests were found (no "
+		criterion(r, arg, VERDICT_FAILED,
+			  "no tests were found (no "
 			  "test_*.py, npm test, make test, or test_command)");
 		return;
 	}
@@ -353,8 +368,10 @@ parse_tests(struct run *r, const struct msg_tool_result *res, void *arg)
 		snprintf(cmd, sizeof(cmd), "?");
 	snprintf(why, sizeof(why), "%s exited %lld", cmd,
 		 (long long)res->exit_code);
-	criterion(r, arg, res->exit_code == 0 && !res->is_error ?
-		  VERDICT_PASSED : VERDICT_FAILED, why);
+	criterion(r, arg,
+		  res->exit_code == 0 && !res->is_error ? VERDICT_PASSED :
+							  VERDICT_FAILED,
+		  why);
 }
 
 static void
@@ -363,9 +380,11 @@ add_tests_task(struct run *r, const char *name)
 	char *q = r->b->test_command ? svc_quote(r->b->test_command) : NULL;
 	char *cmd = NULL;
 
-	if (asprintf(&cmd, "GAO_TEST_COMMAND=%s; %s echo \"TESTCMD $c\"; "
+	if (asprintf(&cmd,
+		     "GAO_TEST_COMMAND=%s; %s echo \"TESTCMD $c\"; "
 		     "bash -c \"$c\" 2>&1 | tail -c 20000; "
-		     "exit ${PIPESTATUS[0]}", q ? q : "''", detect_tests) < 0)
+		     "exit ${PIPESTATUS[0]}",
+		     q ? q : "''", detect_tests) < 0)
 		cmd = NULL;
 	free(q);
 	add_task(r, cmd, TEST_TIMEOUT_MS, parse_tests, (void *)name);
@@ -378,36 +397,39 @@ parse_coverage(struct run *r, const struct msg_tool_result *res, void *arg)
 	char buf[128], why[256];
 
 	if (!res || !line_after(res->content, "COVERAGE ", buf, sizeof(buf))) {
-		criterion(r, "min_test_coverage", VERDICT_SKIPPED, res &&
-			  line_after(res->content, "NOCOVERAGE ", buf,
-				     sizeof(buf)) ? buf :
-			  "no coverage figure could be obtained");
+		criterion(r, "min_test_coverage", VERDICT_SKIPPED,
+			  res && line_after(res->content, "NOCOVERAGE ", buf,
+					    sizeof(buf)) ?
+				  buf :
+				  "no coverage figure could be obtained");
 		return;
 	}
 	got = strtod(buf, NULL);
-	snprintf(why, sizeof(why), "line coverage %.1f%%, required %.1f%%",
-		 got, want);
-	criterion(r, "min_test_coverage", got >= want ? VERDICT_PASSED :
-		  VERDICT_FAILED, why);
+	snprintf(why, sizeof(why), "line coverage %.1f%%, required %.1f%%", got,
+		 want);
+	criterion(r, "min_test_coverage",
+		  got >= want ? VERDICT_PASSED : VERDICT_FAILED, why);
 }
 
 static void
 add_coverage_task(struct run *r)
 {
-	add_task(r, strdup("shopt -s globstar nullglob; py=( **/test_*.py "
-		 "**/*_test.py ); if [ ${#py[@]} -eq 0 ]; then echo "
-		 "'NOCOVERAGE no Python tests to measure (coverage is measured "
-		 "for Python projects)'; exit 0; fi; if ! python3 -c 'import "
-		 "coverage' 2>/dev/null; then echo 'NOCOVERAGE the coverage "
-		 "module is not installed'; exit 0; fi; export "
-		 "COVERAGE_FILE=\"${TMPDIR:-/tmp}/.coverage\"; if python3 -c "
-		 "'import pytest' 2>/dev/null; then python3 -m coverage run -m "
-		 "pytest -q >/dev/null 2>&1; else python3 -m coverage run -m "
-		 "unittest discover -p 'test*.py' >/dev/null 2>&1; fi; t=$("
-		 "python3 -m coverage report 2>/dev/null | awk '/^TOTAL/ "
-		 "{print $NF}' | tr -d %); [ -n \"$t\" ] && echo \"COVERAGE $t\""
-		 " || echo 'NOCOVERAGE coverage report failed'"),
-		 TEST_TIMEOUT_MS, parse_coverage, &r->want_coverage);
+	add_task(
+		r,
+		strdup("shopt -s globstar nullglob; py=( **/test_*.py "
+		       "**/*_test.py ); if [ ${#py[@]} -eq 0 ]; then echo "
+		       "'NOCOVERAGE no Python tests to measure (coverage is measured "
+		       "for Python projects)'; exit 0; fi; if ! python3 -c 'import "
+		       "coverage' 2>/dev/null; then echo 'NOCOVERAGE the coverage "
+		       "module is not installed'; exit 0; fi; export "
+		       "COVERAGE_FILE=\"${TMPDIR:-/tmp}/.coverage\"; if python3 -c "
+		       "'import pytest' 2>/dev/null; then python3 -m coverage run -m "
+		       "pytest -q >/dev/null 2>&1; else python3 -m coverage run -m "
+		       "unittest discover -p 'test*.py' >/dev/null 2>&1; fi; t=$("
+		       "python3 -m coverage report 2>/dev/null | awk '/^TOTAL/ "
+		       "{print $NF}' | tr -d %); [ -n \"$t\" ] && echo \"COVERAGE $t\""
+		       " || echo 'NOCOVERAGE coverage report failed'"),
+		TEST_TIMEOUT_MS, parse_coverage, &r->want_coverage);
 }
 
 static void
@@ -450,13 +472,12 @@ parse_commits(struct run *r, const struct msg_tool_result *res, void *arg)
 		return;
 	}
 	snprintf(why, sizeof(why), "%ld commits, required %ld", got, want);
-	criterion(r, "min_commits", got >= want ? VERDICT_PASSED :
-		  VERDICT_FAILED, why);
+	criterion(r, "min_commits",
+		  got >= want ? VERDICT_PASSED : VERDICT_FAILED, why);
 }
 
 static void
-parse_commit_format(struct run *r, const struct msg_tool_result *res,
-		    void *arg)
+parse_commit_format(struct run *r, const struct msg_tool_result *res, void *arg)
 {
 	char buf[512], why[600];
 
@@ -480,7 +501,8 @@ parse_build(struct run *r, const struct msg_tool_result *res, void *arg)
 
 	(void)arg;
 	if (res && strncmp(res->content, "NOBUILD", 7) == 0) {
-		criterion(r, "build_must_succeed", VERDICT_SKIPPED, "no build "
+		criterion(r, "build_must_succeed", VERDICT_SKIPPED,
+			  "no build "
 			  "step found (Makefile, package.json build, "
 			  "meson.build)");
 		return;
@@ -489,8 +511,9 @@ parse_build(struct run *r, const struct msg_tool_result *res, void *arg)
 		snprintf(cmd, sizeof(cmd), "the build");
 	snprintf(why, sizeof(why), "%s exited %lld", cmd,
 		 res ? (long long)res->exit_code : -1LL);
-	criterion(r, "build_must_succeed", res && res->exit_code == 0 ?
-		  VERDICT_PASSED : VERDICT_FAILED, why);
+	criterion(r, "build_must_succeed",
+		  res && res->exit_code == 0 ? VERDICT_PASSED : VERDICT_FAILED,
+		  why);
 }
 
 static void
@@ -498,7 +521,8 @@ gate(struct run *r, const char *name, json_t *v)
 {
 	bool on = json_is_true(v);
 
-	if (!strcmp(name, "tests_passing") || !strcmp(name, "tests_must_pass")) {
+	if (!strcmp(name, "tests_passing") ||
+	    !strcmp(name, "tests_must_pass")) {
 		if (on)
 			add_tests_task(r, name);
 		else
@@ -508,28 +532,34 @@ gate(struct run *r, const char *name, json_t *v)
 			criterion(r, name, VERDICT_SKIPPED, "not required");
 			return;
 		}
-		add_task(r, strdup("if [ -f Makefile ]; then c=make; elif [ -f "
-			 "package.json ] && grep -q '\"build\"' package.json; "
-			 "then c='npm run build'; elif [ -f meson.build ]; then "
-			 "c='meson setup _gao_build && ninja -C _gao_build'; "
-			 "else echo NOBUILD; exit 0; fi; echo \"BUILDCMD $c\"; "
-			 "bash -c \"$c\" 2>&1 | tail -c 4000; "
-			 "exit ${PIPESTATUS[0]}"), TEST_TIMEOUT_MS, parse_build,
-			 NULL);
+		add_task(
+			r,
+			strdup("if [ -f Makefile ]; then c=make; elif [ -f "
+			       "package.json ] && grep -q '\"build\"' package.json; "
+			       "then c='npm run build'; elif [ -f meson.build ]; then "
+			       "c='meson setup _gao_build && ninja -C _gao_build'; "
+			       "else echo NOBUILD; exit 0; fi; echo \"BUILDCMD $c\"; "
+			       "bash -c \"$c\" 2>&1 | tail -c 4000; "
+			       "exit ${PIPESTATUS[0]}"),
+			TEST_TIMEOUT_MS, parse_build, NULL);
 	} else if (!strcmp(name, "min_commits") && json_is_integer(v)) {
 		add_task(r, strdup("echo COUNT $(git rev-list --count HEAD)"),
 			 CHECK_TIMEOUT_MS, parse_commits,
 			 (void *)(intptr_t)json_integer_value(v));
 	} else if (!strcmp(name, "commit_format") && json_is_string(v) &&
 		   !strcmp(json_string_value(v), "conventional")) {
-		add_task(r, strdup("git log --format=%s | head -n -1 | grep -vE "
-			 "'^(feat|fix|chore|docs|test|refactor|style|perf|build|"
-			 "ci|revert)(\\([^)]*\\))?!?: .+' | sed 's/^/BAD /' | "
-			 "head -5"), CHECK_TIMEOUT_MS, parse_commit_format, NULL);
+		add_task(
+			r,
+			strdup("git log --format=%s | head -n -1 | grep -vE "
+			       "'^(feat|fix|chore|docs|test|refactor|style|perf|build|"
+			       "ci|revert)(\\([^)]*\\))?!?: .+' | sed 's/^/BAD /' | "
+			       "head -5"),
+			CHECK_TIMEOUT_MS, parse_commit_format, NULL);
 	} else {
-		criterion(r, name, VERDICT_SKIPPED, json_is_false(v) ?
-			  "not required" : "no command is configured to "
-			  "evaluate this gate");
+		criterion(r, name, VERDICT_SKIPPED,
+			  json_is_false(v) ? "not required" :
+					     "no command is configured to "
+					     "evaluate this gate");
 	}
 }
 
@@ -550,9 +580,11 @@ features(struct run *r, json_t *list)
 		else {
 			char why[600];
 
-			snprintf(why, sizeof(why), "\"%.500s\": a feature "
+			snprintf(why, sizeof(why),
+				 "\"%.500s\": a feature "
 				 "described in prose cannot be checked "
-				 "automatically", f);
+				 "automatically",
+				 f);
 			criterion(r, "required_features", VERDICT_SKIPPED, why);
 		}
 	}
@@ -570,10 +602,12 @@ run_judge_criteria(struct run *r, void (*next)(struct run *))
 
 	json_object_foreach(sc, k, v) {
 		if (!strcmp(k, "max_manual_interventions"))
-			criterion(r, k, VERDICT_PASSED, "a standalone run "
+			criterion(r, k, VERDICT_PASSED,
+				  "a standalone run "
 				  "has no manual interventions");
 		else if (!strcmp(k, "max_errors"))
-			criterion(r, k, VERDICT_SKIPPED, "no lint or "
+			criterion(r, k, VERDICT_SKIPPED,
+				  "no lint or "
 				  "type-check command is configured");
 		else if (!strcmp(k, "min_test_coverage")) {
 			r->want_coverage = json_number_value(v);
@@ -584,7 +618,8 @@ run_judge_criteria(struct run *r, void (*next)(struct run *))
 			json_object_foreach(v, gk, g)
 				gate(r, gk, g);
 		else if (!strcmp(k, "criteria"))
-			criterion(r, k, VERDICT_SKIPPED, "the older list form "
+			criterion(r, k, VERDICT_SKIPPED,
+				  "the older list form "
 				  "of success_criteria is recorded, not "
 				  "evaluated");
 		else

@@ -9,9 +9,9 @@
  * The tools offered to the model are the agent's tools that the policy
  * allows, in the fixed order of data/tools.json (a stable prefix keeps the
  * prompt cache warm). WebSearch and WebFetch are never offered: there is
- * no search backend (docs/decisions.md, Planned); the run records a warning instead.
- * Prompts come from data/prompts/ templates with {name} placeholders and
- * contain no timestamps, so they are byte-stable across turns.
+ * no search backend (docs/decisions.md, Planned); the run records a warning
+ * instead. Prompts come from data/prompts/ templates with {name} placeholders
+ * and contain no timestamps, so they are byte-stable across turns.
  *
  * A phase sees its run only through struct phase_env (run_priv.h): what
  * it reads is there, and what it gives back (its files, policy, model)
@@ -128,11 +128,12 @@ granted_defs(const struct phase_env *pe, const struct agent_def *a,
 	size_t i;
 
 	json_array_foreach(pe->tool_defs, i, d) {
-		const char *name = json_string_value(json_object_get(d, "name"));
+		const char *name = json_string_value(
+			json_object_get(d, "name"));
 
 		/* TodoWrite never reaches a worker: no policy restricts it */
-		if (agents_has_tool(a, name) && (policy_allows_tool(p, name) ||
-						 !strcmp(name, "TodoWrite")))
+		if (agents_has_tool(a, name) &&
+		    (policy_allows_tool(p, name) || !strcmp(name, "TodoWrite")))
 			json_array_append(out, d);
 	}
 	json_array_foreach(a->tools, i, t) {
@@ -140,9 +141,12 @@ granted_defs(const struct phase_env *pe, const struct agent_def *a,
 
 		if (strcmp(name, "WebSearch") == 0 ||
 		    strcmp(name, "WebFetch") == 0) {
-			json_array_append_new(pe->warnings, json_sprintf(
-				"%s: %s left out: gao-dev has no web search "
-				"backend", a->name, name));
+			json_array_append_new(
+				pe->warnings,
+				json_sprintf(
+					"%s: %s left out: gao-dev has no web search "
+					"backend",
+					a->name, name));
 		}
 	}
 	return out;
@@ -166,7 +170,8 @@ write_gitconfig(const struct phase_env *pe, const char *tmp)
 		return;
 	fputs("[safe]\n\tdirectory = *\n[user]\n\tname = gao-dev agent\n"
 	      "\temail = agent@gao-dev.invalid\n[init]\n\tdefaultBranch = "
-	      "main\n", f);
+	      "main\n",
+	      f);
 	/* created 0600 (umask): the worker's uid must own it to read it */
 	if (geteuid() == 0 &&
 	    fchown(fileno(f), pe->worker_uid, pe->worker_uid) < 0)
@@ -260,13 +265,15 @@ prompt_vars(const struct phase_env *pe, const struct phase *p,
 
 	snprintf(minutes, sizeof(minutes), "%lld",
 		 (long long)(ph->timeout_seconds + 59) / 60);
-	vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-		"persona", a->persona, "agent", a->name, "role", a->role,
-		"project", pe->b->project_name, "tools", tools ? tools : "",
-		"brief", pe->b->initial_prompt[0] ? pe->b->initial_prompt :
-		pe->b->description, "phase", ph->name, "description",
-		ph->description ? ph->description : ph->name, "artifacts",
-		art ? art : "", "minutes", minutes);
+	vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "persona",
+			 a->persona, "agent", a->name, "role", a->role,
+			 "project", pe->b->project_name, "tools",
+			 tools ? tools : "", "brief",
+			 pe->b->initial_prompt[0] ? pe->b->initial_prompt :
+						    pe->b->description,
+			 "phase", ph->name, "description",
+			 ph->description ? ph->description : ph->name,
+			 "artifacts", art ? art : "", "minutes", minutes);
 	json_object_set_new(vars, "acceptance", json_string(acc ? acc : ""));
 	free(tools);
 	free(art);
@@ -309,7 +316,8 @@ init_tools(struct phase *p)
 	if (!p->init.tools)
 		return -1;
 	json_array_foreach(p->tool_defs, i, d) {
-		const char *name = json_string_value(json_object_get(d, "name"));
+		const char *name = json_string_value(
+			json_object_get(d, "name"));
 
 		if (strcmp(name, "TodoWrite") != 0)
 			p->init.tools[n++] = strdup(name);
@@ -332,10 +340,11 @@ phase_paths(const struct phase_env *pe, struct phase *p,
 	run_path(p->transcript, sizeof(p->transcript), "%s.transcript.jsonl",
 		 path);
 	run_path(p->audit, sizeof(p->audit), "%s.audit.jsonl", path);
-	run_path(p->tmp_dir, sizeof(p->tmp_dir), "%s/tmp/%02zu-%s",
-		 pe->run_dir, p->index + 1, slug_a);
-	if (run_mkdirs(p->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(p->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
+	run_path(p->tmp_dir, sizeof(p->tmp_dir), "%s/tmp/%02zu-%s", pe->run_dir,
+		 p->index + 1, slug_a);
+	if (run_mkdirs(p->tmp_dir) < 0 ||
+	    (geteuid() == 0 &&
+	     chown(p->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", p->tmp_dir);
 		return -1;
 	}
@@ -343,11 +352,11 @@ phase_paths(const struct phase_env *pe, struct phase *p,
 }
 
 static int
-prepare(const struct phase_env *pe, struct phase *p,
-	const struct agent_def *a, char *err, size_t errlen)
+prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
+	char *err, size_t errlen)
 {
-	if (policy_load_named(policy_for(pe, a), datadir_profiles(),
-			      &p->policy, err, errlen) < 0)
+	if (policy_load_named(policy_for(pe, a), datadir_profiles(), &p->policy,
+			      err, errlen) < 0)
 		return -1;
 	policy_hash(p->policy, p->policy_hash);
 	if (phase_paths(pe, p, a, err, errlen) < 0)
@@ -368,7 +377,8 @@ prepare(const struct phase_env *pe, struct phase *p,
 	if (p->system_prompt && p->task_prompt)
 		p->model = strdup(pick_model(pe, a));
 	if (!p->model) {
-		snprintf(err, errlen, "cannot prepare the phase's prompts: "
+		snprintf(err, errlen,
+			 "cannot prepare the phase's prompts: "
 			 "out of memory");
 		return -1;
 	}
@@ -398,38 +408,55 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 {
 	const struct run_env *env = pe->env;
 	struct session_cfg s = {
-		.loop = env->loop, .api = env->api, .events = pe->events,
-		.models = env->models, .budget = pe->budget,
-		.agent = a->name, .phase = p->def->name, .model = p->model,
+		.loop = env->loop,
+		.api = env->api,
+		.events = pe->events,
+		.models = env->models,
+		.budget = pe->budget,
+		.agent = a->name,
+		.phase = p->def->name,
+		.model = p->model,
 		.max_output_tokens = env->max_output_tokens > 0 ?
-			env->max_output_tokens :
-			models_default_max_output(env->models),
-		.max_turns = env->max_turns, .max_pause_turns = 5,
+					     env->max_output_tokens :
+					     models_default_max_output(
+						     env->models),
+		.max_turns = env->max_turns,
+		.max_pause_turns = 5,
 		.timeout_ms = (uint64_t)p->def->timeout_seconds * 1000u,
 		.system_prompt = p->system_prompt,
-		.task_prompt = p->task_prompt, .tool_defs = p->tool_defs,
-		.needs_worker = p->init.n_tools > 0, .stream = env->stream,
-		.transcript_path = p->transcript, .audit_path = p->audit,
+		.task_prompt = p->task_prompt,
+		.tool_defs = p->tool_defs,
+		.needs_worker = p->init.n_tools > 0,
+		.stream = env->stream,
+		.transcript_path = p->transcript,
+		.audit_path = p->audit,
 	};
 
 	s.worker = (struct wconn_opts){
-		.worker_fd = env->worker_fd, .project_fd = pe->project_fd,
-		.project_path = pe->project_dir, .tmp_path = p->tmp_dir,
-		.envp = p->envp, .ready_timeout_ms = 10000, .init = &p->init,
-		.ns_flags = env->use_namespaces ? spawn_ns_flags(
-			p->policy->network == POLICY_NET_TCP) : 0,
+		.worker_fd = env->worker_fd,
+		.project_fd = pe->project_fd,
+		.project_path = pe->project_dir,
+		.tmp_path = p->tmp_dir,
+		.envp = p->envp,
+		.ready_timeout_ms = 10000,
+		.init = &p->init,
+		.ns_flags = env->use_namespaces ?
+				    spawn_ns_flags(p->policy->network ==
+						   POLICY_NET_TCP) :
+				    0,
 		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0 &&
 			       strncmp(p->tmp_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = pe->worker_uid, .gid = pe->worker_uid,
+		.uid = pe->worker_uid,
+		.gid = pe->worker_uid,
 	};
 	require_layers(pe, &s);
 	return s;
 }
 
 struct session *
-phase_start(const struct phase_env *pe, struct phase *p,
-	    session_done_fn done, void *ctx, char *err, size_t errlen)
+phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
+	    void *ctx, char *err, size_t errlen)
 {
 	const struct bm_phase *ph = p->def;
 	const struct agent_def *a = agents_find(pe->env->agents, ph->agent);
@@ -445,16 +472,19 @@ phase_start(const struct phase_env *pe, struct phase *p,
 		return NULL;
 	eol = models_deprecated(pe->env->models, p->model);
 	if (eol)
-		json_array_append_new(pe->warnings, json_sprintf("model %s is "
-			"deprecated and reaches end of life on %s", p->model,
-			eol));
+		json_array_append_new(
+			pe->warnings,
+			json_sprintf("model %s is "
+				     "deprecated and reaches end of life on %s",
+				     p->model, eol));
 	s = session_cfg(pe, p, a);
 	p->started_ms = loop_now_ms();
 	p->started = time(NULL);
-	evlog_emit(pe->events, "info", "phase_started", json_pack(
-		"{s:s,s:s,s:s,s:s,s:I}", "phase", ph->name, "agent", a->name,
-		"model", p->model, "policy", policy_name(p->policy),
-		"timeout_seconds", (json_int_t)ph->timeout_seconds));
+	evlog_emit(pe->events, "info", "phase_started",
+		   json_pack("{s:s,s:s,s:s,s:s,s:I}", "phase", ph->name,
+			     "agent", a->name, "model", p->model, "policy",
+			     policy_name(p->policy), "timeout_seconds",
+			     (json_int_t)ph->timeout_seconds));
 	return session_start(&s, done, ctx, err, errlen);
 }
 
@@ -520,8 +550,9 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 		return -1;
 	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", pe->run_dir,
 		 tmp_name);
-	if (run_mkdirs(x->tmp_dir) < 0 || (geteuid() == 0 &&
-	    chown(x->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
+	if (run_mkdirs(x->tmp_dir) < 0 ||
+	    (geteuid() == 0 &&
+	     chown(x->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
 		return -1;
 	}
@@ -541,15 +572,22 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 	x->init.agent = "gao-dev";
 	x->init.policy.test_disable = pe->env->test_disable;
 	x->opts = (struct wconn_opts){
-		.worker_fd = pe->env->worker_fd, .project_fd = pe->project_fd,
-		.project_path = pe->project_dir, .tmp_path = x->tmp_dir,
+		.worker_fd = pe->env->worker_fd,
+		.project_fd = pe->project_fd,
+		.project_path = pe->project_dir,
+		.tmp_path = x->tmp_dir,
 		.ro_path = ro_view,
-		.envp = x->envp, .ready_timeout_ms = 10000, .init = &x->init,
-		.ns_flags = pe->env->use_namespaces ? spawn_ns_flags(
-			x->policy->network == POLICY_NET_TCP) : 0,
+		.envp = x->envp,
+		.ready_timeout_ms = 10000,
+		.init = &x->init,
+		.ns_flags = pe->env->use_namespaces ?
+				    spawn_ns_flags(x->policy->network ==
+						   POLICY_NET_TCP) :
+				    0,
 		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = pe->worker_uid, .gid = pe->worker_uid,
+		.uid = pe->worker_uid,
+		.gid = pe->worker_uid,
 	};
 	return 0;
 }

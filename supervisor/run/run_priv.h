@@ -41,26 +41,26 @@ struct phase_env {
 	const char *project_dir;
 	const char *run_dir;
 	int project_fd;
-	uid_t worker_uid;         /* as root: the workers' uid and gid */
+	uid_t worker_uid; /* as root: the workers' uid and gid */
 	struct evlog *events;
 	struct run_budget *budget;
-	const json_t *tool_defs;  /* data/tools.json */
-	const char *system_tpl;   /* data/prompts/system.txt */
-	const char *task_tpl;     /* data/prompts/task.txt */
-	json_t *warnings;         /* the run's: a phase may add to it */
+	const json_t *tool_defs; /* data/tools.json */
+	const char *system_tpl;  /* data/prompts/system.txt */
+	const char *task_tpl;    /* data/prompts/task.txt */
+	json_t *warnings;        /* the run's: a phase may add to it */
 };
 
 /* One phase: what it gets, what it gives back, what its session borrows. */
 struct phase {
 	/* in */
 	const struct bm_phase *def;
-	size_t index;             /* in the config, from 0 */
+	size_t index; /* in the config, from 0 */
 	/* out */
 	enum phase_status status;
-	char stop_reason[64];     /* why it ended, as the run reports it */
+	char stop_reason[64];         /* why it ended, as the run reports it */
 	enum api_outcome api_outcome; /* when the API ended the session */
-	json_t *record;           /* its entry of the results' phases (the
-				   * run's array holds the reference) */
+	json_t *record;               /* its entry of the results' phases (the
+				       * run's array holds the reference) */
 	uint64_t started_ms;
 	time_t started;
 	/* an agent phase's session borrows these; freed by phase_clear */
@@ -68,10 +68,10 @@ struct phase {
 	char policy_hash[65];
 	struct msg_init init;
 	char **envp;
-	json_t *tool_defs;        /* the granted tools' definitions */
+	json_t *tool_defs; /* the granted tools' definitions */
 	char *system_prompt;
 	char *task_prompt;
-	char *model;              /* set once the sandbox is prepared */
+	char *model; /* set once the sandbox is prepared */
 	char transcript[PATH_MAX];
 	char audit[PATH_MAX];
 	char tmp_dir[PATH_MAX];
@@ -100,11 +100,11 @@ struct run {
 	int project_fd;
 	struct evlog *events;
 	struct run_budget budget;
-	json_t *tool_defs;        /* data/tools.json */
+	json_t *tool_defs; /* data/tools.json */
 	char *system_tpl;
 	char *task_tpl;
-	struct phase_env pe;      /* points into the fields above */
-	size_t phase;             /* index of the current phase */
+	struct phase_env pe; /* points into the fields above */
+	size_t phase;        /* index of the current phase */
 	struct phase cur;
 	struct session *session;
 	struct session *dead_session;
@@ -112,12 +112,12 @@ struct run {
 	uint64_t timeout_timer;
 	uint64_t start_ms;
 	time_t start_time;
-	struct run_state state;   /* status: run_set_status() only */
+	struct run_state state; /* status: run_set_status() only */
 	bool finished;
-	json_t *phases;           /* phase results */
+	json_t *phases; /* phase results */
 	json_t *errors;
 	json_t *warnings;
-	json_t *workers;          /* isolation of each worker */
+	json_t *workers; /* isolation of each worker */
 	json_t *results;
 	struct api_usage usage;
 	double cost;
@@ -129,11 +129,11 @@ struct run {
 	char policy_hash[65];
 	char model[128];
 	int exit_code;
-	uid_t worker_uid;          /* as root: the run's uid (RUN_UID_BASE+) */
+	uid_t worker_uid; /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc;
-	struct run_svc_ctx svcx_net;  /* boilerplate_url only */
+	struct run_svc_ctx svcx_net; /* boilerplate_url only */
 	struct svc *svc_net;
 	struct task *tasks;
 	size_t n_tasks, task_idx;

@@ -35,13 +35,19 @@ iso_time(time_t t, char buf[32])
 static void
 layers_text(uint32_t l, int abi, char *buf, size_t cap)
 {
-	static const struct { uint32_t bit; const char *name; } n[] = {
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} n[] = {
 		{ MSG_LAYER_SECCOMP, "seccomp" },
 		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
 		{ MSG_LAYER_RLIMITS, "rlimits" },
-		{ MSG_LAYER_NS_USER, "userns" }, { MSG_LAYER_NS_PID, "pidns" },
-		{ MSG_LAYER_NS_NET, "netns" }, { MSG_LAYER_NS_MOUNT, "mntns" },
-		{ MSG_LAYER_NS_IPC, "ipcns" }, { MSG_LAYER_NS_UTS, "utsns" },
+		{ MSG_LAYER_NS_USER, "userns" },
+		{ MSG_LAYER_NS_PID, "pidns" },
+		{ MSG_LAYER_NS_NET, "netns" },
+		{ MSG_LAYER_NS_MOUNT, "mntns" },
+		{ MSG_LAYER_NS_IPC, "ipcns" },
+		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
 	};
 	size_t o = 0;
@@ -61,10 +67,10 @@ static json_t *
 usage_json(const struct api_usage *u)
 {
 	return json_pack("{s:I,s:I,s:I,s:I}", "input",
-		(json_int_t)u->input_tokens, "output",
-		(json_int_t)u->output_tokens, "cache_creation",
-		(json_int_t)u->cache_creation_input_tokens, "cache_read",
-		(json_int_t)u->cache_read_input_tokens);
+			 (json_int_t)u->input_tokens, "output",
+			 (json_int_t)u->output_tokens, "cache_creation",
+			 (json_int_t)u->cache_creation_input_tokens,
+			 "cache_read", (json_int_t)u->cache_read_input_tokens);
 }
 
 static void
@@ -85,8 +91,8 @@ merge_counts(struct run *r, const json_t *by)
 	if (!r->tools_by_name)
 		r->tools_by_name = json_object();
 	json_object_foreach((json_t *)by, k, v) {
-		json_int_t n = json_integer_value(json_object_get(
-			r->tools_by_name, k));
+		json_int_t n = json_integer_value(
+			json_object_get(r->tools_by_name, k));
 
 		json_object_set_new(r->tools_by_name, k,
 				    json_integer(n + json_integer_value(v)));
@@ -104,24 +110,28 @@ session_record(const struct phase *p, const struct session_result *res,
 	iso_time(p->started, start);
 	iso_time(time(NULL), end);
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,s:i,s:i,"
-		"s:o,s:O,s:s,s:s,s:s,s:s,s:O}",
-		"name", p->def->name, "agent", p->def->agent, "status",
-		phase_status_name(p->status), "stop_reason", res->stop_reason,
-		"start_time", start, "end_time", end, "duration_seconds",
-		(double)res->duration_ms / 1000.0, "turns", res->turns,
-		"api_calls", res->api_calls, "tool_calls", res->tool_calls,
-		"tool_errors", res->tool_errors, "tool_calls_refused",
-		res->denied, "tokens", usage_json(&res->usage),
-		"tools_by_name", res->tools_by_name, "model", p->model,
-		"policy", policy_name(p->policy), "transcript", p->transcript,
-		"audit_log", p->audit, "todos", res->todos);
-	json_object_set_new(j, "cost_usd", res->cost_known ?
-			    json_real(res->cost_usd) : json_null());
+		      "s:o,s:O,s:s,s:s,s:s,s:s,s:O}",
+		      "name", p->def->name, "agent", p->def->agent, "status",
+		      phase_status_name(p->status), "stop_reason",
+		      res->stop_reason, "start_time", start, "end_time", end,
+		      "duration_seconds", (double)res->duration_ms / 1000.0,
+		      "turns", res->turns, "api_calls", res->api_calls,
+		      "tool_calls", res->tool_calls, "tool_errors",
+		      res->tool_errors, "tool_calls_refused", res->denied,
+		      "tokens", usage_json(&res->usage), "tools_by_name",
+		      res->tools_by_name, "model", p->model, "policy",
+		      policy_name(p->policy), "transcript", p->transcript,
+		      "audit_log", p->audit, "todos", res->todos);
+	json_object_set_new(j, "cost_usd",
+			    res->cost_known ? json_real(res->cost_usd) :
+					      json_null());
 	json_object_set_new(j, "audit_head", json_string(res->audit_head));
-	json_object_set_new(j, "isolation", json_pack("{s:I,s:i,s:I,s:s}",
-		"layers", (json_int_t)res->layers, "landlock_abi",
-		res->landlock_abi, "uid", (json_int_t)res->worker_uid,
-		"summary", layers));
+	json_object_set_new(j, "isolation",
+			    json_pack("{s:I,s:i,s:I,s:s}", "layers",
+				      (json_int_t)res->layers, "landlock_abi",
+				      res->landlock_abi, "uid",
+				      (json_int_t)res->worker_uid, "summary",
+				      layers));
 	json_object_set_new(j, "final_text", json_string(res->final_text));
 	if (res->error[0])
 		json_object_set_new(j, "error", json_string(res->error));
@@ -136,9 +146,13 @@ add_metrics(struct run *r, const struct phase *p,
 	add_usage(&r->usage, &res->usage);
 	r->cost += res->cost_usd;
 	if (!res->cost_known && !r->cost_unknown)
-		json_array_append_new(r->warnings, json_sprintf("model %s has no "
-			"price in the model data: cost unknown (null), and "
-			"--max-cost-usd could not be enforced", p->model));
+		json_array_append_new(
+			r->warnings,
+			json_sprintf(
+				"model %s has no "
+				"price in the model data: cost unknown (null), and "
+				"--max-cost-usd could not be enforced",
+				p->model));
 	r->cost_unknown |= !res->cost_known;
 	r->api_calls += res->api_calls;
 	r->retries += res->retries;
@@ -159,8 +173,9 @@ run_record_phase(struct run *r, struct phase *p,
 	layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
 	p->record = session_record(p, res, layers);
 	if (res->error[0])
-		json_array_append_new(r->errors, json_sprintf("phase %s: %s",
-				      ph->name, res->error));
+		json_array_append_new(r->errors,
+				      json_sprintf("phase %s: %s", ph->name,
+						   res->error));
 	json_array_append_new(r->phases, p->record);
 	json_array_append_new(r->workers, json_string(layers));
 	add_metrics(r, p, res);
@@ -189,18 +204,21 @@ run_record_command(struct run *r, struct phase *p,
 	const struct bm_phase *ph = p->def;
 	bool ok = p->status == PHASE_STATUS_SUCCESS;
 	const char *st = phase_status_name(p->status);
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name",
-		ph->name, "agent", "command", "command", ph->command, "status",
-		st, "stop_reason", command_reason(res, ok), "exit_code",
-		(json_int_t)(res ? res->exit_code : -1), "duration_seconds",
-		(double)(loop_now_ms() - p->started_ms) / 1000.0);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name", ph->name,
+			      "agent", "command", "command", ph->command,
+			      "status", st, "stop_reason",
+			      command_reason(res, ok), "exit_code",
+			      (json_int_t)(res ? res->exit_code : -1),
+			      "duration_seconds",
+			      (double)(loop_now_ms() - p->started_ms) / 1000.0);
 
 	json_object_set_new(j, "cost_usd", json_real(0));
-	json_object_set_new(j, "tokens", json_pack("{s:i,s:i,s:i,s:i}",
-		"input", 0, "output", 0, "cache_creation", 0, "cache_read", 0));
+	json_object_set_new(j, "tokens",
+			    json_pack("{s:i,s:i,s:i,s:i}", "input", 0, "output",
+				      0, "cache_creation", 0, "cache_read", 0));
 	if (res) {
-		char out[4001], *clean = utf8_clean(res->content,
-					strlen(res->content));
+		char out[4001],
+			*clean = utf8_clean(res->content, strlen(res->content));
 
 		utf8_copy(out, sizeof(out), clean ? clean : "");
 		json_object_set_new(j, "output", json_string(out));
@@ -218,26 +236,30 @@ run_record_skipped(struct run *r, const struct bm_phase *ph, const char *why)
 {
 	const char *st = phase_status_name(PHASE_STATUS_SKIPPED);
 
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:s,s:f,"
-		"s:{s:i,s:i,s:i,s:i}}", "name", ph->name, "agent", ph->command ?
-		"command" : ph->agent, "status", st, "reason", why,
-		"cost_usd", 0.0, "tokens", "input", 0, "output", 0,
-		"cache_creation", 0, "cache_read", 0));
-	evlog_emit(r->events, "info", "phase_completed", json_pack(
-		"{s:s,s:s,s:s}", "phase", ph->name, "status", st,
-		"reason", why));
+	json_array_append_new(r->phases,
+			      json_pack("{s:s,s:s,s:s,s:s,s:f,"
+					"s:{s:i,s:i,s:i,s:i}}",
+					"name", ph->name, "agent",
+					ph->command ? "command" : ph->agent,
+					"status", st, "reason", why, "cost_usd",
+					0.0, "tokens", "input", 0, "output", 0,
+					"cache_creation", 0, "cache_read", 0));
+	evlog_emit(r->events, "info", "phase_completed",
+		   json_pack("{s:s,s:s,s:s}", "phase", ph->name, "status", st,
+			     "reason", why));
 }
 
 static json_t *
 metrics_json(struct run *r)
 {
-	return json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:O}",
-		"tokens", usage_json(&r->usage), "cost_usd", r->cost_unknown ?
-		json_null() : json_real(r->cost), "api_calls", r->api_calls,
-		"retries", r->retries, "tool_calls", r->tool_calls,
-		"tool_errors", r->tool_errors, "tool_calls_refused", r->denied,
-		"tools_by_name", r->tools_by_name ? r->tools_by_name :
-		json_object());
+	return json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:O}", "tokens",
+			 usage_json(&r->usage), "cost_usd",
+			 r->cost_unknown ? json_null() : json_real(r->cost),
+			 "api_calls", r->api_calls, "retries", r->retries,
+			 "tool_calls", r->tool_calls, "tool_errors",
+			 r->tool_errors, "tool_calls_refused", r->denied,
+			 "tools_by_name",
+			 r->tools_by_name ? r->tools_by_name : json_object());
 }
 
 static json_t *
@@ -248,11 +270,11 @@ reproduce_json(struct run *r)
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
 	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
-		"gao_dev_version", GAO_DEV_VERSION, "model", r->model,
-		"api_version", r->env->api_version, "price_table_date",
-		models_price_date(r->env->models), "policy", "name",
-		r->policy_name, "hash", r->policy_hash, "kernel", u.release,
-		"streaming", r->env->stream);
+			 "gao_dev_version", GAO_DEV_VERSION, "model", r->model,
+			 "api_version", r->env->api_version, "price_table_date",
+			 models_price_date(r->env->models), "policy", "name",
+			 r->policy_name, "hash", r->policy_hash, "kernel",
+			 u.release, "streaming", r->env->stream);
 }
 
 static json_t *
@@ -264,24 +286,31 @@ build_results(struct run *r, json_t *criteria)
 	iso_time(r->start_time, start);
 	iso_time(time(NULL), end);
 	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:{s:s,s:s,s:s,s:s,s:s},"
-		"s:O?,s:O,s:o,s:o,s:O,s:O,s:s,s:s,s:s,s:o,s:f}",
-		"run_id", r->id, "status", run_status_name(r->state.status),
-		"stop_reason", r->state.stop_reason, "start_time", start,
-		"end_time", end, "duration_seconds", (double)(loop_now_ms() -
-		r->start_ms) / 1000.0, "benchmark", "name", r->b->name,
-		"version", r->b->version, "config_file", r->b->path, "mode",
-		r->b->mode == BM_MODE_PHASES ? "phases" : r->b->mode ==
-		BM_MODE_STORIES ? "stories" : "prompt", "prompt_hash",
-		r->b->prompt_hash, "config", r->b->config, "phases", r->phases,
-		"metrics", metrics_json(r), "success_criteria", criteria,
-		"errors", r->errors, "warnings", r->warnings, "project_dir",
-		r->project_dir, "run_dir", r->run_dir, "results_file",
-		r->results_path, "reproduce", reproduce_json(r),
-		"max_cost_usd", r->budget.max_cost_usd);
-	json_object_set_new(res, "isolation", json_pack("{s:O,s:s}",
-		"workers", r->workers, "summary", json_array_size(r->workers) ?
-		json_string_value(json_array_get(r->workers, 0)) :
-		"no worker ran"));
+			"s:O?,s:O,s:o,s:o,s:O,s:O,s:s,s:s,s:s,s:o,s:f}",
+			"run_id", r->id, "status",
+			run_status_name(r->state.status), "stop_reason",
+			r->state.stop_reason, "start_time", start, "end_time",
+			end, "duration_seconds",
+			(double)(loop_now_ms() - r->start_ms) / 1000.0,
+			"benchmark", "name", r->b->name, "version",
+			r->b->version, "config_file", r->b->path, "mode",
+			r->b->mode == BM_MODE_PHASES  ? "phases" :
+			r->b->mode == BM_MODE_STORIES ? "stories" :
+							"prompt",
+			"prompt_hash", r->b->prompt_hash, "config",
+			r->b->config, "phases", r->phases, "metrics",
+			metrics_json(r), "success_criteria", criteria, "errors",
+			r->errors, "warnings", r->warnings, "project_dir",
+			r->project_dir, "run_dir", r->run_dir, "results_file",
+			r->results_path, "reproduce", reproduce_json(r),
+			"max_cost_usd", r->budget.max_cost_usd);
+	json_object_set_new(
+		res, "isolation",
+		json_pack("{s:O,s:s}", "workers", r->workers, "summary",
+			  json_array_size(r->workers) ?
+				  json_string_value(
+					  json_array_get(r->workers, 0)) :
+				  "no worker ran"));
 	return res;
 }
 
@@ -300,8 +329,9 @@ run_finish(struct run *r)
 	criteria = json_incref(r->criteria);
 	run_state_finish(&r->state);
 	if (!r->model[0])
-		snprintf(r->model, sizeof(r->model), "%s", r->env->model ?
-			 r->env->model : models_default(r->env->models));
+		snprintf(r->model, sizeof(r->model), "%s",
+			 r->env->model ? r->env->model :
+					 models_default(r->env->models));
 	r->exit_code = run_status_exit_code(r->state.status,
 					    r->state.api_outcome);
 	r->results = build_results(r, criteria);
@@ -309,18 +339,20 @@ run_finish(struct run *r)
 			    json_integer(r->exit_code));
 	rc = results_write_atomic(r->results_path, r->results);
 	if (rc < 0) {
-		json_array_append_new(r->errors, json_sprintf(
-			"cannot write %s: %s", r->results_path, strerror(-rc)));
+		json_array_append_new(r->errors,
+				      json_sprintf("cannot write %s: %s",
+						   r->results_path,
+						   strerror(-rc)));
 		if (r->exit_code == 0)
 			r->exit_code = 4;
 	} else {
-		evlog_emit(r->events, "info", "results_saved", json_pack(
-			"{s:s}", "path", r->results_path));
+		evlog_emit(r->events, "info", "results_saved",
+			   json_pack("{s:s}", "path", r->results_path));
 	}
 	evlog_emit(r->events, r->exit_code ? "warn" : "info",
-		   "standalone_benchmark_completed", json_pack(
-		   "{s:s,s:s,s:i}", "status", run_status_name(r->state.status),
-		   "stop_reason", r->state.stop_reason, "exit_code",
-		   r->exit_code));
+		   "standalone_benchmark_completed",
+		   json_pack("{s:s,s:s,s:i}", "status",
+			     run_status_name(r->state.status), "stop_reason",
+			     r->state.stop_reason, "exit_code", r->exit_code));
 	r->done(r->done_ctx, r);
 }

@@ -12,12 +12,9 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const run_names[] = {
-	[RUN_STATUS_NONE] = "running",
-	[RUN_STATUS_COMPLETED] = "completed",
-	[RUN_STATUS_FAILED] = "failed",
-	[RUN_STATUS_TIMEOUT] = "timeout",
-	[RUN_STATUS_STOPPED] = "stopped",
-	[RUN_STATUS_CANCELLED] = "cancelled",
+	[RUN_STATUS_NONE] = "running",    [RUN_STATUS_COMPLETED] = "completed",
+	[RUN_STATUS_FAILED] = "failed",   [RUN_STATUS_TIMEOUT] = "timeout",
+	[RUN_STATUS_STOPPED] = "stopped", [RUN_STATUS_CANCELLED] = "cancelled",
 	[RUN_STATUS_ERROR] = "error",
 };
 
@@ -52,19 +49,23 @@ phase_status_name(enum phase_status s)
 const char *
 verdict_name(enum verdict v)
 {
-	return (unsigned)v < N_OF(verdict_names) ? verdict_names[v] :
-	       "unknown";
+	return (unsigned)v < N_OF(verdict_names) ? verdict_names[v] : "unknown";
 }
 
 enum phase_status
 phase_status_of_session(enum session_status st)
 {
 	switch (st) {
-	case SESSION_SUCCESS: return PHASE_STATUS_SUCCESS;
-	case SESSION_FAILED: return PHASE_STATUS_FAILED;
-	case SESSION_TIMEOUT: return PHASE_STATUS_TIMEOUT;
-	case SESSION_STOPPED: return PHASE_STATUS_STOPPED;
-	case SESSION_CANCELLED: return PHASE_STATUS_CANCELLED;
+	case SESSION_SUCCESS:
+		return PHASE_STATUS_SUCCESS;
+	case SESSION_FAILED:
+		return PHASE_STATUS_FAILED;
+	case SESSION_TIMEOUT:
+		return PHASE_STATUS_TIMEOUT;
+	case SESSION_STOPPED:
+		return PHASE_STATUS_STOPPED;
+	case SESSION_CANCELLED:
+		return PHASE_STATUS_CANCELLED;
 	case SESSION_ERROR:
 	case SESSION_N_STATUSES:
 		break;
@@ -115,8 +116,9 @@ run_status_merge(enum run_status cur, enum run_status next)
 		return cur;
 	if (next == RUN_STATUS_CANCELLED)
 		return next;
-	if (cur == RUN_STATUS_FAILED && (next == RUN_STATUS_ERROR ||
-	    next == RUN_STATUS_TIMEOUT || next == RUN_STATUS_STOPPED))
+	if (cur == RUN_STATUS_FAILED &&
+	    (next == RUN_STATUS_ERROR || next == RUN_STATUS_TIMEOUT ||
+	     next == RUN_STATUS_STOPPED))
 		return next;
 	return cur == RUN_STATUS_NONE ? next : cur;
 }
@@ -155,7 +157,7 @@ run_phase_effect(enum phase_status st, bool continue_on_failure)
 		return RUN_STATUS_NONE;
 	case PHASE_STATUS_FAILED:
 		return continue_on_failure ? RUN_STATUS_NONE :
-		       RUN_STATUS_FAILED;
+					     RUN_STATUS_FAILED;
 	case PHASE_STATUS_TIMEOUT:
 		return RUN_STATUS_TIMEOUT;
 	case PHASE_STATUS_STOPPED:
@@ -220,8 +222,8 @@ run_status_exit_code(enum run_status st, enum api_outcome o)
 	default:
 		break;
 	}
-	if (st == RUN_STATUS_ERROR && (o == API_E_AUTH ||
-				       o == API_E_PERMISSION))
+	if (st == RUN_STATUS_ERROR &&
+	    (o == API_E_AUTH || o == API_E_PERMISSION))
 		return EXIT_KEY;
 	if (st == RUN_STATUS_ERROR && o == API_E_NOT_FOUND)
 		return EXIT_USAGE;
@@ -231,8 +233,10 @@ run_status_exit_code(enum run_status st, enum api_outcome o)
 int
 run_exit_aggregate(const int *codes, size_t n, bool interrupted)
 {
-	static const int order[] = { EXIT_INTERRUPTED, EXIT_KEY, EXIT_USAGE,
-				     EXIT_INFRA, EXIT_LIMIT, EXIT_FAILED };
+	static const int order[] = {
+		EXIT_INTERRUPTED, EXIT_KEY,   EXIT_USAGE,
+		EXIT_INFRA,       EXIT_LIMIT, EXIT_FAILED
+	};
 
 	if (interrupted)
 		return EXIT_INTERRUPTED;

@@ -32,7 +32,7 @@
 
 /* A run's status; the order is not a precedence (see run_status_merge). */
 enum run_status {
-	RUN_STATUS_NONE = 0,      /* no status yet: the run goes on */
+	RUN_STATUS_NONE = 0, /* no status yet: the run goes on */
 	RUN_STATUS_COMPLETED,
 	RUN_STATUS_FAILED,
 	RUN_STATUS_TIMEOUT,

@@ -47,7 +47,7 @@ struct runner {
 	struct run_env env;
 	struct benchmark **configs;
 	int n_configs;
-	struct run **runs;         /* n_configs * repeat slots */
+	struct run **runs; /* n_configs * repeat slots */
 	int n_slots, next_slot, active, finished;
 	int sigfd;
 	bool interrupted;
@@ -117,8 +117,8 @@ runner_validate(struct cli *c)
 	for (int i = 0; i < rn.n_configs; i++) {
 		printf("%s: %s (%zu errors, %zu warnings)\n",
 		       rn.configs[i]->path,
-		       json_array_size(rn.configs[i]->errors) ? "invalid"
-							      : "valid",
+		       json_array_size(rn.configs[i]->errors) ? "invalid" :
+								"valid",
 		       json_array_size(rn.configs[i]->errors),
 		       json_array_size(rn.configs[i]->warnings));
 		benchmark_free(rn.configs[i]);
@@ -153,15 +153,16 @@ print_plan(const struct runner *rn)
 	for (int i = 0; i < rn->n_configs; i++) {
 		const struct benchmark *b = rn->configs[i];
 
-		printf("%s: %s, %zu step(s), timeout %lld s\n", b->path, b->name,
-		       b->n_phases, (long long)b->timeout_seconds);
+		printf("%s: %s, %zu step(s), timeout %lld s\n", b->path,
+		       b->name, b->n_phases, (long long)b->timeout_seconds);
 		for (size_t k = 0; k < b->n_phases; k++) {
-			const struct agent_def *a = agents_find(rn->env.agents,
-				b->phases[k].agent);
+			const struct agent_def *a =
+				agents_find(rn->env.agents, b->phases[k].agent);
 
 			printf("  %2zu. %-30s %-8s%s ", k + 1,
 			       b->phases[k].name, b->phases[k].agent,
-			       b->phases[k].agent_inferred ? " (inferred)" : "");
+			       b->phases[k].agent_inferred ? " (inferred)" :
+							     "");
 			if (b->phases[k].command) {
 				printf("command: %s\n", b->phases[k].command);
 				continue;
@@ -170,10 +171,11 @@ print_plan(const struct runner *rn)
 				printf("UNKNOWN AGENT\n");
 				continue;
 			}
-			printf("policy %s, tools: ", rn->cli->policy ?
-			       rn->cli->policy : b->policy ? b->policy :
+			printf("policy %s, tools: ",
+			       rn->cli->policy            ? rn->cli->policy :
+			       b->policy                  ? b->policy :
 			       agents_has_tool(a, "Bash") ? "default" :
-			       "strict");
+							    "strict");
 			print_tools(a);
 		}
 	}
@@ -215,7 +217,8 @@ open_worker(char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/gao-dev-worker", GAO_DEV_LIBEXECDIR);
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		snprintf(err, errlen, "cannot find gao-dev-worker (looked next "
+		snprintf(err, errlen,
+			 "cannot find gao-dev-worker (looked next "
 			 "to gao-dev and in %s); set GAO_DEV_WORKER",
 			 GAO_DEV_LIBEXECDIR);
 	return fd;
@@ -245,8 +248,8 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 	struct yamljson y;
 	const char *v;
 
-	snprintf(buf, cap, "%s", c->anthropic_version ? c->anthropic_version :
-		 "2026-10-21");
+	snprintf(buf, cap, "%s",
+		 c->anthropic_version ? c->anthropic_version : "2026-10-21");
 	user_config_path(path, sizeof(path));
 	if (c->anthropic_version || access(path, R_OK) != 0)
 		return 0;
@@ -267,7 +270,8 @@ load_key(struct cli *c, struct secret **key)
 	char cfgpath[PATH_MAX], err[1024];
 	const char *source = "";
 	struct secret_sources src = {
-		.arg_key = c->api_key, .key_file = c->api_key_file,
+		.arg_key = c->api_key,
+		.key_file = c->api_key_file,
 		.allow_insecure = c->allow_insecure_key_file,
 		.dotenv = ".env",
 	};
@@ -276,14 +280,14 @@ load_key(struct cli *c, struct secret **key)
 	src.config_file = cfgpath;
 	if (c->api_key)
 		fprintf(stderr, "gao-dev: warning: --api-key is visible to "
-			"other users in the process list; prefer "
-			"--api-key-file\n");
+				"other users in the process list; prefer "
+				"--api-key-file\n");
 	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
 		fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_KEY;
 	}
-	evlog_emit(NULL, "info", "api_key_loaded", json_pack("{s:s}", "source",
-		   source));
+	evlog_emit(NULL, "info", "api_key_loaded",
+		   json_pack("{s:s}", "source", source));
 	return 0;
 }
 
@@ -374,7 +378,7 @@ aggregate(const struct runner *rn)
 		return EXIT_INFRA;
 	for (int i = 0; i < rn->n_slots; i++)
 		codes[i] = rn->runs[i] ? run_exit_code(rn->runs[i]) :
-			   EXIT_INFRA;
+					 EXIT_INFRA;
 	rc = run_exit_aggregate(codes, (size_t)rn->n_slots, rn->interrupted);
 	free(codes);
 	return rc;
@@ -411,14 +415,18 @@ check_agents(struct runner *rn)
 		for (size_t k = 0; k < b->n_phases; k++) {
 			if (agents_find(rn->env.agents, b->phases[k].agent))
 				continue;
-			json_array_append_new(b->errors, json_sprintf(
-				"%s: phase \"%s\": unknown agent \"%s\"; "
-				"built-in agents are Mary, John, Winston, Sally, "
-				"Bob, Amelia, Murat, Brian (or add one with "
-				"--agents-dir)", b->path, b->phases[k].name,
-				b->phases[k].agent));
-			fprintf(stderr, "%s: error\n", json_string_value(
-					json_array_get(b->errors,
+			json_array_append_new(
+				b->errors,
+				json_sprintf(
+					"%s: phase \"%s\": unknown agent \"%s\"; "
+					"built-in agents are Mary, John, Winston, Sally, "
+					"Bob, Amelia, Murat, Brian (or add one with "
+					"--agents-dir)",
+					b->path, b->phases[k].name,
+					b->phases[k].agent));
+			fprintf(stderr, "%s: error\n",
+				json_string_value(json_array_get(
+					b->errors,
 					json_array_size(b->errors) - 1)));
 			bad = 1;
 		}
@@ -449,8 +457,7 @@ on_probe(void *ctx, struct api_reply *r)
 static int
 validate_key(struct runner *rn, const char *base, const char *model)
 {
-	struct probe p = { .loop = rn->env.loop,
-			   .outcome = API_E_CANCELLED };
+	struct probe p = { .loop = rn->env.loop, .outcome = API_E_CANCELLED };
 	char path[300];
 
 	snprintf(path, sizeof(path), "/v1/models/%s", model);
@@ -464,13 +471,16 @@ validate_key(struct runner *rn, const char *base, const char *model)
 		fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
 		return EXIT_KEY;
 	case API_E_PERMISSION:
-		fprintf(stderr, "gao-dev: API key lacks permission (HTTP 403)\n");
+		fprintf(stderr,
+			"gao-dev: API key lacks permission (HTTP 403)\n");
 		return EXIT_KEY;
 	case API_E_CANCELLED:
 		return EXIT_INTERRUPTED;
 	case API_E_NOT_FOUND:
-		fprintf(stderr, "gao-dev: model %s is not known to the API; "
-			"choose another with --model\n", model);
+		fprintf(stderr,
+			"gao-dev: model %s is not known to the API; "
+			"choose another with --model\n",
+			model);
 		return EXIT_USAGE;
 	default:
 		fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
@@ -496,10 +506,13 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	const char *base = getenv("ANTHROPIC_BASE_URL");
 	struct api_config ac = {
 		.base_url = base && *base ? base : "https://api.anthropic.com",
-		.version = rn->api_version, .key = key,
-		.stream = c->stream, .max_retries = c->max_retries,
+		.version = rn->api_version,
+		.key = key,
+		.stream = c->stream,
+		.max_retries = c->max_retries,
 		.retry_budget_s = c->retry_budget_s,
-		.connect_timeout_ms = 5000, .idle_timeout_s = 300,
+		.connect_timeout_ms = 5000,
+		.idle_timeout_s = 300,
 	};
 	char err[1024];
 
@@ -549,12 +562,14 @@ check_reachable(const char *abs, bool namespaces)
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
-	fprintf(stderr, "gao-dev: workers run as an unprivileged user and "
+	fprintf(stderr,
+		"gao-dev: workers run as an unprivileged user and "
 		"cannot pass through %s (mode %04o) to reach --sandbox-root "
 		"%s, and this host gives no mount namespace in which gao-dev "
 		"could make it reachable; choose a sandbox root under "
 		"directories others may search, e.g. --sandbox-root "
-		"/var/tmp/gao-dev\n", dir, (unsigned)(st.st_mode & 07777), abs);
+		"/var/tmp/gao-dev\n",
+		dir, (unsigned)(st.st_mode & 07777), abs);
 	return EXIT_INFRA;
 }
 
@@ -569,8 +584,9 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "gao-dev: cannot create --sandbox-root %s: %s\n",
-			root, strerror(errno));
+		fprintf(stderr,
+			"gao-dev: cannot create --sandbox-root %s: %s\n", root,
+			strerror(errno));
 		return EXIT_INFRA;
 	}
 	if (!realpath(tmp, abs) || strlen(abs) >= cap) {
@@ -617,9 +633,9 @@ runner_run(struct cli *c)
 	rn.env.worker_fd = -1;
 	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
 	rc = load_configs(&rn);
-	if (rc == 0 && (models_load(&models, err, sizeof(err)) < 0 ||
-			agents_load(&agents, c->agents_dir, err,
-				    sizeof(err)) < 0)) {
+	if (rc == 0 &&
+	    (models_load(&models, err, sizeof(err)) < 0 ||
+	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "gao-dev: %s\n", err);
 		rc = c->agents_dir ? EXIT_USAGE : EXIT_INFRA;
 	}
@@ -632,7 +648,8 @@ runner_run(struct cli *c)
 		goto out;
 	}
 	if (rc == 0)
-		rc = pick_api_version(c, rn.api_version, sizeof(rn.api_version));
+		rc = pick_api_version(c, rn.api_version,
+				      sizeof(rn.api_version));
 	if (rc == 0)
 		rc = load_key(c, &key);
 	if (rc == 0) {

@@ -43,24 +43,38 @@
 #endif
 
 enum spawn_step {
-	STEP_SETSID = 1, STEP_FDMAP, STEP_CLOSE, STEP_PDEATH, STEP_RLIMIT,
-	STEP_UID, STEP_NNP, STEP_VIEW, STEP_EXEC,
+	STEP_SETSID = 1,
+	STEP_FDMAP,
+	STEP_CLOSE,
+	STEP_PDEATH,
+	STEP_RLIMIT,
+	STEP_UID,
+	STEP_NNP,
+	STEP_VIEW,
+	STEP_EXEC,
 };
 
 static const char *const step_names[] = {
-	"", "setsid", "fd map", "close_range", "PR_SET_PDEATHSIG",
-	"setrlimit", "dropping the uid", "PR_SET_NO_NEW_PRIVS",
+	"",
+	"setsid",
+	"fd map",
+	"close_range",
+	"PR_SET_PDEATHSIG",
+	"setrlimit",
+	"dropping the uid",
+	"PR_SET_NO_NEW_PRIVS",
 	"making the project reachable below a directory others cannot "
-	"search (needs a mount namespace)", "execve",
+	"search (needs a mount namespace)",
+	"execve",
 };
 
 struct child_args {
 	const struct spawn_opts *o;
 	int src[FDMAP_COUNT]; /* what becomes fd i in the child */
 	int errfd;
-	int syncfd;           /* user namespace: wait until the maps exist */
-	int sync_w;           /* the parent's end, closed in the child */
-	int ready_w;          /* child -> parent: ready for the maps */
+	int syncfd;  /* user namespace: wait until the maps exist */
+	int sync_w;  /* the parent's end, closed in the child */
+	int ready_w; /* child -> parent: ready for the maps */
 	int ready_r;
 	pid_t parent;
 	struct spawn_view view; /* bind mounts below blocked directories */
@@ -69,9 +83,9 @@ struct child_args {
 /* What the child reports on the error pipe: the layers it set up just
  * before execve, or the step that failed. */
 struct child_msg {
-	int kind;             /* 0 = layers, 1 = failure */
-	int a;                /* layers, or the step */
-	int b;                /* errno */
+	int kind; /* 0 = layers, 1 = failure */
+	int a;    /* layers, or the step */
+	int b;    /* errno */
 };
 
 /* Report a failed step to the parent and exit. Async-signal-safe. */
@@ -150,8 +164,8 @@ child_main(struct child_args *a)
 	/* The project fd came from the parent's mount namespace: opened
 	 * again here, so that getcwd() in the worker resolves. */
 	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
-		int pfd = open(o->project_path, O_RDONLY | O_DIRECTORY |
-			       O_CLOEXEC | O_NOFOLLOW);
+		int pfd = open(o->project_path,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
 		if (pfd < 0)
 			child_fail(a->errfd, STEP_FDMAP);
@@ -164,8 +178,9 @@ child_main(struct child_args *a)
 		child_fail(a->errfd, STEP_RLIMIT);
 	if (o->drop_uid && (o->uid == 0 || o->gid == 0))
 		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
-	if (o->drop_uid && (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid,
-			    o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0))
+	if (o->drop_uid &&
+	    (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
+	     setresuid(o->uid, o->uid, o->uid) < 0))
 		child_fail(a->errfd, STEP_UID);
 	if (o->drop_uid && o->uid != 0 && o->gid != 0)
 		layers |= MSG_LAYER_UNPRIVILEGED_UID;
@@ -222,8 +237,7 @@ close_pipes(int p[6][2])
 /* Read the child's reports until the pipe closes at execve. The last
  * one counts: layers (success) or the failed step. 0 or -errno. */
 static int
-exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
-	     size_t errlen)
+exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err, size_t errlen)
 {
 	struct child_msg msg = { -1, 0, 0 }, m;
 	ssize_t n;
@@ -243,8 +257,8 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err,
 		snprintf(err, errlen, "worker failed before exec");
 		return -EIO;
 	}
-	snprintf(err, errlen, "starting the worker: %s: %s",
-		 step_names[msg.a], strerror(msg.b));
+	snprintf(err, errlen, "starting the worker: %s: %s", step_names[msg.a],
+		 strerror(msg.b));
 	return msg.b ? -msg.b : -EIO;
 }
 
@@ -255,7 +269,8 @@ plan_view(const struct spawn_opts *o, struct spawn_view *v, char *err,
 	  size_t errlen)
 {
 	struct spawn_view_path p[] = {
-		{ o->project_path, false }, { o->tmp_path, false },
+		{ o->project_path, false },
+		{ o->tmp_path, false },
 		{ o->ro_path, true },
 	};
 	int rc = spawn_view_plan(v, p, o->drop_uid ? 3 : 0);
@@ -274,12 +289,12 @@ set_nonblock(int fd)
 }
 
 int
-spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
-	     char *err, size_t errlen)
+spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
+	     size_t errlen)
 {
 	struct child_args a = { .o = o, .parent = getpid() };
-	int p[6][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
-			{ -1, -1 }, { -1, -1 } };
+	int p[6][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 },
+			{ -1, -1 }, { -1, -1 }, { -1, -1 } };
 	int devnull, rc;
 	pid_t pid;
 
@@ -303,8 +318,8 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
 	a.sync_w = p[4][1];
 	a.ready_w = p[5][1];
 	a.ready_r = p[5][0];
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL,
-			     NULL, NULL);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | o->ns_flags, NULL, NULL, NULL,
+			     NULL);
 	if (pid < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "clone: %s", strerror(errno));

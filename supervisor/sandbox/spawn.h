@@ -10,25 +10,25 @@
 #include <sys/types.h>
 
 struct spawn_opts {
-	int worker_fd;          /* O_PATH/O_RDONLY fd of gao-dev-worker */
-	int project_fd;         /* O_DIRECTORY fd of the project */
+	int worker_fd;            /* O_PATH/O_RDONLY fd of gao-dev-worker */
+	int project_fd;           /* O_DIRECTORY fd of the project */
 	const char *project_path; /* reopened in a new mount namespace */
-	const char *tmp_path;   /* the worker's private tmp (or NULL) */
-	const char *ro_path;    /* one more directory it reads (or NULL) */
-	char *const *envp;      /* the worker's whole environment */
-	int ns_flags;           /* CLONE_NEW* to create; 0 for none */
-	bool private_tmp;       /* a tmpfs on /tmp (with CLONE_NEWNS) */
-	bool drop_uid;          /* run as uid/gid below (when root) */
+	const char *tmp_path;     /* the worker's private tmp (or NULL) */
+	const char *ro_path;      /* one more directory it reads (or NULL) */
+	char *const *envp;        /* the worker's whole environment */
+	int ns_flags;             /* CLONE_NEW* to create; 0 for none */
+	bool private_tmp;         /* a tmpfs on /tmp (with CLONE_NEWNS) */
+	bool drop_uid;            /* run as uid/gid below (when root) */
 	uid_t uid;
 	gid_t gid;
-	uint64_t nproc_limit;   /* RLIMIT_NPROC set before exec; 0 = leave */
+	uint64_t nproc_limit; /* RLIMIT_NPROC set before exec; 0 = leave */
 };
 
 struct spawn_child {
 	pid_t pid;
-	int req_fd;   /* write end: frames to the worker (non-blocking) */
-	int res_fd;   /* read end: frames from the worker (non-blocking) */
-	int log_fd;   /* read end: the worker's stderr (non-blocking) */
+	int req_fd;      /* write end: frames to the worker (non-blocking) */
+	int res_fd;      /* read end: frames from the worker (non-blocking) */
+	int log_fd;      /* read end: the worker's stderr (non-blocking) */
 	uint32_t layers; /* msg_layer bits set up at spawn (namespaces, uid) */
 };
 
@@ -44,8 +44,8 @@ struct spawn_child {
  * PDEATHSIG, the namespace mounts and the project view, core limit 0,
  * no_new_privs, the uid drop, execveat.
  */
-int spawn_worker(const struct spawn_opts *o, struct spawn_child *out,
-		 char *err, size_t errlen);
+int spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
+		 size_t errlen);
 
 /* Close the fds of *c (not the process). */
 void spawn_child_close(struct spawn_child *c);

@@ -20,15 +20,16 @@
 #include "common/io.h"
 #include "proto/msg.h"
 
-#define ALL_NS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
-		CLONE_NEWUTS)
+#define ALL_NS \
+	(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
+	 CLONE_NEWUTS)
 
 /* Try the flags once in a throwaway child. */
 static bool
 probe(int flags)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD | flags, NULL, NULL,
-				   NULL, NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD | flags, NULL, NULL, NULL,
+				   NULL);
 	int status = 0;
 
 	if (pid < 0)
@@ -115,8 +116,7 @@ spawn_ns_child_setup(int ns_flags, bool private_tmp)
 		layers |= MSG_LAYER_NS_USER;
 	if (ns_flags & CLONE_NEWIPC)
 		layers |= MSG_LAYER_NS_IPC;
-	if ((ns_flags & CLONE_NEWUTS) &&
-	    sethostname("gao-sandbox", 11) == 0)
+	if ((ns_flags & CLONE_NEWUTS) && sethostname("gao-sandbox", 11) == 0)
 		layers |= MSG_LAYER_NS_UTS;
 	if (ns_flags & CLONE_NEWNET) {
 		loopback_up();

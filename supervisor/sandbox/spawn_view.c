@@ -55,8 +55,7 @@ have_mask(const struct spawn_view *v, const char *path, size_t n)
 }
 
 int
-spawn_view_plan(struct spawn_view *v, const struct spawn_view_path *p,
-		size_t n)
+spawn_view_plan(struct spawn_view *v, const struct spawn_view_path *p, size_t n)
 {
 	memset(v, 0, sizeof(*v));
 	for (size_t i = 0; i < SPAWN_VIEW_MAX; i++)
@@ -92,8 +91,8 @@ int
 spawn_view_child_open(struct spawn_view *v)
 {
 	for (size_t i = 0; i < v->n_binds; i++) {
-		v->fds[i] = open(v->binds[i], O_PATH | O_DIRECTORY |
-				 O_NOFOLLOW | O_CLOEXEC);
+		v->fds[i] = open(v->binds[i],
+				 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (v->fds[i] < 0)
 			return -1;
 	}
@@ -151,8 +150,10 @@ bind_back(struct spawn_view *v, size_t i)
 	if (make_path(v->binds[i]) < 0 ||
 	    mount(src, v->binds[i], NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
-	if (v->ro[i] && mount(NULL, v->binds[i], NULL, MS_BIND | MS_REMOUNT |
-			      MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+	if (v->ro[i] &&
+	    mount(NULL, v->binds[i], NULL,
+		  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  NULL) < 0)
 		return -1;
 	return 0;
 }

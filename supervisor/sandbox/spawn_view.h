@@ -44,11 +44,11 @@ struct spawn_view_path {
  * arrays: the child uses it between clone and execve. */
 struct spawn_view {
 	size_t n_masks;
-	char masks[SPAWN_VIEW_MAX][PATH_MAX];  /* tmpfs on each */
+	char masks[SPAWN_VIEW_MAX][PATH_MAX]; /* tmpfs on each */
 	size_t n_binds;
-	char binds[SPAWN_VIEW_MAX][PATH_MAX];  /* bound back at this path */
+	char binds[SPAWN_VIEW_MAX][PATH_MAX]; /* bound back at this path */
 	bool ro[SPAWN_VIEW_MAX];
-	int fds[SPAWN_VIEW_MAX];               /* child: opened sources */
+	int fds[SPAWN_VIEW_MAX]; /* child: opened sources */
 };
 
 /*
@@ -60,9 +60,9 @@ bool spawn_view_blocked(const char *path, char *dir, size_t cap);
 
 /*
  * spawn_view_plan - fill *v for the n paths (n <= SPAWN_VIEW_MAX; NULL
- * paths and paths that are not existing directories are skipped). Returns the number of masks (0: every path is
- * reachable and the child has nothing to do), or -ENAMETOOLONG /
- * -EINVAL for a path that is too long or not absolute.
+ * paths and paths that are not existing directories are skipped). Returns the
+ * number of masks (0: every path is reachable and the child has nothing to do),
+ * or -ENAMETOOLONG / -EINVAL for a path that is too long or not absolute.
  */
 int spawn_view_plan(struct spawn_view *v, const struct spawn_view_path *p,
 		    size_t n);

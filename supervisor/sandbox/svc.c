@@ -20,11 +20,11 @@ struct svc {
 	struct loop *loop;
 	const struct wconn_opts *opts;
 	struct wconn *w;
-	struct wconn *dead;       /* stopped from the loop, not a callback */
+	struct wconn *dead; /* stopped from the loop, not a callback */
 	bool ready;
 	bool busy;
 	struct svc_call *head, *tail;
-	uint64_t kick;            /* timer that advances the queue */
+	uint64_t kick; /* timer that advances the queue */
 	unsigned seq;
 	int starts;
 };
@@ -119,7 +119,9 @@ static void
 start_worker(struct svc *s)
 {
 	static const struct wconn_cbs cbs = {
-		.ready = on_ready, .result = on_result, .dead = on_dead,
+		.ready = on_ready,
+		.result = on_result,
+		.dead = on_dead,
 	};
 	char err[256];
 
@@ -148,8 +150,8 @@ advance(struct svc *s)
 	if (!s->ready)
 		return;
 	snprintf(id, sizeof(id), "svc_%u", ++s->seq);
-	input = json_pack("{s:s,s:I}", "command", s->head->command,
-			  "timeout", (json_int_t)s->head->timeout_ms);
+	input = json_pack("{s:s,s:I}", "command", s->head->command, "timeout",
+			  (json_int_t)s->head->timeout_ms);
 	if (!input) {
 		answer(s, NULL);
 		return;
@@ -182,8 +184,8 @@ svc_new(struct loop *l, const struct wconn_opts *opts)
 }
 
 int
-svc_bash(struct svc *s, const char *command, uint32_t timeout_ms,
-	 svc_fn fn, void *ctx)
+svc_bash(struct svc *s, const char *command, uint32_t timeout_ms, svc_fn fn,
+	 void *ctx)
 {
 	struct svc_call *c = calloc(1, sizeof(*c));
 

@@ -34,8 +34,8 @@ typedef void (*svc_fn)(void *ctx, const struct msg_tool_result *r);
 struct svc *svc_new(struct loop *l, const struct wconn_opts *opts);
 
 /* Queue a Bash command (timeout in ms). 0 or -ENOMEM. */
-int svc_bash(struct svc *s, const char *command, uint32_t timeout_ms,
-	     svc_fn fn, void *ctx);
+int svc_bash(struct svc *s, const char *command, uint32_t timeout_ms, svc_fn fn,
+	     void *ctx);
 
 /* Stop the worker and drop pending calls (their callbacks do not run). */
 void svc_free(struct svc *s);

@@ -19,7 +19,7 @@
 #include "supervisor/sandbox/spawn.h"
 
 #define WCONN_GRACE_MS 5000
-#define WCONN_SHUTDOWN_MS 100  /* a clean exit takes well under this */
+#define WCONN_SHUTDOWN_MS 100   /* a clean exit takes well under this */
 #define WCONN_EXIT_WAIT_MS 1000 /* pipe closed: the exit status follows */
 #define WCONN_LOG_LINE 2048
 #define WCONN_LOG_TOTAL (1u << 20)
@@ -39,8 +39,8 @@ struct wconn {
 	char logbuf[WCONN_LOG_LINE + 1];
 	size_t log_len;
 	size_t log_total;
-	uid_t sweep_uid;          /* 0: no sweep needed (PID ns, or not root) */
-	uint64_t exit_watch;      /* W_EXITING: waiting for the exit status */
+	uid_t sweep_uid;     /* 0: no sweep needed (PID ns, or not root) */
+	uint64_t exit_watch; /* W_EXITING: waiting for the exit status */
 };
 
 /* Which worker message each state permits (0: none). */
@@ -215,8 +215,8 @@ on_deadline(struct loop *l, void *ctx)
 		die(w, "worker exited");
 		return;
 	}
-	die(w, w->state == W_STARTING ? "worker did not become ready in time"
-				      : "worker missed the tool deadline");
+	die(w, w->state == W_STARTING ? "worker did not become ready in time" :
+					"worker missed the tool deadline");
 }
 
 static void
@@ -417,12 +417,17 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 	    const struct wconn_cbs *cbs, void *ctx, char *err, size_t errlen)
 {
 	struct spawn_opts so = {
-		.worker_fd = o->worker_fd, .project_fd = o->project_fd,
+		.worker_fd = o->worker_fd,
+		.project_fd = o->project_fd,
 		.project_path = o->project_path,
-		.tmp_path = o->tmp_path, .ro_path = o->ro_path,
-		.envp = o->envp, .ns_flags = o->ns_flags,
+		.tmp_path = o->tmp_path,
+		.ro_path = o->ro_path,
+		.envp = o->envp,
+		.ns_flags = o->ns_flags,
 		.private_tmp = o->private_tmp,
-		.drop_uid = o->drop_uid, .uid = o->uid, .gid = o->gid,
+		.drop_uid = o->drop_uid,
+		.uid = o->uid,
+		.gid = o->gid,
 		.nproc_limit = o->nproc_limit,
 	};
 	struct msg init = { .type = MSG_S2W_INIT };

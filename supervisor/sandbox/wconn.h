@@ -38,11 +38,11 @@ struct wconn_cbs {
 };
 
 struct wconn_opts {
-	int worker_fd;            /* the gao-dev-worker binary */
+	int worker_fd; /* the gao-dev-worker binary */
 	int project_fd;
 	const char *project_path;
-	const char *tmp_path;     /* reachable in its namespace (spawn_view.h) */
-	const char *ro_path;      /* the same, read-only; NULL for none */
+	const char *tmp_path; /* reachable in its namespace (spawn_view.h) */
+	const char *ro_path;  /* the same, read-only; NULL for none */
 	char *const *envp;
 	int ns_flags;
 	bool private_tmp;
@@ -51,7 +51,7 @@ struct wconn_opts {
 	gid_t gid;
 	uint64_t nproc_limit;
 	uint32_t ready_timeout_ms;
-	const struct msg_init *init;   /* sent right after the spawn */
+	const struct msg_init *init; /* sent right after the spawn */
 };
 
 /*

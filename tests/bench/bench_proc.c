@@ -57,10 +57,10 @@
 /* One worker process seen in the samples. */
 struct wproc {
 	pid_t pid;
-	pid_t top;          /* the agent's outermost worker process */
-	bool proper;        /* the worker itself, not a namespace's init */
-	uint64_t hwm_kb;    /* peak RSS */
-	uint64_t pss_kb;    /* latest PSS */
+	pid_t top;       /* the agent's outermost worker process */
+	bool proper;     /* the worker itself, not a namespace's init */
+	uint64_t hwm_kb; /* peak RSS */
+	uint64_t pss_kb; /* latest PSS */
 };
 
 /* One agent: its outermost worker and the peak PSS of its processes. */
@@ -71,15 +71,15 @@ struct agent {
 
 struct sampler {
 	pid_t root;
-	uint64_t hwm_kb;            /* the supervisor's peak RSS so far */
+	uint64_t hwm_kb; /* the supervisor's peak RSS so far */
 	long threads_max;
 	struct wproc w[MAX_PROCS];
 	size_t nw;
 	struct agent a[MAX_PROCS];
 	size_t na;
-	size_t agents_at_once;      /* peak number of agents alive */
-	uint64_t pss_at_once_kb;    /* peak PSS of all workers together */
-	size_t agents_now;          /* in the current sample */
+	size_t agents_at_once;   /* peak number of agents alive */
+	uint64_t pss_at_once_kb; /* peak PSS of all workers together */
+	size_t agents_now;       /* in the current sample */
 	size_t samples;
 };
 
@@ -132,7 +132,8 @@ wproc_get(struct sampler *s, pid_t pid, pid_t top, bool proper)
 			return &s->w[i];
 	if (s->nw == MAX_PROCS)
 		return NULL;
-	s->w[s->nw] = (struct wproc){ .pid = pid, .top = top,
+	s->w[s->nw] = (struct wproc){ .pid = pid,
+				      .top = top,
 				      .proper = proper };
 	return &s->w[s->nw++];
 }
@@ -173,7 +174,7 @@ sample_worker(struct sampler *s, pid_t pid, pid_t top, bool proper)
  * found there is the worker proper (below a namespace's init) or a fork
  * of it about to exec a tool (not counted). */
 struct pos {
-	pid_t top;          /* 0 above the workers */
+	pid_t top; /* 0 above the workers */
 	bool want_worker;
 	int depth;
 };
@@ -325,8 +326,10 @@ zombie_cpu(pid_t pid, double *user_ms, double *sys_ms, double *main_ms)
 	buf[n] = 0;
 	/* fields after the comm: state(3) ... utime(14) stime(15) */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			 "%*u %llu %llu", &ut, &st) != 2)
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			 "%*u %llu %llu",
+			 &ut, &st) != 2)
 		die("stat", "cannot read the supervisor's CPU times");
 	*user_ms = (double)ut * tick;
 	*sys_ms = (double)st * tick;
@@ -350,8 +353,8 @@ cmp_u64(const void *a, const void *b)
 /* Median and max of the peak RSS of the workers proper, or of the
  * namespaces' inits. */
 static void
-worker_rss(const struct sampler *s, bool proper, uint64_t *med,
-	   uint64_t *max, size_t *count)
+worker_rss(const struct sampler *s, bool proper, uint64_t *med, uint64_t *max,
+	   size_t *count)
 {
 	uint64_t v[MAX_PROCS];
 	size_t n = 0;
@@ -385,17 +388,20 @@ report_workers(FILE *f, const struct sampler *s)
 	size_t n;
 
 	worker_rss(s, true, &med, &max, &n);
-	fprintf(f, "worker_procs=%zu\nworker_rss_kb_median=%llu\n"
-		"worker_rss_kb_max=%llu\n", n, (unsigned long long)med,
-		(unsigned long long)max);
+	fprintf(f,
+		"worker_procs=%zu\nworker_rss_kb_median=%llu\n"
+		"worker_rss_kb_max=%llu\n",
+		n, (unsigned long long)med, (unsigned long long)max);
 	worker_rss(s, false, &med, &max, &n);
-	fprintf(f, "init_procs=%zu\ninit_rss_kb_median=%llu\n"
+	fprintf(f,
+		"init_procs=%zu\ninit_rss_kb_median=%llu\n"
 		"init_rss_kb_max=%llu\n",
 		n, (unsigned long long)med, (unsigned long long)max);
 	agent_pss(s, &med, &max);
-	fprintf(f, "agents=%zu\nagents_at_once=%zu\nagent_pss_kb_median=%llu\n"
-		"agent_pss_kb_max=%llu\nworkers_pss_at_once_kb=%llu\n", s->na,
-		s->agents_at_once, (unsigned long long)med,
+	fprintf(f,
+		"agents=%zu\nagents_at_once=%zu\nagent_pss_kb_median=%llu\n"
+		"agent_pss_kb_max=%llu\nworkers_pss_at_once_kb=%llu\n",
+		s->na, s->agents_at_once, (unsigned long long)med,
 		(unsigned long long)max, (unsigned long long)s->pss_at_once_kb);
 }
 
@@ -403,7 +409,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_proc -o REPORT [-i INTERVAL_MS] -- "
-		"COMMAND [ARG...]\n");
+			"COMMAND [ARG...]\n");
 	exit(125);
 }
 
@@ -436,8 +442,9 @@ watch(struct sampler *s, int interval_ms)
 		die("pidfd_open", strerror(errno));
 	for (;;) {
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)s->root, &si, WEXITED | WNOHANG |
-			   WNOWAIT) < 0 && errno != EINTR)
+		if (waitid(P_PID, (id_t)s->root, &si,
+			   WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		    errno != EINTR)
 			die("waitid", strerror(errno));
 		if (si.si_pid == s->root)
 			break;
@@ -481,15 +488,17 @@ main(int argc, char **argv)
 	f = fopen(out, "we");
 	if (!f)
 		die(out, strerror(errno));
-	fprintf(f, "exit_status=%d\nwall_ms=%.1f\nuser_ms=%.1f\nsys_ms=%.1f\n"
+	fprintf(f,
+		"exit_status=%d\nwall_ms=%.1f\nuser_ms=%.1f\nsys_ms=%.1f\n"
 		"cpu_ms=%.1f\nmain_thread_cpu_ms=%.3f\nthreads_max=%ld\n"
 		"cpu_with_children_ms=%.1f\npeak_rss_kb=%llu\n"
 		"maxrss_with_children_kb=%ld\nsamples=%zu\n",
 		WIFEXITED(status) ? WEXITSTATUS(status) :
-		128 + WTERMSIG(status), bench_ms(t0, t1), user, sys,
-		user + sys, main_ms, s.threads_max,
+				    128 + WTERMSIG(status),
+		bench_ms(t0, t1), user, sys, user + sys, main_ms, s.threads_max,
 		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
+			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) /
+				1e3,
 		(unsigned long long)s.hwm_kb, ru.ru_maxrss, s.samples);
 	report_workers(f, &s);
 	if (fclose(f) != 0)

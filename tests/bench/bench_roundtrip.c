@@ -51,17 +51,17 @@ struct opts {
 	const char *worker;
 	const char *profiles;
 	const char *base;
-	bool read;     /* measure the Read pair */
-	bool bash;     /* measure the Bash pair */
+	bool read; /* measure the Read pair */
+	bool bash; /* measure the Bash pair */
 };
 
 /* The ping-pong peer: a process that answers each request. */
 struct peer {
 	pid_t pid;
-	int to;        /* our write end (non-blocking) */
-	int from;      /* our read end (non-blocking) */
-	size_t req;    /* bytes of one request */
-	size_t resp;   /* bytes of one answer */
+	int to;      /* our write end (non-blocking) */
+	int from;    /* our read end (non-blocking) */
+	size_t req;  /* bytes of one request */
+	size_t resp; /* bytes of one answer */
 	uint8_t *buf;
 };
 
@@ -77,7 +77,8 @@ die(const char *what, const char *msg)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_roundtrip [-n CALLS] [-W WARMUP] "
+	fprintf(stderr,
+		"usage: bench_roundtrip [-n CALLS] [-W WARMUP] "
 		"[-w WORKER] [-p PROFILES] [-d BASE_DIR] [-t read|bash]\n");
 	exit(2);
 }
@@ -87,24 +88,38 @@ parse(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	*o = (struct opts){ .n = 1000, .warmup = 50,
+	*o = (struct opts){ .n = 1000,
+			    .warmup = 50,
 			    .worker = bench_default_worker(),
 			    .profiles = bench_default_profiles(),
-			    .base = "/var/tmp", .read = true, .bash = true };
+			    .base = "/var/tmp",
+			    .read = true,
+			    .bash = true };
 	while ((c = getopt(argc, argv, "n:W:w:p:d:t:")) != -1) {
 		switch (c) {
-		case 'n': o->n = bench_parse_count("-n", optarg); break;
-		case 'W': o->warmup = bench_parse_count("-W", optarg); break;
-		case 'w': o->worker = optarg; break;
-		case 'p': o->profiles = optarg; break;
-		case 'd': o->base = optarg; break;
+		case 'n':
+			o->n = bench_parse_count("-n", optarg);
+			break;
+		case 'W':
+			o->warmup = bench_parse_count("-W", optarg);
+			break;
+		case 'w':
+			o->worker = optarg;
+			break;
+		case 'p':
+			o->profiles = optarg;
+			break;
+		case 'd':
+			o->base = optarg;
+			break;
 		case 't':
 			o->read = !strcmp(optarg, "read");
 			o->bash = !strcmp(optarg, "bash");
 			if (!o->read && !o->bash)
 				usage();
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)
@@ -292,7 +307,8 @@ write_file(const struct bench_env *e, char *line0)
 	for (int i = 0; i < FILE_LINES; i++) {
 		int n = snprintf(text + i * LINE_LEN, LINE_LEN + 1,
 				 "line %02d: the quick brown fox jumps over "
-				 "the lazy dog, again.", i + 1);
+				 "the lazy dog, again.",
+				 i + 1);
 
 		memset(text + i * LINE_LEN + n, '.',
 		       (size_t)(LINE_LEN - 1 - n));
@@ -323,7 +339,8 @@ size_peer(struct bench_worker *w, const json_t *read_in, const char *line0,
 	call.u.call.timeout_ms = 120000;
 	time_call(w, "Read", read_in, line0, &res);
 	printf("Read exchange: request frame %zu bytes, result frame %zu "
-	       "bytes\n", frame_bytes(&call), frame_bytes(&res));
+	       "bytes\n",
+	       frame_bytes(&call), frame_bytes(&res));
 	peer_start(p, frame_bytes(&call), frame_bytes(&res));
 	msg_clear(&res);
 }
@@ -342,19 +359,22 @@ print_results(const struct opts *o, const struct bench_series *rows)
 				  0);
 	printf("\n");
 	if (o->read)
-		printf("target: Read at most 3x the ping-pong: %.2fx: %s\n",
-		       r, r <= 3 ? "met" : "not met");
+		printf("target: Read at most 3x the ping-pong: %.2fx: %s\n", r,
+		       r <= 3 ? "met" : "not met");
 	if (o->bash)
 		printf("target: Bash true at most 1.2x bash -c true: %.2fx: "
-		       "%s\n", b, b <= 1.2 ? "met" : "not met");
+		       "%s\n",
+		       b, b <= 1.2 ? "met" : "not met");
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *names[R_COUNT] = {
-		"pipe ping-pong, same bytes", "Read 1 KiB through the worker",
-		"bash -c true, fork+exec+wait", "Bash true through the worker",
+		"pipe ping-pong, same bytes",
+		"Read 1 KiB through the worker",
+		"bash -c true, fork+exec+wait",
+		"Bash true through the worker",
 	};
 	struct bench_series rows[R_COUNT];
 	struct bench_env_cfg cfg;
@@ -368,8 +388,9 @@ main(int argc, char **argv)
 	parse(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
 	cfg = (struct bench_env_cfg){ .worker_path = o.worker,
-		.profiles_dir = o.profiles, .profile = "default",
-		.base_dir = o.base };
+				      .profiles_dir = o.profiles,
+				      .profile = "default",
+				      .base_dir = o.base };
 	if (bench_env_open(&e, &cfg, err, sizeof(err)) < 0)
 		die("setup", err);
 	write_file(&e, line0);
@@ -377,8 +398,8 @@ main(int argc, char **argv)
 		die("worker", err);
 	bench_layers_str(&w.ready, layers, sizeof(layers));
 	printf("bench_roundtrip: %zu calls per row (after %zu warm-up "
-	       "rounds), interleaved\nworker layers: %s (uid %lld)\n", o.n,
-	       o.warmup, layers, (long long)w.ready.uid);
+	       "rounds), interleaved\nworker layers: %s (uid %lld)\n",
+	       o.n, o.warmup, layers, (long long)w.ready.uid);
 	read_in = json_pack("{s:s}", "file_path", FILE_NAME);
 	bash_in = json_pack("{s:s,s:s}", "command", "true", "description",
 			    "benchmark");
@@ -390,14 +411,14 @@ main(int argc, char **argv)
 
 		if (o.read) {
 			add(&rows[R_PIPE], time_pingpong(&peer), keep);
-			add(&rows[R_READ], time_call(&w, "Read", read_in,
-						     line0, NULL), keep);
+			add(&rows[R_READ],
+			    time_call(&w, "Read", read_in, line0, NULL), keep);
 		}
 		if (o.bash) {
 			add(&rows[R_BASH_DIRECT], time_bash_direct(e.envp),
 			    keep);
-			add(&rows[R_BASH], time_call(&w, "Bash", bash_in, "",
-						     NULL), keep);
+			add(&rows[R_BASH],
+			    time_call(&w, "Bash", bash_in, "", NULL), keep);
 		}
 	}
 	print_results(&o, rows);

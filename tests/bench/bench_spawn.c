@@ -46,15 +46,18 @@ struct opts {
 	const char *worker;
 	const char *profiles;
 	const char *base;
-	const char *bwrap;       /* NULL: no bwrap row */
+	const char *bwrap; /* NULL: no bwrap row */
 	bool diag;
-	char *cand_worker;       /* -C: NULL for none */
+	char *cand_worker; /* -C: NULL for none */
 	const char *cand_profiles;
 };
 
 /* Diagnostic rows: the full set of namespaces but one. (Never without
  * the user namespace: an unprivileged caller needs it for the others.) */
-static const struct { int flag; const char *name; } ns_list[] = {
+static const struct {
+	int flag;
+	const char *name;
+} ns_list[] = {
 	{ CLONE_NEWNS, "worker -> READY, without mount ns" },
 	{ CLONE_NEWPID, "worker -> READY, without PID ns" },
 	{ CLONE_NEWNET, "worker -> READY, without net ns" },
@@ -64,13 +67,20 @@ static const struct { int flag; const char *name; } ns_list[] = {
 #define NS_COUNT (sizeof(ns_list) / sizeof(ns_list[0]))
 
 enum row {
-	R_TRUE, R_BWRAP, R_READY, R_REAPED, R_NONS, R_CAND, R_DIAG,
+	R_TRUE,
+	R_BWRAP,
+	R_READY,
+	R_REAPED,
+	R_NONS,
+	R_CAND,
+	R_DIAG,
 };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_spawn [-n SPAWNS] [-W WARMUP] "
+	fprintf(stderr,
+		"usage: bench_spawn [-n SPAWNS] [-W WARMUP] "
 		"[-w WORKER] [-p PROFILES] [-d BASE_DIR] [-b BWRAP|none] "
 		"[-D] [-C WORKER[:PROFILES]]\n");
 	exit(2);
@@ -81,23 +91,40 @@ parse(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	*o = (struct opts){ .n = 500, .warmup = 20,
+	*o = (struct opts){ .n = 500,
+			    .warmup = 20,
 			    .worker = bench_default_worker(),
 			    .profiles = bench_default_profiles(),
-			    .base = "/var/tmp", .bwrap = "/usr/bin/bwrap" };
+			    .base = "/var/tmp",
+			    .bwrap = "/usr/bin/bwrap" };
 	while ((c = getopt(argc, argv, "n:W:w:p:d:b:DC:")) != -1) {
 		switch (c) {
-		case 'n': o->n = bench_parse_count("-n", optarg); break;
-		case 'W': o->warmup = bench_parse_count("-W", optarg); break;
-		case 'w': o->worker = optarg; break;
-		case 'p': o->profiles = optarg; break;
-		case 'd': o->base = optarg; break;
+		case 'n':
+			o->n = bench_parse_count("-n", optarg);
+			break;
+		case 'W':
+			o->warmup = bench_parse_count("-W", optarg);
+			break;
+		case 'w':
+			o->worker = optarg;
+			break;
+		case 'p':
+			o->profiles = optarg;
+			break;
+		case 'd':
+			o->base = optarg;
+			break;
 		case 'b':
 			o->bwrap = strcmp(optarg, "none") ? optarg : NULL;
 			break;
-		case 'D': o->diag = true; break;
-		case 'C': o->cand_worker = optarg; break;
-		default: usage();
+		case 'D':
+			o->diag = true;
+			break;
+		case 'C':
+			o->cand_worker = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)
@@ -142,8 +169,7 @@ time_exec(char *const argv[])
  * spawn -> reaped (NULL: not wanted). The first READY seen is printed.
  */
 static void
-time_worker(struct bench_env *e, int ns_flags, double *ready,
-	    double *reaped)
+time_worker(struct bench_env *e, int ns_flags, double *ready, double *reaped)
 {
 	static bool shown;
 	struct bench_worker w;
@@ -184,10 +210,23 @@ round_once(const struct opts *o, struct bench_env *e, struct bench_env *cand,
 	   int full, struct bench_series *rows, bool keep)
 {
 	char *true_argv[] = { "/bin/true", NULL };
-	char *bwrap_argv[] = { (char *)o->bwrap, "--ro-bind", "/usr", "/usr",
-		"--symlink", "usr/bin", "/bin", "--symlink", "usr/lib",
-		"/lib", "--symlink", "usr/lib64", "/lib64", "--unshare-all",
-		"--new-session", "/bin/true", NULL };
+	char *bwrap_argv[] = { (char *)o->bwrap,
+			       "--ro-bind",
+			       "/usr",
+			       "/usr",
+			       "--symlink",
+			       "usr/bin",
+			       "/bin",
+			       "--symlink",
+			       "usr/lib",
+			       "/lib",
+			       "--symlink",
+			       "usr/lib64",
+			       "/lib64",
+			       "--unshare-all",
+			       "--new-session",
+			       "/bin/true",
+			       NULL };
 	double a, b;
 
 	add(&rows[R_TRUE], time_exec(true_argv), keep);
@@ -217,10 +256,10 @@ print_header(const struct opts *o, const struct bench_env *e, int full)
 
 	uname(&u);
 	printf("bench_spawn: %zu spawns per row (after %zu warm-up rounds), "
-	       "interleaved\n", o->n, o->warmup);
-	printf("machine: %s %s %s, %ld CPUs, euid %d\n", u.sysname,
-	       u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN),
-	       (int)geteuid());
+	       "interleaved\n",
+	       o->n, o->warmup);
+	printf("machine: %s %s %s, %ld CPUs, euid %d\n", u.sysname, u.release,
+	       u.machine, sysconf(_SC_NPROCESSORS_ONLN), (int)geteuid());
 	printf("worker: %s, policy %s, namespaces 0x%x, private /tmp %s\n",
 	       o->worker, policy_name(e->policy), (unsigned)full,
 	       e->so.private_tmp ? "yes" : "no");
@@ -239,11 +278,11 @@ print_verdict(const struct opts *o, const struct bench_series *rows)
 		double vs_bwrap = bench_ratio(&rows[R_READY], &rows[R_BWRAP]);
 
 		printf("required: spawn -> READY faster than bwrap: %.2fx "
-		       "bwrap: %s\n", vs_bwrap, vs_bwrap < 1 ? "met" :
-		       "NOT MET");
+		       "bwrap: %s\n",
+		       vs_bwrap, vs_bwrap < 1 ? "met" : "NOT MET");
 	}
-	printf("aim: spawn -> READY at most 2x fork+exec: %.2fx: %s\n",
-	       vs_true, vs_true <= 2 ? "met" : "not met");
+	printf("aim: spawn -> READY at most 2x fork+exec: %.2fx: %s\n", vs_true,
+	       vs_true <= 2 ? "met" : "not met");
 }
 
 /* Name and prepare the rows this run measures; returns how many. */
@@ -251,7 +290,8 @@ static size_t
 init_rows(const struct opts *o, int full, struct bench_series *rows)
 {
 	static const char *const names[R_DIAG] = {
-		"fork+exec /bin/true", "bwrap --unshare-all --new-session",
+		"fork+exec /bin/true",
+		"bwrap --unshare-all --new-session",
 		"worker spawn -> READY (all layers)",
 		"worker spawn -> READY -> SHUTDOWN -> reaped",
 		"worker spawn -> READY, no namespaces",
@@ -272,8 +312,9 @@ open_env(struct bench_env *e, const char *worker, const char *profiles,
 	 const char *base)
 {
 	struct bench_env_cfg cfg = { .worker_path = worker,
-		.profiles_dir = profiles, .profile = "default",
-		.base_dir = base };
+				     .profiles_dir = profiles,
+				     .profile = "default",
+				     .base_dir = base };
 	char err[1024];
 
 	if (bench_env_open(e, &cfg, err, sizeof(err)) < 0)

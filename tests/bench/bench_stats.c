@@ -109,15 +109,15 @@ bench_ratio(const struct bench_series *a, const struct bench_series *b)
 }
 
 void
-bench_table_print(FILE *f, const char *title,
-		  const struct bench_series *rows, size_t n, size_t base)
+bench_table_print(FILE *f, const char *title, const struct bench_series *rows,
+		  size_t n, size_t base)
 {
 	struct bench_summary s, b;
 
 	bench_series_summary(&rows[base], &b);
 	fprintf(f, "\n%s (baseline: %s)\n\n", title, rows[base].name);
 	fprintf(f, "| what | n | median ms | min ms | max ms | p90 ms "
-		"| x baseline |\n");
+		   "| x baseline |\n");
 	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].n == 0)
@@ -139,8 +139,10 @@ bench_parse_count(const char *opt, const char *arg)
 	errno = 0;
 	v = strtoull(arg ? arg : "", &end, 10);
 	if (!arg || errno || end == arg || *end || v == 0 || v > 10000000) {
-		fprintf(stderr, "%s: expected a count from 1 to 10000000, "
-			"got \"%s\"\n", opt, arg ? arg : "");
+		fprintf(stderr,
+			"%s: expected a count from 1 to 10000000, "
+			"got \"%s\"\n",
+			opt, arg ? arg : "");
 		exit(2);
 	}
 	return (size_t)v;

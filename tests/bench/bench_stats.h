@@ -20,7 +20,7 @@
 
 /* One series of samples, in milliseconds. */
 struct bench_series {
-	const char *name;       /* the table's row label (not owned) */
+	const char *name; /* the table's row label (not owned) */
 	double *v;
 	size_t n;
 	size_t cap;

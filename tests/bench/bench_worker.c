@@ -58,22 +58,25 @@ make_dirs(struct bench_env *e, const char *base, char *err, size_t errlen)
 
 	if (!realpath(base, real) ||
 	    snprintf(e->dir, sizeof(e->dir), "%s/gao-bench.XXXXXX", real) >=
-	    (int)sizeof(e->dir) || !mkdtemp(e->dir)) {
+		    (int)sizeof(e->dir) ||
+	    !mkdtemp(e->dir)) {
 		snprintf(err, errlen, "temp directory under %s: %s", base,
 			 strerror(errno));
 		e->dir[0] = 0;
 		return -1;
 	}
 	if (snprintf(e->project, sizeof(e->project), "%s/project", e->dir) >=
-	    (int)sizeof(e->project) || snprintf(e->tmp, sizeof(e->tmp),
-	    "%s/tmp", e->dir) >= (int)sizeof(e->tmp)) {
+		    (int)sizeof(e->project) ||
+	    snprintf(e->tmp, sizeof(e->tmp), "%s/tmp", e->dir) >=
+		    (int)sizeof(e->tmp)) {
 		snprintf(err, errlen, "%s: path too long", e->dir);
 		return -1;
 	}
 	/* 0711: the worker's uid may traverse to its two directories */
 	if (chmod(e->dir, 0711) < 0 || mkdir(e->project, 0700) < 0 ||
-	    mkdir(e->tmp, 0700) < 0 || (geteuid() == 0 &&
-	    (chown(e->project, u, u) < 0 || chown(e->tmp, u, u) < 0))) {
+	    mkdir(e->tmp, 0700) < 0 ||
+	    (geteuid() == 0 &&
+	     (chown(e->project, u, u) < 0 || chown(e->tmp, u, u) < 0))) {
 		snprintf(err, errlen, "%s: %s", e->dir, strerror(errno));
 		return -1;
 	}
@@ -87,8 +90,8 @@ make_init(struct bench_env *e, const struct bench_env_cfg *cfg, char *err,
 {
 	size_t n = 0;
 
-	if (policy_load_named(cfg->profile, cfg->profiles_dir, &e->policy,
-			      err, errlen) < 0)
+	if (policy_load_named(cfg->profile, cfg->profiles_dir, &e->policy, err,
+			      errlen) < 0)
 		return -1;
 	e->init.tools = calloc(sizeof(all_tools) / sizeof(all_tools[0]),
 			       sizeof(char *));
@@ -115,9 +118,12 @@ static int
 make_envp(struct bench_env *e)
 {
 	static const char *const fixed[] = {
-		"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
-		"TERM=dumb", "PYTHONDONTWRITEBYTECODE=1",
-		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=safe.directory",
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LANG=C.UTF-8",
+		"TERM=dumb",
+		"PYTHONDONTWRITEBYTECODE=1",
+		"GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=safe.directory",
 		"GIT_CONFIG_VALUE_0=*",
 	};
 	size_t i = 0;
@@ -132,8 +138,8 @@ make_envp(struct bench_env *e)
 }
 
 int
-bench_env_open(struct bench_env *e, const struct bench_env_cfg *cfg,
-	       char *err, size_t errlen)
+bench_env_open(struct bench_env *e, const struct bench_env_cfg *cfg, char *err,
+	       size_t errlen)
 {
 	memset(e, 0, sizeof(*e));
 	e->project_fd = e->worker_fd = -1;
@@ -147,19 +153,23 @@ bench_env_open(struct bench_env *e, const struct bench_env_cfg *cfg,
 	e->project_fd = open(e->project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	e->worker_fd = open(cfg->worker_path, O_PATH | O_CLOEXEC);
 	if (e->project_fd < 0 || e->worker_fd < 0) {
-		snprintf(err, errlen, "%s: %s", e->project_fd < 0 ?
-			 e->project : cfg->worker_path, strerror(errno));
+		snprintf(err, errlen, "%s: %s",
+			 e->project_fd < 0 ? e->project : cfg->worker_path,
+			 strerror(errno));
 		goto fail;
 	}
 	e->so = (struct spawn_opts){
-		.worker_fd = e->worker_fd, .project_fd = e->project_fd,
-		.project_path = e->project, .envp = e->envp,
+		.worker_fd = e->worker_fd,
+		.project_fd = e->project_fd,
+		.project_path = e->project,
+		.envp = e->envp,
 		.ns_flags = spawn_ns_flags(e->policy->network ==
 					   POLICY_NET_TCP),
 		.private_tmp = strncmp(e->project, "/tmp/", 5) != 0 &&
 			       strncmp(e->tmp, "/tmp/", 5) != 0,
 		.drop_uid = geteuid() == 0,
-		.uid = BENCH_WORKER_UID, .gid = BENCH_WORKER_UID,
+		.uid = BENCH_WORKER_UID,
+		.gid = BENCH_WORKER_UID,
 	};
 	return 0;
 fail:
@@ -204,11 +214,12 @@ bench_env_close(struct bench_env *e)
 }
 
 int
-bench_env_write(const struct bench_env *e, const char *name,
-		const void *data, size_t len)
+bench_env_write(const struct bench_env *e, const char *name, const void *data,
+		size_t len)
 {
-	int fd = openat(e->project_fd, name, O_WRONLY | O_CREAT | O_TRUNC |
-			O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(e->project_fd, name,
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			0600);
 	int rc = 0;
 
 	if (fd < 0)
@@ -324,8 +335,8 @@ recv_msg(struct bench_worker *w, struct msg *m, char *err, size_t errlen)
 }
 
 int
-bench_worker_start(const struct bench_env *e, struct bench_worker *w,
-		   char *err, size_t errlen)
+bench_worker_start(const struct bench_env *e, struct bench_worker *w, char *err,
+		   size_t errlen)
 {
 	struct msg m = { .type = MSG_S2W_INIT }, r;
 
@@ -377,8 +388,10 @@ bench_worker_call(struct bench_worker *w, const char *id, const char *tool,
 		return -1;
 	if (reply->type != MSG_W2S_TOOL_RESULT ||
 	    strcmp(reply->u.result.id, id) != 0) {
-		snprintf(err, errlen, "worker sent %s, not the TOOL_RESULT "
-			 "of %s", msg_type_name(reply->type), id);
+		snprintf(err, errlen,
+			 "worker sent %s, not the TOOL_RESULT "
+			 "of %s",
+			 msg_type_name(reply->type), id);
 		msg_clear(reply);
 		return -1;
 	}
@@ -429,13 +442,19 @@ bench_worker_kill(struct bench_worker *w)
 void
 bench_layers_str(const struct msg_ready *r, char *buf, size_t cap)
 {
-	static const struct { uint32_t bit; const char *name; } names[] = {
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
 		{ MSG_LAYER_SECCOMP, "seccomp" },
 		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
 		{ MSG_LAYER_RLIMITS, "rlimits" },
-		{ MSG_LAYER_NS_USER, "userns" }, { MSG_LAYER_NS_PID, "pidns" },
-		{ MSG_LAYER_NS_NET, "netns" }, { MSG_LAYER_NS_MOUNT, "mntns" },
-		{ MSG_LAYER_NS_IPC, "ipcns" }, { MSG_LAYER_NS_UTS, "utsns" },
+		{ MSG_LAYER_NS_USER, "userns" },
+		{ MSG_LAYER_NS_PID, "pidns" },
+		{ MSG_LAYER_NS_NET, "netns" },
+		{ MSG_LAYER_NS_MOUNT, "mntns" },
+		{ MSG_LAYER_NS_IPC, "ipcns" },
+		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
 	};
 	size_t o = 0;

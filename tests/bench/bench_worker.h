@@ -34,16 +34,16 @@
 #include "supervisor/sandbox/spawn.h"
 
 struct bench_env_cfg {
-	const char *worker_path;   /* the gao-dev-worker binary */
-	const char *profiles_dir;  /* policy/profiles */
-	const char *profile;       /* a profile name, e.g. "default" */
-	const char *base_dir;      /* where the temp directory is made */
+	const char *worker_path;  /* the gao-dev-worker binary */
+	const char *profiles_dir; /* policy/profiles */
+	const char *profile;      /* a profile name, e.g. "default" */
+	const char *base_dir;     /* where the temp directory is made */
 };
 
 #define BENCH_ENV_MAX 12
 
 struct bench_env {
-	char dir[PATH_MAX];        /* the temp directory; removed at close */
+	char dir[PATH_MAX]; /* the temp directory; removed at close */
 	char project[PATH_MAX];
 	char tmp[PATH_MAX];
 	int project_fd;
@@ -51,14 +51,14 @@ struct bench_env {
 	struct policy *policy;
 	struct msg_init init;
 	char *envp[BENCH_ENV_MAX];
-	struct spawn_opts so;      /* callers may change so.ns_flags */
+	struct spawn_opts so; /* callers may change so.ns_flags */
 };
 
 struct bench_worker {
 	struct spawn_child c;
 	struct frame_reader rd;
 	struct msg_ready ready;
-	char log[512];             /* the last bytes of the worker's stderr */
+	char log[512]; /* the last bytes of the worker's stderr */
 	size_t log_len;
 };
 
@@ -95,9 +95,9 @@ int bench_worker_start(const struct bench_env *e, struct bench_worker *w,
  * *reply (release with msg_clear()); -1 with a message in err when the
  * worker broke the protocol or died (then stop it with bench_worker_kill).
  */
-int bench_worker_call(struct bench_worker *w, const char *id,
-		      const char *tool, const json_t *input,
-		      struct msg *reply, char *err, size_t errlen);
+int bench_worker_call(struct bench_worker *w, const char *id, const char *tool,
+		      const json_t *input, struct msg *reply, char *err,
+		      size_t errlen);
 
 /*
  * bench_worker_stop - send SHUTDOWN, close the pipes and reap the worker.

@@ -28,7 +28,7 @@ cf_config(const char *file, char *buf, size_t cap)
 	struct stat st;
 
 	cr_assert(cf_dir(dir, sizeof(dir)), "SOURCE_ROOT is not set (run "
-		  "through meson)");
+					    "through meson)");
 	snprintf(buf, cap, "%s/%s", dir, file);
 	cr_assert_eq(stat(buf, &st), 0, "%s: %s", buf, strerror(errno));
 }

@@ -28,13 +28,15 @@ main(int argc, char *argv[])
 
 	if (!cf_dir(dir, sizeof(dir))) {
 		fprintf(stderr, "conformance: SOURCE_ROOT is not set (run "
-			"through meson)\n");
+				"through meson)\n");
 		return 1;
 	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "conformance: SKIP: the conformance data is "
+		fprintf(stderr,
+			"conformance: SKIP: the conformance data is "
 			"absent: %s does not exist (the real GAO-Dev configs "
-			"go in " CF_REL_DIR " beside the source tree)\n", dir);
+			"go in " CF_REL_DIR " beside the source tree)\n",
+			dir);
 		return EXIT_SKIP;
 	}
 	tests = criterion_initialize();

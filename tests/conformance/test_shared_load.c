@@ -94,13 +94,13 @@ Test(shared_load, greenfield_simple)
 	cr_assert_eq(crit_num(b, "max_manual_interventions"), 5);
 	cr_assert_eq(crit_num(b, "max_errors"), 3);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "required_features")), 3);
+						     "required_features")),
+		     3);
 	qg = json_object_get(b->success_criteria, "quality_gates");
 	cr_assert(json_is_true(json_object_get(qg, "tests_passing")));
 	cr_assert(json_is_true(json_object_get(qg, "type_safety")));
 	/* the config is kept for the results: the wrapped document */
-	cr_assert_str_eq(json_string_value(json_object_get(b->config,
-							   "name")),
+	cr_assert_str_eq(json_string_value(json_object_get(b->config, "name")),
 			 "greenfield-simple");
 	benchmark_free(b);
 }
@@ -118,18 +118,21 @@ Test(shared_load, minimal)
 	cr_assert_eq(b->timeout_seconds, 1800);
 	/* relative to the config file; it does not exist: a warning */
 	cr_assert_not_null(b->boilerplate_path);
-	cr_assert_neq(strstr(b->boilerplate_path, "/./templates/minimal"),
-		      NULL, "%s", b->boilerplate_path);
+	cr_assert_neq(strstr(b->boilerplate_path, "/./templates/minimal"), NULL,
+		      "%s", b->boilerplate_path);
 	cr_assert_eq(json_array_size(b->warnings), 1);
 	cr_assert_neq(strstr(json_string_value(json_array_get(b->warnings, 0)),
 			     "minimal.yaml:12:1: boilerplate_path: boilerplate "
-			     "path "), NULL, "%s",
+			     "path "),
+		      NULL, "%s",
 		      json_string_value(json_array_get(b->warnings, 0)));
 	cr_assert_eq(b->n_phases, 1);
 	expect_phase(b, 0, "implementation", "Amelia", true, 1800);
 	cr_assert_eq(json_array_size(b->phases[0].expected_artifacts), 1);
-	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].expected_artifacts, 0)), "src/main.py");
+	cr_assert_str_eq(json_string_value(
+				 json_array_get(b->phases[0].expected_artifacts,
+						0)),
+			 "src/main.py");
 	cr_assert_not(b->phases[0].skip_if_failed);
 	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
 	cr_assert_eq(crit_num(b, "max_errors"), 5);
@@ -162,11 +165,11 @@ Test(shared_load, simple_hello_api)
 
 Test(shared_load, simple_story_test)
 {
-	static const char *const steps[] = { "spec", "implement",
-					     "validate" };
+	static const char *const steps[] = { "spec", "implement", "validate" };
 	static const char *const agents[] = { "Bob", "Amelia", "Murat" };
 	static const char *const stories[] = {
-		"Create Hello World Function", "Create Greeting Function",
+		"Create Hello World Function",
+		"Create Greeting Function",
 	};
 	struct benchmark *b = load_real("simple-story-test.yaml");
 
@@ -182,8 +185,7 @@ Test(shared_load, simple_story_test)
 
 			snprintf(want, sizeof(want), "Simple Feature %s %s",
 				 stories[s], steps[k]);
-			expect_phase(b, 3 * s + k, want, agents[k], false,
-				     900);
+			expect_phase(b, 3 * s + k, want, agents[k], false, 900);
 			cr_assert_str_eq(p->story, stories[s]);
 			cr_assert_str_eq(p->epic, "Simple Feature");
 			cr_assert_eq(p->is_validation, k == 2);
@@ -191,11 +193,12 @@ Test(shared_load, simple_story_test)
 				     3);
 		}
 	}
+	cr_assert_str_eq(json_string_value(
+				 json_array_get(b->phases[0].expected_artifacts,
+						0)),
+			 "docs/stories/create-hello-world-function.md");
 	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].expected_artifacts, 0)),
-		"docs/stories/create-hello-world-function.md");
-	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[0].acceptance_criteria, 0)),
-		"Function returns 'Hello, World!'");
+				 b->phases[0].acceptance_criteria, 0)),
+			 "Function returns 'Hello, World!'");
 	benchmark_free(b);
 }

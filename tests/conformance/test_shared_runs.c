@@ -42,8 +42,9 @@ run_shared(struct hb *t, const char *scenario, const char *config)
 Test(shared, all_four_validate)
 {
 	static const char *const files[] = { "greenfield-simple.yaml",
-		"minimal.yaml", "simple-hello-api.yaml",
-		"simple-story-test.yaml" };
+					     "minimal.yaml",
+					     "simple-hello-api.yaml",
+					     "simple-story-test.yaml" };
 	char dir[256], cfg[4][512], want[2100];
 	const char *args[7] = { "sandbox", "validate" };
 	struct h_out o;
@@ -114,7 +115,8 @@ Test(shared, greenfield_simple)
 	cr_assert(hb_has_warning(r, "WebSearch left out"));
 	hb_assert_file(r, "docs/PRD.md", "Task CRUD operations");
 	hb_assert_file(r, "docs/ARCHITECTURE.md", "TaskStore");
-	hb_assert_git_log(r,
+	hb_assert_git_log(
+		r,
 		"chore(implementation): Implementation by Amelia\n\n"
 		"test_todo.py\ntodo.py\n"
 		"chore(story-creation): Story Creation by Bob\n\n"
@@ -143,21 +145,23 @@ Test(shared, minimal)
 	hb_assert_phase(r, 0, "implementation", "Amelia", "success");
 	hb_assert_tools(r, 0, "{\"Write\": 2, \"Bash\": 1, \"Glob\": 1}");
 	art = json_object_get(hb_phase(r, 0), "artifacts");
-	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(art,
-			 "found"), 0)), "src/main.py");
+	cr_assert_str_eq(json_string_value(
+				 json_array_get(json_object_get(art, "found"),
+						0)),
+			 "src/main.py");
 	cr_assert_eq(json_array_size(json_object_get(art, "missing")), 0);
 	/* ./templates/minimal does not exist next to the config */
 	cr_assert(hb_has_warning(r, "does not exist; the project starts "
-				 "empty"));
+				    "empty"));
 	cr_assert_eq(hb_n_criteria(r), 4);
 	hb_assert_criterion(r, "max_manual_interventions", 0, "passed", NULL);
 	hb_assert_criterion(r, "max_errors", 0, "skipped", NULL);
 	hb_assert_criterion(r, "required_features", 0, "skipped", "prose");
 	hb_assert_coverage(r, 50.0);
 	hb_assert_git_log(r,
-		"chore(implementation): implementation by Amelia\n\n"
-		"src/main.py\ntest_main.py\n"
-		"chore: initial project setup\n");
+			  "chore(implementation): implementation by Amelia\n\n"
+			  "src/main.py\ntest_main.py\n"
+			  "chore: initial project setup\n");
 	hb_assert_fake_ok(&t, 4);
 	json_decref(r);
 	hb_finish(&t);
@@ -176,7 +180,8 @@ Test(shared, simple_hello_api)
 			 "prompt");
 	cr_assert_eq(hb_n_phases(r), 1);
 	hb_assert_phase(r, 0, "Implementation", "Amelia", "success");
-	hb_assert_tools(r, 0, "{\"TodoWrite\": 1, \"Write\": 6, \"Bash\": 2, "
+	hb_assert_tools(r, 0,
+			"{\"TodoWrite\": 1, \"Write\": 6, \"Bash\": 2, "
 			"\"Edit\": 1}");
 	cr_assert_eq(json_array_size(json_object_get(hb_phase(r, 0), "todos")),
 		     3);
@@ -197,11 +202,11 @@ Test(shared, simple_hello_api)
 	hb_assert_criterion(r, "commit_format", 0, "passed", NULL);
 	hb_assert_coverage(r, 70.0);
 	hb_assert_file(r, "main.py", "return 404");
-	hb_assert_git_log(r,
-		"chore(implementation): Implementation by Amelia\n\n"
-		"README.md\ndocs/epics.md\nmain.py\nrequirements.txt\n"
-		"tests/__init__.py\ntests/test_main.py\n"
-		"chore: initial project setup\n");
+	hb_assert_git_log(
+		r, "chore(implementation): Implementation by Amelia\n\n"
+		   "README.md\ndocs/epics.md\nmain.py\nrequirements.txt\n"
+		   "tests/__init__.py\ntests/test_main.py\n"
+		   "chore: initial project setup\n");
 	hb_assert_fake_ok(&t, 6);
 	json_decref(r);
 	hb_finish(&t);
@@ -240,11 +245,12 @@ Test(shared, simple_story_test)
 	/* Bob's spec is the step's expected artifact */
 	json_t *art = json_object_get(hb_phase(r, 3), "artifacts");
 
-	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(art,
-			 "found"), 0)),
+	cr_assert_str_eq(json_string_value(
+				 json_array_get(json_object_get(art, "found"),
+						0)),
 			 "docs/stories/create-greeting-function.md");
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 5), "final_text"),
-				  "VERDICT: PASS"));
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 5), "final_text"), "VERDICT: PASS"));
 	cr_assert_eq(hb_n_criteria(r), 4);
 	hb_assert_criterion(r, "max_manual_interventions", 0, "passed", NULL);
 	hb_assert_criterion(r, "max_errors", 0, "skipped", NULL);
@@ -252,20 +258,20 @@ Test(shared, simple_story_test)
 	hb_assert_coverage(r, 70.0);
 	hb_assert_file(r, "hello.py", "def greet(name):");
 	/* a commit per step that changed the tree (validation changes none) */
-	hb_assert_git_log(r,
-		"feat(create-greeting-function): Simple Feature Create "
-		"Greeting Function implement by Amelia\n\n"
-		"hello.py\ntest_greet.py\n"
-		"feat(create-greeting-function): Simple Feature Create "
-		"Greeting Function spec by Bob\n\n"
-		"docs/stories/create-greeting-function.md\n"
-		"feat(create-hello-world-function): Simple Feature Create "
-		"Hello World Function implement by Amelia\n\n"
-		"hello.py\ntest_hello.py\n"
-		"feat(create-hello-world-function): Simple Feature Create "
-		"Hello World Function spec by Bob\n\n"
-		"docs/stories/create-hello-world-function.md\n"
-		"chore: initial project setup\n");
+	hb_assert_git_log(
+		r, "feat(create-greeting-function): Simple Feature Create "
+		   "Greeting Function implement by Amelia\n\n"
+		   "hello.py\ntest_greet.py\n"
+		   "feat(create-greeting-function): Simple Feature Create "
+		   "Greeting Function spec by Bob\n\n"
+		   "docs/stories/create-greeting-function.md\n"
+		   "feat(create-hello-world-function): Simple Feature Create "
+		   "Hello World Function implement by Amelia\n\n"
+		   "hello.py\ntest_hello.py\n"
+		   "feat(create-hello-world-function): Simple Feature Create "
+		   "Hello World Function spec by Bob\n\n"
+		   "docs/stories/create-hello-world-function.md\n"
+		   "chore: initial project setup\n");
 	hb_assert_fake_ok(&t, 15);
 	json_decref(r);
 	hb_finish(&t);

@@ -31,8 +31,7 @@ check_round_trip(const struct policy *p)
 	if (policy_print(f, p) != 0)
 		abort();
 	fclose(f);
-	if (policy_load_buffer(text, len, "printed", &q, err,
-			       sizeof(err)) != 0)
+	if (policy_load_buffer(text, len, "printed", &q, err, sizeof(err)) != 0)
 		abort();
 	policy_hash(p, h1);
 	policy_hash(q, h2);

@@ -26,8 +26,8 @@ fuzz_walk(const struct response *r)
 
 	for (i = 0; i < json_array_size(r->content); i++) {
 		json_t *b = json_array_get(r->content, i);
-		const char *type = json_string_value(json_object_get(b,
-								     "type"));
+		const char *type = json_string_value(
+			json_object_get(b, "type"));
 
 		if (!type)
 			abort(); /* validation let an untyped block through */

@@ -110,8 +110,14 @@ h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 	snprintf(f->record, sizeof(f->record), "%s/record.jsonl", dir);
 	snprintf(f->log, sizeof(f->log), "%s/fake.log", dir);
 	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	char *argv[] = { fake, "--scenario", (char *)scenario, "--key-file",
-			 (char *)keyfile, "--record", f->record, NULL };
+	char *argv[] = { fake,
+			 "--scenario",
+			 (char *)scenario,
+			 "--key-file",
+			 (char *)keyfile,
+			 "--record",
+			 f->record,
+			 NULL };
 
 	f->pid = h_fork(SIGKILL);
 	if (f->pid == 0)
@@ -119,8 +125,7 @@ h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 	close(out[1]);
 	f->port = read_port(out[0]);
 	close(out[0]);
-	cr_assert_gt(f->port, 0, "the fake API did not start (see %s)",
-		     f->log);
+	cr_assert_gt(f->port, 0, "the fake API did not start (see %s)", f->log);
 }
 
 void
@@ -172,7 +177,8 @@ child_env(const char *const *extra)
 			const char *eq = strchr(extra[j], '=');
 			size_t len = eq ? (size_t)(eq - extra[j]) + 1 : 0;
 
-			overridden |= len && !strncmp(environ[i], extra[j], len);
+			overridden |= len &&
+				      !strncmp(environ[i], extra[j], len);
 		}
 		if (!overridden &&
 		    strncmp(environ[i], "ANTHROPIC_API_KEY=", 18) != 0 &&

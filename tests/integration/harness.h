@@ -43,7 +43,7 @@ struct h_fake {
 };
 
 struct h_out {
-	int code;      /* exit code, or 128 + signal */
+	int code; /* exit code, or 128 + signal */
 	char *out;
 	char *err;
 };

@@ -173,8 +173,9 @@ void
 ha_spawn(struct ha_run *t, const char *const *opts, const char *const *env)
 {
 	const char *bin = getenv("GAO_DEV");
-	const char *argv[64] = { bin, "sandbox", "run", t->config,
-				 "--standalone", "--sandbox-root", t->root };
+	const char *argv[64] = { bin,       "sandbox",      "run",
+				 t->config, "--standalone", "--sandbox-root",
+				 t->root };
 	size_t n = 7;
 	char **e;
 
@@ -459,7 +460,7 @@ scan_range(int fd, unsigned long lo, unsigned long hi,
 	   const char *const *needles, size_t n, bool *found)
 {
 	static char buf[(1u << 20) + 256];
-	const size_t keep = 255;   /* overlap: a needle across two reads */
+	const size_t keep = 255; /* overlap: a needle across two reads */
 	size_t have = 0, total = 0;
 
 	for (unsigned long at = lo; at < hi;) {

@@ -39,15 +39,15 @@
 #include "harness.h"
 
 struct ha_run {
-	char dir[256];       /* the test's temp dir (0700) */
-	char key[512];       /* key file the fake accepts (0600) */
-	char root[512];      /* --sandbox-root */
-	char base[128];      /* "ANTHROPIC_BASE_URL=http://127.0.0.1:<port>" */
-	char config[512];    /* benchmark config (default: api-bench.yaml) */
+	char dir[256];    /* the test's temp dir (0700) */
+	char key[512];    /* key file the fake accepts (0600) */
+	char root[512];   /* --sandbox-root */
+	char base[128];   /* "ANTHROPIC_BASE_URL=http://127.0.0.1:<port>" */
+	char config[512]; /* benchmark config (default: api-bench.yaml) */
 	struct h_fake fake;
 	struct h_out out;
-	pid_t pid;           /* gao-dev while it runs (ha_spawn) */
-	double seconds;      /* wall time of the last gao-dev run */
+	pid_t pid;      /* gao-dev while it runs (ha_spawn) */
+	double seconds; /* wall time of the last gao-dev run */
 	double started;
 };
 
@@ -69,8 +69,8 @@ void ha_scenario(const char *dir, const char *rel, const char *faults_json,
 void ha_setup(struct ha_run *t, const char *scenario, const char *key);
 
 /* ha_setup for a scenario file plus inline faults (see ha_scenario). */
-void ha_setup_faults(struct ha_run *t, const char *rel,
-		     const char *faults_json, const char *key);
+void ha_setup_faults(struct ha_run *t, const char *rel, const char *faults_json,
+		     const char *key);
 
 /*
  * ha_spawn - start gao-dev sandbox run <config> --standalone
@@ -86,8 +86,7 @@ void ha_spawn(struct ha_run *t, const char *const *opts,
 void ha_wait(struct ha_run *t, int timeout_s);
 
 /* ha_spawn + ha_wait with a 120 s limit. */
-void ha_run(struct ha_run *t, const char *const *opts,
-	    const char *const *env);
+void ha_run(struct ha_run *t, const char *const *opts, const char *const *env);
 
 /* Stop the fake, free the outputs and remove the temp dir (a test that
  * failed an assertion never gets here and keeps it). */

@@ -363,9 +363,10 @@ verify_audit(const char *path, const char *head)
 	cr_assert_not_null(ok, "audit verify %s:\n%s", path, out);
 	if (head) {
 		snprintf(want, sizeof(want), "head %s", head);
-		cr_assert_not_null(strstr(out, want), "%s: results say head "
-				   "%s, audit verify says:\n%s", path, head,
-				   out);
+		cr_assert_not_null(strstr(out, want),
+				   "%s: results say head "
+				   "%s, audit verify says:\n%s",
+				   path, head, out);
 	}
 	long n = strtol(ok + 6, NULL, 10);
 
@@ -416,10 +417,12 @@ check_audits(const json_t *r)
 
 		/* the worker_ready record, then one per tool call, refused
 		 * ones too */
-		cr_assert_eq(n, hb_int(p, "tool_calls") +
-			     hb_int(p, "tool_calls_refused") + 1,
+		cr_assert_eq(n,
+			     hb_int(p, "tool_calls") +
+				     hb_int(p, "tool_calls_refused") + 1,
 			     "%s: %ld records for %lld tool calls and %lld "
-			     "refused", log, n, hb_int(p, "tool_calls"),
+			     "refused",
+			     log, n, hb_int(p, "tool_calls"),
 			     hb_int(p, "tool_calls_refused"));
 	}
 	cr_assert_eq(count_audit_files(hb_str(r, "run_dir")), logs,
@@ -435,8 +438,8 @@ hb_check_results(struct hb *t, const char *path, const json_t *r)
 		       path, errs);
 	assert_mode(path, 0600);
 	cr_assert_str_eq(hb_str(r, "results_file"), path);
-	cr_assert(strncmp(hb_str(r, "project_dir"), t->root,
-			  strlen(t->root)) == 0);
+	cr_assert(strncmp(hb_str(r, "project_dir"), t->root, strlen(t->root)) ==
+		  0);
 	check_events(r);
 	check_audits(r);
 }
@@ -469,8 +472,8 @@ hb_phase(const json_t *r, size_t i)
 }
 
 void
-hb_assert_phase(const json_t *r, size_t i, const char *name,
-		const char *agent, const char *status)
+hb_assert_phase(const json_t *r, size_t i, const char *name, const char *agent,
+		const char *status)
 {
 	const json_t *p = hb_phase(r, i);
 
@@ -538,12 +541,14 @@ hb_assert_coverage(const json_t *r, double want)
 	json_array_foreach(json_object_get(r, "success_criteria"), i, c) {
 		if (strcmp(hb_str(c, "name"), "min_test_coverage"))
 			continue;
-		cr_assert_eq(sscanf(hb_str(c, "reason"), "line coverage %lf%%, "
-				    "required %lf%%", &got, &req), 2, "%s",
-			     hb_str(c, "reason"));
+		cr_assert_eq(sscanf(hb_str(c, "reason"),
+				    "line coverage %lf%%, "
+				    "required %lf%%",
+				    &got, &req),
+			     2, "%s", hb_str(c, "reason"));
 		cr_assert_float_eq(req, want, 0.01);
-		cr_assert_str_eq(hb_str(c, "outcome"), got >= want ? "passed" :
-				 "failed");
+		cr_assert_str_eq(hb_str(c, "outcome"),
+				 got >= want ? "passed" : "failed");
 		return;
 	}
 	cr_assert_fail("no min_test_coverage criterion");
@@ -552,10 +557,12 @@ hb_assert_coverage(const json_t *r, double want)
 void
 hb_assert_tests_passed(const json_t *r, const char *name)
 {
-	hb_assert_criterion(r, name, 0, "passed", hb_python_has("pytest") ?
-			    "python3 -m pytest -q exited 0" :
-			    "python3 -m unittest discover -v -p \"test*.py\" "
-			    "exited 0");
+	hb_assert_criterion(
+		r, name, 0, "passed",
+		hb_python_has("pytest") ?
+			"python3 -m pytest -q exited 0" :
+			"python3 -m unittest discover -v -p \"test*.py\" "
+			"exited 0");
 }
 
 size_t
@@ -583,8 +590,10 @@ hb_assert_fake_ok(const struct hb *t, size_t min_calls)
 		if (strcmp(hb_str(q, "path"), "/v1/messages"))
 			continue;
 		calls++;
-		cr_assert_eq(hb_int(q, "status"), 200, "request %zu got %lld "
-			     "(see %s)", i, hb_int(q, "status"), t->fake.log);
+		cr_assert_eq(hb_int(q, "status"), 200,
+			     "request %zu got %lld "
+			     "(see %s)",
+			     i, hb_int(q, "status"), t->fake.log);
 	}
 	cr_assert_geq(calls, min_calls, "%zu API calls", calls);
 	json_decref(rec);
@@ -597,8 +606,8 @@ hb_assert_git_log(const json_t *r, const char *want)
 	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
 	char *log = hb_git(hb_str(r, "project_dir"), args);
 
-	cr_assert_str_eq(log, want, "git log of %s:\n%s", hb_str(r,
-			 "project_dir"), log);
+	cr_assert_str_eq(log, want, "git log of %s:\n%s",
+			 hb_str(r, "project_dir"), log);
 	free(log);
 }
 
@@ -635,14 +644,15 @@ tail(const char *s)
 
 void
 hb_assert_run(const struct hb *t, const json_t *r, int code, const char *status,
-	   const char *stop_reason)
+	      const char *stop_reason)
 {
 	cr_assert_eq(t->out.code, code, "exit %d, want %d; stderr ends:\n%s",
 		     t->out.code, code, tail(t->out.err));
 	cr_assert_eq(hb_int(r, "exit_code"), code);
-	cr_assert_str_eq(hb_str(r, "status"), status, "stop_reason %s; "
-			 "stderr ends:\n%s", hb_str(r, "stop_reason"),
-			 tail(t->out.err));
+	cr_assert_str_eq(hb_str(r, "status"), status,
+			 "stop_reason %s; "
+			 "stderr ends:\n%s",
+			 hb_str(r, "stop_reason"), tail(t->out.err));
 	cr_assert_str_eq(hb_str(r, "stop_reason"), stop_reason);
 	cr_assert_eq(json_array_size(json_object_get(r, "phases")) > 0, true);
 }
@@ -694,8 +704,11 @@ hb_python_has(const char *module)
 
 	snprintf(code, sizeof(code), "import %s", module);
 	/* the PATH the sandbox's workers get */
-	const char *argv[] = { "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin",
-			       "python3", "-c", code, NULL };
+	const char *argv[] = {
+		"env",     "-i", "PATH=/usr/local/bin:/usr/bin:/bin",
+		"python3", "-c", code,
+		NULL
+	};
 
 	free(hb_capture(argv, &status));
 	return status == 0;
@@ -730,8 +743,8 @@ cwd_under(const char *pid, const char *dir)
 	if (n < 0)
 		return false;
 	cwd[n] = 0;
-	return strncmp(cwd, dir, len) == 0 && (cwd[len] == 0 ||
-					       cwd[len] == '/');
+	return strncmp(cwd, dir, len) == 0 &&
+	       (cwd[len] == 0 || cwd[len] == '/');
 }
 
 static bool

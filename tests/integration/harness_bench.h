@@ -29,13 +29,13 @@
 #include "harness.h"
 
 struct hb {
-	char dir[256];       /* temp dir: cwd of gao-dev */
-	char key[512];       /* 0600 key file */
-	char root[512];      /* --sandbox-root (dir/sandbox) */
-	char base[128];      /* ANTHROPIC_BASE_URL=... */
+	char dir[256];  /* temp dir: cwd of gao-dev */
+	char key[512];  /* 0600 key file */
+	char root[512]; /* --sandbox-root (dir/sandbox) */
+	char base[128]; /* ANTHROPIC_BASE_URL=... */
 	struct h_fake fake;
-	struct h_out out;    /* the last run */
-	double seconds;      /* its wall time */
+	struct h_out out; /* the last run */
+	double seconds;   /* its wall time */
 };
 
 /* A temp dir, a key and the fake API playing scenario (source-relative). */
@@ -48,8 +48,8 @@ void hb_finish(struct hb *t);
 void hb_fixture(const char *file, char *buf, size_t cap);
 
 /* Write text to t->dir/name (0600); its path into buf. */
-void hb_write(const struct hb *t, const char *name, const char *text,
-	      char *buf, size_t cap);
+void hb_write(const struct hb *t, const char *name, const char *text, char *buf,
+	      size_t cap);
 
 /*
  * Run `gao-dev sandbox run ARGS... --standalone --api-key-file KEY

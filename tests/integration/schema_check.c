@@ -22,7 +22,7 @@
 #define SC_PATH 512
 
 struct sc {
-	const json_t *root;   /* for $ref */
+	const json_t *root; /* for $ref */
 	json_t *errors;
 	bool bad_schema;
 };
@@ -54,8 +54,8 @@ schema_bad(struct sc *c, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->bad_schema = true;
-	json_array_append_new(c->errors, json_sprintf("schema at %s: %s", path,
-						      msg));
+	json_array_append_new(c->errors,
+			      json_sprintf("schema at %s: %s", path, msg));
 }
 
 static const char *
@@ -124,8 +124,7 @@ check_type(struct sc *c, const json_t *t, const json_t *v, const char *path)
 }
 
 static void
-check_enum(struct sc *c, const json_t *list, const json_t *v,
-	   const char *path)
+check_enum(struct sc *c, const json_t *list, const json_t *v, const char *path)
 {
 	json_t *e;
 	size_t i;
@@ -161,19 +160,19 @@ check_const(struct sc *c, const json_t *k, const json_t *v, const char *path)
 }
 
 static void
-check_pattern(struct sc *c, const json_t *p, const json_t *v,
-	      const char *path)
+check_pattern(struct sc *c, const json_t *p, const json_t *v, const char *path)
 {
 	regex_t re;
 
-	if (!json_is_string(p) || regcomp(&re, json_string_value(p),
-					  REG_EXTENDED | REG_NOSUB) != 0) {
-		schema_bad(c, path, "pattern is not a valid regular "
+	if (!json_is_string(p) ||
+	    regcomp(&re, json_string_value(p), REG_EXTENDED | REG_NOSUB) != 0) {
+		schema_bad(c, path,
+			   "pattern is not a valid regular "
 			   "expression");
 		return;
 	}
-	if (json_is_string(v) && regexec(&re, json_string_value(v), 0, NULL,
-					 0) != 0)
+	if (json_is_string(v) &&
+	    regexec(&re, json_string_value(v), 0, NULL, 0) != 0)
 		problem(c, path, "\"%.200s\" does not match %s",
 			json_string_value(v), json_string_value(p));
 	regfree(&re);
@@ -200,8 +199,8 @@ check_required(struct sc *c, const json_t *req, const json_t *v,
 
 /* properties and additionalProperties together: each key once. */
 static void
-check_members(struct sc *c, const json_t *s, const json_t *v,
-	      const char *path, int depth)
+check_members(struct sc *c, const json_t *s, const json_t *v, const char *path,
+	      int depth)
 {
 	const json_t *props = json_object_get(s, "properties");
 	const json_t *extra = json_object_get(s, "additionalProperties");
@@ -211,7 +210,8 @@ check_members(struct sc *c, const json_t *s, const json_t *v,
 
 	if ((props && !json_is_object(props)) ||
 	    (extra && !json_is_object(extra) && !json_is_boolean(extra))) {
-		schema_bad(c, path, "properties must be an object, "
+		schema_bad(c, path,
+			   "properties must be an object, "
 			   "additionalProperties a boolean or a schema");
 		return;
 	}
@@ -231,8 +231,8 @@ check_members(struct sc *c, const json_t *s, const json_t *v,
 }
 
 static void
-check_items(struct sc *c, const json_t *s, const json_t *v,
-	    const char *path, int depth)
+check_items(struct sc *c, const json_t *s, const json_t *v, const char *path,
+	    int depth)
 {
 	json_t *e;
 	size_t i;
@@ -251,8 +251,7 @@ check_items(struct sc *c, const json_t *s, const json_t *v,
 }
 
 static void
-check_minimum(struct sc *c, const json_t *m, const json_t *v,
-	      const char *path)
+check_minimum(struct sc *c, const json_t *m, const json_t *v, const char *path)
 {
 	if (!json_is_number(m)) {
 		schema_bad(c, path, "minimum must be a number");
@@ -285,20 +284,24 @@ check_one_of(struct sc *c, const json_t *alts, const json_t *v,
 		}
 		if (json_array_size(sub.errors) == 0)
 			matched++;
-		if (!best || json_array_size(sub.errors) <
-			     json_array_size(best)) {
+		if (!best ||
+		    json_array_size(sub.errors) < json_array_size(best)) {
 			json_decref(best);
 			best = json_incref(sub.errors);
 		}
 		json_decref(sub.errors);
 	}
 	if (matched == 0) {
-		problem(c, path, "matches none of the %zu oneOf alternatives; "
-			"the closest one says:", json_array_size(alts));
+		problem(c, path,
+			"matches none of the %zu oneOf alternatives; "
+			"the closest one says:",
+			json_array_size(alts));
 		json_array_foreach(best, i, a)
 			if (json_array_size(c->errors) < SC_MAX_ERRORS)
-				json_array_append_new(c->errors, json_sprintf(
-					"  %s", json_string_value(a)));
+				json_array_append_new(
+					c->errors,
+					json_sprintf("  %s",
+						     json_string_value(a)));
 	} else if (matched > 1) {
 		problem(c, path, "matches %zu oneOf alternatives, not one",
 			matched);
@@ -325,8 +328,9 @@ resolve(struct sc *c, const json_t *ref, const char *path)
 static bool
 is_annotation(const char *k)
 {
-	static const char *const ann[] = { "$schema", "$id", "$comment",
-		"$defs", "title", "description", "examples", "default" };
+	static const char *const ann[] = { "$schema",  "$id",    "$comment",
+					   "$defs",    "title",  "description",
+					   "examples", "default" };
 
 	for (size_t i = 0; i < sizeof(ann) / sizeof(*ann); i++)
 		if (!strcmp(k, ann[i]))

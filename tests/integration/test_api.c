@@ -29,10 +29,10 @@
 
 /* Everything a test looks at after the run. */
 struct seen {
-	json_t *res;      /* results document */
-	json_t *events;   /* events.jsonl */
-	json_t *retried;  /* api_call_retried events */
-	json_t *posts;    /* POST /v1/messages the fake received */
+	json_t *res;     /* results document */
+	json_t *events;  /* events.jsonl */
+	json_t *retried; /* api_call_retried events */
+	json_t *posts;   /* POST /v1/messages the fake received */
 };
 
 static void
@@ -155,8 +155,10 @@ Test(fault, overloaded_529_honours_retry_after)
 	struct ha_run t;
 	struct seen s;
 
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
-		  "\"status\": 529, \"retry_after\": 1}]", KEYOPTS(&t, NULL));
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
+		  "\"status\": 529, \"retry_after\": 1}]",
+		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
 	expect_one_retry(&s, 529, "overloaded_error", 1000, 1000);
 	cr_assert_eq(json_array_size(s.posts), 3);
@@ -171,9 +173,11 @@ Test(fault, retry_after_as_an_http_date_is_honoured)
 	struct seen s;
 
 	/* the fake sends a date 2 s ahead (whole seconds): 1 or 2 s */
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
 		  "\"status\": 529, \"retry_after\": 1, \"retry_after_date\": "
-		  "true}]", KEYOPTS(&t, NULL));
+		  "true}]",
+		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
 	expect_one_retry(&s, 529, "overloaded_error", 1000, 2000);
 	done(&t, &s);
@@ -185,7 +189,8 @@ Test(fault, rate_limit_429_honours_retry_after_ms)
 	struct seen s;
 
 	/* the second request: turn 1, after the Write ran */
-	run_fault(&t, &s, "[{\"request\": 2, \"kind\": \"status\", "
+	run_fault(&t, &s,
+		  "[{\"request\": 2, \"kind\": \"status\", "
 		  "\"status\": 429, \"retry_after_ms\": 300}]",
 		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
@@ -201,8 +206,10 @@ Test(fault, unavailable_503_backs_off_with_jitter)
 	struct seen s;
 
 	/* no retry-after: the first back-off is 0.5 s times [0.75, 1] */
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
-		  "\"status\": 503}]", KEYOPTS(&t, NULL));
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
+		  "\"status\": 503}]",
+		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
 	expect_one_retry(&s, 503, "api_error", 375, 500);
 	done(&t, &s);
@@ -248,8 +255,8 @@ Test(fault, stream_cut_mid_event_is_retried)
 		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
 	r = expect_one_retry(&s, 200, "stream_error", 375, 500);
-	cr_assert_not_null(strstr(ha_str(r, "message"), "message_stop"),
-			   "%s", ha_str(r, "message"));
+	cr_assert_not_null(strstr(ha_str(r, "message"), "message_stop"), "%s",
+			   ha_str(r, "message"));
 	cr_assert_eq(attempts_of_turn(&s, 0), 2);
 	/* the tool ran once: nothing of the cut answer was acted on */
 	cr_assert_eq(ha_int(s.res, "metrics.tool_calls"), 1);
@@ -317,8 +324,10 @@ Test(fault, slow_answer_within_limits_is_waited_for)
 	struct seen s;
 	json_t *done_ev;
 
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"slow\", "
-		  "\"delay_ms\": 1500}]", KEYOPTS(&t, NULL));
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"slow\", "
+		  "\"delay_ms\": 1500}]",
+		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
 	cr_assert_eq(json_array_size(s.retried), 0);
 	done_ev = ha_events_named(s.events, "api_call_completed");
@@ -356,7 +365,8 @@ Test(fault, server_error_500_with_should_retry_false_fails)
 	struct ha_run t;
 	struct seen s;
 
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
 		  "\"status\": 500, \"should_retry\": \"false\"}]",
 		  KEYOPTS(&t, NULL));
 	expect_exit(&t, 4);
@@ -364,9 +374,8 @@ Test(fault, server_error_500_with_should_retry_false_fails)
 	cr_assert_eq(json_array_size(s.retried), 0, "retried anyway");
 	cr_assert_eq(json_array_size(s.posts), 1);
 	cr_assert_not_null(strstr(ha_str(s.res, "errors.0"), "HTTP 500"));
-	cr_assert_not_null(strstr(ha_str(s.res, "errors.0"),
-				  "x-should-retry"), "%s",
-			   ha_str(s.res, "errors.0"));
+	cr_assert_not_null(strstr(ha_str(s.res, "errors.0"), "x-should-retry"),
+			   "%s", ha_str(s.res, "errors.0"));
 	done(&t, &s);
 }
 
@@ -376,7 +385,8 @@ Test(fault, retries_exhausted_is_an_infrastructure_failure)
 	struct seen s;
 	const char *err;
 
-	run_fault(&t, &s, "[{\"conversation\": \"amelia\", \"turn\": 0, "
+	run_fault(&t, &s,
+		  "[{\"conversation\": \"amelia\", \"turn\": 0, "
 		  "\"attempt\": \"all\", \"kind\": \"status\", "
 		  "\"status\": 529, \"retry_after\": 0}]",
 		  KEYOPTS(&t, "--max-retries", "1", NULL));
@@ -399,7 +409,8 @@ Test(fault, retry_budget_exceeded_gives_up_at_once)
 	struct seen s;
 	const char *err;
 
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
 		  "\"status\": 529, \"retry_after\": 30}]",
 		  KEYOPTS(&t, "--retry-budget", "2", NULL));
 	expect_exit(&t, 4);
@@ -434,7 +445,8 @@ Test(fault, invalid_request_400_fails_with_the_message)
 	struct seen s;
 	const char *err;
 
-	run_fault(&t, &s, "[{\"request\": 1, \"kind\": \"status\", "
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"status\", "
 		  "\"status\": 400, \"message\": \"max_tokens: 999999 > "
 		  "128000, which is the maximum allowed\"}]",
 		  KEYOPTS(&t, NULL));
@@ -476,13 +488,15 @@ Test(fault, unknown_model_in_a_message_call_exits_2)
 	struct seen s;
 
 	ha_setup(&t, WRITE_SCENARIO, H_TEST_KEY);
-	ha_run(&t, KEYOPTS(&t, "--model", "claude-unknown-9",
-			   "--skip-key-validation", NULL), NULL);
+	ha_run(&t,
+	       KEYOPTS(&t, "--model", "claude-unknown-9",
+		       "--skip-key-validation", NULL),
+	       NULL);
 	look(&t, &s);
 	expect_exit(&t, 2);
 	expect_status(&s, "error", "not_found_error");
-	cr_assert_not_null(strstr(ha_str(s.res, "errors.0"), "--model"),
-			   "%s", ha_str(s.res, "errors.0"));
+	cr_assert_not_null(strstr(ha_str(s.res, "errors.0"), "--model"), "%s",
+			   ha_str(s.res, "errors.0"));
 	done(&t, &s);
 }
 
@@ -491,8 +505,10 @@ Test(fault, unauthorized_401_mid_run_exits_3)
 	struct ha_run t;
 	struct seen s;
 
-	run_fault(&t, &s, "[{\"request\": 2, \"kind\": \"status\", "
-		  "\"status\": 401}]", KEYOPTS(&t, NULL));
+	run_fault(&t, &s,
+		  "[{\"request\": 2, \"kind\": \"status\", "
+		  "\"status\": 401}]",
+		  KEYOPTS(&t, NULL));
 	expect_exit(&t, 3);
 	expect_status(&s, "error", "authentication_error");
 	cr_assert_eq(json_array_size(s.retried), 0);
@@ -523,8 +539,8 @@ all_events(const struct ha_run *t, size_t *runs)
 		cr_assert_not_null(res, "%s", path);
 		ev = ha_events(res);
 		json_array_foreach(ev, i, e) {
-			json_object_set_new(e, "run", json_integer(
-				(json_int_t)*runs));
+			json_object_set_new(e, "run",
+					    json_integer((json_int_t)*runs));
 			json_array_append(all, e);
 		}
 		(*runs)++;
@@ -544,10 +560,12 @@ Test(fault, rate_limit_slows_every_run_of_the_process)
 	/* two runs at once: the first request gets a 429 asking for 2 s;
 	 * the other run's first answer is slowed so that its next request
 	 * comes while that back-off holds */
-	ha_setup_faults(&t, WRITE_SCENARIO, "[{\"request\": 1, \"kind\": "
+	ha_setup_faults(&t, WRITE_SCENARIO,
+			"[{\"request\": 1, \"kind\": "
 			"\"status\", \"status\": 429, \"retry_after\": 2}, "
 			"{\"request\": 2, \"kind\": \"slow\", \"delay_ms\": "
-			"500}]", H_TEST_KEY);
+			"500}]",
+			H_TEST_KEY);
 	ha_run(&t, KEYOPTS(&t, "--repeat", "2", "--jobs", "2", NULL), NULL);
 	expect_exit(&t, 0);
 	all = all_events(&t, &runs);
@@ -562,8 +580,10 @@ Test(fault, rate_limit_slows_every_run_of_the_process)
 		if (strcmp(ha_str(e, "event"), "api_call_started") != 0 ||
 		    d <= 0)
 			continue;
-		cr_assert_geq(d, 1995, "a call started %lld ms into the "
-			      "back-off", d);
+		cr_assert_geq(d, 1995,
+			      "a call started %lld ms into the "
+			      "back-off",
+			      d);
 		other_waited += ha_int(e, "run") != ha_int(r, "run");
 	}
 	cr_assert_geq(other_waited, 1, "the other run did not wait");
@@ -711,8 +731,8 @@ Test(limit, max_tokens_stops_before_the_call_that_could_cross_it)
 	long long used;
 
 	run_scenario(&t, &s, "api-turns.json",
-		     KEYOPTS(&t, "--max-tokens", "6000",
-			     "--max-output-tokens", "1000", NULL));
+		     KEYOPTS(&t, "--max-tokens", "6000", "--max-output-tokens",
+			     "1000", NULL));
 	expect_exit(&t, 5);
 	expect_status(&s, "stopped", "token_limit");
 	used = ha_int(s.res, "metrics.tokens.input") +
@@ -720,9 +740,8 @@ Test(limit, max_tokens_stops_before_the_call_that_could_cross_it)
 	       ha_int(s.res, "metrics.tokens.cache_creation") +
 	       ha_int(s.res, "metrics.tokens.cache_read");
 	cr_assert_leq(used, 6000, "used %lld tokens", used);
-	cr_assert(json_array_size(s.posts) >= 1 &&
-		  json_array_size(s.posts) < 6, "%zu calls",
-		  json_array_size(s.posts));
+	cr_assert(json_array_size(s.posts) >= 1 && json_array_size(s.posts) < 6,
+		  "%zu calls", json_array_size(s.posts));
 	done(&t, &s);
 }
 
@@ -773,8 +792,8 @@ Test(cache, twenty_turns_are_mostly_cache_reads)
 	cr = ha_int(s.res, "metrics.tokens.cache_read");
 	share = (double)cr / (double)(in + cw + cr);
 	printf("cache: 20 turns, input %lld, cache write %lld, cache read "
-	       "%lld: %.1f %% of input tokens billed as cache reads\n", in,
-	       cw, cr, share * 100.0);
+	       "%lld: %.1f %% of input tokens billed as cache reads\n",
+	       in, cw, cr, share * 100.0);
 	cr_assert_gt(share, 0.8, "cache reads are %.1f %% of the input",
 		     share * 100.0);
 	/* recorded per call too, and the calls add up to the run */

@@ -40,8 +40,7 @@ run_fixture(struct hb *t, const char *scenario, const char *config)
 static void
 assert_mode(const json_t *r, const char *mode)
 {
-	cr_assert_str_eq(hb_str(json_object_get(r, "benchmark"), "mode"),
-			 mode);
+	cr_assert_str_eq(hb_str(json_object_get(r, "benchmark"), "mode"), mode);
 }
 
 /* The expected artifacts of phase i: all found, none missing. */
@@ -77,7 +76,7 @@ Test(fixtures, flat_phases)
 	assert_found(r, 0, 1);
 	assert_found(r, 1, 2);
 	cr_assert(hb_has_warning(r, "does not exist; the project starts "
-				 "empty"));
+				    "empty"));
 	cr_assert_eq(hb_n_criteria(r), 5);
 	hb_assert_coverage(r, 50.0);
 	hb_assert_criterion(r, "max_manual_interventions", 0, "passed", NULL);
@@ -86,11 +85,11 @@ Test(fixtures, flat_phases)
 	hb_assert_tests_passed(r, "tests_passing");
 	hb_assert_file(r, "wc.py", "return len(text.split())");
 	hb_assert_git_log(r,
-		"chore(implementation): implementation by Amelia\n\n"
-		"test_wc.py\nwc.py\n"
-		"chore(requirements): Requirements by John\n\n"
-		"docs/requirements.md\n"
-		"chore: initial project setup\n");
+			  "chore(implementation): implementation by Amelia\n\n"
+			  "test_wc.py\nwc.py\n"
+			  "chore(requirements): Requirements by John\n\n"
+			  "docs/requirements.md\n"
+			  "chore: initial project setup\n");
 	cr_assert_not_null(strstr(t.out.out, "status:    completed"));
 	hb_assert_fake_ok(&t, 5);
 	json_decref(r);
@@ -128,7 +127,8 @@ Test(fixtures, wrapped_phases_alias)
 	hb_assert_criterion(r, "linting", 0, "skipped", NULL);
 	cr_assert(hb_has_warning(r, "WebSearch left out"));
 	hb_assert_file(r, "docs/ARCHITECTURE.md", "to_fahrenheit()");
-	hb_assert_git_log(r,
+	hb_assert_git_log(
+		r,
 		"chore(implementation): Implementation by Amelia\n\n"
 		"temperature.py\ntest_temperature.py\n"
 		"chore(system-architecture): System Architecture by Winston\n\n"
@@ -168,12 +168,12 @@ Test(fixtures, legacy_phases)
 	cr_assert_eq(hb_n_criteria(r), 1);
 	hb_assert_criterion(r, "criteria", 0, "skipped", "older list form");
 	/* QA changed nothing: no commit of its own */
-	hb_assert_git_log(r,
-		"chore(development): Development by Amelia\n\n"
-		"fizzbuzz.py\ntest_fizzbuzz.py\n"
-		"chore(business-analysis): Business Analysis by Mary\n\n"
-		"docs/analysis.md\n"
-		"chore: initial project setup\n");
+	hb_assert_git_log(
+		r, "chore(development): Development by Amelia\n\n"
+		   "fizzbuzz.py\ntest_fizzbuzz.py\n"
+		   "chore(business-analysis): Business Analysis by Mary\n\n"
+		   "docs/analysis.md\n"
+		   "chore: initial project setup\n");
 	hb_assert_fake_ok(&t, 7);
 	json_decref(r);
 	hb_finish(&t);
@@ -209,12 +209,14 @@ Test(fixtures, epics_stories)
 	/* Bob's spec is the spec step's expected artifact */
 	json_t *art = json_object_get(hb_phase(r, 3), "artifacts");
 
-	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(art,
-			 "found"), 0)), "docs/stories/format-slug.md");
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 2), "final_text"),
-				  "VERDICT: PASS"));
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 5), "final_text"),
-				  "VERDICT: PASS"));
+	cr_assert_str_eq(json_string_value(
+				 json_array_get(json_object_get(art, "found"),
+						0)),
+			 "docs/stories/format-slug.md");
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 2), "final_text"), "VERDICT: PASS"));
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 5), "final_text"), "VERDICT: PASS"));
 	cr_assert_eq(hb_n_criteria(r), 4);
 	hb_assert_criterion(r, "max_errors", 0, "skipped", NULL);
 	hb_assert_tests_passed(r, "tests_passing");
@@ -223,7 +225,8 @@ Test(fixtures, epics_stories)
 	hb_assert_criterion(r, "commit_format", 0, "passed", NULL);
 	hb_assert_file(r, "slugger.py", "def slug(title):");
 	/* validation steps change nothing: no commit of their own */
-	hb_assert_git_log(r,
+	hb_assert_git_log(
+		r,
 		"feat(format-slug): Output Format Slug implement by Amelia\n\n"
 		"slugger.py\ntest_slug.py\n"
 		"feat(format-slug): Output Format Slug spec by Bob\n\n"
@@ -266,9 +269,9 @@ Test(fixtures, prompt_small)
 			    "1 commits, required 1");
 	hb_assert_criterion(r, "commit_format", 0, "passed", NULL);
 	hb_assert_git_log(r,
-		"chore(implementation): Implementation by Amelia\n\n"
-		"README.md\nroman.py\ntest_roman.py\n"
-		"chore: initial project setup\n");
+			  "chore(implementation): Implementation by Amelia\n\n"
+			  "README.md\nroman.py\ntest_roman.py\n"
+			  "chore: initial project setup\n");
 	hb_assert_fake_ok(&t, 4);
 	json_decref(r);
 	hb_finish(&t);
@@ -296,7 +299,8 @@ Test(fixtures, prompt_large)
 	cr_assert_eq(hb_n_criteria(r), 2);
 	hb_assert_criterion(r, "max_manual_interventions", 0, "passed", NULL);
 	hb_assert_tests_passed(r, "tests_passing");
-	hb_assert_git_log(r,
+	hb_assert_git_log(
+		r,
 		"chore(testing): Testing by Murat\n\n"
 		"docs/test-report.md\n"
 		"chore(implementation): Implementation by Amelia\n\n"

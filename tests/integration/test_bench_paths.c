@@ -44,10 +44,12 @@ Test(paths, refusal_fails_the_phase_and_stops)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: refusal\ndescription: the model refuses\n"
+	run_own(&t,
+		"name: refusal\ndescription: the model refuses\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Refusing Step\n    agent: Amelia\n"
-		"  - phase_name: Good Step\n    agent: Amelia\n", NULL);
+		"  - phase_name: Good Step\n    agent: Amelia\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 1, "failed", "refusal");
 	/* the run stopped: the second phase never started */
@@ -65,17 +67,20 @@ Test(paths, phase_timeout)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: phase-timeout\ndescription: a slow phase\n"
+	run_own(&t,
+		"name: phase-timeout\ndescription: a slow phase\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Slow Step\n    agent: Amelia\n"
-		"    timeout_seconds: 2\n", NULL);
+		"    timeout_seconds: 2\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 5, "timeout", "phase_timeout");
 	hb_assert_phase(r, 0, "Slow Step", "Amelia", "timeout");
 	/* enforced: the reply was 20 s away */
 	cr_assert_lt(t.seconds, 12.0, "took %.1f s", t.seconds);
 	cr_assert_geq(json_real_value(json_object_get(hb_phase(r, 0),
-		      "duration_seconds")), 1.9);
+						      "duration_seconds")),
+		      1.9);
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -85,9 +90,11 @@ Test(paths, run_timeout)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: run-timeout\ndescription: a slow run\n"
+	run_own(&t,
+		"name: run-timeout\ndescription: a slow run\n"
 		"initial_prompt: do it\ntimeout_seconds: 2\nworkflow_phases:\n"
-		"  - phase_name: Slow Step\n    agent: Amelia\n", NULL);
+		"  - phase_name: Slow Step\n    agent: Amelia\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 5, "timeout", "run_timeout");
 	hb_assert_phase(r, 0, "Slow Step", "Amelia", "timeout");
@@ -101,11 +108,13 @@ Test(paths, missing_artifact)
 	struct hb t;
 	json_t *r, *art, *want;
 
-	run_own(&t, "name: missing\ndescription: an artifact is missing\n"
+	run_own(&t,
+		"name: missing\ndescription: an artifact is missing\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Forgetful Step\n    agent: Amelia\n"
 		"    expected_artifacts: [app.py, docs/, notes.txt]\n"
-		"  - phase_name: Good Step\n    agent: Amelia\n", NULL);
+		"  - phase_name: Good Step\n    agent: Amelia\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 1, "failed", "missing_artifacts");
 	cr_assert_eq(hb_n_phases(r), 1, "the run stops after the failed phase");
@@ -128,11 +137,13 @@ Test(paths, failing_project_tests)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: red\ndescription: the project's tests fail\n"
+	run_own(&t,
+		"name: red\ndescription: the project's tests fail\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Broken Tests Step\n    agent: Amelia\n"
 		"success_criteria:\n  quality_gates:\n"
-		"    tests_passing: true\n", NULL);
+		"    tests_passing: true\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 1, "failed", "criteria_failed");
 	/* the phase itself succeeded; the criterion fails the run */
@@ -150,7 +161,8 @@ Test(paths, skip_if_failed_and_continue_on_failure)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: flow\ndescription: skip and continue\n"
+	run_own(&t,
+		"name: flow\ndescription: skip and continue\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Refusing Step\n    agent: Amelia\n"
 		"    continue_on_failure: true\n"
@@ -158,22 +170,23 @@ Test(paths, skip_if_failed_and_continue_on_failure)
 		"    skip_if_failed: true\n"
 		"  - phase_name: Good Step B\n    agent: Amelia\n"
 		"  - phase_name: Good Step C\n    agent: Amelia\n"
-		"    skip_if_failed: true\n", NULL);
+		"    skip_if_failed: true\n",
+		NULL);
 	r = hb_results(&t);
 	/* a failed phase fails the run even when the run went on */
 	hb_assert_run(&t, r, 1, "failed", "phase_failed");
 	cr_assert_eq(hb_n_phases(r), 4);
 	hb_assert_phase(r, 0, "Refusing Step", "Amelia", "failed");
 	hb_assert_phase(r, 1, "Good Step", "Amelia", "skipped");
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 1), "reason"),
-				  "skip_if_failed"));
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 1), "reason"), "skip_if_failed"));
 	hb_assert_phase(r, 2, "Good Step B", "Amelia", "success");
 	/* the previous phase succeeded: skip_if_failed does not skip */
 	hb_assert_phase(r, 3, "Good Step C", "Amelia", "success");
-	hb_assert_git_log(r,
-		"chore(good-step-c): Good Step C by Amelia\n\ngood-c.txt\n"
-		"chore(good-step-b): Good Step B by Amelia\n\ngood-b.txt\n"
-		"chore: initial project setup\n");
+	hb_assert_git_log(
+		r, "chore(good-step-c): Good Step C by Amelia\n\ngood-c.txt\n"
+		   "chore(good-step-b): Good Step B by Amelia\n\ngood-b.txt\n"
+		   "chore: initial project setup\n");
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -184,7 +197,8 @@ Test(paths, command_phases)
 	json_t *r, *p;
 	char *log;
 
-	run_own(&t, "name: commands\ndescription: command phases\n"
+	run_own(&t,
+		"name: commands\ndescription: command phases\n"
 		"initial_prompt: do it\nworkflow_phases:\n"
 		"  - phase_name: Prepare\n"
 		"    command: \"mkdir -p data && echo seed > data/seed.txt\"\n"
@@ -192,7 +206,8 @@ Test(paths, command_phases)
 		"  - phase_name: Lint\n"
 		"    command: \"echo 'lint: 2 problems'; exit 3\"\n"
 		"    continue_on_failure: true\n"
-		"  - phase_name: Good Step\n    agent: Amelia\n", NULL);
+		"  - phase_name: Good Step\n    agent: Amelia\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 1, "failed", "phase_failed");
 	cr_assert_eq(hb_n_phases(r), 3);
@@ -200,11 +215,10 @@ Test(paths, command_phases)
 	p = json_object_get(hb_phase(r, 0), "artifacts");
 	cr_assert_eq(json_array_size(json_object_get(p, "found")), 1);
 	hb_assert_phase(r, 1, "Lint", "command", "failed");
-	cr_assert_str_eq(hb_str(hb_phase(r, 1), "stop_reason"),
-			 "nonzero_exit");
+	cr_assert_str_eq(hb_str(hb_phase(r, 1), "stop_reason"), "nonzero_exit");
 	cr_assert_eq(hb_int(hb_phase(r, 1), "exit_code"), 3);
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 1), "output"),
-				  "lint: 2 problems"));
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 1), "output"), "lint: 2 problems"));
 	/* continue_on_failure: the agent phase still ran */
 	hb_assert_phase(r, 2, "Good Step", "Amelia", "success");
 	cr_assert_eq(hb_int(json_object_get(r, "metrics"), "tool_calls"), 1,
@@ -241,11 +255,12 @@ Test(paths, sigterm_mid_run)
 	bool running = false;
 
 	hb_start(&t, PATHS);
-	hb_write(&t, "bench.yaml", "name: interrupted\ndescription: SIGTERM\n"
+	hb_write(&t, "bench.yaml",
+		 "name: interrupted\ndescription: SIGTERM\n"
 		 "initial_prompt: do it\nworkflow_phases:\n"
 		 "  - phase_name: Sleeping Step\n    agent: Amelia\n"
-		 "  - phase_name: Good Step\n    agent: Amelia\n", cfg,
-		 sizeof(cfg));
+		 "  - phase_name: Good Step\n    agent: Amelia\n",
+		 cfg, sizeof(cfg));
 	const char *args[] = { cfg, NULL };
 
 	pid = hb_spawn(&t, args);
@@ -285,12 +300,14 @@ Test(paths, verdict_fail)
 	struct hb t;
 	json_t *r;
 
-	run_own(&t, "name: verdict\ndescription: Murat says FAIL\n"
+	run_own(&t,
+		"name: verdict\ndescription: Murat says FAIL\n"
 		"epics:\n  - name: Checks\n    stories:\n"
 		"      - name: Verdict Story\n        agent: Amelia\n"
 		"        description: greet a person\n"
 		"        acceptance_criteria: [\"greet('Ada') returns "
-		"'Hello, Ada!'\"]\n", NULL);
+		"'Hello, Ada!'\"]\n",
+		NULL);
 	r = hb_results(&t);
 	hb_assert_run(&t, r, 1, "failed", "verdict_fail");
 	cr_assert_eq(hb_n_phases(r), 3);
@@ -299,10 +316,9 @@ Test(paths, verdict_fail)
 			"success");
 	hb_assert_phase(r, 2, "Checks Verdict Story validate", "Murat",
 			"failed");
-	cr_assert_str_eq(hb_str(hb_phase(r, 2), "stop_reason"),
-			 "verdict_fail");
-	cr_assert_not_null(strstr(hb_str(hb_phase(r, 2), "error"),
-				  "VERDICT: PASS"));
+	cr_assert_str_eq(hb_str(hb_phase(r, 2), "stop_reason"), "verdict_fail");
+	cr_assert_not_null(
+		strstr(hb_str(hb_phase(r, 2), "error"), "VERDICT: PASS"));
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -312,14 +328,15 @@ Test(paths, unknown_dependency_has_no_side_effect)
 	struct hb t;
 	struct stat st;
 
-	run_own(&t, "name: deps\ndescription: a bad dependency\n"
+	run_own(&t,
+		"name: deps\ndescription: a bad dependency\n"
 		"epics:\n  - name: E\n    stories:\n"
 		"      - name: First\n        description: a story\n"
-		"        dependencies: [\"Nope\"]\n", NULL);
+		"        dependencies: [\"Nope\"]\n",
+		NULL);
 	cr_assert_eq(t.out.code, 2, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
-	cr_assert_not_null(strstr(t.out.err, "bench.yaml:6:"), "%s",
-			   t.out.err);
+	cr_assert_not_null(strstr(t.out.err, "bench.yaml:6:"), "%s", t.out.err);
 	cr_assert_not_null(strstr(t.out.err, "dependency Nope is not a story"),
 			   "%s", t.out.err);
 	/* before any side effect: not even the sandbox root exists */
@@ -339,16 +356,20 @@ Test(paths, jobs_and_repeat)
 	size_t i, passed = 0, failed = 0;
 
 	hb_start(&t, PATHS);
-	hb_write(&t, "good.yaml", "name: good\ndescription: passes\n"
+	hb_write(&t, "good.yaml",
+		 "name: good\ndescription: passes\n"
 		 "initial_prompt: do it\nworkflow_phases:\n"
 		 "  - phase_name: Good Step\n    agent: Amelia\n"
-		 "    expected_artifacts: [good.txt]\n", good, sizeof(good));
-	hb_write(&t, "bad.yaml", "name: bad\ndescription: fails\n"
+		 "    expected_artifacts: [good.txt]\n",
+		 good, sizeof(good));
+	hb_write(&t, "bad.yaml",
+		 "name: bad\ndescription: fails\n"
 		 "initial_prompt: do it\nworkflow_phases:\n"
-		 "  - phase_name: Refusing Step\n    agent: Amelia\n", bad,
-		 sizeof(bad));
-	const char *args[] = { good, bad, "--jobs", "2", "--repeat", "2",
-			       NULL };
+		 "  - phase_name: Refusing Step\n    agent: Amelia\n",
+		 bad, sizeof(bad));
+	const char *args[] = {
+		good, bad, "--jobs", "2", "--repeat", "2", NULL
+	};
 
 	hb_run(&t, args, 120);
 	cr_assert_eq(t.out.code, 1, "exit %d; stderr:\n%s", t.out.code,
@@ -410,11 +431,12 @@ Test(paths, boilerplate_template)
 
 	hb_start(&t, PATHS);
 	make_template(&t);
-	hb_write(&t, "bench.yaml", "name: template\ndescription: boilerplate\n"
+	hb_write(&t, "bench.yaml",
+		 "name: template\ndescription: boilerplate\n"
 		 "initial_prompt: do it\nboilerplate_path: ./tpl\n"
 		 "workflow_phases:\n"
-		 "  - phase_name: Template Step\n    agent: Amelia\n", cfg,
-		 sizeof(cfg));
+		 "  - phase_name: Template Step\n    agent: Amelia\n",
+		 cfg, sizeof(cfg));
 	const char *args[] = { cfg, NULL };
 
 	hb_run(&t, args, 120);
@@ -430,19 +452,19 @@ Test(paths, boilerplate_template)
 		 hb_str(r, "project_dir"));
 	cr_assert_neq(lstat(path, &st), 0, "the symlink was copied");
 	cr_assert(hb_has_warning(r, "boilerplate: link skipped (a symlink is "
-			      "never followed)"));
+				    "never followed)"));
 	cr_assert(hb_has_warning(r, "link-abs skipped"));
-	cr_assert_not(h_tree_contains(hb_str(r, "project_dir"),
-				      "TEMPLATE-OUTSIDE"));
+	cr_assert_not(
+		h_tree_contains(hb_str(r, "project_dir"), "TEMPLATE-OUTSIDE"));
 	/* the template is the project's first commit */
 	const char *ls[] = { "ls-tree", "-r", "--name-only", "HEAD", NULL };
 	char *tree = hb_git(hb_str(r, "project_dir"), ls);
 
 	cr_assert_str_eq(tree, "README.md\nsub/deeper/leaf.txt\n"
-			 "sub/inner.txt\n");
+			       "sub/inner.txt\n");
 	free(tree);
 	hb_assert_git_log(r, "chore: initial project setup\n\nREADME.md\n"
-		       "sub/deeper/leaf.txt\nsub/inner.txt\n");
+			     "sub/deeper/leaf.txt\nsub/inner.txt\n");
 	json_decref(r);
 	hb_finish(&t);
 }

@@ -34,66 +34,97 @@
 #include "harness.h"
 
 #define FIX "tests/fixtures/configs/"
-#define NO_TEMPLATES ": replace it with the real value (gao-dev does not " \
+#define NO_TEMPLATES \
+	": replace it with the real value (gao-dev does not " \
 	"fill in templates)"
 
 struct refusal {
-	const char *file;        /* below FIX "refused/" */
+	const char *file; /* below FIX "refused/" */
 	int code;
-	bool yaml;               /* not YAML: nothing is printed to stdout */
-	const char *lines[3];    /* stderr, each after "<path>:" */
+	bool yaml;            /* not YAML: nothing is printed to stdout */
+	const char *lines[3]; /* stderr, each after "<path>:" */
 };
 
 static const struct refusal refusals[] = {
-	{ "yaml-syntax.yaml", 2, true, {
-	  "8:15: did not find expected ',' or ']': error" } },
-	{ "missing-name.yaml", 2, false, {
-	  "2:1: name: Benchmark name is required: add name: "
-	  "\"my-benchmark\": error" } },
-	{ "missing-description.yaml", 2, false, {
-	  "2:1: description: Benchmark description is required: add "
-	  "description: \"what this benchmark builds\": error" } },
-	{ "phase-without-name.yaml", 2, false, {
-	  "6:5: workflow_phases[1]: Phase name is required: add phase_name: "
-	  "\"Implementation\": error" } },
-	{ "timeout-zero.yaml", 2, false, {
-	  "4:1: timeout_seconds: Timeout must be positive: got 0, expected 1 "
-	  "to 86400 seconds: error" } },
-	{ "timeout-over-max.yaml", 2, false, {
-	  "5:3: timeout_seconds: Timeout exceeds maximum of 86400s (24 "
-	  "hours): got 86401; lower it to at most 86400: error" } },
-	{ "phase-timeout-zero.yaml", 2, false, {
-	  "6:5: workflow_phases[0].timeout_seconds: Phase timeout must be "
-	  "positive: got 0: error" } },
-	{ "coverage-out-of-range.yaml", 2, false, {
-	  "7:3: success_criteria.min_test_coverage: Test coverage must be "
-	  "between 0 and 100: got 150: error" } },
-	{ "negative-max-errors.yaml", 2, false, {
-	  "7:3: success_criteria.max_errors: Cannot be negative: got -1: "
-	  "error" } },
-	{ "bad-boilerplate-url.yaml", 2, false, {
-	  "4:1: boilerplate_url: Invalid URL format: got "
-	  "\"ftp://example.com/template.git\", expected http(s)://, git@ or "
-	  "file://: error" } },
-	{ "nothing-to-run.yaml", 2, false, {
-	  "2:1: (document): nothing to run: give initial_prompt, "
-	  "workflow_phases or epics: error" } },
+	{ "yaml-syntax.yaml",
+	  2,
+	  true,
+	  { "8:15: did not find expected ',' or ']': error" } },
+	{ "missing-name.yaml",
+	  2,
+	  false,
+	  { "2:1: name: Benchmark name is required: add name: "
+	    "\"my-benchmark\": error" } },
+	{ "missing-description.yaml",
+	  2,
+	  false,
+	  { "2:1: description: Benchmark description is required: add "
+	    "description: \"what this benchmark builds\": error" } },
+	{ "phase-without-name.yaml",
+	  2,
+	  false,
+	  { "6:5: workflow_phases[1]: Phase name is required: add phase_name: "
+	    "\"Implementation\": error" } },
+	{ "timeout-zero.yaml",
+	  2,
+	  false,
+	  { "4:1: timeout_seconds: Timeout must be positive: got 0, expected 1 "
+	    "to 86400 seconds: error" } },
+	{ "timeout-over-max.yaml",
+	  2,
+	  false,
+	  { "5:3: timeout_seconds: Timeout exceeds maximum of 86400s (24 "
+	    "hours): got 86401; lower it to at most 86400: error" } },
+	{ "phase-timeout-zero.yaml",
+	  2,
+	  false,
+	  { "6:5: workflow_phases[0].timeout_seconds: Phase timeout must be "
+	    "positive: got 0: error" } },
+	{ "coverage-out-of-range.yaml",
+	  2,
+	  false,
+	  { "7:3: success_criteria.min_test_coverage: Test coverage must be "
+	    "between 0 and 100: got 150: error" } },
+	{ "negative-max-errors.yaml",
+	  2,
+	  false,
+	  { "7:3: success_criteria.max_errors: Cannot be negative: got -1: "
+	    "error" } },
+	{ "bad-boilerplate-url.yaml",
+	  2,
+	  false,
+	  { "4:1: boilerplate_url: Invalid URL format: got "
+	    "\"ftp://example.com/template.git\", expected http(s)://, git@ or "
+	    "file://: error" } },
+	{ "nothing-to-run.yaml",
+	  2,
+	  false,
+	  { "2:1: (document): nothing to run: give initial_prompt, "
+	    "workflow_phases or epics: error" } },
 	/* the cycle leaves no step, hence the second line */
-	{ "story-dependency-cycle.yaml", 2, false, {
-	  "4:1: epics: the story dependencies form a cycle: error",
-	  "2:1: (document): nothing to run: give initial_prompt, "
-	  "workflow_phases or epics: error" } },
-	{ "placeholder-braces.yaml", 2, false, {
-	  "4:8: name: template placeholder \"{{BENCHMARK_NAME}}\" was never "
-	  "filled in" NO_TEMPLATES ": error",
-	  "8:16: initial_prompt: template placeholder \"{{APP_KIND}}\" was "
-	  "never filled in" NO_TEMPLATES ": error" } },
-	{ "placeholder-angle.yaml", 2, false, {
-	  "5:15: project_name: template placeholder \"<your-project>\" was "
-	  "never filled in" NO_TEMPLATES ": error" } },
-	{ "placeholder-unquoted.yaml", 2, true, {
-	  "3:8: mapping keys must be scalars; this line holds the template "
-	  "placeholder \"{{ benchmark_name }}\"" NO_TEMPLATES ": error" } },
+	{ "story-dependency-cycle.yaml",
+	  2,
+	  false,
+	  { "4:1: epics: the story dependencies form a cycle: error",
+	    "2:1: (document): nothing to run: give initial_prompt, "
+	    "workflow_phases or epics: error" } },
+	{ "placeholder-braces.yaml",
+	  2,
+	  false,
+	  { "4:8: name: template placeholder \"{{BENCHMARK_NAME}}\" was never "
+	    "filled in" NO_TEMPLATES ": error",
+	    "8:16: initial_prompt: template placeholder \"{{APP_KIND}}\" was "
+	    "never filled in" NO_TEMPLATES ": error" } },
+	{ "placeholder-angle.yaml",
+	  2,
+	  false,
+	  { "5:15: project_name: template placeholder \"<your-project>\" was "
+	    "never filled in" NO_TEMPLATES ": error" } },
+	{ "placeholder-unquoted.yaml",
+	  2,
+	  true,
+	  { "3:8: mapping keys must be scalars; this line holds the template "
+	    "placeholder \"{{ benchmark_name }}\"" NO_TEMPLATES ": error" } },
 };
 
 #define N_REFUSALS (sizeof(refusals) / sizeof(*refusals))
@@ -109,7 +140,8 @@ want_stderr(const struct refusal *r, const char *path)
 
 	for (i = 0; i < 3 && r->lines[i]; i++) {
 		cr_assert_geq(asprintf(&next, "%s%s:%s\n", s ? s : "", path,
-				       r->lines[i]), 0);
+				       r->lines[i]),
+			      0);
 		free(s);
 		s = next;
 	}
@@ -128,8 +160,8 @@ n_lines(const struct refusal *r)
 
 /* Run gao-dev with args in a fresh dir; assert exit code and stderr. */
 static void
-run_refused(const struct refusal *r, const char *const *args,
-	    const char *path, struct h_out *o, char *dir, size_t cap)
+run_refused(const struct refusal *r, const char *const *args, const char *path,
+	    struct h_out *o, char *dir, size_t cap)
 {
 	char *want = want_stderr(r, path);
 
@@ -162,8 +194,10 @@ ParameterizedTest(size_t *i, refused, validate)
 	if (r->yaml)
 		want[0] = 0;
 	else
-		snprintf(want, sizeof(want), "%s: invalid (%zu errors, 0 "
-			 "warnings)\n", path, n_lines(r));
+		snprintf(want, sizeof(want),
+			 "%s: invalid (%zu errors, 0 "
+			 "warnings)\n",
+			 path, n_lines(r));
 	cr_assert_str_eq(o.out, want, "%s: stdout", r->file);
 	h_out_free(&o);
 	rmdir(dir);
@@ -187,15 +221,18 @@ ParameterizedTest(size_t *i, refused, run_has_no_side_effect)
 	snprintf(rel, sizeof(rel), FIX "refused/%s", r->file);
 	h_src(rel, path, sizeof(path));
 	for (int dry = 1; dry >= 0; dry--) {
-		const char *args[] = { "sandbox", "run", path, "--sandbox-root",
-				       "sandbox", dry ? "--dry-run" :
-				       "--standalone", NULL };
+		const char *args[] = {
+			"sandbox", "run",
+			path,      "--sandbox-root",
+			"sandbox", dry ? "--dry-run" : "--standalone",
+			NULL
+		};
 
 		run_refused(r, args, path, &o, dir, sizeof(dir));
 		cr_assert_str_eq(o.out, "", "%s: stdout", r->file);
 		snprintf(root, sizeof(root), "%s/sandbox", dir);
-		cr_assert_neq(stat(root, &st), 0, "%s: %s was created",
-			      r->file, root);
+		cr_assert_neq(stat(root, &st), 0, "%s: %s was created", r->file,
+			      root);
 		cr_assert_eq(errno, ENOENT);
 		h_out_free(&o);
 		rmdir(dir);
@@ -205,8 +242,8 @@ ParameterizedTest(size_t *i, refused, run_has_no_side_effect)
 /* ---- the shapes gao-dev reads ------------------------------------------ */
 
 static const char *const valid[] = {
-	"flat-phases.yaml", "wrapped-phases.yaml", "legacy-phases.yaml",
-	"epics-stories.yaml", "prompt-small.yaml", "prompt-large.yaml",
+	"flat-phases.yaml",   "wrapped-phases.yaml", "legacy-phases.yaml",
+	"epics-stories.yaml", "prompt-small.yaml",   "prompt-large.yaml",
 };
 
 #define N_VALID (sizeof(valid) / sizeof(*valid))
@@ -227,14 +264,18 @@ Test(shapes, all_validate)
 	h_run(args, NULL, dir, 30, &o);
 	cr_assert_eq(o.code, 0, "exit %d:\n%s%s", o.code, o.out, o.err);
 	for (size_t i = 0; i < N_VALID; i++) {
-		snprintf(want, sizeof(want), "%s: valid (0 errors, %d "
-			 "warnings)\n", cfg[i], i == 0);
+		snprintf(want, sizeof(want),
+			 "%s: valid (0 errors, %d "
+			 "warnings)\n",
+			 cfg[i], i == 0);
 		cr_assert_not_null(strstr(o.out, want), "%s", o.out);
 	}
 	/* the one warning: flat-phases.yaml's boilerplate_path */
-	snprintf(want, sizeof(want), "%s:16:1: boilerplate_path: boilerplate "
+	snprintf(want, sizeof(want),
+		 "%s:16:1: boilerplate_path: boilerplate "
 		 "path %s/./templates/absent does not exist; the project "
-		 "starts empty: warning\n", cfg[0], fix);
+		 "starts empty: warning\n",
+		 cfg[0], fix);
 	cr_assert_str_eq(o.err, want);
 	h_out_free(&o);
 	rmdir(dir);
@@ -244,39 +285,45 @@ Test(shapes, all_validate)
 struct plan {
 	const char *file;
 	const char *head;
-	const char *steps[7][3];     /* name, agent, "i" when inferred */
+	const char *steps[7][3]; /* name, agent, "i" when inferred */
 };
 
 static const struct plan plans[] = {
-	{ "flat-phases.yaml", "fixture-flat, 2 step(s), timeout 1200 s", {
-	  { "Requirements", "John", "i" },
-	  { "implementation", "Amelia", "i" } } },
+	{ "flat-phases.yaml",
+	  "fixture-flat, 2 step(s), timeout 1200 s",
+	  { { "Requirements", "John", "i" },
+	    { "implementation", "Amelia", "i" } } },
 	/* constraints.timeout_seconds lowers the run timeout */
-	{ "wrapped-phases.yaml", "fixture-wrapped, 3 step(s), timeout 1800 s", {
-	  { "Product Requirements", "John", "" },
-	  { "System Architecture", "Winston", "" },
-	  { "Implementation", "Amelia", "" } } },
-	{ "legacy-phases.yaml", "fixture-legacy, 3 step(s), timeout 7200 s", {
-	  { "Business Analysis", "Mary", "i" },
-	  { "Development", "Amelia", "i" },
-	  { "QA", "Murat", "i" } } },
+	{ "wrapped-phases.yaml",
+	  "fixture-wrapped, 3 step(s), timeout 1800 s",
+	  { { "Product Requirements", "John", "" },
+	    { "System Architecture", "Winston", "" },
+	    { "Implementation", "Amelia", "" } } },
+	{ "legacy-phases.yaml",
+	  "fixture-legacy, 3 step(s), timeout 7200 s",
+	  { { "Business Analysis", "Mary", "i" },
+	    { "Development", "Amelia", "i" },
+	    { "QA", "Murat", "i" } } },
 	/* Input's story first: Output's depends on it */
-	{ "epics-stories.yaml", "fixture-stories, 6 step(s), timeout 2400 s", {
-	  { "Input Split Words spec", "Bob", "" },
-	  { "Input Split Words implement", "Amelia", "" },
-	  { "Input Split Words validate", "Murat", "" },
-	  { "Output Format Slug spec", "Bob", "" },
-	  { "Output Format Slug implement", "Amelia", "" },
-	  { "Output Format Slug validate", "Murat", "" } } },
-	{ "prompt-small.yaml", "fixture-prompt-small, 1 step(s), timeout 900 "
-	  "s", {
-	  { "Implementation", "Amelia", "" } } },
-	{ "prompt-large.yaml", "fixture-prompt-large, 4 step(s), timeout 1800 "
-	  "s", {
-	  { "Product Requirements", "John", "" },
-	  { "System Architecture", "Winston", "" },
-	  { "Implementation", "Amelia", "" },
-	  { "Testing", "Murat", "" } } },
+	{ "epics-stories.yaml",
+	  "fixture-stories, 6 step(s), timeout 2400 s",
+	  { { "Input Split Words spec", "Bob", "" },
+	    { "Input Split Words implement", "Amelia", "" },
+	    { "Input Split Words validate", "Murat", "" },
+	    { "Output Format Slug spec", "Bob", "" },
+	    { "Output Format Slug implement", "Amelia", "" },
+	    { "Output Format Slug validate", "Murat", "" } } },
+	{ "prompt-small.yaml",
+	  "fixture-prompt-small, 1 step(s), timeout 900 "
+	  "s",
+	  { { "Implementation", "Amelia", "" } } },
+	{ "prompt-large.yaml",
+	  "fixture-prompt-large, 4 step(s), timeout 1800 "
+	  "s",
+	  { { "Product Requirements", "John", "" },
+	    { "System Architecture", "Winston", "" },
+	    { "Implementation", "Amelia", "" },
+	    { "Testing", "Murat", "" } } },
 };
 
 #define N_PLANS (sizeof(plans) / sizeof(*plans))
@@ -308,8 +355,8 @@ ParameterizedTest(size_t *i, shapes, dry_run_plan)
 	cr_assert_eq(strncmp(o.out, want, strlen(want)), 0, "%s", o.out);
 	for (k = 0; k < 7 && p->steps[k][0]; k++) {
 		snprintf(want, sizeof(want), "\n  %2zu. %-30s %-8s%s ", k + 1,
-			 p->steps[k][0], p->steps[k][1], p->steps[k][2][0] ?
-			 " (inferred)" : "");
+			 p->steps[k][0], p->steps[k][1],
+			 p->steps[k][2][0] ? " (inferred)" : "");
 		cr_assert_not_null(strstr(o.out, want), "%s: no \"%s\" in\n%s",
 				   p->file, want + 1, o.out);
 	}

@@ -51,7 +51,7 @@ static void
 run_sources(struct ha_run *t, enum source first, enum source valid)
 {
 	char file[600], cfg[600], dotenv[600], text[600], env_key[128],
-	     env_cfg[700], env_home[300];
+		env_cfg[700], env_home[300];
 	const char *opts[8] = { 0 };
 	const char *env[4] = { 0 };
 	size_t o = 0, e = 0;
@@ -76,16 +76,20 @@ run_sources(struct ha_run *t, enum source first, enum source valid)
 		env[e++] = env_key;
 	}
 	if (first <= SRC_CONFIG) {
-		snprintf(text, sizeof(text), "# gao-dev user config\n"
-			 "api_key: %s\n", source_key[SRC_CONFIG]);
+		snprintf(text, sizeof(text),
+			 "# gao-dev user config\n"
+			 "api_key: %s\n",
+			 source_key[SRC_CONFIG]);
 		ha_write_file(cfg, text, 0600);
 	}
 	snprintf(env_cfg, sizeof(env_cfg), "GAO_DEV_CONFIG=%s", cfg);
 	env[e++] = env_cfg;
 	snprintf(env_home, sizeof(env_home), "HOME=%s", t->dir);
 	env[e++] = env_home;
-	snprintf(text, sizeof(text), "OTHER=1\n"
-		 "export ANTHROPIC_API_KEY=\"%s\"\n", source_key[SRC_DOTENV]);
+	snprintf(text, sizeof(text),
+		 "OTHER=1\n"
+		 "export ANTHROPIC_API_KEY=\"%s\"\n",
+		 source_key[SRC_DOTENV]);
 	ha_write_file(dotenv, text, 0600);
 	ha_run(t, opts, env);
 }
@@ -115,8 +119,8 @@ Test(key_source, api_key_beats_every_other_source_and_warns)
 	run_sources(&t, SRC_ARG, SRC_ARG);
 	expect_accepted(&t);
 	cr_assert_not_null(strstr(t.out.err, "--api-key is visible to other "
-				  "users in the process list"), "%s",
-			   t.out.err);
+					     "users in the process list"),
+			   "%s", t.out.err);
 	ha_finish(&t);
 }
 
@@ -188,8 +192,10 @@ Test(key_source, default_config_with_api_key_file_under_home)
 	snprintf(text, sizeof(text), "%s\n", source_key[SRC_CONFIG]);
 	ha_write_file(path, text, 0600);
 	snprintf(path, sizeof(path), "%s/.config/gao-dev/config.yaml", t.dir);
-	ha_write_file(path, "anthropic_version: 2026-10-21\n"
-		      "api_key_file: ~/.anthropic-key\n", 0600);
+	ha_write_file(path,
+		      "anthropic_version: 2026-10-21\n"
+		      "api_key_file: ~/.anthropic-key\n",
+		      0600);
 	snprintf(path, sizeof(path), "%s/.env", t.dir);
 	snprintf(text, sizeof(text), "ANTHROPIC_API_KEY=%s\n",
 		 source_key[SRC_DOTENV]);
@@ -254,8 +260,10 @@ Test(key_error, permission_403_mid_run_exits_3)
 	json_t *res;
 	const char *opts[] = { "--api-key-file", NULL, NULL };
 
-	ha_setup_faults(&t, ONE_TURN, "[{\"request\": 1, \"kind\": "
-			"\"status\", \"status\": 403}]", H_TEST_KEY);
+	ha_setup_faults(&t, ONE_TURN,
+			"[{\"request\": 1, \"kind\": "
+			"\"status\", \"status\": 403}]",
+			H_TEST_KEY);
 	opts[1] = t.key;
 	ha_run(&t, opts, NULL);
 	cr_assert_eq(t.out.code, 3, "exit %d; stderr:\n%s", t.out.code,
@@ -286,7 +294,8 @@ wait_for_command(struct ha_run *t, pid_t *tree, size_t cap)
 		nanosleep(&ts, NULL);
 	}
 	cr_assert_fail("no worker ran the agent's command; stderr so far in "
-		       "%s/.stderr", t->dir);
+		       "%s/.stderr",
+		       t->dir);
 	return 0;
 }
 
@@ -320,25 +329,30 @@ check_tree(const pid_t *tree, size_t n, const char *key)
 		bool found[2], readable;
 		size_t scanned;
 
-		cr_assert_not(ha_proc_contains(tree[k], "environ", key,
-					       &readable));
+		cr_assert_not(
+			ha_proc_contains(tree[k], "environ", key, &readable));
 		if (!readable)
 			continue; /* exited meanwhile */
-		cr_assert_not(ha_proc_contains(tree[k], "environ",
-					       "ANTHROPIC_", &readable),
+		cr_assert_not(ha_proc_contains(tree[k], "environ", "ANTHROPIC_",
+					       &readable),
 			      "pid %d has an ANTHROPIC_ variable", tree[k]);
 		first_env_string(tree[k], control, sizeof(control));
 		scanned = ha_mem_scan(tree[k], needles, 2, found);
-		cr_assert_gt(scanned, 0, "cannot read /proc/%d/mem (this test "
-			     "needs root or CAP_SYS_PTRACE)", tree[k]);
-		cr_assert(found[1], "the scan of pid %d missed its own "
-			  "environment string %s", tree[k], control);
+		cr_assert_gt(scanned, 0,
+			     "cannot read /proc/%d/mem (this test "
+			     "needs root or CAP_SYS_PTRACE)",
+			     tree[k]);
+		cr_assert(found[1],
+			  "the scan of pid %d missed its own "
+			  "environment string %s",
+			  tree[k], control);
 		cr_assert_not(found[0], "the key is in the memory of pid %d",
 			      tree[k]);
 		scanned_all += scanned;
 	}
 	printf("key: scanned %zu KiB of memory in %zu processes below "
-	       "gao-dev\n", scanned_all / 1024, n);
+	       "gao-dev\n",
+	       scanned_all / 1024, n);
 }
 
 /* Key via ANTHROPIC_API_KEY (via_env) or --api-key; look at /proc while
@@ -364,11 +378,13 @@ leak_run(const char *key, bool via_env)
 	cr_assert(readable, "cannot read gao-dev's /proc files");
 	cr_assert_not(has, "the key is still in /proc/<gao-dev>/%s",
 		      via_env ? "environ" : "cmdline");
-	cr_assert(ha_proc_contains(t.pid, "environ", "ANTHROPIC_BASE_URL=",
-				   &readable), "environ control");
+	cr_assert(ha_proc_contains(t.pid, "environ",
+				   "ANTHROPIC_BASE_URL=", &readable),
+		  "environ control");
 	if (!via_env)
 		cr_assert(ha_proc_contains(t.pid, "cmdline", "--api-key",
-					   &readable), "cmdline control");
+					   &readable),
+			  "cmdline control");
 	check_tree(tree, n, key);
 	ha_wait(&t, 60);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,

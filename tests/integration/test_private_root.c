@@ -5,9 +5,9 @@
  * As root, workers drop to an unprivileged uid that could not pass
  * through such a directory on the host; gao-dev makes the project, the
  * worker's tmp and nothing else of it reachable in the worker's mount
- * namespace (supervisor/sandbox/spawn_view.h). These tests run the demo benchmark
- * through the real binaries, with the Bash tool (cwd = the project) and
- * the file tools, and check that the project is where the summary says.
+ * namespace (supervisor/sandbox/spawn_view.h). These tests run the demo
+ * benchmark through the real binaries, with the Bash tool (cwd = the project)
+ * and the file tools, and check that the project is where the summary says.
  * Without mount namespaces (a test-only switch) the same root is refused
  * with a message that names the blocking directory. As an ordinary user
  * the directory is the user's own: the run completes as well.
@@ -24,7 +24,7 @@
 
 struct t {
 	char dir[256];
-	char priv[320];   /* 0700, between dir and the sandbox root */
+	char priv[320]; /* 0700, between dir and the sandbox root */
 	char key[512];
 	char root[512];
 	char base[128];
@@ -59,9 +59,16 @@ run_demo(struct t *t, const char *extra)
 	const char *env[] = { t->base, NULL };
 
 	h_src("benchmarks/demo.yaml", cfg, sizeof(cfg));
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", t->key, "--sandbox-root",
-			       t->root, extra, NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       t->key,
+			       "--sandbox-root",
+			       t->root,
+			       extra,
+			       NULL };
 
 	h_run(args, env, t->dir, 120, &t->out);
 }
@@ -120,7 +127,8 @@ Test(private_root, refused_clearly_without_a_mount_namespace)
 	cr_assert_eq(t.out.code, 4, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	cr_assert(strstr(t.out.err, "cannot pass through") &&
-		  strstr(t.out.err, t.priv), "%s", t.out.err);
+			  strstr(t.out.err, t.priv),
+		  "%s", t.out.err);
 	cr_assert(strstr(t.out.err, "no mount namespace"), "%s", t.out.err);
 	h_fake_stop(&t.fake);
 	h_out_free(&t.out);

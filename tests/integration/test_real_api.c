@@ -29,9 +29,17 @@ Test(real_api, demo_benchmark, .timeout = 900)
 	h_keyfile(dir, key, keyfile, sizeof(keyfile));
 	snprintf(root, sizeof(root), "%s/sandbox", dir);
 	h_src("benchmarks/demo.yaml", cfg, sizeof(cfg));
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", keyfile, "--sandbox-root",
-			       root, "--max-cost-usd", "1", NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       keyfile,
+			       "--sandbox-root",
+			       root,
+			       "--max-cost-usd",
+			       "1",
+			       NULL };
 
 	h_run(args, NULL, dir, 880, &o);
 	cr_assert(o.code == 0 || o.code == 1, "exit %d; stderr:\n%s", o.code,
@@ -39,8 +47,10 @@ Test(real_api, demo_benchmark, .timeout = 900)
 	cr_assert(h_single_file(root, "results", res, sizeof(res)));
 	r = json_load_file(res, 0, NULL);
 	cr_assert_not_null(r);
-	cr_assert_gt(json_integer_value(json_object_get(json_object_get(r,
-		     "metrics"), "tool_calls")), 0);
+	cr_assert_gt(json_integer_value(
+			     json_object_get(json_object_get(r, "metrics"),
+					     "tool_calls")),
+		     0);
 	cr_assert_not(h_tree_contains(root, key), "the key is in a file");
 	cr_assert_null(strstr(o.out, key));
 	cr_assert_null(strstr(o.err, key));

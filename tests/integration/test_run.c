@@ -43,9 +43,16 @@ run_config(struct t *t, const char *config, const char *extra)
 	const char *env[] = { t->base, NULL };
 
 	h_src(config, cfg, sizeof(cfg));
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", t->key, "--sandbox-root",
-			       t->root, extra, NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       t->key,
+			       "--sandbox-root",
+			       t->root,
+			       extra,
+			       NULL };
 
 	h_run(args, env, t->dir, 120, &t->out);
 }
@@ -75,7 +82,8 @@ finish(struct t *t)
 static void
 assert_no_key(struct t *t, const char *key)
 {
-	cr_assert_not(h_tree_contains(t->root, key), "key under the sandbox root");
+	cr_assert_not(h_tree_contains(t->root, key),
+		      "key under the sandbox root");
 	cr_assert_null(strstr(t->out.out, key), "key on stdout");
 	cr_assert_null(strstr(t->out.err, key), "key on stderr");
 	size_t n = 0;
@@ -112,7 +120,8 @@ Test(run, demo_benchmark_end_to_end)
 	char *calc = h_slurp(path, NULL);
 
 	cr_assert_not_null(calc);
-	cr_assert_not_null(strstr(calc, "return a - b"), "the Edit was applied");
+	cr_assert_not_null(strstr(calc, "return a - b"),
+			   "the Edit was applied");
 	free(calc);
 	/* the API received the command's real output in tool_results */
 	reqs = h_jsonl(t.fake.record);
@@ -145,8 +154,9 @@ Test(run, tool_output_refusal_and_clean_env)
 		     t.out.err);
 	r = results_of(&t);
 	ph = json_array_get(json_object_get(r, "phases"), 0);
-	cr_assert_eq(json_integer_value(json_object_get(ph,
-		     "tool_calls_refused")), 1);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(ph, "tool_calls_refused")),
+		     1);
 	/* the worker's environment has no ANTHROPIC_* variable: the Bash
 	 * command counted 0 of them (checked in the record) */
 	char *rec = h_slurp(t.fake.record, NULL);
@@ -170,15 +180,18 @@ Test(run, retries_after_529_and_cut_stream)
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	r = results_of(&t);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r,
-		     "metrics"), "retries")), 2);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_object_get(r, "metrics"),
+					     "retries")),
+		     2);
 	snprintf(path, sizeof(path), "%s/events.jsonl",
 		 json_string_value(json_object_get(r, "run_dir")));
 	json_t *events = h_jsonl(path);
 
 	json_array_foreach(events, i, ev)
-		retried += strcmp(json_string_value(json_object_get(ev,
-				  "event")), "api_call_retried") == 0;
+		retried += strcmp(json_string_value(
+					  json_object_get(ev, "event")),
+				  "api_call_retried") == 0;
 	cr_assert_eq(retried, 2);
 	json_decref(events);
 	json_decref(r);
@@ -196,9 +209,15 @@ Test(run, invalid_key_exits_3)
 	h_keyfile(t.dir, "wrong-key-value", other, sizeof(other));
 	h_src("benchmarks/demo.yaml", cfg, sizeof(cfg));
 	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", other, "--sandbox-root",
-			       t.root, NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       other,
+			       "--sandbox-root",
+			       t.root,
+			       NULL };
 
 	h_run(args, env, t.dir, 60, &t.out);
 	cr_assert_eq(t.out.code, 3, "exit %d; stderr:\n%s", t.out.code,
@@ -219,7 +238,8 @@ Test(run, missing_key_exits_3)
 
 	h_run(args, env, dir, 30, &o);
 	cr_assert_eq(o.code, 3);
-	cr_assert_not_null(strstr(o.err, "API key not found. Provide via "
+	cr_assert_not_null(strstr(o.err,
+				  "API key not found. Provide via "
 				  "--api-key, --api-key-file, or "
 				  "ANTHROPIC_API_KEY environment variable"));
 	h_out_free(&o);
@@ -235,9 +255,17 @@ Test(run, unreachable_api_exits_4)
 	h_tmpdir(dir, sizeof(dir));
 	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
 	h_src("benchmarks/demo.yaml", cfg, sizeof(cfg));
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", key, "--max-retries", "1",
-			       "--sandbox-root", dir, NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       key,
+			       "--max-retries",
+			       "1",
+			       "--sandbox-root",
+			       dir,
+			       NULL };
 
 	h_run(args, env, dir, 60, &o);
 	cr_assert_eq(o.code, 4, "exit %d; stderr:\n%s", o.code, o.err);
@@ -254,8 +282,8 @@ Test(run, insecure_key_file_is_refused)
 	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
 	cr_assert_eq(chmod(key, 0644), 0);
 	h_src("benchmarks/demo.yaml", cfg, sizeof(cfg));
-	const char *args[] = { "sandbox", "run", cfg, "--standalone",
-			       "--api-key-file", key, NULL };
+	const char *args[] = { "sandbox",        "run", cfg, "--standalone",
+			       "--api-key-file", key,   NULL };
 
 	h_run(args, NULL, dir, 30, &o);
 	cr_assert_eq(o.code, 3);
@@ -274,7 +302,8 @@ Test(run, bad_config_exits_2_with_position)
 	snprintf(cfg, sizeof(cfg), "%s/bad.yaml", dir);
 	f = fopen(cfg, "w");
 	fputs("name: x\ndescription: y\ntimeout_seconds: -5\n"
-	      "initial_prompt: hi\n", f);
+	      "initial_prompt: hi\n",
+	      f);
 	fclose(f);
 	const char *args[] = { "sandbox", "run", cfg, "--standalone", NULL };
 

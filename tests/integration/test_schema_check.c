@@ -73,12 +73,14 @@ one_problem(const char *doc, const char *needle)
 
 	cr_assert_geq(json_array_size(errs), 1, "no problem found in %s", doc);
 	cr_assert_not_null(strstr(json_string_value(json_array_get(errs, 0)),
-				  needle), "want \"%s\" in %s", needle, all);
+				  needle),
+			   "want \"%s\" in %s", needle, all);
 	free(all);
 	json_decref(errs);
 }
 
-#define OK_DOC "{\"id\": \"run-42\", \"kind\": \"a\", \"n\": 3, " \
+#define OK_DOC \
+	"{\"id\": \"run-42\", \"kind\": \"a\", \"n\": 3, " \
 	"\"cost\": null, \"tag\": \"x\", \"map\": {\"Bash\": 2}, " \
 	"\"items\": [{\"s\": \"skipped\"}, {\"s\": \"ok\", \"t\": 1.5}]}"
 
@@ -107,15 +109,20 @@ Test(validator, each_mistake_is_named_with_its_path)
 	one_problem("{\"id\": \"a-01\", \"items\": []}",
 		    "$: missing required key \"kind\"");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
-		    "\"extra\": 1}", "$: unexpected key \"extra\"");
+		    "\"extra\": 1}",
+		    "$: unexpected key \"extra\"");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
-		    "\"n\": -1}", "$.n: -1 is below the minimum 0");
+		    "\"n\": -1}",
+		    "$.n: -1 is below the minimum 0");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
-		    "\"n\": 1.5}", "$.n: expected integer, found number");
+		    "\"n\": 1.5}",
+		    "$.n: expected integer, found number");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
-		    "\"cost\": \"1\"}", "$.cost: expected one of");
+		    "\"cost\": \"1\"}",
+		    "$.cost: expected one of");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
-		    "\"tag\": \"y\"}", "$.tag: \"y\" is not \"x\"");
+		    "\"tag\": \"y\"}",
+		    "$.tag: \"y\" is not \"x\"");
 	one_problem("{\"id\": \"a-01\", \"kind\": \"a\", \"items\": [], "
 		    "\"map\": {\"Bash\": \"2\"}}",
 		    "$.map.Bash: expected integer");
@@ -167,8 +174,10 @@ Test(validator, unsupported_schemas_are_refused)
 		json_t *s = parse(bad[i]), *errs = json_array();
 
 		cr_assert_eq(schema_check(s, doc, errs), -1, "%s", bad[i]);
-		cr_assert_not_null(strstr(json_string_value(json_array_get(errs,
-					  0)), "schema at $"), "%s", bad[i]);
+		cr_assert_not_null(strstr(json_string_value(
+						  json_array_get(errs, 0)),
+					  "schema at $"),
+				   "%s", bad[i]);
 		json_decref(errs);
 		json_decref(s);
 	}
@@ -222,7 +231,8 @@ results_doc(void)
 			   "0123456789abcdef0123456789abcdef";
 	const char *head = "0123456789abcdef0123456789abcdef"
 			   "0123456789abcdef0123456789abcdef";
-	json_t *agent = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,"
+	json_t *agent = json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:i,"
 		"s:i,s:i,s:o,s:{s:i},s:f,s:s,s:s,s:{s:i,s:i,s:i,s:s},s:s,s:s,"
 		"s:s,s:n,s:s,s:{s:[s],s:[s],s:[]}}",
 		"name", "Implementation", "agent", "Amelia", "status",
@@ -239,43 +249,44 @@ results_doc(void)
 		"todos", "final_text", "done", "artifacts", "expected", "a.py",
 		"found", "a.py", "missing");
 	json_t *cmd = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:f,s:o,s:s}",
-		"name", "Lint", "agent", "command", "command", "make lint",
-		"status", "failed", "stop_reason", "nonzero_exit", "exit_code",
-		2, "duration_seconds", 0.2, "cost_usd", 0.0, "tokens",
-		tokens(), "output", "lint: 3 errors");
+				"name", "Lint", "agent", "command", "command",
+				"make lint", "status", "failed", "stop_reason",
+				"nonzero_exit", "exit_code", 2,
+				"duration_seconds", 0.2, "cost_usd", 0.0,
+				"tokens", tokens(), "output", "lint: 3 errors");
 	json_t *skip = json_pack("{s:s,s:s,s:s,s:s,s:f,s:o}", "name", "Docs",
-		"agent", "John", "status", "skipped", "reason",
-		"skip_if_failed: the previous phase failed", "cost_usd", 0.0,
-		"tokens", tokens());
+				 "agent", "John", "status", "skipped", "reason",
+				 "skip_if_failed: the previous phase failed",
+				 "cost_usd", 0.0, "tokens", tokens());
 
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:f,"
-		"s:{s:s,s:s,s:s,s:s,s:s},s:{s:s},s:[o,o,o],"
-		"s:{s:o,s:n,s:i,s:i,s:i,s:i,s:i,s:{}},"
-		"s:[{s:s,s:s,s:s}],s:{s:[s],s:s},"
-		"s:{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b},"
-		"s:[s],s:[],s:s,s:s,s:s,s:f}",
-		"run_id", "demo-calculator-20261124-045032-93567660", "status",
-		"failed", "stop_reason", "phase_failed", "exit_code", 1,
-		"start_time", "2026-11-24T04:50:32Z", "end_time",
-		"2026-11-24T04:50:34Z", "duration_seconds", 1.2,
-		"benchmark", "name", "demo-calculator", "version", "1.0.0",
-		"config_file", "/b/demo.yaml", "mode", "phases", "prompt_hash",
-		hash, "config", "name", "demo-calculator",
-		"phases", agent, cmd, skip,
-		"metrics", "tokens", tokens(), "cost_usd", "api_calls", 2,
-		"retries", 0, "tool_calls", 1, "tool_errors", 0,
-		"tool_calls_refused", 0, "tools_by_name",
-		"success_criteria", "name", "tests_passing", "outcome",
-		"skipped", "reason", "no tests",
-		"isolation", "workers", "landlock-abi7", "summary",
-		"landlock-abi7",
-		"reproduce", "gao_dev_version", "0.1.0", "model",
-		"claude-sonnet-5-5", "api_version", "2026-10-21",
-		"price_table_date", "2026-11-01", "policy", "name", "default",
-		"hash", head, "kernel", "6.1.0", "streaming", 1,
-		"errors", "phase Lint: exit 2", "warnings",
-		"project_dir", "/s/projects/x", "run_dir", "/s/runs/x",
-		"results_file", "/s/results/x.json", "max_cost_usd", 10.0);
+			 "s:{s:s,s:s,s:s,s:s,s:s},s:{s:s},s:[o,o,o],"
+			 "s:{s:o,s:n,s:i,s:i,s:i,s:i,s:i,s:{}},"
+			 "s:[{s:s,s:s,s:s}],s:{s:[s],s:s},"
+			 "s:{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b},"
+			 "s:[s],s:[],s:s,s:s,s:s,s:f}",
+			 "run_id", "demo-calculator-20261124-045032-93567660",
+			 "status", "failed", "stop_reason", "phase_failed",
+			 "exit_code", 1, "start_time", "2026-11-24T04:50:32Z",
+			 "end_time", "2026-11-24T04:50:34Z", "duration_seconds",
+			 1.2, "benchmark", "name", "demo-calculator", "version",
+			 "1.0.0", "config_file", "/b/demo.yaml", "mode",
+			 "phases", "prompt_hash", hash, "config", "name",
+			 "demo-calculator", "phases", agent, cmd, skip,
+			 "metrics", "tokens", tokens(), "cost_usd", "api_calls",
+			 2, "retries", 0, "tool_calls", 1, "tool_errors", 0,
+			 "tool_calls_refused", 0, "tools_by_name",
+			 "success_criteria", "name", "tests_passing", "outcome",
+			 "skipped", "reason", "no tests", "isolation",
+			 "workers", "landlock-abi7", "summary", "landlock-abi7",
+			 "reproduce", "gao_dev_version", "0.1.0", "model",
+			 "claude-sonnet-5-5", "api_version", "2026-10-21",
+			 "price_table_date", "2026-11-01", "policy", "name",
+			 "default", "hash", head, "kernel", "6.1.0",
+			 "streaming", 1, "errors", "phase Lint: exit 2",
+			 "warnings", "project_dir", "/s/projects/x", "run_dir",
+			 "/s/runs/x", "results_file", "/s/results/x.json",
+			 "max_cost_usd", 10.0);
 }
 
 /* doc (consumed) must be rejected by the schema, for the reason why. */

@@ -26,19 +26,19 @@ extern struct sbx sbx_cur;
 /* .fini of every attempt: sbx_teardown(&sbx_cur) when it was set up. */
 void sbx_fini(void);
 
-#define SBX_TEST_AT(suite, level, fn)                                   \
-	Test(suite, fn, .fini = sbx_fini, .timeout = 120)               \
-	{                                                               \
-		sbx_setup(&sbx_cur, level);                             \
-		fn(&sbx_cur);                                           \
+#define SBX_TEST_AT(suite, level, fn) \
+	Test(suite, fn, .fini = sbx_fini, .timeout = 120) \
+	{ \
+		sbx_setup(&sbx_cur, level); \
+		fn(&sbx_cur); \
 	}
 
-#define SBX_ATTEMPT(fn)                                                 \
-	static void fn(struct sbx *s);                                  \
-	SBX_TEST_AT(full, SBX_FULL, fn)                                 \
-	SBX_TEST_AT(no_namespaces, SBX_NO_NS, fn)                       \
-	SBX_TEST_AT(no_landlock, SBX_NO_LANDLOCK, fn)                   \
-	SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, fn)                 \
+#define SBX_ATTEMPT(fn) \
+	static void fn(struct sbx *s); \
+	SBX_TEST_AT(full, SBX_FULL, fn) \
+	SBX_TEST_AT(no_namespaces, SBX_NO_NS, fn) \
+	SBX_TEST_AT(no_landlock, SBX_NO_LANDLOCK, fn) \
+	SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, fn) \
 	static void fn(struct sbx *s)
 
 #endif

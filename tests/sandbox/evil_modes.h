@@ -16,10 +16,10 @@
 #include <string.h>
 
 struct evil_mode {
-	const char *name;   /* EVIL_MODE */
-	bool call;          /* make a tool call after READY */
-	const char *why;    /* the dead callback's reason holds one of
-			     * these '|'-separated substrings */
+	const char *name; /* EVIL_MODE */
+	bool call;        /* make a tool call after READY */
+	const char *why;  /* the dead callback's reason holds one of
+			   * these '|'-separated substrings */
 };
 
 static const struct evil_mode evil_modes[] = {

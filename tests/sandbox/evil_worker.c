@@ -96,7 +96,8 @@ ready(void)
 	struct msg m = { .type = MSG_W2S_READY };
 
 	m.u.ready = (struct msg_ready){ .version = PROTO_VERSION,
-					.pid = getpid(), .uid = geteuid() };
+					.pid = getpid(),
+					.uid = geteuid() };
 	send_msg(&m, 0);
 }
 

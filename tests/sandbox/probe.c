@@ -123,10 +123,13 @@ mode_io_uring(void)
 static int
 mode_ns(void)
 {
-	static const struct { const char *name; int flag; } fl[] = {
-		{ "USER", CLONE_NEWUSER }, { "NS", CLONE_NEWNS },
-		{ "NET", CLONE_NEWNET }, { "PID", CLONE_NEWPID },
-		{ "IPC", CLONE_NEWIPC }, { "UTS", CLONE_NEWUTS },
+	static const struct {
+		const char *name;
+		int flag;
+	} fl[] = {
+		{ "USER", CLONE_NEWUSER },     { "NS", CLONE_NEWNS },
+		{ "NET", CLONE_NEWNET },       { "PID", CLONE_NEWPID },
+		{ "IPC", CLONE_NEWIPC },       { "UTS", CLONE_NEWUTS },
 		{ "CGROUP", CLONE_NEWCGROUP },
 	};
 	char name[64];
@@ -137,8 +140,8 @@ mode_ns(void)
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		snprintf(name, sizeof(name), "unshare_%s", fl[i].name);
 		report(name, unshare(fl[i].flag));
-		pid = syscall(SYS_clone, SIGCHLD | fl[i].flag, NULL, NULL,
-			      NULL, NULL);
+		pid = syscall(SYS_clone, SIGCHLD | fl[i].flag, NULL, NULL, NULL,
+			      NULL);
 		if (pid == 0)
 			_exit(0);
 		if (pid > 0)
@@ -172,8 +175,8 @@ mode_mount(void)
 	report_fd("fsopen", syscall(P_NR_FSOPEN, "tmpfs", 0));
 	report_fd("fsmount", syscall(P_NR_FSMOUNT, -1, 0, 0));
 	report_fd("open_tree", syscall(P_NR_OPEN_TREE, AT_FDCWD, ".", 1));
-	report("move_mount", syscall(P_NR_MOVE_MOUNT, -1, "", AT_FDCWD,
-				     "mnt-probe", 0));
+	report("move_mount",
+	       syscall(P_NR_MOVE_MOUNT, -1, "", AT_FDCWD, "mnt-probe", 0));
 	report("pivot_root", syscall(SYS_pivot_root, ".", "mnt-probe"));
 	report("chroot", chroot("."));
 	rmdir("mnt-probe");
@@ -190,26 +193,25 @@ mode_kernel(void)
 	memset(handle, 0, sizeof(handle));
 	attr[4] = (char)sizeof(attr); /* perf_event_attr.size (LE) */
 	report("bpf", syscall(SYS_bpf, 0, attr, 0));
-	report_fd("perf_event_open", syscall(SYS_perf_event_open, attr, 0,
-					     -1, -1, 0));
+	report_fd("perf_event_open",
+		  syscall(SYS_perf_event_open, attr, 0, -1, -1, 0));
 	report_fd("userfaultfd", syscall(SYS_userfaultfd, O_CLOEXEC));
 	report("keyctl", syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */,
 				 -3 /* session */, 0));
-	report("add_key", syscall(SYS_add_key, "user", "gao-sbx", "x", 1,
-				  -3));
-	report("request_key", syscall(SYS_request_key, "user", "gao-sbx",
-				      NULL, 0));
-	report_fd("open_by_handle_at", syscall(SYS_open_by_handle_at,
-					       AT_FDCWD, handle, O_RDONLY));
-	report("name_to_handle_at", syscall(SYS_name_to_handle_at, AT_FDCWD,
-					    ".", handle, attr, 0));
+	report("add_key", syscall(SYS_add_key, "user", "gao-sbx", "x", 1, -3));
+	report("request_key",
+	       syscall(SYS_request_key, "user", "gao-sbx", NULL, 0));
+	report_fd("open_by_handle_at",
+		  syscall(SYS_open_by_handle_at, AT_FDCWD, handle, O_RDONLY));
+	report("name_to_handle_at",
+	       syscall(SYS_name_to_handle_at, AT_FDCWD, ".", handle, attr, 0));
 	report("init_module", syscall(SYS_init_module, NULL, 0, ""));
 	report("finit_module", syscall(SYS_finit_module, -1, "", 0));
-	report("delete_module", syscall(SYS_delete_module, "gao_sbx_none",
-					O_NONBLOCK));
+	report("delete_module",
+	       syscall(SYS_delete_module, "gao_sbx_none", O_NONBLOCK));
 	report("kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0));
-	report("kexec_file_load", syscall(SYS_kexec_file_load, -1, -1, 0,
-					  "", 0));
+	report("kexec_file_load",
+	       syscall(SYS_kexec_file_load, -1, -1, 0, "", 0));
 	report("reboot", syscall(SYS_reboot, 0, 0, 0, NULL)); /* bad magic */
 	report("swapon", swapon("/nonexistent-gao-sbx", 0));
 	report("acct", acct(NULL));
@@ -292,29 +294,32 @@ mode_sock(int argc, char **argv)
 	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	in.sin_port = htons((uint16_t)atoi(argv[1]));
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	report("tcp_connect", fd < 0 ? fd :
-	       connect(fd, (struct sockaddr *)&in, sizeof(in)));
+	report("tcp_connect",
+	       fd < 0 ? fd : connect(fd, (struct sockaddr *)&in, sizeof(in)));
 	if (fd >= 0)
 		close(fd);
 	in.sin_port = htons((uint16_t)atoi(argv[2]));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	report("udp_send", fd < 0 ? fd : sendto(fd, "x", 1, 0,
-	       (struct sockaddr *)&in, sizeof(in)));
+	report("udp_send", fd < 0 ? fd :
+				    sendto(fd, "x", 1, 0,
+					   (struct sockaddr *)&in, sizeof(in)));
 	if (fd >= 0)
 		close(fd);
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s", argv[3]);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	report("unix_connect", fd < 0 ? fd :
-	       connect(fd, (struct sockaddr *)&un, sizeof(un)));
+	report("unix_connect",
+	       fd < 0 ? fd : connect(fd, (struct sockaddr *)&un, sizeof(un)));
 	if (fd >= 0)
 		close(fd);
 	memset(un.sun_path, 0, sizeof(un.sun_path));
 	snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "%s", argv[4]);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	report("abstract_connect", fd < 0 ? fd :
-	       connect(fd, (struct sockaddr *)&un, (socklen_t)(
-		       offsetof(struct sockaddr_un, sun_path) + 1 +
-		       strlen(argv[4]))));
+	report("abstract_connect",
+	       fd < 0 ? fd :
+			connect(fd, (struct sockaddr *)&un,
+				(socklen_t)(offsetof(struct sockaddr_un,
+						     sun_path) +
+					    1 + strlen(argv[4]))));
 	if (fd >= 0)
 		close(fd);
 	return 0;
@@ -329,15 +334,15 @@ mode_peek(const char *pidstr)
 	struct iovec local = { buf, sizeof(buf) }, remote = { NULL, 8 };
 	long pidfd;
 
-	report("ptrace_attach", syscall(SYS_ptrace, 16 /* ATTACH */, pid, 0,
-					0));
-	report("ptrace_seize", syscall(SYS_ptrace, 0x4206 /* SEIZE */, pid,
-				       0, 0));
+	report("ptrace_attach",
+	       syscall(SYS_ptrace, 16 /* ATTACH */, pid, 0, 0));
+	report("ptrace_seize",
+	       syscall(SYS_ptrace, 0x4206 /* SEIZE */, pid, 0, 0));
 	remote.iov_base = &local; /* any address: the call must not run */
-	report("process_vm_readv", syscall(SYS_process_vm_readv, pid, &local,
-					   1, &remote, 1, 0));
-	report("process_vm_writev", syscall(SYS_process_vm_writev, pid,
-					    &local, 1, &remote, 1, 0));
+	report("process_vm_readv",
+	       syscall(SYS_process_vm_readv, pid, &local, 1, &remote, 1, 0));
+	report("process_vm_writev",
+	       syscall(SYS_process_vm_writev, pid, &local, 1, &remote, 1, 0));
 	/* pidfd_open's answer is the host's (ESRCH in a PID namespace,
 	 * ENOSYS before Linux 5.3); pidfd_getfd is tried whatever it was,
 	 * on -1 without a pidfd, so the filter's answer always shows */
@@ -396,8 +401,8 @@ mode_fds(void)
 static int
 mode_ids(void)
 {
-	printf("uid=%d euid=%d gid=%d egid=%d\n", (int)getuid(),
-	       (int)geteuid(), (int)getgid(), (int)getegid());
+	printf("uid=%d euid=%d gid=%d egid=%d\n", (int)getuid(), (int)geteuid(),
+	       (int)getgid(), (int)getegid());
 	return 0;
 }
 

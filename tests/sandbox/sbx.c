@@ -41,8 +41,9 @@ static const char *const level_names[] = {
 	[SBX_SECCOMP_ONLY] = "seccomp only",
 };
 
-#define SBX_NS_LAYERS (MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | \
-		       MSG_LAYER_NS_NET | MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
+#define SBX_NS_LAYERS \
+	(MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | \
+	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
 
 static const char *
 env_or(const char *name, const char *dflt)
@@ -113,9 +114,12 @@ on_result(void *ctx, const struct msg_tool_result *r)
 
 	free(s->res.content);
 	s->res = (struct sbx_res){
-		.is_error = r->is_error, .content = strdup(r->content),
-		.exit_code = r->exit_code, .duration_ms = r->duration_ms,
-		.bytes = r->bytes, .truncated = r->truncated,
+		.is_error = r->is_error,
+		.content = strdup(r->content),
+		.exit_code = r->exit_code,
+		.duration_ms = r->duration_ms,
+		.bytes = r->bytes,
+		.truncated = r->truncated,
 	};
 	s->got_result = true;
 	loop_stop(s->loop);
@@ -212,16 +216,18 @@ make_env(struct sbx *s)
 static void
 make_init(struct sbx *s)
 {
-	static char *tools[] = { "Read", "Write", "Edit", "MultiEdit", "Glob",
-				 "Grep", "Bash" };
+	static char *tools[] = { "Read", "Write", "Edit", "MultiEdit",
+				 "Glob", "Grep",  "Bash" };
 	char profiles[PATH_MAX], err[512] = "";
 
 	snprintf(profiles, sizeof(profiles), "%s/policy/profiles",
 		 sbx_source_root());
 	cr_assert_eq(policy_load_named("default", profiles, &s->policy, err,
-				       sizeof(err)), 0, "policy: %s", err);
+				       sizeof(err)),
+		     0, "policy: %s", err);
 	cr_assert_eq(policy_to_msg(s->policy, s->project, s->tmp,
-				   &s->init.policy), 0);
+				   &s->init.policy),
+		     0);
 	s->init.version = PROTO_VERSION;
 	s->init.project_dir = s->project;
 	s->init.agent = "sbx";
@@ -242,11 +248,13 @@ static void
 skip_unavailable(enum sbx_level lv)
 {
 	if (level_uses_ns(lv) && spawn_ns_flags(false) == 0)
-		cr_skip_test("the kernel refuses new namespaces here%s",
-			     sbx_is_root() ? "" : " (unprivileged, they need a "
-			     "user namespace, which the host may disable)");
-	if ((lv == SBX_FULL || lv == SBX_NO_NS) &&
-	    policy_landlock_abi() == 0)
+		cr_skip_test(
+			"the kernel refuses new namespaces here%s",
+			sbx_is_root() ?
+				"" :
+				" (unprivileged, they need a "
+				"user namespace, which the host may disable)");
+	if ((lv == SBX_FULL || lv == SBX_NO_NS) && policy_landlock_abi() == 0)
 		cr_skip_test("the kernel has no Landlock");
 }
 
@@ -292,8 +300,8 @@ sbx_setup(struct sbx *s, enum sbx_level lv)
 	make_init(s);
 	s->loop = loop_new();
 	cr_assert_not_null(s->loop);
-	s->project_fd = open(s->project, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-			     O_NOFOLLOW);
+	s->project_fd = open(s->project,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	cr_assert_geq(s->project_fd, 0);
 	cr_assert(sbx_start(s, NULL, NULL, 10000), "start: %s", s->why);
 	cr_assert(sbx_wait_ready(s, 15000), "no READY: %s", s->why);
@@ -305,7 +313,9 @@ sbx_start(struct sbx *s, const char *exe, const char *const *extra_env,
 	  uint32_t ready_timeout_ms)
 {
 	static const struct wconn_cbs cbs = {
-		.ready = on_ready, .result = on_result, .dead = on_dead,
+		.ready = on_ready,
+		.result = on_result,
+		.dead = on_dead,
 		.log = on_log,
 	};
 	char *env[32];
@@ -315,21 +325,24 @@ sbx_start(struct sbx *s, const char *exe, const char *const *extra_env,
 	if (s->worker_fd >= 0)
 		close(s->worker_fd);
 	s->worker_fd = open(exe ? exe : sbx_worker_path(), O_PATH | O_CLOEXEC);
-	cr_assert_geq(s->worker_fd, 0, "%s: %s", exe ? exe :
-		      sbx_worker_path(), strerror(errno));
+	cr_assert_geq(s->worker_fd, 0, "%s: %s", exe ? exe : sbx_worker_path(),
+		      strerror(errno));
 	for (size_t i = 0; s->envp[i] && n < 24; i++)
 		env[n++] = s->envp[i];
 	for (size_t i = 0; extra_env && extra_env[i] && n < 31; i++)
 		env[n++] = (char *)extra_env[i];
 	env[n] = NULL;
 	o = (struct wconn_opts){
-		.worker_fd = s->worker_fd, .project_fd = s->project_fd,
-		.project_path = s->project, .envp = env,
-		.ns_flags = level_uses_ns(s->level) ? spawn_ns_flags(false)
-						     : 0,
+		.worker_fd = s->worker_fd,
+		.project_fd = s->project_fd,
+		.project_path = s->project,
+		.envp = env,
+		.ns_flags = level_uses_ns(s->level) ? spawn_ns_flags(false) : 0,
 		.private_tmp = strncmp(s->project, "/tmp/", 5) != 0 &&
 			       strncmp(s->tmp, "/tmp/", 5) != 0,
-		.drop_uid = sbx_is_root(), .uid = s->uid, .gid = s->uid,
+		.drop_uid = sbx_is_root(),
+		.uid = s->uid,
+		.gid = s->uid,
 		.ready_timeout_ms = ready_timeout_ms,
 		.init = &s->init,
 	};
@@ -398,8 +411,7 @@ sbx_bash(struct sbx *s, uint32_t timeout_ms, const char *fmt, ...)
 	n = vasprintf(&cmd, fmt, ap);
 	va_end(ap);
 	cr_assert_geq(n, 0);
-	r = sbx_tool(s, "Bash", json_pack("{s:s}", "command", cmd),
-		     timeout_ms);
+	r = sbx_tool(s, "Bash", json_pack("{s:s}", "command", cmd), timeout_ms);
 	cr_assert_not_null(r, "the worker died during `%.300s`: %s", cmd,
 			   s->why);
 	free(cmd);
@@ -497,13 +509,14 @@ sbx_probe_unconfined(const char *mode, char *out, size_t cap)
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		if (dup2(fds[1], 1) == 1)
-			execl(sbx_probe_path(), "sbx-probe", mode, (char *)NULL);
+			execl(sbx_probe_path(), "sbx-probe", mode,
+			      (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
-	while (got + 1 < cap && ((n = read(fds[0], out + got,
-					   cap - 1 - got)) > 0 ||
-				 (n < 0 && errno == EINTR)))
+	while (got + 1 < cap &&
+	       ((n = read(fds[0], out + got, cap - 1 - got)) > 0 ||
+		(n < 0 && errno == EINTR)))
 		got += n > 0 ? (size_t)n : 0;
 	out[got] = 0;
 	close(fds[0]);
@@ -514,8 +527,9 @@ sbx_probe_unconfined(const char *mode, char *out, size_t cap)
 void
 sbx_put(const char *path, const char *content, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-		      O_NOFOLLOW, mode);
+	int fd = open(path,
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		      mode);
 
 	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
 	cr_assert_eq(write(fd, content, strlen(content)),
@@ -677,8 +691,7 @@ sbx_has_line(const char *out, const char *name, const char *value)
 
 	n = (size_t)snprintf(line, sizeof(line), "%s=%s", name, value);
 	for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
-		if ((p == out || p[-1] == '\n') &&
-		    (p[n] == '\n' || p[n] == 0))
+		if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0))
 			return true;
 	}
 	return false;

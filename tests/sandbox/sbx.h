@@ -44,18 +44,18 @@
 #include "proto/msg.h"
 
 enum sbx_level {
-	SBX_FULL,           /* namespaces, Landlock, seccomp */
-	SBX_NO_NS,          /* Landlock and seccomp */
-	SBX_NO_LANDLOCK,    /* namespaces and seccomp */
-	SBX_SECCOMP_ONLY,   /* seccomp */
+	SBX_FULL,         /* namespaces, Landlock, seccomp */
+	SBX_NO_NS,        /* Landlock and seccomp */
+	SBX_NO_LANDLOCK,  /* namespaces and seccomp */
+	SBX_SECCOMP_ONLY, /* seccomp */
 	SBX_N_LEVELS,
 };
 
 /* A cell of the table in docs/escape-suite.md. */
 enum sbx_outcome {
 	SBX_CONTAINED,
-	SBX_ESCAPES,            /* as root and unprivileged */
-	SBX_ESCAPES_UNPRIV,     /* only when the suite runs unprivileged */
+	SBX_ESCAPES,        /* as root and unprivileged */
+	SBX_ESCAPES_UNPRIV, /* only when the suite runs unprivileged */
 };
 
 /* A canary that stands for the API key: in the suite's environment and
@@ -77,9 +77,9 @@ struct sbx {
 	char project[PATH_MAX / 2 + 16];
 	char tmp[PATH_MAX / 2 + 16];
 	char host[PATH_MAX / 2 + 16];
-	char token[40];             /* unique per test: names, markers */
-	uid_t uid;                  /* the worker's: as root a fresh one per
-				     * test, as run.c picks one per run */
+	char token[40]; /* unique per test: names, markers */
+	uid_t uid;      /* the worker's: as root a fresh one per
+			 * test, as run.c picks one per run */
 	struct loop *loop;
 	struct policy *policy;
 	struct msg_init init;
@@ -96,7 +96,7 @@ struct sbx {
 	bool got_result;
 	struct sbx_res res;
 	bool waiting;
-	size_t log_bytes;           /* worker log lines received, bytes */
+	size_t log_bytes; /* worker log lines received, bytes */
 	size_t log_lines;
 	unsigned calls;
 };

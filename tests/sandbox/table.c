@@ -36,8 +36,8 @@
 
 struct cell {
 	enum sbx_outcome outcome;
-	int below_abi;                  /* 0: no condition */
-	enum sbx_outcome below;         /* the outcome below that ABI */
+	int below_abi;          /* 0: no condition */
+	enum sbx_outcome below; /* the outcome below that ABI */
 };
 
 static struct cell table[SBX_ATTEMPTS + 1][SBX_N_LEVELS];
@@ -177,13 +177,16 @@ sbx_judge(const struct sbx *s, int n, bool escaped, const char *detail)
 	/* GAO_SBX_SHOW=1: what each attempt saw, for reading the table */
 	if (getenv("GAO_SBX_SHOW"))
 		cr_log_info("#%d at %s: %s\n%.3000s", n,
-			    sbx_level_name(s->level), escaped ? "escaped" :
-			    "contained", detail ? detail : "");
+			    sbx_level_name(s->level),
+			    escaped ? "escaped" : "contained",
+			    detail ? detail : "");
 
-	cr_assert_eq(escaped, want, "attempt #%d at level \"%s\" as %s: "
-		     "docs/escape-suite.md says it %s, but it %s.\n%.3000s", n,
-		     sbx_level_name(s->level), sbx_is_root() ? "root" :
-		     "an unprivileged user", want ? "escapes" :
-		     "is contained", escaped ? "escaped" : "was contained",
+	cr_assert_eq(escaped, want,
+		     "attempt #%d at level \"%s\" as %s: "
+		     "docs/escape-suite.md says it %s, but it %s.\n%.3000s",
+		     n, sbx_level_name(s->level),
+		     sbx_is_root() ? "root" : "an unprivileged user",
+		     want ? "escapes" : "is contained",
+		     escaped ? "escaped" : "was contained",
 		     detail ? detail : "");
 }

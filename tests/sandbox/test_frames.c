@@ -36,8 +36,7 @@ one_mode(struct sbx *s, const struct evil_mode *m, char *log, size_t loglen)
 	snprintf(token_env, sizeof(token_env), "EVIL_TOKEN=%s-evil", s->token);
 	if (!sbx_start(s, sbx_evil_path(), env, 500)) {
 		/* refused at start: the worker is reaped, the reason given */
-		snprintf(log, loglen, "%s: start refused: %s", m->name,
-			 s->why);
+		snprintf(log, loglen, "%s: start refused: %s", m->name, s->why);
 		return evil_reason_ok(s->why, m->why);
 	}
 	pid = wconn_pid(s->w);
@@ -45,18 +44,19 @@ one_mode(struct sbx *s, const struct evil_mode *m, char *log, size_t loglen)
 		json_t *in = json_pack("{s:s}", "command", "true");
 
 		cr_assert_eq(wconn_call(s->w, "toolu_sbx_evil", "Bash", in,
-					100), 0);
+					100),
+			     0);
 		json_decref(in);
 	}
 	sbx_wait_dead(s, 20000);
 	wconn_stop(s->w);
 	s->w = NULL;
 	child_drain(s->loop); /* reaped (and swept) on the loop */
-	ok = s->dead && evil_reason_ok(s->why, m->why) &&
-	     kill(pid, 0) < 0 && errno == ESRCH;
+	ok = s->dead && evil_reason_ok(s->why, m->why) && kill(pid, 0) < 0 &&
+	     errno == ESRCH;
 	snprintf(log, loglen, "%s: dead=%d why=\"%s\" pid %d %s", m->name,
-		 s->dead, s->why, (int)pid, kill(pid, 0) == 0 ? "alive" :
-		 "gone");
+		 s->dead, s->why, (int)pid,
+		 kill(pid, 0) == 0 ? "alive" : "gone");
 	return ok;
 }
 

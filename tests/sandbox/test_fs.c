@@ -31,8 +31,8 @@ put_secret(const struct sbx *s, char *buf, size_t cap)
 static const struct sbx_res *
 tool1(struct sbx *s, const char *tool, const char *key, const char *val)
 {
-	const struct sbx_res *r = sbx_tool(s, tool, json_pack("{s:s}", key,
-							      val), 10000);
+	const struct sbx_res *r = sbx_tool(s, tool,
+					   json_pack("{s:s}", key, val), 10000);
 
 	cr_assert_not_null(r, "%s died: %s", tool, s->why);
 	return r;
@@ -42,8 +42,7 @@ tool1(struct sbx *s, const char *tool, const char *key, const char *val)
 static void
 assert_refused(const struct sbx_res *r, const char *what)
 {
-	cr_assert(r->is_error, "%s was not refused: %.500s", what,
-		  r->content);
+	cr_assert(r->is_error, "%s was not refused: %.500s", what, r->content);
 	cr_assert_null(strstr(r->content, SECRET), "%s leaked the secret",
 		       what);
 }
@@ -58,8 +57,10 @@ SBX_ATTEMPT(a01_read_outside)
 	assert_refused(tool1(s, "Read", "file_path", secret), "Read");
 	assert_refused(tool1(s, "Read", "file_path", "/etc/shadow"),
 		       "Read /etc/shadow");
-	out = sbx_bash(s, 5000, "cat %s; cat /etc/shadow; cat /etc/gshadow; "
-		       "ls %s", secret, s->host);
+	out = sbx_bash(s, 5000,
+		       "cat %s; cat /etc/shadow; cat /etc/gshadow; "
+		       "ls %s",
+		       secret, s->host);
 	escaped = strstr(out, SECRET) || strstr(out, "root:");
 	sbx_judge(s, 1, escaped, out);
 	if (!escaped)
@@ -76,7 +77,8 @@ SBX_ATTEMPT(a02_write_outside)
 	snprintf(tmpf, sizeof(tmpf), "/tmp/%s-tmp", s->token);
 	snprintf(vtmpf, sizeof(vtmpf), "/var/tmp/%s-vartmp", s->token);
 	snprintf(homef, sizeof(homef), "%s/%s-home", s->host, s->token);
-	out = sbx_bash(s, 5000, "for f in %s %s %s /%s-root; do echo pwned > "
+	out = sbx_bash(s, 5000,
+		       "for f in %s %s %s /%s-root; do echo pwned > "
 		       "$f; echo \"$f: $?\"; done; ls -d /tmp/%s-tmp",
 		       tmpf, vtmpf, homef, s->token, s->token);
 	escaped = sbx_exists(tmpf) || sbx_exists(vtmpf) || sbx_exists(homef);
@@ -98,33 +100,44 @@ SBX_ATTEMPT(a03_symlink_out)
 
 	put_secret(s, secret, sizeof(secret));
 	snprintf(created, sizeof(created), "%s/created", s->host);
-	sbx_bash(s, 5000, "ln -s %s link && ln -s %s hostdir && ln -s "
-		 "/etc/passwd pw", secret, s->host);
+	sbx_bash(s, 5000,
+		 "ln -s %s link && ln -s %s hostdir && ln -s "
+		 "/etc/passwd pw",
+		 secret, s->host);
 	assert_refused(tool1(s, "Read", "file_path", "link"), "Read link");
 	assert_refused(tool1(s, "Read", "file_path", "pw"), "Read pw");
 	assert_refused(tool1(s, "Read", "file_path", "hostdir/secret"),
 		       "Read hostdir/secret");
-	r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path", "link",
-					   "content", "pwned"), 5000);
+	r = sbx_tool(s, "Write",
+		     json_pack("{s:s,s:s}", "file_path", "link", "content",
+			       "pwned"),
+		     5000);
 	assert_refused(r, "Write link");
-	r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path",
-					   "hostdir/created", "content", "x"),
+	r = sbx_tool(s, "Write",
+		     json_pack("{s:s,s:s}", "file_path", "hostdir/created",
+			       "content", "x"),
 		     5000);
 	assert_refused(r, "Write hostdir/created");
-	r = sbx_tool(s, "Edit", json_pack("{s:s,s:s,s:s}", "file_path", "link",
-					  "old_string", "sbx", "new_string",
-					  "pwned"), 5000);
+	r = sbx_tool(s, "Edit",
+		     json_pack("{s:s,s:s,s:s}", "file_path", "link",
+			       "old_string", "sbx", "new_string", "pwned"),
+		     5000);
 	assert_refused(r, "Edit link");
-	r = sbx_tool(s, "MultiEdit", json_pack("{s:s,s:[{s:s,s:s}]}",
-		"file_path", "link", "edits", "old_string", "sbx",
-		"new_string", "pwned"), 5000);
+	r = sbx_tool(s, "MultiEdit",
+		     json_pack("{s:s,s:[{s:s,s:s}]}", "file_path", "link",
+			       "edits", "old_string", "sbx", "new_string",
+			       "pwned"),
+		     5000);
 	assert_refused(r, "MultiEdit link");
-	r = sbx_tool(s, "Grep", json_pack("{s:s,s:s}", "pattern", "canary",
-					  "path", "hostdir"), 5000);
+	r = sbx_tool(s, "Grep",
+		     json_pack("{s:s,s:s}", "pattern", "canary", "path",
+			       "hostdir"),
+		     5000);
 	assert_refused(r, "Grep hostdir");
 	/* a walk of the project never follows the links out */
-	r = sbx_tool(s, "Grep", json_pack("{s:s,s:s,s:s}", "pattern",
-		     "outside-secret", "path", ".", "output_mode", "content"),
+	r = sbx_tool(s, "Grep",
+		     json_pack("{s:s,s:s,s:s}", "pattern", "outside-secret",
+			       "path", ".", "output_mode", "content"),
 		     5000);
 	cr_assert(r && strstr(r->content, SECRET) == NULL, "Grep .");
 	r = tool1(s, "Glob", "pattern", "**/secret");
@@ -147,16 +160,20 @@ SBX_ATTEMPT(a04_hardlink_in)
 	bool escaped;
 
 	put_secret(s, secret, sizeof(secret));
-	out = sbx_bash(s, 5000, "ln %s hl; ln /etc/passwd pw; ln /etc/shadow "
-		       "sh; ls", secret);
+	out = sbx_bash(s, 5000,
+		       "ln %s hl; ln /etc/passwd pw; ln /etc/shadow "
+		       "sh; ls",
+		       secret);
 	snprintf(link, sizeof(link), "%s/hl", s->project);
 	escaped = sbx_exists(link);
 	if (escaped) {
 		/* with the link, the file tools reach the outside file */
 		r = tool1(s, "Read", "file_path", "hl");
 		cr_assert(strstr(r->content, SECRET), "%s", r->content);
-		r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path",
-			     "hl", "content", "pwned\n"), 5000);
+		r = sbx_tool(s, "Write",
+			     json_pack("{s:s,s:s}", "file_path", "hl",
+				       "content", "pwned\n"),
+			     5000);
 		after = sbx_slurp(secret);
 		cr_assert_str_eq(after, "pwned\n");
 		free(after);
@@ -164,8 +181,9 @@ SBX_ATTEMPT(a04_hardlink_in)
 	sbx_judge(s, 4, escaped, out);
 	if (!escaped)
 		cr_assert(strstr(out, "Invalid cross-device link") ||
-			  strstr(out, "Operation not permitted") ||
-			  strstr(out, "Permission denied"), "%s", out);
+				  strstr(out, "Operation not permitted") ||
+				  strstr(out, "Permission denied"),
+			  "%s", out);
 	snprintf(link, sizeof(link), "%s/sh", s->project);
 	cr_assert_not(sbx_exists(link), "/etc/shadow hard-linked");
 }
@@ -174,8 +192,12 @@ SBX_ATTEMPT(a04_hardlink_in)
 SBX_ATTEMPT(a05_paths_in_inputs)
 {
 	char secret[PATH_MAX], via[PATH_MAX * 2], created[PATH_MAX];
-	const char *bad[] = { "../host/secret", via, secret, "/etc/passwd",
-			      "sub/../../host/secret", "/proc/self/environ" };
+	const char *bad[] = { "../host/secret",
+			      via,
+			      secret,
+			      "/etc/passwd",
+			      "sub/../../host/secret",
+			      "/proc/self/environ" };
 	const struct sbx_res *r;
 	bool escaped = false;
 	char *after;
@@ -187,24 +209,32 @@ SBX_ATTEMPT(a05_paths_in_inputs)
 		r = tool1(s, "Read", "file_path", bad[i]);
 		escaped |= !r->is_error;
 		assert_refused(r, bad[i]);
-		r = sbx_tool(s, "Edit", json_pack("{s:s,s:s,s:s}", "file_path",
-			     bad[i], "old_string", "sbx", "new_string", "x"),
+		r = sbx_tool(s, "Edit",
+			     json_pack("{s:s,s:s,s:s}", "file_path", bad[i],
+				       "old_string", "sbx", "new_string", "x"),
 			     5000);
 		assert_refused(r, bad[i]);
 	}
-	r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path",
-		     "../host/new", "content", "x"), 5000);
+	r = sbx_tool(s, "Write",
+		     json_pack("{s:s,s:s}", "file_path", "../host/new",
+			       "content", "x"),
+		     5000);
 	assert_refused(r, "Write ../host/new");
-	r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path", created,
-		     "content", "x"), 5000);
+	r = sbx_tool(s, "Write",
+		     json_pack("{s:s,s:s}", "file_path", created, "content",
+			       "x"),
+		     5000);
 	assert_refused(r, "Write host/new");
-	r = sbx_tool(s, "Glob", json_pack("{s:s,s:s}", "pattern", "*", "path",
-					  ".."), 5000);
+	r = sbx_tool(s, "Glob",
+		     json_pack("{s:s,s:s}", "pattern", "*", "path", ".."),
+		     5000);
 	assert_refused(r, "Glob ..");
 	r = tool1(s, "Glob", "pattern", "../host/*");
 	cr_assert_null(strstr(r->content, "secret"), "%s", r->content);
-	r = sbx_tool(s, "Grep", json_pack("{s:s,s:s}", "pattern", "canary",
-					  "path", "/etc"), 5000);
+	r = sbx_tool(s, "Grep",
+		     json_pack("{s:s,s:s}", "pattern", "canary", "path",
+			       "/etc"),
+		     5000);
 	assert_refused(r, "Grep /etc");
 	after = sbx_slurp(secret);
 	escaped |= sbx_exists(created) || strcmp(after, SECRET "\n") != 0;
@@ -228,7 +258,8 @@ SBX_ATTEMPT(a06_symlink_race)
 	cr_assert_eq(mkdir(dir, 0700), 0);
 	snprintf(secret, sizeof(secret), "%s/secret", dir);
 	sbx_put(secret, SECRET "\n", 0600);
-	sbx_bash(s, 5000, "mkdir real && echo inside > real/secret && "
+	sbx_bash(s, 5000,
+		 "mkdir real && echo inside > real/secret && "
 		 "ln -s %s evil && (exec -a %s-racer python3 -c '\n"
 		 "import os, time\n"
 		 "end = time.time() + 3\n"
@@ -236,19 +267,24 @@ SBX_ATTEMPT(a06_symlink_race)
 		 "while time.time() < end:\n"
 		 "    r(\"real\", \"tmpd\"); r(\"evil\", \"real\")\n"
 		 "    r(\"real\", \"evil\"); r(\"tmpd\", \"real\")\n"
-		 "' >/dev/null 2>&1 &)", dir, s->token);
+		 "' >/dev/null 2>&1 &)",
+		 dir, s->token);
 	until = loop_now_ms() + 1500;
 	while (loop_now_ms() < until) {
 		calls++;
 		r = tool1(s, "Read", "file_path", "real/secret");
 		escaped |= strstr(r->content, SECRET) != NULL;
 		refused += r->is_error;
-		r = sbx_tool(s, "Write", json_pack("{s:s,s:s}", "file_path",
-			     "real/w", "content", "x"), 5000);
+		r = sbx_tool(s, "Write",
+			     json_pack("{s:s,s:s}", "file_path", "real/w",
+				       "content", "x"),
+			     5000);
 		refused += r->is_error;
-		r = sbx_tool(s, "Edit", json_pack("{s:s,s:s,s:s,s:b}",
-			     "file_path", "real/secret", "old_string", "i",
-			     "new_string", "i", "replace_all", 1), 5000);
+		r = sbx_tool(s, "Edit",
+			     json_pack("{s:s,s:s,s:s,s:b}", "file_path",
+				       "real/secret", "old_string", "i",
+				       "new_string", "i", "replace_all", 1),
+			     5000);
 		refused += r->is_error;
 	}
 	sbx_kill_procs(s->token);
@@ -272,7 +308,8 @@ SBX_ATTEMPT(a24_huge_file)
 	const char *out;
 	bool escaped;
 
-	out = sbx_bash(s, 20000, "dd if=/dev/zero of=big bs=1M count=1 "
+	out = sbx_bash(s, 20000,
+		       "dd if=/dev/zero of=big bs=1M count=1 "
 		       "seek=1100 2>&1; echo dd=$?; fallocate -l 2G big2; "
 		       "echo fallocate=$?; head -c 2M /dev/zero >> big3; "
 		       "echo small=$?");
@@ -283,6 +320,7 @@ SBX_ATTEMPT(a24_huge_file)
 	sbx_judge(s, 24, escaped, out);
 	/* bash's children get SIGXFSZ (the worker's SIG_IGN is reset) */
 	cr_assert(strstr(out, "File size limit exceeded") ||
-		  strstr(out, "File too large"), "%s", out);
+			  strstr(out, "File too large"),
+		  "%s", out);
 	cr_assert(strstr(out, "small=0"), "a small write failed: %s", out);
 }

@@ -72,13 +72,17 @@ all_confined(const char *log, int *n)
 }
 
 static void
-run_hooks(struct sbx *s, char *log_out, size_t cap, char *summary,
-	  size_t scap)
+run_hooks(struct sbx *s, char *log_out, size_t cap, char *summary, size_t scap)
 {
 	char dir[256], key[512], root[600], base[128], sc[PATH_MAX],
-	     cfg[PATH_MAX], proj[PATH_MAX], path[PATH_MAX + 16];
-	const char *args[16] = { "sandbox", "run", cfg, "--standalone",
-				 "--api-key-file", key, "--sandbox-root",
+		cfg[PATH_MAX], proj[PATH_MAX], path[PATH_MAX + 16];
+	const char *args[16] = { "sandbox",
+				 "run",
+				 cfg,
+				 "--standalone",
+				 "--api-key-file",
+				 key,
+				 "--sandbox-root",
 				 root };
 	const char *env[] = { base, NULL };
 	struct h_fake fake;
@@ -131,11 +135,13 @@ SBX_ATTEMPT(a30_planted_hooks)
 		     summary);
 	cr_assert_eq(strstr(summary, "pidns") != NULL, ns, "%s", summary);
 	cr_assert(strstr(summary, "passed   build_must_succeed") &&
-		  strstr(summary, "passed   tests_must_pass"), "%s", summary);
+			  strstr(summary, "passed   tests_must_pass"),
+		  "%s", summary);
 	confined = all_confined(log, &lines);
 	sbx_judge(s, 30, !confined, log);
 	/* make and the filter did run, confined: the check saw them */
 	cr_assert(strstr(log, "make-all ") && strstr(log, "make-test ") &&
-		  strstr(log, "filter-clean "), "%s", log);
+			  strstr(log, "filter-clean "),
+		  "%s", log);
 	cr_assert_geq(lines, 3);
 }

@@ -51,8 +51,7 @@ unix_listener(const char *name, bool abstract)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	cr_assert_geq(fd, 0);
 	if (abstract) {
@@ -121,10 +120,10 @@ any_ok(const char *out, const char *const *names, size_t n)
 }
 
 static const char *const sock_names[] = {
-	"inet_stream", "inet_dgram", "inet_raw", "inet6_stream", "inet6_dgram",
-	"netlink", "packet", "vsock", "unix_stream", "unix_dgram",
-	"socketpair_inet", "tcp_connect", "udp_send", "unix_connect",
-	"abstract_connect",
+	"inet_stream", "inet_dgram",   "inet_raw",         "inet6_stream",
+	"inet6_dgram", "netlink",      "packet",           "vsock",
+	"unix_stream", "unix_dgram",   "socketpair_inet",  "tcp_connect",
+	"udp_send",    "unix_connect", "abstract_connect",
 };
 
 /* The socket attempts all go through the probe; #10-#12 differ in what
@@ -136,7 +135,8 @@ sock_attempt(struct sbx *s, struct listeners *l, int *heard_n)
 
 	sbx_install_probe(s);
 	listen_all(s, l);
-	out = sbx_bash(s, 20000, "./sbx-probe sock %d %d %s %s; "
+	out = sbx_bash(s, 20000,
+		       "./sbx-probe sock %d %d %s %s; "
 		       "curl -sS -m 2 http://127.0.0.1:%d/ ; echo curl=$?; "
 		       "echo x > /dev/tcp/127.0.0.1/%d; echo devtcp=$?; "
 		       "echo x > /dev/udp/127.0.0.1/%d; echo devudp=$?; "
@@ -200,8 +200,8 @@ SBX_ATTEMPT(a13_terminal)
 {
 	static const char *const inject[] = {
 		"stdin_TIOCSTI", "stdin_TIOCSTI_high", "stdin_TIOCLINUX",
-		"tty_TIOCSTI", "tty_TIOCSTI_high", "tty_TIOCLINUX",
-		"pts_TIOCSTI", "pts_TIOCSTI_high", "pts_TIOCLINUX",
+		"tty_TIOCSTI",   "tty_TIOCSTI_high",   "tty_TIOCLINUX",
+		"pts_TIOCSTI",   "pts_TIOCSTI_high",   "pts_TIOCLINUX",
 		"open_dev_tty",
 	};
 	const char *out;
@@ -217,12 +217,14 @@ SBX_ATTEMPT(a13_terminal)
 	/* Landlock's EACCES, or the host's: no controlling terminal
 	 * (ENXIO), no /dev/tty (ENOENT), a device cgroup (EPERM) */
 	cr_assert(sbx_has_line(out, "open_dev_tty", "ENXIO") ||
-		  sbx_has_line(out, "open_dev_tty", "EACCES") ||
-		  sbx_has_line(out, "open_dev_tty", "ENOENT") ||
-		  sbx_has_line(out, "open_dev_tty", "EPERM"), "%s", out);
+			  sbx_has_line(out, "open_dev_tty", "EACCES") ||
+			  sbx_has_line(out, "open_dev_tty", "ENOENT") ||
+			  sbx_has_line(out, "open_dev_tty", "EPERM"),
+		  "%s", out);
 	/* where a pty can be opened, injecting into it is still refused */
 	if (sbx_has_line(out, "open_pts", "OK"))
 		cr_assert(sbx_has_line(out, "pts_TIOCSTI", "EPERM") &&
-			  sbx_has_line(out, "pts_TIOCSTI_high", "EPERM"), "%s",
-			  out);
+				  sbx_has_line(out, "pts_TIOCSTI_high",
+					       "EPERM"),
+			  "%s", out);
 }

@@ -49,12 +49,13 @@ SBX_ATTEMPT(a07_peek_supervisor)
 
 	cr_assert_not_null(strstr(getenv("GAO_SBX_CANARY"), "canary"));
 	sbx_install_probe(s);
-	out = sbx_bash(s, 10000, "echo envhits=$(tr '\\0' '\\n' < "
+	out = sbx_bash(s, 10000,
+		       "echo envhits=$(tr '\\0' '\\n' < "
 		       "/proc/%d/environ | grep -c 'gaoSBX[c]anary'); "
 		       "echo cmdhits=$(tr '\\0' ' ' < /proc/%d/cmdline | "
 		       "grep -c 'gaoSBX[c]anary'); echo membytes=$(head -c 16 "
-		       "/proc/%d/mem | wc -c); ./sbx-probe peek %d", sup, sup,
-		       sup, sup);
+		       "/proc/%d/mem | wc -c); ./sbx-probe peek %d",
+		       sup, sup, sup, sup);
 	escaped = !sbx_has_line(out, "envhits", "0") ||
 		  !sbx_has_line(out, "cmdhits", "0") ||
 		  !sbx_has_line(out, "membytes", "0") ||
@@ -80,7 +81,8 @@ SBX_ATTEMPT(a08_search_key)
 	const char *out;
 	bool escaped;
 
-	out = sbx_bash(s, 20000,
+	out = sbx_bash(
+		s, 20000,
 		"env | grep -c -e 'gaoSBX[c]anary' -e 'sk-[a]nt-'; "
 		"tr '\\0' '\\n' < /proc/self/environ | grep -c "
 		"-e 'gaoSBX[c]anary' -e 'sk-[a]nt-'; "
@@ -117,7 +119,8 @@ SBX_ATTEMPT(a08_search_key)
 	 * makes itself non-dumpable once confined) refused it outright, in
 	 * whatever form the host's /proc takes (EACCES, EPERM, ENOENT) */
 	cr_assert(sbx_has_line(out, "worker_scanned", "1") ||
-		  sbx_has_line(out, "worker_denied", "1"), "%s", out);
+			  sbx_has_line(out, "worker_denied", "1"),
+		  "%s", out);
 }
 
 SBX_ATTEMPT(a09_inherited_fds)
@@ -125,7 +128,8 @@ SBX_ATTEMPT(a09_inherited_fds)
 	const char *out;
 	bool escaped;
 
-	out = sbx_bash(s, 10000, "for fd in $(seq 3 1023); do "
+	out = sbx_bash(s, 10000,
+		       "for fd in $(seq 3 1023); do "
 		       "[ -e /proc/$$/fd/$fd ] && echo \"open $fd\"; done; "
 		       "python3 -c 'import os; print(\"child\", "
 		       "sorted(int(f) for f in os.listdir(\"/proc/self/fd\")))'"
@@ -157,7 +161,8 @@ SBX_ATTEMPT(a19_setuid)
 	sbx_install_probe(s);
 	if (sbx_is_root())
 		make_suid_probe(s);
-	out = sbx_bash(s, 15000, "ls -l sbx-probe; ./sbx-probe ids; "
+	out = sbx_bash(s, 15000,
+		       "ls -l sbx-probe; ./sbx-probe ids; "
 		       "su -c 'echo SU-UID=$(id -u)' root </dev/null; "
 		       "echo su=$?; sudo -n sh -c 'echo SUDO-UID=$(id -u)'; "
 		       "echo sudo=$?; mkdir -p m; mount -t tmpfs none m; "
@@ -233,13 +238,16 @@ SBX_ATTEMPT(a20_kill_outside)
 	winch_count = 0;
 	by = start_bystander(&rfd);
 	nap_ms(50);
-	out = sbx_bash(s, 10000, "kill -WINCH -1; echo all=$?; kill -WINCH %d;"
+	out = sbx_bash(s, 10000,
+		       "kill -WINCH -1; echo all=$?; kill -WINCH %d;"
 		       " echo sup=$?; kill -WINCH %d; echo by=$?; echo alive",
 		       (int)getpid(), (int)by);
 	nap_ms(100);
 	got = read(rfd, buf, sizeof(buf));
-	snprintf(detail, sizeof(detail), "supervisor got %d, bystander got "
-		 "%zd\n%s", (int)winch_count, got > 0 ? got : 0, out);
+	snprintf(detail, sizeof(detail),
+		 "supervisor got %d, bystander got "
+		 "%zd\n%s",
+		 (int)winch_count, got > 0 ? got : 0, out);
 	escaped = winch_count > 0 || got > 0;
 	kill(by, SIGKILL);
 	waitpid(by, NULL, 0);
@@ -274,11 +282,12 @@ SBX_ATTEMPT(a21_fork_bomb)
 
 	before = sbx_uid_procs(s->uid);
 	out = sbx_bash(s, 2500, "b() { b | b & }; b; sleep 10 # %s", s->token);
-	cr_assert(s->res.is_error && strstr(out, "timed out"), "%.2000s",
-		  out);
+	cr_assert(s->res.is_error && strstr(out, "timed out"), "%.2000s", out);
 	cr_assert(strstr(out, "Resource temporarily unavailable") ||
-		  strstr(out, "retry"), "the process limit was not hit: "
-		  "%.2000s", out);
+			  strstr(out, "retry"),
+		  "the process limit was not hit: "
+		  "%.2000s",
+		  out);
 	left = sbx_survivors(s->token, 1000);
 	t0 = loop_now_ms();
 	r = sbx_tool(s, "Bash", json_pack("{s:s}", "command", "echo alive"),
@@ -298,7 +307,8 @@ SBX_ATTEMPT(a22_outlive_session)
 	size_t alive, left;
 	bool escaped;
 
-	out = sbx_bash(s, 10000,
+	out = sbx_bash(
+		s, 10000,
 		"setsid -f bash -c 'exec -a %s-a sleep 300'; "
 		"(exec -a %s-b sleep 300 &); "
 		"nohup bash -c 'exec -a %s-c sleep 300' >/dev/null 2>&1 & "
@@ -310,10 +320,11 @@ SBX_ATTEMPT(a22_outlive_session)
 		"        t = sys.argv[1] + \"-d\"\n"
 		"        os.execvp(\"sleep\", [t, \"300\"])\n"
 		"    os._exit(0)\n"
-		"' %s; sleep 0.2; echo started", s->token, s->token, s->token,
-		s->token);
+		"' %s; sleep 0.2; echo started",
+		s->token, s->token, s->token, s->token);
 	cr_assert(strstr(out, "started"), "%s", out);
-	/* background processes may outlive the command (docs/decisions.md, Tools) */
+	/* background processes may outlive the command (docs/decisions.md,
+	 * Tools) */
 	alive = sbx_survivors(s->token, 0);
 	cr_assert_eq(alive, 4u, "%zu of 4 started: %s", alive, out);
 	wconn_stop(s->w);
@@ -335,8 +346,10 @@ SBX_ATTEMPT(a23_endless)
 
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(cmd, sizeof(cmd), "%s # %s", cmds[i], s->token);
-		r = sbx_tool(s, "Bash", json_pack("{s:s,s:i}", "command", cmd,
-			     "timeout", 1500), 60000);
+		r = sbx_tool(s, "Bash",
+			     json_pack("{s:s,s:i}", "command", cmd, "timeout",
+				       1500),
+			     60000);
 		cr_assert_not_null(r, "the worker died: %s", s->why);
 		escaped |= !r->is_error || r->duration_ms > 3500;
 		cr_assert(strstr(r->content, "timed out after 1500 ms"), "%s",
@@ -356,7 +369,8 @@ SBX_ATTEMPT(a25_huge_memory)
 	bool escaped;
 
 	sbx_install_probe(s);
-	out = sbx_bash(s, 20000, "./sbx-probe mem; python3 -c 'b = bytearray"
+	out = sbx_bash(s, 20000,
+		       "./sbx-probe mem; python3 -c 'b = bytearray"
 		       "(8 << 30)' 2>&1 | tail -n 1; echo alive");
 	escaped = !sbx_has_line(out, "malloc_8g", "ENOMEM") ||
 		  !sbx_has_line(out, "mmap_64g", "ENOMEM");
@@ -372,7 +386,8 @@ SBX_ATTEMPT(a26_many_fds)
 	bool escaped;
 
 	sbx_install_probe(s);
-	out = sbx_bash(s, 20000, "./sbx-probe fds; ulimit -n 100000; "
+	out = sbx_bash(s, 20000,
+		       "./sbx-probe fds; ulimit -n 100000; "
 		       "echo ulimit=$?");
 	cr_assert_not_null(strstr(out, "opened="), "%s", out);
 	opened = atol(strstr(out, "opened=") + 7);
@@ -388,16 +403,18 @@ SBX_ATTEMPT(a27_output_flood)
 	size_t len;
 	bool escaped;
 
-	r = sbx_tool(s, "Bash", json_pack("{s:s}", "command",
-		     "head -c 20000000 /dev/zero | tr '\\0' a; "
-		     "head -c 3000000 /dev/zero | tr '\\0' b >&2; echo; "
-		     "echo END"), 30000);
+	r = sbx_tool(
+		s, "Bash",
+		json_pack("{s:s}", "command",
+			  "head -c 20000000 /dev/zero | tr '\\0' a; "
+			  "head -c 3000000 /dev/zero | tr '\\0' b >&2; echo; "
+			  "echo END"),
+		30000);
 	cr_assert_not_null(r, "the worker died: %s", s->why);
 	len = strlen(r->content);
 	escaped = len > 30000 + 512 || !r->truncated;
 	sbx_judge(s, 27, escaped, NULL);
-	cr_assert(strstr(r->content, "output truncated"), "%.300s",
-		  r->content);
+	cr_assert(strstr(r->content, "output truncated"), "%.300s", r->content);
 	cr_assert_geq(r->bytes, 23000000u);
 	cr_assert(strstr(r->content, "bbb\nEND"), "the tail is missing");
 }
@@ -458,6 +475,7 @@ SBX_ATTEMPT(a29_crash_worker)
 	 * worker dies; if it closed first, "worker exited" is all we know) */
 	for (int i = 0; i < 2; i++)
 		cr_assert(strstr(why[i], "worker killed by signal") ||
-			  !strcmp(why[i], "worker exited"), "%s", why[i]);
+				  !strcmp(why[i], "worker exited"),
+			  "%s", why[i]);
 	cr_assert(strstr(sbx_bash(s, 5000, "echo again"), "again"));
 }

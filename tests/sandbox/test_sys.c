@@ -25,8 +25,7 @@
 /* Every name must have the result want; false (with the first offender
  * logged) otherwise. */
 static bool
-all_are(const char *out, const char *const *names, size_t n,
-	const char *want)
+all_are(const char *out, const char *const *names, size_t n, const char *want)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!sbx_has_line(out, names[i], want)) {
@@ -51,11 +50,11 @@ any_ok(const char *out, const char *const *names, size_t n)
 /* One foreign-ABI path of #14: what the host does with it outside any
  * sandbox, and how the sandboxed probe ended. */
 struct abi_path {
-	const char *mode;       /* sbx-probe mode, and the Bash line name */
-	bool delivered;         /* the host's syscall entry saw the call */
-	char host[64];          /* "returned -38" or "SIGSEGV" */
-	int sig;                /* what killed the sandboxed probe, or 0 */
-	char stopper[48];       /* who stopped it in the sandbox */
+	const char *mode; /* sbx-probe mode, and the Bash line name */
+	bool delivered;   /* the host's syscall entry saw the call */
+	char host[64];    /* "returned -38" or "SIGSEGV" */
+	int sig;          /* what killed the sandboxed probe, or 0 */
+	char stopper[48]; /* who stopped it in the sandbox */
 };
 
 static void
@@ -121,17 +120,21 @@ abi_assert(const struct abi_path *p, const struct abi_path *other,
 	cr_assert(p->sig > 0, "%s was not killed in the sandbox\n%s", p->mode,
 		  detail);
 	if (p->delivered) {
-		cr_assert_eq(p->sig, SIGSYS, "%s: the host delivers it, so the "
-			     "filter must kill it (exit %d)\n%s", p->mode,
-			     128 + SIGSYS, detail);
+		cr_assert_eq(p->sig, SIGSYS,
+			     "%s: the host delivers it, so the "
+			     "filter must kill it (exit %d)\n%s",
+			     p->mode, 128 + SIGSYS, detail);
 		return;
 	}
-	sbx_note("#14 at %s, %s: never delivered by this host (%s outside "
-		 "any sandbox too); in the sandbox %s stopped it; %s%s",
-		 sbx_level_name(lv), p->mode, p->host, p->stopper,
-		 other->delivered ? "the filter's kill is shown by " :
-		 "neither path is delivered here: the filter's kill cannot be "
-		 "shown on this host", other->delivered ? other->mode : "");
+	sbx_note(
+		"#14 at %s, %s: never delivered by this host (%s outside "
+		"any sandbox too); in the sandbox %s stopped it; %s%s",
+		sbx_level_name(lv), p->mode, p->host, p->stopper,
+		other->delivered ?
+			"the filter's kill is shown by " :
+			"neither path is delivered here: the filter's kill cannot be "
+			"shown on this host",
+		other->delivered ? other->mode : "");
 }
 
 SBX_ATTEMPT(a14_foreign_arch)
@@ -144,15 +147,17 @@ SBX_ATTEMPT(a14_foreign_arch)
 	sbx_install_probe(s);
 	abi_host(&p[0]);
 	abi_host(&p[1]);
-	out = sbx_bash(s, 10000, "./sbx-probe int80; echo int80=$?; "
+	out = sbx_bash(s, 10000,
+		       "./sbx-probe int80; echo int80=$?; "
 		       "./sbx-probe x32; echo x32=$?");
 	abi_sandboxed(&p[0], out);
 	abi_sandboxed(&p[1], out);
-	snprintf(detail, sizeof(detail), "host: int80 %s (%s), x32 %s (%s)\n"
-		 "sandbox: int80 %s, x32 %s\n%s", p[0].host, p[0].delivered ?
-		 "delivered" : "never delivered", p[1].host, p[1].delivered ?
-		 "delivered" : "never delivered", p[0].stopper, p[1].stopper,
-		 out);
+	snprintf(detail, sizeof(detail),
+		 "host: int80 %s (%s), x32 %s (%s)\n"
+		 "sandbox: int80 %s, x32 %s\n%s",
+		 p[0].host, p[0].delivered ? "delivered" : "never delivered",
+		 p[1].host, p[1].delivered ? "delivered" : "never delivered",
+		 p[0].stopper, p[1].stopper, out);
 	escaped = strstr(out, "after") != NULL;
 	sbx_judge(s, 14, escaped, detail);
 	abi_assert(&p[0], &p[1], s->level, detail);
@@ -173,8 +178,10 @@ SBX_ATTEMPT(a15_io_uring)
 	sbx_install_probe(s);
 	st = sbx_probe_unconfined("io_uring", host, sizeof(host));
 	h = sbx_line_value(host, "io_uring_setup");
-	cr_assert(WIFEXITED(st) && h, "unconfined sbx-probe io_uring: status "
-		  "0x%x: %s", st, host);
+	cr_assert(WIFEXITED(st) && h,
+		  "unconfined sbx-probe io_uring: status "
+		  "0x%x: %s",
+		  st, host);
 	out = sbx_bash(s, 10000, "./sbx-probe io_uring; echo rc=$?");
 	snprintf(detail, sizeof(detail), "host: io_uring_setup=%.*s\n%s",
 		 (int)strcspn(h, "\n"), h, out);
@@ -187,20 +194,20 @@ SBX_ATTEMPT(a15_io_uring)
 SBX_ATTEMPT(a16_namespaces)
 {
 	static const char *const eperm[] = {
-		"unshare_USER", "unshare_NS", "unshare_NET", "unshare_PID",
-		"unshare_IPC", "unshare_UTS", "unshare_CGROUP", "clone_USER",
-		"clone_NS", "clone_NET", "clone_PID", "clone_IPC", "clone_UTS",
-		"clone_CGROUP", "setns",
+		"unshare_USER", "unshare_NS",   "unshare_NET",    "unshare_PID",
+		"unshare_IPC",  "unshare_UTS",  "unshare_CGROUP", "clone_USER",
+		"clone_NS",     "clone_NET",    "clone_PID",      "clone_IPC",
+		"clone_UTS",    "clone_CGROUP", "setns",
 	};
 	const char *out;
 	bool escaped;
 
 	sbx_install_probe(s);
-	out = sbx_bash(s, 10000, "./sbx-probe ns; unshare -Ur id -u; "
+	out = sbx_bash(s, 10000,
+		       "./sbx-probe ns; unshare -Ur id -u; "
 		       "echo unshare=$?");
 	escaped = any_ok(out, eperm, N(eperm)) ||
-		  sbx_has_line(out, "clone3", "OK") ||
-		  strstr(out, "unshare=0");
+		  sbx_has_line(out, "clone3", "OK") || strstr(out, "unshare=0");
 	sbx_judge(s, 16, escaped, out);
 	cr_assert(all_are(out, eperm, N(eperm), "EPERM"), "%s", out);
 	cr_assert(sbx_has_line(out, "clone3", "ENOSYS"), "%s", out);
@@ -209,8 +216,8 @@ SBX_ATTEMPT(a16_namespaces)
 SBX_ATTEMPT(a17_mounts)
 {
 	static const char *const eperm[] = {
-		"mount", "umount2", "fsopen", "fsmount", "open_tree",
-		"move_mount", "pivot_root", "chroot",
+		"mount",     "umount2",    "fsopen",     "fsmount",
+		"open_tree", "move_mount", "pivot_root", "chroot",
 	};
 	const char *out;
 	bool escaped;
@@ -225,10 +232,23 @@ SBX_ATTEMPT(a17_mounts)
 SBX_ATTEMPT(a18_kernel_surface)
 {
 	static const char *const eperm[] = {
-		"bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
-		"request_key", "open_by_handle_at", "name_to_handle_at",
-		"init_module", "finit_module", "delete_module", "kexec_load",
-		"kexec_file_load", "reboot", "swapon", "acct", "personality",
+		"bpf",
+		"perf_event_open",
+		"userfaultfd",
+		"keyctl",
+		"add_key",
+		"request_key",
+		"open_by_handle_at",
+		"name_to_handle_at",
+		"init_module",
+		"finit_module",
+		"delete_module",
+		"kexec_load",
+		"kexec_file_load",
+		"reboot",
+		"swapon",
+		"acct",
+		"personality",
 	};
 	const char *out;
 	bool escaped;

@@ -52,7 +52,8 @@ profile_msg(const char *name, struct msg_policy *m)
 	char err[256];
 
 	cr_assert_eq(policy_load_named(name, POLICY_TEST_PROFILES, &p, err,
-				       sizeof(err)), 0, "%s", err);
+				       sizeof(err)),
+		     0, "%s", err);
 	cr_assert_eq(policy_to_msg(p, proj, tmpd, m), 0);
 	policy_free(p);
 	if (POLICY_TEST_ASAN)
@@ -77,8 +78,6 @@ child_fail(const char *fmt, ...)
 		_exit(3);
 	_exit(1);
 }
-
-
 
 /* Run fn(m) in a child; return its wait status and report text. */
 int
@@ -135,8 +134,8 @@ void
 apply_landlock(const struct msg_policy *m)
 {
 	char err[256];
-	int abi = -1, rc = policy_landlock_apply(m, proj, &abi, err,
-						  sizeof(err));
+	int abi = -1,
+	    rc = policy_landlock_apply(m, proj, &abi, err, sizeof(err));
 
 	CHECK(rc == 0, "landlock: %s", err);
 	CHECK(abi == policy_landlock_abi() && abi > 0, "abi %d", abi);
@@ -156,8 +155,7 @@ apply_all(const struct msg_policy *m)
 {
 	char err[256];
 
-	CHECK(policy_limits_apply(m, err, sizeof(err)) == 0, "limits: %s",
-	      err);
+	CHECK(policy_limits_apply(m, err, sizeof(err)) == 0, "limits: %s", err);
 	if (policy_landlock_abi() > 0)
 		apply_landlock(m);
 	apply_seccomp(m);
@@ -258,16 +256,21 @@ expect_foreign_abi_stopped(const char *what, child_fn fn,
 		  what, st, msg);
 	sig_name(WTERMSIG(st), sig, sizeof(sig));
 	if (delivered) {
-		cr_assert_eq(WTERMSIG(st), SIGSYS, "%s: the host delivers it "
+		cr_assert_eq(WTERMSIG(st), SIGSYS,
+			     "%s: the host delivers it "
 			     "(outside any sandbox: %s), so the filter must "
-			     "kill it with SIGSYS; got %s", what, host, sig);
+			     "kill it with SIGSYS; got %s",
+			     what, host, sig);
 		cr_log_info("%s: delivered by the host (%s); in the sandbox "
-			    "killed by the filter (SIGSYS)", what, host);
+			    "killed by the filter (SIGSYS)",
+			    what, host);
 	} else {
 		host_note("%s: never delivered by this host (%s outside any "
 			  "sandbox too); in the sandbox %s stopped it: %s",
-			  what, host, sig, WTERMSIG(st) == SIGSYS ?
-			  "the filter" : "the kernel, before the filter");
+			  what, host, sig,
+			  WTERMSIG(st) == SIGSYS ?
+				  "the filter" :
+				  "the kernel, before the filter");
 	}
 	return delivered;
 }

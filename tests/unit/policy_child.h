@@ -73,13 +73,15 @@ extern char proj[64], tmpd[64], outside[64];
 extern int report_fd;
 extern unsigned short listen_port;
 
-#define CHECK(cond, ...) do { \
+#define CHECK(cond, ...) \
+	do { \
 		if (!(cond)) \
 			child_fail(__VA_ARGS__); \
 	} while (0)
 
 /* The call must fail with errno e. */
-#define EXPECT_ERR(call, e) do { \
+#define EXPECT_ERR(call, e) \
+	do { \
 		long r_; \
 		int e_; \
 		errno = 0; \
@@ -94,7 +96,8 @@ extern unsigned short listen_port;
 /* The call must fail with one of the errnos listed: the forms a
  * refusal by the kernel's own checks may take (EACCES from Landlock or
  * permissions, EROFS, ENOENT where the host has no such file, ...). */
-#define EXPECT_ERR_ANY(call, ...) do { \
+#define EXPECT_ERR_ANY(call, ...) \
+	do { \
 		static const int want_[] = { __VA_ARGS__, 0 }; \
 		long r_; \
 		int e_; \
@@ -103,12 +106,14 @@ extern unsigned short listen_port;
 		e_ = errno; \
 		if (r_ != -1 || !errno_in(e_, want_)) \
 			child_fail("line %d: %s: want -1/one of %s, got " \
-				   "%ld/%s", __LINE__, #call, #__VA_ARGS__, \
-				   r_, strerror(e_)); \
+				   "%ld/%s", \
+				   __LINE__, #call, #__VA_ARGS__, r_, \
+				   strerror(e_)); \
 	} while (0)
 
 /* The call must succeed (return >= 0). */
-#define EXPECT_OK(call) do { \
+#define EXPECT_OK(call) \
+	do { \
 		long r_; \
 		errno = 0; \
 		r_ = (long)(call); \
@@ -123,8 +128,8 @@ int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw);
 void dirs_setup(void);
 void dirs_teardown(void);
 void profile_msg(const char *name, struct msg_policy *m);
-__attribute__((format(printf, 1, 2), noreturn)) void
-child_fail(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn)) void child_fail(const char *fmt,
+								...);
 int run_child(child_fn fn, const struct msg_policy *m, char *msg, size_t len);
 void expect_child_ok(child_fn fn, const struct msg_policy *m);
 void expect_child_signal(child_fn fn, const struct msg_policy *m, int sig);

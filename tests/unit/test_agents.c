@@ -59,7 +59,7 @@ put(const char *name, const char *text)
 
 static const struct {
 	const char *name, *role;
-	const char *tools;   /* comma-separated, in file order */
+	const char *tools; /* comma-separated, in file order */
 } builtin[] = {
 	{ "Mary", "Business analyst",
 	  "Read,Write,Grep,Glob,WebSearch,WebFetch" },
@@ -69,7 +69,8 @@ static const struct {
 	  "Read,Write,Edit,Grep,Glob,WebSearch,WebFetch" },
 	{ "Sally", "UX designer", "Read,Write,Grep,Glob,WebSearch,WebFetch" },
 	{ "Bob", "Scrum master", "Read,Write,Grep,Glob,TodoWrite" },
-	{ "Amelia", "Developer", "Read,Write,Edit,MultiEdit,Bash,Grep,Glob,"
+	{ "Amelia", "Developer",
+	  "Read,Write,Edit,MultiEdit,Bash,Grep,Glob,"
 	  "TodoWrite,WebSearch,WebFetch" },
 	{ "Murat", "Test architect",
 	  "Read,Write,Edit,Bash,Grep,Glob,TodoWrite" },
@@ -145,8 +146,8 @@ Test(agents, agents_dir_overrides_by_name_and_adds)
 	const struct agent_def *d;
 
 	put("amelia.yaml", "name: AMELIA\nrole: Careful developer\n"
-	    "model: claude-opus-4-8\ntools: [Read, Bash]\n"
-	    "persona: You are Amelia, overridden.\n");
+			   "model: claude-opus-4-8\ntools: [Read, Bash]\n"
+			   "persona: You are Amelia, overridden.\n");
 	snprintf(src, sizeof(src), "%s/amelia.yaml", dir);
 	put("zed.yml", "name: Zed\ntools: []\npersona: You are Zed.\n");
 	put("README.md", "not an agent: ignored\n");
@@ -232,6 +233,6 @@ Test(agents, missing_agents_dir)
 	cr_assert_eq(agents_load(&a, "/nonexistent/agents", err, sizeof(err)),
 		     -1);
 	cr_assert_str_eq(err, "/nonexistent/agents: cannot read the agents "
-			 "directory");
+			      "directory");
 	agents_clear(&a);
 }

@@ -47,7 +47,7 @@ struct fx {
 	struct evlog *events;
 	struct audit *audit;
 	json_t *tool_defs;
-	json_t *lines;          /* the transcript lines: [type, fields] */
+	json_t *lines; /* the transcript lines: [type, fields] */
 	struct batch *b;
 	/* the last callback */
 	int calls;
@@ -77,8 +77,8 @@ on_done(void *ctx, const struct batch_end *end)
 
 	f->calls++;
 	f->stop = end->stop;
-	snprintf(f->error, sizeof(f->error), "%s", end->error ? end->error :
-		 "");
+	snprintf(f->error, sizeof(f->error), "%s",
+		 end->error ? end->error : "");
 	json_decref(f->results);
 	f->results = json_incref(end->results);
 	loop_stop(f->loop);
@@ -123,10 +123,11 @@ make_init(void)
 	char err[512] = "";
 
 	cr_assert_eq(policy_load_named("default", POLICY_TEST_PROFILES,
-				       &fx.policy, err, sizeof(err)), 0,
-		     "policy: %s", err);
+				       &fx.policy, err, sizeof(err)),
+		     0, "policy: %s", err);
 	cr_assert_eq(policy_to_msg(fx.policy, fx.project, fx.tmp,
-				   &fx.init.policy), 0);
+				   &fx.init.policy),
+		     0);
 	fx.init.version = PROTO_VERSION;
 	fx.init.project_dir = fx.project;
 	fx.init.agent = "tester";
@@ -146,9 +147,13 @@ make_worker_opts(void)
 	cr_assert_gt(asprintf(&fx.envp[1], "TMPDIR=%s", fx.tmp), 0);
 	fx.envp[2] = strdup("PATH=/usr/local/bin:/usr/bin:/bin");
 	fx.wopts = (struct wconn_opts){
-		.worker_fd = wfd, .project_fd = pfd,
-		.project_path = fx.project, .tmp_path = fx.tmp,
-		.envp = fx.envp, .ready_timeout_ms = 10000, .init = &fx.init,
+		.worker_fd = wfd,
+		.project_fd = pfd,
+		.project_path = fx.project,
+		.tmp_path = fx.tmp,
+		.envp = fx.envp,
+		.ready_timeout_ms = 10000,
+		.init = &fx.init,
 	};
 }
 
@@ -161,8 +166,7 @@ setup(void)
 	snprintf(fx.project, sizeof(fx.project), "%s/project", fx.base);
 	snprintf(fx.tmp, sizeof(fx.tmp), "%s/tmp", fx.base);
 	snprintf(fx.audit_path, sizeof(fx.audit_path), "%s/audit", fx.base);
-	snprintf(fx.events_path, sizeof(fx.events_path), "%s/events",
-		 fx.base);
+	snprintf(fx.events_path, sizeof(fx.events_path), "%s/events", fx.base);
 	cr_assert_eq(mkdir(fx.project, 0700), 0);
 	cr_assert_eq(mkdir(fx.tmp, 0700), 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -210,11 +214,16 @@ static void
 new_batch(bool worker, uint32_t require_layers)
 {
 	struct batch_cfg cfg = {
-		.loop = fx.loop, .events = fx.events, .audit = fx.audit,
-		.agent = "tester", .phase = "build", .tool_defs = fx.tool_defs,
+		.loop = fx.loop,
+		.events = fx.events,
+		.audit = fx.audit,
+		.agent = "tester",
+		.phase = "build",
+		.tool_defs = fx.tool_defs,
 		.worker = worker ? &fx.wopts : NULL,
 		.require_layers = require_layers,
-		.transcript = on_line, .transcript_ctx = &fx,
+		.transcript = on_line,
+		.transcript_ctx = &fx,
 	};
 
 	fx.b = batch_new(&cfg);
@@ -282,7 +291,8 @@ audit_records(void)
 	FILE *f;
 
 	cr_assert_eq(audit_verify_file(fx.audit_path, head, &count, why,
-				       sizeof(why)), 0, "audit: %s", why);
+				       sizeof(why)),
+		     0, "audit: %s", why);
 	f = fopen(fx.audit_path, "r");
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f))
@@ -295,8 +305,7 @@ audit_records(void)
 static const char *
 rec_str(const json_t *recs, size_t i, const char *key)
 {
-	return json_string_value(json_object_get(json_array_get(recs, i),
-						 key));
+	return json_string_value(json_object_get(json_array_get(recs, i), key));
 }
 
 /* How many events named name the events file holds. */
@@ -365,22 +374,28 @@ Test(batch, results_come_back_in_the_order_of_the_calls)
 	json_t *recs;
 
 	started_batch();
-	run_batch(json_pack("[{s:s,s:s},o,o,o]", "type", "text", "text",
-		"writing a file", tool_use("toolu_1", "Write", json_pack(
-		"{s:s,s:s}", "file_path", "a.txt", "content", "hello\n")),
-		tool_use("toolu_2", "Read", json_pack("{s:s}", "file_path",
-		"a.txt")), tool_use("toolu_3", "Bash", json_pack("{s:s}",
-		"command", "echo from-bash"))));
+	run_batch(json_pack(
+		"[{s:s,s:s},o,o,o]", "type", "text", "text", "writing a file",
+		tool_use("toolu_1", "Write",
+			 json_pack("{s:s,s:s}", "file_path", "a.txt", "content",
+				   "hello\n")),
+		tool_use("toolu_2", "Read",
+			 json_pack("{s:s}", "file_path", "a.txt")),
+		tool_use("toolu_3", "Bash",
+			 json_pack("{s:s}", "command", "echo from-bash"))));
 	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
 	cr_assert_eq(json_array_size(fx.results), 3);
 	for (size_t i = 0; i < 3; i++) {
 		char id[16];
 
 		snprintf(id, sizeof(id), "toolu_%zu", i + 1);
-		cr_expect_str_eq(json_string_value(json_object_get(result(i),
-			"tool_use_id")), id);
-		cr_expect_str_eq(json_string_value(json_object_get(result(i),
-			"type")), "tool_result");
+		cr_expect_str_eq(json_string_value(
+					 json_object_get(result(i),
+							 "tool_use_id")),
+				 id);
+		cr_expect_str_eq(json_string_value(
+					 json_object_get(result(i), "type")),
+				 "tool_result");
 		cr_expect(!result_error(i), "%zu: %s", i, result_text(i));
 	}
 	cr_expect(strstr(result_text(1), "hello"), "%s", result_text(1));
@@ -389,8 +404,9 @@ Test(batch, results_come_back_in_the_order_of_the_calls)
 	cr_expect_eq(st->tool_calls, 3);
 	cr_expect_eq(st->tool_errors, 0);
 	cr_expect_eq(st->denied, 0);
-	cr_expect_eq(json_integer_value(json_object_get(st->tools_by_name,
-							"Bash")), 1);
+	cr_expect_eq(json_integer_value(
+			     json_object_get(st->tools_by_name, "Bash")),
+		     1);
 	recs = audit_records();
 	cr_assert_eq(json_array_size(recs), 4);
 	for (size_t i = 1; i < 4; i++)
@@ -414,15 +430,16 @@ Test(batch, refused_calls_never_reach_the_worker)
 	free(blob);
 	started_batch();
 	run_batch(json_pack("[o,o,o,o]",
-		tool_use("toolu_a", "Teleport", json_object()),
-		tool_use("toolu_b", "Write", json_string("a.txt")),
-		tool_use("toolu_c", "Write", big),
-		tool_use("toolu_d", "Bash", json_pack("{s:s}", "command",
-						      "ls"))));
+			    tool_use("toolu_a", "Teleport", json_object()),
+			    tool_use("toolu_b", "Write", json_string("a.txt")),
+			    tool_use("toolu_c", "Write", big),
+			    tool_use("toolu_d", "Bash",
+				     json_pack("{s:s}", "command", "ls"))));
 	cr_assert_eq(json_array_size(fx.results), 4);
 	cr_expect(result_error(0) && result_error(1) && result_error(2));
 	cr_expect(strstr(result_text(0), "Tool Teleport is not available to "
-			 "tester"), "%s", result_text(0));
+					 "tester"),
+		  "%s", result_text(0));
 	cr_expect(strstr(result_text(1), "must be a JSON object"));
 	cr_expect(strstr(result_text(2), "at most 1 MiB"));
 	cr_expect(!result_error(3));
@@ -435,8 +452,9 @@ Test(batch, refused_calls_never_reach_the_worker)
 	for (size_t i = 1; i < 4; i++)
 		cr_expect_str_eq(rec_str(recs, i, "outcome"), "denied");
 	cr_expect_str_eq(rec_str(recs, 1, "tool"), "Teleport");
-	cr_expect(json_is_true(json_object_get(json_object_get(
-		  json_array_get(recs, 3), "input"), "truncated")),
+	cr_expect(json_is_true(json_object_get(
+			  json_object_get(json_array_get(recs, 3), "input"),
+			  "truncated")),
 		  "a large input is capped in the audit log");
 	cr_expect_str_eq(rec_str(recs, 4, "outcome"), "allowed");
 	json_decref(recs);
@@ -453,10 +471,11 @@ Test(batch, todo_write_is_kept_without_a_worker)
 
 	new_batch(false, 0);
 	run_batch(json_pack("[o,o]",
-		tool_use("toolu_1", "TodoWrite", json_pack("{s:O}", "todos",
-							   list)),
-		tool_use("toolu_2", "TodoWrite", json_pack("{s:[{s:s}]}",
-			"todos", "status", "someday"))));
+			    tool_use("toolu_1", "TodoWrite",
+				     json_pack("{s:O}", "todos", list)),
+			    tool_use("toolu_2", "TodoWrite",
+				     json_pack("{s:[{s:s}]}", "todos", "status",
+					       "someday"))));
 	cr_assert_eq(fx.stop, SESSION_STOP_NONE);
 	cr_expect_str_eq(result_text(0), "Todos have been updated.");
 	cr_expect(!result_error(0));
@@ -482,15 +501,16 @@ Test(batch, a_worker_tool_without_a_worker_fails_the_batch)
 	json_t *recs;
 
 	new_batch(false, 0);
-	run_batch(json_pack("[o]", tool_use("toolu_1", "Bash", json_pack(
-		"{s:s}", "command", "true"))));
+	run_batch(json_pack("[o]",
+			    tool_use("toolu_1", "Bash",
+				     json_pack("{s:s}", "command", "true"))));
 	cr_expect_eq(fx.stop, SESSION_STOP_WORKER_FAILED);
 	cr_expect_str_eq(fx.error, "this agent has no sandbox worker");
 	batch_cancel(fx.b, "worker_failed");
 	recs = audit_records();
 	cr_assert_eq(json_array_size(recs), 1, "the call is recorded once");
 	cr_expect_str_eq(rec_str(recs, 0, "note"), "interrupted: "
-			 "worker_failed");
+						   "worker_failed");
 	json_decref(recs);
 }
 
@@ -534,13 +554,17 @@ Test(batch, a_worker_killed_during_a_call_is_replaced)
 	started_batch();
 	fx.kill_max = 1;
 	loop_add_timer(fx.loop, 300, on_kill, NULL);
-	run_batch(json_pack("[o,o]", tool_use("toolu_1", "Bash", json_pack(
-		"{s:s}", "command", "sleep 30")), tool_use("toolu_2", "Bash",
-		json_pack("{s:s}", "command", "echo after"))));
+	run_batch(json_pack("[o,o]",
+			    tool_use("toolu_1", "Bash",
+				     json_pack("{s:s}", "command", "sleep 30")),
+			    tool_use("toolu_2", "Bash",
+				     json_pack("{s:s}", "command",
+					       "echo after"))));
 	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
 	cr_expect(result_error(0));
 	cr_expect(strstr(result_text(0), "The sandbox running this tool was "
-			 "stopped"), "%s", result_text(0));
+					 "stopped"),
+		  "%s", result_text(0));
 	cr_expect(!result_error(1));
 	cr_expect(strstr(result_text(1), "after"));
 	st = batch_stats(fx.b);
@@ -566,8 +590,10 @@ Test(batch, a_worker_that_keeps_dying_fails_the_batch)
 		char id[16];
 
 		snprintf(id, sizeof(id), "toolu_%d", i);
-		json_array_append_new(content, tool_use(id, "Bash", json_pack(
-			"{s:s}", "command", "sleep 30")));
+		json_array_append_new(content,
+				      tool_use(id, "Bash",
+					       json_pack("{s:s}", "command",
+							 "sleep 30")));
 	}
 	fx.kill_max = BATCH_MAX_RESPAWNS + 1;
 	loop_add_timer(fx.loop, 300, on_kill, NULL);
@@ -597,8 +623,10 @@ on_cancel(struct loop *l, void *ctx)
 Test(batch, cancel_records_the_call_in_flight_once)
 {
 	json_t *recs, *none = json_array();
-	json_t *content = json_pack("[o]", tool_use("toolu_1", "Bash",
-		json_pack("{s:s}", "command", "sleep 30")));
+	json_t *content = json_pack("[o]",
+				    tool_use("toolu_1", "Bash",
+					     json_pack("{s:s}", "command",
+						       "sleep 30")));
 
 	started_batch();
 	loop_add_timer(fx.loop, 300, on_cancel, fx.b);
@@ -612,7 +640,7 @@ Test(batch, cancel_records_the_call_in_flight_once)
 	cr_assert_eq(json_array_size(recs), 2);
 	cr_expect_str_eq(rec_str(recs, 1, "outcome"), "error");
 	cr_expect_str_eq(rec_str(recs, 1, "note"), "interrupted: "
-			 "phase_timeout");
+						   "phase_timeout");
 	json_decref(recs);
 	batch_free(fx.b); /* stops the worker in its sleep */
 	fx.b = NULL;

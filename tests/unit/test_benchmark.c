@@ -53,7 +53,7 @@ fixture_path(const char *name, char *buf, size_t cap)
 	const char *d = getenv("GAO_DEV_FIXTURES");
 
 	cr_assert_not_null(d, "GAO_DEV_FIXTURES is not set (run through "
-			   "meson)");
+			      "meson)");
 	snprintf(buf, cap, "%s/%s", d, name);
 }
 
@@ -124,14 +124,16 @@ Test(benchmark, fixture_flat_phases)
 	cr_assert_str_eq(b->version, "2.1.0");
 	cr_assert_str_eq(b->project_name, "wordcount");
 	cr_assert_str_eq(b->initial_prompt, "Build wc.py: count the words of "
-			 "a text, with unit tests.");
+					    "a text, with unit tests.");
 	expect_hash(b);
 	cr_assert_eq(b->timeout_seconds, 1200);
 	/* relative to the config file; it does not exist: a warning */
 	fixture_path("flat-phases.yaml", path, sizeof(path));
-	snprintf(want, sizeof(want), "%s:16:1: boilerplate_path: boilerplate "
+	snprintf(want, sizeof(want),
+		 "%s:16:1: boilerplate_path: boilerplate "
 		 "path %s/./templates/absent does not exist; the project "
-		 "starts empty", path, getenv("GAO_DEV_FIXTURES"));
+		 "starts empty",
+		 path, getenv("GAO_DEV_FIXTURES"));
 	cr_assert_eq(json_array_size(b->warnings), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(b->warnings, 0)),
 			 want);
@@ -143,12 +145,13 @@ Test(benchmark, fixture_flat_phases)
 	cr_assert_not(b->phases[0].skip_if_failed);
 	cr_assert(b->phases[1].skip_if_failed);
 	cr_assert_str_eq(b->phases[1].description, "Write wc.py and "
-			 "test_wc.py");
+						   "test_wc.py");
 	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
 	cr_assert_eq(crit_num(b, "max_manual_interventions"), 2);
 	cr_assert_eq(crit_num(b, "max_errors"), 1);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "required_features")), 1);
+						     "required_features")),
+		     1);
 	qg = json_object_get(b->success_criteria, "quality_gates");
 	cr_assert(json_is_true(json_object_get(qg, "tests_passing")));
 	benchmark_free(b);
@@ -174,15 +177,15 @@ Test(benchmark, fixture_wrapped_phases_alias)
 	expect_phase(b, 1, "System Architecture", "Winston", false, 3600);
 	expect_phase(b, 2, "Implementation", "Amelia", false, 3600);
 	cr_assert_str_eq(b->phases[0].description, "Write the PRD in "
-			 "docs/PRD.md");
+						   "docs/PRD.md");
 	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 60.0, 1e-9);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "required_features")), 2);
+						     "required_features")),
+		     2);
 	qg = json_object_get(b->success_criteria, "quality_gates");
 	cr_assert(json_is_true(json_object_get(qg, "linting")));
 	/* the config kept for the results: the wrapped mapping */
-	cr_assert_str_eq(json_string_value(json_object_get(b->config,
-							   "name")),
+	cr_assert_str_eq(json_string_value(json_object_get(b->config, "name")),
 			 "fixture-wrapped");
 	benchmark_free(b);
 }
@@ -206,17 +209,18 @@ Test(benchmark, fixture_legacy_phases)
 	/* the older list, kept as it is under "criteria" */
 	list = json_object_get(b->success_criteria, "criteria");
 	cr_assert_eq(json_array_size(list), 2);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-		list, 1), "name")), "coverage");
-	cr_assert_null(json_object_get(b->success_criteria,
-				       "min_test_coverage"));
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(json_array_get(list, 1),
+						 "name")),
+			 "coverage");
+	cr_assert_null(
+		json_object_get(b->success_criteria, "min_test_coverage"));
 	benchmark_free(b);
 }
 
 Test(benchmark, fixture_epics_stories)
 {
-	static const char *const steps[] = { "spec", "implement",
-					     "validate" };
+	static const char *const steps[] = { "spec", "implement", "validate" };
 	static const char *const agents[] = { "Bob", "Amelia", "Murat" };
 	static const char *const order[][3] = {
 		/* epic, story, spec; Input first: Output depends on it */
@@ -231,8 +235,8 @@ Test(benchmark, fixture_epics_stories)
 	cr_assert_str_eq(b->project_name, "slugger");
 	cr_assert_str_eq(b->initial_prompt, "");
 	cr_assert_eq(b->timeout_seconds, 2400);
-	cr_assert_null(json_object_get(b->success_criteria,
-				       "min_test_coverage"));
+	cr_assert_null(
+		json_object_get(b->success_criteria, "min_test_coverage"));
 	cr_assert_eq(b->n_phases, 6);
 	for (size_t s = 0; s < 2; s++) {
 		for (size_t k = 0; k < 3; k++) {
@@ -241,8 +245,7 @@ Test(benchmark, fixture_epics_stories)
 
 			snprintf(want, sizeof(want), "%s %s %s", order[s][0],
 				 order[s][1], steps[k]);
-			expect_phase(b, 3 * s + k, want, agents[k], false,
-				     600);
+			expect_phase(b, 3 * s + k, want, agents[k], false, 600);
 			cr_assert_str_eq(p->story, order[s][1]);
 			cr_assert_str_eq(p->epic, order[s][0]);
 			cr_assert_eq(p->is_validation, k == 2);
@@ -254,8 +257,8 @@ Test(benchmark, fixture_epics_stories)
 		cr_assert_str_eq(artifact(&b->phases[3 * s], 0), order[s][2]);
 	}
 	cr_assert_str_eq(json_string_value(json_array_get(
-		b->phases[3].acceptance_criteria, 0)),
-		"slug('Hello, World') == 'hello-world'");
+				 b->phases[3].acceptance_criteria, 0)),
+			 "slug('Hello, World') == 'hello-world'");
 	benchmark_free(b);
 }
 
@@ -275,7 +278,8 @@ Test(benchmark, fixture_prompt_small)
 	cr_assert_eq(b->n_phases, 1);
 	expect_phase(b, 0, "Implementation", "Amelia", false, 900);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "required_features")), 3);
+						     "required_features")),
+		     3);
 	benchmark_free(b);
 }
 
@@ -292,7 +296,7 @@ Test(benchmark, fixture_prompt_large)
 	expect_phase(b, 2, "Implementation", "Amelia", false, 1800);
 	expect_phase(b, 3, "Testing", "Murat", false, 1800);
 	cr_assert_str_eq(b->phases[0].description, "Write the PRD in "
-			 "docs/PRD.md");
+						   "docs/PRD.md");
 	benchmark_free(b);
 }
 
@@ -395,20 +399,21 @@ Test(benchmark, timeout_maximum)
 
 Test(benchmark, long_timeout_warns)
 {
-	struct benchmark *b = load_text(OK_HEAD "timeout_seconds: 14401\n"
-					ONE_PHASE);
+	struct benchmark *b = load_text(OK_HEAD
+					"timeout_seconds: 14401\n" ONE_PHASE);
 
 	expect_no_errors(b);
 	expect_in(b->warnings, "3:1: timeout_seconds: timeout of 14401 s is "
-		  "over 4 hours");
+			       "over 4 hours");
 	cr_assert_eq(b->timeout_seconds, 14401);
 	benchmark_free(b);
 }
 
 Test(benchmark, invalid_url)
 {
-	expect_error(OK_HEAD "boilerplate_url: ftp://example.com/x.git\n"
-		     ONE_PHASE, "3:1: boilerplate_url: Invalid URL format: "
+	expect_error(OK_HEAD
+		     "boilerplate_url: ftp://example.com/x.git\n" ONE_PHASE,
+		     "3:1: boilerplate_url: Invalid URL format: "
 		     "got \"ftp://example.com/x.git\", expected http(s)://, "
 		     "git@ or file://");
 }
@@ -416,16 +421,20 @@ Test(benchmark, invalid_url)
 Test(benchmark, valid_urls_and_old_spelling)
 {
 	static const char *const urls[] = {
-		"https://github.com/a/b.git", "http://h/x",
-		"git@github.com:a/b", "file:///srv/repo",
+		"https://github.com/a/b.git",
+		"http://h/x",
+		"git@github.com:a/b",
+		"file:///srv/repo",
 	};
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
 		char text[256];
 		struct benchmark *b;
 
-		snprintf(text, sizeof(text), OK_HEAD "boilerplate:\n"
-			 "  repo_url: %s\n  branch: main\n" ONE_PHASE, urls[i]);
+		snprintf(text, sizeof(text),
+			 OK_HEAD "boilerplate:\n"
+				 "  repo_url: %s\n  branch: main\n" ONE_PHASE,
+			 urls[i]);
 		b = load_text(text);
 		expect_no_errors(b);
 		cr_assert_str_eq(b->boilerplate_url, urls[i]);
@@ -452,11 +461,11 @@ Test(benchmark, boilerplate_path_relative_to_config)
 Test(benchmark, coverage_range)
 {
 	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
-		     "  min_test_coverage: 120\n",
+				       "  min_test_coverage: 120\n",
 		     "6:3: success_criteria.min_test_coverage: Test coverage "
 		     "must be between 0 and 100: got 120");
 	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
-		     "  min_test_coverage: -0.5\n",
+				       "  min_test_coverage: -0.5\n",
 		     "6:3: success_criteria.min_test_coverage: Test coverage "
 		     "must be between 0 and 100: got -0.5");
 }
@@ -464,10 +473,11 @@ Test(benchmark, coverage_range)
 Test(benchmark, cannot_be_negative)
 {
 	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
-		     "  max_errors: -1\n",
+				       "  max_errors: -1\n",
 		     "6:3: success_criteria.max_errors: Cannot be negative: "
 		     "got -1");
-	expect_error(OK_HEAD ONE_PHASE "success_criteria:\n"
+	expect_error(OK_HEAD ONE_PHASE
+		     "success_criteria:\n"
 		     "  max_errors: 0\n  max_manual_interventions: -2\n",
 		     "7:3: success_criteria.max_manual_interventions: Cannot "
 		     "be negative: got -2");
@@ -476,7 +486,7 @@ Test(benchmark, cannot_be_negative)
 Test(benchmark, phase_name_required)
 {
 	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
-		     "  - agent: John\n    description: x\n",
+			     "  - agent: John\n    description: x\n",
 		     "5:5: workflow_phases[1]: Phase name is required: add "
 		     "phase_name: \"Implementation\"");
 }
@@ -484,7 +494,7 @@ Test(benchmark, phase_name_required)
 Test(benchmark, phase_timeout_positive)
 {
 	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
-		     "    timeout_seconds: 0\n",
+			     "    timeout_seconds: 0\n",
 		     "5:5: workflow_phases[0].timeout_seconds: Phase timeout "
 		     "must be positive: got 0");
 }
@@ -534,15 +544,15 @@ Test(benchmark, version_numbers_become_strings)
 Test(benchmark, unknown_keys_warn)
 {
 	struct benchmark *b = load_text(OK_HEAD "colour: blue\n"
-					"workflow_phases:\n"
-					"  - phase_name: A\n"
-					"    agnet: John\n");
+						"workflow_phases:\n"
+						"  - phase_name: A\n"
+						"    agnet: John\n");
 
 	expect_no_errors(b);
 	expect_in(b->warnings, "3:1: colour: unknown key, ignored (check the "
-		  "spelling)");
+			       "spelling)");
 	expect_in(b->warnings, "6:5: workflow_phases[0].agnet: unknown key, "
-		  "ignored (check the spelling)");
+			       "ignored (check the spelling)");
 	cr_assert_eq(json_array_size(b->warnings), 2);
 	/* the misspelt agent is not used: inferred from the name instead */
 	cr_assert(b->phases[0].agent_inferred);
@@ -552,13 +562,13 @@ Test(benchmark, unknown_keys_warn)
 Test(benchmark, nothing_to_run)
 {
 	expect_error(OK_HEAD, "1:1: (document): nothing to run: give "
-		     "initial_prompt, workflow_phases or epics");
+			      "initial_prompt, workflow_phases or epics");
 }
 
 Test(benchmark, not_a_mapping)
 {
 	expect_error("- a\n- b\n", "1:1: (document): a benchmark config must "
-		     "be a YAML mapping");
+				   "be a YAML mapping");
 }
 
 Test(benchmark, yaml_errors_are_fatal)
@@ -577,7 +587,8 @@ Test(benchmark, yaml_errors_are_fatal)
 
 Test(benchmark, phases_alias_and_agents_inferred)
 {
-	struct benchmark *b = load_text(OK_HEAD "phases:\n"
+	struct benchmark *b = load_text(OK_HEAD
+					"phases:\n"
 					"  - name: Requirements Analysis\n"
 					"  - name: UX Design\n"
 					"  - name: QA\n"
@@ -606,7 +617,7 @@ Test(benchmark, workflow_phases_wins_over_phases)
 Test(benchmark, prompt_only_large_scale)
 {
 	struct benchmark *b = load_text(OK_HEAD "initial_prompt: Build it\n"
-					"scale_level: 2\n");
+						"scale_level: 2\n");
 
 	expect_no_errors(b);
 	cr_assert_eq(b->mode, BM_MODE_PROMPT);
@@ -646,7 +657,7 @@ Test(benchmark, prompt_only_unset_scale)
 Test(benchmark, prompt_hash_collapses_whitespace)
 {
 	struct benchmark *a = load_text(OK_HEAD "initial_prompt: \"a  b\\n\\tc "
-					"\"\n");
+						"\"\n");
 	char h[72];
 	struct benchmark *b;
 
@@ -657,12 +668,13 @@ Test(benchmark, prompt_hash_collapses_whitespace)
 	benchmark_free(b);
 	/* sha256("a b c"), computed independently */
 	cr_assert_str_eq(h, "sha256:0e9f64031fcb2bc708b531c2a20441580425d151"
-			 "a38503f38592a7dd36019d3b");
+			    "a38503f38592a7dd36019d3b");
 }
 
 Test(benchmark, constraints)
 {
-	struct benchmark *b = load_text(OK_HEAD ONE_PHASE "constraints:\n"
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE
+					"constraints:\n"
 					"  max_cost_usd: 2.5\n"
 					"  max_tokens: 100000\n"
 					"  timeout_seconds: 600\n");
@@ -676,18 +688,21 @@ Test(benchmark, constraints)
 
 Test(benchmark, old_criteria_list)
 {
-	struct benchmark *b = load_text(OK_HEAD ONE_PHASE "success_criteria:\n"
+	struct benchmark *b = load_text(OK_HEAD ONE_PHASE
+					"success_criteria:\n"
 					"  - name: tests\n    type: boolean\n");
 
 	expect_no_errors(b);
-	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
-						     "criteria")), 1);
+	cr_assert_eq(json_array_size(
+			     json_object_get(b->success_criteria, "criteria")),
+		     1);
 	benchmark_free(b);
 }
 
 Test(benchmark, story_dependencies_order_and_errors)
 {
-	struct benchmark *b = load_text(OK_HEAD "epics:\n  - name: E\n"
+	struct benchmark *b = load_text(OK_HEAD
+					"epics:\n  - name: E\n"
 					"    stories:\n"
 					"      - name: Second\n"
 					"        dependencies: [First]\n"
@@ -699,36 +714,39 @@ Test(benchmark, story_dependencies_order_and_errors)
 	cr_assert_str_eq(b->phases[3].story, "Second");
 	benchmark_free(b);
 	expect_error(OK_HEAD "epics:\n  - name: E\n    stories:\n"
-		     "      - name: A\n        dependencies: [Nope]\n",
+			     "      - name: A\n        dependencies: [Nope]\n",
 		     "6:9: epics[0].stories[0]: dependency Nope is not a story "
 		     "of this benchmark");
 	expect_error(OK_HEAD "epics:\n  - name: E\n    stories:\n"
-		     "      - name: A\n        dependencies: [B]\n"
-		     "      - name: B\n        dependencies: [A]\n",
+			     "      - name: A\n        dependencies: [B]\n"
+			     "      - name: B\n        dependencies: [A]\n",
 		     "3:1: epics: the story dependencies form a cycle");
 	expect_error(OK_HEAD "epics:\n  - name: E\n",
 		     "4:5: epics[0]: an epic needs a name and a list of "
 		     "stories");
 }
 
-#define PH_FIX ": replace it with the real value (gao-dev does not fill " \
+#define PH_FIX \
+	": replace it with the real value (gao-dev does not fill " \
 	"in templates)"
 
 Test(benchmark, placeholder_in_braces)
 {
-	expect_error("name: \"{{BENCHMARK_NAME}}\"\ndescription: d\n"
-		     ONE_PHASE, "1:8: name: template placeholder "
+	expect_error("name: \"{{BENCHMARK_NAME}}\"\ndescription: d\n" ONE_PHASE,
+		     "1:8: name: template placeholder "
 		     "\"{{BENCHMARK_NAME}}\" was never filled in" PH_FIX);
 	/* inside a block scalar: the placeholder's own line and column */
 	expect_error(OK_HEAD "initial_prompt: |\n  Build an app.\n"
-		     "  It is a {{ app_kind }} app.\n" ONE_PHASE,
+			     "  It is a {{ app_kind }} app.\n" ONE_PHASE,
 		     "5:11: initial_prompt: template placeholder "
 		     "\"{{ app_kind }}\" was never filled in" PH_FIX);
 	/* a "{{" whose "}}" is on another line is text; a later one is not */
-	expect_error(OK_HEAD "initial_prompt: \"a {{ b\\n c }} {{X}}\"\n"
-		     ONE_PHASE, "3:32: initial_prompt: template placeholder "
+	expect_error(OK_HEAD
+		     "initial_prompt: \"a {{ b\\n c }} {{X}}\"\n" ONE_PHASE,
+		     "3:32: initial_prompt: template placeholder "
 		     "\"{{X}}\" was never filled in" PH_FIX);
-	expect_error(OK_HEAD "workflow_phases:\n  - phase_name: A\n"
+	expect_error(OK_HEAD
+		     "workflow_phases:\n  - phase_name: A\n"
 		     "    expected_artifacts: [app.py, \"{{MODULE}}.py\"]\n",
 		     "5:35: workflow_phases[0].expected_artifacts[1]: template "
 		     "placeholder \"{{MODULE}}\" was never filled in" PH_FIX);
@@ -748,12 +766,13 @@ Test(benchmark, placeholder_in_angle_brackets)
 Test(benchmark, not_placeholders)
 {
 	/* single braces, routes, markup and comparisons are text */
-	struct benchmark *b = load_text(OK_HEAD "initial_prompt: |\n"
+	struct benchmark *b = load_text(
+		OK_HEAD
+		"initial_prompt: |\n"
 		"  GET /hello/{name} returns {\"message\": \"Hello\"};\n"
 		"  Flask routes look like /hello/<name>; keep <b>bold</b>.\n"
 		"  Check that 1 < 2 > 0.\n"
-		"metadata:\n  note: \"<a href=x>\"\n  cmp: \"<>\"\n"
-		ONE_PHASE);
+		"metadata:\n  note: \"<a href=x>\"\n  cmp: \"<>\"\n" ONE_PHASE);
 
 	expect_no_errors(b);
 	benchmark_free(b);
@@ -768,9 +787,11 @@ Test(benchmark, unquoted_placeholder_is_a_yaml_error)
 	fputs("description: d\nname: {{ name }}\n", f);
 	fclose(f);
 	cr_assert_null(benchmark_load(cfg, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s:2:8: mapping keys must be scalars; "
-		 "this line holds the template placeholder \"{{ name }}\""
-		 PH_FIX, cfg);
+	snprintf(
+		want, sizeof(want),
+		"%s:2:8: mapping keys must be scalars; "
+		"this line holds the template placeholder \"{{ name }}\"" PH_FIX,
+		cfg);
 	cr_assert_str_eq(err, want);
 }
 

@@ -89,7 +89,8 @@ Test(cost, cache_write_and_read)
 			   EPS);
 	cr_assert_float_eq(cost("claude-sonnet-4-6", 100, 200, 3000, 40000),
 			   100 * 3e-6 + 200 * 15e-6 + 3000 * 3.75e-6 +
-			   40000 * 0.3e-6, EPS);
+				   40000 * 0.3e-6,
+			   EPS);
 }
 
 Test(cost, unknown_model)
@@ -113,10 +114,12 @@ Test(cost, haiku_5_5_long_context)
 			   100001 * 0.5e-6 + 1000 * 2.5e-6, EPS);
 	cr_assert_float_eq(cost("claude-haiku-5-5", 50000, 1000, 30000, 20001),
 			   50000 * 0.5e-6 + 1000 * 2.5e-6 + 30000 * 0.125e-6 +
-			   20001 * 0.01e-6, EPS);
+				   20001 * 0.01e-6,
+			   EPS);
 	cr_assert_float_eq(cost("claude-haiku-5-5", 50000, 1000, 30000, 20000),
 			   50000 * 0.1e-6 + 1000 * 0.5e-6 + 30000 * 0.125e-6 +
-			   20000 * 0.01e-6, EPS);
+				   20000 * 0.01e-6,
+			   EPS);
 	/* no long-context rule on other models */
 	cr_assert_float_eq(cost("claude-haiku-4-5", 500000, 0, 0, 0),
 			   500000 * 1e-6, EPS);
@@ -127,14 +130,12 @@ Test(cost, worst_case)
 	double usd = -1;
 
 	/* input priced as cache writes (the higher rate) plus max output */
-	cr_assert(cost_worst_case(&m, "claude-sonnet-5-5", 10000, 16000,
-				  &usd));
+	cr_assert(cost_worst_case(&m, "claude-sonnet-5-5", 10000, 16000, &usd));
 	cr_assert_float_eq(usd, 10000 * 2.5e-6 + 16000 * 10e-6, EPS);
 	cr_assert(cost_worst_case(&m, "claude-opus-4-8", 0, 0, &usd));
 	cr_assert_float_eq(usd, 0.0, EPS);
 	/* haiku-5-5 above the long-context threshold */
-	cr_assert(cost_worst_case(&m, "claude-haiku-5-5", 200000, 1000,
-				  &usd));
+	cr_assert(cost_worst_case(&m, "claude-haiku-5-5", 200000, 1000, &usd));
 	cr_assert_geq(usd, 200000 * 0.5e-6 + 1000 * 2.5e-6 - EPS);
 	/* the worst case is never below the real cost of the same call */
 	cr_assert_geq(usd, cost("claude-haiku-5-5", 0, 1000, 200000, 0) - EPS);
@@ -208,8 +209,10 @@ Test(cost_data, missing_table)
 	own_datadir(NULL);
 	cr_assert_eq(models_load(&mm, err, sizeof(err)), -1);
 	cr_assert_null(mm.doc);
-	snprintf(want, sizeof(want), "%s/models.json: unable to open "
-		 "%s/models.json: No such file or directory", own, own);
+	snprintf(want, sizeof(want),
+		 "%s/models.json: unable to open "
+		 "%s/models.json: No such file or directory",
+		 own, own);
 	cr_assert_str_eq(err, want);
 }
 

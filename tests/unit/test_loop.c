@@ -68,7 +68,7 @@ struct fdctx {
 	char tag;
 	int events;
 	int calls;
-	int other;         /* an fd to remove, or -1 */
+	int other; /* an fd to remove, or -1 */
 	bool stop;
 };
 
@@ -216,8 +216,7 @@ Test(loop, removal_during_dispatch)
 	cr_assert_eq(write(b[1], "2", 1), 1);
 	guard(l, 30);
 	cr_assert_eq(loop_run(l), 0);
-	cr_assert_eq(ca.calls + cb.calls, 1, "a %d, b %d", ca.calls,
-		     cb.calls);
+	cr_assert_eq(ca.calls + cb.calls, 1, "a %d, b %d", ca.calls, cb.calls);
 	cr_assert_eq(lg.n, 2);
 	cr_assert_eq(lg.s[1], 'S');
 	loop_free(l);
@@ -263,8 +262,7 @@ Test(loop, many_fds)
 	for (int i = 0; i < K; i++) {
 		c[i] = (struct fdctx){ .tag = 'f', .other = -1 };
 		mkpipe(p[i]);
-		cr_assert_eq(loop_add_fd(l, p[i][0], LOOP_IN, on_fd, &c[i]),
-			     0);
+		cr_assert_eq(loop_add_fd(l, p[i][0], LOOP_IN, on_fd, &c[i]), 0);
 	}
 	for (int i = 0; i < K; i += 2)
 		cr_assert_eq(write(p[i][1], "z", 1), 1);
@@ -333,8 +331,8 @@ Test(loop, cancel)
 	a = loop_add_timer(l, 1, on_tag, "a");
 	b = loop_add_timer(l, 2, on_tag, "b");
 	c = loop_add_timer(l, 3, on_tag, "c");
-	cr_assert(a > 0 && b > a && c > b, "ids %lu %lu %lu",
-		  (unsigned long)a, (unsigned long)b, (unsigned long)c);
+	cr_assert(a > 0 && b > a && c > b, "ids %lu %lu %lu", (unsigned long)a,
+		  (unsigned long)b, (unsigned long)c);
 	loop_cancel_timer(l, b);
 	loop_cancel_timer(l, b);      /* twice: no-op */
 	loop_cancel_timer(l, 999999); /* unknown: no-op */

@@ -1,6 +1,6 @@
 /*
- * test_policy_landlock.c - the worker side of the policy: Landlock, each checked
- * in a forked child (policy_child.h). Each layer is also tested on its
+ * test_policy_landlock.c - the worker side of the policy: Landlock, each
+ * checked in a forked child (policy_child.h). Each layer is also tested on its
  * own, since each must hold when another is missing. The msg_policy comes
  * from the shipped profiles through policy_to_msg(), the way the
  * supervisor builds it.
@@ -27,8 +27,9 @@ child_landlock_fs(const struct msg_policy *m)
 	CHECK(write_file(outside, "x") == -EACCES, "write outside allowed");
 	EXPECT_ERR(open_in(outside, "secret", O_RDONLY), EACCES);
 	/* EROFS where the host's /etc is read-only: refused either way */
-	EXPECT_ERR_ANY(open("/etc/gao-pol-test", O_WRONLY | O_CREAT |
-			    O_CLOEXEC, 0644), EACCES, EROFS);
+	EXPECT_ERR_ANY(open("/etc/gao-pol-test", O_WRONLY | O_CREAT | O_CLOEXEC,
+			    0644),
+		       EACCES, EROFS);
 	fd = open("/dev/null", O_WRONLY | O_TRUNC | O_CLOEXEC);
 	CHECK(fd >= 0, "/dev/null: %s", strerror(errno));
 	close(fd);
@@ -73,8 +74,10 @@ child_withheld(const struct msg_policy *m)
 	if (fd >= 0)
 		close(fd);
 	fd = open("/etc/localtime", O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0 || errno == ENOENT, "/etc/localtime (a symlink into "
-	      "/usr): %s", strerror(errno));
+	CHECK(fd >= 0 || errno == ENOENT,
+	      "/etc/localtime (a symlink into "
+	      "/usr): %s",
+	      strerror(errno));
 	if (fd >= 0)
 		close(fd);
 }
@@ -163,7 +166,6 @@ Test(landlock, read_only_paths_are_read_only, .init = dirs_setup,
 	expect_child_ok(child_landlock_ro, &m);
 }
 
-
 static int
 tcp_bind(void)
 {
@@ -195,8 +197,7 @@ child_landlock_tcp(const struct msg_policy *m)
 	CHECK(rc == -EACCES, "bind: want EACCES, got %d", rc);
 }
 
-Test(landlock, tcp_denied_by_default, .init = dirs_setup,
-     .fini = dirs_teardown)
+Test(landlock, tcp_denied_by_default, .init = dirs_setup, .fini = dirs_teardown)
 {
 	struct msg_policy m;
 	int s;
@@ -236,8 +237,8 @@ child_landlock_scope(const struct msg_policy *m)
 	EXPECT_ERR(kill(getppid(), 0), EPERM);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK(s >= 0, "socket: %s", strerror(errno));
-	EXPECT_ERR(connect(s, (struct sockaddr *)&abstract_addr,
-			   abstract_len), EPERM);
+	EXPECT_ERR(connect(s, (struct sockaddr *)&abstract_addr, abstract_len),
+		   EPERM);
 	close(s);
 }
 
@@ -278,7 +279,10 @@ Test(landlock, missing_paths_are_skipped, .init = dirs_setup,
 	char *ro[] = { "/nonexistent/gao-pol", "/usr" };
 	char *rw[] = { "/nonexistent/gao-pol-rw" };
 	struct msg_policy m = {
-		.ro_paths = ro, .n_ro = 2, .rw_paths = rw, .n_rw = 1,
+		.ro_paths = ro,
+		.n_ro = 2,
+		.rw_paths = rw,
+		.n_rw = 1,
 	};
 
 	require_landlock(1);
@@ -291,8 +295,8 @@ child_landlock_bad_project(const struct msg_policy *m)
 	char err[256] = "";
 	int abi = -1, rc;
 
-	rc = policy_landlock_apply(m, "/nonexistent/gao-pol-project", &abi,
-				   err, sizeof(err));
+	rc = policy_landlock_apply(m, "/nonexistent/gao-pol-project", &abi, err,
+				   sizeof(err));
 	CHECK(rc == -ENOENT, "rc %d", rc);
 	CHECK(abi == 0, "abi %d", abi);
 	CHECK(strstr(err, "gao-pol-project") != NULL, "err '%s'", err);

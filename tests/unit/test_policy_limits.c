@@ -1,9 +1,9 @@
 /*
- * test_policy_limits.c - the worker side of the policy: rlimits, and every layer together as the worker applies them, each checked
- * in a forked child (policy_child.h). Each layer is also tested on its
- * own, since each must hold when another is missing. The msg_policy comes
- * from the shipped profiles through policy_to_msg(), the way the
- * supervisor builds it.
+ * test_policy_limits.c - the worker side of the policy: rlimits, and every
+ * layer together as the worker applies them, each checked in a forked child
+ * (policy_child.h). Each layer is also tested on its own, since each must hold
+ * when another is missing. The msg_policy comes from the shipped profiles
+ * through policy_to_msg(), the way the supervisor builds it.
  */
 #include "policy_child.h"
 
@@ -19,25 +19,23 @@ child_limits(const struct msg_policy *m)
 	EXPECT_OK(getrlimit(RLIMIT_CORE, &r));
 	CHECK(r.rlim_cur == 0 && r.rlim_max == 0, "core %lu", r.rlim_max);
 	EXPECT_OK(getrlimit(RLIMIT_CPU, &r));
-	CHECK(r.rlim_cur == 600 && r.rlim_max == 605, "cpu %lu/%lu",
-	      r.rlim_cur, r.rlim_max);
+	CHECK(r.rlim_cur == 600 && r.rlim_max == 605, "cpu %lu/%lu", r.rlim_cur,
+	      r.rlim_max);
 	EXPECT_OK(getrlimit(RLIMIT_FSIZE, &r));
-	CHECK(r.rlim_cur == 1ul << 30 && r.rlim_max == 1ul << 30,
-	      "fsize %lu", r.rlim_cur);
+	CHECK(r.rlim_cur == 1ul << 30 && r.rlim_max == 1ul << 30, "fsize %lu",
+	      r.rlim_cur);
 	EXPECT_OK(getrlimit(RLIMIT_NOFILE, &r));
 	CHECK(r.rlim_cur == 1024 && r.rlim_max == 1024, "nofile %lu",
 	      r.rlim_cur);
 	EXPECT_OK(getrlimit(RLIMIT_NPROC, &r));
-	CHECK(r.rlim_cur == 256 && r.rlim_max == 256, "nproc %lu",
-	      r.rlim_cur);
+	CHECK(r.rlim_cur == 256 && r.rlim_max == 256, "nproc %lu", r.rlim_cur);
 	EXPECT_OK(getrlimit(RLIMIT_AS, &r));
 	CHECK(r.rlim_cur == m->memory_bytes ||
-	      (m->memory_bytes == 0 && r.rlim_cur == RLIM_INFINITY),
+		      (m->memory_bytes == 0 && r.rlim_cur == RLIM_INFINITY),
 	      "as %lu", r.rlim_cur);
 }
 
-Test(limits, default_profile_values, .init = dirs_setup,
-     .fini = dirs_teardown)
+Test(limits, default_profile_values, .init = dirs_setup, .fini = dirs_teardown)
 {
 	struct msg_policy m;
 
@@ -81,13 +79,12 @@ child_fsize(const struct msg_policy *m)
 	CHECK(fd >= 0, "open: %s", strerror(errno));
 	while (total < (2u << 20) && (w = write(fd, buf, sizeof(buf))) > 0)
 		total += (size_t)w;
-	CHECK(w < 0 && errno == EFBIG, "wrote %zu bytes, last %zd (%s)",
-	      total, w, strerror(errno));
+	CHECK(w < 0 && errno == EFBIG, "wrote %zu bytes, last %zd (%s)", total,
+	      w, strerror(errno));
 	CHECK(total == m->file_size_bytes, "stopped at %zu", total);
 }
 
-Test(limits, file_size_is_enforced, .init = dirs_setup,
-     .fini = dirs_teardown)
+Test(limits, file_size_is_enforced, .init = dirs_setup, .fini = dirs_teardown)
 {
 	struct msg_policy m = { .file_size_bytes = 1u << 20 };
 

@@ -19,27 +19,27 @@
 
 /* A valid profile; line numbers below refer to this layout. */
 #define BASE_HEAD \
-	"name: t\n"                              /* 1 */ \
-	"filesystem:\n"                          /* 2 */ \
-	"  read_only: [/usr, /etc]\n"            /* 3 */ \
-	"  read_write: [\"{project}\"]\n"        /* 4 */
+	"name: t\n"                       /* 1 */ \
+	"filesystem:\n"                   /* 2 */ \
+	"  read_only: [/usr, /etc]\n"     /* 3 */ \
+	"  read_write: [\"{project}\"]\n" /* 4 */
 #define BASE_SWITCHES \
-	"network: none\n"                        /* 5 */ \
-	"exec: true\n"                           /* 6 */ \
-	"unix_sockets: false\n"                  /* 7 */ \
-	"syscalls:\n"                            /* 8 */ \
-	"  mode: denylist\n"                     /* 9 */
+	"network: none\n"       /* 5 */ \
+	"exec: true\n"          /* 6 */ \
+	"unix_sockets: false\n" /* 7 */ \
+	"syscalls:\n"           /* 8 */ \
+	"  mode: denylist\n"    /* 9 */
 #define BASE_LIMITS \
-	"limits:\n"                              /* 10 */ \
-	"  cpu_seconds: 60\n"                    /* 11 */ \
-	"  memory: 1GiB\n"                       /* 12 */ \
-	"  file_size: 64MiB\n"                   /* 13 */ \
-	"  open_files: 256\n"                    /* 14 */ \
-	"  processes: 32\n"                      /* 15 */ \
-	"  output_bytes: 10000\n"                /* 16 */ \
-	"  timeout_default_ms: 5000\n"           /* 17 */ \
-	"  timeout_max_ms: 10000\n"              /* 18 */
-#define BASE_TOOLS "tools: all\n"              /* 19 */
+	"limits:\n"                    /* 10 */ \
+	"  cpu_seconds: 60\n"          /* 11 */ \
+	"  memory: 1GiB\n"             /* 12 */ \
+	"  file_size: 64MiB\n"         /* 13 */ \
+	"  open_files: 256\n"          /* 14 */ \
+	"  processes: 32\n"            /* 15 */ \
+	"  output_bytes: 10000\n"      /* 16 */ \
+	"  timeout_default_ms: 5000\n" /* 17 */ \
+	"  timeout_max_ms: 10000\n"    /* 18 */
+#define BASE_TOOLS "tools: all\n"      /* 19 */
 #define BASE BASE_HEAD BASE_SWITCHES BASE_LIMITS BASE_TOOLS
 
 static char err[512];
@@ -63,8 +63,7 @@ expect_error(const char *yaml, const char *prefix, const char *text)
 	cr_assert_null(p);
 	cr_assert(strncmp(err, prefix, strlen(prefix)) == 0,
 		  "want '%s...', got '%s'", prefix, err);
-	cr_assert_not_null(strstr(err, text), "want '%s' in '%s'", text,
-			   err);
+	cr_assert_not_null(strstr(err, text), "want '%s' in '%s'", text, err);
 }
 
 /* BASE with the first occurrence of from replaced by to. */
@@ -88,7 +87,8 @@ shipped(const char *name)
 	struct policy *p = NULL;
 
 	cr_assert_eq(policy_load_named(name, POLICY_TEST_PROFILES, &p, err,
-				       sizeof(err)), 0, "%s: %s", name, err);
+				       sizeof(err)),
+		     0, "%s: %s", name, err);
 	cr_assert_str_eq(policy_name(p), name);
 	return p;
 }
@@ -154,8 +154,8 @@ Test(profiles, load_named_by_path)
 	struct policy *p = NULL;
 
 	cr_assert_eq(policy_load_named(POLICY_TEST_PROFILES "/strict.yaml",
-				       NULL, &p, err, sizeof(err)), 0, "%s",
-		     err);
+				       NULL, &p, err, sizeof(err)),
+		     0, "%s", err);
 	cr_assert_str_eq(policy_name(p), "strict");
 	policy_free(p);
 }
@@ -164,18 +164,21 @@ Test(profiles, unknown_name)
 {
 	struct policy *p = (struct policy *)1;
 
-	cr_assert_eq(policy_load_named("nosuch", POLICY_TEST_PROFILES, &p,
-				       err, sizeof(err)), -ENOENT);
+	cr_assert_eq(policy_load_named("nosuch", POLICY_TEST_PROFILES, &p, err,
+				       sizeof(err)),
+		     -ENOENT);
 	cr_assert_null(p);
-	cr_assert_not_null(strstr(err, "unknown policy 'nosuch'"), "%s",
-			   err);
+	cr_assert_not_null(strstr(err, "unknown policy 'nosuch'"), "%s", err);
 	cr_assert_not_null(strstr(err, POLICY_TEST_PROFILES), "%s", err);
 	cr_assert_eq(policy_load_named("Bad Name", POLICY_TEST_PROFILES, &p,
-				       err, sizeof(err)), -EINVAL);
+				       err, sizeof(err)),
+		     -EINVAL);
 	cr_assert_eq(policy_load_named("..", POLICY_TEST_PROFILES, &p, err,
-				       sizeof(err)), -EINVAL);
-	cr_assert_eq(policy_load_named("nosuch.yaml", POLICY_TEST_PROFILES,
-				       &p, err, sizeof(err)), -ENOENT);
+				       sizeof(err)),
+		     -EINVAL);
+	cr_assert_eq(policy_load_named("nosuch.yaml", POLICY_TEST_PROFILES, &p,
+				       err, sizeof(err)),
+		     -ENOENT);
 }
 
 Test(profiles, file_errors)
@@ -183,9 +186,11 @@ Test(profiles, file_errors)
 	struct policy *p = NULL;
 
 	cr_assert_eq(policy_load_file(POLICY_TEST_PROFILES, &p, err,
-				      sizeof(err)), -EISDIR);
+				      sizeof(err)),
+		     -EISDIR);
 	cr_assert_eq(policy_load_file("/nonexistent/x.yaml", &p, err,
-				      sizeof(err)), -ENOENT);
+				      sizeof(err)),
+		     -ENOENT);
 	cr_assert_not_null(strstr(err, "/nonexistent/x.yaml: "), "%s", err);
 	cr_assert_eq(policy_load_file("/dev/null", &p, err, sizeof(err)),
 		     -EINVAL);
@@ -223,8 +228,8 @@ Test(errors, base_is_valid)
 
 Test(errors, unknown_key)
 {
-	expect_error(BASE "colour: red\n", "t.yaml:20:1: ",
-		     "unknown key 'colour' in the profile");
+	expect_error(BASE "colour: red\n",
+		     "t.yaml:20:1: ", "unknown key 'colour' in the profile");
 	expect_error(base_with("  memory: 1GiB\n",
 			       "  memory: 1GiB\n  swap: 0\n"),
 		     "t.yaml:13:3: ", "unknown key 'swap' in limits");
@@ -234,8 +239,8 @@ Test(errors, wrong_type)
 {
 	expect_error(base_with("exec: true", "exec: \"true\""),
 		     "t.yaml:6:7: ", "exec must be true or false");
-	expect_error(base_with("exec: true", "exec: 1"), "t.yaml:6:7: ",
-		     "exec must be true or false");
+	expect_error(base_with("exec: true", "exec: 1"),
+		     "t.yaml:6:7: ", "exec must be true or false");
 	expect_error(base_with("read_only: [/usr, /etc]", "read_only: /usr"),
 		     "t.yaml:3:14: ", "read_only must be a list");
 	expect_error(base_with("  mode: denylist", "  mode: [denylist]"),
@@ -246,8 +251,8 @@ Test(errors, wrong_type)
 		     "t.yaml:14:15: ", "open_files must be a whole number");
 	expect_error(base_with("tools: all", "tools: {Read: true}"),
 		     "t.yaml:19:8: ", "tools must be 'all' or a list");
-	expect_error(base_with("name: t", "name: ~"), "t.yaml:1:7: ",
-		     "name must not be empty");
+	expect_error(base_with("name: t", "name: ~"),
+		     "t.yaml:1:7: ", "name must not be empty");
 	expect_error(base_with("  processes: 32", "  processes: !!int 32"),
 		     "t.yaml:15:14: ", "tags are not allowed");
 }
@@ -260,8 +265,8 @@ Test(errors, bad_enum)
 		     "t.yaml:9:9: ", "mode must be denylist or allowlist");
 	expect_error(base_with("tools: all", "tools: [Read, WebFetch]"),
 		     "t.yaml:19:15: ", "unknown tool 'WebFetch'");
-	expect_error(base_with("tools: all", "tools: some"), "t.yaml:19:8: ",
-		     "tools must be 'all' or a list");
+	expect_error(base_with("tools: all", "tools: some"),
+		     "t.yaml:19:8: ", "tools must be 'all' or a list");
 }
 
 Test(errors, out_of_range)
@@ -289,8 +294,8 @@ Test(errors, duplicate_and_missing_keys)
 {
 	expect_error(base_with("exec: true\n", "exec: true\nexec: false\n"),
 		     "t.yaml:7:1: ", "duplicate key 'exec'");
-	expect_error(base_with("  processes: 32\n", ""), "t.yaml:11:3: ",
-		     "missing key 'processes' in limits");
+	expect_error(base_with("  processes: 32\n", ""),
+		     "t.yaml:11:3: ", "missing key 'processes' in limits");
 	expect_error(base_with("unix_sockets: false\n", ""), "t.yaml:1:1: ",
 		     "missing key 'unix_sockets' in the profile");
 }
@@ -298,22 +303,30 @@ Test(errors, duplicate_and_missing_keys)
 Test(errors, contradictions)
 {
 	expect_error(base_with("  mode: denylist", "  mode: allowlist"),
-		     "t.yaml:6:7: ", "exec: true contradicts syscalls mode "
+		     "t.yaml:6:7: ",
+		     "exec: true contradicts syscalls mode "
 		     "allowlist");
 	expect_error(base_with("  timeout_default_ms: 5000",
 			       "  timeout_default_ms: 20000"),
-		     "t.yaml:17:23: ", "timeout_default_ms (20000) is greater "
+		     "t.yaml:17:23: ",
+		     "timeout_default_ms (20000) is greater "
 		     "than timeout_max_ms (10000)");
 	expect_error(base_with("exec: true\n", "exec: false\n"),
 		     "t.yaml:19:8: ", "tool Bash needs exec: true");
-	expect_error(BASE_HEAD "network: none\nexec: false\n"
-		     "unix_sockets: true\nsyscalls:\n  mode: allowlist\n"
-		     BASE_LIMITS "tools: [Read]\n", "t.yaml:7:15: ",
-		     "unix_sockets: true contradicts syscalls mode allowlist");
-	expect_error(BASE_HEAD "network: tcp\nexec: false\n"
-		     "unix_sockets: false\nsyscalls:\n  mode: allowlist\n"
-		     BASE_LIMITS "tools: [Read]\n", "t.yaml:5:10: ",
-		     "network: tcp contradicts syscalls mode allowlist");
+	expect_error(
+		BASE_HEAD
+		"network: none\nexec: false\n"
+		"unix_sockets: true\nsyscalls:\n  mode: allowlist\n" BASE_LIMITS
+		"tools: [Read]\n",
+		"t.yaml:7:15: ",
+		"unix_sockets: true contradicts syscalls mode allowlist");
+	expect_error(
+		BASE_HEAD
+		"network: tcp\nexec: false\n"
+		"unix_sockets: false\nsyscalls:\n  mode: allowlist\n" BASE_LIMITS
+		"tools: [Read]\n",
+		"t.yaml:5:10: ",
+		"network: tcp contradicts syscalls mode allowlist");
 }
 
 Test(errors, contradiction_tcp_without_exec)
@@ -331,11 +344,12 @@ Test(errors, bash_entry_is_pointed_at)
 {
 	char yaml[4096], *t;
 
-	snprintf(yaml, sizeof(yaml), "%s", base_with("exec: true",
-						     "exec: false"));
+	snprintf(yaml, sizeof(yaml), "%s",
+		 base_with("exec: true", "exec: false"));
 	t = strstr(yaml, BASE_TOOLS);
 	cr_assert_not_null(t);
-	snprintf(t, sizeof(yaml) - (size_t)(t - yaml), "tools: [Read,\n"
+	snprintf(t, sizeof(yaml) - (size_t)(t - yaml),
+		 "tools: [Read,\n"
 		 "  Bash]\n");
 	expect_error(yaml, "t.yaml:20:3: ", "tool Bash needs exec: true");
 }
@@ -344,16 +358,16 @@ Test(errors, paths)
 {
 	expect_error(base_with("/etc]", "etc]"), "t.yaml:3:21: ",
 		     "must be absolute or start with {project} or {tmp}");
-	expect_error(base_with("/etc]", "/]"), "t.yaml:3:21: ",
-		     "would grant the whole filesystem");
-	expect_error(base_with("/etc]", "/usr/../root]"), "t.yaml:3:21: ",
-		     "has a '..' component");
-	expect_error(base_with("/etc]", "/usr/./x]"), "t.yaml:3:21: ",
-		     "has a '.' component");
-	expect_error(base_with("/etc]", "/usr//x]"), "t.yaml:3:21: ",
-		     "empty component");
-	expect_error(base_with("/etc]", "/etc/]"), "t.yaml:3:21: ",
-		     "empty component");
+	expect_error(base_with("/etc]", "/]"),
+		     "t.yaml:3:21: ", "would grant the whole filesystem");
+	expect_error(base_with("/etc]", "/usr/../root]"),
+		     "t.yaml:3:21: ", "has a '..' component");
+	expect_error(base_with("/etc]", "/usr/./x]"),
+		     "t.yaml:3:21: ", "has a '.' component");
+	expect_error(base_with("/etc]", "/usr//x]"),
+		     "t.yaml:3:21: ", "empty component");
+	expect_error(base_with("/etc]", "/etc/]"),
+		     "t.yaml:3:21: ", "empty component");
 	expect_error(base_with("\"{project}\"", "\"{home}/x\""),
 		     "t.yaml:4:16: ", "must be absolute");
 	expect_error(base_with("\"{project}\"", "\"{project}x\""),
@@ -364,20 +378,20 @@ Test(errors, paths)
 		     "t.yaml:4:16: ", "control character");
 	expect_error(base_with("\"{project}\"", "/usr"), "t.yaml:4:16: ",
 		     "path '/usr' is listed twice (read_only and read_write)");
-	expect_error(base_with("/etc]", "/usr]"), "t.yaml:3:21: ",
-		     "path '/usr' is listed twice");
+	expect_error(base_with("/etc]", "/usr]"),
+		     "t.yaml:3:21: ", "path '/usr' is listed twice");
 }
 
 Test(errors, yaml_level)
 {
-	expect_error(base_with("exec: true", "exec: [true"), "t.yaml:",
-		     "YAML syntax error");
+	expect_error(base_with("exec: true", "exec: [true"),
+		     "t.yaml:", "YAML syntax error");
 	expect_error("", "t.yaml:1:1: ", "empty profile");
 	expect_error("# only a comment\n", "t.yaml:1:1: ", "empty profile");
-	expect_error("- a\n- b\n", "t.yaml:1:1: ",
-		     "the profile must be a mapping");
-	expect_error(BASE "---\nname: x\n", "t.yaml:20:1: ",
-		     "only one YAML document");
+	expect_error("- a\n- b\n",
+		     "t.yaml:1:1: ", "the profile must be a mapping");
+	expect_error(BASE "---\nname: x\n",
+		     "t.yaml:20:1: ", "only one YAML document");
 	expect_error(base_with("read_only: [/usr, /etc]",
 			       "read_only: &p [/usr, /etc]\n  x: *p"),
 		     "t.yaml:4:3: ", "unknown key 'x' in filesystem");
@@ -385,12 +399,12 @@ Test(errors, yaml_level)
 			       "[\"{project}\"]",
 			       "read_only: &p [/usr, /etc]\n  read_write: *p"),
 		     "t.yaml:3:14: ", "anchors and aliases are not allowed");
-	expect_error(base_with("name: t", "name: \"a\\0b\""), "t.yaml:1:7: ",
-		     "control character");
-	expect_error(base_with("name: t", "name: Big"), "t.yaml:1:7: ",
-		     "name must start with a-z or 0-9");
-	expect_error(base_with("name: t", "name: a.b"), "t.yaml:1:7: ",
-		     "name may contain only");
+	expect_error(base_with("name: t", "name: \"a\\0b\""),
+		     "t.yaml:1:7: ", "control character");
+	expect_error(base_with("name: t", "name: Big"),
+		     "t.yaml:1:7: ", "name must start with a-z or 0-9");
+	expect_error(base_with("name: t", "name: a.b"),
+		     "t.yaml:1:7: ", "name may contain only");
 }
 
 Test(errors, buffer_too_large)
@@ -400,7 +414,8 @@ Test(errors, buffer_too_large)
 
 	memset(big, ' ', sizeof(big));
 	cr_assert_eq(policy_load_buffer(big, sizeof(big), NULL, &p, err,
-					sizeof(err)), -EINVAL);
+					sizeof(err)),
+		     -EINVAL);
 	cr_assert_not_null(strstr(err, "<buffer>:1:1: profile larger"), "%s",
 			   err);
 }
@@ -410,16 +425,19 @@ Test(values, sizes_and_unlimited)
 	struct policy *p = NULL;
 	char yaml[4096];
 
-	snprintf(yaml, sizeof(yaml), "%s", base_with("  memory: 1GiB\n"
-		 "  file_size: 64MiB", "  memory: unlimited\n"
-		 "  file_size: 1TiB"));
+	snprintf(yaml, sizeof(yaml), "%s",
+		 base_with("  memory: 1GiB\n"
+			   "  file_size: 64MiB",
+			   "  memory: unlimited\n"
+			   "  file_size: 1TiB"));
 	cr_assert_eq(load(yaml, &p), 0, "%s", err);
 	cr_assert_eq(p->limits.memory_bytes, 0);
 	cr_assert_eq(p->limits.file_size_bytes, 1ull << 40);
 	policy_free(p);
 	cr_assert_eq(load(base_with("  output_bytes: 10000",
-				    "  output_bytes: 64KiB"), &p), 0, "%s",
-		     err);
+				    "  output_bytes: 64KiB"),
+			  &p),
+		     0, "%s", err);
 	cr_assert_eq(p->limits.output_bytes, 65536);
 	policy_free(p);
 }
@@ -428,8 +446,8 @@ Test(values, tools_list_and_error_buffer)
 {
 	struct policy *p = NULL;
 
-	cr_assert_eq(load(base_with("tools: all", "tools: [Read, Glob]"),
-			  &p), 0, "%s", err);
+	cr_assert_eq(load(base_with("tools: all", "tools: [Read, Glob]"), &p),
+		     0, "%s", err);
 	cr_assert_eq(p->tools, POLICY_TOOL_READ | POLICY_TOOL_GLOB);
 	cr_assert(!policy_allows_tool(p, "Write"));
 	cr_assert(!policy_allows_tool(p, "read"));
@@ -453,7 +471,8 @@ Test(expand, project_and_tmp)
 	cr_assert_eq(load(base_with("[\"{project}\"]",
 				    "[\"{project}\", \"{project}/sub/dir\", "
 				    "\"{tmp}\", \"{tmp}/x\", /var/cache]"),
-			  &p), 0, "%s", err);
+			  &p),
+		     0, "%s", err);
 	cr_assert_eq(policy_to_msg(p, "/srv/p", "/run/t", &m), 0);
 	cr_assert_str_eq(m.name, "t");
 	cr_assert_eq(m.n_rw, 5);
@@ -512,8 +531,9 @@ Test(expand, too_long_after_expansion)
 	char dir[PROTO_PATH_MAX - 8];
 
 	cr_assert_eq(load(base_with("[\"{project}\"]",
-				    "[\"{project}/0123456789\"]"), &p), 0,
-		     "%s", err);
+				    "[\"{project}/0123456789\"]"),
+			  &p),
+		     0, "%s", err);
 	memset(dir, 'a', sizeof(dir) - 1);
 	dir[0] = '/';
 	dir[sizeof(dir) - 1] = '\0';
@@ -568,15 +588,15 @@ Test(print, key_facts)
 	cr_assert_not_null(strstr(text, "exec: false\n"));
 	cr_assert_not_null(strstr(text, "  mode: allowlist\n"));
 	cr_assert_not_null(strstr(text, "tools: [Read, Write, Edit, MultiEdit, "
-				  "Glob, Grep]\n"), "%s", text);
+					"Glob, Grep]\n"),
+			   "%s", text);
 	free(text);
 	policy_free(p);
 }
 
 Test(print, output_loads_back_to_the_same_policy)
 {
-	static const char *const names[] = { "default", "strict",
-					      "networked" };
+	static const char *const names[] = { "default", "strict", "networked" };
 	char h1[65], h2[65];
 	size_t i;
 
@@ -602,11 +622,13 @@ Test(print, odd_values_round_trip)
 	struct policy *p = NULL, *q = NULL;
 	char yaml[4096], *text;
 
-	snprintf(yaml, sizeof(yaml), "%s", base_with("  memory: 1GiB",
-		 "  memory: 1073741825"));
+	snprintf(yaml, sizeof(yaml), "%s",
+		 base_with("  memory: 1GiB", "  memory: 1073741825"));
 	cr_assert_eq(load(base_with("name: t",
 				    "name: t\ndescription: 'say \"hi\" \\ "
-				    "there'"), &p), 0, "%s", err);
+				    "there'"),
+			  &p),
+		     0, "%s", err);
 	text = printed(p);
 	cr_assert_eq(load(text, &q), 0, "%s\n%s", err, text);
 	cr_assert_str_eq(q->description, "say \"hi\" \\ there");
@@ -657,11 +679,13 @@ Test(hash, stable_and_sensitive)
 	hash_of(base_with("unix_sockets: false", "unix_sockets: true"), c);
 	cr_assert_str_neq(a, c);
 	hash_of(base_with("tools: all", "tools: [Read, Write, Edit, MultiEdit,"
-			  " Glob, Grep, Bash]"), c);
+					" Glob, Grep, Bash]"),
+		c);
 	cr_assert_str_neq(a, c);
 	/* a path moving from one list to the other */
 	hash_of(base_with("[/usr, /etc]\n  read_write: [\"{project}\"]",
-			  "[/usr]\n  read_write: [\"{project}\", /etc]"), c);
+			  "[/usr]\n  read_write: [\"{project}\", /etc]"),
+		c);
 	cr_assert_str_neq(a, c);
 }
 
@@ -678,6 +702,8 @@ Test(hash, canonical_form_is_pinned)
 	char h[65];
 
 	hash_of(BASE, h);
-	cr_assert_str_eq(h, POLICY_TEST_BASE_HASH, "canonical form changed: "
-			 "%s", h);
+	cr_assert_str_eq(h, POLICY_TEST_BASE_HASH,
+			 "canonical form changed: "
+			 "%s",
+			 h);
 }

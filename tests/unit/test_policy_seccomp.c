@@ -1,7 +1,7 @@
 /*
- * test_policy_seccomp.c - the worker side of the policy: the seccomp filters, each checked
- * in a forked child (policy_child.h). Each layer is also tested on its
- * own, since each must hold when another is missing. The msg_policy comes
+ * test_policy_seccomp.c - the worker side of the policy: the seccomp filters,
+ * each checked in a forked child (policy_child.h). Each layer is also tested on
+ * its own, since each must hold when another is missing. The msg_policy comes
  * from the shipped profiles through policy_to_msg(), the way the
  * supervisor builds it.
  */
@@ -46,8 +46,7 @@ child_seccomp_default(const struct msg_policy *m)
 	r = syscall(435 /* clone3 */, ca, sizeof(ca));
 	if (r == 0)
 		_exit(0);
-	CHECK(r == -1 && errno == ENOSYS, "clone3: %ld %s", r,
-	      strerror(errno));
+	CHECK(r == -1 && errno == ENOSYS, "clone3: %ld %s", r, strerror(errno));
 	/* TIOCSTI, also with high bits the kernel ignores */
 	EXPECT_ERR(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &c), EPERM);
 	EXPECT_ERR(syscall(SYS_ioctl, 0, 0xdead00000000ul | TIOCSTI, &c),
@@ -66,9 +65,11 @@ child_seccomp_default(const struct msg_policy *m)
 	EXPECT_ERR(socketpair(AF_INET, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
 	/* device nodes, not FIFOs */
 	EXPECT_ERR(mknodat(AT_FDCWD, "/tmp/gao-pol-null", S_IFCHR | 0600,
-			   makedev(1, 3)), EPERM);
+			   makedev(1, 3)),
+		   EPERM);
 	EXPECT_ERR(mknodat(AT_FDCWD, "/tmp/gao-pol-sda", S_IFBLK | 0600,
-			   makedev(8, 0)), EPERM);
+			   makedev(8, 0)),
+		   EPERM);
 }
 
 static void
@@ -94,7 +95,8 @@ child_seccomp_default_allowed(const struct msg_policy *m)
 		_exit(127);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	      WEXITSTATUS(st) == 0, "exec /bin/true: status 0x%x", st);
+		      WEXITSTATUS(st) == 0,
+	      "exec /bin/true: status 0x%x", st);
 }
 
 Test(seccomp, default_denies_the_dangerous_set, .init = dirs_setup,
@@ -156,9 +158,10 @@ child_filter_count(const struct msg_policy *m)
 	apply_seccomp(m);
 	CHECK(read_status(buf, sizeof(buf)), "status: %s", strerror(errno));
 	CHECK(status_has(buf, "Seccomp:", &n) && n == 2, "not in filter "
-	      "mode");
+							 "mode");
 	if (status_counts_filters) {
-		CHECK(status_has(buf, "Seccomp_filters:", &n), "no "
+		CHECK(status_has(buf, "Seccomp_filters:", &n),
+		      "no "
 		      "Seccomp_filters line");
 		CHECK(n == (m->seccomp_allowlist ? 1 : 2), "filters: %ld", n);
 	}
@@ -247,8 +250,8 @@ child_exec_denied(const struct msg_policy *m)
 
 	apply_seccomp(m);
 	EXPECT_ERR(execve("/bin/true", argv, NULL), EPERM);
-	EXPECT_ERR(syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, NULL,
-			   0), EPERM);
+	EXPECT_ERR(syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, NULL, 0),
+		   EPERM);
 }
 
 Test(seccomp, denylist_without_exec)
@@ -275,7 +278,9 @@ child_x32(const struct msg_policy *m)
 	if (m)
 		apply_seccomp(m);
 	/* getpid through the x32 ABI: nr | __X32_SYSCALL_BIT */
-	__asm__ volatile("syscall" : "=a"(r) : "a"(0x40000000L | 39)
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(0x40000000L | 39)
 			 : "rcx", "r11", "memory");
 	child_fail("x32 syscall returned %ld%s", r,
 		   r == -ENOSYS ? " (-ENOSYS)" : "");
@@ -312,11 +317,13 @@ note_filter_kill(const struct foreign_abi *a, const struct foreign_abi *other)
 
 	if (host_delivers(other->fn, how, sizeof(how)))
 		host_note("%s: the filter's kill is shown by %s instead "
-			  "(delivered here: %s)", a->name, other->name, how);
+			  "(delivered here: %s)",
+			  a->name, other->name, how);
 	else
 		host_note("neither %s nor %s is delivered by this host (%s "
 			  "outside any sandbox): the filter's kill cannot be "
-			  "shown here", a->name, other->name, how);
+			  "shown here",
+			  a->name, other->name, how);
 }
 
 static void
@@ -393,8 +400,7 @@ child_strict(const struct msg_policy *m)
 	EXPECT_OK(unlink(to));
 	signal(SIGUSR1, SIG_IGN);
 	EXPECT_OK(raise(SIGUSR1));
-	CHECK(isatty(0) == 0 && errno != EPERM, "isatty: %s",
-	      strerror(errno));
+	CHECK(isatty(0) == 0 && errno != EPERM, "isatty: %s", strerror(errno));
 }
 
 Test(seccomp, strict_allowlist, .init = dirs_setup, .fini = dirs_teardown)
@@ -420,8 +426,7 @@ child_allowlist_contradiction(const struct msg_policy *m)
 
 Test(seccomp, allowlist_refuses_exec)
 {
-	struct msg_policy m = { .seccomp_allowlist = true,
-				.allow_exec = true };
+	struct msg_policy m = { .seccomp_allowlist = true, .allow_exec = true };
 
 	expect_child_ok(child_allowlist_contradiction, &m);
 }

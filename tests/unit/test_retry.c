@@ -64,10 +64,12 @@ Test(retry, retry_after_http_date)
 {
 	/* NOW is Tue, 24 Nov 2026 04:00:00 GMT */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 04:00:30 GMT\r\n")
-		     .retry_after_ms, 30000);
+			     .retry_after_ms,
+		     30000);
 	/* a date in the past means: now */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 03:59:00 GMT\r\n")
-		     .retry_after_ms, 0);
+			     .retry_after_ms,
+		     0);
 }
 
 Test(retry, ms_wins_over_seconds_in_either_order)
@@ -136,8 +138,8 @@ Test(retry, ratelimit_lowest_remaining_and_latest_reset)
 
 Test(retry, ratelimit_ignores_bad_values)
 {
-	struct retry_hints h =
-		parse("anthropic-ratelimit-requests-remaining: lots\r\n");
+	struct retry_hints h = parse(
+		"anthropic-ratelimit-requests-remaining: lots\r\n");
 
 	cr_assert_eq(h.rl_remaining, -1);
 	h = parse("anthropic-ratelimit-requests-reset: tomorrow\r\n");
@@ -159,8 +161,9 @@ Test(retry, status_rules)
 
 Test(retry, backoff_formula)
 {
-	static const uint64_t base[] = { 500, 1000, 2000, 4000, 8000, 8000,
-					 8000 };
+	static const uint64_t base[] = {
+		500, 1000, 2000, 4000, 8000, 8000, 8000
+	};
 	struct retry_hints h;
 
 	retry_hints_init(&h);

@@ -35,7 +35,7 @@ Test(names, run_statuses)
 	cr_assert_str_eq(run_status_name(RUN_STATUS_ERROR), "error");
 	cr_assert_str_eq(run_status_name(RUN_STATUS_NONE), "running");
 	cr_assert_str_eq(run_status_name((enum run_status)99), "unknown");
-	cr_assert_str_eq(run_status_name((enum run_status)-1), "unknown");
+	cr_assert_str_eq(run_status_name((enum run_status) - 1), "unknown");
 }
 
 Test(names, phase_statuses)
@@ -66,17 +66,20 @@ Test(names, session_status_maps_to_the_phase_status_of_its_word)
 		enum session_status st;
 		const char *word;
 	} map[] = {
-		{ SESSION_ERROR, "error" }, { SESSION_SUCCESS, "success" },
-		{ SESSION_FAILED, "failed" }, { SESSION_TIMEOUT, "timeout" },
+		{ SESSION_ERROR, "error" },
+		{ SESSION_SUCCESS, "success" },
+		{ SESSION_FAILED, "failed" },
+		{ SESSION_TIMEOUT, "timeout" },
 		{ SESSION_STOPPED, "stopped" },
 		{ SESSION_CANCELLED, "cancelled" },
 	};
 
 	cr_assert_eq(sizeof(map) / sizeof(map[0]), SESSION_N_STATUSES);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		cr_assert_str_eq(phase_status_name(phase_status_of_session(
-			map[i].st)), map[i].word, "session status %d",
-			(int)map[i].st);
+		cr_assert_str_eq(phase_status_name(
+					 phase_status_of_session(map[i].st)),
+				 map[i].word, "session status %d",
+				 (int)map[i].st);
 }
 
 /* A session status that is not understood did not succeed. */
@@ -84,7 +87,7 @@ Test(names, unknown_session_status_is_error)
 {
 	cr_assert_eq(phase_status_of_session(SESSION_N_STATUSES),
 		     PHASE_STATUS_ERROR);
-	cr_assert_eq(phase_status_of_session((enum session_status)-1),
+	cr_assert_eq(phase_status_of_session((enum session_status) - 1),
 		     PHASE_STATUS_ERROR);
 }
 
@@ -115,8 +118,8 @@ Test(precedence, whole_table)
 	for (int c = 0; c < 7; c++)
 		for (int n = 0; n < 7; n++)
 			cr_assert_eq(run_status_merge((enum run_status)c,
-				     (enum run_status)n), merge_table[c][n],
-				     "%s then %s",
+						      (enum run_status)n),
+				     merge_table[c][n], "%s then %s",
 				     run_status_name((enum run_status)c),
 				     run_status_name((enum run_status)n));
 }
@@ -130,8 +133,8 @@ Test(precedence, cancelled_wins_and_stays)
 	cr_assert_eq(s.status, RUN_STATUS_CANCELLED);
 	cr_assert_str_eq(s.stop_reason, "signal");
 	/* e.g. a clone that fails because the run was cancelled */
-	cr_assert_not(run_set_status(&s, RUN_STATUS_ERROR,
-				     "boilerplate_failed"));
+	cr_assert_not(
+		run_set_status(&s, RUN_STATUS_ERROR, "boilerplate_failed"));
 	cr_assert_not(run_set_status(&s, RUN_STATUS_CANCELLED, "again"));
 	cr_assert_eq(s.status, RUN_STATUS_CANCELLED);
 	cr_assert_str_eq(s.stop_reason, "signal");
@@ -152,8 +155,8 @@ Test(precedence, first_cause_stands)
 	struct run_state s = { 0 };
 
 	cr_assert(run_set_status(&s, RUN_STATUS_FAILED, "refusal"));
-	cr_assert_not(run_set_status(&s, RUN_STATUS_FAILED,
-				     "missing_artifacts"));
+	cr_assert_not(
+		run_set_status(&s, RUN_STATUS_FAILED, "missing_artifacts"));
 	cr_assert_str_eq(s.stop_reason, "refusal");
 	cr_assert(run_set_status(&s, RUN_STATUS_TIMEOUT, "run_timeout"));
 	cr_assert_not(run_set_status(&s, RUN_STATUS_ERROR, "worker_failed"));
@@ -186,13 +189,14 @@ Test(precedence, long_reason_is_cut)
 	cr_assert_eq(strlen(s.stop_reason), sizeof(s.stop_reason) - 1);
 }
 
-/* ---- a phase's effect on its run ------------------------------------------ */
+/* ---- a phase's effect on its run ------------------------------------------
+ */
 
 Test(phases, effect_of_each_status)
 {
 	static const struct {
 		enum phase_status st;
-		enum run_status stop, cont;  /* without, with continue */
+		enum run_status stop, cont; /* without, with continue */
 	} t[] = {
 		{ PHASE_STATUS_SUCCESS, R_NO, R_NO },
 		{ PHASE_STATUS_SKIPPED, R_NO, R_NO },
@@ -204,8 +208,8 @@ Test(phases, effect_of_each_status)
 	};
 
 	for (size_t i = 0; i < N_OF(t); i++) {
-		cr_assert_eq(run_phase_effect(t[i].st, false), t[i].stop,
-			     "%s", phase_status_name(t[i].st));
+		cr_assert_eq(run_phase_effect(t[i].st, false), t[i].stop, "%s",
+			     phase_status_name(t[i].st));
 		cr_assert_eq(run_phase_effect(t[i].st, true), t[i].cont,
 			     "%s, continue_on_failure",
 			     phase_status_name(t[i].st));
@@ -269,7 +273,8 @@ Test(phases, criteria_only_when_the_phases_ran_to_their_end)
 	}
 }
 
-/* ---- verdicts and the final status ---------------------------------------- */
+/* ---- verdicts and the final status ----------------------------------------
+ */
 
 static struct verdict_tally
 tally(const enum verdict *v, size_t n)
@@ -374,7 +379,8 @@ Test(finish, a_failed_run_always_says_why)
 	cr_assert_str_eq(s.stop_reason, "phase_failed");
 }
 
-/* ---- exit codes ------------------------------------------------------------ */
+/* ---- exit codes ------------------------------------------------------------
+ */
 
 Test(exit_codes, one_run)
 {
@@ -389,11 +395,14 @@ Test(exit_codes, one_run)
 
 Test(exit_codes, an_error_says_what_the_api_said)
 {
-	static const struct { enum api_outcome o; int code; } t[] = {
-		{ API_E_AUTH, 3 }, { API_E_PERMISSION, 3 },
-		{ API_E_NOT_FOUND, 2 }, { API_E_REQUEST, 4 },
+	static const struct {
+		enum api_outcome o;
+		int code;
+	} t[] = {
+		{ API_E_AUTH, 3 },        { API_E_PERMISSION, 3 },
+		{ API_E_NOT_FOUND, 2 },   { API_E_REQUEST, 4 },
 		{ API_E_SPEND_LIMIT, 4 }, { API_E_EXHAUSTED, 4 },
-		{ API_E_CANCELLED, 4 }, { API_E_SERVER, 4 },
+		{ API_E_CANCELLED, 4 },   { API_E_SERVER, 4 },
 	};
 
 	for (size_t i = 0; i < N_OF(t); i++) {
@@ -407,7 +416,11 @@ Test(exit_codes, an_error_says_what_the_api_said)
 
 Test(exit_codes, several_runs)
 {
-	static const struct { int codes[4]; size_t n; int want; } t[] = {
+	static const struct {
+		int codes[4];
+		size_t n;
+		int want;
+	} t[] = {
 		{ { 0 }, 0, 0 },
 		{ { 0, 0, 0 }, 3, 0 },
 		{ { 0, 1 }, 2, 1 },
@@ -417,7 +430,7 @@ Test(exit_codes, several_runs)
 		{ { 4, 2 }, 2, 2 },
 		{ { 2, 3 }, 2, 3 },
 		{ { 3, 130 }, 2, 130 },
-		{ { 0, 7 }, 2, 0 },   /* a code with no rank counts as 0 */
+		{ { 0, 7 }, 2, 0 }, /* a code with no rank counts as 0 */
 	};
 
 	for (size_t i = 0; i < N_OF(t); i++)
@@ -436,7 +449,7 @@ Test(exit_codes, interrupted_is_130)
 /* ---- whole runs, phase by phase ------------------------------------------ */
 
 struct step {
-	enum phase_status outcome;  /* how it ends if it runs */
+	enum phase_status outcome; /* how it ends if it runs */
 	const char *reason;
 	bool skip_if_failed;
 	bool continue_on_failure;
@@ -448,8 +461,8 @@ struct step {
  * criteria's verdicts count only when the phases ran to their end.
  */
 static struct run_state
-walk(const struct step *ph, size_t n, const enum verdict *crit,
-     size_t n_crit, int *got)
+walk(const struct step *ph, size_t n, const enum verdict *crit, size_t n_crit,
+     int *got)
 {
 	struct run_state s = { 0 };
 	size_t i;
@@ -536,8 +549,7 @@ Test(walk, all_good_with_skipped_criteria_completes)
 		{ P_OK, "end_turn", false, false },
 		{ P_OK, "end_turn", true, false },
 	};
-	static const enum verdict crit[] = { VERDICT_SKIPPED,
-					     VERDICT_PASSED };
+	static const enum verdict crit[] = { VERDICT_SKIPPED, VERDICT_PASSED };
 	static const int want[] = { P_OK, P_OK };
 	int got[2];
 	struct run_state s = walk(ph, 2, crit, 2, got);

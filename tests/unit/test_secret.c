@@ -143,9 +143,11 @@ Test(secret, key_file_readable_by_others_refused)
 	char want[1024];
 
 	cr_assert_eq(l.rc, SECRET_E_INSECURE);
-	snprintf(want, sizeof(want), "API key file %s is readable by group or "
+	snprintf(want, sizeof(want),
+		 "API key file %s is readable by group or "
 		 "others (mode 0644); run chmod 600 %s, or pass "
-		 "--allow-insecure-key-file", path, path);
+		 "--allow-insecure-key-file",
+		 path, path);
 	cr_assert_str_eq(l.err, want);
 	/* group-readable only is refused as well */
 	cr_assert_eq(chmod(path, 0640), 0);
@@ -178,8 +180,10 @@ Test(secret, key_file_control_characters)
 	char want[512];
 
 	cr_assert_eq(l.rc, SECRET_E_INVALID);
-	snprintf(want, sizeof(want), "API key file %s does not hold one key "
-		 "(empty, too long, or control characters)", path);
+	snprintf(want, sizeof(want),
+		 "API key file %s does not hold one key "
+		 "(empty, too long, or control characters)",
+		 path);
 	cr_assert_str_eq(l.err, want);
 	cr_assert_null(strstr(l.err, "file\x01key"));
 	/* two lines: the newline inside is a control character */
@@ -221,7 +225,7 @@ Test(secret, key_file_missing)
 
 	cr_assert_eq(l.rc, SECRET_E_FILE);
 	cr_assert_str_eq(l.err, "cannot read API key file /nonexistent/key: "
-			 "No such file or directory");
+				"No such file or directory");
 }
 
 Test(secret, env_copied_then_wiped)
@@ -248,7 +252,7 @@ Test(secret, env_invalid_is_wiped_too)
 	l = load(&src);
 	cr_assert_eq(l.rc, SECRET_E_INVALID);
 	cr_assert_str_eq(l.err, "ANTHROPIC_API_KEY does not hold a valid key "
-			 "(control characters, too short or too long)");
+				"(control characters, too short or too long)");
 	cr_assert_null(getenv("ANTHROPIC_API_KEY"));
 	cr_assert_str_eq(env, "ANTHROPIC_API_KEY=xxxxxxx");
 }
@@ -273,8 +277,10 @@ Test(secret, config_api_key_file)
 	struct secret_sources src = { 0 };
 	struct loaded l;
 
-	snprintf(text, sizeof(text), "anthropic_version: 2026-10-21\n"
-		 "api_key: ignored-key\napi_key_file: %s\n", key);
+	snprintf(text, sizeof(text),
+		 "anthropic_version: 2026-10-21\n"
+		 "api_key: ignored-key\napi_key_file: %s\n",
+		 key);
 	src.config_file = put("config.yaml", text, 0600);
 	l = load(&src);
 	expect_key(&l, "cfg-file-key", "config file");
@@ -290,7 +296,8 @@ Test(secret, config_api_key)
 	struct secret_sources src = {
 		.config_file = put("config.yaml",
 				   "# user config\nmodel: x\n"
-				   "api_key: \"cfg-inline-key\"\n", 0600),
+				   "api_key: \"cfg-inline-key\"\n",
+				   0600),
 	};
 	struct loaded l = load(&src);
 
@@ -305,7 +312,8 @@ Test(secret, config_nested_keys_do_not_count)
 				   "api_key_file:\n  path: /etc/x\n"
 				   "other: not-a-path\n"
 				   "nested:\n  api_key: nested-key\n"
-				   "list:\n  - api_key\n  - list-key\n", 0600),
+				   "list:\n  - api_key\n  - list-key\n",
+				   0600),
 	};
 	struct loaded l = load(&src);
 
@@ -369,11 +377,15 @@ Test(secret, dotenv_invalid_and_unrelated)
 	char want[512];
 
 	cr_assert_eq(l.rc, SECRET_E_INVALID);
-	snprintf(want, sizeof(want), "%s: ANTHROPIC_API_KEY is not a valid "
-		 "key", src.dotenv);
+	snprintf(want, sizeof(want),
+		 "%s: ANTHROPIC_API_KEY is not a valid "
+		 "key",
+		 src.dotenv);
 	cr_assert_str_eq(l.err, want);
-	src.dotenv = put(".env2", "MY_ANTHROPIC_API_KEY=x\n"
-			 "ANTHROPIC_API_KEY_OLD=y\n", 0600);
+	src.dotenv = put(".env2",
+			 "MY_ANTHROPIC_API_KEY=x\n"
+			 "ANTHROPIC_API_KEY_OLD=y\n",
+			 0600);
 	cr_assert_eq(load(&src).rc, SECRET_E_MISSING);
 }
 
@@ -408,7 +420,8 @@ Test(secret, missing_key_message)
 	struct loaded l = load(&src);
 
 	cr_assert_eq(l.rc, SECRET_E_MISSING);
-	cr_assert_str_eq(l.err, "API key not found. Provide via --api-key, "
+	cr_assert_str_eq(l.err,
+			 "API key not found. Provide via --api-key, "
 			 "--api-key-file, or ANTHROPIC_API_KEY environment "
 			 "variable (or api_key_file: in /nonexistent/"
 			 "config.yaml, or ANTHROPIC_API_KEY in ./.env)");
@@ -457,8 +470,7 @@ Test(secret, redact_exact_key)
 
 	cr_assert_eq(secret_from_string("my-Exact_Key.42", &s), 0);
 	expect_redact("key=my-Exact_Key.42;", "key=[REDACTED];");
-	expect_redact("my-Exact_Key.42my-Exact_Key.42",
-		      "[REDACTED][REDACTED]");
+	expect_redact("my-Exact_Key.42my-Exact_Key.42", "[REDACTED][REDACTED]");
 	expect_redact("my-Exact_Key.4 is not it", "my-Exact_Key.4 is not it");
 	expect_redact("", "");
 	secret_free(s);
@@ -533,11 +545,11 @@ Test(secret, redact_json)
 	char *out;
 
 	cr_assert_eq(secret_from_string("json-key-77", &s), 0);
-	v = json_pack("{s:s, s:[s, i], s:{s:s}}", "a", "x json-key-77 y",
-		      "b", "sk-ant-zzz", 3, "c", "d", "clean");
+	v = json_pack("{s:s, s:[s, i], s:{s:s}}", "a", "x json-key-77 y", "b",
+		      "sk-ant-zzz", 3, "c", "d", "clean");
 	out = secret_redact_json(v, JSON_COMPACT | JSON_SORT_KEYS);
 	cr_assert_str_eq(out, "{\"a\":\"x [REDACTED] y\",\"b\":"
-			 "[\"[REDACTED]\",3],\"c\":{\"d\":\"clean\"}}");
+			      "[\"[REDACTED]\",3],\"c\":{\"d\":\"clean\"}}");
 	free(out);
 	json_decref(v);
 	secret_free(s);

@@ -199,12 +199,18 @@ static struct turn_limits
 room(void)
 {
 	return (struct turn_limits){
-		.turns = 3, .max_turns = 50,
-		.now_ms = 1000, .deadline_ms = 5000,
-		.tokens_used = 1000, .max_tokens = 100000,
-		.est_input = 2000, .max_output = 8000,
-		.cost_used = 0.5, .max_cost_usd = 2.0,
-		.worst_priced = true, .worst_usd = 0.25,
+		.turns = 3,
+		.max_turns = 50,
+		.now_ms = 1000,
+		.deadline_ms = 5000,
+		.tokens_used = 1000,
+		.max_tokens = 100000,
+		.est_input = 2000,
+		.max_output = 8000,
+		.cost_used = 0.5,
+		.max_cost_usd = 2.0,
+		.worst_priced = true,
+		.worst_usd = 0.25,
 	};
 }
 
@@ -328,8 +334,10 @@ Test(turn_limits, the_first_limit_crossed_wins)
 Test(words, statuses_keep_their_output_words)
 {
 	static const char *const want[] = {
-		[SESSION_ERROR] = "error", [SESSION_SUCCESS] = "success",
-		[SESSION_FAILED] = "failed", [SESSION_TIMEOUT] = "timeout",
+		[SESSION_ERROR] = "error",
+		[SESSION_SUCCESS] = "success",
+		[SESSION_FAILED] = "failed",
+		[SESSION_TIMEOUT] = "timeout",
 		[SESSION_STOPPED] = "stopped",
 		[SESSION_CANCELLED] = "cancelled",
 	};
@@ -347,11 +355,22 @@ Test(words, statuses_keep_their_output_words)
 Test(words, stop_reasons_keep_their_output_words)
 {
 	static const char *const want[] = {
-		"end_turn", "stop_sequence", "tool_use", "refusal",
-		"model_context_window_exceeded", "unknown",
-		"pause_turn_limit", "max_turns", "token_limit", "cost_limit",
-		"run_timeout", "phase_timeout", "worker_failed",
-		"isolation_unmet", "internal", "signal",
+		"end_turn",
+		"stop_sequence",
+		"tool_use",
+		"refusal",
+		"model_context_window_exceeded",
+		"unknown",
+		"pause_turn_limit",
+		"max_turns",
+		"token_limit",
+		"cost_limit",
+		"run_timeout",
+		"phase_timeout",
+		"worker_failed",
+		"isolation_unmet",
+		"internal",
+		"signal",
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -381,8 +400,8 @@ Test(words, an_api_error_shows_the_api_outcome)
 	cr_expect_str_eq(session_stop_text(SESSION_STOP_API_ERROR,
 					   API_E_EXHAUSTED, NULL),
 			 "retries_exhausted");
-	cr_expect_str_eq(session_stop_text(SESSION_STOP_API_ERROR,
-					   API_E_AUTH, NULL),
+	cr_expect_str_eq(session_stop_text(SESSION_STOP_API_ERROR, API_E_AUTH,
+					   NULL),
 			 "authentication_error");
 }
 
@@ -396,5 +415,6 @@ Test(words, the_stand_in_words_do_not_parse)
 	cr_expect(!session_stop_parse(NULL, &stop));
 	cr_expect_eq(stop, SESSION_STOP_NONE, "untouched");
 	cr_expect_str_eq(session_stop_text(SESSION_STOP_MODEL_OTHER, API_OK,
-					   NULL), "model_other");
+					   NULL),
+			 "model_other");
 }

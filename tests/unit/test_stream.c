@@ -66,7 +66,8 @@ finish(struct stream *s)
 	cr_assert_eq(ev(s, "message_delta",
 			"{'type':'message_delta','delta':{'stop_reason':"
 			"'end_turn','stop_sequence':null},'usage':"
-			"{'output_tokens':42}}"), 0);
+			"{'output_tokens':42}}"),
+		     0);
 	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"), 0);
 	cr_assert(stream_done(s));
 	cr_assert_null(stream_error(s));
@@ -79,7 +80,8 @@ block_start(struct stream *s, int idx, const char *block)
 
 	snprintf(buf, sizeof(buf),
 		 "{'type':'content_block_start','index':%d,"
-		 "'content_block':%s}", idx, block);
+		 "'content_block':%s}",
+		 idx, block);
 	cr_assert_eq(ev(s, "content_block_start", buf), 0, "%s",
 		     stream_error(s));
 }
@@ -100,8 +102,8 @@ block_stop(struct stream *s, int idx)
 {
 	char buf[128];
 
-	snprintf(buf, sizeof(buf),
-		 "{'type':'content_block_stop','index':%d}", idx);
+	snprintf(buf, sizeof(buf), "{'type':'content_block_stop','index':%d}",
+		 idx);
 	return ev(s, "content_block_stop", buf);
 }
 
@@ -146,7 +148,8 @@ Test(stream, text_message)
 	finish(s);
 	msg = stream_take_message(s);
 	cr_assert_not_null(msg);
-	expect_json(msg, "{'id':'msg_1','type':'message','role':'assistant',"
+	expect_json(msg,
+		    "{'id':'msg_1','type':'message','role':'assistant',"
 		    "'model':'claude-sonnet-5-5','content':[{'type':'text',"
 		    "'text':'Hello'}],'stop_reason':'end_turn',"
 		    "'stop_sequence':null,'usage':{'input_tokens':10,"
@@ -167,10 +170,13 @@ Test(stream, assembled_message_passes_response_validation)
 	block_start(s, 0, "{'type':'text','text':''}");
 	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'Run it'}"), 0);
 	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1, "{'type':'tool_use','id':'toolu_01','name':'Bash',"
+	block_start(s, 1,
+		    "{'type':'tool_use','id':'toolu_01','name':'Bash',"
 		    "'input':{}}");
-	cr_assert_eq(delta(s, 1, "{'type':'input_json_delta','partial_json':"
-			   "'{\\'command\\': \\'ls\\'}'}"), 0);
+	cr_assert_eq(delta(s, 1,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'{\\'command\\': \\'ls\\'}'}"),
+		     0);
 	cr_assert_eq(block_stop(s, 1), 0);
 	finish(s);
 	msg = stream_take_message(s);
@@ -196,7 +202,8 @@ Test(stream, tool_input_in_one_byte_fragments)
 	json_t *msg, *want;
 	size_t i;
 
-	block_start(s, 0, "{'type':'tool_use','id':'toolu_9','name':'Read',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'toolu_9','name':'Read',"
 		    "'input':{}}");
 	for (i = 0; input[i]; i++) {
 		/* Each fragment is one byte of the JSON text, escaped. */
@@ -208,7 +215,8 @@ Test(stream, tool_input_in_one_byte_fragments)
 
 		cr_assert_not_null(txt);
 		cr_assert_eq(stream_event(s, "content_block_delta", txt,
-					  strlen(txt)), 0);
+					  strlen(txt)),
+			     0);
 		free(txt);
 		json_decref(d);
 	}
@@ -216,8 +224,11 @@ Test(stream, tool_input_in_one_byte_fragments)
 	finish(s);
 	msg = stream_take_message(s);
 	want = json_loads(input, 0, NULL);
-	cr_assert(json_equal(json_object_get(json_array_get(
-		json_object_get(msg, "content"), 0), "input"), want));
+	cr_assert(json_equal(
+		json_object_get(json_array_get(json_object_get(msg, "content"),
+					       0),
+				"input"),
+		want));
 	json_decref(want);
 	json_decref(msg);
 	stream_free(s);
@@ -230,18 +241,19 @@ Test(stream, empty_tool_input_is_empty_object)
 
 	block_start(s, 0, "{'type':'tool_use','id':'t1','name':'Glob'}");
 	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1, "{'type':'tool_use','id':'t2','name':'Glob',"
+	block_start(s, 1,
+		    "{'type':'tool_use','id':'t2','name':'Glob',"
 		    "'input':{}}");
-	cr_assert_eq(delta(s, 1, "{'type':'input_json_delta',"
-			   "'partial_json':''}"), 0);
+	cr_assert_eq(delta(s, 1,
+			   "{'type':'input_json_delta',"
+			   "'partial_json':''}"),
+		     0);
 	cr_assert_eq(block_stop(s, 1), 0);
 	finish(s);
 	msg = stream_take_message(s);
 	content = json_object_get(msg, "content");
-	expect_json(json_object_get(json_array_get(content, 0), "input"),
-		    "{}");
-	expect_json(json_object_get(json_array_get(content, 1), "input"),
-		    "{}");
+	expect_json(json_object_get(json_array_get(content, 0), "input"), "{}");
+	expect_json(json_object_get(json_array_get(content, 1), "input"), "{}");
 	json_decref(msg);
 	stream_free(s);
 }
@@ -252,32 +264,41 @@ Test(stream, thinking_signature_and_citations)
 	json_t *msg, *content;
 
 	block_start(s, 0, "{'type':'thinking','thinking':'','signature':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'thinking_delta','thinking':'Let "
-			   "me '}"), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'thinking_delta','thinking':"
-			   "'think'}"), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'signature_delta','signature':"
-			   "'c2lnbmF0dXJl'}"), 0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'thinking_delta','thinking':'Let "
+			   "me '}"),
+		     0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'thinking_delta','thinking':"
+			   "'think'}"),
+		     0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'signature_delta','signature':"
+			   "'c2lnbmF0dXJl'}"),
+		     0);
 	cr_assert_eq(block_stop(s, 0), 0);
 	block_start(s, 1, "{'type':'redacted_thinking','data':'ZW5j'}");
 	cr_assert_eq(block_stop(s, 1), 0);
 	block_start(s, 2, "{'type':'text','text':'','citations':null}");
-	cr_assert_eq(delta(s, 2, "{'type':'citations_delta','citation':"
-			   "{'type':'char_location','cited_text':'x'}}"), 0);
-	cr_assert_eq(delta(s, 2, "{'type':'citations_delta','citation':"
-			   "{'type':'char_location','cited_text':'y'}}"), 0);
+	cr_assert_eq(delta(s, 2,
+			   "{'type':'citations_delta','citation':"
+			   "{'type':'char_location','cited_text':'x'}}"),
+		     0);
+	cr_assert_eq(delta(s, 2,
+			   "{'type':'citations_delta','citation':"
+			   "{'type':'char_location','cited_text':'y'}}"),
+		     0);
 	cr_assert_eq(delta(s, 2, "{'type':'text_delta','text':'cited'}"), 0);
 	cr_assert_eq(block_stop(s, 2), 0);
 	finish(s);
 	msg = stream_take_message(s);
 	content = json_object_get(msg, "content");
-	expect_json(content,
-		    "[{'type':'thinking','thinking':'Let me think',"
-		    "'signature':'c2lnbmF0dXJl'},"
-		    "{'type':'redacted_thinking','data':'ZW5j'},"
-		    "{'type':'text','text':'cited','citations':["
-		    "{'type':'char_location','cited_text':'x'},"
-		    "{'type':'char_location','cited_text':'y'}]}]");
+	expect_json(content, "[{'type':'thinking','thinking':'Let me think',"
+			     "'signature':'c2lnbmF0dXJl'},"
+			     "{'type':'redacted_thinking','data':'ZW5j'},"
+			     "{'type':'text','text':'cited','citations':["
+			     "{'type':'char_location','cited_text':'x'},"
+			     "{'type':'char_location','cited_text':'y'}]}]");
 	json_decref(msg);
 	stream_free(s);
 }
@@ -287,14 +308,20 @@ Test(stream, server_tool_use_input)
 	struct stream *s = started();
 	json_t *msg;
 
-	block_start(s, 0, "{'type':'server_tool_use','id':'srvtoolu_1',"
+	block_start(s, 0,
+		    "{'type':'server_tool_use','id':'srvtoolu_1',"
 		    "'name':'web_search','input':{}}");
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta','partial_json':"
-			   "'{\\'query\\':'}"), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta','partial_json':"
-			   "'\\'x\\'}'}"), 0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'{\\'query\\':'}"),
+		     0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'\\'x\\'}'}"),
+		     0);
 	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1, "{'type':'web_search_tool_result','tool_use_id':"
+	block_start(s, 1,
+		    "{'type':'web_search_tool_result','tool_use_id':"
 		    "'srvtoolu_1','content':[]}");
 	cr_assert_eq(block_stop(s, 1), 0);
 	finish(s);
@@ -341,14 +368,18 @@ Test(stream, unnamed_events_use_data_type)
 	cr_assert_eq(ev(s, "message", MSG_START), 0);
 	cr_assert_eq(ev(s, "message",
 			"{'type':'content_block_start','index':0,"
-			"'content_block':{'type':'text','text':''}}"), 0);
+			"'content_block':{'type':'text','text':''}}"),
+		     0);
 	cr_assert_eq(ev(s, "message", "{'type':'some_future_thing'}"), 0);
 	cr_assert_eq(ev(s, "message", "{'no_type':1}"), 0);
 	cr_assert_eq(ev(s, "message",
 			"{'type':'content_block_delta','index':0,"
-			"'delta':{'type':'text_delta','text':'hi'}}"), 0);
-	cr_assert_eq(ev(s, "message", "{'type':'content_block_stop',"
-			"'index':0}"), 0);
+			"'delta':{'type':'text_delta','text':'hi'}}"),
+		     0);
+	cr_assert_eq(ev(s, "message",
+			"{'type':'content_block_stop',"
+			"'index':0}"),
+		     0);
 	cr_assert_eq(ev(s, "message", "{'type':'message_stop'}"), 0);
 	msg = stream_take_message(s);
 	cr_assert_not_null(msg);
@@ -372,17 +403,19 @@ Test(stream, usage_merge_skips_nulls)
 	cr_assert_eq(ev(s, "message_delta",
 			"{'type':'message_delta','delta':{'stop_reason':"
 			"'max_tokens','stop_sequence':'END'},'usage':"
-			"{'output_tokens':9}}"), 0);
+			"{'output_tokens':9}}"),
+		     0);
 	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"), 0);
 	msg = stream_take_message(s);
 	expect_json(json_object_get(msg, "usage"),
 		    "{'input_tokens':10,'output_tokens':9,"
 		    "'cache_read_input_tokens':5,"
 		    "'cache_creation_input_tokens':3}");
-	cr_assert_str_eq(json_string_value(json_object_get(msg,
-			 "stop_reason")), "max_tokens");
-	cr_assert_str_eq(json_string_value(json_object_get(msg,
-			 "stop_sequence")), "END");
+	cr_assert_str_eq(json_string_value(json_object_get(msg, "stop_reason")),
+			 "max_tokens");
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(msg, "stop_sequence")),
+			 "END");
 	json_decref(msg);
 	stream_free(s);
 }
@@ -395,7 +428,8 @@ Test(stream, error_event_after_message_start)
 	struct stream *s = started();
 
 	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(ev(s, "error", "{'type':'error','error':{'type':"
+	cr_assert_eq(ev(s, "error",
+			"{'type':'error','error':{'type':"
 			"'overloaded_error','message':'Overloaded'}}"),
 		     STREAM_E_API_ERROR);
 	cr_assert_str_eq(stream_api_error_type(s), "overloaded_error");
@@ -415,7 +449,8 @@ Test(stream, error_event_with_unsafe_type)
 {
 	struct stream *s = started();
 
-	cr_assert_eq(ev(s, "error", "{'type':'error','error':{'type':"
+	cr_assert_eq(ev(s, "error",
+			"{'type':'error','error':{'type':"
 			"'bad\\u001btype','message':'m\\n'}}"),
 		     STREAM_E_API_ERROR);
 	cr_assert_null(stream_api_error_type(s));
@@ -442,12 +477,14 @@ Test(stream, error_event_first_and_without_fields)
 Test(stream, nothing_before_message_start)
 {
 	const char *evs[][2] = {
-		{ "content_block_start", "{'type':'content_block_start',"
+		{ "content_block_start",
+		  "{'type':'content_block_start',"
 		  "'index':0,'content_block':{'type':'text','text':''}}" },
-		{ "content_block_delta", "{'type':'content_block_delta',"
+		{ "content_block_delta",
+		  "{'type':'content_block_delta',"
 		  "'index':0,'delta':{'type':'text_delta','text':'x'}}" },
 		{ "content_block_stop", "{'type':'content_block_stop',"
-		  "'index':0}" },
+					"'index':0}" },
 		{ "message_delta", "{'type':'message_delta','delta':{}}" },
 		{ "message_stop", "{'type':'message_stop'}" },
 	};
@@ -548,7 +585,8 @@ Test(stream, message_stop_with_open_block)
 {
 	struct stream *s = started();
 
-	block_start(s, 0, "{'type':'tool_use','id':'t','name':'n',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'t','name':'n',"
 		    "'input':{}}");
 	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"),
 		     STREAM_E_PROTOCOL);
@@ -588,7 +626,8 @@ Test(stream, delta_for_wrong_block_kind)
 {
 	struct stream *s = started();
 
-	block_start(s, 0, "{'type':'tool_use','id':'t','name':'n',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'t','name':'n',"
 		    "'input':{}}");
 	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'x'}"),
 		     STREAM_E_PROTOCOL);
@@ -596,8 +635,10 @@ Test(stream, delta_for_wrong_block_kind)
 
 	s = started();
 	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta',"
-			   "'partial_json':'{}'}"), STREAM_E_PROTOCOL);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta',"
+			   "'partial_json':'{}'}"),
+		     STREAM_E_PROTOCOL);
 	stream_free(s);
 }
 
@@ -652,8 +693,10 @@ Test(stream, named_event_with_other_type)
 {
 	struct stream *s = started();
 
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_delta',"
-			"'delta':{}}"), STREAM_E_PROTOCOL);
+	cr_assert_eq(ev(s, "message_stop",
+			"{'type':'message_delta',"
+			"'delta':{}}"),
+		     STREAM_E_PROTOCOL);
 	stream_free(s);
 }
 
@@ -671,8 +714,8 @@ Test(stream, message_start_shapes)
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct stream *s = stream_new();
 
-		cr_assert_eq(ev(s, "message_start", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
+		cr_assert_eq(ev(s, "message_start", bad[i]), STREAM_E_PROTOCOL,
+			     "case %zu", i);
 		stream_free(s);
 	}
 }
@@ -740,8 +783,8 @@ Test(stream, bad_message_delta)
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct stream *s = started();
 
-		cr_assert_eq(ev(s, "message_delta", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
+		cr_assert_eq(ev(s, "message_delta", bad[i]), STREAM_E_PROTOCOL,
+			     "case %zu", i);
 		stream_free(s);
 	}
 }
@@ -750,27 +793,36 @@ Test(stream, invalid_tool_input)
 {
 	struct stream *s = started();
 
-	block_start(s, 0, "{'type':'tool_use','id':'t','name':'n',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'t','name':'n',"
 		    "'input':{}}");
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta','partial_json':"
-			   "'{\\'a\\': '}"), 0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'{\\'a\\': '}"),
+		     0);
 	cr_assert_eq(block_stop(s, 0), STREAM_E_JSON);
 	stream_free(s);
 
 	s = started();
-	block_start(s, 0, "{'type':'tool_use','id':'t','name':'n',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'t','name':'n',"
 		    "'input':{}}");
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta','partial_json':"
-			   "'[1, 2]'}"), 0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'[1, 2]'}"),
+		     0);
 	cr_assert_eq(block_stop(s, 0), STREAM_E_PROTOCOL);
 	cr_assert_not_null(strstr(stream_error(s), "not an object"));
 	stream_free(s);
 
 	s = started();
-	block_start(s, 0, "{'type':'tool_use','id':'t','name':'n',"
+	block_start(s, 0,
+		    "{'type':'tool_use','id':'t','name':'n',"
 		    "'input':{}}");
-	cr_assert_eq(delta(s, 0, "{'type':'input_json_delta','partial_json':"
-			   "'{\\'a\\':1,\\'a\\':2}'}"), 0);
+	cr_assert_eq(delta(s, 0,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'{\\'a\\':1,\\'a\\':2}'}"),
+		     0);
 	cr_assert_eq(block_stop(s, 0), STREAM_E_JSON);
 	stream_free(s);
 }
@@ -781,13 +833,15 @@ Test(stream, error_text_is_sanitised)
 	const char *p;
 
 	cr_assert_eq(ev(s, "content_block_stop\x1b[31m",
-			"{'type':'content_block_stop'}"), 0);
+			"{'type':'content_block_stop'}"),
+		     0);
 	cr_assert_eq(ev(s, "message", "{'type':'message_stop'}"), 0);
 	stream_free(s);
 
 	s = stream_new();
 	cr_assert_eq(ev(s, "ping\n", "{'type':'x'}"), 0);
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop\\u001b"
+	cr_assert_eq(ev(s, "message_stop",
+			"{'type':'message_stop\\u001b"
 			"[31mAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}"),
 		     STREAM_E_PROTOCOL);
 	for (p = stream_error(s); *p; p++)
@@ -826,7 +880,8 @@ Test(stream, too_much_data)
 
 	cr_assert_not_null(buf);
 	block_start(s, 0, "{'type':'text','text':''}");
-	n = (size_t)sprintf(buf, "{\"type\":\"content_block_delta\","
+	n = (size_t)sprintf(buf,
+			    "{\"type\":\"content_block_delta\","
 			    "\"index\":0,\"delta\":{\"type\":\"text_delta\","
 			    "\"text\":\"");
 	memset(buf + n, 'x', chunk);
@@ -847,8 +902,10 @@ Test(stream, free_unfinished)
 	block_start(s, 0, "{'type':'text','text':'abc'}");
 	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'def'}"), 0);
 	block_start(s, 1, "{'type':'tool_use','id':'t','name':'n'}");
-	cr_assert_eq(delta(s, 1, "{'type':'input_json_delta',"
-			   "'partial_json':'{'}"), 0);
+	cr_assert_eq(delta(s, 1,
+			   "{'type':'input_json_delta',"
+			   "'partial_json':'{'}"),
+		     0);
 	stream_free(s);
 	stream_free(NULL);
 }

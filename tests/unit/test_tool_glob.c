@@ -55,8 +55,14 @@ static void
 make_tree(void)
 {
 	static const char *files[] = {
-		"top.c", "top.h", "src/a.c", "src/b.h", "src/x/y/deep.c",
-		"docs/readme.md", ".git/objects/o.c", "src/.hidden.c",
+		"top.c",
+		"top.h",
+		"src/a.c",
+		"src/b.h",
+		"src/x/y/deep.c",
+		"docs/readme.md",
+		".git/objects/o.c",
+		"src/.hidden.c",
 	};
 	size_t i;
 
@@ -111,7 +117,9 @@ Test(glob, matcher_bounds_braces)
 	memset(&o, 0, sizeof(o));
 	/* 2^10 alternatives: refused, not expanded. */
 	cr_assert_eq(tool_glob_compile("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}"
-				       "{a,b}{a,b}{a,b}", &p, &o), 1);
+				       "{a,b}{a,b}{a,b}",
+				       &p, &o),
+		     1);
 	cr_assert(o.is_error);
 	tool_glob_free(&p);
 	tool_out_clear(&o);
@@ -130,7 +138,7 @@ Test(glob, recursive_pattern_newest_first)
 	glob_json("{\"pattern\": \"**/*.c\"}");
 	cr_assert(!out.is_error, "%s", out.content);
 	cr_assert_str_eq(out.content, "src/.hidden.c\nsrc/x/y/deep.c\n"
-			 "src/a.c\ntop.c\n");
+				      "src/a.c\ntop.c\n");
 }
 
 Test(glob, top_level_only_without_globstar)
@@ -145,7 +153,7 @@ Test(glob, search_path_gives_project_relative_results)
 	make_tree();
 	glob_json("{\"pattern\": \"**/*.c\", \"path\": \"src\"}");
 	cr_assert_str_eq(out.content, "src/.hidden.c\nsrc/x/y/deep.c\n"
-			 "src/a.c\n");
+				      "src/a.c\n");
 	glob_json("{\"pattern\": \"*\", \"path\": \"./src/x/\"}");
 	cr_assert_str_eq(out.content, "No files found\n");
 }
@@ -155,12 +163,13 @@ Test(glob, absolute_path_and_pattern)
 	char json[PATH_MAX * 3];
 
 	make_tree();
-	snprintf(json, sizeof(json), "{\"pattern\": \"*.md\", \"path\": "
-		 "\"%s/docs\"}", fx.dir);
+	snprintf(json, sizeof(json),
+		 "{\"pattern\": \"*.md\", \"path\": "
+		 "\"%s/docs\"}",
+		 fx.dir);
 	glob_json(json);
 	cr_assert_str_eq(out.content, "docs/readme.md\n");
-	snprintf(json, sizeof(json), "{\"pattern\": \"%s/src/*.h\"}",
-		 fx.dir);
+	snprintf(json, sizeof(json), "{\"pattern\": \"%s/src/*.h\"}", fx.dir);
 	glob_json(json);
 	cr_assert_str_eq(out.content, "src/b.h\n");
 }
@@ -215,8 +224,7 @@ Test(glob, escapes_and_bad_paths_are_refused)
 	cr_assert(strstr(out.content, "escapes") != NULL);
 	glob_json("{\"pattern\": \"../outside/*.c\"}");
 	cr_assert_str_eq(out.content, "No files found\n");
-	snprintf(json, sizeof(json), "{\"pattern\": \"%s/*.c\"}",
-		 fx.outside);
+	snprintf(json, sizeof(json), "{\"pattern\": \"%s/*.c\"}", fx.outside);
 	glob_json(json);
 	cr_assert(out.is_error);
 	glob_json("{\"pattern\": \"*.c\", \"path\": \"file.c\"}");

@@ -32,7 +32,8 @@ setup(void)
 {
 	tool_fixture_setup(&fx);
 	memset(&out, 0, sizeof(out));
-	tool_fixture_put(fx.dir, "a.txt", "one\nHello world\nthree\nhello "
+	tool_fixture_put(fx.dir, "a.txt",
+			 "one\nHello world\nthree\nhello "
 			 "again\nfive\n");
 	tool_fixture_put(fx.dir, "src/b.c", "int hello;\nint x;\n");
 	tool_fixture_put(fx.dir, "src/c.h", "nothing here\n");
@@ -70,11 +71,11 @@ Test(grep, content_mode_with_line_numbers)
 {
 	grep_json("{\"pattern\": \"hello\", \"output_mode\": \"content\"}");
 	cr_assert_str_eq(out.content, "a.txt:4:hello again\n"
-			 "src/b.c:1:int hello;\n");
+				      "src/b.c:1:int hello;\n");
 	grep_json("{\"pattern\": \"hello\", \"output_mode\": \"content\", "
 		  "\"-n\": false}");
 	cr_assert_str_eq(out.content, "a.txt:hello again\n"
-			 "src/b.c:int hello;\n");
+				      "src/b.c:int hello;\n");
 }
 
 Test(grep, case_insensitive)
@@ -82,14 +83,14 @@ Test(grep, case_insensitive)
 	grep_json("{\"pattern\": \"HELLO\", \"-i\": true, "
 		  "\"output_mode\": \"content\", \"path\": \"a.txt\"}");
 	cr_assert_str_eq(out.content, "a.txt:2:Hello world\n"
-			 "a.txt:4:hello again\n");
+				      "a.txt:4:hello again\n");
 }
 
 Test(grep, count_mode)
 {
 	grep_json("{\"pattern\": \"(?i)hello\", \"output_mode\": \"count\"}");
 	cr_assert_str_eq(out.content, "a.txt:2\nsrc/b.c:1\n"
-			 "Found 3 matching lines\n");
+				      "Found 3 matching lines\n");
 }
 
 Test(grep, context_lines_and_separators)
@@ -97,20 +98,22 @@ Test(grep, context_lines_and_separators)
 	tool_fixture_put(fx.dir, "ctx.txt", "1\n2\nX\n4\n5\n6\n7\nX\n9\n");
 	grep_json("{\"pattern\": \"X\", \"output_mode\": \"content\", "
 		  "\"-C\": 1, \"path\": \"ctx.txt\"}");
-	cr_assert_str_eq(out.content, "ctx.txt-2-2\nctx.txt:3:X\n"
+	cr_assert_str_eq(out.content,
+			 "ctx.txt-2-2\nctx.txt:3:X\n"
 			 "ctx.txt-4-4\n--\nctx.txt-7-7\nctx.txt:8:X\n"
 			 "ctx.txt-9-9\n");
 	grep_json("{\"pattern\": \"X\", \"output_mode\": \"content\", "
 		  "\"-B\": 2, \"-A\": 0, \"path\": \"ctx.txt\"}");
-	cr_assert_str_eq(out.content, "ctx.txt-1-1\nctx.txt-2-2\n"
+	cr_assert_str_eq(out.content,
+			 "ctx.txt-1-1\nctx.txt-2-2\n"
 			 "ctx.txt:3:X\n--\nctx.txt-6-6\nctx.txt-7-7\n"
 			 "ctx.txt:8:X\n");
 	/* Overlapping context is merged, not repeated. */
 	grep_json("{\"pattern\": \"X\", \"output_mode\": \"content\", "
 		  "\"-A\": 5, \"path\": \"ctx.txt\"}");
 	cr_assert_str_eq(out.content, "ctx.txt:3:X\nctx.txt-4-4\n"
-			 "ctx.txt-5-5\nctx.txt-6-6\nctx.txt-7-7\n"
-			 "ctx.txt:8:X\nctx.txt-9-9\n");
+				      "ctx.txt-5-5\nctx.txt-6-6\nctx.txt-7-7\n"
+				      "ctx.txt:8:X\nctx.txt-9-9\n");
 }
 
 Test(grep, glob_filter)
@@ -127,11 +130,15 @@ Test(grep, head_limit)
 {
 	grep_json("{\"pattern\": \"o\", \"output_mode\": \"content\", "
 		  "\"head_limit\": 2}");
-	cr_assert(strncmp(out.content, "a.txt:1:one\na.txt:2:Hello world\n"
-			  "[results cut", 44) == 0, "%s", out.content);
+	cr_assert(strncmp(out.content,
+			  "a.txt:1:one\na.txt:2:Hello world\n"
+			  "[results cut",
+			  44) == 0,
+		  "%s", out.content);
 	grep_json("{\"pattern\": \"hello\", \"head_limit\": 1}");
 	cr_assert(strncmp(out.content, "Found 2 files\nsrc/b.c\n[results",
-			  30) == 0, "%s", out.content);
+			  30) == 0,
+		  "%s", out.content);
 }
 
 Test(grep, multiline)
@@ -142,7 +149,7 @@ Test(grep, multiline)
 	grep_json("{\"pattern\": \"world\\\\nthree\", \"output_mode\": "
 		  "\"content\", \"multiline\": true}");
 	cr_assert_str_eq(out.content, "a.txt:2:Hello world\n"
-			 "a.txt:3:three\n");
+				      "a.txt:3:three\n");
 	grep_json("{\"pattern\": \"one.*five\", \"multiline\": true, "
 		  "\"output_mode\": \"count\"}");
 	cr_assert_str_eq(out.content, "a.txt:5\nFound 5 matching lines\n");
@@ -162,8 +169,7 @@ Test(grep, bad_regex_reports_message_and_offset)
 	grep_json("{\"pattern\": \"foo(bar\"}");
 	cr_assert(out.is_error);
 	cr_assert(strstr(out.content, "invalid regex") != NULL);
-	cr_assert(strstr(out.content, "offset 7") != NULL, "%s",
-		  out.content);
+	cr_assert(strstr(out.content, "offset 7") != NULL, "%s", out.content);
 	cr_assert(strstr(out.content, "missing closing parenthesis") != NULL);
 }
 
@@ -208,8 +214,8 @@ Test(grep, long_lines_are_cut)
 	tool_fixture_put(fx.dir, "long.txt", line);
 	free(line);
 	grep_json("{\"pattern\": \"q\", \"output_mode\": \"content\"}");
-	cr_assert(strstr(out.content, "[... line cut at 2000 characters]")
-		  != NULL);
+	cr_assert(strstr(out.content, "[... line cut at 2000 characters]") !=
+		  NULL);
 	cr_assert_lt(strlen(out.content), 2100);
 }
 

@@ -56,7 +56,7 @@ Test(multiedit, applies_in_order)
 		" \"replace_all\": true}]}");
 	cr_assert(!out.is_error, "%s", out.content);
 	cr_assert_str_eq(out.content, "Applied 3 edits to f.py (4 "
-			 "replacements)");
+				      "replacements)");
 	assert_file("def h():\n    return 1\n\nh()\n");
 }
 
@@ -67,8 +67,7 @@ Test(multiedit, a_failing_edit_leaves_the_file_unchanged)
 		"{\"old_string\": \"missing\", \"new_string\": \"x\"},"
 		"{\"old_string\": \"f()\", \"new_string\": \"y\"}]}");
 	cr_assert(out.is_error);
-	cr_assert(strstr(out.content, "edits[1]") != NULL, "%s",
-		  out.content);
+	cr_assert(strstr(out.content, "edits[1]") != NULL, "%s", out.content);
 	cr_assert(strstr(out.content, "edit 2 of 3") != NULL);
 	cr_assert(strstr(out.content, "not found") != NULL);
 	assert_file("def f():\n    return 1\n\nf()\n");
@@ -113,8 +112,7 @@ Test(multiedit, input_validation)
 	me_json("{\"file_path\": \"f.py\", \"edits\": ["
 		"{\"old_string\": \"return\"}]}");
 	cr_assert(out.is_error);
-	cr_assert(strstr(out.content, "edits[0]:") != NULL, "%s",
-		  out.content);
+	cr_assert(strstr(out.content, "edits[0]:") != NULL, "%s", out.content);
 	cr_assert(strstr(out.content, "\"new_string\"") != NULL);
 	me_json("{\"file_path\": \"f.py\", \"edits\": ["
 		"{\"old_string\": \"return\", \"new_string\": \"x\", "

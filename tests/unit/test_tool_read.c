@@ -75,7 +75,7 @@ Test(read, numbers_lines_like_cat_n)
 	read_json("{\"file_path\": \"f.txt\"}");
 	cr_assert(!out.is_error);
 	cr_assert_str_eq(out.content, "     1\tone\n     2\ttwo\n     3\t\n"
-			 "     4\tfour\n");
+				      "     4\tfour\n");
 	cr_assert_eq(out.exit_code, -1);
 	cr_assert(!out.truncated);
 }
@@ -85,8 +85,7 @@ Test(read, absolute_path_inside_project)
 	char json[PATH_MAX * 2];
 
 	tool_fixture_put(fx.dir, "d/f.txt", "x\n");
-	snprintf(json, sizeof(json), "{\"file_path\": \"%s/d/f.txt\"}",
-		 fx.dir);
+	snprintf(json, sizeof(json), "{\"file_path\": \"%s/d/f.txt\"}", fx.dir);
 	read_json(json);
 	cr_assert(!out.is_error, "%s", out.content);
 	cr_assert_str_eq(out.content, "     1\tx\n");
@@ -160,7 +159,7 @@ Test(read, long_lines_count_characters_not_bytes)
 	cr_assert_not_null(line);
 	for (i = 0; i < 2100; i++) {
 		line[n++] = '\xc3';
-		line[n++] = '\xa9';	/* é */
+		line[n++] = '\xa9'; /* é */
 	}
 	line[n] = '\0';
 	tool_fixture_put(fx.dir, "f.txt", line);
@@ -210,8 +209,9 @@ Test(read, directory_is_an_error)
 	cr_assert_eq(mkdir(path, 0755), 0);
 	read_json("{\"file_path\": \"sub\"}");
 	cr_assert(out.is_error);
-	cr_assert(strstr(out.content, "is a directory, use Glob or Bash ls")
-		  != NULL, "%s", out.content);
+	cr_assert(strstr(out.content, "is a directory, use Glob or Bash ls") !=
+			  NULL,
+		  "%s", out.content);
 }
 
 Test(read, fifo_is_refused_without_blocking)
@@ -248,11 +248,13 @@ Test(read, output_cap_cuts_at_a_line)
 
 Test(read, invalid_utf8_becomes_replacement_characters)
 {
-	tool_fixture_put(fx.dir, "f.txt", "a\xff\xfe" "b\n");
+	tool_fixture_put(fx.dir, "f.txt",
+			 "a\xff\xfe"
+			 "b\n");
 	read_json("{\"file_path\": \"f.txt\"}");
 	cr_assert(tool_fixture_utf8_ok(out.content));
-	cr_assert_str_eq(out.content,
-			 "     1\ta\xef\xbf\xbd\xef\xbf\xbd" "b\n");
+	cr_assert_str_eq(out.content, "     1\ta\xef\xbf\xbd\xef\xbf\xbd"
+				      "b\n");
 }
 
 Test(read, escapes_are_refused)

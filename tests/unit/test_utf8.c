@@ -23,7 +23,6 @@
 
 #include "common/utf8.h"
 
-
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
 struct clean_case {
@@ -32,20 +31,23 @@ struct clean_case {
 	const char *want;
 };
 
-#define C(in, want) { in, sizeof(in) - 1, want }
+#define C(in, want) \
+	{ \
+		in, sizeof(in) - 1, want \
+	}
 
 static const struct clean_case clean_cases[] = {
 	C("plain ascii", "plain ascii"),
 	C("", ""),
-	C("caf\xc3\xa9", "caf\xc3\xa9"),                 /* U+00E9 */
-	C("\xe2\x82\xac", "\xe2\x82\xac"),               /* U+20AC */
-	C("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"),       /* U+1F600 */
-	C("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"),       /* U+10FFFF */
-	C("\xed\x9f\xbf", "\xed\x9f\xbf"),               /* U+D7FF */
-	C("\xee\x80\x80", "\xee\x80\x80"),               /* U+E000 */
-	C("\xc2\x80", "\xc2\x80"),                       /* U+0080 */
-	C("\xe0\xa0\x80", "\xe0\xa0\x80"),               /* U+0800 */
-	C("\xf0\x90\x80\x80", "\xf0\x90\x80\x80"),       /* U+10000 */
+	C("caf\xc3\xa9", "caf\xc3\xa9"),           /* U+00E9 */
+	C("\xe2\x82\xac", "\xe2\x82\xac"),         /* U+20AC */
+	C("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"), /* U+1F600 */
+	C("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"), /* U+10FFFF */
+	C("\xed\x9f\xbf", "\xed\x9f\xbf"),         /* U+D7FF */
+	C("\xee\x80\x80", "\xee\x80\x80"),         /* U+E000 */
+	C("\xc2\x80", "\xc2\x80"),                 /* U+0080 */
+	C("\xe0\xa0\x80", "\xe0\xa0\x80"),         /* U+0800 */
+	C("\xf0\x90\x80\x80", "\xf0\x90\x80\x80"), /* U+10000 */
 	/* overlong forms */
 	C("\xc0\xaf", R R),
 	C("\xc1\xbf", R R),
@@ -66,13 +68,19 @@ static const struct clean_case clean_cases[] = {
 	C("\xfe", R),
 	/* stray continuation bytes */
 	C("\x80", R),
-	C("a\xbf" "b", "a" R "b"),
+	C("a\xbf"
+	  "b",
+	  "a" R "b"),
 	/* truncated sequences, at the end and in the middle */
 	C("\xc3", R),
 	C("\xe2\x82", R),
 	C("\xf0\x9f\x98", R),
-	C("\xe2\x82" "x", R "x"),
-	C("\xf0\x9f" "ok", R "ok"),
+	C("\xe2\x82"
+	  "x",
+	  R "x"),
+	C("\xf0\x9f"
+	  "ok",
+	  R "ok"),
 	C("\xc3\xc3\xa9", R "\xc3\xa9"),
 	/* NUL bytes */
 	C("a\0b", "a" R "b"),
@@ -141,7 +149,10 @@ model_seq(const char *p)
 
 Test(text, copy_never_splits)
 {
-	const char *s = "a\xc3\xa9" "b\xe2\x82\xac" "c\xf0\x9f\x98\x80" "d";
+	const char *s = "a\xc3\xa9"
+			"b\xe2\x82\xac"
+			"c\xf0\x9f\x98\x80"
+			"d";
 	size_t len = strlen(s);
 	char out[64];
 

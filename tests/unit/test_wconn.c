@@ -68,7 +68,7 @@ static struct {
 	int evil_fd;
 	int worker_fd;
 	struct msg_init init;
-	struct peer peer[3];   /* the workers: stopped in .fini */
+	struct peer peer[3]; /* the workers: stopped in .fini */
 } fx = { .project_fd = -1, .evil_fd = -1, .worker_fd = -1 };
 
 static char *tools[] = { "Read" };
@@ -120,7 +120,9 @@ on_log(void *ctx, const char *line)
 }
 
 static const struct wconn_cbs cbs = {
-	.ready = on_ready, .result = on_result, .dead = on_dead,
+	.ready = on_ready,
+	.result = on_result,
+	.dead = on_dead,
 	.log = on_log,
 };
 
@@ -307,8 +309,11 @@ setup(void)
 	cr_assert_geq(fx.worker_fd, 0, "%s: %s", worker, strerror(errno));
 	/* the smallest policy: the project only, no exec, defaults */
 	fx.init = (struct msg_init){
-		.version = PROTO_VERSION, .project_dir = fx.project,
-		.agent = "wconn-test", .tools = tools, .n_tools = 1,
+		.version = PROTO_VERSION,
+		.project_dir = fx.project,
+		.agent = "wconn-test",
+		.tools = tools,
+		.n_tools = 1,
 		.policy = { .name = "wconn-test" },
 	};
 }
@@ -352,13 +357,16 @@ start(size_t slot, const char *mode, uint32_t ready_ms)
 	char *envp[] = { "PATH=/usr/bin:/bin", mode_env, token_env, NULL };
 	struct wconn_opts o = {
 		.worker_fd = mode ? fx.evil_fd : fx.worker_fd,
-		.project_fd = fx.project_fd, .project_path = fx.project,
-		.envp = envp, .ns_flags = 0, .drop_uid = false,
-		.ready_timeout_ms = ready_ms, .init = &fx.init,
+		.project_fd = fx.project_fd,
+		.project_path = fx.project,
+		.envp = envp,
+		.ns_flags = 0,
+		.drop_uid = false,
+		.ready_timeout_ms = ready_ms,
+		.init = &fx.init,
 	};
 
-	snprintf(mode_env, sizeof(mode_env), "EVIL_MODE=%s",
-		 mode ? mode : "");
+	snprintf(mode_env, sizeof(mode_env), "EVIL_MODE=%s", mode ? mode : "");
 	/* fork_hold's child takes this as its argv[0] */
 	snprintf(token_env, sizeof(token_env), "EVIL_TOKEN=wconn-evil-%d-%s",
 		 (int)getpid(), mode ? mode : "");
@@ -415,8 +423,8 @@ one_mode(const struct evil_mode *m, pid_t keep)
 		cr_expect_eq(p->dead + p->ready + p->results, 0,
 			     "%s: a callback ran after a refused start",
 			     m->name);
-		cr_expect_eq(children_except(keep), 0u,
-			     "%s: a child is left", m->name);
+		cr_expect_eq(children_except(keep), 0u, "%s: a child is left",
+			     m->name);
 		return;
 	}
 	if (m->call && wait_for(p, is_ready, 2000) && !p->dead) {
@@ -443,8 +451,7 @@ one_mode(const struct evil_mode *m, pid_t keep)
 		  (int)p->pid);
 	cr_expect_eq(survivors(prefix, 1000), 0u,
 		     "%s: a process it forked survived", m->name);
-	cr_expect_eq(children_except(keep), 0u, "%s: a child is left",
-		     m->name);
+	cr_expect_eq(children_except(keep), 0u, "%s: a child is left", m->name);
 	cr_expect_eq(child_pending(fx.loop), 0u);
 }
 

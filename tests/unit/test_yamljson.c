@@ -24,8 +24,8 @@ load_ok(const char *text)
 	struct yamljson y;
 	char err[512] = "";
 
-	cr_assert_eq(yamljson_load_string("t.yaml", text, &y, err,
-					  sizeof(err)), 0, "%s", err);
+	cr_assert_eq(yamljson_load_string("t.yaml", text, &y, err, sizeof(err)),
+		     0, "%s", err);
 	return y;
 }
 
@@ -37,8 +37,8 @@ load_err(const char *text)
 	struct yamljson y;
 
 	err[0] = 0;
-	cr_assert_eq(yamljson_load_string("t.yaml", text, &y, err,
-					  sizeof(err)), -1);
+	cr_assert_eq(yamljson_load_string("t.yaml", text, &y, err, sizeof(err)),
+		     -1);
 	cr_assert_null(y.root);
 	cr_assert_null(y.marks);
 	return err;
@@ -124,18 +124,20 @@ expect_pos(struct yamljson *y, const char *path, int line, int col)
 
 Test(yamljson, nested_paths_and_positions)
 {
-	struct yamljson y = load_ok(
-		"# comment\n"
-		"a:\n"
-		"  b:\n"
-		"    - x\n"
-		"    - c: 1\n"
-		"      d: [10, 20]\n"
-		"top: v\n");
+	struct yamljson y = load_ok("# comment\n"
+				    "a:\n"
+				    "  b:\n"
+				    "    - x\n"
+				    "    - c: 1\n"
+				    "      d: [10, 20]\n"
+				    "top: v\n");
 	int l, c;
 
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(
-		json_object_get(get(&y, "a"), "b"), 1), "c")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(get(&y, "a"), "b"),
+					    1),
+			     "c")),
+		     1);
 	expect_pos(&y, "", 2, 1);
 	expect_pos(&y, "a", 2, 1);
 	expect_pos(&y, "a.b", 3, 3);
@@ -250,7 +252,7 @@ Test(yamljson, nul_escape_in_quoted_scalar_refused)
 	const char *e = load_err("a: \"x\\0y\"\n");
 
 	cr_assert_str_eq(e, "t.yaml:1:4: scalar is not valid UTF-8 or has a "
-			 "NUL byte");
+			    "NUL byte");
 }
 
 Test(yamljson, invalid_utf8_refused)
@@ -351,10 +353,10 @@ Test(yamljson, unreadable_paths)
 	struct yamljson y;
 	char err[512];
 
-	cr_assert_eq(yamljson_load("/nonexistent/x.yaml", &y, err,
-				   sizeof(err)), -1);
+	cr_assert_eq(yamljson_load("/nonexistent/x.yaml", &y, err, sizeof(err)),
+		     -1);
 	cr_assert_str_eq(err, "/nonexistent/x.yaml: cannot read: No such "
-			 "file or directory");
+			      "file or directory");
 	cr_assert_eq(yamljson_load("/tmp", &y, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "/tmp: not a regular file of at most 4 MiB");
 }

@@ -22,11 +22,11 @@
 #include "worker/tool.h"
 
 struct tool_fixture {
-	char base[PATH_MAX];	/* the temp dir holding both */
-	char dir[PATH_MAX + 16];	/* base/project, the project dir */
-	char outside[PATH_MAX + 16];	/* base/outside */
-	int fd;			/* O_DIRECTORY fd of dir */
-	struct tool_ctx ctx;	/* output_max 30000, exec allowed */
+	char base[PATH_MAX];         /* the temp dir holding both */
+	char dir[PATH_MAX + 16];     /* base/project, the project dir */
+	char outside[PATH_MAX + 16]; /* base/outside */
+	int fd;                      /* O_DIRECTORY fd of dir */
+	struct tool_ctx ctx;         /* output_max 30000, exec allowed */
 };
 
 /* Create the directories, open the project fd, fill ctx. */
@@ -39,8 +39,8 @@ void tool_fixture_teardown(struct tool_fixture *f);
 void tool_fixture_put(const char *root, const char *rel, const char *content);
 
 /* Write len bytes (may hold NULs) to root/rel, parents made. */
-void tool_fixture_put_bytes(const char *root, const char *rel,
-			    const void *data, size_t len);
+void tool_fixture_put_bytes(const char *root, const char *rel, const void *data,
+			    size_t len);
 
 /*
  * The content of root/rel as a new NUL-terminated string (the caller
