@@ -889,9 +889,9 @@ explain_yaml_error(const char *path, char *err, size_t errlen)
 	const char *bol, *eol;
 	int line;
 
-	if (strncmp(err, path, len) || err[len] != ':')
+	if (strncmp(err, path, len) != 0 || err[len] != ':')
 		return;
-	line = atoi(err + len + 1);
+	line = (int)strtol(err + len + 1, NULL, 10); /* 0 when none */
 	text = read_text(path);
 	bol = line > 0 ? line_start(text, line) : NULL;
 	eol = bol ? strchrnul(bol, '\n') : NULL;

@@ -108,7 +108,7 @@ copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 static int
 copy_dir(struct copy *c, int sdir, int ddir, int depth)
 {
-	int fd = dup(sdir);
+	int fd = fcntl(sdir, F_DUPFD_CLOEXEC, 0);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 	int rc = 0;

@@ -74,6 +74,7 @@ load_configs(struct runner *rn)
 	int bad = 0;
 	char err[1024];
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	rn->configs = calloc((size_t)c->n_args, sizeof(*rn->configs));
 	if (!rn->configs)
 		return EXIT_INFRA;
@@ -666,6 +667,7 @@ runner_run(struct cli *c)
 		rc = prepare_env(&rn, key, root);
 	if (rc == 0) {
 		rn.n_slots = rn.n_configs * c->repeat;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		rn.runs = calloc((size_t)rn.n_slots, sizeof(*rn.runs));
 		start_more(&rn);
 		if (rn.active)

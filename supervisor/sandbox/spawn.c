@@ -63,8 +63,8 @@ static const char *const step_names[] = {
 	"setrlimit",
 	"dropping the uid",
 	"PR_SET_NO_NEW_PRIVS",
-	"making the project reachable below a directory others cannot "
-	"search (needs a mount namespace)",
+	("making the project reachable below a directory others cannot "
+	 "search (needs a mount namespace)"),
 	"execve",
 };
 
@@ -116,11 +116,73 @@ child_fdmap(struct child_args *a)
 	return 0;
 }
 
+/* The namespace's mounts, the project view below blocked directories and
+ * the project fd reopened inside: the layers achieved. */
+static uint32_t
+child_mounts(struct child_args *a)
+{
+	const struct spawn_opts *o = a->o;
+	uint32_t layers;
+
+	if (a->view.n_masks && spawn_view_child_open(&a->view) < 0)
+		child_fail(a->errfd, STEP_VIEW);
+	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
+	if (a->view.n_masks) {
+		/* only in a namespace whose mounts are private: never on
+		 * the host */
+		errno = EACCES;
+		if (!(layers & MSG_LAYER_NS_MOUNT) ||
+		    spawn_view_child_apply(&a->view) < 0)
+			child_fail(a->errfd, STEP_VIEW);
+	}
+	/* The project fd came from the parent's mount namespace: opened
+	 * again here, so that getcwd() in the worker resolves. */
+	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
+		int pfd = open(o->project_path,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (pfd < 0)
+			child_fail(a->errfd, STEP_FDMAP);
+		a->src[FDMAP_PROJECT] = pfd;
+	}
+	return layers;
+}
+
+/* Core limit 0, the process limit, the uid drop (and the parent-death
+ * signal again after it): the layers achieved. */
+static uint32_t
+child_limits_and_uid(struct child_args *a)
+{
+	const struct spawn_opts *o = a->o;
+	struct rlimit zero = { 0, 0 }, nproc;
+	uint32_t layers = 0;
+
+	if (setrlimit(RLIMIT_CORE, &zero) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
+	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		child_fail(a->errfd, STEP_RLIMIT);
+	if (!o->drop_uid)
+		return 0;
+	if (o->uid == 0 || o->gid == 0)
+		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
+	if (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
+	    setresuid(o->uid, o->uid, o->uid) < 0)
+		child_fail(a->errfd, STEP_UID);
+	layers |= MSG_LAYER_UNPRIVILEGED_UID;
+	/* a change of credentials clears the parent-death signal: set it
+	 * again, and make sure the supervisor did not die meanwhile */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(a->errfd, STEP_PDEATH);
+	if (getppid() != a->parent && !(o->ns_flags & CLONE_NEWPID))
+		_exit(127);
+	return layers;
+}
+
 __attribute__((noreturn)) static void
 child_main(struct child_args *a)
 {
 	const struct spawn_opts *o = a->o;
-	struct rlimit zero = { 0, 0 }, nproc;
 	char *const argv[] = { "gao-dev-worker", NULL };
 	sigset_t none;
 	uint32_t layers;
@@ -150,47 +212,8 @@ child_main(struct child_args *a)
 		    read(a->syncfd, &c, 1) != 1)
 			_exit(127);
 	}
-	if (a->view.n_masks && spawn_view_child_open(&a->view) < 0)
-		child_fail(a->errfd, STEP_VIEW);
-	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
-	if (a->view.n_masks) {
-		/* only in a namespace whose mounts are private: never on
-		 * the host */
-		errno = EACCES;
-		if (!(layers & MSG_LAYER_NS_MOUNT) ||
-		    spawn_view_child_apply(&a->view) < 0)
-			child_fail(a->errfd, STEP_VIEW);
-	}
-	/* The project fd came from the parent's mount namespace: opened
-	 * again here, so that getcwd() in the worker resolves. */
-	if ((o->ns_flags & CLONE_NEWNS) && o->project_path) {
-		int pfd = open(o->project_path,
-			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-
-		if (pfd < 0)
-			child_fail(a->errfd, STEP_FDMAP);
-		a->src[FDMAP_PROJECT] = pfd;
-	}
-	if (setrlimit(RLIMIT_CORE, &zero) < 0)
-		child_fail(a->errfd, STEP_RLIMIT);
-	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
-	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
-		child_fail(a->errfd, STEP_RLIMIT);
-	if (o->drop_uid && (o->uid == 0 || o->gid == 0))
-		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
-	if (o->drop_uid &&
-	    (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
-	     setresuid(o->uid, o->uid, o->uid) < 0))
-		child_fail(a->errfd, STEP_UID);
-	if (o->drop_uid && o->uid != 0 && o->gid != 0)
-		layers |= MSG_LAYER_UNPRIVILEGED_UID;
-	/* a change of credentials clears the parent-death signal: set it
-	 * again, and make sure the supervisor did not die meanwhile */
-	if (o->drop_uid && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(a->errfd, STEP_PDEATH);
-	if (o->drop_uid && getppid() != a->parent &&
-	    !(o->ns_flags & CLONE_NEWPID))
-		_exit(127);
+	layers = child_mounts(a);
+	layers |= child_limits_and_uid(a);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
 	/* move the error pipe and the binary out of the map's way */
@@ -295,7 +318,7 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 	struct child_args a = { .o = o, .parent = getpid() };
 	int p[6][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 },
 			{ -1, -1 }, { -1, -1 }, { -1, -1 } };
-	int devnull, rc;
+	int devnull, rc, maps_rc = 0;
 	pid_t pid;
 
 	memset(out, 0, sizeof(*out));
@@ -334,16 +357,24 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 
 		close(p[5][1]);
 		p[5][1] = -1;
-		rc = read(p[5][0], &c, 1) == 1 ? 0 : -ECHILD;
-		if (rc == 0)
-			rc = spawn_ns_write_maps(pid, getuid(), getgid());
+		maps_rc = read(p[5][0], &c, 1) == 1 ? 0 : -ECHILD;
+		if (maps_rc == 0)
+			maps_rc = spawn_ns_write_maps(pid, getuid(), getgid());
 		/* the child goes on, or dies on the closed pipe */
-		if (rc == 0 && write(p[4][1], "x", 1) != 1)
-			rc = -EPIPE;
+		if (maps_rc == 0 && write(p[4][1], "x", 1) != 1)
+			maps_rc = -EPIPE;
 		close(p[4][1]);
 		p[4][1] = -1;
 	}
 	rc = exec_verdict(p[3][0], pid, &out->layers, err, errlen);
+	if (rc < 0 && maps_rc < 0) {
+		/* the child died because its id maps could not be written */
+		snprintf(err, errlen,
+			 "starting the worker: user namespace id "
+			 "maps: %s",
+			 strerror(-maps_rc));
+		rc = maps_rc;
+	}
 	if (rc < 0)
 		goto fail;
 	out->pid = pid;

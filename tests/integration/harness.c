@@ -215,11 +215,11 @@ h_run(const char *const *args, const char *const *env, const char *cwd,
 	if (pid == 0) {
 		if (chdir(cwd) < 0)
 			_exit(126);
-		fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		dup2(fd, 1);
-		fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		dup2(fd, 2);
-		fd = open("/dev/null", O_RDONLY);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		dup2(fd, 0);
 		execve(bin, argv, e);
 		_exit(127);
@@ -237,10 +237,10 @@ h_run(const char *const *args, const char *const *env, const char *cwd,
 done:
 	o->code = WIFEXITED(status) ? WEXITSTATUS(status) :
 				      128 + WTERMSIG(status);
-	fd = open(outp, O_RDONLY);
+	fd = open(outp, O_RDONLY | O_CLOEXEC);
 	o->out = read_all(fd);
 	close(fd);
-	fd = open(errp, O_RDONLY);
+	fd = open(errp, O_RDONLY | O_CLOEXEC);
 	o->err = read_all(fd);
 	close(fd);
 	unlink(outp);

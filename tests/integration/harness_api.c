@@ -157,14 +157,14 @@ child_files(const char *dir)
 	int fd;
 
 	snprintf(p, sizeof(p), "%s/.stdout", dir);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, 1) < 0)
 		_exit(126);
 	snprintf(p, sizeof(p), "%s/.stderr", dir);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, 2) < 0)
 		_exit(126);
-	fd = open("/dev/null", O_RDONLY);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(126);
 }

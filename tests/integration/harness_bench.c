@@ -389,7 +389,8 @@ count_audit_files(const char *run_dir)
 		size_t len = strlen(e->d_name);
 		char path[2048];
 
-		if (len < 12 || strcmp(e->d_name + len - 12, ".audit.jsonl"))
+		if (len < 12 ||
+		    strcmp(e->d_name + len - 12, ".audit.jsonl") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		assert_mode(path, 0600);
@@ -539,7 +540,7 @@ hb_assert_coverage(const json_t *r, double want)
 		return;
 	}
 	json_array_foreach(json_object_get(r, "success_criteria"), i, c) {
-		if (strcmp(hb_str(c, "name"), "min_test_coverage"))
+		if (strcmp(hb_str(c, "name"), "min_test_coverage") != 0)
 			continue;
 		cr_assert_eq(sscanf(hb_str(c, "reason"),
 				    "line coverage %lf%%, "
@@ -587,7 +588,7 @@ hb_assert_fake_ok(const struct hb *t, size_t min_calls)
 	size_t i, calls = 0;
 
 	json_array_foreach(rec, i, q) {
-		if (strcmp(hb_str(q, "path"), "/v1/messages"))
+		if (strcmp(hb_str(q, "path"), "/v1/messages") != 0)
 			continue;
 		calls++;
 		cr_assert_eq(hb_int(q, "status"), 200,
@@ -684,7 +685,8 @@ hb_capture(const char *const *argv, int *status)
 		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(126);
 		redirect("/dev/null", 0, O_RDONLY);
-		execvp(argv[0], (char *const *)argv);
+		if (argv[0])
+			execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);

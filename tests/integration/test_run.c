@@ -300,7 +300,7 @@ Test(run, bad_config_exits_2_with_position)
 
 	h_tmpdir(dir, sizeof(dir));
 	snprintf(cfg, sizeof(cfg), "%s/bad.yaml", dir);
-	f = fopen(cfg, "w");
+	f = fopen(cfg, "we");
 	fputs("name: x\ndescription: y\ntimeout_seconds: -5\n"
 	      "initial_prompt: hi\n",
 	      f);

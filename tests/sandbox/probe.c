@@ -384,7 +384,7 @@ mode_fds(void)
 	int fd, e = 0;
 
 	while (n < 100000) {
-		fd = open("/dev/null", O_RDONLY);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			e = errno;
 			break;

@@ -170,10 +170,10 @@ SBX_ATTEMPT(a04_hardlink_in)
 		/* with the link, the file tools reach the outside file */
 		r = tool1(s, "Read", "file_path", "hl");
 		cr_assert(strstr(r->content, SECRET), "%s", r->content);
-		r = sbx_tool(s, "Write",
-			     json_pack("{s:s,s:s}", "file_path", "hl",
-				       "content", "pwned\n"),
-			     5000);
+		(void)sbx_tool(s, "Write",
+			       json_pack("{s:s,s:s}", "file_path", "hl",
+					 "content", "pwned\n"),
+			       5000);
 		after = sbx_slurp(secret);
 		cr_assert_str_eq(after, "pwned\n");
 		free(after);

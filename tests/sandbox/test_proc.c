@@ -43,11 +43,11 @@ nap_ms(long ms)
 
 SBX_ATTEMPT(a07_peek_supervisor)
 {
-	const char *out;
+	const char *out, *canary = getenv("GAO_SBX_CANARY");
 	bool escaped;
 	int sup = (int)getpid();
 
-	cr_assert_not_null(strstr(getenv("GAO_SBX_CANARY"), "canary"));
+	cr_assert(canary && strstr(canary, "canary"));
 	sbx_install_probe(s);
 	out = sbx_bash(s, 10000,
 		       "echo envhits=$(tr '\\0' '\\n' < "

@@ -293,7 +293,7 @@ audit_records(void)
 	cr_assert_eq(audit_verify_file(fx.audit_path, head, &count, why,
 				       sizeof(why)),
 		     0, "audit: %s", why);
-	f = fopen(fx.audit_path, "r");
+	f = fopen(fx.audit_path, "re");
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f))
 		json_array_append_new(recs, json_loads(line, 0, NULL));
@@ -314,7 +314,7 @@ count_events(const char *name)
 {
 	char line[16384];
 	int n = 0;
-	FILE *f = fopen(fx.events_path, "r");
+	FILE *f = fopen(fx.events_path, "re");
 
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f)) {

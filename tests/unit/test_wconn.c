@@ -295,7 +295,7 @@ setup(void)
 	snprintf(fx.project, sizeof(fx.project), "%s/project", fx.base);
 	cr_assert_eq(mkdir(fx.project, 0700), 0);
 	snprintf(fx.file, sizeof(fx.file), "%s/hello.txt", fx.project);
-	f = fopen(fx.file, "w");
+	f = fopen(fx.file, "we");
 	cr_assert_not_null(f);
 	fputs("still-here\n", f);
 	fclose(f);
