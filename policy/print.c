@@ -177,7 +177,7 @@ print_limits(FILE *f, const struct policy *p)
 	      "  memory: ",
 	      f);
 	print_size(f, l->memory_bytes);
-	fputs("\n  # RLIMIT_FSIZE: one file (disk use is watched apart)\n"
+	fputs("\n  # RLIMIT_FSIZE: one file (no total on the project yet)\n"
 	      "  file_size: ",
 	      f);
 	print_size(f, l->file_size_bytes);
