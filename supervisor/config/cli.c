@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/termesc.h"
 #include "config.h"
 
 enum {
@@ -156,7 +157,7 @@ cli_help(enum cli_cmd cmd, bool run)
 static int
 bad(const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val, want);
+	termesc_fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val, want);
 	return -1;
 }
 
@@ -371,7 +372,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		return 0;
 	}
 	if (parse_command(c, argc, argv, &first) < 0) {
-		fprintf(stderr,
+		termesc_fprintf(stderr,
 			"gao-dev: unknown command%s%s; try gao-dev "
 			"--help\n",
 			argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
@@ -385,7 +386,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 			return 0;
 		}
 		if (opt == '?' || opt == ':') {
-			fprintf(stderr,
+			termesc_fprintf(stderr,
 				"gao-dev: %s: unknown option or missing "
 				"value; see gao-dev sandbox run --help\n",
 				argv[optind - 1]);
@@ -397,7 +398,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->args = argv + optind;
 	c->n_args = argc - optind;
 	if (c->n_args == 0) {
-		fprintf(stderr,
+		termesc_fprintf(stderr,
 			"gao-dev: %s %s needs at least one file; see "
 			"gao-dev %s %s --help\n",
 			argv[1], argv[2], argv[1], argv[2]);

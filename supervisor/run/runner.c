@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/termesc.h"
 #include "config.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
@@ -61,9 +62,9 @@ print_findings(const struct benchmark *b)
 	size_t i;
 
 	json_array_foreach(b->errors, i, e)
-		fprintf(stderr, "%s: error\n", json_string_value(e));
+		termesc_fprintf(stderr, "%s: error\n", json_string_value(e));
 	json_array_foreach(b->warnings, i, e)
-		fprintf(stderr, "%s: warning\n", json_string_value(e));
+		termesc_fprintf(stderr, "%s: warning\n", json_string_value(e));
 }
 
 /* Load every config; 0 when all are valid, else EXIT_USAGE. */
@@ -83,7 +84,7 @@ load_configs(struct runner *rn)
 						     sizeof(err));
 
 		if (!b) {
-			fprintf(stderr, "%s: error\n", err);
+			termesc_fprintf(stderr, "%s: error\n", err);
 			bad = 1;
 			continue;
 		}
@@ -107,7 +108,7 @@ runner_validate(struct cli *c)
 
 	rc = load_configs(&rn);
 	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = EXIT_USAGE;
 	} else {
 		rn.env.agents = &agents;
@@ -116,7 +117,7 @@ runner_validate(struct cli *c)
 	}
 
 	for (int i = 0; i < rn.n_configs; i++) {
-		printf("%s: %s (%zu errors, %zu warnings)\n",
+		termesc_fprintf(stdout, "%s: %s (%zu errors, %zu warnings)\n",
 		       rn.configs[i]->path,
 		       json_array_size(rn.configs[i]->errors) ? "invalid" :
 								"valid",
@@ -142,10 +143,10 @@ print_tools(const struct agent_def *a)
 			web = true;
 			continue;
 		}
-		printf("%s%s", first ? "" : ",", n);
+		termesc_fprintf(stdout, "%s%s", first ? "" : ",", n);
 		first = false;
 	}
-	printf("%s\n", web ? " (WebSearch/WebFetch left out)" : "");
+	termesc_fprintf(stdout, "%s\n", web ? " (WebSearch/WebFetch left out)" : "");
 }
 
 static void
@@ -154,25 +155,25 @@ print_plan(const struct runner *rn)
 	for (int i = 0; i < rn->n_configs; i++) {
 		const struct benchmark *b = rn->configs[i];
 
-		printf("%s: %s, %zu step(s), timeout %lld s\n", b->path,
+		termesc_fprintf(stdout, "%s: %s, %zu step(s), timeout %lld s\n", b->path,
 		       b->name, b->n_phases, (long long)b->timeout_seconds);
 		for (size_t k = 0; k < b->n_phases; k++) {
 			const struct agent_def *a =
 				agents_find(rn->env.agents, b->phases[k].agent);
 
-			printf("  %2zu. %-30s %-8s%s ", k + 1,
+			termesc_fprintf(stdout, "  %2zu. %-30s %-8s%s ", k + 1,
 			       b->phases[k].name, b->phases[k].agent,
 			       b->phases[k].agent_inferred ? " (inferred)" :
 							     "");
 			if (b->phases[k].command) {
-				printf("command: %s\n", b->phases[k].command);
+				termesc_fprintf(stdout, "command: %s\n", b->phases[k].command);
 				continue;
 			}
 			if (!a) {
-				printf("UNKNOWN AGENT\n");
+				termesc_fprintf(stdout, "UNKNOWN AGENT\n");
 				continue;
 			}
-			printf("policy %s, tools: ",
+			termesc_fprintf(stdout, "policy %s, tools: ",
 			       rn->cli->policy            ? rn->cli->policy :
 			       b->policy                  ? b->policy :
 			       agents_has_tool(a, "Bash") ? "default" :
@@ -180,7 +181,7 @@ print_plan(const struct runner *rn)
 			print_tools(a);
 		}
 	}
-	printf("limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
+	termesc_fprintf(stdout, "limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
 	       rn->cli->max_turns, rn->cli->max_cost_usd,
 	       rn->cli->max_cost_usd > 0 ? "" : " (none)",
 	       (long long)rn->cli->max_tokens);
@@ -255,7 +256,7 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 	if (c->anthropic_version || access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	v = json_string_value(json_object_get(y.root, "anthropic_version"));
@@ -280,11 +281,11 @@ load_key(struct cli *c, struct secret **key)
 	user_config_path(cfgpath, sizeof(cfgpath));
 	src.config_file = cfgpath;
 	if (c->api_key)
-		fprintf(stderr, "gao-dev: warning: --api-key is visible to "
+		termesc_fprintf(stderr, "gao-dev: warning: --api-key is visible to "
 				"other users in the process list; prefer "
 				"--api-key-file\n");
 	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_KEY;
 	}
 	evlog_emit(NULL, "info", "api_key_loaded",
@@ -320,7 +321,7 @@ start_more(struct runner *rn)
 		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
 					   sizeof(err));
 		if (!rn->runs[slot]) {
-			fprintf(stderr, "gao-dev: %s: %s\n", b->path, err);
+			termesc_fprintf(stderr, "gao-dev: %s: %s\n", b->path, err);
 			rn->finished++;
 			continue;
 		}
@@ -341,7 +342,7 @@ on_signal(struct loop *l, int fd, int events, void *ctx)
 		if (rn->interrupted)
 			continue;
 		rn->interrupted = true;
-		fprintf(stderr, "gao-dev: signal %u: stopping the runs\n",
+		termesc_fprintf(stderr, "gao-dev: signal %u: stopping the runs\n",
 			si.ssi_signo);
 		for (int i = 0; i < rn->n_slots; i++)
 			if (rn->runs[i])
@@ -392,7 +393,7 @@ print_summaries(const struct runner *rn)
 		if (!rn->runs[i] || !run_results(rn->runs[i]))
 			continue;
 		if (i)
-			printf("\n");
+			termesc_fprintf(stdout, "\n");
 		results_print_summary(stdout, run_results(rn->runs[i]));
 	}
 	if (rn->n_slots > 1) {
@@ -400,7 +401,7 @@ print_summaries(const struct runner *rn)
 
 		for (int i = 0; i < rn->n_slots; i++)
 			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
-		printf("\n%d of %d runs passed\n", ok, rn->n_slots);
+		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok, rn->n_slots);
 	}
 }
 
@@ -425,7 +426,7 @@ check_agents(struct runner *rn)
 					"--agents-dir)",
 					b->path, b->phases[k].name,
 					b->phases[k].agent));
-			fprintf(stderr, "%s: error\n",
+			termesc_fprintf(stderr, "%s: error\n",
 				json_string_value(json_array_get(
 					b->errors,
 					json_array_size(b->errors) - 1)));
@@ -469,22 +470,22 @@ validate_key(struct runner *rn, const char *base, const char *model)
 	case API_OK:
 		return 0;
 	case API_E_AUTH:
-		fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
+		termesc_fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
 		return EXIT_KEY;
 	case API_E_PERMISSION:
-		fprintf(stderr,
+		termesc_fprintf(stderr,
 			"gao-dev: API key lacks permission (HTTP 403)\n");
 		return EXIT_KEY;
 	case API_E_CANCELLED:
 		return EXIT_INTERRUPTED;
 	case API_E_NOT_FOUND:
-		fprintf(stderr,
+		termesc_fprintf(stderr,
 			"gao-dev: model %s is not known to the API; "
 			"choose another with --model\n",
 			model);
 		return EXIT_USAGE;
 	default:
-		fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
+		termesc_fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
 		return EXIT_INFRA;
 	}
 }
@@ -522,7 +523,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 		return EXIT_INFRA;
 	rn->env.api = api_new(rn->env.loop, &ac, err, sizeof(err));
 	if (!rn->env.api) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rn->env.sandbox_root = root_abs;
@@ -563,7 +564,7 @@ check_reachable(const char *abs, bool namespaces)
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
-	fprintf(stderr,
+	termesc_fprintf(stderr,
 		"gao-dev: workers run as an unprivileged user and "
 		"cannot pass through %s (mode %04o) to reach --sandbox-root "
 		"%s, and this host gives no mount namespace in which gao-dev "
@@ -580,18 +581,18 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	char tmp[PATH_MAX];
 
 	if (strlen(root) > 1024) {
-		fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
+		termesc_fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
 		return EXIT_USAGE;
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr,
+		termesc_fprintf(stderr,
 			"gao-dev: cannot create --sandbox-root %s: %s\n", root,
 			strerror(errno));
 		return EXIT_INFRA;
 	}
 	if (!realpath(tmp, abs) || strlen(abs) >= cap) {
-		fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n", root,
+		termesc_fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n", root,
 			strerror(errno));
 		return EXIT_INFRA;
 	}
@@ -637,7 +638,7 @@ runner_run(struct cli *c)
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
 	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = c->agents_dir ? EXIT_USAGE : EXIT_INFRA;
 	}
 	rn.env.models = &models;
@@ -656,7 +657,7 @@ runner_run(struct cli *c)
 	if (rc == 0) {
 		rn.env.worker_fd = open_worker(err, sizeof(err));
 		if (rn.env.worker_fd < 0) {
-			fprintf(stderr, "gao-dev: %s\n", err);
+			termesc_fprintf(stderr, "gao-dev: %s\n", err);
 			rc = EXIT_INFRA;
 		}
 	}
