@@ -38,6 +38,9 @@ enum {
 	OPT_REPEAT,
 	OPT_TEST_DISABLE,
 	OPT_NO_NS,
+	OPT_BP_ROOT,
+	OPT_ALLOW_POLICY,
+	OPT_MAX_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -65,6 +68,9 @@ static const struct option options[] = {
 	{ "skip-key-validation", no_argument, NULL, OPT_SKIP_VALIDATION },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
+	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
+	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -130,10 +136,21 @@ static const char run_help[] =
 "                           (also user, mount, PID, net, IPC, UTS namespaces)\n"
 "  --agents-dir DIR         agent files that add to or override the built-in\n"
 "                           personas\n"
+"  --boilerplate-root DIR   a config may also name boilerplate (path or\n"
+"                           file:// URL) at or below DIR; without it, only\n"
+"                           below the config's own directory\n"
+"  --allow-config-policy    let a config's policy: be wider than default\n"
+"                           (e.g. networked) or a policy file; without it a\n"
+"                           config may name only default or strict\n"
+"  --max-timeout S          ceiling for every timeout_seconds in a config\n"
+"                           (default 7200; at most 86400)\n"
 "  --jobs N                 runs at once (default 1)\n"
 "  --repeat K               run each config K times (default 1)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
+"\n"
+"A config is untrusted input (docs/security.md). The user config may set\n"
+"boilerplate_root: and max_timeout: as well; the command line wins.\n"
 "\n"
 "The API key is taken from, first found: --api-key, --api-key-file,\n"
 "ANTHROPIC_API_KEY, the user config ($GAO_DEV_CONFIG, else\n"
@@ -253,6 +270,12 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_NO_NS:
 		c->no_namespaces = true;
 		break;
+	case OPT_BP_ROOT:
+		c->boilerplate_root = arg;
+		break;
+	case OPT_ALLOW_POLICY:
+		c->allow_config_policy = true;
+		break;
 	default:
 		return -1;
 	}
@@ -287,6 +310,10 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_TIMEOUT:
 		rc = parse_int("--timeout", arg, 1, 86400, &v);
 		c->timeout_s = v;
+		break;
+	case OPT_MAX_TIMEOUT:
+		rc = parse_int("--max-timeout", arg, 1, 86400, &v);
+		c->max_timeout = v;
 		break;
 	case OPT_MAX_RETRIES:
 		rc = parse_int("--max-retries", arg, 0, 100, &v);

@@ -45,6 +45,8 @@
 
 struct runner {
 	struct cli *cli;
+	struct confine_rules rules; /* the operator's, for every config */
+	char bp_root[PATH_MAX];
 	struct run_env env;
 	struct benchmark **configs;
 	int n_configs;
@@ -80,8 +82,9 @@ load_configs(struct runner *rn)
 	if (!rn->configs)
 		return EXIT_INFRA;
 	for (int i = 0; i < c->n_args; i++) {
-		struct benchmark *b = benchmark_load(c->args[i], err,
-						     sizeof(err));
+		struct benchmark *b = benchmark_load_rules(c->args[i],
+							   &rn->rules, err,
+							   sizeof(err));
 
 		if (!b) {
 			termesc_fprintf(stderr, "%s: error\n", err);
@@ -97,6 +100,7 @@ load_configs(struct runner *rn)
 }
 
 static int check_agents(struct runner *rn);
+static int pick_rules(struct runner *rn);
 
 int
 runner_validate(struct cli *c)
@@ -106,7 +110,9 @@ runner_validate(struct cli *c)
 	char err[1024];
 	int rc;
 
-	rc = load_configs(&rn);
+	rc = pick_rules(&rn);
+	if (rc == 0)
+		rc = load_configs(&rn);
 	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
 		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = EXIT_USAGE;
@@ -264,6 +270,60 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", v);
 	yamljson_clear(&y);
 	return 0;
+}
+
+/*
+ * The rules for untrusted configs (confine.h): the command line, else
+ * boilerplate_root: (absolute, or relative to the user config's
+ * directory) and max_timeout: (1 to 86400) in the user config. 0, or
+ * EXIT_USAGE after saying which key of which file is wrong.
+ */
+static int
+pick_rules(struct runner *rn)
+{
+	struct cli *c = rn->cli;
+	char path[PATH_MAX], err[1024], *slash;
+	struct yamljson y;
+	json_t *root, *mt;
+	const char *br;
+	int rc = 0;
+
+	rn->rules.allow_config_policy = c->allow_config_policy;
+	rn->rules.max_timeout = c->max_timeout;
+	rn->rules.boilerplate_root = c->boilerplate_root;
+	user_config_path(path, sizeof(path));
+	if ((c->max_timeout && c->boilerplate_root) || access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	root = y.root;
+	mt = json_object_get(root, "max_timeout");
+	br = json_string_value(json_object_get(root, "boilerplate_root"));
+	if (!c->max_timeout && mt) {
+		if (!json_is_integer(mt) || json_integer_value(mt) < 1 ||
+		    json_integer_value(mt) > CONFINE_MAX_TIMEOUT_MAX) {
+			termesc_fprintf(stderr,
+					"gao-dev: %s: max_timeout: expected "
+					"a whole number of seconds from 1 to "
+					"%d\n",
+					path, CONFINE_MAX_TIMEOUT_MAX);
+			rc = EXIT_USAGE;
+		} else {
+			rn->rules.max_timeout = json_integer_value(mt);
+		}
+	}
+	if (!c->boilerplate_root && br && br[0]) {
+		slash = strrchr(path, '/');
+		if (slash && br[0] != '/')
+			slash[1] = 0;
+		snprintf(rn->bp_root, sizeof(rn->bp_root), "%s%s",
+			 slash && br[0] != '/' ? path : "", br);
+		rn->rules.boilerplate_root = rn->bp_root;
+	}
+	yamljson_clear(&y);
+	return rc;
 }
 
 static int
@@ -634,7 +694,9 @@ runner_run(struct cli *c)
 
 	rn.env.worker_fd = -1;
 	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
-	rc = load_configs(&rn);
+	rc = pick_rules(&rn);
+	if (rc == 0)
+		rc = load_configs(&rn);
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
 	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {

@@ -273,7 +273,7 @@ Test(shapes, all_validate)
 	/* the one warning: flat-phases.yaml's boilerplate_path */
 	snprintf(want, sizeof(want),
 		 "%s:16:1: boilerplate_path: boilerplate "
-		 "path %s/./templates/absent does not exist; the project "
+		 "path %s/templates/absent does not exist; the project "
 		 "starts empty: warning\n",
 		 cfg[0], fix);
 	cr_assert_str_eq(o.err, want);
