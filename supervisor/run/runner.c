@@ -38,6 +38,7 @@
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/results.h"
+#include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
 #include "supervisor/sandbox/spawn_ns.h"
@@ -353,6 +354,37 @@ load_key(struct cli *c, struct secret **key)
 	return 0;
 }
 
+/*
+ * Now that the key is known: no config's boilerplate_path may hold it or
+ * be a file it came from. Checked before any side effect (exit 2); the
+ * copy itself checks again (boilerplate.h).
+ */
+static int
+check_templates(const struct runner *rn)
+{
+	char err[1024];
+	int rc = 0;
+
+	for (int i = 0; i < rn->n_configs; i++) {
+		const struct benchmark *b = rn->configs[i];
+		const char *u = b->boilerplate_url;
+		/* a local repository's work tree: the clone checks again */
+		const char *src = b->boilerplate_path ? b->boilerplate_path :
+				  u && !strncmp(u, "file://", 7) ? u + 7 :
+								 NULL;
+
+		if (!src || access(src, F_OK) != 0 ||
+		    boilerplate_check(src, err, sizeof(err)) == 0)
+			continue;
+		termesc_fprintf(stderr, "%s: %s: %s: error\n", b->path,
+				b->boilerplate_path ? "boilerplate_path" :
+						      "boilerplate_url",
+				err);
+		rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
 static void start_more(struct runner *rn);
 
 static void
@@ -620,7 +652,10 @@ check_reachable(const char *abs, bool namespaces)
 
 	if (namespaces && (spawn_ns_flags(false) & CLONE_NEWNS))
 		return 0;
-	if (!spawn_view_blocked(abs, dir, sizeof(dir)))
+	/* the root itself is the operator's and keeps its mode */
+	if (stat(abs, &st) == 0 && !(st.st_mode & S_IXOTH))
+		snprintf(dir, sizeof(dir), "%s", abs);
+	else if (!spawn_view_blocked(abs, dir, sizeof(dir)))
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
@@ -628,32 +663,42 @@ check_reachable(const char *abs, bool namespaces)
 		"gao-dev: workers run as an unprivileged user and "
 		"cannot pass through %s (mode %04o) to reach --sandbox-root "
 		"%s, and this host gives no mount namespace in which gao-dev "
-		"could make it reachable; choose a sandbox root under "
-		"directories others may search, e.g. --sandbox-root "
-		"/var/tmp/gao-dev\n",
+		"could make it reachable; choose a sandbox root that others "
+		"may search, under directories they may search too, e.g. "
+		"--sandbox-root /var/tmp/gao-dev\n",
 		dir, (unsigned)(st.st_mode & 07777), abs);
 	return EXIT_INFRA;
 }
 
+/*
+ * The sandbox root: created 0700 when missing (0711 as root, so the
+ * workers' uids may pass), an existing one kept as it is: gao-dev never
+ * changes the mode of a directory it did not create (run.c creates what
+ * it needs below).
+ */
 static int
 make_root(const char *root, bool namespaces, char *abs, size_t cap)
 {
 	char tmp[PATH_MAX];
+	bool made;
 
 	if (strlen(root) > 1024) {
 		termesc_fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
 		return EXIT_USAGE;
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
+	made = mkdir(tmp, 0700) == 0;
+	if (!made && errno != EEXIST) {
 		termesc_fprintf(stderr,
-			"gao-dev: cannot create --sandbox-root %s: %s\n", root,
-			strerror(errno));
+				"gao-dev: cannot create --sandbox-root %s: "
+				"%s\n",
+				root, strerror(errno));
 		return EXIT_INFRA;
 	}
-	if (!realpath(tmp, abs) || strlen(abs) >= cap) {
-		termesc_fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n", root,
-			strerror(errno));
+	if (!realpath(tmp, abs) || strlen(abs) >= cap ||
+	    (made && geteuid() == 0 && chmod(abs, 0711) < 0)) {
+		termesc_fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n",
+				root, strerror(errno));
 		return EXIT_INFRA;
 	}
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
@@ -716,6 +761,8 @@ runner_run(struct cli *c)
 				      sizeof(rn.api_version));
 	if (rc == 0)
 		rc = load_key(c, &key);
+	if (rc == 0)
+		rc = check_templates(&rn);
 	if (rc == 0) {
 		rn.env.worker_fd = open_worker(err, sizeof(err));
 		if (rn.env.worker_fd < 0) {
