@@ -93,6 +93,16 @@ allowed(const struct confine_rules *rules, const char *config_dir,
 		return 0;
 	if (br && realpath(br, root) && at_or_below(p, root))
 		return 0;
+	if (strcmp(p, dir) == 0) {
+		snprintf(why, cap,
+			 "is the config's own directory %s (the config, and "
+			 "perhaps a .env, live there): a config may name "
+			 "boilerplate only below its own directory; move the "
+			 "template into a subdirectory, or let the operator "
+			 "allow its place with --boilerplate-root DIR",
+			 dir);
+		return -1;
+	}
 	snprintf(why, cap,
 		 "resolves to %s, outside the config's directory %s%s%s: a "
 		 "config may name boilerplate only below its own directory; "

@@ -509,7 +509,12 @@ Test(benchmark, boilerplate_outside_refused)
 	char link[400];
 
 	expect_refused(OK_HEAD "boilerplate_path: .\n" ONE_PHASE, NULL,
-		       "3:1: " OUTSIDE("boilerplate_path", "@"));
+		       "3:1: boilerplate_path: is the config's own directory @ "
+		       "(the config, and perhaps a .env, live there): a "
+		       "config may name boilerplate only below its own "
+		       "directory; move the template into a subdirectory, or "
+		       "let the operator allow its place with "
+		       "--boilerplate-root DIR");
 	expect_refused(OK_HEAD "boilerplate_path: /etc\n" ONE_PHASE, NULL,
 		       "3:1: " OUTSIDE("boilerplate_path", "/etc"));
 	expect_refused(OK_HEAD "boilerplate_url: file:///etc\n" ONE_PHASE,
