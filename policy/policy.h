@@ -145,8 +145,8 @@ bool policy_allows_tool(const struct policy *p, const char *tool);
  * is the highest). The first such grant is described in why (cap bytes,
  * e.g. "network: tcp"); why is "" when p is no wider. Both are borrowed.
  */
-bool policy_wider(const struct policy *p, const struct policy *base,
-		  char *why, size_t cap);
+bool policy_wider(const struct policy *p, const struct policy *base, char *why,
+		  size_t cap);
 
 /*
  * policy_to_msg - the policy as the worker needs it, placeholders expanded.

@@ -105,7 +105,8 @@ cmd_audit(const struct cli *c)
 					c->args[i], bad, bad, why);
 			rc = EXIT_FAILED;
 		} else {
-			termesc_fprintf(stdout, "%s: OK, %llu records, head %s\n",
+			termesc_fprintf(stdout,
+					"%s: OK, %llu records, head %s\n",
 					c->args[i], (unsigned long long)n,
 					head);
 		}

@@ -686,8 +686,8 @@ url_ok(const char *u)
  * error at the field (and the field dropped: nothing outside is used). */
 static void
 confined(struct ctx *c, const char *path, char **field,
-	 int (*check)(const struct confine_rules *, const char *,
-		      const char *, char **, char *, size_t))
+	 int (*check)(const struct confine_rules *, const char *, const char *,
+		      char **, char *, size_t))
 {
 	char why[1024], *res = NULL;
 

@@ -174,7 +174,8 @@ cli_help(enum cli_cmd cmd, bool run)
 static int
 bad(const char *opt, const char *val, const char *want)
 {
-	termesc_fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val, want);
+	termesc_fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val,
+			want);
 	return -1;
 }
 
@@ -400,9 +401,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	if (parse_command(c, argc, argv, &first) < 0) {
 		termesc_fprintf(stderr,
-			"gao-dev: unknown command%s%s; try gao-dev "
-			"--help\n",
-			argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+				"gao-dev: unknown command%s%s; try gao-dev "
+				"--help\n",
+				argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		return -1;
 	}
 	optind = first;
@@ -413,7 +414,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			return 0;
 		}
 		if (opt == '?' || opt == ':') {
-			termesc_fprintf(stderr,
+			termesc_fprintf(
+				stderr,
 				"gao-dev: %s: unknown option or missing "
 				"value; see gao-dev sandbox run --help\n",
 				argv[optind - 1]);
@@ -426,9 +428,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->n_args = argc - optind;
 	if (c->n_args == 0) {
 		termesc_fprintf(stderr,
-			"gao-dev: %s %s needs at least one file; see "
-			"gao-dev %s %s --help\n",
-			argv[1], argv[2], argv[1], argv[2]);
+				"gao-dev: %s %s needs at least one file; see "
+				"gao-dev %s %s --help\n",
+				argv[1], argv[2], argv[1], argv[2]);
 		return -1;
 	}
 	return 0;

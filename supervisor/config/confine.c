@@ -121,8 +121,9 @@ confine_boilerplate(const struct confine_rules *rules, const char *config_dir,
 
 	*resolved = NULL;
 	if (!value[0]) {
-		snprintf(why, cap, "is empty: name a directory below the "
-				   "config's own");
+		snprintf(why, cap,
+			 "is empty: name a directory below the "
+			 "config's own");
 		return -1;
 	}
 	if (has_dotdot(value)) {

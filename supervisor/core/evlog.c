@@ -104,7 +104,9 @@ human_line(const char *level, const char *event, const json_t *fields)
 			continue;
 		s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
 		fprintf(m, " %s=%s", key,
-			s ? s : json_is_string(v) ? json_string_value(v) : "");
+			s                 ? s :
+			json_is_string(v) ? json_string_value(v) :
+					    "");
 		free(s);
 	}
 	fputc('\n', m);

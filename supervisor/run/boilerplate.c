@@ -124,7 +124,8 @@ copy_subdir(struct copy *c, int sdir, int ddir, const char *name, int depth)
 
 	if (!c->scan && mkdirat(ddir, name, 0700) < 0 && errno != EEXIST)
 		return -1;
-	fd = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(sdir, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (!c->scan)
 		sub = openat(ddir, name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -70,14 +70,19 @@ print_findings(const struct benchmark *b)
 		termesc_fprintf(stderr, "%s: warning\n", json_string_value(e));
 }
 
+static int pick_rules(struct runner *rn);
+
 /* Load every config; 0 when all are valid, else EXIT_USAGE. */
 static int
 load_configs(struct runner *rn)
 {
 	struct cli *c = rn->cli;
-	int bad = 0;
+	int bad = pick_rules(rn);
 	char err[1024];
 
+	/* the operator's rules come first: every config is read under them */
+	if (bad)
+		return bad;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	rn->configs = calloc((size_t)c->n_args, sizeof(*rn->configs));
 	if (!rn->configs)
@@ -101,7 +106,6 @@ load_configs(struct runner *rn)
 }
 
 static int check_agents(struct runner *rn);
-static int pick_rules(struct runner *rn);
 
 int
 runner_validate(struct cli *c)
@@ -111,9 +115,7 @@ runner_validate(struct cli *c)
 	char err[1024];
 	int rc;
 
-	rc = pick_rules(&rn);
-	if (rc == 0)
-		rc = load_configs(&rn);
+	rc = load_configs(&rn);
 	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
 		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = EXIT_USAGE;
@@ -125,11 +127,12 @@ runner_validate(struct cli *c)
 
 	for (int i = 0; i < rn.n_configs; i++) {
 		termesc_fprintf(stdout, "%s: %s (%zu errors, %zu warnings)\n",
-		       rn.configs[i]->path,
-		       json_array_size(rn.configs[i]->errors) ? "invalid" :
-								"valid",
-		       json_array_size(rn.configs[i]->errors),
-		       json_array_size(rn.configs[i]->warnings));
+				rn.configs[i]->path,
+				json_array_size(rn.configs[i]->errors) ?
+					"invalid" :
+					"valid",
+				json_array_size(rn.configs[i]->errors),
+				json_array_size(rn.configs[i]->warnings));
 		benchmark_free(rn.configs[i]);
 	}
 	free(rn.configs);
@@ -153,7 +156,8 @@ print_tools(const struct agent_def *a)
 		termesc_fprintf(stdout, "%s%s", first ? "" : ",", n);
 		first = false;
 	}
-	termesc_fprintf(stdout, "%s\n", web ? " (WebSearch/WebFetch left out)" : "");
+	termesc_fprintf(stdout, "%s\n",
+			web ? " (WebSearch/WebFetch left out)" : "");
 }
 
 static void
@@ -162,18 +166,21 @@ print_plan(const struct runner *rn)
 	for (int i = 0; i < rn->n_configs; i++) {
 		const struct benchmark *b = rn->configs[i];
 
-		termesc_fprintf(stdout, "%s: %s, %zu step(s), timeout %lld s\n", b->path,
-		       b->name, b->n_phases, (long long)b->timeout_seconds);
+		termesc_fprintf(stdout, "%s: %s, %zu step(s), timeout %lld s\n",
+				b->path, b->name, b->n_phases,
+				(long long)b->timeout_seconds);
 		for (size_t k = 0; k < b->n_phases; k++) {
 			const struct agent_def *a =
 				agents_find(rn->env.agents, b->phases[k].agent);
 
 			termesc_fprintf(stdout, "  %2zu. %-30s %-8s%s ", k + 1,
-			       b->phases[k].name, b->phases[k].agent,
-			       b->phases[k].agent_inferred ? " (inferred)" :
-							     "");
+					b->phases[k].name, b->phases[k].agent,
+					b->phases[k].agent_inferred ?
+						" (inferred)" :
+						"");
 			if (b->phases[k].command) {
-				termesc_fprintf(stdout, "command: %s\n", b->phases[k].command);
+				termesc_fprintf(stdout, "command: %s\n",
+						b->phases[k].command);
 				continue;
 			}
 			if (!a) {
@@ -181,17 +188,19 @@ print_plan(const struct runner *rn)
 				continue;
 			}
 			termesc_fprintf(stdout, "policy %s, tools: ",
-			       rn->cli->policy            ? rn->cli->policy :
-			       b->policy                  ? b->policy :
-			       agents_has_tool(a, "Bash") ? "default" :
-							    "strict");
+					rn->cli->policy ? rn->cli->policy :
+					b->policy       ? b->policy :
+					agents_has_tool(a, "Bash") ? "default" :
+								     "strict");
 			print_tools(a);
 		}
 	}
-	termesc_fprintf(stdout, "limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
-	       rn->cli->max_turns, rn->cli->max_cost_usd,
-	       rn->cli->max_cost_usd > 0 ? "" : " (none)",
-	       (long long)rn->cli->max_tokens);
+	termesc_fprintf(
+		stdout,
+		"limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
+		rn->cli->max_turns, rn->cli->max_cost_usd,
+		rn->cli->max_cost_usd > 0 ? "" : " (none)",
+		(long long)rn->cli->max_tokens);
 }
 
 /* gao-dev-worker: $GAO_DEV_WORKER, next to us, the build tree, libexec. */
@@ -342,7 +351,8 @@ load_key(struct cli *c, struct secret **key)
 	user_config_path(cfgpath, sizeof(cfgpath));
 	src.config_file = cfgpath;
 	if (c->api_key)
-		termesc_fprintf(stderr, "gao-dev: warning: --api-key is visible to "
+		termesc_fprintf(stderr,
+				"gao-dev: warning: --api-key is visible to "
 				"other users in the process list; prefer "
 				"--api-key-file\n");
 	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
@@ -371,7 +381,7 @@ check_templates(const struct runner *rn)
 		/* a local repository's work tree: the clone checks again */
 		const char *src = b->boilerplate_path ? b->boilerplate_path :
 				  u && !strncmp(u, "file://", 7) ? u + 7 :
-								 NULL;
+								   NULL;
 
 		if (!src || access(src, F_OK) != 0 ||
 		    boilerplate_check(src, err, sizeof(err)) == 0)
@@ -413,7 +423,8 @@ start_more(struct runner *rn)
 		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
 					   sizeof(err));
 		if (!rn->runs[slot]) {
-			termesc_fprintf(stderr, "gao-dev: %s: %s\n", b->path, err);
+			termesc_fprintf(stderr, "gao-dev: %s: %s\n", b->path,
+					err);
 			rn->finished++;
 			continue;
 		}
@@ -434,8 +445,9 @@ on_signal(struct loop *l, int fd, int events, void *ctx)
 		if (rn->interrupted)
 			continue;
 		rn->interrupted = true;
-		termesc_fprintf(stderr, "gao-dev: signal %u: stopping the runs\n",
-			si.ssi_signo);
+		termesc_fprintf(stderr,
+				"gao-dev: signal %u: stopping the runs\n",
+				si.ssi_signo);
 		for (int i = 0; i < rn->n_slots; i++)
 			if (rn->runs[i])
 				run_cancel(rn->runs[i]);
@@ -493,7 +505,8 @@ print_summaries(const struct runner *rn)
 
 		for (int i = 0; i < rn->n_slots; i++)
 			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
-		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok, rn->n_slots);
+		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok,
+				rn->n_slots);
 	}
 }
 
@@ -519,9 +532,10 @@ check_agents(struct runner *rn)
 					b->path, b->phases[k].name,
 					b->phases[k].agent));
 			termesc_fprintf(stderr, "%s: error\n",
-				json_string_value(json_array_get(
-					b->errors,
-					json_array_size(b->errors) - 1)));
+					json_string_value(json_array_get(
+						b->errors,
+						json_array_size(b->errors) -
+							1)));
 			bad = 1;
 		}
 	}
@@ -562,22 +576,25 @@ validate_key(struct runner *rn, const char *base, const char *model)
 	case API_OK:
 		return 0;
 	case API_E_AUTH:
-		termesc_fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
+		termesc_fprintf(stderr,
+				"gao-dev: API key is invalid (HTTP 401)\n");
 		return EXIT_KEY;
 	case API_E_PERMISSION:
-		termesc_fprintf(stderr,
+		termesc_fprintf(
+			stderr,
 			"gao-dev: API key lacks permission (HTTP 403)\n");
 		return EXIT_KEY;
 	case API_E_CANCELLED:
 		return EXIT_INTERRUPTED;
 	case API_E_NOT_FOUND:
 		termesc_fprintf(stderr,
-			"gao-dev: model %s is not known to the API; "
-			"choose another with --model\n",
-			model);
+				"gao-dev: model %s is not known to the API; "
+				"choose another with --model\n",
+				model);
 		return EXIT_USAGE;
 	default:
-		termesc_fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
+		termesc_fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base,
+				p.msg);
 		return EXIT_INFRA;
 	}
 }
@@ -659,7 +676,8 @@ check_reachable(const char *abs, bool namespaces)
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
-	termesc_fprintf(stderr,
+	termesc_fprintf(
+		stderr,
 		"gao-dev: workers run as an unprivileged user and "
 		"cannot pass through %s (mode %04o) to reach --sandbox-root "
 		"%s, and this host gives no mount namespace in which gao-dev "
@@ -683,7 +701,8 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	bool made;
 
 	if (strlen(root) > 1024) {
-		termesc_fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
+		termesc_fprintf(stderr,
+				"gao-dev: --sandbox-root is too long\n");
 		return EXIT_USAGE;
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
@@ -739,9 +758,7 @@ runner_run(struct cli *c)
 
 	rn.env.worker_fd = -1;
 	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
-	rc = pick_rules(&rn);
-	if (rc == 0)
-		rc = load_configs(&rn);
+	rc = load_configs(&rn);
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
 	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {

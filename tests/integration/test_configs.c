@@ -129,12 +129,21 @@ static const struct refusal refusals[] = {
 	  { "4:1: boilerplate_path: \"../../configs\" has a \"..\" component: "
 	    "a config may name boilerplate only below its own directory: "
 	    "error" } },
-	{ "boilerplate-absolute.yaml", 2, false, { "4:1: boilerplate_path: "
-	  "resolves to /etc" OUTSIDE } },
-	{ "boilerplate-symlink.yaml", 2, false, { "5:1: boilerplate_path: "
-	  "resolves to /etc/ssl" OUTSIDE } },
-	{ "boilerplate-file-url.yaml", 2, false, { "5:1: boilerplate_url: "
-	  "resolves to /etc" OUTSIDE } },
+	{ "boilerplate-absolute.yaml",
+	  2,
+	  false,
+	  { "4:1: boilerplate_path: "
+	    "resolves to /etc" OUTSIDE } },
+	{ "boilerplate-symlink.yaml",
+	  2,
+	  false,
+	  { "5:1: boilerplate_path: "
+	    "resolves to /etc/ssl" OUTSIDE } },
+	{ "boilerplate-file-url.yaml",
+	  2,
+	  false,
+	  { "5:1: boilerplate_url: "
+	    "resolves to /etc" OUTSIDE } },
 	{ "policy-networked.yaml",
 	  2,
 	  false,

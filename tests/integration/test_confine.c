@@ -203,11 +203,15 @@ Test(terminal, summary_escapes_what_the_results_keep_exact)
 	setup(&t);
 	start_fake(&t, "tests/integration/scenarios/hostile-text.json");
 	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",     "run",
+	const char *args[] = { "sandbox",
+			       "run",
 			       hostile_config(&t, cfg, sizeof(cfg)),
-			       "--standalone", "--api-key-file",
-			       t.key,          "--sandbox-root",
-			       t.root,         NULL };
+			       "--standalone",
+			       "--api-key-file",
+			       t.key,
+			       "--sandbox-root",
+			       t.root,
+			       NULL };
 
 	run(&t, args, env);
 	assert_safe("the summary on stdout", t.out.out);
@@ -222,7 +226,8 @@ Test(terminal, summary_escapes_what_the_results_keep_exact)
 	json_array_foreach(json_object_get(r, "success_criteria"), i, c)
 		if (!strcmp(json_string_value(json_object_get(c, "name")),
 			    "commit_format"))
-			reason = json_string_value(json_object_get(c, "reason"));
+			reason = json_string_value(
+				json_object_get(c, "reason"));
 	/* the agent's commit subject (made with Bash: git commit) reaches
 	 * the commit_format criterion: exact in JSON, escaped for people.
 	 * Should the agent lose git (issue 10, class 5), pick another text
@@ -263,8 +268,10 @@ run_on_tty(struct t *t, const char *const *args, const char *const *env,
 	*err = calloc(1, 1);
 	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
-		int s = open(ptsname(master), O_RDWR | O_NOCTTY);
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* dup2 clears close-on-exec on the copies */
+		int s = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			     0600);
 
 		if (s < 0 || o < 0 || chdir(t->dir) < 0)
 			_exit(126);
@@ -273,8 +280,7 @@ run_on_tty(struct t *t, const char *const *args, const char *const *env,
 		tcsetattr(s, TCSANOW, &tio);
 		dup2(o, 1);
 		dup2(s, 2);
-		close(0);
-		open("/dev/null", O_RDONLY);
+		dup2(open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
 		unsetenv("ANTHROPIC_API_KEY");
 		unsetenv("ANTHROPIC_BASE_URL");
 		for (size_t k = 0; env[k]; k++)
@@ -319,14 +325,11 @@ Test(terminal, human_progress_on_a_terminal_is_escaped)
 	setup(&t);
 	start_fake(&t, "tests/integration/scenarios/hostile-text.json");
 	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",
-			       "run",
-			       hostile_config(&t, cfg, sizeof(cfg)),
-			       "--api-key-file",
-			       t.key,
-			       "--sandbox-root",
-			       t.root,
-			       NULL };
+	const char *args[] = {
+		"sandbox",        "run", hostile_config(&t, cfg, sizeof(cfg)),
+		"--api-key-file", t.key, "--sandbox-root",
+		t.root,           NULL
+	};
 
 	run_on_tty(&t, args, env, &err);
 	cr_assert(strstr(err, "phase_started"),
@@ -463,8 +466,8 @@ Test(boilerplate_key, the_dotenv_the_key_came_from_is_never_copied)
 	snprintf(link_path, sizeof(link_path), "%s/settings", tpl);
 	cr_assert_eq(link(env_path, link_path), 0);
 	const char *env[] = { "GAO_DEV_CONFIG=/nonexistent", NULL };
-	const char *args[] = { "sandbox", "run", cfg, "--sandbox-root", t.root,
-			       NULL };
+	const char *args[] = { "sandbox",        "run",  cfg,
+			       "--sandbox-root", t.root, NULL };
 
 	run(&t, args, env);
 	assert_key_refused(&t, "boilerplate: settings",
@@ -515,17 +518,22 @@ copy_into_root_of_mode(mode_t mode)
 	cr_assert_eq(chmod(t.root, mode), 0);
 	start_fake(&t, "tests/integration/scenarios/api-write.json");
 	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",        "run", cfg,
-			       "--standalone",   "--api-key-file",
-			       t.key,            "--sandbox-root",
-			       t.root,           NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       t.key,
+			       "--sandbox-root",
+			       t.root,
+			       NULL };
 
 	run(&t, args, env);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	p = strstr(t.out.out, "project:");
 	cr_assert_not_null(p, "%s", t.out.out);
-	sscanf(p, "project: %1023s", project);
+	cr_assert_eq(sscanf(p, "project: %1023s", project), 1);
 	snprintf(path, sizeof(path), "%s/README.md", project);
 	cr_assert_eq(stat(path, &st), 0, "the template was not copied");
 	cr_assert_eq(stat(t.root, &st), 0);
@@ -703,12 +711,12 @@ Test(operator, timeouts_are_held_to_the_ceiling)
 				    "operator's ceiling of 7200 s") &&
 			  strstr(t.out.err, "--max-timeout"),
 		  "%s", t.out.err);
-	cr_assert_eq(validate(&t, cfg, "--max-timeout", "10800", NULL), 0,
-		     "%s", t.out.err);
-	cr_assert_eq(validate(&t, cfg, "--max-timeout", "10799", NULL), 2,
-		     "%s", t.out.err);
-	cr_assert_eq(validate(&t, cfg, "--max-timeout", "86401", NULL), 2,
-		     "%s", t.out.err);
+	cr_assert_eq(validate(&t, cfg, "--max-timeout", "10800", NULL), 0, "%s",
+		     t.out.err);
+	cr_assert_eq(validate(&t, cfg, "--max-timeout", "10799", NULL), 2, "%s",
+		     t.out.err);
+	cr_assert_eq(validate(&t, cfg, "--max-timeout", "86401", NULL), 2, "%s",
+		     t.out.err);
 	cr_assert(strstr(t.out.err, "--max-timeout 86401"), "%s", t.out.err);
 	/* the user config's max_timeout:, and a bad one named */
 	write_file(in(&t, "user.yaml", uc, sizeof(uc)), "max_timeout: 10800\n",

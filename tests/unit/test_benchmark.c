@@ -471,11 +471,11 @@ Test(benchmark, boilerplate_path_relative_to_config)
 /* ------------------------------------------------------------------ */
 /* An untrusted config stays in its directory and its sandbox          */
 
-#define OUTSIDE(field, shown)                                              \
-	field ": resolves to " shown ", outside the config's directory "  \
-	      "@: a config may name boilerplate only below its own "       \
-	      "directory; move the template there, or let the operator "    \
-	      "allow its place with --boilerplate-root DIR "                \
+#define OUTSIDE(field, shown) \
+	field ": resolves to " shown ", outside the config's directory " \
+	      "@: a config may name boilerplate only below its own " \
+	      "directory; move the template there, or let the operator " \
+	      "allow its place with --boilerplate-root DIR " \
 	      "(boilerplate_root: in the user config)"
 
 /* The config refused with the message want ("<line>:<col>: <field>:
@@ -517,10 +517,9 @@ Test(benchmark, boilerplate_outside_refused)
 		       "--boilerplate-root DIR");
 	expect_refused(OK_HEAD "boilerplate_path: /etc\n" ONE_PHASE, NULL,
 		       "3:1: " OUTSIDE("boilerplate_path", "/etc"));
-	expect_refused(OK_HEAD "boilerplate_url: file:///etc\n" ONE_PHASE,
-		       NULL, "3:1: " OUTSIDE("boilerplate_url", "/etc"));
-	expect_refused(OK_HEAD "boilerplate_path: tpl/../..\n" ONE_PHASE,
-		       NULL,
+	expect_refused(OK_HEAD "boilerplate_url: file:///etc\n" ONE_PHASE, NULL,
+		       "3:1: " OUTSIDE("boilerplate_url", "/etc"));
+	expect_refused(OK_HEAD "boilerplate_path: tpl/../..\n" ONE_PHASE, NULL,
 		       "3:1: boilerplate_path: \"tpl/../..\" has a \"..\" "
 		       "component: a config may name boilerplate only below "
 		       "its own directory");
@@ -547,14 +546,14 @@ Test(benchmark, boilerplate_root_admits)
 	struct confine_rules r = { .boilerplate_root = "/usr/share" };
 	struct benchmark *b;
 
-	b = load_text_rules(OK_HEAD "boilerplate_path: /usr/share/doc\n"
-				    ONE_PHASE,
+	b = load_text_rules(OK_HEAD
+			    "boilerplate_path: /usr/share/doc\n" ONE_PHASE,
 			    &r);
 	expect_no_errors(b);
 	cr_assert_str_eq(b->boilerplate_path, "/usr/share/doc");
 	benchmark_free(b);
-	b = load_text_rules(OK_HEAD "boilerplate_url: file:///usr/share\n"
-				    ONE_PHASE,
+	b = load_text_rules(OK_HEAD
+			    "boilerplate_url: file:///usr/share\n" ONE_PHASE,
 			    &r);
 	expect_no_errors(b);
 	cr_assert_str_eq(b->boilerplate_url, "file:///usr/share");

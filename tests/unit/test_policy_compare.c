@@ -43,7 +43,7 @@ variant(const char *from, const char *to)
 	snprintf(path, sizeof(path), "%s/default.yaml", POLICY_TEST_PROFILES);
 	f = fopen(path, "re");
 	cr_assert_not_null(f);
-	fseek(f, 0, SEEK_END);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
 	n = ftell(f);
 	rewind(f);
 	text = calloc(1, (size_t)n + 1);
@@ -69,8 +69,7 @@ expect(struct policy *p, bool wider, const char *why)
 	struct policy *base = shipped("default");
 	char got[200];
 
-	cr_expect_eq(policy_wider(p, base, got, sizeof(got)), wider, "%s",
-		     got);
+	cr_expect_eq(policy_wider(p, base, got, sizeof(got)), wider, "%s", got);
 	cr_expect_str_eq(got, why);
 	policy_free(p);
 	policy_free(base);

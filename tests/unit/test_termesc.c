@@ -28,7 +28,10 @@ struct esc_case {
 	const char *out;
 };
 
-#define C(in, out) { in, sizeof(in) - 1, out }
+#define C(in, out) \
+	{ \
+		in, sizeof(in) - 1, out \
+	}
 
 static const struct esc_case cases[] = {
 	C("plain", "plain"),
