@@ -125,15 +125,16 @@ runner_validate(struct cli *c)
 			rc = EXIT_USAGE;
 	}
 
-	for (int i = 0; i < rn.n_configs; i++) {
+	for (int i = 0; rn.configs && i < rn.n_configs; i++) {
+		struct benchmark *b = rn.configs[i];
+		size_t n_err = b ? json_array_size(b->errors) : 0;
+
+		if (!b)
+			continue;
 		termesc_fprintf(stdout, "%s: %s (%zu errors, %zu warnings)\n",
-				rn.configs[i]->path,
-				json_array_size(rn.configs[i]->errors) ?
-					"invalid" :
-					"valid",
-				json_array_size(rn.configs[i]->errors),
-				json_array_size(rn.configs[i]->warnings));
-		benchmark_free(rn.configs[i]);
+				b->path, n_err ? "invalid" : "valid", n_err,
+				json_array_size(b->warnings));
+		benchmark_free(b);
 	}
 	free(rn.configs);
 	agents_clear(&agents);
