@@ -500,6 +500,62 @@ Test(boilerplate_key, a_local_repository_holding_the_key_is_refused)
 	done(&t);
 }
 
+/*
+ * A key only in the repository's history (not in its work tree, so the
+ * walk before the run finds nothing) arrives with the clone: the fresh
+ * project is walked before git or any agent sees it, and the run ends
+ * with status error (boilerplate_failed, exit 4); no agent ran.
+ */
+Test(boilerplate_key, a_key_that_arrives_with_a_clone_ends_the_run)
+{
+	char cfg[512], repo[512], cmd[2048], text[900], *res;
+	struct t t;
+	json_t *r;
+
+	setup(&t);
+	in(&t, "repo", repo, sizeof(repo));
+	cr_assert_eq(mkdir(repo, 0755), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && git init -q && echo hi > README && "
+		 "echo 'key: %s' > secret.txt && git add -A && "
+		 "git -c user.name=t -c user.email=t@t commit -q -m init && "
+		 "rm secret.txt",
+		 repo, H_TEST_KEY);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(text, sizeof(text),
+		 "name: c\ndescription: d\ninitial_prompt: p\n"
+		 "boilerplate_url: file://%s\ntimeout_seconds: 300\n"
+		 "success_criteria: {}\n",
+		 repo);
+	write_file(in(&t, "c.yaml", cfg, sizeof(cfg)), text, 0600);
+	start_fake(&t, "tests/integration/scenarios/api-write.json");
+	const char *env[] = { t.base, NULL };
+	const char *args[] = { "sandbox",        "run", cfg,
+			       "--standalone",   "--api-key-file",
+			       t.key,            "--sandbox-root",
+			       t.root,           NULL };
+
+	run(&t, args, env);
+	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
+		     t.out.code, t.out.out, t.out.err);
+	r = results(&t);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "status")),
+			 "error");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "stop_reason")),
+			 "boilerplate_failed");
+	res = json_dumps(json_object_get(r, "errors"), 0);
+	cr_assert(strstr(res, "secret.txt holds the API key"), "%s", res);
+	cr_assert_null(strstr(res, H_TEST_KEY));
+	cr_assert_null(strstr(t.out.out, H_TEST_KEY));
+	cr_assert_null(strstr(t.out.err, H_TEST_KEY));
+	/* no phase ran: nothing of the agents' */
+	cr_assert_eq(json_array_size(json_object_get(r, "phases")), 0, "%s",
+		     t.out.out);
+	free(res);
+	json_decref(r);
+	done(&t);
+}
+
 /* A clean template is copied, and an existing sandbox root keeps its
  * mode (as root it used to become 0711). */
 static void
