@@ -378,6 +378,41 @@ Test(terminal, dry_run_plan_and_config_errors_are_escaped)
 	done(&t);
 }
 
+Test(terminal, policy_show_and_check_are_escaped)
+{
+	char src[512], pol[512], *text, *at, *out = NULL;
+	struct t t;
+
+	setup(&t);
+	h_src("policy/profiles/strict.yaml", src, sizeof(src));
+	text = h_slurp(src, NULL);
+	cr_assert_not_null(text);
+	at = strstr(text, "description:");
+	cr_assert_not_null(at);
+	/* a description with a bidi override and a C1 CSI (the loader
+	 * refuses C0 controls there), in a file whose name holds ESC */
+	cr_assert_geq(asprintf(&out,
+			       "%.*sdescription: \"x \\u202e y \\x9b z\"\n%s",
+			       (int)(at - text), text, strchr(at, '\n') + 1),
+		      0);
+	write_file(in(&t, "p\x1b]0;t\x07.yaml", pol, sizeof(pol)), out, 0600);
+	free(out);
+	free(text);
+	const char *show[] = { "policy", "show", pol, NULL };
+	const char *check[] = { "policy", "check", pol, NULL };
+
+	run(&t, show, NULL);
+	cr_assert_eq(t.out.code, 0, "%s", t.out.err);
+	assert_safe("policy show", t.out.out);
+	cr_assert(strstr(t.out.out, "tools:"), "%s", t.out.out);
+	run(&t, check, NULL);
+	cr_assert_eq(t.out.code, 0, "%s", t.out.err);
+	assert_safe("policy check", t.out.out);
+	cr_assert(strstr(t.out.out, "p\\x1b]0;t\\x07.yaml: valid"), "%s",
+		  t.out.out);
+	done(&t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Class 7: the key never reaches a project through boilerplate         */
 
@@ -530,10 +565,15 @@ Test(boilerplate_key, a_key_that_arrives_with_a_clone_ends_the_run)
 	write_file(in(&t, "c.yaml", cfg, sizeof(cfg)), text, 0600);
 	start_fake(&t, "tests/integration/scenarios/api-write.json");
 	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",        "run", cfg,
-			       "--standalone",   "--api-key-file",
-			       t.key,            "--sandbox-root",
-			       t.root,           NULL };
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       t.key,
+			       "--sandbox-root",
+			       t.root,
+			       NULL };
 
 	run(&t, args, env);
 	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
