@@ -18,6 +18,13 @@ struct spawn_opts {
 	char *const *envp;        /* the worker's whole environment */
 	int ns_flags;             /* CLONE_NEW* to create; 0 for none */
 	bool private_tmp;         /* a tmpfs on /tmp (with CLONE_NEWNS) */
+	/* With CLONE_NEWNS, the worker's minimal root (spawn_root.h) is
+	 * built from these (the policy's read-only paths), the project,
+	 * tmp_path and ro_path; false: the host's tree with a private
+	 * /proc and /tmp (and the view of spawn_view.h). */
+	bool minimal_root;
+	char *const *root_ro_paths;
+	size_t n_root_ro;
 	bool drop_uid;            /* run as uid/gid below (when root) */
 	uid_t uid;
 	gid_t gid;

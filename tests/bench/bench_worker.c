@@ -456,6 +456,7 @@ bench_layers_str(const struct msg_ready *r, char *buf, size_t cap)
 		{ MSG_LAYER_NS_IPC, "ipcns" },
 		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
+		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
 	};
 	size_t o = 0;
 
