@@ -80,7 +80,7 @@ struct child_args {
 	int ready_w; /* child -> parent: ready for the maps */
 	int ready_r;
 	pid_t parent;
-	struct spawn_view view; /* bind mounts below blocked directories */
+	struct spawn_view view;  /* bind mounts below blocked directories */
 	struct spawn_root *root; /* the minimal root, or NULL */
 };
 
@@ -327,6 +327,8 @@ plan_root(const struct spawn_opts *o, struct child_args *a, char *err,
 	struct spawn_root_opts ro = {
 		.ro_paths = o->root_ro_paths,
 		.n_ro = o->n_root_ro,
+		.rw_paths = o->root_rw_paths,
+		.n_rw = o->n_root_rw,
 		.project = o->project_path,
 		.tmp = o->tmp_path,
 		.extra_ro = o->ro_path,

@@ -25,7 +25,9 @@ struct spawn_opts {
 	bool minimal_root;
 	char *const *root_ro_paths;
 	size_t n_root_ro;
-	bool drop_uid;            /* run as uid/gid below (when root) */
+	char *const *root_rw_paths; /* the policy's read-write paths */
+	size_t n_root_rw;
+	bool drop_uid; /* run as uid/gid below (when root) */
 	uid_t uid;
 	gid_t gid;
 	uint64_t nproc_limit; /* RLIMIT_NPROC set before exec; 0 = leave */

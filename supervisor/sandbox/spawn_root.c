@@ -60,23 +60,57 @@ struct spawn_root {
  * gitconfig (git in the service worker takes no host configuration).
  */
 static const char *const etc_keep[] = {
-	"alternatives",  "bash.bashrc",  "ca-certificates",
-	"ca-certificates.conf", "crypto-policies", "debian_version",
-	"fonts",         "fpc*",         "gai.conf",
-	"gdb",           "gnucobol",     "group",
-	"host.conf",     "hosts",        "ImageMagick*",
-	"inputrc",       "java*",        "ld.so.cache",
-	"ld.so.conf",    "ld.so.conf.d", "locale.alias",
-	"localtime",     "lsb-release",  "magic",
-	"magic.mime",    "maven",        "mime.types",
-	"mtab",          "netconfig",    "networks",
-	"npmrc",         "nsswitch.conf", "os-release",
-	"passwd",        "perl",         "pip.conf",
-	"pki",           "profile",      "profile.d",
-	"protocols",     "python3*",     "resolv.conf",
-	"rpc",           "services",     "sgml",
-	"shells",        "ssl",          "terminfo",
-	"timezone",      "vim",          "wgetrc",
+	"alternatives",
+	"bash.bashrc",
+	"ca-certificates",
+	"ca-certificates.conf",
+	"crypto-policies",
+	"debian_version",
+	"fonts",
+	"fpc*",
+	"gai.conf",
+	"gdb",
+	"gnucobol",
+	"group",
+	"host.conf",
+	"hosts",
+	"ImageMagick*",
+	"inputrc",
+	"java*",
+	"ld.so.cache",
+	"ld.so.conf",
+	"ld.so.conf.d",
+	"locale.alias",
+	"localtime",
+	"lsb-release",
+	"magic",
+	"magic.mime",
+	"maven",
+	"mime.types",
+	"mtab",
+	"netconfig",
+	"networks",
+	"npmrc",
+	"nsswitch.conf",
+	"os-release",
+	"passwd",
+	"perl",
+	"pip.conf",
+	"pki",
+	"profile",
+	"profile.d",
+	"protocols",
+	"python3*",
+	"resolv.conf",
+	"rpc",
+	"services",
+	"sgml",
+	"shells",
+	"ssl",
+	"terminfo",
+	"timezone",
+	"vim",
+	"wgetrc",
 	"xml",
 };
 
@@ -114,8 +148,8 @@ pool_add(struct spawn_root *r, const char *s, uint32_t *off)
 }
 
 static int
-add(struct spawn_root *r, enum root_kind kind, unsigned flags,
-    const char *path, const char *target)
+add(struct spawn_root *r, enum root_kind kind, unsigned flags, const char *path,
+    const char *target)
 {
 	struct root_entry *e;
 	int rc;
@@ -246,6 +280,12 @@ add_dev(struct spawn_root *r)
 	return rc;
 }
 
+static bool
+same(const char *a, const char *b)
+{
+	return b && !strcmp(a, b);
+}
+
 /* A directory the worker works in: bound at its path when it exists. */
 static int
 add_workdir(struct spawn_root *r, const char *path, unsigned flags)
@@ -284,6 +324,10 @@ spawn_root_plan(const struct spawn_root_opts *o, struct spawn_root **out)
 		rc = add_workdir(r, o->tmp, 0);
 	if (rc == 0)
 		rc = add_workdir(r, o->extra_ro, ROOT_RO);
+	for (size_t i = 0; rc == 0 && i < o->n_rw; i++)
+		if (o->rw_paths[i] && !same(o->rw_paths[i], o->project) &&
+		    !same(o->rw_paths[i], o->tmp))
+			rc = add_workdir(r, o->rw_paths[i], 0);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -415,8 +459,8 @@ build_proc(bool pid_ns, bool *fresh)
 }
 
 static int
-build_entry(const struct spawn_root *r, const struct root_entry *e,
-	    bool pid_ns, bool *proc_fresh)
+build_entry(const struct spawn_root *r, const struct root_entry *e, bool pid_ns,
+	    bool *proc_fresh)
 {
 	char path[PATH_MAX];
 
@@ -459,8 +503,9 @@ build_root(const struct spawn_root *r, bool pid_ns, bool *proc_fresh)
 	if (umount2(ROOT_OLD, MNT_DETACH) < 0 || rmdir(ROOT_OLD) < 0)
 		return -1;
 	/* nothing in the root itself is for the worker to change */
-	return mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID |
-			 MS_NODEV, "mode=0755,size=1m,nr_inodes=4096");
+	return mount(NULL, "/", NULL,
+		     MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		     "mode=0755,size=1m,nr_inodes=4096");
 }
 
 int

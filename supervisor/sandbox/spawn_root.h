@@ -25,7 +25,8 @@
  *   - /proc: a fresh one for the worker's PID namespace, else the host's
  *     bound (as without the minimal root);
  *   - /tmp: a private tmpfs (1 GiB);
- *   - the project and the worker's private tmp bound read-write, a
+ *   - the project, the worker's private tmp and any other read-write
+ *     path of the policy bound read-write, a
  *     read-only extra directory (a file:// boilerplate) bound read-only,
  *     each at its own absolute path, so paths in results stay true; the
  *     directories above them are empty 0755 directories of the tmpfs, so
@@ -53,6 +54,8 @@ struct spawn_root;
 struct spawn_root_opts {
 	char *const *ro_paths; /* the policy's read-only paths */
 	size_t n_ro;
+	char *const *rw_paths; /* the policy's read-write paths */
+	size_t n_rw;
 	const char *project;  /* read-write (required) */
 	const char *tmp;      /* read-write (or NULL) */
 	const char *extra_ro; /* read-only (or NULL) */

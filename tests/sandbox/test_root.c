@@ -26,7 +26,7 @@
 
 /* What / of a minimal root may hold under the default policy. */
 static const char *const root_names[] = {
-	"bin", "dev", "etc", "lib",  "lib64", "opt", "proc",
+	"bin",  "dev", "etc", "lib", "lib64", "opt",    "proc",
 	"sbin", "sys", "tmp", "usr", "lib32", "libx32",
 };
 
@@ -103,16 +103,15 @@ root_listing_minimal(const char *out, const char *first)
 static const char *
 look(struct sbx *s, const struct planted *p)
 {
-	return sbx_bash(
-		s, 10000,
-		"for f in beside:%s tmp:%s root:%s vartmp:%s; do "
-		"  n=${f%%%%:*}; f=${f#*:}; [ -n \"$f\" ] || continue; "
-		"  stat -c '%%n %%s %%U %%y' \"$f\"; echo stat_$n=$?; "
-		"done; "
-		"for d in /run /home /var/log /var/lib; do "
-		"  ls -A $d >/dev/null; echo ls_${d##*/}=$?; done; "
-		"echo '<<root'; ls -A /; echo 'root>>'",
-		p->beside, p->tmp, p->root, p->vartmp);
+	return sbx_bash(s, 10000,
+			"for f in beside:%s tmp:%s root:%s vartmp:%s; do "
+			"  n=${f%%%%:*}; f=${f#*:}; [ -n \"$f\" ] || continue; "
+			"  stat -c '%%n %%s %%U %%y' \"$f\"; echo stat_$n=$?; "
+			"done; "
+			"for d in /run /home /var/log /var/lib; do "
+			"  ls -A $d >/dev/null; echo ls_${d##*/}=$?; done; "
+			"echo '<<root'; ls -A /; echo 'root>>'",
+			p->beside, p->tmp, p->root, p->vartmp);
 }
 
 /* Whether line name=0 is there (a stat or ls that worked). */
