@@ -338,6 +338,8 @@ plan_root(const struct spawn_opts *o, struct child_args *a, char *err,
 	if (!o->minimal_root || !(o->ns_flags & CLONE_NEWNS))
 		return plan_view(o, &a->view, err, errlen);
 	rc = spawn_root_plan(&ro, &a->root);
+	if (rc > 0) /* the policy grants the whole tree */
+		return plan_view(o, &a->view, err, errlen);
 	if (rc < 0)
 		snprintf(err, errlen, "the worker's minimal root: %s",
 			 strerror(-rc));

@@ -234,19 +234,40 @@ add_etc(struct spawn_root *r)
 	return rc;
 }
 
-/* True when an ancestor of path (or path itself) is among the policy's
- * paths before index i, so binding that one covers it (MS_REC). */
+/* True when an ancestor of path (or path itself) is among the first n
+ * policy paths, so binding that one covers it (MS_REC). /etc covers
+ * nothing: it is curated. */
 static bool
-covered(char *const *ro, size_t i, const char *path)
+covered(char *const *ro, size_t n, const char *path)
 {
-	for (size_t j = 0; j < i; j++) {
-		size_t n = strlen(ro[j]);
+	for (size_t j = 0; j < n; j++) {
+		size_t len = ro[j] ? strlen(ro[j]) : 0;
 
-		if (!strncmp(path, ro[j], n) &&
-		    (path[n] == '/' || path[n] == 0 || n == 1))
+		if (len && strcmp(ro[j], "/etc") != 0 &&
+		    !strncmp(path, ro[j], len) &&
+		    (path[len] == '/' || path[len] == 0))
 			return true;
 	}
 	return false;
+}
+
+/* A policy path; a symlink also brings its target (as Landlock, which
+ * follows it, grants the target), unless another policy path covers it. */
+static int
+add_policy_path(struct spawn_root *r, const struct spawn_root_opts *o,
+		const char *p)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (!strcmp(p, "/etc"))
+		return add_etc(r);
+	rc = add_host(r, p, ROOT_RO);
+	if (rc < 0 || lstat(p, &st) < 0 || !S_ISLNK(st.st_mode) ||
+	    !realpath(p, real) || covered(o->ro_paths, o->n_ro, real))
+		return rc;
+	return add_host(r, real, ROOT_RO);
 }
 
 static int
@@ -261,8 +282,8 @@ add_policy_paths(struct spawn_root *r, const struct spawn_root_opts *o)
 		    covered(o->ro_paths, i, p))
 			continue;
 		if (!strcmp(p, "/"))
-			return -EINVAL; /* the whole host: no minimal root */
-		rc = !strcmp(p, "/etc") ? add_etc(r) : add_host(r, p, ROOT_RO);
+			return 1; /* the whole host: no minimal root */
+		rc = add_policy_path(r, o, p);
 	}
 	return rc;
 }
@@ -311,6 +332,10 @@ spawn_root_plan(const struct spawn_root_opts *o, struct spawn_root **out)
 		return -EINVAL;
 	}
 	rc = add_policy_paths(r, o);
+	if (rc > 0) {
+		free(r);
+		return rc;
+	}
 	if (rc == 0)
 		rc = add_dev(r);
 	if (rc == 0)

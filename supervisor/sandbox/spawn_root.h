@@ -63,9 +63,11 @@ struct spawn_root_opts {
 
 /*
  * spawn_root_plan - plan the root for o. Returns 0 with *out (the caller
- * frees it with spawn_root_free()), or a negative errno: -ENOMEM,
- * -EINVAL (a path that is not absolute), -ENAMETOOLONG, -E2BIG (more
- * entries than the plan holds). Paths missing on the host are left out.
+ * frees it with spawn_root_free()); 1 when the policy grants "/" itself,
+ * so that a minimal root would have to hold the whole host (no plan: the
+ * caller goes without one); or a negative errno: -ENOMEM, -EINVAL (a
+ * path that is not absolute), -ENAMETOOLONG, -E2BIG (more entries than
+ * the plan holds). Paths missing on the host are left out.
  */
 int spawn_root_plan(const struct spawn_root_opts *o, struct spawn_root **out);
 
