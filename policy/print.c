@@ -124,6 +124,9 @@ print_filesystem(FILE *f, const struct policy *p)
 	      "# reachable; /dev/tty never.\n"
 	      "# Paths missing on this machine are skipped. {project} is the\n"
 	      "# agent's project directory, {tmp} its private temporary one.\n"
+	      "# With a mount namespace these paths (/etc curated), a small\n"
+	      "# /dev, /proc and a private /tmp are all the worker's root\n"
+	      "# holds: nothing else of the host is there to stat or list.\n"
 	      "filesystem:\n",
 	      f);
 	print_paths(f, "read_only", p->ro_paths, p->n_ro);
