@@ -48,10 +48,13 @@ struct spawn_child {
  * the kernel refused the namespaces asked for (the caller may retry with
  * fewer), or a path the worker needs lies below a directory its uid
  * cannot search and there is no mount namespace to make it reachable in
- * (spawn_view.h). Between fork and execve the child makes only
- * async-signal-safe calls: setsid, the fd map (fdmap.h), close_range,
- * PDEATHSIG, the namespace mounts and the project view, core limit 0,
- * no_new_privs, the uid drop, execveat.
+ * (spawn_view.h), or the minimal root could not be built in the mount
+ * namespace (spawn_root.h; never a fallback to the host's tree). Between
+ * fork and execve the child makes only async-signal-safe calls: setsid,
+ * the fd map (fdmap.h), close_range, PDEATHSIG, the namespace mounts and
+ * the minimal root (or the project view), core limit 0, no_new_privs, the
+ * uid drop, execveat. The layers reported include MSG_LAYER_MIN_ROOT
+ * exactly when the root was built.
  */
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 		 size_t errlen);
