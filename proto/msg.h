@@ -61,6 +61,7 @@ enum msg_layer {
 	MSG_LAYER_NS_UTS = 1u << 8,
 	MSG_LAYER_RLIMITS = 1u << 9,
 	MSG_LAYER_UNPRIVILEGED_UID = 1u << 10,
+	MSG_LAYER_MIN_ROOT = 1u << 11, /* pivoted into a minimal root */
 };
 
 /*
