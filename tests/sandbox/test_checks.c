@@ -269,6 +269,9 @@ SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 
 	chk_run(s, &c, planted_yaml, 200);
 	assert_run(&c, 1, "failed");
+	/* the summary says where the history is */
+	cr_assert_not_null(strstr(c.out.out, "history:   git --git-dir "),
+			   "%s", c.out.out);
 	cr_assert_str_eq(str(phase(&c, 0), "policy"), "strict");
 	cr_assert_str_eq(str(phase(&c, 0), "status"), "success");
 	cr_assert_str_eq(str(phase(&c, 1), "status"), "success");
