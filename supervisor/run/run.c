@@ -493,6 +493,7 @@ run_free(struct run *r)
 	session_free(r->session);
 	session_free(r->dead_session);
 	run_svc_clear(r);
+	run_tasks_drop(r, RUN_NOT_RUN_SVC); /* a run freed mid-checks */
 	json_decref(r->criteria);
 	if (r->project_fd >= 0)
 		close(r->project_fd);

@@ -299,7 +299,7 @@ parse_commits(struct run *r, const struct msg_tool_result *res,
 		return;
 	}
 	if (res->exit_code != 0 ||
-	    !first_line(res->content, "COUNT ", buf, sizeof(buf)) ||
+	    !line_after(res->content, "COUNT ", buf, sizeof(buf)) ||
 	    (got = strtol(buf, &end, 10)) < 1 || end == buf || *end) {
 		slot_set(r, slot, VERDICT_FAILED, "git history unreadable");
 		return;

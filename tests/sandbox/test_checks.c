@@ -302,6 +302,12 @@ SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 	cr_assert(wrote || strstr(reach, "DENIED-REAL"), "%s", reach);
 	if (landlock)
 		cr_assert(!wrote, "an agent wrote the run's git config");
+	/* no Landlock and no mount view: the same uid reaches it (the
+	 * known gap of that level); with a mount namespace it depends on
+	 * the view (escape-suite.md, "Checks and git") */
+	if (s->level == SBX_SECCOMP_ONLY)
+		cr_assert(wrote, "the seccomp-only level hid the git dir: "
+				 "update docs/escape-suite.md");
 	/* what it wrote is what ran: never more */
 	cr_assert_eq(in_project(&c, "PWNED-real"), wrote);
 	cfg = git_out(&c, "config --local --list");
