@@ -16,8 +16,9 @@
  *
  * Grants: read + execute + readdir beneath the read-only paths; every
  * right but making device nodes beneath the read-write paths and the
- * project directory (and but execute when the policy says exec_ro_only:
- * a service worker runs system programs, never one an agent wrote); read/write/truncate on /dev/null and /dev/zero
+ * project directory (execute excepted when the policy says exec_ro_only:
+ * a service worker runs system programs, never one an agent wrote);
+ * read/write/truncate on /dev/null and /dev/zero
  * (`cmd > /dev/null` opens with O_TRUNC); read on /dev/random and
  * /dev/urandom. /dev/tty is deliberately absent (TIOCSTI, reading the
  * operator's terminal). Device ioctls are never granted.

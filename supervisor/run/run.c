@@ -213,8 +213,7 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 	if (!ok && run_time_left_ms(r) < 1000) {
 		/* cut by the run's time limit, not its own */
 		p->status = PHASE_STATUS_TIMEOUT;
-		snprintf(p->stop_reason, sizeof(p->stop_reason),
-			 "run_timeout");
+		snprintf(p->stop_reason, sizeof(p->stop_reason), "run_timeout");
 	}
 	run_record_command(r, p, res);
 	run_after_phase(r, p, after_checks);
@@ -238,10 +237,9 @@ run_command_phase(struct run *r, struct phase *p)
 	p->started = time(NULL);
 	if (ms > left)
 		ms = left;
-	if (ms < 1000 ||
-	    svc_bash(r->svc_exec, ph->command,
-		     ms > 600000 ? 600000 : (uint32_t)ms, on_command_done,
-		     r) < 0)
+	if (ms < 1000 || svc_bash(r->svc_exec, ph->command,
+				  ms > 600000 ? 600000 : (uint32_t)ms,
+				  on_command_done, r) < 0)
 		on_command_done(r, NULL);
 }
 

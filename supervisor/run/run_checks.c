@@ -82,10 +82,10 @@ parse_git_init(struct run *r, const struct msg_tool_result *res,
 	if (ends_with_line(res, "OK"))
 		return;
 	s = said(res, why);
-	json_array_append_new(
-		r->errors, json_sprintf("the project's git repository could "
-					"not be set up: %s",
-					s ? s : "?"));
+	json_array_append_new(r->errors,
+			      json_sprintf("the project's git repository could "
+					   "not be set up: %s",
+					   s ? s : "?"));
 	free(s);
 	run_set_status(&r->state,
 		       why && !strcmp(why, RUN_NOT_RUN_TIME) ?
@@ -207,10 +207,13 @@ parse_artifacts(struct run *r, const struct msg_tool_result *res,
 			json_array_append(missing, json_array_get(want, i));
 		json_object_set_new(rec, "error",
 				    json_string(res && ok ? text :
-						 why ? why : "out of memory"));
+						why       ? why :
+							    "out of memory"));
 		phase_check_failed(r, p, "checks_failed", "the artifact check",
 				   res != NULL,
-				   res && ok ? text : why ? why : "out of memory");
+				   res && ok ? text :
+				   why       ? why :
+					       "out of memory");
 		free(ok);
 		return;
 	}

@@ -287,8 +287,8 @@ add_coverage_task(struct run *r)
 /* ---- the git history (the checks worker) -------------------------------- */
 
 static void
-parse_commits(struct run *r, const struct msg_tool_result *res,
-	      const char *why, void *arg)
+parse_commits(struct run *r, const struct msg_tool_result *res, const char *why,
+	      void *arg)
 {
 	long want = r->want_commits, got;
 	char buf[64], text[128], *end = NULL;
@@ -320,8 +320,8 @@ parse_commit_format(struct run *r, const struct msg_tool_result *res,
 		slot_set(r, slot, VERDICT_FAILED, why);
 		return;
 	}
-	if (res->exit_code != 0 || !line_after(res->content, "END ", buf,
-					       sizeof(buf))) {
+	if (res->exit_code != 0 ||
+	    !line_after(res->content, "END ", buf, sizeof(buf))) {
 		slot_set(r, slot, VERDICT_FAILED, "git log unreadable");
 		return;
 	}
@@ -400,7 +400,8 @@ parse_features(struct run *r, const struct msg_tool_result *res,
 	if (res && found)
 		rc = run_parse_found(res, f->n, found, text, sizeof(text));
 	for (size_t i = 0; i < f->n; i++) {
-		const char *pat = json_string_value(json_array_get(f->globs, i));
+		const char *pat = json_string_value(
+			json_array_get(f->globs, i));
 		char *t = NULL;
 
 		if (rc < 0) {
@@ -479,7 +480,8 @@ judged(struct run *r)
 	size_t i;
 
 	json_array_foreach(r->criteria, i, c) {
-		const char *o = json_string_value(json_object_get(c, "outcome"));
+		const char *o = json_string_value(
+			json_object_get(c, "outcome"));
 
 		if (o && !strcmp(o, verdict_name(VERDICT_PASSED)))
 			verdict_tally_add(&r->state.criteria, VERDICT_PASSED);
@@ -524,9 +526,9 @@ run_judge_criteria(struct run *r, void (*next)(struct run *))
 			criterion(r, k, VERDICT_SKIPPED, "unknown criterion");
 	}
 	if (!run_state_judges_criteria(&r->state))
-		run_tasks_drop(r,
-			       r->state.status == RUN_STATUS_TIMEOUT ?
-				RUN_NOT_RUN_TIME :
-				"not run: the run ended before its checks");
+		run_tasks_drop(
+			r, r->state.status == RUN_STATUS_TIMEOUT ?
+				   RUN_NOT_RUN_TIME :
+				   "not run: the run ended before its checks");
 	run_tasks_start(r, judged);
 }

@@ -158,7 +158,7 @@ struct run {
 	struct run_svc_ctx svcx;
 	struct svc *svc; /* RUN_SVC_CHECKS */
 	struct run_svc_ctx svcx_exec;
-	struct svc *svc_exec; /* RUN_SVC_EXEC */
+	struct svc *svc_exec;        /* RUN_SVC_EXEC */
 	struct run_svc_ctx svcx_net; /* boilerplate_url only */
 	struct svc *svc_net;
 	struct task *tasks;
@@ -236,8 +236,7 @@ void run_svc_clear(struct run *r);
  * as not run (and the run's status becomes timeout) before its parser
  * sees it.
  */
-typedef void (*run_task_parse)(struct run *r,
-			       const struct msg_tool_result *res,
+typedef void (*run_task_parse)(struct run *r, const struct msg_tool_result *res,
 			       const char *why, void *arg);
 
 #define RUN_NOT_RUN_SVC "not run: service worker unavailable"

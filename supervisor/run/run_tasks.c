@@ -117,8 +117,8 @@ run_next_task(struct run *r)
 }
 
 void
-run_task_add(struct run *r, struct svc *svc, char *command,
-	     uint32_t timeout_ms, run_task_parse p, void *arg)
+run_task_add(struct run *r, struct svc *svc, char *command, uint32_t timeout_ms,
+	     run_task_parse p, void *arg)
 {
 	struct task *t = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*t));
 
@@ -167,9 +167,8 @@ quote_list(const json_t *list)
 	char *out = calloc(1, 1);
 
 	json_array_foreach(list, i, v) {
-		char *q = svc_quote(json_string_value(v) ?
-					    json_string_value(v) :
-					    "");
+		char *q = svc_quote(
+			json_string_value(v) ? json_string_value(v) : "");
 		size_t n = q ? strlen(q) : 0;
 		char *m = q ? realloc(out, len + n + 2) : NULL;
 
@@ -250,11 +249,11 @@ run_parse_found(const struct msg_tool_result *res, size_t n, bool *found,
 	char want[48];
 	size_t i;
 
-	if (!res) {
+	if (!res || !p) {
 		snprintf(why, cap, "%s", RUN_NOT_RUN_SVC);
 		return -1;
 	}
-	for (i = 0; p && !res->is_error && !res->truncated && i <= n; i++) {
+	for (i = 0; !res->is_error && !res->truncated && i <= n; i++) {
 		size_t len;
 
 		if (i == n)

@@ -607,8 +607,8 @@ hb_assert_git_log(const json_t *r, const char *want)
 	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
 	char *log = hb_git(hb_str(r, "git_dir"), args);
 
-	cr_assert_str_eq(log, want, "git log of %s:\n%s",
-			 hb_str(r, "git_dir"), log);
+	cr_assert_str_eq(log, want, "git log of %s:\n%s", hb_str(r, "git_dir"),
+			 log);
 	free(log);
 }
 
@@ -719,8 +719,8 @@ hb_python_has(const char *module)
 char *
 hb_git(const char *git_dir, const char *const *args)
 {
-	const char *argv[32] = { "git", "-c", "safe.directory=*",
-				 "--git-dir", git_dir };
+	const char *argv[32] = { "git", "-c", "safe.directory=*", "--git-dir",
+				 git_dir };
 	size_t n = 5;
 	int status;
 	char *out;

@@ -285,9 +285,9 @@ results_doc(void)
 			 "default", "hash", head, "kernel", "6.1.0",
 			 "streaming", 1, "errors", "phase Lint: exit 2",
 			 "warnings", "project_dir", "/s/projects/x", "run_dir",
-			 "/s/runs/x", "git_dir", "/s/runs/x/git", "results_file",
-			 "/s/results/x.json",
-			 "max_cost_usd", 10.0);
+			 "/s/runs/x", "git_dir", "/s/runs/x/git",
+			 "results_file", "/s/results/x.json", "max_cost_usd",
+			 10.0);
 }
 
 /* doc (consumed) must be rejected by the schema, for the reason why. */

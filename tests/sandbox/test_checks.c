@@ -75,8 +75,13 @@ static void
 chk_run(const struct sbx *s, struct chk *c, const char *yaml, int timeout_s)
 {
 	char sc[PATH_MAX], cfg[PATH_MAX], base[128], path[PATH_MAX];
-	const char *args[16] = { "sandbox", "run", cfg, "--standalone",
-				 "--api-key-file", c->key, "--sandbox-root",
+	const char *args[16] = { "sandbox",
+				 "run",
+				 cfg,
+				 "--standalone",
+				 "--api-key-file",
+				 c->key,
+				 "--sandbox-root",
 				 c->root };
 	const char *env[] = { base, NULL };
 	struct h_fake fake;
@@ -148,8 +153,9 @@ static void
 verdict(const struct chk *c, size_t i, const char *name, const char *outcome,
 	const char *why)
 {
-	const json_t *v = json_array_get(
-		json_object_get(c->res, "success_criteria"), i);
+	const json_t *v = json_array_get(json_object_get(c->res,
+							 "success_criteria"),
+					 i);
 
 	cr_assert_not_null(v, "no criterion %zu", i);
 	cr_assert_str_eq(str(v, "name"), name, "criterion %zu", i);
@@ -259,8 +265,8 @@ assert_artifacts(const json_t *p, const char *found, const char *missing)
 SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 {
 	static const char *const never[] = {
-		"PWNED-fsmonitor", "PWNED-filter",    "PWNED-hook",
-		"PWNED-include",   "PWNED-nested",    "PWNED-real-hook",
+		"PWNED-fsmonitor", "PWNED-filter", "PWNED-hook",
+		"PWNED-include",   "PWNED-nested", "PWNED-real-hook",
 	};
 	bool landlock = s->level == SBX_FULL || s->level == SBX_NO_NS;
 	struct chk c;
@@ -270,15 +276,14 @@ SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 	chk_run(s, &c, planted_yaml, 200);
 	assert_run(&c, 1, "failed");
 	/* the summary says where the history is */
-	cr_assert_not_null(strstr(c.out.out, "history:   git --git-dir "),
-			   "%s", c.out.out);
+	cr_assert_not_null(strstr(c.out.out, "history:   git --git-dir "), "%s",
+			   c.out.out);
 	cr_assert_str_eq(str(phase(&c, 0), "policy"), "strict");
 	cr_assert_str_eq(str(phase(&c, 0), "status"), "success");
 	cr_assert_str_eq(str(phase(&c, 1), "status"), "success");
 	/* a FIFO, a symlink out, an unreadable file and directory: missing */
 	cr_assert_str_eq(str(phase(&c, 2), "status"), "failed");
-	cr_assert_str_eq(str(phase(&c, 2), "stop_reason"),
-			 "missing_artifacts");
+	cr_assert_str_eq(str(phase(&c, 2), "stop_reason"), "missing_artifacts");
 	assert_artifacts(phase(&c, 2), "[\"good.txt\",\"link-in.txt\"]",
 			 "[\"app.py\",\"notes.txt\",\"data.txt\",\"docs/\"]");
 	/* a project the checks cannot enter: failed, with the reason */
@@ -394,14 +399,14 @@ SBX_ATTEMPT(chk_killed_service_worker)
 static char *
 accents(const char *prefix, size_t n, const char *suffix)
 {
-	size_t p = strlen(prefix), q = strlen(suffix);
-	char *s = malloc(p + 2 * n + q + 1);
+	size_t cap = strlen(prefix) + 2 * n + strlen(suffix) + 1;
+	char *s = malloc(cap);
 
 	cr_assert_not_null(s);
-	memcpy(s, prefix, p);
+	snprintf(s, cap, "%s", prefix);
 	for (size_t i = 0; i < n; i++)
-		memcpy(s + p + 2 * i, "\xc3\xa9", 2);
-	memcpy(s + p + 2 * n, suffix, q + 1);
+		strcat(s, "\xc3\xa9");
+	strcat(s, suffix);
 	return s;
 }
 
@@ -439,7 +444,8 @@ chk_utf8_cuts_and_order(struct sbx *s)
 	assert_run(&c, 1, "failed");
 	cr_assert_eq(n_criteria(&c), 8);
 	verdict(&c, 0, "required_features", "skipped", "a\xc3\xa9\xc3\xa9");
-	verdict(&c, 1, "required_features", "failed", "nothing matches: docs/b");
+	verdict(&c, 1, "required_features", "failed",
+		"nothing matches: docs/b");
 	verdict(&c, 2, "required_features", "passed", "found: hi.txt");
 	verdict(&c, 3, "tests_passing", "passed", "echo c\xc3\xa9");
 	/* the project's content never makes a check skipped */
@@ -548,8 +554,7 @@ chk_project_cannot_replace_tools(struct sbx *s)
 		verdict(&c, 0, "min_test_coverage", "skipped",
 			"the coverage module is not installed");
 	else
-		verdict(&c, 0, "min_test_coverage", "failed",
-			"line coverage");
+		verdict(&c, 0, "min_test_coverage", "failed", "line coverage");
 	cr_assert_null(strstr(str(v, "reason"), "99.9"), "%s",
 		       str(v, "reason"));
 	/* the real test runner ran the real, failing test */

@@ -373,13 +373,14 @@ child_exec_allowed(const struct msg_policy *m)
 
 	snprintf(in_proj, sizeof(in_proj), "%s/run.sh", proj);
 	apply_landlock(m);
-	CHECK(exec_status(in_proj) == 0, "the project's script did not run "
-					 "without exec_ro_only (status %d)",
+	CHECK(exec_status(in_proj) == 0,
+	      "the project's script did not run "
+	      "without exec_ro_only (status %d)",
 	      exec_status(in_proj));
 }
 
-Test(landlock, exec_ro_only_executes_system_programs_only,
-     .init = dirs_setup, .fini = dirs_teardown)
+Test(landlock, exec_ro_only_executes_system_programs_only, .init = dirs_setup,
+     .fini = dirs_teardown)
 {
 	struct msg_policy m;
 
