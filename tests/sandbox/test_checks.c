@@ -26,7 +26,9 @@
  *  - run_time_limit_bounds_checks: checks and command phases end within
  *    the run's time limit, "not run: run time limit", status timeout;
  *  - project_cannot_replace_tools: a pytest.py, unittest.py and
- *    coverage.py in the project do not replace the judging tools.
+ *    coverage.py in the project do not replace the judging tools;
+ *  - boilerplate_url_clones: the clone of a file:// template still works
+ *    with the history outside the project.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -70,9 +72,14 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run yaml (written as bench.yaml) at s's level; results into c. */
+/*
+ * Run yaml (written as bench.yaml, "@DIR@" replaced by the test's
+ * directory) at s's level, after the shell snippet setup (NULL: none) ran
+ * in that directory; results into c.
+ */
 static void
-chk_run(const struct sbx *s, struct chk *c, const char *yaml, int timeout_s)
+chk_run_with(const struct sbx *s, struct chk *c, const char *yaml,
+	     const char *setup, int timeout_s)
 {
 	char sc[PATH_MAX], cfg[PATH_MAX], base[128], path[PATH_MAX];
 	const char *args[16] = { "sandbox",
@@ -100,8 +107,25 @@ chk_run(const struct sbx *s, struct chk *c, const char *yaml, int timeout_s)
 	snprintf(cfg, sizeof(cfg), "%s/bench.yaml", c->dir);
 	f = fopen(cfg, "we");
 	cr_assert_not_null(f);
-	cr_assert_geq(fputs(yaml, f), 0);
+	/* "@DIR@" in the config stands for the test's directory */
+	for (const char *p = yaml; *p; p++) {
+		if (strncmp(p, "@DIR@", 5) == 0) {
+			cr_assert_geq(fputs(c->dir, f), 0);
+			p += 4;
+		} else {
+			cr_assert_neq(fputc(*p, f), EOF);
+		}
+	}
 	cr_assert_eq(fclose(f), 0);
+	if (setup) {
+		char *sh = NULL;
+
+		cr_assert_geq(asprintf(&sh, "cd '%s' && (%s) >/dev/null 2>&1",
+				       c->dir, setup),
+			      0);
+		cr_assert_eq(system(sh), 0, "setup failed: %s", setup);
+		free(sh);
+	}
 	h_src("tests/sandbox/checks/checks.json", sc, sizeof(sc));
 	h_fake_start(&fake, sc, c->key, c->dir);
 	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
@@ -121,6 +145,12 @@ chk_run(const struct sbx *s, struct chk *c, const char *yaml, int timeout_s)
 		 json_string_value(json_object_get(c->res, "project_dir")));
 	/* an agent may have locked it: open it again to look and clean up */
 	chmod(c->project, 0700);
+}
+
+static void
+chk_run(const struct sbx *s, struct chk *c, const char *yaml, int timeout_s)
+{
+	chk_run_with(s, c, yaml, NULL, timeout_s);
 }
 
 static void
@@ -565,3 +595,42 @@ chk_project_cannot_replace_tools(struct sbx *s)
 
 SBX_TEST_AT(full, SBX_FULL, chk_project_cannot_replace_tools)
 SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, chk_project_cannot_replace_tools)
+
+/* ---- boilerplate_url still clones, its history dropped ------------------ */
+
+static const char clone_yaml[] =
+	"name: checks-clone\ndescription: a cloned template\n"
+	"initial_prompt: unused\ntimeout_seconds: 120\n"
+	"boilerplate_url: file://@DIR@/tpl\n"
+	"workflow_phases:\n"
+	"  - phase_name: Touch\n    command: echo more > more.txt\n"
+	"    expected_artifacts: [README.md, more.txt]\n"
+	"success_criteria:\n"
+	"  quality_gates:\n"
+	"    min_commits: 1\n";
+
+static void
+chk_boilerplate_url_clones(struct sbx *s)
+{
+	struct chk c;
+	char *log;
+
+	chk_run_with(s, &c, clone_yaml,
+		     "git init -q tpl && cd tpl && echo TEMPLATE > README.md "
+		     "&& git add README.md && git -c user.name=t -c "
+		     "user.email=t@t.invalid commit -qm template",
+		     120);
+	assert_run(&c, 0, "completed");
+	/* the clone's .git is gone; the template is the first commit */
+	cr_assert(!in_project(&c, ".git"), "the clone's .git is left");
+	cr_assert(in_project(&c, "README.md"));
+	log = git_out(&c, "log --format=%s --name-only");
+	cr_assert_str_eq(log, "chore(touch): Touch by command\n\nmore.txt\n"
+			      "chore: initial project setup\n\nREADME.md\n");
+	verdict(&c, 0, "min_commits", "passed", "1 commits");
+	free(log);
+	chk_free(&c);
+}
+
+SBX_TEST_AT(full, SBX_FULL, chk_boilerplate_url_clones)
+SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, chk_boilerplate_url_clones)
