@@ -443,9 +443,17 @@ features(struct run *r, json_t *list)
 		const char *s = json_string_value(v);
 		char *why = NULL;
 
-		if (!s)
+		if (!s) {
+			criterion(r, "required_features", VERDICT_SKIPPED,
+				  "an entry that is not a string");
 			continue;
-		if (is_path_feature(s) && f) {
+		}
+		if (is_path_feature(s) && !f) {
+			criterion(r, "required_features", VERDICT_FAILED,
+				  "not run: out of memory");
+			continue;
+		}
+		if (is_path_feature(s)) {
 			f->slot[f->n++] = slot_add(r, "required_features");
 			json_array_append(f->globs, v);
 			continue;
