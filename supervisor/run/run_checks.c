@@ -15,10 +15,12 @@
  * runs/<run_id>/git, the private directory of the checks worker, which
  * runs git with GIT_DIR and GIT_WORK_TREE set, no system or global config
  * (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null) and the repository
- * config gao-dev writes here. No agent's worker can see or write it
- * (Landlock grants an agent its project and its own tmp; its mount
- * namespace binds nothing else of the run), so nothing an agent writes
- * becomes git config, a hook or an fsmonitor command. A .git an agent
+ * config gao-dev writes here. No agent's worker can write it (Landlock
+ * grants an agent its project and its own tmp; a masked mount view, as
+ * root, does not even show the run directory), so nothing an agent
+ * writes becomes git config, a hook or an fsmonitor command. Without
+ * Landlock the uid and the view are all that stand guard (security.md,
+ * Known gaps). A .git an agent
  * creates in the project is agent data: git never adds a .git path, and
  * the repository's info/exclude names it besides.
  *
