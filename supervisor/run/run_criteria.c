@@ -448,12 +448,13 @@ features(struct run *r, json_t *list)
 				  "an entry that is not a string");
 			continue;
 		}
-		if (is_path_feature(s) && !f) {
-			criterion(r, "required_features", VERDICT_FAILED,
-				  "not run: out of memory");
-			continue;
-		}
 		if (is_path_feature(s)) {
+			if (!f) {
+				criterion(r, "required_features",
+					  VERDICT_FAILED,
+					  "not run: out of memory");
+				continue;
+			}
 			f->slot[f->n++] = slot_add(r, "required_features");
 			json_array_append(f->globs, v);
 			continue;
