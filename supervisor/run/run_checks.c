@@ -33,6 +33,8 @@
  */
 #include "supervisor/run/run_priv.h"
 
+#include "supervisor/run/boilerplate.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,28 @@ parse_git_init(struct run *r, const struct msg_tool_result *res,
 							       "git_failed");
 }
 
+/*
+ * A clone that brought the API key (a file holding it, in the repository
+ * the config named) ends the run before git or any agent sees the
+ * project: the supervisor walks the fresh tree as it walks a template
+ * (boilerplate_check: no symlink followed, bounded), which no agent has
+ * touched yet. 0 when it is clean.
+ */
+static int
+clone_holds_key(struct run *r)
+{
+	char err[1024];
+
+	if (boilerplate_check(r->project_dir, err, sizeof(err)) == 0)
+		return 0;
+	json_array_append_new(r->errors,
+			      json_sprintf("boilerplate_url %s: %s",
+					   r->b->boilerplate_url, err));
+	run_set_status(&r->state, RUN_STATUS_ERROR, "boilerplate_failed");
+	r->task_idx = r->n_tasks; /* no git init, no commit of it */
+	return -1;
+}
+
 static void
 parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
 	    void *arg)
@@ -104,8 +128,10 @@ parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
 	char *s;
 
 	(void)arg;
-	if (ends_with_line(res, "CLONED"))
+	if (ends_with_line(res, "CLONED")) {
+		clone_holds_key(r);
 		return;
+	}
 	s = said(res, why);
 	json_array_append_new(r->errors,
 			      json_sprintf("boilerplate_url %s: "

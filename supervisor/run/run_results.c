@@ -252,7 +252,8 @@ run_record_skipped(struct run *r, const struct bm_phase *ph, const char *why)
 static json_t *
 metrics_json(struct run *r)
 {
-	/* "o": a fresh object when no agent ran is the document's alone */
+	/* "o" takes the reference: a fresh object for a run without a tool
+	 * call (none was made) is not leaked */
 	return json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:o}", "tokens",
 			 usage_json(&r->usage), "cost_usd",
 			 r->cost_unknown ? json_null() : json_real(r->cost),
