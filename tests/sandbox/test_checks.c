@@ -206,8 +206,8 @@ n_criteria(const struct chk *c)
 static void
 assert_run(const struct chk *c, int code, const char *status)
 {
-	cr_assert_eq(c->out.code, code, "exit %d, want %d\n%s", c->out.code,
-		     code, c->out.err);
+	cr_assert_eq(c->out.code, code, "exit %d, want %d\n%s\n%s", c->out.code,
+		     code, c->out.out, c->out.err);
 	cr_assert_str_eq(str(c->res, "status"), status, "stop_reason %s",
 			 str(c->res, "stop_reason"));
 }
