@@ -16,7 +16,9 @@
  *
  * Grants: read + execute + readdir beneath the read-only paths; every
  * right but making device nodes beneath the read-write paths and the
- * project directory; read/write/truncate on /dev/null and /dev/zero
+ * project directory (execute excepted when the policy says exec_ro_only:
+ * a service worker runs system programs, never one an agent wrote);
+ * read/write/truncate on /dev/null and /dev/zero
  * (`cmd > /dev/null` opens with O_TRUNC); read on /dev/random and
  * /dev/urandom. /dev/tty is deliberately absent (TIOCSTI, reading the
  * operator's terminal). Device ioctls are never granted.
@@ -311,18 +313,20 @@ static int
 ll_add_rules(const struct ll_ctx *c, const struct msg_policy *p,
 	     const char *project_dir)
 {
+	/* a service worker executes system programs, nothing it may write */
+	uint64_t rw = p->exec_ro_only ? LL_FS_RW & ~LL_FS_EXECUTE : LL_FS_RW;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < p->n_ro; i++)
 		rc = ll_add_ro(c, p->ro_paths[i], 0);
 	for (i = 0; rc == 0 && i < p->n_rw; i++)
-		rc = ll_add_path(c, p->rw_paths[i], LL_FS_RW, false);
+		rc = ll_add_path(c, p->rw_paths[i], rw, false);
 	for (i = 0; rc == 0 && i < LL_COUNT(ll_devices); i++)
 		rc = ll_add_path(c, ll_devices[i].path, ll_devices[i].access,
 				 false);
 	if (rc == 0)
-		rc = ll_add_path(c, project_dir, LL_FS_RW, true);
+		rc = ll_add_path(c, project_dir, rw, true);
 	return rc;
 }
 

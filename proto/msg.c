@@ -46,6 +46,8 @@ static const struct codec_field policy_fields[] = {
 	  0, NULL },
 	{ "test_disable", CODEC_U32, false, 0, F(msg_policy, test_disable), 0,
 	  NULL },
+	{ "exec_ro_only", CODEC_BOOL, false, 0, F(msg_policy, exec_ro_only), 0,
+	  NULL },
 	{ NULL, 0, false, 0, 0, 0, NULL },
 };
 

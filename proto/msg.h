@@ -78,6 +78,9 @@ struct msg_policy {
 	bool allow_exec;        /* execve allowed (Bash) */
 	bool allow_unix;        /* AF_UNIX sockets allowed */
 	bool seccomp_allowlist; /* strict profile: allow-list filter */
+	/* execute only beneath ro_paths (system directories): the project
+	 * and rw_paths get every right but execute (a service worker) */
+	bool exec_ro_only;
 	uint64_t cpu_seconds;
 	uint64_t memory_bytes;
 	uint64_t file_size_bytes;

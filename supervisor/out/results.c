@@ -186,6 +186,10 @@ print_summary(FILE *f, const json_t *r)
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));
 	fprintf(f, "logs:      %s\n", str(r, "run_dir"));
+	/* the history is not in the project (out of the agents' reach) */
+	if (json_object_get(r, "git_dir"))
+		fprintf(f, "history:   git --git-dir %s log\n",
+			str(r, "git_dir"));
 }
 
 /* The summary is built in memory and leaves through the redaction step

@@ -155,6 +155,7 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	run_path(r->project_dir, sizeof(r->project_dir), "%s/projects/%s", root,
 		 r->id);
 	run_path(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", root, r->id);
+	run_path(r->git_dir, sizeof(r->git_dir), "%s/git", r->run_dir);
 	run_path(r->results_path, sizeof(r->results_path), "%s/results/%s.json",
 		 root, r->id);
 	run_path(path, sizeof(path), "%s/results", root);
@@ -228,24 +229,36 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 	p->status = ok ? PHASE_STATUS_SUCCESS : PHASE_STATUS_FAILED;
 	snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
 		 ok ? "" : "phase_failed");
+	if (!ok && run_time_left_ms(r) < 1000) {
+		/* cut by the run's time limit, not its own */
+		p->status = PHASE_STATUS_TIMEOUT;
+		snprintf(p->stop_reason, sizeof(p->stop_reason), "run_timeout");
+	}
 	run_record_command(r, p, res);
 	run_after_phase(r, p, after_checks);
 }
 
-/* A phase with a command runs it in the sandbox instead of an agent. */
+/*
+ * A phase with a command runs it in the exec service worker instead of
+ * an agent, within its own timeout and the run's time left.
+ */
 static void
 run_command_phase(struct run *r, struct phase *p)
 {
 	const struct bm_phase *ph = p->def;
 	uint64_t ms = (uint64_t)ph->timeout_seconds * 1000u;
+	uint64_t left = run_time_left_ms(r);
 
 	evlog_emit(r->events, "info", "phase_started",
 		   json_pack("{s:s,s:s}", "phase", ph->name, "command",
 			     ph->command));
 	p->started_ms = loop_now_ms();
 	p->started = time(NULL);
-	if (svc_bash(r->svc, ph->command, ms > 600000 ? 600000 : (uint32_t)ms,
-		     on_command_done, r) < 0)
+	if (ms > left)
+		ms = left;
+	if (ms < 1000 || svc_bash(r->svc_exec, ph->command,
+				  ms > 600000 ? 600000 : (uint32_t)ms,
+				  on_command_done, r) < 0)
 		on_command_done(r, NULL);
 }
 
@@ -353,10 +366,8 @@ start_phase(struct run *r)
 				   "failed");
 		r->phase++;
 	}
-	if (run_state_judges_criteria(&r->state))
-		run_judge_criteria(r, run_finish);
-	else
-		run_finish(r);
+	/* every criterion gets a verdict, "not run" when the run ended */
+	run_judge_criteria(r, run_finish);
 }
 
 static void
@@ -408,6 +419,7 @@ share_with_phases(struct run *r)
 		.b = r->b,
 		.project_dir = r->project_dir,
 		.run_dir = r->run_dir,
+		.git_dir = r->git_dir,
 		.project_fd = r->project_fd,
 		.worker_uid = r->worker_uid,
 		.events = r->events,
@@ -498,6 +510,7 @@ run_free(struct run *r)
 	session_free(r->session);
 	session_free(r->dead_session);
 	run_svc_clear(r);
+	run_tasks_drop(r, RUN_NOT_RUN_SVC); /* a run freed mid-checks */
 	json_decref(r->criteria);
 	if (r->project_fd >= 0)
 		close(r->project_fd);

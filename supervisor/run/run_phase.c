@@ -534,37 +534,93 @@ add_ro_path(struct msg_policy *mp, const char *extra_ro)
 }
 
 /*
- * The sandbox of a service worker: profile "default" for git and checks,
- * "networked" to clone boilerplate_url (with extra_ro, a local repository
- * of a file:// URL, readable). The result is stored in x; svc_new follows.
+ * The checks worker's environment: git's repository is its private
+ * directory, the project is the work tree, and git reads no config but
+ * the repository's (no system, no global file, no HOME in the project).
+ */
+static char **
+checks_env(const struct phase_env *pe)
+{
+	static const char *const fixed[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LANG=C.UTF-8",
+		"TERM=dumb",
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_ATTR_NOSYSTEM=1",
+		"GIT_NO_REPLACE_OBJECTS=1",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_PAGER=cat",
+		"GIT_OPTIONAL_LOCKS=0",
+	};
+	size_t n = sizeof(fixed) / sizeof(*fixed), i = 0;
+	char **env = calloc(n + 5, sizeof(char *));
+
+	if (!env)
+		return NULL;
+	if (asprintf(&env[i++], "HOME=%s", pe->git_dir) < 0 ||
+	    asprintf(&env[i++], "TMPDIR=%s", pe->git_dir) < 0 ||
+	    asprintf(&env[i++], "GIT_DIR=%s", pe->git_dir) < 0 ||
+	    asprintf(&env[i++], "GIT_WORK_TREE=%s", pe->project_dir) < 0) {
+		env[i - 1] = NULL;
+		return env; /* incomplete: the caller sees a NULL entry */
+	}
+	for (size_t k = 0; k < n; k++)
+		env[i++] = strdup(fixed[k]);
+	return env;
+}
+
+/* Whether every entry of a NULL-terminated env of n entries is set. */
+static bool
+env_complete(char **env, size_t n)
+{
+	for (size_t i = 0; env && i < n; i++)
+		if (!env[i])
+			return false;
+	return env != NULL;
+}
+
+/*
+ * The sandbox of a service worker of kind k (run_priv.h): policy
+ * "default" for the checks and the exec worker, "networked" for the clone
+ * (with extra_ro, the local repository of a file:// URL, readable). The
+ * checks worker's private directory is the git directory, and it executes
+ * only beneath the system directories. The result is stored in x;
+ * svc_new follows.
  */
 static int
 svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
-	    const char *profile, const char *tmp_name, const char *extra_ro,
-	    char *err, size_t errlen)
+	    enum run_svc_kind k, const char *extra_ro, char *err, size_t errlen)
 {
+	const char *profile = k == RUN_SVC_CLONE ? "networked" : "default";
 	const char *ro_view;
 
 	if (policy_load_named(profile, datadir_profiles(), &x->policy, err,
 			      errlen) < 0)
 		return -1;
-	run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s", pe->run_dir,
-		 tmp_name);
+	if (k == RUN_SVC_CHECKS)
+		run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s", pe->git_dir);
+	else
+		run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s",
+			 pe->run_dir,
+			 k == RUN_SVC_CLONE ? "00-clone" : "00-service");
 	if (run_mkdirs(x->tmp_dir) < 0 ||
 	    (geteuid() == 0 &&
 	     chown(x->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
 		snprintf(err, errlen, "cannot create %s", x->tmp_dir);
 		return -1;
 	}
-	x->envp = worker_env(pe, x->tmp_dir);
+	x->envp = k == RUN_SVC_CHECKS ? checks_env(pe) :
+					worker_env(pe, x->tmp_dir);
 	x->init.tools = calloc(2, sizeof(char *));
-	if (!x->envp || !x->init.tools ||
-	    !(x->init.tools[0] = strdup("Bash")) ||
+	if (!env_complete(x->envp, k == RUN_SVC_CHECKS ? 14 : 7) ||
+	    !x->init.tools || !(x->init.tools[0] = strdup("Bash")) ||
 	    policy_to_msg(x->policy, pe->project_dir, x->tmp_dir,
 			  &x->init.policy) < 0) {
 		snprintf(err, errlen, "cannot prepare the service sandbox");
 		return -1;
 	}
+	x->init.policy.exec_ro_only = k == RUN_SVC_CHECKS;
 	ro_view = add_ro_path(&x->init.policy, extra_ro);
 	x->init.n_tools = 1;
 	x->init.version = PROTO_VERSION;
@@ -597,16 +653,21 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 {
 	const char *url = r->b->boilerplate_url;
 
-	/* git and test commands need exec and no network: always default */
-	if (svc_prepare(&r->pe, &r->svcx, "default", "00-service", NULL, err,
-			errlen) < 0)
+	/* git and the checks: no network, nothing of the project executed */
+	if (svc_prepare(&r->pe, &r->svcx, RUN_SVC_CHECKS, NULL, err, errlen) <
+	    0)
 		return -1;
 	r->svc = svc_new(r->env->loop, &r->svcx.opts);
-	if (!r->svc)
+	/* command phases, tests, build, coverage: exec, no network */
+	if (!r->svc || svc_prepare(&r->pe, &r->svcx_exec, RUN_SVC_EXEC, NULL,
+				   err, errlen) < 0)
+		return -1;
+	r->svc_exec = svc_new(r->env->loop, &r->svcx_exec.opts);
+	if (!r->svc_exec)
 		return -1;
 	if (!url)
 		return 0;
-	if (svc_prepare(&r->pe, &r->svcx_net, "networked", "00-clone",
+	if (svc_prepare(&r->pe, &r->svcx_net, RUN_SVC_CLONE,
 			strncmp(url, "file://", 7) == 0 ? url + 7 : NULL, err,
 			errlen) < 0)
 		return -1;
@@ -632,8 +693,10 @@ void
 run_svc_clear(struct run *r)
 {
 	svc_free(r->svc);
+	svc_free(r->svc_exec);
 	svc_free(r->svc_net);
-	r->svc = r->svc_net = NULL;
+	r->svc = r->svc_exec = r->svc_net = NULL;
 	svc_clear(&r->svcx);
+	svc_clear(&r->svcx_exec);
 	svc_clear(&r->svcx_net);
 }

@@ -40,6 +40,7 @@ struct phase_env {
 	const struct benchmark *b;
 	const char *project_dir;
 	const char *run_dir;
+	const char *git_dir; /* the project's history, out of agents' reach */
 	int project_fd;
 	uid_t worker_uid; /* as root: the workers' uid and gid */
 	struct evlog *events;
@@ -79,7 +80,29 @@ struct phase {
 
 struct task;
 
-/* The service worker's sandbox (svc.h): like an agent's, policy default. */
+/*
+ * The run's service workers (svc.h), each in a sandbox like an agent's
+ * (run_svc_prepare). They never share a private directory:
+ *
+ *   RUN_SVC_CHECKS  git and the checks that only look (artifacts,
+ *                   features, git history): policy default, execute
+ *                   only beneath the system directories (exec_ro_only),
+ *                   its private directory is the git directory
+ *                   runs/<id>/git, GIT_DIR and GIT_WORK_TREE point git
+ *                   there and at the project, and no git config but the
+ *                   repository's own, which gao-dev alone writes;
+ *   RUN_SVC_EXEC    what runs the project's code by design: command
+ *                   phases, the test, build and coverage checks. It
+ *                   cannot reach the git directory;
+ *   RUN_SVC_CLONE   the clone of boilerplate_url (policy networked).
+ */
+enum run_svc_kind {
+	RUN_SVC_CHECKS,
+	RUN_SVC_EXEC,
+	RUN_SVC_CLONE,
+};
+
+/* One service worker's sandbox. */
 struct run_svc_ctx {
 	struct policy *policy;
 	struct msg_init init;
@@ -96,6 +119,7 @@ struct run {
 	char id[160];
 	char project_dir[PATH_MAX];
 	char run_dir[PATH_MAX];
+	char git_dir[PATH_MAX]; /* runs/<id>/git */
 	char results_path[PATH_MAX];
 	int project_fd;
 	struct evlog *events;
@@ -130,17 +154,20 @@ struct run {
 	char model[128];
 	int exit_code;
 	uid_t worker_uid; /* as root: the run's uid (RUN_UID_BASE+) */
-	/* the run's own checks (run_checks.c) */
+	/* the run's own checks (run_checks.c, run_criteria.c) */
 	struct run_svc_ctx svcx;
-	struct svc *svc;
+	struct svc *svc; /* RUN_SVC_CHECKS */
+	struct run_svc_ctx svcx_exec;
+	struct svc *svc_exec;        /* RUN_SVC_EXEC */
 	struct run_svc_ctx svcx_net; /* boilerplate_url only */
 	struct svc *svc_net;
 	struct task *tasks;
 	size_t n_tasks, task_idx;
 	void (*tasks_done)(struct run *r);
-	json_t *criteria;
+	json_t *criteria; /* one entry per configured check, config order */
 	double want_coverage;
-	int commits;
+	long want_commits;
+	void (*judged)(struct run *r); /* after the criteria */
 };
 
 /*
@@ -200,6 +227,52 @@ int run_svc_prepare(struct run *r, char *err, size_t errlen);
 /* run_svc_clear - stop the service workers and free their sandboxes. */
 void run_svc_clear(struct run *r);
 
+/* ---- run_tasks.c: the service workers' task list ------------------------ */
+
+/*
+ * A task's parser. res is the command's answer, or NULL when it did not
+ * run; then why says why ("not run: service worker unavailable", "not
+ * run: run time limit"). A task cut by the run's time limit is reported
+ * as not run (and the run's status becomes timeout) before its parser
+ * sees it.
+ */
+typedef void (*run_task_parse)(struct run *r, const struct msg_tool_result *res,
+			       const char *why, void *arg);
+
+#define RUN_NOT_RUN_SVC "not run: service worker unavailable"
+#define RUN_NOT_RUN_TIME "not run: run time limit"
+
+/*
+ * run_task_add - queue command (owned; NULL: out of memory, reported to
+ * p as not run) on svc with timeout_ms, cut to the run's time left.
+ */
+void run_task_add(struct run *r, struct svc *svc, char *command,
+		  uint32_t timeout_ms, run_task_parse p, void *arg);
+
+/* run_tasks_drop - every queued task is answered "not run" with why. */
+void run_tasks_drop(struct run *r, const char *why);
+
+/* run_tasks_start - run the queued tasks in order, then done(r). */
+void run_tasks_start(struct run *r, void (*done)(struct run *));
+
+/* Milliseconds left before the run's deadline (0 when it has passed). */
+uint64_t run_time_left_ms(const struct run *r);
+
+/*
+ * run_find_command - a Bash command that answers, for each pattern of
+ * patterns (alternatives joined by " OR "), "FOUND i" or "MISSING i"
+ * (i from 0), then "END n". Malloc'ed; NULL on ENOMEM.
+ */
+char *run_find_command(const json_t *patterns);
+
+/*
+ * run_parse_found - read the answer of run_find_command for n patterns
+ * into found[0..n). 0 for a complete answer; -1 with the reason in why
+ * for anything else (the check failed: it must not pass).
+ */
+int run_parse_found(const struct msg_tool_result *res, size_t n, bool *found,
+		    char *why, size_t cap);
+
 /* ---- run_checks.c: each calls next(r) from the loop when done ----------- */
 
 /* Clone boilerplate_url (an error stops the run), then git init. */
@@ -213,7 +286,14 @@ void run_setup_project(struct run *r, void (*next)(struct run *));
 void run_after_phase(struct run *r, struct phase *p,
 		     void (*next)(struct run *));
 
-/* Judge the success criteria into r->criteria and r->state's tally. */
+/* ---- run_criteria.c ----------------------------------------------------- */
+
+/*
+ * run_judge_criteria - one verdict per configured criterion, in the
+ * config's order, into r->criteria and r->state's tally. When the run
+ * already ended (timeout, stopped, error, cancelled), the checks that
+ * need the project are not run and fail with the reason.
+ */
 void run_judge_criteria(struct run *r, void (*next)(struct run *));
 
 /* ---- run_results.c: records go to r->phases, p->record points there ---- */

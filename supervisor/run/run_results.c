@@ -308,6 +308,8 @@ build_results(struct run *r, json_t *criteria)
 			r->project_dir, "run_dir", r->run_dir, "results_file",
 			r->results_path, "reproduce", reproduce_json(r),
 			"max_cost_usd", r->budget.max_cost_usd);
+	/* the project's history: outside the project, out of agents' reach */
+	json_object_set_new(res, "git_dir", json_string(r->git_dir));
 	json_object_set_new(
 		res, "isolation",
 		json_pack("{s:O,s:s}", "workers", r->workers, "summary",

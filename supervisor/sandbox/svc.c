@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Worker starts one call may use (the first and two restarts). */
+#define SVC_STARTS 3
+
 struct svc_call {
 	char *command;
 	uint32_t timeout_ms;
@@ -63,12 +66,18 @@ pop(struct svc *s)
 	return c;
 }
 
+/*
+ * The call at the head is answered (r NULL: it could not run). The
+ * restart budget is per call: what killed the worker for one call, an
+ * agent's doing or the host's, cannot use up the next call's chances.
+ */
 static void
 answer(struct svc *s, const struct msg_tool_result *r)
 {
 	struct svc_call *c = pop(s);
 
 	s->busy = false;
+	s->starts = 0;
 	if (c) {
 		c->fn(c->ctx, r);
 		free(c->command);
@@ -96,8 +105,9 @@ on_result(void *ctx, const struct msg_tool_result *r)
 /*
  * The worker died. A call in flight is tried again on a fresh worker (the
  * run's checks are idempotent, and as root a worker of the same run may
- * have been swept away while this one sat idle: wconn.c); after three
- * starts the call is answered with NULL.
+ * have been swept away while this one sat idle: wconn.c); after
+ * SVC_STARTS starts for the same call it is answered with NULL, and the
+ * next call starts with a fresh budget.
  */
 static void
 on_dead(void *ctx, const char *why)
@@ -109,7 +119,7 @@ on_dead(void *ctx, const char *why)
 	s->w = NULL;
 	s->ready = false;
 	s->busy = false;
-	if (s->starts > 3)
+	if (s->starts >= SVC_STARTS)
 		answer(s, NULL);
 	else
 		schedule(s);
@@ -140,7 +150,7 @@ advance(struct svc *s)
 	if (!s->head || s->busy)
 		return;
 	if (!s->w) {
-		if (s->starts > 3) {
+		if (s->starts >= SVC_STARTS) {
 			answer(s, NULL);
 			return;
 		}
@@ -163,7 +173,7 @@ advance(struct svc *s)
 		wconn_stop(s->w);
 		s->w = NULL;
 		s->ready = false;
-		if (s->starts > 3)
+		if (s->starts >= SVC_STARTS)
 			answer(s, NULL);
 		else
 			schedule(s);

@@ -10,8 +10,11 @@
  * gao-dev-worker like an agent's, with the same policy and isolation,
  * that gets Bash commands from the run instead of from a model. Calls are
  * queued and run one at a time; each answers through its callback, from
- * the loop. A worker that dies answers the pending call with NULL and is
- * started again for the next one.
+ * the loop. A worker that dies is started again for the same call, three
+ * starts in all; then the call is answered with NULL. The budget is per
+ * call: the next call gets its own three starts, so no call can use up
+ * another's (and every caller must treat NULL as "not run", never as
+ * success).
  */
 #ifndef GAO_SUPERVISOR_SVC_H
 #define GAO_SUPERVISOR_SVC_H

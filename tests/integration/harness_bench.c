@@ -561,8 +561,8 @@ hb_assert_tests_passed(const json_t *r, const char *name)
 	hb_assert_criterion(
 		r, name, 0, "passed",
 		hb_python_has("pytest") ?
-			"python3 -m pytest -q exited 0" :
-			"python3 -m unittest discover -v -p \"test*.py\" "
+			"python3 -I -m pytest -q -p no:cacheprovider exited 0" :
+			"python3 -I -m unittest discover -v -p \"test*.py\" "
 			"exited 0");
 }
 
@@ -605,10 +605,10 @@ void
 hb_assert_git_log(const json_t *r, const char *want)
 {
 	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
-	char *log = hb_git(hb_str(r, "project_dir"), args);
+	char *log = hb_git(hb_str(r, "git_dir"), args);
 
-	cr_assert_str_eq(log, want, "git log of %s:\n%s",
-			 hb_str(r, "project_dir"), log);
+	cr_assert_str_eq(log, want, "git log of %s:\n%s", hb_str(r, "git_dir"),
+			 log);
 	free(log);
 }
 
@@ -717,10 +717,10 @@ hb_python_has(const char *module)
 }
 
 char *
-hb_git(const char *project, const char *const *args)
+hb_git(const char *git_dir, const char *const *args)
 {
-	const char *argv[32] = { "git", "-c", "safe.directory=*", "-C",
-				 project };
+	const char *argv[32] = { "git", "-c", "safe.directory=*", "--git-dir",
+				 git_dir };
 	size_t n = 5;
 	int status;
 	char *out;
@@ -729,7 +729,7 @@ hb_git(const char *project, const char *const *args)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	out = hb_capture(argv, &status);
-	cr_assert_eq(status, 0, "git %s in %s:\n%s", args[0], project, out);
+	cr_assert_eq(status, 0, "git %s in %s:\n%s", args[0], git_dir, out);
 	return out;
 }
 

@@ -144,8 +144,12 @@ bool hb_python_has(const char *module);
  */
 char *hb_capture(const char *const *argv, int *status);
 
-/* `git -c safe.directory=* -C project` + args: its stdout (malloc'ed). */
-char *hb_git(const char *project, const char *const *args);
+/*
+ * `git -c safe.directory=* --git-dir GIT_DIR` + args (the results'
+ * git_dir: the history lives outside the project): its stdout
+ * (malloc'ed).
+ */
+char *hb_git(const char *git_dir, const char *const *args);
 
 /*
  * A live process whose working directory is dir or below it and whose

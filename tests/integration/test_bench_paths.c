@@ -225,7 +225,7 @@ Test(paths, command_phases)
 		     "commands are not agent tool calls");
 	const char *args[] = { "log", "--format=%s", "--name-only", NULL };
 
-	log = hb_git(hb_str(r, "project_dir"), args);
+	log = hb_git(hb_str(r, "git_dir"), args);
 	cr_assert_not_null(strstr(log, "chore(prepare): Prepare by "), "%s",
 			   log);
 	cr_assert_not_null(strstr(log, "\n\ndata/seed.txt\n"), "%s", log);
@@ -458,7 +458,7 @@ Test(paths, boilerplate_template)
 		h_tree_contains(hb_str(r, "project_dir"), "TEMPLATE-OUTSIDE"));
 	/* the template is the project's first commit */
 	const char *ls[] = { "ls-tree", "-r", "--name-only", "HEAD", NULL };
-	char *tree = hb_git(hb_str(r, "project_dir"), ls);
+	char *tree = hb_git(hb_str(r, "git_dir"), ls);
 
 	cr_assert_str_eq(tree, "README.md\nsub/deeper/leaf.txt\n"
 			       "sub/inner.txt\n");

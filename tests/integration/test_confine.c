@@ -8,7 +8,9 @@
  * Class 6. A config whose benchmark and phase names hold control
  * sequences (an OSC window title, SGR colours, a C1 CSI, a bidi
  * override) runs against the fake API (scenarios/hostile-text.json),
- * where Amelia commits with such a subject through Bash. Every output for
+ * where Amelia tries to commit with such a subject through Bash (the
+ * project holds no repository of gao-dev's: her commit never reaches the
+ * history, and nothing of it the summary). Every output for
  * a person is read back and searched byte by byte (an oracle written
  * here, not termesc itself): the stdout summary, the human progress on
  * stderr (stderr a pseudo-terminal, as only then is it human), the
@@ -175,7 +177,6 @@ hostile_config(struct t *t, char *path, size_t cap)
 
 #define PHASE_RAW "\x1b[31mImpl\x1b]0;t\x07\xc2\x9b\xe2\x80\xae"
 #define PHASE_SHOWN "\\x1b[31mImpl\\x1b]0;t\\x07\\u009b\\u202e"
-#define SUBJECT_SHOWN "wip \\x1b]0;pwned\\x07 \\x1b[31mred\\x1b[0m"
 
 /* The results file of the run in t->root, parsed. */
 static json_t *
@@ -228,15 +229,15 @@ Test(terminal, summary_escapes_what_the_results_keep_exact)
 			    "commit_format"))
 			reason = json_string_value(
 				json_object_get(c, "reason"));
-	/* the agent's commit subject (made with Bash: git commit) reaches
-	 * the commit_format criterion: exact in JSON, escaped for people.
-	 * Should the agent lose git (issue 10, class 5), pick another text
-	 * of the agent's that the summary prints. */
-	cr_assert(reason && strstr(reason, "wip \x1b]0;pwned\x07"),
-		  "the agent's commit subject is not in the criterion: %s",
+	/* the agent's own commit (Bash: git commit) never reaches the
+	 * history gao-dev keeps: the project has no repository of gao-dev's
+	 * (issue 10, class 5; its git directory is runs/<id>/git), so
+	 * commit_format judges gao-dev's subjects, whose hostile part (the
+	 * phase name) is shown escaped above */
+	cr_assert(reason && !strstr(reason, "pwned"),
+		  "the agent's commit reached the history: %s",
 		  reason ? reason : "(none)");
-	cr_assert(strstr(t.out.out, SUBJECT_SHOWN),
-		  "the subject is not shown escaped:\n%s", t.out.out);
+	cr_assert_null(strstr(t.out.out, "pwned"), "%s", t.out.out);
 	json_decref(r);
 	done(&t);
 }

@@ -264,7 +264,7 @@ results_doc(void)
 			 "s:{s:o,s:n,s:i,s:i,s:i,s:i,s:i,s:{}},"
 			 "s:[{s:s,s:s,s:s}],s:{s:[s],s:s},"
 			 "s:{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b},"
-			 "s:[s],s:[],s:s,s:s,s:s,s:f}",
+			 "s:[s],s:[],s:s,s:s,s:s,s:s,s:f}",
 			 "run_id", "demo-calculator-20261124-045032-93567660",
 			 "status", "failed", "stop_reason", "phase_failed",
 			 "exit_code", 1, "start_time", "2026-11-24T04:50:32Z",
@@ -285,8 +285,9 @@ results_doc(void)
 			 "default", "hash", head, "kernel", "6.1.0",
 			 "streaming", 1, "errors", "phase Lint: exit 2",
 			 "warnings", "project_dir", "/s/projects/x", "run_dir",
-			 "/s/runs/x", "results_file", "/s/results/x.json",
-			 "max_cost_usd", 10.0);
+			 "/s/runs/x", "git_dir", "/s/runs/x/git",
+			 "results_file", "/s/results/x.json", "max_cost_usd",
+			 10.0);
 }
 
 /* doc (consumed) must be rejected by the schema, for the reason why. */

@@ -7,15 +7,18 @@
  * harness, tests/integration/harness.c) with the level's test switches.
  * The scripted agent (hooks/hooks.json) writes mark.sh, which appends a
  * line to ran.log with the uid, the canary count of its environment and
- * its Seccomp and NoNewPrivs status; then it points every git hook, a
- * clean/smudge filter, fsmonitor, diff.external, core.pager and the
- * Makefile's targets at it. The run then commits the project, builds it
- * and runs its tests (the config's quality gates), so git and make do
- * meet all of it. Contained means every line in ran.log comes from a
- * confined process (Seccomp:2, NoNewPrivs:1, the worker's uid, no
- * canary): nothing the agent planted ever ran in the supervisor. The
- * lines from make and the filter show that the planted code did run,
- * inside a worker, so the check is not vacuous.
+ * its Seccomp and NoNewPrivs status; then it makes a .git of its own in
+ * the project (git init) and points every git hook, a clean/smudge
+ * filter, fsmonitor, diff.external, core.pager and the Makefile's
+ * targets at it. The run then commits the project, builds it and runs
+ * its tests (the config's quality gates). Contained means every line in
+ * ran.log comes from a confined process (Seccomp:2, NoNewPrivs:1, the
+ * worker's uid, no canary): nothing the agent planted ever ran in the
+ * supervisor. The lines from make show that planted code did run, inside
+ * a worker, so the check is not vacuous; and since the project's
+ * repository lives outside the project (runs/<id>/git, run_checks.c),
+ * the agent's .git is data: no hook, filter, fsmonitor or pager of it
+ * ran at all, not even confined.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -142,9 +145,12 @@ SBX_ATTEMPT(a30_planted_hooks)
 		  "%s", summary);
 	confined = all_confined(log, &lines);
 	sbx_judge(s, 30, !confined, log);
-	/* make and the filter did run, confined: the check saw them */
-	cr_assert(strstr(log, "make-all ") && strstr(log, "make-test ") &&
-			  strstr(log, "filter-clean "),
-		  "%s", log);
-	cr_assert_geq(lines, 3);
+	/* make did run, confined: the check saw it */
+	cr_assert(strstr(log, "make-all ") && strstr(log, "make-test "), "%s",
+		  log);
+	/* git never read the agent's .git: nothing of it ran */
+	cr_assert(!strstr(log, "hook-") && !strstr(log, "filter-") &&
+			  !strstr(log, "pager"),
+		  "git ran what the agent planted in its .git:\n%s", log);
+	cr_assert_geq(lines, 2);
 }

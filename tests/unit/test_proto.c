@@ -70,6 +70,7 @@ Test(msg, init_roundtrip_with_policy)
 	m.u.init.policy.rw_paths = rw;
 	m.u.init.policy.n_rw = 1;
 	m.u.init.policy.allow_exec = true;
+	m.u.init.policy.exec_ro_only = true;
 	m.u.init.policy.memory_bytes = 1ull << 33;
 	m.u.init.policy.timeout_max_ms = 600000;
 	roundtrip(&m, &d);
@@ -79,6 +80,7 @@ Test(msg, init_roundtrip_with_policy)
 	cr_assert_str_eq(d.u.init.policy.ro_paths[1], "/etc");
 	cr_assert_str_eq(d.u.init.policy.rw_paths[0], "/tmp/x");
 	cr_assert(d.u.init.policy.allow_exec);
+	cr_assert(d.u.init.policy.exec_ro_only);
 	cr_assert_eq(d.u.init.policy.memory_bytes, 1ull << 33);
 	cr_assert_eq(d.u.init.policy.timeout_max_ms, 600000);
 	msg_clear(&d);
