@@ -407,7 +407,9 @@ prepare_run(struct run *r, char *err, size_t errlen)
 	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0)
 		return -1;
 	share_with_phases(r);
-	return run_svc_prepare(r, err, errlen);
+	if (run_svc_prepare(r, err, errlen) < 0)
+		return -1;
+	return run_caps_setup(r, err, errlen);
 }
 
 struct run *
@@ -479,6 +481,7 @@ run_free(struct run *r)
 	session_free(r->session);
 	session_free(r->dead_session);
 	run_svc_clear(r);
+	run_caps_clear(r);
 	json_decref(r->criteria);
 	if (r->project_fd >= 0)
 		close(r->project_fd);

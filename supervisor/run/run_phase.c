@@ -370,6 +370,7 @@ prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
 		return -1;
 	}
 	p->init.policy.test_disable = pe->env->test_disable;
+	run_caps_fsize(pe, &p->init.policy);
 	p->init.version = PROTO_VERSION;
 	p->init.project_dir = (char *)pe->project_dir; /* only read */
 	p->init.agent = a->name;
@@ -449,6 +450,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.drop_uid = geteuid() == 0,
 		.uid = pe->worker_uid,
 		.gid = pe->worker_uid,
+		.cgroup = pe->cgroup,
 	};
 	require_layers(pe, &s);
 	return s;
@@ -470,6 +472,7 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	}
 	if (prepare(pe, p, a, err, errlen) < 0)
 		return NULL;
+	run_caps_phase(pe, p->policy);
 	eol = models_deprecated(pe->env->models, p->model);
 	if (eol)
 		json_array_append_new(
@@ -571,6 +574,7 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 	x->init.project_dir = (char *)pe->project_dir; /* only read */
 	x->init.agent = "gao-dev";
 	x->init.policy.test_disable = pe->env->test_disable;
+	run_caps_fsize(pe, &x->init.policy);
 	x->opts = (struct wconn_opts){
 		.worker_fd = pe->env->worker_fd,
 		.project_fd = pe->project_fd,

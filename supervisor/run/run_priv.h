@@ -48,6 +48,7 @@ struct phase_env {
 	const char *system_tpl;  /* data/prompts/system.txt */
 	const char *task_tpl;    /* data/prompts/task.txt */
 	json_t *warnings;        /* the run's: a phase may add to it */
+	struct cgroup *cgroup;   /* the run's totals (run_caps.c), or NULL */
 };
 
 /* One phase: what it gets, what it gives back, what its session borrows. */
@@ -141,6 +142,9 @@ struct run {
 	json_t *criteria;
 	double want_coverage;
 	int commits;
+	/* the run's totals (run_caps.c) */
+	struct cgroup *cgroup;
+	uint64_t caps_pids;
 };
 
 /*
@@ -199,6 +203,28 @@ int run_svc_prepare(struct run *r, char *err, size_t errlen);
 
 /* run_svc_clear - stop the service workers and free their sandboxes. */
 void run_svc_clear(struct run *r);
+
+/* ---- run_caps.c: the run's totals --------------------------------------- */
+
+/*
+ * run_caps_setup - the run's cgroup (after run_svc_prepare: the service
+ * workers join it too). -1 with a message in err when a cap asked for
+ * explicitly cannot be enforced (the run must not start: exit 4); an
+ * unenforceable default is a warning (stderr and r->warnings).
+ */
+int run_caps_setup(struct run *r, char *err, size_t errlen);
+
+/* A phase's policy may allow more processes: raise the run's cap. */
+void run_caps_phase(const struct phase_env *pe, const struct policy *p);
+
+/* RLIMIT_FSIZE of a worker's policy: no more than the disk cap. */
+void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
+
+/* The caps and who enforces them, for the results' isolation. */
+json_t *run_caps_json(const struct run *r);
+
+/* Kill what is left in the cgroup and remove it (after the workers). */
+void run_caps_clear(struct run *r);
 
 /* ---- run_checks.c: each calls next(r) from the loop when done ----------- */
 

@@ -39,6 +39,7 @@
 #include "supervisor/out/results.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
+#include "supervisor/sandbox/cgroup.h"
 #include "supervisor/sandbox/spawn_ns.h"
 #include "supervisor/sandbox/spawn_view.h"
 
@@ -695,6 +696,38 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
 }
 
+/*
+ * A memory total asked for (--max-memory, max_memory: in the user config)
+ * must be enforceable before any run starts: a probe cgroup, made and
+ * removed at once. 0, or EXIT_INFRA with what is missing and the fix.
+ */
+static int
+check_memory_cap(const struct cli *c)
+{
+	struct cgroup_caps caps = { .memory_bytes = c->max_memory };
+	struct cgroup_src src;
+	struct cgroup *cg = NULL;
+	char name[64], why[1024];
+	bool ok;
+
+	if (!c->max_memory_set)
+		return 0;
+	cgroup_src_host(&src);
+	snprintf(name, sizeof(name), "probe-%ld", (long)getpid());
+	ok = cgroup_create(&src, name, &caps, &cg, why, sizeof(why)) == 0 &&
+	     (cgroup_enforced(cg) & CGROUP_MEMORY);
+	cgroup_destroy(cg);
+	if (ok)
+		return 0;
+	fprintf(stderr,
+		"gao-dev: --max-memory %llu (or max_memory: in the user "
+		"config) asks for a memory total per run, and this host "
+		"cannot enforce it: %s Or leave --max-memory and max_memory: "
+		"unset (each process still has the policy's RLIMIT_AS)\n",
+		(unsigned long long)c->max_memory, why);
+	return EXIT_INFRA;
+}
+
 static void
 cleanup(struct runner *rn, struct models *m, struct agents *ag)
 {
@@ -762,6 +795,8 @@ runner_run(struct cli *c)
 	if (rc == 0)
 		rc = make_root(c->sandbox_root, !c->no_namespaces, root,
 			       sizeof(root));
+	if (rc == 0)
+		rc = check_memory_cap(c);
 	if (rc == 0)
 		rc = prepare_env(&rn, key, root);
 	if (rc == 0) {
