@@ -472,6 +472,8 @@ static const struct {
 	{ "Edit", tool_edit }, { "MultiEdit", tool_multiedit },
 	{ "Glob", tool_glob }, { "Grep", tool_grep },
 	{ "Bash", tool_bash },
+	/* granted by the supervisor only, never offered to a model */
+	{ "gao_measure", tool_measure },
 };
 
 tool_fn

@@ -311,7 +311,7 @@ init_tools(struct phase *p)
 	json_t *d;
 	size_t i, n = 0;
 
-	p->init.tools = calloc(json_array_size(p->tool_defs) + 1,
+	p->init.tools = calloc(json_array_size(p->tool_defs) + 2,
 			       sizeof(char *));
 	if (!p->init.tools)
 		return -1;
@@ -322,6 +322,10 @@ init_tools(struct phase *p)
 		if (strcmp(name, "TodoWrite") != 0)
 			p->init.tools[n++] = strdup(name);
 	}
+	/* the project watch (agent/watch.h): the worker's, never the
+	 * model's (the model is offered only p->tool_defs) */
+	if (n > 0)
+		p->init.tools[n++] = strdup(WATCH_TOOL);
 	p->init.n_tools = n;
 	return 0;
 }
@@ -431,6 +435,8 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.stream = env->stream,
 		.transcript_path = p->transcript,
 		.audit_path = p->audit,
+		.watch = { .max_bytes = env->max_disk,
+			   .max_files = env->max_files },
 	};
 
 	s.worker = (struct wconn_opts){
