@@ -28,21 +28,44 @@ watch_input(const struct watch_caps *c)
 			 "max_files", (json_int_t)c->max_files);
 }
 
-/* "measure <bytes> <entries> <state>\n...": 0, or -1 when malformed. */
+/* A decimal number of at most 19 digits at *p, then one space (or the
+ * end of the line when last): 0, or -1. */
+static int
+number(const char **p, uint64_t *out, bool last)
+{
+	size_t n = strspn(*p, "0123456789");
+	uint64_t v = 0;
+
+	if (n == 0 || n > 19)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (uint64_t)((*p)[i] - '0');
+	*p += n;
+	if (!last && **p != ' ')
+		return -1;
+	*out = v;
+	*p += last ? 0 : 1;
+	return 0;
+}
+
+/* "measure <bytes> <entries> <state>\n...", exactly: 0, or -1. */
 static int
 parse(const char *text, uint64_t *bytes, uint64_t *entries, char *state,
       size_t cap)
 {
-	char word[16];
-	int n = -1;
+	const char *p = text;
+	size_t n;
 
-	if (!text || strlen(text) > 1024 ||
-	    sscanf(text, "measure %20" SCNu64 " %20" SCNu64 " %15[a-z]%n",
-		   bytes, entries, word, &n) != 3 ||
-	    n < 0 || (text[n] != '\n' && text[n] != 0) ||
-	    strncmp(text, "measure ", 8) != 0)
+	if (!text || strlen(text) > 1024 || strncmp(p, "measure ", 8) != 0)
 		return -1;
-	snprintf(state, cap, "%s", word);
+	p += 8;
+	if (number(&p, bytes, false) < 0 || number(&p, entries, false) < 0)
+		return -1;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+	if (n == 0 || n >= cap || (p[n] != '\n' && p[n] != 0))
+		return -1;
+	memcpy(state, p, n);
+	state[n] = 0;
 	return 0;
 }
 

@@ -154,7 +154,7 @@ own_path(const char *text, const char *ctl, char *out, size_t cap)
 			c1 = strchr(buf, ':');
 			c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 			if (c2 && c2[1] == '/') {
-				*c2 = 0;
+				*c1 = *c2 = 0; /* id, controllers, path */
 				if (ctl ? word_in(c1 + 1, ctl, ',') :
 					  (c1[1] == 0 && strcmp(buf, "0") == 0))
 					return cg_path(out, cap, "%s", c2 + 1);
@@ -360,7 +360,8 @@ setup_v1(struct cgroup *cg, const char *info, const char *self, uint32_t want,
 		if (base_dir(info, self, ctl_name(ctls[k]), base,
 			     sizeof(base)) < 0) {
 			say(err, errlen,
-			    "the host has no cgroup v1 \"%s\" hierarchy.",
+			    "no cgroup v1 \"%s\" hierarchy that holds "
+			    "gao-dev's cgroup is mounted.",
 			    ctl_name(ctls[k]));
 			continue;
 		}
@@ -516,16 +517,26 @@ name_ok(const char *name)
 	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* Whether mountinfo shows a v1 hierarchy with memory or pids. */
+/* Whether mountinfo shows a v1 hierarchy with memory or pids (mounted
+ * at all: whether it holds gao-dev's cgroup is setup_v1's question). */
 static bool
-has_v1(const char *info, const char *self, uint32_t want)
+has_v1(const char *info, uint32_t want)
 {
-	char dir[PATH_MAX];
+	char *copy = strdup(info), *save = NULL, *line;
+	bool found = false;
 
-	return ((want & CGROUP_MEMORY) &&
-		base_dir(info, self, "memory", dir, sizeof(dir)) == 0) ||
-	       ((want & CGROUP_PIDS) &&
-		base_dir(info, self, "pids", dir, sizeof(dir)) == 0);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL;
+	     line && !found; line = strtok_r(NULL, "\n", &save)) {
+		struct mnt m;
+
+		if (!split_mountinfo(line, &m) || strcmp(m.type, "cgroup"))
+			continue;
+		found = ((want & CGROUP_MEMORY) &&
+			 word_in(m.opts, "memory", ',')) ||
+			((want & CGROUP_PIDS) && word_in(m.opts, "pids", ','));
+	}
+	free(copy);
+	return found;
 }
 
 int
@@ -560,7 +571,7 @@ cgroup_create(const struct cgroup_src *src, const char *name,
 		    src->proc_cgroup);
 		goto out;
 	}
-	if (has_v1(info, self, want)) {
+	if (has_v1(info, want)) {
 		cg->kind = CG_V1;
 		setup_v1(cg, info, self, want, caps, name, err, errlen);
 	} else {
