@@ -163,8 +163,7 @@ int
 tool_measure(const struct tool_ctx *ctx, const json_t *input,
 	     uint32_t timeout_ms, struct tool_out *out)
 {
-	static const char *const words[] = { "complete", "over",
-					     "incomplete" };
+	static const char *const words[] = { "complete", "over", "incomplete" };
 	struct walk w = {
 		.max_bytes = cap_of(input, "max_bytes"),
 		.max_files = cap_of(input, "max_files"),

@@ -78,14 +78,15 @@ watch_verdict(const struct watch_caps *c, const struct msg_tool_result *r,
 
 	if (!r || r->is_error ||
 	    parse(r->content, &bytes, &entries, state, sizeof(state)) < 0 ||
-	    (strcmp(state, "complete") && strcmp(state, "over"))) {
+	    (strcmp(state, "complete") != 0 && strcmp(state, "over") != 0)) {
 		snprintf(why, whylen,
 			 "the project could not be measured (%s), so it "
 			 "cannot be shown to be within --max-disk %" PRIu64
 			 " and --max-files %" PRIu64 "; the run stops",
-			 !r                           ? "the sandbox worker died" :
-			 strcmp(state, "incomplete") ? "a malformed answer" :
-						       "the walk was incomplete",
+			 !r ? "the sandbox worker died" :
+			 strcmp(state, "incomplete") ?
+			      "a malformed answer" :
+			      "the walk was incomplete",
 			 c->max_bytes, c->max_files);
 		return SESSION_STOP_DISK_LIMIT;
 	}

@@ -244,9 +244,9 @@ cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{ "", 0 },     { "K", 10 },   { "KiB", 10 }, { "M", 20 },
-		{ "MiB", 20 }, { "G", 30 },   { "GiB", 30 }, { "T", 40 },
-		{ "TiB", 40 },
+		{ "", 0 },     { "K", 10 },   { "KiB", 10 },
+		{ "M", 20 },   { "MiB", 20 }, { "G", 30 },
+		{ "GiB", 30 }, { "T", 40 },   { "TiB", 40 },
 	};
 	unsigned long long v;
 	char *end;

@@ -31,7 +31,7 @@ enum cg_kind { CG_NONE, CG_V1, CG_V2 };
 
 struct cgroup {
 	enum cg_kind kind;
-	int n;                        /* directories made: 1 or 2 */
+	int n; /* directories made: 1 or 2 */
 	char dir[CGROUP_MAX_FDS][PATH_MAX];
 	uint32_t ctl[CGROUP_MAX_FDS]; /* the controller(s) of each dir */
 	int procs[CGROUP_MAX_FDS];    /* cgroup.procs, O_WRONLY */
@@ -49,8 +49,7 @@ cgroup_src_host(struct cgroup_src *src)
 	};
 }
 
-static int
-cg_path(char *buf, size_t cap, const char *fmt, ...)
+static int cg_path(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
@@ -90,8 +89,7 @@ write_ctl(const struct cgroup *cg, const char *dir, const char *file,
 
 	if (cg_path(path, sizeof(path), "%s/%s", dir, file) < 0)
 		return -ENAMETOOLONG;
-	fd = io_open(path, O_WRONLY | (cg->fake ? O_CREAT | O_TRUNC : 0),
-		     0600);
+	fd = io_open(path, O_WRONLY | (cg->fake ? O_CREAT | O_TRUNC : 0), 0600);
 	if (fd < 0)
 		return fd;
 	rc = io_write_all(fd, text, strlen(text));
@@ -224,7 +222,7 @@ base_dir(const char *info, const char *self_text, const char *ctl, char *out,
 		if (!split_mountinfo(line, &m))
 			continue;
 		if (ctl ? strcmp(m.type, "cgroup") != 0 ||
-				  !word_in(m.opts, ctl, ',') :
+				    !word_in(m.opts, ctl, ',') :
 			  strcmp(m.type, "cgroup2") != 0)
 			continue;
 		rl = strcmp(m.root, "/") == 0 ? 0 : strlen(m.root);
@@ -238,8 +236,7 @@ base_dir(const char *info, const char *self_text, const char *ctl, char *out,
 	return rc;
 }
 
-static void
-say(char *err, size_t errlen, const char *fmt, ...)
+static void say(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Append a sentence to err ("" at first). */
@@ -476,10 +473,11 @@ delegate_v2(struct cgroup *cg, const char *base, bool is_root, uint32_t want,
 
 static void
 setup_v2(struct cgroup *cg, const char *info, const char *self_text,
-	 uint32_t want, const struct cgroup_src *src,
-	 const struct cgroup_caps *caps, const char *name, char *err,
-	 size_t errlen)
+	 const struct cgroup_src *src, const struct cgroup_caps *caps,
+	 const char *name, char *err, size_t errlen)
 {
+	uint32_t want = (caps->memory_bytes ? CGROUP_MEMORY : 0) |
+			(caps->pids ? CGROUP_PIDS : 0);
 	char base[PATH_MAX], own[PATH_MAX];
 	int rc;
 
@@ -525,11 +523,11 @@ has_v1(const char *info, uint32_t want)
 	char *copy = strdup(info), *save = NULL, *line;
 	bool found = false;
 
-	for (line = copy ? strtok_r(copy, "\n", &save) : NULL;
-	     line && !found; line = strtok_r(NULL, "\n", &save)) {
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
 		struct mnt m;
 
-		if (!split_mountinfo(line, &m) || strcmp(m.type, "cgroup"))
+		if (!split_mountinfo(line, &m) || strcmp(m.type, "cgroup") != 0)
 			continue;
 		found = ((want & CGROUP_MEMORY) &&
 			 word_in(m.opts, "memory", ',')) ||
@@ -575,7 +573,7 @@ cgroup_create(const struct cgroup_src *src, const char *name,
 		cg->kind = CG_V1;
 		setup_v1(cg, info, self, want, caps, name, err, errlen);
 	} else {
-		setup_v2(cg, info, self, want, src, caps, name, err, errlen);
+		setup_v2(cg, info, self, src, caps, name, err, errlen);
 	}
 	if (cg->enforced) {
 		*out = cg;

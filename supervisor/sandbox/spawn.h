@@ -46,9 +46,9 @@ struct spawn_child {
  * fewer), or a path the worker needs lies below a directory its uid
  * cannot search and there is no mount namespace to make it reachable in
  * (spawn_view.h). Between fork and execve the child makes only
- * async-signal-safe calls: joining the run's cgroup, setsid, the fd map (fdmap.h), close_range,
- * PDEATHSIG, the namespace mounts and the project view, core limit 0,
- * no_new_privs, the uid drop, execveat.
+ * async-signal-safe calls: joining the run's cgroup, setsid, the fd map
+ * (fdmap.h), close_range, PDEATHSIG, the namespace mounts and the project view,
+ * core limit 0, no_new_privs, the uid drop, execveat.
  */
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 		 size_t errlen);

@@ -126,9 +126,10 @@ Test(caps, files_bash_loop_stops_the_run)
 	start(&t, turns_of(json_pack("[o]", bash(many_files))));
 	run_plain(&t, "--max-files", "300");
 	r = assert_stopped(&t, "file_limit");
-	cr_assert(strstr(json_string_value(json_array_get(
-				 json_object_get(r, "errors"), 0)),
-			 "--max-files"));
+	cr_assert(
+		strstr(json_string_value(
+			       json_array_get(json_object_get(r, "errors"), 0)),
+		       "--max-files"));
 	/* the model was not asked again after the stop */
 	cr_assert_eq(hb_int(json_array_get(json_object_get(r, "phases"), 0),
 			    "api_calls"),
@@ -185,9 +186,9 @@ Test(caps, files_directories_count_too)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack(
-			  "[o]", bash("for i in $(seq 1 120); do mkdir -p "
-				      "t$i/a/b; done; echo dirs"))));
+	start(&t, turns_of(json_pack("[o]",
+				     bash("for i in $(seq 1 120); do mkdir -p "
+					  "t$i/a/b; done; echo dirs"))));
 	run_plain(&t, "--max-files", "200");
 	r = assert_stopped(&t, "file_limit");
 	json_decref(r);
@@ -216,9 +217,10 @@ Test(caps, disk_large_write_calls)
 	cr_assert_leq(hb_int(json_array_get(json_object_get(r, "phases"), 0),
 			     "tool_calls"),
 		      4);
-	cr_assert(strstr(json_string_value(json_array_get(
-				 json_object_get(r, "errors"), 0)),
-			 "--max-disk"));
+	cr_assert(
+		strstr(json_string_value(
+			       json_array_get(json_object_get(r, "errors"), 0)),
+		       "--max-disk"));
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -231,9 +233,9 @@ Test(caps, disk_one_file_is_cut_at_the_cap)
 	json_t *r;
 
 	/* RLIMIT_FSIZE is at most --max-disk: head cannot write 5 MB */
-	start(&t, turns_of(json_pack(
-			  "[o]", bash("head -c 5000000 /dev/zero > big; "
-				      "echo rc=$?"))));
+	start(&t,
+	      turns_of(json_pack("[o]", bash("head -c 5000000 /dev/zero > big; "
+					     "echo rc=$?"))));
 	run_plain(&t, "--max-disk", "2M");
 	r = assert_stopped(&t, "disk_limit");
 	snprintf(path, sizeof(path), "%s/big", hb_str(r, "project_dir"));
@@ -249,10 +251,10 @@ Test(caps, disk_several_files_each_under_the_cap)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack(
-			  "[o]", bash("for i in 1 2 3; do dd if=/dev/zero "
-				      "of=f$i bs=1M count=1 2>/dev/null; "
-				      "done; echo written"))));
+	start(&t, turns_of(json_pack("[o]",
+				     bash("for i in 1 2 3; do dd if=/dev/zero "
+					  "of=f$i bs=1M count=1 2>/dev/null; "
+					  "done; echo written"))));
 	run_plain(&t, "--max-disk", "2M");
 	r = assert_stopped(&t, "disk_limit");
 	json_decref(r);
@@ -264,10 +266,10 @@ Test(caps, disk_same_files_under_the_cap_complete)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack(
-			  "[o]", bash("for i in 1 2 3; do dd if=/dev/zero "
-				      "of=f$i bs=1M count=1 2>/dev/null; "
-				      "done; echo written"))));
+	start(&t, turns_of(json_pack("[o]",
+				     bash("for i in 1 2 3; do dd if=/dev/zero "
+					  "of=f$i bs=1M count=1 2>/dev/null; "
+					  "done; echo written"))));
 	run_plain(&t, "--max-disk", "64M");
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
@@ -283,8 +285,9 @@ Test(caps, an_unmeasurable_project_stops_the_run)
 	json_t *r;
 
 	/* the worker's uid owns it but may not list it: fail closed */
-	start(&t, turns_of(json_pack(
-			  "[o]", bash("mkdir locked && echo x > locked/f && "
+	start(&t,
+	      turns_of(json_pack("[o]",
+				 bash("mkdir locked && echo x > locked/f && "
 				      "chmod 000 locked; echo hidden"))));
 	run_plain(&t, NULL, NULL);
 	r = assert_stopped(&t, "disk_limit");
@@ -303,10 +306,11 @@ Test(caps, the_measure_tool_is_not_the_models)
 	json_t *blocks = json_pack("[{s:s,s:s,s:{s:i,s:i}}]", "type",
 				   "tool_use", "name", "gao_measure", "input",
 				   "max_bytes", 1, "max_files", 1);
-	json_t *turns = json_pack(
-		"[{s:o},{s:{s:b,s:[s]},s:[{s:s,s:s}]}]", "content", blocks,
-		"expect", "tool_result_is_error", 1, "tool_result_contains",
-		"not available", "content", "type", "text", "text", "done");
+	json_t *turns = json_pack("[{s:o},{s:{s:b,s:[s]},s:[{s:s,s:s}]}]",
+				  "content", blocks, "expect",
+				  "tool_result_is_error", 1,
+				  "tool_result_contains", "not available",
+				  "content", "type", "text", "text", "done");
 	char rec[600];
 	struct hb t;
 	json_t *r, *recs, *e;
@@ -327,7 +331,8 @@ Test(caps, the_measure_tool_is_not_the_models)
 	cr_assert_gt(json_array_size(recs), 0);
 	json_array_foreach(recs, i, e) {
 		json_t *tools = json_object_get(json_object_get(e, "body"),
-						"tools"), *d;
+						"tools"),
+		       *d;
 		size_t k;
 
 		json_array_foreach(tools, k, d) {
@@ -352,7 +357,8 @@ memory_host(void)
 	struct stat st;
 
 	if (stat("/sys/fs/cgroup/memory", &st) == 0) {
-		if (geteuid() == 0 && access("/sys/fs/cgroup/memory", W_OK) == 0)
+		if (geteuid() == 0 &&
+		    access("/sys/fs/cgroup/memory", W_OK) == 0)
 			return HOST_ENFORCES;
 		if (geteuid() != 0 &&
 		    access("/sys/fs/cgroup/memory", W_OK) != 0)
@@ -387,12 +393,12 @@ static const char three_hogs[] =
 static json_t *
 hog_turns(const char *want)
 {
-	return json_pack("[{s:[o]},{s:{s:[s]},s:[o]},{s:{s:[s]},s:[{s:s,s:s}]}]",
-			 "content", bash(three_hogs), "expect",
-			 "tool_result_contains", want, "content",
-			 bash("echo next-call-works"), "expect",
-			 "tool_result_contains", "next-call-works", "content",
-			 "type", "text", "text", "done");
+	return json_pack(
+		"[{s:[o]},{s:{s:[s]},s:[o]},{s:{s:[s]},s:[{s:s,s:s}]}]",
+		"content", bash(three_hogs), "expect", "tool_result_contains",
+		want, "content", bash("echo next-call-works"), "expect",
+		"tool_result_contains", "next-call-works", "content", "type",
+		"text", "text", "done");
 }
 
 Test(caps, memory_total_of_three_processes, .timeout = 120)
@@ -461,7 +467,8 @@ Test(caps, memory_default_layer_or_warning)
 		cr_assert(strstr(hb_str(iso, "summary"), "cgroup"));
 		cr_assert_not(warned);
 	} else {
-		cr_assert_neq(h, HOST_ENFORCES, "root and v1 memory: no cgroup");
+		cr_assert_neq(h, HOST_ENFORCES,
+			      "root and v1 memory: no cgroup");
 		/* a default that cannot be enforced: said, and no layer */
 		cr_assert_null(strstr(hb_str(iso, "summary"), "cgroup"));
 		cr_assert(warned);
@@ -531,8 +538,10 @@ Test(caps, bad_user_config_values)
 Test(caps, bad_options_are_usage_errors)
 {
 	static const char *const bad[][2] = {
-		{ "--max-memory", "4GB" }, { "--max-memory", "1M" },
-		{ "--max-disk", "lots" },  { "--max-files", "-3" },
+		{ "--max-memory", "4GB" },
+		{ "--max-memory", "1M" },
+		{ "--max-disk", "lots" },
+		{ "--max-files", "-3" },
 	};
 	struct hb t;
 

@@ -48,7 +48,7 @@ put(const char *rel, const char *fmt, ...)
 	snprintf(path, sizeof(path), "%s/%s", T, rel);
 	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
 	cr_assert_eq(system(cmd), 0);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	cr_assert_not_null(f, "%s", path);
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
@@ -75,7 +75,7 @@ get(const char *rel)
 
 	snprintf(path, sizeof(path), "%s/%s", T, rel);
 	buf[0] = 0;
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return "";
 	if (!fgets(buf, sizeof(buf), f))
@@ -197,8 +197,7 @@ Test(cgroup, v1_mount_of_a_subtree)
 	/* the hierarchy's /ctr is mounted: our /ctr/job is <mount>/job */
 	put("proc-cgroup", "4:memory:/ctr/job\n");
 	put("mountinfo",
-	    "34 30 0:31 /ctr %s/mem\\040cg rw - cgroup cgroup rw,memory\n",
-	    T);
+	    "34 30 0:31 /ctr %s/mem\\040cg rw - cgroup cgroup rw,memory\n", T);
 	dir("mem cg/job");
 	cr_assert_eq(cgroup_create(&s, "run-3", &caps, &cg, err, sizeof(err)),
 		     0);
@@ -349,8 +348,7 @@ Test(cgroup, v2_not_delegated)
 	char err[1024];
 
 	v2_host("/user/sess", "cpu io", "", "4242\n");
-	cr_assert_eq(cgroup_create(&s, "run-10", &caps, &cg, err,
-				   sizeof(err)),
+	cr_assert_eq(cgroup_create(&s, "run-10", &caps, &cg, err, sizeof(err)),
 		     0);
 	cr_assert_null(cg);
 	cr_assert(strstr(err, "\"memory\" is not delegated"), "%s", err);
@@ -367,8 +365,7 @@ Test(cgroup, v2_other_processes_in_the_cgroup)
 	char err[1024];
 
 	v2_host("/user/sess", "memory pids", "", "4242\n999\n");
-	cr_assert_eq(cgroup_create(&s, "run-11", &caps, &cg, err,
-				   sizeof(err)),
+	cr_assert_eq(cgroup_create(&s, "run-11", &caps, &cg, err, sizeof(err)),
 		     0);
 	cr_assert_null(cg);
 	cr_assert(strstr(err, "other processes"), "%s", err);
@@ -385,8 +382,7 @@ Test(cgroup, no_hierarchy_at_all)
 
 	put("proc-cgroup", "0::/\n");
 	put("mountinfo", "25 1 0:22 / /sys rw - sysfs sysfs rw\n");
-	cr_assert_eq(cgroup_create(&s, "run-12", &caps, &cg, err,
-				   sizeof(err)),
+	cr_assert_eq(cgroup_create(&s, "run-12", &caps, &cg, err, sizeof(err)),
 		     0);
 	cr_assert_null(cg);
 	cr_assert(strstr(err, "neither"), "%s", err);
@@ -395,7 +391,10 @@ Test(cgroup, no_hierarchy_at_all)
 Test(cgroup, hostile_proc_files)
 {
 	static const char *const junk[] = {
-		"", ":::\n", "4:memory\n", "4:memory:relative\n",
+		"",
+		":::\n",
+		"4:memory\n",
+		"4:memory:relative\n",
 		"x:y:z\n0:\n::/\n",
 	};
 	struct cgroup_caps caps = { .memory_bytes = 128 << 20 };

@@ -121,10 +121,10 @@ Test(cli, run_totals_with_suffixes)
 		const char *val;
 		uint64_t bytes;
 	} ok[] = {
-		{ "16777216", 16ull << 20 }, { "64M", 64ull << 20 },
-		{ "64MiB", 64ull << 20 },    { "20000K", 20000ull << 10 },
+		{ "16777216", 16ull << 20 },    { "64M", 64ull << 20 },
+		{ "64MiB", 64ull << 20 },       { "20000K", 20000ull << 10 },
 		{ "20000KiB", 20000ull << 10 }, { "2G", 2ull << 30 },
-		{ "2GiB", 2ull << 30 },      { "1T", 1ull << 40 },
+		{ "2GiB", 2ull << 30 },         { "1T", 1ull << 40 },
 		{ "1024TiB", 1ull << 50 },
 	};
 	struct cli c;
@@ -139,8 +139,7 @@ Test(cli, run_totals_with_suffixes)
 		cr_assert(c.max_memory_set && c.max_disk_set);
 		cr_assert_not(c.max_files_set);
 	}
-	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--max-files",
-			   "1"),
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--max-files", "1"),
 		     0);
 	cr_assert_eq(c.max_files, 1);
 	cr_assert(c.max_files_set);
@@ -276,8 +275,8 @@ static const struct {
 	{ "--retry-budget", "-1", "a non-negative number" },
 	{ "--retry-budget", "3s", "a non-negative number" },
 	{ "--require-isolation", "max", "full, landlock or seccomp" },
-#define SIZE_MSG(lo)                                                      \
-	"a size from " lo " to 1125899906842624 bytes: digits with an "   \
+#define SIZE_MSG(lo) \
+	"a size from " lo " to 1125899906842624 bytes: digits with an " \
 	"optional suffix K, M, G or T (or KiB, MiB, GiB, TiB; powers of " \
 	"1024), e.g. 512M"
 	{ "--max-memory", "4GB", SIZE_MSG("16777216") },

@@ -53,13 +53,15 @@ measure(uint64_t max_bytes, uint64_t max_files)
 	struct m m = { 0 };
 	int n = -1;
 
-	snprintf(json, sizeof(json), "{\"max_bytes\": %" PRIu64
-		 ", \"max_files\": %" PRIu64 "}", max_bytes, max_files);
+	snprintf(json, sizeof(json),
+		 "{\"max_bytes\": %" PRIu64 ", \"max_files\": %" PRIu64 "}",
+		 max_bytes, max_files);
 	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_measure, json, 10000, &out);
 	cr_assert_not(out.is_error, "%s", out.content);
-	cr_assert_eq(sscanf(out.content, "measure %" SCNu64 " %" SCNu64
-			    " %15s%n", &m.bytes, &m.entries, m.state, &n),
+	cr_assert_eq(sscanf(out.content,
+			    "measure %" SCNu64 " %" SCNu64 " %15s%n", &m.bytes,
+			    &m.entries, m.state, &n),
 		     3, "%s", out.content);
 	return m;
 }

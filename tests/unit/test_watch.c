@@ -8,8 +8,7 @@
 
 #include "supervisor/agent/watch.h"
 
-static const struct watch_caps caps = { .max_bytes = 1000,
-					.max_files = 10 };
+static const struct watch_caps caps = { .max_bytes = 1000, .max_files = 10 };
 
 static enum session_stop
 verdict(const char *content, bool is_error, char *why, size_t cap)
@@ -29,8 +28,7 @@ Test(watch, within_the_caps)
 	cr_assert_eq(verdict("measure 1000 10 complete\n", false, why,
 			     sizeof(why)),
 		     SESSION_STOP_NONE);
-	cr_assert_eq(verdict("measure 0 0 complete\n", false, why,
-			     sizeof(why)),
+	cr_assert_eq(verdict("measure 0 0 complete\n", false, why, sizeof(why)),
 		     SESSION_STOP_NONE);
 	cr_assert_eq(verdict("measure 5 5 complete", false, why, sizeof(why)),
 		     SESSION_STOP_NONE);
@@ -43,8 +41,7 @@ Test(watch, over_each_cap)
 	cr_assert_eq(verdict("measure 10 11 over\n", false, why, sizeof(why)),
 		     SESSION_STOP_FILE_LIMIT);
 	cr_assert(strstr(why, "--max-files"), "%s", why);
-	cr_assert_eq(verdict("measure 1001 3 over\n", false, why,
-			     sizeof(why)),
+	cr_assert_eq(verdict("measure 1001 3 over\n", false, why, sizeof(why)),
 		     SESSION_STOP_DISK_LIMIT);
 	cr_assert(strstr(why, "--max-disk"), "%s", why);
 	/* a "complete" answer over a cap is over all the same */
@@ -84,8 +81,7 @@ Test(watch, what_cannot_be_read_stops_the_run)
 			     bad[i]);
 		cr_assert(why[0], "no reason for \"%s\"", bad[i]);
 	}
-	cr_assert_eq(verdict("measure 1 2 complete\n", true, why,
-			     sizeof(why)),
+	cr_assert_eq(verdict("measure 1 2 complete\n", true, why, sizeof(why)),
 		     SESSION_STOP_DISK_LIMIT, "an is_error answer");
 	cr_assert_eq(watch_verdict(&caps, NULL, why, sizeof(why)),
 		     SESSION_STOP_DISK_LIMIT);
@@ -115,8 +111,7 @@ Test(watch, the_request)
 
 	cr_assert_eq(json_integer_value(json_object_get(in, "max_bytes")),
 		     1000);
-	cr_assert_eq(json_integer_value(json_object_get(in, "max_files")),
-		     10);
+	cr_assert_eq(json_integer_value(json_object_get(in, "max_files")), 10);
 	json_decref(in);
 	cr_assert_str_eq(WATCH_TOOL, "gao_measure");
 }
