@@ -421,6 +421,9 @@ Test(caps, memory_total_of_three_processes, .timeout = 120)
 	r = hb_results(&t);
 	caps = json_object_get(json_object_get(r, "isolation"), "run_caps");
 	cr_assert(json_is_true(json_object_get(caps, "memory_enforced")));
+	/* the default policy's 256 processes, plus gao-dev's own 16 */
+	cr_assert_eq(json_integer_value(json_object_get(caps, "processes")),
+		     272);
 	cr_assert_eq(json_integer_value(json_object_get(caps, "memory_bytes")),
 		     512 << 20);
 	cr_assert(strstr(hb_str(json_object_get(r, "isolation"), "summary"),
