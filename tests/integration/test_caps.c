@@ -195,6 +195,47 @@ Test(caps, files_directories_count_too)
 	hb_finish(&t);
 }
 
+Test(caps, files_strict_policy_agent)
+{
+	json_t *blocks = json_array(), *sc, *r;
+	char path[64], cfg[600], scpath[600];
+	const char *args[] = { cfg, "--max-files", "80", NULL };
+	struct hb t;
+
+	/* Mary has file tools only: the strict policy (seccomp allow-list)
+	 * must let her worker measure the project too */
+	for (int i = 0; i < 60; i++) {
+		snprintf(path, sizeof(path), "notes/n%02d.md", i);
+		json_array_append_new(blocks, write_block(path, "note\n"));
+	}
+	memset(&t, 0, sizeof(t));
+	h_tmpdir(t.dir, sizeof(t.dir));
+	h_keyfile(t.dir, H_TEST_KEY, t.key, sizeof(t.key));
+	snprintf(t.root, sizeof(t.root), "%s/sandbox", t.dir);
+	sc = json_pack("{s:s,s:[{s:s,s:s,s:o}]}", "description", "strict",
+		       "conversations", "name", "mary", "match", "Mary",
+		       "turns", turns_of(blocks));
+	snprintf(scpath, sizeof(scpath), "%s/scenario.json", t.dir);
+	cr_assert_eq(json_dump_file(sc, scpath, 0), 0);
+	json_decref(sc);
+	h_fake_start(&t.fake, scpath, t.key, t.dir);
+	snprintf(t.base, sizeof(t.base),
+		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", t.fake.port);
+	hb_write(&t, "mary.yaml",
+		 "name: strict\ndescription: Mary writes notes\n"
+		 "initial_prompt: Write notes.\ntimeout_seconds: 120\n"
+		 "workflow_phases:\n  - phase_name: Analysis\n"
+		 "    agent: Mary\nsuccess_criteria: {}\n",
+		 cfg, sizeof(cfg));
+	hb_run(&t, args, 120);
+	r = assert_stopped(&t, "file_limit");
+	cr_assert_str_eq(hb_str(json_array_get(json_object_get(r, "phases"), 0),
+				"policy"),
+			 "strict");
+	json_decref(r);
+	hb_finish(&t);
+}
+
 /* ---- disk ------------------------------------------------------------- */
 
 Test(caps, disk_large_write_calls)
