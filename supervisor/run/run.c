@@ -316,6 +316,28 @@ start_one(struct run *r, struct phase *p)
 }
 
 static void
+teardown(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->next_timer = 0;
+	run_svc_clear(r);
+	run_caps_clear(r);
+}
+
+/* The run is over: the results, then, from the loop (this may run inside
+ * a service worker's callback), its service workers stop and its cgroup
+ * goes with whatever is left in it, rather than at run_free(). */
+static void
+end_run(struct run *r)
+{
+	run_finish(r);
+	if (!r->next_timer)
+		r->next_timer = loop_add_timer(r->env->loop, 0, teardown, r);
+}
+
+static void
 start_phase(struct run *r)
 {
 	session_free(r->dead_session);
@@ -335,9 +357,9 @@ start_phase(struct run *r)
 		r->phase++;
 	}
 	if (run_state_judges_criteria(&r->state))
-		run_judge_criteria(r, run_finish);
+		run_judge_criteria(r, end_run);
 	else
-		run_finish(r);
+		end_run(r);
 }
 
 static void

@@ -100,6 +100,8 @@ run_caps_setup(struct run *r, char *err, size_t errlen)
 		warn(r, "the run's process total (the policy's processes)",
 		     why);
 	r->caps_pids = caps.pids;
+	r->caps_on = on;
+	r->caps_kind = cgroup_kind(r->cgroup);
 	r->svcx.opts.cgroup = r->cgroup;
 	r->svcx_net.opts.cgroup = r->cgroup;
 	r->pe.cgroup = r->cgroup;
@@ -124,10 +126,10 @@ run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp)
 json_t *
 run_caps_json(const struct run *r)
 {
-	uint32_t on = cgroup_enforced(r->cgroup);
+	uint32_t on = r->caps_on;
 
 	return json_pack("{s:s,s:I,s:b,s:I,s:b,s:I,s:I}", "cgroup",
-			 cgroup_kind(r->cgroup), "memory_bytes",
+			 r->caps_kind ? r->caps_kind : "none", "memory_bytes",
 			 (json_int_t)r->env->max_memory, "memory_enforced",
 			 (on & CGROUP_MEMORY) != 0, "processes",
 			 (json_int_t)r->caps_pids, "processes_enforced",

@@ -143,8 +143,10 @@ struct run {
 	double want_coverage;
 	int commits;
 	/* the run's totals (run_caps.c) */
-	struct cgroup *cgroup;
+	struct cgroup *cgroup; /* NULL once the run is over */
 	uint64_t caps_pids;
+	uint32_t caps_on;      /* cgroup_enforced() at the start */
+	const char *caps_kind; /* cgroup_kind() at the start */
 };
 
 /*
@@ -223,7 +225,8 @@ void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
 /* The caps and who enforces them, for the results' isolation. */
 json_t *run_caps_json(const struct run *r);
 
-/* Kill what is left in the cgroup and remove it (after the workers). */
+/* Kill what is left in the cgroup and remove it (after the workers);
+ * idempotent. */
 void run_caps_clear(struct run *r);
 
 /* ---- run_checks.c: each calls next(r) from the loop when done ----------- */
