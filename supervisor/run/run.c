@@ -198,6 +198,14 @@ after_checks(struct run *r)
 	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
 }
 
+/* The phase's final measurement is in (run_caps_after_phase): its
+ * checks. */
+static void
+checks(struct run *r)
+{
+	run_after_phase(r, &r->cur, after_checks);
+}
+
 static void
 on_command_done(void *ctx, const struct msg_tool_result *res)
 {
@@ -210,7 +218,7 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 	snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
 		 ok ? "" : "phase_failed");
 	run_record_command(r, p, res);
-	run_after_phase(r, p, after_checks);
+	run_caps_after_phase(r, p, checks);
 }
 
 /* A phase with a command runs it in the sandbox instead of an agent. */
@@ -277,7 +285,7 @@ on_session_done(void *ctx, struct session_result *res)
 		after_checks(r);
 		return;
 	}
-	run_after_phase(r, p, after_checks);
+	run_caps_after_phase(r, p, checks);
 }
 
 /* The policy and model of the last phase whose sandbox was prepared. */

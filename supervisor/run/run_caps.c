@@ -138,6 +138,65 @@ run_caps_json(const struct run *r)
 			 (json_int_t)r->env->max_files);
 }
 
+/*
+ * The final measurement, by the service worker with the host's find and
+ * awk (the agent cannot write to /usr): every entry below the project,
+ * not following links, its allocated blocks, in watch.h's answer format.
+ * find's complaint about an unreadable directory, or its failure, makes
+ * the answer unreadable, which stops the run (fail closed).
+ */
+static const char measure_cmd[] =
+	"set -o pipefail; LC_ALL=C find . -mindepth 1 -printf '%b\\n' | "
+	"LC_ALL=C awk '{ n++; b += $1 } END { printf \"measure %.0f %.0f "
+	"complete\\n\", b * 512, n }'";
+
+static void
+on_measured(void *ctx, const struct msg_tool_result *res)
+{
+	struct run *r = ctx;
+	struct phase *p = &r->cur;
+	struct watch_caps caps = { .max_bytes = r->env->max_disk,
+				   .max_files = r->env->max_files };
+	enum session_stop stop;
+	char why[512];
+
+	/* a non-zero exit (find could not read everything) is no answer */
+	stop = watch_verdict(&caps, res && res->exit_code == 0 ? res : NULL,
+			     why, sizeof(why));
+	if (stop != SESSION_STOP_NONE) {
+		p->status = PHASE_STATUS_STOPPED;
+		snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
+			 session_stop_name(stop));
+		if (p->record) {
+			json_object_set_new(p->record, "status",
+					    json_string(phase_status_name(
+						    p->status)));
+			json_object_set_new(p->record, "stop_reason",
+					    json_string(p->stop_reason));
+		}
+		json_array_append_new(r->errors,
+				      json_sprintf("phase %s: at its end, %s",
+						   p->def->name, why));
+	}
+	r->caps_next(r);
+}
+
+void
+run_caps_after_phase(struct run *r, struct phase *p,
+		     void (*next)(struct run *r))
+{
+	r->caps_next = next;
+	if ((p->status != PHASE_STATUS_SUCCESS &&
+	     p->status != PHASE_STATUS_FAILED) ||
+	    (!r->env->max_disk && !r->env->max_files)) {
+		next(r);
+		return;
+	}
+	if (svc_bash(r->svc, measure_cmd, WATCH_TIMEOUT_MS * 3, on_measured,
+		     r) < 0)
+		on_measured(r, NULL);
+}
+
 void
 run_caps_clear(struct run *r)
 {

@@ -147,6 +147,7 @@ struct run {
 	uint64_t caps_pids;
 	uint32_t caps_on;      /* cgroup_enforced() at the start */
 	const char *caps_kind; /* cgroup_kind() at the start */
+	void (*caps_next)(struct run *r); /* after the final measurement */
 };
 
 /*
@@ -224,6 +225,17 @@ void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
 
 /* The caps and who enforces them, for the results' isolation. */
 json_t *run_caps_json(const struct run *r);
+
+/*
+ * run_caps_after_phase - the project measured once more at the end of
+ * phase p (p->record set), by the service worker: what a command phase
+ * or a background process wrote after the last measured call counts too.
+ * Over a cap, or unmeasurable, p becomes stopped (disk_limit,
+ * file_limit) in p and its record. Then next(r), from the loop. A phase
+ * that did not end in success or failure is not measured.
+ */
+void run_caps_after_phase(struct run *r, struct phase *p,
+			  void (*next)(struct run *r));
 
 /* Kill what is left in the cgroup and remove it (after the workers);
  * idempotent. */

@@ -387,6 +387,94 @@ Test(caps, the_measure_tool_is_not_the_models)
 	hb_finish(&t);
 }
 
+/* A one-phase config with a command (no agent), run with opt val. */
+static void
+run_command_phase(struct hb *t, const char *command, const char *opt,
+		  const char *val)
+{
+	char cfg[600], text[1024];
+	const char *args[] = { cfg, opt, val, NULL };
+
+	snprintf(text, sizeof(text),
+		 "name: cmd\ndescription: a command phase\n"
+		 "timeout_seconds: 120\nworkflow_phases:\n"
+		 "  - phase_name: Generate\n    command: \"%s\"\n"
+		 "success_criteria: {}\n",
+		 command);
+	hb_write(t, "cmd.yaml", text, cfg, sizeof(cfg));
+	hb_run(t, args, 120);
+}
+
+Test(caps, a_command_phase_is_measured_at_its_end)
+{
+	struct hb t;
+	json_t *r;
+
+	/* no agent, no tool call: the phase's end is measured all the same
+	 * (by the service worker) */
+	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
+	run_command_phase(&t,
+			  "mkdir m && for i in $(seq 400); do : > m/f$i; done",
+			  "--max-files", "300");
+	r = assert_stopped(&t, "file_limit");
+	cr_assert(
+		strstr(json_string_value(
+			       json_array_get(json_object_get(r, "errors"), 0)),
+		       "at its end"));
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(caps, a_command_phase_over_the_disk_cap)
+{
+	struct hb t;
+	json_t *r;
+
+	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
+	run_command_phase(&t,
+			  "for i in 1 2 3; do head -c 1000000 /dev/zero > "
+			  "f$i; done",
+			  "--max-disk", "2M");
+	r = assert_stopped(&t, "disk_limit");
+	json_decref(r);
+	/* the control: the same under a larger cap completes */
+	hb_finish(&t);
+	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
+	run_command_phase(&t,
+			  "for i in 1 2 3; do head -c 1000000 /dev/zero > "
+			  "f$i; done",
+			  "--max-disk", "64M");
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	hb_finish(&t);
+}
+
+Test(caps, a_background_writer_is_caught_at_the_phase_end)
+{
+	json_t *turns = json_pack(
+		"[{s:[o]},{s:i,s:[o]},{s:[{s:s,s:s}]}]", "content",
+		json_pack("{s:s,s:s,s:{s:s,s:b}}", "type", "tool_use", "name",
+			  "Bash", "input", "command",
+			  "(for i in $(seq 400); do : > bg$i; done) "
+			  ">/dev/null 2>&1 & echo started",
+			  "run_in_background", 1),
+		"delay_ms", 2500, "content",
+		json_pack("{s:s,s:s,s:{s:s}}", "type", "tool_use", "name",
+			  "Read", "input", "file_path", "bg1"),
+		"content", "type", "text", "text", "done");
+	struct hb t;
+	json_t *r;
+
+	/* the Bash call returns at once (run_in_background: where the
+	 * worker kills what a call leaves behind, this one may stay); the
+	 * files come after its measurement, and no writing call follows */
+	start(&t, turns);
+	run_plain(&t, "--max-files", "300");
+	r = assert_stopped(&t, "file_limit");
+	json_decref(r);
+	hb_finish(&t);
+}
+
 /* ---- memory ----------------------------------------------------------- */
 
 enum host { HOST_ENFORCES, HOST_CANNOT, HOST_UNKNOWN };
