@@ -171,7 +171,8 @@ print_limits(FILE *f, const struct policy *p)
 	      "# run's totals are set per run, not here: --max-memory (a\n"
 	      "# cgroup, where the host has one), --max-disk and\n"
 	      "# --max-files (the project is measured after each call\n"
-	      "# that can write; over either cap the run stops).\n"
+	      "# that can write and at each phase's end; over either\n"
+	      "# cap the run stops).\n"
 	      "limits:\n"
 	      "  # RLIMIT_CPU: SIGXCPU, then SIGKILL 5 s later\n"
 	      "  cpu_seconds: ",
