@@ -145,8 +145,8 @@ struct run {
 	/* the run's totals (run_caps.c) */
 	struct cgroup *cgroup; /* NULL once the run is over */
 	uint64_t caps_pids;
-	uint32_t caps_on;      /* cgroup_enforced() at the start */
-	const char *caps_kind; /* cgroup_kind() at the start */
+	uint32_t caps_on;                 /* cgroup_enforced() at the start */
+	const char *caps_kind;            /* cgroup_kind() at the start */
 	void (*caps_next)(struct run *r); /* after the final measurement */
 };
 
