@@ -49,6 +49,12 @@ seq(const unsigned char *s, size_t n)
 	return need + 1;
 }
 
+int
+utf8_seq(const char *s, size_t n)
+{
+	return seq((const unsigned char *)s, n);
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {

@@ -17,6 +17,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * utf8_seq - the length of the valid UTF-8 sequence at s (n > 0 bytes
+ * available), or the negated length of the maximal invalid prefix that
+ * one U+FFFD replaces (at least 1). NUL counts as invalid.
+ */
+int utf8_seq(const char *s, size_t n);
+
 /* True when s[0..len) is valid UTF-8 without NUL. */
 bool utf8_valid(const char *s, size_t len);
 

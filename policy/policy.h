@@ -138,6 +138,17 @@ const char *policy_tool_name(uint32_t bit);
 bool policy_allows_tool(const struct policy *p, const char *tool);
 
 /*
+ * policy_wider - true when p grants something base does not: network,
+ * exec, AF_UNIX sockets, a denylist where base has an allow-list, a tool,
+ * a read-only path not covered by base's paths, a read-write path not
+ * covered by base's read-write paths, or a higher limit (0, unlimited,
+ * is the highest). The first such grant is described in why (cap bytes,
+ * e.g. "network: tcp"); why is "" when p is no wider. Both are borrowed.
+ */
+bool policy_wider(const struct policy *p, const struct policy *base, char *why,
+		  size_t cap);
+
+/*
  * policy_to_msg - the policy as the worker needs it, placeholders expanded.
  * project_dir must be an absolute path other than "/". tmp_dir is the
  * agent's private temporary directory (absolute), or NULL when there is

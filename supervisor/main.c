@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "common/termesc.h"
 #include "config.h"
 #include "policy/policy.h"
 #include "supervisor/agent/audit.h"
@@ -37,6 +39,23 @@ harden(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* policy show: a policy file's names and paths are text from a file,
+ * so the listing leaves through the terminal escape step like all else. */
+static void
+print_policy(const struct policy *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	policy_print(m, p);
+	if (fclose(m) == 0)
+		termesc_fputs(buf, stdout);
+	free(buf);
+}
+
 static int
 cmd_policy(const struct cli *c)
 {
@@ -51,14 +70,14 @@ cmd_policy(const struct cli *c)
 		else
 			rc = policy_load_file(c->args[i], &p, err, sizeof(err));
 		if (rc < 0) {
-			fprintf(stderr, "%s\n", err);
+			termesc_fprintf(stderr, "%s\n", err);
 			return EXIT_USAGE;
 		}
 		if (c->cmd == CLI_POLICY_SHOW)
-			policy_print(stdout, p);
+			print_policy(p);
 		else
-			printf("%s: valid policy \"%s\"\n", c->args[i],
-			       policy_name(p));
+			termesc_fprintf(stdout, "%s: valid policy \"%s\"\n",
+					c->args[i], policy_name(p));
 		policy_free(p);
 	}
 	return EXIT_OK;
@@ -76,16 +95,20 @@ cmd_audit(const struct cli *c)
 					     sizeof(why));
 
 		if (bad < 0) {
-			fprintf(stderr, "gao-dev: %s\n", why);
+			termesc_fprintf(stderr, "gao-dev: %s\n", why);
 			return EXIT_USAGE;
 		}
 		if (bad > 0) {
-			printf("%s: BROKEN at record %ld (line %ld): %s\n",
-			       c->args[i], bad, bad, why);
+			termesc_fprintf(stdout,
+					"%s: BROKEN at record %ld (line %ld): "
+					"%s\n",
+					c->args[i], bad, bad, why);
 			rc = EXIT_FAILED;
 		} else {
-			printf("%s: OK, %llu records, head %s\n", c->args[i],
-			       (unsigned long long)n, head);
+			termesc_fprintf(stdout,
+					"%s: OK, %llu records, head %s\n",
+					c->args[i], (unsigned long long)n,
+					head);
 		}
 	}
 	return rc;

@@ -22,6 +22,7 @@
 
 #include <openssl/evp.h>
 
+#include "supervisor/config/confine.h"
 #include "supervisor/config/yamljson.h"
 
 #define TIMEOUT_MAX 86400
@@ -30,6 +31,7 @@
 
 struct ctx {
 	struct benchmark *b;
+	const struct confine_rules *rules; /* the operator's, or NULL */
 	struct yamljson *y;
 	const char *prefix; /* "benchmark." in the wrapped shape */
 	char *text;         /* the file's text, read when needed */
@@ -311,6 +313,8 @@ check_unknown(struct ctx *c, json_t *o, const char *const *known,
 static void
 check_timeout(struct ctx *c, int64_t t, const char *path, const char *what)
 {
+	int64_t ceiling = confine_max_timeout(c->rules);
+
 	if (t <= 0)
 		ERR(c, path,
 		    "%s must be positive: got %lld, expected 1 to %d "
@@ -321,6 +325,12 @@ check_timeout(struct ctx *c, int64_t t, const char *path, const char *what)
 		    "Timeout exceeds maximum of 86400s (24 hours): "
 		    "got %lld; lower it to at most 86400",
 		    (long long)t);
+	else if (t > ceiling)
+		ERR(c, path,
+		    "%lld s is over the operator's ceiling of %lld s: lower "
+		    "it, or raise the ceiling with --max-timeout S "
+		    "(max_timeout: in the user config)",
+		    (long long)t, (long long)ceiling);
 	else if (t > 14400)
 		WARN(c, path, "timeout of %lld s is over 4 hours",
 		     (long long)t);
@@ -402,6 +412,9 @@ parse_phase(struct ctx *c, json_t *o, size_t i, const char *list)
 		    "Phase timeout must be positive: "
 		    "got %lld",
 		    (long long)ph.timeout_seconds);
+	else if (json_object_get(o, "timeout_seconds"))
+		check_timeout(c, ph.timeout_seconds, FP("timeout_seconds"),
+			      "Phase timeout");
 	ph.expected_artifacts = string_list(c, o, "expected_artifacts",
 					    FP("expected_artifacts"));
 	ph.skip_if_failed = get_bool(c, o, "skip_if_failed",
@@ -479,6 +492,9 @@ plan_story(struct ctx *c, const char *epic, json_t *s, const char *path)
 		if (k == 0 && ph.timeout_seconds <= 0)
 			ERR(c, fp, "Phase timeout must be positive: got %lld",
 			    (long long)ph.timeout_seconds);
+		else if (k == 0 && json_object_get(s, "timeout_seconds"))
+			check_timeout(c, ph.timeout_seconds, fp,
+				      "Phase timeout");
 		snprintf(fp, sizeof(fp), "%s.acceptance_criteria", path);
 		ph.acceptance_criteria = string_list(c, s,
 						     "acceptance_criteria", fp);
@@ -666,30 +682,52 @@ url_ok(const char *u)
 	       strncmp(u, "file://", 7) == 0;
 }
 
+/* A confine_* check of *field: replaced by what it resolved to, or an
+ * error at the field (and the field dropped: nothing outside is used). */
+static void
+confined(struct ctx *c, const char *path, char **field,
+	 int (*check)(const struct confine_rules *, const char *, const char *,
+		      char **, char *, size_t))
+{
+	char why[1024], *res = NULL;
+
+	if (check(c->rules, c->b->dir, *field, &res, why, sizeof(why)) < 0) {
+		ERR(c, path, "%s", why);
+		free(*field);
+		*field = NULL;
+		return;
+	}
+	free(*field);
+	*field = res;
+}
+
 static void
 parse_boilerplate(struct ctx *c, json_t *doc)
 {
 	struct benchmark *b = c->b;
 	json_t *old = json_object_get(doc, "boilerplate");
-	char *path = NULL;
+	const char *url_path = "boilerplate_url";
 
 	b->boilerplate_url = get_str(c, doc, "boilerplate_url",
 				     "boilerplate_url");
-	if (!b->boilerplate_url && json_is_object(old))
+	if (!b->boilerplate_url && json_is_object(old)) {
 		b->boilerplate_url = get_str(c, old, "repo_url",
 					     "boilerplate.repo_url");
+		url_path = "boilerplate.repo_url";
+	}
 	if (b->boilerplate_url && !url_ok(b->boilerplate_url))
-		ERR(c, "boilerplate_url",
+		ERR(c, url_path,
 		    "Invalid URL format: got \"%s\", "
 		    "expected http(s)://, git@ or file://",
 		    b->boilerplate_url);
+	else if (b->boilerplate_url &&
+		 strncmp(b->boilerplate_url, "file://", 7) == 0)
+		confined(c, url_path, &b->boilerplate_url, confine_file_url);
 	b->boilerplate_path = get_str(c, doc, "boilerplate_path",
 				      "boilerplate_path");
-	if (b->boilerplate_path && b->boilerplate_path[0] != '/' &&
-	    asprintf(&path, "%s/%s", b->dir, b->boilerplate_path) >= 0) {
-		free(b->boilerplate_path);
-		b->boilerplate_path = path;
-	}
+	if (b->boilerplate_path)
+		confined(c, "boilerplate_path", &b->boilerplate_path,
+			 confine_boilerplate);
 	if (b->boilerplate_path && access(b->boilerplate_path, R_OK) < 0)
 		WARN(c, "boilerplate_path",
 		     "boilerplate path %s does not "
@@ -712,6 +750,8 @@ parse_constraints(struct ctx *c, json_t *doc)
 	c->b->max_tokens = get_int(c, k, "max_tokens", "constraints.max_tokens",
 				   -1);
 	t = get_int(c, k, "timeout_seconds", "constraints.timeout_seconds", 0);
+	if (t > 0)
+		check_timeout(c, t, "constraints.timeout_seconds", "Timeout");
 	if (t > 0 && t < c->b->timeout_seconds)
 		c->b->timeout_seconds = t;
 }
@@ -927,6 +967,8 @@ parse_top(struct ctx *c, json_t *doc)
 	b->initial_prompt = get_str(c, doc, "initial_prompt", "initial_prompt");
 	b->model = get_str(c, doc, "model", "model");
 	b->policy = get_str(c, doc, "policy", "policy");
+	if (b->policy)
+		confined(c, "policy", &b->policy, confine_policy);
 	b->test_command = get_str(c, doc, "test_command", "test_command");
 	b->timeout_seconds = get_int(c, doc, "timeout_seconds",
 				     "timeout_seconds", 7200);
@@ -959,9 +1001,16 @@ fill_defaults(struct benchmark *b)
 struct benchmark *
 benchmark_load(const char *path, char *err, size_t errlen)
 {
+	return benchmark_load_rules(path, NULL, err, errlen);
+}
+
+struct benchmark *
+benchmark_load_rules(const char *path, const struct confine_rules *rules,
+		     char *err, size_t errlen)
+{
 	struct yamljson y;
 	struct benchmark *b;
-	struct ctx c = { .prefix = "" };
+	struct ctx c = { .prefix = "", .rules = rules };
 	char *tmp, ph_path[600] = "";
 	json_t *doc;
 

@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "supervisor/config/confine.h"
+
 struct bm_phase {
 	char *name;
 	char *agent; /* explicit or inferred from the name */
@@ -76,6 +78,19 @@ struct benchmark {
  * message in err. Free with benchmark_free().
  */
 struct benchmark *benchmark_load(const char *path, char *err, size_t errlen);
+
+/*
+ * benchmark_load_rules - benchmark_load() under the operator's rules for
+ * untrusted configs (confine.h: where boilerplate may come from, which
+ * policy a config may name, the timeout ceiling); rules NULL means the
+ * defaults, as benchmark_load(). boilerplate_path, a file://
+ * boilerplate_url and a policy path come back resolved (canonical,
+ * absolute); a field that breaks a rule is an error at its position and
+ * is left NULL.
+ */
+struct benchmark *benchmark_load_rules(const char *path,
+				       const struct confine_rules *rules,
+				       char *err, size_t errlen);
 void benchmark_free(struct benchmark *b);
 
 /* Lower-case, every run of [^a-z0-9] turned into one '-', trimmed. */

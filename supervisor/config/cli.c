@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/termesc.h"
 #include "config.h"
 
 enum {
@@ -40,6 +41,9 @@ enum {
 	OPT_MAX_FILES,
 	OPT_TEST_DISABLE,
 	OPT_NO_NS,
+	OPT_BP_ROOT,
+	OPT_ALLOW_POLICY,
+	OPT_MAX_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -70,6 +74,9 @@ static const struct option options[] = {
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "max-disk", required_argument, NULL, OPT_MAX_DISK },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
+	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
+	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -135,6 +142,14 @@ static const char run_help[] =
 "                           (also user, mount, PID, net, IPC, UTS namespaces)\n"
 "  --agents-dir DIR         agent files that add to or override the built-in\n"
 "                           personas\n"
+"  --boilerplate-root DIR   a config may also name boilerplate (path or\n"
+"                           file:// URL) at or below DIR; without it, only\n"
+"                           below the config's own directory\n"
+"  --allow-config-policy    let a config's policy: be wider than default\n"
+"                           (e.g. networked) or a policy file; without it a\n"
+"                           config may name only default or strict\n"
+"  --max-timeout S          ceiling for every timeout_seconds in a config\n"
+"                           (default 7200; at most 86400)\n"
 "";
 
 /* The second half (C99 caps one string literal at 4095 bytes). */
@@ -156,6 +171,9 @@ static const char run_help2[] =
 "  --repeat K               run each config K times (default 1)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
+"\n"
+"A config is untrusted input (docs/security.md). The user config may set\n"
+"boilerplate_root: and max_timeout: as well; the command line wins.\n"
 "\n"
 "The API key is taken from, first found: --api-key, --api-key-file,\n"
 "ANTHROPIC_API_KEY, the user config ($GAO_DEV_CONFIG, else\n"
@@ -185,7 +203,8 @@ cli_help(enum cli_cmd cmd, bool run)
 static int
 bad(const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val, want);
+	termesc_fprintf(stderr, "gao-dev: %s %s: expected %s\n", opt, val,
+			want);
 	return -1;
 }
 
@@ -341,6 +360,12 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_NO_NS:
 		c->no_namespaces = true;
 		break;
+	case OPT_BP_ROOT:
+		c->boilerplate_root = arg;
+		break;
+	case OPT_ALLOW_POLICY:
+		c->allow_config_policy = true;
+		break;
 	default:
 		return -1;
 	}
@@ -375,6 +400,10 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_TIMEOUT:
 		rc = parse_int("--timeout", arg, 1, 86400, &v);
 		c->timeout_s = v;
+		break;
+	case OPT_MAX_TIMEOUT:
+		rc = parse_int("--max-timeout", arg, 1, 86400, &v);
+		c->max_timeout = v;
 		break;
 	case OPT_MAX_RETRIES:
 		rc = parse_int("--max-retries", arg, 0, 100, &v);
@@ -475,10 +504,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 		return 0;
 	}
 	if (parse_command(c, argc, argv, &first) < 0) {
-		fprintf(stderr,
-			"gao-dev: unknown command%s%s; try gao-dev "
-			"--help\n",
-			argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		termesc_fprintf(stderr,
+				"gao-dev: unknown command%s%s; try gao-dev "
+				"--help\n",
+				argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		return -1;
 	}
 	optind = first;
@@ -489,7 +518,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			return 0;
 		}
 		if (opt == '?' || opt == ':') {
-			fprintf(stderr,
+			termesc_fprintf(
+				stderr,
 				"gao-dev: %s: unknown option or missing "
 				"value; see gao-dev sandbox run --help\n",
 				argv[optind - 1]);
@@ -501,10 +531,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->args = argv + optind;
 	c->n_args = argc - optind;
 	if (c->n_args == 0) {
-		fprintf(stderr,
-			"gao-dev: %s %s needs at least one file; see "
-			"gao-dev %s %s --help\n",
-			argv[1], argv[2], argv[1], argv[2]);
+		termesc_fprintf(stderr,
+				"gao-dev: %s %s needs at least one file; see "
+				"gao-dev %s %s --help\n",
+				argv[1], argv[2], argv[1], argv[2]);
 		return -1;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/termesc.h"
 #include "supervisor/core/secret.h"
 
 struct evlog {
@@ -80,31 +81,40 @@ evlog_close(struct evlog *l)
 	free(l);
 }
 
+/* One progress line for a person: built in memory, then the redaction
+ * step and the terminal escape step (values come from the config, the
+ * agent and the API). */
 static void
 human_line(const char *level, const char *event, const json_t *fields)
 {
 	const char *key;
+	char *buf = NULL, *red;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
 	json_t *v;
 
-	fprintf(stderr, "gao-dev: %s%s", strcmp(level, "info") ? level : "",
-		strcmp(level, "info") ? ": " : "");
-	fputs(event, stderr);
+	if (!m)
+		return;
+	fprintf(m, "gao-dev: %s%s%s", strcmp(level, "info") ? level : "",
+		strcmp(level, "info") ? ": " : "", event);
 	json_object_foreach((json_t *)fields, key, v) {
 		char *s;
 
 		if (json_is_object(v) || json_is_array(v))
 			continue;
-		s = json_is_string(v) ? strdup(json_string_value(v)) :
-					json_dumps(v, JSON_ENCODE_ANY);
-		if (!s)
-			continue;
-		char *red = secret_redact(s);
-
-		fprintf(stderr, " %s=%s", key, red ? red : "");
-		free(red);
+		s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+		fprintf(m, " %s=%s", key,
+			s                 ? s :
+			json_is_string(v) ? json_string_value(v) :
+					    "");
 		free(s);
 	}
-	fputc('\n', stderr);
+	fputc('\n', m);
+	if (fclose(m) == 0 && (red = secret_redact(buf))) {
+		termesc_fputs(red, stderr);
+		free(red);
+	}
+	free(buf);
 }
 
 void

@@ -47,6 +47,61 @@ unregister_key(const struct secret *s)
 			registered[i] = NULL;
 }
 
+/*
+ * The files secret_load() read the key from or opened looking for it
+ * (the key file, the user config when it held api_key:, a .env): never
+ * to be copied into a project (boilerplate.c). Identified by device and
+ * inode, so another path to the same file is the same file.
+ */
+static struct {
+	dev_t dev;
+	ino_t ino;
+} sources[4];
+static size_t n_sources;
+
+static void
+note_source(const struct stat *st)
+{
+	if (n_sources < sizeof(sources) / sizeof(*sources)) {
+		sources[n_sources].dev = st->st_dev;
+		sources[n_sources].ino = st->st_ino;
+		n_sources++;
+	}
+}
+
+bool
+secret_is_source(const struct stat *st)
+{
+	for (size_t i = 0; i < n_sources; i++)
+		if (sources[i].dev == st->st_dev &&
+		    sources[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+size_t
+secret_max_len(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++)
+		if (registered[i] && registered[i]->len > n)
+			n = registered[i]->len;
+	return n;
+}
+
+bool
+secret_find(const void *buf, size_t len)
+{
+	for (size_t i = 0; i < 4; i++) {
+		const struct secret *s = registered[i];
+
+		if (s && s->len <= len && memmem(buf, len, s->page, s->len))
+			return true;
+	}
+	return false;
+}
+
 void
 secret_wipe_string(char *s)
 {
@@ -150,6 +205,7 @@ load_key_file(const char *path, bool allow_insecure, struct secret **out,
 			close(fd);
 		return SECRET_E_FILE;
 	}
+	note_source(&st);
 	if ((st.st_mode & 077) && !allow_insecure) {
 		snprintf(err, errlen,
 			 "API key file %s is readable by group or "
@@ -284,6 +340,7 @@ static int
 load_config(const struct secret_sources *src, struct secret **out, char *err,
 	    size_t errlen)
 {
+	struct stat st;
 	char *v, *path;
 	int rc;
 
@@ -302,6 +359,8 @@ load_config(const struct secret_sources *src, struct secret **out, char *err,
 	v = yaml_top_scalar(src->config_file, "api_key");
 	if (!v)
 		return SECRET_E_MISSING;
+	if (stat(src->config_file, &st) == 0)
+		note_source(&st);
 	rc = secret_from_mem(v, trimmed_len(v, strlen(v)), out);
 	explicit_bzero(v, strlen(v));
 	free(v);
@@ -317,11 +376,14 @@ load_dotenv(const char *path, struct secret **out, char *err, size_t errlen)
 {
 	static const char name[] = "ANTHROPIC_API_KEY=";
 	char line[SECRET_MAX + 64];
+	struct stat st;
 	FILE *f;
 	int rc = SECRET_E_MISSING;
 
 	if (!path || !(f = fopen(path, "re")))
 		return SECRET_E_MISSING;
+	if (fstat(fileno(f), &st) == 0)
+		note_source(&st);
 	while (rc == SECRET_E_MISSING && fgets(line, sizeof(line), f)) {
 		char *p = line;
 		size_t n;

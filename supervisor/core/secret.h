@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -72,6 +73,21 @@ char *secret_redact(const char *text);
 
 /* secret_redact of json_dumps(v, flags); caller frees. NULL on failure. */
 char *secret_redact_json(const json_t *v, size_t flags);
+
+/*
+ * secret_is_source - true when st (from stat/fstat) is a file that
+ * secret_load() read the key from or opened looking for it: the key
+ * file, the user config when it held api_key:, a .env. Such a file is
+ * never copied into a project.
+ */
+bool secret_is_source(const struct stat *st);
+
+/* secret_find - true when buf[0..len) holds a registered key. */
+bool secret_find(const void *buf, size_t len);
+
+/* The length of the longest registered key; 0 when there is none. A
+ * scan in chunks keeps this many bytes minus one between chunks. */
+size_t secret_max_len(void);
 
 /* Overwrite a string in place with 'x' (argv and environ wiping). */
 void secret_wipe_string(char *s);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/termesc.h"
 #include "supervisor/core/secret.h"
 
 static void
@@ -187,8 +188,10 @@ print_summary(FILE *f, const json_t *r)
 	fprintf(f, "logs:      %s\n", str(r, "run_dir"));
 }
 
-/* The summary is built in memory and leaves through the redaction step,
- * like every other output: error texts come from outside. */
+/* The summary is built in memory and leaves through the redaction step
+ * and then the terminal escape step, like every other output: phase
+ * names, criteria, reasons and error texts come from the config, the
+ * agent and the project. */
 void
 results_print_summary(FILE *f, const json_t *r)
 {
@@ -200,7 +203,7 @@ results_print_summary(FILE *f, const json_t *r)
 		return;
 	print_summary(m, r);
 	if (fclose(m) == 0 && (red = secret_redact(buf))) {
-		fputs(red, f);
+		termesc_fputs(red, f);
 		free(red);
 	}
 	free(buf);

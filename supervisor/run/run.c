@@ -107,17 +107,36 @@ make_id(struct run *r)
  * project and tmp through directories that let others pass (0711: no
  * listing) and own those two themselves (0700). Results, transcripts and
  * audit logs stay root's, 0600 in 0700 directories.
+ *
+ * The sandbox root is the operator's directory and keeps its mode (a
+ * 1777 /tmp-like root stays 1777; the runner made a new one 0711). Of
+ * gao-dev's own projects/ and runs/ below it, only one that others cannot
+ * pass yet gets 0711; a mode that already lets them pass is left as it
+ * is. A root others cannot pass is masked in the workers' mount
+ * namespaces (spawn_view.h), or refused by the runner without them.
  */
+static int
+pass_through(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (st.st_mode & S_IXOTH)
+		return 0;
+	return chmod(path, 0711);
+}
+
 static int
 share_with_worker(const struct run *r)
 {
 	const char *root = r->env->sandbox_root;
 	char path[PATH_MAX];
-	const char *pass[] = { "", "/projects", "/runs" };
+	const char *pass[] = { "/projects", "/runs" };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		run_path(path, sizeof(path), "%s%s", root, pass[i]);
-		if (chmod(path, 0711) < 0)
+		if (pass_through(path) < 0)
 			return -1;
 	}
 	run_path(path, sizeof(path), "%s/tmp", r->run_dir);

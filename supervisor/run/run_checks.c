@@ -16,6 +16,8 @@
  */
 #include "supervisor/run/run_priv.h"
 
+#include "supervisor/run/boilerplate.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,12 +196,36 @@ parse_git_init(struct run *r, const struct msg_tool_result *res, void *arg)
 					   "the service worker failed"));
 }
 
+/*
+ * A clone that brought the API key (a file holding it, in the repository
+ * the config named) ends the run before git or any agent sees the
+ * project: the supervisor walks the fresh tree as it walks a template
+ * (boilerplate_check: no symlink followed, bounded), which no agent has
+ * touched yet. 0 when it is clean.
+ */
+static int
+clone_holds_key(struct run *r)
+{
+	char err[1024];
+
+	if (boilerplate_check(r->project_dir, err, sizeof(err)) == 0)
+		return 0;
+	json_array_append_new(r->errors,
+			      json_sprintf("boilerplate_url %s: %s",
+					   r->b->boilerplate_url, err));
+	run_set_status(&r->state, RUN_STATUS_ERROR, "boilerplate_failed");
+	r->task_idx = r->n_tasks; /* no git init, no commit of it */
+	return -1;
+}
+
 static void
 parse_clone(struct run *r, const struct msg_tool_result *res, void *arg)
 {
 	(void)arg;
-	if (res && res->exit_code == 0 && strstr(res->content, "CLONED"))
+	if (res && res->exit_code == 0 && strstr(res->content, "CLONED")) {
+		clone_holds_key(r);
 		return;
+	}
 	json_array_append_new(r->errors,
 			      json_sprintf("boilerplate_url %s: "
 					   "the clone failed: %.400s",

@@ -253,18 +253,17 @@ run_record_skipped(struct run *r, const struct bm_phase *ph, const char *why)
 static json_t *
 metrics_json(struct run *r)
 {
-	/* a run without an agent phase has no counts: a fresh {} (stolen),
-	 * never one that "O" would hold twice */
-	json_t *by = r->tools_by_name ? json_incref(r->tools_by_name) :
-					json_object();
-
+	/* "o" takes the reference: a fresh object for a run without a tool
+	 * call (none was made) is not leaked */
 	return json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:o}", "tokens",
 			 usage_json(&r->usage), "cost_usd",
 			 r->cost_unknown ? json_null() : json_real(r->cost),
 			 "api_calls", r->api_calls, "retries", r->retries,
 			 "tool_calls", r->tool_calls, "tool_errors",
 			 r->tool_errors, "tool_calls_refused", r->denied,
-			 "tools_by_name", by);
+			 "tools_by_name",
+			 r->tools_by_name ? json_incref(r->tools_by_name) :
+					    json_object());
 }
 
 static json_t *

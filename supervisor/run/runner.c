@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/termesc.h"
 #include "config.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
@@ -37,6 +38,7 @@
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/results.h"
+#include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
 #include "supervisor/sandbox/cgroup.h"
@@ -45,6 +47,8 @@
 
 struct runner {
 	struct cli *cli;
+	struct confine_rules rules; /* the operator's, for every config */
+	char bp_root[PATH_MAX];
 	struct run_env env;
 	struct benchmark **configs;
 	int n_configs;
@@ -62,29 +66,35 @@ print_findings(const struct benchmark *b)
 	size_t i;
 
 	json_array_foreach(b->errors, i, e)
-		fprintf(stderr, "%s: error\n", json_string_value(e));
+		termesc_fprintf(stderr, "%s: error\n", json_string_value(e));
 	json_array_foreach(b->warnings, i, e)
-		fprintf(stderr, "%s: warning\n", json_string_value(e));
+		termesc_fprintf(stderr, "%s: warning\n", json_string_value(e));
 }
+
+static int pick_rules(struct runner *rn);
 
 /* Load every config; 0 when all are valid, else EXIT_USAGE. */
 static int
 load_configs(struct runner *rn)
 {
 	struct cli *c = rn->cli;
-	int bad = 0;
+	int bad = pick_rules(rn);
 	char err[1024];
 
+	/* the operator's rules come first: every config is read under them */
+	if (bad)
+		return bad;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	rn->configs = calloc((size_t)c->n_args, sizeof(*rn->configs));
 	if (!rn->configs)
 		return EXIT_INFRA;
 	for (int i = 0; i < c->n_args; i++) {
-		struct benchmark *b = benchmark_load(c->args[i], err,
-						     sizeof(err));
+		struct benchmark *b = benchmark_load_rules(c->args[i],
+							   &rn->rules, err,
+							   sizeof(err));
 
 		if (!b) {
-			fprintf(stderr, "%s: error\n", err);
+			termesc_fprintf(stderr, "%s: error\n", err);
 			bad = 1;
 			continue;
 		}
@@ -108,7 +118,7 @@ runner_validate(struct cli *c)
 
 	rc = load_configs(&rn);
 	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = EXIT_USAGE;
 	} else {
 		rn.env.agents = &agents;
@@ -116,14 +126,16 @@ runner_validate(struct cli *c)
 			rc = EXIT_USAGE;
 	}
 
-	for (int i = 0; i < rn.n_configs; i++) {
-		printf("%s: %s (%zu errors, %zu warnings)\n",
-		       rn.configs[i]->path,
-		       json_array_size(rn.configs[i]->errors) ? "invalid" :
-								"valid",
-		       json_array_size(rn.configs[i]->errors),
-		       json_array_size(rn.configs[i]->warnings));
-		benchmark_free(rn.configs[i]);
+	for (int i = 0; rn.configs && i < rn.n_configs; i++) {
+		struct benchmark *b = rn.configs[i];
+		size_t n_err = b ? json_array_size(b->errors) : 0;
+
+		if (!b)
+			continue;
+		termesc_fprintf(stdout, "%s: %s (%zu errors, %zu warnings)\n",
+				b->path, n_err ? "invalid" : "valid", n_err,
+				json_array_size(b->warnings));
+		benchmark_free(b);
 	}
 	free(rn.configs);
 	agents_clear(&agents);
@@ -143,10 +155,11 @@ print_tools(const struct agent_def *a)
 			web = true;
 			continue;
 		}
-		printf("%s%s", first ? "" : ",", n);
+		termesc_fprintf(stdout, "%s%s", first ? "" : ",", n);
 		first = false;
 	}
-	printf("%s\n", web ? " (WebSearch/WebFetch left out)" : "");
+	termesc_fprintf(stdout, "%s\n",
+			web ? " (WebSearch/WebFetch left out)" : "");
 }
 
 static void
@@ -155,36 +168,41 @@ print_plan(const struct runner *rn)
 	for (int i = 0; i < rn->n_configs; i++) {
 		const struct benchmark *b = rn->configs[i];
 
-		printf("%s: %s, %zu step(s), timeout %lld s\n", b->path,
-		       b->name, b->n_phases, (long long)b->timeout_seconds);
+		termesc_fprintf(stdout, "%s: %s, %zu step(s), timeout %lld s\n",
+				b->path, b->name, b->n_phases,
+				(long long)b->timeout_seconds);
 		for (size_t k = 0; k < b->n_phases; k++) {
 			const struct agent_def *a =
 				agents_find(rn->env.agents, b->phases[k].agent);
 
-			printf("  %2zu. %-30s %-8s%s ", k + 1,
-			       b->phases[k].name, b->phases[k].agent,
-			       b->phases[k].agent_inferred ? " (inferred)" :
-							     "");
+			termesc_fprintf(stdout, "  %2zu. %-30s %-8s%s ", k + 1,
+					b->phases[k].name, b->phases[k].agent,
+					b->phases[k].agent_inferred ?
+						" (inferred)" :
+						"");
 			if (b->phases[k].command) {
-				printf("command: %s\n", b->phases[k].command);
+				termesc_fprintf(stdout, "command: %s\n",
+						b->phases[k].command);
 				continue;
 			}
 			if (!a) {
-				printf("UNKNOWN AGENT\n");
+				termesc_fprintf(stdout, "UNKNOWN AGENT\n");
 				continue;
 			}
-			printf("policy %s, tools: ",
-			       rn->cli->policy            ? rn->cli->policy :
-			       b->policy                  ? b->policy :
-			       agents_has_tool(a, "Bash") ? "default" :
-							    "strict");
+			termesc_fprintf(stdout, "policy %s, tools: ",
+					rn->cli->policy ? rn->cli->policy :
+					b->policy       ? b->policy :
+					agents_has_tool(a, "Bash") ? "default" :
+								     "strict");
 			print_tools(a);
 		}
 	}
-	printf("limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
-	       rn->cli->max_turns, rn->cli->max_cost_usd,
-	       rn->cli->max_cost_usd > 0 ? "" : " (none)",
-	       (long long)rn->cli->max_tokens);
+	termesc_fprintf(
+		stdout,
+		"limits: max-turns %d, max-cost-usd %.2f%s, max-tokens %lld\n",
+		rn->cli->max_turns, rn->cli->max_cost_usd,
+		rn->cli->max_cost_usd > 0 ? "" : " (none)",
+		(long long)rn->cli->max_tokens);
 	printf("run totals: max-memory %llu, max-disk %llu, max-files %llu "
 	       "(user config values apply at run time)\n",
 	       (unsigned long long)rn->cli->max_memory,
@@ -261,7 +279,7 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 	if (c->anthropic_version || access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	v = json_string_value(json_object_get(y.root, "anthropic_version"));
@@ -359,6 +377,60 @@ pick_caps(struct cli *c)
 	return rc;
 }
 
+/*
+ * The rules for untrusted configs (confine.h): the command line, else
+ * boilerplate_root: (absolute, or relative to the user config's
+ * directory) and max_timeout: (1 to 86400) in the user config. 0, or
+ * EXIT_USAGE after saying which key of which file is wrong.
+ */
+static int
+pick_rules(struct runner *rn)
+{
+	struct cli *c = rn->cli;
+	char path[PATH_MAX], err[1024], *slash;
+	struct yamljson y;
+	json_t *root, *mt;
+	const char *br;
+	int rc = 0;
+
+	rn->rules.allow_config_policy = c->allow_config_policy;
+	rn->rules.max_timeout = c->max_timeout;
+	rn->rules.boilerplate_root = c->boilerplate_root;
+	user_config_path(path, sizeof(path));
+	if ((c->max_timeout && c->boilerplate_root) || access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	root = y.root;
+	mt = json_object_get(root, "max_timeout");
+	br = json_string_value(json_object_get(root, "boilerplate_root"));
+	if (!c->max_timeout && mt) {
+		if (!json_is_integer(mt) || json_integer_value(mt) < 1 ||
+		    json_integer_value(mt) > CONFINE_MAX_TIMEOUT_MAX) {
+			termesc_fprintf(stderr,
+					"gao-dev: %s: max_timeout: expected "
+					"a whole number of seconds from 1 to "
+					"%d\n",
+					path, CONFINE_MAX_TIMEOUT_MAX);
+			rc = EXIT_USAGE;
+		} else {
+			rn->rules.max_timeout = json_integer_value(mt);
+		}
+	}
+	if (!c->boilerplate_root && br && br[0]) {
+		slash = strrchr(path, '/');
+		if (slash && br[0] != '/')
+			slash[1] = 0;
+		snprintf(rn->bp_root, sizeof(rn->bp_root), "%s%s",
+			 slash && br[0] != '/' ? path : "", br);
+		rn->rules.boilerplate_root = rn->bp_root;
+	}
+	yamljson_clear(&y);
+	return rc;
+}
+
 static int
 load_key(struct cli *c, struct secret **key)
 {
@@ -374,16 +446,48 @@ load_key(struct cli *c, struct secret **key)
 	user_config_path(cfgpath, sizeof(cfgpath));
 	src.config_file = cfgpath;
 	if (c->api_key)
-		fprintf(stderr, "gao-dev: warning: --api-key is visible to "
+		termesc_fprintf(stderr,
+				"gao-dev: warning: --api-key is visible to "
 				"other users in the process list; prefer "
 				"--api-key-file\n");
 	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_KEY;
 	}
 	evlog_emit(NULL, "info", "api_key_loaded",
 		   json_pack("{s:s}", "source", source));
 	return 0;
+}
+
+/*
+ * Now that the key is known: no config's boilerplate_path may hold it or
+ * be a file it came from. Checked before any side effect (exit 2); the
+ * copy itself checks again (boilerplate.h).
+ */
+static int
+check_templates(const struct runner *rn)
+{
+	char err[1024];
+	int rc = 0;
+
+	for (int i = 0; i < rn->n_configs; i++) {
+		const struct benchmark *b = rn->configs[i];
+		const char *u = b->boilerplate_url;
+		/* a local repository's work tree: the clone checks again */
+		const char *src = b->boilerplate_path ? b->boilerplate_path :
+				  u && !strncmp(u, "file://", 7) ? u + 7 :
+								   NULL;
+
+		if (!src || access(src, F_OK) != 0 ||
+		    boilerplate_check(src, err, sizeof(err)) == 0)
+			continue;
+		termesc_fprintf(stderr, "%s: %s: %s: error\n", b->path,
+				b->boilerplate_path ? "boilerplate_path" :
+						      "boilerplate_url",
+				err);
+		rc = EXIT_USAGE;
+	}
+	return rc;
 }
 
 static void start_more(struct runner *rn);
@@ -414,7 +518,8 @@ start_more(struct runner *rn)
 		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
 					   sizeof(err));
 		if (!rn->runs[slot]) {
-			fprintf(stderr, "gao-dev: %s: %s\n", b->path, err);
+			termesc_fprintf(stderr, "gao-dev: %s: %s\n", b->path,
+					err);
 			rn->finished++;
 			continue;
 		}
@@ -435,8 +540,9 @@ on_signal(struct loop *l, int fd, int events, void *ctx)
 		if (rn->interrupted)
 			continue;
 		rn->interrupted = true;
-		fprintf(stderr, "gao-dev: signal %u: stopping the runs\n",
-			si.ssi_signo);
+		termesc_fprintf(stderr,
+				"gao-dev: signal %u: stopping the runs\n",
+				si.ssi_signo);
 		for (int i = 0; i < rn->n_slots; i++)
 			if (rn->runs[i])
 				run_cancel(rn->runs[i]);
@@ -486,7 +592,7 @@ print_summaries(const struct runner *rn)
 		if (!rn->runs[i] || !run_results(rn->runs[i]))
 			continue;
 		if (i)
-			printf("\n");
+			termesc_fprintf(stdout, "\n");
 		results_print_summary(stdout, run_results(rn->runs[i]));
 	}
 	if (rn->n_slots > 1) {
@@ -494,7 +600,8 @@ print_summaries(const struct runner *rn)
 
 		for (int i = 0; i < rn->n_slots; i++)
 			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
-		printf("\n%d of %d runs passed\n", ok, rn->n_slots);
+		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok,
+				rn->n_slots);
 	}
 }
 
@@ -519,10 +626,11 @@ check_agents(struct runner *rn)
 					"--agents-dir)",
 					b->path, b->phases[k].name,
 					b->phases[k].agent));
-			fprintf(stderr, "%s: error\n",
-				json_string_value(json_array_get(
-					b->errors,
-					json_array_size(b->errors) - 1)));
+			termesc_fprintf(stderr, "%s: error\n",
+					json_string_value(json_array_get(
+						b->errors,
+						json_array_size(b->errors) -
+							1)));
 			bad = 1;
 		}
 	}
@@ -563,22 +671,25 @@ validate_key(struct runner *rn, const char *base, const char *model)
 	case API_OK:
 		return 0;
 	case API_E_AUTH:
-		fprintf(stderr, "gao-dev: API key is invalid (HTTP 401)\n");
+		termesc_fprintf(stderr,
+				"gao-dev: API key is invalid (HTTP 401)\n");
 		return EXIT_KEY;
 	case API_E_PERMISSION:
-		fprintf(stderr,
+		termesc_fprintf(
+			stderr,
 			"gao-dev: API key lacks permission (HTTP 403)\n");
 		return EXIT_KEY;
 	case API_E_CANCELLED:
 		return EXIT_INTERRUPTED;
 	case API_E_NOT_FOUND:
-		fprintf(stderr,
-			"gao-dev: model %s is not known to the API; "
-			"choose another with --model\n",
-			model);
+		termesc_fprintf(stderr,
+				"gao-dev: model %s is not known to the API; "
+				"choose another with --model\n",
+				model);
 		return EXIT_USAGE;
 	default:
-		fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base, p.msg);
+		termesc_fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base,
+				p.msg);
 		return EXIT_INFRA;
 	}
 }
@@ -616,7 +727,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 		return EXIT_INFRA;
 	rn->env.api = api_new(rn->env.loop, &ac, err, sizeof(err));
 	if (!rn->env.api) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rn->env.sandbox_root = root_abs;
@@ -657,40 +768,55 @@ check_reachable(const char *abs, bool namespaces)
 
 	if (namespaces && (spawn_ns_flags(false) & CLONE_NEWNS))
 		return 0;
-	if (!spawn_view_blocked(abs, dir, sizeof(dir)))
+	/* the root itself is the operator's and keeps its mode */
+	if (stat(abs, &st) == 0 && !(st.st_mode & S_IXOTH))
+		snprintf(dir, sizeof(dir), "%s", abs);
+	else if (!spawn_view_blocked(abs, dir, sizeof(dir)))
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
-	fprintf(stderr,
+	termesc_fprintf(
+		stderr,
 		"gao-dev: workers run as an unprivileged user and "
 		"cannot pass through %s (mode %04o) to reach --sandbox-root "
 		"%s, and this host gives no mount namespace in which gao-dev "
-		"could make it reachable; choose a sandbox root under "
-		"directories others may search, e.g. --sandbox-root "
-		"/var/tmp/gao-dev\n",
+		"could make it reachable; choose a sandbox root that others "
+		"may search, under directories they may search too, e.g. "
+		"--sandbox-root /var/tmp/gao-dev\n",
 		dir, (unsigned)(st.st_mode & 07777), abs);
 	return EXIT_INFRA;
 }
 
+/*
+ * The sandbox root: created 0700 when missing (0711 as root, so the
+ * workers' uids may pass), an existing one kept as it is: gao-dev never
+ * changes the mode of a directory it did not create (run.c creates what
+ * it needs below).
+ */
 static int
 make_root(const char *root, bool namespaces, char *abs, size_t cap)
 {
 	char tmp[PATH_MAX];
+	bool made;
 
 	if (strlen(root) > 1024) {
-		fprintf(stderr, "gao-dev: --sandbox-root is too long\n");
+		termesc_fprintf(stderr,
+				"gao-dev: --sandbox-root is too long\n");
 		return EXIT_USAGE;
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr,
-			"gao-dev: cannot create --sandbox-root %s: %s\n", root,
-			strerror(errno));
+	made = mkdir(tmp, 0700) == 0;
+	if (!made && errno != EEXIST) {
+		termesc_fprintf(stderr,
+				"gao-dev: cannot create --sandbox-root %s: "
+				"%s\n",
+				root, strerror(errno));
 		return EXIT_INFRA;
 	}
-	if (!realpath(tmp, abs) || strlen(abs) >= cap) {
-		fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n", root,
-			strerror(errno));
+	if (!realpath(tmp, abs) || strlen(abs) >= cap ||
+	    (made && geteuid() == 0 && chmod(abs, 0711) < 0)) {
+		termesc_fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n",
+				root, strerror(errno));
 		return EXIT_INFRA;
 	}
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
@@ -767,7 +893,7 @@ runner_run(struct cli *c)
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
 	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		rc = c->agents_dir ? EXIT_USAGE : EXIT_INFRA;
 	}
 	rn.env.models = &models;
@@ -785,10 +911,12 @@ runner_run(struct cli *c)
 		rc = pick_caps(c);
 	if (rc == 0)
 		rc = load_key(c, &key);
+	if (rc == 0)
+		rc = check_templates(&rn);
 	if (rc == 0) {
 		rn.env.worker_fd = open_worker(err, sizeof(err));
 		if (rn.env.worker_fd < 0) {
-			fprintf(stderr, "gao-dev: %s\n", err);
+			termesc_fprintf(stderr, "gao-dev: %s\n", err);
 			rc = EXIT_INFRA;
 		}
 	}

@@ -25,6 +25,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,21 @@
 #define NO_TEMPLATES \
 	": replace it with the real value (gao-dev does not " \
 	"fill in templates)"
+
+#define OUTSIDE \
+	", outside the config's directory {dir}: a config may name " \
+	"boilerplate only below its own directory; move the template " \
+	"there, or let the operator allow its place with " \
+	"--boilerplate-root DIR (boilerplate_root: in the user config): " \
+	"error"
+#define ONLY_DEFAULT \
+	": a config may name only a built-in policy no wider than " \
+	"\"default\"; remove the key, or let the operator allow it with " \
+	"--allow-config-policy (or choose the policy with --policy): error"
+#define OVER_CEILING \
+	" is over the operator's ceiling of 7200 s: lower it, or raise " \
+	"the ceiling with --max-timeout S (max_timeout: in the user " \
+	"config): error"
 
 struct refusal {
 	const char *file; /* below FIX "refused/" */
@@ -96,6 +113,51 @@ static const struct refusal refusals[] = {
 	  { "4:1: boilerplate_url: Invalid URL format: got "
 	    "\"ftp://example.com/template.git\", expected http(s)://, git@ or "
 	    "file://: error" } },
+	/* an untrusted config stays in its directory and its sandbox
+	 * (docs/security.md); {dir} is the fixtures' resolved directory */
+	{ "boilerplate-dot.yaml",
+	  2,
+	  false,
+	  { "5:1: boilerplate_path: is the config's own directory {dir} (the "
+	    "config, and perhaps a .env, live there): a config may name "
+	    "boilerplate only below its own directory; move the template "
+	    "into a subdirectory, or let the operator allow its place with "
+	    "--boilerplate-root DIR: error" } },
+	{ "boilerplate-dotdot.yaml",
+	  2,
+	  false,
+	  { "4:1: boilerplate_path: \"../../configs\" has a \"..\" component: "
+	    "a config may name boilerplate only below its own directory: "
+	    "error" } },
+	{ "boilerplate-absolute.yaml",
+	  2,
+	  false,
+	  { "4:1: boilerplate_path: "
+	    "resolves to /etc" OUTSIDE } },
+	{ "boilerplate-symlink.yaml",
+	  2,
+	  false,
+	  { "5:1: boilerplate_path: "
+	    "resolves to /etc/ssl" OUTSIDE } },
+	{ "boilerplate-file-url.yaml",
+	  2,
+	  false,
+	  { "5:1: boilerplate_url: "
+	    "resolves to /etc" OUTSIDE } },
+	{ "policy-networked.yaml",
+	  2,
+	  false,
+	  { "5:1: policy: policy \"networked\" is wider than \"default\" "
+	    "(network: tcp)" ONLY_DEFAULT } },
+	{ "policy-file.yaml",
+	  2,
+	  false,
+	  { "4:1: policy: \"./open.yaml\" is a policy file" ONLY_DEFAULT } },
+	{ "timeout-over-ceiling.yaml",
+	  2,
+	  false,
+	  { "4:1: timeout_seconds: 7201 s" OVER_CEILING,
+	    "7:5: workflow_phases[0].timeout_seconds: 9000 s" OVER_CEILING } },
 	{ "nothing-to-run.yaml",
 	  2,
 	  false,
@@ -131,17 +193,37 @@ static const struct refusal refusals[] = {
 
 static size_t indices[N_REFUSALS];
 
+/* line with "{dir}" replaced by the resolved directory of path. */
+static char *
+with_dir(const char *line, const char *path)
+{
+	char dir[PATH_MAX], *copy = strdup(path), *out = NULL;
+	const char *at = strstr(line, "{dir}");
+
+	cr_assert_not_null(copy);
+	cr_assert_not_null(realpath(dirname(copy), dir));
+	free(copy);
+	if (!at)
+		return strdup(line);
+	cr_assert_geq(asprintf(&out, "%.*s%s%s", (int)(at - line), line, dir,
+			       at + 5),
+		      0);
+	return out;
+}
+
 /* What gao-dev must write to stderr for row r of a config at path. */
 static char *
 want_stderr(const struct refusal *r, const char *path)
 {
-	char *s = NULL, *next;
+	char *s = NULL, *next, *line;
 	size_t i;
 
 	for (i = 0; i < 3 && r->lines[i]; i++) {
+		line = with_dir(r->lines[i], path);
 		cr_assert_geq(asprintf(&next, "%s%s:%s\n", s ? s : "", path,
-				       r->lines[i]),
+				       line),
 			      0);
+		free(line);
 		free(s);
 		s = next;
 	}
@@ -273,7 +355,7 @@ Test(shapes, all_validate)
 	/* the one warning: flat-phases.yaml's boilerplate_path */
 	snprintf(want, sizeof(want),
 		 "%s:16:1: boilerplate_path: boilerplate "
-		 "path %s/./templates/absent does not exist; the project "
+		 "path %s/templates/absent does not exist; the project "
 		 "starts empty: warning\n",
 		 cfg[0], fix);
 	cr_assert_str_eq(o.err, want);

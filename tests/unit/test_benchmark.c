@@ -131,7 +131,7 @@ Test(benchmark, fixture_flat_phases)
 	fixture_path("flat-phases.yaml", path, sizeof(path));
 	snprintf(want, sizeof(want),
 		 "%s:16:1: boilerplate_path: boilerplate "
-		 "path %s/./templates/absent does not exist; the project "
+		 "path %s/templates/absent does not exist; the project "
 		 "starts empty",
 		 path, getenv("GAO_DEV_FIXTURES"));
 	cr_assert_eq(json_array_size(b->warnings), 1);
@@ -304,7 +304,7 @@ Test(benchmark, fixture_prompt_large)
 /* Validation rules, one small config each                             */
 
 static struct benchmark *
-load_text(const char *text)
+load_text_rules(const char *text, const struct confine_rules *rules)
 {
 	char err[512] = "";
 	struct benchmark *b;
@@ -313,9 +313,15 @@ load_text(const char *text)
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
-	b = benchmark_load(cfg, err, sizeof(err));
+	b = benchmark_load_rules(cfg, rules, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	return b;
+}
+
+static struct benchmark *
+load_text(const char *text)
+{
+	return load_text_rules(text, NULL);
 }
 
 /* list holds "<cfg>:<rest>" exactly. */
@@ -399,8 +405,9 @@ Test(benchmark, timeout_maximum)
 
 Test(benchmark, long_timeout_warns)
 {
-	struct benchmark *b = load_text(OK_HEAD
-					"timeout_seconds: 14401\n" ONE_PHASE);
+	struct confine_rules r = { .max_timeout = 86400 };
+	struct benchmark *b = load_text_rules(
+		OK_HEAD "timeout_seconds: 14401\n" ONE_PHASE, &r);
 
 	expect_no_errors(b);
 	expect_in(b->warnings, "3:1: timeout_seconds: timeout of 14401 s is "
@@ -420,15 +427,18 @@ Test(benchmark, invalid_url)
 
 Test(benchmark, valid_urls_and_old_spelling)
 {
-	static const char *const urls[] = {
+	char local[300];
+	const char *const urls[] = {
 		"https://github.com/a/b.git",
 		"http://h/x",
 		"git@github.com:a/b",
-		"file:///srv/repo",
+		local,
 	};
 
+	/* a file:// URL below the config's own directory */
+	snprintf(local, sizeof(local), "file://%s/repo", dir);
 	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
-		char text[256];
+		char text[512];
 		struct benchmark *b;
 
 		snprintf(text, sizeof(text),
@@ -456,6 +466,162 @@ Test(benchmark, boilerplate_path_relative_to_config)
 	cr_assert_eq(json_array_size(b->warnings), 0);
 	benchmark_free(b);
 	rmdir(sub);
+}
+
+/* ------------------------------------------------------------------ */
+/* An untrusted config stays in its directory and its sandbox          */
+
+#define OUTSIDE(field, shown) \
+	field ": resolves to " shown ", outside the config's directory " \
+	      "@: a config may name boilerplate only below its own " \
+	      "directory; move the template there, or let the operator " \
+	      "allow its place with --boilerplate-root DIR " \
+	      "(boilerplate_root: in the user config)"
+
+/* The config refused with the message want ("<line>:<col>: <field>:
+ * ..."), where each "@" stands for the config's directory. */
+static void
+expect_refused(const char *text, const struct confine_rules *r,
+	       const char *want)
+{
+	struct benchmark *b = load_text_rules(text, r);
+	char rest[1024];
+	size_t o = 0;
+
+	for (const char *p = want; *p && o + strlen(dir) + 1 < sizeof(rest);
+	     p++) {
+		if (*p == '@') {
+			memcpy(rest + o, dir, strlen(dir));
+			o += strlen(dir);
+		} else {
+			rest[o++] = *p;
+		}
+	}
+	rest[o] = 0;
+	expect_in(b->errors, rest);
+	/* the refused field is dropped: nothing outside is ever used */
+	cr_assert(!b->boilerplate_path && !b->boilerplate_url && !b->policy);
+	benchmark_free(b);
+}
+
+Test(benchmark, boilerplate_outside_refused)
+{
+	char link[400];
+
+	expect_refused(OK_HEAD "boilerplate_path: .\n" ONE_PHASE, NULL,
+		       "3:1: boilerplate_path: is the config's own directory @ "
+		       "(the config, and perhaps a .env, live there): a "
+		       "config may name boilerplate only below its own "
+		       "directory; move the template into a subdirectory, or "
+		       "let the operator allow its place with "
+		       "--boilerplate-root DIR");
+	expect_refused(OK_HEAD "boilerplate_path: /etc\n" ONE_PHASE, NULL,
+		       "3:1: " OUTSIDE("boilerplate_path", "/etc"));
+	expect_refused(OK_HEAD "boilerplate_url: file:///etc\n" ONE_PHASE, NULL,
+		       "3:1: " OUTSIDE("boilerplate_url", "/etc"));
+	expect_refused(OK_HEAD "boilerplate_path: tpl/../..\n" ONE_PHASE, NULL,
+		       "3:1: boilerplate_path: \"tpl/../..\" has a \"..\" "
+		       "component: a config may name boilerplate only below "
+		       "its own directory");
+	expect_refused(OK_HEAD "boilerplate_url: file://etc/x\n" ONE_PHASE,
+		       NULL,
+		       "3:1: boilerplate_url: \"file://etc/x\": a file:// URL "
+		       "must name an absolute path (file:///...) without "
+		       "percent-escapes");
+	expect_refused(OK_HEAD "boilerplate_url: file:///%2e%2e\n" ONE_PHASE,
+		       NULL,
+		       "3:1: boilerplate_url: \"file:///%2e%2e\": a file:// "
+		       "URL must name an absolute path (file:///...) without "
+		       "percent-escapes");
+	/* a symlink below the directory that leads out of it */
+	snprintf(link, sizeof(link), "%s/out", dir);
+	cr_assert_eq(symlink("/etc", link), 0);
+	expect_refused(OK_HEAD "boilerplate_path: out\n" ONE_PHASE, NULL,
+		       "3:1: " OUTSIDE("boilerplate_path", "/etc"));
+	unlink(link);
+}
+
+Test(benchmark, boilerplate_root_admits)
+{
+	struct confine_rules r = { .boilerplate_root = "/usr/share" };
+	struct benchmark *b;
+
+	b = load_text_rules(OK_HEAD
+			    "boilerplate_path: /usr/share/doc\n" ONE_PHASE,
+			    &r);
+	expect_no_errors(b);
+	cr_assert_str_eq(b->boilerplate_path, "/usr/share/doc");
+	benchmark_free(b);
+	b = load_text_rules(OK_HEAD
+			    "boilerplate_url: file:///usr/share\n" ONE_PHASE,
+			    &r);
+	expect_no_errors(b);
+	cr_assert_str_eq(b->boilerplate_url, "file:///usr/share");
+	benchmark_free(b);
+	/* the root admits its own subtree, nothing beside it */
+	b = load_text_rules(OK_HEAD "boilerplate_path: /usr/lib\n" ONE_PHASE,
+			    &r);
+	cr_assert_eq(json_array_size(b->errors), 1);
+	cr_assert_null(b->boilerplate_path);
+	benchmark_free(b);
+}
+
+Test(benchmark, config_policy)
+{
+	struct confine_rules allow = { .allow_config_policy = true };
+	struct benchmark *b;
+
+	expect_refused(OK_HEAD "policy: networked\n" ONE_PHASE, NULL,
+		       "3:1: policy: policy \"networked\" is wider than "
+		       "\"default\" (network: tcp): a config may name only a "
+		       "built-in policy no wider than \"default\"; remove the "
+		       "key, or let the operator allow it with "
+		       "--allow-config-policy (or choose the policy with "
+		       "--policy)");
+	expect_refused(OK_HEAD "policy: ./mine.yaml\n" ONE_PHASE, NULL,
+		       "3:1: policy: \"./mine.yaml\" is a policy file: a "
+		       "config may name only a built-in policy no wider than "
+		       "\"default\"; remove the key, or let the operator allow "
+		       "it with --allow-config-policy (or choose the policy "
+		       "with --policy)");
+	for (int i = 0; i < 2; i++) {
+		b = load_text(i ? OK_HEAD "policy: strict\n" ONE_PHASE :
+				  OK_HEAD "policy: default\n" ONE_PHASE);
+		expect_no_errors(b);
+		benchmark_free(b);
+	}
+	b = load_text_rules(OK_HEAD "policy: networked\n" ONE_PHASE, &allow);
+	expect_no_errors(b);
+	cr_assert_str_eq(b->policy, "networked");
+	benchmark_free(b);
+}
+
+Test(benchmark, timeout_ceiling)
+{
+	struct confine_rules r = { .max_timeout = 600 };
+	struct benchmark *b;
+
+	/* the default ceiling, 7200 s, the config default */
+	b = load_text(OK_HEAD "timeout_seconds: 7201\n" ONE_PHASE);
+	expect_in(b->errors, "3:1: timeout_seconds: 7201 s is over the "
+			     "operator's ceiling of 7200 s: lower it, or "
+			     "raise the ceiling with --max-timeout S "
+			     "(max_timeout: in the user config)");
+	benchmark_free(b);
+	b = load_text(OK_HEAD "timeout_seconds: 7200\n" ONE_PHASE);
+	expect_no_errors(b);
+	benchmark_free(b);
+	b = load_text_rules(OK_HEAD "timeout_seconds: 600\n"
+				    "workflow_phases:\n"
+				    "  - phase_name: Implementation\n"
+				    "    timeout_seconds: 601\n",
+			    &r);
+	expect_in(b->errors, "6:5: workflow_phases[0].timeout_seconds: 601 "
+			     "s is over the operator's ceiling of 600 s: "
+			     "lower it, or raise the ceiling with "
+			     "--max-timeout S (max_timeout: in the user "
+			     "config)");
+	benchmark_free(b);
 }
 
 Test(benchmark, coverage_range)

@@ -212,6 +212,23 @@ Test(cli, string_options)
 	cr_assert(c.skip_key_validation);
 }
 
+Test(cli, untrusted_config_options)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "validate", "a.yaml"), 0);
+	cr_assert_null(c.boilerplate_root);
+	cr_assert(!c.allow_config_policy);
+	cr_assert_eq(c.max_timeout, 0); /* the user config's, else 7200 */
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--boilerplate-root",
+			   "/srv/templates", "--allow-config-policy",
+			   "--max-timeout", "10800"),
+		     0);
+	cr_assert_str_eq(c.boilerplate_root, "/srv/templates");
+	cr_assert(c.allow_config_policy);
+	cr_assert_eq(c.max_timeout, 10800);
+}
+
 Test(cli, api_key_points_into_argv)
 {
 	/* the key must be wipeable in place: it is argv's own string */
@@ -260,6 +277,8 @@ static const struct {
 	{ "--max-tokens", "99999999999999999999",
 	  "a whole number from 1 to 4611686018427387903" },
 	{ "--timeout", "0", "a whole number from 1 to 86400" },
+	{ "--max-timeout", "0", "a whole number from 1 to 86400" },
+	{ "--max-timeout", "86401", "a whole number from 1 to 86400" },
 	{ "--timeout", "86401", "a whole number from 1 to 86400" },
 	{ "--max-retries", "-1", "a whole number from 0 to 100" },
 	{ "--max-retries", "101", "a whole number from 0 to 100" },
