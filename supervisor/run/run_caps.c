@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/termesc.h"
 #include "supervisor/sandbox/cgroup.h"
 
 /* gao-dev's own processes in the cgroup: an init and a worker for each
@@ -45,7 +46,8 @@ pids_for(const struct policy *p)
 static void
 warn(struct run *r, const char *what, const char *why)
 {
-	fprintf(stderr,
+	termesc_fprintf(
+		stderr,
 		"gao-dev: warning: %s: %s cannot be enforced here (each "
 		"process keeps its policy rlimits): %s\n",
 		r->id, what, why);

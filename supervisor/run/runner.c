@@ -324,12 +324,14 @@ user_cap(const struct yamljson *y, const char *path, const char *key,
 	}
 	yamljson_pos(y, key, &line, &col);
 	if (min == 0)
-		fprintf(stderr,
+		termesc_fprintf(
+			stderr,
 			"gao-dev: %s:%d:%d: %s: expected a whole number from "
 			"1 to 1000000000\n",
 			path, line, col, key);
 	else
-		fprintf(stderr,
+		termesc_fprintf(
+			stderr,
 			"gao-dev: %s:%d:%d: %s: expected a size from %llu to "
 			"%llu bytes: digits with an optional suffix K, M, G or "
 			"T (or KiB, MiB, GiB, TiB), e.g. 512M\n",
@@ -356,7 +358,7 @@ pick_caps(struct cli *c)
 	    access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		fprintf(stderr, "gao-dev: %s\n", err);
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rc = user_cap(&y, path, "max_memory", CLI_MIN_MAX_MEMORY, &mem);
@@ -845,7 +847,8 @@ check_memory_cap(const struct cli *c)
 	cgroup_destroy(cg);
 	if (ok)
 		return 0;
-	fprintf(stderr,
+	termesc_fprintf(
+		stderr,
 		"gao-dev: --max-memory %llu (or max_memory: in the user "
 		"config) asks for a memory total per run, and this host "
 		"cannot enforce it: %s Or leave --max-memory and max_memory: "
