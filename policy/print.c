@@ -124,6 +124,9 @@ print_filesystem(FILE *f, const struct policy *p)
 	      "# reachable; /dev/tty never.\n"
 	      "# Paths missing on this machine are skipped. {project} is the\n"
 	      "# agent's project directory, {tmp} its private temporary one.\n"
+	      "# With a mount namespace these paths (/etc curated), a small\n"
+	      "# /dev, /proc and a private /tmp are all the worker's root\n"
+	      "# holds: nothing else of the host is there to stat or list.\n"
 	      "filesystem:\n",
 	      f);
 	print_paths(f, "read_only", p->ro_paths, p->n_ro);
@@ -144,9 +147,11 @@ print_switches(FILE *f, const struct policy *p)
 	      f);
 	fprintf(f, "exec: %s\n", p->allow_exec ? "true" : "false");
 	fputs("\n"
-	      "# AF_UNIX sockets (socketpair always works). Landlock does not\n"
-	      "# cover pathname sockets: with this on, a worker could reach\n"
-	      "# docker.sock or an ssh-agent socket it can name.\n",
+	      "# AF_UNIX sockets of any type. Off: only socketpair(AF_UNIX,\n"
+	      "# SOCK_STREAM), connected for good, so nothing can address a\n"
+	      "# host socket. Landlock does not cover pathname sockets: with\n"
+	      "# this on, a worker could reach docker.sock, /dev/log or an\n"
+	      "# ssh-agent socket it can name.\n",
 	      f);
 	fprintf(f, "unix_sockets: %s\n", p->allow_unix ? "true" : "false");
 	fputs("\n"

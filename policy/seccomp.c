@@ -11,7 +11,9 @@
  * should fall back, as glibc does from clone3 to clone). Conditional rules
  * cover clone with any CLONE_NEW* flag, the TIOCSTI/TIOCLINUX ioctls
  * (compared on the low 32 bits only: the kernel truncates the request to
- * unsigned int, so 0xdead00005412 is TIOCSTI), socket families, device
+ * unsigned int, so 0xdead00005412 is TIOCSTI), socket families,
+ * socketpair types (a stream pair only, unless the policy allows unix
+ * sockets: no unconnected socket can address a host socket), device
  * nodes from mknod, and execve when the policy forbids exec.
  *
  * Allow-list (strict): everything returns EPERM but what the worker's own
@@ -372,6 +374,37 @@ sc_rule1(scmp_filter_ctx ctx, uint32_t action, int nr, struct scmp_arg_cmp c)
 	return seccomp_rule_add(ctx, action, nr, 1, c);
 }
 
+/*
+ * socketpair(AF_UNIX) for SOCK_STREAM only. A datagram socket, even one
+ * born connected to its twin, may connect() again or sendto() any
+ * pathname or abstract address, and seccomp cannot read the address that
+ * sendmsg() carries in memory; a stream pair is connected for good (the
+ * kernel refuses connect, listen and an address on send, even once the
+ * twin is closed). So every type but SOCK_STREAM is EPERM: DGRAM, SEQPACKET,
+ * and RAW, which AF_UNIX turns into DGRAM. The kernel reads the type as an int
+ * whose low four bits are the type (SOCK_TYPE_MASK) and the rest SOCK_CLOEXEC
+ * and SOCK_NONBLOCK (any other bit is EINVAL), so the comparison masks 0xf:
+ * flags and high bits neither hide a type nor block a stream pair. A family
+ * other than exactly AF_UNIX is the EAFNOSUPPORT rule's; these rules do not
+ * overlap it.
+ */
+static int
+sc_deny_socketpair_types(scmp_filter_ctx ctx)
+{
+	uint64_t t;
+	int rc = 0;
+
+	for (t = 0; rc == 0 && t <= SC_SOCK_TYPE_MASK; t++)
+		if (t != SOCK_STREAM)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+					      SCMP_SYS(socketpair), 2,
+					      sc_arg(0, SCMP_CMP_EQ, AF_UNIX,
+						     0),
+					      sc_arg(1, SCMP_CMP_MASKED_EQ,
+						     SC_SOCK_TYPE_MASK, t));
+	return rc;
+}
+
 /* socket(): unlisted families EAFNOSUPPORT; INET/UNIX by the policy. */
 static int
 sc_deny_sockets(scmp_filter_ctx ctx, const struct msg_policy *p)
@@ -411,6 +444,8 @@ sc_deny_sockets(scmp_filter_ctx ctx, const struct msg_policy *p)
 		rc = sc_rule1(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
 			      SCMP_SYS(socketpair),
 			      sc_arg(0, SCMP_CMP_NE, AF_UNIX, 0));
+	if (rc == 0 && !p->allow_unix)
+		rc = sc_deny_socketpair_types(ctx);
 	return rc;
 }
 

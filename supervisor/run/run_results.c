@@ -49,6 +49,7 @@ layers_text(uint32_t l, int abi, char *buf, size_t cap)
 		{ MSG_LAYER_NS_IPC, "ipcns" },
 		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
+		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
 		{ MSG_LAYER_CGROUP, "cgroup" },
 	};
 	size_t o = 0;

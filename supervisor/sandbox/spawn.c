@@ -33,6 +33,7 @@
 #include "proto/fdmap.h"
 #include "proto/msg.h"
 #include "supervisor/sandbox/spawn_ns.h"
+#include "supervisor/sandbox/spawn_root.h"
 #include "supervisor/sandbox/spawn_view.h"
 
 #ifndef SYS_close_range
@@ -51,6 +52,7 @@ enum spawn_step {
 	STEP_UID,
 	STEP_NNP,
 	STEP_VIEW,
+	STEP_ROOT,
 	STEP_EXEC,
 	STEP_CGROUP,
 };
@@ -66,6 +68,7 @@ static const char *const step_names[] = {
 	"PR_SET_NO_NEW_PRIVS",
 	("making the project reachable below a directory others cannot "
 	 "search (needs a mount namespace)"),
+	"building the minimal root (tmpfs, binds, pivot_root)",
 	"execve",
 	"joining the run's cgroup",
 };
@@ -79,7 +82,8 @@ struct child_args {
 	int ready_w; /* child -> parent: ready for the maps */
 	int ready_r;
 	pid_t parent;
-	struct spawn_view view; /* bind mounts below blocked directories */
+	struct spawn_view view;  /* bind mounts below blocked directories */
+	struct spawn_root *root; /* the minimal root, or NULL */
 };
 
 /* What the child reports on the error pipe: the layers it set up just
@@ -125,11 +129,22 @@ child_mounts(struct child_args *a)
 {
 	const struct spawn_opts *o = a->o;
 	uint32_t layers;
+	bool fresh_proc;
 
 	if (a->view.n_masks && spawn_view_child_open(&a->view) < 0)
 		child_fail(a->errfd, STEP_VIEW);
-	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp);
-	if (a->view.n_masks) {
+	layers = spawn_ns_child_setup(o->ns_flags, o->private_tmp, !a->root);
+	if (a->root) {
+		/* a layer the kernel offers that fails to build is fatal */
+		errno = EACCES;
+		if (!(layers & MSG_LAYER_NS_MOUNT) ||
+		    spawn_root_child_build(a->root, o->ns_flags & CLONE_NEWPID,
+					   &fresh_proc) < 0)
+			child_fail(a->errfd, STEP_ROOT);
+		layers |= MSG_LAYER_MIN_ROOT;
+		if (fresh_proc)
+			layers |= MSG_LAYER_NS_PID;
+	} else if (a->view.n_masks) {
 		/* only in a namespace whose mounts are private: never on
 		 * the host */
 		errno = EACCES;
@@ -320,6 +335,35 @@ plan_view(const struct spawn_opts *o, struct spawn_view *v, char *err,
 	return rc < 0 ? rc : 0;
 }
 
+/* With a mount namespace: plan the minimal root (it makes every path
+ * reachable, so no view is needed then). */
+static int
+plan_root(const struct spawn_opts *o, struct child_args *a, char *err,
+	  size_t errlen)
+{
+	struct spawn_root_opts ro = {
+		.ro_paths = o->root_ro_paths,
+		.n_ro = o->n_root_ro,
+		.rw_paths = o->root_rw_paths,
+		.n_rw = o->n_root_rw,
+		.project = o->project_path,
+		.tmp = o->tmp_path,
+		.extra_ro = o->ro_path,
+	};
+	int rc;
+
+	if (!o->minimal_root || !(o->ns_flags & CLONE_NEWNS))
+		return plan_view(o, &a->view, err, errlen);
+	rc = spawn_root_plan(&ro, &a->root);
+	if (rc > 0) /* the policy grants the whole tree */
+		return plan_view(o, &a->view, err, errlen);
+	if (rc < 0)
+		snprintf(err, errlen, "the worker's minimal root: %s",
+			 strerror(-rc));
+	memset(&a->view, 0, sizeof(a->view));
+	return rc < 0 ? rc : 0;
+}
+
 static int
 set_nonblock(int fd)
 {
@@ -340,7 +384,7 @@ spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	out->req_fd = out->res_fd = out->log_fd = -1;
-	if (plan_view(o, &a.view, err, errlen) < 0)
+	if (plan_root(o, &a, err, errlen) < 0)
 		return -EINVAL;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	rc = devnull < 0 ? -errno : make_pipes(p);
@@ -409,6 +453,7 @@ fail:
 	if (devnull >= 0)
 		close(devnull);
 	close_pipes(p);
+	spawn_root_free(a.root);
 	return rc;
 }
 

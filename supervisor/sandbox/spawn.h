@@ -20,7 +20,16 @@ struct spawn_opts {
 	char *const *envp;        /* the worker's whole environment */
 	int ns_flags;             /* CLONE_NEW* to create; 0 for none */
 	bool private_tmp;         /* a tmpfs on /tmp (with CLONE_NEWNS) */
-	bool drop_uid;            /* run as uid/gid below (when root) */
+	/* With CLONE_NEWNS, the worker's minimal root (spawn_root.h) is
+	 * built from these (the policy's read-only paths), the project,
+	 * tmp_path and ro_path; false: the host's tree with a private
+	 * /proc and /tmp (and the view of spawn_view.h). */
+	bool minimal_root;
+	char *const *root_ro_paths;
+	size_t n_root_ro;
+	char *const *root_rw_paths; /* the policy's read-write paths */
+	size_t n_root_rw;
+	bool drop_uid; /* run as uid/gid below (when root) */
 	uid_t uid;
 	gid_t gid;
 	uint64_t nproc_limit; /* RLIMIT_NPROC set before exec; 0 = leave */
@@ -45,10 +54,14 @@ struct spawn_child {
  * the kernel refused the namespaces asked for (the caller may retry with
  * fewer), or a path the worker needs lies below a directory its uid
  * cannot search and there is no mount namespace to make it reachable in
- * (spawn_view.h). Between fork and execve the child makes only
- * async-signal-safe calls: joining the run's cgroup, setsid, the fd map
- * (fdmap.h), close_range, PDEATHSIG, the namespace mounts and the project view,
- * core limit 0, no_new_privs, the uid drop, execveat.
+ * (spawn_view.h), or the minimal root could not be built in the mount
+ * namespace (spawn_root.h; never a fallback to the host's tree). Between
+ * fork and execve the child makes only async-signal-safe calls: joining
+ * the run's cgroup, setsid,
+ * the fd map (fdmap.h), close_range, PDEATHSIG, the namespace mounts and
+ * the minimal root (or the project view), core limit 0, no_new_privs, the
+ * uid drop, execveat. The layers reported include MSG_LAYER_MIN_ROOT
+ * exactly when the root was built.
  */
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,
 		 size_t errlen);

@@ -108,7 +108,7 @@ loopback_up(void)
 }
 
 uint32_t
-spawn_ns_child_setup(int ns_flags, bool private_tmp)
+spawn_ns_child_setup(int ns_flags, bool private_tmp, bool fs_mounts)
 {
 	uint32_t layers = 0;
 
@@ -127,6 +127,8 @@ spawn_ns_child_setup(int ns_flags, bool private_tmp)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return layers;
 	layers |= MSG_LAYER_NS_MOUNT;
+	if (!fs_mounts)
+		return layers;
 	/* /proc of the new PID namespace: other processes are invisible */
 	if ((ns_flags & CLONE_NEWPID) &&
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,

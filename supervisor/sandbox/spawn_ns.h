@@ -32,9 +32,10 @@ int spawn_ns_flags(bool network);
 int spawn_ns_write_maps(pid_t pid, uid_t uid, gid_t gid);
 
 /* Child: the private mounts, hostname and loopback for ns_flags; returns
- * the msg_layer bits achieved. private_tmp mounts a tmpfs on /tmp (only
- * when the project does not live under /tmp: it would hide it).
- * Async-signal-safe. */
-uint32_t spawn_ns_child_setup(int ns_flags, bool private_tmp);
+ * the msg_layer bits achieved. fs_mounts: a fresh /proc for the PID
+ * namespace and, with private_tmp, a tmpfs on /tmp (only when the project
+ * does not live under /tmp: it would hide it); false when the minimal
+ * root (spawn_root.h) brings its own. Async-signal-safe. */
+uint32_t spawn_ns_child_setup(int ns_flags, bool private_tmp, bool fs_mounts);
 
 #endif

@@ -162,11 +162,18 @@ bench_env_open(struct bench_env *e, const struct bench_env_cfg *cfg, char *err,
 		.worker_fd = e->worker_fd,
 		.project_fd = e->project_fd,
 		.project_path = e->project,
+		.tmp_path = e->tmp,
 		.envp = e->envp,
 		.ns_flags = spawn_ns_flags(e->policy->network ==
 					   POLICY_NET_TCP),
 		.private_tmp = strncmp(e->project, "/tmp/", 5) != 0 &&
 			       strncmp(e->tmp, "/tmp/", 5) != 0,
+		/* as wconn.c starts every worker */
+		.minimal_root = true,
+		.root_ro_paths = e->init.policy.ro_paths,
+		.n_root_ro = e->init.policy.n_ro,
+		.root_rw_paths = e->init.policy.rw_paths,
+		.n_root_rw = e->init.policy.n_rw,
 		.drop_uid = geteuid() == 0,
 		.uid = BENCH_WORKER_UID,
 		.gid = BENCH_WORKER_UID,
@@ -456,6 +463,7 @@ bench_layers_str(const struct msg_ready *r, char *buf, size_t cap)
 		{ MSG_LAYER_NS_IPC, "ipcns" },
 		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
+		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
 	};
 	size_t o = 0;
 

@@ -325,6 +325,94 @@ mode_sock(int argc, char **argv)
 	return 0;
 }
 
+/* A unix address from "@name" (abstract) or a path; its length. */
+static socklen_t
+unix_addr(struct sockaddr_un *un, const char *spec)
+{
+	memset(un, 0, sizeof(*un));
+	un->sun_family = AF_UNIX;
+	if (spec[0] != '@') {
+		snprintf(un->sun_path, sizeof(un->sun_path), "%s", spec);
+		return (socklen_t)sizeof(*un);
+	}
+	snprintf(un->sun_path + 1, sizeof(un->sun_path) - 1, "%s", spec + 1);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   strlen(spec));
+}
+
+/* sendto, sendmsg with an address, connect + send: "<what>_<how><i>". */
+static void
+dgram_reach(const char *what, int fd, int argc, char **argv)
+{
+	struct sockaddr_un un;
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr mh = { .msg_name = &un,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	char name[96];
+
+	for (int i = 1; i < argc; i++) {
+		socklen_t len = unix_addr(&un, argv[i]);
+
+		snprintf(name, sizeof(name), "%s_sendto%d", what, i);
+		report(name, sendto(fd, "x", 1, MSG_DONTWAIT,
+				    (struct sockaddr *)&un, len));
+		mh.msg_namelen = len;
+		snprintf(name, sizeof(name), "%s_sendmsg%d", what, i);
+		report(name, sendmsg(fd, &mh, MSG_DONTWAIT));
+		snprintf(name, sizeof(name), "%s_connect%d", what, i);
+		report(name, connect(fd, (struct sockaddr *)&un, len));
+	}
+}
+
+/*
+ * Every way to a socket that can address a host socket, then every such
+ * socket at each target (argv[1..]: paths, "@name" for abstract ones).
+ * Lines: pair_<type>=..., and for each pair or socket that exists,
+ * <type>_sendto<i>, _sendmsg<i>, _connect<i>.
+ */
+static int
+mode_dgram(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		long type;
+	} types[] = {
+		{ "dgram", SOCK_DGRAM },
+		{ "dgram_flags", SOCK_DGRAM | SOCK_NONBLOCK },
+		{ "dgram_high", (long)(0xffffffff00000000ul | SOCK_DGRAM) },
+		{ "seqpacket", SOCK_SEQPACKET },
+		{ "raw", SOCK_RAW },
+		{ "rdm", SOCK_RDM },
+		{ "stream", SOCK_STREAM },
+		{ "stream_flags", SOCK_STREAM | SOCK_NONBLOCK },
+	};
+	char name[64];
+	int sv[2];
+	long rc;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(name, sizeof(name), "pair_%s", types[i].name);
+		rc = syscall(SYS_socketpair, AF_UNIX,
+			     types[i].type | SOCK_CLOEXEC, 0, sv);
+		report(name, rc);
+		if (rc < 0)
+			continue;
+		dgram_reach(types[i].name, sv[0], argc, argv);
+		close(sv[1]); /* a pair whose twin is gone */
+		snprintf(name, sizeof(name), "%s_alone", types[i].name);
+		dgram_reach(name, sv[0], argc, argv);
+		close(sv[0]);
+	}
+	rc = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	report("socket_dgram", rc);
+	if (rc >= 0) {
+		dgram_reach("socket", (int)rc, argc, argv);
+		close((int)rc);
+	}
+	return 0;
+}
+
 /* Another process: ptrace, process_vm_readv, pidfd_getfd, /proc files. */
 static int
 mode_peek(const char *pidstr)
@@ -427,6 +515,8 @@ main(int argc, char **argv)
 		return mode_tty();
 	if (!strcmp(m, "sock"))
 		return mode_sock(argc - 1, argv + 1);
+	if (!strcmp(m, "dgram"))
+		return mode_dgram(argc - 1, argv + 1);
 	if (!strcmp(m, "peek") && argc > 2)
 		return mode_peek(argv[2]);
 	if (!strcmp(m, "mem"))

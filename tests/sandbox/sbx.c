@@ -43,7 +43,7 @@ static const char *const level_names[] = {
 
 #define SBX_NS_LAYERS \
 	(MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | \
-	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
+	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS | MSG_LAYER_MIN_ROOT)
 
 static const char *
 env_or(const char *name, const char *dflt)
@@ -336,6 +336,7 @@ sbx_start(struct sbx *s, const char *exe, const char *const *extra_env,
 		.worker_fd = s->worker_fd,
 		.project_fd = s->project_fd,
 		.project_path = s->project,
+		.tmp_path = s->tmp,
 		.envp = env,
 		.ns_flags = level_uses_ns(s->level) ? spawn_ns_flags(false) : 0,
 		.private_tmp = strncmp(s->project, "/tmp/", 5) != 0 &&

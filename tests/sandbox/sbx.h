@@ -162,7 +162,7 @@ void sbx_install_probe(struct sbx *s);
  */
 int sbx_probe_unconfined(const char *mode, char *out, size_t cap);
 
-/* The table's outcome for attempt n (1..30) at level lv. */
+/* The table's outcome for attempt n (1..31) at level lv. */
 enum sbx_outcome sbx_expected(int n, enum sbx_level lv);
 
 /* True when the table says attempt n escapes at lv for the current user. */

@@ -63,8 +63,12 @@ SBX_ATTEMPT(a01_read_outside)
 		       secret, s->host);
 	escaped = strstr(out, SECRET) || strstr(out, "root:");
 	sbx_judge(s, 1, escaped, out);
+	/* Landlock or permissions refuse; in a minimal root (#31) the files
+	 * are not there at all */
 	if (!escaped)
-		cr_assert(strstr(out, "Permission denied"), "%s", out);
+		cr_assert(strstr(out, "Permission denied") ||
+				  strstr(out, "No such file or directory"),
+			  "%s", out);
 	cr_assert_null(strstr(out, "root:"), "/etc/shadow read: %s", out);
 }
 
@@ -87,7 +91,10 @@ SBX_ATTEMPT(a02_write_outside)
 	unlink(homef);
 	sbx_judge(s, 2, escaped, out);
 	if (!escaped)
-		cr_assert(strstr(out, "Permission denied"), "%s", out);
+		cr_assert(strstr(out, "Permission denied") ||
+				  strstr(out, "Read-only file system") ||
+				  strstr(out, "No such file or directory"),
+			  "%s", out);
 	cr_assert_not(sbx_exists("/x"), "written into /");
 }
 

@@ -7,6 +7,9 @@
  * traverse (mode 0777, like a docker.sock or ssh-agent socket the worker
  * could otherwise reach), and an abstract unix socket. After the attempt
  * every listener must have seen nothing: no connection, no datagram.
+ * The datagram variants of #11 and #12 add datagram listeners (one in
+ * the project itself, which the worker sees at every level) and try
+ * every socketpair type and every way to address them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -194,6 +197,149 @@ SBX_ATTEMPT(a12_unix_abstract)
 	escaped = n > 0 || sbx_has_line(out, "abstract_connect", "OK");
 	sbx_judge(s, 12, escaped, out);
 	cr_assert(sbx_has_line(out, "abstract_connect", "EPERM"), "%s", out);
+}
+
+/*
+ * #11 and #12 by datagram: listeners a datagram socket could address
+ * (SOCK_DGRAM, non-blocking): one in the project, which the worker sees
+ * at every level, like a /dev/log it could reach; one outside in pub/;
+ * one abstract. The probe tries every socketpair type and a socket(),
+ * and from each socket it got, sendto, sendmsg with an address and
+ * connect to each of them and to /dev/log; Python and logger try the
+ * same by the library route.
+ */
+struct dgram_listeners {
+	int proj, out, abstract;
+	char proj_path[PATH_MAX + 32], out_path[PATH_MAX + 32];
+	char name[64];
+};
+
+static int
+dgram_listener(const char *spec)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	cr_assert_geq(fd, 0);
+	if (spec[0] == '@') {
+		snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "%s",
+			 spec + 1);
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				  strlen(spec));
+	} else {
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", spec);
+	}
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, len), 0, "bind %s: %s",
+		     spec, strerror(errno));
+	if (spec[0] != '@')
+		cr_assert_eq(chmod(spec, 0777), 0);
+	return fd;
+}
+
+/* Datagrams each listener received (drained), then closed. */
+static int
+dgrams_heard(struct dgram_listeners *l)
+{
+	int fds[3] = { l->proj, l->out, l->abstract };
+	char b[16];
+	int n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		while (recv(fds[i], b, sizeof(b), MSG_DONTWAIT) >= 0)
+			n++;
+		cr_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+		close(fds[i]);
+	}
+	return n;
+}
+
+/* Any "=OK" line but the stream pairs', which may exist. */
+static bool
+dgram_any_ok(const char *out)
+{
+	const char *p = out;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n >= 3 && !strncmp(p + n - 3, "=OK", 3) &&
+		    strncmp(p, "pair_stream", 11) != 0)
+			return true;
+		p += e ? n + 1 : n;
+	}
+	return false;
+}
+
+static const char *
+dgram_attempt(struct sbx *s, struct dgram_listeners *l, int *heard_n)
+{
+	char dir[PATH_MAX];
+	const char *out;
+
+	sbx_install_probe(s);
+	snprintf(dir, sizeof(dir), "%s/pub", s->base);
+	cr_assert_eq(mkdir(dir, 0711), 0);
+	snprintf(l->proj_path, sizeof(l->proj_path), "%s/log.sock", s->project);
+	snprintf(l->out_path, sizeof(l->out_path), "%s/dgram.sock", dir);
+	snprintf(l->name, sizeof(l->name), "@gao-sbx-dgram-%s", s->token);
+	l->proj = dgram_listener(l->proj_path);
+	l->out = dgram_listener(l->out_path);
+	l->abstract = dgram_listener(l->name);
+	out = sbx_bash(
+		s, 20000,
+		"./sbx-probe dgram %s %s %s /dev/log; "
+		"python3 - %s %s %s <<'EOF' 2>&1 | tail -n 4\n"
+		"import socket, sys\n"
+		"for t in (socket.SOCK_DGRAM, socket.SOCK_SEQPACKET):\n"
+		"    try:\n"
+		"        a, b = socket.socketpair(socket.AF_UNIX, t)\n"
+		"    except OSError as e:\n"
+		"        print('py_pair%%d=%%s' %% (t, type(e).__name__))\n"
+		"        continue\n"
+		"    a.setblocking(False)\n"
+		"    for p in sys.argv[1:]:\n"
+		"        p = '\\0' + p[1:] if p[0] == '@' else p\n"
+		"        a.sendto(b'x', p)\n"
+		"        print('py_sendto=OK')\n"
+		"EOF\n"
+		"logger --socket-errors=on -u %s gao-sbx; echo logger=$?; "
+		"logger --socket-errors=on -u %s -d gao-sbx; "
+		"echo logger_d=$?",
+		l->proj_path, l->out_path, l->name, l->proj_path, l->out_path,
+		l->name, l->proj_path, l->out_path);
+	*heard_n = dgrams_heard(l);
+	return out;
+}
+
+SBX_ATTEMPT(a11_unix_dgram)
+{
+	struct dgram_listeners l;
+	const char *out;
+	int n;
+	bool escaped;
+
+	out = dgram_attempt(s, &l, &n);
+	escaped = n > 0 || dgram_any_ok(out) ||
+		  sbx_has_line(out, "logger", "0") ||
+		  sbx_has_line(out, "logger_d", "0");
+	sbx_judge(s, 11, escaped, out);
+	/* a stream pair still works: pipes of programs need it */
+	cr_assert(sbx_has_line(out, "pair_stream", "OK"), "%s", out);
+	cr_assert(sbx_has_line(out, "pair_stream_flags", "OK"), "%s", out);
+}
+
+SBX_ATTEMPT(a12_abstract_dgram)
+{
+	struct dgram_listeners l;
+	const char *out;
+	int n;
+	bool escaped;
+
+	out = dgram_attempt(s, &l, &n);
+	escaped = n > 0 || dgram_any_ok(out);
+	sbx_judge(s, 12, escaped, out);
 }
 
 SBX_ATTEMPT(a13_terminal)

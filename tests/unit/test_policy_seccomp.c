@@ -261,6 +261,197 @@ Test(seccomp, denylist_without_exec)
 	expect_child_ok(child_exec_denied, &m);
 }
 
+/* ---- seccomp: no socket that can address a host socket ---------------- */
+
+/*
+ * Datagram listeners of the "host", made by the test process (unconfined)
+ * before the child confines itself: one at a pathname in the outside
+ * directory (mode 0777, like /dev/log) and one abstract. The promise:
+ * after the child has tried every way, neither has received a byte. The
+ * test first shows that an unconfined datagram pair reaches both, so a
+ * listener that hears nothing means something.
+ */
+static struct sockaddr_un dgram_path, dgram_abs;
+static socklen_t dgram_path_len, dgram_abs_len;
+
+static int
+dgram_listener(struct sockaddr_un *a, socklen_t *len, bool abstract)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (abstract) {
+		snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1,
+			 "gao-pol-dgram-%d", (int)getpid());
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				   strlen(a->sun_path + 1));
+	} else {
+		snprintf(a->sun_path, sizeof(a->sun_path), "%s/log.sock",
+			 outside);
+		*len = (socklen_t)sizeof(*a);
+	}
+	cr_assert_eq(bind(fd, (struct sockaddr *)a, *len), 0, "bind: %s",
+		     strerror(errno));
+	if (!abstract)
+		cr_assert_eq(chmod(a->sun_path, 0777), 0);
+	return fd;
+}
+
+/* Datagrams waiting on fd (read and dropped). */
+static int
+dgrams_heard(int fd)
+{
+	char b[64];
+	int n = 0;
+
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) >= 0)
+		n++;
+	cr_assert(errno == EAGAIN || errno == EWOULDBLOCK, "recv: %s",
+		  strerror(errno));
+	return n;
+}
+
+/*
+ * Every way a socket of the child could carry a datagram to a. The
+ * kernel refuses a connected stream socket in more than one way
+ * (EISCONN, EOPNOTSUPP, EPROTOTYPE against a datagram peer): the promise
+ * is that the call fails and the listener hears nothing, whatever errno.
+ */
+static void
+try_reach(int fd, const struct sockaddr_un *a, socklen_t len)
+{
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_name = (void *)a,
+		.msg_namelen = len,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+
+	CHECK(sendto(fd, "x", 1, MSG_DONTWAIT, (const struct sockaddr *)a,
+		     len) == -1,
+	      "sendto from a stream pair succeeded");
+	CHECK(sendmsg(fd, &mh, MSG_DONTWAIT) == -1,
+	      "sendmsg with an address from a stream pair succeeded");
+	CHECK(connect(fd, (const struct sockaddr *)a, len) == -1,
+	      "connect of a stream pair succeeded");
+}
+
+/* What an agent would try for a socket that can address the host. */
+static void
+child_socketpair(const struct msg_policy *m)
+{
+	char b[2];
+	int sv[2];
+
+	apply_seccomp(m);
+	/* every type but SOCK_STREAM, with and without flags; RAW is DGRAM
+	 * in AF_UNIX; high bits the kernel drops from its int */
+	for (unsigned long t = 0; t <= 15; t++) {
+		if (t == SOCK_STREAM)
+			continue;
+		EXPECT_ERR(socketpair(AF_UNIX, (int)t, 0, sv), EPERM);
+		EXPECT_ERR(socketpair(AF_UNIX,
+				      (int)t | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+				      sv),
+			   EPERM);
+		EXPECT_ERR(syscall(SYS_socketpair, AF_UNIX,
+				   0xffffffff00000000ul | t, 0, sv),
+			   EPERM);
+	}
+	EXPECT_ERR(socketpair(AF_UNIX, SOCK_DGRAM, PF_UNIX, sv), EPERM);
+	EXPECT_ERR(syscall(SYS_socketpair, (1ul << 32) | AF_UNIX, SOCK_DGRAM, 0,
+			   sv),
+		   EAFNOSUPPORT);
+	EXPECT_ERR(socket(AF_UNIX, SOCK_DGRAM, 0), EPERM);
+	/* a stream pair works (with flags, with high bits) ... */
+	EXPECT_OK(syscall(SYS_socketpair, AF_UNIX,
+			  0xffffffff00000000ul | SOCK_STREAM, 0, sv));
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_OK(socketpair(AF_UNIX,
+			     SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+			     sv));
+	CHECK(write(sv[0], "y", 1) == 1 && read(sv[1], b, 1) == 1 &&
+		      b[0] == 'y',
+	      "stream pair: %s", strerror(errno));
+	/* ... and is connected for good, even once its twin is gone */
+	try_reach(sv[0], &dgram_path, dgram_path_len);
+	try_reach(sv[0], &dgram_abs, dgram_abs_len);
+	close(sv[1]);
+	try_reach(sv[0], &dgram_path, dgram_path_len);
+	try_reach(sv[0], &dgram_abs, dgram_abs_len);
+	CHECK(listen(sv[0], 1) == -1, "listen on a stream pair succeeded");
+	close(sv[0]);
+}
+
+/* Without the filter a datagram pair reaches both listeners. */
+static void
+unconfined_pair_reaches(int lp, int la)
+{
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(sendto(sv[0], "x", 1, 0,
+			    (const struct sockaddr *)&dgram_path,
+			    dgram_path_len),
+		     1, "sendto %s: %s", dgram_path.sun_path, strerror(errno));
+	cr_assert_eq(sendto(sv[0], "x", 1, 0,
+			    (const struct sockaddr *)&dgram_abs, dgram_abs_len),
+		     1, "sendto abstract: %s", strerror(errno));
+	close(sv[0]);
+	close(sv[1]);
+	cr_assert_eq(dgrams_heard(lp), 1);
+	cr_assert_eq(dgrams_heard(la), 1);
+}
+
+Test(seccomp, socketpair_stream_only, .init = dirs_setup, .fini = dirs_teardown)
+{
+	static const char *const profiles[] = { "default", "networked" };
+	struct msg_policy m;
+	int lp = dgram_listener(&dgram_path, &dgram_path_len, false);
+	int la = dgram_listener(&dgram_abs, &dgram_abs_len, true);
+
+	unconfined_pair_reaches(lp, la);
+	for (size_t i = 0; i < 2; i++) {
+		profile_msg(profiles[i], &m);
+		expect_child_ok(child_socketpair, &m);
+		msg_policy_clear(&m);
+		cr_assert_eq(dgrams_heard(lp), 0, "%s: /dev/log stand-in heard",
+			     profiles[i]);
+		cr_assert_eq(dgrams_heard(la), 0, "%s: abstract listener heard",
+			     profiles[i]);
+	}
+	close(lp);
+	close(la);
+}
+
+/* unix_sockets: true allows socket(AF_UNIX) of any type, so socketpair
+ * follows (it would add nothing to refuse it). */
+static void
+child_socketpair_unix_allowed(const struct msg_policy *m)
+{
+	int sv[2];
+
+	apply_seccomp(m);
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_ERR(socketpair(AF_INET, SOCK_DGRAM, 0, sv), EAFNOSUPPORT);
+}
+
+Test(seccomp, socketpair_any_type_when_unix_allowed)
+{
+	struct msg_policy m = { .allow_exec = true, .allow_unix = true };
+
+	expect_child_ok(child_socketpair_unix_allowed, &m);
+}
+
 /* ---- seccomp: foreign architectures ----------------------------------- */
 
 /*
@@ -363,7 +554,7 @@ child_strict(const struct msg_policy *m)
 {
 	char *argv[] = { "true", NULL };
 	char from[128], to[128], buf[16];
-	int fd, dfd;
+	int fd, dfd, sv[2];
 	long r;
 
 	apply_seccomp(m);
@@ -373,6 +564,8 @@ child_strict(const struct msg_policy *m)
 		_exit(0);
 	CHECK(r == -1 && errno == EPERM, "fork: %ld %s", r, strerror(errno));
 	EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	EXPECT_ERR(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), EPERM);
+	EXPECT_ERR(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), EPERM);
 	EXPECT_ERR(syscall(425 /* io_uring_setup */, 1, NULL), EPERM);
 	EXPECT_ERR(ptrace(PTRACE_TRACEME, 0, NULL, NULL), EPERM);
 	EXPECT_ERR(kill(getppid(), 0), EPERM);
