@@ -172,7 +172,12 @@ print_limits(FILE *f, const struct policy *p)
 	const struct policy_limits *l = &p->limits;
 
 	fputs("\n"
-	      "# rlimits per process, inherited by every command.\n"
+	      "# rlimits per process, inherited by every command. The\n"
+	      "# run's totals are set per run, not here: --max-memory (a\n"
+	      "# cgroup, where the host has one), --max-disk and\n"
+	      "# --max-files (the project is measured after each call\n"
+	      "# that can write and at each phase's end; over either\n"
+	      "# cap the run stops).\n"
 	      "limits:\n"
 	      "  # RLIMIT_CPU: SIGXCPU, then SIGKILL 5 s later\n"
 	      "  cpu_seconds: ",
@@ -182,13 +187,16 @@ print_limits(FILE *f, const struct policy *p)
 	      "  memory: ",
 	      f);
 	print_size(f, l->memory_bytes);
-	fputs("\n  # RLIMIT_FSIZE: one file (no total on the project yet)\n"
+	fputs("\n  # RLIMIT_FSIZE: one file; the run lowers it to\n"
+	      "  # --max-disk when that is smaller\n"
 	      "  file_size: ",
 	      f);
 	print_size(f, l->file_size_bytes);
 	fprintf(f, "\n  # RLIMIT_NOFILE\n  open_files: %llu\n",
 		(unsigned long long)l->open_files);
-	fputs("  # RLIMIT_NPROC: counts every process of the uid\n"
+	fputs("  # RLIMIT_NPROC: counts every process of the uid; also\n"
+	      "  # the run's pids.max (plus 16 for gao-dev's own) where\n"
+	      "  # the run's cgroup is in force\n"
 	      "  processes: ",
 	      f);
 	print_count(f, l->processes);

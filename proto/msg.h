@@ -62,6 +62,8 @@ enum msg_layer {
 	MSG_LAYER_RLIMITS = 1u << 9,
 	MSG_LAYER_UNPRIVILEGED_UID = 1u << 10,
 	MSG_LAYER_MIN_ROOT = 1u << 11, /* pivoted into a minimal root */
+	/* set by the supervisor at spawn: in the run's cgroup (cgroup.h) */
+	MSG_LAYER_CGROUP = 1u << 12,
 };
 
 /*

@@ -70,6 +70,9 @@ int tool_grep(const struct tool_ctx *, const json_t *, uint32_t,
 	      struct tool_out *);
 int tool_bash(const struct tool_ctx *, const json_t *, uint32_t,
 	      struct tool_out *);
+/* Not a model's tool: the run's project watch (tool_measure.c). */
+int tool_measure(const struct tool_ctx *, const json_t *, uint32_t,
+		 struct tool_out *);
 
 /* The tool named name ("Read", ...), or NULL when the worker has none. */
 tool_fn tool_lookup(const char *name);

@@ -468,10 +468,15 @@ static const struct {
 	const char *name;
 	tool_fn fn;
 } tool_table[] = {
-	{ "Read", tool_read }, { "Write", tool_write },
-	{ "Edit", tool_edit }, { "MultiEdit", tool_multiedit },
-	{ "Glob", tool_glob }, { "Grep", tool_grep },
+	{ "Read", tool_read },
+	{ "Write", tool_write },
+	{ "Edit", tool_edit },
+	{ "MultiEdit", tool_multiedit },
+	{ "Glob", tool_glob },
+	{ "Grep", tool_grep },
 	{ "Bash", tool_bash },
+	/* granted by the supervisor only, never offered to a model */
+	{ "gao_measure", tool_measure },
 };
 
 tool_fn

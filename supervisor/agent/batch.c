@@ -55,6 +55,8 @@ struct batch {
 	struct slot *slots;
 	size_t n_slots;
 	struct bworker wk;
+	bool measuring;      /* the worker measures the project (watch.h) */
+	unsigned measure_no; /* for the measurement's call id */
 	struct wconn *dead[BATCH_MAX_RESPAWNS + 1]; /* freed by batch_free */
 	size_t n_dead;
 	struct batch_stats st;
@@ -514,6 +516,48 @@ on_ready(void *ctx, const struct msg_ready *r)
 	json_decref(end.results);
 }
 
+/* After a call that can write: ask the worker to measure the project.
+ * true when the measurement (or the batch's failure) follows. */
+static bool
+measure(struct batch *b, const char *tool)
+{
+	char id[48];
+	json_t *input;
+	int rc;
+
+	if (!watch_wants(&b->cfg.watch, tool) || !b->wk.w || !b->wk.ready)
+		return false;
+	input = watch_input(&b->cfg.watch);
+	snprintf(id, sizeof(id), "gao-measure-%u", ++b->measure_no);
+	rc = input ? wconn_call(b->wk.w, id, WATCH_TOOL, input,
+				WATCH_TIMEOUT_MS) :
+		     -1;
+	json_decref(input);
+	if (rc < 0) {
+		fail(b, SESSION_STOP_WORKER_FAILED,
+		     "cannot ask the sandbox worker to measure the project");
+		return true;
+	}
+	b->measuring = true;
+	return true;
+}
+
+/* The measurement's answer (NULL: the worker died): go on, or stop. */
+static void
+measured(struct batch *b, const struct msg_tool_result *r)
+{
+	char why[512];
+	enum session_stop stop;
+
+	b->measuring = false;
+	stop = watch_verdict(&b->cfg.watch, r, why, sizeof(why));
+	if (stop != SESSION_STOP_NONE) {
+		fail(b, stop, why);
+		return;
+	}
+	pump(b);
+}
+
 static void
 on_result(void *ctx, const struct msg_tool_result *r)
 {
@@ -522,8 +566,16 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	struct slot *s = wk->slot;
 	char *clean;
 
-	if (b->state != B_RUNNING || !s)
+	if (b->state != B_RUNNING) {
+		b->measuring = false;
 		return; /* cancelled: the call has its record */
+	}
+	if (b->measuring) {
+		measured(b, r);
+		return;
+	}
+	if (!s)
+		return;
 	wk->slot = NULL;
 	clean = utf8_clean(r->content, strlen(r->content));
 	audit_call(b, s->block, r->is_error ? "error" : "allowed", r, NULL);
@@ -537,6 +589,8 @@ on_result(void *ctx, const struct msg_tool_result *r)
 			     (json_int_t)r->bytes, "truncated", r->truncated));
 	complete(b, s, clean ? clean : "(output not available)", r->is_error);
 	free(clean);
+	if (measure(b, block_str(s->block, "name")))
+		return;
 	pump(b);
 }
 
@@ -553,6 +607,13 @@ on_dead(void *ctx, const char *why)
 		   json_pack("{s:s,s:s,s:s}", "agent", b->cfg.agent, "phase",
 			     b->cfg.phase, "reason", why));
 	bury(b);
+	if (b->measuring) {
+		/* fail closed: a project that could not be measured */
+		if (b->state == B_RUNNING)
+			measured(b, NULL);
+		b->measuring = false;
+		return;
+	}
 	if (b->state == B_STARTING || (b->state == B_RUNNING && !was_ready)) {
 		snprintf(msg, sizeof(msg),
 			 "the sandbox worker failed to "

@@ -25,6 +25,10 @@
  *     leaves that call an is_error result the agent can read, and a fresh
  *     worker is started for the next call, at most BATCH_MAX_RESPAWNS
  *     times.
+ *   - After a call that can write (watch.h), the worker measures the
+ *     project before the next slot moves; a project over the run's disk
+ *     or file cap, or one that cannot be measured, ends the batch with
+ *     DISK_LIMIT or FILE_LIMIT (the run stops).
  *   - Every call, allowed or refused, gets exactly one audit record and
  *     one tool_call event; a call cut short by the session's end gets its
  *     record from batch_cancel() ("interrupted: <reason>").
@@ -46,6 +50,7 @@
 
 #include "supervisor/agent/audit.h"
 #include "supervisor/agent/stop.h"
+#include "supervisor/agent/watch.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/sandbox/wconn.h"
@@ -70,12 +75,14 @@ struct batch_cfg {
 	int require_landlock_abi;        /* minimum Landlock ABI, 0 = any */
 	batch_transcript_fn transcript;  /* tool_result and todos lines */
 	void *transcript_ctx;
+	struct watch_caps watch; /* the project watch; zero: none */
 };
 
 /* How a batch (or the worker's start) ended. */
 struct batch_end {
-	enum session_stop stop; /* NONE: done; WORKER_FAILED or
-				 * ISOLATION_UNMET: the session must end */
+	enum session_stop stop; /* NONE: done; WORKER_FAILED,
+				 * ISOLATION_UNMET, DISK_LIMIT or FILE_LIMIT:
+				 * the session must end */
 	const char *error;      /* stop: why (valid during the callback) */
 	json_t *results;        /* NONE: the tool_result blocks, in order
 				 * (borrowed: json_incref to keep) */

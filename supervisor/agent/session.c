@@ -434,7 +434,13 @@ on_tools_done(void *ctx, const struct batch_end *end)
 	struct session *s = ctx;
 
 	if (end->stop != SESSION_STOP_NONE) {
-		finish(s, SESSION_ERROR, end->stop, NULL, end->error);
+		/* the run's disk and file caps stop it; the rest are errors */
+		finish(s,
+		       end->stop == SESSION_STOP_DISK_LIMIT ||
+				       end->stop == SESSION_STOP_FILE_LIMIT ?
+			       SESSION_STOPPED :
+			       SESSION_ERROR,
+		       end->stop, NULL, end->error);
 		return;
 	}
 	json_array_append_new(s->messages,
@@ -577,6 +583,7 @@ open_outputs(struct session *s, char *err, size_t errlen)
 		.worker = c->needs_worker ? &s->cfg.worker : NULL,
 		.require_layers = c->require_layers,
 		.require_landlock_abi = c->require_landlock_abi,
+		.watch = c->watch,
 		.transcript = batch_transcript,
 		.transcript_ctx = s,
 	};

@@ -45,6 +45,7 @@
 #include <jansson.h>
 
 #include "supervisor/agent/stop.h"
+#include "supervisor/agent/watch.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/core/evlog.h"
@@ -85,6 +86,7 @@ struct session_cfg {
 	const char *audit_path;
 	uint32_t require_layers;  /* msg_layer bits READY must show */
 	int require_landlock_abi; /* minimum Landlock ABI, 0 = any */
+	struct watch_caps watch;  /* the run's disk and file caps */
 };
 
 /*

@@ -27,7 +27,8 @@ enum session_status {
 	SESSION_SUCCESS,   /* "success" */
 	SESSION_FAILED,    /* "failed": the model gave up or refused */
 	SESSION_TIMEOUT,   /* "timeout": the phase's or the run's deadline */
-	SESSION_STOPPED,   /* "stopped": a turn, token or cost limit */
+	SESSION_STOPPED,   /* "stopped": a turn, token, cost, disk or file
+			    * limit */
 	SESSION_CANCELLED, /* "cancelled": the run was interrupted */
 	SESSION_N_STATUSES,
 };
@@ -49,6 +50,8 @@ enum session_stop {
 	SESSION_STOP_COST_LIMIT,       /* "cost_limit" */
 	SESSION_STOP_RUN_TIMEOUT,      /* "run_timeout" */
 	SESSION_STOP_PHASE_TIMEOUT,    /* "phase_timeout" */
+	SESSION_STOP_DISK_LIMIT,       /* "disk_limit": the run's --max-disk */
+	SESSION_STOP_FILE_LIMIT,       /* "file_limit": the run's --max-files */
 	/* failures and interruptions */
 	SESSION_STOP_API_ERROR,       /* shown as api_outcome_name() */
 	SESSION_STOP_WORKER_FAILED,   /* "worker_failed" */

@@ -36,6 +36,9 @@ enum {
 	OPT_SKIP_VALIDATION,
 	OPT_JOBS,
 	OPT_REPEAT,
+	OPT_MAX_MEMORY,
+	OPT_MAX_DISK,
+	OPT_MAX_FILES,
 	OPT_TEST_DISABLE,
 	OPT_NO_NS,
 	OPT_BP_ROOT,
@@ -68,6 +71,9 @@ static const struct option options[] = {
 	{ "skip-key-validation", no_argument, NULL, OPT_SKIP_VALIDATION },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "max-disk", required_argument, NULL, OPT_MAX_DISK },
+	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
 	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
 	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
@@ -144,6 +150,23 @@ static const char run_help[] =
 "                           config may name only default or strict\n"
 "  --max-timeout S          ceiling for every timeout_seconds in a config\n"
 "                           (default 7200; at most 86400)\n"
+"";
+
+/* The second half (C99 caps one string literal at 4095 bytes). */
+static const char run_help2[] =
+"  --max-memory BYTES       memory of all of a run's processes together\n"
+"                           (default 4G; suffixes K M G T = KiB ...); a\n"
+"                           cgroup enforces it: a command over it fails,\n"
+"                           the session goes on. Given here or as\n"
+"                           max_memory: in the user config and the host\n"
+"                           has no usable cgroup: exit 4\n"
+"  --max-disk BYTES         bytes in the project (default 1G); measured\n"
+"                           after each Write/Edit/MultiEdit/Bash call and\n"
+"                           at each phase's end, and no single file may\n"
+"                           grow past it: over it the run stops (stopped,\n"
+"                           disk_limit, exit 5)\n"
+"  --max-files N            files and directories in the project (default\n"
+"                           100000); over it the run stops (file_limit)\n"
 "  --jobs N                 runs at once (default 1)\n"
 "  --repeat K               run each config K times (default 1)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
@@ -157,11 +180,15 @@ static const char run_help[] =
 "~/.config/gao-dev/config.yaml: api_key_file: or api_key:), then\n"
 "ANTHROPIC_API_KEY=... in ./.env. ANTHROPIC_BASE_URL sets the API address.\n"
 "The key is never printed, logged or given to a sandboxed process.\n"
+"The user config may also set max_memory:, max_disk: and max_files:\n"
+"(the options win). The run's process total is the policy's processes\n"
+"limit, enforced by the same cgroup where there is one.\n"
 "\n"
 "exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
 "error, 3 API key missing or rejected, 4 infrastructure failure, 5 stopped\n"
-"by a limit (time, turns, tokens, cost), 130 interrupted. With several\n"
-"runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run produced.\n";
+"by a limit (time, turns, tokens, cost, disk, files), 130 interrupted.\n"
+"With several runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run\n"
+"produced.\n";
 /* clang-format on */
 
 void
@@ -169,6 +196,8 @@ cli_help(enum cli_cmd cmd, bool run)
 {
 	(void)cmd;
 	fputs(run ? run_help : general_help, stdout);
+	if (run)
+		fputs(run_help2, stdout);
 }
 
 static int
@@ -225,6 +254,66 @@ parse_level(const char *s, int *out)
 		}
 	}
 	return bad("--require-isolation", s, "full, landlock or seccomp");
+}
+
+int
+cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+	       const char **why)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 },     { "K", 10 },   { "KiB", 10 },
+		{ "M", 20 },   { "MiB", 20 }, { "G", 30 },
+		{ "GiB", 30 }, { "T", 40 },   { "TiB", 40 },
+	};
+	unsigned long long v;
+	char *end;
+
+	*why = "a whole number of bytes with an optional suffix K, M, G or T "
+	       "(KiB, MiB, GiB, TiB), e.g. 512M";
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > (UINT64_MAX >> units[i].shift))
+			return -1;
+		v <<= units[i].shift;
+		if (v < min || v > max) {
+			*why = "a size within the allowed range";
+			return -1;
+		}
+		*out = v;
+		return 0;
+	}
+	return -1;
+}
+
+/* --max-memory and friends: sizes, or a count for --max-files. */
+static int
+parse_cap(const char *opt, const char *arg, uint64_t min, uint64_t max,
+	  uint64_t *out, bool *set)
+{
+	const char *why;
+	char want[256];
+
+	if (cli_parse_size(arg, min, max, out, &why) < 0) {
+		(void)why;
+		snprintf(want, sizeof(want),
+			 "a size from %llu to %llu bytes: digits with an "
+			 "optional suffix K, M, G or T (or KiB, MiB, GiB, TiB; "
+			 "powers of 1024), e.g. 512M",
+			 (unsigned long long)min, (unsigned long long)max);
+		return bad(opt, arg, want);
+	}
+	*set = true;
+	return 0;
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
@@ -328,6 +417,18 @@ set_option(struct cli *c, int opt, const char *arg)
 		rc = parse_int("--repeat", arg, 1, 1000, &v);
 		c->repeat = (int)v;
 		break;
+	case OPT_MAX_MEMORY:
+		return parse_cap("--max-memory", arg, CLI_MIN_MAX_MEMORY,
+				 CLI_MAX_CAP, &c->max_memory,
+				 &c->max_memory_set);
+	case OPT_MAX_DISK:
+		return parse_cap("--max-disk", arg, CLI_MIN_MAX_DISK,
+				 CLI_MAX_CAP, &c->max_disk, &c->max_disk_set);
+	case OPT_MAX_FILES:
+		rc = parse_int("--max-files", arg, 1, 1000000000, &v);
+		c->max_files = (uint64_t)v;
+		c->max_files_set = rc == 0;
+		break;
 	case OPT_TEST_DISABLE:
 		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
 		c->test_disable = (uint32_t)v;
@@ -351,6 +452,9 @@ defaults(struct cli *c)
 	c->retry_budget_s = 300;
 	c->jobs = 1;
 	c->repeat = 1;
+	c->max_memory = CLI_DEFAULT_MAX_MEMORY;
+	c->max_disk = CLI_DEFAULT_MAX_DISK;
+	c->max_files = CLI_DEFAULT_MAX_FILES;
 }
 
 /* The command words before the options: "sandbox run", ... */

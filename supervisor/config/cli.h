@@ -64,6 +64,12 @@ struct cli {
 	double retry_budget_s;
 	int jobs;
 	int repeat;
+	/* run totals (docs/decisions.md, "Run totals"); *_set: given on the
+	 * command line (else the user config's or the default applies) */
+	uint64_t max_memory; /* bytes, all workers of a run (cgroup) */
+	uint64_t max_disk;   /* bytes in the project (watched) */
+	uint64_t max_files;  /* files and directories in the project */
+	bool max_memory_set, max_disk_set, max_files_set;
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
 };
@@ -73,6 +79,23 @@ struct cli {
  * names the option and the fix to stderr (exit code 2 then).
  */
 int cli_parse(int argc, char **argv, struct cli *out);
+
+/* Defaults of the run totals. */
+#define CLI_DEFAULT_MAX_MEMORY (4ull << 30) /* 4 GiB */
+#define CLI_DEFAULT_MAX_DISK (1ull << 30)   /* 1 GiB */
+#define CLI_DEFAULT_MAX_FILES 100000ull
+#define CLI_MIN_MAX_MEMORY (16ull << 20) /* below it nothing starts */
+#define CLI_MIN_MAX_DISK (64ull << 10)
+#define CLI_MAX_CAP (1ull << 50) /* 1 PiB: a typo, not a wish */
+
+/*
+ * cli_parse_size - a byte count: digits with an optional suffix K, M, G,
+ * T (powers of 1024, also written KiB, MiB, GiB, TiB; no "B", no
+ * fractions, no sign), from min to max. 0 and *out set, or -1 with
+ * *why a static explanation.
+ */
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		   const char **why);
 
 /* Print the help for the command (or the general help). */
 void cli_help(enum cli_cmd cmd, bool run_help);

@@ -218,6 +218,14 @@ after_checks(struct run *r)
 	r->next_timer = loop_add_timer(r->env->loop, 0, next_phase, r);
 }
 
+/* The phase's final measurement is in (run_caps_after_phase): its
+ * checks. */
+static void
+checks(struct run *r)
+{
+	run_after_phase(r, &r->cur, after_checks);
+}
+
 static void
 on_command_done(void *ctx, const struct msg_tool_result *res)
 {
@@ -235,7 +243,7 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 		snprintf(p->stop_reason, sizeof(p->stop_reason), "run_timeout");
 	}
 	run_record_command(r, p, res);
-	run_after_phase(r, p, after_checks);
+	run_caps_after_phase(r, p, checks);
 }
 
 /*
@@ -309,7 +317,7 @@ on_session_done(void *ctx, struct session_result *res)
 		after_checks(r);
 		return;
 	}
-	run_after_phase(r, p, after_checks);
+	run_caps_after_phase(r, p, checks);
 }
 
 /* The policy and model of the last phase whose sandbox was prepared. */
@@ -348,6 +356,28 @@ start_one(struct run *r, struct phase *p)
 }
 
 static void
+teardown(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+
+	(void)l;
+	r->next_timer = 0;
+	run_svc_clear(r);
+	run_caps_clear(r);
+}
+
+/* The run is over: the results, then, from the loop (this may run inside
+ * a service worker's callback), its service workers stop and its cgroup
+ * goes with whatever is left in it, rather than at run_free(). */
+static void
+end_run(struct run *r)
+{
+	run_finish(r);
+	if (!r->next_timer)
+		r->next_timer = loop_add_timer(r->env->loop, 0, teardown, r);
+}
+
+static void
 start_phase(struct run *r)
 {
 	session_free(r->dead_session);
@@ -367,7 +397,7 @@ start_phase(struct run *r)
 		r->phase++;
 	}
 	/* every criterion gets a verdict, "not run" when the run ended */
-	run_judge_criteria(r, run_finish);
+	run_judge_criteria(r, end_run);
 }
 
 static void
@@ -438,7 +468,9 @@ prepare_run(struct run *r, char *err, size_t errlen)
 	if (make_dirs(r, err, errlen) < 0 || run_load_data(r, err, errlen) < 0)
 		return -1;
 	share_with_phases(r);
-	return run_svc_prepare(r, err, errlen);
+	if (run_svc_prepare(r, err, errlen) < 0)
+		return -1;
+	return run_caps_setup(r, err, errlen);
 }
 
 struct run *
@@ -511,6 +543,7 @@ run_free(struct run *r)
 	session_free(r->dead_session);
 	run_svc_clear(r);
 	run_tasks_drop(r, RUN_NOT_RUN_SVC); /* a run freed mid-checks */
+	run_caps_clear(r);
 	json_decref(r->criteria);
 	if (r->project_fd >= 0)
 		close(r->project_fd);

@@ -53,6 +53,11 @@ struct run_env {
 	bool stream;
 	bool use_namespaces;
 	uint32_t test_disable; /* test builds: layers to skip */
+	/* run totals (docs/decisions.md, "Run totals") */
+	uint64_t max_memory;  /* bytes, every worker together (cgroup) */
+	bool memory_explicit; /* asked for: unenforceable means exit 4 */
+	uint64_t max_disk;    /* bytes in the project (watched) */
+	uint64_t max_files;   /* entries in the project (watched) */
 };
 
 struct run;

@@ -311,7 +311,7 @@ init_tools(struct phase *p)
 	json_t *d;
 	size_t i, n = 0;
 
-	p->init.tools = calloc(json_array_size(p->tool_defs) + 1,
+	p->init.tools = calloc(json_array_size(p->tool_defs) + 2,
 			       sizeof(char *));
 	if (!p->init.tools)
 		return -1;
@@ -322,6 +322,10 @@ init_tools(struct phase *p)
 		if (strcmp(name, "TodoWrite") != 0)
 			p->init.tools[n++] = strdup(name);
 	}
+	/* the project watch (agent/watch.h): the worker's, never the
+	 * model's (the model is offered only p->tool_defs) */
+	if (n > 0)
+		p->init.tools[n++] = strdup(WATCH_TOOL);
 	p->init.n_tools = n;
 	return 0;
 }
@@ -370,6 +374,7 @@ prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
 		return -1;
 	}
 	p->init.policy.test_disable = pe->env->test_disable;
+	run_caps_fsize(pe, &p->init.policy);
 	p->init.version = PROTO_VERSION;
 	p->init.project_dir = (char *)pe->project_dir; /* only read */
 	p->init.agent = a->name;
@@ -430,6 +435,8 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.stream = env->stream,
 		.transcript_path = p->transcript,
 		.audit_path = p->audit,
+		.watch = { .max_bytes = env->max_disk,
+			   .max_files = env->max_files },
 	};
 
 	s.worker = (struct wconn_opts){
@@ -449,6 +456,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.drop_uid = geteuid() == 0,
 		.uid = pe->worker_uid,
 		.gid = pe->worker_uid,
+		.cgroup = pe->cgroup,
 	};
 	require_layers(pe, &s);
 	return s;
@@ -470,6 +478,7 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	}
 	if (prepare(pe, p, a, err, errlen) < 0)
 		return NULL;
+	run_caps_phase(pe, p->policy);
 	eol = models_deprecated(pe->env->models, p->model);
 	if (eol)
 		json_array_append_new(
@@ -627,6 +636,7 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 	x->init.project_dir = (char *)pe->project_dir; /* only read */
 	x->init.agent = "gao-dev";
 	x->init.policy.test_disable = pe->env->test_disable;
+	run_caps_fsize(pe, &x->init.policy);
 	x->opts = (struct wconn_opts){
 		.worker_fd = pe->env->worker_fd,
 		.project_fd = pe->project_fd,

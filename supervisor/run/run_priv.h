@@ -49,6 +49,7 @@ struct phase_env {
 	const char *system_tpl;  /* data/prompts/system.txt */
 	const char *task_tpl;    /* data/prompts/task.txt */
 	json_t *warnings;        /* the run's: a phase may add to it */
+	struct cgroup *cgroup;   /* the run's totals (run_caps.c), or NULL */
 };
 
 /* One phase: what it gets, what it gives back, what its session borrows. */
@@ -168,6 +169,12 @@ struct run {
 	double want_coverage;
 	long want_commits;
 	void (*judged)(struct run *r); /* after the criteria */
+	/* the run's totals (run_caps.c) */
+	struct cgroup *cgroup; /* NULL once the run is over */
+	uint64_t caps_pids;
+	uint32_t caps_on;                 /* cgroup_enforced() at the start */
+	const char *caps_kind;            /* cgroup_kind() at the start */
+	void (*caps_next)(struct run *r); /* after the final measurement */
 };
 
 /*
@@ -272,6 +279,40 @@ char *run_find_command(const json_t *patterns);
  */
 int run_parse_found(const struct msg_tool_result *res, size_t n, bool *found,
 		    char *why, size_t cap);
+
+/* ---- run_caps.c: the run's totals --------------------------------------- */
+
+/*
+ * run_caps_setup - the run's cgroup (after run_svc_prepare: the service
+ * workers join it too). -1 with a message in err when a cap asked for
+ * explicitly cannot be enforced (the run must not start: exit 4); an
+ * unenforceable default is a warning (stderr and r->warnings).
+ */
+int run_caps_setup(struct run *r, char *err, size_t errlen);
+
+/* A phase's policy may allow more processes: raise the run's cap. */
+void run_caps_phase(const struct phase_env *pe, const struct policy *p);
+
+/* RLIMIT_FSIZE of a worker's policy: no more than the disk cap. */
+void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
+
+/* The caps and who enforces them, for the results' isolation. */
+json_t *run_caps_json(const struct run *r);
+
+/*
+ * run_caps_after_phase - the project measured once more at the end of
+ * phase p (p->record set), by the service worker: what a command phase
+ * or a background process wrote after the last measured call counts too.
+ * Over a cap, or unmeasurable, p becomes stopped (disk_limit,
+ * file_limit) in p and its record. Then next(r), from the loop. A phase
+ * that did not end in success or failure is not measured.
+ */
+void run_caps_after_phase(struct run *r, struct phase *p,
+			  void (*next)(struct run *r));
+
+/* Kill what is left in the cgroup and remove it (after the workers);
+ * idempotent. */
+void run_caps_clear(struct run *r);
 
 /* ---- run_checks.c: each calls next(r) from the loop when done ----------- */
 

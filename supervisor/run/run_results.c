@@ -50,6 +50,7 @@ layers_text(uint32_t l, int abi, char *buf, size_t cap)
 		{ MSG_LAYER_NS_UTS, "utsns" },
 		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
 		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
+		{ MSG_LAYER_CGROUP, "cgroup" },
 	};
 	size_t o = 0;
 
@@ -312,11 +313,12 @@ build_results(struct run *r, json_t *criteria)
 	json_object_set_new(res, "git_dir", json_string(r->git_dir));
 	json_object_set_new(
 		res, "isolation",
-		json_pack("{s:O,s:s}", "workers", r->workers, "summary",
+		json_pack("{s:O,s:s,s:o}", "workers", r->workers, "summary",
 			  json_array_size(r->workers) ?
 				  json_string_value(
 					  json_array_get(r->workers, 0)) :
-				  "no worker ran"));
+				  "no worker ran",
+			  "run_caps", run_caps_json(r)));
 	return res;
 }
 

@@ -41,6 +41,7 @@
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
+#include "supervisor/sandbox/cgroup.h"
 #include "supervisor/sandbox/spawn_ns.h"
 #include "supervisor/sandbox/spawn_view.h"
 
@@ -202,6 +203,11 @@ print_plan(const struct runner *rn)
 		rn->cli->max_turns, rn->cli->max_cost_usd,
 		rn->cli->max_cost_usd > 0 ? "" : " (none)",
 		(long long)rn->cli->max_tokens);
+	printf("run totals: max-memory %llu, max-disk %llu, max-files %llu "
+	       "(user config values apply at run time)\n",
+	       (unsigned long long)rn->cli->max_memory,
+	       (unsigned long long)rn->cli->max_disk,
+	       (unsigned long long)rn->cli->max_files);
 }
 
 /* gao-dev-worker: $GAO_DEV_WORKER, next to us, the build tree, libexec. */
@@ -281,6 +287,96 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", v);
 	yamljson_clear(&y);
 	return 0;
+}
+
+/*
+ * One cap of the user config: a whole number (max_files), or a size in
+ * bytes, a number or a string with a suffix (min: the smallest allowed).
+ * 0 (and *out set when the key is there), or EXIT_USAGE with a message
+ * naming the file, the position, the key and the fix.
+ */
+static int
+user_cap(const struct yamljson *y, const char *path, const char *key,
+	 uint64_t min, uint64_t *out)
+{
+	const json_t *v = json_object_get(y->root, key);
+	const char *why = "";
+	char num[64];
+	int line = 0, col = 0;
+
+	if (!v)
+		return 0;
+	if (min == 0) { /* a count */
+		if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+		    json_integer_value(v) <= 1000000000) {
+			*out = (uint64_t)json_integer_value(v);
+			return 0;
+		}
+	} else {
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(v));
+		else
+			snprintf(num, sizeof(num), "%s",
+				 json_is_string(v) ? json_string_value(v) : "");
+		if (cli_parse_size(num, min, CLI_MAX_CAP, out, &why) == 0)
+			return 0;
+	}
+	yamljson_pos(y, key, &line, &col);
+	if (min == 0)
+		termesc_fprintf(
+			stderr,
+			"gao-dev: %s:%d:%d: %s: expected a whole number from "
+			"1 to 1000000000\n",
+			path, line, col, key);
+	else
+		termesc_fprintf(
+			stderr,
+			"gao-dev: %s:%d:%d: %s: expected a size from %llu to "
+			"%llu bytes: digits with an optional suffix K, M, G or "
+			"T (or KiB, MiB, GiB, TiB), e.g. 512M\n",
+			path, line, col, key, (unsigned long long)min,
+			(unsigned long long)CLI_MAX_CAP);
+	return EXIT_USAGE;
+}
+
+/*
+ * The run totals: the options, else max_memory:, max_disk: and
+ * max_files: in the user config, else the defaults (cli.h). 0, or
+ * EXIT_USAGE for a config value that is not one.
+ */
+static int
+pick_caps(struct cli *c)
+{
+	char path[PATH_MAX], err[1024];
+	struct yamljson y;
+	uint64_t mem = c->max_memory, disk = c->max_disk, files = c->max_files;
+	int rc;
+
+	user_config_path(path, sizeof(path));
+	if ((c->max_memory_set && c->max_disk_set && c->max_files_set) ||
+	    access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	rc = user_cap(&y, path, "max_memory", CLI_MIN_MAX_MEMORY, &mem);
+	if (rc == 0)
+		rc = user_cap(&y, path, "max_disk", CLI_MIN_MAX_DISK, &disk);
+	if (rc == 0)
+		rc = user_cap(&y, path, "max_files", 0, &files);
+	if (rc == 0 && !c->max_memory_set &&
+	    json_object_get(y.root, "max_memory")) {
+		c->max_memory = mem;
+		c->max_memory_set = true; /* asked for: enforced or exit 4 */
+	}
+	if (rc == 0 && !c->max_disk_set)
+		c->max_disk = disk;
+	if (rc == 0 && !c->max_files_set)
+		c->max_files = files;
+	yamljson_clear(&y);
+	return rc;
 }
 
 /*
@@ -649,6 +745,10 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.stream = c->stream;
 	rn->env.test_disable = c->test_disable;
 	rn->env.use_namespaces = !c->no_namespaces;
+	rn->env.max_memory = c->max_memory;
+	rn->env.memory_explicit = c->max_memory_set;
+	rn->env.max_disk = c->max_disk;
+	rn->env.max_files = c->max_files;
 	if (setup_signals(rn) < 0)
 		return EXIT_INFRA;
 	if (!c->skip_key_validation)
@@ -724,6 +824,39 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
 }
 
+/*
+ * A memory total asked for (--max-memory, max_memory: in the user config)
+ * must be enforceable before any run starts: a probe cgroup, made and
+ * removed at once. 0, or EXIT_INFRA with what is missing and the fix.
+ */
+static int
+check_memory_cap(const struct cli *c)
+{
+	struct cgroup_caps caps = { .memory_bytes = c->max_memory };
+	struct cgroup_src src;
+	struct cgroup *cg = NULL;
+	char name[64], why[1024];
+	bool ok;
+
+	if (!c->max_memory_set)
+		return 0;
+	cgroup_src_host(&src);
+	snprintf(name, sizeof(name), "probe-%ld", (long)getpid());
+	ok = cgroup_create(&src, name, &caps, &cg, why, sizeof(why)) == 0 &&
+	     (cgroup_enforced(cg) & CGROUP_MEMORY);
+	cgroup_destroy(cg);
+	if (ok)
+		return 0;
+	termesc_fprintf(
+		stderr,
+		"gao-dev: --max-memory %llu (or max_memory: in the user "
+		"config) asks for a memory total per run, and this host "
+		"cannot enforce it: %s Or leave --max-memory and max_memory: "
+		"unset (each process still has the policy's RLIMIT_AS)\n",
+		(unsigned long long)c->max_memory, why);
+	return EXIT_INFRA;
+}
+
 static void
 cleanup(struct runner *rn, struct models *m, struct agents *ag)
 {
@@ -778,6 +911,8 @@ runner_run(struct cli *c)
 		rc = pick_api_version(c, rn.api_version,
 				      sizeof(rn.api_version));
 	if (rc == 0)
+		rc = pick_caps(c);
+	if (rc == 0)
 		rc = load_key(c, &key);
 	if (rc == 0)
 		rc = check_templates(&rn);
@@ -791,6 +926,8 @@ runner_run(struct cli *c)
 	if (rc == 0)
 		rc = make_root(c->sandbox_root, !c->no_namespaces, root,
 			       sizeof(root));
+	if (rc == 0)
+		rc = check_memory_cap(c);
 	if (rc == 0)
 		rc = prepare_env(&rn, key, root);
 	if (rc == 0) {

@@ -54,6 +54,7 @@ enum spawn_step {
 	STEP_VIEW,
 	STEP_ROOT,
 	STEP_EXEC,
+	STEP_CGROUP,
 };
 
 static const char *const step_names[] = {
@@ -69,6 +70,7 @@ static const char *const step_names[] = {
 	 "search (needs a mount namespace)"),
 	"building the minimal root (tmpfs, binds, pivot_root)",
 	"execve",
+	"joining the run's cgroup",
 };
 
 struct child_args {
@@ -194,18 +196,33 @@ child_limits_and_uid(struct child_args *a)
 	return layers;
 }
 
+/* Join the run's cgroup: "0" is the writer itself, and the fd was opened
+ * by the supervisor, whose credentials the kernel checks. Everything the
+ * worker starts inherits the cgroup. The layer, or 0 without a cgroup. */
+static uint32_t
+child_cgroup(struct child_args *a)
+{
+	const struct spawn_opts *o = a->o;
+
+	for (int i = 0; i < o->n_cgroup_fds && i < CGROUP_MAX_FDS; i++)
+		if (write(o->cgroup_fds[i], "0", 1) != 1)
+			child_fail(a->errfd, STEP_CGROUP);
+	return o->n_cgroup_fds > 0 ? MSG_LAYER_CGROUP : 0;
+}
+
 __attribute__((noreturn)) static void
 child_main(struct child_args *a)
 {
 	const struct spawn_opts *o = a->o;
 	char *const argv[] = { "gao-dev-worker", NULL };
 	sigset_t none;
-	uint32_t layers;
+	uint32_t layers, cg_layer;
 	int errfd, exe;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	cg_layer = child_cgroup(a);
 	if (setsid() < 0)
 		child_fail(a->errfd, STEP_SETSID);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -228,7 +245,7 @@ child_main(struct child_args *a)
 			_exit(127);
 	}
 	layers = child_mounts(a);
-	layers |= child_limits_and_uid(a);
+	layers |= child_limits_and_uid(a) | cg_layer;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(a->errfd, STEP_NNP);
 	/* move the error pipe and the binary out of the map's way */
@@ -291,7 +308,7 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err, size_t errlen)
 		return 0;
 	}
 	io_waitpid(pid, NULL, 0); /* it exits right after its report */
-	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_EXEC) {
+	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_CGROUP) {
 		snprintf(err, errlen, "worker failed before exec");
 		return -EIO;
 	}

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "supervisor/sandbox/cgroup.h"
+
 struct spawn_opts {
 	int worker_fd;            /* O_PATH/O_RDONLY fd of gao-dev-worker */
 	int project_fd;           /* O_DIRECTORY fd of the project */
@@ -31,6 +33,10 @@ struct spawn_opts {
 	uid_t uid;
 	gid_t gid;
 	uint64_t nproc_limit; /* RLIMIT_NPROC set before exec; 0 = leave */
+	/* the run's cgroup (cgroup_procs_fds()): the child writes "0" into
+	 * each before anything else; 0 fds = no cgroup */
+	int cgroup_fds[CGROUP_MAX_FDS];
+	int n_cgroup_fds;
 };
 
 struct spawn_child {
@@ -50,7 +56,8 @@ struct spawn_child {
  * cannot search and there is no mount namespace to make it reachable in
  * (spawn_view.h), or the minimal root could not be built in the mount
  * namespace (spawn_root.h; never a fallback to the host's tree). Between
- * fork and execve the child makes only async-signal-safe calls: setsid,
+ * fork and execve the child makes only async-signal-safe calls: joining
+ * the run's cgroup, setsid,
  * the fd map (fdmap.h), close_range, PDEATHSIG, the namespace mounts and
  * the minimal root (or the project view), core limit 0, no_new_privs, the
  * uid drop, execveat. The layers reported include MSG_LAYER_MIN_ROOT

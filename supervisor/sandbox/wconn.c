@@ -451,6 +451,7 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 	w->cbs = *cbs;
 	w->ctx = ctx;
 	frame_reader_init(&w->reader, PROTO_FRAME_MAX);
+	so.n_cgroup_fds = cgroup_procs_fds(o->cgroup, so.cgroup_fds);
 	if (spawn_worker(&so, &w->child, err, errlen) < 0) {
 		free(w);
 		return NULL;

@@ -25,6 +25,7 @@
 
 #include "proto/msg.h"
 #include "supervisor/core/loop.h"
+#include "supervisor/sandbox/cgroup.h"
 
 struct wconn;
 
@@ -50,6 +51,7 @@ struct wconn_opts {
 	uid_t uid;
 	gid_t gid;
 	uint64_t nproc_limit;
+	const struct cgroup *cgroup; /* the run's, joined at spawn; or NULL */
 	uint32_t ready_timeout_ms;
 	const struct msg_init *init; /* sent right after the spawn */
 };

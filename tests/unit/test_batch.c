@@ -61,6 +61,7 @@ struct fx {
 };
 
 static struct fx fx;
+static struct watch_caps watch; /* the next batch's project watch */
 
 static void
 on_line(void *ctx, const char *type, json_t *fields)
@@ -119,7 +120,7 @@ worker_path(void)
 static void
 make_init(void)
 {
-	static char *tools[] = { "Read", "Write", "Bash" };
+	static char *tools[] = { "Read", "Write", "Bash", "gao_measure" };
 	char err[512] = "";
 
 	cr_assert_eq(policy_load_named("default", POLICY_TEST_PROFILES,
@@ -132,7 +133,7 @@ make_init(void)
 	fx.init.project_dir = fx.project;
 	fx.init.agent = "tester";
 	fx.init.tools = tools;
-	fx.init.n_tools = 3;
+	fx.init.n_tools = 4;
 }
 
 static void
@@ -224,6 +225,7 @@ new_batch(bool worker, uint32_t require_layers)
 		.require_layers = require_layers,
 		.transcript = on_line,
 		.transcript_ctx = &fx,
+		.watch = watch,
 	};
 
 	fx.b = batch_new(&cfg);
@@ -686,4 +688,102 @@ Test(batch, a_worker_that_never_gets_ready_fails_the_start)
 	cr_assert_eq(fx.calls, 1);
 	cr_expect_eq(fx.stop, SESSION_STOP_WORKER_FAILED);
 	cr_expect(strstr(fx.error, "failed to start"), "%s", fx.error);
+}
+
+static json_t *
+write_call(const char *id, const char *path)
+{
+	return tool_use(id, "Write",
+			json_pack("{s:s,s:s}", "file_path", path, "content",
+				  "x\n"));
+}
+
+static bool
+in_project(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", fx.project, rel);
+	return access(path, F_OK) == 0;
+}
+
+Test(batch, the_watch_stops_at_the_write_past_the_file_cap)
+{
+	json_t *recs;
+
+	watch = (struct watch_caps){ .max_files = 2 };
+	started_batch();
+	run_batch(json_pack("[o,o,o,o]", write_call("toolu_1", "a.txt"),
+			    write_call("toolu_2", "b.txt"),
+			    write_call("toolu_3", "c.txt"),
+			    write_call("toolu_4", "d.txt")));
+	cr_assert_eq(fx.stop, SESSION_STOP_FILE_LIMIT, "%s", fx.error);
+	cr_expect(strstr(fx.error, "--max-files"), "%s", fx.error);
+	/* measured after each call: the fourth never ran */
+	cr_expect(in_project("c.txt"));
+	cr_expect_not(in_project("d.txt"));
+	recs = audit_records();
+	cr_expect_eq(json_array_size(recs), 4, "ready and three writes");
+	json_decref(recs);
+	/* the measurement is not a tool call of the agent */
+	cr_expect_eq(batch_stats(fx.b)->tool_calls, 3);
+	cr_expect_eq(count_events("tool_call"), 3);
+}
+
+Test(batch, the_watch_measures_only_after_calls_that_can_write)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	/* two entries already: over a cap of one, but only a writing
+	 * call is followed by a measurement */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/old%d", fx.project, i);
+		f = fopen(path, "we");
+		cr_assert_not_null(f);
+		fclose(f);
+	}
+	watch = (struct watch_caps){ .max_files = 1 };
+	started_batch();
+	run_batch(json_pack("[o,o]",
+			    tool_use("toolu_1", "Read",
+				     json_pack("{s:s}", "file_path", "old0")),
+			    tool_use("toolu_2", "Read",
+				     json_pack("{s:s}", "file_path", "old1"))));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	fx.calls = 0;
+	run_batch(json_pack("[o]",
+			    tool_use("toolu_3", "Bash",
+				     json_pack("{s:s}", "command", "true"))));
+	cr_assert_eq(fx.stop, SESSION_STOP_FILE_LIMIT, "%s", fx.error);
+}
+
+Test(batch, the_watch_under_its_caps_lets_the_batch_end)
+{
+	watch = (struct watch_caps){ .max_files = 100, .max_bytes = 1 << 20 };
+	started_batch();
+	run_batch(json_pack("[o,o]", write_call("toolu_1", "a.txt"),
+			    tool_use("toolu_2", "Bash",
+				     json_pack("{s:s}", "command",
+					       "echo fine"))));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	cr_assert_eq(json_array_size(fx.results), 2);
+	cr_expect(strstr(result_text(1), "fine"), "%s", result_text(1));
+}
+
+Test(batch, the_watch_stops_past_the_byte_cap)
+{
+	watch = (struct watch_caps){ .max_bytes = 256 << 10 };
+	started_batch();
+	run_batch(json_pack("[o,o]",
+			    tool_use("toolu_1", "Bash",
+				     json_pack("{s:s}", "command",
+					       "head -c 600000 /dev/urandom > "
+					       "r.bin")),
+			    tool_use("toolu_2", "Bash",
+				     json_pack("{s:s}", "command",
+					       "touch never"))));
+	cr_assert_eq(fx.stop, SESSION_STOP_DISK_LIMIT, "%s", fx.error);
+	cr_expect(strstr(fx.error, "--max-disk"), "%s", fx.error);
+	cr_expect_not(in_project("never"));
 }

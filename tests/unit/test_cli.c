@@ -109,6 +109,40 @@ Test(cli, run_defaults)
 	cr_assert_null(c.api_key);
 	cr_assert_null(c.model);
 	cr_assert_eq(c.require_isolation, 0);
+	cr_assert_eq(c.max_memory, 4ull << 30);
+	cr_assert_eq(c.max_disk, 1ull << 30);
+	cr_assert_eq(c.max_files, 100000);
+	cr_assert_not(c.max_memory_set || c.max_disk_set || c.max_files_set);
+}
+
+Test(cli, run_totals_with_suffixes)
+{
+	static const struct {
+		const char *val;
+		uint64_t bytes;
+	} ok[] = {
+		{ "16777216", 16ull << 20 },    { "64M", 64ull << 20 },
+		{ "64MiB", 64ull << 20 },       { "20000K", 20000ull << 10 },
+		{ "20000KiB", 20000ull << 10 }, { "2G", 2ull << 30 },
+		{ "2GiB", 2ull << 30 },         { "1T", 1ull << 40 },
+		{ "1024TiB", 1ull << 50 },
+	};
+	struct cli c;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
+				   "--max-memory", ok[i].val, "--max-disk",
+				   ok[i].val),
+			     0, "%s", ok[i].val);
+		cr_assert_eq(c.max_memory, ok[i].bytes, "%s", ok[i].val);
+		cr_assert_eq(c.max_disk, ok[i].bytes, "%s", ok[i].val);
+		cr_assert(c.max_memory_set && c.max_disk_set);
+		cr_assert_not(c.max_files_set);
+	}
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--max-files", "1"),
+		     0);
+	cr_assert_eq(c.max_files, 1);
+	cr_assert(c.max_files_set);
 }
 
 Test(cli, each_command)
@@ -260,6 +294,25 @@ static const struct {
 	{ "--retry-budget", "-1", "a non-negative number" },
 	{ "--retry-budget", "3s", "a non-negative number" },
 	{ "--require-isolation", "max", "full, landlock or seccomp" },
+#define SIZE_MSG(lo) \
+	"a size from " lo " to 1125899906842624 bytes: digits with an " \
+	"optional suffix K, M, G or T (or KiB, MiB, GiB, TiB; powers of " \
+	"1024), e.g. 512M"
+	{ "--max-memory", "4GB", SIZE_MSG("16777216") },
+	{ "--max-memory", "4g", SIZE_MSG("16777216") },
+	{ "--max-memory", "1.5G", SIZE_MSG("16777216") },
+	{ "--max-memory", "-1G", SIZE_MSG("16777216") },
+	{ "--max-memory", " 1G", SIZE_MSG("16777216") },
+	{ "--max-memory", "G", SIZE_MSG("16777216") },
+	{ "--max-memory", "", SIZE_MSG("16777216") },
+	{ "--max-memory", "1M", SIZE_MSG("16777216") },
+	{ "--max-memory", "1025T", SIZE_MSG("16777216") },
+	{ "--max-memory", "18446744073709551615K", SIZE_MSG("16777216") },
+	{ "--max-memory", "99999999999999999999999", SIZE_MSG("16777216") },
+	{ "--max-disk", "1K", SIZE_MSG("65536") },
+	{ "--max-disk", "1GiBs", SIZE_MSG("65536") },
+	{ "--max-files", "0", "a whole number from 1 to 1000000000" },
+	{ "--max-files", "10k", "a whole number from 1 to 1000000000" },
 	{ "--require-isolation", "FULL", "full, landlock or seccomp" },
 };
 
@@ -267,7 +320,7 @@ static const struct {
 static void
 check_bad(size_t i)
 {
-	char want[256], got[256] = "";
+	char want[512], got[512] = "";
 	FILE *f;
 	struct cli c;
 	int fds[2], saved;
