@@ -173,16 +173,21 @@ sweep(struct bash_jobs *j, bool quiet, char *notes, size_t size)
 {
 	pid_t keep[BASH_JOBS_MAX];
 	size_t n = 0;
-	long rc;
+	long rc, seen = 0;
 
 	for (size_t i = 0; i < BASH_JOBS_MAX; i++)
 		if (j->job[i].live)
 			keep[n++] = j->job[i].pid;
 	/* see bash_jobs.h: in its own PID namespace, with nothing to keep,
-	 * one kill(-1) reaches every leftover at once */
-	if (j->own_pidns && n == 0)
+	 * one kill(-1) reaches every leftover at once (counted first, for
+	 * the note) */
+	if (j->own_pidns && n == 0) {
+		seen = reaper_count(0);
 		(void)kill(-1, SIGKILL);
+	}
 	rc = reaper_sweep(keep, n, BASH_JOBS_SWEEP_MS, on_exit_cb, j);
+	if (rc >= 0 && seen > rc)
+		rc = seen;
 	if (rc > 0 && !quiet)
 		note(notes, size,
 		     "[%ld process%s left running by the command %s killed "

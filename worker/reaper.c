@@ -332,7 +332,7 @@ reaper_sweep(const pid_t *keep, size_t n_keep, uint32_t budget_ms,
 long
 reaper_count(pid_t root)
 {
-	return root > 0 ? walk(root, NULL, 0, false) : -EINVAL;
+	return root >= 0 ? walk(root, NULL, 0, false) : -EINVAL;
 }
 
 long

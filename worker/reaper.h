@@ -69,7 +69,8 @@ void reaper_reap(reaper_exit_fn on_exit, void *arg);
 long reaper_sweep(const pid_t *keep, size_t n_keep, uint32_t budget_ms,
 		  reaper_exit_fn on_exit, void *arg);
 
-/* root and its descendants now (>= 1), or -ENOSYS, -ENOMEM. */
+/* root and its descendants now (>= 1; root 0: the caller's descendants,
+ * >= 0), or -ENOSYS, -ENOMEM. */
 long reaper_count(pid_t root);
 
 /* SIGKILL root and its descendants, top-down: how many, or -errno. The
