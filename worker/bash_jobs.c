@@ -329,7 +329,7 @@ keeper(pid_t worker, int project_fd, int out_fd, int null_fd, int status_w,
 	for (;;) {
 		w = waitpid(-1, &st, 0);
 		if (w == pid)
-			code = WIFEXITED(st)	 ? WEXITSTATUS(st) :
+			code = WIFEXITED(st)   ? WEXITSTATUS(st) :
 			       WIFSIGNALED(st) ? 128 + WTERMSIG(st) :
 						 1;
 		if (w < 0 && errno != EINTR)
@@ -415,7 +415,8 @@ bash_jobs_start(struct bash_jobs *j, int project_fd, const char *command,
 			 strerror(rc < 0 ? -rc : rc));
 		return 1;
 	}
-	*slot = (struct job){ .id = j->next_id++, .pid = info->pid,
+	*slot = (struct job){ .id = j->next_id++,
+			      .pid = info->pid,
 			      .live = true };
 	memcpy(slot->path, info->path, sizeof(slot->path));
 	info->id = slot->id;

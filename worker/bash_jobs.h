@@ -62,10 +62,10 @@ struct bash_jobs;
 
 /* What bash_jobs_start() started. */
 struct bash_job_info {
-	int id;               /* 1, 2, ... in this worker */
-	pid_t pid;            /* the keeper: the job's process group */
-	uint64_t share;       /* processes background jobs may hold, 0 = any */
-	char path[PATH_MAX];  /* where stdout and stderr go */
+	int id;              /* 1, 2, ... in this worker */
+	pid_t pid;           /* the keeper: the job's process group */
+	uint64_t share;      /* processes background jobs may hold, 0 = any */
+	char path[PATH_MAX]; /* where stdout and stderr go */
 };
 
 /*

@@ -124,10 +124,17 @@ push_list(struct pidvec *v, const char *s, size_t n)
 }
 
 /* Which way this kernel shows children; decided once. */
+static int m = MODE_UNKNOWN;
+
+void
+reaper_force_scan(void)
+{
+	m = MODE_SCAN;
+}
+
 static int
 mode(void)
 {
-	static int m = MODE_UNKNOWN;
 	char path[64];
 
 	if (m == MODE_UNKNOWN) {
@@ -176,8 +183,8 @@ scan(struct procs *s)
 	char path[64], *buf, *p;
 	struct dirent *e;
 	size_t len = 0;
-	pid_t pid;
-	long ppid;
+	pid_t pid, ppid;
+	size_t k;
 	DIR *d = opendir("/proc");
 	int rc = 0;
 
@@ -191,10 +198,16 @@ scan(struct procs *s)
 		buf = slurp(path, &len);
 		/* "pid (comm) S ppid ...": comm may hold anything, even ')' */
 		p = buf ? strrchr(buf, ')') : NULL;
-		if (p && sscanf(p, ") %*c %ld", &ppid) == 1) {
+		ppid = 0;
+		if (p && p[1] == ' ' && p[2] && p[3] == ' ') {
+			p += 4;
+			k = strspn(p, "0123456789");
+			ppid = parse_pid(p, k);
+		}
+		if (ppid > 0) {
 			rc = push(&s->pid, pid);
 			if (rc == 0)
-				rc = push(&s->ppid, (pid_t)ppid);
+				rc = push(&s->ppid, ppid);
 		}
 		free(buf);
 	}

@@ -46,6 +46,10 @@
 /* At most this many pids in one walk; the rest waits for the next pass. */
 #define REAPER_MAX_PIDS 65536
 
+/* Use the scan of /proc/<pid>/stat even where children files exist (for
+ * the unit tests of that path). */
+void reaper_force_scan(void);
+
 /* Make the caller a child subreaper. 0 or -errno. */
 int reaper_init(void);
 

@@ -60,8 +60,7 @@ turn(FILE *f, const char *want, const char *command, bool bg)
 	fprintf(f,
 		"\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
 		"\"input\": {\"command\": \"%s\", \"timeout\": 20000%s}}]},\n",
-		command,
-		bg ? ", \"run_in_background\": true" : "");
+		command, bg ? ", \"run_in_background\": true" : "");
 }
 
 /* The scenario above, with tok in every process name, written to path. */
@@ -101,10 +100,11 @@ write_scenario(const char *path, const char *tok)
 	snprintf(cmd, sizeof(cmd), "echo job-out; exec -a %s-j sleep 1000",
 		 tok);
 	turn(f, "left=0", cmd, true);
-	snprintf(cmd, sizeof(cmd),
-		 "sleep 0.3; echo bg=$(grep -ls '%.3s[%c]%s-j' "
-		 "/proc/[0-9]*/cmdline | wc -l); cat \\\"$TMPDIR\\\"/bash-bg-1.log",
-		 tok, tok[3], tok + 4);
+	snprintf(
+		cmd, sizeof(cmd),
+		"sleep 0.3; echo bg=$(grep -ls '%.3s[%c]%s-j' "
+		"/proc/[0-9]*/cmdline | wc -l); cat \\\"$TMPDIR\\\"/bash-bg-1.log",
+		tok, tok[3], tok + 4);
 	turn(f, "Started in the background", cmd, false);
 	fputs("{\"expect\": {\"tool_result_contains\": [\"bg=1\", "
 	      "\"job-out\"]}, \"content\": [{\"type\": \"text\", \"text\": "

@@ -336,8 +336,8 @@ SBX_ATTEMPT(a21_fork_bomb)
 	/* a bomb in the background holds at most half of the limit */
 	snprintf(cmd, sizeof(cmd), "b() { b | b & }; b # %s", s->token);
 	r = sbx_tool(s, "Bash",
-		     json_pack("{s:s,s:b}", "command", cmd,
-			       "run_in_background", 1),
+		     json_pack("{s:s,s:b}", "command", cmd, "run_in_background",
+			       1),
 		     10000);
 	cr_assert_not_null(r, "the worker died: %s", s->why);
 	cr_assert(!r->is_error, "%s", r->content);
@@ -414,8 +414,8 @@ SBX_ATTEMPT(a22_outlive_session)
 	/* and from inside, in the next call (a bracket expression: the
 	 * grep does not find itself) */
 	out = sbx_bash(s, 10000,
-		       "grep -ls '%.4s[%c]%s' /proc/[0-9]*/cmdline | wc -l",
-		       tl, tl[4], tl + 5);
+		       "grep -ls '%.4s[%c]%s' /proc/[0-9]*/cmdline | wc -l", tl,
+		       tl[4], tl + 5);
 	escaped = left > 0 || atoi(out) != 0;
 	/* a background job outlives its call and the next one */
 	snprintf(cmd, sizeof(cmd),
@@ -427,8 +427,8 @@ SBX_ATTEMPT(a22_outlive_session)
 			       1),
 		     10000);
 	cr_assert_not_null(r, "the worker died: %s", s->why);
-	cr_assert(!r->is_error && strstr(r->content, "read it with Bash"),
-		  "%s", r->content);
+	cr_assert(!r->is_error && strstr(r->content, "read it with Bash"), "%s",
+		  r->content);
 	path = job_output(r->content);
 	nap_ms(300);
 	out = sbx_bash(s, 10000, "cat '%s'", path);

@@ -22,6 +22,7 @@
 
 #include "tests/unit/tool_fixture.h"
 #include "worker/bash_jobs.h"
+#include "worker/reaper.h"
 #include "worker/tool.h"
 
 static struct tool_fixture fx;
@@ -420,6 +421,19 @@ Test(bash, leftovers_of_every_kind_die_when_the_call_returns)
 		bash_run("echo ok", NULL, 0);
 		cr_assert_str_eq(out.content, "ok\n");
 	}
+}
+
+Test(bash, leftovers_die_with_the_stat_scan_too)
+{
+	/* kernels without /proc/<pid>/task/<tid>/children */
+	reaper_force_scan();
+	bash_fmt("setsid -f bash -c 'exec -a %s sleep 100'; "
+		 "( ( exec -a %s sleep 100 & ) & ); sleep 0.3; echo started",
+		 NULL);
+	cr_assert(strstr(out.content, "2 processes left running"), "%s",
+		  out.content);
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
 }
 
 Test(bash, fork_tree_under_timeout_is_gone_and_the_next_call_forks)
