@@ -183,7 +183,8 @@ print_limits(FILE *f, const struct policy *p)
 	print_size(f, l->file_size_bytes);
 	fprintf(f, "\n  # RLIMIT_NOFILE\n  open_files: %llu\n",
 		(unsigned long long)l->open_files);
-	fputs("  # RLIMIT_NPROC: counts every process of the uid\n"
+	fputs("  # RLIMIT_NPROC: counts every process of the uid; Bash's\n"
+	      "  # background jobs may hold half of it\n"
 	      "  processes: ",
 	      f);
 	print_count(f, l->processes);

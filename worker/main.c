@@ -6,9 +6,11 @@
  * Started only by the supervisor (fork + execve, clean environment, the fd
  * map of fdmap.h). Life of a worker:
  *
- *   fds checked and made close-on-exec -> INIT read (the only message
- *   accepted in this state) -> confine_apply() -> READY sent -> loop:
- *   TOOL_CALL -> run the tool -> TOOL_RESULT; SHUTDOWN -> exit 0.
+ *   fds checked and made close-on-exec -> a child subreaper with its
+ *   Bash job table (bash_jobs.h) -> INIT read (the only message accepted
+ *   in this state) -> confine_apply() -> READY sent -> loop: TOOL_CALL ->
+ *   run the tool -> TOOL_RESULT; SHUTDOWN -> every background job and
+ *   leftover killed -> exit 0.
  *
  * Any frame or message that is malformed or not allowed in the current
  * state ends the worker with FDMAP_EXIT_PROTOCOL: the supervisor is the

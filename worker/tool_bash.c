@@ -3,29 +3,31 @@
  *
  * Design note
  * -----------
- * Input {command, timeout?, description?}; timeout in milliseconds
- * (default ctx->timeout_default_ms, clamped to ctx->timeout_max_ms and to
- * the supervisor's deadline for the call). Refused when the policy says
- * the agent may not run programs.
+ * Input {command, timeout?, description?, run_in_background?}; timeout
+ * in milliseconds (default ctx->timeout_default_ms, clamped to
+ * ctx->timeout_max_ms and to the supervisor's deadline for the call).
+ * Refused when the policy says the agent may not run programs.
  *
- * The child: setsid(), so the command and everything it starts form one
- * process group we can kill as a whole; signal dispositions and mask reset
- * (an ignored SIGPIPE would otherwise survive execve); cwd = the project
- * (fchdir on the project fd); fd 0 = /dev/null; fds 1 and 2 = the same
- * pipe, so stdout and stderr interleave as a terminal shows them; every
- * other fd closed (close_range), so a command can never reach the
- * worker's protocol fds. Then execve("/bin/bash", {"bash", "-c", command})
- * with the worker's environment, which the supervisor made clean.
+ * The child (bash_exec.h): setsid(), so the command and everything it
+ * starts form one process group we can kill as a whole; signals reset;
+ * cwd = the project; fd 0 = /dev/null; fds 1 and 2 = the same pipe, so
+ * stdout and stderr interleave as a terminal shows them; every other fd
+ * closed, so a command can never reach the worker's protocol fds.
  *
  * The parent polls the pipe and a pidfd (or polls waitpid every 10 ms
  * where pidfd_open is missing or denied) until bash has exited and the
  * pipe is at EOF. A command may leave a background process holding the
- * pipe: we stop reading BASH_GRACE_MS after bash exits and leave such
- * processes alive; the worker's session teardown kills them. On timeout
- * the whole group gets SIGKILL and is reaped, and the result is an error
- * with the output so far. Output beyond ctx->output_max is still drained
- * and counted; the agent sees its first and last halves around a marker,
- * since a build's last lines usually hold the error.
+ * pipe: we stop reading BASH_GRACE_MS after bash exits. On timeout the
+ * whole group gets SIGKILL and is reaped, and the result is an error
+ * with the output so far. Then, whichever way it ended, every process the
+ * call left behind is killed and reaped (bash_jobs_settle(); the result
+ * says how many), and what they had written to the pipe is still read.
+ * Output beyond ctx->output_max is still drained and counted; the agent
+ * sees its first and last halves around a marker, since a build's last
+ * lines usually hold the error.
+ *
+ * run_in_background: the command becomes a job of ctx->jobs
+ * (bash_jobs.h) and the result names its pid and output file at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -390,14 +392,16 @@ background(const struct tool_ctx *ctx, const char *command, const char *notes,
 	if (rc > 0)
 		return tool_fail(out, "%scannot start in the background: %s",
 				 notes, err);
+	/* the notes last: a long path must not push the job's facts out of
+	 * tool_ok's buffer */
 	rc = tool_ok(out,
-		     "%sStarted in the background: job %d, pid %d (its "
+		     "Started in the background: job %d, pid %d (its "
 		     "process group). Its stdout and stderr go to %s; read it "
 		     "with Bash (cat %s, tail -n 50 %s). Stop it with: kill "
 		     "-- -%d. It runs until it exits or this agent session "
-		     "ends.",
-		     notes, info.id, (int)info.pid, info.path, info.path,
-		     info.path, (int)info.pid);
+		     "ends.%s%s",
+		     info.id, (int)info.pid, info.path, info.path, info.path,
+		     (int)info.pid, notes[0] ? "\n" : "", notes);
 	if (rc == 0)
 		out->exit_code = 0;
 	return rc;
