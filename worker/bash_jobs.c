@@ -411,8 +411,12 @@ bash_jobs_start(struct bash_jobs *j, int project_fd, const char *command,
 	close(fd);
 	if (rc != 0) {
 		(void)unlink(info->path);
-		snprintf(err, errlen, "cannot start the command: %s",
-			 strerror(rc < 0 ? -rc : rc));
+		snprintf(err, errlen, "cannot start the command: %s%s",
+			 strerror(rc < 0 ? -rc : rc),
+			 rc == EAGAIN ? " (a background job may fork only "
+					"while the uid holds fewer than half "
+					"of the process limit)" :
+					"");
 		return 1;
 	}
 	*slot = (struct job){ .id = j->next_id++,
