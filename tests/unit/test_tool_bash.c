@@ -528,7 +528,9 @@ Test(bash, background_job_writes_its_file_and_outlives_the_call)
 		  path);
 	cr_assert(file_has(path, "out\nerr\n"));
 	/* the next calls leave the job alone, its double fork included */
-	bash_run("sleep 0.2; echo next", NULL, 0);
+	for (int i = 0; i < 500 && marked(token()) < 2; i++)
+		usleep(10000);
+	bash_run("echo next", NULL, 0);
 	cr_assert_str_eq(out.content, "next\n");
 	cr_assert_eq(marked(token()), 2);
 	cr_assert_eq(kill(pid, 0), 0);
@@ -570,7 +572,8 @@ Test(bash, stopping_a_job_kills_its_tree)
 		 "exec -a %s sleep 100",
 		 "\"run_in_background\": true");
 	pid = job_pid(out.content);
-	usleep(300000);
+	for (int i = 0; i < 500 && marked(token()) < 2; i++)
+		usleep(10000);
 	cr_assert_eq(marked(token()), 2);
 	snprintf(cmd, sizeof(cmd), "kill -- -%d; sleep 0.2; echo stopped",
 		 (int)pid);
@@ -602,13 +605,17 @@ Test(bash, background_share_is_half_of_the_cap)
 	bash_jobs_set_cap(fx.ctx.jobs, 20);
 	setenv("TMPDIR", fx.outside, 1);
 	/* keeper + bash + 6 sleeps = 8 of the 10 */
-	bash_run("for i in 1 2 3 4 5 6; do sleep 100 & done; wait",
-		 "\"run_in_background\": true", 0);
+	bash_fmt("for i in 1 2 3 4 5 6; do (exec -a %s sleep 100) & done; "
+		 "wait",
+		 "\"run_in_background\": true");
 	cr_assert(!out.is_error, "%s", out.content);
-	usleep(300000);
+	for (int i = 0; i < 500 && marked(token()) < 6; i++)
+		usleep(10000);
 	/* keeper + sleep (bash execs it) = 10 of 10 */
-	bash_run("sleep 100", "\"run_in_background\": true", 0);
+	bash_fmt("exec -a %s sleep 100", "\"run_in_background\": true");
 	cr_assert(!out.is_error, "%s", out.content);
+	for (int i = 0; i < 500 && marked(token()) < 7; i++)
+		usleep(10000);
 	bash_run("sleep 100", "\"run_in_background\": true", 0);
 	cr_assert(out.is_error);
 	cr_assert(strstr(out.content, "hold 10 of the 10 allowed"), "%s",
