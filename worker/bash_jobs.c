@@ -86,17 +86,24 @@ bash_jobs_live(const struct bash_jobs *j)
 	return n;
 }
 
+/* Half of RLIMIT_NPROC (at least 1), 0 when it is unlimited. */
+static uint64_t
+half_nproc(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	return rl.rlim_cur / 2 ? rl.rlim_cur / 2 : 1;
+}
+
 /* The processes background jobs may hold: half of the cap, 0 = any. */
 static uint64_t
 share(const struct bash_jobs *j)
 {
-	struct rlimit rl;
-
 	if (j->cap)
 		return j->cap / 2 ? j->cap / 2 : 1;
-	if (getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 0;
-	return rl.rlim_cur / 2 ? rl.rlim_cur / 2 : 1;
+	return half_nproc();
 }
 
 /* reaper_exit_fn: a keeper that exited ends its job. */
@@ -407,7 +414,9 @@ bash_jobs_start(struct bash_jobs *j, int project_fd, const char *command,
 			 strerror(-fd));
 		return 1;
 	}
-	rc = fork_keeper(project_fd, fd, command, max, &info->pid);
+	/* the kernel's limit for the job: half of the real RLIMIT_NPROC
+	 * (a cap set for tests only changes the count) */
+	rc = fork_keeper(project_fd, fd, command, half_nproc(), &info->pid);
 	close(fd);
 	if (rc != 0) {
 		(void)unlink(info->path);

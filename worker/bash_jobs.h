@@ -85,8 +85,10 @@ struct bash_jobs *bash_jobs_new(bool own_pidns);
  * a no-op. */
 void bash_jobs_free(struct bash_jobs *j);
 
-/* The process cap the half rule uses; 0 (the default) = the caller's
- * RLIMIT_NPROC, no rule when that is unlimited. */
+/* The process cap the count of the half rule uses; 0 (the default) =
+ * the caller's RLIMIT_NPROC, no count when that is unlimited. The
+ * keeper's own limit is always half of RLIMIT_NPROC (tests set a cap to
+ * exercise the count without the kernel's per-uid limit in the way). */
 void bash_jobs_set_cap(struct bash_jobs *j, uint64_t cap);
 
 /*

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -693,5 +694,28 @@ Test(bash, output_file_is_never_followed_or_reused)
 	free(path);
 	path = tool_fixture_get(fx.outside, "victim", NULL);
 	cr_assert_str_eq(path, "keep");
+	free(path);
+}
+
+Test(bash, a_job_runs_with_half_of_the_process_limit)
+{
+	struct rlimit rl = { 1000, 1000 };
+	char *path, want[32];
+
+	/* lower only (an unprivileged user cannot raise it) */
+	cr_assert_eq(getrlimit(RLIMIT_NPROC, &rl), 0);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000)
+		rl.rlim_cur = 1000;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1000)
+		rl.rlim_max = 1000;
+	cr_assert_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
+	setenv("TMPDIR", fx.outside, 1);
+	bash_run("grep 'Max processes' /proc/self/limits",
+		 "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	path = job_path(out.content);
+	snprintf(want, sizeof(want), " %llu ",
+		 (unsigned long long)(rl.rlim_cur / 2));
+	cr_assert(file_has(path, want), "want%s", want);
 	free(path);
 }
