@@ -152,10 +152,13 @@ static bool
 enforce_share(struct bash_jobs *j, char *notes, size_t size)
 {
 	long count[BASH_JOBS_MAX];
-	uint64_t max = share(j), total;
+	uint64_t max, total;
 	struct job *victim;
 	bool killed = false;
 
+	if (bash_jobs_live(j) == 0)
+		return false;
+	max = share(j);
 	if (max == 0)
 		return false;
 	total = count_jobs(j, count);
@@ -185,12 +188,15 @@ sweep(struct bash_jobs *j, bool quiet, char *notes, size_t size)
 	for (size_t i = 0; i < BASH_JOBS_MAX; i++)
 		if (j->job[i].live)
 			keep[n++] = j->job[i].pid;
-	/* see bash_jobs.h: in its own PID namespace, with nothing to keep,
-	 * one kill(-1) reaches every leftover at once (counted first, for
-	 * the note) */
-	if (j->own_pidns && n == 0) {
+	/* With nothing to keep, one walk tells whether anything was left
+	 * (the common case: no); see bash_jobs.h for kill(-1) in its own
+	 * PID namespace, which reaches every leftover at once. */
+	if (n == 0) {
 		seen = reaper_count(0);
-		(void)kill(-1, SIGKILL);
+		if (seen == 0)
+			return;
+		if (j->own_pidns)
+			(void)kill(-1, SIGKILL);
 	}
 	rc = reaper_sweep(keep, n, BASH_JOBS_SWEEP_MS, on_exit_cb, j);
 	if (rc >= 0 && seen > rc)
