@@ -31,8 +31,8 @@
  * kernel limit (uid 0 ignores RLIMIT_NPROC).
  *
  * In its own PID namespace (the worker is process 2 beside its init,
- * worker/main.c) and with no live job, the sweep first sends kill(-1,
- * SIGKILL): the kernel signals every process of the namespace but the
+ * worker/main.c), with no live job and something left, the sweep first
+ * sends kill(-1, SIGKILL): the kernel signals every process of the namespace but the
  * caller and its init in one pass under the task list lock, so not even
  * a fork bomb gets a child past it. (kill(-1) spares the caller and the
  * namespace's pid 1; the worker is never pid 1 itself, since main.c
