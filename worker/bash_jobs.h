@@ -32,9 +32,9 @@
  *
  * In its own PID namespace (the worker is process 2 beside its init,
  * worker/main.c), with no live job and something left, the sweep first
- * sends kill(-1, SIGKILL): the kernel signals every process of the namespace but the
- * caller and its init in one pass under the task list lock, so not even
- * a fork bomb gets a child past it. (kill(-1) spares the caller and the
+ * sends kill(-1, SIGKILL): the kernel signals every process of the
+ * namespace but the caller and its init in one pass under the task list
+ * lock, so not even a fork bomb gets a child past it. (kill(-1) spares the caller and the
  * namespace's pid 1; the worker is never pid 1 itself, since main.c
  * splits off the init.) It would kill the keepers too, so with a live job
  * only the /proc walk is used. Outside a PID namespace kill(-1) would
