@@ -34,14 +34,14 @@
  * worker/main.c), with no live job and something left, the sweep first
  * sends kill(-1, SIGKILL): the kernel signals every process of the
  * namespace but the caller and its init in one pass under the task list
- * lock, so not even a fork bomb gets a child past it. (kill(-1) spares the caller and the
- * namespace's pid 1; the worker is never pid 1 itself, since main.c
- * splits off the init.) It would kill the keepers too, so with a live job
- * only the /proc walk is used. Outside a PID namespace kill(-1) would
- * reach every process of the uid (the supervisor too, for an unprivileged
- * user); Landlock's signal scoping (ABI 6) would narrow it to the
- * worker's own domain, but a host with a lower ABI or without Landlock
- * would not, so only the /proc walk is used there.
+ * lock, so not even a fork bomb gets a child past it. (kill(-1) spares the
+ * caller and the namespace's pid 1; the worker is never pid 1 itself, since
+ * main.c splits off the init.) It would kill the keepers too, so with a live
+ * job only the /proc walk is used. Outside a PID namespace kill(-1) would reach
+ * every process of the uid (the supervisor too, for an unprivileged user);
+ * Landlock's signal scoping (ABI 6) would narrow it to the worker's own domain,
+ * but a host with a lower ABI or without Landlock would not, so only the /proc
+ * walk is used there.
  *
  * bash_jobs_free() (the worker's exit) kills every job and leftover. If
  * the worker dies without it (SIGKILL), the keepers die by their
