@@ -196,7 +196,8 @@ print_limits(FILE *f, const struct policy *p)
 		(unsigned long long)l->open_files);
 	fputs("  # RLIMIT_NPROC: counts every process of the uid; also\n"
 	      "  # the run's pids.max (plus 16 for gao-dev's own) where\n"
-	      "  # the run's cgroup is in force\n"
+	      "  # the run's cgroup is in force; Bash's background jobs\n"
+	      "  # may hold half of it\n"
 	      "  processes: ",
 	      f);
 	print_count(f, l->processes);

@@ -6,9 +6,11 @@
  * Started only by the supervisor (fork + execve, clean environment, the fd
  * map of fdmap.h). Life of a worker:
  *
- *   fds checked and made close-on-exec -> INIT read (the only message
- *   accepted in this state) -> confine_apply() -> READY sent -> loop:
- *   TOOL_CALL -> run the tool -> TOOL_RESULT; SHUTDOWN -> exit 0.
+ *   fds checked and made close-on-exec -> a child subreaper with its
+ *   Bash job table (bash_jobs.h) -> INIT read (the only message accepted
+ *   in this state) -> confine_apply() -> READY sent -> loop: TOOL_CALL ->
+ *   run the tool -> TOOL_RESULT; SHUTDOWN -> every background job and
+ *   leftover killed -> exit 0.
  *
  * Any frame or message that is malformed or not allowed in the current
  * state ends the worker with FDMAP_EXIT_PROTOCOL: the supervisor is the
@@ -36,6 +38,7 @@
 #include "proto/fdmap.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
+#include "worker/bash_jobs.h"
 #include "worker/confine.h"
 #include "worker/tool.h"
 
@@ -118,7 +121,8 @@ tool_granted(const struct msg_init *init, const char *tool)
 }
 
 static int
-run_call(const struct msg_init *init, const struct msg_tool_call *call)
+run_call(const struct msg_init *init, struct bash_jobs *jobs,
+	 const struct msg_tool_call *call)
 {
 	const struct msg_policy *p = &init->policy;
 	struct tool_ctx ctx = {
@@ -128,6 +132,7 @@ run_call(const struct msg_init *init, const struct msg_tool_call *call)
 		.timeout_default_ms = p->timeout_default_ms,
 		.timeout_max_ms = p->timeout_max_ms,
 		.allow_exec = p->allow_exec,
+		.jobs = jobs,
 	};
 	struct tool_out out = { .exit_code = -1 };
 	struct msg reply = { .type = MSG_W2S_TOOL_RESULT };
@@ -162,7 +167,7 @@ run_call(const struct msg_init *init, const struct msg_tool_call *call)
 }
 
 static int
-serve(const struct msg_init *init)
+serve(const struct msg_init *init, struct bash_jobs *jobs)
 {
 	struct msg m;
 	int rc;
@@ -183,7 +188,7 @@ serve(const struct msg_init *init)
 			msg_clear(&m);
 			return FDMAP_EXIT_PROTOCOL;
 		}
-		rc = run_call(init, &m.u.call);
+		rc = run_call(init, jobs, &m.u.call);
 		msg_clear(&m);
 		if (rc < 0)
 			return FDMAP_EXIT_PROTOCOL;
@@ -196,19 +201,19 @@ serve(const struct msg_init *init)
  * minimal init (reaps, then exits with the worker's status, which kills
  * whatever is left), the child goes on as the worker.
  */
-static void
+static bool
 become_init_if_pid1(void)
 {
 	int status = 0;
 	pid_t worker, pid;
 
 	if (getpid() != 1)
-		return;
+		return false;
 	worker = fork();
 	if (worker < 0)
 		_exit(FDMAP_EXIT_SETUP);
 	if (worker == 0)
-		return;
+		return true;
 	for (int fd = 0; fd < FDMAP_COUNT; fd++)
 		close(fd);
 	do
@@ -223,12 +228,14 @@ become_init_if_pid1(void)
 int
 main(void)
 {
+	struct bash_jobs *jobs;
 	struct confine_report rep;
 	struct msg init, ready = { .type = MSG_W2S_READY };
 	char err[256] = "";
+	bool own_pidns;
 	int rc;
 
-	become_init_if_pid1();
+	own_pidns = become_init_if_pid1();
 	/* A command that closes our result pipe must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
 	/* over RLIMIT_FSIZE a write fails with EFBIG, which the tools
@@ -239,6 +246,13 @@ main(void)
 	umask(077);
 	if (setup_fds() < 0)
 		return FDMAP_EXIT_SETUP;
+	/* A child subreaper: nothing a command starts leaves our tree, and
+	 * the Bash tool kills what a call left (worker/bash_jobs.h). */
+	jobs = bash_jobs_new(own_pidns);
+	if (!jobs) {
+		wlog("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return FDMAP_EXIT_SETUP;
+	}
 	if (recv_msg(&init) < 0)
 		return FDMAP_EXIT_SETUP;
 	if (init.type != MSG_S2W_INIT || init.u.init.version != PROTO_VERSION) {
@@ -262,7 +276,10 @@ main(void)
 		.layers = rep.layers,
 		.landlock_abi = rep.landlock_abi,
 	};
-	rc = send_msg(&ready) < 0 ? FDMAP_EXIT_PROTOCOL : serve(&init.u.init);
+	rc = send_msg(&ready) < 0 ? FDMAP_EXIT_PROTOCOL :
+				    serve(&init.u.init, jobs);
+	/* every background job and leftover dies with the session */
+	bash_jobs_free(jobs);
 	msg_clear(&init);
 	return rc;
 }

@@ -27,6 +27,8 @@
 
 #include <jansson.h>
 
+struct bash_jobs;
+
 struct tool_ctx {
 	int project_fd;              /* O_DIRECTORY fd of the project root */
 	const char *project_dir;     /* absolute path the agent sees */
@@ -34,6 +36,8 @@ struct tool_ctx {
 	uint32_t timeout_default_ms; /* Bash default timeout */
 	uint32_t timeout_max_ms;     /* Bash maximum timeout */
 	bool allow_exec;             /* Bash may run */
+	struct bash_jobs *jobs;      /* Bash: background jobs and the sweep of
+				      * leftovers (bash_jobs.h); NULL: none */
 };
 
 struct tool_out {

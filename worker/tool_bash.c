@@ -3,29 +3,31 @@
  *
  * Design note
  * -----------
- * Input {command, timeout?, description?}; timeout in milliseconds
- * (default ctx->timeout_default_ms, clamped to ctx->timeout_max_ms and to
- * the supervisor's deadline for the call). Refused when the policy says
- * the agent may not run programs.
+ * Input {command, timeout?, description?, run_in_background?}; timeout
+ * in milliseconds (default ctx->timeout_default_ms, clamped to
+ * ctx->timeout_max_ms and to the supervisor's deadline for the call).
+ * Refused when the policy says the agent may not run programs.
  *
- * The child: setsid(), so the command and everything it starts form one
- * process group we can kill as a whole; signal dispositions and mask reset
- * (an ignored SIGPIPE would otherwise survive execve); cwd = the project
- * (fchdir on the project fd); fd 0 = /dev/null; fds 1 and 2 = the same
- * pipe, so stdout and stderr interleave as a terminal shows them; every
- * other fd closed (close_range), so a command can never reach the
- * worker's protocol fds. Then execve("/bin/bash", {"bash", "-c", command})
- * with the worker's environment, which the supervisor made clean.
+ * The child (bash_exec.h): setsid(), so the command and everything it
+ * starts form one process group we can kill as a whole; signals reset;
+ * cwd = the project; fd 0 = /dev/null; fds 1 and 2 = the same pipe, so
+ * stdout and stderr interleave as a terminal shows them; every other fd
+ * closed, so a command can never reach the worker's protocol fds.
  *
  * The parent polls the pipe and a pidfd (or polls waitpid every 10 ms
  * where pidfd_open is missing or denied) until bash has exited and the
  * pipe is at EOF. A command may leave a background process holding the
- * pipe: we stop reading BASH_GRACE_MS after bash exits and leave such
- * processes alive; the worker's session teardown kills them. On timeout
- * the whole group gets SIGKILL and is reaped, and the result is an error
- * with the output so far. Output beyond ctx->output_max is still drained
- * and counted; the agent sees its first and last halves around a marker,
- * since a build's last lines usually hold the error.
+ * pipe: we stop reading BASH_GRACE_MS after bash exits. On timeout the
+ * whole group gets SIGKILL and is reaped, and the result is an error
+ * with the output so far. Then, whichever way it ended, every process the
+ * call left behind is killed and reaped (bash_jobs_settle(); the result
+ * says how many), and what they had written to the pipe is still read.
+ * Output beyond ctx->output_max is still drained and counted; the agent
+ * sees its first and last halves around a marker, since a build's last
+ * lines usually hold the error.
+ *
+ * run_in_background: the command becomes a job of ctx->jobs
+ * (bash_jobs.h) and the result names its pid and output file at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,23 +44,20 @@
 #include "common/clock.h"
 #include "common/io.h"
 #include "common/utf8.h"
+#include "worker/bash_exec.h"
+#include "worker/bash_jobs.h"
 #include "worker/tool.h"
 #include "worker/tool_common.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
-#define BASH_PATH "/bin/bash"
 #define BASH_TIMEOUT_DEFAULT_MS 120000
 #define BASH_TIMEOUT_MAX_MS 600000
 #define BASH_GRACE_MS 100
 #define BASH_POLL_FALLBACK_MS 10
-
-extern char **environ;
+#define BASH_NOTES_MAX 2048
 
 /* Output capture: the first `limit` bytes, and a ring of the last half. */
 struct capture {
@@ -80,75 +79,6 @@ struct run {
 	struct capture cap;
 };
 
-/* ---- the child ------------------------------------------------------- */
-
-/* Close fds from 3 up; falls back to a loop on kernels before 5.9. */
-static void
-close_from_3(void)
-{
-	long max, fd;
-
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-		return;
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		close((int)fd);
-}
-
-/* Signal dispositions back to default, mask empty (execve keeps both). */
-static void
-reset_signals(void)
-{
-	struct sigaction sa;
-	sigset_t none;
-	int sig;
-
-	/* execve resets handled signals; ignored ones would stay ignored.
-	 * The worker ignores exactly these two (worker/main.c). */
-	static const int ignored[] = { SIGPIPE, SIGXFSZ };
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++) {
-		sig = ignored[i];
-		sigaction(sig, &sa, NULL);
-	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* In the forked child: only async-signal-safe calls from here on. */
-__attribute__((noreturn)) static void
-child(int project_fd, int wfd, int nullfd, const char *command)
-{
-	static const char msg[] = "gao-dev: cannot run " BASH_PATH "\n";
-	char *argv[] = { (char *)"bash", (char *)"-c", (char *)command, NULL };
-	int w, n, p[2];
-
-	setsid();
-	reset_signals();
-	if (fchdir(project_fd) < 0)
-		_exit(126);
-	/* Move both above 2 first, so dup2 always makes fresh fds 0-2. */
-	w = fcntl(wfd, F_DUPFD, 3);
-	n = nullfd >= 0 ? fcntl(nullfd, F_DUPFD, 3) : -1;
-	if (n < 0 && pipe2(p, O_CLOEXEC) == 0) {
-		close(p[1]); /* an empty stdin at EOF */
-		n = p[0];
-	}
-	if (w < 0 || n < 0 || dup2(n, 0) < 0 || dup2(w, 1) < 0 ||
-	    dup2(w, 2) < 0)
-		_exit(126);
-	close_from_3();
-	execve(BASH_PATH, argv, environ);
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 /* Fork the command; fills r->pid, r->rfd, r->pidfd. 0 or -errno. */
 static int
 spawn(const struct tool_ctx *ctx, const char *command, struct run *r)
@@ -160,7 +90,7 @@ spawn(const struct tool_ctx *ctx, const char *command, struct run *r)
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	r->pid = fork();
 	if (r->pid == 0)
-		child(ctx->project_fd, p[1], nullfd, command);
+		bash_exec_child(ctx->project_fd, p[1], nullfd, command, true);
 	if (r->pid < 0)
 		rc = -errno;
 	close(p[1]);
@@ -368,7 +298,8 @@ put_output(struct tool_buf *b, const struct capture *c, bool *cut)
 
 /* Build *out from a finished run. */
 static int
-result(struct run *r, uint64_t timeout, const char *note, struct tool_out *out)
+result(struct run *r, uint64_t timeout, const char *note, const char *notes,
+       struct tool_out *out)
 {
 	struct tool_buf b;
 	int64_t code;
@@ -392,6 +323,11 @@ result(struct run *r, uint64_t timeout, const char *note, struct tool_out *out)
 				     b.len && b.data[b.len - 1] != '\n' ? "\n" :
 									  "",
 				     code);
+	if (rc == 0 && notes[0])
+		rc = tool_buf_printf(&b, "%s%s",
+				     b.len && b.data[b.len - 1] != '\n' ? "\n" :
+									  "",
+				     notes);
 	if (rc == 0)
 		rc = tool_buf_finish(&b, r->timed_out, NULL, NULL, out);
 	else
@@ -437,12 +373,47 @@ pick_timeout(const struct tool_ctx *ctx, const json_t *input,
 	return 0;
 }
 
+/* run_in_background: start the job, say where its output goes. */
+static int
+background(const struct tool_ctx *ctx, const char *command, const char *notes,
+	   struct tool_out *out)
+{
+	struct bash_job_info info;
+	char err[256];
+	int rc;
+
+	if (!ctx->jobs)
+		return tool_fail(out, "run_in_background is not available "
+				      "here");
+	rc = bash_jobs_start(ctx->jobs, ctx->project_fd, command, &info, err,
+			     sizeof(err));
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		return tool_fail(out, "%scannot start in the background: %s",
+				 notes, err);
+	/* the notes last: a long path must not push the job's facts out of
+	 * tool_ok's buffer */
+	rc = tool_ok(out,
+		     "Started in the background: job %d, pid %d (its "
+		     "process group). Its stdout and stderr go to %s; read it "
+		     "with Bash (cat %s, tail -n 50 %s). Stop it with: kill "
+		     "-- -%d. It runs until it exits or this agent session "
+		     "ends.%s%s",
+		     info.id, (int)info.pid, info.path, info.path, info.path,
+		     (int)info.pid, notes[0] ? "\n" : "", notes);
+	if (rc == 0)
+		out->exit_code = 0;
+	return rc;
+}
+
 int
 tool_bash(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
 	  struct tool_out *out)
 {
-	char note[160] = "";
+	char note[160] = "", notes[BASH_NOTES_MAX] = "";
 	const char *command = NULL, *desc = NULL;
+	bool bg = false;
 	struct run r;
 	uint64_t timeout = 0;
 	int rc;
@@ -455,6 +426,8 @@ tool_bash(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
 	if (rc == 0)
 		rc = tool_arg_string(input, "description", false, &desc, NULL,
 				     out);
+	if (rc == 0)
+		rc = tool_arg_bool(input, "run_in_background", &bg, out);
 	if (rc == 0 && !ctx->allow_exec)
 		rc = tool_fail(out, "Bash is not allowed for this agent: the "
 				    "policy does not let it run commands");
@@ -465,6 +438,12 @@ tool_bash(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
 				  sizeof(note), out);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
+	/* jobs that ended, and the background share, before anything new */
+	bash_jobs_settle(ctx->jobs, notes, sizeof(notes));
+	if (bg) {
+		rc = background(ctx, command, notes, out);
+		return rc > 0 ? 0 : rc;
+	}
 	rc = capture_init(&r.cap, tool_output_limit(ctx));
 	if (rc == 0) {
 		r.deadline = clock_now_ms() + timeout;
@@ -475,10 +454,16 @@ tool_bash(const struct tool_ctx *ctx, const json_t *input, uint32_t timeout_ms,
 	}
 	if (rc == 0) {
 		wait_output(&r);
-		rc = result(&r, timeout, note[0] ? note : NULL, out);
+		/* whatever the command left behind dies now; what it wrote
+		 * before that is still read */
+		bash_jobs_settle(ctx->jobs, notes, sizeof(notes));
+		drain(&r);
+		rc = result(&r, timeout, note[0] ? note : NULL, notes, out);
+	} else {
+		if (r.pid > 0 && !r.exited)
+			kill_group(&r);
+		bash_jobs_settle(ctx->jobs, notes, sizeof(notes));
 	}
-	if (r.pid > 0 && !r.exited)
-		kill_group(&r);
 	if (r.rfd >= 0)
 		close(r.rfd);
 	if (r.pidfd >= 0)

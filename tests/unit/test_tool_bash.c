@@ -3,6 +3,11 @@
  * cwd, stdin, the fds a command sees, timeouts that kill the whole group,
  * background processes that outlive bash, output capping, invalid UTF-8,
  * signal dispositions, the policy switch and input validation.
+ * Processes a call leaves behind (background, setsid, double fork, nohup,
+ * their own process group, a fork tree under timeout) are gone when it
+ * returns, and the next call forks; background jobs (run_in_background)
+ * write their output file, outlive the call, are counted against half of
+ * the process cap and die with the session (bash_jobs_free).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -11,11 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tests/unit/tool_fixture.h"
+#include "worker/bash_jobs.h"
+#include "worker/reaper.h"
 #include "worker/tool.h"
 
 static struct tool_fixture fx;
@@ -26,11 +34,15 @@ setup(void)
 {
 	tool_fixture_setup(&fx);
 	memset(&out, 0, sizeof(out));
+	/* as in the worker: this test process becomes a subreaper */
+	fx.ctx.jobs = bash_jobs_new(false);
+	cr_assert_not_null(fx.ctx.jobs);
 }
 
 static void
 teardown(void)
 {
+	bash_jobs_free(fx.ctx.jobs);
 	tool_out_clear(&out);
 	tool_fixture_teardown(&fx);
 }
@@ -210,8 +222,11 @@ Test(bash, background_process_does_not_hold_the_call)
 	cr_assert_eq(out.exit_code, 0);
 	bg = (pid_t)atoi(out.content);
 	cr_assert_gt(bg, 1);
-	cr_assert_eq(kill(bg, 0), 0, "left alive by design");
-	kill(bg, SIGKILL);
+	/* killed and reaped by the time the call returned */
+	cr_assert_neq(kill(bg, 0), 0, "the leftover sleep %d lives", (int)bg);
+	cr_assert(strstr(out.content, "1 process left running by the command "
+				      "was killed"),
+		  "%s", out.content);
 }
 
 Test(bash, output_is_capped_head_and_tail)
@@ -304,4 +319,403 @@ Test(bash, input_validation)
 			 &out);
 	cr_assert(out.is_error);
 	cr_assert(strstr(out.content, "NUL") != NULL);
+}
+
+/* ---- leftovers and background jobs ---------------------------------- */
+
+/* Live processes whose command line holds token (zombies have none). */
+static int
+marked(const char *token)
+{
+	char cmd[160], line[32] = "0";
+	FILE *f;
+
+	/* grep -l over /proc/[0-9]*\/cmdline; the grep itself and this
+	 * shell hold the token only as a bracket expression */
+	snprintf(cmd, sizeof(cmd),
+		 "grep -lsa '%.3s[%c]%s' /proc/[0-9]*/cmdline | wc -l", token,
+		 token[3], token + 4);
+	f = popen(cmd, "re");
+	cr_assert_not_null(f);
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	pclose(f);
+	return atoi(line);
+}
+
+/* The children of this process (every thread), zombies included. */
+static int
+children(void)
+{
+	char cmd[96], line[32] = "0";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/task/*/children | wc -w",
+		 (int)getpid());
+	f = popen(cmd, "re");
+	cr_assert_not_null(f);
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	pclose(f);
+	return atoi(line) - 1; /* popen's shell is one */
+}
+
+/* A token unique to this test process. */
+static const char *
+token(void)
+{
+	static char t[64];
+
+	snprintf(t, sizeof(t), "gaotok%dx", (int)getpid());
+	return t;
+}
+
+/* Run a command with every "%s" in it replaced by the token. */
+static void
+bash_fmt(const char *fmt, const char *extra)
+{
+	char cmd[1024];
+	const char *p;
+	size_t n = 0;
+
+	for (p = fmt; *p && n + 64 < sizeof(cmd); p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s",
+					      token());
+			p++;
+		} else {
+			cmd[n++] = *p;
+		}
+	}
+	cmd[n] = '\0';
+	bash_run(cmd, extra, 20000);
+}
+
+Test(bash, leftovers_of_every_kind_die_when_the_call_returns)
+{
+	static const char *const kinds[] = {
+		"bash -c 'exec -a %s sleep 100' &",
+		"setsid -f bash -c 'exec -a %s sleep 100'",
+		"setsid bash -c 'exec -a %s sleep 100' &",
+		"( ( exec -a %s sleep 100 & ) & )",
+		"nohup bash -c 'exec -a %s sleep 100' >/dev/null 2>&1 &",
+		"set -m; bash -c 'exec -a %s sleep 100' & disown",
+		"python3 -c 'import os,sys\\nif os.fork()==0:\\n os.setsid()\\n"
+		" if os.fork()==0: os.execvp(\\\"sleep\\\", [sys.argv[1], "
+		"\\\"100\\\"])' %s",
+		"perl -e 'setpgrp(0,0); exec {\\\"sleep\\\"} \\\"%s\\\", 100' "
+		"&",
+	};
+	char cmd[512];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		snprintf(cmd, sizeof(cmd), "%s\\nsleep 0.3; echo started",
+			 kinds[i]);
+		bash_fmt(cmd, NULL);
+		cr_assert(strstr(out.content, "started"), "%s: %s", kinds[i],
+			  out.content);
+		cr_assert(strstr(out.content, "killed when it returned"),
+			  "%s: %s", kinds[i], out.content);
+		cr_assert_eq(marked(token()), 0, "%s survived the call",
+			     kinds[i]);
+		cr_assert_eq(children(), 0, "%s left a child", kinds[i]);
+		bash_run("echo ok", NULL, 0);
+		cr_assert_str_eq(out.content, "ok\n");
+	}
+}
+
+Test(bash, leftovers_die_with_the_stat_scan_too)
+{
+	/* kernels without /proc/<pid>/task/<tid>/children */
+	reaper_force_scan();
+	bash_fmt("setsid -f bash -c 'exec -a %s sleep 100'; "
+		 "( ( exec -a %s sleep 100 & ) & ); sleep 0.3; echo started",
+		 NULL);
+	cr_assert(strstr(out.content, "2 processes left running"), "%s",
+		  out.content);
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
+}
+
+Test(bash, fork_tree_under_timeout_is_gone_and_the_next_call_forks)
+{
+	double t0 = now_s();
+
+	/* a bounded fork storm (127 shells, each with a sleep): the unit
+	 * test may run as root, which RLIMIT_NPROC does not stop; the
+	 * unbounded bomb runs in the sandbox (escape suite #21) */
+	/* the tree ignores SIGTERM, which timeout sends its group */
+	bash_fmt("b() { trap '' TERM; if [ $1 -gt 0 ]; then b $(($1-1)) & "
+		 "b $(($1-1)) & fi; exec -a %s sleep 100; }; "
+		 "export -f b; timeout 2 bash -c '(b 6 &); exec sleep 100'",
+		 NULL);
+	cr_assert_lt(now_s() - t0, 10.0);
+	cr_assert_eq(out.exit_code, 124, "%s", out.content);
+	cr_assert(strstr(out.content, "killed when it returned"), "%s",
+		  out.content);
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
+	bash_run("for i in 1 2 3 4 5; do (true) & done; wait; echo forked",
+		 NULL, 0);
+	cr_assert_str_eq(out.content, "forked\n");
+}
+
+Test(bash, timed_out_command_leaves_nothing)
+{
+	bash_fmt("setsid -f bash -c 'exec -a %s sleep 100'; sleep 100",
+		 "\"timeout\": 500");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "timed out"), "%s", out.content);
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
+}
+
+/* The output file a background result names. */
+static char *
+job_path(const char *content)
+{
+	const char *p = strstr(content, "go to ");
+	const char *e;
+
+	cr_assert_not_null(p, "%s", content);
+	p += 6;
+	e = strchr(p, ';');
+	cr_assert_not_null(e, "%s", content);
+	return strndup(p, (size_t)(e - p));
+}
+
+/* The job's pid from "pid N". */
+static pid_t
+job_pid(const char *content)
+{
+	const char *p = strstr(content, "pid ");
+
+	cr_assert_not_null(p, "%s", content);
+	return (pid_t)atoi(p + 4);
+}
+
+/* Wait up to 3 s until path holds want. */
+static bool
+file_has(const char *path, const char *want)
+{
+	char *s;
+	bool ok = false;
+
+	for (int i = 0; i < 300 && !ok; i++) {
+		s = tool_fixture_get("/", path + 1, NULL);
+		ok = s && strstr(s, want);
+		free(s);
+		if (!ok)
+			usleep(10000);
+	}
+	return ok;
+}
+
+Test(bash, background_job_writes_its_file_and_outlives_the_call)
+{
+	char *path;
+	pid_t pid;
+
+	setenv("TMPDIR", fx.outside, 1);
+	bash_fmt("echo out; echo err >&2; (exec -a %s sleep 100 &); "
+		 "exec -a %s sleep 100",
+		 "\"run_in_background\": true");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert(strstr(out.content, "read it with Bash (cat "), "%s",
+		  out.content);
+	path = job_path(out.content);
+	pid = job_pid(out.content);
+	cr_assert(strncmp(path, fx.outside, strlen(fx.outside)) == 0, "%s",
+		  path);
+	cr_assert(file_has(path, "out\nerr\n"));
+	/* the next calls leave the job alone, its double fork included */
+	for (int i = 0; i < 500 && marked(token()) < 2; i++)
+		usleep(10000);
+	bash_run("echo next", NULL, 0);
+	cr_assert_str_eq(out.content, "next\n");
+	cr_assert_eq(marked(token()), 2);
+	cr_assert_eq(kill(pid, 0), 0);
+	cr_assert_eq(bash_jobs_live(fx.ctx.jobs), 1);
+	/* the session ends: everything dies */
+	bash_jobs_free(fx.ctx.jobs);
+	fx.ctx.jobs = NULL;
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
+	free(path);
+}
+
+Test(bash, background_job_end_is_reported_once)
+{
+	char *path;
+
+	setenv("TMPDIR", fx.outside, 1);
+	bash_run("echo done; exit 3", "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	path = job_path(out.content);
+	cr_assert(file_has(path, "done\n"));
+	usleep(200000);
+	bash_run("echo a", NULL, 0);
+	cr_assert(strstr(out.content, "background job 1 "), "%s", out.content);
+	cr_assert(strstr(out.content, "ended with exit code 3"), "%s",
+		  out.content);
+	bash_run("echo b", NULL, 0);
+	cr_assert_str_eq(out.content, "b\n");
+	free(path);
+}
+
+Test(bash, stopping_a_job_kills_its_tree)
+{
+	char cmd[128];
+	pid_t pid;
+
+	setenv("TMPDIR", fx.outside, 1);
+	bash_fmt("(setsid -f bash -c 'exec -a %s sleep 100'); "
+		 "exec -a %s sleep 100",
+		 "\"run_in_background\": true");
+	pid = job_pid(out.content);
+	for (int i = 0; i < 500 && marked(token()) < 2; i++)
+		usleep(10000);
+	cr_assert_eq(marked(token()), 2);
+	snprintf(cmd, sizeof(cmd), "kill -- -%d; sleep 0.2; echo stopped",
+		 (int)pid);
+	bash_run(cmd, NULL, 0);
+	cr_assert(strstr(out.content, "stopped"), "%s", out.content);
+	/* the setsid one left the group: the sweep took it */
+	cr_assert_eq(marked(token()), 0);
+	cr_assert_eq(children(), 0);
+	cr_assert_eq(bash_jobs_live(fx.ctx.jobs), 0);
+}
+
+Test(bash, at_most_eight_background_jobs)
+{
+	setenv("TMPDIR", fx.outside, 1);
+	for (int i = 0; i < BASH_JOBS_MAX; i++) {
+		bash_run("sleep 100", "\"run_in_background\": true", 0);
+		cr_assert(!out.is_error, "%d: %s", i, out.content);
+	}
+	bash_run("sleep 100", "\"run_in_background\": true", 0);
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "8 background jobs are running"), "%s",
+		  out.content);
+	bash_run("echo fg", NULL, 0);
+	cr_assert_str_eq(out.content, "fg\n");
+}
+
+Test(bash, background_share_is_half_of_the_cap)
+{
+	bash_jobs_set_cap(fx.ctx.jobs, 20);
+	setenv("TMPDIR", fx.outside, 1);
+	/* keeper + bash + 6 sleeps = 8 of the 10 */
+	bash_fmt("for i in 1 2 3 4 5 6; do (exec -a %s sleep 100) & done; "
+		 "wait",
+		 "\"run_in_background\": true");
+	cr_assert(!out.is_error, "%s", out.content);
+	for (int i = 0; i < 500 && marked(token()) < 6; i++)
+		usleep(10000);
+	/* keeper + sleep (bash execs it) = 10 of 10 */
+	bash_fmt("exec -a %s sleep 100", "\"run_in_background\": true");
+	cr_assert(!out.is_error, "%s", out.content);
+	for (int i = 0; i < 500 && marked(token()) < 7; i++)
+		usleep(10000);
+	bash_run("sleep 100", "\"run_in_background\": true", 0);
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "hold 10 of the 10 allowed"), "%s",
+		  out.content);
+	bash_run("echo fg", NULL, 0);
+	cr_assert_str_eq(out.content, "fg\n");
+}
+
+Test(bash, a_job_that_grows_past_its_share_is_killed)
+{
+	char *path;
+
+	bash_jobs_set_cap(fx.ctx.jobs, 20);
+	setenv("TMPDIR", fx.outside, 1);
+	bash_run("sleep 100", "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	bash_fmt("for i in $(seq 12); do (exec -a %s sleep 100) & done; wait",
+		 "\"run_in_background\": true");
+	cr_assert(!out.is_error, "%s", out.content);
+	path = job_path(out.content);
+	for (int i = 0; i < 300 && marked(token()) < 12; i++)
+		usleep(10000);
+	bash_run("echo fg", NULL, 0);
+	cr_assert(strstr(out.content, "fg\n"), "%s", out.content);
+	cr_assert(strstr(out.content, "background job 2 "), "%s", out.content);
+	cr_assert(strstr(out.content, "was killed: background processes held"),
+		  "%s", out.content);
+	cr_assert_eq(marked(token()), 0);
+	/* the older job is within the share and lives */
+	cr_assert_eq(bash_jobs_live(fx.ctx.jobs), 1);
+	free(path);
+}
+
+Test(bash, background_input_and_refusals)
+{
+	struct tool_ctx keep = fx.ctx;
+	char *path;
+
+	bash_run("true", "\"run_in_background\": \"yes\"", 0);
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "\"run_in_background\""), "%s",
+		  out.content);
+	fx.ctx.jobs = NULL;
+	bash_run("true", "\"run_in_background\": true", 0);
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "not available"), "%s", out.content);
+	fx.ctx = keep;
+	/* an unusable TMPDIR falls back to /tmp; false runs in the
+	 * foreground */
+	setenv("TMPDIR", "relative", 1);
+	bash_run("true", "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert(strstr(out.content, "go to /tmp/bash-bg-"), "%s",
+		  out.content);
+	path = job_path(out.content);
+	bash_run("echo fg", "\"run_in_background\": false", 0);
+	cr_assert(strncmp(out.content, "fg\n", 3) == 0, "%s", out.content);
+	unlink(path);
+	free(path);
+}
+
+Test(bash, output_file_is_never_followed_or_reused)
+{
+	char *path, target[PATH_MAX + 32];
+
+	setenv("TMPDIR", fx.outside, 1);
+	snprintf(target, sizeof(target), "%s/victim", fx.outside);
+	tool_fixture_put(fx.outside, "victim", "keep");
+	tool_fixture_symlink(target, fx.outside, "bash-bg-1.log");
+	bash_run("echo x", "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	path = job_path(out.content);
+	cr_assert(strstr(path, "bash-bg-1-1.log"), "%s", path);
+	cr_assert(file_has(path, "x\n"));
+	free(path);
+	path = tool_fixture_get(fx.outside, "victim", NULL);
+	cr_assert_str_eq(path, "keep");
+	free(path);
+}
+
+Test(bash, a_job_runs_with_half_of_the_process_limit)
+{
+	struct rlimit rl = { 1000, 1000 };
+	char *path, want[32];
+
+	/* lower only (an unprivileged user cannot raise it) */
+	cr_assert_eq(getrlimit(RLIMIT_NPROC, &rl), 0);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000)
+		rl.rlim_cur = 1000;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1000)
+		rl.rlim_max = 1000;
+	cr_assert_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
+	setenv("TMPDIR", fx.outside, 1);
+	bash_run("grep 'Max processes' /proc/self/limits",
+		 "\"run_in_background\": true", 0);
+	cr_assert(!out.is_error, "%s", out.content);
+	path = job_path(out.content);
+	snprintf(want, sizeof(want), " %llu ",
+		 (unsigned long long)(rl.rlim_cur / 2));
+	cr_assert(file_has(path, want), "want%s", want);
+	free(path);
 }

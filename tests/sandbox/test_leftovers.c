@@ -1,0 +1,176 @@
+/*
+ * test_leftovers.c - attempts #21 and #22 once more, through the real
+ * gao-dev: one Bash call cannot break the next.
+ *
+ * The escape suite's other attempts drive one worker directly; this one
+ * runs the whole binary against the fake API (the integration harness)
+ * with the level's test switches, so the tool definition the model is
+ * offered, the system prompt and the supervisor's handling of a
+ * background call are in play too. The scripted agent (a scenario
+ * written per test, with the test's token in every process name):
+ *
+ *   1. runs a fork bomb under `timeout 2` (its own process group);
+ *   2. then `echo` with arithmetic: the fake expects "ok-42", so a call
+ *      that could not fork fails the run;
+ *   3. leaves `setsid sleep` and a double-forked sleep behind;
+ *   4. counts them from inside (/proc): the fake expects "left=0";
+ *   5. starts a sleep with run_in_background: true;
+ *   6. counts it: the fake expects "bg=1", and reads its output file
+ *      with Bash;
+ *   7. ends.
+ *
+ * From the host the test then checks that the run completed, that no
+ * process with the token is left once gao-dev has exited (the job died
+ * with the session), and that the request offered run_in_background in
+ * Bash's input_schema and spoke of it in the system prompt. Run at every
+ * isolation level, as root and as the unprivileged user (run-as-users).
+ * Contained at every level, as docs/escape-suite.md says for #21 and #22.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../integration/harness.h"
+#include "attempt.h"
+
+/* The gao-dev options that give this level (as test_hooks.c). */
+static void
+level_args(enum sbx_level lv, const char **a, size_t *n)
+{
+	if (lv == SBX_NO_NS || lv == SBX_SECCOMP_ONLY)
+		a[(*n)++] = "--test-no-namespaces";
+	if (lv == SBX_NO_LANDLOCK || lv == SBX_SECCOMP_ONLY) {
+		a[(*n)++] = "--test-disable-layers";
+		a[(*n)++] = "4"; /* MSG_LAYER_LANDLOCK */
+	}
+}
+
+/* One tool_use turn: Bash with command (JSON-escaped), maybe in the
+ * background, expecting want in the previous result (NULL: nothing). */
+static void
+turn(FILE *f, const char *want, const char *command, bool bg)
+{
+	fputs("{", f);
+	if (want)
+		fprintf(f, "\"expect\": {\"tool_result_contains\": [\"%s\"]}, ",
+			want);
+	fprintf(f,
+		"\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
+		"\"input\": {\"command\": \"%s\", \"timeout\": 20000%s}}]},\n",
+		command, bg ? ", \"run_in_background\": true" : "");
+}
+
+/* The scenario above, with tok in every process name, written to path. */
+static void
+write_scenario(const char *path, const char *tok)
+{
+	char cmd[512];
+	FILE *f = fopen(path, "we");
+
+	cr_assert_not_null(f);
+	fputs("{\"description\": \"test_leftovers.c\", \"conversations\": "
+	      "[{\"name\": \"amelia\", \"match\": \"Amelia\", \"turns\": [\n",
+	      f);
+	fputs("{\"expect\": {\"system_contains\": [\"run_in_background\"], "
+	      "\"tools_include\": [\"Bash\"]}, ",
+	      f);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 2 bash -c 'b() { b | b & }; b; sleep 10 # %s'; "
+		 "echo bomb-done",
+		 tok);
+	fprintf(f,
+		"\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
+		"\"input\": {\"command\": \"%s\", \"timeout\": 20000}}]},\n",
+		cmd);
+	turn(f, "bomb-done", "echo ok-$((40+2))", false);
+	snprintf(cmd, sizeof(cmd),
+		 "setsid bash -c 'exec -a %s-s sleep 1000' & "
+		 "( (exec -a %s-d sleep 1000 &) & ); sleep 0.2; echo started",
+		 tok, tok);
+	turn(f, "ok-42", cmd, false);
+	/* a bracket expression: the grep does not count itself */
+	snprintf(cmd, sizeof(cmd),
+		 "echo left=$(grep -ls '%.3s[%c]%s' /proc/[0-9]*/cmdline | "
+		 "wc -l)",
+		 tok, tok[3], tok + 4);
+	turn(f, "started", cmd, false);
+	snprintf(cmd, sizeof(cmd), "echo job-out; exec -a %s-j sleep 1000",
+		 tok);
+	turn(f, "left=0", cmd, true);
+	snprintf(
+		cmd, sizeof(cmd),
+		"sleep 0.3; echo bg=$(grep -ls '%.3s[%c]%s-j' "
+		"/proc/[0-9]*/cmdline | wc -l); cat \\\"$TMPDIR\\\"/bash-bg-1.log",
+		tok, tok[3], tok + 4);
+	turn(f, "Started in the background", cmd, false);
+	fputs("{\"expect\": {\"tool_result_contains\": [\"bg=1\", "
+	      "\"job-out\"]}, \"content\": [{\"type\": \"text\", \"text\": "
+	      "\"done\"}]}\n]}]}\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void
+leftovers_through_gao_dev(struct sbx *s)
+{
+	char dir[256], key[512], root[600], base[128], sc[PATH_MAX],
+		cfg[PATH_MAX], tok[48];
+	const char *args[16] = { "sandbox",
+				 "run",
+				 cfg,
+				 "--standalone",
+				 "--api-key-file",
+				 key,
+				 "--sandbox-root",
+				 root };
+	const char *env[] = { base, NULL };
+	struct h_fake fake;
+	struct h_out out = { 0 };
+	size_t n = 8, left;
+	char *rec;
+
+	setenv("GAO_DEV", sbx_gao_dev_path(), 1);
+	setenv("SOURCE_ROOT", sbx_source_root(), 1);
+	snprintf(tok, sizeof(tok), "gaoLeft%s", s->token);
+	h_tmpdir(dir, sizeof(dir));
+	/* without namespaces the workers' uid must traverse it (as
+	 * test_hooks.c) */
+	if (s->level == SBX_NO_NS || s->level == SBX_SECCOMP_ONLY)
+		cr_assert_eq(chmod(dir, 0711), 0);
+	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
+	snprintf(root, sizeof(root), "%s/sandbox", dir);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", dir);
+	write_scenario(sc, tok);
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	h_fake_start(&fake, sc, key, dir);
+	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
+		 fake.port);
+	level_args(s->level, args, &n);
+	args[n] = NULL;
+	h_run(args, env, dir, 120, &out);
+	left = sbx_survivors(tok, 1000);
+	sbx_kill_procs(tok);
+	rec = h_slurp(fake.record, NULL);
+	h_fake_stop(&fake);
+	sbx_judge(s, 22, out.code != 0 || left > 0, out.err);
+	cr_assert_eq(out.code, 0, "gao-dev exited %d\n%s\n%s", out.code,
+		     out.out, out.err);
+	cr_assert_not_null(rec);
+	/* the model was offered the parameter */
+	cr_assert(strstr(rec, "\"run_in_background\": {\"type\": "
+			      "\"boolean\"") ||
+			  strstr(rec, "\"run_in_background\":{\"type\":"
+				      "\"boolean\""),
+		  "Bash's input_schema lacks run_in_background");
+	free(rec);
+	h_out_free(&out);
+	sbx_rmtree(dir);
+}
+
+SBX_TEST_AT(full, SBX_FULL, leftovers_through_gao_dev)
+SBX_TEST_AT(no_namespaces, SBX_NO_NS, leftovers_through_gao_dev)
+SBX_TEST_AT(no_landlock, SBX_NO_LANDLOCK, leftovers_through_gao_dev)
+SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, leftovers_through_gao_dev)
