@@ -242,6 +242,16 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 		p->status = PHASE_STATUS_TIMEOUT;
 		snprintf(p->stop_reason, sizeof(p->stop_reason), "run_timeout");
 	}
+	if (!res && svc_unmet(r->svc_exec)) {
+		/* its worker fell short of --require-isolation: ran nothing */
+		p->status = PHASE_STATUS_ERROR;
+		snprintf(p->stop_reason, sizeof(p->stop_reason),
+			 "isolation_unmet");
+		if (run_set_status(&r->state, RUN_STATUS_ERROR,
+				   "isolation_unmet"))
+			json_array_append_new(
+				r->errors, json_string(svc_unmet(r->svc_exec)));
+	}
 	run_record_command(r, p, res);
 	run_caps_after_phase(r, p, checks);
 }

@@ -390,20 +390,22 @@ prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
 	return 0;
 }
 
+/* The layers and Landlock ABI --require-isolation asks of every worker
+ * of the run, an agent's or a service worker. */
 static void
-require_layers(const struct phase_env *pe, struct session_cfg *s)
+require_layers(const struct phase_env *pe, uint32_t *layers, int *abi)
 {
 	uint32_t ns = MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | MSG_LAYER_NS_MOUNT |
 		      MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS;
 
 	if (pe->env->require >= RUN_ISO_SECCOMP)
-		s->require_layers |= MSG_LAYER_SECCOMP | MSG_LAYER_NO_NEW_PRIVS;
+		*layers |= MSG_LAYER_SECCOMP | MSG_LAYER_NO_NEW_PRIVS;
 	if (pe->env->require >= RUN_ISO_LANDLOCK) {
-		s->require_layers |= MSG_LAYER_LANDLOCK;
-		s->require_landlock_abi = 4;
+		*layers |= MSG_LAYER_LANDLOCK;
+		*abi = 4;
 	}
 	if (pe->env->require >= RUN_ISO_FULL)
-		s->require_layers |= ns;
+		*layers |= ns;
 }
 
 /* The session of prepared phase p (its strings are p's and pe's). */
@@ -458,7 +460,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.gid = pe->worker_uid,
 		.cgroup = pe->cgroup,
 	};
-	require_layers(pe, &s);
+	require_layers(pe, &s.require_layers, &s.require_landlock_abi);
 	return s;
 }
 
@@ -658,6 +660,17 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 	return 0;
 }
 
+/* The service worker meets --require-isolation like an agent's. */
+static void
+svc_require_run(const struct phase_env *pe, struct svc *s)
+{
+	uint32_t layers = 0;
+	int abi = 0;
+
+	require_layers(pe, &layers, &abi);
+	svc_require(s, layers, abi);
+}
+
 int
 run_svc_prepare(struct run *r, char *err, size_t errlen)
 {
@@ -675,6 +688,8 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 	r->svc_exec = svc_new(r->env->loop, &r->svcx_exec.opts);
 	if (!r->svc_exec)
 		return -1;
+	svc_require_run(&r->pe, r->svc);
+	svc_require_run(&r->pe, r->svc_exec);
 	if (!url)
 		return 0;
 	if (svc_prepare(&r->pe, &r->svcx_net, RUN_SVC_CLONE,
@@ -682,7 +697,10 @@ run_svc_prepare(struct run *r, char *err, size_t errlen)
 			errlen) < 0)
 		return -1;
 	r->svc_net = svc_new(r->env->loop, &r->svcx_net.opts);
-	return r->svc_net ? 0 : -1;
+	if (!r->svc_net)
+		return -1;
+	svc_require_run(&r->pe, r->svc_net);
+	return 0;
 }
 
 static void

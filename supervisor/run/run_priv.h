@@ -248,6 +248,8 @@ typedef void (*run_task_parse)(struct run *r, const struct msg_tool_result *res,
 
 #define RUN_NOT_RUN_SVC "not run: service worker unavailable"
 #define RUN_NOT_RUN_TIME "not run: run time limit"
+#define RUN_NOT_RUN_ISOLATION \
+	"not run: the service worker does not meet --require-isolation"
 
 /*
  * run_task_add - queue command (owned; NULL: out of memory, reported to

@@ -60,14 +60,27 @@ task_out_of_time(struct run *r, struct task *t)
 	t->parse(r, NULL, RUN_NOT_RUN_TIME, t->arg);
 }
 
+/* The task's service worker fell short of --require-isolation: the run
+ * is an isolation error (exit 4), said once, and the task is not run. */
+static void
+task_isolation_unmet(struct run *r, struct task *t, const char *why)
+{
+	if (run_set_status(&r->state, RUN_STATUS_ERROR, "isolation_unmet"))
+		json_array_append_new(r->errors, json_string(why));
+	t->parse(r, NULL, RUN_NOT_RUN_ISOLATION, t->arg);
+}
+
 static void
 on_task(void *ctx, const struct msg_tool_result *res)
 {
 	struct run *r = ctx;
 	struct task *t = &r->tasks[r->task_idx++];
+	const char *unmet = res ? NULL : svc_unmet(t->svc);
 
-	if (t->cut && (!res || res->is_error) &&
-	    run_time_left_ms(r) < TASK_MIN_MS)
+	if (unmet)
+		task_isolation_unmet(r, t, unmet);
+	else if (t->cut && (!res || res->is_error) &&
+		 run_time_left_ms(r) < TASK_MIN_MS)
 		task_out_of_time(r, t);
 	else
 		t->parse(r, res, res ? NULL : RUN_NOT_RUN_SVC, t->arg);

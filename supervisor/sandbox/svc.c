@@ -30,6 +30,9 @@ struct svc {
 	uint64_t kick; /* timer that advances the queue */
 	unsigned seq;
 	int starts;
+	uint32_t need_layers; /* svc_require() */
+	int need_abi;
+	char *unmet; /* why a worker fell short: every call is refused */
 };
 
 static void advance(struct svc *s);
@@ -86,12 +89,41 @@ answer(struct svc *s, const struct msg_tool_result *r)
 	schedule(s);
 }
 
+/* The worker's layers against svc_require(); false (and s->unmet) when
+ * it falls short. */
+static bool
+isolation_met(struct svc *s, const struct msg_ready *r)
+{
+	char why[256];
+
+	if ((r->layers & s->need_layers) == s->need_layers &&
+	    r->landlock_abi >= s->need_abi)
+		return true;
+	snprintf(why, sizeof(why),
+		 "--require-isolation is not met by a service worker: it has "
+		 "layers 0x%x and Landlock ABI %d, the level needs layers 0x%x "
+		 "and ABI %d",
+		 r->layers, r->landlock_abi, s->need_layers, s->need_abi);
+	free(s->unmet);
+	s->unmet = strdup(why);
+	if (!s->unmet)
+		s->unmet = strdup("--require-isolation is not met");
+	return false;
+}
+
 static void
 on_ready(void *ctx, const struct msg_ready *r)
 {
 	struct svc *s = ctx;
 
-	(void)r;
+	if (!isolation_met(s, r)) {
+		/* it runs nothing: stopped from the loop, like a dead one */
+		s->dead = s->w;
+		s->w = NULL;
+		s->ready = false;
+		schedule(s);
+		return;
+	}
 	s->ready = true;
 	schedule(s);
 }
@@ -149,6 +181,10 @@ advance(struct svc *s)
 
 	if (!s->head || s->busy)
 		return;
+	if (s->unmet) {
+		answer(s, NULL);
+		return;
+	}
 	if (!s->w) {
 		if (s->starts >= SVC_STARTS) {
 			answer(s, NULL);
@@ -193,6 +229,19 @@ svc_new(struct loop *l, const struct wconn_opts *opts)
 	return s;
 }
 
+void
+svc_require(struct svc *s, uint32_t layers, int landlock_abi)
+{
+	s->need_layers = layers;
+	s->need_abi = landlock_abi;
+}
+
+const char *
+svc_unmet(const struct svc *s)
+{
+	return s ? s->unmet : NULL;
+}
+
 int
 svc_bash(struct svc *s, const char *command, uint32_t timeout_ms, svc_fn fn,
 	 void *ctx)
@@ -230,6 +279,7 @@ svc_free(struct svc *s)
 		free(c->command);
 		free(c);
 	}
+	free(s->unmet);
 	free(s);
 }
 

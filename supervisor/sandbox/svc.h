@@ -15,6 +15,11 @@
  * call: the next call gets its own three starts, so no call can use up
  * another's (and every caller must treat NULL as "not run", never as
  * success).
+ *
+ * A service worker meets --require-isolation like an agent's: one that
+ * reports fewer layers than the level needs is stopped before it runs a
+ * command, and that call and every later one is answered with NULL;
+ * svc_unmet() then says why, so the run can end as isolation_unmet.
  */
 #ifndef GAO_SUPERVISOR_SVC_H
 #define GAO_SUPERVISOR_SVC_H
@@ -35,6 +40,19 @@ typedef void (*svc_fn)(void *ctx, const struct msg_tool_result *r);
  * opts (and what it points to) must outlive the svc.
  */
 struct svc *svc_new(struct loop *l, const struct wconn_opts *opts);
+
+/*
+ * svc_require - the layers (MSG_LAYER_* bits) and Landlock ABI every
+ * worker of s must report in READY; the default is none.
+ */
+void svc_require(struct svc *s, uint32_t layers, int landlock_abi);
+
+/*
+ * svc_unmet - NULL, or why a worker of s fell short of svc_require() (a
+ * string owned by s, valid until svc_free). Once set, every call of s is
+ * answered with NULL.
+ */
+const char *svc_unmet(const struct svc *s);
 
 /* Queue a Bash command (timeout in ms). 0 or -ENOMEM. */
 int svc_bash(struct svc *s, const char *command, uint32_t timeout_ms, svc_fn fn,

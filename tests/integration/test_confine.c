@@ -828,3 +828,60 @@ Test(operator, timeouts_are_held_to_the_ceiling)
 		  "%s", t.out.err);
 	done(&t);
 }
+
+/*
+ * The service workers meet --require-isolation like an agent's: a run of
+ * command phases only (no agent to check) at a level its workers cannot
+ * reach ends as an isolation error, exit 4, and runs nothing: neither
+ * git's setup nor the command.
+ */
+Test(operator, require_isolation_holds_for_the_service_workers)
+{
+	char cfg[512], path[1200];
+	struct t t;
+	json_t *res;
+
+	setup(&t);
+	/* without namespaces the run's uid must pass through the test's dir */
+	cr_assert_eq(chmod(t.dir, 0711), 0);
+	write_file(in(&t, "c.yaml", cfg, sizeof(cfg)),
+		   "name: c\ndescription: d\ninitial_prompt: p\n"
+		   "timeout_seconds: 300\nworkflow_phases:\n"
+		   "  - phase_name: Generate\n    command: \"touch ran\"\n"
+		   "success_criteria: {}\n",
+		   0600);
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--api-key-file",
+			       t.key,
+			       "--skip-key-validation",
+			       "--sandbox-root",
+			       t.root,
+			       "--test-no-namespaces",
+			       "--require-isolation",
+			       "full",
+			       NULL };
+
+	run(&t, args, NULL);
+	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
+		     t.out.code, t.out.out, t.out.err);
+	cr_assert(strstr(t.out.out, "isolation_unmet"), "stdout:\n%s\nstderr:\n%s",
+		  t.out.out, t.out.err);
+	res = results(&t);
+	cr_assert_str_eq(json_string_value(json_object_get(res, "stop_reason")),
+			 "isolation_unmet");
+	snprintf(path, sizeof(path), "%s/ran",
+		 json_string_value(json_object_get(res, "project_dir")));
+	cr_assert(access(path, F_OK) != 0, "the command ran: %s", path);
+	json_decref(res);
+	/* the same run at a level the host gives runs the command */
+	args[9] = "--max-files";
+	args[10] = "1000";
+	args[11] = NULL;
+	run(&t, args, NULL);
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	done(&t);
+}
