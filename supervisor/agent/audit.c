@@ -66,8 +66,11 @@ write_line(struct audit *a, const char *line)
 	size_t n = strlen(line);
 
 	if (io_write_all(a->fd, line, n) < 0) {
+		int e = errno; /* the caller reports it */
+
 		if (ftruncate(a->fd, a->size) == 0)
 			(void)lseek(a->fd, a->size, SEEK_SET);
+		errno = e;
 		return -1;
 	}
 	a->size += (off_t)n;

@@ -10,6 +10,7 @@
  */
 #include "supervisor/agent/batch.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,9 +131,11 @@ audit_call(struct batch *b, const json_t *block, const char *outcome,
 	}
 	if (note)
 		json_object_set_new(rec, "note", json_string(note));
-	if (audit_append(b->cfg.audit, rec) < 0)
+	if (audit_append(b->cfg.audit, rec) < 0) {
+		evlog_write_failed(b->cfg.events, "an audit log", errno);
 		evlog_emit(b->cfg.events, "error", "audit_write_failed",
 			   json_pack("{s:s}", "agent", b->cfg.agent));
+	}
 	json_decref(rec);
 }
 
@@ -467,7 +470,8 @@ audit_ready(struct batch *b, const struct msg_ready *r)
 				"layers", (json_int_t)r->layers, "landlock_abi",
 				r->landlock_abi);
 
-	audit_append(b->cfg.audit, rec);
+	if (audit_append(b->cfg.audit, rec) < 0)
+		evlog_write_failed(b->cfg.events, "an audit log", errno);
 	json_decref(rec);
 }
 

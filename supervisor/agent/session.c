@@ -60,9 +60,11 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_object_set_new(fields, "type", json_string(type));
 	json_object_set_new(fields, "turn", json_integer(s->res.turns));
 	line = secret_redact_json(fields, JSON_COMPACT);
-	if (line && s->transcript) {
-		fprintf(s->transcript, "%s\n", line);
-		fflush(s->transcript);
+	if (line && s->transcript &&
+	    (fprintf(s->transcript, "%s\n", line) < 0 ||
+	     fflush(s->transcript) == EOF)) {
+		evlog_write_failed(s->cfg.events, "a transcript", errno);
+		clearerr(s->transcript);
 	}
 	free(line);
 	json_decref(fields);

@@ -18,6 +18,8 @@
 struct evlog {
 	FILE *f;
 	char *run_id;
+	int write_err;     /* first failed write of the run's own files */
+	const char *write_what;
 };
 
 static enum evlog_mode stderr_mode = EVLOG_JSON;
@@ -26,6 +28,24 @@ void
 evlog_set_mode(enum evlog_mode mode)
 {
 	stderr_mode = mode;
+}
+
+void
+evlog_write_failed(struct evlog *l, const char *what, int err)
+{
+	if (l && !l->write_err) {
+		l->write_err = err > 0 ? err : EIO;
+		l->write_what = what;
+	}
+}
+
+int
+evlog_write_error(const struct evlog *l, const char **what)
+{
+	if (!l || !l->write_err)
+		return 0;
+	*what = l->write_what;
+	return l->write_err;
 }
 
 void
@@ -139,9 +159,10 @@ evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_object_update(o, fields);
 	line = secret_redact_json(o, JSON_COMPACT);
 	if (line) {
-		if (l && l->f) {
-			fprintf(l->f, "%s\n", line);
-			fflush(l->f);
+		if (l && l->f &&
+		    (fprintf(l->f, "%s\n", line) < 0 || fflush(l->f) == EOF)) {
+			evlog_write_failed(l, "the events log", errno);
+			clearerr(l->f);
 		}
 		if (stderr_mode == EVLOG_JSON)
 			fprintf(stderr, "%s\n", line);

@@ -41,6 +41,21 @@ void evlog_close(struct evlog *l);
 void evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_t *fields);
 
+/*
+ * evlog_write_failed - one of the run's own files could not be written
+ * (what: a static description such as "the events log", "an audit log";
+ * err: the errno, EIO when unknown). The first failure is kept for
+ * evlog_write_error; l may be NULL.
+ */
+void evlog_write_failed(struct evlog *l, const char *what, int err);
+
+/*
+ * evlog_write_error - 0, or the errno of the first failed write of the
+ * run's own files, its description in *what. A run that lost a record of
+ * its own is an infrastructure error (exit 4).
+ */
+int evlog_write_error(const struct evlog *l, const char **what);
+
 /* UTC ISO-8601 with milliseconds of the current time, into buf[32]. */
 void evlog_timestamp(char buf[32]);
 

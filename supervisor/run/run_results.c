@@ -20,6 +20,7 @@
 
 #include "common/utf8.h"
 #include "config.h"
+#include "supervisor/config/cli.h"
 #include "supervisor/out/results.h"
 
 static void
@@ -322,6 +323,28 @@ build_results(struct run *r, json_t *criteria)
 	return res;
 }
 
+/*
+ * A record of the run's own that could not be written (events, an audit
+ * log, a transcript: ENOSPC, EIO, ...) makes the run an infrastructure
+ * error (exit 4) with the reason, whatever else it did: what it reports
+ * is no longer complete. A status already set by a limit or a cancel
+ * stays, and the exit code still says 4 (run_finish).
+ */
+static void
+own_writes_checked(struct run *r)
+{
+	const char *what = "";
+	int err = evlog_write_error(r->events, &what);
+
+	if (!err)
+		return;
+	json_array_append_new(r->errors,
+			      json_sprintf("cannot write %s of this run: %s",
+					   what, strerror(err)));
+	run_set_status(&r->state, RUN_STATUS_ERROR, "write_failed");
+	r->own_write_failed = true;
+}
+
 void
 run_finish(struct run *r)
 {
@@ -335,6 +358,7 @@ run_finish(struct run *r)
 		loop_cancel_timer(r->env->loop, r->timeout_timer);
 	r->timeout_timer = 0;
 	criteria = json_incref(r->criteria);
+	own_writes_checked(r);
 	run_state_finish(&r->state);
 	if (!r->model[0])
 		snprintf(r->model, sizeof(r->model), "%s",
@@ -342,6 +366,8 @@ run_finish(struct run *r)
 					 models_default(r->env->models));
 	r->exit_code = run_status_exit_code(r->state.status,
 					    r->state.api_outcome);
+	if (r->own_write_failed && r->exit_code != EXIT_INTERRUPTED)
+		r->exit_code = EXIT_INFRA;
 	r->results = build_results(r, criteria);
 	json_object_set_new(r->results, "exit_code",
 			    json_integer(r->exit_code));
@@ -351,8 +377,9 @@ run_finish(struct run *r)
 				      json_sprintf("cannot write %s: %s",
 						   r->results_path,
 						   strerror(-rc)));
-		if (r->exit_code == 0)
-			r->exit_code = 4;
+		/* a run without its results is an infrastructure error */
+		if (r->exit_code != EXIT_INTERRUPTED)
+			r->exit_code = EXIT_INFRA;
 	} else {
 		evlog_emit(r->events, "info", "results_saved",
 			   json_pack("{s:s}", "path", r->results_path));

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -686,5 +688,51 @@ Test(caps, bad_options_are_usage_errors)
 			     bad[i][1], t.out.code);
 		cr_assert(strstr(t.out.err, bad[i][0]), "%s", t.out.err);
 	}
+	hb_finish(&t);
+}
+
+/* ---- gao-dev's own files ------------------------------------------------ */
+
+/*
+ * A record of gao-dev's own that cannot be written is an infrastructure
+ * error. The sandbox root is a 4 MiB tmpfs; the agent fills it (its
+ * events, transcript and audit lines then fail with ENOSPC), then frees
+ * it, so the results file can be written and must say what was lost:
+ * status error, write_failed, exit 4. Needs root (mounting the tmpfs);
+ * elsewhere skipped.
+ */
+Test(own_files, a_lost_record_is_exit_4)
+{
+	struct hb t;
+	json_t *r, *errors, *e;
+	size_t i;
+	bool named = false;
+
+	start(&t, json_pack("[{s:[o]},{s:[o]},{s:[{s:s,s:s}]}]", "content",
+			    bash("head -c 8000000 /dev/zero > big; echo full"),
+			    "content", bash("rm -f big; echo freed"),
+			    "content", "type", "text", "text", "done"));
+	cr_assert_eq(mkdir(t.root, 0755), 0);
+	if (mount("tmpfs", t.root, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=4m,mode=0755") != 0) {
+		hb_finish(&t);
+		cr_skip_test("cannot mount a tmpfs here (%s): needs root",
+			     strerror(errno));
+	}
+	run_plain(&t, NULL, NULL);
+	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
+		     t.out.code, t.out.out, t.out.err);
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(r, "status"), "error");
+	cr_assert_str_eq(hb_str(r, "stop_reason"), "write_failed");
+	errors = json_object_get(r, "errors");
+	json_array_foreach(errors, i, e)
+		named |= strstr(json_string_value(e), "cannot write") &&
+			 strstr(json_string_value(e), strerror(ENOSPC));
+	cr_assert(named, "no error names the lost write: %s",
+		  json_dumps(errors, 0));
+	cr_assert(strstr(t.out.out, "write_failed"), "%s", t.out.out);
+	json_decref(r);
+	cr_assert_eq(umount2(t.root, MNT_DETACH), 0);
 	hb_finish(&t);
 }
