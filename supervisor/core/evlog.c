@@ -18,7 +18,7 @@
 struct evlog {
 	FILE *f;
 	char *run_id;
-	int write_err;     /* first failed write of the run's own files */
+	int write_err; /* first failed write of the run's own files */
 	const char *write_what;
 };
 

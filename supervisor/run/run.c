@@ -249,8 +249,8 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 			 "isolation_unmet");
 		if (run_set_status(&r->state, RUN_STATUS_ERROR,
 				   "isolation_unmet"))
-			json_array_append_new(
-				r->errors, json_string(svc_unmet(r->svc_exec)));
+			json_array_append_new(r->errors, json_string(svc_unmet(
+								 r->svc_exec)));
 	}
 	run_record_command(r, p, res);
 	run_caps_after_phase(r, p, checks);

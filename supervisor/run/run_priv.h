@@ -155,7 +155,7 @@ struct run {
 	char model[128];
 	int exit_code;
 	bool own_write_failed; /* events, audit or transcript: exit 4 */
-	uid_t worker_uid; /* as root: the run's uid (RUN_UID_BASE+) */
+	uid_t worker_uid;      /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c, run_criteria.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc; /* RUN_SVC_CHECKS */

@@ -224,10 +224,13 @@ add_etc(struct spawn_root *r)
 	while (rc == 0 && (d = readdir(dir)) != NULL) {
 		if (d->d_name[0] == '.' || !etc_wanted(d->d_name))
 			continue;
-		if (strlen(d->d_name) + 6 > sizeof(path))
+		size_t n = strlen(d->d_name);
+
+		if (n + 6 > sizeof(path))
 			continue;
 		memcpy(path, "/etc/", 5);
-		memcpy(path + 5, d->d_name, strlen(d->d_name) + 1);
+		memcpy(path + 5, d->d_name, n);
+		path[5 + n] = '\0';
 		rc = add_host(r, path, ROOT_RO);
 	}
 	closedir(dir);
@@ -403,7 +406,8 @@ join(char *buf, size_t cap, const char *prefix, const char *s)
 		return -1;
 	}
 	memcpy(buf, prefix, a);
-	memcpy(buf + a, s, b + 1);
+	memcpy(buf + a, s, b);
+	buf[a + b] = '\0';
 	return 0;
 }
 

@@ -710,8 +710,8 @@ Test(own_files, a_lost_record_is_exit_4)
 
 	start(&t, json_pack("[{s:[o]},{s:[o]},{s:[{s:s,s:s}]}]", "content",
 			    bash("head -c 8000000 /dev/zero > big; echo full"),
-			    "content", bash("rm -f big; echo freed"),
-			    "content", "type", "text", "text", "done"));
+			    "content", bash("rm -f big; echo freed"), "content",
+			    "type", "text", "text", "done"));
 	cr_assert_eq(mkdir(t.root, 0755), 0);
 	if (mount("tmpfs", t.root, "tmpfs", MS_NOSUID | MS_NODEV,
 		  "size=4m,mode=0755") != 0) {

@@ -867,8 +867,8 @@ Test(operator, require_isolation_holds_for_the_service_workers)
 	run(&t, args, NULL);
 	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
 		     t.out.code, t.out.out, t.out.err);
-	cr_assert(strstr(t.out.out, "isolation_unmet"), "stdout:\n%s\nstderr:\n%s",
-		  t.out.out, t.out.err);
+	cr_assert(strstr(t.out.out, "isolation_unmet"),
+		  "stdout:\n%s\nstderr:\n%s", t.out.out, t.out.err);
 	res = results(&t);
 	cr_assert_str_eq(json_string_value(json_object_get(res, "stop_reason")),
 			 "isolation_unmet");
