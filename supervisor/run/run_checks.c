@@ -147,6 +147,20 @@ parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
  * excluded. Its config is the only one git reads (GIT_CONFIG_NOSYSTEM,
  * GIT_CONFIG_GLOBAL=/dev/null in the checks worker's environment).
  */
+/*
+ * git add -A, then every gitlink out of the index again. A directory of
+ * the project holding a repository of its own (an agent can make one
+ * with file tools alone) becomes a gitlink, and the next add asks that
+ * "submodule" for its status: a git inside it, which reads the agent's
+ * config there (core.fsmonitor, ...) and runs what it names. With no
+ * gitlink in the index, no git ever runs inside a nested repository;
+ * such a directory is not recorded in the history.
+ */
+#define GIT_ADD_ALL                                                     \
+	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || "  \
+	"true; } | cut -z -f2- | git update-index -z --force-remove "    \
+	"--stdin; }"
+
 static const char git_init[] =
 	"set -e; git init -q -b main >/dev/null 2>&1 || git init -q; "
 	"git config core.hooksPath /dev/null; "
@@ -159,7 +173,7 @@ static const char git_init[] =
 	"git config user.name gao-dev; "
 	"mkdir -p \"$GIT_DIR/info\"; "
 	"printf '.git\\n' >> \"$GIT_DIR/info/exclude\"; "
-	"git add -A; "
+	GIT_ADD_ALL "; "
 	"git commit -q --allow-empty -m 'chore: initial project setup'; "
 	"echo OK";
 
@@ -291,7 +305,7 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 		q = svc_quote(msg);
 	free(msg);
 	if (q && asprintf(&cmd,
-			  "git add -A || exit 3; "
+			  GIT_ADD_ALL " || exit 3; "
 			  "if git diff --cached --quiet; then echo NOCHANGE; "
 			  "else git commit -q -m %s && echo COMMITTED; fi",
 			  q) < 0)

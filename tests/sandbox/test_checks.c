@@ -295,8 +295,9 @@ assert_artifacts(const json_t *p, const char *found, const char *missing)
 SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 {
 	static const char *const never[] = {
-		"PWNED-fsmonitor", "PWNED-filter", "PWNED-hook",
-		"PWNED-include",   "PWNED-nested", "PWNED-real-hook",
+		"PWNED-fsmonitor",    "PWNED-filter", "PWNED-hook",
+		"PWNED-include",      "PWNED-nested", "PWNED-real-hook",
+		"PWNED-nested-write",
 	};
 	bool landlock = s->level == SBX_FULL || s->level == SBX_NO_NS;
 	struct chk c;
@@ -304,28 +305,27 @@ SBX_ATTEMPT(chk_planted_git_and_bent_artifacts)
 	bool wrote;
 
 	chk_run(s, &c, planted_yaml, 200);
-	assert_run(&c, 1, "failed");
+	/* the Lock phase's project cannot be measured: the run stops there
+	 * (the project watch fails closed, docs/security.md "Run totals") */
+	assert_run(&c, 5, "stopped");
 	/* the summary says where the history is */
 	cr_assert_not_null(strstr(c.out.out, "history:   git --git-dir "), "%s",
 			   c.out.out);
 	cr_assert_str_eq(str(phase(&c, 0), "policy"), "strict");
 	cr_assert_str_eq(str(phase(&c, 0), "status"), "success");
 	cr_assert_str_eq(str(phase(&c, 1), "status"), "success");
-	/* a FIFO, a symlink out, an unreadable file and directory: missing */
+	/* a FIFO, a symlink out, an unreadable file: missing */
 	cr_assert_str_eq(str(phase(&c, 2), "status"), "failed");
 	cr_assert_str_eq(str(phase(&c, 2), "stop_reason"), "missing_artifacts");
-	assert_artifacts(phase(&c, 2), "[\"good.txt\",\"link-in.txt\"]",
-			 "[\"app.py\",\"notes.txt\",\"data.txt\",\"docs/\"]");
-	/* a project the checks cannot enter: failed, with the reason */
-	cr_assert_str_eq(str(phase(&c, 3), "status"), "failed");
-	cr_assert_str_eq(str(phase(&c, 3), "stop_reason"), "checks_failed");
-	assert_artifacts(phase(&c, 3), "[]", "[\"good.txt\"]");
-	cr_assert(strlen(str(json_object_get(phase(&c, 3), "artifacts"),
-			     "error")) > 0);
-	/* every criterion, in order; nothing passes on a locked project */
+	assert_artifacts(phase(&c, 2),
+			 "[\"good.txt\",\"link-in.txt\",\"docs/\"]",
+			 "[\"app.py\",\"notes.txt\",\"data.txt\"]");
+	cr_assert_str_eq(str(phase(&c, 3), "status"), "stopped");
+	cr_assert_str_eq(str(phase(&c, 3), "stop_reason"), "disk_limit");
+	/* every criterion, in order; none passes when the run stopped */
 	cr_assert_eq(n_criteria(&c), 4);
-	verdict(&c, 0, "required_features", "failed", "no complete answer");
-	verdict(&c, 1, "required_features", "failed", "no complete answer");
+	verdict(&c, 0, "required_features", "failed", "not run");
+	verdict(&c, 1, "required_features", "failed", "not run");
 	verdict(&c, 2, "min_commits", "failed", NULL);
 	verdict(&c, 3, "commit_format", "failed", NULL);
 	/* nothing the agents planted in their .git ran, at any level */
