@@ -255,7 +255,8 @@ parse_coverage(struct run *r, const struct msg_tool_result *res,
  * The coverage tool is the host's: python3 -I imports it from the system
  * paths only, and --rcfile=/dev/null keeps the project's .coveragerc,
  * setup.cfg, tox.ini and pyproject.toml out. The report is a process of
- * its own. The measured run itself runs the agents' tests (documented).
+ * its own, and only its one row whose first field is exactly TOTAL counts
+ * (a file named TOTAL_x.py has a row of its own: two rows, no figure). The measured run itself runs the agents' tests (documented).
  */
 static void
 add_coverage_task(struct run *r)
@@ -276,8 +277,9 @@ add_coverage_task(struct run *r)
 		       "$c -m pytest -q -p no:cacheprovider >/dev/null 2>&1; "
 		       "else $c -m unittest discover -p 'test*.py' >/dev/null "
 		       "2>&1; fi; t=$(python3 -I -m coverage report "
-		       "--rcfile=/dev/null 2>/dev/null | awk '/^TOTAL/ "
-		       "{print $NF}' | tr -d %); [ -n \"$t\" ] && "
+		       "--rcfile=/dev/null 2>/dev/null | awk '$1 == \"TOTAL\" "
+		       "{ t = $NF; n++ } END { if (n == 1) print t }' | "
+		       "tr -d %); [ -n \"$t\" ] && "
 		       "echo \"COVERAGE $t\" || "
 		       "echo 'NOCOVERAGE the coverage report failed'"),
 		TEST_TIMEOUT_MS, parse_coverage,
