@@ -133,6 +133,7 @@ run_call(const struct msg_init *init, struct bash_jobs *jobs,
 		.timeout_max_ms = p->timeout_max_ms,
 		.allow_exec = p->allow_exec,
 		.jobs = jobs,
+		.tmp_dir = getenv("TMPDIR"), /* set at exec by the supervisor */
 	};
 	struct tool_out out = { .exit_code = -1 };
 	struct msg reply = { .type = MSG_W2S_TOOL_RESULT };

@@ -38,6 +38,9 @@ struct tool_ctx {
 	bool allow_exec;             /* Bash may run */
 	struct bash_jobs *jobs;      /* Bash: background jobs and the sweep of
 				      * leftovers (bash_jobs.h); NULL: none */
+	const char *tmp_dir;         /* the agent's $TMPDIR (absolute), counted
+				      * by tool_measure with the project;
+				      * NULL: none */
 };
 
 struct tool_out {

@@ -20,6 +20,12 @@
  * the answer "incomplete", which the supervisor treats as over the cap
  * (fail closed: what cannot be measured cannot be shown to be small).
  *
+ * The agent's temporary directory (ctx->tmp_dir: $TMPDIR, set by the
+ * supervisor when it started the worker: a directory of the run on the same disk, where
+ * Bash's background jobs write too) is walked the same way and counted
+ * with the project, so files parked there are no way around the caps.
+ * When it is set but cannot be opened, the answer is "incomplete".
+ *
  * Bytes are the space allocated (st_blocks * 512) of every entry,
  * directories included, so sparse files count for what they use; an
  * inode with several hard links counts once per link. Entries are every
@@ -149,6 +155,22 @@ walk_dir(struct walk *w, int fd, int depth)
 	closedir(d);
 }
 
+/* The worker's own $TMPDIR (ctx->tmp_dir, from the worker's environment,
+ * which no command can change), counted with the project. */
+static void
+walk_tmp(struct walk *w, const char *tmp)
+{
+	int fd;
+
+	if (!tmp || tmp[0] != '/')
+		return;
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		stop_incomplete(w, "the temporary directory cannot be read");
+	else
+		walk_dir(w, fd, 0);
+}
+
 static uint64_t
 cap_of(const json_t *input, const char *key)
 {
@@ -179,6 +201,8 @@ tool_measure(const struct tool_ctx *ctx, const json_t *input,
 		stop_incomplete(&w, "the project directory cannot be read");
 	else
 		walk_dir(&w, fd, 0);
+	if (w.state == WALK_OK)
+		walk_tmp(&w, ctx->tmp_dir);
 	if (asprintf(&text, "measure %" PRIu64 " %" PRIu64 " %s\n%s", w.bytes,
 		     w.entries, words[w.state],
 		     w.state == WALK_INCOMPLETE ? w.why : "") < 0)

@@ -15,8 +15,9 @@
  * or missing because the worker died: the project could not be shown to
  * be within its caps).
  *
- * RLIMIT_FSIZE (no more than the disk cap, run_caps.c) bounds how far one
- * call can overshoot before the measurement that follows it.
+ * RLIMIT_FSIZE (no more than the disk cap, run_caps.c) bounds each file
+ * one call writes, not their number: a call can overshoot the cap by
+ * several files before the measurement that follows it.
  */
 #ifndef GAO_SUPERVISOR_WATCH_H
 #define GAO_SUPERVISOR_WATCH_H

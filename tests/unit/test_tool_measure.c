@@ -196,3 +196,28 @@ Test(measure, bad_caps_mean_no_cap)
 	cr_assert_eq(strncmp(out.content, "measure ", 8), 0);
 	cr_assert(strstr(out.content, " complete"));
 }
+
+/* The agent's temporary directory counts with the project: files parked
+ * there are no way around the caps; one that cannot be read is no
+ * answer. */
+Test(measure, the_temporary_directory_counts_too)
+{
+	struct m m;
+
+	tool_fixture_put(fx.dir, "a.txt", "hello\n");
+	tool_fixture_put(fx.outside, "t1", "x");
+	tool_fixture_put(fx.outside, "sub/t2", "y");
+	m = measure(0, 0);
+	cr_assert_eq(m.entries, 1, "%s", out.content);
+	fx.ctx.tmp_dir = fx.outside;
+	m = measure(0, 0);
+	/* a.txt, and t1 sub sub/t2 */
+	cr_assert_eq(m.entries, 4, "%s", out.content);
+	cr_assert_str_eq(m.state, "complete");
+	m = measure(0, 3);
+	cr_assert_str_eq(m.state, "over", "%s", out.content);
+	fx.ctx.tmp_dir = "/nonexistent-gao-dev-tmp";
+	m = measure(0, 0);
+	cr_assert_str_eq(m.state, "incomplete", "%s", out.content);
+	fx.ctx.tmp_dir = NULL;
+}
