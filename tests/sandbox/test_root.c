@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,17 @@ unplant(const struct planted *p)
 			unlink(all[i]);
 }
 
+/* Whether name is one of the minimal root's own, or first. */
+static bool
+minimal_name(const char *name, const char *first)
+{
+	bool ok = strcmp(name, first) == 0;
+
+	for (size_t i = 0; i < sizeof(root_names) / sizeof(*root_names); i++)
+		ok |= strcmp(name, root_names[i]) == 0;
+	return ok;
+}
+
 /* The names "ls -A /" printed between the markers, checked against the
  * minimal set plus first (the project's first component). */
 static bool
@@ -80,17 +92,11 @@ root_listing_minimal(const char *out, const char *first)
 	for (p += 7; p < end;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = (size_t)(nl - p);
-		bool ok = false;
-
 		if (!nl || nl > end || n > NAME_MAX)
 			return false;
 		memcpy(name, p, n);
 		name[n] = 0;
-		for (size_t i = 0; i < sizeof(root_names) / sizeof(*root_names);
-		     i++)
-			ok |= strcmp(name, root_names[i]) == 0;
-		ok |= strcmp(name, first) == 0;
-		if (!ok) {
+		if (!minimal_name(name, first)) {
 			cr_log_info("/ holds %s", name);
 			return false;
 		}
@@ -99,19 +105,51 @@ root_listing_minimal(const char *out, const char *first)
 	return true;
 }
 
-/* "stat_<what>=<exit status>" for each planted file. */
-static const char *
-look(struct sbx *s, const struct planted *p)
+/* The host's / entries (seen by the test, which can list /) that a
+ * minimal root must not hold, space-separated into buf; odd names are
+ * left out (they would need quoting). */
+static void
+host_extras(const char *first, char *buf, size_t cap)
 {
-	return sbx_bash(s, 10000,
-			"for f in beside:%s tmp:%s root:%s vartmp:%s; do "
-			"  n=${f%%%%:*}; f=${f#*:}; [ -n \"$f\" ] || continue; "
-			"  stat -c '%%n %%s %%U %%y' \"$f\"; echo stat_$n=$?; "
-			"done; "
-			"for d in /run /home /var/log /var/lib; do "
-			"  ls -A $d >/dev/null; echo ls_${d##*/}=$?; done; "
-			"echo '<<root'; ls -A /; echo 'root>>'",
-			p->beside, p->tmp, p->root, p->vartmp);
+	DIR *d = opendir("/");
+	struct dirent *e;
+	size_t len = 0;
+
+	buf[0] = 0;
+	cr_assert_not_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || minimal_name(e->d_name, first) ||
+		    strspn(e->d_name,
+			   "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+			    strlen(e->d_name) ||
+		    len + strlen(e->d_name) + 2 > cap)
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s ", e->d_name);
+	}
+	closedir(d);
+}
+
+/* "stat_<what>=<exit status>" for each planted file, "hroot_<name>=absent"
+ * or "=there" for each of the host's other / entries (stat is not
+ * subject to Landlock, so this holds where the listing of / is refused).
+ */
+static const char *
+look(struct sbx *s, const struct planted *p, const char *extras)
+{
+	return sbx_bash(
+		s, 10000,
+		"for f in beside:%s tmp:%s root:%s vartmp:%s; do "
+		"  n=${f%%%%:*}; f=${f#*:}; [ -n \"$f\" ] || continue; "
+		"  stat -c '%%n %%s %%U %%y' \"$f\"; echo stat_$n=$?; "
+		"done; "
+		"for d in /run /home /var/log /var/lib; do "
+		"  ls -A $d >/dev/null; echo ls_${d##*/}=$?; done; "
+		"for n in %s; do if stat /$n 2>&1 | grep -q "
+		"'No such file or directory'; then echo hroot_$n=absent; "
+		"else echo hroot_$n=there; fi; done; "
+		"echo '<<root'; ls -A /; echo 'root>>'",
+		p->beside, p->tmp, p->root, p->vartmp, extras);
 }
 
 /* Whether line name=0 is there (a stat or ls that worked). */
@@ -128,12 +166,17 @@ SBX_ATTEMPT(a31_host_tree)
 	static const char *const dir_paths[] = { "/run", "/home", "/var/log",
 						 "/var/lib" };
 	struct planted p;
-	char first[NAME_MAX + 1];
+	char first[NAME_MAX + 1], extras[4096], *tok, *save = NULL;
 	const char *out, *slash;
 	bool escaped = false;
 
+	slash = strchr(s->project + 1, '/');
+	cr_assert_not_null(slash);
+	snprintf(first, sizeof(first), "%.*s", (int)(slash - s->project - 1),
+		 s->project + 1);
+	host_extras(first, extras, sizeof(extras));
 	plant(s, &p);
-	out = look(s, &p);
+	out = look(s, &p, extras);
 	escaped = worked(out, "stat_beside") || worked(out, "stat_tmp") ||
 		  worked(out, "stat_root") || worked(out, "stat_vartmp");
 	for (size_t i = 0; i < 4; i++)
@@ -144,11 +187,15 @@ SBX_ATTEMPT(a31_host_tree)
 	if (escaped)
 		return;
 	/* contained: nothing of the host but the minimal set at / */
-	slash = strchr(s->project + 1, '/');
-	cr_assert_not_null(slash);
-	snprintf(first, sizeof(first), "%.*s", (int)(slash - s->project - 1),
-		 s->project + 1);
 	cr_assert(root_listing_minimal(out, first), "%s", out);
+	for (tok = strtok_r(extras, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		char line[NAME_MAX + 16];
+
+		snprintf(line, sizeof(line), "hroot_%s", tok);
+		cr_assert(sbx_has_line(out, line, "absent"),
+			  "/%s of the host is there: %s", tok, out);
+	}
 	cr_assert_null(strstr(out, "beside the project"), "%s", out);
 	/* not refused: absent */
 	for (size_t i = 0; i < 4; i++) {
