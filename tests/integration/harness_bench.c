@@ -52,15 +52,6 @@ read_fd(int fd, size_t *len)
 	return buf;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 hb_start(struct hb *t, const char *scenario)
 {
@@ -168,7 +159,7 @@ hb_spawn(struct hb *t, const char *const *args)
 	snprintf(outp, sizeof(outp), "%s/.stdout", t->dir);
 	snprintf(errp, sizeof(errp), "%s/.stderr", t->dir);
 	env = child_env(t);
-	t->seconds = now_s();
+	t->seconds = h_now_s();
 	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
 		if (chdir(t->dir) < 0)
@@ -203,7 +194,7 @@ hb_wait(struct hb *t, pid_t pid, int timeout_s)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	t->seconds = now_s() - t->seconds;
+	t->seconds = h_now_s() - t->seconds;
 	t->out.code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					  128 + WTERMSIG(status);
 	h_out_free(&t->out);

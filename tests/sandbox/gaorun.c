@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -21,15 +20,6 @@ level_args(enum sbx_level lv, const char **a, size_t *n)
 		a[(*n)++] = "--test-disable-layers";
 		a[(*n)++] = "4"; /* MSG_LAYER_LANDLOCK */
 	}
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void
@@ -69,9 +59,9 @@ gaorun_run(const struct sbx *s, struct gaorun *g, const char *scenario,
 		 fake.port);
 	level_args(s->level, args, &n);
 	args[n] = NULL;
-	t0 = now_s();
+	t0 = h_now_s();
 	h_run(args, env, g->dir, timeout_s, out);
-	t = now_s() - t0;
+	t = h_now_s() - t0;
 	h_fake_stop(&fake);
 	return t;
 }
