@@ -55,11 +55,17 @@ read_fd(int fd, size_t *len)
 void
 hb_start(struct hb *t, const char *scenario)
 {
+	hb_start_key(t, scenario, H_TEST_KEY);
+}
+
+void
+hb_start_key(struct hb *t, const char *scenario, const char *key)
+{
 	char sc[512];
 
 	memset(t, 0, sizeof(*t));
 	h_tmpdir(t->dir, sizeof(t->dir));
-	h_keyfile(t->dir, H_TEST_KEY, t->key, sizeof(t->key));
+	h_keyfile(t->dir, key, t->key, sizeof(t->key));
 	snprintf(t->root, sizeof(t->root), "%s/sandbox", t->dir);
 	h_src(scenario, sc, sizeof(sc));
 	h_fake_start(&t->fake, sc, t->key, t->dir);
