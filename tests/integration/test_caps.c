@@ -115,6 +115,15 @@ assert_stopped(struct hb *t, const char *reason)
 	return r;
 }
 
+/* The run ended with exit 0: its results (checked, the caller's). */
+static json_t *
+assert_ok(struct hb *t)
+{
+	cr_assert_eq(t->out.code, 0, "exit %d; stderr:\n%s", t->out.code,
+		     t->out.err);
+	return hb_results(t);
+}
+
 /* assert_stopped() when nothing more of the results is looked at. */
 static void
 assert_stopped_only(struct hb *t, const char *reason)
@@ -170,9 +179,7 @@ Test(caps, files_same_loop_under_the_cap_completes)
 
 	start_bash(&t, many_files);
 	run_plain(&t, "--max-files", "1000");
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(r, "isolation"),
 					     "run_caps"),
@@ -322,9 +329,7 @@ Test(caps, disk_same_files_under_the_cap_complete)
 
 	start_bash(&t, three_mb);
 	run_plain(&t, "--max-disk", "64M");
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_str_eq(hb_str(r, "status"), "completed");
 	json_decref(r);
 	hb_finish(&t);
@@ -370,9 +375,7 @@ Test(caps, the_measure_tool_is_not_the_models)
 
 	start(&t, turns);
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(hb_int(json_array_get(json_object_get(r, "phases"), 0),
 			    "tool_calls_refused"),
 		     1);
@@ -547,9 +550,7 @@ Test(caps, memory_total_of_three_processes, .timeout = 120)
 	}
 	/* the combined use was capped, the command failed, the session
 	 * went on and the next call worked (the fake checked both) */
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	caps = json_object_get(json_object_get(r, "isolation"), "run_caps");
 	cr_assert(json_is_true(json_object_get(caps, "memory_enforced")));
 	/* the default policy's 256 processes, plus gao-dev's own 16 */
@@ -571,9 +572,7 @@ Test(caps, memory_same_processes_under_the_default, .timeout = 120)
 	/* the control: under the default 4 GiB nothing is killed */
 	start(&t, hog_turns("NO-OOM"));
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -588,9 +587,7 @@ Test(caps, memory_default_layer_or_warning)
 
 	start_bash(&t, "echo hi");
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	iso = json_object_get(r, "isolation");
 	caps = json_object_get(iso, "run_caps");
 	json_array_foreach(json_object_get(r, "warnings"), i, w)
@@ -630,9 +627,7 @@ Test(caps, memory_from_the_user_config)
 		hb_finish(&t);
 		return;
 	}
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(r, "isolation"),
 					     "run_caps"),
