@@ -4,6 +4,7 @@
 #include "supervisor/agent/watch.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,20 @@ parse(const char *text, uint64_t *bytes, uint64_t *entries, char *state,
 	return 0;
 }
 
+/* Whether have passes a set limit (0: none); if so why says so, e.g.
+ * "the project uses more than 10 bytes (--max-disk); the run stops". */
+static bool
+over(uint64_t limit, uint64_t have, const char *verb, const char *unit,
+     const char *flag, char *why, size_t whylen)
+{
+	if (!limit || have <= limit)
+		return false;
+	snprintf(why, whylen,
+		 "the project %s more than %" PRIu64 " %s (%s); the run stops",
+		 verb, limit, unit, flag);
+	return true;
+}
+
 enum session_stop
 watch_verdict(const struct watch_caps *c, const struct msg_tool_result *r,
 	      char *why, size_t whylen)
@@ -90,20 +105,12 @@ watch_verdict(const struct watch_caps *c, const struct msg_tool_result *r,
 			 c->max_bytes, c->max_files);
 		return SESSION_STOP_DISK_LIMIT;
 	}
-	if (c->max_files && entries > c->max_files) {
-		snprintf(why, whylen,
-			 "the project holds more than %" PRIu64
-			 " files and directories (--max-files); the run stops",
-			 c->max_files);
+	if (over(c->max_files, entries, "holds", "files and directories",
+		 "--max-files", why, whylen))
 		return SESSION_STOP_FILE_LIMIT;
-	}
-	if (c->max_bytes && bytes > c->max_bytes) {
-		snprintf(why, whylen,
-			 "the project uses more than %" PRIu64
-			 " bytes (--max-disk); the run stops",
-			 c->max_bytes);
+	if (over(c->max_bytes, bytes, "uses", "bytes", "--max-disk", why,
+		 whylen))
 		return SESSION_STOP_DISK_LIMIT;
-	}
 	if (strcmp(state, "over") == 0) {
 		/* the worker says over, the numbers say otherwise */
 		snprintf(why, whylen,

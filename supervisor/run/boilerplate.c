@@ -143,6 +143,18 @@ copy_subdir(struct copy *c, int sdir, int ddir, const char *name, int depth)
 	return rc;
 }
 
+/* The key file is never copied, whether stat'ed or opened as it: -1. */
+static int
+refuse_secret(struct copy *c, const char *name)
+{
+	snprintf(c->err, c->errlen,
+		 "boilerplate: %s%s is the file the API key was read "
+		 "from: gao-dev never copies it into a project; "
+		 "remove it from the template",
+		 c->rel, name);
+	return -1;
+}
+
 static int
 copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 {
@@ -165,14 +177,8 @@ copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 						     "not a regular file"));
 		return 0;
 	}
-	if (secret_is_source(&st)) {
-		snprintf(c->err, c->errlen,
-			 "boilerplate: %s%s is the file the API key was read "
-			 "from: gao-dev never copies it into a project; "
-			 "remove it from the template",
-			 c->rel, name);
-		return -1;
-	}
+	if (secret_is_source(&st))
+		return refuse_secret(c, name);
 	if (++c->files > BOILERPLATE_MAX_FILES) {
 		snprintf(c->err, c->errlen, "template has more than %d files",
 			 BOILERPLATE_MAX_FILES);
@@ -185,12 +191,7 @@ copy_entry(struct copy *c, int sdir, int ddir, const char *name, int depth)
 	/* the identity of what was opened, not of what was stat'ed */
 	if (fstat(fd, &st) == 0 && secret_is_source(&st)) {
 		close(fd);
-		snprintf(c->err, c->errlen,
-			 "boilerplate: %s%s is the file the API key was read "
-			 "from: gao-dev never copies it into a project; "
-			 "remove it from the template",
-			 c->rel, name);
-		return -1;
+		return refuse_secret(c, name);
 	}
 	rc = copy_file(c, fd, ddir, name, st.st_mode);
 	close(fd);

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/pathbuf.h"
 
 static void start_phase(struct run *r);
 
@@ -37,22 +38,6 @@ const char *
 run_id(const struct run *r)
 {
 	return r->id;
-}
-
-int
-run_path(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap) {
-		buf[0] = 0;
-		return -ENAMETOOLONG;
-	}
-	return 0;
 }
 
 uid_t
@@ -135,11 +120,11 @@ share_with_worker(const struct run *r)
 	const char *pass[] = { "/projects", "/runs" };
 
 	for (size_t i = 0; i < 2; i++) {
-		run_path(path, sizeof(path), "%s%s", root, pass[i]);
+		pathbuf_fmt(path, sizeof(path), "%s%s", root, pass[i]);
 		if (pass_through(path) < 0)
 			return -1;
 	}
-	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
+	pathbuf_fmt(path, sizeof(path), "%s/tmp", r->run_dir);
 	if (chmod(r->run_dir, 0711) < 0 || chmod(path, 0711) < 0)
 		return -1;
 	return chown(r->project_dir, r->worker_uid, r->worker_uid);
@@ -152,20 +137,20 @@ make_dirs(struct run *r, char *err, size_t errlen)
 	char path[PATH_MAX];
 	int rc;
 
-	run_path(r->project_dir, sizeof(r->project_dir), "%s/projects/%s", root,
-		 r->id);
-	run_path(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", root, r->id);
-	run_path(r->git_dir, sizeof(r->git_dir), "%s/git", r->run_dir);
-	run_path(r->results_path, sizeof(r->results_path), "%s/results/%s.json",
-		 root, r->id);
-	run_path(path, sizeof(path), "%s/results", root);
+	pathbuf_fmt(r->project_dir, sizeof(r->project_dir), "%s/projects/%s",
+		    root, r->id);
+	pathbuf_fmt(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", root, r->id);
+	pathbuf_fmt(r->git_dir, sizeof(r->git_dir), "%s/git", r->run_dir);
+	pathbuf_fmt(r->results_path, sizeof(r->results_path),
+		    "%s/results/%s.json", root, r->id);
+	pathbuf_fmt(path, sizeof(path), "%s/results", root);
 	rc = run_mkdirs(path);
 	if (rc == 0)
 		rc = run_mkdirs(r->project_dir);
-	run_path(path, sizeof(path), "%s/agents", r->run_dir);
+	pathbuf_fmt(path, sizeof(path), "%s/agents", r->run_dir);
 	if (rc == 0)
 		rc = run_mkdirs(path);
-	run_path(path, sizeof(path), "%s/tmp", r->run_dir);
+	pathbuf_fmt(path, sizeof(path), "%s/tmp", r->run_dir);
 	if (rc == 0)
 		rc = run_mkdirs(path);
 	if (rc < 0) {
@@ -513,7 +498,7 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 		run_free(r);
 		return NULL;
 	}
-	run_path(path, sizeof(path), "%s/events.jsonl", r->run_dir);
+	pathbuf_fmt(path, sizeof(path), "%s/events.jsonl", r->run_dir);
 	r->events = evlog_open(path, r->id);
 	r->pe.events = r->events;
 	set_budget(r, t);

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/pathbuf.h"
 #include "config.h"
 #include "supervisor/core/datadir.h"
 #include "supervisor/sandbox/spawn_ns.h"
@@ -58,15 +59,16 @@ run_load_data(struct run *r, char *err, size_t errlen)
 	char path[PATH_MAX];
 	json_error_t je;
 
-	run_path(path, sizeof(path), "%s/tools.json", datadir_path());
+	pathbuf_fmt(path, sizeof(path), "%s/tools.json", datadir_path());
 	r->tool_defs = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_array(r->tool_defs)) {
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return -1;
 	}
-	run_path(path, sizeof(path), "%s/prompts/system.txt", datadir_path());
+	pathbuf_fmt(path, sizeof(path), "%s/prompts/system.txt",
+		    datadir_path());
 	r->system_tpl = read_text(path, err, errlen);
-	run_path(path, sizeof(path), "%s/prompts/task.txt", datadir_path());
+	pathbuf_fmt(path, sizeof(path), "%s/prompts/task.txt", datadir_path());
 	r->task_tpl = read_text(path, err, errlen);
 	return r->system_tpl && r->task_tpl ? 0 : -1;
 }
@@ -163,7 +165,7 @@ write_gitconfig(const struct phase_env *pe, const char *tmp)
 	char path[PATH_MAX];
 	FILE *f;
 
-	if (run_path(path, sizeof(path), "%s/.gitconfig", tmp) < 0)
+	if (pathbuf_fmt(path, sizeof(path), "%s/.gitconfig", tmp) < 0)
 		return;
 	f = fopen(path, "wex");
 	if (!f)
@@ -339,13 +341,13 @@ phase_paths(const struct phase_env *pe, struct phase *p,
 
 	benchmark_slug(p->def->name, slug_p, sizeof(slug_p));
 	benchmark_slug(a->name, slug_a, sizeof(slug_a));
-	run_path(path, sizeof(path), "%s/agents/%02zu-%s-%s", pe->run_dir,
-		 p->index + 1, slug_p, slug_a);
-	run_path(p->transcript, sizeof(p->transcript), "%s.transcript.jsonl",
-		 path);
-	run_path(p->audit, sizeof(p->audit), "%s.audit.jsonl", path);
-	run_path(p->tmp_dir, sizeof(p->tmp_dir), "%s/tmp/%02zu-%s", pe->run_dir,
-		 p->index + 1, slug_a);
+	pathbuf_fmt(path, sizeof(path), "%s/agents/%02zu-%s-%s", pe->run_dir,
+		    p->index + 1, slug_p, slug_a);
+	pathbuf_fmt(p->transcript, sizeof(p->transcript), "%s.transcript.jsonl",
+		    path);
+	pathbuf_fmt(p->audit, sizeof(p->audit), "%s.audit.jsonl", path);
+	pathbuf_fmt(p->tmp_dir, sizeof(p->tmp_dir), "%s/tmp/%02zu-%s",
+		    pe->run_dir, p->index + 1, slug_a);
 	if (run_mkdirs(p->tmp_dir) < 0 ||
 	    (geteuid() == 0 &&
 	     chown(p->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {
@@ -610,11 +612,11 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 			      errlen) < 0)
 		return -1;
 	if (k == RUN_SVC_CHECKS)
-		run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s", pe->git_dir);
+		pathbuf_fmt(x->tmp_dir, sizeof(x->tmp_dir), "%s", pe->git_dir);
 	else
-		run_path(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s",
-			 pe->run_dir,
-			 k == RUN_SVC_CLONE ? "00-clone" : "00-service");
+		pathbuf_fmt(x->tmp_dir, sizeof(x->tmp_dir), "%s/tmp/%s",
+			    pe->run_dir,
+			    k == RUN_SVC_CLONE ? "00-clone" : "00-service");
 	if (run_mkdirs(x->tmp_dir) < 0 ||
 	    (geteuid() == 0 &&
 	     chown(x->tmp_dir, pe->worker_uid, pe->worker_uid) < 0)) {

@@ -192,10 +192,6 @@ int run_mkdirs(const char *path);
 /* A fresh uid for the workers of one run (see RUN_UID_BASE). */
 uid_t run_pick_uid(void);
 
-/* snprintf for paths; -ENAMETOOLONG (and an empty buf) when cut. */
-int run_path(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* ---- run_phase.c -------------------------------------------------------- */
 
 /*

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/pathbuf.h"
 
 #define CG_FILE_MAX (64u << 10) /* /proc/self/cgroup, one cgroup.procs */
 #define CG_INFO_MAX (1u << 20)  /* mountinfo */
@@ -49,21 +50,6 @@ cgroup_src_host(struct cgroup_src *src)
 	};
 }
 
-static int cg_path(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-cg_path(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
 /* Read at most cap-1 bytes of path, NUL-terminated: bytes, or -errno. */
 static ssize_t
 read_text(const char *path, char *buf, size_t cap)
@@ -87,7 +73,7 @@ write_ctl(const struct cgroup *cg, const char *dir, const char *file,
 	char path[PATH_MAX];
 	int fd, rc;
 
-	if (cg_path(path, sizeof(path), "%s/%s", dir, file) < 0)
+	if (pathbuf_fmt(path, sizeof(path), "%s/%s", dir, file) < 0)
 		return -ENAMETOOLONG;
 	fd = io_open(path, O_WRONLY | (cg->fake ? O_CREAT | O_TRUNC : 0), 0600);
 	if (fd < 0)
@@ -155,7 +141,8 @@ own_path(const char *text, const char *ctl, char *out, size_t cap)
 				*c1 = *c2 = 0; /* id, controllers, path */
 				if (ctl ? word_in(c1 + 1, ctl, ',') :
 					  (c1[1] == 0 && strcmp(buf, "0") == 0))
-					return cg_path(out, cap, "%s", c2 + 1);
+					return pathbuf_fmt(out, cap, "%s",
+							   c2 + 1);
 			}
 		}
 		line = nl ? nl + 1 : NULL;
@@ -229,8 +216,8 @@ base_dir(const char *info, const char *self_text, const char *ctl, char *out,
 		if (rl && (strncmp(own, m.root, rl) != 0 ||
 			   (own[rl] != '/' && own[rl] != 0)))
 			continue; /* not below the mounted part */
-		rc = cg_path(out, cap, "%s%s", m.point,
-			     strcmp(own + rl, "/") == 0 ? "" : own + rl);
+		rc = pathbuf_fmt(out, cap, "%s%s", m.point,
+				 strcmp(own + rl, "/") == 0 ? "" : own + rl);
 	}
 	free(copy);
 	return rc;
@@ -268,8 +255,8 @@ make_dir(struct cgroup *cg, const char *base, const char *name, uint32_t ctl)
 	int i = cg->n, fd;
 	char path[PATH_MAX];
 
-	if (cg_path(cg->dir[i], sizeof(cg->dir[i]), "%s/gao-dev-%s", base,
-		    name) < 0)
+	if (pathbuf_fmt(cg->dir[i], sizeof(cg->dir[i]), "%s/gao-dev-%s", base,
+			name) < 0)
 		return -ENAMETOOLONG;
 	if (mkdir(cg->dir[i], 0755) < 0)
 		return -errno;
@@ -277,7 +264,7 @@ make_dir(struct cgroup *cg, const char *base, const char *name, uint32_t ctl)
 	cg->n++;
 	if (cg->fake && write_ctl(cg, cg->dir[i], "cgroup.procs", "") < 0)
 		return -EIO;
-	if (cg_path(path, sizeof(path), "%s/cgroup.procs", cg->dir[i]) < 0)
+	if (pathbuf_fmt(path, sizeof(path), "%s/cgroup.procs", cg->dir[i]) < 0)
 		return -ENAMETOOLONG;
 	fd = io_open(path, O_WRONLY, 0);
 	if (fd < 0)
@@ -304,7 +291,7 @@ has_file(const struct cgroup *cg, const char *dir, const char *file)
 
 	if (cg->fake)
 		return true;
-	return cg_path(path, sizeof(path), "%s/%s", dir, file) == 0 &&
+	return pathbuf_fmt(path, sizeof(path), "%s/%s", dir, file) == 0 &&
 	       access(path, F_OK) == 0;
 }
 
@@ -383,7 +370,8 @@ only_self(const char *base, pid_t self)
 	char path[PATH_MAX], *buf = malloc(CG_FILE_MAX), *p, *end;
 	bool ok = buf != NULL;
 
-	if (!buf || cg_path(path, sizeof(path), "%s/cgroup.procs", base) < 0 ||
+	if (!buf ||
+	    pathbuf_fmt(path, sizeof(path), "%s/cgroup.procs", base) < 0 ||
 	    read_text(path, buf, CG_FILE_MAX) < 0) {
 		free(buf);
 		return false;
@@ -414,7 +402,8 @@ delegate_v2(struct cgroup *cg, const char *base, bool is_root, uint32_t want,
 	char path[PATH_MAX], have[512], on[512], ctl[64] = "", leaf[PATH_MAX];
 	char pid[32];
 
-	if (cg_path(path, sizeof(path), "%s/cgroup.controllers", base) < 0 ||
+	if (pathbuf_fmt(path, sizeof(path), "%s/cgroup.controllers", base) <
+		    0 ||
 	    read_text(path, have, sizeof(have)) < 0)
 		have[0] = 0;
 	have[strcspn(have, "\n")] = 0;
@@ -428,7 +417,7 @@ delegate_v2(struct cgroup *cg, const char *base, bool is_root, uint32_t want,
 			return -ENOTSUP;
 		}
 	}
-	if (cg_path(path, sizeof(path), "%s/cgroup.subtree_control", base) <
+	if (pathbuf_fmt(path, sizeof(path), "%s/cgroup.subtree_control", base) <
 		    0 ||
 	    read_text(path, on, sizeof(on)) < 0)
 		on[0] = 0;
@@ -450,8 +439,8 @@ delegate_v2(struct cgroup *cg, const char *base, bool is_root, uint32_t want,
 			return -EBUSY;
 		}
 		snprintf(pid, sizeof(pid), "%ld", (long)self);
-		if (cg_path(leaf, sizeof(leaf), "%s/gao-dev-supervisor-%s",
-			    base, pid) < 0 ||
+		if (pathbuf_fmt(leaf, sizeof(leaf), "%s/gao-dev-supervisor-%s",
+				base, pid) < 0 ||
 		    (mkdir(leaf, 0755) < 0 && errno != EEXIST) ||
 		    write_ctl(cg, leaf, "cgroup.procs", pid) < 0) {
 			say(err, errlen,
@@ -622,7 +611,7 @@ cgroup_raise_pids(struct cgroup *cg, uint64_t n)
 		if (!(cg->ctl[i] & CGROUP_PIDS) ||
 		    !(cg->enforced & CGROUP_PIDS))
 			continue;
-		if (cg_path(path, sizeof(path), "%s/pids.max", cg->dir[i]) <
+		if (pathbuf_fmt(path, sizeof(path), "%s/pids.max", cg->dir[i]) <
 			    0 ||
 		    read_text(path, buf, sizeof(buf)) < 0)
 			return -EIO;
@@ -643,7 +632,7 @@ kill_listed(const char *dir)
 
 	if (!buf)
 		return -ENOMEM;
-	if (cg_path(path, sizeof(path), "%s/cgroup.procs", dir) < 0 ||
+	if (pathbuf_fmt(path, sizeof(path), "%s/cgroup.procs", dir) < 0 ||
 	    read_text(path, buf, CG_FILE_MAX) < 0) {
 		free(buf);
 		return -EIO;

@@ -416,25 +416,22 @@ join(char *buf, size_t cap, const char *prefix, const char *s)
 static unsigned long
 kept_flags(const char *path)
 {
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_NOSUID, MS_NOSUID },         { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },         { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+		{ ST_RDONLY, MS_RDONLY },
+	};
 	struct statfs sf;
 	unsigned long f = 0;
 
 	if (statfs(path, &sf) < 0)
 		return 0;
-	if (sf.f_flags & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sf.f_flags & ST_NODEV)
-		f |= MS_NODEV;
-	if (sf.f_flags & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (sf.f_flags & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (sf.f_flags & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (sf.f_flags & ST_RELATIME)
-		f |= MS_RELATIME;
-	if (sf.f_flags & ST_RDONLY)
-		f |= MS_RDONLY;
+	for (size_t i = 0; i < ROOT_COUNT(map); i++)
+		if ((unsigned long)sf.f_flags & map[i].st)
+			f |= map[i].ms;
 	return f;
 }
 

@@ -58,6 +58,15 @@ h_keyfile(const char *dir, const char *key, char *buf, size_t cap)
 	close(fd);
 }
 
+double
+h_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 h_src(const char *rel, char *buf, size_t cap)
 {

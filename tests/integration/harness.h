@@ -68,6 +68,9 @@ void h_keyfile(const char *dir, const char *key, char *buf, size_t cap);
 /* Path of a file in the source tree. */
 void h_src(const char *rel, char *buf, size_t cap);
 
+/* CLOCK_MONOTONIC in seconds: for a test's own durations. */
+double h_now_s(void);
+
 /* Start the fake with scenario (path); records into dir/record.jsonl. */
 void h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 		  const char *dir);

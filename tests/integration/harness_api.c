@@ -20,15 +20,6 @@
 
 extern char **environ;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 ha_write_file(const char *path, const char *text, mode_t mode)
 {
@@ -186,7 +177,7 @@ ha_spawn(struct ha_run *t, const char *const *opts, const char *const *env)
 	}
 	argv[n] = NULL;
 	e = child_env(t->base, env);
-	t->started = now_s();
+	t->started = h_now_s();
 	t->pid = h_fork(H_GAO_DEV_DEATH);
 	if (t->pid == 0) {
 		if (chdir(t->dir) < 0)
@@ -227,7 +218,7 @@ ha_wait(struct ha_run *t, int timeout_s)
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, &status, 0);
 	}
-	t->seconds = now_s() - t->started;
+	t->seconds = h_now_s() - t->started;
 	t->pid = 0;
 	t->out.code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					  128 + WTERMSIG(status);

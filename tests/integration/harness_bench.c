@@ -52,23 +52,20 @@ read_fd(int fd, size_t *len)
 	return buf;
 }
 
-static double
-now_s(void)
+void
+hb_start(struct hb *t, const char *scenario)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	hb_start_key(t, scenario, H_TEST_KEY);
 }
 
 void
-hb_start(struct hb *t, const char *scenario)
+hb_start_key(struct hb *t, const char *scenario, const char *key)
 {
 	char sc[512];
 
 	memset(t, 0, sizeof(*t));
 	h_tmpdir(t->dir, sizeof(t->dir));
-	h_keyfile(t->dir, H_TEST_KEY, t->key, sizeof(t->key));
+	h_keyfile(t->dir, key, t->key, sizeof(t->key));
 	snprintf(t->root, sizeof(t->root), "%s/sandbox", t->dir);
 	h_src(scenario, sc, sizeof(sc));
 	h_fake_start(&t->fake, sc, t->key, t->dir);
@@ -168,7 +165,7 @@ hb_spawn(struct hb *t, const char *const *args)
 	snprintf(outp, sizeof(outp), "%s/.stdout", t->dir);
 	snprintf(errp, sizeof(errp), "%s/.stderr", t->dir);
 	env = child_env(t);
-	t->seconds = now_s();
+	t->seconds = h_now_s();
 	pid = h_fork(H_GAO_DEV_DEATH);
 	if (pid == 0) {
 		if (chdir(t->dir) < 0)
@@ -203,7 +200,7 @@ hb_wait(struct hb *t, pid_t pid, int timeout_s)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	t->seconds = now_s() - t->seconds;
+	t->seconds = h_now_s() - t->seconds;
 	t->out.code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					  128 + WTERMSIG(status);
 	h_out_free(&t->out);

@@ -41,6 +41,9 @@ struct hb {
 /* A temp dir, a key and the fake API playing scenario (source-relative). */
 void hb_start(struct hb *t, const char *scenario);
 
+/* hb_start with key in the key file (H_TEST_KEY for hb_start). */
+void hb_start_key(struct hb *t, const char *scenario, const char *key);
+
 /* Stop the fake, free the output and remove the temp dir. */
 void hb_finish(struct hb *t);
 

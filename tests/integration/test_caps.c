@@ -27,13 +27,15 @@
 #include "harness.h"
 #include "harness_bench.h"
 
-/* hb_start with a scenario the test wrote: turns is a JSON array. */
+/* hb_start with a scenario the test wrote: one conversation, called name,
+ * for the agent whose prompt matches match; turns is a JSON array
+ * (stolen). */
 static void
-start(struct hb *t, json_t *turns)
+start_as(struct hb *t, const char *name, const char *match, json_t *turns)
 {
 	json_t *sc = json_pack("{s:s,s:[{s:s,s:s,s:o}]}", "description",
-			       "test_caps", "conversations", "name", "amelia",
-			       "match", "Amelia", "turns", turns);
+			       "test_caps", "conversations", "name", name,
+			       "match", match, "turns", turns);
 	char path[600];
 
 	memset(t, 0, sizeof(*t));
@@ -46,6 +48,13 @@ start(struct hb *t, json_t *turns)
 	h_fake_start(&t->fake, path, t->key, t->dir);
 	snprintf(t->base, sizeof(t->base),
 		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", t->fake.port);
+}
+
+/* start_as() for Amelia, the agent of the plain config. */
+static void
+start(struct hb *t, json_t *turns)
+{
+	start_as(t, "amelia", "Amelia", turns);
 }
 
 static json_t *
@@ -69,6 +78,13 @@ turns_of(json_t *blocks)
 {
 	return json_pack("[{s:o},{s:[{s:s,s:s}]}]", "content", blocks,
 			 "content", "type", "text", "text", "done");
+}
+
+/* start() with one turn of one Bash call (then "done"). */
+static void
+start_bash(struct hb *t, const char *command)
+{
+	start(t, turns_of(json_pack("[o]", bash(command))));
 }
 
 static void
@@ -99,6 +115,22 @@ assert_stopped(struct hb *t, const char *reason)
 	return r;
 }
 
+/* The run ended with exit 0: its results (checked, the caller's). */
+static json_t *
+assert_ok(struct hb *t)
+{
+	cr_assert_eq(t->out.code, 0, "exit %d; stderr:\n%s", t->out.code,
+		     t->out.err);
+	return hb_results(t);
+}
+
+/* assert_stopped() when nothing more of the results is looked at. */
+static void
+assert_stopped_only(struct hb *t, const char *reason)
+{
+	json_decref(assert_stopped(t, reason));
+}
+
 static int
 count_entries(const char *dir)
 {
@@ -125,7 +157,7 @@ Test(caps, files_bash_loop_stops_the_run)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]", bash(many_files))));
+	start_bash(&t, many_files);
 	run_plain(&t, "--max-files", "300");
 	r = assert_stopped(&t, "file_limit");
 	cr_assert(
@@ -145,11 +177,9 @@ Test(caps, files_same_loop_under_the_cap_completes)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]", bash(many_files))));
+	start_bash(&t, many_files);
 	run_plain(&t, "--max-files", "1000");
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(r, "isolation"),
 					     "run_caps"),
@@ -186,21 +216,19 @@ Test(caps, files_many_write_calls)
 Test(caps, files_directories_count_too)
 {
 	struct hb t;
-	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]",
-				     bash("for i in $(seq 1 120); do mkdir -p "
-					  "t$i/a/b; done; echo dirs"))));
+	start_bash(
+		&t,
+		"for i in $(seq 1 120); do mkdir -p t$i/a/b; done; echo dirs");
 	run_plain(&t, "--max-files", "200");
-	r = assert_stopped(&t, "file_limit");
-	json_decref(r);
+	assert_stopped_only(&t, "file_limit");
 	hb_finish(&t);
 }
 
 Test(caps, files_strict_policy_agent)
 {
-	json_t *blocks = json_array(), *sc, *r;
-	char path[64], cfg[600], scpath[600];
+	json_t *blocks = json_array(), *r;
+	char path[64], cfg[600];
 	const char *args[] = { cfg, "--max-files", "40", NULL };
 	struct hb t;
 
@@ -210,19 +238,7 @@ Test(caps, files_strict_policy_agent)
 		snprintf(path, sizeof(path), "notes/n%02d.md", i);
 		json_array_append_new(blocks, write_block(path, "note\n"));
 	}
-	memset(&t, 0, sizeof(t));
-	h_tmpdir(t.dir, sizeof(t.dir));
-	h_keyfile(t.dir, H_TEST_KEY, t.key, sizeof(t.key));
-	snprintf(t.root, sizeof(t.root), "%s/sandbox", t.dir);
-	sc = json_pack("{s:s,s:[{s:s,s:s,s:o}]}", "description", "strict",
-		       "conversations", "name", "mary", "match", "Mary",
-		       "turns", turns_of(blocks));
-	snprintf(scpath, sizeof(scpath), "%s/scenario.json", t.dir);
-	cr_assert_eq(json_dump_file(sc, scpath, 0), 0);
-	json_decref(sc);
-	h_fake_start(&t.fake, scpath, t.key, t.dir);
-	snprintf(t.base, sizeof(t.base),
-		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", t.fake.port);
+	start_as(&t, "mary", "Mary", turns_of(blocks));
 	hb_write(&t, "mary.yaml",
 		 "name: strict\ndescription: Mary writes notes\n"
 		 "initial_prompt: Write notes.\ntimeout_seconds: 120\n"
@@ -278,9 +294,9 @@ Test(caps, disk_one_file_is_cut_at_the_cap)
 	/* RLIMIT_FSIZE is at most --max-disk: head cannot write 5 MB; the
 	 * note beside it takes the project over the cap (the project holds
 	 * no .git of gao-dev's: that is under the run directory) */
-	start(&t, turns_of(json_pack("[o]", bash("echo note > note; head -c "
-						 "5000000 /dev/zero > big; "
-						 "echo rc=$?"))));
+	start_bash(
+		&t,
+		"echo note > note; head -c 5000000 /dev/zero > big; echo rc=$?");
 	run_plain(&t, "--max-disk", "2M");
 	r = assert_stopped(&t, "disk_limit");
 	snprintf(path, sizeof(path), "%s/big", hb_str(r, "project_dir"));
@@ -291,18 +307,18 @@ Test(caps, disk_one_file_is_cut_at_the_cap)
 	hb_finish(&t);
 }
 
+/* three files of 1 MB each */
+static const char three_mb[] =
+	"for i in 1 2 3; do dd if=/dev/zero of=f$i bs=1M count=1 2>/dev/null; "
+	"done; echo written";
+
 Test(caps, disk_several_files_each_under_the_cap)
 {
 	struct hb t;
-	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]",
-				     bash("for i in 1 2 3; do dd if=/dev/zero "
-					  "of=f$i bs=1M count=1 2>/dev/null; "
-					  "done; echo written"))));
+	start_bash(&t, three_mb);
 	run_plain(&t, "--max-disk", "2M");
-	r = assert_stopped(&t, "disk_limit");
-	json_decref(r);
+	assert_stopped_only(&t, "disk_limit");
 	hb_finish(&t);
 }
 
@@ -311,14 +327,9 @@ Test(caps, disk_same_files_under_the_cap_complete)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]",
-				     bash("for i in 1 2 3; do dd if=/dev/zero "
-					  "of=f$i bs=1M count=1 2>/dev/null; "
-					  "done; echo written"))));
+	start_bash(&t, three_mb);
 	run_plain(&t, "--max-disk", "64M");
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_str_eq(hb_str(r, "status"), "completed");
 	json_decref(r);
 	hb_finish(&t);
@@ -364,9 +375,7 @@ Test(caps, the_measure_tool_is_not_the_models)
 
 	start(&t, turns);
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(hb_int(json_array_get(json_object_get(r, "phases"), 0),
 			    "tool_calls_refused"),
 		     1);
@@ -416,7 +425,7 @@ Test(caps, a_command_phase_is_measured_at_its_end)
 
 	/* no agent, no tool call: the phase's end is measured all the same
 	 * (by the service worker) */
-	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
+	start_bash(&t, "echo unused");
 	run_command_phase(&t,
 			  "mkdir m && for i in $(seq 400); do : > m/f$i; done",
 			  "--max-files", "300");
@@ -431,23 +440,17 @@ Test(caps, a_command_phase_is_measured_at_its_end)
 
 Test(caps, a_command_phase_over_the_disk_cap)
 {
+	static const char three_mb_cmd[] =
+		"for i in 1 2 3; do head -c 1000000 /dev/zero > f$i; done";
 	struct hb t;
-	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
-	run_command_phase(&t,
-			  "for i in 1 2 3; do head -c 1000000 /dev/zero > "
-			  "f$i; done",
-			  "--max-disk", "2M");
-	r = assert_stopped(&t, "disk_limit");
-	json_decref(r);
+	start_bash(&t, "echo unused");
+	run_command_phase(&t, three_mb_cmd, "--max-disk", "2M");
+	assert_stopped_only(&t, "disk_limit");
 	/* the control: the same under a larger cap completes */
 	hb_finish(&t);
-	start(&t, turns_of(json_pack("[o]", bash("echo unused"))));
-	run_command_phase(&t,
-			  "for i in 1 2 3; do head -c 1000000 /dev/zero > "
-			  "f$i; done",
-			  "--max-disk", "64M");
+	start_bash(&t, "echo unused");
+	run_command_phase(&t, three_mb_cmd, "--max-disk", "64M");
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	hb_finish(&t);
@@ -467,15 +470,13 @@ Test(caps, a_background_writer_is_caught_at_the_phase_end)
 			  "Read", "input", "file_path", "bg1"),
 		"content", "type", "text", "text", "done");
 	struct hb t;
-	json_t *r;
 
 	/* the Bash call returns at once (run_in_background: where the
 	 * worker kills what a call leaves behind, this one may stay); the
 	 * files come after its measurement, and no writing call follows */
 	start(&t, turns);
 	run_plain(&t, "--max-files", "300");
-	r = assert_stopped(&t, "file_limit");
-	json_decref(r);
+	assert_stopped_only(&t, "file_limit");
 	hb_finish(&t);
 }
 
@@ -549,9 +550,7 @@ Test(caps, memory_total_of_three_processes, .timeout = 120)
 	}
 	/* the combined use was capped, the command failed, the session
 	 * went on and the next call worked (the fake checked both) */
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	caps = json_object_get(json_object_get(r, "isolation"), "run_caps");
 	cr_assert(json_is_true(json_object_get(caps, "memory_enforced")));
 	/* the default policy's 256 processes, plus gao-dev's own 16 */
@@ -573,9 +572,7 @@ Test(caps, memory_same_processes_under_the_default, .timeout = 120)
 	/* the control: under the default 4 GiB nothing is killed */
 	start(&t, hog_turns("NO-OOM"));
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	json_decref(r);
 	hb_finish(&t);
 }
@@ -588,11 +585,9 @@ Test(caps, memory_default_layer_or_warning)
 	bool warned = false;
 	size_t i;
 
-	start(&t, turns_of(json_pack("[o]", bash("echo hi"))));
+	start_bash(&t, "echo hi");
 	run_plain(&t, NULL, NULL);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	iso = json_object_get(r, "isolation");
 	caps = json_object_get(iso, "run_caps");
 	json_array_foreach(json_object_get(r, "warnings"), i, w)
@@ -622,7 +617,7 @@ Test(caps, memory_from_the_user_config)
 	struct hb t;
 	json_t *r;
 
-	start(&t, turns_of(json_pack("[o]", bash("echo hi"))));
+	start_bash(&t, "echo hi");
 	hb_write(&t, "user.yaml", "max_memory: 256MiB\nmax_files: 5000\n", cfg,
 		 sizeof(cfg));
 	setenv("GAO_DEV_CONFIG", cfg, 1);
@@ -632,9 +627,7 @@ Test(caps, memory_from_the_user_config)
 		hb_finish(&t);
 		return;
 	}
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	r = hb_results(&t);
+	r = assert_ok(&t);
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(r, "isolation"),
 					     "run_caps"),
@@ -657,7 +650,7 @@ Test(caps, bad_user_config_values)
 	char cfg[600], want[700];
 	struct hb t;
 
-	start(&t, turns_of(json_pack("[o]", bash("echo hi"))));
+	start_bash(&t, "echo hi");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		hb_write(&t, "user.yaml", bad[i][0], cfg, sizeof(cfg));
 		setenv("GAO_DEV_CONFIG", cfg, 1);
@@ -681,7 +674,7 @@ Test(caps, bad_options_are_usage_errors)
 	};
 	struct hb t;
 
-	start(&t, turns_of(json_pack("[o]", bash("echo hi"))));
+	start_bash(&t, "echo hi");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		run_plain(&t, bad[i][0], bad[i][1]);
 		cr_assert_eq(t.out.code, 2, "%s %s: exit %d", bad[i][0],

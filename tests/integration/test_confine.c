@@ -114,6 +114,31 @@ run(struct t *t, const char *const *args, const char *const *env)
 	h_run(args, env, t->dir, 120, &t->out);
 }
 
+/* Run gao-dev in t->dir: sandbox run cfg --standalone with t's key file
+ * and sandbox root, then extra (NULL-terminated, or NULL); against the
+ * fake when start_fake() ran. */
+static void
+run_standalone(struct t *t, const char *cfg, const char *const *extra)
+{
+	const char *args[24] = { "sandbox",
+				 "run",
+				 cfg,
+				 "--standalone",
+				 "--api-key-file",
+				 t->key,
+				 "--sandbox-root",
+				 t->root };
+	const char *env[] = { t->base, NULL };
+	size_t n = 8;
+
+	for (; extra && *extra; extra++) {
+		cr_assert_lt(n, sizeof(args) / sizeof(args[0]) - 1);
+		args[n++] = *extra;
+	}
+	args[n] = NULL;
+	run(t, args, t->fake_on ? env : NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Class 6: the oracle                                                  */
 
@@ -203,18 +228,7 @@ Test(terminal, summary_escapes_what_the_results_keep_exact)
 
 	setup(&t);
 	start_fake(&t, "tests/integration/scenarios/hostile-text.json");
-	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",
-			       "run",
-			       hostile_config(&t, cfg, sizeof(cfg)),
-			       "--standalone",
-			       "--api-key-file",
-			       t.key,
-			       "--sandbox-root",
-			       t.root,
-			       NULL };
-
-	run(&t, args, env);
+	run_standalone(&t, hostile_config(&t, cfg, sizeof(cfg)), NULL);
 	assert_safe("the summary on stdout", t.out.out);
 	cr_assert(strstr(t.out.out, "\\x1b[31mImpl"),
 		  "the phase name is not shown escaped:\n%s", t.out.out);
@@ -565,18 +579,7 @@ Test(boilerplate_key, a_key_that_arrives_with_a_clone_ends_the_run)
 		 repo);
 	write_file(in(&t, "c.yaml", cfg, sizeof(cfg)), text, 0600);
 	start_fake(&t, "tests/integration/scenarios/api-write.json");
-	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",
-			       "run",
-			       cfg,
-			       "--standalone",
-			       "--api-key-file",
-			       t.key,
-			       "--sandbox-root",
-			       t.root,
-			       NULL };
-
-	run(&t, args, env);
+	run_standalone(&t, cfg, NULL);
 	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
 		     t.out.code, t.out.out, t.out.err);
 	r = results(&t);
@@ -614,18 +617,7 @@ copy_into_root_of_mode(mode_t mode)
 	cr_assert_eq(mkdir(t.root, 0700), 0);
 	cr_assert_eq(chmod(t.root, mode), 0);
 	start_fake(&t, "tests/integration/scenarios/api-write.json");
-	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",
-			       "run",
-			       cfg,
-			       "--standalone",
-			       "--api-key-file",
-			       t.key,
-			       "--sandbox-root",
-			       t.root,
-			       NULL };
-
-	run(&t, args, env);
+	run_standalone(&t, cfg, NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	p = strstr(t.out.out, "project:");
@@ -772,22 +764,11 @@ Test(operator, require_isolation_is_checked_after_the_config_policy)
 		   "workflow_phases:\n  - phase_name: Implementation\n"
 		   "    agent: Amelia\nsuccess_criteria: {}\n",
 		   0600);
-	const char *env[] = { t.base, NULL };
-	const char *args[] = { "sandbox",
-			       "run",
-			       cfg,
-			       "--standalone",
-			       "--api-key-file",
-			       t.key,
-			       "--sandbox-root",
-			       t.root,
-			       "--allow-config-policy",
-			       "--require-isolation",
-			       "full",
-			       NULL };
+	const char *extra[] = { "--allow-config-policy", "--require-isolation",
+				"full", NULL };
 
 	/* networked keeps the host's network namespace: never "full" */
-	run(&t, args, env);
+	run_standalone(&t, cfg, extra);
 	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
 		     t.out.code, t.out.out, t.out.err);
 	done(&t);
@@ -850,21 +831,10 @@ Test(operator, require_isolation_holds_for_the_service_workers)
 		   "  - phase_name: Generate\n    command: \"touch ran\"\n"
 		   "success_criteria: {}\n",
 		   0600);
-	const char *args[] = { "sandbox",
-			       "run",
-			       cfg,
-			       "--standalone",
-			       "--api-key-file",
-			       t.key,
-			       "--skip-key-validation",
-			       "--sandbox-root",
-			       t.root,
-			       "--test-no-namespaces",
-			       "--require-isolation",
-			       "full",
-			       NULL };
+	const char *extra[] = { "--skip-key-validation", "--test-no-namespaces",
+				"--require-isolation", "full", NULL };
 
-	run(&t, args, NULL);
+	run_standalone(&t, cfg, extra);
 	cr_assert_eq(t.out.code, 4, "exit %d; stdout:\n%s\nstderr:\n%s",
 		     t.out.code, t.out.out, t.out.err);
 	cr_assert(strstr(t.out.out, "isolation_unmet"),
@@ -877,10 +847,10 @@ Test(operator, require_isolation_holds_for_the_service_workers)
 	cr_assert(access(path, F_OK) != 0, "the command ran: %s", path);
 	json_decref(res);
 	/* the same run at a level the host gives runs the command */
-	args[9] = "--max-files";
-	args[10] = "1000";
-	args[11] = NULL;
-	run(&t, args, NULL);
+	extra[1] = "--max-files";
+	extra[2] = "1000";
+	extra[3] = NULL;
+	run_standalone(&t, cfg, extra);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	done(&t);

@@ -11,54 +11,21 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "harness_bench.h"
 
-struct t {
-	char dir[256];
-	char key[512];
-	char root[512];
-	char base[128];
-	struct h_fake fake;
-	struct h_out out;
-};
-
+/* Run config (source-relative) with one extra option (or NULL). */
 static void
-setup_run(struct t *t, const char *scenario, const char *key)
-{
-	char sc[512];
-
-	memset(t, 0, sizeof(*t));
-	h_tmpdir(t->dir, sizeof(t->dir));
-	h_keyfile(t->dir, key, t->key, sizeof(t->key));
-	snprintf(t->root, sizeof(t->root), "%s/sandbox", t->dir);
-	h_src(scenario, sc, sizeof(sc));
-	h_fake_start(&t->fake, sc, t->key, t->dir);
-	snprintf(t->base, sizeof(t->base),
-		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", t->fake.port);
-}
-
-static void
-run_config(struct t *t, const char *config, const char *extra)
+run_config(struct hb *t, const char *config, const char *extra)
 {
 	char cfg[512];
-	const char *env[] = { t->base, NULL };
+	const char *args[] = { cfg, extra, NULL };
 
 	h_src(config, cfg, sizeof(cfg));
-	const char *args[] = { "sandbox",
-			       "run",
-			       cfg,
-			       "--standalone",
-			       "--api-key-file",
-			       t->key,
-			       "--sandbox-root",
-			       t->root,
-			       extra,
-			       NULL };
-
-	h_run(args, env, t->dir, 120, &t->out);
+	hb_run(t, args, 120);
 }
 
 static json_t *
-results_of(struct t *t)
+results_of(struct hb *t)
 {
 	char path[1024];
 	json_error_t je;
@@ -71,16 +38,9 @@ results_of(struct t *t)
 	return r;
 }
 
-static void
-finish(struct t *t)
-{
-	h_fake_stop(&t->fake);
-	h_out_free(&t->out);
-}
-
 /* No output of any kind holds the key: files, stdout, stderr, requests. */
 static void
-assert_no_key(struct t *t, const char *key)
+assert_no_key(struct hb *t, const char *key)
 {
 	cr_assert_not(h_tree_contains(t->root, key),
 		      "key under the sandbox root");
@@ -97,13 +57,13 @@ assert_no_key(struct t *t, const char *key)
 
 Test(run, demo_benchmark_end_to_end)
 {
-	struct t t;
+	struct hb t;
 	json_t *r, *reqs, *ph;
 	char path[1024];
 	size_t i;
 	bool saw_failed = false, saw_ok = false;
 
-	setup_run(&t, "benchmarks/demo.fake.json", H_TEST_KEY);
+	hb_start_key(&t, "benchmarks/demo.fake.json", H_TEST_KEY);
 	run_config(&t, "benchmarks/demo.yaml", NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
@@ -139,16 +99,16 @@ Test(run, demo_benchmark_end_to_end)
 	assert_no_key(&t, H_TEST_KEY);
 	json_decref(reqs);
 	json_decref(r);
-	finish(&t);
+	hb_finish(&t);
 }
 
 Test(run, tool_output_refusal_and_clean_env)
 {
-	struct t t;
+	struct hb t;
 	json_t *r, *ph;
 
-	setup_run(&t, "tests/integration/scenarios/tools.json",
-		  H_TEST_KEY_SKANT);
+	hb_start_key(&t, "tests/integration/scenarios/tools.json",
+		     H_TEST_KEY_SKANT);
 	run_config(&t, "tests/integration/configs/plain.yaml", NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
@@ -165,17 +125,17 @@ Test(run, tool_output_refusal_and_clean_env)
 	free(rec);
 	assert_no_key(&t, H_TEST_KEY_SKANT);
 	json_decref(r);
-	finish(&t);
+	hb_finish(&t);
 }
 
 Test(run, retries_after_529_and_cut_stream)
 {
-	struct t t;
+	struct hb t;
 	json_t *r, *ev;
 	char path[1024];
 	size_t i, retried = 0;
 
-	setup_run(&t, "tests/integration/scenarios/retry.json", H_TEST_KEY);
+	hb_start_key(&t, "tests/integration/scenarios/retry.json", H_TEST_KEY);
 	run_config(&t, "tests/integration/configs/plain.yaml", NULL);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
@@ -195,15 +155,15 @@ Test(run, retries_after_529_and_cut_stream)
 	cr_assert_eq(retried, 2);
 	json_decref(events);
 	json_decref(r);
-	finish(&t);
+	hb_finish(&t);
 }
 
 Test(run, invalid_key_exits_3)
 {
-	struct t t;
+	struct hb t;
 	char other[512], cfg[512];
 
-	setup_run(&t, "benchmarks/demo.fake.json", H_TEST_KEY);
+	hb_start_key(&t, "benchmarks/demo.fake.json", H_TEST_KEY);
 	snprintf(other, sizeof(other), "%s/other", t.dir);
 	h_keyfile(other, "", other, sizeof(other)); /* placeholder */
 	h_keyfile(t.dir, "wrong-key-value", other, sizeof(other));
@@ -223,7 +183,7 @@ Test(run, invalid_key_exits_3)
 	cr_assert_eq(t.out.code, 3, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	cr_assert_not_null(strstr(t.out.err, "API key is invalid"));
-	finish(&t);
+	hb_finish(&t);
 }
 
 Test(run, missing_key_exits_3)

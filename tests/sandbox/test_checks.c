@@ -35,42 +35,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
 #include "attempt.h"
+#include "gaorun.h"
 
 /* One gao-dev run of a config text at a level. */
 struct chk {
-	char dir[256];
-	char key[512];
-	char root[600];
+	struct gaorun g; /* its directory, key file and sandbox root */
 	char project[PATH_MAX];
 	struct h_out out;
 	json_t *res;
 	double seconds;
 };
-
-static void
-level_args(enum sbx_level lv, const char **a, size_t *n)
-{
-	if (lv == SBX_NO_NS || lv == SBX_SECCOMP_ONLY)
-		a[(*n)++] = "--test-no-namespaces";
-	if (lv == SBX_NO_LANDLOCK || lv == SBX_SECCOMP_ONLY) {
-		a[(*n)++] = "--test-disable-layers";
-		a[(*n)++] = "4"; /* MSG_LAYER_LANDLOCK */
-	}
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Run yaml (written as bench.yaml, "@DIR@" replaced by the test's
@@ -81,36 +58,18 @@ static void
 chk_run_with(const struct sbx *s, struct chk *c, const char *yaml,
 	     const char *setup, int timeout_s)
 {
-	char sc[PATH_MAX], cfg[PATH_MAX], base[128], path[PATH_MAX];
-	const char *args[16] = { "sandbox",
-				 "run",
-				 cfg,
-				 "--standalone",
-				 "--api-key-file",
-				 c->key,
-				 "--sandbox-root",
-				 c->root };
-	const char *env[] = { base, NULL };
-	struct h_fake fake;
-	size_t n = 8;
+	char sc[PATH_MAX], cfg[PATH_MAX], path[PATH_MAX];
 	FILE *f;
-	double t0;
 
 	memset(c, 0, sizeof(*c));
-	setenv("GAO_DEV", sbx_gao_dev_path(), 1);
-	setenv("SOURCE_ROOT", sbx_source_root(), 1);
-	h_tmpdir(c->dir, sizeof(c->dir));
-	if (s->level == SBX_NO_NS || s->level == SBX_SECCOMP_ONLY)
-		cr_assert_eq(chmod(c->dir, 0711), 0);
-	h_keyfile(c->dir, H_TEST_KEY, c->key, sizeof(c->key));
-	snprintf(c->root, sizeof(c->root), "%s/sandbox", c->dir);
-	snprintf(cfg, sizeof(cfg), "%s/bench.yaml", c->dir);
+	gaorun_prepare(s, &c->g);
+	snprintf(cfg, sizeof(cfg), "%s/bench.yaml", c->g.dir);
 	f = fopen(cfg, "we");
 	cr_assert_not_null(f);
 	/* "@DIR@" in the config stands for the test's directory */
 	for (const char *p = yaml; *p; p++) {
 		if (strncmp(p, "@DIR@", 5) == 0) {
-			cr_assert_geq(fputs(c->dir, f), 0);
+			cr_assert_geq(fputs(c->g.dir, f), 0);
 			p += 4;
 		} else {
 			cr_assert_neq(fputc(*p, f), EOF);
@@ -121,22 +80,14 @@ chk_run_with(const struct sbx *s, struct chk *c, const char *yaml,
 		char *sh = NULL;
 
 		cr_assert_geq(asprintf(&sh, "cd '%s' && (%s) >/dev/null 2>&1",
-				       c->dir, setup),
+				       c->g.dir, setup),
 			      0);
 		cr_assert_eq(system(sh), 0, "setup failed: %s", setup);
 		free(sh);
 	}
 	h_src("tests/sandbox/checks/checks.json", sc, sizeof(sc));
-	h_fake_start(&fake, sc, c->key, c->dir);
-	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
-		 fake.port);
-	level_args(s->level, args, &n);
-	args[n] = NULL;
-	t0 = now_s();
-	h_run(args, env, c->dir, timeout_s, &c->out);
-	c->seconds = now_s() - t0;
-	h_fake_stop(&fake);
-	cr_assert(h_single_file(c->root, "results", path, sizeof(path)),
+	c->seconds = gaorun_run(s, &c->g, sc, cfg, timeout_s, &c->out);
+	cr_assert(h_single_file(c->g.root, "results", path, sizeof(path)),
 		  "no results file; gao-dev exited %d\n%s", c->out.code,
 		  c->out.err);
 	c->res = json_load_file(path, 0, NULL);
@@ -158,7 +109,7 @@ chk_free(struct chk *c)
 {
 	json_decref(c->res);
 	h_out_free(&c->out);
-	sbx_rmtree(c->dir);
+	sbx_rmtree(c->g.dir);
 }
 
 static const char *

@@ -24,24 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
 #include "attempt.h"
+#include "gaorun.h"
 #include "supervisor/run/run_priv.h"
-
-/* The gao-dev options that give this level. */
-static void
-level_args(enum sbx_level lv, const char **a, size_t *n)
-{
-	if (lv == SBX_NO_NS || lv == SBX_SECCOMP_ONLY)
-		a[(*n)++] = "--test-no-namespaces";
-	if (lv == SBX_NO_LANDLOCK || lv == SBX_SECCOMP_ONLY) {
-		a[(*n)++] = "--test-disable-layers";
-		a[(*n)++] = "4"; /* MSG_LAYER_LANDLOCK */
-	}
-}
 
 /* The worker's uid is ours when unprivileged; as root it is the run's
  * own, RUN_UID_BASE plus 24 random bits (run_priv.h). */
@@ -77,51 +64,25 @@ all_confined(const char *log, int *n)
 static void
 run_hooks(struct sbx *s, char *log_out, size_t cap, char *summary, size_t scap)
 {
-	char dir[256], key[512], root[600], base[128], sc[PATH_MAX],
-		cfg[PATH_MAX], proj[PATH_MAX], path[PATH_MAX + 16];
-	const char *args[16] = { "sandbox",
-				 "run",
-				 cfg,
-				 "--standalone",
-				 "--api-key-file",
-				 key,
-				 "--sandbox-root",
-				 root };
-	const char *env[] = { base, NULL };
-	struct h_fake fake;
+	char sc[PATH_MAX], cfg[PATH_MAX], proj[PATH_MAX], path[PATH_MAX + 16];
+	struct gaorun g;
 	struct h_out out = { 0 };
-	size_t n = 8;
 	char *log;
 
-	setenv("GAO_DEV", sbx_gao_dev_path(), 1);
-	setenv("SOURCE_ROOT", sbx_source_root(), 1);
-	h_tmpdir(dir, sizeof(dir));
-	/* without namespaces gao-dev cannot reach a sandbox root below a
-	 * 0700 directory (it refuses it, test_private_root.c): let the
-	 * workers' uid pass, as an operator would */
-	if (s->level == SBX_NO_NS || s->level == SBX_SECCOMP_ONLY)
-		cr_assert_eq(chmod(dir, 0711), 0);
-	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
-	snprintf(root, sizeof(root), "%s/sandbox", dir);
+	gaorun_prepare(s, &g);
 	h_src("tests/sandbox/hooks/hooks.json", sc, sizeof(sc));
 	h_src("tests/sandbox/hooks/hooks.yaml", cfg, sizeof(cfg));
-	h_fake_start(&fake, sc, key, dir);
-	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
-		 fake.port);
-	level_args(s->level, args, &n);
-	args[n] = NULL;
-	h_run(args, env, dir, 120, &out);
-	h_fake_stop(&fake);
+	gaorun_run(s, &g, sc, cfg, 120, &out);
 	cr_assert_eq(out.code, 0, "gao-dev exited %d\n%s\n%s", out.code,
 		     out.out, out.err);
 	snprintf(summary, scap, "%s", out.out);
-	cr_assert(h_single_file(root, "projects", proj, sizeof(proj)));
+	cr_assert(h_single_file(g.root, "projects", proj, sizeof(proj)));
 	snprintf(path, sizeof(path), "%s/ran.log", proj);
 	log = h_slurp(path, NULL);
 	snprintf(log_out, cap, "%s", log ? log : "");
 	free(log);
 	h_out_free(&out);
-	sbx_rmtree(dir);
+	sbx_rmtree(g.dir);
 }
 
 SBX_ATTEMPT(a30_planted_hooks)

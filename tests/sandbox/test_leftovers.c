@@ -30,23 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
 #include "attempt.h"
-
-/* The gao-dev options that give this level (as test_hooks.c). */
-static void
-level_args(enum sbx_level lv, const char **a, size_t *n)
-{
-	if (lv == SBX_NO_NS || lv == SBX_SECCOMP_ONLY)
-		a[(*n)++] = "--test-no-namespaces";
-	if (lv == SBX_NO_LANDLOCK || lv == SBX_SECCOMP_ONLY) {
-		a[(*n)++] = "--test-disable-layers";
-		a[(*n)++] = "4"; /* MSG_LAYER_LANDLOCK */
-	}
-}
+#include "gaorun.h"
 
 /* One tool_use turn: Bash with command (JSON-escaped), maybe in the
  * background, expecting want in the previous result (NULL: nothing). */
@@ -116,45 +103,21 @@ write_scenario(const char *path, const char *tok)
 static void
 leftovers_through_gao_dev(struct sbx *s)
 {
-	char dir[256], key[512], root[600], base[128], sc[PATH_MAX],
-		cfg[PATH_MAX], tok[48];
-	const char *args[16] = { "sandbox",
-				 "run",
-				 cfg,
-				 "--standalone",
-				 "--api-key-file",
-				 key,
-				 "--sandbox-root",
-				 root };
-	const char *env[] = { base, NULL };
-	struct h_fake fake;
+	char sc[PATH_MAX], cfg[PATH_MAX], tok[48];
+	struct gaorun g;
 	struct h_out out = { 0 };
-	size_t n = 8, left;
+	size_t left;
 	char *rec;
 
-	setenv("GAO_DEV", sbx_gao_dev_path(), 1);
-	setenv("SOURCE_ROOT", sbx_source_root(), 1);
 	snprintf(tok, sizeof(tok), "gaoLeft%s", s->token);
-	h_tmpdir(dir, sizeof(dir));
-	/* without namespaces the workers' uid must traverse it (as
-	 * test_hooks.c) */
-	if (s->level == SBX_NO_NS || s->level == SBX_SECCOMP_ONLY)
-		cr_assert_eq(chmod(dir, 0711), 0);
-	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
-	snprintf(root, sizeof(root), "%s/sandbox", dir);
-	snprintf(sc, sizeof(sc), "%s/scenario.json", dir);
+	gaorun_prepare(s, &g);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", g.dir);
 	write_scenario(sc, tok);
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	h_fake_start(&fake, sc, key, dir);
-	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
-		 fake.port);
-	level_args(s->level, args, &n);
-	args[n] = NULL;
-	h_run(args, env, dir, 120, &out);
+	gaorun_run(s, &g, sc, cfg, 120, &out);
 	left = sbx_survivors(tok, 1000);
 	sbx_kill_procs(tok);
-	rec = h_slurp(fake.record, NULL);
-	h_fake_stop(&fake);
+	rec = h_slurp(g.record, NULL);
 	sbx_judge(s, 22, out.code != 0 || left > 0, out.err);
 	cr_assert_eq(out.code, 0, "gao-dev exited %d\n%s\n%s", out.code,
 		     out.out, out.err);
@@ -167,7 +130,7 @@ leftovers_through_gao_dev(struct sbx *s)
 		  "Bash's input_schema lacks run_in_background");
 	free(rec);
 	h_out_free(&out);
-	sbx_rmtree(dir);
+	sbx_rmtree(g.dir);
 }
 
 SBX_TEST_AT(full, SBX_FULL, leftovers_through_gao_dev)

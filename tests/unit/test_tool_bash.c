@@ -32,8 +32,7 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 	/* as in the worker: this test process becomes a subreaper */
 	fx.ctx.jobs = bash_jobs_new(false);
 	cr_assert_not_null(fx.ctx.jobs);
@@ -43,8 +42,7 @@ static void
 teardown(void)
 {
 	bash_jobs_free(fx.ctx.jobs);
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(bash, .init = setup, .fini = teardown, .timeout = 60);
@@ -67,7 +65,6 @@ bash_run(const char *cmd, const char *extra, uint32_t timeout_ms)
 	cr_assert_gt(asprintf(&json, "{\"command\": \"%s\"%s%s}", cmd,
 			      extra ? ", " : "", extra ? extra : ""),
 		     0);
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_bash, json, timeout_ms, &out);
 	free(json);
 }
@@ -301,7 +298,6 @@ Test(bash, child_is_reaped)
 
 Test(bash, input_validation)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_bash, "{}", 0, &out);
 	cr_assert(out.is_error);
 	cr_assert(strstr(out.content, "\"command\"") != NULL);
@@ -314,7 +310,6 @@ Test(bash, input_validation)
 	cr_assert(out.is_error);
 	bash_run("echo ok", "\"description\": \"say ok\", \"other\": 1", 0);
 	cr_assert_str_eq(out.content, "ok\n");
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_bash, "{\"command\": \"echo a\\u0000b\"}", 0,
 			 &out);
 	cr_assert(out.is_error);

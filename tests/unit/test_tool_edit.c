@@ -19,15 +19,13 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 }
 
 static void
 teardown(void)
 {
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(edit, .init = setup, .fini = teardown);
@@ -35,7 +33,6 @@ TestSuite(edit, .init = setup, .fini = teardown);
 static void
 edit_json(const char *json)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_edit, json, 0, &out);
 }
 

@@ -21,15 +21,13 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 }
 
 static void
 teardown(void)
 {
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(glob, .init = setup, .fini = teardown);
@@ -37,7 +35,6 @@ TestSuite(glob, .init = setup, .fini = teardown);
 static void
 glob_json(const char *json)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_glob, json, 0, &out);
 }
 

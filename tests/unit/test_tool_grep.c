@@ -30,8 +30,7 @@ set_mtime(const char *rel, time_t sec)
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 	tool_fixture_put(fx.dir, "a.txt",
 			 "one\nHello world\nthree\nhello "
 			 "again\nfive\n");
@@ -46,8 +45,7 @@ setup(void)
 static void
 teardown(void)
 {
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(grep, .init = setup, .fini = teardown);
@@ -55,7 +53,6 @@ TestSuite(grep, .init = setup, .fini = teardown);
 static void
 grep_json(const char *json)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_grep, json, 0, &out);
 }
 

@@ -23,8 +23,7 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 }
 
 static void
@@ -35,8 +34,7 @@ teardown(void)
 	/* a test may leave a 000 directory: give it back for the cleanup */
 	snprintf(path, sizeof(path), "%s/locked", fx.dir);
 	chmod(path, 0700);
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(measure, .init = setup, .fini = teardown);
@@ -56,7 +54,6 @@ measure(uint64_t max_bytes, uint64_t max_files)
 	snprintf(json, sizeof(json),
 		 "{\"max_bytes\": %" PRIu64 ", \"max_files\": %" PRIu64 "}",
 		 max_bytes, max_files);
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_measure, json, 10000, &out);
 	cr_assert_not(out.is_error, "%s", out.content);
 	cr_assert_eq(sscanf(out.content,
@@ -189,7 +186,6 @@ Test(measure, an_unreadable_directory_is_incomplete)
 Test(measure, bad_caps_mean_no_cap)
 {
 	tool_fixture_put(fx.dir, "a", "");
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_measure,
 			 "{\"max_bytes\": -5, \"max_files\": \"x\"}", 10000,
 			 &out);

@@ -16,16 +16,14 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 	tool_fixture_put(fx.dir, "f.py", "def f():\n    return 1\n\nf()\n");
 }
 
 static void
 teardown(void)
 {
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(multiedit, .init = setup, .fini = teardown);
@@ -33,7 +31,6 @@ TestSuite(multiedit, .init = setup, .fini = teardown);
 static void
 me_json(const char *json)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_multiedit, json, 0, &out);
 }
 

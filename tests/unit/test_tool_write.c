@@ -24,15 +24,13 @@ static struct tool_out out;
 static void
 setup(void)
 {
-	tool_fixture_setup(&fx);
-	memset(&out, 0, sizeof(out));
+	tool_fixture_begin(&fx, &out);
 }
 
 static void
 teardown(void)
 {
-	tool_out_clear(&out);
-	tool_fixture_teardown(&fx);
+	tool_fixture_end(&fx, &out);
 }
 
 TestSuite(write, .init = setup, .fini = teardown);
@@ -40,7 +38,6 @@ TestSuite(write, .init = setup, .fini = teardown);
 static void
 write_json(const char *json)
 {
-	tool_out_clear(&out);
 	tool_fixture_run(&fx, tool_write, json, 0, &out);
 }
 
@@ -246,7 +243,6 @@ Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
 	memset(&rd, 0, sizeof(rd));
 	for (i = 0; i < 2000; i++) {
 		write_json("{\"file_path\": \"d/x.txt\", \"content\": \"x\"}");
-		tool_out_clear(&rd);
 		tool_fixture_run(&fx, tool_read,
 				 "{\"file_path\": "
 				 "\"d/secret\"}",

@@ -158,11 +158,25 @@ tool_fixture_run(struct tool_fixture *f, tool_fn fn, const char *json,
 
 	input = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	cr_assert_not_null(input, "bad test JSON %s: %s", json, jerr.text);
-	memset(out, 0, sizeof(*out));
+	tool_out_clear(out);
 	rc = fn(&f->ctx, input, timeout_ms, out);
 	json_decref(input);
 	cr_assert_eq(rc, 0, "tool returned %d", rc);
 	cr_assert_not_null(out->content);
+}
+
+void
+tool_fixture_begin(struct tool_fixture *f, struct tool_out *out)
+{
+	tool_fixture_setup(f);
+	memset(out, 0, sizeof(*out));
+}
+
+void
+tool_fixture_end(struct tool_fixture *f, struct tool_out *out)
+{
+	tool_out_clear(out);
+	tool_fixture_teardown(f);
 }
 
 bool

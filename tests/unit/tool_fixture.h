@@ -35,6 +35,11 @@ void tool_fixture_setup(struct tool_fixture *f);
 /* Close the fd and remove base recursively (symlinks not followed). */
 void tool_fixture_teardown(struct tool_fixture *f);
 
+/* The tool tests' .init and .fini: the fixture and an empty out, then
+ * out cleared and the fixture torn down. */
+void tool_fixture_begin(struct tool_fixture *f, struct tool_out *out);
+void tool_fixture_end(struct tool_fixture *f, struct tool_out *out);
+
 /* Write content to dir/rel (root is f->dir or f->outside), parents made. */
 void tool_fixture_put(const char *root, const char *rel, const char *content);
 
@@ -58,8 +63,9 @@ void tool_fixture_symlink(const char *target, const char *root,
 
 /*
  * Parse json (must be valid), run fn with f->ctx and timeout_ms, and fail
- * the test unless the tool returned 0 with content. out is the caller's
- * to tool_out_clear.
+ * the test unless the tool returned 0 with content. out must be empty
+ * (zeroed) or hold an earlier result, which is cleared first; the new one
+ * is the caller's to tool_out_clear.
  */
 void tool_fixture_run(struct tool_fixture *f, tool_fn fn, const char *json,
 		      uint32_t timeout_ms, struct tool_out *out);
