@@ -21,9 +21,9 @@
  * (fail closed: what cannot be measured cannot be shown to be small).
  *
  * The agent's temporary directory (ctx->tmp_dir: $TMPDIR, set by the
- * supervisor when it started the worker: a directory of the run on the same disk, where
- * Bash's background jobs write too) is walked the same way and counted
- * with the project, so files parked there are no way around the caps.
+ * supervisor when it started the worker: a directory of the run on the same
+ * disk, where Bash's background jobs write too) is walked the same way and
+ * counted with the project, so files parked there are no way around the caps.
  * When it is set but cannot be opened, the answer is "incomplete".
  *
  * Bytes are the space allocated (st_blocks * 512) of every entry,

@@ -156,9 +156,9 @@ parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
  * gitlink in the index, no git ever runs inside a nested repository;
  * such a directory is not recorded in the history.
  */
-#define GIT_ADD_ALL                                                     \
-	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || "  \
-	"true; } | cut -z -f2- | git update-index -z --force-remove "    \
+#define GIT_ADD_ALL \
+	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || " \
+	"true; } | cut -z -f2- | git update-index -z --force-remove " \
 	"--stdin; }"
 
 static const char git_init[] =
@@ -172,8 +172,7 @@ static const char git_init[] =
 	"git config user.email gao-dev@localhost; "
 	"git config user.name gao-dev; "
 	"mkdir -p \"$GIT_DIR/info\"; "
-	"printf '.git\\n' >> \"$GIT_DIR/info/exclude\"; "
-	GIT_ADD_ALL "; "
+	"printf '.git\\n' >> \"$GIT_DIR/info/exclude\"; " GIT_ADD_ALL "; "
 	"git commit -q --allow-empty -m 'chore: initial project setup'; "
 	"echo OK";
 
@@ -305,7 +304,8 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 		q = svc_quote(msg);
 	free(msg);
 	if (q && asprintf(&cmd,
-			  GIT_ADD_ALL " || exit 3; "
+			  GIT_ADD_ALL
+			  " || exit 3; "
 			  "if git diff --cached --quiet; then echo NOCHANGE; "
 			  "else git commit -q -m %s && echo COMMITTED; fi",
 			  q) < 0)

@@ -256,7 +256,8 @@ parse_coverage(struct run *r, const struct msg_tool_result *res,
  * paths only, and --rcfile=/dev/null keeps the project's .coveragerc,
  * setup.cfg, tox.ini and pyproject.toml out. The report is a process of
  * its own, and only its one row whose first field is exactly TOTAL counts
- * (a file named TOTAL_x.py has a row of its own: two rows, no figure). The measured run itself runs the agents' tests (documented).
+ * (a file named TOTAL_x.py has a row of its own: two rows, no figure). The
+ * measured run itself runs the agents' tests (documented).
  */
 static void
 add_coverage_task(struct run *r)
