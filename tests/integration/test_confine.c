@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "common/utf8.h"
+#include "config.h"
 #include "harness.h"
 
 struct t {
@@ -810,6 +811,7 @@ Test(operator, timeouts_are_held_to_the_ceiling)
 	done(&t);
 }
 
+#if GAO_DEV_TEST_SWITCHES /* --test-no-namespaces */
 /*
  * The service workers meet --require-isolation like an agent's: a run of
  * command phases only (no agent to check) at a level its workers cannot
@@ -855,3 +857,4 @@ Test(operator, require_isolation_holds_for_the_service_workers)
 		     t.out.err);
 	done(&t);
 }
+#endif
