@@ -292,6 +292,10 @@ int run_caps_setup(struct run *r, char *err, size_t errlen);
 /* A phase's policy may allow more processes: raise the run's cap. */
 void run_caps_phase(const struct phase_env *pe, const struct policy *p);
 
+/* The run's process total for policy p: its processes plus gao-dev's
+ * own worker processes; 0 (no cap) for an unlimited policy. */
+uint64_t run_caps_pids(const struct policy *p);
+
 /* RLIMIT_FSIZE of a worker's policy: no more than the disk cap. */
 void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
 
@@ -337,6 +341,13 @@ void run_after_phase(struct run *r, struct phase *p,
 void run_judge_criteria(struct run *r, void (*next)(struct run *));
 
 /* ---- run_results.c: records go to r->phases, p->record points there ---- */
+
+/*
+ * run_layers_text - the short text of a worker's layers (msg_layer bits
+ * l, Landlock ABI abi) that the results record as isolation.summary,
+ * e.g. "landlock-abi6,seccomp,no_new_privs,rlimits"; "none" for none.
+ */
+void run_layers_text(uint32_t l, int abi, char *buf, size_t cap);
 
 /* An agent phase ended (p->status set): its record, the run's metrics. */
 void run_record_phase(struct run *r, struct phase *p,

@@ -32,9 +32,8 @@ iso_time(time_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A short text of the layers a worker had, for the summary. */
-static void
-layers_text(uint32_t l, int abi, char *buf, size_t cap)
+void
+run_layers_text(uint32_t l, int abi, char *buf, size_t cap)
 {
 	static const struct {
 		uint32_t bit;
@@ -173,7 +172,7 @@ run_record_phase(struct run *r, struct phase *p,
 	bool ok = p->status == PHASE_STATUS_SUCCESS;
 	char layers[256];
 
-	layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
+	run_layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
 	p->record = session_record(p, res, layers);
 	if (res->error[0])
 		json_array_append_new(r->errors,
