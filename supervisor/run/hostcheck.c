@@ -292,6 +292,7 @@ hostcheck_probe(const struct cli *c, struct hostcheck *h)
 	snprintf(h->policy, sizeof(h->policy), "%s", policy_name(pol));
 	h->policy_network = pol->network == POLICY_NET_TCP;
 	h->ns_off = c->no_namespaces;
+	h->test_disable = c->test_disable;
 	h->ns_refused = !c->no_namespaces && spawn_ns_flags(false) == 0;
 	h->max_memory = c->max_memory;
 	h->memory_explicit = c->max_memory_set;

@@ -75,13 +75,30 @@ hostcheck_judge(struct hostcheck *h)
 								 EXIT_INFRA;
 }
 
+/* Whether a run wants the layer here: not a user namespace as root (it
+ * drops to a uid instead), not a network namespace under a policy that
+ * allows the network, not a separate uid for an ordinary user. */
+static bool
+wanted(const struct hostcheck *h, uint32_t bit)
+{
+	if (bit == MSG_LAYER_NS_USER)
+		return !h->root;
+	if (bit == MSG_LAYER_NS_NET)
+		return !h->policy_network;
+	if (bit == MSG_LAYER_UNPRIVILEGED_UID)
+		return h->root;
+	return true;
+}
+
 /* Why a layer is not in force and what to change, or NULL when it is in
- * force or not wanted (userns as root). */
+ * force or not wanted. */
 static const char *
 layer_advice(const struct hostcheck *h, uint32_t bit)
 {
-	if (!h->started || (h->layers & bit))
+	if (!h->started || (h->layers & bit) || !wanted(h, bit))
 		return NULL;
+	if (h->test_disable & bit)
+		return "switched off by --test-disable-layers (a test build)";
 	switch (bit) {
 	case MSG_LAYER_SECCOMP:
 	case MSG_LAYER_NO_NEW_PRIVS:
@@ -97,20 +114,13 @@ layer_advice(const struct hostcheck *h, uint32_t bit)
 	case MSG_LAYER_CGROUP:
 		return NULL; /* the cgroup's own advice says more */
 	case MSG_LAYER_UNPRIVILEGED_UID:
-		return h->root ? "a separate uid per run: map more than "
-				 "root's own uid into the container (rootless "
-				 "Podman: subordinate ids in /etc/subuid and "
-				 "/etc/subgid; Kubernetes: hostUsers: false)" :
-				 NULL;
-	case MSG_LAYER_NS_USER:
-		if (h->root)
-			return NULL; /* root drops to a uid instead */
-		/* fall through */
+		return "a separate uid per run: map more than root's own uid "
+		       "into the container (rootless Podman: subordinate ids "
+		       "in /etc/subuid and /etc/subgid; Kubernetes: "
+		       "hostUsers: false)";
 	default:
 		break;
 	}
-	if (bit == MSG_LAYER_NS_NET && h->policy_network)
-		return NULL; /* by the policy: it allows the network */
 	if (h->ns_off)
 		return "namespaces: switched off (--test-no-namespaces)";
 	if (!h->root)
@@ -129,7 +139,7 @@ layer_advice(const struct hostcheck *h, uint32_t bit)
 
 /* The advice, one line each, without repeats; NULL-terminated. */
 static size_t
-advice(const struct hostcheck *h, const char *out[N_LAYERS + 4])
+advice(const struct hostcheck *h, const char *out[N_LAYERS + 5])
 {
 	size_t n = 0;
 
@@ -146,6 +156,10 @@ advice(const struct hostcheck *h, const char *out[N_LAYERS + 4])
 	}
 	if (h->cg_why[0])
 		out[n++] = h->cg_why;
+	if (h->cg_why[0] && !h->root)
+		out[n++] = "the run's cgroup as an ordinary user: a cgroup v2 "
+			   "delegation, e.g. systemd-run --user --scope -p "
+			   "Delegate=yes gao-dev ...";
 	if (h->root && h->uid_rc != 1 && h->uid_why[0])
 		out[n++] = h->uid_why;
 	out[n] = NULL;
@@ -161,7 +175,7 @@ cgroup_by(const struct hostcheck *h, uint32_t ctl)
 json_t *
 hostcheck_json(const struct hostcheck *h)
 {
-	const char *adv[N_LAYERS + 4];
+	const char *adv[N_LAYERS + 5];
 	json_t *j, *names = json_array(), *tab = json_array(),
 		   *advj = json_array();
 	char summary[256];
@@ -180,6 +194,8 @@ hostcheck_json(const struct hostcheck *h)
 				       layer_tab[i].name, "what",
 				       layer_tab[i].what, "in_force", on,
 				       "advice", a));
+		json_object_set_new(json_array_get(tab, i), "wanted",
+				    json_boolean(wanted(h, layer_tab[i].bit)));
 	}
 	advice(h, adv);
 	for (size_t i = 0; adv[i]; i++)
@@ -266,7 +282,7 @@ print_caps(const struct hostcheck *h, FILE *f)
 void
 hostcheck_print(const struct hostcheck *h, FILE *f)
 {
-	const char *adv[N_LAYERS + 4];
+	const char *adv[N_LAYERS + 5];
 	char summary[256];
 	size_t n;
 
@@ -286,7 +302,7 @@ hostcheck_print(const struct hostcheck *h, FILE *f)
 				summary);
 		for (size_t i = 0; i < N_LAYERS; i++) {
 			bool on = (h->layers & layer_tab[i].bit) != 0;
-			bool want = layer_advice(h, layer_tab[i].bit) != NULL;
+			bool want = wanted(h, layer_tab[i].bit);
 
 			termesc_fprintf(f, "  %-17s %-4s %s", layer_tab[i].name,
 					on ? "yes" : "no", layer_tab[i].what);
