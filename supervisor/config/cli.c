@@ -507,9 +507,17 @@ static bool
 option_applies(enum cli_cmd cmd, int opt)
 {
 	static const int check_opts[] = {
-		'h',	    'V',	   OPT_JSON,	   OPT_POLICY,
-		OPT_ROOT,   OPT_REQUIRE,   OPT_MAX_MEMORY, OPT_MAX_DISK,
-		OPT_MAX_FILES, OPT_TEST_DISABLE, OPT_NO_NS,
+		'h',
+		'V',
+		OPT_JSON,
+		OPT_POLICY,
+		OPT_ROOT,
+		OPT_REQUIRE,
+		OPT_MAX_MEMORY,
+		OPT_MAX_DISK,
+		OPT_MAX_FILES,
+		OPT_TEST_DISABLE,
+		OPT_NO_NS,
 	};
 
 	if (cmd != CLI_CHECK)
@@ -592,11 +600,12 @@ cli_parse(int argc, char **argv, struct cli *c)
 			return -1;
 		}
 		if (!option_applies(c->cmd, opt)) {
-			termesc_fprintf(stderr,
-					"gao-dev: --%s does not apply to %s %s; "
-					"see gao-dev %s %s --help\n",
-					idx >= 0 ? options[idx].name : "?",
-					argv[1], argv[2], argv[1], argv[2]);
+			termesc_fprintf(
+				stderr,
+				"gao-dev: --%s does not apply to %s %s; "
+				"see gao-dev %s %s --help\n",
+				idx >= 0 ? options[idx].name : "?", argv[1],
+				argv[2], argv[1], argv[2]);
 			return -1;
 		}
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)

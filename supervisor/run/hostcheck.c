@@ -95,8 +95,7 @@ box_remove(struct box *b)
 	if (b->project_fd >= 0)
 		close(b->project_fd);
 	b->project_fd = -1;
-	if (b->base[0] &&
-	    nftw(b->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+	if (b->base[0] && nftw(b->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
 		termesc_fprintf(stderr,
 				"gao-dev: warning: cannot remove the check's "
 				"directory %s: %s\n",
@@ -121,13 +120,14 @@ box_make(struct box *b, const char *root, uid_t uid, char *err, size_t errlen)
 	    pathbuf_fmt(b->base, sizeof(b->base), "%s/gao-dev-check-XXXXXX",
 			where) < 0 ||
 	    !mkdtemp(b->base)) {
-		snprintf(err, errlen, "cannot make a directory under %.600s: %s",
-			 root, strerror(errno));
+		snprintf(err, errlen,
+			 "cannot make a directory under %.600s: %s", root,
+			 strerror(errno));
 		b->base[0] = 0;
 		return -1;
 	}
-	if (pathbuf_fmt(b->project, sizeof(b->project), "%s/project",
-			b->base) < 0 ||
+	if (pathbuf_fmt(b->project, sizeof(b->project), "%s/project", b->base) <
+		    0 ||
 	    pathbuf_fmt(b->tmp, sizeof(b->tmp), "%s/tmp", b->base) < 0 ||
 	    mkdir(b->project, 0700) < 0 || mkdir(b->tmp, 0700) < 0 ||
 	    (geteuid() == 0 &&
@@ -137,8 +137,8 @@ box_make(struct box *b, const char *root, uid_t uid, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	b->project_fd =
-		open(b->project, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	b->project_fd = open(b->project,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (b->project_fd < 0) {
 		snprintf(err, errlen, "cannot open %.600s: %s", b->project,
 			 strerror(errno));
@@ -241,8 +241,9 @@ run_worker(struct hostcheck *h, const struct cli *c, const struct policy *pol,
 		.envp = env,
 		.ready_timeout_ms = 10000,
 		.init = &init,
-		.ns_flags = c->no_namespaces ? 0 :
-					       spawn_ns_flags(h->policy_network),
+		.ns_flags = c->no_namespaces ?
+				    0 :
+				    spawn_ns_flags(h->policy_network),
 		.private_tmp = strncmp(b->project, "/tmp/", 5) != 0 &&
 			       strncmp(b->tmp, "/tmp/", 5) != 0,
 		.drop_uid = h->root,

@@ -45,9 +45,9 @@ struct hostcheck {
 	bool root;
 	char kernel[65];
 	char policy[65];
-	bool policy_network; /* the policy allows TCP: no network ns */
-	bool ns_off;         /* --test-no-namespaces (test builds) */
-	bool ns_refused;     /* the kernel refuses new namespaces */
+	bool policy_network;   /* the policy allows TCP: no network ns */
+	bool ns_off;           /* --test-no-namespaces (test builds) */
+	bool ns_refused;       /* the kernel refuses new namespaces */
 	uint32_t test_disable; /* --test-disable-layers (test builds) */
 	/* the worker */
 	bool started; /* it reported READY */

@@ -189,11 +189,11 @@ hostcheck_json(const struct hostcheck *h)
 		if (on)
 			json_array_append_new(names,
 					      json_string(layer_tab[i].name));
-		json_array_append_new(
-			tab, json_pack("{s:s,s:s,s:b,s:s?}", "name",
-				       layer_tab[i].name, "what",
-				       layer_tab[i].what, "in_force", on,
-				       "advice", a));
+		json_array_append_new(tab,
+				      json_pack("{s:s,s:s,s:b,s:s?}", "name",
+						layer_tab[i].name, "what",
+						layer_tab[i].what, "in_force",
+						on, "advice", a));
 		json_object_set_new(json_array_get(tab, i), "wanted",
 				    json_boolean(wanted(h, layer_tab[i].bit)));
 	}
@@ -213,8 +213,8 @@ hostcheck_json(const struct hostcheck *h)
 		"policy", h->policy, "worker", "started", h->started, "error",
 		h->started ? NULL : h->error, "layers", names, "layer_bits",
 		(json_int_t)h->layers, "landlock_abi", h->landlock_abi,
-		"summary", h->started ? summary : "no worker ran", "layer_table",
-		tab, "run_uid", "applies", h->root, "separate",
+		"summary", h->started ? summary : "no worker ran",
+		"layer_table", tab, "run_uid", "applies", h->root, "separate",
 		h->root && h->uid_rc == 1, "uid", (json_int_t)h->uid, "why",
 		h->uid_why[0] ? h->uid_why : NULL, "cgroup", "version",
 		h->cg_kind, "memory", (h->cg_on & CGROUP_MEMORY) != 0, "pids",
@@ -246,8 +246,7 @@ print_caps(const struct hostcheck *h, FILE *f)
 	const char *pids = cgroup_by(h, CGROUP_PIDS);
 
 	termesc_fprintf(f, "run caps:\n");
-	termesc_fprintf(f,
-			"  memory     %llu bytes (--max-memory%s): %s%s%s\n",
+	termesc_fprintf(f, "  memory     %llu bytes (--max-memory%s): %s%s%s\n",
 			(unsigned long long)h->max_memory,
 			h->memory_explicit ? ", asked for" : ", the default",
 			mem ? "enforced by the cgroup " : "NOT enforced",
@@ -338,9 +337,8 @@ hostcheck_print(const struct hostcheck *h, FILE *f)
 	for (size_t i = 0; i < n; i++)
 		termesc_fprintf(f, "  - %s\n", adv[i]);
 	if (h->exit_code == EXIT_OK)
-		termesc_fprintf(f,
-				"\nverdict: the policy can be applied as "
-				"documented (exit 0)\n");
+		termesc_fprintf(f, "\nverdict: the policy can be applied as "
+				   "documented (exit 0)\n");
 	else if (h->documented)
 		termesc_fprintf(f,
 				"\nverdict: --require-isolation %s is not "

@@ -32,13 +32,13 @@ static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
 static void
 start(struct hb *t)
 {
-	json_t *sc = json_pack(
-		"{s:s,s:[{s:s,s:s,s:[{s:[{s:s,s:s,s:{s:s}}]},"
-		"{s:[{s:s,s:s}]}]}]}",
-		"description", "test_check", "conversations", "name", "amelia",
-		"match", "Amelia", "turns", "content", "type", "tool_use",
-		"name", "Bash", "input", "command", "echo hi", "content",
-		"type", "text", "text", "done");
+	json_t *sc = json_pack("{s:s,s:[{s:s,s:s,s:[{s:[{s:s,s:s,s:{s:s}}]},"
+			       "{s:[{s:s,s:s}]}]}]}",
+			       "description", "test_check", "conversations",
+			       "name", "amelia", "match", "Amelia", "turns",
+			       "content", "type", "tool_use", "name", "Bash",
+			       "input", "command", "echo hi", "content", "type",
+			       "text", "text", "done");
 	char path[600];
 
 	memset(t, 0, sizeof(*t));
@@ -105,15 +105,17 @@ assert_same(const json_t *c, const json_t *r)
 {
 	const json_t *iso = json_object_get(hb_phase(r, 0), "isolation");
 	const json_t *cc = json_object_get(c, "run_caps");
-	const json_t *rc =
-		json_object_get(json_object_get(r, "isolation"), "run_caps");
-	static const char *const caps[] = { "cgroup", "memory_enforced",
-					    "processes", "processes_enforced",
-					    "memory_bytes", "disk_bytes",
-					    "files" };
+	const json_t *rc = json_object_get(json_object_get(r, "isolation"),
+					   "run_caps");
+	static const char *const caps[] = {
+		"cgroup",       "memory_enforced",
+		"processes",    "processes_enforced",
+		"memory_bytes", "disk_bytes",
+		"files"
+	};
 
-	cr_assert(json_is_true(json_object_get(
-			  json_object_get(c, "worker"), "started")),
+	cr_assert(json_is_true(json_object_get(json_object_get(c, "worker"),
+					       "started")),
 		  "the check's worker did not start");
 	cr_assert_eq(hb_int(c, "layer_bits"), hb_int(iso, "layers"),
 		     "check %s, run %s", hb_str(c, "summary"),
@@ -264,13 +266,13 @@ Test(check, explicit_memory_cap_agrees_with_a_run)
 
 	start(&t);
 	c = check(&t, cx, &code);
-	mem = json_is_true(json_object_get(json_object_get(c, "cgroup"),
-					   "memory"));
+	mem = json_is_true(
+		json_object_get(json_object_get(c, "cgroup"), "memory"));
 	cr_assert_eq(code, mem ? 0 : 4);
 	cr_assert(json_is_true(json_object_get(json_object_get(c, "run_caps"),
 					       "memory_explicit")));
 	cr_assert_eq(hb_int(json_object_get(c, "run_caps"), "memory_bytes"),
-		     512ll << 20);
+		     512LL << 20);
 	if (mem) {
 		r = run(&t, rx);
 		cr_assert_eq(t.out.code, 0, "%s", t.out.err);
@@ -278,10 +280,18 @@ Test(check, explicit_memory_cap_agrees_with_a_run)
 		json_decref(r);
 	} else {
 		char cfg[600];
-		const char *args[] = { "sandbox", "run", cfg, "--standalone",
-				       "--skip-key-validation", "--api-key-file",
-				       t.key, "--max-memory", "512M",
-				       "--sandbox-root", t.root, NULL };
+		const char *args[] = { "sandbox",
+				       "run",
+				       cfg,
+				       "--standalone",
+				       "--skip-key-validation",
+				       "--api-key-file",
+				       t.key,
+				       "--max-memory",
+				       "512M",
+				       "--sandbox-root",
+				       t.root,
+				       NULL };
 		const char *env[] = { t.base, NULL };
 		struct h_out o;
 
@@ -313,7 +323,7 @@ Test(check, leaves_nothing_behind)
 	dir = opendir(root);
 	cr_assert(dir);
 	while ((d = readdir(dir)))
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
 			n++;
 	closedir(dir);
 	cr_assert_eq(n, 0, "the check left %d entries in %s", n, root);
