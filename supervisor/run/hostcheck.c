@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,6 +188,41 @@ make_cgroup(struct hostcheck *h)
 	return cg;
 }
 
+/*
+ * The hierarchies the supervisor is in, from /proc/self/cgroup: each v1
+ * line "ID:controllers:path" names its controllers (named hierarchies
+ * such as name=systemd are left out); "0::path" is the v2 hierarchy.
+ * What the run's cgroup got is cgroup_create()'s to say; this is only
+ * what the host shows, for the report.
+ */
+static void
+read_hierarchies(struct hostcheck *h)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[512];
+	size_t o = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *end;
+
+		if (!ctl || !(end = strchr(ctl + 1, ':')))
+			continue;
+		*end = 0;
+		ctl++;
+		if (strncmp(line, "0:", 2) == 0 && !*ctl) {
+			h->cg_v2 = true;
+			continue;
+		}
+		if (!*ctl || strncmp(ctl, "name=", 5) == 0 ||
+		    o + strlen(ctl) + 2 >= sizeof(h->cg_v1))
+			continue;
+		o += (size_t)snprintf(h->cg_v1 + o, sizeof(h->cg_v1) - o,
+				      "%s%s", o ? "," : "", ctl);
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The worker's environment, as an agent's (run_phase.c): nothing
  * inherited. */
 static void
@@ -278,8 +314,19 @@ hostcheck_probe(const struct cli *c, struct hostcheck *h)
 	struct utsname u;
 	char err[1024];
 	int worker_fd = -1, rc = 0;
+	sigset_t stop, old, pending;
+	struct stat st;
 
 	memset(h, 0, sizeof(*h));
+	if (c->sandbox_root &&
+	    (stat(c->sandbox_root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		termesc_fprintf(stderr,
+				"gao-dev: --sandbox-root %s: not a directory "
+				"(the check makes its temporary directory in "
+				"an existing one)\n",
+				c->sandbox_root);
+		return EXIT_USAGE;
+	}
 	h->root = geteuid() == 0;
 	h->require = (enum run_isolation)c->require_isolation;
 	h->cg_kind = "none";
@@ -301,6 +348,13 @@ hostcheck_probe(const struct cli *c, struct hostcheck *h)
 	h->max_disk = c->max_disk;
 	h->max_files = c->max_files;
 	pick_uid(h);
+	read_hierarchies(h);
+	/* an interrupt waits until the worker and the cgroup are gone */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	worker_fd = runner_open_worker(err, sizeof(err));
 	if (worker_fd < 0) {
 		snprintf(h->error, sizeof(h->error), "%s", err);
@@ -318,6 +372,14 @@ out:
 	if (worker_fd >= 0)
 		close(worker_fd);
 	policy_free(pol);
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) == 1 ||
+	     sigismember(&pending, SIGTERM) == 1 ||
+	     sigismember(&pending, SIGHUP) == 1)) {
+		fprintf(stderr, "gao-dev: sandbox check interrupted\n");
+		rc = EXIT_INTERRUPTED;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 

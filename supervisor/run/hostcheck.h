@@ -62,6 +62,8 @@ struct hostcheck {
 	const char *cg_kind; /* "v1", "v2", "none" */
 	uint32_t cg_on;      /* enum cgroup_ctl bits in force */
 	char cg_why[1024];
+	char cg_v1[256]; /* the v1 controllers the supervisor is in, "a,b" */
+	bool cg_v2;      /* it is in a v2 (unified) hierarchy too */
 	/* the run caps */
 	uint64_t max_memory;
 	bool memory_explicit;
@@ -83,9 +85,11 @@ int hostcheck_main(struct cli *c);
 
 /*
  * hostcheck_probe - fill h for the options of c (the run caps already
- * completed by runner_pick_caps). 0, or EXIT_USAGE after printing what is
- * wrong (a policy that does not load); anything the host refuses is
- * recorded in h, never a failure of the probe.
+ * completed by runner_pick_caps). 0; EXIT_USAGE after printing what is
+ * wrong (a policy that does not load, a --sandbox-root that is not a
+ * directory); EXIT_INTERRUPTED when SIGINT, SIGTERM or SIGHUP came
+ * (held until the worker, the cgroup and the directory are gone).
+ * Anything the host refuses is recorded in h, never a failure.
  */
 int hostcheck_probe(const struct cli *c, struct hostcheck *h);
 

@@ -205,7 +205,7 @@ hostcheck_json(const struct hostcheck *h)
 		"{s:s,s:s,s:s,s:i,s:b,s:s,"
 		"s:{s:b,s:s?},s:o,s:I,s:i,s:s,s:o,"
 		"s:{s:b,s:b,s:I,s:s?},"
-		"s:{s:s,s:b,s:b,s:s?},"
+		"s:{s:s,s:b,s:b,s:s?,s:s,s:b},"
 		"s:{s:s,s:I,s:b,s:b,s:I,s:b,s:I,s:I},"
 		"s:s,s:{s:b,s:b,s:b},s:o,s:b,s:i}",
 		"schema", "gao-dev-sandbox-check/1", "gao_dev", GAO_DEV_VERSION,
@@ -219,7 +219,8 @@ hostcheck_json(const struct hostcheck *h)
 		h->uid_why[0] ? h->uid_why : NULL, "cgroup", "version",
 		h->cg_kind, "memory", (h->cg_on & CGROUP_MEMORY) != 0, "pids",
 		(h->cg_on & CGROUP_PIDS) != 0, "why",
-		h->cg_why[0] ? h->cg_why : NULL, "run_caps", "cgroup",
+		h->cg_why[0] ? h->cg_why : NULL, "host_v1", h->cg_v1,
+		"host_v2", h->cg_v2, "run_caps", "cgroup",
 		h->cg_kind, "memory_bytes", (json_int_t)h->max_memory,
 		"memory_explicit", h->memory_explicit, "memory_enforced",
 		(h->cg_on & CGROUP_MEMORY) != 0, "processes",
@@ -313,9 +314,13 @@ hostcheck_print(const struct hostcheck *h, FILE *f)
 			termesc_fprintf(f, "\n");
 		}
 	}
-	termesc_fprintf(f, "\ncgroup: %s, memory %s, pids %s\n", h->cg_kind,
-			(h->cg_on & CGROUP_MEMORY) ? "yes" : "no",
-			(h->cg_on & CGROUP_PIDS) ? "yes" : "no");
+	termesc_fprintf(f,
+			"\ncgroup: the run's: %s, memory %s, pids %s (the "
+			"host: v1 %s; v2 %s)\n",
+			h->cg_kind, (h->cg_on & CGROUP_MEMORY) ? "yes" : "no",
+			(h->cg_on & CGROUP_PIDS) ? "yes" : "no",
+			h->cg_v1[0] ? h->cg_v1 : "none",
+			h->cg_v2 ? "yes" : "no");
 	if (h->root)
 		termesc_fprintf(f, "run uid: %s (%d)\n",
 				h->uid_rc == 1 ? "a separate uid" :

@@ -16,6 +16,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,48 @@ Test(check, explicit_memory_cap_agrees_with_a_run)
 	hb_finish(&t);
 }
 
+/*
+ * Leftover cgroups of checks whose gao-dev is gone: gao-dev-check-<pid>
+ * below this process's own v1 memory and pids cgroups (gao-dev is its
+ * child, in the same ones; a check still running elsewhere is alive).
+ */
+static int
+leftover_cgroups(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[512], dir[1024];
+	int n = 0;
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *path;
+		struct dirent *d;
+		DIR *dd;
+
+		if (!ctl || !(path = strchr(ctl + 1, ':')))
+			continue;
+		*path++ = 0;
+		path[strcspn(path, "\n")] = 0;
+		if (strcmp(ctl + 1, "memory") != 0 &&
+		    strcmp(ctl + 1, "pids") != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", ctl + 1,
+			 path);
+		dd = opendir(dir);
+		while (dd && (d = readdir(dd))) {
+			long pid;
+
+			if (sscanf(d->d_name, "gao-dev-check-%ld", &pid) == 1 &&
+			    kill((pid_t)pid, 0) < 0)
+				n++;
+		}
+		if (dd)
+			closedir(dd);
+	}
+	fclose(f);
+	return n;
+}
+
 /* The check leaves nothing behind in its sandbox root. */
 Test(check, leaves_nothing_behind)
 {
@@ -327,6 +370,7 @@ Test(check, leaves_nothing_behind)
 			n++;
 	closedir(dir);
 	cr_assert_eq(n, 0, "the check left %d entries in %s", n, root);
+	cr_assert_eq(leftover_cgroups(), 0, "the check left its cgroup");
 	/* the text report says the same level and exit code */
 	{
 		const char *args[] = { "sandbox", "check", "--sandbox-root",
@@ -357,6 +401,8 @@ Test(check, usage_errors_exit_2)
 		{ "sandbox", "check", "--policy", "no-such-profile" },
 		{ "sandbox", "check", "--require-isolation", "most" },
 		{ "sandbox", "check", "--max-memory", "lots" },
+		{ "sandbox", "check", "--sandbox-root", "/nonexistent/gao" },
+		{ "sandbox", "check", "--test-disable-layers", "-1" },
 		{ "sandbox", "validate", "--json", "x.yaml" },
 	};
 	const char *env[] = { NULL };
