@@ -17,7 +17,7 @@
 
 #include "common/io.h"
 #include "worker/bash_exec.h"
-#include "worker/reaper.h"
+#include "common/reaper.h"
 
 /* Tries at a fresh output file name before giving up. */
 #define BASH_JOBS_NAME_TRIES 100

@@ -5,18 +5,23 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/reaper.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on every architecture */
 #endif
 
 #define CHILD_POLL_MS 5
+#define ORPHAN_DRAIN_MS 5000 /* at shutdown: SIGKILLed orphans exit fast */
 
 struct watch {
 	uint64_t id;
@@ -32,6 +37,13 @@ struct watch {
 static struct watch *watches;
 static size_t n_watches, cap_watches;
 static uint64_t next_id = 1;
+
+/* The orphan sweep (child_adopt_orphans): its loop, pending pass, count. */
+static struct loop *orphan_loop;
+static uint64_t orphan_timer;
+static unsigned long orphans_reaped;
+
+static void schedule_sweep(void);
 
 static struct watch *
 find(uint64_t id)
@@ -65,6 +77,7 @@ finish(struct watch *w, int status)
 
 	if (done.fn)
 		done.fn(done.loop, done.pid, status, done.ctx);
+	schedule_sweep();
 }
 
 /* Reap without blocking; true when the child is gone (status set). */
@@ -163,6 +176,71 @@ child_pending(const struct loop *l)
 }
 
 static bool
+watched(pid_t pid)
+{
+	for (size_t i = 0; i < n_watches; i++)
+		if (watches[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* One pass: SIGKILL the tree of every child nobody watches, and reap
+ * those that are gone. How many such children there were (0: none), or
+ * -errno when /proc cannot list them. */
+static long
+sweep_pass(void)
+{
+	pid_t *kids = NULL;
+	long n = reaper_children(&kids), unknown = 0;
+
+	for (long i = 0; i < n; i++) {
+		int status;
+
+		if (watched(kids[i]))
+			continue;
+		unknown++;
+		reaper_kill_tree(kids[i]);
+		if (io_waitpid(kids[i], &status, WNOHANG) > 0)
+			orphans_reaped++;
+	}
+	free(kids);
+	return n < 0 ? n : unknown;
+}
+
+static void
+on_sweep(struct loop *l, void *ctx)
+{
+	(void)ctx;
+	orphan_timer = 0;
+	if (sweep_pass() > 0)
+		orphan_timer = loop_add_timer(l, CHILD_POLL_MS, on_sweep, NULL);
+}
+
+static void
+schedule_sweep(void)
+{
+	if (orphan_loop && !orphan_timer)
+		orphan_timer = loop_add_timer(orphan_loop, 0, on_sweep, NULL);
+}
+
+int
+child_adopt_orphans(struct loop *l)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (!reaper_proc_usable())
+		return -ENOSYS;
+	orphan_loop = l;
+	return 0;
+}
+
+unsigned long
+child_orphans_reaped(void)
+{
+	return orphans_reaped;
+}
+
+static bool
 drained(void *ctx)
 {
 	return child_pending(ctx) == 0;
@@ -176,6 +254,16 @@ child_drain(struct loop *l)
 	while (child_pending(l) > 0 && loop_run_until(l, drained, l) == 0 &&
 	       child_pending(l) > 0)
 		; /* loop_stop() from a callback: go on until drained */
+	if (orphan_loop == l) {
+		struct timespec ms = { 0, 1000000 };
+		uint64_t left = ORPHAN_DRAIN_MS;
+
+		if (orphan_timer)
+			loop_cancel_timer(l, orphan_timer);
+		orphan_timer = 0;
+		while (sweep_pass() > 0 && left-- > 0)
+			nanosleep(&ms, NULL);
+	}
 	if (n_watches == 0) {
 		free(watches);
 		watches = NULL;

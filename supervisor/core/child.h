@@ -14,6 +14,20 @@
  * At shutdown, child_drain() runs the loop until every child watched on
  * it has been reaped (their kill deadlines still fire), so that nothing
  * a run started outlives gao-dev.
+ *
+ * Orphans: a worker is a subreaper for what its commands start, but a
+ * worker killed outright (a timeout, a cancelled run) leaves its
+ * descendants without it. Without a PID namespace (a host without user
+ * namespaces, a container's seccomp profile) they would go to init and
+ * outlive the run. After child_adopt_orphans() the supervisor is a child
+ * subreaper too: whatever a dead worker leaves is handed to it, whatever
+ * it did to hide (setsid, double forks). The supervisor starts no child
+ * but the ones it watches here, so every other child is such an orphan:
+ * each time a watched child is reaped, a pass on the loop SIGKILLs the
+ * tree of every unwatched child and reaps it (common/reaper.h), again
+ * every CHILD_POLL_MS until a pass finds none; child_drain() ends with
+ * passes until none is left (at most ORPHAN_DRAIN_MS). What escapes it:
+ * only a supervisor killed with SIGKILL, whose orphans go to init.
  */
 #ifndef GAO_SUPERVISOR_CHILD_H
 #define GAO_SUPERVISOR_CHILD_H
@@ -37,6 +51,17 @@ uint64_t child_watch(struct loop *l, pid_t pid, child_exit_fn fn, void *ctx);
 /* Stop watching (the child is not reaped; fn never runs). Unknown ids
  * are ignored. */
 void child_cancel(struct loop *l, uint64_t id);
+
+/*
+ * child_adopt_orphans - make this process a child subreaper and sweep the
+ * orphans it is handed on loop l (see the design note). 0, or -errno
+ * (prctl refused; -ENOSYS when /proc does not show this process's PID
+ * namespace, so children cannot be listed).
+ */
+int child_adopt_orphans(struct loop *l);
+
+/* How many orphans the sweep has reaped so far (for tests and logs). */
+unsigned long child_orphans_reaped(void);
 
 /* Number of children still watched on l. */
 size_t child_pending(const struct loop *l);

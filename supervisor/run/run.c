@@ -40,14 +40,10 @@ run_id(const struct run *r)
 	return r->id;
 }
 
-uid_t
-run_pick_uid(void)
+int
+run_pick_uid(uid_t *uid, char *why, size_t whylen)
 {
-	uint32_t rnd = 0;
-
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)loop_now_ms() * 2654435761u;
-	return (uid_t)(RUN_UID_BASE + (rnd & 0xffffffu));
+	return uidmap_run_uid(uid, why, whylen);
 }
 
 /* mkdir -p with mode 0700 for every directory it creates. */
@@ -456,6 +452,28 @@ share_with_phases(struct run *r)
 	};
 }
 
+/* The run's worker uid (uidmap.h); root with no separate uid mapped
+ * keeps uid 0 without capabilities, and the results warn of it. 0, or
+ * -1 with err when the uid maps cannot be read. */
+static int
+pick_worker_uid(struct run *r, char *err, size_t errlen)
+{
+	char why[512];
+	int rc = run_pick_uid(&r->worker_uid, why, sizeof(why));
+
+	if (rc < 0) {
+		snprintf(err, errlen, "choosing the workers' uid: %s", why);
+		return -1;
+	}
+	if (rc == 0 && geteuid() == 0)
+		json_array_append_new(
+			r->warnings,
+			json_sprintf("per-run uid: %s (layer unprivileged-uid "
+				     "not in force)",
+				     why));
+	return 0;
+}
+
 /* Directories, data files, the service workers. 0, or -1 with err. */
 static int
 prepare_run(struct run *r, char *err, size_t errlen)
@@ -492,7 +510,10 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	r->start_ms = loop_now_ms();
 	r->start_time = time(NULL);
 	make_id(r);
-	r->worker_uid = run_pick_uid();
+	if (pick_worker_uid(r, err, errlen) < 0) {
+		run_free(r);
+		return NULL;
+	}
 	r->criteria = json_array();
 	if (prepare_run(r, err, errlen) < 0) {
 		run_free(r);

@@ -463,7 +463,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 				    0,
 		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0 &&
 			       strncmp(p->tmp_dir, "/tmp/", 5) != 0,
-		.drop_uid = geteuid() == 0,
+		.drop_uid = geteuid() == 0 && pe->worker_uid != 0,
 		.uid = pe->worker_uid,
 		.gid = pe->worker_uid,
 		.cgroup = pe->cgroup,
@@ -661,7 +661,7 @@ svc_prepare(const struct phase_env *pe, struct run_svc_ctx *x,
 						   POLICY_NET_TCP) :
 				    0,
 		.private_tmp = strncmp(pe->project_dir, "/tmp/", 5) != 0,
-		.drop_uid = geteuid() == 0,
+		.drop_uid = geteuid() == 0 && pe->worker_uid != 0,
 		.uid = pe->worker_uid,
 		.gid = pe->worker_uid,
 	};

@@ -33,6 +33,7 @@
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
 #include "supervisor/sandbox/svc.h"
+#include "supervisor/sandbox/uidmap.h"
 
 /* What every phase of a run borrows from it (all owned by the run). */
 struct phase_env {
@@ -180,17 +181,19 @@ struct run {
 
 /*
  * When gao-dev runs as root, every worker of a run runs as that run's own
- * unprivileged uid and gid, RUN_UID_BASE plus 24 random bits: uids no
- * account uses, so runs cannot signal or trace each other even without a
- * PID namespace, and RLIMIT_NPROC (counted per uid) is each run's alone.
+ * unprivileged uid and gid, UIDMAP_BASE plus 24 random bits on a plain
+ * host, an unused mapped id in a user-namespaced container, or root
+ * without capabilities when no other id is mapped (uidmap.h).
  */
-#define RUN_UID_BASE 0x40000000u
+#define RUN_UID_BASE UIDMAP_BASE
 
 /* mkdir -p, mode 0700 for each directory it creates. 0, or -errno. */
 int run_mkdirs(const char *path);
 
-/* A fresh uid for the workers of one run (see RUN_UID_BASE). */
-uid_t run_pick_uid(void);
+/* A fresh uid for the workers of one run (see RUN_UID_BASE):
+ * uidmap_run_uid(): 1 with a separate uid, 0 with our own euid (why says
+ * why), -1 with why when the uid maps cannot be read. */
+int run_pick_uid(uid_t *uid, char *why, size_t whylen);
 
 /* ---- run_phase.c -------------------------------------------------------- */
 

@@ -727,6 +727,12 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.loop = loop_new();
 	if (!rn->env.loop)
 		return EXIT_INFRA;
+	/* what a worker killed outright leaves comes to us (child.h) */
+	if (child_adopt_orphans(rn->env.loop) < 0)
+		termesc_fprintf(stderr,
+				"gao-dev: warning: /proc does not show this "
+				"process's PID namespace: processes a killed "
+				"worker leaves cannot be swept\n");
 	rn->env.api = api_new(rn->env.loop, &ac, err, sizeof(err));
 	if (!rn->env.api) {
 		termesc_fprintf(stderr, "gao-dev: %s\n", err);

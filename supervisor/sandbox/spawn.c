@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,6 +57,7 @@ enum spawn_step {
 	STEP_ROOT,
 	STEP_EXEC,
 	STEP_CGROUP,
+	STEP_CAPS,
 };
 
 static const char *const step_names[] = {
@@ -71,6 +74,7 @@ static const char *const step_names[] = {
 	"building the minimal root (tmpfs, binds, pivot_root)",
 	"execve",
 	"joining the run's cgroup",
+	"dropping every capability",
 };
 
 struct child_args {
@@ -167,6 +171,33 @@ child_mounts(struct child_args *a)
 
 /* Core limit 0, the process limit, the uid drop (and the parent-death
  * signal again after it): the layers achieved. */
+/* Root that keeps uid 0 (no separate uid is mapped in this user
+ * namespace, uidmap.h): no capability in any set, none regained by
+ * execve (an empty bounding set, SECBIT_NOROOT), all of it locked. */
+static int
+drop_all_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+				   SECBIT_NO_SETUID_FIXUP |
+				   SECBIT_NO_SETUID_FIXUP_LOCKED |
+				   SECBIT_KEEP_CAPS_LOCKED |
+				   SECBIT_NO_CAP_AMBIENT_RAISE |
+				   SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+		return -1;
+	for (unsigned long c = 0; c < 64; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -1;
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
 static uint32_t
 child_limits_and_uid(struct child_args *a)
 {
@@ -179,8 +210,11 @@ child_limits_and_uid(struct child_args *a)
 	nproc.rlim_cur = nproc.rlim_max = o->nproc_limit;
 	if (o->nproc_limit && setrlimit(RLIMIT_NPROC, &nproc) < 0)
 		child_fail(a->errfd, STEP_RLIMIT);
-	if (!o->drop_uid)
+	if (!o->drop_uid) {
+		if (geteuid() == 0 && drop_all_caps() < 0)
+			child_fail(a->errfd, STEP_CAPS);
 		return 0;
+	}
 	if (o->uid == 0 || o->gid == 0)
 		child_fail(a->errfd, STEP_UID); /* never "drop" to root */
 	if (setgroups(0, NULL) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
@@ -308,7 +342,7 @@ exec_verdict(int errfd, pid_t pid, uint32_t *layers, char *err, size_t errlen)
 		return 0;
 	}
 	io_waitpid(pid, NULL, 0); /* it exits right after its report */
-	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_CGROUP) {
+	if (msg.kind != 1 || msg.a < 1 || msg.a > STEP_CAPS) {
 		snprintf(err, errlen, "worker failed before exec");
 		return -EIO;
 	}

@@ -29,7 +29,9 @@ struct spawn_opts {
 	size_t n_root_ro;
 	char *const *root_rw_paths; /* the policy's read-write paths */
 	size_t n_root_rw;
-	bool drop_uid; /* run as uid/gid below (when root) */
+	/* run as uid/gid below (when root); root that does not drop its
+	 * uid (no separate uid mapped, uidmap.h) drops every capability */
+	bool drop_uid;
 	uid_t uid;
 	gid_t gid;
 	uint64_t nproc_limit; /* RLIMIT_NPROC set before exec; 0 = leave */
@@ -60,7 +62,8 @@ struct spawn_child {
  * the run's cgroup, setsid,
  * the fd map (fdmap.h), close_range, PDEATHSIG, the namespace mounts and
  * the minimal root (or the project view), core limit 0, no_new_privs, the
- * uid drop, execveat. The layers reported include MSG_LAYER_MIN_ROOT
+ * uid drop (or, as root keeping its uid, the drop of every capability),
+ * execveat. The layers reported include MSG_LAYER_MIN_ROOT
  * exactly when the root was built.
  */
 int spawn_worker(const struct spawn_opts *o, struct spawn_child *out, char *err,

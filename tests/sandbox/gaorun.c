@@ -58,6 +58,8 @@ gaorun_run(const struct sbx *s, struct gaorun *g, const char *scenario,
 	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
 		 fake.port);
 	level_args(s->level, args, &n);
+	for (size_t i = 0; i < 4 && g->extra[i]; i++)
+		args[n++] = g->extra[i];
 	args[n] = NULL;
 	t0 = h_now_s();
 	h_run(args, env, g->dir, timeout_s, out);

@@ -23,6 +23,7 @@ struct gaorun {
 	char key[512];    /* the API key file, in dir */
 	char root[600];   /* dir/sandbox: the --sandbox-root */
 	char record[512]; /* after gaorun_run: the fake's record of requests */
+	const char *extra[4]; /* more gao-dev options, NULL-ended */
 };
 
 /*

@@ -281,6 +281,16 @@ check_layers(const struct sbx *s)
 	cr_assert_eq(s->rdy.uid, (int64_t)s->uid);
 }
 
+uid_t
+sbx_run_uid(void)
+{
+	char why[512];
+	uid_t uid;
+
+	cr_assert_geq(run_pick_uid(&uid, why, sizeof(why)), 0, "%s", why);
+	return uid;
+}
+
 void
 sbx_setup(struct sbx *s, enum sbx_level lv)
 {
@@ -289,7 +299,7 @@ sbx_setup(struct sbx *s, enum sbx_level lv)
 	memset(s, 0, sizeof(*s));
 	s->level = lv;
 	s->project_fd = s->worker_fd = -1;
-	s->uid = sbx_is_root() ? run_pick_uid() : geteuid();
+	s->uid = sbx_run_uid();
 	skip_unavailable(lv);
 	/* what the supervisor's main() does first */
 	cr_assert_eq(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), 0);
@@ -341,7 +351,7 @@ sbx_start(struct sbx *s, const char *exe, const char *const *extra_env,
 		.ns_flags = level_uses_ns(s->level) ? spawn_ns_flags(false) : 0,
 		.private_tmp = strncmp(s->project, "/tmp/", 5) != 0 &&
 			       strncmp(s->tmp, "/tmp/", 5) != 0,
-		.drop_uid = sbx_is_root(),
+		.drop_uid = sbx_is_root() && s->uid != 0,
 		.uid = s->uid,
 		.gid = s->uid,
 		.ready_timeout_ms = ready_timeout_ms,

@@ -111,6 +111,10 @@ const char *sbx_source_root(void);
 const char *sbx_level_name(enum sbx_level lv);
 bool sbx_is_root(void);
 
+/* The uid a run's workers get (run_pick_uid): root's separate one, or
+ * the caller's. */
+uid_t sbx_run_uid(void);
+
 /*
  * sbx_setup - directories, policy and a READY worker at level lv. Skips
  * the test (cr_skip_test) when the machine cannot provide the level;

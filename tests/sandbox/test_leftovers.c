@@ -25,6 +25,14 @@
  * Bash's input_schema and spoke of it in the system prompt. Run at every
  * isolation level, as root and as the unprivileged user (run-as-users).
  * Contained at every level, as docs/escape-suite.md says for #21 and #22.
+ *
+ * The second test kills the worker itself: the run's --timeout (3 s)
+ * ends it in the middle of a Bash call, while a background job with a
+ * double-forked grandchild and the call's own setsid child run. Without
+ * a PID namespace those would outlive the worker; the supervisor is a
+ * subreaper (supervisor/core/child.h) and sweeps what is handed to it, so
+ * none may be left once gao-dev has exited, at any level, as root and as
+ * the unprivileged user.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -132,6 +140,66 @@ leftovers_through_gao_dev(struct sbx *s)
 	h_out_free(&out);
 	sbx_rmtree(g.dir);
 }
+
+/* The killed-worker scenario of the design note, written to path. */
+static void
+write_kill_scenario(const char *path, const char *tok)
+{
+	char cmd[512];
+	FILE *f = fopen(path, "we");
+
+	cr_assert_not_null(f);
+	fputs("{\"description\": \"test_leftovers.c, killed\", "
+	      "\"conversations\": [{\"name\": \"amelia\", \"match\": "
+	      "\"Amelia\", \"turns\": [\n",
+	      f);
+	snprintf(cmd, sizeof(cmd),
+		 "( (exec -a %s-d sleep 1000 &) & ); echo job-up; "
+		 "exec -a %s-j sleep 1000",
+		 tok, tok);
+	turn(f, NULL, cmd, true);
+	snprintf(cmd, sizeof(cmd),
+		 "setsid bash -c 'exec -a %s-s sleep 1000' & "
+		 "exec -a %s-f sleep 1000",
+		 tok, tok);
+	turn(f, "Started in the background", cmd, false);
+	fputs("{\"content\": [{\"type\": \"text\", \"text\": "
+	      "\"never reached\"}]}\n]}]}\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void
+killed_worker_leaves_nothing(struct sbx *s)
+{
+	char sc[PATH_MAX], cfg[PATH_MAX], tok[48];
+	struct gaorun g;
+	struct h_out out = { 0 };
+	size_t left;
+
+	snprintf(tok, sizeof(tok), "gaoKill%s", s->token);
+	gaorun_prepare(s, &g);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", g.dir);
+	write_kill_scenario(sc, tok);
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	g.extra[0] = "--timeout";
+	g.extra[1] = "3";
+	gaorun_run(s, &g, sc, cfg, 120, &out);
+	left = sbx_survivors(tok, 1000);
+	sbx_kill_procs(tok);
+	sbx_judge(s, 22, left > 0, out.err);
+	/* the run ended by its time limit, in the Bash call */
+	cr_assert_eq(out.code, 5, "gao-dev exited %d\n%s\n%s", out.code,
+		     out.out, out.err);
+	cr_assert_eq(left, 0, "%zu processes outlived the killed worker", left);
+	h_out_free(&out);
+	sbx_rmtree(g.dir);
+}
+
+SBX_TEST_AT(full, SBX_FULL, killed_worker_leaves_nothing)
+SBX_TEST_AT(no_namespaces, SBX_NO_NS, killed_worker_leaves_nothing)
+SBX_TEST_AT(no_landlock, SBX_NO_LANDLOCK, killed_worker_leaves_nothing)
+SBX_TEST_AT(seccomp_only, SBX_SECCOMP_ONLY, killed_worker_leaves_nothing)
 
 SBX_TEST_AT(full, SBX_FULL, leftovers_through_gao_dev)
 SBX_TEST_AT(no_namespaces, SBX_NO_NS, leftovers_through_gao_dev)

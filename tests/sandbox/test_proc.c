@@ -195,7 +195,7 @@ on_winch(int sig)
 static pid_t
 start_bystander(int *rfd)
 {
-	uid_t other = sbx_is_root() ? run_pick_uid() : geteuid();
+	uid_t other = sbx_run_uid();
 	int p[2];
 	pid_t pid;
 

@@ -23,7 +23,7 @@
 
 #include "tests/unit/tool_fixture.h"
 #include "worker/bash_jobs.h"
-#include "worker/reaper.h"
+#include "common/reaper.h"
 #include "worker/tool.h"
 
 static struct tool_fixture fx;

@@ -1,7 +1,7 @@
 /*
  * reaper.c - see reaper.h.
  */
-#include "worker/reaper.h"
+#include "common/reaper.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -340,6 +340,32 @@ reaper_sweep(const pid_t *keep, size_t n_keep, uint32_t budget_ms,
 		if (!reap_some(on_exit, arg))
 			nanosleep(&ms, NULL);
 	}
+}
+
+long
+reaper_children(pid_t **out)
+{
+	struct procs snap = { { 0 }, { 0 } }, *s = NULL;
+	struct pidvec v = { 0 };
+	int rc = 0;
+
+	*out = NULL;
+	if (!reaper_proc_usable())
+		return -ENOSYS;
+	if (mode() == MODE_SCAN) {
+		s = &snap;
+		rc = scan(s);
+	}
+	if (rc == 0)
+		rc = children_of(0, s, &v);
+	free(snap.pid.v);
+	free(snap.ppid.v);
+	if (rc < 0) {
+		free(v.v);
+		return rc;
+	}
+	*out = v.v;
+	return (long)v.n;
 }
 
 long

@@ -33,10 +33,12 @@
  * /proc must show this process's PID namespace: reaper_proc_usable()
  * checks that /proc/self is getpid() (a /proc of another namespace would
  * name other processes), and every function here refuses (-ENOSYS)
- * otherwise. Only libc: linked into the worker and its unit tests.
+ * otherwise. Only libc: linked into the worker, and into the supervisor,
+ * which is a subreaper too (supervisor/core/child.c: what a killed worker
+ * leaves is handed to it).
  */
-#ifndef GAO_WORKER_REAPER_H
-#define GAO_WORKER_REAPER_H
+#ifndef GAO_COMMON_REAPER_H
+#define GAO_COMMON_REAPER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,6 +74,13 @@ void reaper_reap(reaper_exit_fn on_exit, void *arg);
  */
 long reaper_sweep(const pid_t *keep, size_t n_keep, uint32_t budget_ms,
 		  reaper_exit_fn on_exit, void *arg);
+
+/*
+ * reaper_children - the direct children of this process (every thread's),
+ * zombies included, into a malloc'd array *out (the caller frees it).
+ * How many (>= 0), or -ENOSYS, -ENOMEM.
+ */
+long reaper_children(pid_t **out);
 
 /* root and its descendants now (>= 1; root 0: the caller's descendants,
  * >= 0), or -ENOSYS, -ENOMEM. */
