@@ -148,21 +148,23 @@ box_make(struct box *b, const char *root, uid_t uid, char *err, size_t errlen)
 	return 0;
 }
 
-/* The run's uid, picked as a run picks it (run.c). */
-static void
+/* The run's uid, picked as a run picks it (run.c, uidmap.h). -1 when
+ * the uid maps cannot be read (a run would not start either). */
+static int
 pick_uid(struct hostcheck *h)
 {
 	h->uid_why[0] = 0;
-	if (!h->root) {
-		h->uid_rc = 0;
-		h->uid = geteuid();
+	h->uid_rc = run_pick_uid(&h->uid, h->uid_why, sizeof(h->uid_why));
+	if (h->uid_rc < 0) {
+		snprintf(h->error, sizeof(h->error),
+			 "choosing the workers' uid: %s", h->uid_why);
+		return -1;
+	}
+	if (!h->root)
 		snprintf(h->uid_why, sizeof(h->uid_why),
 			 "not root: workers keep your uid (in a user "
 			 "namespace where the host gives one)");
-		return;
-	}
-	h->uid_rc = 1;
-	h->uid = run_pick_uid();
+	return 0;
 }
 
 /* The run's cgroup with the run's caps, made for the worker to join. */
@@ -282,7 +284,7 @@ run_worker(struct hostcheck *h, const struct cli *c, const struct policy *pol,
 				    spawn_ns_flags(h->policy_network),
 		.private_tmp = strncmp(b->project, "/tmp/", 5) != 0 &&
 			       strncmp(b->tmp, "/tmp/", 5) != 0,
-		.drop_uid = h->root,
+		.drop_uid = h->root && h->uid != 0,
 		.uid = h->uid,
 		.gid = h->uid,
 		.cgroup = cg,
@@ -347,7 +349,6 @@ hostcheck_probe(const struct cli *c, struct hostcheck *h)
 	h->pids = run_caps_pids(pol);
 	h->max_disk = c->max_disk;
 	h->max_files = c->max_files;
-	pick_uid(h);
 	read_hierarchies(h);
 	/* an interrupt waits until the worker and the cgroup are gone */
 	sigemptyset(&stop);
@@ -355,6 +356,8 @@ hostcheck_probe(const struct cli *c, struct hostcheck *h)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, &old);
+	if (pick_uid(h) < 0)
+		goto out;
 	worker_fd = runner_open_worker(err, sizeof(err));
 	if (worker_fd < 0) {
 		snprintf(h->error, sizeof(h->error), "%s", err);
@@ -372,10 +375,9 @@ out:
 	if (worker_fd >= 0)
 		close(worker_fd);
 	policy_free(pol);
-	if (sigpending(&pending) == 0 &&
-	    (sigismember(&pending, SIGINT) == 1 ||
-	     sigismember(&pending, SIGTERM) == 1 ||
-	     sigismember(&pending, SIGHUP) == 1)) {
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) == 1 ||
+					  sigismember(&pending, SIGTERM) == 1 ||
+					  sigismember(&pending, SIGHUP) == 1)) {
 		fprintf(stderr, "gao-dev: sandbox check interrupted\n");
 		rc = EXIT_INTERRUPTED;
 	}
