@@ -215,19 +215,6 @@ in_force(const json_t *c, const char *name)
 	return false;
 }
 
-/* Whether an advice line mentions needle. */
-static bool
-advises(const json_t *c, const char *needle)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(c, "advice"), i, v)
-		if (strstr(json_string_value(v), needle))
-			return true;
-	return false;
-}
-
 Test(check, agrees_with_a_run)
 {
 	struct hb t;
@@ -424,6 +411,19 @@ Test(check, usage_errors_exit_2)
 }
 
 #if GAO_DEV_TEST_SWITCHES
+/* Whether an advice line mentions needle. */
+static bool
+advises(const json_t *c, const char *needle)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "advice"), i, v)
+		if (strstr(json_string_value(v), needle))
+			return true;
+	return false;
+}
+
 /* No namespaces: below full, the namespace layers gone and advised. */
 Test(check, without_namespaces_agrees_with_a_run)
 {
