@@ -7,6 +7,7 @@
  */
 #include "proto/msg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,4 +361,44 @@ msg_clear(struct msg *m)
 	if (t)
 		codec_free_fields(t, &m->u);
 	memset(m, 0, sizeof(*m));
+}
+
+void
+msg_layers_text(uint32_t layers, int abi, char *buf, size_t cap)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} n[] = {
+		{ MSG_LAYER_SECCOMP, "seccomp" },
+		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
+		{ MSG_LAYER_RLIMITS, "rlimits" },
+		{ MSG_LAYER_NS_USER, "userns" },
+		{ MSG_LAYER_NS_PID, "pidns" },
+		{ MSG_LAYER_NS_NET, "netns" },
+		{ MSG_LAYER_NS_MOUNT, "mntns" },
+		{ MSG_LAYER_NS_IPC, "ipcns" },
+		{ MSG_LAYER_NS_UTS, "utsns" },
+		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
+		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
+		{ MSG_LAYER_CGROUP, "cgroup" },
+	};
+	size_t o = 0;
+	int k;
+
+	if (cap == 0)
+		return;
+	buf[0] = 0;
+	if (layers & MSG_LAYER_LANDLOCK) {
+		k = snprintf(buf, cap, "landlock-abi%d", abi);
+		o = k > 0 ? (size_t)k : 0;
+	}
+	for (size_t i = 0; i < sizeof(n) / sizeof(*n) && o < cap; i++) {
+		if (!(layers & n[i].bit))
+			continue;
+		k = snprintf(buf + o, cap - o, "%s%s", o ? "," : "", n[i].name);
+		o += k > 0 ? (size_t)k : 0;
+	}
+	if (!buf[0])
+		snprintf(buf, cap, "none");
 }

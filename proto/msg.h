@@ -164,6 +164,13 @@ const char *msg_strerror(int err);
 const char *msg_type_name(int type);
 
 /*
+ * msg_layers_text - the names of the msg_layer bits in layers, comma
+ * separated, in one fixed order ("landlock-abiN" for Landlock, with abi),
+ * or "none". Always NUL-terminated; cut short when cap is too small.
+ */
+void msg_layers_text(uint32_t layers, int abi, char *buf, size_t cap);
+
+/*
  * msg_encode - encode *m into a fresh buffer.
  * On success returns 0 and sets *out (malloc'ed, caller frees) and *out_len.
  * Returns MSG_E_TOO_LARGE when the body would exceed PROTO_FRAME_MAX,

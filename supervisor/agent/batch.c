@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "supervisor/sandbox/isolation.h"
 
 enum slot_state {
 	SLOT_PENDING, /* not looked at yet */
@@ -247,7 +248,7 @@ check_slot(struct batch *b, struct slot *s)
 {
 	const char *name = block_str(s->block, "name");
 	const json_t *input = json_object_get(s->block, "input");
-	char why[256];
+	char why[512];
 	char *text;
 	size_t n;
 
@@ -483,12 +484,9 @@ isolation_met(struct batch *b, const struct msg_ready *r)
 	if ((r->layers & b->cfg.require_layers) == b->cfg.require_layers &&
 	    r->landlock_abi >= b->cfg.require_landlock_abi)
 		return true;
-	snprintf(why, sizeof(why),
-		 "--require-isolation is not met: the "
-		 "worker has layers 0x%x and Landlock ABI %d, the level needs "
-		 "layers 0x%x and ABI %d",
-		 r->layers, r->landlock_abi, b->cfg.require_layers,
-		 b->cfg.require_landlock_abi);
+	isolation_unmet_text(r->layers, r->landlock_abi, b->cfg.require_layers,
+			     b->cfg.require_landlock_abi, "the worker", why,
+			     sizeof(why));
 	fail(b, SESSION_STOP_ISOLATION_UNMET, why);
 	return false;
 }

@@ -38,6 +38,10 @@ static struct watch *watches;
 static size_t n_watches, cap_watches;
 static uint64_t next_id = 1;
 
+/* Children that are ours but not watched yet (child_claim). */
+static pid_t *claims;
+static size_t n_claims, cap_claims;
+
 /* The orphan sweep (child_adopt_orphans): its loop, pending pass, count. */
 static struct loop *orphan_loop;
 static uint64_t orphan_timer;
@@ -137,6 +141,7 @@ child_watch(struct loop *l, pid_t pid, child_exit_fn fn, void *ctx)
 		watches = p;
 		cap_watches = ncap;
 	}
+	child_unclaim(pid); /* watched from now on */
 	w = &watches[n_watches++];
 	*w = (struct watch){ next_id++, l, pid, -1, 0, fn, ctx };
 	key = (void *)(uintptr_t)w->id;
@@ -175,11 +180,40 @@ child_pending(const struct loop *l)
 	return n;
 }
 
+int
+child_claim(pid_t pid)
+{
+	if (n_claims == cap_claims) {
+		size_t ncap = cap_claims ? cap_claims * 2 : 16;
+		pid_t *p = realloc(claims, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		claims = p;
+		cap_claims = ncap;
+	}
+	claims[n_claims++] = pid;
+	return 0;
+}
+
+void
+child_unclaim(pid_t pid)
+{
+	for (size_t i = 0; i < n_claims; i++)
+		if (claims[i] == pid) {
+			claims[i] = claims[--n_claims];
+			return;
+		}
+}
+
 static bool
 watched(pid_t pid)
 {
 	for (size_t i = 0; i < n_watches; i++)
 		if (watches[i].pid == pid)
+			return true;
+	for (size_t i = 0; i < n_claims; i++)
+		if (claims[i] == pid)
 			return true;
 	return false;
 }
@@ -263,6 +297,11 @@ child_drain(struct loop *l)
 		orphan_timer = 0;
 		while (sweep_pass() > 0 && left-- > 0)
 			nanosleep(&ms, NULL);
+	}
+	if (n_watches == 0 && n_claims == 0) {
+		free(claims);
+		claims = NULL;
+		cap_claims = 0;
 	}
 	if (n_watches == 0) {
 		free(watches);

@@ -21,8 +21,9 @@
  * namespaces, a container's seccomp profile) they would go to init and
  * outlive the run. After child_adopt_orphans() the supervisor is a child
  * subreaper too: whatever a dead worker leaves is handed to it, whatever
- * it did to hide (setsid, double forks). The supervisor starts no child
- * but the ones it watches here, so every other child is such an orphan:
+ * it did to hide (setsid, double forks). Every child the supervisor
+ * starts is either watched here or claimed (child_claim: a live worker,
+ * watched only once it ends), so every other child is such an orphan:
  * each time a watched child is reaped, a pass on the loop SIGKILLs the
  * tree of every unwatched child and reaps it (common/reaper.h), again
  * every CHILD_POLL_MS until a pass finds none; child_drain() ends with
@@ -59,6 +60,16 @@ void child_cancel(struct loop *l, uint64_t id);
  * namespace, so children cannot be listed).
  */
 int child_adopt_orphans(struct loop *l);
+
+/*
+ * child_claim - pid is a child of ours that is not watched yet (a live
+ * worker): the orphan sweep leaves it alone. A later child_watch() of
+ * the same pid, or child_unclaim(), ends the claim. 0 or -ENOMEM.
+ */
+int child_claim(pid_t pid);
+
+/* End a claim (the caller reaped pid itself). Unknown pids are ignored. */
+void child_unclaim(pid_t pid);
 
 /* How many orphans the sweep has reaped so far (for tests and logs). */
 unsigned long child_orphans_reaped(void);

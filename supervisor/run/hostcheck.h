@@ -13,7 +13,7 @@
  * temporary project and tmp directory under $TMPDIR or --sandbox-root.
  * The worker confines itself and reports READY; the layers it reports
  * (plus those spawn set up) are exactly what a run records in its
- * results as isolation.layers and isolation.summary (run_layers_text).
+ * results as isolation.layers and isolation.summary (msg_layers_text).
  * Then the worker is shut down, the cgroup removed, the directories
  * deleted. Nothing is sent to any API; no key is read.
  *

@@ -3,7 +3,7 @@
  * level --require-isolation would reach (run_iso_need(), the run's own
  * rule), the exit code, what to change to get more, as text for people
  * and as the JSON object of docs/sandbox-check.md for machines. Every
- * layer named here is one a run records (run_layers_text); nothing is
+ * layer named here is one a run records (msg_layers_text); nothing is
  * guessed from the kernel version.
  */
 #include <stdlib.h>
@@ -200,7 +200,7 @@ hostcheck_json(const struct hostcheck *h)
 	advice(h, adv);
 	for (size_t i = 0; adv[i]; i++)
 		json_array_append_new(advj, json_string(adv[i]));
-	run_layers_text(h->layers, h->landlock_abi, summary, sizeof(summary));
+	msg_layers_text(h->layers, h->landlock_abi, summary, sizeof(summary));
 	j = json_pack(
 		"{s:s,s:s,s:s,s:i,s:b,s:s,"
 		"s:{s:b,s:s?},s:o,s:I,s:i,s:s,s:o,"
@@ -294,7 +294,7 @@ hostcheck_print(const struct hostcheck *h, FILE *f)
 	if (!h->started) {
 		termesc_fprintf(f, "worker: NOT started: %s\n", h->error);
 	} else {
-		run_layers_text(h->layers, h->landlock_abi, summary,
+		msg_layers_text(h->layers, h->landlock_abi, summary,
 				sizeof(summary));
 		termesc_fprintf(f,
 				"worker: started and confined itself; its "

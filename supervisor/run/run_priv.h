@@ -345,13 +345,6 @@ void run_judge_criteria(struct run *r, void (*next)(struct run *));
 
 /* ---- run_results.c: records go to r->phases, p->record points there ---- */
 
-/*
- * run_layers_text - the short text of a worker's layers (msg_layer bits
- * l, Landlock ABI abi) that the results record as isolation.summary,
- * e.g. "landlock-abi6,seccomp,no_new_privs,rlimits"; "none" for none.
- */
-void run_layers_text(uint32_t l, int abi, char *buf, size_t cap);
-
 /* An agent phase ended (p->status set): its record, the run's metrics. */
 void run_record_phase(struct run *r, struct phase *p,
 		      const struct session_result *res);

@@ -32,39 +32,6 @@ iso_time(time_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void
-run_layers_text(uint32_t l, int abi, char *buf, size_t cap)
-{
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} n[] = {
-		{ MSG_LAYER_SECCOMP, "seccomp" },
-		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
-		{ MSG_LAYER_RLIMITS, "rlimits" },
-		{ MSG_LAYER_NS_USER, "userns" },
-		{ MSG_LAYER_NS_PID, "pidns" },
-		{ MSG_LAYER_NS_NET, "netns" },
-		{ MSG_LAYER_NS_MOUNT, "mntns" },
-		{ MSG_LAYER_NS_IPC, "ipcns" },
-		{ MSG_LAYER_NS_UTS, "utsns" },
-		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
-		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
-		{ MSG_LAYER_CGROUP, "cgroup" },
-	};
-	size_t o = 0;
-
-	buf[0] = 0;
-	if (l & MSG_LAYER_LANDLOCK)
-		o += (size_t)snprintf(buf, cap, "landlock-abi%d", abi);
-	for (size_t i = 0; i < sizeof(n) / sizeof(*n) && o < cap; i++)
-		if (l & n[i].bit)
-			o += (size_t)snprintf(buf + o, cap - o, "%s%s",
-					      o ? "," : "", n[i].name);
-	if (!buf[0])
-		snprintf(buf, cap, "none");
-}
-
 static json_t *
 usage_json(const struct api_usage *u)
 {
@@ -172,7 +139,7 @@ run_record_phase(struct run *r, struct phase *p,
 	bool ok = p->status == PHASE_STATUS_SUCCESS;
 	char layers[256];
 
-	run_layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
+	msg_layers_text(res->layers, res->landlock_abi, layers, sizeof(layers));
 	p->record = session_record(p, res, layers);
 	if (res->error[0])
 		json_array_append_new(r->errors,

@@ -2,6 +2,7 @@
  * svc.c - the run's service worker. See svc.h.
  */
 #include "supervisor/sandbox/svc.h"
+#include "supervisor/sandbox/isolation.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,16 +95,13 @@ answer(struct svc *s, const struct msg_tool_result *r)
 static bool
 isolation_met(struct svc *s, const struct msg_ready *r)
 {
-	char why[256];
+	char why[512];
 
 	if ((r->layers & s->need_layers) == s->need_layers &&
 	    r->landlock_abi >= s->need_abi)
 		return true;
-	snprintf(why, sizeof(why),
-		 "--require-isolation is not met by a service worker: it has "
-		 "layers 0x%x and Landlock ABI %d, the level needs layers 0x%x "
-		 "and ABI %d",
-		 r->layers, r->landlock_abi, s->need_layers, s->need_abi);
+	isolation_unmet_text(r->layers, r->landlock_abi, s->need_layers,
+			     s->need_abi, "a service worker", why, sizeof(why));
 	free(s->unmet);
 	s->unmet = strdup(why);
 	if (!s->unmet)

@@ -157,6 +157,7 @@ reap_later(struct loop *l, pid_t pid, uid_t uid, uint64_t grace_ms)
 		if (pid > 0) {
 			kill_group(pid);
 			io_waitpid(pid, NULL, 0);
+			child_unclaim(pid);
 		}
 		free(r);
 		return;
@@ -453,6 +454,15 @@ wconn_start(struct loop *l, const struct wconn_opts *o,
 	frame_reader_init(&w->reader, PROTO_FRAME_MAX);
 	so.n_cgroup_fds = cgroup_procs_fds(o->cgroup, so.cgroup_fds);
 	if (spawn_worker(&so, &w->child, err, errlen) < 0) {
+		free(w);
+		return NULL;
+	}
+	/* ours until it is watched at its end: the orphan sweep spares it */
+	if (child_claim(w->child.pid) < 0) {
+		snprintf(err, errlen, "out of memory");
+		w->state = W_DEAD;
+		detach(w);
+		kill_and_reap(w);
 		free(w);
 		return NULL;
 	}

@@ -449,32 +449,7 @@ bench_worker_kill(struct bench_worker *w)
 void
 bench_layers_str(const struct msg_ready *r, char *buf, size_t cap)
 {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
-		{ MSG_LAYER_SECCOMP, "seccomp" },
-		{ MSG_LAYER_NO_NEW_PRIVS, "no_new_privs" },
-		{ MSG_LAYER_RLIMITS, "rlimits" },
-		{ MSG_LAYER_NS_USER, "userns" },
-		{ MSG_LAYER_NS_PID, "pidns" },
-		{ MSG_LAYER_NS_NET, "netns" },
-		{ MSG_LAYER_NS_MOUNT, "mntns" },
-		{ MSG_LAYER_NS_IPC, "ipcns" },
-		{ MSG_LAYER_NS_UTS, "utsns" },
-		{ MSG_LAYER_UNPRIVILEGED_UID, "unprivileged-uid" },
-		{ MSG_LAYER_MIN_ROOT, "minimal-root" },
-	};
-	size_t o = 0;
-
-	buf[0] = 0;
-	if (r->layers & MSG_LAYER_LANDLOCK)
-		o += (size_t)snprintf(buf, cap, "landlock-abi%d",
-				      (int)r->landlock_abi);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((r->layers & names[i].bit) && o < cap)
-			o += (size_t)snprintf(buf + o, cap - o, "%s%s",
-					      o ? "," : "", names[i].name);
+	msg_layers_text(r->layers, (int)r->landlock_abi, buf, cap);
 }
 
 int

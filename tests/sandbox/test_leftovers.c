@@ -191,6 +191,9 @@ killed_worker_leaves_nothing(struct sbx *s)
 	/* the run ended by its time limit, in the Bash call */
 	cr_assert_eq(out.code, 5, "gao-dev exited %d\n%s\n%s", out.code,
 		     out.out, out.err);
+	cr_assert_not_null(strstr(out.err, "\"status\":\"timeout\""),
+			   "the run did not end by its time limit:\n%s",
+			   out.err);
 	cr_assert_eq(left, 0, "%zu processes outlived the killed worker", left);
 	h_out_free(&out);
 	sbx_rmtree(g.dir);

@@ -1,0 +1,417 @@
+/*
+ * test_conditions.c - gao-dev on the hosts CI users run it on, rebuilt by
+ * the launcher (launch.c): each condition gives the best isolation it
+ * allows, the results record exactly the layers in force, and
+ * --require-isolation full fails with exit 4 naming what is missing.
+ *
+ * Tests probe the host and assert the promise: a baseline run on this
+ * host without the launcher (as root, and as the unprivileged user for
+ * the user conditions) gives the layers this host has; a condition must
+ * give exactly those minus the ones it takes away:
+ *
+ *   condition                        as     takes away
+ *   Docker-like seccomp, no          root   every namespace, the minimal
+ *     CAP_SYS_ADMIN                  user   root (all need a mount ns)
+ *   root in a user namespace that    root   the per-run uid (workers keep
+ *     maps only root ("0 0 1")              uid 0, no capabilities)
+ *   ... with a subordinate range     root   nothing: the uid is picked
+ *                                           inside the map
+ *   no nested user namespaces        user   every namespace, the minimal
+ *     (user.max_user_namespaces=0)          root
+ *   a masked /proc (Docker's masks,  root*  the PID namespace (no private
+ *     locked by a user namespace)    user   /proc can be mounted)
+ *
+ *   (* root inside a user namespace with a subordinate range)
+ *
+ * Runs only as root (the launcher needs it; the user conditions drop to
+ * $GAO_SBX_USER, default gaodev-test, after the set-up); otherwise every
+ * test is skipped with the reason.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../integration/harness.h"
+#include "proto/msg.h"
+
+#define NS_ALL \
+	(MSG_LAYER_NS_USER | MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | \
+	 MSG_LAYER_NS_NET | MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS | \
+	 MSG_LAYER_MIN_ROOT)
+/* what --require-isolation full asks besides seccomp and Landlock */
+#define FULL_NS \
+	(MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | \
+	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
+
+struct who {
+	bool user;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* One run's outcome. */
+struct outcome {
+	int code;
+	uint32_t layers;
+	long long uid;
+	char *err;   /* gao-dev's stderr */
+	json_t *res; /* the results document, or NULL */
+};
+
+static const char *
+launcher(void)
+{
+	const char *l = getenv("GAO_LAUNCH");
+
+	cr_assert_not_null(l, "GAO_LAUNCH is not set (run through meson)");
+	return l;
+}
+
+static void
+need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the launcher needs root (it builds namespaces "
+			     "and maps); run the suite as root");
+}
+
+/* The unprivileged user, or a skip when it cannot read what it runs. */
+static struct who
+test_user(void)
+{
+	const char *name = getenv("GAO_SBX_USER");
+	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
+	const char *paths[] = { getenv("GAO_DEV"), launcher() };
+	struct who w = { true, 0, 0 };
+	char cfg[4096], fake[4096];
+
+	if (!pw)
+		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
+			     "it)",
+			     name && *name ? name : "gaodev-test");
+	w.uid = pw->pw_uid;
+	w.gid = pw->pw_gid;
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	h_src("scripts/fake-anthropic", fake, sizeof(fake));
+	for (size_t i = 0; i < 4; i++) {
+		const char *p = i < 2 ? paths[i] : i == 2 ? cfg : fake;
+		pid_t pid = fork();
+		int st = 0;
+
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			if (setgroups(0, NULL) < 0 ||
+			    setresgid(w.gid, w.gid, w.gid) < 0 ||
+			    setresuid(w.uid, w.uid, w.uid) < 0)
+				_exit(2);
+			_exit(access(p, R_OK) == 0 ? 0 : 1);
+		}
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			cr_skip_test("%s cannot read %s: give it read access "
+				     "to the build and source trees",
+				     pw->pw_name, p);
+	}
+	return w;
+}
+
+/* rm -rf dir (the workers' files belong to other uids). */
+static void
+rm_tree(const char *dir)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rm -rf %s", dir);
+}
+
+static void
+write_scenario(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	cr_assert_not_null(f);
+	fputs("{\"description\": \"test_conditions.c\", \"conversations\": "
+	      "[{\"name\": \"amelia\", \"match\": \"Amelia\", \"turns\": [\n"
+	      "{\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
+	      "\"input\": {\"command\": \"echo cond-$((40+2))\"}}]},\n"
+	      "{\"expect\": {\"tool_result_contains\": [\"cond-42\"]}, "
+	      "\"content\": [{\"type\": \"text\", \"text\": \"done\"}]}\n"
+	      "]}]}\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/*
+ * Run gao-dev under the launcher with opts (NULL-ended), as w, with
+ * extra gao-dev options (NULL-ended, may be NULL).
+ */
+static void
+run(const char *const *opts, const struct who *w, const char *const *extra,
+    struct outcome *o)
+{
+	char dir[] = "/var/tmp/gao-cond-XXXXXX", key[512], sc[512], root[512];
+	char cfg[4096], user[64], base[128], res[1024];
+	const char *args[40], *env[] = { base, "HOME=/nonexistent", NULL };
+	const char *gao = getenv("GAO_DEV");
+	char *saved = strdup(gao ? gao : "");
+	struct h_fake fake;
+	struct h_out out = { 0 };
+	size_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", dir);
+	write_scenario(sc);
+	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
+	snprintf(root, sizeof(root), "%s/sandbox", dir);
+	/* 0711: without a mount namespace the workers' uid must pass */
+	cr_assert_eq(mkdir(root, 0711), 0);
+	cr_assert_eq(chmod(root, 0711), 0);
+	if (w->user) {
+		cr_assert_eq(chown(key, w->uid, w->gid), 0);
+		cr_assert_eq(chown(root, w->uid, w->gid), 0);
+	}
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	h_fake_start(&fake, sc, key, dir);
+	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
+		 fake.port);
+	for (size_t i = 0; opts && opts[i]; i++)
+		args[n++] = opts[i];
+	if (w->user) {
+		snprintf(user, sizeof(user), "%u:%u", (unsigned)w->uid,
+			 (unsigned)w->gid);
+		args[n++] = "--user";
+		args[n++] = user;
+	}
+	args[n++] = "--";
+	args[n++] = saved;
+	args[n++] = "sandbox";
+	args[n++] = "run";
+	args[n++] = cfg;
+	args[n++] = "--standalone";
+	args[n++] = "--api-key-file";
+	args[n++] = key;
+	args[n++] = "--sandbox-root";
+	args[n++] = root;
+	for (size_t i = 0; extra && extra[i] && n < 38; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	setenv("GAO_DEV", launcher(), 1);
+	h_run(args, env, dir, 120, &out);
+	setenv("GAO_DEV", saved, 1);
+	free(saved);
+	h_fake_stop(&fake);
+	o->code = out.code;
+	o->err = out.err;
+	out.err = NULL;
+	if (h_single_file(root, "results", res, sizeof(res))) {
+		json_t *ph;
+		char *errs, *all;
+
+		o->res = json_load_file(res, 0, NULL);
+		/* the reasons: stderr and the results' errors, one text */
+		errs = json_dumps(json_object_get(o->res, "errors"), 0);
+		if (errs &&
+		    asprintf(&all, "%s\n%s", o->err ? o->err : "", errs) > 0) {
+			free(o->err);
+			o->err = all;
+		}
+		free(errs);
+		ph = json_array_get(json_object_get(o->res, "phases"), 0);
+		ph = json_object_get(ph, "isolation");
+		o->layers = (uint32_t)json_integer_value(
+			json_object_get(ph, "layers"));
+		o->uid = json_integer_value(json_object_get(ph, "uid"));
+	}
+	h_out_free(&out);
+	rm_tree(dir);
+}
+
+static void
+outcome_free(struct outcome *o)
+{
+	free(o->err);
+	json_decref(o->res);
+}
+
+/* This host's layers without any condition, as root or as the user. */
+static uint32_t
+baseline(const struct who *w)
+{
+	static uint32_t cached[2];
+	static bool have[2];
+	struct outcome o;
+
+	if (have[w->user])
+		return cached[w->user];
+	run(NULL, w, NULL, &o);
+	cr_assert_eq(o.code, 0, "the baseline run exited %d:\n%s", o.code,
+		     o.err);
+	cached[w->user] = o.layers;
+	have[w->user] = true;
+	outcome_free(&o);
+	return cached[w->user];
+}
+
+static const char *
+names(uint32_t layers, char *buf, size_t cap)
+{
+	msg_layers_text(layers, 0, buf, cap);
+	return buf;
+}
+
+/*
+ * The promise for one condition: the run completes with exactly the
+ * baseline's layers minus removed, and --require-isolation full fails
+ * (exit 4, naming a missing layer) exactly when a namespace is gone.
+ */
+static void
+check_condition(const char *const *opts, const struct who *w, uint32_t removed,
+		struct outcome *keep)
+{
+	uint32_t want = baseline(w) & ~removed;
+	const char *full[] = { "--require-isolation", "full", NULL };
+	char a[256], b[256];
+	struct outcome o, f;
+
+	run(opts, w, NULL, &o);
+	cr_assert_eq(o.code, 0, "exited %d:\n%s", o.code, o.err);
+	cr_assert_eq(o.layers & ~MSG_LAYER_LANDLOCK, want & ~MSG_LAYER_LANDLOCK,
+		     "layers recorded: %s; this condition must give: %s",
+		     names(o.layers, a, sizeof(a)), names(want, b, sizeof(b)));
+	run(opts, w, full, &f);
+	if ((want & FULL_NS) != FULL_NS || !(want & MSG_LAYER_LANDLOCK)) {
+		uint32_t missing = FULL_NS & ~want;
+		char one[64];
+
+		cr_assert_eq(f.code, 4, "--require-isolation full exited %d",
+			     f.code);
+		cr_assert_not_null(strstr(f.err, "lacks"), "%s", f.err);
+		if (missing) {
+			/* the first missing layer is named */
+			msg_layers_text(missing & -missing, 0, one,
+					sizeof(one));
+			cr_assert_not_null(strstr(f.err, one),
+					   "%s not named:\n%s", one, f.err);
+		}
+	} else {
+		cr_assert_eq(f.code, 0,
+			     "--require-isolation full exited "
+			     "%d:\n%s",
+			     f.code, f.err);
+	}
+	outcome_free(&f);
+	if (keep)
+		*keep = o;
+	else
+		outcome_free(&o);
+}
+
+static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
+				      NULL };
+
+Test(conditions, docker_seccomp_without_sys_admin_as_root, .timeout = 300)
+{
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	check_condition(docker, &root, NS_ALL, NULL);
+}
+
+Test(conditions, docker_seccomp_as_a_user, .timeout = 300)
+{
+	struct who w;
+
+	need_root();
+	w = test_user();
+	check_condition(docker, &w, NS_ALL, NULL);
+}
+
+Test(conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
+{
+	static const char *const opts[] = { "--userns", "0 0 1", NULL };
+	struct who root = { false, 0, 0 };
+	struct outcome o;
+	const char *warn;
+
+	need_root();
+	check_condition(opts, &root, MSG_LAYER_UNPRIVILEGED_UID, &o);
+	/* no other id is mapped: uid 0 without capabilities, said so */
+	cr_expect_eq(o.uid, 0);
+	warn = json_string_value(
+		json_array_get(json_object_get(o.res, "warnings"), 0));
+	cr_assert(warn && strstr(warn, "per-run uid"), "warnings: %s",
+		  warn ? warn : "(none)");
+	outcome_free(&o);
+}
+
+Test(conditions, root_in_a_userns_with_a_subordinate_range, .timeout = 300)
+{
+	static const char *const opts[] = { "--userns",
+					    "0 0 1,1000 100000 65536", NULL };
+	struct who root = { false, 0, 0 };
+	struct outcome o;
+
+	need_root();
+	check_condition(opts, &root, 0, &o);
+	/* inside the map, above the system ids, never nobody */
+	cr_expect(o.uid >= 1000 && o.uid <= 65536 && o.uid != 65534, "uid %lld",
+		  o.uid);
+	outcome_free(&o);
+}
+
+Test(conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
+{
+	char map[64], gmap[64];
+	struct who w;
+
+	need_root();
+	w = test_user();
+	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
+		 (unsigned)w.uid);
+	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
+		 (unsigned)w.gid);
+	{
+		const char *const opts[] = {
+			"--userns",     map, "--gidmap", gmap,
+			"--max-userns", "0", NULL
+		};
+
+		check_condition(opts, &w, NS_ALL, NULL);
+	}
+}
+
+Test(conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
+{
+	static const char *const opts[] = { "--mask-proc", "--userns",
+					    "0 0 1,1000 100000 65536", NULL };
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	check_condition(opts, &root, MSG_LAYER_NS_PID, NULL);
+}
+
+Test(conditions, masked_proc_as_a_user, .timeout = 300)
+{
+	static const char *const opts[] = { "--mask-proc", NULL };
+	struct who w;
+
+	need_root();
+	w = test_user();
+	check_condition(opts, &w, MSG_LAYER_NS_PID, NULL);
+}
