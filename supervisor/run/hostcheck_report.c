@@ -114,22 +114,34 @@ layer_advice(const struct hostcheck *h, uint32_t bit)
 	case MSG_LAYER_CGROUP:
 		return NULL; /* the cgroup's own advice says more */
 	case MSG_LAYER_UNPRIVILEGED_UID:
-		return "a separate uid per run: map more than root's own uid "
-		       "into the container (rootless Podman: subordinate ids "
-		       "in /etc/subuid and /etc/subgid; Kubernetes: "
-		       "hostUsers: false)";
+		/* uidmap.c's reason names the fix; else the general one */
+		return h->uid_why[0] ?
+			       h->uid_why :
+			       "a separate uid per run: map more than root's "
+			       "own uid into the container (rootless Podman: "
+			       "subordinate ids in /etc/subuid and "
+			       "/etc/subgid; Kubernetes: hostUsers: false)";
 	default:
 		break;
 	}
 	if (h->ns_off)
 		return "namespaces: switched off (--test-no-namespaces)";
+	/* a mount namespace but no PID namespace: no private /proc */
+	if (bit == MSG_LAYER_NS_PID && (h->layers & MSG_LAYER_NS_MOUNT))
+		return "PID namespace: the other namespaces were made, but a "
+		       "private /proc for a new PID namespace could not be "
+		       "mounted: a container whose /proc is masked (Docker: "
+		       "--security-opt systempaths=unconfined; Kubernetes: "
+		       "procMount: Unmasked)";
 	if (!h->root)
 		return "namespaces: run as root, or enable unprivileged user "
 		       "namespaces (sysctl user.max_user_namespaces > 0 and, "
 		       "where it exists, kernel.unprivileged_userns_clone=1; "
 		       "on Ubuntu, AppArmor's restriction: "
 		       "kernel.apparmor_restrict_unprivileged_userns=0 or a "
-		       "profile that allows userns for gao-dev)";
+		       "profile that allows userns for gao-dev); in a "
+		       "container, also a seccomp profile that allows clone "
+		       "and unshare with namespace flags";
 	return "namespaces: the kernel or the container refuses new "
 	       "namespaces to root: a seccomp profile that allows clone and "
 	       "unshare with namespace flags, and CAP_SYS_ADMIN (e.g. docker "
@@ -160,8 +172,6 @@ advice(const struct hostcheck *h, const char *out[N_LAYERS + 5])
 		out[n++] = "the run's cgroup as an ordinary user: a cgroup v2 "
 			   "delegation, e.g. systemd-run --user --scope -p "
 			   "Delegate=yes gao-dev ...";
-	if (h->root && h->uid_rc != 1 && h->uid_why[0])
-		out[n++] = h->uid_why;
 	out[n] = NULL;
 	return n;
 }
@@ -219,10 +229,10 @@ hostcheck_json(const struct hostcheck *h)
 		h->uid_why[0] ? h->uid_why : NULL, "cgroup", "version",
 		h->cg_kind, "memory", (h->cg_on & CGROUP_MEMORY) != 0, "pids",
 		(h->cg_on & CGROUP_PIDS) != 0, "why",
-		h->cg_why[0] ? h->cg_why : NULL, "host_v1", h->cg_v1,
-		"host_v2", h->cg_v2, "run_caps", "cgroup",
-		h->cg_kind, "memory_bytes", (json_int_t)h->max_memory,
-		"memory_explicit", h->memory_explicit, "memory_enforced",
+		h->cg_why[0] ? h->cg_why : NULL, "host_v1", h->cg_v1, "host_v2",
+		h->cg_v2, "run_caps", "cgroup", h->cg_kind, "memory_bytes",
+		(json_int_t)h->max_memory, "memory_explicit",
+		h->memory_explicit, "memory_enforced",
 		(h->cg_on & CGROUP_MEMORY) != 0, "processes",
 		(json_int_t)h->pids, "processes_enforced",
 		(h->cg_on & CGROUP_PIDS) != 0, "disk_bytes",
