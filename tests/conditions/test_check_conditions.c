@@ -222,9 +222,23 @@ level_of(const json_t *c)
 	return -1;
 }
 
-/* The check and a run under opts agree (see the design note). */
+/* Whether an advice line of c mentions needle. */
+static bool
+advises(const json_t *c, const char *needle)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "advice"), i, v)
+		if (strstr(json_string_value(v), needle))
+			return true;
+	return false;
+}
+
+/* The check and a run under opts agree (see the design note); the
+ * check's advice mentions advice (NULL: no assertion). */
 static void
-agree(const char *const *opts, const struct who *w)
+agree(const char *const *opts, const struct who *w, const char *advice)
 {
 	static const char *const caps[] = { "cgroup", "memory_enforced",
 					    "processes_enforced", "processes" };
@@ -260,6 +274,8 @@ agree(const char *const *opts, const struct who *w)
 				     json_object_get(rcaps, caps[i])),
 			  "run_caps.%s differs", caps[i]);
 	json_decref(r);
+	if (advice)
+		cr_assert(advises(c, advice), "no advice about %s", advice);
 	lvl = level_of(c);
 	if (lvl > 0) {
 		json_decref(run(&b, opts, w, levels[lvl], &rc));
@@ -284,7 +300,7 @@ Test(check_conditions, docker_seccomp_as_root, .timeout = 300)
 	struct who root = { false, 0, 0 };
 
 	need_root();
-	agree(docker, &root);
+	agree(docker, &root, "namespaces");
 }
 
 Test(check_conditions, docker_seccomp_as_a_user, .timeout = 300)
@@ -293,7 +309,7 @@ Test(check_conditions, docker_seccomp_as_a_user, .timeout = 300)
 
 	need_root();
 	w = test_user();
-	agree(docker, &w);
+	agree(docker, &w, "namespaces");
 }
 
 Test(check_conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
@@ -302,7 +318,7 @@ Test(check_conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
 	struct who root = { false, 0, 0 };
 
 	need_root();
-	agree(opts, &root);
+	agree(opts, &root, "uid_map");
 }
 
 Test(check_conditions, root_in_a_userns_with_a_range, .timeout = 300)
@@ -312,7 +328,7 @@ Test(check_conditions, root_in_a_userns_with_a_range, .timeout = 300)
 	struct who root = { false, 0, 0 };
 
 	need_root();
-	agree(opts, &root);
+	agree(opts, &root, NULL);
 }
 
 Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
@@ -332,7 +348,7 @@ Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 			"--max-userns", "0", NULL
 		};
 
-		agree(opts, &w);
+		agree(opts, &w, "user namespaces");
 	}
 }
 
@@ -343,7 +359,7 @@ Test(check_conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
 	struct who root = { false, 0, 0 };
 
 	need_root();
-	agree(opts, &root);
+	agree(opts, &root, "/proc");
 }
 
 Test(check_conditions, masked_proc_as_a_user, .timeout = 300)
@@ -353,5 +369,5 @@ Test(check_conditions, masked_proc_as_a_user, .timeout = 300)
 
 	need_root();
 	w = test_user();
-	agree(opts, &w);
+	agree(opts, &w, NULL);
 }
