@@ -595,8 +595,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 			termesc_fprintf(
 				stderr,
 				"gao-dev: %s: unknown option or missing "
-				"value; see gao-dev sandbox run --help\n",
-				argv[optind - 1]);
+				"value; see gao-dev sandbox %s --help\n",
+				argv[optind - 1],
+				c->cmd == CLI_CHECK ? "check" : "run");
 			return -1;
 		}
 		if (!option_applies(c->cmd, opt)) {
