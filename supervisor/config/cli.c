@@ -179,13 +179,14 @@ static const char check_help[] =
 "  --max-memory BYTES       a run memory total to check, as if asked for\n"
 "                           (without it: the default, or max_memory: in\n"
 "                           the user config)\n"
-"  --max-disk BYTES, --max-files N   the disk and file caps to show\n"
+"  --max-disk BYTES         the disk cap to show (default 1G)\n"
+"  --max-files N            the file cap to show (default 100000)\n"
 "\n"
 "exit codes: 0 the policy can be applied as documented (docs/security.md,\n"
 "\"Checking a host\"; missing layers below full are listed with advice),\n"
 "2 usage error, 4 the worker cannot start or confine itself, seccomp or\n"
 "no_new_privs is missing, a memory total asked for cannot be enforced, or\n"
-"--require-isolation is not reached.\n";
+"--require-isolation is not reached, 130 interrupted.\n";
 
 /* The second half (C99 caps one string literal at 4095 bytes). */
 static const char run_help2[] =
