@@ -69,9 +69,15 @@ on_log(void *ctx, const char *line)
 {
 	struct probe *p = ctx;
 
-	/* the worker's own complaint says why it could not confine */
-	if (!p->h->started && !p->said[0])
-		snprintf(p->said, sizeof(p->said), "%s", line);
+	/* the worker's own complaint says why it could not confine; kept
+	 * escaped, so the JSON report (valid UTF-8 only) can carry it */
+	if (!p->h->started && !p->said[0]) {
+		char *clean = termesc_dup(line);
+
+		snprintf(p->said, sizeof(p->said), "%s",
+			 clean ? clean : "(unreadable)");
+		free(clean);
+	}
 }
 
 static bool
