@@ -17,6 +17,7 @@
 
 #include "common/pathbuf.h"
 #include "common/termesc.h"
+#include "common/utf8.h"
 #include "policy/policy.h"
 #include "supervisor/core/child.h"
 #include "supervisor/core/datadir.h"
@@ -74,8 +75,8 @@ on_log(void *ctx, const char *line)
 	if (!p->h->started && !p->said[0]) {
 		char *clean = termesc_dup(line);
 
-		snprintf(p->said, sizeof(p->said), "%s",
-			 clean ? clean : "(unreadable)");
+		utf8_copy(p->said, sizeof(p->said),
+			  clean ? clean : "(unreadable)");
 		free(clean);
 	}
 }
@@ -313,6 +314,20 @@ out:
 	msg_policy_clear(&init.policy);
 }
 
+/* Text from the host (paths, the kernel's name, errors) made valid
+ * UTF-8 in place, so the JSON report can always carry it. */
+static void
+clean_text(char *buf, size_t cap)
+{
+	char *clean;
+
+	if (utf8_valid(buf, strlen(buf)))
+		return;
+	clean = utf8_clean(buf, strlen(buf));
+	utf8_copy(buf, cap, clean ? clean : "(unreadable)");
+	free(clean);
+}
+
 int
 hostcheck_probe(const struct cli *c, struct hostcheck *h)
 {
@@ -381,6 +396,12 @@ out:
 	if (worker_fd >= 0)
 		close(worker_fd);
 	policy_free(pol);
+	clean_text(h->kernel, sizeof(h->kernel));
+	clean_text(h->policy, sizeof(h->policy));
+	clean_text(h->error, sizeof(h->error));
+	clean_text(h->uid_why, sizeof(h->uid_why));
+	clean_text(h->cg_why, sizeof(h->cg_why));
+	clean_text(h->cg_v1, sizeof(h->cg_v1));
 	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) == 1 ||
 					  sigismember(&pending, SIGTERM) == 1 ||
 					  sigismember(&pending, SIGHUP) == 1)) {
