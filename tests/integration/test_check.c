@@ -16,6 +16,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +296,8 @@ Test(check, explicit_memory_cap_agrees_with_a_run)
 /*
  * Leftover cgroups of checks whose gao-dev is gone: gao-dev-check-<pid>
  * below this process's own v1 memory and pids cgroups (gao-dev is its
- * child, in the same ones; a check still running elsewhere is alive).
+ * child, in the same ones; a check still running elsewhere is alive,
+ * even one of another uid: EPERM, not ESRCH).
  */
 static int
 leftover_cgroups(void)
@@ -324,7 +326,7 @@ leftover_cgroups(void)
 			long pid;
 
 			if (sscanf(d->d_name, "gao-dev-check-%ld", &pid) == 1 &&
-			    kill((pid_t)pid, 0) < 0)
+			    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 				n++;
 		}
 		if (dd)
