@@ -24,7 +24,13 @@
 	(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 	 CLONE_NEWUTS)
 
-/* Try the flags once in a throwaway child. */
+/*
+ * Try the flags once in a throwaway child. With a PID and a mount
+ * namespace the child also mounts a fresh /proc (on its own, private
+ * copy of /proc): a container whose /proc is masked refuses that in a
+ * user namespace, and a PID namespace whose processes the worker's /proc
+ * cannot show would blind the worker's reaper (common/reaper.h).
+ */
 static bool
 probe(int flags)
 {
@@ -34,8 +40,16 @@ probe(int flags)
 
 	if (pid < 0)
 		return false;
-	if (pid == 0)
+	if (pid == 0) {
+		if ((flags & (CLONE_NEWPID | CLONE_NEWNS)) !=
+		    (CLONE_NEWPID | CLONE_NEWNS))
+			_exit(0);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("proc", "/proc", "proc",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			_exit(1);
 		_exit(0);
+	}
 	io_waitpid(pid, &status, 0); /* it exits at once */
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -48,7 +62,12 @@ spawn_ns_flags(bool network)
 
 	if (cached < 0) {
 		flags = ALL_NS | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
-		cached = probe(flags) ? flags : 0;
+		if (probe(flags))
+			cached = flags;
+		else if (probe(flags & ~CLONE_NEWPID))
+			cached = flags & ~CLONE_NEWPID; /* no fresh /proc */
+		else
+			cached = 0;
 	}
 	flags = cached;
 	if (network)

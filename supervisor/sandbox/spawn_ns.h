@@ -24,6 +24,9 @@
  * spawn_ns_flags - the CLONE_NEW* flags to ask for: all of them (the
  * network one only when !network), CLONE_NEWUSER only when not root, and
  * none when a probe (done once, cached) shows the kernel refuses them.
+ * Where a fresh /proc cannot be mounted in the new namespaces (a masked
+ * /proc), CLONE_NEWPID is left out: a PID namespace seen through the
+ * host's /proc would hide its own processes from the worker's reaper.
  */
 int spawn_ns_flags(bool network);
 

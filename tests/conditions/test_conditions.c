@@ -12,16 +12,20 @@
  *   condition                        as     takes away
  *   Docker-like seccomp, no          root   every namespace, the minimal
  *     CAP_SYS_ADMIN                  user   root (all need a mount ns)
- *   root in a user namespace that    root   the per-run uid (workers keep
- *     maps only root ("0 0 1")              uid 0, no capabilities)
- *   ... with a subordinate range     root   nothing: the uid is picked
+ *   root in a user namespace that    root*  the per-run uid (workers keep
+ *     maps only root                        uid 0, no capabilities), the
+ *                                           cgroup (not delegated)
+ *   ... with a subordinate range     root*  the cgroup; the uid is picked
  *                                           inside the map
  *   no nested user namespaces        user   every namespace, the minimal
  *     (user.max_user_namespaces=0)          root
  *   a masked /proc (Docker's masks,  root*  the PID namespace (no private
  *     locked by a user namespace)    user   /proc can be mounted)
  *
- *   (* root inside a user namespace with a subordinate range)
+ *   (* root of a rootless container: uid 0 inside a user namespace whose
+ *   root is the unprivileged outside uid ROOTLESS_UID, with a subordinate
+ *   range 1000-66535 where the condition says so; its files are chowned
+ *   to that uid)
  *
  * Runs only as root (the launcher needs it; the user conditions drop to
  * $GAO_SBX_USER, default gaodev-test, after the set-up); otherwise every
@@ -50,11 +54,17 @@
 	(MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | \
 	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
 
+/* Who runs gao-dev: root, root inside a user namespace whose root is
+ * the unprivileged outside uid owner (its files are chowned to it), or
+ * the user uid:gid after the set-up. */
 struct who {
 	bool user;
 	uid_t uid;
 	gid_t gid;
+	uid_t owner; /* 0: real root */
 };
+
+#define ROOTLESS_UID 100000u /* outside uid of a container's root */
 
 /* One run's outcome. */
 struct outcome {
@@ -82,22 +92,13 @@ need_root(void)
 			     "and maps); run the suite as root");
 }
 
-/* The unprivileged user, or a skip when it cannot read what it runs. */
-static struct who
-test_user(void)
+/* Skip unless uid:gid can read what the run needs. */
+static void
+need_readable(uid_t uid, gid_t gid)
 {
-	const char *name = getenv("GAO_SBX_USER");
-	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
 	const char *paths[] = { getenv("GAO_DEV"), launcher() };
-	struct who w = { true, 0, 0 };
 	char cfg[4096], fake[4096];
 
-	if (!pw)
-		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
-			     "it)",
-			     name && *name ? name : "gaodev-test");
-	w.uid = pw->pw_uid;
-	w.gid = pw->pw_gid;
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
 	h_src("scripts/fake-anthropic", fake, sizeof(fake));
 	for (size_t i = 0; i < 4; i++) {
@@ -108,21 +109,48 @@ test_user(void)
 		cr_assert_geq(pid, 0);
 		if (pid == 0) {
 			if (setgroups(0, NULL) < 0 ||
-			    setresgid(w.gid, w.gid, w.gid) < 0 ||
-			    setresuid(w.uid, w.uid, w.uid) < 0)
+			    setresgid(gid, gid, gid) < 0 ||
+			    setresuid(uid, uid, uid) < 0)
 				_exit(2);
 			_exit(access(p, R_OK) == 0 ? 0 : 1);
 		}
 		cr_assert_eq(waitpid(pid, &st, 0), pid);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			cr_skip_test("%s cannot read %s: give it read access "
-				     "to the build and source trees",
-				     pw->pw_name, p);
+			cr_skip_test("uid %u cannot read %s: give others "
+				     "read access to the build and source "
+				     "trees",
+				     (unsigned)uid, p);
 	}
+}
+
+/* The unprivileged user, or a skip when it cannot read what it runs. */
+static struct who
+test_user(void)
+{
+	const char *name = getenv("GAO_SBX_USER");
+	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
+	struct who w = { true, 0, 0, 0 };
+
+	if (!pw)
+		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
+			     "it)",
+			     name && *name ? name : "gaodev-test");
+	w.uid = w.owner = pw->pw_uid;
+	w.gid = pw->pw_gid;
+	need_readable(w.uid, w.gid);
 	return w;
 }
 
-/* rm -rf dir (the workers' files belong to other uids). */
+/* Root of a rootless container: uid 0 inside, ROOTLESS_UID outside. */
+static struct who
+rootless(void)
+{
+	struct who w = { false, 0, 0, ROOTLESS_UID };
+
+	need_readable(ROOTLESS_UID, ROOTLESS_UID);
+	return w;
+}
+
 static void
 rm_tree(const char *dir)
 {
@@ -182,9 +210,11 @@ run(const char *const *opts, const struct who *w, const char *const *extra,
 	/* 0711: without a mount namespace the workers' uid must pass */
 	cr_assert_eq(mkdir(root, 0711), 0);
 	cr_assert_eq(chmod(root, 0711), 0);
-	if (w->user) {
-		cr_assert_eq(chown(key, w->uid, w->gid), 0);
-		cr_assert_eq(chown(root, w->uid, w->gid), 0);
+	if (w->owner) {
+		gid_t g = w->user ? w->gid : (gid_t)w->owner;
+
+		cr_assert_eq(chown(key, w->owner, g), 0);
+		cr_assert_eq(chown(root, w->owner, g), 0);
 	}
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
 	h_fake_start(&fake, sc, key, dir);
@@ -255,11 +285,14 @@ baseline(const struct who *w)
 {
 	static uint32_t cached[2];
 	static bool have[2];
+	struct who real = *w;
 	struct outcome o;
 
 	if (have[w->user])
 		return cached[w->user];
-	run(NULL, w, NULL, &o);
+	if (!w->user)
+		real.owner = 0; /* this host's root, outside any namespace */
+	run(NULL, &real, NULL, &o);
 	cr_assert_eq(o.code, 0, "the baseline run exited %d:\n%s", o.code,
 		     o.err);
 	cached[w->user] = o.layers;
@@ -327,7 +360,7 @@ static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
 
 Test(conditions, docker_seccomp_without_sys_admin_as_root, .timeout = 300)
 {
-	struct who root = { false, 0, 0 };
+	struct who root = { false, 0, 0, 0 };
 
 	need_root();
 	check_condition(docker, &root, NS_ALL, NULL);
@@ -342,15 +375,19 @@ Test(conditions, docker_seccomp_as_a_user, .timeout = 300)
 	check_condition(docker, &w, NS_ALL, NULL);
 }
 
+/* A rootless container's root: uid 0 inside, unprivileged outside; it
+ * cannot make cgroups below the host's. */
 Test(conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
 {
-	static const char *const opts[] = { "--userns", "0 0 1", NULL };
-	struct who root = { false, 0, 0 };
+	static const char *const opts[] = { "--userns", "0 100000 1", NULL };
+	struct who w;
 	struct outcome o;
 	const char *warn;
 
 	need_root();
-	check_condition(opts, &root, MSG_LAYER_UNPRIVILEGED_UID, &o);
+	w = rootless();
+	check_condition(opts, &w, MSG_LAYER_UNPRIVILEGED_UID | MSG_LAYER_CGROUP,
+			&o);
 	/* no other id is mapped: uid 0 without capabilities, said so */
 	cr_expect_eq(o.uid, 0);
 	warn = json_string_value(
@@ -363,12 +400,14 @@ Test(conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
 Test(conditions, root_in_a_userns_with_a_subordinate_range, .timeout = 300)
 {
 	static const char *const opts[] = { "--userns",
-					    "0 0 1,1000 100000 65536", NULL };
-	struct who root = { false, 0, 0 };
+					    "0 100000 1,1000 200000 65536",
+					    NULL };
+	struct who w;
 	struct outcome o;
 
 	need_root();
-	check_condition(opts, &root, 0, &o);
+	w = rootless();
+	check_condition(opts, &w, MSG_LAYER_CGROUP, &o);
 	/* inside the map, above the system ids, never nobody */
 	cr_expect(o.uid >= 1000 && o.uid <= 65536 && o.uid != 65534, "uid %lld",
 		  o.uid);
@@ -399,11 +438,13 @@ Test(conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 Test(conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
 {
 	static const char *const opts[] = { "--mask-proc", "--userns",
-					    "0 0 1,1000 100000 65536", NULL };
-	struct who root = { false, 0, 0 };
+					    "0 100000 1,1000 200000 65536",
+					    NULL };
+	struct who w;
 
 	need_root();
-	check_condition(opts, &root, MSG_LAYER_NS_PID, NULL);
+	w = rootless();
+	check_condition(opts, &w, MSG_LAYER_NS_PID | MSG_LAYER_CGROUP, NULL);
 }
 
 Test(conditions, masked_proc_as_a_user, .timeout = 300)

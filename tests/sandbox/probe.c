@@ -489,8 +489,17 @@ mode_fds(void)
 static int
 mode_ids(void)
 {
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
 	printf("uid=%d euid=%d gid=%d egid=%d\n", (int)getuid(), (int)geteuid(),
 	       (int)getgid(), (int)getegid());
+	/* the effective capabilities: what a setuid root exec gave */
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7))
+			printf("%s", line);
+	if (f)
+		fclose(f);
 	return 0;
 }
 

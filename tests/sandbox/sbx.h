@@ -115,6 +115,15 @@ bool sbx_is_root(void);
  * the caller's. */
 uid_t sbx_run_uid(void);
 
+/* Whether workers get a uid of their own: gao-dev is root and a separate
+ * id is mapped. Root in a user namespace that maps only root keeps uid 0
+ * without capabilities: the table's "ordinary user" column applies. */
+bool sbx_workers_own_uid(void);
+
+/* Whether this host refuses a fresh /proc in new PID and mount namespaces
+ * (a masked /proc): workers then run without a PID namespace. */
+bool sbx_fresh_proc_refused(void);
+
 /*
  * sbx_setup - directories, policy and a READY worker at level lv. Skips
  * the test (cr_skip_test) when the machine cannot provide the level;

@@ -163,7 +163,7 @@ sbx_expect_escape(int n, enum sbx_level lv)
 	case SBX_ESCAPES:
 		return true;
 	case SBX_ESCAPES_UNPRIV:
-		return !sbx_is_root();
+		return !sbx_workers_own_uid();
 	default:
 		return false;
 	}
@@ -185,7 +185,9 @@ sbx_judge(const struct sbx *s, int n, bool escaped, const char *detail)
 		     "attempt #%d at level \"%s\" as %s: "
 		     "docs/escape-suite.md says it %s, but it %s.\n%.3000s",
 		     n, sbx_level_name(s->level),
-		     sbx_is_root() ? "root" : "an unprivileged user",
+		     sbx_workers_own_uid() ? "root" :
+		     sbx_is_root()         ? "root without a mapped uid" :
+					     "an unprivileged user",
 		     want ? "escapes" : "is contained",
 		     escaped ? "escaped" : "was contained",
 		     detail ? detail : "");

@@ -48,7 +48,8 @@ plant(const struct sbx *s, struct planted *p)
 		snprintf(p->root, sizeof(p->root), "/root/%s-root", s->token);
 		snprintf(p->vartmp, sizeof(p->vartmp), "/var/tmp/%s-vartmp",
 			 s->token);
-		if (access("/root", F_OK) == 0)
+		/* W_OK: root in a user namespace may not write the host's */
+		if (access("/root", W_OK) == 0)
 			sbx_put(p->root, "root's\n", 0600);
 		else
 			p->root[0] = 0;
