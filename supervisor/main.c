@@ -24,6 +24,7 @@
 #include "supervisor/config/agents.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/core/datadir.h"
+#include "supervisor/run/hostcheck.h"
 #include "supervisor/run/runner.h"
 
 static void
@@ -141,6 +142,8 @@ main(int argc, char **argv)
 		return cmd_policy(&c);
 	case CLI_AUDIT_VERIFY:
 		return cmd_audit(&c);
+	case CLI_CHECK:
+		return hostcheck_main(&c);
 	case CLI_RUN:
 		break;
 	}

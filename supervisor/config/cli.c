@@ -44,6 +44,7 @@ enum {
 	OPT_BP_ROOT,
 	OPT_ALLOW_POLICY,
 	OPT_MAX_TIMEOUT,
+	OPT_JSON,
 };
 
 static const struct option options[] = {
@@ -77,6 +78,7 @@ static const struct option options[] = {
 	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
 	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -95,6 +97,8 @@ static const char general_help[] =
 "  sandbox run CONFIG... [--standalone] [options]   run benchmarks\n"
 "  sandbox run-standalone CONFIG... [options]       same as run --standalone\n"
 "  sandbox validate CONFIG...                       check configs, run nothing\n"
+"  sandbox check [--json] [options]                 what isolation this host\n"
+"                                                   gives (no API key needed)\n"
 "  policy show NAME|FILE                            print a sandbox policy\n"
 "  policy check FILE                                validate a policy file\n"
 "  audit verify FILE                                check an audit log's chain\n"
@@ -152,6 +156,38 @@ static const char run_help[] =
 "                           (default 7200; at most 86400)\n"
 "";
 
+static const char check_help[] =
+"usage: gao-dev sandbox check [--json] [--policy NAME|FILE]\n"
+"                             [--sandbox-root DIR] [--require-isolation L]\n"
+"                             [--max-memory BYTES] [--max-disk BYTES]\n"
+"                             [--max-files N]\n"
+"\n"
+"Says what this host gives a run, before anything is spent and without an\n"
+"API key: it starts one real worker with the policy (default: default)\n"
+"exactly as a run does, reports the layers that worker confirmed (the same\n"
+"list a run records as isolation in its results), makes and removes a\n"
+"run's cgroup, and lists each run cap and whether it can be enforced, the\n"
+"highest level --require-isolation would reach, and what to change to get\n"
+"more.\n"
+"\n"
+"  --json                   one JSON object on stdout (docs/sandbox-check.md)\n"
+"  --policy NAME|FILE       the policy to check (default: default)\n"
+"  --sandbox-root DIR       where the check's temporary project goes\n"
+"                           (default: $TMPDIR, else /tmp); removed after\n"
+"  --require-isolation L    also exit 4 unless the level reached is at\n"
+"                           least L: seccomp, landlock or full\n"
+"  --max-memory BYTES       a run memory total to check, as if asked for\n"
+"                           (without it: the default, or max_memory: in\n"
+"                           the user config)\n"
+"  --max-disk BYTES         the disk cap to show (default 1G)\n"
+"  --max-files N            the file cap to show (default 100000)\n"
+"\n"
+"exit codes: 0 the policy can be applied as documented (docs/security.md,\n"
+"\"Checking a host\"; missing layers below full are listed with advice),\n"
+"2 usage error, 4 the worker cannot start or confine itself, seccomp or\n"
+"no_new_privs is missing, a memory total asked for cannot be enforced, or\n"
+"--require-isolation is not reached, 130 interrupted.\n";
+
 /* The second half (C99 caps one string literal at 4095 bytes). */
 static const char run_help2[] =
 "  --max-memory BYTES       memory of all of a run's processes together\n"
@@ -196,7 +232,10 @@ static const char run_help2[] =
 void
 cli_help(enum cli_cmd cmd, bool run)
 {
-	(void)cmd;
+	if (cmd == CLI_CHECK) {
+		fputs(check_help, stdout);
+		return;
+	}
 	fputs(run ? run_help : general_help, stdout);
 	if (run)
 		fputs(run_help2, stdout);
@@ -368,6 +407,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_ALLOW_POLICY:
 		c->allow_config_policy = true;
 		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
 	default:
 		return -1;
 	}
@@ -459,6 +501,34 @@ defaults(struct cli *c)
 	c->max_files = CLI_DEFAULT_MAX_FILES;
 }
 
+/* Whether opt is one of cmd's options: --json is sandbox check's alone,
+ * and sandbox check takes only what its --help lists (and the test
+ * switches of a test build); the other commands take the run options. */
+static bool
+option_applies(enum cli_cmd cmd, int opt)
+{
+	static const int check_opts[] = {
+		'h',
+		'V',
+		OPT_JSON,
+		OPT_POLICY,
+		OPT_ROOT,
+		OPT_REQUIRE,
+		OPT_MAX_MEMORY,
+		OPT_MAX_DISK,
+		OPT_MAX_FILES,
+		OPT_TEST_DISABLE,
+		OPT_NO_NS,
+	};
+
+	if (cmd != CLI_CHECK)
+		return opt != OPT_JSON;
+	for (size_t i = 0; i < sizeof(check_opts) / sizeof(*check_opts); i++)
+		if (check_opts[i] == opt)
+			return true;
+	return false;
+}
+
 /* The command words before the options: "sandbox run", ... */
 static int
 parse_command(struct cli *c, int argc, char **argv, int *i)
@@ -474,6 +544,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "policy", "show", CLI_POLICY_SHOW, false },
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+		{ "sandbox", "check", CLI_CHECK, false },
 	};
 
 	if (argc < 3)
@@ -493,7 +564,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 int
 cli_parse(int argc, char **argv, struct cli *c)
 {
-	int first = 1, opt;
+	int first = 1, opt, idx = -1;
 
 	defaults(c);
 	if (argc >= 2 &&
@@ -512,9 +583,11 @@ cli_parse(int argc, char **argv, struct cli *c)
 				argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		return -1;
 	}
+	if (c->cmd == CLI_CHECK)
+		c->sandbox_root = NULL; /* the check's default: $TMPDIR */
 	optind = first;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hV", options, &idx)) != -1) {
 		if (opt == 'h') {
 			c->n_args = -1; /* help for this command */
 			return 0;
@@ -523,15 +596,35 @@ cli_parse(int argc, char **argv, struct cli *c)
 			termesc_fprintf(
 				stderr,
 				"gao-dev: %s: unknown option or missing "
-				"value; see gao-dev sandbox run --help\n",
-				argv[optind - 1]);
+				"value; see gao-dev sandbox %s --help\n",
+				argv[optind - 1],
+				c->cmd == CLI_CHECK ? "check" : "run");
+			return -1;
+		}
+		if (!option_applies(c->cmd, opt)) {
+			termesc_fprintf(
+				stderr,
+				"gao-dev: --%s does not apply to %s %s; "
+				"see gao-dev %s %s --help\n",
+				idx >= 0 ? options[idx].name : "?", argv[1],
+				argv[2], argv[1], argv[2]);
 			return -1;
 		}
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
 			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
+		idx = -1;
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
+	if (c->cmd == CLI_CHECK) {
+		if (c->n_args == 0)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: sandbox check takes no file (%s); "
+				"see gao-dev sandbox check --help\n",
+				c->args[0]);
+		return -1;
+	}
 	if (c->n_args == 0) {
 		termesc_fprintf(stderr,
 				"gao-dev: %s %s needs at least one file; see "

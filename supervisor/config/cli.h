@@ -22,6 +22,7 @@ enum cli_cmd {
 	CLI_POLICY_SHOW,
 	CLI_POLICY_CHECK,
 	CLI_AUDIT_VERIFY,
+	CLI_CHECK, /* sandbox check */
 };
 
 /* Exit codes, one table for every command. */
@@ -72,6 +73,7 @@ struct cli {
 	bool max_memory_set, max_disk_set, max_files_set;
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
+	bool json; /* sandbox check --json */
 };
 
 /*

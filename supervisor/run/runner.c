@@ -951,3 +951,15 @@ out:
 	secret_free(key);
 	return rc;
 }
+
+int
+runner_open_worker(char *err, size_t errlen)
+{
+	return open_worker(err, errlen);
+}
+
+int
+runner_pick_caps(struct cli *c)
+{
+	return pick_caps(c);
+}
