@@ -38,14 +38,22 @@ exe_dir(void)
 	return dir;
 }
 
-/* <exe dir>/<rel>, or rel itself when the configured path was absolute. */
+/*
+ * <exe dir>/<rel>, or rel itself when the configured path was absolute;
+ * without its ".." when it exists, so paths in messages and results read
+ * as the installed tree's.
+ */
 static void
 exe_relative(char *buf, size_t cap, const char *rel)
 {
+	char real[PATH_MAX];
+
 	if (rel[0] == '/' || !exe_dir()[0])
 		snprintf(buf, cap, "%s", rel);
 	else
 		snprintf(buf, cap, "%s/%s", exe_dir(), rel);
+	if (realpath(buf, real) && strlen(real) < cap)
+		snprintf(buf, cap, "%s", real);
 }
 
 static bool
