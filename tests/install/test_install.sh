@@ -26,6 +26,8 @@ else
 		echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
 		exit 2
 	fi
+	unset GAO_DEV_DATADIR GAO_DEV_WORKER ANTHROPIC_API_KEY \
+		ANTHROPIC_BASE_URL || true
 	build=$(readlink -f "$1")
 	src=$(readlink -f "$2")
 	base=${GAO_INSTALL_TMPDIR:-/var/tmp}
@@ -45,20 +47,43 @@ else
 	mv "$prefix" "$moved"
 	rm -rf "$work/dest"
 	echo "installed with DESTDIR, moved to $moved"
+	# the build tree's own gao-dev (it alone may use the source tree)
+	echo "-- the build tree's gao-dev demo: the source tree's demo files"
+	mkdir -p "$work/bt"
+	if ! (cd "$work/bt" && "$build/supervisor/gao-dev" demo \
+		>"$work/bt.out" 2>&1) ||
+		! grep -qF "running $src/benchmarks/demo.yaml" "$work/bt.out"; then
+		echo "FAIL: the build tree's gao-dev demo:" >&2
+		tail -n 20 "$work/bt.out" >&2
+		exit 1
+	fi
+	echo "-- gao-dev demo refuses a key and files (exit 2)"
+	for args in "--api-key sk-ant-not-a-real-key" "--api-key-file /dev/null" \
+		"$src/benchmarks/demo.yaml"; do
+		# shellcheck disable=SC2086 # the words are separate arguments
+		if (cd "$work/bt" && "$build/supervisor/gao-dev" demo $args \
+			>"$work/bt.out" 2>&1); [ $? -ne 2 ] ||
+			grep -q "sk-ant-not-a-real-key" "$work/bt.out"; then
+			echo "FAIL: gao-dev demo $args:" >&2
+			cat "$work/bt.out" >&2
+			exit 1
+		fi
+	done
+	rm -rf "$work/bt"
 	# coverage counters (a coverage build) go to a scratch directory
 	export GCOV_PREFIX="$work/gcov"
-	unset GAO_DEV_DATADIR GAO_DEV_WORKER ANTHROPIC_API_KEY \
-		ANTHROPIC_BASE_URL || true
 	cp "$0" "$work/checks.sh"
 	if [ "$(id -u)" = 0 ] &&
 		unshare --mount --propagation private true 2>/dev/null; then
 		echo "source and build trees hidden (a private mount namespace)"
-		exec unshare --mount --propagation private sh \
-			"$work/checks.sh" --checks "$moved" "$work" "$src" \
-			"$build" 1
+		set +e
+		unshare --mount --propagation private sh "$work/checks.sh" \
+			--checks "$moved" "$work" "$src" "$build" 1
+		exit $?
 	fi
 	echo "not root: the source and build trees stay visible; the" \
 		"paths printed show which files were used"
+	set +e
 	sh "$work/checks.sh" --checks "$moved" "$work" "$src" "$build" 0
 	exit $?
 fi
