@@ -49,8 +49,7 @@ find_files(struct demo *d)
 	snprintf(d->fake, sizeof(d->fake), "%s/scripts/fake-anthropic", dir);
 	snprintf(d->scenario, sizeof(d->scenario),
 		 "%s/benchmarks/demo.fake.json", dir);
-	snprintf(d->config, sizeof(d->config), "%s/benchmarks/demo.yaml",
-		 dir);
+	snprintf(d->config, sizeof(d->config), "%s/benchmarks/demo.yaml", dir);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
 		if (access(paths[i], R_OK) != 0) {
 			termesc_fprintf(stderr,
@@ -122,23 +121,27 @@ exec_fake(const struct demo *d)
 	_exit(127);
 }
 
-/* The port the fake printed: > 0, or 0 when it has not yet. */
+/* The port the fake printed ("PORT <n>\n"): > 0, or 0 when not yet. */
 static long
 read_port(const struct demo *d)
 {
-	char buf[64] = "";
+	char buf[64] = "", *end;
 	int fd = io_open(d->out, O_RDONLY, 0);
 	ssize_t n;
-	long port = 0;
+	long port;
 
 	if (fd < 0)
 		return 0;
 	n = io_read_all(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n > 0 && memchr(buf, '\n', (size_t)n) &&
-	    sscanf(buf, "PORT %ld", &port) == 1 && port > 0 && port < 65536)
-		return port;
-	return 0;
+	if (n < 7 || strncmp(buf, "PORT ", 5) != 0 || buf[5] < '1' ||
+	    buf[5] > '9')
+		return 0;
+	errno = 0;
+	port = strtol(buf + 5, &end, 10);
+	if (errno || *end != '\n' || port <= 0 || port > 65535)
+		return 0;
+	return port;
 }
 
 /* Print the fake's log (its first 16 KiB) to stderr. */
