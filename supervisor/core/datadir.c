@@ -143,6 +143,8 @@ datadir_worker(char *buf, size_t cap)
 {
 	const char *env = getenv("GAO_DEV_WORKER");
 
+	if (!buf || cap == 0)
+		return -1;
 	if (env && *env) {
 		snprintf(buf, cap, "%s", env);
 		return 0;
