@@ -4,6 +4,7 @@
 #include "supervisor/core/datadir.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,17 +65,21 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-bool
-datadir_in_build_tree(void)
+/* Whether this executable lies in the build tree it was configured in
+ * (step 3 of datadir.h). */
+static bool
+in_build_tree(void)
 {
 	static int known = -1;
 	char real[PATH_MAX];
+	size_t n;
 
 	if (known < 0) {
 		/* the build tree may be reached through a symlink */
-		known = exe_dir()[0] &&
-			realpath(GAO_DEV_BUILD_ROOT "/supervisor", real) &&
-			strcmp(real, exe_dir()) == 0;
+		known = exe_dir()[0] && realpath(GAO_DEV_BUILD_ROOT, real);
+		n = known ? strlen(real) : 0;
+		known = known && strncmp(exe_dir(), real, n) == 0 &&
+			(exe_dir()[n] == '/' || exe_dir()[n] == 0);
 	}
 	return known == 1;
 }
@@ -94,7 +99,7 @@ datadir_path(void)
 	exe_relative(path, sizeof(path), GAO_DEV_REL_DATADIR);
 	if (is_dir(path))
 		return path;
-	if (datadir_in_build_tree())
+	if (in_build_tree())
 		snprintf(path, sizeof(path), "%s", GAO_DEV_SOURCE_DATADIR);
 	else
 		snprintf(path, sizeof(path), "%s", GAO_DEV_DATADIR);
@@ -152,7 +157,7 @@ datadir_worker(char *buf, size_t cap)
 	exe_relative(buf, cap, GAO_DEV_REL_LIBEXECDIR "/gao-dev-worker");
 	if (access(buf, X_OK) == 0)
 		return 0;
-	if (datadir_in_build_tree()) {
+	if (in_build_tree()) {
 		snprintf(buf, cap, "%s/worker/gao-dev-worker",
 			 GAO_DEV_BUILD_ROOT);
 		if (access(buf, X_OK) == 0)

@@ -15,20 +15,20 @@
  *      datadir (../libexec, ../share/gao-dev by default), so an installed
  *      tree still works after it was moved elsewhere (DESTDIR, a
  *      relocated prefix);
- *   3. the build tree, only for the gao-dev that this build tree made
- *      (its executable is <builddir>/supervisor/gao-dev): the worker in
- *      <builddir>/worker/, the data in the source tree's data/ and
- *      policy/profiles;
+ *   3. the build tree, only for a program that this build tree made and
+ *      that runs from it (<builddir>/supervisor/gao-dev, the test
+ *      programs): the worker in <builddir>/worker/, the data in the
+ *      source tree's data/ and policy/profiles;
  *   4. the paths compiled in from the configured prefix.
  *
  * An installed gao-dev therefore never uses a source tree's data, even
  * when the source tree it was built from is still there: step 3 applies
- * only to an executable that sits in the build tree itself.
+ * only to an executable that sits in the build tree itself (decided by
+ * where /proc/self/exe is, not by what exists).
  */
 #ifndef GAO_SUPERVISOR_DATADIR_H
 #define GAO_SUPERVISOR_DATADIR_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -61,11 +61,5 @@ const char *datadir_demo(void);
  * was found, with buf naming the places looked at.
  */
 int datadir_worker(char *buf, size_t cap);
-
-/*
- * datadir_in_build_tree - true when this executable is the gao-dev that
- * the build tree it was configured in made (step 3 above).
- */
-bool datadir_in_build_tree(void);
 
 #endif
