@@ -187,10 +187,16 @@ start_fake(struct demo *d)
 	}
 	if (port > 0)
 		return port;
-	termesc_fprintf(stderr,
-			"gao-dev demo: the fake API (python3 %s) did not "
-			"start within %d s\n",
-			d->fake, DEMO_START_MS / 1000);
+	if (d->pid == 0)
+		termesc_fprintf(stderr,
+				"gao-dev demo: the fake API (python3 %s) "
+				"exited before it listened\n",
+				d->fake);
+	else
+		termesc_fprintf(stderr,
+				"gao-dev demo: the fake API (python3 %s) did "
+				"not listen within %d s\n",
+				d->fake, DEMO_START_MS / 1000);
 	print_log(d);
 	return -EXIT_INFRA;
 }

@@ -69,7 +69,19 @@ else
 			exit 1
 		fi
 	done
-	rm -rf "$work/bt"
+	echo "-- gao-dev demo without a working python3: exit 4, nothing left"
+	mkdir -p "$work/nopy/bin" "$work/nopy/tmp"
+	ln -s /bin/false "$work/nopy/bin/python3"
+	if (cd "$work/bt" && PATH="$work/nopy/bin:$PATH" TMPDIR="$work/nopy/tmp" \
+		"$build/supervisor/gao-dev" demo >"$work/bt.out" 2>&1); [ $? -ne 4 ] ||
+		! grep -q "exited before it listened" "$work/bt.out" ||
+		[ -n "$(ls -A "$work/nopy/tmp")" ]; then
+		echo "FAIL: gao-dev demo without python3:" >&2
+		cat "$work/bt.out" >&2
+		ls -A "$work/nopy/tmp" >&2
+		exit 1
+	fi
+	rm -rf "$work/bt" "$work/nopy"
 	# coverage counters (a coverage build) go to a scratch directory
 	export GCOV_PREFIX="$work/gcov"
 	cp "$0" "$work/checks.sh"
