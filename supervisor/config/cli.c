@@ -102,9 +102,15 @@ static const char general_help[] =
 "  policy show NAME|FILE                            print a sandbox policy\n"
 "  policy check FILE                                validate a policy file\n"
 "  audit verify FILE                                check an audit log's chain\n"
+"  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
 "  --version, -V    print the version\n"
+"\n"
+"gao-dev finds gao-dev-worker and its data (personas, prompts, prices,\n"
+"policy profiles, the demo) relative to its executable as installed\n"
+"(../libexec, ../share/gao-dev); GAO_DEV_WORKER and GAO_DEV_DATADIR\n"
+"override that. More in man gao-dev.\n"
 "\n"
 "exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
 "error, 3 API key missing or rejected, 4 infrastructure failure (API\n"
@@ -227,6 +233,24 @@ static const char run_help2[] =
 "by a limit (time, turns, tokens, cost, disk, files), 130 interrupted.\n"
 "With several runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run\n"
 "produced.\n";
+static const char demo_help[] =
+"usage: gao-dev demo [--sandbox-root DIR] [options]\n"
+"\n"
+"Runs the bundled demo benchmark (demo/benchmarks/demo.yaml in the data\n"
+"directory) against the bundled fake Anthropic API, which it starts with\n"
+"python3 on 127.0.0.1 and stops at the end: offline, no API key needed,\n"
+"the demo's own key only (ANTHROPIC_API_KEY is ignored; --api-key and\n"
+"--api-key-file are refused). Projects, results and logs go to\n"
+"./gao-dev-demo under the current directory unless --sandbox-root DIR\n"
+"says otherwise; the fake API's key and log live in a private directory\n"
+"under $TMPDIR (else /tmp) that is removed at the end.\n"
+"\n"
+"  --sandbox-root DIR       where projects and results go\n"
+"                           (default ./gao-dev-demo)\n"
+"\n"
+"The other options of gao-dev sandbox run --help apply as well.\n"
+"Exit code: gao-dev's for the run (0: the demo passed), or 4 when the\n"
+"demo files are missing or the fake API does not start.\n";
 /* clang-format on */
 
 void
@@ -234,6 +258,10 @@ cli_help(enum cli_cmd cmd, bool run)
 {
 	if (cmd == CLI_CHECK) {
 		fputs(check_help, stdout);
+		return;
+	}
+	if (cmd == CLI_DEMO) {
+		fputs(demo_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -376,6 +404,7 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_ROOT:
 		c->sandbox_root = arg;
+		c->sandbox_root_set = true;
 		break;
 	case OPT_MODEL:
 		c->model = arg;
@@ -545,13 +574,20 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
 		{ "sandbox", "check", CLI_CHECK, false },
+		{ "demo", NULL, CLI_DEMO, false },
 	};
 
-	if (argc < 3)
+	if (argc < 2)
 		return -1;
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(*cmds); k++) {
-		if (strcmp(argv[1], cmds[k].a) == 0 &&
-		    strcmp(argv[2], cmds[k].b) == 0) {
+		if (strcmp(argv[1], cmds[k].a) != 0)
+			continue;
+		if (!cmds[k].b) { /* a one-word command */
+			c->cmd = cmds[k].cmd;
+			*i = 2;
+			return 0;
+		}
+		if (argc >= 3 && strcmp(argv[2], cmds[k].b) == 0) {
 			c->cmd = cmds[k].cmd;
 			c->standalone = cmds[k].standalone;
 			*i = 3;
@@ -559,6 +595,22 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		}
 	}
 	return -1;
+}
+
+/* demo: no files; its sandbox root defaults to ./gao-dev-demo. */
+static int
+demo_args(struct cli *c)
+{
+	if (c->n_args > 0) {
+		termesc_fprintf(stderr,
+				"gao-dev demo: %s: the demo takes no files; "
+				"see gao-dev demo --help\n",
+				c->args[0]);
+		return -1;
+	}
+	if (!c->sandbox_root_set)
+		c->sandbox_root = "./gao-dev-demo";
+	return 0;
 }
 
 int
@@ -625,6 +677,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 				c->args[0]);
 		return -1;
 	}
+	if (c->cmd == CLI_DEMO)
+		return demo_args(c);
 	if (c->n_args == 0) {
 		termesc_fprintf(stderr,
 				"gao-dev: %s %s needs at least one file; see "

@@ -23,6 +23,7 @@ enum cli_cmd {
 	CLI_POLICY_CHECK,
 	CLI_AUDIT_VERIFY,
 	CLI_CHECK, /* sandbox check */
+	CLI_DEMO,
 };
 
 /* Exit codes, one table for every command. */
@@ -48,6 +49,7 @@ struct cli {
 	char *api_key; /* points into argv: wiped after use */
 	const char *api_key_file;
 	const char *sandbox_root;
+	bool sandbox_root_set; /* given on the command line */
 	const char *model;
 	const char *policy;
 	const char *agents_dir;

@@ -625,3 +625,45 @@ Test(cli, sandbox_check_unknown_option)
 				"missing value; see gao-dev sandbox check "
 				"--help\n");
 }
+
+/* demo: one word, no files, its own default sandbox root. */
+Test(cli, demo_command)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "demo"), 0);
+	cr_assert_eq(c.cmd, CLI_DEMO);
+	cr_assert_eq(c.n_args, 0);
+	cr_assert_str_eq(c.sandbox_root, "./gao-dev-demo");
+	cr_assert_eq(PARSE(&c, "demo", "--sandbox-root", "./sandbox"), 0);
+	cr_assert_str_eq(c.sandbox_root, "./sandbox");
+	cr_assert_eq(PARSE(&c, "demo", "--max-turns", "7"), 0);
+	cr_assert_eq(c.max_turns, 7);
+	cr_assert_eq(PARSE(&c, "demo", "--help"), 0);
+	cr_assert_eq(c.cmd, CLI_DEMO);
+	cr_assert_eq(c.n_args, -1);
+	cr_assert_eq(PARSE(&c, "demo", "a.yaml"), -1);
+	cr_assert_eq(PARSE(&c, "demos"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev demo: a.yaml: the demo takes no "
+				"files; see gao-dev demo --help\n"
+				"gao-dev: unknown command demos; try gao-dev "
+				"--help\n");
+}
+
+Test(cli, demo_help)
+{
+	char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	FILE *saved = stdout;
+
+	cr_assert_not_null(f);
+	stdout = f;
+	cli_help(CLI_DEMO, false);
+	stdout = saved;
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_neq(strstr(buf, "usage: gao-dev demo"), NULL);
+	cr_assert_neq(strstr(buf, "(default ./gao-dev-demo)"), NULL);
+	help_text(false, buf, sizeof(buf));
+	cr_assert_neq(strstr(buf, "demo [--sandbox-root DIR]"), NULL);
+}
