@@ -22,6 +22,7 @@
 
 #include "common/io.h"
 #include "common/termesc.h"
+#include "supervisor/core/child.h"
 #include "supervisor/core/datadir.h"
 #include "supervisor/run/runner.h"
 
@@ -177,8 +178,17 @@ start_fake(struct demo *d)
 	}
 	if (d->pid == 0)
 		exec_fake(d);
+	/* ours: the runner's orphan sweep (child.h) must spare it */
+	if (child_claim(d->pid) < 0) {
+		kill(d->pid, SIGKILL);
+		io_waitpid(d->pid, NULL, 0);
+		d->pid = 0;
+		termesc_fprintf(stderr, "gao-dev demo: out of memory\n");
+		return -EXIT_INFRA;
+	}
 	for (int ms = 0; ms < DEMO_START_MS && port == 0; ms += 20) {
 		if (io_waitpid(d->pid, NULL, WNOHANG) != 0) {
+			child_unclaim(d->pid);
 			d->pid = 0;
 			break;
 		}
@@ -207,6 +217,7 @@ stop_and_clean(struct demo *d)
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
 		io_waitpid(d->pid, NULL, 0);
+		child_unclaim(d->pid);
 	}
 	if (!d->tmp[0])
 		return;
