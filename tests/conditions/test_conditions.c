@@ -70,6 +70,7 @@ struct who {
 struct outcome {
 	int code;
 	uint32_t layers;
+	int abi; /* the Landlock ABI recorded */
 	long long uid;
 	char *err;   /* gao-dev's stderr */
 	json_t *res; /* the results document, or NULL */
@@ -267,6 +268,8 @@ run(const char *const *opts, const struct who *w, const char *const *extra,
 		o->layers = (uint32_t)json_integer_value(
 			json_object_get(ph, "layers"));
 		o->uid = json_integer_value(json_object_get(ph, "uid"));
+		o->abi = (int)json_integer_value(
+			json_object_get(ph, "landlock_abi"));
 	}
 	h_out_free(&out);
 	rm_tree(dir);
@@ -327,6 +330,12 @@ check_condition(const char *const *opts, const struct who *w, uint32_t removed,
 	cr_assert_eq(o.layers & ~MSG_LAYER_LANDLOCK, want & ~MSG_LAYER_LANDLOCK,
 		     "layers recorded: %s; this condition must give: %s",
 		     names(o.layers, a, sizeof(a)), names(want, b, sizeof(b)));
+	/* say which layers it got (not a Criterion warning: that fails) */
+	fprintf(stderr, "[NOTE] %s as %s: %s\n", criterion_current_test->name,
+		w->user  ? "the user" :
+		w->owner ? "a rootless root" :
+			   "root",
+		(msg_layers_text(o.layers, o.abi, a, sizeof(a)), a));
 	run(opts, w, full, &f);
 	if ((want & FULL_NS) != FULL_NS || !(want & MSG_LAYER_LANDLOCK)) {
 		uint32_t missing = FULL_NS & ~want;
