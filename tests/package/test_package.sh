@@ -23,6 +23,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: installing the package needs root (CI runs as root)"
 	exit 77
 fi
+# The package is system-wide: one such test at a time on a host (two CI
+# jobs on one machine wait for each other), and apt's own lock is waited
+# for too (unattended upgrades).
+exec 9>/var/lock/gao-dev-package-test
+if ! flock -w 1200 9; then
+	echo "$0: another package test held /var/lock/gao-dev-package-test" \
+		"for 20 minutes" >&2
+	exit 2
+fi
 if dpkg-query -W -f='${Status}' gao-dev 2>/dev/null |
 	grep -q "install ok installed"; then
 	echo "$0: a gao-dev package is installed on this machine already;" \
@@ -40,7 +49,7 @@ installed=0
 cleanup() {
 	rc=$?
 	if [ "$installed" = 1 ]; then
-		apt-get remove -y -qq gao-dev >"$work/remove.log" 2>&1 ||
+		apt-get remove -y -qq -o DPkg::Lock::Timeout=300 gao-dev >"$work/remove.log" 2>&1 ||
 			dpkg -r gao-dev >>"$work/remove.log" 2>&1 || true
 		if dpkg-query -W -f='${Status}' gao-dev 2>/dev/null |
 			grep -q "install ok installed" || [ -e /usr/bin/gao-dev ]; then
@@ -63,7 +72,8 @@ t1=$(date +%s)
 echo "built $(basename "$deb") in $((t1 - t0)) s ($(du -k "$deb" | cut -f1) KiB)"
 
 installed=1 # from here on the trap removes it, even half-installed
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" \
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	-o DPkg::Lock::Timeout=300 "$deb" \
 	>"$work/install.log" 2>&1 || {
 	cat "$work/install.log" >&2
 	exit 1
