@@ -44,6 +44,7 @@ enum {
 	OPT_BP_ROOT,
 	OPT_ALLOW_POLICY,
 	OPT_MAX_TIMEOUT,
+	OPT_JUNIT,
 };
 
 static const struct option options[] = {
@@ -77,6 +78,7 @@ static const struct option options[] = {
 	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
 	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -171,6 +173,9 @@ static const char run_help2[] =
 "                           100000); over it the run stops (file_limit)\n"
 "  --jobs N                 runs at once (default 1)\n"
 "  --repeat K               run each config K times (default 1)\n"
+"  --junit PATH             also write a JUnit XML file for CI: a testsuite\n"
+"                           per run, a testcase per phase and criterion;\n"
+"                           written even when no run starts (exit 2-4)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -367,6 +372,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_ALLOW_POLICY:
 		c->allow_config_policy = true;
+		break;
+	case OPT_JUNIT:
+		c->junit = arg;
 		break;
 	default:
 		return -1;
