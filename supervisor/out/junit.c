@@ -154,8 +154,8 @@ failed_parts(const json_t *r, char *buf, size_t cap)
 						len ? ", " : "",
 						str(e, "name"));
 	json_array_foreach(json_object_get(r, "phases"), i, e)
-		if (strcmp(str(e, "status"), "success") &&
-		    strcmp(str(e, "status"), "skipped") && len < cap)
+		if (strcmp(str(e, "status"), "success") != 0 &&
+		    strcmp(str(e, "status"), "skipped") != 0 && len < cap)
 			len += (size_t)snprintf(buf + len, cap - len,
 						"%sphase %s (%s)",
 						len ? ", " : "", str(e, "name"),

@@ -62,7 +62,8 @@ xmltext_put(FILE *f, const char *s, size_t len, size_t max, bool attr)
 		} else if (k == 1 && (esc = ascii_escape(p[i], attr))) {
 			fputs(esc, f);
 		} else {
-			fwrite(p + i, 1, step, f);
+			/* a write error shows at the stream's fclose */
+			(void)fwrite(p + i, 1, step, f);
 		}
 		i += step;
 	}

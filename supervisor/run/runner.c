@@ -12,6 +12,11 @@
  * 4, 5, 1, 0 that any run produced (docs/decisions.md). Signals arrive
  * through a signalfd on the loop: the runs are cancelled, their workers
  * killed and their results written with status "cancelled".
+ *
+ * --junit PATH is probed first of all (exit 2, nothing else done); from
+ * then on the file is written at the end whatever happened: from the
+ * runs' results, or, when no run started, one error saying why (the
+ * first error printed, kept by say()).
  */
 #include "supervisor/run/runner.h"
 

@@ -137,7 +137,7 @@ assert_case(const json_t *c, const char *kind, const char *what)
 {
 	cr_assert_str_eq(hb_str(c, "kind"), kind, "%s: kind %s, want %s", what,
 			 hb_str(c, "kind"), kind);
-	if (strcmp(kind, "pass"))
+	if (strcmp(kind, "pass") != 0)
 		cr_assert_gt(strlen(hb_str(c, "message")), 0, "%s: no message",
 			     what);
 }
