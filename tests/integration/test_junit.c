@@ -374,6 +374,27 @@ Test(junit, limit_is_a_failure_naming_it)
 	hb_finish(&t);
 }
 
+Test(junit, max_turns_stop_names_the_limit)
+{
+	struct hb t;
+	char junit[512];
+	const char *opts[] = { "--max-turns", "1", NULL };
+	json_t *j;
+	const json_t *c;
+
+	hb_start(&t, PATHS);
+	run_junit(&t, GOOD, opts, junit, sizeof(junit));
+	cr_assert_eq(t.out.code, 5, "exit %d: %s", t.out.code, t.out.err);
+	j = assert_junit(&t, junit);
+	c = case_named(j, "run");
+	assert_case(c, "failure", "run");
+	cr_assert_str_eq(hb_str(c, "type"), "limit");
+	cr_assert_not_null(strstr(hb_str(c, "message"), "max_turns"), "%s",
+			   hb_str(c, "message"));
+	json_decref(j);
+	hb_finish(&t);
+}
+
 /* A scenario of our own in t->dir, the fake started on it. */
 static void
 start_own(struct hb *t, json_t *scenario)
