@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "harness_bench.h"
 
 #define PATHS "tests/integration/scenarios/bench-paths.json"
@@ -438,6 +439,31 @@ Test(junit, infrastructure_error_in_a_run)
 	json_decref(j);
 	hb_finish(&t);
 }
+
+#if GAO_DEV_TEST_SWITCHES /* --test-disable-layers */
+Test(junit, require_isolation_unmet_is_an_error)
+{
+	struct hb t;
+	char junit[512];
+	/* the worker leaves seccomp out (bit 1); seccomp is required */
+	const char *opts[] = { "--test-disable-layers", "2",
+			       "--require-isolation", "seccomp", NULL };
+	json_t *j;
+	const json_t *c;
+
+	hb_start(&t, PATHS);
+	run_junit(&t, GOOD, opts, junit, sizeof(junit));
+	cr_assert_eq(t.out.code, 4, "exit %d: %s", t.out.code, t.out.err);
+	j = assert_junit(&t, junit);
+	c = case_named(j, "run");
+	assert_case(c, "error", "run");
+	cr_assert_str_eq(hb_str(c, "type"), "infrastructure");
+	cr_assert_not_null(strstr(hb_str(c, "text"), "seccomp"), "%s",
+			   hb_str(c, "text"));
+	json_decref(j);
+	hb_finish(&t);
+}
+#endif
 
 Test(junit, jobs_two_configs)
 {
