@@ -21,6 +21,7 @@
 
 #include <criterion/criterion.h>
 
+#include "common/utf8.h"
 #include "supervisor/out/junit.h"
 #include "supervisor/out/xmltext.h"
 
@@ -227,4 +228,83 @@ Test(junit, early_error_document)
 	cr_assert_not_null(strstr(x, "message=\"API key is &lt;invalid&gt; "
 				     "(HTTP 401)\" type=\"exit 3\""));
 	free(x);
+}
+
+/* ---- random bytes: only what XML 1.0 allows comes out -------------------- */
+
+/* The code point of the valid UTF-8 sequence at p (k bytes). */
+static unsigned
+code_point(const unsigned char *p, int k)
+{
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned cp = p[0] & lead_mask[k];
+
+	for (int i = 1; i < k; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+static bool
+xml_char(unsigned cp, bool attr)
+{
+	if (cp == '\t' || cp == '\n')
+		return !attr;
+	return (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
+	       (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/* Assert out is valid UTF-8 of XML characters with only our entities. */
+static void
+assert_xml_safe(const char *out, bool attr)
+{
+	static const char *const ent[] = { "&amp;",  "&lt;",  "&gt;", "&quot;",
+					   "&apos;", "&#13;", "&#9;", "&#10;" };
+	const unsigned char *p = (const unsigned char *)out;
+	size_t len = strlen(out), i = 0;
+
+	while (i < len) {
+		int k = utf8_seq(out + i, len - i);
+		bool known = false;
+
+		cr_assert_gt(k, 0, "invalid UTF-8 at %zu", i);
+		cr_assert(xml_char(code_point(p + i, k), attr), "U+%04X at %zu",
+			  code_point(p + i, k), i);
+		cr_assert(!strchr("<>\"'", p[i]) || k > 1, "raw %c", p[i]);
+		if (p[i] == '&') {
+			for (size_t e = 0; e < sizeof(ent) / sizeof(*ent); e++)
+				known |= !strncmp(out + i, ent[e],
+						  strlen(ent[e]));
+			cr_assert(known, "a raw & at %zu", i);
+		}
+		i += (size_t)k;
+	}
+}
+
+Test(xmltext, random_bytes_give_only_xml_characters)
+{
+	unsigned seed = 12345;
+	char in[256];
+
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand_r(&seed) % (int)sizeof(in));
+		size_t max = (size_t)(rand_r(&seed) % 300);
+
+		for (size_t i = 0; i < n; i++) {
+			/* skew towards the interesting bytes */
+			int r = rand_r(&seed) % 8;
+
+			in[i] = r == 0 ? (char)(rand_r(&seed) % 0x20) :
+				r == 1 ? "\xef\xbf\xbe\xed\xa0\x80<>&\"'"
+						 [rand_r(&seed) % 11] :
+					 (char)rand_r(&seed);
+		}
+		for (int attr = 0; attr < 2; attr++) {
+			size_t cut;
+			char *out = esc(in, n, max, attr, &cut);
+
+			assert_xml_safe(out, attr);
+			cr_assert(cut == 0 || strstr(out, "more bytes cut]"));
+			free(out);
+		}
+	}
 }
