@@ -24,6 +24,8 @@
 #include "supervisor/config/agents.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/core/datadir.h"
+#include "supervisor/run/hostcheck.h"
+#include "supervisor/run/demo.h"
 #include "supervisor/run/runner.h"
 
 static void
@@ -141,14 +143,17 @@ main(int argc, char **argv)
 		return cmd_policy(&c);
 	case CLI_AUDIT_VERIFY:
 		return cmd_audit(&c);
+	case CLI_CHECK:
+		return hostcheck_main(&c);
 	case CLI_RUN:
+	case CLI_DEMO:
 		break;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "gao-dev: libcurl failed to initialise\n");
 		return EXIT_INFRA;
 	}
-	rc = runner_run(&c);
+	rc = c.cmd == CLI_DEMO ? demo_run(&c) : runner_run(&c);
 	curl_global_cleanup();
 	return rc;
 }

@@ -44,6 +44,7 @@ enum {
 	OPT_BP_ROOT,
 	OPT_ALLOW_POLICY,
 	OPT_MAX_TIMEOUT,
+	OPT_JSON,
 	OPT_JUNIT,
 };
 
@@ -78,6 +79,7 @@ static const struct option options[] = {
 	{ "boilerplate-root", required_argument, NULL, OPT_BP_ROOT },
 	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
@@ -97,12 +99,19 @@ static const char general_help[] =
 "  sandbox run CONFIG... [--standalone] [options]   run benchmarks\n"
 "  sandbox run-standalone CONFIG... [options]       same as run --standalone\n"
 "  sandbox validate CONFIG...                       check configs, run nothing\n"
+"  sandbox check [--json] [options]                 the host's isolation, no key\n"
 "  policy show NAME|FILE                            print a sandbox policy\n"
 "  policy check FILE                                validate a policy file\n"
 "  audit verify FILE                                check an audit log's chain\n"
+"  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
 "  --version, -V    print the version\n"
+"\n"
+"gao-dev finds gao-dev-worker and its data (personas, prompts, prices,\n"
+"policy profiles, the demo) relative to its executable as installed\n"
+"(../libexec, ../share/gao-dev); GAO_DEV_WORKER and GAO_DEV_DATADIR\n"
+"override that. More in man gao-dev.\n"
 "\n"
 "exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
 "error, 3 API key missing or rejected, 4 infrastructure failure (API\n"
@@ -154,6 +163,38 @@ static const char run_help[] =
 "                           (default 7200; at most 86400)\n"
 "";
 
+static const char check_help[] =
+"usage: gao-dev sandbox check [--json] [--policy NAME|FILE]\n"
+"                             [--sandbox-root DIR] [--require-isolation L]\n"
+"                             [--max-memory BYTES] [--max-disk BYTES]\n"
+"                             [--max-files N]\n"
+"\n"
+"Says what this host gives a run, before anything is spent and without an\n"
+"API key: it starts one real worker with the policy (default: default)\n"
+"exactly as a run does, reports the layers that worker confirmed (the same\n"
+"list a run records as isolation in its results), makes and removes a\n"
+"run's cgroup, and lists each run cap and whether it can be enforced, the\n"
+"highest level --require-isolation would reach, and what to change to get\n"
+"more.\n"
+"\n"
+"  --json                   one JSON object on stdout (docs/sandbox-check.md)\n"
+"  --policy NAME|FILE       the policy to check (default: default)\n"
+"  --sandbox-root DIR       where the check's temporary project goes\n"
+"                           (default: $TMPDIR, else /tmp); removed after\n"
+"  --require-isolation L    also exit 4 unless the level reached is at\n"
+"                           least L: seccomp, landlock or full\n"
+"  --max-memory BYTES       a run memory total to check, as if asked for\n"
+"                           (without it: the default, or max_memory: in\n"
+"                           the user config)\n"
+"  --max-disk BYTES         the disk cap to show (default 1G)\n"
+"  --max-files N            the file cap to show (default 100000)\n"
+"\n"
+"exit codes: 0 the policy can be applied as documented (docs/security.md,\n"
+"\"Checking a host\"; missing layers below full are listed with advice),\n"
+"2 usage error, 4 the worker cannot start or confine itself, seccomp or\n"
+"no_new_privs is missing, a memory total asked for cannot be enforced, or\n"
+"--require-isolation is not reached, 130 interrupted.\n";
+
 /* The second half (C99 caps one string literal at 4095 bytes). */
 static const char run_help2[] =
 "  --max-memory BYTES       memory of all of a run's processes together\n"
@@ -196,12 +237,37 @@ static const char run_help2[] =
 "by a limit (time, turns, tokens, cost, disk, files), 130 interrupted.\n"
 "With several runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run\n"
 "produced.\n";
+static const char demo_help[] =
+"usage: gao-dev demo [--sandbox-root DIR] [options]\n"
+"\n"
+"Runs the bundled demo benchmark (demo/benchmarks/demo.yaml in the data\n"
+"directory) against the bundled fake Anthropic API, which it starts with\n"
+"python3 on 127.0.0.1 and stops at the end: offline, no API key needed,\n"
+"the demo's own key only (ANTHROPIC_API_KEY is ignored; --api-key and\n"
+"--api-key-file are refused). Projects, results and logs go to\n"
+"./gao-dev-demo under the current directory unless --sandbox-root DIR\n"
+"says otherwise; the fake API's key and log live in a private directory\n"
+"under $TMPDIR (else /tmp) that is removed at the end.\n"
+"\n"
+"  --sandbox-root DIR       where projects and results go\n"
+"                           (default ./gao-dev-demo)\n"
+"\n"
+"The other options of gao-dev sandbox run --help apply as well.\n"
+"Exit code: gao-dev's for the run (0: the demo passed), or 4 when the\n"
+"demo files are missing or the fake API does not start.\n";
 /* clang-format on */
 
 void
 cli_help(enum cli_cmd cmd, bool run)
 {
-	(void)cmd;
+	if (cmd == CLI_CHECK) {
+		fputs(check_help, stdout);
+		return;
+	}
+	if (cmd == CLI_DEMO) {
+		fputs(demo_help, stdout);
+		return;
+	}
 	fputs(run ? run_help : general_help, stdout);
 	if (run)
 		fputs(run_help2, stdout);
@@ -342,6 +408,7 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_ROOT:
 		c->sandbox_root = arg;
+		c->sandbox_root_set = true;
 		break;
 	case OPT_MODEL:
 		c->model = arg;
@@ -372,6 +439,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_ALLOW_POLICY:
 		c->allow_config_policy = true;
+		break;
+	case OPT_JSON:
+		c->json = true;
 		break;
 	case OPT_JUNIT:
 		c->junit = arg;
@@ -467,6 +537,34 @@ defaults(struct cli *c)
 	c->max_files = CLI_DEFAULT_MAX_FILES;
 }
 
+/* Whether opt is one of cmd's options: --json is sandbox check's alone,
+ * and sandbox check takes only what its --help lists (and the test
+ * switches of a test build); the other commands take the run options. */
+static bool
+option_applies(enum cli_cmd cmd, int opt)
+{
+	static const int check_opts[] = {
+		'h',
+		'V',
+		OPT_JSON,
+		OPT_POLICY,
+		OPT_ROOT,
+		OPT_REQUIRE,
+		OPT_MAX_MEMORY,
+		OPT_MAX_DISK,
+		OPT_MAX_FILES,
+		OPT_TEST_DISABLE,
+		OPT_NO_NS,
+	};
+
+	if (cmd != CLI_CHECK)
+		return opt != OPT_JSON;
+	for (size_t i = 0; i < sizeof(check_opts) / sizeof(*check_opts); i++)
+		if (check_opts[i] == opt)
+			return true;
+	return false;
+}
+
 /* The command words before the options: "sandbox run", ... */
 static int
 parse_command(struct cli *c, int argc, char **argv, int *i)
@@ -482,13 +580,21 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "policy", "show", CLI_POLICY_SHOW, false },
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+		{ "sandbox", "check", CLI_CHECK, false },
+		{ "demo", NULL, CLI_DEMO, false },
 	};
 
-	if (argc < 3)
+	if (argc < 2)
 		return -1;
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(*cmds); k++) {
-		if (strcmp(argv[1], cmds[k].a) == 0 &&
-		    strcmp(argv[2], cmds[k].b) == 0) {
+		if (strcmp(argv[1], cmds[k].a) != 0)
+			continue;
+		if (!cmds[k].b) { /* a one-word command */
+			c->cmd = cmds[k].cmd;
+			*i = 2;
+			return 0;
+		}
+		if (argc >= 3 && strcmp(argv[2], cmds[k].b) == 0) {
 			c->cmd = cmds[k].cmd;
 			c->standalone = cmds[k].standalone;
 			*i = 3;
@@ -498,10 +604,26 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 	return -1;
 }
 
+/* demo: no files; its sandbox root defaults to ./gao-dev-demo. */
+static int
+demo_args(struct cli *c)
+{
+	if (c->n_args > 0) {
+		termesc_fprintf(stderr,
+				"gao-dev demo: %s: the demo takes no files; "
+				"see gao-dev demo --help\n",
+				c->args[0]);
+		return -1;
+	}
+	if (!c->sandbox_root_set)
+		c->sandbox_root = "./gao-dev-demo";
+	return 0;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *c)
 {
-	int first = 1, opt;
+	int first = 1, opt, idx = -1;
 
 	defaults(c);
 	if (argc >= 2 &&
@@ -520,9 +642,11 @@ cli_parse(int argc, char **argv, struct cli *c)
 				argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		return -1;
 	}
+	if (c->cmd == CLI_CHECK)
+		c->sandbox_root = NULL; /* the check's default: $TMPDIR */
 	optind = first;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hV", options, &idx)) != -1) {
 		if (opt == 'h') {
 			c->n_args = -1; /* help for this command */
 			return 0;
@@ -531,15 +655,37 @@ cli_parse(int argc, char **argv, struct cli *c)
 			termesc_fprintf(
 				stderr,
 				"gao-dev: %s: unknown option or missing "
-				"value; see gao-dev sandbox run --help\n",
-				argv[optind - 1]);
+				"value; see gao-dev sandbox %s --help\n",
+				argv[optind - 1],
+				c->cmd == CLI_CHECK ? "check" : "run");
+			return -1;
+		}
+		if (!option_applies(c->cmd, opt)) {
+			termesc_fprintf(
+				stderr,
+				"gao-dev: --%s does not apply to %s %s; "
+				"see gao-dev %s %s --help\n",
+				idx >= 0 ? options[idx].name : "?", argv[1],
+				argv[2], argv[1], argv[2]);
 			return -1;
 		}
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
 			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
+		idx = -1;
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
+	if (c->cmd == CLI_CHECK) {
+		if (c->n_args == 0)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: sandbox check takes no file (%s); "
+				"see gao-dev sandbox check --help\n",
+				c->args[0]);
+		return -1;
+	}
+	if (c->cmd == CLI_DEMO)
+		return demo_args(c);
 	if (c->n_args == 0) {
 		termesc_fprintf(stderr,
 				"gao-dev: %s %s needs at least one file; see "

@@ -22,6 +22,8 @@ enum cli_cmd {
 	CLI_POLICY_SHOW,
 	CLI_POLICY_CHECK,
 	CLI_AUDIT_VERIFY,
+	CLI_CHECK, /* sandbox check */
+	CLI_DEMO,
 };
 
 /* Exit codes, one table for every command. */
@@ -47,6 +49,7 @@ struct cli {
 	char *api_key; /* points into argv: wiped after use */
 	const char *api_key_file;
 	const char *sandbox_root;
+	bool sandbox_root_set; /* given on the command line */
 	const char *model;
 	const char *policy;
 	const char *agents_dir;
@@ -73,6 +76,7 @@ struct cli {
 	bool max_memory_set, max_disk_set, max_files_set;
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
+	bool json; /* sandbox check --json */
 };
 
 /*

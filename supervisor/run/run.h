@@ -33,6 +33,13 @@ enum run_isolation {
 	RUN_ISO_FULL = 3,
 };
 
+/*
+ * run_iso_need - the layers (msg_layer bits, ORed into *layers) and the
+ * Landlock ABI (*abi, raised) every worker must report in READY for
+ * --require-isolation lvl; the levels nest.
+ */
+void run_iso_need(enum run_isolation lvl, uint32_t *layers, int *abi);
+
 /* What every run of one invocation shares (owned by the caller). */
 struct run_env {
 	struct loop *loop;

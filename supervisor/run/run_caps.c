@@ -35,8 +35,8 @@
  * live worker (an agent's, the service worker, the clone worker). */
 #define RUN_PIDS_SLACK 16
 
-static uint64_t
-pids_for(const struct policy *p)
+uint64_t
+run_caps_pids(const struct policy *p)
 {
 	if (!p || p->limits.processes == 0)
 		return 0; /* "unlimited": no pids cap */
@@ -63,7 +63,7 @@ run_caps_setup(struct run *r, char *err, size_t errlen)
 	const struct run_env *env = r->env;
 	struct cgroup_caps caps = {
 		.memory_bytes = env->max_memory,
-		.pids = pids_for(r->svcx.policy),
+		.pids = run_caps_pids(r->svcx.policy),
 	};
 	struct cgroup_src src;
 	char why[1024];
@@ -113,7 +113,7 @@ run_caps_setup(struct run *r, char *err, size_t errlen)
 void
 run_caps_phase(const struct phase_env *pe, const struct policy *p)
 {
-	cgroup_raise_pids(pe->cgroup, pids_for(p));
+	cgroup_raise_pids(pe->cgroup, run_caps_pids(p));
 }
 
 void

@@ -392,22 +392,28 @@ prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
 	return 0;
 }
 
+void
+run_iso_need(enum run_isolation lvl, uint32_t *layers, int *abi)
+{
+	uint32_t ns = MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | MSG_LAYER_NS_MOUNT |
+		      MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS;
+
+	if (lvl >= RUN_ISO_SECCOMP)
+		*layers |= MSG_LAYER_SECCOMP | MSG_LAYER_NO_NEW_PRIVS;
+	if (lvl >= RUN_ISO_LANDLOCK) {
+		*layers |= MSG_LAYER_LANDLOCK;
+		*abi = 4;
+	}
+	if (lvl >= RUN_ISO_FULL)
+		*layers |= ns;
+}
+
 /* The layers and Landlock ABI --require-isolation asks of every worker
  * of the run, an agent's or a service worker. */
 static void
 require_layers(const struct phase_env *pe, uint32_t *layers, int *abi)
 {
-	uint32_t ns = MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | MSG_LAYER_NS_MOUNT |
-		      MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS;
-
-	if (pe->env->require >= RUN_ISO_SECCOMP)
-		*layers |= MSG_LAYER_SECCOMP | MSG_LAYER_NO_NEW_PRIVS;
-	if (pe->env->require >= RUN_ISO_LANDLOCK) {
-		*layers |= MSG_LAYER_LANDLOCK;
-		*abi = 4;
-	}
-	if (pe->env->require >= RUN_ISO_FULL)
-		*layers |= ns;
+	run_iso_need(pe->env->require, layers, abi);
 }
 
 /* The session of prepared phase p (its strings are p's and pe's). */

@@ -295,6 +295,10 @@ int run_caps_setup(struct run *r, char *err, size_t errlen);
 /* A phase's policy may allow more processes: raise the run's cap. */
 void run_caps_phase(const struct phase_env *pe, const struct policy *p);
 
+/* The run's process total for policy p: its processes plus gao-dev's
+ * own worker processes; 0 (no cap) for an unlimited policy. */
+uint64_t run_caps_pids(const struct policy *p);
+
 /* RLIMIT_FSIZE of a worker's policy: no more than the disk cap. */
 void run_caps_fsize(const struct phase_env *pe, struct msg_policy *mp);
 

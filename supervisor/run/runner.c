@@ -34,13 +34,13 @@
 #include <unistd.h>
 
 #include "common/termesc.h"
-#include "config.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
 #include "supervisor/config/benchmark.h"
 #include "supervisor/config/yamljson.h"
 #include "supervisor/core/child.h"
+#include "supervisor/core/datadir.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/junit.h"
@@ -247,42 +247,23 @@ print_plan(const struct runner *rn)
 	       (unsigned long long)rn->cli->max_files);
 }
 
-/* gao-dev-worker: $GAO_DEV_WORKER, next to us, the build tree, libexec. */
+/* gao-dev-worker, found as datadir.h says (the environment, next to the
+ * executable as installed, the build tree, the configured libexecdir). */
 static int
 open_worker(char *err, size_t errlen)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
-	const char *env = getenv("GAO_DEV_WORKER");
-	const char *rel[] = { "gao-dev-worker", "../worker/gao-dev-worker",
-			      "../libexec/gao-dev-worker" };
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char path[PATH_MAX + 256];
 	int fd;
 
-	if (env && *env) {
-		fd = open(env, O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			snprintf(err, errlen, "GAO_DEV_WORKER=%s: %s", env,
-				 strerror(errno));
-		return fd;
+	if (datadir_worker(path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "%.900s", path);
+		return -1;
 	}
-	if (n > 0) {
-		exe[n] = 0;
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
-			if (access(path, X_OK) == 0)
-				return open(path, O_PATH | O_CLOEXEC);
-		}
-	}
-	snprintf(path, sizeof(path), "%s/gao-dev-worker", GAO_DEV_LIBEXECDIR);
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		snprintf(err, errlen,
-			 "cannot find gao-dev-worker (looked next "
-			 "to gao-dev and in %s); set GAO_DEV_WORKER",
-			 GAO_DEV_LIBEXECDIR);
+		snprintf(err, errlen, "%s%.900s: %s",
+			 getenv("GAO_DEV_WORKER") ? "GAO_DEV_WORKER=" : "",
+			 path, strerror(errno));
 	return fd;
 }
 
@@ -1037,4 +1018,16 @@ out:
 	cleanup(&rn, &models, &agents);
 	secret_free(key);
 	return rc;
+}
+
+int
+runner_open_worker(char *err, size_t errlen)
+{
+	return open_worker(err, errlen);
+}
+
+int
+runner_pick_caps(struct cli *c)
+{
+	return pick_caps(c);
 }

@@ -554,3 +554,116 @@ Test(cli, run_help_lists_every_option)
 	cr_assert_neq(strstr(buf, "(default 200)"), NULL);
 	cr_assert_neq(strstr(buf, "(default 10.00; 0 = none)"), NULL);
 }
+
+/* sandbox check: no file, --json, only its own options (issue 11). */
+Test(cli, sandbox_check)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "check"), 0);
+	cr_assert_eq(c.cmd, CLI_CHECK);
+	cr_assert_eq(c.n_args, 0);
+	cr_assert_not(c.json);
+	/* its default is $TMPDIR, not a run's ./sandbox */
+	cr_assert_null(c.sandbox_root);
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "--json", "--policy",
+			   "strict", "--sandbox-root", "/var/tmp",
+			   "--require-isolation", "landlock", "--max-memory",
+			   "1G", "--max-disk", "2G", "--max-files", "9"),
+		     0);
+	cr_assert(c.json);
+	cr_assert_str_eq(c.policy, "strict");
+	cr_assert_str_eq(c.sandbox_root, "/var/tmp");
+	cr_assert_eq(c.require_isolation, 2);
+	cr_assert(c.max_memory_set);
+	cr_assert_eq(c.max_memory, 1ull << 30);
+	cr_assert_eq(c.max_disk, 2ull << 30);
+	cr_assert_eq(c.max_files, 9);
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "--help"), 0);
+	cr_assert_eq(c.n_args, -1);
+	cr_assert_eq(c.cmd, CLI_CHECK);
+}
+
+Test(cli, sandbox_check_refuses_a_file)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "x.yaml"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev: sandbox check takes no file "
+				"(x.yaml); see gao-dev sandbox check --help\n");
+}
+
+Test(cli, sandbox_check_refuses_run_options)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "--api-key", "k"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev: --api-key does not apply to "
+				"sandbox check; see gao-dev sandbox check "
+				"--help\n");
+}
+
+Test(cli, json_is_only_for_sandbox_check)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--json"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev: --json does not apply to sandbox "
+				"run; see gao-dev sandbox run --help\n");
+}
+
+Test(cli, sandbox_check_unknown_option)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "--frobnicate"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev: --frobnicate: unknown option or "
+				"missing value; see gao-dev sandbox check "
+				"--help\n");
+}
+
+/* demo: one word, no files, its own default sandbox root. */
+Test(cli, demo_command)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "demo"), 0);
+	cr_assert_eq(c.cmd, CLI_DEMO);
+	cr_assert_eq(c.n_args, 0);
+	cr_assert_str_eq(c.sandbox_root, "./gao-dev-demo");
+	cr_assert_eq(PARSE(&c, "demo", "--sandbox-root", "./sandbox"), 0);
+	cr_assert_str_eq(c.sandbox_root, "./sandbox");
+	cr_assert_eq(PARSE(&c, "demo", "--max-turns", "7"), 0);
+	cr_assert_eq(c.max_turns, 7);
+	cr_assert_eq(PARSE(&c, "demo", "--help"), 0);
+	cr_assert_eq(c.cmd, CLI_DEMO);
+	cr_assert_eq(c.n_args, -1);
+	cr_assert_eq(PARSE(&c, "demo", "a.yaml"), -1);
+	cr_assert_eq(PARSE(&c, "demos"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("gao-dev demo: a.yaml: the demo takes no "
+				"files; see gao-dev demo --help\n"
+				"gao-dev: unknown command demos; try gao-dev "
+				"--help\n");
+}
+
+Test(cli, demo_help)
+{
+	char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	FILE *saved = stdout;
+
+	cr_assert_not_null(f);
+	stdout = f;
+	cli_help(CLI_DEMO, false);
+	stdout = saved;
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_neq(strstr(buf, "usage: gao-dev demo"), NULL);
+	cr_assert_neq(strstr(buf, "(default ./gao-dev-demo)"), NULL);
+	help_text(false, buf, sizeof(buf));
+	cr_assert_neq(strstr(buf, "demo [--sandbox-root DIR]"), NULL);
+}

@@ -1,0 +1,373 @@
+/*
+ * test_check_conditions.c - gao-dev sandbox check tells the truth on the
+ * hosts CI users run on (issue 11, "done means"): under each condition
+ * the launcher (launch.c) rebuilds, `sandbox check --json` reports
+ * exactly the layers, Landlock ABI and run uid a real run under the same
+ * condition records for its agent (phases[0].isolation), the run caps it
+ * records (isolation.run_caps), and an --require-isolation level a run
+ * meets: a run at the reported level completes, one level above it ends
+ * exit 4. The conditions are test_conditions.c's; their expected layers
+ * are asserted there, the agreement here.
+ *
+ * Runs only as root (the launcher needs it; the user conditions drop to
+ * $GAO_SBX_USER, default gaodev-test); otherwise skipped with the reason.
+ */
+#include <criterion/criterion.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../integration/harness.h"
+
+static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
+
+struct who {
+	bool user;
+	uid_t uid;
+	gid_t gid;
+};
+
+static void
+need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the launcher needs root (it builds namespaces "
+			     "and maps); run the suite as root");
+}
+
+static struct who
+test_user(void)
+{
+	const char *name = getenv("GAO_SBX_USER");
+	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
+	struct who w = { true, 0, 0 };
+
+	if (!pw)
+		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
+			     "it)",
+			     name && *name ? name : "gaodev-test");
+	w.uid = pw->pw_uid;
+	w.gid = pw->pw_gid;
+	return w;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+}
+
+/* One test's directory, key and fake API (one Bash call, then done). */
+struct box {
+	char dir[64];
+	char key[512];
+	char base[128];
+	struct h_fake fake;
+	int runs;
+};
+
+static void
+box_start(struct box *b, const struct who *w)
+{
+	char sc[512];
+	FILE *f;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(b->dir, sizeof(b->dir), "/var/tmp/gao-ccond-XXXXXX");
+	cr_assert_not_null(mkdtemp(b->dir));
+	cr_assert_eq(chmod(b->dir, 0755), 0);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", b->dir);
+	f = fopen(sc, "we");
+	cr_assert_not_null(f);
+	fputs("{\"description\": \"test_check_conditions.c\", "
+	      "\"conversations\": [{\"name\": \"amelia\", \"match\": "
+	      "\"Amelia\", \"turns\": [{\"content\": [{\"type\": "
+	      "\"tool_use\", \"name\": \"Bash\", \"input\": {\"command\": "
+	      "\"echo hi\"}}]}, {\"content\": [{\"type\": \"text\", "
+	      "\"text\": \"done\"}]}]}]}\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+	h_keyfile(b->dir, H_TEST_KEY, b->key, sizeof(b->key));
+	if (w->user)
+		cr_assert_eq(chown(b->key, w->uid, w->gid), 0);
+	h_fake_start(&b->fake, sc, b->key, b->dir);
+	snprintf(b->base, sizeof(b->base),
+		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", b->fake.port);
+}
+
+static void
+box_finish(struct box *b)
+{
+	h_fake_stop(&b->fake);
+	rm_tree(b->dir);
+}
+
+/* gao-dev ARGS under the launcher with opts, as w; output in out. */
+static void
+launch(const struct box *b, const char *const *opts, const struct who *w,
+       const char *const *args, struct h_out *out)
+{
+	const char *argv[48], *env[] = { b->base, "HOME=/nonexistent", NULL };
+	const char *gao = getenv("GAO_DEV"), *l = getenv("GAO_LAUNCH");
+	char *saved = strdup(gao ? gao : ""), user[64];
+	size_t n = 0;
+
+	cr_assert_not_null(l, "GAO_LAUNCH is not set (run through meson)");
+	for (size_t i = 0; opts && opts[i]; i++)
+		argv[n++] = opts[i];
+	if (w->user) {
+		snprintf(user, sizeof(user), "%u:%u", (unsigned)w->uid,
+			 (unsigned)w->gid);
+		argv[n++] = "--user";
+		argv[n++] = user;
+	}
+	argv[n++] = "--";
+	argv[n++] = saved;
+	for (size_t i = 0; args[i] && n < 47; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	setenv("GAO_DEV", l, 1);
+	h_run(argv, env, b->dir, 120, out);
+	setenv("GAO_DEV", saved, 1);
+	free(saved);
+}
+
+/* The check's report under the condition (its exit code in *code). */
+static json_t *
+check(struct box *b, const char *const *opts, const struct who *w,
+      const char *require, int *code)
+{
+	const char *args[] = {
+		"sandbox", "check",
+		"--json",  require ? "--require-isolation" : NULL,
+		require,   NULL
+	};
+	struct h_out o;
+	json_t *j;
+
+	launch(b, opts, w, args, &o);
+	*code = o.code;
+	j = json_loads(o.out, 0, NULL);
+	cr_assert_not_null(j, "check exited %d, no JSON:\n%s\n%s", o.code,
+			   o.out, o.err);
+	h_out_free(&o);
+	return j;
+}
+
+/* A run under the condition; its results (NULL: none), exit in *code. */
+static json_t *
+run(struct box *b, const char *const *opts, const struct who *w,
+    const char *require, int *code)
+{
+	char cfg[4096], root[512], res[1024];
+	const char *args[] = { "sandbox",
+			       "run",
+			       cfg,
+			       "--standalone",
+			       "--skip-key-validation",
+			       "--api-key-file",
+			       b->key,
+			       "--sandbox-root",
+			       root,
+			       require ? "--require-isolation" : NULL,
+			       require,
+			       NULL };
+	struct h_out o;
+	json_t *r = NULL;
+
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	snprintf(root, sizeof(root), "%s/sandbox-%d", b->dir, ++b->runs);
+	/* 0711: without a mount namespace the workers' uid must pass */
+	cr_assert_eq(mkdir(root, 0711), 0);
+	cr_assert_eq(chmod(root, 0711), 0);
+	if (w->user)
+		cr_assert_eq(chown(root, w->uid, w->gid), 0);
+	launch(b, opts, w, args, &o);
+	*code = o.code;
+	if (h_single_file(root, "results", res, sizeof(res)))
+		r = json_load_file(res, 0, NULL);
+	cr_assert_not_null(r, "run exited %d, no results:\n%s", o.code, o.err);
+	h_out_free(&o);
+	return r;
+}
+
+static const json_t *
+get(const json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
+static int
+level_of(const json_t *c)
+{
+	const char *l = json_string_value(
+		json_object_get(c, "isolation_level"));
+
+	for (int i = 0; l && i < 4; i++)
+		if (strcmp(l, levels[i]) == 0)
+			return i;
+	cr_assert_fail("isolation_level %s", l ? l : "(none)");
+	return -1;
+}
+
+/* Whether an advice line of c mentions needle. */
+static bool
+advises(const json_t *c, const char *needle)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "advice"), i, v)
+		if (strstr(json_string_value(v), needle))
+			return true;
+	return false;
+}
+
+/* The check and a run under opts agree (see the design note); the
+ * check's advice mentions advice (NULL: no assertion). */
+static void
+agree(const char *const *opts, const struct who *w, const char *advice)
+{
+	static const char *const caps[] = { "cgroup", "memory_enforced",
+					    "processes_enforced", "processes" };
+	const json_t *iso, *rcaps;
+	struct box b;
+	json_t *c, *r;
+	int cc, rc, lvl;
+
+	box_start(&b, w);
+	c = check(&b, opts, w, NULL, &cc);
+	cr_assert_eq(cc, 0, "check exited %d: %s", cc,
+		     json_string_value(get(c, "worker", "error")));
+	r = run(&b, opts, w, NULL, &rc);
+	cr_assert_eq(rc, 0, "run exited %d", rc);
+	iso = json_object_get(json_array_get(json_object_get(r, "phases"), 0),
+			      "isolation");
+	cr_assert_eq(json_integer_value(json_object_get(c, "layer_bits")),
+		     json_integer_value(json_object_get(iso, "layers")),
+		     "check: %s; run: %s",
+		     json_string_value(json_object_get(c, "summary")),
+		     json_string_value(json_object_get(iso, "summary")));
+	cr_assert_str_eq(json_string_value(json_object_get(c, "summary")),
+			 json_string_value(json_object_get(iso, "summary")));
+	cr_assert_eq(json_integer_value(json_object_get(c, "landlock_abi")),
+		     json_integer_value(json_object_get(iso, "landlock_abi")));
+	/* the uid: the same kind (0 stays 0, the user's stays the user's) */
+	if (json_integer_value(json_object_get(iso, "uid")) == 0 || w->user)
+		cr_assert_eq(json_integer_value(get(c, "run_uid", "uid")),
+			     json_integer_value(json_object_get(iso, "uid")));
+	rcaps = get(r, "isolation", "run_caps");
+	for (size_t i = 0; i < sizeof(caps) / sizeof(*caps); i++)
+		cr_assert(json_equal(get(c, "run_caps", caps[i]),
+				     json_object_get(rcaps, caps[i])),
+			  "run_caps.%s differs", caps[i]);
+	json_decref(r);
+	if (advice)
+		cr_assert(advises(c, advice), "no advice about %s", advice);
+	lvl = level_of(c);
+	if (lvl > 0) {
+		json_decref(run(&b, opts, w, levels[lvl], &rc));
+		cr_assert_eq(rc, 0, "a run at %s exited %d", levels[lvl], rc);
+	}
+	if (lvl < 3) {
+		json_decref(run(&b, opts, w, levels[lvl + 1], &rc));
+		cr_assert_eq(rc, 4, "a run at %s exited %d", levels[lvl + 1],
+			     rc);
+		json_decref(check(&b, opts, w, levels[lvl + 1], &cc));
+		cr_assert_eq(cc, 4);
+	}
+	json_decref(c);
+	box_finish(&b);
+}
+
+static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
+				      NULL };
+
+Test(check_conditions, docker_seccomp_as_root, .timeout = 300)
+{
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	agree(docker, &root, "namespaces");
+}
+
+Test(check_conditions, docker_seccomp_as_a_user, .timeout = 300)
+{
+	struct who w;
+
+	need_root();
+	w = test_user();
+	agree(docker, &w, "namespaces");
+}
+
+Test(check_conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
+{
+	static const char *const opts[] = { "--userns", "0 0 1", NULL };
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	agree(opts, &root, "uid_map");
+}
+
+Test(check_conditions, root_in_a_userns_with_a_range, .timeout = 300)
+{
+	static const char *const opts[] = { "--userns",
+					    "0 0 1,1000 100000 65536", NULL };
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	agree(opts, &root, NULL);
+}
+
+Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
+{
+	char map[64], gmap[64];
+	struct who w;
+
+	need_root();
+	w = test_user();
+	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
+		 (unsigned)w.uid);
+	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
+		 (unsigned)w.gid);
+	{
+		const char *const opts[] = {
+			"--userns",     map, "--gidmap", gmap,
+			"--max-userns", "0", NULL
+		};
+
+		agree(opts, &w, "user namespaces");
+	}
+}
+
+Test(check_conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
+{
+	static const char *const opts[] = { "--mask-proc", "--userns",
+					    "0 0 1,1000 100000 65536", NULL };
+	struct who root = { false, 0, 0 };
+
+	need_root();
+	agree(opts, &root, "/proc");
+}
+
+Test(check_conditions, masked_proc_as_a_user, .timeout = 300)
+{
+	static const char *const opts[] = { "--mask-proc", NULL };
+	struct who w;
+
+	need_root();
+	w = test_user();
+	agree(opts, &w, NULL);
+}
