@@ -74,7 +74,10 @@ struct runner {
 static char first_error[1024];
 
 /* Print an error line to stderr (through termesc) and keep the first. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
 {
 	char *buf = NULL;
 	const char *p;
