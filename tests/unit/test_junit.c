@@ -283,7 +283,8 @@ assert_xml_safe(const char *out, bool attr)
 Test(xmltext, random_bytes_give_only_xml_characters)
 {
 	unsigned seed = 12345;
-	char in[256];
+	static const char odd[] = "\xef\xbf\xbe\xed\xa0\x80<>&\"'";
+	unsigned char in[256];
 
 	for (int round = 0; round < 20000; round++) {
 		size_t n = (size_t)(rand_r(&seed) % (int)sizeof(in));
@@ -292,15 +293,15 @@ Test(xmltext, random_bytes_give_only_xml_characters)
 		for (size_t i = 0; i < n; i++) {
 			/* skew towards the interesting bytes */
 			int r = rand_r(&seed) % 8;
+			unsigned v = (unsigned)rand_r(&seed);
 
-			in[i] = r == 0 ? (char)(rand_r(&seed) % 0x20) :
-				r == 1 ? "\xef\xbf\xbe\xed\xa0\x80<>&\"'"
-						 [rand_r(&seed) % 11] :
-					 (char)rand_r(&seed);
+			in[i] = r == 0 ? (unsigned char)(v % 0x20) :
+				r == 1 ? (unsigned char)odd[v % 11] :
+					 (unsigned char)(v & 0xff);
 		}
 		for (int attr = 0; attr < 2; attr++) {
 			size_t cut;
-			char *out = esc(in, n, max, attr, &cut);
+			char *out = esc((const char *)in, n, max, attr, &cut);
 
 			assert_xml_safe(out, attr);
 			cr_assert(cut == 0 || strstr(out, "more bytes cut]"));
