@@ -45,6 +45,7 @@ enum {
 	OPT_ALLOW_POLICY,
 	OPT_MAX_TIMEOUT,
 	OPT_JSON,
+	OPT_JUNIT,
 };
 
 static const struct option options[] = {
@@ -79,6 +80,7 @@ static const struct option options[] = {
 	{ "allow-config-policy", no_argument, NULL, OPT_ALLOW_POLICY },
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -212,6 +214,9 @@ static const char run_help2[] =
 "                           100000); over it the run stops (file_limit)\n"
 "  --jobs N                 runs at once (default 1)\n"
 "  --repeat K               run each config K times (default 1)\n"
+"  --junit PATH             also write a JUnit XML file for CI: a testsuite\n"
+"                           per run, a testcase per phase and criterion;\n"
+"                           written even when no run starts (exit 2-4)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -437,6 +442,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_JSON:
 		c->json = true;
+		break;
+	case OPT_JUNIT:
+		c->junit = arg;
 		break;
 	default:
 		return -1;

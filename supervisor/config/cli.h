@@ -53,6 +53,7 @@ struct cli {
 	const char *model;
 	const char *policy;
 	const char *agents_dir;
+	const char *junit;            /* --junit PATH, or NULL */
 	const char *boilerplate_root; /* NULL: the user config's, or none */
 	bool allow_config_policy;
 	int64_t max_timeout;           /* 0: the user config's, or 7200 */

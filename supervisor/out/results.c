@@ -30,37 +30,50 @@ fsync_dir(const char *path)
 }
 
 int
-results_write_atomic(const char *path, const json_t *v)
+results_write_text_atomic(const char *path, const char *text)
 {
 	char tmp[PATH_MAX];
-	char *text = secret_redact_json(v, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int fd, rc;
 
-	if (!text)
-		return -ENOMEM;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp)) {
-		free(text);
+	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	}
 	fd = io_open_private(tmp, O_EXCL);
-	if (fd < 0) {
-		free(text);
+	if (fd < 0)
 		return fd;
-	}
 	rc = io_write_all(fd, text, strlen(text));
-	if (rc == 0)
-		rc = io_write_all(fd, "\n", 1);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
-	free(text);
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
 	if (rc < 0)
 		unlink(tmp);
 	else
 		fsync_dir(path);
+	return rc;
+}
+
+int
+results_write_atomic(const char *path, const json_t *v)
+{
+	char *text = secret_redact_json(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *line;
+	size_t n;
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return -ENOMEM;
+	}
+	line[n] = '\n';
+	line[n + 1] = 0;
+	rc = results_write_text_atomic(path, line);
+	free(line);
 	return rc;
 }
 

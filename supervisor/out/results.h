@@ -16,6 +16,12 @@
 
 #include <jansson.h>
 
+/*
+ * Write text to path atomically (see above; the caller has redacted it).
+ * 0, or -errno.
+ */
+int results_write_text_atomic(const char *path, const char *text);
+
 /* Write v to path atomically (see above). 0, or -errno. */
 int results_write_atomic(const char *path, const json_t *v);
 

@@ -12,6 +12,11 @@
  * 4, 5, 1, 0 that any run produced (docs/decisions.md). Signals arrive
  * through a signalfd on the loop: the runs are cancelled, their workers
  * killed and their results written with status "cancelled".
+ *
+ * --junit PATH is probed first of all (exit 2, nothing else done); from
+ * then on the file is written at the end whatever happened: from the
+ * runs' results, or, when no run started, one error saying why (the
+ * first error printed, kept by say()).
  */
 #include "supervisor/run/runner.h"
 
@@ -20,6 +25,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +43,7 @@
 #include "supervisor/core/datadir.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/out/junit.h"
 #include "supervisor/out/results.h"
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run.h"
@@ -56,8 +63,41 @@ struct runner {
 	int n_slots, next_slot, active, finished;
 	int sigfd;
 	bool interrupted;
+	json_t *not_started; /* per slot: why run_start failed, or null */
 	char api_version[64];
 };
+
+/*
+ * The first error of the invocation, in the words it was printed in: the
+ * reason the JUnit file gives when no run started (junit.h).
+ */
+static char first_error[1024];
+
+/* Print an error line to stderr (through termesc) and keep the first. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	char *buf = NULL;
+	const char *p;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	termesc_fputs(buf, stderr);
+	p = buf;
+	if (!strncmp(p, "gao-dev: ", 9))
+		p += 9;
+	if (!first_error[0])
+		snprintf(first_error, sizeof(first_error), "%.*s",
+			 (int)strcspn(p, "\n"), p);
+	free(buf);
+}
 
 static void
 print_findings(const struct benchmark *b)
@@ -66,7 +106,7 @@ print_findings(const struct benchmark *b)
 	size_t i;
 
 	json_array_foreach(b->errors, i, e)
-		termesc_fprintf(stderr, "%s: error\n", json_string_value(e));
+		say("%s: error\n", json_string_value(e));
 	json_array_foreach(b->warnings, i, e)
 		termesc_fprintf(stderr, "%s: warning\n", json_string_value(e));
 }
@@ -94,7 +134,7 @@ load_configs(struct runner *rn)
 							   sizeof(err));
 
 		if (!b) {
-			termesc_fprintf(stderr, "%s: error\n", err);
+			say("%s: error\n", err);
 			bad = 1;
 			continue;
 		}
@@ -118,7 +158,7 @@ runner_validate(struct cli *c)
 
 	rc = load_configs(&rn);
 	if (agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		rc = EXIT_USAGE;
 	} else {
 		rn.env.agents = &agents;
@@ -260,7 +300,7 @@ pick_api_version(struct cli *c, char *buf, size_t cap)
 	if (c->anthropic_version || access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	v = json_string_value(json_object_get(y.root, "anthropic_version"));
@@ -305,19 +345,15 @@ user_cap(const struct yamljson *y, const char *path, const char *key,
 	}
 	yamljson_pos(y, key, &line, &col);
 	if (min == 0)
-		termesc_fprintf(
-			stderr,
-			"gao-dev: %s:%d:%d: %s: expected a whole number from "
-			"1 to 1000000000\n",
-			path, line, col, key);
+		say("gao-dev: %s:%d:%d: %s: expected a whole number from "
+		    "1 to 1000000000\n",
+		    path, line, col, key);
 	else
-		termesc_fprintf(
-			stderr,
-			"gao-dev: %s:%d:%d: %s: expected a size from %llu to "
-			"%llu bytes: digits with an optional suffix K, M, G or "
-			"T (or KiB, MiB, GiB, TiB), e.g. 512M\n",
-			path, line, col, key, (unsigned long long)min,
-			(unsigned long long)CLI_MAX_CAP);
+		say("gao-dev: %s:%d:%d: %s: expected a size from %llu to "
+		    "%llu bytes: digits with an optional suffix K, M, G or "
+		    "T (or KiB, MiB, GiB, TiB), e.g. 512M\n",
+		    path, line, col, key, (unsigned long long)min,
+		    (unsigned long long)CLI_MAX_CAP);
 	return EXIT_USAGE;
 }
 
@@ -339,7 +375,7 @@ pick_caps(struct cli *c)
 	    access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rc = user_cap(&y, path, "max_memory", CLI_MIN_MAX_MEMORY, &mem);
@@ -383,7 +419,7 @@ pick_rules(struct runner *rn)
 	if ((c->max_timeout && c->boilerplate_root) || access(path, R_OK) != 0)
 		return 0;
 	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	root = y.root;
@@ -392,11 +428,10 @@ pick_rules(struct runner *rn)
 	if (!c->max_timeout && mt) {
 		if (!json_is_integer(mt) || json_integer_value(mt) < 1 ||
 		    json_integer_value(mt) > CONFINE_MAX_TIMEOUT_MAX) {
-			termesc_fprintf(stderr,
-					"gao-dev: %s: max_timeout: expected "
-					"a whole number of seconds from 1 to "
-					"%d\n",
-					path, CONFINE_MAX_TIMEOUT_MAX);
+			say("gao-dev: %s: max_timeout: expected "
+			    "a whole number of seconds from 1 to "
+			    "%d\n",
+			    path, CONFINE_MAX_TIMEOUT_MAX);
 			rc = EXIT_USAGE;
 		} else {
 			rn->rules.max_timeout = json_integer_value(mt);
@@ -434,7 +469,7 @@ load_key(struct cli *c, struct secret **key)
 				"other users in the process list; prefer "
 				"--api-key-file\n");
 	if (secret_load(&src, key, &source, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		return EXIT_KEY;
 	}
 	evlog_emit(NULL, "info", "api_key_loaded",
@@ -464,10 +499,10 @@ check_templates(const struct runner *rn)
 		if (!src || access(src, F_OK) != 0 ||
 		    boilerplate_check(src, err, sizeof(err)) == 0)
 			continue;
-		termesc_fprintf(stderr, "%s: %s: %s: error\n", b->path,
-				b->boilerplate_path ? "boilerplate_path" :
-						      "boilerplate_url",
-				err);
+		say("%s: %s: %s: error\n", b->path,
+		    b->boilerplate_path ? "boilerplate_path" :
+					  "boilerplate_url",
+		    err);
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -501,8 +536,16 @@ start_more(struct runner *rn)
 		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
 					   sizeof(err));
 		if (!rn->runs[slot]) {
-			termesc_fprintf(stderr, "gao-dev: %s: %s\n", b->path,
-					err);
+			say("gao-dev: %s: %s\n", b->path, err);
+			json_array_set_new(
+				rn->not_started, (size_t)slot,
+				json_pack("{s:{s:s,s:s},s:s,s:s,s:[s],"
+					  "s:i}",
+					  "benchmark", "name", b->name,
+					  "config_file", b->path, "status",
+					  "error", "stop_reason", "not_started",
+					  "errors", err, "exit_code",
+					  EXIT_INFRA));
 			rn->finished++;
 			continue;
 		}
@@ -609,11 +652,10 @@ check_agents(struct runner *rn)
 					"--agents-dir)",
 					b->path, b->phases[k].name,
 					b->phases[k].agent));
-			termesc_fprintf(stderr, "%s: error\n",
-					json_string_value(json_array_get(
-						b->errors,
-						json_array_size(b->errors) -
-							1)));
+			say("%s: error\n",
+			    json_string_value(json_array_get(
+				    b->errors,
+				    json_array_size(b->errors) - 1)));
 			bad = 1;
 		}
 	}
@@ -654,25 +696,20 @@ validate_key(struct runner *rn, const char *base, const char *model)
 	case API_OK:
 		return 0;
 	case API_E_AUTH:
-		termesc_fprintf(stderr,
-				"gao-dev: API key is invalid (HTTP 401)\n");
+		say("gao-dev: API key is invalid (HTTP 401)\n");
 		return EXIT_KEY;
 	case API_E_PERMISSION:
-		termesc_fprintf(
-			stderr,
-			"gao-dev: API key lacks permission (HTTP 403)\n");
+		say("gao-dev: API key lacks permission (HTTP 403)\n");
 		return EXIT_KEY;
 	case API_E_CANCELLED:
 		return EXIT_INTERRUPTED;
 	case API_E_NOT_FOUND:
-		termesc_fprintf(stderr,
-				"gao-dev: model %s is not known to the API; "
-				"choose another with --model\n",
-				model);
+		say("gao-dev: model %s is not known to the API; "
+		    "choose another with --model\n",
+		    model);
 		return EXIT_USAGE;
 	default:
-		termesc_fprintf(stderr, "gao-dev: cannot reach %s: %s\n", base,
-				p.msg);
+		say("gao-dev: cannot reach %s: %s\n", base, p.msg);
 		return EXIT_INFRA;
 	}
 }
@@ -716,7 +753,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 				"worker leaves cannot be swept\n");
 	rn->env.api = api_new(rn->env.loop, &ac, err, sizeof(err));
 	if (!rn->env.api) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rn->env.sandbox_root = root_abs;
@@ -764,15 +801,13 @@ check_reachable(const char *abs, bool namespaces)
 		return 0;
 	st.st_mode = 0;
 	stat(dir, &st);
-	termesc_fprintf(
-		stderr,
-		"gao-dev: workers run as an unprivileged user and "
-		"cannot pass through %s (mode %04o) to reach --sandbox-root "
-		"%s, and this host gives no mount namespace in which gao-dev "
-		"could make it reachable; choose a sandbox root that others "
-		"may search, under directories they may search too, e.g. "
-		"--sandbox-root /var/tmp/gao-dev\n",
-		dir, (unsigned)(st.st_mode & 07777), abs);
+	say("gao-dev: workers run as an unprivileged user and "
+	    "cannot pass through %s (mode %04o) to reach --sandbox-root "
+	    "%s, and this host gives no mount namespace in which gao-dev "
+	    "could make it reachable; choose a sandbox root that others "
+	    "may search, under directories they may search too, e.g. "
+	    "--sandbox-root /var/tmp/gao-dev\n",
+	    dir, (unsigned)(st.st_mode & 07777), abs);
 	return EXIT_INFRA;
 }
 
@@ -789,23 +824,20 @@ make_root(const char *root, bool namespaces, char *abs, size_t cap)
 	bool made;
 
 	if (strlen(root) > 1024) {
-		termesc_fprintf(stderr,
-				"gao-dev: --sandbox-root is too long\n");
+		say("gao-dev: --sandbox-root is too long\n");
 		return EXIT_USAGE;
 	}
 	snprintf(tmp, sizeof(tmp), "%s", root);
 	made = mkdir(tmp, 0700) == 0;
 	if (!made && errno != EEXIST) {
-		termesc_fprintf(stderr,
-				"gao-dev: cannot create --sandbox-root %s: "
-				"%s\n",
-				root, strerror(errno));
+		say("gao-dev: cannot create --sandbox-root %s: "
+		    "%s\n",
+		    root, strerror(errno));
 		return EXIT_INFRA;
 	}
 	if (!realpath(tmp, abs) || strlen(abs) >= cap ||
 	    (made && geteuid() == 0 && chmod(abs, 0711) < 0)) {
-		termesc_fprintf(stderr, "gao-dev: --sandbox-root %s: %s\n",
-				root, strerror(errno));
+		say("gao-dev: --sandbox-root %s: %s\n", root, strerror(errno));
 		return EXIT_INFRA;
 	}
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
@@ -834,14 +866,60 @@ check_memory_cap(const struct cli *c)
 	cgroup_destroy(cg);
 	if (ok)
 		return 0;
-	termesc_fprintf(
-		stderr,
-		"gao-dev: --max-memory %llu (or max_memory: in the user "
-		"config) asks for a memory total per run, and this host "
-		"cannot enforce it: %s Or leave --max-memory and max_memory: "
-		"unset (each process still has the policy's RLIMIT_AS)\n",
-		(unsigned long long)c->max_memory, why);
+	say("gao-dev: --max-memory %llu (or max_memory: in the user "
+	    "config) asks for a memory total per run, and this host "
+	    "cannot enforce it: %s Or leave --max-memory and max_memory: "
+	    "unset (each process still has the policy's RLIMIT_AS)\n",
+	    (unsigned long long)c->max_memory, why);
 	return EXIT_INFRA;
+}
+
+/* What a run-less exit code means, when no message said more. */
+static const char *
+exit_meaning(int rc)
+{
+	switch (rc) {
+	case EXIT_USAGE:
+		return "usage or configuration error";
+	case EXIT_KEY:
+		return "API key missing or rejected";
+	case EXIT_INTERRUPTED:
+		return "interrupted before any run";
+	default:
+		return "infrastructure failure before any run";
+	}
+}
+
+/*
+ * --junit: the file for every run that started (its results) or could
+ * not start, else for the invocation's early end (junit.h). The exit
+ * code, or 4 when the file cannot be written and nothing worse happened:
+ * a CI job would otherwise pass without its report.
+ */
+static int
+write_junit(struct runner *rn, int rc)
+{
+	json_t *runs = rn->runs ? json_array() : NULL;
+	int wrc;
+
+	for (int i = 0; runs && i < rn->n_slots; i++) {
+		const json_t *r = rn->runs[i] ? run_results(rn->runs[i]) : NULL;
+
+		if (!r)
+			r = json_array_get(rn->not_started, (size_t)i);
+		if (json_is_object(r))
+			json_array_append(runs, (json_t *)r);
+	}
+	wrc = junit_write(rn->cli->junit, runs, rc,
+			  first_error[0] ? first_error : exit_meaning(rc));
+	json_decref(runs);
+	if (wrc == 0)
+		return rc;
+	termesc_fprintf(stderr, "gao-dev: cannot write --junit %s: %s\n",
+			rn->cli->junit, strerror(-wrc));
+	return rc == EXIT_OK || rc == EXIT_FAILED || rc == EXIT_LIMIT ?
+		       EXIT_INFRA :
+		       rc;
 }
 
 static void
@@ -850,6 +928,7 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 	for (int i = 0; i < rn->n_slots; i++)
 		run_free(rn->runs[i]);
 	free(rn->runs);
+	json_decref(rn->not_started);
 	for (int i = 0; i < rn->n_configs; i++)
 		benchmark_free(rn->configs[i]);
 	free(rn->configs);
@@ -878,12 +957,18 @@ runner_run(struct cli *c)
 	int rc;
 
 	rn.env.worker_fd = -1;
+	/* before anything else: a path that cannot take the file is a
+	 * usage error, and no API call, no run */
+	if (c->junit && junit_check_path(c->junit, err, sizeof(err)) < 0) {
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
 	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
 	rc = load_configs(&rn);
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
 	     agents_load(&agents, c->agents_dir, err, sizeof(err)) < 0)) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		say("gao-dev: %s\n", err);
 		rc = c->agents_dir ? EXIT_USAGE : EXIT_INFRA;
 	}
 	rn.env.models = &models;
@@ -906,7 +991,7 @@ runner_run(struct cli *c)
 	if (rc == 0) {
 		rn.env.worker_fd = open_worker(err, sizeof(err));
 		if (rn.env.worker_fd < 0) {
-			termesc_fprintf(stderr, "gao-dev: %s\n", err);
+			say("gao-dev: %s\n", err);
 			rc = EXIT_INFRA;
 		}
 	}
@@ -921,6 +1006,9 @@ runner_run(struct cli *c)
 		rn.n_slots = rn.n_configs * c->repeat;
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		rn.runs = calloc((size_t)rn.n_slots, sizeof(*rn.runs));
+		rn.not_started = json_array();
+		for (int i = 0; i < rn.n_slots; i++)
+			json_array_append_new(rn.not_started, json_null());
 		start_more(&rn);
 		if (rn.active)
 			loop_run(rn.env.loop);
@@ -928,6 +1016,8 @@ runner_run(struct cli *c)
 		rc = aggregate(&rn);
 	}
 out:
+	if (c->junit && !(c->dry_run && rc == 0))
+		rc = write_junit(&rn, rc);
 	cleanup(&rn, &models, &agents);
 	secret_free(key);
 	return rc;

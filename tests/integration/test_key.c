@@ -364,13 +364,17 @@ leak_run(const char *key, bool via_env)
 	pid_t tree[64];
 	size_t n;
 	bool readable, has;
-	char env_key[256];
+	char env_key[256], junit[600], *xml;
+	size_t xml_len = 0;
 	const char *env[] = { env_key, NULL };
-	const char *opts[] = { "--api-key", key, NULL };
+	const char *opts[] = { "--junit", junit, "--api-key", key, NULL };
 
 	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
 	ha_setup(&t, SLEEP_TURN, key);
-	ha_spawn(&t, via_env ? NULL : opts, via_env ? env : NULL);
+	snprintf(junit, sizeof(junit), "%s/junit.xml", t.dir);
+	if (via_env)
+		opts[2] = NULL; /* the JUnit file, not the key */
+	ha_spawn(&t, opts, via_env ? env : NULL);
 	n = wait_for_command(&t, tree, 64);
 	/* gao-dev itself: the string it was given is overwritten */
 	has = ha_proc_contains(t.pid, via_env ? "environ" : "cmdline", key,
@@ -390,6 +394,13 @@ leak_run(const char *key, bool via_env)
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	ha_assert_no_key(&t, key);
+	/* the JUnit file (--junit) holds the run's texts too */
+	xml = h_slurp(junit, &xml_len);
+	cr_assert_not_null(xml, "no JUnit file");
+	cr_assert_gt(xml_len, 0);
+	cr_assert_null(memmem(xml, xml_len, key, strlen(key)),
+		       "the key is in the JUnit file");
+	free(xml);
 	ha_finish(&t);
 }
 

@@ -543,6 +543,7 @@ Test(cli, run_help_lists_every_option)
 		"--agents-dir DIR",
 		"--jobs N",
 		"--repeat K",
+		"--junit PATH",
 		"--dry-run",
 		"--skip-key-validation",
 	};
@@ -603,6 +604,19 @@ Test(cli, sandbox_check_refuses_run_options)
 	cr_assert_stderr_eq_str("gao-dev: --api-key does not apply to "
 				"sandbox check; see gao-dev sandbox check "
 				"--help\n");
+}
+
+Test(cli, junit_path)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml"), 0);
+	cr_assert_null(c.junit);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--junit",
+			   "out/junit.xml"),
+		     0);
+	cr_assert_str_eq(c.junit, "out/junit.xml");
+	cr_assert_eq(PARSE(&c, "sandbox", "check", "--junit", "j.xml"), -1);
 }
 
 Test(cli, json_is_only_for_sandbox_check)
