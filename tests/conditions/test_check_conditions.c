@@ -21,53 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
+#include "cond.h"
 
 static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
-
-struct who {
-	bool user;
-	uid_t uid;
-	gid_t gid;
-};
-
-static void
-need_root(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("the launcher needs root (it builds namespaces "
-			     "and maps); run the suite as root");
-}
-
-static struct who
-test_user(void)
-{
-	const char *name = getenv("GAO_SBX_USER");
-	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
-	struct who w = { true, 0, 0 };
-
-	if (!pw)
-		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
-			     "it)",
-			     name && *name ? name : "gaodev-test");
-	w.uid = pw->pw_uid;
-	w.gid = pw->pw_gid;
-	return w;
-}
-
-static void
-rm_tree(const char *dir)
-{
-	pid_t pid = fork();
-	int st = 0;
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-}
 
 /* One test's directory, key and fake API (one Bash call, then done). */
 struct box {
@@ -79,7 +35,7 @@ struct box {
 };
 
 static void
-box_start(struct box *b, const struct who *w)
+box_start(struct box *b, const struct cond_who *w)
 {
 	char sc[512];
 	FILE *f;
@@ -100,8 +56,7 @@ box_start(struct box *b, const struct who *w)
 	      f);
 	cr_assert_eq(fclose(f), 0);
 	h_keyfile(b->dir, H_TEST_KEY, b->key, sizeof(b->key));
-	if (w->user)
-		cr_assert_eq(chown(b->key, w->uid, w->gid), 0);
+	cond_chown(b->key, w);
 	h_fake_start(&b->fake, sc, b->key, b->dir);
 	snprintf(b->base, sizeof(b->base),
 		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", b->fake.port);
@@ -111,42 +66,22 @@ static void
 box_finish(struct box *b)
 {
 	h_fake_stop(&b->fake);
-	rm_tree(b->dir);
+	cond_rm_tree(b->dir);
 }
 
 /* gao-dev ARGS under the launcher with opts, as w; output in out. */
 static void
-launch(const struct box *b, const char *const *opts, const struct who *w,
+launch(const struct box *b, const char *const *opts, const struct cond_who *w,
        const char *const *args, struct h_out *out)
 {
-	const char *argv[48], *env[] = { b->base, "HOME=/nonexistent", NULL };
-	const char *gao = getenv("GAO_DEV"), *l = getenv("GAO_LAUNCH");
-	char *saved = strdup(gao ? gao : ""), user[64];
-	size_t n = 0;
+	const char *env[] = { b->base, "HOME=/nonexistent", NULL };
 
-	cr_assert_not_null(l, "GAO_LAUNCH is not set (run through meson)");
-	for (size_t i = 0; opts && opts[i]; i++)
-		argv[n++] = opts[i];
-	if (w->user) {
-		snprintf(user, sizeof(user), "%u:%u", (unsigned)w->uid,
-			 (unsigned)w->gid);
-		argv[n++] = "--user";
-		argv[n++] = user;
-	}
-	argv[n++] = "--";
-	argv[n++] = saved;
-	for (size_t i = 0; args[i] && n < 47; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	setenv("GAO_DEV", l, 1);
-	h_run(argv, env, b->dir, 120, out);
-	setenv("GAO_DEV", saved, 1);
-	free(saved);
+	cond_launch(opts, w, args, env, b->dir, out);
 }
 
 /* The check's report under the condition (its exit code in *code). */
 static json_t *
-check(struct box *b, const char *const *opts, const struct who *w,
+check(struct box *b, const char *const *opts, const struct cond_who *w,
       const char *require, int *code)
 {
 	const char *args[] = {
@@ -168,7 +103,7 @@ check(struct box *b, const char *const *opts, const struct who *w,
 
 /* A run under the condition; its results (NULL: none), exit in *code. */
 static json_t *
-run(struct box *b, const char *const *opts, const struct who *w,
+run(struct box *b, const char *const *opts, const struct cond_who *w,
     const char *require, int *code)
 {
 	char cfg[4096], root[512], res[1024];
@@ -192,8 +127,7 @@ run(struct box *b, const char *const *opts, const struct who *w,
 	/* 0711: without a mount namespace the workers' uid must pass */
 	cr_assert_eq(mkdir(root, 0711), 0);
 	cr_assert_eq(chmod(root, 0711), 0);
-	if (w->user)
-		cr_assert_eq(chown(root, w->uid, w->gid), 0);
+	cond_chown(root, w);
 	launch(b, opts, w, args, &o);
 	*code = o.code;
 	if (h_single_file(root, "results", res, sizeof(res)))
@@ -238,7 +172,7 @@ advises(const json_t *c, const char *needle)
 /* The check and a run under opts agree (see the design note); the
  * check's advice mentions advice (NULL: no assertion). */
 static void
-agree(const char *const *opts, const struct who *w, const char *advice)
+agree(const char *const *opts, const struct cond_who *w, const char *advice)
 {
 	static const char *const caps[] = { "cgroup", "memory_enforced",
 					    "processes_enforced", "processes" };
@@ -297,47 +231,50 @@ static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
 
 Test(check_conditions, docker_seccomp_as_root, .timeout = 300)
 {
-	struct who root = { false, 0, 0 };
+	struct cond_who root = { false, 0, 0, 0 };
 
-	need_root();
+	cond_need_root();
 	agree(docker, &root, "namespaces");
 }
 
 Test(check_conditions, docker_seccomp_as_a_user, .timeout = 300)
 {
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	agree(docker, &w, "namespaces");
 }
 
 Test(check_conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
 {
-	static const char *const opts[] = { "--userns", "0 0 1", NULL };
-	struct who root = { false, 0, 0 };
+	static const char *const opts[] = { "--userns", "0 100000 1", NULL };
+	struct cond_who w;
 
-	need_root();
-	agree(opts, &root, "uid_map");
+	cond_need_root();
+	w = cond_rootless();
+	agree(opts, &w, "uid_map");
 }
 
 Test(check_conditions, root_in_a_userns_with_a_range, .timeout = 300)
 {
 	static const char *const opts[] = { "--userns",
-					    "0 0 1,1000 100000 65536", NULL };
-	struct who root = { false, 0, 0 };
+					    "0 100000 1,1000 200000 65536",
+					    NULL };
+	struct cond_who w;
 
-	need_root();
-	agree(opts, &root, NULL);
+	cond_need_root();
+	w = cond_rootless();
+	agree(opts, &w, NULL);
 }
 
 Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 {
 	char map[64], gmap[64];
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
 		 (unsigned)w.uid);
 	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
@@ -355,19 +292,21 @@ Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 Test(check_conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
 {
 	static const char *const opts[] = { "--mask-proc", "--userns",
-					    "0 0 1,1000 100000 65536", NULL };
-	struct who root = { false, 0, 0 };
+					    "0 100000 1,1000 200000 65536",
+					    NULL };
+	struct cond_who w;
 
-	need_root();
-	agree(opts, &root, "/proc");
+	cond_need_root();
+	w = cond_rootless();
+	agree(opts, &w, "/proc");
 }
 
 Test(check_conditions, masked_proc_as_a_user, .timeout = 300)
 {
 	static const char *const opts[] = { "--mask-proc", NULL };
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	agree(opts, &w, NULL);
 }

@@ -23,7 +23,7 @@
  *     locked by a user namespace)    user   /proc can be mounted)
  *
  *   (* root of a rootless container: uid 0 inside a user namespace whose
- *   root is the unprivileged outside uid ROOTLESS_UID, with a subordinate
+ *   root is the unprivileged outside uid COND_ROOTLESS_UID, with a subordinate
  *   range 1000-66535 where the condition says so; its files are chowned
  *   to that uid)
  *
@@ -42,7 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
+#include "cond.h"
 #include "proto/msg.h"
 
 #define NS_ALL \
@@ -54,18 +54,6 @@
 	(MSG_LAYER_NS_MOUNT | MSG_LAYER_NS_PID | MSG_LAYER_NS_NET | \
 	 MSG_LAYER_NS_IPC | MSG_LAYER_NS_UTS)
 
-/* Who runs gao-dev: root, root inside a user namespace whose root is
- * the unprivileged outside uid owner (its files are chowned to it), or
- * the user uid:gid after the set-up. */
-struct who {
-	bool user;
-	uid_t uid;
-	gid_t gid;
-	uid_t owner; /* 0: real root */
-};
-
-#define ROOTLESS_UID 100000u /* outside uid of a container's root */
-
 /* One run's outcome. */
 struct outcome {
 	int code;
@@ -75,97 +63,6 @@ struct outcome {
 	char *err;   /* gao-dev's stderr */
 	json_t *res; /* the results document, or NULL */
 };
-
-static const char *
-launcher(void)
-{
-	const char *l = getenv("GAO_LAUNCH");
-
-	cr_assert_not_null(l, "GAO_LAUNCH is not set (run through meson)");
-	return l;
-}
-
-static void
-need_root(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("the launcher needs root (it builds namespaces "
-			     "and maps); run the suite as root");
-}
-
-/* Skip unless uid:gid can read what the run needs. */
-static void
-need_readable(uid_t uid, gid_t gid)
-{
-	const char *paths[] = { getenv("GAO_DEV"), launcher() };
-	char cfg[4096], fake[4096];
-
-	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	h_src("scripts/fake-anthropic", fake, sizeof(fake));
-	for (size_t i = 0; i < 4; i++) {
-		const char *p = i < 2 ? paths[i] : i == 2 ? cfg : fake;
-		pid_t pid = fork();
-		int st = 0;
-
-		cr_assert_geq(pid, 0);
-		if (pid == 0) {
-			if (setgroups(0, NULL) < 0 ||
-			    setresgid(gid, gid, gid) < 0 ||
-			    setresuid(uid, uid, uid) < 0)
-				_exit(2);
-			_exit(access(p, R_OK) == 0 ? 0 : 1);
-		}
-		cr_assert_eq(waitpid(pid, &st, 0), pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			cr_skip_test("uid %u cannot read %s: give others "
-				     "read access to the build and source "
-				     "trees",
-				     (unsigned)uid, p);
-	}
-}
-
-/* The unprivileged user, or a skip when it cannot read what it runs. */
-static struct who
-test_user(void)
-{
-	const char *name = getenv("GAO_SBX_USER");
-	struct passwd *pw = getpwnam(name && *name ? name : "gaodev-test");
-	struct who w = { true, 0, 0, 0 };
-
-	if (!pw)
-		cr_skip_test("no user %s (tests/sandbox/run-as-users makes "
-			     "it)",
-			     name && *name ? name : "gaodev-test");
-	w.uid = w.owner = pw->pw_uid;
-	w.gid = pw->pw_gid;
-	need_readable(w.uid, w.gid);
-	return w;
-}
-
-/* Root of a rootless container: uid 0 inside, ROOTLESS_UID outside. */
-static struct who
-rootless(void)
-{
-	struct who w = { false, 0, 0, ROOTLESS_UID };
-
-	need_readable(ROOTLESS_UID, ROOTLESS_UID);
-	return w;
-}
-
-static void
-rm_tree(const char *dir)
-{
-	pid_t pid = fork();
-	int st = 0;
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rm -rf %s", dir);
-}
 
 static void
 write_scenario(const char *path)
@@ -188,15 +85,36 @@ write_scenario(const char *path)
  * Run gao-dev under the launcher with opts (NULL-ended), as w, with
  * extra gao-dev options (NULL-ended, may be NULL).
  */
+/* The results document of a run: layers, uid, Landlock ABI, and the
+ * errors appended to o->err (the reasons, in one text). */
 static void
-run(const char *const *opts, const struct who *w, const char *const *extra,
+read_results(const char *res, struct outcome *o)
+{
+	json_t *ph;
+	char *errs, *all;
+
+	o->res = json_load_file(res, 0, NULL);
+	/* the reasons: stderr and the results' errors, one text */
+	errs = json_dumps(json_object_get(o->res, "errors"), 0);
+	if (errs && asprintf(&all, "%s\n%s", o->err ? o->err : "", errs) > 0) {
+		free(o->err);
+		o->err = all;
+	}
+	free(errs);
+	ph = json_array_get(json_object_get(o->res, "phases"), 0);
+	ph = json_object_get(ph, "isolation");
+	o->layers = (uint32_t)json_integer_value(json_object_get(ph, "layers"));
+	o->uid = json_integer_value(json_object_get(ph, "uid"));
+	o->abi = (int)json_integer_value(json_object_get(ph, "landlock_abi"));
+}
+
+static void
+run(const char *const *opts, const struct cond_who *w, const char *const *extra,
     struct outcome *o)
 {
 	char dir[] = "/var/tmp/gao-cond-XXXXXX", key[512], sc[512], root[512];
-	char cfg[4096], user[64], base[128], res[1024];
-	const char *args[40], *env[] = { base, "HOME=/nonexistent", NULL };
-	const char *gao = getenv("GAO_DEV");
-	char *saved = strdup(gao ? gao : "");
+	char cfg[4096], base[128], res[1024];
+	const char *args[32], *env[] = { base, "HOME=/nonexistent", NULL };
 	struct h_fake fake;
 	struct h_out out = { 0 };
 	size_t n = 0;
@@ -211,26 +129,12 @@ run(const char *const *opts, const struct who *w, const char *const *extra,
 	/* 0711: without a mount namespace the workers' uid must pass */
 	cr_assert_eq(mkdir(root, 0711), 0);
 	cr_assert_eq(chmod(root, 0711), 0);
-	if (w->owner) {
-		gid_t g = w->user ? w->gid : (gid_t)w->owner;
-
-		cr_assert_eq(chown(key, w->owner, g), 0);
-		cr_assert_eq(chown(root, w->owner, g), 0);
-	}
+	cond_chown(key, w);
+	cond_chown(root, w);
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
 	h_fake_start(&fake, sc, key, dir);
 	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
 		 fake.port);
-	for (size_t i = 0; opts && opts[i]; i++)
-		args[n++] = opts[i];
-	if (w->user) {
-		snprintf(user, sizeof(user), "%u:%u", (unsigned)w->uid,
-			 (unsigned)w->gid);
-		args[n++] = "--user";
-		args[n++] = user;
-	}
-	args[n++] = "--";
-	args[n++] = saved;
 	args[n++] = "sandbox";
 	args[n++] = "run";
 	args[n++] = cfg;
@@ -239,40 +143,18 @@ run(const char *const *opts, const struct who *w, const char *const *extra,
 	args[n++] = key;
 	args[n++] = "--sandbox-root";
 	args[n++] = root;
-	for (size_t i = 0; extra && extra[i] && n < 38; i++)
+	for (size_t i = 0; extra && extra[i] && n < 30; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	setenv("GAO_DEV", launcher(), 1);
-	h_run(args, env, dir, 120, &out);
-	setenv("GAO_DEV", saved, 1);
-	free(saved);
+	cond_launch(opts, w, args, env, dir, &out);
 	h_fake_stop(&fake);
 	o->code = out.code;
 	o->err = out.err;
 	out.err = NULL;
-	if (h_single_file(root, "results", res, sizeof(res))) {
-		json_t *ph;
-		char *errs, *all;
-
-		o->res = json_load_file(res, 0, NULL);
-		/* the reasons: stderr and the results' errors, one text */
-		errs = json_dumps(json_object_get(o->res, "errors"), 0);
-		if (errs &&
-		    asprintf(&all, "%s\n%s", o->err ? o->err : "", errs) > 0) {
-			free(o->err);
-			o->err = all;
-		}
-		free(errs);
-		ph = json_array_get(json_object_get(o->res, "phases"), 0);
-		ph = json_object_get(ph, "isolation");
-		o->layers = (uint32_t)json_integer_value(
-			json_object_get(ph, "layers"));
-		o->uid = json_integer_value(json_object_get(ph, "uid"));
-		o->abi = (int)json_integer_value(
-			json_object_get(ph, "landlock_abi"));
-	}
+	if (h_single_file(root, "results", res, sizeof(res)))
+		read_results(res, o);
 	h_out_free(&out);
-	rm_tree(dir);
+	cond_rm_tree(dir);
 }
 
 static void
@@ -284,11 +166,11 @@ outcome_free(struct outcome *o)
 
 /* This host's layers without any condition, as root or as the user. */
 static uint32_t
-baseline(const struct who *w)
+baseline(const struct cond_who *w)
 {
 	static uint32_t cached[2];
 	static bool have[2];
-	struct who real = *w;
+	struct cond_who real = *w;
 	struct outcome o;
 
 	if (have[w->user])
@@ -317,8 +199,8 @@ names(uint32_t layers, char *buf, size_t cap)
  * (exit 4, naming a missing layer) exactly when a namespace is gone.
  */
 static void
-check_condition(const char *const *opts, const struct who *w, uint32_t removed,
-		struct outcome *keep)
+check_condition(const char *const *opts, const struct cond_who *w,
+		uint32_t removed, struct outcome *keep)
 {
 	uint32_t want = baseline(w) & ~removed;
 	const char *full[] = { "--require-isolation", "full", NULL };
@@ -369,18 +251,18 @@ static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
 
 Test(conditions, docker_seccomp_without_sys_admin_as_root, .timeout = 300)
 {
-	struct who root = { false, 0, 0, 0 };
+	struct cond_who root = { false, 0, 0, 0 };
 
-	need_root();
+	cond_need_root();
 	check_condition(docker, &root, NS_ALL, NULL);
 }
 
 Test(conditions, docker_seccomp_as_a_user, .timeout = 300)
 {
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	check_condition(docker, &w, NS_ALL, NULL);
 }
 
@@ -389,12 +271,12 @@ Test(conditions, docker_seccomp_as_a_user, .timeout = 300)
 Test(conditions, root_in_a_userns_mapping_only_root, .timeout = 300)
 {
 	static const char *const opts[] = { "--userns", "0 100000 1", NULL };
-	struct who w;
+	struct cond_who w;
 	struct outcome o;
 	const char *warn;
 
-	need_root();
-	w = rootless();
+	cond_need_root();
+	w = cond_rootless();
 	check_condition(opts, &w, MSG_LAYER_UNPRIVILEGED_UID | MSG_LAYER_CGROUP,
 			&o);
 	/* no other id is mapped: uid 0 without capabilities, said so */
@@ -411,11 +293,11 @@ Test(conditions, root_in_a_userns_with_a_subordinate_range, .timeout = 300)
 	static const char *const opts[] = { "--userns",
 					    "0 100000 1,1000 200000 65536",
 					    NULL };
-	struct who w;
+	struct cond_who w;
 	struct outcome o;
 
-	need_root();
-	w = rootless();
+	cond_need_root();
+	w = cond_rootless();
 	check_condition(opts, &w, MSG_LAYER_CGROUP, &o);
 	/* inside the map, above the system ids, never nobody */
 	cr_expect(o.uid >= 1000 && o.uid <= 65536 && o.uid != 65534, "uid %lld",
@@ -426,10 +308,10 @@ Test(conditions, root_in_a_userns_with_a_subordinate_range, .timeout = 300)
 Test(conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 {
 	char map[64], gmap[64];
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
 		 (unsigned)w.uid);
 	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
@@ -449,19 +331,19 @@ Test(conditions, masked_proc_as_root_in_a_userns, .timeout = 300)
 	static const char *const opts[] = { "--mask-proc", "--userns",
 					    "0 100000 1,1000 200000 65536",
 					    NULL };
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = rootless();
+	cond_need_root();
+	w = cond_rootless();
 	check_condition(opts, &w, MSG_LAYER_NS_PID | MSG_LAYER_CGROUP, NULL);
 }
 
 Test(conditions, masked_proc_as_a_user, .timeout = 300)
 {
 	static const char *const opts[] = { "--mask-proc", NULL };
-	struct who w;
+	struct cond_who w;
 
-	need_root();
-	w = test_user();
+	cond_need_root();
+	w = cond_user();
 	check_condition(opts, &w, MSG_LAYER_NS_PID, NULL);
 }
