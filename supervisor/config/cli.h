@@ -77,7 +77,7 @@ struct cli {
 	bool max_memory_set, max_disk_set, max_files_set;
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
-	bool json; /* sandbox check --json */
+	bool json;            /* sandbox check --json */
 	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
 	const char *out;      /* results merge --out DIR */
 };

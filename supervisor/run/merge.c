@@ -40,8 +40,7 @@ struct merge {
 	int n;
 };
 
-static int
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 fail(const char *fmt, ...)
@@ -239,6 +238,43 @@ check_shape(const struct manifest *m)
 	return 0;
 }
 
+/* One decimal number of at most 4 digits at *p, moved past it. */
+static long
+digits(const char **p)
+{
+	long v = 0;
+	int n = 0;
+
+	while (**p >= '0' && **p <= '9' && n < 5) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n && n < 5 ? v : -1;
+}
+
+/* "manifest-I-of-N.json": 0 and I, N; -1 for any other name. */
+static int
+parse_name(const char *name, int *i, int *n)
+{
+	const char *p = name;
+	long a, b;
+
+	if (strncmp(p, "manifest-", 9) != 0)
+		return -1;
+	p += 9;
+	a = digits(&p);
+	if (a < 0 || strncmp(p, "-of-", 4) != 0)
+		return -1;
+	p += 4;
+	b = digits(&p);
+	if (b < 0 || strcmp(p, ".json") != 0)
+		return -1;
+	*i = (int)a;
+	*n = (int)b;
+	return 0;
+}
+
 /* Read every manifest-I-of-N.json of dir. */
 static int
 read_dir(struct merge *g, const char *dir)
@@ -254,7 +290,7 @@ read_dir(struct merge *g, const char *dir)
 		char canon[64], why[600];
 		int i, n;
 
-		if (sscanf(de->d_name, "manifest-%d-of-%d.json", &i, &n) != 2)
+		if (parse_name(de->d_name, &i, &n) < 0)
 			continue;
 		snprintf(canon, sizeof(canon), "manifest-%d-of-%d.json", i, n);
 		if (strcmp(canon, de->d_name) != 0 || i < 1 || i > n ||
@@ -297,7 +333,8 @@ same_configs(const json_t *a, const json_t *b)
 	if (json_array_size(a) != json_array_size(b))
 		return false;
 	for (k = 0; k < json_array_size(a); k++) {
-		const json_t *x = json_array_get(a, k), *y = json_array_get(b, k);
+		const json_t *x = json_array_get(a, k),
+			     *y = json_array_get(b, k);
 
 		if (!json_equal(json_object_get(x, "name"),
 				json_object_get(y, "name")) ||
@@ -313,8 +350,9 @@ static int
 check_agree(const struct merge *g)
 {
 	static const char *const keys[] = {
-		"gao_dev_version", "of",    "repeat", "configs", "model",
-		"api_version",     "price_table_date", "policy", "units",
+		"gao_dev_version",  "of",     "repeat",
+		"configs",          "model",  "api_version",
+		"price_table_date", "policy", "units",
 	};
 	const struct manifest *a = &g->m[0];
 
@@ -374,6 +412,9 @@ check_cover(const struct merge *g, const json_t **who, int *whom)
 	const json_t *units = json_object_get(g->m[0].j, "units"), *u, *r;
 	size_t k, x;
 
+	if (!who || !whom)
+		return fail("out of memory");
+
 	for (int m = 0; m < g->n; m++)
 		json_array_foreach(json_object_get(g->m[m].j, "ran"), x, r) {
 			bool known = false;
@@ -387,8 +428,9 @@ check_cover(const struct merge *g, const json_t **who, int *whom)
 						"unit %s #%lld ran twice: in "
 						"%s and in %s (overlapping "
 						"shards)",
-						json_string_value(json_object_get(
-							u, "name")),
+						json_string_value(
+							json_object_get(
+								u, "name")),
 						json_integer_value(
 							json_object_get(
 								u, "repeat")),
@@ -406,7 +448,8 @@ check_cover(const struct merge *g, const json_t **who, int *whom)
 		if (!who[k])
 			return fail("unit %s #%lld (shard %lld) did not run: "
 				    "no manifest lists it; rerun that shard",
-				    json_string_value(json_object_get(u, "name")),
+				    json_string_value(
+					    json_object_get(u, "name")),
 				    json_integer_value(
 					    json_object_get(u, "repeat")),
 				    json_integer_value(
@@ -435,8 +478,8 @@ safe_rel(const char *p)
 
 /* The results document of a unit run (or a not-started record). */
 static json_t *
-unit_results(const struct manifest *m, const json_t *r, char *full,
-	     size_t cap, int *rc)
+unit_results(const struct manifest *m, const json_t *r, char *full, size_t cap,
+	     int *rc)
 {
 	const char *rel = json_string_value(json_object_get(r, "results_file"));
 	char why[600];
@@ -447,8 +490,9 @@ unit_results(const struct manifest *m, const json_t *r, char *full,
 		return json_pack("{s:{s:O},s:O,s:s,s:[s],s:O}", "benchmark",
 				 "name", json_object_get(r, "name"), "status",
 				 json_object_get(r, "status"), "stop_reason",
-				 "not_started", "errors", "the run did not start",
-				 "exit_code", json_object_get(r, "exit_code"));
+				 "not_started", "errors",
+				 "the run did not start", "exit_code",
+				 json_object_get(r, "exit_code"));
 	if (!safe_rel(rel)) {
 		*rc = fail("%s: results_file %s: expected a path below the "
 			   "shard's directory",
@@ -510,6 +554,43 @@ write_text(const char *out, const char *name, const char *text)
 	return 0;
 }
 
+/*
+ * Unit u, run as r in manifest m: its line of the index, its summary into
+ * f, its results document into runs. 0, or EXIT_USAGE (said why).
+ */
+static int
+add_unit(const struct manifest *m, const json_t *u, const json_t *r,
+	 json_t *index, json_t *runs, FILE *f)
+{
+	char full[4200];
+	int rc = 0;
+	json_t *doc = unit_results(m, r, full, sizeof(full), &rc);
+
+	if (!doc)
+		return rc ? rc : EXIT_USAGE;
+	json_array_append_new(index,
+			      json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:s?}",
+					"name", json_object_get(u, "name"),
+					"repeat", json_object_get(u, "repeat"),
+					"shard", json_object_get(u, "shard"),
+					"run_id", json_object_get(r, "run_id"),
+					"status", json_object_get(r, "status"),
+					"exit_code",
+					json_object_get(r, "exit_code"),
+					"results_file", full[0] ? full : NULL));
+	if (full[0]) {
+		results_print_summary(f, doc);
+		fputc('\n', f);
+	} else {
+		fprintf(f, "%s #%lld: did not start (exit %lld)\n\n",
+			json_string_value(json_object_get(u, "name")),
+			json_integer_value(json_object_get(u, "repeat")),
+			json_integer_value(json_object_get(r, "exit_code")));
+	}
+	json_array_append_new(runs, doc);
+	return 0;
+}
+
 /* The index, the summary and the JUnit file; the exit code. */
 static int
 write_all(const struct merge *g, const json_t **who, const int *whom,
@@ -517,54 +598,32 @@ write_all(const struct merge *g, const json_t **who, const int *whom,
 {
 	const json_t *units = json_object_get(g->m[0].j, "units"), *u;
 	json_t *index = json_array(), *runs = json_array(), *doc;
-	int *codes = calloc(json_array_size(units) + 1, sizeof(int));
+	size_t nu = json_array_size(units), len = 0, k, ok = 0;
+	int *codes = calloc(nu + 1, sizeof(int));
 	bool interrupted = false;
-	char *sum = NULL, *text = NULL, full[4200];
-	size_t len = 0, k, ok = 0;
+	char *sum = NULL, *text = NULL;
 	FILE *f = open_memstream(&sum, &len);
 	int rc = 0, code;
 
-	if (!codes || !f || !index || !runs) {
+	if (!codes || !f || !index || !runs || !who || !whom) {
 		rc = fail("out of memory");
 		goto out;
 	}
 	for (int m = 0; m < g->n; m++)
 		interrupted |= json_is_true(
 			json_object_get(g->m[m].j, "interrupted"));
-	json_array_foreach(units, k, u) {
-		const json_t *r = who[k];
-
-		doc = unit_results(&g->m[whom[k]], r, full, sizeof(full), &rc);
-		if (!doc)
+	for (k = 0; k < nu; k++) {
+		u = json_array_get(units, k);
+		rc = add_unit(&g->m[whom[k]], u, who[k], index, runs, f);
+		if (rc)
 			goto out;
 		codes[k] = (int)json_integer_value(
-			json_object_get(r, "exit_code"));
+			json_object_get(who[k], "exit_code"));
 		ok += codes[k] == 0;
-		json_array_append_new(
-			index, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:s?}",
-					 "name", json_object_get(u, "name"),
-					 "repeat", json_object_get(u, "repeat"),
-					 "shard", json_object_get(u, "shard"),
-					 "run_id", json_object_get(r, "run_id"),
-					 "status", json_object_get(r, "status"),
-					 "exit_code",
-					 json_object_get(r, "exit_code"),
-					 "results_file",
-					 full[0] ? full : NULL));
-		if (full[0]) {
-			results_print_summary(f, doc);
-			fputc('\n', f);
-		} else {
-			fprintf(f, "%s #%lld: did not start (exit %d)\n\n",
-				json_string_value(json_object_get(u, "name")),
-				json_integer_value(json_object_get(u, "repeat")),
-				codes[k]);
-		}
-		json_array_append_new(runs, doc);
 	}
-	code = run_exit_aggregate(codes, json_array_size(units), interrupted);
+	code = run_exit_aggregate(codes, nu, interrupted);
 	fprintf(f, "%zu of %zu runs passed (%d shards merged), exit code %d\n",
-		ok, json_array_size(units), g->n, code);
+		ok, nu, g->n, code);
 	fclose(f);
 	f = NULL;
 	doc = json_pack("{s:i,s:s,s:i,s:i,s:o}", "format", SHARD_FORMAT,

@@ -957,7 +957,8 @@ shard_setup(struct runner *rn, const struct models *m)
 		.price_date = models_price_date(m),
 		.policy = rn->cli->policy,
 	};
-	if (!rn->shard.n || shard_check_names(&rn->shard, err, sizeof(err)) == 0)
+	if (!rn->shard.n ||
+	    shard_check_names(&rn->shard, err, sizeof(err)) == 0)
 		return 0;
 	say("gao-dev: %s\n", err);
 	return EXIT_USAGE;
@@ -967,6 +968,7 @@ shard_setup(struct runner *rn, const struct models *m)
 static int
 write_manifest(struct runner *rn, const char *root, int rc)
 {
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	const json_t **res = calloc((size_t)rn->n_slots + 1, sizeof(*res));
 	char err[4300];
 	int wrc = -1;

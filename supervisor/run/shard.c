@@ -35,8 +35,8 @@ shard_of(const char *name, int repeat_idx, int n)
 
 	for (int k = 1; k <= n; k++) {
 		char buf[1200];
-		int len = snprintf(buf, sizeof(buf), "%.1023s%c%d%c%d", name,
-				   0, repeat_idx, 0, k);
+		int len = snprintf(buf, sizeof(buf), "%.1023s%c%d%c%d", name, 0,
+				   repeat_idx, 0, k);
 
 		if (len < 0 || (size_t)len >= sizeof(buf))
 			len = (int)sizeof(buf) - 1;
@@ -129,13 +129,13 @@ unit_ran(const char *root, const char *name, int rep, const json_t *r)
 	const json_t *pol = json_object_get(json_object_get(r, "reproduce"),
 					    "policy");
 	const char *id = json_string_value(json_object_get(r, "run_id"));
-	const char *file =
-		json_string_value(json_object_get(r, "results_file"));
+	const char *file = json_string_value(
+		json_object_get(r, "results_file"));
 	size_t k;
 
 	json_array_foreach(json_object_get(r, "phases"), k, ph) {
-		const char *h =
-			json_string_value(json_object_get(ph, "audit_head"));
+		const char *h = json_string_value(
+			json_object_get(ph, "audit_head"));
 
 		if (h)
 			json_array_append_new(
@@ -146,13 +146,13 @@ unit_ran(const char *root, const char *name, int rep, const json_t *r)
 					  "head", h));
 	}
 	return json_pack(
-		"{s:s,s:i,s:s?,s:s?,s:i,s:s?,s:s?,s:o}", "name", name,
-		"repeat", rep, "run_id", id, "status",
+		"{s:s,s:i,s:s?,s:s?,s:i,s:s?,s:s?,s:o}", "name", name, "repeat",
+		rep, "run_id", id, "status",
 		json_string_value(json_object_get(r, "status")), "exit_code",
 		(int)json_integer_value(json_object_get(r, "exit_code")),
-		"results_file", file ? rel_to(root, file) : NULL,
-		"policy_hash", json_string_value(json_object_get(pol, "hash")),
-		"audit_heads", heads);
+		"results_file", file ? rel_to(root, file) : NULL, "policy_hash",
+		json_string_value(json_object_get(pol, "hash")), "audit_heads",
+		heads);
 }
 
 static json_t *
@@ -186,14 +186,13 @@ shard_write_manifest(const char *root, const struct shard_inv *inv,
 		const char *name = inv->configs[s % inv->n_configs]->name;
 		int rep = s / inv->n_configs;
 
-		json_array_append_new(units, json_pack("{s:s,s:i,s:i}", "name",
-						       name, "repeat", rep,
-						       "shard",
-						       shard_of(name, rep,
-								inv->n)));
+		json_array_append_new(units,
+				      json_pack("{s:s,s:i,s:i}", "name", name,
+						"repeat", rep, "shard",
+						shard_of(name, rep, inv->n)));
 		if (results[s])
-			json_array_append_new(
-				ran, unit_ran(root, name, rep, results[s]));
+			json_array_append_new(ran, unit_ran(root, name, rep,
+							    results[s]));
 	}
 	m = json_pack("{s:i,s:s,s:i,s:i,s:o,s:s?,s:s?,s:s?,s:s?,s:b,s:o,s:o}",
 		      "format", SHARD_FORMAT, "gao_dev_version",

@@ -88,9 +88,8 @@ Test(shard, parallel_shards_merge_like_one_run)
 		hb_write(&t[k], "good.yaml", GOOD, cfg, sizeof(cfg));
 		hb_write(&t[k], "red.yaml", RED, cfg, sizeof(cfg));
 		snprintf(sh[k], sizeof(sh[k]), "%d/3", k + 1);
-		const char *args[] = { "good.yaml", "red.yaml", "--repeat",
-				       "2",         "--shard",  sh[k],
-				       NULL };
+		const char *args[] = { "good.yaml", "red.yaml", "--repeat", "2",
+				       "--shard",   sh[k],      NULL };
 		pid[k] = hb_spawn(&t[k], args);
 		dirs[k] = t[k].root;
 	}
@@ -146,9 +145,12 @@ Test(shard, parallel_shards_merge_like_one_run)
 			same += !strcmp(hb_str(json_object_get(r, "benchmark"),
 					       "name"),
 					hb_str(e, "name")) &&
-				!strcmp(hb_str(r, "status"), hb_str(e, "status")) &&
-				hb_int(r, "exit_code") == hb_int(e, "exit_code");
-		cr_assert_eq(same, 2, "unit %s #%lld: status %s in %zu "
+				!strcmp(hb_str(r, "status"),
+					hb_str(e, "status")) &&
+				hb_int(r, "exit_code") ==
+					hb_int(e, "exit_code");
+		cr_assert_eq(same, 2,
+			     "unit %s #%lld: status %s in %zu "
 			     "unsharded runs, want 2",
 			     hb_str(e, "name"), hb_int(e, "repeat"),
 			     hb_str(e, "status"), same);
@@ -196,8 +198,8 @@ Test(shard, empty_shard_exits_0_with_an_empty_manifest)
 	for (int k = 1; k <= 2; k++) {
 		json_t *m;
 
-		snprintf(path, sizeof(path), "%s/manifest-%d-of-2.json",
-			 t.root, k);
+		snprintf(path, sizeof(path), "%s/manifest-%d-of-2.json", t.root,
+			 k);
 		m = load(path);
 		empty += json_array_size(json_object_get(m, "ran")) == 0;
 		cr_assert_eq(json_array_size(json_object_get(m, "units")), 1);
@@ -215,9 +217,10 @@ Test(shard, empty_shard_exits_0_with_an_empty_manifest)
 
 Test(shard, bad_shard_values_are_refused)
 {
-	static const char *const bad[] = { "0/3", "4/3", "1/0", "3",
-					   "1/3x", "-1/3", "01/3", "1/1001",
-					   "/3", "1/", " 1/3", "99999999/1" };
+	static const char *const bad[] = {
+		"0/3",  "4/3",    "1/0", "3",  "1/3x", "-1/3",
+		"01/3", "1/1001", "/3",  "1/", " 1/3", "99999999/1"
+	};
 	struct hb t;
 	char cfg[512];
 
@@ -287,9 +290,9 @@ static void
 set_hash(json_t *m, int k, const char *p)
 {
 	if (k == 1)
-		json_object_set_new(json_array_get(json_object_get(m, "configs"),
-						   0),
-				    "sha256", json_string("sha256:00"));
+		json_object_set_new(
+			json_array_get(json_object_get(m, "configs"), 0),
+			"sha256", json_string("sha256:00"));
 }
 
 /* The empty shard claims the unit the other ran too. */
@@ -310,11 +313,11 @@ static void
 truncate_it(json_t *m, int k, const char *p)
 {
 	char *s = json_dumps(m, 0);
-	FILE *f = fopen(p, "w");
+	FILE *f = fopen(p, "we");
 
 	if (k == 1) {
 		cr_assert(f && s);
-		fwrite(s, 1, strlen(s) / 2, f);
+		cr_assert_eq(fwrite(s, 1, strlen(s) / 2, f), strlen(s) / 2);
 	}
 	if (f)
 		fclose(f);
@@ -365,7 +368,7 @@ Test(shard, bad_shard_sets_are_refused_and_nothing_is_lost)
 	snprintf(out, sizeof(out), "%s/merged", t.dir);
 	cr_assert_eq(mkdir(out, 0700), 0);
 	snprintf(keep, sizeof(keep), "%s/results-index.json", out);
-	f = fopen(keep, "w");
+	f = fopen(keep, "we");
 	cr_assert_not_null(f);
 	fputs("KEEP", f);
 	fclose(f);
@@ -378,7 +381,8 @@ Test(shard, bad_shard_sets_are_refused_and_nothing_is_lost)
 		if (miss) {
 			char m2[800];
 
-			snprintf(m2, sizeof(m2), "%.700s/manifest-1-of-2.json", dir);
+			snprintf(m2, sizeof(m2), "%.700s/manifest-1-of-2.json",
+				 dir);
 			json_t *m = load(m2);
 			if (!json_array_size(json_object_get(m, "ran"))) {
 				/* keep 2 instead of 1 */
