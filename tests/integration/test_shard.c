@@ -156,6 +156,8 @@ Test(shard, parallel_shards_merge_like_one_run)
 			     hb_str(e, "status"), same);
 		cr_assert_eq(access(hb_str(e, "results_file"), R_OK), 0);
 	}
+	cr_assert_not(h_tree_contains(out, H_TEST_KEY), "the key is in --out");
+	cr_assert_not(hb_file_contains(junit, H_TEST_KEY));
 	char *x = h_slurp(junit, NULL);
 	cr_assert_not_null(x);
 	cr_assert_eq(count(x, "<testsuite "), 4, "%s", x);
