@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <linux/openat2.h>
 
 #include "common/io.h"
 #include "common/termesc.h"
@@ -55,16 +57,47 @@ fail(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * rel opened below dir with no symlink anywhere on the way and no ".."
+ * out of it (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); a kernel
+ * without openat2 (before 5.6): open(2) with O_NOFOLLOW on the last
+ * component. The fd, or -errno.
+ */
+static int
+open_beneath(const char *dir, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	char path[8300];
+	long fd;
+	int dfd = io_open(dir, O_PATH | O_DIRECTORY, 0);
+
+	if (dfd < 0)
+		return dfd;
+	fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd < 0)
+		fd = -errno;
+	close(dfd);
+	if (fd != -ENOSYS)
+		return (int)fd;
+	snprintf(path, sizeof(path), "%.4000s/%.4000s", dir, rel);
+	return io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+}
+
 /* A regular file of at most max bytes, as JSON (no duplicate keys). */
 static json_t *
-load_bounded(const char *path, size_t max, char *why, size_t cap)
+load_bounded(const char *dir, const char *rel, size_t max, char *why,
+	     size_t cap)
 {
 	struct stat st;
 	json_error_t je;
 	json_t *j = NULL;
 	char *buf = NULL;
 	ssize_t n;
-	int fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	int fd = open_beneath(dir, rel);
 
 	if (fd < 0) {
 		snprintf(why, cap, "cannot open: %s", strerror(-fd));
@@ -306,7 +339,7 @@ read_dir(struct merge *g, const char *dir)
 		m->dir = dir;
 		m->i = i;
 		m->n = n;
-		m->j = load_bounded(m->path, MERGE_MAX_MANIFEST, why,
+		m->j = load_bounded(dir, de->d_name, MERGE_MAX_MANIFEST, why,
 				    sizeof(why));
 		if (!m->j) {
 			rc = fail("%s: %s", m->path, why);
@@ -500,7 +533,7 @@ unit_results(const struct manifest *m, const json_t *r, char *full, size_t cap,
 		return NULL;
 	}
 	snprintf(full, cap, "%.3000s/%.1024s", m->dir, rel);
-	doc = load_bounded(full, MERGE_MAX_RESULTS, why, sizeof(why));
+	doc = load_bounded(m->dir, rel, MERGE_MAX_RESULTS, why, sizeof(why));
 	if (!doc) {
 		*rc = fail("%s (results_file of %s): %s", full, m->path, why);
 		return NULL;

@@ -11,7 +11,8 @@
  * already held left whole: a missing shard, a shard given twice,
  * overlapping shards, another gao-dev version, another manifest format,
  * another config hash, a truncated manifest, a field of the wrong type, a
- * results file outside the shard's directory, an unwritable --out.
+ * results file outside the shard's directory (by "..", or through a
+ * symlinked directory), an unwritable --out.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -344,6 +345,22 @@ escape(json_t *m, int k, const char *p)
 				    json_string("../../../etc/passwd"));
 }
 
+/* results/ is a symlink to the real directory: not followed. */
+static void
+symlinked(json_t *m, int k, const char *p)
+{
+	char dir[800], from[900], to[900];
+
+	if (k != 1)
+		return;
+	snprintf(dir, sizeof(dir), "%.700s", p);
+	*strrchr(dir, '/') = 0;
+	snprintf(from, sizeof(from), "%s/results", dir);
+	snprintf(to, sizeof(to), "%s/real", dir);
+	cr_assert_eq(rename(from, to), 0);
+	cr_assert_eq(symlink("real", from), 0);
+}
+
 Test(shard, bad_shard_sets_are_refused_and_nothing_is_lost)
 {
 	static const struct {
@@ -359,6 +376,7 @@ Test(shard, bad_shard_sets_are_refused_and_nothing_is_lost)
 		{ "truncated", { true, true }, truncate_it, "not valid JSON" },
 		{ "type", { true, true }, wrong_type, "units" },
 		{ "escape", { true, true }, escape, "results_file" },
+		{ "symlink", { true, true }, symlinked, "results_file" },
 	};
 	struct hb t;
 	char out[700], dir[1000], keep[800], *text;
