@@ -26,6 +26,7 @@
 #include "supervisor/core/datadir.h"
 #include "supervisor/run/hostcheck.h"
 #include "supervisor/run/demo.h"
+#include "supervisor/run/merge.h"
 #include "supervisor/run/runner.h"
 
 static void
@@ -145,6 +146,8 @@ main(int argc, char **argv)
 		return cmd_audit(&c);
 	case CLI_CHECK:
 		return hostcheck_main(&c);
+	case CLI_MERGE:
+		return merge_main(c.args, c.n_args, c.out, c.junit);
 	case CLI_RUN:
 	case CLI_DEMO:
 		break;

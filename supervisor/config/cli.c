@@ -46,6 +46,8 @@ enum {
 	OPT_MAX_TIMEOUT,
 	OPT_JSON,
 	OPT_JUNIT,
+	OPT_SHARD,
+	OPT_OUT,
 };
 
 static const struct option options[] = {
@@ -81,6 +83,8 @@ static const struct option options[] = {
 	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "out", required_argument, NULL, OPT_OUT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -103,6 +107,7 @@ static const char general_help[] =
 "  policy show NAME|FILE                            print a sandbox policy\n"
 "  policy check FILE                                validate a policy file\n"
 "  audit verify FILE                                check an audit log's chain\n"
+"  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
@@ -217,6 +222,11 @@ static const char run_help2[] =
 "  --junit PATH             also write a JUnit XML file for CI: a testsuite\n"
 "                           per run, a testcase per phase and criterion;\n"
 "                           written even when no run starts (exit 2-4)\n"
+"  --shard I/N              run only shard I of N (1 <= I <= N <= 1000) of\n"
+"                           the work units (benchmark name, repeat index),\n"
+"                           chosen by a stable hash; writes\n"
+"                           SANDBOX_ROOT/manifest-I-of-N.json for\n"
+"                           gao-dev results merge (docs/results.md)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -255,6 +265,26 @@ static const char demo_help[] =
 "The other options of gao-dev sandbox run --help apply as well.\n"
 "Exit code: gao-dev's for the run (0: the demo passed), or 4 when the\n"
 "demo files are missing or the fake API does not start.\n";
+static const char merge_help[] =
+"usage: gao-dev results merge DIR... --out DIR [--junit PATH]\n"
+"\n"
+"Merges the shards of one invocation run with --shard I/N on several\n"
+"machines: reads every manifest-I-of-N.json in each DIR (a shard's\n"
+"sandbox root) and the results files they name, checks that the\n"
+"manifests agree (format and gao-dev version, config hashes, model, API\n"
+"version, policy, N, the list of units) and that every unit ran in\n"
+"exactly one shard, then writes OUT/results-index.json and\n"
+"OUT/summary.txt (the summary is printed too). Nothing is written when a\n"
+"check fails. See docs/results.md.\n"
+"\n"
+"  --out DIR                where the merged index and summary go\n"
+"                           (created 0700 when missing)\n"
+"  --junit PATH             also write one JUnit XML file for all units\n"
+"\n"
+"exit codes: the code one invocation of all the units would give (0, 1,\n"
+"3, 4, 5, 130: the first of 130, 3, 2, 4, 5, 1 that a unit produced),\n"
+"2 when the manifests disagree, a unit is missing or ran twice, a file is\n"
+"unreadable or malformed, or --out or --junit cannot be written.\n";
 /* clang-format on */
 
 void
@@ -266,6 +296,10 @@ cli_help(enum cli_cmd cmd, bool run)
 	}
 	if (cmd == CLI_DEMO) {
 		fputs(demo_help, stdout);
+		return;
+	}
+	if (cmd == CLI_MERGE) {
+		fputs(merge_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -446,11 +480,16 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_JUNIT:
 		c->junit = arg;
 		break;
+	case OPT_OUT:
+		c->out = arg;
+		break;
 	default:
 		return -1;
 	}
 	return 0;
 }
+
+static int parse_shard(const char *s, int *i, int *n);
 
 static int
 set_option(struct cli *c, int opt, const char *arg)
@@ -509,6 +548,8 @@ set_option(struct cli *c, int opt, const char *arg)
 		c->max_files = (uint64_t)v;
 		c->max_files_set = rc == 0;
 		break;
+	case OPT_SHARD:
+		return parse_shard(arg, &c->shard_i, &c->shard_n);
 	case OPT_TEST_DISABLE:
 		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
 		c->test_disable = (uint32_t)v;
@@ -517,6 +558,40 @@ set_option(struct cli *c, int opt, const char *arg)
 		return set_plain_option(c, opt, arg);
 	}
 	return rc;
+}
+
+/*
+ * --shard I/N: two whole numbers in plain decimal digits (no sign, no
+ * spaces, no leading zero), 1 <= I <= N <= CLI_MAX_SHARDS.
+ */
+static int
+parse_shard(const char *s, int *i, int *n)
+{
+	const char *p = s;
+	long v[2] = { 0, 0 };
+
+	for (int k = 0; k < 2; k++) {
+		const char *start = p;
+
+		while (*p >= '0' && *p <= '9' && p - start < 5)
+			v[k] = v[k] * 10 + (*p++ - '0');
+		if (p == start || (*start == '0') ||
+		    (k == 0 ? *p != '/' : *p != 0))
+			goto bad;
+		p++;
+	}
+	if (v[0] < 1 || v[1] > CLI_MAX_SHARDS || v[0] > v[1])
+		goto bad;
+	*i = (int)v[0];
+	*n = (int)v[1];
+	return 0;
+bad:
+	termesc_fprintf(stderr,
+			"gao-dev: --shard %s: expected I/N, two whole numbers "
+			"with 1 <= I <= N <= %d, e.g. --shard 2/3 for the "
+			"second of three shards\n",
+			s, CLI_MAX_SHARDS);
+	return -1;
 }
 
 static void
@@ -557,6 +632,13 @@ option_applies(enum cli_cmd cmd, int opt)
 		OPT_NO_NS,
 	};
 
+	if (cmd == CLI_MERGE)
+		return opt == 'h' || opt == 'V' || opt == OPT_OUT ||
+		       opt == OPT_JUNIT;
+	if (opt == OPT_OUT)
+		return false;
+	if (opt == OPT_SHARD)
+		return cmd == CLI_RUN;
 	if (cmd != CLI_CHECK)
 		return opt != OPT_JSON;
 	for (size_t i = 0; i < sizeof(check_opts) / sizeof(*check_opts); i++)
@@ -580,6 +662,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "policy", "show", CLI_POLICY_SHOW, false },
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+		{ "results", "merge", CLI_MERGE, false },
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },
 	};
@@ -686,6 +769,12 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	if (c->cmd == CLI_DEMO)
 		return demo_args(c);
+	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
+		termesc_fprintf(stderr,
+				"gao-dev: results merge needs --out DIR; see "
+				"gao-dev results merge --help\n");
+		return -1;
+	}
 	if (c->n_args == 0) {
 		termesc_fprintf(stderr,
 				"gao-dev: %s %s needs at least one file; see "

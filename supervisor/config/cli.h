@@ -24,6 +24,7 @@ enum cli_cmd {
 	CLI_AUDIT_VERIFY,
 	CLI_CHECK, /* sandbox check */
 	CLI_DEMO,
+	CLI_MERGE, /* results merge */
 };
 
 /* Exit codes, one table for every command. */
@@ -76,7 +77,9 @@ struct cli {
 	bool max_memory_set, max_disk_set, max_files_set;
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
-	bool json; /* sandbox check --json */
+	bool json;            /* sandbox check --json */
+	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
+	const char *out;      /* results merge --out DIR */
 };
 
 /*
@@ -91,6 +94,7 @@ int cli_parse(int argc, char **argv, struct cli *out);
 #define CLI_DEFAULT_MAX_FILES 100000ull
 #define CLI_MIN_MAX_MEMORY (16ull << 20) /* below it nothing starts */
 #define CLI_MIN_MAX_DISK (64ull << 10)
+#define CLI_MAX_SHARDS 1000
 #define CLI_MAX_CAP (1ull << 50) /* 1 PiB: a typo, not a wish */
 
 /*

@@ -17,6 +17,10 @@
  * then on the file is written at the end whatever happened: from the
  * runs' results, or, when no run started, one error saying why (the
  * first error printed, kept by say()).
+ *
+ * --shard I/N runs only the slots shard.h assigns to shard I (the others
+ * are counted finished at once and take no part in the summary, the exit
+ * code or the JUnit file) and writes the shard's manifest at the end.
  */
 #include "supervisor/run/runner.h"
 
@@ -48,6 +52,7 @@
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
+#include "supervisor/run/shard.h"
 #include "supervisor/sandbox/cgroup.h"
 #include "supervisor/sandbox/spawn_ns.h"
 #include "supervisor/sandbox/spawn_view.h"
@@ -65,6 +70,7 @@ struct runner {
 	bool interrupted;
 	json_t *not_started; /* per slot: why run_start failed, or null */
 	char api_version[64];
+	struct shard_inv shard; /* --shard I/N (n 0: every slot is ours) */
 };
 
 /*
@@ -533,6 +539,10 @@ start_more(struct runner *rn)
 		int slot = rn->next_slot++;
 		struct benchmark *b = rn->configs[slot % rn->n_configs];
 
+		if (!shard_slot_mine(&rn->shard, slot)) {
+			rn->finished++;
+			continue;
+		}
 		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
 					   sizeof(err));
 		if (!rn->runs[slot]) {
@@ -599,14 +609,16 @@ static int
 aggregate(const struct runner *rn)
 {
 	int *codes = calloc((size_t)rn->n_slots + 1, sizeof(int));
+	size_t n = 0;
 	int rc;
 
 	if (!codes)
 		return EXIT_INFRA;
 	for (int i = 0; i < rn->n_slots; i++)
-		codes[i] = rn->runs[i] ? run_exit_code(rn->runs[i]) :
-					 EXIT_INFRA;
-	rc = run_exit_aggregate(codes, (size_t)rn->n_slots, rn->interrupted);
+		if (shard_slot_mine(&rn->shard, i))
+			codes[n++] = rn->runs[i] ? run_exit_code(rn->runs[i]) :
+						   EXIT_INFRA;
+	rc = run_exit_aggregate(codes, n, rn->interrupted);
 	free(codes);
 	return rc;
 }
@@ -621,13 +633,19 @@ print_summaries(const struct runner *rn)
 			termesc_fprintf(stdout, "\n");
 		results_print_summary(stdout, run_results(rn->runs[i]));
 	}
-	if (rn->n_slots > 1) {
-		int ok = 0;
+	if (rn->n_slots > 1 || rn->shard.n) {
+		int ok = 0, mine = 0;
 
-		for (int i = 0; i < rn->n_slots; i++)
+		for (int i = 0; i < rn->n_slots; i++) {
+			mine += shard_slot_mine(&rn->shard, i);
 			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
-		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok,
-				rn->n_slots);
+		}
+		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok, mine);
+		if (rn->shard.n)
+			termesc_fprintf(stdout,
+					"shard %d of %d: %d of %d units\n",
+					rn->shard.i, rn->shard.n, mine,
+					rn->n_slots);
 	}
 }
 
@@ -922,6 +940,64 @@ write_junit(struct runner *rn, int rc)
 		       rc;
 }
 
+/* --shard: the unit list must be unique (exit 2); what the manifest says. */
+static int
+shard_setup(struct runner *rn, const struct models *m)
+{
+	char err[1200];
+
+	rn->shard = (struct shard_inv){
+		.i = rn->cli->shard_i,
+		.n = rn->cli->shard_n,
+		.configs = rn->configs,
+		.n_configs = rn->n_configs,
+		.repeat = rn->cli->repeat,
+		.model = first_model(rn),
+		.api_version = rn->api_version,
+		.price_date = models_price_date(m),
+		.policy = rn->cli->policy,
+	};
+	if (!rn->shard.n ||
+	    shard_check_names(&rn->shard, err, sizeof(err)) == 0)
+		return 0;
+	say("gao-dev: %s\n", err);
+	return EXIT_USAGE;
+}
+
+/* The shard's manifest; a CI job must not pass without it (exit 4). */
+static int
+write_manifest(struct runner *rn, const char *root, int rc)
+{
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	const json_t **res = calloc((size_t)rn->n_slots + 1, sizeof(*res));
+	char err[4300];
+	int wrc = -1;
+
+	if (res) {
+		for (int i = 0; i < rn->n_slots; i++) {
+			if (!shard_slot_mine(&rn->shard, i))
+				continue;
+			res[i] = rn->runs[i] ? run_results(rn->runs[i]) : NULL;
+			if (!res[i])
+				res[i] = json_array_get(rn->not_started,
+							(size_t)i);
+			if (json_is_null(res[i]) || !res[i])
+				res[i] = NULL;
+		}
+		wrc = shard_write_manifest(root, &rn->shard, res,
+					   rn->interrupted, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	free(res);
+	if (wrc == 0)
+		return rc;
+	termesc_fprintf(stderr, "gao-dev: --shard: %s\n", err);
+	return rc == EXIT_OK || rc == EXIT_FAILED || rc == EXIT_LIMIT ?
+		       EXIT_INFRA :
+		       rc;
+}
+
 static void
 cleanup(struct runner *rn, struct models *m, struct agents *ag)
 {
@@ -975,6 +1051,8 @@ runner_run(struct cli *c)
 	rn.env.agents = &agents;
 	if (rc == 0)
 		rc = check_agents(&rn);
+	if (rc == 0)
+		rc = shard_setup(&rn, &models);
 	if (rc == 0 && c->dry_run) {
 		print_plan(&rn);
 		goto out;
@@ -1014,6 +1092,8 @@ runner_run(struct cli *c)
 			loop_run(rn.env.loop);
 		print_summaries(&rn);
 		rc = aggregate(&rn);
+		if (rn.shard.n)
+			rc = write_manifest(&rn, root, rc);
 	}
 out:
 	if (c->junit && !(c->dry_run && rc == 0))
