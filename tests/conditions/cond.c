@@ -39,9 +39,11 @@ cond_need_readable(uid_t uid, gid_t gid)
 	h_src("scripts/fake-anthropic", fake, sizeof(fake));
 	for (size_t i = 0; i < 4; i++) {
 		const char *p = i < 2 ? paths[i] : i == 2 ? cfg : fake;
-		pid_t pid = fork();
+		pid_t pid;
 		int st = 0;
 
+		cr_assert_not_null(p, "GAO_DEV is not set (run through meson)");
+		pid = fork();
 		cr_assert_geq(pid, 0);
 		if (pid == 0) {
 			if (setgroups(0, NULL) < 0 ||

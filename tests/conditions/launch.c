@@ -144,7 +144,7 @@ map_text(const char *map, char *out, size_t cap)
 	size_t n = 0;
 
 	for (const char *p = map; *p && n + 2 < cap; p++)
-		out[n++] = *p == ',' ? '\n' : *p;
+		out[n++] = (char)(*p == ',' ? '\n' : *p);
 	out[n++] = '\n';
 	out[n] = 0;
 }
