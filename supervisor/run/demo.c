@@ -14,9 +14,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,7 @@ struct demo {
 	char scenario[PATH_MAX + 64];
 	char config[PATH_MAX + 64];
 	pid_t pid;
+	pid_t parent; /* gao-dev: the fake checks it is still there */
 };
 
 /* The bundled files, each checked, or EXIT_INFRA naming the missing one. */
@@ -112,6 +115,15 @@ exec_fake(const struct demo *d)
 	int log = io_open_private(d->log, O_EXCL);
 	int null = io_open("/dev/null", O_RDONLY, 0);
 
+	sigset_t none;
+
+	/* the demo holds SIGINT/SIGTERM/SIGHUP (demo_run): not the fake,
+	 * which must die of our SIGTERM, and of our death too */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 ||
+	    getppid() != d->parent)
+		_exit(127);
 	if (out < 0 || log < 0 || null < 0 || dup2(null, 0) < 0 ||
 	    dup2(out, 1) < 0 || dup2(log, 2) < 0)
 		_exit(127);
@@ -229,10 +241,24 @@ stop_and_clean(struct demo *d)
 				d->tmp, strerror(errno));
 }
 
+/* Whether one of the held signals came meanwhile. */
+static bool
+interrupted(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return false;
+	return sigismember(&pending, SIGINT) == 1 ||
+	       sigismember(&pending, SIGTERM) == 1 ||
+	       sigismember(&pending, SIGHUP) == 1;
+}
+
 int
 demo_run(struct cli *c)
 {
 	struct demo d = { .pid = 0 };
+	sigset_t held;
 	char *configs[2] = { NULL, NULL };
 	char url[64];
 	long port;
@@ -249,12 +275,24 @@ demo_run(struct cli *c)
 				"sandbox run takes them)\n");
 		return EXIT_USAGE;
 	}
+	/* From here an interrupt is held until the run's own handling
+	 * (runner.c) or the clean-up below sees it: the temporary directory
+	 * and the fake API go away whenever it comes. */
+	sigemptyset(&held);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &held, NULL) < 0)
+		return EXIT_INFRA;
+	d.parent = getpid();
 	rc = find_files(&d);
 	if (rc == 0)
 		rc = make_tmp(&d);
 	port = rc == 0 ? start_fake(&d) : 0;
 	if (port < 0)
 		rc = (int)-port;
+	if (rc == 0 && interrupted())
+		rc = EXIT_INTERRUPTED;
 	if (rc != 0)
 		goto out;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%ld", port);
