@@ -38,7 +38,7 @@ teardown(void)
 
 TestSuite(cgroup, .init = setup, .fini = teardown);
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 put(const char *rel, const char *fmt, ...)
 {
 	char path[PATH_MAX * 2], cmd[PATH_MAX * 3];

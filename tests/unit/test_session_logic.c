@@ -347,7 +347,7 @@ Test(words, statuses_keep_their_output_words)
 
 		cr_expect_str_eq(session_status_name(i), want[i]);
 		cr_expect(session_status_parse(want[i], &back));
-		cr_expect_eq(back, i);
+		cr_expect_eq((int)back, i);
 	}
 	cr_expect_str_eq(session_status_name(SESSION_N_STATUSES), "unknown");
 }

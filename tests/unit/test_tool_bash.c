@@ -413,11 +413,11 @@ Test(bash, leftovers_of_every_kind_die_when_the_call_returns)
 		"( ( exec -a %s sleep 100 & ) & )",
 		"nohup bash -c 'exec -a %s sleep 100' >/dev/null 2>&1 &",
 		"set -m; bash -c 'exec -a %s sleep 100' & disown",
-		"python3 -c 'import os,sys\\nif os.fork()==0:\\n os.setsid()\\n"
-		" if os.fork()==0: os.execvp(\\\"sleep\\\", [sys.argv[1], "
-		"\\\"100\\\"])' %s",
-		"perl -e 'setpgrp(0,0); exec {\\\"sleep\\\"} \\\"%s\\\", 100' "
-		"&",
+		("python3 -c 'import os,sys\\nif os.fork()==0:\\n os.setsid()\\n"
+		 " if os.fork()==0: os.execvp(\\\"sleep\\\", [sys.argv[1], "
+		 "\\\"100\\\"])' %s"),
+		("perl -e 'setpgrp(0,0); exec {\\\"sleep\\\"} \\\"%s\\\", "
+		 "100' &"),
 	};
 	char cmd[512];
 
