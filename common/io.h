@@ -42,4 +42,12 @@ int io_openat(int dirfd, const char *path, int flags, mode_t mode);
  */
 int io_open_private(const char *path, int extra_flags);
 
+/*
+ * io_write_file_atomic - replace path with len bytes of data: a private
+ * temporary file beside it (0600), written, fsync'ed, renamed over path,
+ * the directory fsync'ed. A reader sees the old file or the whole new
+ * one, never a part. 0, or -errno (the temporary file is removed).
+ */
+int io_write_file_atomic(const char *path, const void *data, size_t len);
+
 #endif

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,43 +14,10 @@
 #include "common/termesc.h"
 #include "supervisor/core/secret.h"
 
-static void
-fsync_dir(const char *path)
-{
-	char tmp[PATH_MAX];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int
 results_write_text_atomic(const char *path, const char *text)
 {
-	char tmp[PATH_MAX];
-	int fd, rc;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = io_open_private(tmp, O_EXCL);
-	if (fd < 0)
-		return fd;
-	rc = io_write_all(fd, text, strlen(text));
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	else
-		fsync_dir(path);
-	return rc;
+	return io_write_file_atomic(path, text, strlen(text));
 }
 
 int
