@@ -41,7 +41,8 @@ struct session {
 	struct audit *audit;
 	struct batch *batch; /* the tool calls and the worker */
 	struct api_call *call;
-	uint64_t first_timer; /* the first call without a worker */
+	struct rec_conv *conv; /* in the recording, or NULL */
+	uint64_t first_timer;  /* the first call without a worker */
 	uint64_t finish_timer;
 	uint64_t timeout_timer;
 	int pause_turns;
@@ -310,7 +311,7 @@ call_api(struct session *s)
 	s->logged_messages = json_array_size(s->messages);
 	s->state = S_CALL;
 	s->call = api_messages(s->cfg.api, body, s->cfg.events, s->cfg.agent,
-			       on_api_done, s);
+			       s->conv, on_api_done, s);
 	free(body);
 	if (!s->call)
 		finish(s, SESSION_ERROR, SESSION_STOP_INTERNAL, NULL,
@@ -497,6 +498,7 @@ on_api_done(void *ctx, struct api_reply *r)
 	char why[900];
 
 	s->call = NULL;
+	s->res.replay_differences += r->replay_differences;
 	if (r->outcome != API_OK) {
 		s->res.api_outcome = r->outcome;
 		s->res.retries += r->attempts ? (int)r->attempts - 1 : 0;
@@ -629,6 +631,10 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 				cfg->task_prompt);
 	if (open_outputs(s, err, errlen) < 0)
 		goto fail;
+	if (cfg->rec && !(s->conv = rec_conv_open(cfg->rec, &cfg->rec_key))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (cfg->timeout_ms)
 		s->timeout_timer = loop_add_timer(cfg->loop, cfg->timeout_ms,
 						  on_timeout, s);
@@ -656,6 +662,7 @@ session_free(struct session *s)
 	if (s->timeout_timer)
 		loop_cancel_timer(s->cfg.loop, s->timeout_timer);
 	api_call_cancel(s->call);
+	rec_conv_close(s->conv);
 	batch_free(s->batch);
 	if (s->transcript)
 		fclose(s->transcript);

@@ -87,6 +87,8 @@ struct session_cfg {
 	uint32_t require_layers;  /* msg_layer bits READY must show */
 	int require_landlock_abi; /* minimum Landlock ABI, 0 = any */
 	struct watch_caps watch;  /* the run's disk and file caps */
+	struct rec *rec;          /* --record/--replay, else NULL */
+	struct rec_key rec_key;   /* the conversation's key in it */
 };
 
 /*
@@ -106,6 +108,7 @@ struct session_result {
 	int tool_calls;
 	int tool_errors;
 	int denied;
+	unsigned replay_differences; /* --replay: tool results that differed */
 	struct api_usage usage;
 	double cost_usd;
 	bool cost_known;

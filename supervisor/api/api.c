@@ -5,12 +5,14 @@
 #include "supervisor/api/api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 
+#include "common/utf8.h"
 #include "config.h"
 #include "supervisor/api/retry.h"
 #include "supervisor/api/sse.h"
@@ -39,6 +41,8 @@ struct api_call {
 	struct evlog *events;
 	api_done_fn fn;
 	void *ctx;
+	struct rec_conv *conv; /* its conversation in the recording */
+	struct rec_call *rc;   /* the call being recorded or replayed */
 	CURL *easy;
 	struct curl_slist *hdrs;
 	uint64_t timer;
@@ -70,6 +74,8 @@ api_outcome_name(enum api_outcome o)
 		"retries_exhausted",
 		"cancelled",
 		"server_error",
+		"replay_mismatch",
+		"recording_failed",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -106,13 +112,24 @@ url_is_safe(const char *url)
 
 static void on_curl_done(struct loop *l, CURLMsg *msg, void *ctx);
 
+static bool
+replaying(const struct api *a)
+{
+	return a->cfg.rec && rec_mode(a->cfg.rec) == REC_REPLAY;
+}
+
 struct api *
 api_new(struct loop *l, const struct api_config *cfg, char *err, size_t errlen)
 {
+	bool replay = cfg->rec && rec_mode(cfg->rec) == REC_REPLAY;
 	struct api *a;
 	size_t n;
 
-	if (!url_is_safe(cfg->base_url)) {
+	if (!replay && !cfg->key) {
+		snprintf(err, errlen, "no API key");
+		return NULL;
+	}
+	if (!replay && !url_is_safe(cfg->base_url)) {
 		snprintf(err, errlen,
 			 "ANTHROPIC_BASE_URL %s: the key is only "
 			 "sent over https, or over http to a loopback address",
@@ -130,9 +147,11 @@ api_new(struct loop *l, const struct api_config *cfg, char *err, size_t errlen)
 	n = strlen(a->base_url);
 	while (n > 0 && a->base_url[n - 1] == '/')
 		a->base_url[--n] = 0;
+	a->cfg.key = NULL; /* only its header is kept */
 	if (asprintf(&a->version_hdr, "anthropic-version: %s", cfg->version) <
 		    0 ||
-	    asprintf(&a->key_hdr, "x-api-key: %s", secret_value(cfg->key)) < 0)
+	    (!replay && asprintf(&a->key_hdr, "x-api-key: %s",
+				 secret_value(cfg->key)) < 0))
 		goto nomem;
 	loop_on_curl_done(l, on_curl_done, a);
 	return a;
@@ -223,6 +242,7 @@ static void
 call_free(struct api_call *c)
 {
 	end_attempt(c);
+	rec_call_drop(c->rc);
 	if (c->timer)
 		loop_cancel_timer(c->api->loop, c->timer);
 	response_clear(&c->reply.resp);
@@ -240,9 +260,36 @@ api_call_cancel(struct api_call *c)
 		call_free(c);
 }
 
+static void event(struct api_call *c, const char *level, const char *name,
+		  json_t *f);
+
+/* --record: the call's line; a failure ends the call recording_failed. */
+static enum api_outcome
+record_call(struct api_call *c, enum api_outcome o)
+{
+	char err[400];
+
+	if (!c->rc ||
+	    rec_call_end(c->rc, api_outcome_name(o), err, sizeof(err)) == 0) {
+		c->rc = NULL;
+		return o;
+	}
+	c->rc = NULL;
+	snprintf(c->reply.error_type, sizeof(c->reply.error_type),
+		 "recording_failed");
+	snprintf(c->reply.error_message, sizeof(c->reply.error_message), "%s",
+		 err);
+	event(c, "error", "api_call_completed",
+	      json_pack("{s:s,s:s,s:s}", "error_type", "recording_failed",
+			"message", err, "outcome",
+			api_outcome_name(API_E_RECORDING)));
+	return API_E_RECORDING;
+}
+
 static void
 finish(struct api_call *c, enum api_outcome o)
 {
+	o = record_call(c, o);
 	c->reply.outcome = o;
 	c->reply.attempts = c->attempt;
 	c->fn(c->ctx, &c->reply);
@@ -281,15 +328,11 @@ append_raw(struct api_call *c, const char *p, size_t n)
 	return n;
 }
 
+/* n bytes of the body of a response with status: n, or 0 to stop. */
 static size_t
-on_write(char *p, size_t size, size_t nmemb, void *ud)
+take_body(struct api_call *c, const char *p, size_t n, long status)
 {
-	struct api_call *c = ud;
-	size_t n = size * nmemb;
-	long status = 0;
-
 	if (!c->sse && !c->raw) {
-		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 		c->is_sse = status == 200 && c->api->cfg.stream && !c->is_get;
 		c->raw_max = status == 200 ? RESPONSE_MAX_BODY :
 					     API_ERRBODY_MAX;
@@ -307,12 +350,28 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 }
 
 static size_t
+on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct api_call *c = ud;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	/* kept before it is judged: a replay feeds the same bytes */
+	if (c->rc && rec_attempt_body(c->rc, p, n) < 0)
+		return 0;
+	return take_body(c, p, n, status);
+}
+
+static size_t
 on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct api_call *c = ud;
 	size_t n = size * nmemb;
 
 	retry_parse_header(&c->hints, p, n, time(NULL));
+	if (c->rc)
+		rec_attempt_header(c->rc, p, n);
 	return n;
 }
 
@@ -382,12 +441,21 @@ on_timer(struct loop *l, void *ctx)
 	start_attempt(c);
 }
 
+static void replay_attempt(struct api_call *c);
+static bool call_begin(struct api_call *c);
+
 static void
 start_attempt(struct api_call *c)
 {
 	struct api *a = c->api;
 	uint64_t now = loop_now_ms();
 
+	if (c->attempt == 0 && !call_begin(c))
+		return;
+	if (replaying(a)) {
+		replay_attempt(c);
+		return;
+	}
 	if (a->backoff_until > now) {
 		c->reply.waited_ms += a->backoff_until - now;
 		c->timer = loop_add_timer(a->loop, a->backoff_until - now,
@@ -398,7 +466,7 @@ start_attempt(struct api_call *c)
 	c->attempt++;
 	c->attempt_start = now;
 	retry_hints_init(&c->hints);
-	if (setup_easy(c) < 0 ||
+	if ((c->rc && rec_attempt_begin(c->rc) < 0) || setup_easy(c) < 0 ||
 	    curl_multi_add_handle(loop_multi(a->loop), c->easy) != CURLM_OK) {
 		snprintf(c->reply.error_type, sizeof(c->reply.error_type),
 			 "local_error");
@@ -415,7 +483,8 @@ start_attempt(struct api_call *c)
 
 static struct api_call *
 call_new(struct api *a, const char *path, const char *body,
-	 struct evlog *events, const char *tag, api_done_fn fn, void *ctx)
+	 struct evlog *events, const char *tag, struct rec_conv *conv,
+	 api_done_fn fn, void *ctx)
 {
 	struct api_call *c = calloc(1, sizeof(*c));
 
@@ -425,6 +494,7 @@ call_new(struct api *a, const char *path, const char *body,
 	c->events = events;
 	c->fn = fn;
 	c->ctx = ctx;
+	c->conv = conv;
 	c->is_get = body == NULL;
 	snprintf(c->tag, sizeof(c->tag), "%s", tag ? tag : "");
 	if (asprintf(&c->url, "%s%s", a->base_url, path) < 0) {
@@ -453,16 +523,16 @@ fail:
 
 struct api_call *
 api_messages(struct api *a, const char *body, struct evlog *events,
-	     const char *tag, api_done_fn fn, void *ctx)
+	     const char *tag, struct rec_conv *conv, api_done_fn fn, void *ctx)
 {
-	return call_new(a, "/v1/messages", body, events, tag, fn, ctx);
+	return call_new(a, "/v1/messages", body, events, tag, conv, fn, ctx);
 }
 
 struct api_call *
 api_get(struct api *a, const char *path, struct evlog *events, api_done_fn fn,
 	void *ctx)
 {
-	return call_new(a, path, NULL, events, "", fn, ctx);
+	return call_new(a, path, NULL, events, "", NULL, fn, ctx);
 }
 
 enum verdict { V_OK, V_RETRY, V_FATAL };
@@ -472,8 +542,9 @@ set_error(struct api_call *c, const char *type, const char *msg)
 {
 	snprintf(c->reply.error_type, sizeof(c->reply.error_type), "%s",
 		 type ? type : "");
-	snprintf(c->reply.error_message, sizeof(c->reply.error_message), "%s",
-		 msg ? msg : "");
+	/* a long message is cut: the reply's field is bounded */
+	utf8_copy(c->reply.error_message, sizeof(c->reply.error_message),
+		  msg ? msg : "");
 }
 
 static bool
@@ -679,6 +750,35 @@ give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
 	finish(c, fatal);
 }
 
+/*
+ * Replaying: the recording decides, not the clock. The recorded delay
+ * counts as waited (not waited now); another attempt comes when the
+ * recording has one.
+ */
+static void
+replay_retry_or_give_up(struct api_call *c, enum api_outcome fatal)
+{
+	const struct rec_attempt *at = rec_call_attempt(c->rc,
+							(size_t)c->attempt - 1);
+	uint64_t delay = at ? at->delay_ms : 0;
+
+	if (c->attempt >= rec_call_n_attempts(c->rc)) {
+		give_up(c, fatal, delay);
+		return;
+	}
+	event(c, "warn", "api_call_retried",
+	      json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "status",
+			(json_int_t)c->reply.http_status, "request_id",
+			c->reply.request_id, "error_type", c->reply.error_type,
+			"message", c->reply.error_message, "latency_ms",
+			(json_int_t)c->reply.latency_ms, "delay_ms",
+			(json_int_t)delay));
+	c->reply.waited_ms += delay;
+	c->timer = loop_add_timer(c->api->loop, 0, on_timer, c);
+	if (!c->timer)
+		finish(c, API_E_EXHAUSTED);
+}
+
 static void
 retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 {
@@ -687,11 +787,17 @@ retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 	double budget_ms = a->cfg.retry_budget_s * 1000.0;
 	long status = c->reply.http_status;
 
+	if (replaying(a)) {
+		replay_retry_or_give_up(c, fatal);
+		return;
+	}
 	if (c->attempt > a->cfg.max_retries ||
 	    (double)(c->reply.waited_ms + delay) > budget_ms) {
 		give_up(c, fatal, delay);
 		return;
 	}
+	if (c->rc)
+		rec_attempt_delay(c->rc, delay);
 	if (status == 429 || status == 529) {
 		uint64_t until = loop_now_ms() + delay;
 
@@ -741,27 +847,23 @@ stream_whole(const struct api_call *c)
 	       !stream_error(c->stream) && !stream_api_error_type(c->stream);
 }
 
+/* An attempt ended with curl's result res and HTTP status. */
 static void
-on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
+attempt_done(struct api_call *c, CURLcode res, long status)
 {
-	struct api_call *c = NULL;
 	enum api_outcome fatal = API_OK;
 	enum verdict v;
-	long status = 0;
 
-	(void)l;
-	(void)ctx;
-	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-	if (!c)
-		return;
-	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	c->reply.http_status = status;
 	c->reply.latency_ms = loop_now_ms() - c->attempt_start;
 	memcpy(c->reply.request_id, c->hints.request_id,
 	       sizeof(c->reply.request_id));
-	note_rate_limits(c);
-	if (msg->data.result != CURLE_OK && !stream_whole(c))
-		v = judge_transport(c, msg->data.result, &fatal);
+	if (c->rc && !replaying(c->api))
+		rec_attempt_end(c->rc, status, (int)res, c->overflow);
+	if (!replaying(c->api))
+		note_rate_limits(c);
+	if (res != CURLE_OK && !stream_whole(c))
+		v = judge_transport(c, res, &fatal);
 	else if (status == 200)
 		v = judge_success(c);
 	else
@@ -783,4 +885,112 @@ on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
 				api_outcome_name(fatal)));
 		finish(c, fatal);
 	}
+}
+
+static void
+on_curl_done(struct loop *l, CURLMsg *msg, void *ctx)
+{
+	struct api_call *c = NULL;
+	long status = 0;
+
+	(void)l;
+	(void)ctx;
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+	if (!c)
+		return;
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	attempt_done(c, msg->data.result, status);
+}
+
+/* A call no recording can answer: it fails closed, nothing is sent. */
+static void
+replay_miss(struct api_call *c, const char *why)
+{
+	set_error(c, "replay_mismatch", why);
+	event(c, "error", "api_call_completed",
+	      json_pack("{s:s,s:s,s:s}", "error_type", "replay_mismatch",
+			"message", c->reply.error_message, "outcome",
+			api_outcome_name(API_E_REPLAY_MISS)));
+	finish(c, API_E_REPLAY_MISS);
+}
+
+/*
+ * Before the first attempt: the call's place in the recording. Recording,
+ * a new call; replaying, the recorded one matched against the request
+ * (a miss ends the call). False when the call has ended.
+ */
+static bool
+call_begin(struct api_call *c)
+{
+	char err[PATH_MAX + 400], why[PATH_MAX + 700], name[256];
+	const json_t *d;
+	json_t *diff;
+	size_t i;
+
+	if (!c->api->cfg.rec)
+		return true;
+	if (!c->conv) {
+		if (replaying(c->api)) {
+			replay_miss(c, "replay: this call is never recorded "
+				       "(no conversation)");
+			return false;
+		}
+		return true;
+	}
+	rec_conv_name(c->conv, name, sizeof(name));
+	c->rc = rec_call_begin(c->conv, c->body ? c->body : "{}", err,
+			       sizeof(err));
+	if (!c->rc) {
+		snprintf(why, sizeof(why), "%s: %s, turn %u: %s",
+			 replaying(c->api) ? "replay" : "record", name,
+			 rec_conv_turn(c->conv) + 1, err);
+		if (replaying(c->api))
+			replay_miss(c, why);
+		else {
+			set_error(c, "recording_failed", why);
+			finish(c, API_E_RECORDING);
+		}
+		return false;
+	}
+	d = rec_call_differences(c->rc);
+	c->reply.replay_differences = (unsigned)json_array_size(d);
+	json_array_foreach(d, i, diff)
+		event(c, "warn", "replay_difference",
+		      json_pack("{s:s,s:I,s:O}", "conversation", name, "turn",
+				(json_int_t)rec_call_turn(c->rc), "difference",
+				diff));
+	return true;
+}
+
+/* Replaying: the next recorded attempt, through the live path's judges. */
+static void
+replay_attempt(struct api_call *c)
+{
+	const struct rec_attempt *at = rec_call_attempt(c->rc,
+							(size_t)c->attempt);
+	time_t now = time(NULL);
+	CURLcode res;
+
+	if (!at) { /* replay_retry_or_give_up never asks past the last */
+		finish(c, API_E_EXHAUSTED);
+		return;
+	}
+	c->attempt++;
+	c->attempt_start = loop_now_ms();
+	retry_hints_init(&c->hints);
+	event(c, "info", "api_call_started",
+	      json_pack("{s:s,s:s,s:b}", "method", c->is_get ? "GET" : "POST",
+			"path", c->url + strlen(c->api->base_url), "replayed",
+			1));
+	for (size_t i = 0; i < at->n_headers; i++)
+		retry_parse_header(&c->hints, at->headers[i],
+				   strlen(at->headers[i]), now);
+	res = (CURLcode)at->transport;
+	/* a short take stopped the live transfer too (its code says so),
+	 * unless memory ran out here: then as a live write callback would */
+	if (at->body_len &&
+	    take_body(c, at->body, at->body_len, at->status) < at->body_len &&
+	    res == CURLE_OK)
+		res = CURLE_WRITE_ERROR;
+	attempt_done(c, res, at->status);
 }

@@ -19,6 +19,13 @@
  * api_call_retried, with the request id, status, latency and the delay
  * chosen. The key goes only into the x-api-key header; the header list is
  * wiped before it is freed.
+ *
+ * With a recording (recording.h) a call of a conversation is recorded
+ * (--record: each attempt's status, kept headers and body bytes, as they
+ * come) or replayed (--replay): no network at all, the key is not needed,
+ * and each recorded attempt goes through the same parsing and judging as
+ * a live one, so errors and retries replay too; the delays are not
+ * waited. A call the recording cannot answer ends API_E_REPLAY_MISS.
  */
 #ifndef GAO_SUPERVISOR_API_H
 #define GAO_SUPERVISOR_API_H
@@ -27,18 +34,20 @@
 
 #include <jansson.h>
 
+#include "supervisor/api/recording.h"
 #include "supervisor/api/response.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/core/secret.h"
 
 struct api_config {
-	const char *base_url; /* e.g. https://api.anthropic.com */
-	const char *version;  /* anthropic-version header */
-	const struct secret *key;
-	bool stream;           /* SSE (default) or plain JSON */
-	unsigned max_retries;  /* retries after the first attempt */
-	double retry_budget_s; /* total time waiting between attempts */
+	const char *base_url;     /* e.g. https://api.anthropic.com */
+	const char *version;      /* anthropic-version header */
+	const struct secret *key; /* NULL only when replaying */
+	struct rec *rec;          /* --record or --replay, else NULL */
+	bool stream;              /* SSE (default) or plain JSON */
+	unsigned max_retries;     /* retries after the first attempt */
+	double retry_budget_s;    /* total time waiting between attempts */
 	long connect_timeout_ms;
 	long idle_timeout_s; /* no byte for this long: attempt fails */
 };
@@ -52,7 +61,9 @@ enum api_outcome {
 	API_E_SPEND_LIMIT, /* 429 that says a spend limit was reached */
 	API_E_EXHAUSTED,   /* retries or budget used up */
 	API_E_CANCELLED,
-	API_E_SERVER, /* 5xx the server said not to retry */
+	API_E_SERVER,      /* 5xx the server said not to retry */
+	API_E_REPLAY_MISS, /* --replay: no recorded answer (fail closed) */
+	API_E_RECORDING,   /* --record: the exchange could not be kept */
 };
 
 struct api_reply {
@@ -64,8 +75,9 @@ struct api_reply {
 	struct response resp; /* valid when outcome == API_OK */
 	json_t *message;      /* the assembled message (API_OK) */
 	unsigned attempts;
-	uint64_t latency_ms; /* of the successful attempt */
-	uint64_t waited_ms;  /* spent waiting between attempts */
+	uint64_t latency_ms;         /* of the successful attempt */
+	uint64_t waited_ms;          /* spent waiting between attempts */
+	unsigned replay_differences; /* tool results unlike the recording */
 };
 
 struct api;
@@ -86,17 +98,20 @@ void api_free(struct api *a);
 
 /*
  * api_messages - POST body (a JSON request, copied) to /v1/messages.
- * events may be NULL; tag names the caller in events (agent name).
- * Returns the call, or NULL on ENOMEM. fn runs exactly once, from the
- * loop, unless api_call_cancel() runs first.
+ * events may be NULL; tag names the caller in events (agent name); conv
+ * is the call's conversation in the recording (NULL without one; a
+ * replaying api answers such a call API_E_REPLAY_MISS). Returns the call,
+ * or NULL on ENOMEM. fn runs exactly once, from the loop, unless
+ * api_call_cancel() runs first.
  */
 struct api_call *api_messages(struct api *a, const char *body,
 			      struct evlog *events, const char *tag,
-			      api_done_fn fn, void *ctx);
+			      struct rec_conv *conv, api_done_fn fn, void *ctx);
 
 /*
  * api_get - GET path (e.g. "/v1/models/claude-sonnet-5-5") with the same
  * retry rules; the reply's resp is empty, only outcome and status count.
+ * Never recorded; a replaying api answers API_E_REPLAY_MISS.
  */
 struct api_call *api_get(struct api *a, const char *path, struct evlog *events,
 			 api_done_fn fn, void *ctx);

@@ -48,6 +48,8 @@ enum {
 	OPT_JUNIT,
 	OPT_SHARD,
 	OPT_OUT,
+	OPT_RECORD,
+	OPT_REPLAY,
 };
 
 static const struct option options[] = {
@@ -84,6 +86,8 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "out", required_argument, NULL, OPT_OUT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
@@ -227,6 +231,18 @@ static const char run_help2[] =
 "                           chosen by a stable hash; writes\n"
 "                           SANDBOX_ROOT/manifest-I-of-N.json for\n"
 "                           gao-dev results merge (docs/results.md)\n"
+;
+
+/* The third part: record and replay, and the notes. */
+static const char run_help3[] =
+"  --record DIR             also store every API exchange of the\n"
+"                           invocation in DIR (new or empty; made 0700):\n"
+"                           requests, streamed responses, errors, retries;\n"
+"                           never the key (docs/recording.md)\n"
+"  --replay DIR             answer every API call from a recording: no\n"
+"                           network, no key; a request the recording\n"
+"                           cannot answer ends the run (exit 4) naming\n"
+"                           the unit, phase, agent and turn\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -303,8 +319,10 @@ cli_help(enum cli_cmd cmd, bool run)
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
-	if (run)
+	if (run) {
 		fputs(run_help2, stdout);
+		fputs(run_help3, stdout);
+	}
 }
 
 static int
@@ -480,6 +498,12 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_JUNIT:
 		c->junit = arg;
 		break;
+	case OPT_RECORD:
+		c->record = arg;
+		break;
+	case OPT_REPLAY:
+		c->replay = arg;
+		break;
 	case OPT_OUT:
 		c->out = arg;
 		break;
@@ -637,7 +661,7 @@ option_applies(enum cli_cmd cmd, int opt)
 		       opt == OPT_JUNIT;
 	if (opt == OPT_OUT)
 		return false;
-	if (opt == OPT_SHARD)
+	if (opt == OPT_SHARD || opt == OPT_RECORD || opt == OPT_REPLAY)
 		return cmd == CLI_RUN;
 	if (cmd != CLI_CHECK)
 		return opt != OPT_JSON;
@@ -773,6 +797,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 		termesc_fprintf(stderr,
 				"gao-dev: results merge needs --out DIR; see "
 				"gao-dev results merge --help\n");
+		return -1;
+	}
+	if (c->record && c->replay) {
+		termesc_fprintf(stderr,
+				"gao-dev: --record and --replay exclude each "
+				"other: record once, then replay that "
+				"directory\n");
 		return -1;
 	}
 	if (c->n_args == 0) {

@@ -80,6 +80,8 @@ struct cli {
 	bool json;            /* sandbox check --json */
 	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
 	const char *out;      /* results merge --out DIR */
+	const char *record;   /* --record DIR, or NULL */
+	const char *replay;   /* --replay DIR, or NULL */
 };
 
 /*

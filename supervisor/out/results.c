@@ -159,6 +159,18 @@ print_summary(FILE *f, const json_t *r)
 		(long long)num(m, "tool_errors"),
 		(long long)num(m, "tool_calls_refused"));
 	fprintf(f, "isolation: %s\n", str(iso, "summary"));
+	if (json_is_object(json_object_get(r, "recording"))) {
+		const json_t *rec = json_object_get(r, "recording");
+
+		fprintf(f, "api:       %s %s", str(rec, "mode"),
+			strcmp(str(rec, "mode"), "replayed") == 0 ? "from" :
+								    "to");
+		fprintf(f, " %s", str(rec, "dir"));
+		if (strcmp(str(rec, "mode"), "replayed") == 0)
+			fprintf(f, " (no network; %lld tool results differed)",
+				(long long)num(rec, "differences"));
+		fprintf(f, "\n");
+	}
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
 	print_errors(f, json_object_get(r, "errors"));

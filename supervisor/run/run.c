@@ -438,6 +438,7 @@ share_with_phases(struct run *r)
 	r->pe = (struct phase_env){
 		.env = r->env,
 		.b = r->b,
+		.repeat = r->repeat,
 		.project_dir = r->project_dir,
 		.run_dir = r->run_dir,
 		.git_dir = r->git_dir,
@@ -487,8 +488,8 @@ prepare_run(struct run *r, char *err, size_t errlen)
 }
 
 struct run *
-run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
-	  void *ctx, char *err, size_t errlen)
+run_start(const struct run_env *env, struct benchmark *b, int repeat,
+	  run_done_fn done, void *ctx, char *err, size_t errlen)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	char path[PATH_MAX];
@@ -500,6 +501,7 @@ run_start(const struct run_env *env, struct benchmark *b, run_done_fn done,
 	}
 	r->env = env;
 	r->b = b;
+	r->repeat = repeat;
 	r->done = done;
 	r->done_ctx = ctx;
 	r->project_fd = -1;

@@ -65,6 +65,7 @@ struct run_env {
 	bool memory_explicit; /* asked for: unenforceable means exit 4 */
 	uint64_t max_disk;    /* bytes in the project (watched) */
 	uint64_t max_files;   /* entries in the project (watched) */
+	struct rec *rec;      /* --record or --replay, else NULL */
 };
 
 struct run;
@@ -73,11 +74,14 @@ typedef void (*run_done_fn)(void *ctx, struct run *r);
 
 /*
  * run_start - create the run's directories and start its first phase.
- * b is borrowed and must outlive the run. Returns the run, or NULL with a
- * message in err (nothing was started; the exit code is 4 then).
+ * b is borrowed and must outlive the run; repeat is the run's index among
+ * the config's --repeat runs (its work unit, with b's name). Returns the
+ * run, or NULL with a message in err (nothing was started; the exit code
+ * is 4 then).
  */
 struct run *run_start(const struct run_env *env, struct benchmark *b,
-		      run_done_fn done, void *ctx, char *err, size_t errlen);
+		      int repeat, run_done_fn done, void *ctx, char *err,
+		      size_t errlen);
 
 /*
  * run_cancel - stop the run now (SIGINT/SIGTERM): its session is aborted,

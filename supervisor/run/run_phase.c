@@ -447,6 +447,12 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.audit_path = p->audit,
 		.watch = { .max_bytes = env->max_disk,
 			   .max_files = env->max_files },
+		.rec = env->rec,
+		.rec_key = { .unit = pe->b->name,
+			     .repeat = pe->repeat,
+			     .phase_index = p->index,
+			     .phase = p->def->name,
+			     .agent = a->name },
 	};
 
 	s.worker = (struct wconn_opts){

@@ -39,6 +39,7 @@
 struct phase_env {
 	const struct run_env *env;
 	const struct benchmark *b;
+	int repeat; /* the run's index among --repeat: its work unit */
 	const char *project_dir;
 	const char *run_dir;
 	const char *git_dir; /* the project's history, out of agents' reach */
@@ -116,6 +117,7 @@ struct run_svc_ctx {
 struct run {
 	const struct run_env *env;
 	struct benchmark *b;
+	int repeat; /* among --repeat: with b's name, the work unit */
 	run_done_fn done;
 	void *done_ctx;
 	char id[160];
@@ -149,6 +151,7 @@ struct run {
 	double cost;
 	bool cost_unknown;
 	int api_calls, retries, tool_calls, tool_errors, denied;
+	unsigned replay_differences; /* --replay: tool results unlike it */
 	json_t *tools_by_name;
 	/* for "reproduce": the last prepared phase's policy and model */
 	char policy_name[64];

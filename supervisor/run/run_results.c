@@ -128,6 +128,7 @@ add_metrics(struct run *r, const struct phase *p,
 	r->tool_calls += res->tool_calls;
 	r->tool_errors += res->tool_errors;
 	r->denied += res->denied;
+	r->replay_differences += res->replay_differences;
 	merge_counts(r, res->tools_by_name);
 }
 
@@ -286,6 +287,16 @@ build_results(struct run *r, json_t *criteria)
 					  json_array_get(r->workers, 0)) :
 				  "no worker ran",
 			  "run_caps", run_caps_json(r)));
+	if (r->env->rec)
+		json_object_set_new(res, "recording",
+				    json_pack("{s:s,s:s,s:i}", "mode",
+					      rec_mode(r->env->rec) ==
+							      REC_RECORD ?
+						      "recorded" :
+						      "replayed",
+					      "dir", rec_dir(r->env->rec),
+					      "differences",
+					      (int)r->replay_differences));
 	return res;
 }
 

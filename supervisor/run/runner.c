@@ -50,6 +50,7 @@
 #include "supervisor/out/junit.h"
 #include "supervisor/out/results.h"
 #include "supervisor/run/boilerplate.h"
+#include "supervisor/run/record_replay.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/run_status.h"
 #include "supervisor/run/shard.h"
@@ -71,6 +72,7 @@ struct runner {
 	json_t *not_started; /* per slot: why run_start failed, or null */
 	char api_version[64];
 	struct shard_inv shard; /* --shard I/N (n 0: every slot is ours) */
+	struct rec *rec;        /* --record or --replay, or NULL */
 };
 
 /*
@@ -543,8 +545,8 @@ start_more(struct runner *rn)
 			rn->finished++;
 			continue;
 		}
-		rn->runs[slot] = run_start(&rn->env, b, on_run_done, rn, err,
-					   sizeof(err));
+		rn->runs[slot] = run_start(&rn->env, b, slot / rn->n_configs,
+					   on_run_done, rn, err, sizeof(err));
 		if (!rn->runs[slot]) {
 			say("gao-dev: %s: %s\n", b->path, err);
 			json_array_set_new(
@@ -752,6 +754,7 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 		.base_url = base && *base ? base : "https://api.anthropic.com",
 		.version = rn->api_version,
 		.key = key,
+		.rec = rn->rec,
 		.stream = c->stream,
 		.max_retries = c->max_retries,
 		.retry_budget_s = c->retry_budget_s,
@@ -791,9 +794,10 @@ prepare_env(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.memory_explicit = c->max_memory_set;
 	rn->env.max_disk = c->max_disk;
 	rn->env.max_files = c->max_files;
+	rn->env.rec = rn->rec;
 	if (setup_signals(rn) < 0)
 		return EXIT_INFRA;
-	if (!c->skip_key_validation)
+	if (!c->skip_key_validation && !c->replay)
 		return validate_key(rn, ac.base_url, first_model(rn));
 	return 0;
 }
@@ -998,6 +1002,22 @@ write_manifest(struct runner *rn, const char *root, int rc)
 		       rc;
 }
 
+/* The recording's last line, and exit 4 when it lost a write. */
+static int
+close_recording(struct runner *rn, int rc)
+{
+	char line[PATH_MAX + 200], err[PATH_MAX + 400] = "";
+
+	rc = record_replay_close(rn->rec, !rn->interrupted, rc, line,
+				 sizeof(line), err, sizeof(err));
+	rn->rec = NULL;
+	if (line[0])
+		termesc_fprintf(stdout, "%s\n", line);
+	if (err[0])
+		say("gao-dev: %s\n", err);
+	return rc;
+}
+
 static void
 cleanup(struct runner *rn, struct models *m, struct agents *ag)
 {
@@ -1062,7 +1082,14 @@ runner_run(struct cli *c)
 				      sizeof(rn.api_version));
 	if (rc == 0)
 		rc = pick_caps(c);
-	if (rc == 0)
+	if (rc == 0) {
+		rc = record_replay_open(c, rn.configs, rn.n_configs, &rn.rec,
+					err, sizeof(err));
+		if (rc)
+			say("gao-dev: %s\n", err);
+	}
+	/* a replay sends nothing: it needs no key and loads none */
+	if (rc == 0 && !c->replay)
 		rc = load_key(c, &key);
 	if (rc == 0)
 		rc = check_templates(&rn);
@@ -1095,6 +1122,7 @@ runner_run(struct cli *c)
 		if (rn.shard.n)
 			rc = write_manifest(&rn, root, rc);
 	}
+	rc = close_recording(&rn, rc);
 out:
 	if (c->junit && !(c->dry_run && rc == 0))
 		rc = write_junit(&rn, rc);
