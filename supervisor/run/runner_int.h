@@ -164,7 +164,8 @@ int runner_env_check_memory_cap(const struct cli *c);
  * runner_signals_setup - blocks SIGINT, SIGTERM and SIGHUP and reads them
  * from rn->sigfd (owned by rn, closed by the caller's clean-up) on
  * rn->env.loop: the first cancels every run, and the loop stops when no
- * run is active. 0, or -1 with errno set.
+ * run is active. 0, or a negative number (-1 with errno set, or loop.h's
+ * -errno) when the signals cannot be read.
  */
 int runner_signals_setup(struct runner *rn);
 
