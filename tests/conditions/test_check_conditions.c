@@ -21,8 +21,7 @@
 #include <unistd.h>
 
 #include "cond.h"
-
-static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
+#include "../integration/harness_check.h"
 
 /* The fake API's part: one Bash call for Amelia, then done. */
 static const char scenario[] =
@@ -105,32 +104,6 @@ get(const json_t *o, const char *a, const char *b)
 	return json_object_get(json_object_get(o, a), b);
 }
 
-static int
-level_of(const json_t *c)
-{
-	const char *l = json_string_value(
-		json_object_get(c, "isolation_level"));
-
-	for (int i = 0; l && i < 4; i++)
-		if (strcmp(l, levels[i]) == 0)
-			return i;
-	cr_assert_fail("isolation_level %s", l ? l : "(none)");
-	return -1;
-}
-
-/* Whether an advice line of c mentions needle. */
-static bool
-advises(const json_t *c, const char *needle)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(c, "advice"), i, v)
-		if (strstr(json_string_value(v), needle))
-			return true;
-	return false;
-}
-
 /* The check and a run under opts agree (see the design note); the
  * check's advice mentions advice (NULL: no assertion). */
 static void
@@ -171,17 +144,18 @@ agree(const char *const *opts, const struct cond_who *w, const char *advice)
 			  "run_caps.%s differs", caps[i]);
 	json_decref(r);
 	if (advice)
-		cr_assert(advises(c, advice), "no advice about %s", advice);
-	lvl = level_of(c);
+		cr_assert(hc_advises(c, advice), "no advice about %s", advice);
+	lvl = hc_level_of(c);
 	if (lvl > 0) {
-		json_decref(run(&b, opts, w, levels[lvl], &rc));
-		cr_assert_eq(rc, 0, "a run at %s exited %d", levels[lvl], rc);
+		json_decref(run(&b, opts, w, hc_levels[lvl], &rc));
+		cr_assert_eq(rc, 0, "a run at %s exited %d", hc_levels[lvl],
+			     rc);
 	}
 	if (lvl < 3) {
-		json_decref(run(&b, opts, w, levels[lvl + 1], &rc));
-		cr_assert_eq(rc, 4, "a run at %s exited %d", levels[lvl + 1],
+		json_decref(run(&b, opts, w, hc_levels[lvl + 1], &rc));
+		cr_assert_eq(rc, 4, "a run at %s exited %d", hc_levels[lvl + 1],
 			     rc);
-		json_decref(check(&b, opts, w, levels[lvl + 1], &cc));
+		json_decref(check(&b, opts, w, hc_levels[lvl + 1], &cc));
 		cr_assert_eq(cc, 4);
 	}
 	json_decref(c);
