@@ -276,8 +276,8 @@ demo_run(struct cli *c)
 		return EXIT_USAGE;
 	}
 	/* From here an interrupt is held until the run's own handling
-	 * (runner.c) or the clean-up below sees it: the temporary directory
-	 * and the fake API go away whenever it comes. */
+	 * (runner_signals.c) or the clean-up below sees it: the temporary
+	 * directory and the fake API go away whenever it comes. */
 	sigemptyset(&held);
 	sigaddset(&held, SIGINT);
 	sigaddset(&held, SIGTERM);

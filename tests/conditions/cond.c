@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,4 +139,51 @@ cond_launch(const char *const *opts, const struct cond_who *w,
 	h_run(argv, env, cwd, 120, out);
 	setenv("GAO_DEV", saved, 1);
 	free(saved);
+}
+
+void
+cond_box_start(struct cond_box *b, const char *prefix, const char *scenario,
+	       const struct cond_who *w)
+{
+	char sc[512];
+	FILE *f;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(b->dir, sizeof(b->dir), "/var/tmp/%sXXXXXX", prefix);
+	cr_assert_not_null(mkdtemp(b->dir));
+	cr_assert_eq(chmod(b->dir, 0755), 0);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", b->dir);
+	f = fopen(sc, "we");
+	cr_assert_not_null(f);
+	fputs(scenario, f);
+	cr_assert_eq(fclose(f), 0);
+	h_keyfile(b->dir, H_TEST_KEY, b->key, sizeof(b->key));
+	cond_chown(b->key, w);
+	h_fake_start(&b->fake, sc, b->key, b->dir);
+	snprintf(b->base, sizeof(b->base),
+		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", b->fake.port);
+}
+
+void
+cond_box_finish(struct cond_box *b)
+{
+	h_fake_stop(&b->fake);
+	cond_rm_tree(b->dir);
+}
+
+void
+cond_sandbox_root(const char *path, const struct cond_who *w)
+{
+	/* 0711: without a mount namespace the workers' uid must pass */
+	cr_assert_eq(mkdir(path, 0711), 0);
+	cr_assert_eq(chmod(path, 0711), 0);
+	cond_chown(path, w);
+}
+
+void
+cond_self_maps(const struct cond_who *w, char *map, char *gmap, size_t cap)
+{
+	snprintf(map, cap, "0 0 1,%u %u 1", (unsigned)w->uid, (unsigned)w->uid);
+	snprintf(gmap, cap, "0 0 1,%u %u 1", (unsigned)w->gid,
+		 (unsigned)w->gid);
 }

@@ -12,7 +12,10 @@
  * the integration harness (h_run: timeouts, output captured, no key
  * inherited). A rootless container's root is uid 0 inside a user
  * namespace whose root is COND_ROOTLESS_UID outside: the files it must
- * own are chowned to that uid (cond_who.owner).
+ * own are chowned to that uid (cond_who.owner). A test's files live in a
+ * cond_box: a temp directory under /var/tmp with the test key and a fake
+ * API playing the test's scenario; each run gets a sandbox root in it
+ * (cond_sandbox_root) that the workers' uids can reach.
  */
 #ifndef GAO_TESTS_COND_H
 #define GAO_TESTS_COND_H
@@ -50,6 +53,35 @@ void cond_rm_tree(const char *dir);
 
 /* Give path to w's owner (nothing for real root). */
 void cond_chown(const char *path, const struct cond_who *w);
+
+/* One test's directory, key and fake API (cond_box_start). */
+struct cond_box {
+	char dir[64];   /* /var/tmp/<prefix>XXXXXX, mode 0755 */
+	char key[512];  /* dir/<key file>: H_TEST_KEY, owned by w's owner */
+	char base[128]; /* "ANTHROPIC_BASE_URL=http://127.0.0.1:<port>" */
+	struct h_fake fake;
+};
+
+/*
+ * cond_box_start - b's directory made (named /var/tmp/<prefix>XXXXXX),
+ * scenario (the fake API's JSON text) written to dir/scenario.json, the
+ * key file made and given to w's owner, the fake API started with them.
+ * Fails the test on any error; cond_box_finish() undoes it all.
+ */
+void cond_box_start(struct cond_box *b, const char *prefix,
+		    const char *scenario, const struct cond_who *w);
+
+/* Stop b's fake API and remove b's directory (cond_rm_tree). */
+void cond_box_finish(struct cond_box *b);
+
+/* A sandbox root at path: made 0711 (without a mount namespace the
+ * workers' uid must pass) and given to w's owner. */
+void cond_sandbox_root(const char *path, const struct cond_who *w);
+
+/* The --userns and --gidmap values that map root and w itself ("0 0
+ * 1,<id> <id> 1") into map and gmap (cap bytes each). */
+void cond_self_maps(const struct cond_who *w, char *map, char *gmap,
+		    size_t cap);
 
 /*
  * cond_launch - gao-dev args (NULL-ended) under the launcher with opts

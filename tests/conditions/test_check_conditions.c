@@ -17,62 +17,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cond.h"
+#include "../integration/harness_check.h"
 
-static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
-
-/* One test's directory, key and fake API (one Bash call, then done). */
-struct box {
-	char dir[64];
-	char key[512];
-	char base[128];
-	struct h_fake fake;
-	int runs;
-};
-
-static void
-box_start(struct box *b, const struct cond_who *w)
-{
-	char sc[512];
-	FILE *f;
-
-	memset(b, 0, sizeof(*b));
-	snprintf(b->dir, sizeof(b->dir), "/var/tmp/gao-ccond-XXXXXX");
-	cr_assert_not_null(mkdtemp(b->dir));
-	cr_assert_eq(chmod(b->dir, 0755), 0);
-	snprintf(sc, sizeof(sc), "%s/scenario.json", b->dir);
-	f = fopen(sc, "we");
-	cr_assert_not_null(f);
-	fputs("{\"description\": \"test_check_conditions.c\", "
-	      "\"conversations\": [{\"name\": \"amelia\", \"match\": "
-	      "\"Amelia\", \"turns\": [{\"content\": [{\"type\": "
-	      "\"tool_use\", \"name\": \"Bash\", \"input\": {\"command\": "
-	      "\"echo hi\"}}]}, {\"content\": [{\"type\": \"text\", "
-	      "\"text\": \"done\"}]}]}]}\n",
-	      f);
-	cr_assert_eq(fclose(f), 0);
-	h_keyfile(b->dir, H_TEST_KEY, b->key, sizeof(b->key));
-	cond_chown(b->key, w);
-	h_fake_start(&b->fake, sc, b->key, b->dir);
-	snprintf(b->base, sizeof(b->base),
-		 "ANTHROPIC_BASE_URL=http://127.0.0.1:%d", b->fake.port);
-}
-
-static void
-box_finish(struct box *b)
-{
-	h_fake_stop(&b->fake);
-	cond_rm_tree(b->dir);
-}
+/* The fake API's part: one Bash call for Amelia, then done. */
+static const char scenario[] =
+	"{\"description\": \"test_check_conditions.c\", "
+	"\"conversations\": [{\"name\": \"amelia\", \"match\": "
+	"\"Amelia\", \"turns\": [{\"content\": [{\"type\": "
+	"\"tool_use\", \"name\": \"Bash\", \"input\": {\"command\": "
+	"\"echo hi\"}}]}, {\"content\": [{\"type\": \"text\", "
+	"\"text\": \"done\"}]}]}]}\n";
 
 /* gao-dev ARGS under the launcher with opts, as w; output in out. */
 static void
-launch(const struct box *b, const char *const *opts, const struct cond_who *w,
-       const char *const *args, struct h_out *out)
+launch(const struct cond_box *b, const char *const *opts,
+       const struct cond_who *w, const char *const *args, struct h_out *out)
 {
 	const char *env[] = { b->base, "HOME=/nonexistent", NULL };
 
@@ -81,7 +44,7 @@ launch(const struct box *b, const char *const *opts, const struct cond_who *w,
 
 /* The check's report under the condition (its exit code in *code). */
 static json_t *
-check(struct box *b, const char *const *opts, const struct cond_who *w,
+check(struct cond_box *b, const char *const *opts, const struct cond_who *w,
       const char *require, int *code)
 {
 	const char *args[] = {
@@ -103,9 +66,10 @@ check(struct box *b, const char *const *opts, const struct cond_who *w,
 
 /* A run under the condition; its results (NULL: none), exit in *code. */
 static json_t *
-run(struct box *b, const char *const *opts, const struct cond_who *w,
+run(struct cond_box *b, const char *const *opts, const struct cond_who *w,
     const char *require, int *code)
 {
+	static int runs;
 	char cfg[4096], root[512], res[1024];
 	const char *args[] = { "sandbox",
 			       "run",
@@ -123,11 +87,8 @@ run(struct box *b, const char *const *opts, const struct cond_who *w,
 	json_t *r = NULL;
 
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	snprintf(root, sizeof(root), "%s/sandbox-%d", b->dir, ++b->runs);
-	/* 0711: without a mount namespace the workers' uid must pass */
-	cr_assert_eq(mkdir(root, 0711), 0);
-	cr_assert_eq(chmod(root, 0711), 0);
-	cond_chown(root, w);
+	snprintf(root, sizeof(root), "%s/sandbox-%d", b->dir, ++runs);
+	cond_sandbox_root(root, w);
 	launch(b, opts, w, args, &o);
 	*code = o.code;
 	if (h_single_file(root, "results", res, sizeof(res)))
@@ -143,32 +104,6 @@ get(const json_t *o, const char *a, const char *b)
 	return json_object_get(json_object_get(o, a), b);
 }
 
-static int
-level_of(const json_t *c)
-{
-	const char *l = json_string_value(
-		json_object_get(c, "isolation_level"));
-
-	for (int i = 0; l && i < 4; i++)
-		if (strcmp(l, levels[i]) == 0)
-			return i;
-	cr_assert_fail("isolation_level %s", l ? l : "(none)");
-	return -1;
-}
-
-/* Whether an advice line of c mentions needle. */
-static bool
-advises(const json_t *c, const char *needle)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(c, "advice"), i, v)
-		if (strstr(json_string_value(v), needle))
-			return true;
-	return false;
-}
-
 /* The check and a run under opts agree (see the design note); the
  * check's advice mentions advice (NULL: no assertion). */
 static void
@@ -177,11 +112,11 @@ agree(const char *const *opts, const struct cond_who *w, const char *advice)
 	static const char *const caps[] = { "cgroup", "memory_enforced",
 					    "processes_enforced", "processes" };
 	const json_t *iso, *rcaps;
-	struct box b;
+	struct cond_box b;
 	json_t *c, *r;
 	int cc, rc, lvl;
 
-	box_start(&b, w);
+	cond_box_start(&b, "gao-ccond-", scenario, w);
 	c = check(&b, opts, w, NULL, &cc);
 	cr_assert_eq(cc, 0, "check exited %d: %s", cc,
 		     json_string_value(get(c, "worker", "error")));
@@ -209,21 +144,22 @@ agree(const char *const *opts, const struct cond_who *w, const char *advice)
 			  "run_caps.%s differs", caps[i]);
 	json_decref(r);
 	if (advice)
-		cr_assert(advises(c, advice), "no advice about %s", advice);
-	lvl = level_of(c);
+		cr_assert(hc_advises(c, advice), "no advice about %s", advice);
+	lvl = hc_level_of(c);
 	if (lvl > 0) {
-		json_decref(run(&b, opts, w, levels[lvl], &rc));
-		cr_assert_eq(rc, 0, "a run at %s exited %d", levels[lvl], rc);
+		json_decref(run(&b, opts, w, hc_levels[lvl], &rc));
+		cr_assert_eq(rc, 0, "a run at %s exited %d", hc_levels[lvl],
+			     rc);
 	}
 	if (lvl < 3) {
-		json_decref(run(&b, opts, w, levels[lvl + 1], &rc));
-		cr_assert_eq(rc, 4, "a run at %s exited %d", levels[lvl + 1],
+		json_decref(run(&b, opts, w, hc_levels[lvl + 1], &rc));
+		cr_assert_eq(rc, 4, "a run at %s exited %d", hc_levels[lvl + 1],
 			     rc);
-		json_decref(check(&b, opts, w, levels[lvl + 1], &cc));
+		json_decref(check(&b, opts, w, hc_levels[lvl + 1], &cc));
 		cr_assert_eq(cc, 4);
 	}
 	json_decref(c);
-	box_finish(&b);
+	cond_box_finish(&b);
 }
 
 static const char *const docker[] = { "--docker-seccomp", "--docker-caps",
@@ -275,10 +211,7 @@ Test(check_conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 
 	cond_need_root();
 	w = cond_user();
-	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
-		 (unsigned)w.uid);
-	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
-		 (unsigned)w.gid);
+	cond_self_maps(&w, map, gmap, sizeof(map));
 	{
 		const char *const opts[] = {
 			"--userns",     map, "--gidmap", gmap,

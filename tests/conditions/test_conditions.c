@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,27 +63,16 @@ struct outcome {
 	json_t *res; /* the results document, or NULL */
 };
 
-static void
-write_scenario(const char *path)
-{
-	FILE *f = fopen(path, "we");
+/* The fake API's part: one Bash call for Amelia, its output checked. */
+static const char scenario[] =
+	"{\"description\": \"test_conditions.c\", \"conversations\": "
+	"[{\"name\": \"amelia\", \"match\": \"Amelia\", \"turns\": [\n"
+	"{\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
+	"\"input\": {\"command\": \"echo cond-$((40+2))\"}}]},\n"
+	"{\"expect\": {\"tool_result_contains\": [\"cond-42\"]}, "
+	"\"content\": [{\"type\": \"text\", \"text\": \"done\"}]}\n"
+	"]}]}\n";
 
-	cr_assert_not_null(f);
-	fputs("{\"description\": \"test_conditions.c\", \"conversations\": "
-	      "[{\"name\": \"amelia\", \"match\": \"Amelia\", \"turns\": [\n"
-	      "{\"content\": [{\"type\": \"tool_use\", \"name\": \"Bash\", "
-	      "\"input\": {\"command\": \"echo cond-$((40+2))\"}}]},\n"
-	      "{\"expect\": {\"tool_result_contains\": [\"cond-42\"]}, "
-	      "\"content\": [{\"type\": \"text\", \"text\": \"done\"}]}\n"
-	      "]}]}\n",
-	      f);
-	cr_assert_eq(fclose(f), 0);
-}
-
-/*
- * Run gao-dev under the launcher with opts (NULL-ended), as w, with
- * extra gao-dev options (NULL-ended, may be NULL).
- */
 /* The results document of a run: layers, uid, Landlock ABI, and the
  * errors appended to o->err (the reasons, in one text). */
 static void
@@ -108,53 +96,46 @@ read_results(const char *res, struct outcome *o)
 	o->abi = (int)json_integer_value(json_object_get(ph, "landlock_abi"));
 }
 
+/*
+ * Run gao-dev under the launcher with opts (NULL-ended), as w, with
+ * extra gao-dev options (NULL-ended, may be NULL).
+ */
 static void
 run(const char *const *opts, const struct cond_who *w, const char *const *extra,
     struct outcome *o)
 {
-	char dir[] = "/var/tmp/gao-cond-XXXXXX", key[512], sc[512], root[512];
-	char cfg[4096], base[128], res[1024];
-	const char *args[32], *env[] = { base, "HOME=/nonexistent", NULL };
-	struct h_fake fake;
+	char cfg[4096], root[512], res[1024];
+	const char *args[32], *env[3] = { NULL };
+	struct cond_box b;
 	struct h_out out = { 0 };
 	size_t n = 0;
 
 	memset(o, 0, sizeof(*o));
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(chmod(dir, 0755), 0);
-	snprintf(sc, sizeof(sc), "%s/scenario.json", dir);
-	write_scenario(sc);
-	h_keyfile(dir, H_TEST_KEY, key, sizeof(key));
-	snprintf(root, sizeof(root), "%s/sandbox", dir);
-	/* 0711: without a mount namespace the workers' uid must pass */
-	cr_assert_eq(mkdir(root, 0711), 0);
-	cr_assert_eq(chmod(root, 0711), 0);
-	cond_chown(key, w);
-	cond_chown(root, w);
+	cond_box_start(&b, "gao-cond-", scenario, w);
+	snprintf(root, sizeof(root), "%s/sandbox", b.dir);
+	cond_sandbox_root(root, w);
 	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	h_fake_start(&fake, sc, key, dir);
-	snprintf(base, sizeof(base), "ANTHROPIC_BASE_URL=http://127.0.0.1:%d",
-		 fake.port);
+	env[0] = b.base;
+	env[1] = "HOME=/nonexistent";
 	args[n++] = "sandbox";
 	args[n++] = "run";
 	args[n++] = cfg;
 	args[n++] = "--standalone";
 	args[n++] = "--api-key-file";
-	args[n++] = key;
+	args[n++] = b.key;
 	args[n++] = "--sandbox-root";
 	args[n++] = root;
 	for (size_t i = 0; extra && extra[i] && n < 30; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	cond_launch(opts, w, args, env, dir, &out);
-	h_fake_stop(&fake);
+	cond_launch(opts, w, args, env, b.dir, &out);
 	o->code = out.code;
 	o->err = out.err;
 	out.err = NULL;
 	if (h_single_file(root, "results", res, sizeof(res)))
 		read_results(res, o);
 	h_out_free(&out);
-	cond_rm_tree(dir);
+	cond_box_finish(&b);
 }
 
 static void
@@ -312,10 +293,7 @@ Test(conditions, no_nested_user_namespaces_as_a_user, .timeout = 300)
 
 	cond_need_root();
 	w = cond_user();
-	snprintf(map, sizeof(map), "0 0 1,%u %u 1", (unsigned)w.uid,
-		 (unsigned)w.uid);
-	snprintf(gmap, sizeof(gmap), "0 0 1,%u %u 1", (unsigned)w.gid,
-		 (unsigned)w.gid);
+	cond_self_maps(&w, map, gmap, sizeof(map));
 	{
 		const char *const opts[] = {
 			"--userns",     map, "--gidmap", gmap,

@@ -7,8 +7,8 @@
  * Each must load with no errors, in the right mode, with the phases,
  * agents (explicit or inferred), timeouts and success criteria the file
  * says. The same checks on the project's own fixtures, one per shape, are
- * in tests/unit/test_benchmark.c; main.c skips this suite when the
- * configs are absent.
+ * in tests/unit/test_benchmark.c and test_bm_*.c; main.c skips this suite
+ * when the configs are absent.
  */
 #include <stdio.h>
 #include <stdlib.h>

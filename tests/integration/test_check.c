@@ -27,8 +27,7 @@
 #include "config.h"
 #include "harness.h"
 #include "harness_bench.h"
-
-static const char *const levels[] = { "none", "seccomp", "landlock", "full" };
+#include "harness_check.h"
 
 /* A fake API playing one Bash call and "done" for Amelia (plain.yaml). */
 static void
@@ -138,16 +137,6 @@ assert_same(const json_t *c, const json_t *r)
 			     (unsigned long long)hb_int(c, "layer_bits")));
 }
 
-static int
-level_of(const json_t *c)
-{
-	for (int i = 0; i < 4; i++)
-		if (strcmp(hb_str(c, "isolation_level"), levels[i]) == 0)
-			return i;
-	cr_assert_fail("isolation_level %s", hb_str(c, "isolation_level"));
-	return -1;
-}
-
 /*
  * The whole comparison under the options sw (test switches or none):
  * check, run, layers and caps equal; a run at the reported level passes
@@ -173,29 +162,29 @@ compare(struct hb *t, const char *const *sw, int want_code)
 	r = run(t, extra);
 	assert_same(c, r);
 	json_decref(r);
-	lvl = level_of(c);
+	lvl = hc_level_of(c);
 	/* --require-isolation at the level: the run passes */
 	if (lvl > 0) {
 		extra[n] = "--require-isolation";
-		extra[n + 1] = levels[lvl];
+		extra[n + 1] = hc_levels[lvl];
 		extra[n + 2] = NULL;
 		r = run(t, extra);
-		cr_assert_eq(t->out.code, 0, "at %s: exit %d\n%s", levels[lvl],
-			     t->out.code, t->out.err);
+		cr_assert_eq(t->out.code, 0, "at %s: exit %d\n%s",
+			     hc_levels[lvl], t->out.code, t->out.err);
 		json_decref(r);
 	}
 	/* one above it: exit 4, for the run and for the check */
 	if (lvl < 3) {
 		extra[n] = "--require-isolation";
-		extra[n + 1] = levels[lvl + 1];
+		extra[n + 1] = hc_levels[lvl + 1];
 		extra[n + 2] = NULL;
 		r = run(t, extra);
 		cr_assert_eq(t->out.code, 4, "above %s: exit %d\n%s",
-			     levels[lvl], t->out.code, t->out.err);
+			     hc_levels[lvl], t->out.code, t->out.err);
 		cr_assert_str_eq(hb_str(r, "stop_reason"), "isolation_unmet");
 		json_decref(r);
 		cextra[k] = "--require-isolation";
-		cextra[k + 1] = levels[lvl + 1];
+		cextra[k + 1] = hc_levels[lvl + 1];
 		cextra[k + 2] = NULL;
 		json_decref(check(t, cextra, &code));
 		cr_assert_eq(code, 4);
@@ -227,7 +216,7 @@ Test(check, agrees_with_a_run)
 	cr_assert(in_force(c, "seccomp") && in_force(c, "no_new_privs") &&
 		  in_force(c, "rlimits"));
 	/* a level below full names what to change */
-	if (level_of(c) < 3)
+	if (hc_level_of(c) < 3)
 		cr_assert(json_array_size(json_object_get(c, "advice")) > 0);
 	/* as root, the uid layer is exactly the report's run_uid */
 	if (json_is_true(json_object_get(c, "root")))
@@ -413,19 +402,6 @@ Test(check, usage_errors_exit_2)
 }
 
 #if GAO_DEV_TEST_SWITCHES
-/* Whether an advice line mentions needle. */
-static bool
-advises(const json_t *c, const char *needle)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(c, "advice"), i, v)
-		if (strstr(json_string_value(v), needle))
-			return true;
-	return false;
-}
-
 /* No namespaces: below full, the namespace layers gone and advised. */
 Test(check, without_namespaces_agrees_with_a_run)
 {
@@ -435,10 +411,10 @@ Test(check, without_namespaces_agrees_with_a_run)
 
 	start(&t);
 	c = compare(&t, sw, 0);
-	cr_assert_lt(level_of(c), 3);
+	cr_assert_lt(hc_level_of(c), 3);
 	cr_assert(!in_force(c, "pidns") && !in_force(c, "mntns") &&
 		  !in_force(c, "minimal-root"));
-	cr_assert(advises(c, "--test-no-namespaces"));
+	cr_assert(hc_advises(c, "--test-no-namespaces"));
 	json_decref(c);
 	hb_finish(&t);
 }
@@ -452,10 +428,10 @@ Test(check, without_landlock_agrees_with_a_run)
 
 	start(&t);
 	c = compare(&t, sw, 0);
-	cr_assert_eq(level_of(c), 1);
+	cr_assert_eq(hc_level_of(c), 1);
 	cr_assert(!in_force(c, "landlock"));
 	cr_assert_eq(hb_int(c, "landlock_abi"), 0);
-	cr_assert(advises(c, "--test-disable-layers"));
+	cr_assert(hc_advises(c, "--test-disable-layers"));
 	json_decref(c);
 	hb_finish(&t);
 }
@@ -469,7 +445,7 @@ Test(check, without_seccomp_is_exit_4)
 
 	start(&t);
 	c = compare(&t, sw, 4);
-	cr_assert_eq(level_of(c), 0);
+	cr_assert_eq(hc_level_of(c), 0);
 	cr_assert(!in_force(c, "seccomp"));
 	cr_assert(json_is_false(json_object_get(c, "applies_as_documented")));
 	json_decref(c);
@@ -486,10 +462,10 @@ Test(check, seccomp_only_is_still_exit_0)
 
 	start(&t);
 	c = compare(&t, sw, 0);
-	cr_assert_eq(level_of(c), 1);
+	cr_assert_eq(hc_level_of(c), 1);
 	cr_assert(json_is_true(json_object_get(c, "applies_as_documented")));
-	cr_assert(advises(c, "--test-no-namespaces") &&
-		  advises(c, "--test-disable-layers"));
+	cr_assert(hc_advises(c, "--test-no-namespaces") &&
+		  hc_advises(c, "--test-disable-layers"));
 	json_decref(c);
 	hb_finish(&t);
 }

@@ -241,6 +241,27 @@ case_named(const json_t *j, const char *name)
 	return NULL;
 }
 
+/*
+ * The case of suite 0 named name, of kind (assert_case; NULL: any), of
+ * type (NULL: not checked), with needle in its message (NULL: not
+ * checked). Returns it, borrowed from j, for more checks.
+ */
+static const json_t *
+expect_case(const json_t *j, const char *name, const char *kind,
+	    const char *type, const char *needle)
+{
+	const json_t *c = case_named(j, name);
+
+	if (kind)
+		assert_case(c, kind, name);
+	if (type)
+		cr_assert_str_eq(hb_str(c, "type"), type, "%s", name);
+	if (needle)
+		cr_assert_not_null(strstr(hb_str(c, "message"), needle),
+				   "%s: %s", name, hb_str(c, "message"));
+	return c;
+}
+
 /* Write yaml as bench.yaml and run it with --junit t->dir/junit.xml. */
 static void
 run_junit(struct hb *t, const char *yaml, const char *const *extra, char *junit,
@@ -281,10 +302,9 @@ Test(junit, passing_run_with_a_skipped_criterion)
 	j = assert_junit(&t, junit);
 	cr_assert_eq(num(json_object_get(j, "totals"), "tests"), 3);
 	cr_assert_eq(num(json_object_get(j, "totals"), "skipped"), 1);
-	c = case_named(j, "01 build_must_succeed");
-	assert_case(c, "skipped", "build_must_succeed");
+	c = expect_case(j, "01 build_must_succeed", "skipped", NULL, NULL);
 	cr_assert_str_eq(hb_str(c, "message"), "not required");
-	assert_case(case_named(j, "01 Good Step (Amelia)"), "pass", "phase");
+	expect_case(j, "01 Good Step (Amelia)", "pass", NULL, NULL);
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -294,7 +314,6 @@ Test(junit, failing_criterion)
 	struct hb t;
 	char junit[512];
 	json_t *j;
-	const json_t *c;
 
 	hb_start(&t, PATHS);
 	run_junit(&t,
@@ -306,14 +325,9 @@ Test(junit, failing_criterion)
 		  NULL, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 1);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "01 tests_passing");
-	assert_case(c, "failure", "tests_passing");
-	cr_assert_not_null(strstr(hb_str(c, "message"), "exited 1"), "%s",
-			   hb_str(c, "message"));
-	c = case_named(j, "run");
-	cr_assert_not_null(strstr(hb_str(c, "message"),
-				  "benchmark failed: criterion tests_passing"),
-			   "%s", hb_str(c, "message"));
+	expect_case(j, "01 tests_passing", "failure", NULL, "exited 1");
+	expect_case(j, "run", NULL, NULL,
+		    "benchmark failed: criterion tests_passing");
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -323,7 +337,6 @@ Test(junit, failed_and_skipped_phases)
 	struct hb t;
 	char junit[512];
 	json_t *j;
-	const json_t *c;
 
 	hb_start(&t, PATHS);
 	run_junit(&t,
@@ -336,13 +349,9 @@ Test(junit, failed_and_skipped_phases)
 		  NULL, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 1);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "01 Refusing Step (Amelia)");
-	assert_case(c, "failure", "refusing");
-	cr_assert_not_null(strstr(hb_str(c, "message"), "refusal"), "%s",
-			   hb_str(c, "message"));
-	c = case_named(j, "02 Good Step (Amelia)");
-	assert_case(c, "skipped", "skipped phase");
-	cr_assert_not_null(strstr(hb_str(c, "message"), "skip_if_failed"));
+	expect_case(j, "01 Refusing Step (Amelia)", "failure", NULL, "refusal");
+	expect_case(j, "02 Good Step (Amelia)", "skipped", NULL,
+		    "skip_if_failed");
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -352,7 +361,6 @@ Test(junit, limit_is_a_failure_naming_it)
 	struct hb t;
 	char junit[512];
 	json_t *j;
-	const json_t *c;
 
 	hb_start(&t, PATHS);
 	run_junit(&t,
@@ -363,14 +371,10 @@ Test(junit, limit_is_a_failure_naming_it)
 		  NULL, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 5);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "01 Slow Step (Amelia)");
-	assert_case(c, "failure", "slow");
-	cr_assert_str_eq(hb_str(c, "type"), "limit");
-	cr_assert_not_null(strstr(hb_str(c, "message"), "phase_timeout"));
-	c = case_named(j, "run");
-	assert_case(c, "failure", "run");
-	cr_assert_not_null(strstr(hb_str(c, "message"),
-				  "stopped by a limit: phase_timeout"));
+	expect_case(j, "01 Slow Step (Amelia)", "failure", "limit",
+		    "phase_timeout");
+	expect_case(j, "run", "failure", NULL,
+		    "stopped by a limit: phase_timeout");
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -381,17 +385,12 @@ Test(junit, max_turns_stop_names_the_limit)
 	char junit[512];
 	const char *opts[] = { "--max-turns", "1", NULL };
 	json_t *j;
-	const json_t *c;
 
 	hb_start(&t, PATHS);
 	run_junit(&t, GOOD, opts, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 5, "exit %d: %s", t.out.code, t.out.err);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "run");
-	assert_case(c, "failure", "run");
-	cr_assert_str_eq(hb_str(c, "type"), "limit");
-	cr_assert_not_null(strstr(hb_str(c, "message"), "max_turns"), "%s",
-			   hb_str(c, "message"));
+	expect_case(j, "run", "failure", "limit", "max_turns");
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -420,7 +419,6 @@ Test(junit, infrastructure_error_in_a_run)
 	char junit[512];
 	const char *opts[] = { "--max-retries", "0", NULL };
 	json_t *j;
-	const json_t *c;
 
 	/* every request fails with a 500: retries exhausted, status error */
 	start_own(&t, json_pack("{s:[{s:s,s:s,s:[{s:[{s:s,s:s}]}]}],"
@@ -433,9 +431,7 @@ Test(junit, infrastructure_error_in_a_run)
 	run_junit(&t, GOOD, opts, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 4, "exit %d: %s", t.out.code, t.out.err);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "run");
-	assert_case(c, "error", "run");
-	cr_assert_str_eq(hb_str(c, "type"), "infrastructure");
+	expect_case(j, "run", "error", "infrastructure", NULL);
 	json_decref(j);
 	hb_finish(&t);
 }
@@ -455,9 +451,7 @@ Test(junit, require_isolation_unmet_is_an_error)
 	run_junit(&t, GOOD, opts, junit, sizeof(junit));
 	cr_assert_eq(t.out.code, 4, "exit %d: %s", t.out.code, t.out.err);
 	j = assert_junit(&t, junit);
-	c = case_named(j, "run");
-	assert_case(c, "error", "run");
-	cr_assert_str_eq(hb_str(c, "type"), "infrastructure");
+	c = expect_case(j, "run", "error", "infrastructure", NULL);
 	cr_assert_not_null(strstr(hb_str(c, "text"), "seccomp"), "%s",
 			   hb_str(c, "text"));
 	json_decref(j);

@@ -58,17 +58,28 @@ turn(FILE *f, const char *want, const char *command, bool bg)
 		command, bg ? ", \"run_in_background\": true" : "");
 }
 
+/* A scenario file at path, opened and begun: Amelia's turns follow. */
+static FILE *
+scenario_open(const char *path, const char *description)
+{
+	FILE *f = fopen(path, "we");
+
+	cr_assert_not_null(f);
+	fprintf(f,
+		"{\"description\": \"%s\", \"conversations\": "
+		"[{\"name\": \"amelia\", \"match\": \"Amelia\", "
+		"\"turns\": [\n",
+		description);
+	return f;
+}
+
 /* The scenario above, with tok in every process name, written to path. */
 static void
 write_scenario(const char *path, const char *tok)
 {
 	char cmd[512];
-	FILE *f = fopen(path, "we");
+	FILE *f = scenario_open(path, "test_leftovers.c");
 
-	cr_assert_not_null(f);
-	fputs("{\"description\": \"test_leftovers.c\", \"conversations\": "
-	      "[{\"name\": \"amelia\", \"match\": \"Amelia\", \"turns\": [\n",
-	      f);
 	fputs("{\"expect\": {\"system_contains\": [\"run_in_background\"], "
 	      "\"tools_include\": [\"Bash\"]}, ",
 	      f);
@@ -108,23 +119,43 @@ write_scenario(const char *path, const char *tok)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/*
+ * gao-dev at s's level on plain.yaml, with the options extra (NULL-ended,
+ * at most 3; may be NULL), against the scenario write() puts at a path
+ * with the token tok_prefix + s->token in every process name. Returns how
+ * many processes with the token outlived gao-dev (then killed); out gets
+ * gao-dev's outcome, g the test's directory (sbx_rmtree() it).
+ */
+static size_t
+run_scenario(struct sbx *s, struct gaorun *g, const char *tok_prefix,
+	     void (*write)(const char *path, const char *tok),
+	     const char *const *extra, struct h_out *out)
+{
+	char sc[PATH_MAX], cfg[PATH_MAX], tok[48];
+	size_t left;
+
+	snprintf(tok, sizeof(tok), "%s%s", tok_prefix, s->token);
+	gaorun_prepare(s, g);
+	snprintf(sc, sizeof(sc), "%s/scenario.json", g->dir);
+	write(sc, tok);
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	for (size_t i = 0; extra && extra[i] && i < 3; i++)
+		g->extra[i] = extra[i];
+	gaorun_run(s, g, sc, cfg, 120, out);
+	left = sbx_survivors(tok, 1000);
+	sbx_kill_procs(tok);
+	return left;
+}
+
 static void
 leftovers_through_gao_dev(struct sbx *s)
 {
-	char sc[PATH_MAX], cfg[PATH_MAX], tok[48];
 	struct gaorun g;
 	struct h_out out = { 0 };
 	size_t left;
 	char *rec;
 
-	snprintf(tok, sizeof(tok), "gaoLeft%s", s->token);
-	gaorun_prepare(s, &g);
-	snprintf(sc, sizeof(sc), "%s/scenario.json", g.dir);
-	write_scenario(sc, tok);
-	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	gaorun_run(s, &g, sc, cfg, 120, &out);
-	left = sbx_survivors(tok, 1000);
-	sbx_kill_procs(tok);
+	left = run_scenario(s, &g, "gaoLeft", write_scenario, NULL, &out);
 	rec = h_slurp(g.record, NULL);
 	sbx_judge(s, 22, out.code != 0 || left > 0, out.err);
 	cr_assert_eq(out.code, 0, "gao-dev exited %d\n%s\n%s", out.code,
@@ -146,13 +177,8 @@ static void
 write_kill_scenario(const char *path, const char *tok)
 {
 	char cmd[512];
-	FILE *f = fopen(path, "we");
+	FILE *f = scenario_open(path, "test_leftovers.c, killed");
 
-	cr_assert_not_null(f);
-	fputs("{\"description\": \"test_leftovers.c, killed\", "
-	      "\"conversations\": [{\"name\": \"amelia\", \"match\": "
-	      "\"Amelia\", \"turns\": [\n",
-	      f);
 	snprintf(cmd, sizeof(cmd),
 		 "( (exec -a %s-d sleep 1000 &) & ); echo job-up; "
 		 "exec -a %s-j sleep 1000",
@@ -172,21 +198,13 @@ write_kill_scenario(const char *path, const char *tok)
 static void
 killed_worker_leaves_nothing(struct sbx *s)
 {
-	char sc[PATH_MAX], cfg[PATH_MAX], tok[48];
+	static const char *const timeout[] = { "--timeout", "3", NULL };
 	struct gaorun g;
 	struct h_out out = { 0 };
 	size_t left;
 
-	snprintf(tok, sizeof(tok), "gaoKill%s", s->token);
-	gaorun_prepare(s, &g);
-	snprintf(sc, sizeof(sc), "%s/scenario.json", g.dir);
-	write_kill_scenario(sc, tok);
-	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
-	g.extra[0] = "--timeout";
-	g.extra[1] = "3";
-	gaorun_run(s, &g, sc, cfg, 120, &out);
-	left = sbx_survivors(tok, 1000);
-	sbx_kill_procs(tok);
+	left = run_scenario(s, &g, "gaoKill", write_kill_scenario, timeout,
+			    &out);
 	sbx_judge(s, 22, left > 0, out.err);
 	/* the run ended by its time limit, in the Bash call */
 	cr_assert_eq(out.code, 5, "gao-dev exited %d\n%s\n%s", out.code,
