@@ -17,10 +17,11 @@
  * exit 4), a rejected key (exit 3), a bad config (exit 2), --jobs 2 over
  * two configs, hostile agent and config text (]]>, <script>, controls,
  * U+FFFE, a 40 KB final text; the XML cut itself: tests/unit/test_junit.c),
- * unwritable --junit paths (exit 2, no API call), and the key never in the
- * file.
+ * unwritable --junit paths (exit 2, no API call), a path that cannot take
+ * the file at the end (exit 4), and the key never in the file.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,4 +670,48 @@ Test(junit, unwritable_paths_exit_2_before_any_call)
 		snprintf(path, sizeof(path), "%s/ro/junit.xml", dir);
 		assert_refused(path);
 	}
+}
+
+/*
+ * The path was fine at the start but cannot take the file at the end (its
+ * directory went away during the run): the run's own result stands in
+ * its results file, and the invocation exits 4 naming --junit.
+ */
+Test(junit, a_file_that_cannot_be_written_at_the_end_is_exit_4)
+{
+	struct hb t;
+	char cfg[512], dir[600], junit[700];
+	size_t n = 0;
+	char *rec = NULL;
+	json_t *r;
+	pid_t pid;
+
+	hb_start(&t, "tests/integration/scenarios/junit-slow.json");
+	hb_write(&t, "bench.yaml", GOOD, cfg, sizeof(cfg));
+	snprintf(dir, sizeof(dir), "%s/out", t.dir);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(junit, sizeof(junit), "%s/junit.xml", dir);
+	const char *args[] = { cfg, "--junit", junit, NULL };
+
+	pid = hb_spawn(&t, args);
+	/* the fake records the request when it takes it, 2 s before the
+	 * answer: the run is in flight */
+	for (int i = 0; i < 600 && n == 0; i++) {
+		free(rec);
+		rec = h_slurp(t.fake.record, &n);
+		if (n == 0)
+			usleep(50000);
+	}
+	free(rec);
+	cr_assert_gt(n, 0, "the run never called the API");
+	cr_assert_eq(rmdir(dir), 0, "%s", strerror(errno));
+	hb_wait(&t, pid, 60);
+	cr_assert_eq(t.out.code, 4, "exit %d: %s", t.out.code, t.out.err);
+	cr_assert_not_null(strstr(t.out.err, "cannot write --junit"), "%s",
+			   t.out.err);
+	r = hb_results(&t);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "status")),
+			 "completed");
+	json_decref(r);
+	hb_finish(&t);
 }
