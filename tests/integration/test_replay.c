@@ -56,22 +56,22 @@
 #define RETRY "tests/integration/scenarios/retry.json"
 #define EXHAUSTED "tests/integration/scenarios/replay-exhausted.json"
 
-#define ALPHA                                                   \
-	"name: alpha\ndescription: two phases, two agents\n"    \
-	"initial_prompt: do it\nworkflow_phases:\n"             \
-	"  - phase_name: Stamp Step\n    agent: Amelia\n"       \
-	"  - phase_name: Test Step\n    agent: Murat\n"         \
-	"success_criteria:\n  quality_gates:\n"                 \
+#define ALPHA \
+	"name: alpha\ndescription: two phases, two agents\n" \
+	"initial_prompt: do it\nworkflow_phases:\n" \
+	"  - phase_name: Stamp Step\n    agent: Amelia\n" \
+	"  - phase_name: Test Step\n    agent: Murat\n" \
+	"success_criteria:\n  quality_gates:\n" \
 	"    tests_passing: true\n"
-#define BETA                                                      \
-	"name: beta\ndescription: the project's tests fail\n"     \
-	"initial_prompt: do it\nworkflow_phases:\n"               \
-	"  - phase_name: Broken Step\n    agent: Amelia\n"        \
-	"success_criteria:\n  quality_gates:\n"                   \
+#define BETA \
+	"name: beta\ndescription: the project's tests fail\n" \
+	"initial_prompt: do it\nworkflow_phases:\n" \
+	"  - phase_name: Broken Step\n    agent: Amelia\n" \
+	"success_criteria:\n  quality_gates:\n" \
 	"    tests_passing: true\n"
-#define GAMMA                                                    \
-	"name: gamma\ndescription: one call, retried\n"          \
-	"initial_prompt: do it\nworkflow_phases:\n"              \
+#define GAMMA \
+	"name: gamma\ndescription: one call, retried\n" \
+	"initial_prompt: do it\nworkflow_phases:\n" \
 	"  - phase_name: Only Step\n    agent: Amelia\n"
 
 /* ---- running ------------------------------------------------------- */
@@ -226,7 +226,8 @@ request_ids(const json_t *lines)
 		unit_name(unit, sizeof(unit), hb_str(l, "unit"),
 			  hb_int(l, "repeat"));
 		json_array_foreach(json_object_get(l, "attempts"), j, a)
-			json_array_foreach(json_object_get(a, "headers"), k, h) {
+			json_array_foreach(json_object_get(a, "headers"), k,
+					   h) {
 				const char *s = json_string_value(h);
 
 				if (s && !strncasecmp(s, "request-id: ", 12))
@@ -286,8 +287,8 @@ unit_of(const json_t *r, const json_t *ids, char *buf, size_t cap)
 	}
 	json_decref(ev);
 	cr_assert_gt(seen, 0, "%s: no request id", hb_str(r, "run_id"));
-	cr_assert_eq(strncmp(buf, hb_str(json_object_get(r, "benchmark"),
-					 "name"),
+	cr_assert_eq(strncmp(buf,
+			     hb_str(json_object_get(r, "benchmark"), "name"),
 			     strlen(hb_str(json_object_get(r, "benchmark"),
 					   "name"))),
 		     0, "%s answered from %s", hb_str(r, "run_id"), buf);
@@ -395,8 +396,8 @@ assert_same_json(const json_t *a, const json_t *b, const char *unit,
 	char *x = json_dumps(a, JSON_SORT_KEYS | JSON_COMPACT);
 	char *y = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
 
-	cr_assert((!a && !b) || json_equal(a, b), "%s: %s recorded %.600s, replayed %.600s",
-		  unit, what, x, y);
+	cr_assert((!a && !b) || json_equal(a, b),
+		  "%s: %s recorded %.600s, replayed %.600s", unit, what, x, y);
 	free(x);
 	free(y);
 }
@@ -406,10 +407,10 @@ static void
 assert_same_phase(const json_t *a, const json_t *b, const char *unit)
 {
 	static const char *const keys[] = {
-		"name",	      "agent",	    "status",	  "stop_reason",
-		"turns",      "api_calls",  "tool_calls", "tool_errors",
-		"tokens",     "cost_usd",   "final_text", "tools_by_name",
-		"model",      "error",	    "policy",
+		"name",   "agent",     "status",     "stop_reason",
+		"turns",  "api_calls", "tool_calls", "tool_errors",
+		"tokens", "cost_usd",  "final_text", "tools_by_name",
+		"model",  "error",     "policy",
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
@@ -464,16 +465,17 @@ assert_recording(const json_t *r, const char *mode, const char *dir)
 
 /* ---- 1. reproduction ------------------------------------------------ */
 
-Test(replay, reproduces_two_configs_phases_repeat_jobs, .timeout = 300)
+Test(replay, reproduces_two_configs_phases_repeat_jobs)
 {
 	struct hb t;
-	char cfg[512], rec[600], rec_abs[PATH_MAX], root2[600], line[PATH_MAX + 200];
-	const char *rargs[] = { "alpha.yaml", "beta.yaml", "--repeat", "2",
-				"--jobs",     "3",	   "--record", NULL,
-				NULL };
-	const char *pargs[] = { "alpha.yaml", "beta.yaml", "--repeat", "2",
-				"--jobs",     "3",	   "--replay", NULL,
-				NULL };
+	char cfg[512], rec[600], rec_abs[PATH_MAX], root2[600],
+		line[PATH_MAX + 200];
+	const char *rargs[] = { "alpha.yaml", "beta.yaml", "--repeat",
+				"2",          "--jobs",    "3",
+				"--record",   NULL,        NULL };
+	const char *pargs[] = { "alpha.yaml", "beta.yaml", "--repeat",
+				"2",          "--jobs",    "3",
+				"--replay",   NULL,        NULL };
 	json_t *lines, *ids, *recs, *reps, *ur, *up, *a;
 	const char *u;
 	size_t n_calls, i;
@@ -584,21 +586,21 @@ record_then_replay(struct hb *t, const char *const *args, int want_code,
 	argv[n + 1] = rec;
 	argv[n + 2] = NULL;
 	hb_run(t, argv, 120);
-	cr_assert_eq(t->out.code, want_code, "record: exit %d: %s",
-		     t->out.code, t->out.err);
+	cr_assert_eq(t->out.code, want_code, "record: exit %d: %s", t->out.code,
+		     t->out.err);
 	*rec_s = t->seconds;
 	*rec_r = hb_results(t);
 	stop_fake(t);
 	argv[n] = "--replay";
 	snprintf(root2, sizeof(root2), "%s/sandbox2", t->dir);
 	run_nokey(t, root2, port, argv);
-	cr_assert_eq(t->out.code, want_code, "replay: exit %d: %s",
-		     t->out.code, t->out.err);
+	cr_assert_eq(t->out.code, want_code, "replay: exit %d: %s", t->out.code,
+		     t->out.err);
 	snprintf(t->root, sizeof(t->root), "%.400s", root2);
 	*rep_r = hb_results(t);
 }
 
-Test(replay, retried_calls_replay_with_the_same_retries, .timeout = 120)
+Test(replay, retried_calls_replay_with_the_same_retries)
 {
 	struct hb t;
 	char cfg[512], rec[600];
@@ -633,12 +635,13 @@ Test(replay, retried_calls_replay_with_the_same_retries, .timeout = 120)
 	hb_finish(&t);
 }
 
-Test(replay, retries_exhausted_replays_without_the_waits, .timeout = 120)
+Test(replay, retries_exhausted_replays_without_the_waits)
 {
 	struct hb t;
 	char cfg[512], rec[600];
-	const char *args[] = { "gamma.yaml", "--max-retries", "2",
-			       "--retry-budget", "10", NULL };
+	const char *args[] = { "gamma.yaml", "--max-retries",
+			       "2",          "--retry-budget",
+			       "10",         NULL };
 	json_t *a, *b, *lines, *att, *x;
 	long long waited = 0;
 	double rec_s;
@@ -712,8 +715,7 @@ struct mismatch {
 	const char *differs;
 };
 
-Test(replay, a_changed_request_fails_closed_and_sends_nothing,
-     .timeout = 180)
+Test(replay, a_changed_request_fails_closed_and_sends_nothing)
 {
 	static const struct mismatch cases[] = {
 		{ "name: beta\ndescription: x\ninitial_prompt: do it twice\n"
@@ -795,8 +797,8 @@ Test(replay, a_changed_request_fails_closed_and_sends_nothing,
 		err = json_string_value(
 			json_array_get(json_object_get(r, "errors"), 0));
 		cr_assert_not_null(err, "case %zu: no error", c);
-		cr_assert_not_null(strstr(err, cases[c].names),
-				   "case %zu: %s", c, err);
+		cr_assert_not_null(strstr(err, cases[c].names), "case %zu: %s",
+				   c, err);
 		cr_assert_not_null(strstr(err, cases[c].differs),
 				   "case %zu: %s", c, err);
 		cr_assert_not_null(strstr(t.out.out, cases[c].names),
@@ -835,7 +837,7 @@ assert_nothing_ran(const struct hb *t, const char *root)
 	cr_assert_eq(fake_posts(t->fake.record), 0);
 }
 
-Test(replay, bad_manifests_are_refused_with_exit_2, .timeout = 60)
+Test(replay, bad_manifests_are_refused_with_exit_2)
 {
 	static const char *const manifests[] = {
 		NULL, /* none */
@@ -915,7 +917,8 @@ raw_lines(const char *path)
 
 	cr_assert_not_null(c, "%s", path);
 	for (p = c; (nl = strchr(p, '\n')); p = nl + 1)
-		json_array_append_new(out, json_stringn(p, (size_t)(nl - p + 1)));
+		json_array_append_new(out,
+				      json_stringn(p, (size_t)(nl - p + 1)));
 	free(c);
 	return out;
 }
@@ -984,8 +987,8 @@ apply_edit(const char *file, const json_t *lines, enum edit e)
 			      0);
 		break;
 	case E_CUT_SECOND:
-		cr_assert_geq(asprintf(&text, "%s%.*s", l1,
-				       (int)strlen(l2) / 2, l2),
+		cr_assert_geq(asprintf(&text, "%s%.*s", l1, (int)strlen(l2) / 2,
+				       l2),
 			      0);
 		break;
 	case E_NOT_JSON:
@@ -1037,8 +1040,7 @@ apply_edit(const char *file, const json_t *lines, enum edit e)
 	json_decref(o2);
 }
 
-Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line,
-     .timeout = 240)
+Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line)
 {
 	struct hb t;
 	char rec[600], file[PATH_MAX], rel[PATH_MAX];
@@ -1051,7 +1053,8 @@ Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line,
 	lines = raw_lines(file);
 	cr_assert_eq(json_array_size(lines), 2);
 	for (int e = 0; e < N_EDITS; e++) {
-		char copy[700], cfile[PATH_MAX + 800], at[PATH_MAX + 816], root[700];
+		char copy[700], cfile[PATH_MAX + 800], at[PATH_MAX + 816],
+			root[700];
 		const char *args[] = { "beta.yaml", "--replay", copy, NULL };
 		int st;
 		json_t *r;
@@ -1075,8 +1078,8 @@ Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line,
 		cr_assert_not_null(strstr(err, at), "edit %d: no \"%s\" in %s",
 				   e, at, err);
 		cr_assert_not_null(strstr(err, edits[e].says),
-				   "edit %d: no \"%s\" in %s", e,
-				   edits[e].says, err);
+				   "edit %d: no \"%s\" in %s", e, edits[e].says,
+				   err);
 		cr_assert_not_null(strstr(err, "unit beta, repeat 0, phase 1 "
 					       "(Broken Step), agent Amelia"),
 				   "edit %d: %s", e, err);
@@ -1089,7 +1092,7 @@ Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line,
 	hb_finish(&t);
 }
 
-Test(replay, record_and_option_misuse_is_refused_with_exit_2, .timeout = 60)
+Test(replay, record_and_option_misuse_is_refused_with_exit_2)
 {
 	struct hb t;
 	char cfg[512], dir[600], keep[700], file[600], link[600], empty[600],
@@ -1152,8 +1155,8 @@ Test(replay, record_and_option_misuse_is_refused_with_exit_2, .timeout = 60)
 
 	/* --record with --replay */
 	snprintf(both, sizeof(both), "%s/new", t.dir);
-	const char *bargs[] = { "beta.yaml", "--record", both, "--replay",
-				dir, NULL };
+	const char *bargs[] = { "beta.yaml", "--record", both,
+				"--replay",  dir,        NULL };
 	run_nokey(&t, root, t.fake.port, bargs);
 	cr_assert_eq(t.out.code, 2, "exit %d: %s", t.out.code, t.out.err);
 	cr_assert_not_null(strstr(t.out.err, "--record and --replay"), "%s",
@@ -1175,8 +1178,8 @@ Test(replay, record_and_option_misuse_is_refused_with_exit_2, .timeout = 60)
 				   "%s", t.out.err);
 		cr_assert_not_null(strstr(t.out.err, "beta2.yaml"), "%s",
 				   t.out.err);
-		cr_assert_not_null(strstr(t.out.err, replay ? "--replay" :
-							      "--record"),
+		cr_assert_not_null(strstr(t.out.err,
+					  replay ? "--replay" : "--record"),
 				   "%s", t.out.err);
 		cr_assert_neq(access(both, F_OK), 0);
 		assert_nothing_ran(&t, root);
@@ -1207,11 +1210,11 @@ tree_has_nocase(const char *dir, const char *needle)
 	return found;
 }
 
-Test(replay, the_key_and_request_headers_are_never_recorded, .timeout = 120)
+Test(replay, the_key_and_request_headers_are_never_recorded)
 {
 	static const char *const headers[] = {
-		"x-api-key", "authorization", "bearer", "anthropic-version",
-		"user-agent", "content-length",
+		"x-api-key",         "authorization", "bearer",
+		"anthropic-version", "user-agent",    "content-length",
 	};
 	struct hb t;
 	char rec[600], hex[2 * sizeof(H_TEST_KEY_SKANT) + 1];
