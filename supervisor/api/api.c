@@ -724,7 +724,11 @@ give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
 	const struct api_config *cfg = &c->api->cfg;
 	char why[160];
 
-	if (c->attempt > cfg->max_retries)
+	if (replaying(c->api)) /* the recording's attempts, not ours */
+		snprintf(why, sizeof(why),
+			 " (gave up after %u attempt%s, as the recording did)",
+			 c->attempt, c->attempt == 1 ? "" : "s");
+	else if (c->attempt > cfg->max_retries)
 		snprintf(why, sizeof(why),
 			 " (gave up after %u attempt%s: "
 			 "--max-retries %u)",
