@@ -88,13 +88,30 @@ write_manifest(const struct rec *r, bool complete)
 	return rc;
 }
 
-/* Record: dir is new or empty; made 0700. */
+/* The missing parents of dir, as mkdir -p makes them (umask applies). */
+static void
+make_parents(const char *dir)
+{
+	char p[PATH_MAX];
+
+	if (pathbuf_fmt(p, sizeof(p), "%s", dir) < 0)
+		return;
+	for (char *s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return; /* the mkdir of dir says why */
+		*s = '/';
+	}
+}
+
+/* Record: dir is new or empty; made 0700, with its missing parents. */
 static int
 make_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 
+	make_parents(dir);
 	if (mkdir(dir, 0700) == 0)
 		return 0;
 	if (errno != EEXIST || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {

@@ -364,16 +364,19 @@ leak_run(const char *key, bool via_env)
 	pid_t tree[64];
 	size_t n;
 	bool readable, has;
-	char env_key[256], junit[600], *xml;
+	char env_key[256], junit[600], recdir[600], manifest[700], *xml;
 	size_t xml_len = 0;
 	const char *env[] = { env_key, NULL };
-	const char *opts[] = { "--junit", junit, "--api-key", key, NULL };
+	const char *opts[] = { "--junit",   junit, "--record", recdir,
+			       "--api-key", key,   NULL };
 
 	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
 	ha_setup(&t, SLEEP_TURN, key);
 	snprintf(junit, sizeof(junit), "%s/junit.xml", t.dir);
+	/* the recording (--record) under the sandbox root: searched below */
+	snprintf(recdir, sizeof(recdir), "%s/recording", t.root);
 	if (via_env)
-		opts[2] = NULL; /* the JUnit file, not the key */
+		opts[4] = NULL; /* the JUnit file and the recording only */
 	ha_spawn(&t, opts, via_env ? env : NULL);
 	n = wait_for_command(&t, tree, 64);
 	/* gao-dev itself: the string it was given is overwritten */
@@ -394,6 +397,9 @@ leak_run(const char *key, bool via_env)
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);
 	ha_assert_no_key(&t, key);
+	snprintf(manifest, sizeof(manifest), "%s/recording.json", recdir);
+	cr_assert(h_tree_contains(recdir, "\"calls\""), "no recording made");
+	cr_assert_eq(access(manifest, F_OK), 0);
 	/* the JUnit file (--junit) holds the run's texts too */
 	xml = h_slurp(junit, &xml_len);
 	cr_assert_not_null(xml, "no JUnit file");
