@@ -7,8 +7,9 @@
  * Each must load with no errors, in the right mode, with the phases,
  * agents (explicit or inferred), timeouts and success criteria the file
  * says. The same checks on the project's own fixtures, one per shape, are
- * in tests/unit/test_benchmark.c and test_bm_*.c; main.c skips this suite
- * when the configs are absent.
+ * in tests/unit/test_benchmark.c and test_bm_*.c, with the same helpers
+ * (tests/unit/bm_fixture.h); main.c skips this suite when the configs
+ * are absent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <criterion/criterion.h>
 
 #include "conformance.h"
+#include "../unit/bm_fixture.h"
 #include "supervisor/config/benchmark.h"
 
 static struct benchmark *
@@ -31,68 +33,34 @@ load_real(const char *name)
 	return b;
 }
 
-static void
-expect_no_errors(const struct benchmark *b)
-{
-	char *e = json_dumps(b->errors, JSON_INDENT(1));
-
-	cr_assert_eq(json_array_size(b->errors), 0, "%s", e);
-	free(e);
-}
-
-static void
-expect_phase(const struct benchmark *b, size_t i, const char *name,
-	     const char *agent, bool inferred, int64_t timeout)
-{
-	const struct bm_phase *p;
-
-	cr_assert_lt(i, b->n_phases);
-	p = &b->phases[i];
-	cr_assert_str_eq(p->name, name, "phase %zu", i);
-	cr_assert_str_eq(p->agent, agent, "phase %zu", i);
-	cr_assert_eq(p->agent_inferred, inferred, "phase %zu", i);
-	cr_assert_eq(p->timeout_seconds, timeout, "phase %zu", i);
-}
-
-static void
-expect_hash(const struct benchmark *b)
-{
-	cr_assert_eq(strncmp(b->prompt_hash, "sha256:", 7), 0);
-	cr_assert_eq(strlen(b->prompt_hash), 7 + 64);
-	cr_assert_eq(strspn(b->prompt_hash + 7, "0123456789abcdef"), 64);
-}
-
-static double
-crit_num(const struct benchmark *b, const char *k)
-{
-	return json_number_value(json_object_get(b->success_criteria, k));
-}
-
 Test(shared_load, greenfield_simple)
 {
 	struct benchmark *b = load_real("greenfield-simple.yaml");
 	json_t *qg;
 
-	expect_no_errors(b);
+	bm_fixture_expect_no_errors(b);
 	cr_assert_eq(json_array_size(b->warnings), 0);
 	cr_assert_eq(b->mode, BM_MODE_PHASES);
 	cr_assert_str_eq(b->name, "greenfield-simple");
 	cr_assert_str_eq(b->version, "1.0.0");
 	cr_assert_str_eq(b->project_name, "greenfield-simple");
 	cr_assert_eq(strncmp(b->initial_prompt, "Build a simple todo", 19), 0);
-	expect_hash(b);
+	bm_fixture_expect_hash(b);
 	cr_assert_eq(b->timeout_seconds, 7200);
 	cr_assert_null(b->boilerplate_url);
 	cr_assert_null(b->boilerplate_path);
 	cr_assert_eq(b->n_phases, 4);
-	expect_phase(b, 0, "Product Requirements", "John", false, 3600);
-	expect_phase(b, 1, "System Architecture", "Winston", false, 3600);
-	expect_phase(b, 2, "Story Creation", "Bob", false, 3600);
-	expect_phase(b, 3, "Implementation", "Amelia", false, 3600);
+	bm_fixture_expect_phase(b, 0, "Product Requirements", "John", false,
+				3600);
+	bm_fixture_expect_phase(b, 1, "System Architecture", "Winston", false,
+				3600);
+	bm_fixture_expect_phase(b, 2, "Story Creation", "Bob", false, 3600);
+	bm_fixture_expect_phase(b, 3, "Implementation", "Amelia", false, 3600);
 	cr_assert_str_eq(b->phases[0].description, "Create comprehensive PRD");
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 80.0, 1e-9);
-	cr_assert_eq(crit_num(b, "max_manual_interventions"), 5);
-	cr_assert_eq(crit_num(b, "max_errors"), 3);
+	cr_assert_float_eq(bm_fixture_crit_num(b, "min_test_coverage"), 80.0,
+			   1e-9);
+	cr_assert_eq(bm_fixture_crit_num(b, "max_manual_interventions"), 5);
+	cr_assert_eq(bm_fixture_crit_num(b, "max_errors"), 3);
 	cr_assert_eq(json_array_size(json_object_get(b->success_criteria,
 						     "required_features")),
 		     3);
@@ -109,7 +77,7 @@ Test(shared_load, minimal)
 {
 	struct benchmark *b = load_real("minimal.yaml");
 
-	expect_no_errors(b);
+	bm_fixture_expect_no_errors(b);
 	cr_assert_eq(b->mode, BM_MODE_PHASES);
 	cr_assert_str_eq(b->name, "minimal");
 	cr_assert_str_eq(b->version, "1.0.0");
@@ -127,15 +95,16 @@ Test(shared_load, minimal)
 		      NULL, "%s",
 		      json_string_value(json_array_get(b->warnings, 0)));
 	cr_assert_eq(b->n_phases, 1);
-	expect_phase(b, 0, "implementation", "Amelia", true, 1800);
+	bm_fixture_expect_phase(b, 0, "implementation", "Amelia", true, 1800);
 	cr_assert_eq(json_array_size(b->phases[0].expected_artifacts), 1);
 	cr_assert_str_eq(json_string_value(
 				 json_array_get(b->phases[0].expected_artifacts,
 						0)),
 			 "src/main.py");
 	cr_assert_not(b->phases[0].skip_if_failed);
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 50.0, 1e-9);
-	cr_assert_eq(crit_num(b, "max_errors"), 5);
+	cr_assert_float_eq(bm_fixture_crit_num(b, "min_test_coverage"), 50.0,
+			   1e-9);
+	cr_assert_eq(bm_fixture_crit_num(b, "max_errors"), 5);
 	benchmark_free(b);
 }
 
@@ -144,22 +113,23 @@ Test(shared_load, simple_hello_api)
 	struct benchmark *b = load_real("simple-hello-api.yaml");
 	json_t *rf;
 
-	expect_no_errors(b);
+	bm_fixture_expect_no_errors(b);
 	cr_assert_eq(json_array_size(b->warnings), 0);
 	cr_assert_eq(b->mode, BM_MODE_PROMPT);
 	cr_assert_str_eq(b->name, "simple-hello-api");
 	cr_assert_eq(b->scale_level, 0);
 	cr_assert_eq(b->timeout_seconds, 3600);
 	cr_assert_neq(strstr(b->initial_prompt, "GET /hello"), NULL);
-	expect_hash(b);
+	bm_fixture_expect_hash(b);
 	/* scale level 0: one implementation phase by Amelia */
 	cr_assert_eq(b->n_phases, 1);
-	expect_phase(b, 0, "Implementation", "Amelia", false, 3600);
+	bm_fixture_expect_phase(b, 0, "Implementation", "Amelia", false, 3600);
 	rf = json_object_get(b->success_criteria, "required_features");
 	cr_assert_eq(json_array_size(rf), 3);
 	cr_assert_str_eq(json_string_value(json_array_get(rf, 2)),
 			 "**/test_*.py OR tests/*.py");
-	cr_assert_float_eq(crit_num(b, "min_test_coverage"), 70.0, 1e-9);
+	cr_assert_float_eq(bm_fixture_crit_num(b, "min_test_coverage"), 70.0,
+			   1e-9);
 	benchmark_free(b);
 }
 
@@ -173,7 +143,7 @@ Test(shared_load, simple_story_test)
 	};
 	struct benchmark *b = load_real("simple-story-test.yaml");
 
-	expect_no_errors(b);
+	bm_fixture_expect_no_errors(b);
 	cr_assert_eq(b->mode, BM_MODE_STORIES);
 	cr_assert_str_eq(b->project_name, "simple-test");
 	cr_assert_eq(b->timeout_seconds, 3600);
@@ -185,7 +155,8 @@ Test(shared_load, simple_story_test)
 
 			snprintf(want, sizeof(want), "Simple Feature %s %s",
 				 stories[s], steps[k]);
-			expect_phase(b, 3 * s + k, want, agents[k], false, 900);
+			bm_fixture_expect_phase(b, 3 * s + k, want, agents[k],
+						false, 900);
 			cr_assert_str_eq(p->story, stories[s]);
 			cr_assert_str_eq(p->epic, "Simple Feature");
 			cr_assert_eq(p->is_validation, k == 2);

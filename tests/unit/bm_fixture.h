@@ -1,7 +1,8 @@
 /*
  * bm_fixture.h - what the unit tests of benchmark configs share
  * (test_benchmark.c and test_bm_*.c, one binary a module of
- * supervisor/config/ that reads configs).
+ * supervisor/config/ that reads configs); the conformance suite's
+ * test_shared_load.c uses its expect_ helpers on the real configs.
  *
  * Design note
  * -----------
