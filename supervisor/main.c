@@ -20,7 +20,7 @@
 #include "common/termesc.h"
 #include "config.h"
 #include "policy/policy.h"
-#include "supervisor/agent/audit.h"
+#include "supervisor/agent/audit_cmd.h"
 #include "supervisor/config/agents.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/core/datadir.h"
@@ -89,32 +89,12 @@ cmd_policy(const struct cli *c)
 static int
 cmd_audit(const struct cli *c)
 {
-	int rc = EXIT_OK;
+	struct audit_filter f = { c->audit_agent, c->audit_tool, c->audit_path,
+				  c->json };
 
-	for (int i = 0; i < c->n_args; i++) {
-		char head[65], why[256] = "";
-		uint64_t n = 0;
-		long bad = audit_verify_file(c->args[i], head, &n, why,
-					     sizeof(why));
-
-		if (bad < 0) {
-			termesc_fprintf(stderr, "gao-dev: %s\n", why);
-			return EXIT_USAGE;
-		}
-		if (bad > 0) {
-			termesc_fprintf(stdout,
-					"%s: BROKEN at record %ld (line %ld): "
-					"%s\n",
-					c->args[i], bad, bad, why);
-			rc = EXIT_FAILED;
-		} else {
-			termesc_fprintf(stdout,
-					"%s: OK, %llu records, head %s\n",
-					c->args[i], (unsigned long long)n,
-					head);
-		}
-	}
-	return rc;
+	if (c->cmd == CLI_AUDIT_SHOW)
+		return audit_cmd_show(c->args, c->n_args, &f);
+	return audit_cmd_verify(c->args, c->n_args);
 }
 
 int
@@ -143,6 +123,7 @@ main(int argc, char **argv)
 	case CLI_POLICY_CHECK:
 		return cmd_policy(&c);
 	case CLI_AUDIT_VERIFY:
+	case CLI_AUDIT_SHOW:
 		return cmd_audit(&c);
 	case CLI_CHECK:
 		return hostcheck_main(&c);

@@ -205,6 +205,13 @@ long
 audit_verify_file(const char *path, char head[65], uint64_t *count, char *why,
 		  size_t whylen)
 {
+	return audit_read_file(path, NULL, NULL, head, count, why, whylen);
+}
+
+long
+audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
+		uint64_t *count, char *why, size_t whylen)
+{
 	FILE *f = fopen(path, "re");
 	char prev[65] = ZERO_HASH, h[65];
 	char *line = NULL;
@@ -228,6 +235,8 @@ audit_verify_file(const char *path, char head[65], uint64_t *count, char *why,
 		} else {
 			memcpy(prev, h, sizeof(prev));
 			(*count)++;
+			if (fn)
+				fn(r, lineno, ctx);
 		}
 		json_decref(r);
 	}

@@ -47,4 +47,15 @@ void audit_close(struct audit *a);
 long audit_verify_file(const char *path, char head[65], uint64_t *count,
 		       char *why, size_t whylen);
 
+/* Called with each record that chains (its "hash" key removed) and its
+ * 1-based line number; rec is borrowed for the call. */
+typedef void (*audit_record_fn)(const json_t *rec, long line, void *ctx);
+
+/*
+ * audit_read_file - audit_verify_file, calling fn (if not NULL) with each
+ * record in order up to the first broken one.
+ */
+long audit_read_file(const char *path, audit_record_fn fn, void *ctx,
+		     char head[65], uint64_t *count, char *why, size_t whylen);
+
 #endif

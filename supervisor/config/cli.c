@@ -50,6 +50,9 @@ enum {
 	OPT_OUT,
 	OPT_RECORD,
 	OPT_REPLAY,
+	OPT_AGENT,
+	OPT_TOOL,
+	OPT_PATH,
 };
 
 static const struct option options[] = {
@@ -89,6 +92,9 @@ static const struct option options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "out", required_argument, NULL, OPT_OUT },
+	{ "agent", required_argument, NULL, OPT_AGENT },
+	{ "tool", required_argument, NULL, OPT_TOOL },
+	{ "path", required_argument, NULL, OPT_PATH },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -98,6 +104,31 @@ static const struct option options[] = {
 
 /* The help texts, at column 0 as they print: clang-format leaves them. */
 /* clang-format off */
+static const char audit_help[] =
+"usage: gao-dev audit verify RUN_DIR|RESULTS_FILE|FILE...\n"
+"       gao-dev audit show RUN_DIR|RESULTS_FILE|FILE... [--agent A] [--tool T]\n"
+"                          [--path GLOB] [--json]\n"
+"\n"
+"verify RUN_DIR (SANDBOX_ROOT/runs/<run_id>, or its results file) checks\n"
+"every audit log of the run: its hash chain, and its head and record count\n"
+"against the results file, so a log cut at the end, a record edited,\n"
+"removed or added, a log replaced or missing shows; it names the first bad\n"
+"record (file:line). verify FILE checks one log's chain only: a single file\n"
+"cannot show records cut from its end.\n"
+"\n"
+"show lists each tool call (time, agent, tool, result ok or error, refused,\n"
+"then the path or command), verifying the chains as it reads; records after\n"
+"a break are not shown.\n"
+"  --agent A                only agent A's calls\n"
+"  --tool T                 only calls of tool T (Read, Bash, ...)\n"
+"  --path GLOB              only calls whose file path matches GLOB (fnmatch,\n"
+"                           * also matches /)\n"
+"  --json                   one JSON object per line: log, line, seq, ts,\n"
+"                           agent, tool, target, result, refused\n"
+"\n"
+"exit codes: 0 verified, 1 a chain broken, cut or not matching the results\n"
+"file, 2 usage error or unreadable input.\n";
+
 static const char general_help[] =
 "usage: gao-dev COMMAND ...\n"
 "\n"
@@ -110,7 +141,8 @@ static const char general_help[] =
 "  sandbox check [--json] [options]                 the host's isolation, no key\n"
 "  policy show NAME|FILE                            print a sandbox policy\n"
 "  policy check FILE                                validate a policy file\n"
-"  audit verify FILE                                check an audit log's chain\n"
+"  audit verify RUN_DIR|FILE                        check a run's audit trail\n"
+"  audit show RUN_DIR|FILE [options]                list the agents' tool calls\n"
 "  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
@@ -318,6 +350,10 @@ cli_help(enum cli_cmd cmd, bool run)
 		fputs(merge_help, stdout);
 		return;
 	}
+	if (cmd == CLI_AUDIT_VERIFY || cmd == CLI_AUDIT_SHOW) {
+		fputs(audit_help, stdout);
+		return;
+	}
 	fputs(run ? run_help : general_help, stdout);
 	if (run) {
 		fputs(run_help2, stdout);
@@ -507,6 +543,15 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_OUT:
 		c->out = arg;
 		break;
+	case OPT_AGENT:
+		c->audit_agent = arg;
+		break;
+	case OPT_TOOL:
+		c->audit_tool = arg;
+		break;
+	case OPT_PATH:
+		c->audit_path = arg;
+		break;
 	default:
 		return -1;
 	}
@@ -659,6 +704,11 @@ option_applies(enum cli_cmd cmd, int opt)
 	if (cmd == CLI_MERGE)
 		return opt == 'h' || opt == 'V' || opt == OPT_OUT ||
 		       opt == OPT_JUNIT;
+	if (cmd == CLI_AUDIT_SHOW)
+		return opt == 'h' || opt == 'V' || opt == OPT_JSON ||
+		       opt == OPT_AGENT || opt == OPT_TOOL || opt == OPT_PATH;
+	if (cmd == CLI_AUDIT_VERIFY)
+		return opt == 'h' || opt == 'V';
 	if (opt == OPT_OUT)
 		return false;
 	if (opt == OPT_SHARD || opt == OPT_RECORD || opt == OPT_REPLAY)
@@ -686,6 +736,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "policy", "show", CLI_POLICY_SHOW, false },
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+		{ "audit", "show", CLI_AUDIT_SHOW, false },
 		{ "results", "merge", CLI_MERGE, false },
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },

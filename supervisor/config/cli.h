@@ -22,6 +22,7 @@ enum cli_cmd {
 	CLI_POLICY_SHOW,
 	CLI_POLICY_CHECK,
 	CLI_AUDIT_VERIFY,
+	CLI_AUDIT_SHOW,
 	CLI_CHECK, /* sandbox check */
 	CLI_DEMO,
 	CLI_MERGE, /* results merge */
@@ -82,6 +83,8 @@ struct cli {
 	const char *out;      /* results merge --out DIR */
 	const char *record;   /* --record DIR, or NULL */
 	const char *replay;   /* --replay DIR, or NULL */
+	/* audit show's filters (NULL: any) */
+	const char *audit_agent, *audit_tool, *audit_path;
 };
 
 /*

@@ -88,6 +88,24 @@ print_agents(FILE *f, const json_t *phases)
 	}
 }
 
+/* Each agent phase's audit chain head and record count: a copy of them
+ * in the CI log, outside the run directory (gao-dev audit verify). */
+static void
+print_audit_heads(FILE *f, const json_t *phases)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(phases, i, p) {
+		if (!json_is_string(json_object_get(p, "audit_head")) ||
+		    !*str(p, "audit_head"))
+			continue;
+		fprintf(f, "audit:     %02zu %s %s %s (%lld records)\n", i + 1,
+			str(p, "name"), str(p, "agent"), str(p, "audit_head"),
+			(long long)num(p, "audit_records"));
+	}
+}
+
 static void
 print_criteria(FILE *f, const json_t *crit)
 {
@@ -173,6 +191,7 @@ print_summary(FILE *f, const json_t *r)
 	}
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
+	print_audit_heads(f, json_object_get(r, "phases"));
 	print_errors(f, json_object_get(r, "errors"));
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));

@@ -95,6 +95,8 @@ session_record(const struct phase *p, const struct session_result *res,
 			    res->cost_known ? json_real(res->cost_usd) :
 					      json_null());
 	json_object_set_new(j, "audit_head", json_string(res->audit_head));
+	json_object_set_new(j, "audit_records",
+			    json_integer((json_int_t)res->audit_records));
 	json_object_set_new(j, "isolation",
 			    json_pack("{s:I,s:i,s:I,s:s}", "layers",
 				      (json_int_t)res->layers, "landlock_abi",
@@ -277,6 +279,8 @@ build_results(struct run *r, json_t *criteria)
 			r->project_dir, "run_dir", r->run_dir, "results_file",
 			r->results_path, "reproduce", reproduce_json(r),
 			"max_cost_usd", r->budget.max_cost_usd);
+	/* the audit logs' format: hash chain, heads and record counts */
+	json_object_set_new(res, "audit_format", json_integer(1));
 	/* the project's history: outside the project, out of agents' reach */
 	json_object_set_new(res, "git_dir", json_string(r->git_dir));
 	json_object_set_new(

@@ -258,36 +258,39 @@ results_doc(void)
 				 "agent", "John", "status", "skipped", "reason",
 				 "skip_if_failed: the previous phase failed",
 				 "cost_usd", 0.0, "tokens", tokens());
+	json_t *doc;
 
-	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:f,"
-			 "s:{s:s,s:s,s:s,s:s,s:s},s:{s:s},s:[o,o,o],"
-			 "s:{s:o,s:n,s:i,s:i,s:i,s:i,s:i,s:{}},"
-			 "s:[{s:s,s:s,s:s}],s:{s:[s],s:s},"
-			 "s:{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b},"
-			 "s:[s],s:[],s:s,s:s,s:s,s:s,s:f}",
-			 "run_id", "demo-calculator-20261124-045032-93567660",
-			 "status", "failed", "stop_reason", "phase_failed",
-			 "exit_code", 1, "start_time", "2026-11-24T04:50:32Z",
-			 "end_time", "2026-11-24T04:50:34Z", "duration_seconds",
-			 1.2, "benchmark", "name", "demo-calculator", "version",
-			 "1.0.0", "config_file", "/b/demo.yaml", "mode",
-			 "phases", "prompt_hash", hash, "config", "name",
-			 "demo-calculator", "phases", agent, cmd, skip,
-			 "metrics", "tokens", tokens(), "cost_usd", "api_calls",
-			 2, "retries", 0, "tool_calls", 1, "tool_errors", 0,
-			 "tool_calls_refused", 0, "tools_by_name",
-			 "success_criteria", "name", "tests_passing", "outcome",
-			 "skipped", "reason", "no tests", "isolation",
-			 "workers", "landlock-abi7", "summary", "landlock-abi7",
-			 "reproduce", "gao_dev_version", "0.1.0", "model",
-			 "claude-sonnet-5-5", "api_version", "2026-10-21",
-			 "price_table_date", "2026-11-01", "policy", "name",
-			 "default", "hash", head, "kernel", "6.1.0",
-			 "streaming", 1, "errors", "phase Lint: exit 2",
-			 "warnings", "project_dir", "/s/projects/x", "run_dir",
-			 "/s/runs/x", "git_dir", "/s/runs/x/git",
-			 "results_file", "/s/results/x.json", "max_cost_usd",
-			 10.0);
+	json_object_set_new(agent, "audit_records", json_integer(3));
+	doc = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:f,"
+			"s:{s:s,s:s,s:s,s:s,s:s},s:{s:s},s:[o,o,o],"
+			"s:{s:o,s:n,s:i,s:i,s:i,s:i,s:i,s:{}},"
+			"s:[{s:s,s:s,s:s}],s:{s:[s],s:s},"
+			"s:{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b},"
+			"s:[s],s:[],s:s,s:s,s:s,s:s,s:f}",
+			"run_id", "demo-calculator-20261124-045032-93567660",
+			"status", "failed", "stop_reason", "phase_failed",
+			"exit_code", 1, "start_time", "2026-11-24T04:50:32Z",
+			"end_time", "2026-11-24T04:50:34Z", "duration_seconds",
+			1.2, "benchmark", "name", "demo-calculator", "version",
+			"1.0.0", "config_file", "/b/demo.yaml", "mode",
+			"phases", "prompt_hash", hash, "config", "name",
+			"demo-calculator", "phases", agent, cmd, skip,
+			"metrics", "tokens", tokens(), "cost_usd", "api_calls",
+			2, "retries", 0, "tool_calls", 1, "tool_errors", 0,
+			"tool_calls_refused", 0, "tools_by_name",
+			"success_criteria", "name", "tests_passing", "outcome",
+			"skipped", "reason", "no tests", "isolation", "workers",
+			"landlock-abi7", "summary", "landlock-abi7",
+			"reproduce", "gao_dev_version", "0.1.0", "model",
+			"claude-sonnet-5-5", "api_version", "2026-10-21",
+			"price_table_date", "2026-11-01", "policy", "name",
+			"default", "hash", head, "kernel", "6.1.0", "streaming",
+			1, "errors", "phase Lint: exit 2", "warnings",
+			"project_dir", "/s/projects/x", "run_dir", "/s/runs/x",
+			"git_dir", "/s/runs/x/git", "results_file",
+			"/s/results/x.json", "max_cost_usd", 10.0);
+	json_object_set_new(doc, "audit_format", json_integer(1));
+	return doc;
 }
 
 /* doc (consumed) must be rejected by the schema, for the reason why. */

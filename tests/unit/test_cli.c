@@ -158,6 +158,7 @@ Test(cli, each_command)
 		{ "policy", "show", CLI_POLICY_SHOW, false },
 		{ "policy", "check", CLI_POLICY_CHECK, false },
 		{ "audit", "verify", CLI_AUDIT_VERIFY, false },
+		{ "audit", "show", CLI_AUDIT_SHOW, false },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
@@ -501,7 +502,8 @@ Test(cli, general_help_lists_commands_and_exit_codes)
 		"sandbox validate CONFIG...",
 		"policy show NAME|FILE",
 		"policy check FILE",
-		"audit verify FILE",
+		"audit verify RUN_DIR|FILE",
+		"audit show RUN_DIR|FILE",
 		"--help, -h",
 		"--version, -V",
 		"0 completed and passed",
