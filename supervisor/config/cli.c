@@ -727,6 +727,44 @@ demo_args(struct cli *c)
 	return 0;
 }
 
+/* After the options: the files and the combinations each command takes. */
+static int
+check_args(struct cli *c, char **argv)
+{
+	if (c->cmd == CLI_CHECK) {
+		if (c->n_args == 0)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: sandbox check takes no file (%s); "
+				"see gao-dev sandbox check --help\n",
+				c->args[0]);
+		return -1;
+	}
+	if (c->cmd == CLI_DEMO)
+		return demo_args(c);
+	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
+		termesc_fprintf(stderr,
+				"gao-dev: results merge needs --out DIR; see "
+				"gao-dev results merge --help\n");
+		return -1;
+	}
+	if (c->record && c->replay) {
+		termesc_fprintf(stderr,
+				"gao-dev: --record and --replay exclude each "
+				"other: record once, then replay that "
+				"directory\n");
+		return -1;
+	}
+	if (c->n_args == 0) {
+		termesc_fprintf(stderr,
+				"gao-dev: %s %s needs at least one file; see "
+				"gao-dev %s %s --help\n",
+				argv[1], argv[2], argv[1], argv[2]);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *c)
 {
@@ -782,36 +820,5 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
-	if (c->cmd == CLI_CHECK) {
-		if (c->n_args == 0)
-			return 0;
-		termesc_fprintf(stderr,
-				"gao-dev: sandbox check takes no file (%s); "
-				"see gao-dev sandbox check --help\n",
-				c->args[0]);
-		return -1;
-	}
-	if (c->cmd == CLI_DEMO)
-		return demo_args(c);
-	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
-		termesc_fprintf(stderr,
-				"gao-dev: results merge needs --out DIR; see "
-				"gao-dev results merge --help\n");
-		return -1;
-	}
-	if (c->record && c->replay) {
-		termesc_fprintf(stderr,
-				"gao-dev: --record and --replay exclude each "
-				"other: record once, then replay that "
-				"directory\n");
-		return -1;
-	}
-	if (c->n_args == 0) {
-		termesc_fprintf(stderr,
-				"gao-dev: %s %s needs at least one file; see "
-				"gao-dev %s %s --help\n",
-				argv[1], argv[2], argv[1], argv[2]);
-		return -1;
-	}
-	return 0;
+	return check_args(c, argv);
 }
