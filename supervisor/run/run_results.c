@@ -22,6 +22,7 @@
 #include "config.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/out/results.h"
+#include "supervisor/run/report.h"
 
 static void
 iso_time(time_t t, char buf[32])
@@ -322,6 +323,22 @@ own_writes_checked(struct run *r)
 	r->own_write_failed = true;
 }
 
+/* --report: the page beside the run's events; a failure is a warning
+ * (the results are written and keep the run's verdict). */
+static void
+write_report(struct run *r)
+{
+	char err[1024];
+
+	if (report_write_run(r->results, r->run_dir, err, sizeof(err)) < 0)
+		evlog_emit(r->events, "warn", "report_failed",
+			   json_pack("{s:s}", "error", err));
+	else
+		evlog_emit(r->events, "info", "report_saved",
+			   json_pack("{s:s+}", "path", r->run_dir,
+				     "/report.html"));
+}
+
 void
 run_finish(struct run *r)
 {
@@ -366,5 +383,7 @@ run_finish(struct run *r)
 		   json_pack("{s:s,s:s,s:i}", "status",
 			     run_status_name(r->state.status), "stop_reason",
 			     r->state.stop_reason, "exit_code", r->exit_code));
+	if (r->env->report)
+		write_report(r);
 	r->done(r->done_ctx, r);
 }
