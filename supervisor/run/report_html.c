@@ -395,6 +395,7 @@ index_results(const json_t *lines, const char *audit_path)
 		if (json_is_string(ex))
 			json_object_set(r, "text", ex);
 		json_object_set(r, "is_error", json_object_get(l, "is_error"));
+		json_object_set(r, "exit_code", json_object_get(l, "exit_code"));
 	}
 	if (audit_path && report_read_lines(audit_path, &au) == 0) {
 		json_array_foreach(au.items, i, l) {
@@ -423,18 +424,23 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 	const json_t *r = json_object_get(idx, str(b, "id"));
 	bool refused = json_is_true(json_object_get(r, "refused"));
 	bool err = json_is_true(json_object_get(r, "is_error"));
+	json_int_t code = json_integer_value(json_object_get(r, "exit_code"));
 	const json_t *text = json_object_get(r, "text");
 
 	fprintf(f, "<div class=\"tool%s\"><span class=\"tname\">",
-		refused ? " refused" :
-		err	? " err" :
-			  "");
+		refused	   ? " refused" :
+		err || code ? " err" :
+			      "");
 	htmltext_puts(f, str(b, "name"), 64);
 	fputs("</span>", f);
 	if (refused)
 		fputs(" <span class=\"badge skipped\">refused</span>", f);
 	else if (err)
 		fputs(" <span class=\"badge error\">error</span>", f);
+	else if (code)
+		fprintf(f, " <span class=\"badge error\">exit %" PRId64
+			   "</span>",
+			(int64_t)code);
 	fputs("<pre>", f);
 	put_value(f, json_object_get(b, "input"), REPORT_INPUT_MAX);
 	fputs("</pre>", f);

@@ -378,12 +378,13 @@ run_finish(struct run *r)
 		evlog_emit(r->events, "info", "results_saved",
 			   json_pack("{s:s}", "path", r->results_path));
 	}
+	/* before the last event, which stays the last line */
+	if (r->env->report)
+		write_report(r);
 	evlog_emit(r->events, r->exit_code ? "warn" : "info",
 		   "standalone_benchmark_completed",
 		   json_pack("{s:s,s:s,s:i}", "status",
 			     run_status_name(r->state.status), "stop_reason",
 			     r->state.stop_reason, "exit_code", r->exit_code));
-	if (r->env->report)
-		write_report(r);
 	r->done(r->done_ctx, r);
 }

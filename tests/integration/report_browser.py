@@ -51,9 +51,9 @@ def browser():
 
 def run(exe, args, profile):
     cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu",
-           "--no-first-run", "--disable-extensions",
+           "--no-first-run", "--disable-extensions", "--timeout=15000",
            "--user-data-dir=" + profile] + args
-    return subprocess.run(cmd, capture_output=True, timeout=60,
+    return subprocess.run(cmd, capture_output=True, timeout=40,
                           env=dict(os.environ, HOME=profile))
 
 
@@ -130,19 +130,29 @@ def main():
         print("no chromium found (apt-get install chromium)", file=sys.stderr)
         return 77
     url = "file://" + os.path.abspath(report)
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         try:
             dom = run(exe, ["--dump-dom", url], profile)
-        except (OSError, subprocess.TimeoutExpired) as e:
+        except OSError as e:
             print("chromium did not run: %s" % e, file=sys.stderr)
             return 77
+        except subprocess.TimeoutExpired:
+            # a page that blocks the browser (a dialog, a loop) fails
+            print("report_browser: chromium did not finish the page in "
+                  "40 s", file=sys.stderr)
+            return 1
         if dom.returncode != 0 or b"<html" not in dom.stdout:
             print("chromium did not render (exit %d): %s" %
                   (dom.returncode, dom.stderr.decode(errors="replace")[-800:]),
                   file=sys.stderr)
             return 77
-        res = run(exe, ["--screenshot=" + shot, "--window-size=1200,2000",
-                        "--hide-scrollbars", url], profile)
+        try:
+            res = run(exe, ["--screenshot=" + shot,
+                            "--window-size=1200,2000", "--hide-scrollbars",
+                            url], profile)
+        except subprocess.TimeoutExpired:
+            print("report_browser: no screenshot in 40 s", file=sys.stderr)
+            return 1
     problems = []
     p = Dom()
     p.feed(dom.stdout.decode("utf-8", errors="replace"))

@@ -7,7 +7,7 @@
  * The scenario (written by the test: it holds a 100 KB line) has Amelia
  * say <script>, an <img onerror=...>, a javascript: link, ANSI sequences
  * and a 100 KB line, then run Bash commands whose output holds the same
- * plus invalid UTF-8 and fail. The run is made with --report; the test
+ * plus invalid UTF-8 (one fails), and call a tool it was not given. The run is made with --report; the test
  * then checks the page it wrote (0600, the sections, nothing live), runs
  * `gao-dev report` on the results file with --out and on bad inputs
  * (exit 2 naming the file), and renders the page in headless chromium
@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "harness_bench.h"
+#include "supervisor/run/report.h"
 
 #define MARKER "PWNED-MARKER-7f3a"
 #define SAY                                                               \
@@ -52,7 +53,7 @@ write_scenario(const char *path)
 	memcpy(text + n, big, 100001);
 	sc = json_pack(
 		"{s:[{s:s,s:s,s:[{s:[{s:s,s:s},{s:s,s:s,s:{s:s}},"
-		"{s:s,s:s,s:{s:s}}]},{s:[{s:s,s:s}]}]}]}",
+		"{s:s,s:s,s:{s:s}},{s:s,s:s,s:{s:s}}]},{s:[{s:s,s:s}]}]}]}",
 		"conversations", "name", "amelia", "match", "Amelia", "turns",
 		"content", "type", "text", "text", text, "type", "tool_use",
 		"name", "Bash", "input", "command",
@@ -60,7 +61,8 @@ write_scenario(const char *path)
 		"\\033[32mgreen\\033[0m <a href=\"javascript:x\">j</a>\\n'; "
 		"head -c 100000 /dev/zero | tr '\\0' y",
 		"type", "tool_use", "name", "Bash", "input", "command",
-		"cat /no/such/file", "content", "type", "text", "text",
+		"cat /no/such/file", "type", "tool_use", "name",
+		"NoSuchTool", "input", "x", "y", "content", "type", "text", "text",
 		"All done " MARKER);
 	cr_assert_eq(json_dump_file(sc, path, JSON_COMPACT), 0);
 	json_decref(sc);
@@ -91,6 +93,7 @@ run_hostile(struct hb *t, char *cfg, size_t cap)
 
 	hb_write(t, "report.yaml",
 		 "name: report-test\n"
+		 "description: The report of a hostile agent\n"
 		 "initial_prompt: Do what the scenario says.\n"
 		 "timeout_seconds: 300\n"
 		 "workflow_phases:\n"
@@ -114,6 +117,7 @@ gao(const struct hb *t, const char *const *args, struct h_out *o)
 static void
 assert_inert(const char *page)
 {
+	static char run[REPORT_TEXT_MAX + 2];
 	static const char *const bad[] = { "<script", "<img",  "<a ",
 					   "<svg",    "<iframe", "<link",
 					   "<base",   "<form",  "<object" };
@@ -126,25 +130,11 @@ assert_inert(const char *page)
 	cr_expect_not_null(strstr(page, "&lt;img src=x onerror="));
 	cr_expect_not_null(strstr(page, "\\x1b[31mred"));
 	cr_expect_not_null(strstr(page, "more bytes cut]"));
-	cr_expect_null(strstr(page, "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-				    "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"),
-		       "the 100 KB line is not cut");
+	memset(run, 'L', sizeof(run) - 1);
+	run[sizeof(run) - 1] = 0;
+	cr_expect_null(strstr(page, run), "the 100 KB line is not cut");
+	cr_expect_not_null(strstr(page, run + sizeof(run) - 1000),
+			   "the long line is not shown at all");
 }
 
 Test(report, run_report_is_inert_and_complete, .timeout = 240)
@@ -174,8 +164,11 @@ Test(report, run_report_is_inert_and_complete, .timeout = 240)
 	cr_expect_not_null(strstr(page, "every audit log verified"));
 	cr_expect_not_null(strstr(page, "commit_format"));
 	cr_expect_not_null(strstr(page, "cat /no/such/file"));
-	cr_expect_not_null(strstr(page, "badge error"),
+	cr_expect_not_null(strstr(page, "badge error\">exit 1<"),
 			   "the failed command is not marked");
+	cr_expect_not_null(strstr(page, "badge skipped\">refused<"),
+			   "the refused call is not marked");
+	cr_expect_not_null(strstr(page, "Tool NoSuchTool is not available"));
 	cr_expect_not_null(strstr(page, "\xef\xbf\xbd"),
 			   "invalid UTF-8 not replaced");
 	cr_expect_not_null(strstr(page, "impl &lt;b&gt;bold&lt;/b&gt;"));
