@@ -1,6 +1,6 @@
 /*
- * report_html.c - the report's page: header, chart, timeline,
- * conversations, criteria. See report.h.
+ * report_html.c - the report's page: header, criteria, chart,
+ * conversations, timeline. See report.h.
  *
  * Every value from a file goes through htmltext (element text only); the
  * only attributes are fixed class names and bar widths computed here.
@@ -418,6 +418,35 @@ index_results(const json_t *lines, const char *audit_path)
 	return idx;
 }
 
+/* A tool's input: each field as a label and its text (strings as they
+ * are, so a file's content reads as a file), at most 40 fields. */
+static void
+put_input(FILE *f, const json_t *input)
+{
+	const char *k;
+	const json_t *v;
+	size_t n = 0;
+
+	if (!json_is_object(input)) {
+		fputs("<pre>", f);
+		put_value(f, input, REPORT_INPUT_MAX);
+		fputs("</pre>", f);
+		return;
+	}
+	json_object_foreach((json_t *)input, k, v) {
+		if (n++ == 40) {
+			fputs("<div class=\"meta\">more fields not shown</div>",
+			      f);
+			break;
+		}
+		fputs("<div class=\"meta\">", f);
+		htmltext_puts(f, k, 64);
+		fputs("</div><pre>", f);
+		put_value(f, v, REPORT_INPUT_MAX);
+		fputs("</pre>", f);
+	}
+}
+
 static void
 put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 {
@@ -429,7 +458,7 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 
 	fprintf(f, "<div class=\"tool%s\"><span class=\"tname\">",
 		refused	   ? " refused" :
-		err || code ? " err" :
+		err || code > 0 ? " err" :
 			      "");
 	htmltext_puts(f, str(b, "name"), 64);
 	fputs("</span>", f);
@@ -437,13 +466,11 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 		fputs(" <span class=\"badge skipped\">refused</span>", f);
 	else if (err)
 		fputs(" <span class=\"badge error\">error</span>", f);
-	else if (code)
+	else if (code > 0) /* a command's; -1: not a command */
 		fprintf(f, " <span class=\"badge error\">exit %" PRId64
 			   "</span>",
 			(int64_t)code);
-	fputs("<pre>", f);
-	put_value(f, json_object_get(b, "input"), REPORT_INPUT_MAX);
-	fputs("</pre>", f);
+	put_input(f, json_object_get(b, "input"));
 	if (text) {
 		fputs("<div class=\"meta\">result</div><pre>", f);
 		put_value(f, text, REPORT_RESULT_MAX);
@@ -634,11 +661,12 @@ report_html(const json_t *res, const char *run_dir)
 	fputs("</title>\n", f);
 	fputs(page_style, f);
 	fputs("</head><body>\n", f);
+	/* what failed first, then how: the CI user's order */
 	put_header(f, res, audits, audit_ok);
-	put_chart(f, res);
-	put_timeline(f, run_dir);
-	put_conversations(f, res, run_dir);
 	put_criteria(f, res);
+	put_chart(f, res);
+	put_conversations(f, res, run_dir);
+	put_timeline(f, run_dir);
 	fputs("<footer class=\"meta\"><p>Written by gao-dev report. "
 	      "Every value is shown as text; the page runs no script and "
 	      "loads nothing.</p></footer>\n</body></html>\n",
