@@ -748,10 +748,19 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 	return -1;
 }
 
-/* demo: no files; its sandbox root defaults to ./gao-dev-demo. */
+/* demo: no files; its sandbox root defaults to ./gao-dev-demo. report:
+ * one run directory or results file. */
 static int
 demo_args(struct cli *c)
 {
+	if (c->cmd == CLI_REPORT) {
+		if (c->n_args == 1)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: report takes one run directory or "
+				"results file; see gao-dev report --help\n");
+		return -1;
+	}
 	if (c->n_args > 0) {
 		termesc_fprintf(stderr,
 				"gao-dev demo: %s: the demo takes no files; "
@@ -807,10 +816,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 		if (!option_applies(c->cmd, opt)) {
 			termesc_fprintf(
 				stderr,
-				"gao-dev: --%s does not apply to %s %s; "
-				"see gao-dev %s %s --help\n",
+				"gao-dev: --%s does not apply to %s%s%s; "
+				"see gao-dev %s%s%s --help\n",
 				idx >= 0 ? options[idx].name : "?", argv[1],
-				argv[2], argv[1], argv[2]);
+				first == 2 ? "" : " ",
+				first == 2 ? "" : argv[2], argv[1],
+				first == 2 ? "" : " ",
+				first == 2 ? "" : argv[2]);
 			return -1;
 		}
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
@@ -828,14 +840,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 				c->args[0]);
 		return -1;
 	}
-	if (c->cmd == CLI_DEMO)
+	if (c->cmd == CLI_DEMO || c->cmd == CLI_REPORT)
 		return demo_args(c);
-	if (c->cmd == CLI_REPORT && c->n_args != 1) {
-		termesc_fprintf(stderr,
-				"gao-dev: report takes one run directory or "
-				"results file; see gao-dev report --help\n");
-		return -1;
-	}
 	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
 		termesc_fprintf(stderr,
 				"gao-dev: results merge needs --out DIR; see "

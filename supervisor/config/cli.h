@@ -24,7 +24,7 @@ enum cli_cmd {
 	CLI_AUDIT_VERIFY,
 	CLI_CHECK, /* sandbox check */
 	CLI_DEMO,
-	CLI_MERGE, /* results merge */
+	CLI_MERGE,  /* results merge */
 	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
 };
 

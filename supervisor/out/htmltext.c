@@ -36,8 +36,7 @@ ascii_escape(unsigned char c)
 static uint32_t
 code_point(const unsigned char *p, int k)
 {
-	static const unsigned char lead_mask[5] = { 0, 0x7f, 0x1f, 0x0f,
-						    0x07 };
+	static const unsigned char lead_mask[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
 	uint32_t cp = p[0] & lead_mask[k];
 
 	for (int i = 1; i < k; i++)
@@ -71,9 +70,9 @@ htmltext_put(FILE *f, const char *s, size_t len, size_t max)
 			fputs(REPLACEMENT, f);
 		} else if (k == 1 && (esc = ascii_escape(p[i]))) {
 			fputs(esc, f);
-		} else if (k == 1 && ((p[i] < 0x20 && p[i] != '\n' &&
-				       p[i] != '\t') ||
-				      p[i] == 0x7f)) {
+		} else if (k == 1 &&
+			   ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') ||
+			    p[i] == 0x7f)) {
 			fprintf(f, "\\x%02x", p[i]);
 		} else if (k > 1 && shown_as_code(code_point(p + i, k))) {
 			fprintf(f, "\\u%04x", (unsigned)code_point(p + i, k));

@@ -83,7 +83,8 @@ locate(const char *in, char *run_dir, char *results, size_t cap, char *err,
 	const char *id, *parent;
 
 	if (stat(in, &st) < 0) {
-		snprintf(err, errlen, "%s: %s; give a run directory "
+		snprintf(err, errlen,
+			 "%s: %s; give a run directory "
 			 "(SANDBOX_ROOT/runs/<run_id>) or a results file",
 			 in, strerror(errno));
 		return -1;
@@ -96,8 +97,7 @@ locate(const char *in, char *run_dir, char *results, size_t cap, char *err,
 	id = basename(copy);
 	parent = dirname(copy2);
 	if (S_ISDIR(st.st_mode)) {
-		if (!run_id_ok(id) ||
-		    pathbuf_fmt(run_dir, cap, "%s", in) < 0 ||
+		if (!run_id_ok(id) || pathbuf_fmt(run_dir, cap, "%s", in) < 0 ||
 		    pathbuf_fmt(results, cap, "%s/../results/%s.json", parent,
 				id) < 0) {
 			snprintf(err, errlen, "%s: not a run directory", in);
@@ -115,8 +115,8 @@ locate(const char *in, char *run_dir, char *results, size_t cap, char *err,
 }
 
 static int
-write_page(const json_t *res, const char *run_dir, const char *out,
-	   char *err, size_t errlen)
+write_page(const json_t *res, const char *run_dir, const char *out, char *err,
+	   size_t errlen)
 {
 	char *page = report_html(res, run_dir);
 	int rc;

@@ -92,10 +92,11 @@ elem(FILE *f, const char *tag, const char *cls, const char *s, size_t max)
 static void
 badge(FILE *f, const char *status)
 {
-	static const char *const known[] = { "ok",	"bad",	   "passed",
-					     "success", "completed", "failed",
-					     "error",	"timeout",   "stopped",
-					     "cancelled", "skipped" };
+	static const char *const known[] = {
+		"ok",        "bad",       "passed", "success",
+		"completed", "failed",    "error",  "timeout",
+		"stopped",   "cancelled", "skipped"
+	};
 	const char *cls = "";
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
@@ -137,10 +138,10 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 	htmltext_puts(f, str(res, "stop_reason"), 128);
 	fputs("</td></tr>\n", f);
 	snprintf(buf, sizeof(buf), "%" PRId64,
-		 (int64_t)json_integer_value(json_object_get(res, "exit_code")));
+		 (int64_t)json_integer_value(
+			 json_object_get(res, "exit_code")));
 	kv_row(f, "exit code", buf);
-	kv_row(f, "benchmark",
-	       str(json_object_get(res, "benchmark"), "name"));
+	kv_row(f, "benchmark", str(json_object_get(res, "benchmark"), "name"));
 	snprintf(buf, sizeof(buf), "%.1f s (%s to %s)",
 		 num(res, "duration_seconds"), str(res, "start_time"),
 		 str(res, "end_time"));
@@ -150,7 +151,8 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 			 num(m, "cost_usd"), cap,
 			 100.0 * num(m, "cost_usd") / cap);
 	else if (json_is_number(cost))
-		snprintf(buf, sizeof(buf), "$%.4f (no cap)", num(m, "cost_usd"));
+		snprintf(buf, sizeof(buf), "$%.4f (no cap)",
+			 num(m, "cost_usd"));
 	else
 		snprintf(buf, sizeof(buf),
 			 "unknown (no price for the model); cap $%.2f", cap);
@@ -160,7 +162,8 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 		 "(cache share of input %.1f%%)",
 		 in, out, cc, cr, all_in > 0 ? 100.0 * cr / all_in : 0.0);
 	kv_row(f, "tokens", buf);
-	snprintf(buf, sizeof(buf), "%.0f API calls, %.0f retries, %.0f tool "
+	snprintf(buf, sizeof(buf),
+		 "%.0f API calls, %.0f retries, %.0f tool "
 		 "calls, %.0f tool errors, %.0f refused",
 		 num(m, "api_calls"), num(m, "retries"), num(m, "tool_calls"),
 		 num(m, "tool_errors"), num(m, "tool_calls_refused"));
@@ -170,8 +173,9 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 	       str(json_object_get(res, "isolation"), "summary"));
 	fputs("<tr><th>audit chains</th><td>", f);
 	badge(f, audit_ok ? "ok" : "bad");
-	fprintf(f, " %s", audit_ok ? "every audit log verified" :
-				     "NOT every audit log verified");
+	fprintf(f, " %s",
+		audit_ok ? "every audit log verified" :
+			   "NOT every audit log verified");
 	json_array_foreach(audits, i, a) {
 		fputs("<div class=\"meta\">", f);
 		htmltext_puts(f, str(a, "phase"), 128);
@@ -318,7 +322,8 @@ put_timeline(FILE *f, const char *run_dir)
 	}
 	fputs("</table>\n", f);
 	if (ev.bad || ev.cut)
-		fprintf(f, "<p class=\"warn\">%zu malformed lines skipped%s</p>\n",
+		fprintf(f,
+			"<p class=\"warn\">%zu malformed lines skipped%s</p>\n",
 			ev.bad, ev.cut ? "; the file was cut at 64 MiB" : "");
 	fputs("</section>\n", f);
 	json_decref(ev.items);
@@ -345,7 +350,7 @@ block_text(const json_t *content)
 	json_array_foreach(content, i, b) {
 		const char *s = str(b, "text");
 
-		fwrite(s, 1, strlen(s), m);
+		(void)fwrite(s, 1, strlen(s), m);
 	}
 	if (fclose(m) != 0) {
 		free(buf);
@@ -368,7 +373,8 @@ index_results(const json_t *lines, const char *audit_path)
 		if (strcmp(str(l, "type"), "request") != 0)
 			continue;
 		json_array_foreach(json_object_get(l, "messages_added"), j, m) {
-			json_array_foreach(json_object_get(m, "content"), k, b) {
+			json_array_foreach(json_object_get(m, "content"), k,
+					   b) {
 				if (strcmp(str(b, "type"), "tool_result") != 0)
 					continue;
 				json_object_set_new(
@@ -395,7 +401,8 @@ index_results(const json_t *lines, const char *audit_path)
 		if (json_is_string(ex))
 			json_object_set(r, "text", ex);
 		json_object_set(r, "is_error", json_object_get(l, "is_error"));
-		json_object_set(r, "exit_code", json_object_get(l, "exit_code"));
+		json_object_set(r, "exit_code",
+				json_object_get(l, "exit_code"));
 	}
 	if (audit_path && report_read_lines(audit_path, &au) == 0) {
 		json_array_foreach(au.items, i, l) {
@@ -457,9 +464,9 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 	const json_t *text = json_object_get(r, "text");
 
 	fprintf(f, "<div class=\"tool%s\"><span class=\"tname\">",
-		refused	   ? " refused" :
+		refused         ? " refused" :
 		err || code > 0 ? " err" :
-			      "");
+				  "");
 	htmltext_puts(f, str(b, "name"), 64);
 	fputs("</span>", f);
 	if (refused)
@@ -467,8 +474,8 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 	else if (err)
 		fputs(" <span class=\"badge error\">error</span>", f);
 	else if (code > 0) /* a command's; -1: not a command */
-		fprintf(f, " <span class=\"badge error\">exit %" PRId64
-			   "</span>",
+		fprintf(f,
+			" <span class=\"badge error\">exit %" PRId64 "</span>",
 			(int64_t)code);
 	put_input(f, json_object_get(b, "input"));
 	if (text) {
@@ -492,8 +499,9 @@ put_response(FILE *f, const json_t *l, const json_t *idx)
 	const json_t *u = json_object_get(l, "usage");
 	size_t i;
 
-	fprintf(f, "<div class=\"turn\"><div class=\"meta\">turn %" PRId64
-		   ": %.0f in, %.0f out, %.0f cache read",
+	fprintf(f,
+		"<div class=\"turn\"><div class=\"meta\">turn %" PRId64
+		": %.0f in, %.0f out, %.0f cache read",
 		(int64_t)json_integer_value(json_object_get(l, "turn")),
 		num(u, "input_tokens"), num(u, "output_tokens"),
 		num(u, "cache_read_input_tokens"));
@@ -584,7 +592,8 @@ put_conversation(FILE *f, const json_t *phase, size_t n, const char *run_dir)
 		}
 	}
 	if (tr.bad || tr.cut)
-		fprintf(f, "<p class=\"warn\">%zu malformed lines skipped%s</p>\n",
+		fprintf(f,
+			"<p class=\"warn\">%zu malformed lines skipped%s</p>\n",
 			tr.bad, tr.cut ? "; the file was cut at 64 MiB" : "");
 	fputs("</details>\n", f);
 	json_decref(idx);

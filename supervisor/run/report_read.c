@@ -103,8 +103,8 @@ static bool
 check_one(const json_t *phase, const char *run_dir, json_t *list)
 {
 	char path[4096], head[65] = "", why[256] = "";
-	const char *want = json_string_value(json_object_get(phase,
-							     "audit_head"));
+	const char *want = json_string_value(
+		json_object_get(phase, "audit_head"));
 	uint64_t n = 0;
 	long bad = -1;
 	bool ok;
@@ -128,8 +128,8 @@ check_one(const json_t *phase, const char *run_dir, json_t *list)
 	json_array_append_new(
 		list, json_pack("{s:O?,s:s,s:b,s:I,s:s,s:s}", "phase",
 				json_object_get(phase, "name"), "file",
-				json_string_value(json_object_get(phase,
-								  "audit_log")) ?
+				json_string_value(
+					json_object_get(phase, "audit_log")) ?
 					path :
 					"",
 				"ok", ok, "records", (json_int_t)n, "head",

@@ -19,10 +19,10 @@
 
 /* The lines of a JSON-lines file. */
 struct report_lines {
-	json_t *items;  /* array of the objects read, in order */
-	size_t bad;     /* lines that were not JSON objects */
-	bool cut;       /* the file was longer than the cap */
-	bool missing;   /* the file could not be opened */
+	json_t *items; /* array of the objects read, in order */
+	size_t bad;    /* lines that were not JSON objects */
+	bool cut;      /* the file was longer than the cap */
+	bool missing;  /* the file could not be opened */
 };
 
 /*

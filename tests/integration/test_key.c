@@ -394,8 +394,8 @@ leak_run(const char *key, bool via_env)
 	char env_key[256], junit[600], *xml;
 	size_t xml_len = 0;
 	const char *env[] = { env_key, NULL };
-	const char *opts[] = { "--junit", junit, "--report", "--api-key", key,
-			       NULL };
+	const char *opts[] = { "--junit",   junit, "--report",
+			       "--api-key", key,   NULL };
 
 	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
 	ha_setup(&t, SLEEP_TURN, key);

@@ -7,15 +7,14 @@
  * The scenario (written by the test: it holds a 100 KB line) has Amelia
  * say <script>, an <img onerror=...>, a javascript: link, ANSI sequences
  * and a 100 KB line, then run Bash commands whose output holds the same
- * plus invalid UTF-8 (one fails), and call a tool it was not given. The run is made with --report; the test
- * then checks the page it wrote (0600, the sections, nothing live), runs
- * `gao-dev report` on the results file with --out and on bad inputs
- * (exit 2 naming the file), and renders the page in headless chromium
- * (tests/integration/report_browser.py): the DOM has the sections and no
- * script, event-handler attribute or javascript: URL, the marker the
- * agent wrote is shown as text, and the screenshot is not blank. Where
- * chromium cannot be found or started, that part is skipped with a
- * message saying so.
+ * plus invalid UTF-8 (one fails), and call a tool it was not given. The run is
+ * made with --report; the test then checks the page it wrote (0600, the
+ * sections, nothing live), runs `gao-dev report` on the results file with --out
+ * and on bad inputs (exit 2 naming the file), and renders the page in headless
+ * chromium (tests/integration/report_browser.py): the DOM has the sections and
+ * no script, event-handler attribute or javascript: URL, the marker the agent
+ * wrote is shown as text, and the screenshot is not blank. Where chromium
+ * cannot be found or started, that part is skipped with a message saying so.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -29,10 +28,10 @@
 #include "supervisor/run/report.h"
 
 #define MARKER "PWNED-MARKER-7f3a"
-#define SAY                                                               \
-	"Report test. <script>document.title='" MARKER "'</script> "      \
-	"<img src=x onerror=\"alert('" MARKER "')\"> "                    \
-	"<a href=\"javascript:alert(1)\">click</a> "                      \
+#define SAY \
+	"Report test. <script>document.title='" MARKER "'</script> " \
+	"<img src=x onerror=\"alert('" MARKER "')\"> " \
+	"<a href=\"javascript:alert(1)\">click</a> " \
 	"<svg onload=alert(2)></svg> \x1b[31mred\x1b[0m \x1b]0;title\x07 " \
 	"&amp; done.\n"
 
@@ -61,8 +60,8 @@ write_scenario(const char *path)
 		"\\033[32mgreen\\033[0m <a href=\"javascript:x\">j</a>\\n'; "
 		"head -c 100000 /dev/zero | tr '\\0' y",
 		"type", "tool_use", "name", "Bash", "input", "command",
-		"cat /no/such/file", "type", "tool_use", "name",
-		"NoSuchTool", "input", "x", "y", "content", "type", "text", "text",
+		"cat /no/such/file", "type", "tool_use", "name", "NoSuchTool",
+		"input", "x", "y", "content", "type", "text", "text",
 		"All done " MARKER);
 	cr_assert_eq(json_dump_file(sc, path, JSON_COMPACT), 0);
 	json_decref(sc);
@@ -118,9 +117,9 @@ static void
 assert_inert(const char *page)
 {
 	static char run[REPORT_TEXT_MAX + 2];
-	static const char *const bad[] = { "<script", "<img",  "<a ",
+	static const char *const bad[] = { "<script", "<img",    "<a ",
 					   "<svg",    "<iframe", "<link",
-					   "<base",   "<form",  "<object" };
+					   "<base",   "<form",   "<object" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		cr_expect_null(strcasestr(page, bad[i]), "%s in the page",
@@ -139,8 +138,8 @@ assert_inert(const char *page)
 
 Test(report, run_report_is_inert_and_complete, .timeout = 240)
 {
-	char cfg[600], run_dir[1200], page_path[1300], results[1200],
-		out2[700], shot[700], py[600];
+	char cfg[600], run_dir[1200], page_path[1300], results[1200], out2[700],
+		shot[700], py[600];
 	struct stat st;
 	struct h_out o = { 0 };
 	json_t *r;
@@ -177,8 +176,8 @@ Test(report, run_report_is_inert_and_complete, .timeout = 240)
 	/* gao-dev report RESULTS_FILE --out FILE: the same page */
 	snprintf(results, sizeof(results), "%s", hb_str(r, "results_file"));
 	if (results[0] != '/')
-		snprintf(results, sizeof(results), "%s/results/%s.json",
-			 t.root, hb_str(r, "run_id"));
+		snprintf(results, sizeof(results), "%s/results/%s.json", t.root,
+			 hb_str(r, "run_id"));
 	snprintf(out2, sizeof(out2), "%s/second.html", t.dir);
 	{
 		const char *args[] = { "report", results, "--out", out2, NULL };
@@ -225,8 +224,9 @@ Test(report, run_report_is_inert_and_complete, .timeout = 240)
 	h_src("tests/integration/report_browser.py", py, sizeof(py));
 	snprintf(shot, sizeof(shot), "%s/shot.png", t.dir);
 	{
-		const char *argv[] = { "python3", py, page_path, shot,
-				       "All done " MARKER, NULL };
+		static const char marker[] = "All done " MARKER;
+		const char *argv[] = { "python3", py,     page_path,
+				       shot,      marker, NULL };
 		char *so = hb_capture(argv, &status);
 
 		free(so);

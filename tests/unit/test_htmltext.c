@@ -28,15 +28,17 @@ struct esc_case {
 	const char *out;
 };
 
-#define C(in, out) { in, sizeof(in) - 1, out }
+#define C(in, out) \
+	{ \
+		in, sizeof(in) - 1, out \
+	}
 
 static const struct esc_case cases[] = {
 	C("plain text", "plain text"),
 	C("", ""),
 	C("a\nb\tc", "a\nb\tc"),
 	C("&<>\"'", "&amp;&lt;&gt;&quot;&#39;"),
-	C("<script>alert(1)</script>",
-	  "&lt;script&gt;alert(1)&lt;/script&gt;"),
+	C("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
 	C("<img src=x onerror=\"alert(1)\">",
 	  "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"),
 	C("<a href='javascript:alert(1)'>x</a>",
@@ -94,9 +96,12 @@ expect_inert(const char *out)
 		cr_expect(*p != 0x7f);
 		if (*p == '&')
 			cr_expect(!strncmp((const char *)p, "&amp;", 5) ||
-					  !strncmp((const char *)p, "&lt;", 4) ||
-					  !strncmp((const char *)p, "&gt;", 4) ||
-					  !strncmp((const char *)p, "&quot;", 6) ||
+					  !strncmp((const char *)p, "&lt;",
+						   4) ||
+					  !strncmp((const char *)p, "&gt;",
+						   4) ||
+					  !strncmp((const char *)p, "&quot;",
+						   6) ||
 					  !strncmp((const char *)p, "&#39;", 5),
 				  "entity in %s", out);
 	}

@@ -27,8 +27,9 @@
 #include "supervisor/agent/audit.h"
 #include "supervisor/run/report.h"
 
-#define HOSTILE "<script>alert('x')</script><img src=x onerror=alert(1)>" \
-		"<a href=\"javascript:alert(2)\">go</a>\x1b[31m\xef\xbf\xbe\xc2\x9b"
+#define HOSTILE \
+	"<script>alert('x')</script><img src=x onerror=alert(1)>" \
+	"<a href=\"javascript:alert(2)\">go</a>\x1b[31m\xef\xbf\xbe\xc2\x9b"
 
 static char dir[] = "/tmp/gao-report-XXXXXX";
 static char run_dir[256];
@@ -40,19 +41,61 @@ put_file(const char *name, const char *text)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", run_dir, name);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	cr_assert_not_null(f, "%s", path);
 	fputs(text, f);
 	fclose(f);
 }
 
+/* The transcript: a response with hostile text, a key and two tool
+ * calls (one refused in the audit log), a 100 KB result, the end. */
+static void
+write_transcript(void)
+{
+	char path[512], *big = malloc(100001), *dump;
+	json_t *line;
+	FILE *f;
+
+	cr_assert_not_null(big);
+	memset(big, 'A', 100000);
+	big[100000] = 0;
+	snprintf(path, sizeof(path), "%s/agents/01-impl-dev.transcript.jsonl",
+		 run_dir);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	line = json_pack("{s:s,s:i,s:{s:s,s:[{s:s,s:s},{s:s,s:s,s:s,s:{s:s}},"
+			 "{s:s,s:s,s:s,s:{s:s}}]},s:{s:i}}",
+			 "type", "response", "turn", 1, "message",
+			 "stop_reason", "tool_use", "content", "type", "text",
+			 "text",
+			 HOSTILE
+			 " sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789",
+			 "type", "tool_use", "id", "t1", "name", "Bash",
+			 "input", "command", "echo '<script>'", "type",
+			 "tool_use", "id", "t2", "name", "Write", "input",
+			 "file_path", "/etc/x", "usage", "input_tokens", 10);
+	dump = json_dumps(line, JSON_COMPACT);
+	fprintf(f, "%s\n", dump);
+	free(dump);
+	json_decref(line);
+	line = json_pack("{s:s,s:s,s:b,s:s}", "type", "tool_result",
+			 "tool_use_id", "t1", "is_error", 0, "excerpt", big);
+	dump = json_dumps(line, JSON_COMPACT);
+	fprintf(f, "%s\n", dump);
+	free(dump);
+	json_decref(line);
+	fprintf(f, "{\"type\":\"session_end\",\"status\":\"failed\","
+		   "\"error\":\"<svg onload=alert(3)>\"}\n");
+	fclose(f);
+	free(big);
+}
+
 static json_t *
 make_run(bool break_audit)
 {
-	char path[512], *big = malloc(100001);
+	char path[512];
 	struct audit *a;
-	json_t *rec, *res, *line;
-	char *dump;
+	json_t *rec, *res;
 	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
@@ -80,55 +123,27 @@ make_run(bool break_audit)
 	json_decref(rec);
 	res = json_pack("{s:s,s:s,s:i,s:f,s:{s:{s:i,s:i,s:i,s:i},s:f}}",
 			"run_id", "r1", "status", "failed", "exit_code", 1,
-			"max_cost_usd", 10.0, "metrics", "tokens", "input",
-			100, "output", 50, "cache_creation", 0, "cache_read",
-			300, "cost_usd", 0.5);
-	json_object_set_new(
-		res, "phases",
-		json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i},s:f}]", "name",
-			  "impl<b>", "agent", "dev", "status", "failed",
-			  "transcript", "/elsewhere/01-impl-dev.transcript.jsonl",
-			  "audit_log", "01-impl-dev.audit.jsonl",
-			  "audit_head", audit_head(a), "tokens", "input", 450,
-			  "cost_usd", 0.5));
+			"max_cost_usd", 10.0, "metrics", "tokens", "input", 100,
+			"output", 50, "cache_creation", 0, "cache_read", 300,
+			"cost_usd", 0.5);
+	json_object_set_new(res, "phases",
+			    json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i},s:f}]",
+				      "name", "impl<b>", "agent", "dev",
+				      "status", "failed", "transcript",
+				      "/elsewhere/01-impl-dev.transcript.jsonl",
+				      "audit_log", "01-impl-dev.audit.jsonl",
+				      "audit_head", audit_head(a), "tokens",
+				      "input", 450, "cost_usd", 0.5));
 	audit_close(a);
-	json_object_set_new(
-		res, "success_criteria",
-		json_pack("[{s:s,s:s,s:s}]", "name", "tests_passing",
-			  "outcome", "failed", "reason", HOSTILE));
-	memset(big, 'A', 100000);
-	big[100000] = 0;
-	snprintf(path, sizeof(path), "%s/agents/01-impl-dev.transcript.jsonl",
-		 run_dir);
-	f = fopen(path, "w");
-	line = json_pack(
-		"{s:s,s:i,s:{s:s,s:[{s:s,s:s},{s:s,s:s,s:s,s:{s:s}},"
-		"{s:s,s:s,s:s,s:{s:s}}]},s:{s:i}}",
-		"type", "response", "turn", 1, "message", "stop_reason",
-		"tool_use", "content", "type", "text", "text",
-		HOSTILE " sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789",
-		"type", "tool_use", "id", "t1", "name", "Bash", "input",
-		"command", "echo '<script>'", "type", "tool_use", "id", "t2",
-		"name", "Write", "input", "file_path", "/etc/x", "usage",
-		"input_tokens", 10);
-	dump = json_dumps(line, JSON_COMPACT);
-	fprintf(f, "%s\n", dump);
-	free(dump);
-	json_decref(line);
-	line = json_pack("{s:s,s:s,s:b,s:s}", "type", "tool_result",
-			 "tool_use_id", "t1", "is_error", 0, "excerpt", big);
-	dump = json_dumps(line, JSON_COMPACT);
-	fprintf(f, "%s\n", dump);
-	free(dump);
-	json_decref(line);
-	fprintf(f, "{\"type\":\"session_end\",\"status\":\"failed\","
-		   "\"error\":\"<svg onload=alert(3)>\"}\n");
-	fclose(f);
-	free(big);
+	json_object_set_new(res, "success_criteria",
+			    json_pack("[{s:s,s:s,s:s}]", "name",
+				      "tests_passing", "outcome", "failed",
+				      "reason", HOSTILE));
+	write_transcript();
 	if (break_audit) {
 		snprintf(path, sizeof(path),
 			 "%s/agents/01-impl-dev.audit.jsonl", run_dir);
-		f = fopen(path, "a");
+		f = fopen(path, "ae");
 		fputs("{\"seq\":9}\n", f);
 		fclose(f);
 	}
@@ -149,15 +164,14 @@ static void
 expect_only_own_tags(const char *page)
 {
 	static const char *const tags[] = {
-		"!DOCTYPE", "html", "head", "meta",  "title", "style",
-		"body",	    "header", "h1",   "h2",  "table", "tr",
-		"th",	    "td",     "div",  "span", "pre",  "section",
-		"details",  "summary", "p",   "footer",
+		"!DOCTYPE", "html",    "head", "meta",   "title", "style",
+		"body",     "header",  "h1",   "h2",     "table", "tr",
+		"th",       "td",      "div",  "span",   "pre",   "section",
+		"details",  "summary", "p",    "footer",
 	};
-	static const char *const attrs[] = { "lang",	    "charset",
-					     "http-equiv", "content",
-					     "name",	    "class",
-					     "style",	    "open", "id",
+	static const char *const attrs[] = { "lang",    "charset", "http-equiv",
+					     "content", "name",    "class",
+					     "style",   "open",    "id",
 					     "colspan" };
 	const char *p = page;
 
@@ -171,8 +185,8 @@ expect_only_own_tags(const char *page)
 		p++;
 		if (*p == '/')
 			p++;
-		while (n < sizeof(tag) - 1 && p[n] && !isspace((unsigned char)p[n]) &&
-		       p[n] != '>')
+		while (n < sizeof(tag) - 1 && p[n] &&
+		       !isspace((unsigned char)p[n]) && p[n] != '>')
 			tag[n] = p[n], n++;
 		for (size_t i = 0; i < sizeof(tags) / sizeof(*tags); i++)
 			known |= strcasecmp(tag, tags[i]) == 0;
@@ -276,8 +290,7 @@ Test(report, write_from_dir_and_results_file)
 	snprintf(out, sizeof(out), "%s/other.html", dir);
 	cr_expect_eq(report_write(path, out, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(stat(out, &st), 0);
-	cr_expect_eq(report_write("/nonexistent/x", NULL, err, sizeof(err)),
-		     2);
+	cr_expect_eq(report_write("/nonexistent/x", NULL, err, sizeof(err)), 2);
 	cr_expect(strstr(err, "/nonexistent/x") != NULL);
 	snprintf(out, sizeof(out), "%s/no-such-dir/x.html", dir);
 	cr_expect_eq(report_write(path, out, err, sizeof(err)), 4);
