@@ -1,5 +1,5 @@
 /*
- * report_html.c - the report's page: header, criteria, chart,
+ * report_html.c - the report's page: header, criteria, chart, changes,
  * conversations, timeline. See report.h.
  *
  * Every value from a file goes through htmltext (element text only); the
@@ -626,6 +626,59 @@ put_conversations(FILE *f, const json_t *res, const char *run_dir)
 	fputs("</section>\n", f);
 }
 
+/* ---- the files each phase changed ---- */
+
+/* A phase's diff file, read whole (it is capped when made). */
+static void
+put_phase_diff(FILE *f, const json_t *p, size_t n, const char *run_dir)
+{
+	const char *v = json_string_value(json_object_get(p, "diff"));
+	const char *base = v ? strrchr(v, '/') : NULL;
+	char path[4096];
+	char *text = NULL;
+	size_t len = 0;
+	bool cut = false;
+
+	base = base ? base + 1 : v;
+	if (!base || !*base || !strcmp(base, "..") || !strcmp(base, ".") ||
+	    snprintf(path, sizeof(path), "%s/diffs/%s", run_dir, base) >=
+		    (int)sizeof(path))
+		return;
+	text = report_read_text(path, &len, &cut);
+	fprintf(f, "<details class=\"diff\"><summary>%02zu ", n);
+	htmltext_puts(f, str(p, "name"), 128);
+	fputs("</summary><pre>", f);
+	if (text)
+		htmltext_put(f, text, len, REPORT_DIFF_MAX);
+	if (cut)
+		fputs(" [the file was cut at 64 MiB]", f);
+	else
+		fputs("(the diff file could not be read)", f);
+	fputs("</pre></details>\n", f);
+	free(text);
+}
+
+static void
+put_changes(FILE *f, const json_t *res, const char *run_dir)
+{
+	const json_t *p;
+	size_t i, shown = 0;
+
+	fputs("<section id=\"changes\"><h2>Files changed per phase</h2>\n",
+	      f);
+	json_array_foreach(json_object_get(res, "phases"), i, p) {
+		if (json_is_string(json_object_get(p, "diff"))) {
+			put_phase_diff(f, p, i + 1, run_dir);
+			shown++;
+		}
+	}
+	if (!shown)
+		fputs("<p class=\"meta\">no phase changed the project, or "
+		      "no diff was recorded</p>\n",
+		      f);
+	fputs("</section>\n", f);
+}
+
 /* ---- criteria ---- */
 
 static void
@@ -674,6 +727,7 @@ report_html(const json_t *res, const char *run_dir)
 	put_header(f, res, audits, audit_ok);
 	put_criteria(f, res);
 	put_chart(f, res);
+	put_changes(f, res, run_dir);
 	put_conversations(f, res, run_dir);
 	put_timeline(f, run_dir);
 	fputs("<footer class=\"meta\"><p>Written by gao-dev report. "

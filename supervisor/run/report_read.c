@@ -47,6 +47,14 @@ out:
 	return buf;
 }
 
+char *
+report_read_text(const char *path, size_t *len, bool *cut)
+{
+	*len = 0;
+	*cut = false;
+	return slurp(path, len, cut);
+}
+
 int
 report_read_lines(const char *path, struct report_lines *out)
 {

@@ -33,6 +33,13 @@ struct report_lines {
 int report_read_lines(const char *path, struct report_lines *out);
 
 /*
+ * report_read_text - the bytes of the regular file at path, at most
+ * REPORT_FILE_MAX (malloc'ed, NUL-terminated; caller frees), *len its
+ * length, *cut whether the file was longer. NULL when it cannot be read.
+ */
+char *report_read_text(const char *path, size_t *len, bool *cut);
+
+/*
  * report_agent_file - the path of a phase's file under run_dir/agents/
  * from the base name of the results' value (transcript, audit_log),
  * into buf. False when the value is missing or its base name is empty,

@@ -298,6 +298,7 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 		run_task_add(r, r->svc,
 			     run_find_command(ph->expected_artifacts),
 			     CHECK_TIMEOUT_MS, parse_artifacts, p);
+	run_diff_task(r, p); /* before the commit: the staged changes */
 	benchmark_slug(ph->story ? ph->story : ph->name, slug, sizeof(slug));
 	if (asprintf(&msg, "%s(%s): %s by %s", ph->story ? "feat" : "chore",
 		     slug, ph->name, ph->command ? "command" : ph->agent) >= 0)

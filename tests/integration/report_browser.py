@@ -32,7 +32,8 @@ import sys
 import tempfile
 import zlib
 
-SECTIONS = ("header", "chart", "timeline", "conversations", "criteria")
+SECTIONS = ("header", "criteria", "chart", "changes", "conversations",
+            "timeline")
 FORBIDDEN = {"script", "iframe", "object", "embed", "img", "a", "form",
              "link", "base", "svg", "math", "video", "audio", "frame"}
 

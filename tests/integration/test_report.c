@@ -7,7 +7,8 @@
  * The scenario (written by the test: it holds a 100 KB line) has Amelia
  * say <script>, an <img onerror=...>, a javascript: link, ANSI sequences
  * and a 100 KB line, then run Bash commands whose output holds the same
- * plus invalid UTF-8 (one fails), and call a tool it was not given. The run is
+ * plus invalid UTF-8 (one fails, one writes evil.html: the phase's diff),
+ * and call a tool it was not given. The run is
  * made with --report; the test then checks the page it wrote (0600, the
  * sections, nothing live), runs `gao-dev report` on the results file with --out
  * and on bad inputs (exit 2 naming the file), and renders the page in headless
@@ -58,6 +59,7 @@ write_scenario(const char *path)
 		"name", "Bash", "input", "command",
 		"printf '<script>alert(3)</script> \\377\\376 "
 		"\\033[32mgreen\\033[0m <a href=\"javascript:x\">j</a>\\n'; "
+		"printf '<script>alert(4)</script>\\n' > evil.html; "
 		"head -c 100000 /dev/zero | tr '\\0' y",
 		"type", "tool_use", "name", "Bash", "input", "command",
 		"cat /no/such/file", "type", "tool_use", "name", "NoSuchTool",
@@ -171,6 +173,14 @@ Test(report, run_report_is_inert_and_complete, .timeout = 240)
 	cr_expect_not_null(strstr(page, "\xef\xbf\xbd"),
 			   "invalid UTF-8 not replaced");
 	cr_expect_not_null(strstr(page, "impl &lt;b&gt;bold&lt;/b&gt;"));
+	/* the files the phase changed, from the checks worker's diff */
+	cr_expect_not_null(strstr(page, "id=\"changes\""));
+	cr_expect_not_null(strstr(page, "+&lt;script&gt;alert(4)&lt;/script&gt;"),
+			   "the diff of evil.html is not shown");
+	cr_expect_not_null(strstr(page, " evil.html | 1 +"));
+	cr_expect_not_null(strstr(hb_str(hb_phase(r, 0), "diff"),
+				  "/diffs/01-"),
+			   "the phase names no diff file");
 	cr_expect_lt(len, 400000, "a page of %zu bytes", len);
 
 	/* gao-dev report RESULTS_FILE --out FILE: the same page */
