@@ -645,7 +645,7 @@ put_phase_diff(FILE *f, const json_t *p, size_t n, const char *run_dir)
 		    (int)sizeof(path))
 		return;
 	text = report_read_text(path, &len, &cut);
-	fprintf(f, "<details class=\"diff\"><summary>%02zu ", n);
+	fprintf(f, "<details class=\"diff\" open><summary>%02zu ", n);
 	htmltext_puts(f, str(p, "name"), 128);
 	fputs("</summary><pre>", f);
 	if (text)
