@@ -773,6 +773,21 @@ demo_args(struct cli *c)
 	return 0;
 }
 
+/* An option of another command: -1 after saying so (first: the index
+ * of the first argument after the command words, 2 for a one-word one). */
+static int
+not_applicable(char **argv, int first, int idx)
+{
+	const char *sp = first == 2 ? "" : " ", *w2 = first == 2 ? "" : argv[2];
+
+	termesc_fprintf(stderr,
+			"gao-dev: --%s does not apply to %s%s%s; see gao-dev "
+			"%s%s%s --help\n",
+			idx >= 0 ? options[idx].name : "?", argv[1], sp, w2,
+			argv[1], sp, w2);
+	return -1;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *c)
 {
@@ -813,18 +828,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 				c->cmd == CLI_CHECK ? "check" : "run");
 			return -1;
 		}
-		if (!option_applies(c->cmd, opt)) {
-			termesc_fprintf(
-				stderr,
-				"gao-dev: --%s does not apply to %s%s%s; "
-				"see gao-dev %s%s%s --help\n",
-				idx >= 0 ? options[idx].name : "?", argv[1],
-				first == 2 ? "" : " ",
-				first == 2 ? "" : argv[2], argv[1],
-				first == 2 ? "" : " ",
-				first == 2 ? "" : argv[2]);
-			return -1;
-		}
+		if (!option_applies(c->cmd, opt))
+			return not_applicable(argv, first, idx);
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
 			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
 		idx = -1;

@@ -34,7 +34,7 @@
 #define REPORT_INPUT_MAX 4096       /* a tool call's input (JSON) */
 #define REPORT_RESULT_MAX 2048      /* a tool result's excerpt */
 #define REPORT_FIELD_MAX 600        /* a reason, an event's details */
-#define REPORT_DIFF_MAX 65536     /* a phase's diff file */
+#define REPORT_DIFF_MAX 65536       /* a phase's diff file */
 #define REPORT_ROWS_MAX 5000        /* timeline rows */
 #define REPORT_FILE_MAX (64u << 20) /* any one file read */
 

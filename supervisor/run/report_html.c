@@ -117,6 +117,38 @@ kv_row(FILE *f, const char *key, const char *val)
 
 /* ---- header ---- */
 
+/* Whether every audit chain verified, and each log's count and head or
+ * its first problem. */
+static void
+put_audit_row(FILE *f, const json_t *audits, bool audit_ok)
+{
+	const json_t *a;
+	size_t i;
+
+	fputs("<tr><th>audit chains</th><td>", f);
+	badge(f, audit_ok ? "ok" : "bad");
+	fprintf(f, " %s",
+		audit_ok ? "every audit log verified" :
+			   "NOT every audit log verified");
+	json_array_foreach(audits, i, a) {
+		fputs("<div class=\"meta\">", f);
+		htmltext_puts(f, str(a, "phase"), 128);
+		fputs(": ", f);
+		if (json_is_true(json_object_get(a, "ok"))) {
+			fprintf(f, "%" PRId64 " records, head ",
+				(int64_t)json_integer_value(
+					json_object_get(a, "records")));
+			htmltext_puts(f, str(a, "head"), 65);
+		} else {
+			fputs("<span class=\"warn\">", f);
+			htmltext_puts(f, str(a, "problem"), 300);
+			fputs("</span>", f);
+		}
+		fputs("</div>", f);
+	}
+	fputs("</td></tr>\n", f);
+}
+
 static void
 put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 {
@@ -171,28 +203,7 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 	kv_row(f, "model", str(json_object_get(res, "reproduce"), "model"));
 	kv_row(f, "isolation",
 	       str(json_object_get(res, "isolation"), "summary"));
-	fputs("<tr><th>audit chains</th><td>", f);
-	badge(f, audit_ok ? "ok" : "bad");
-	fprintf(f, " %s",
-		audit_ok ? "every audit log verified" :
-			   "NOT every audit log verified");
-	json_array_foreach(audits, i, a) {
-		fputs("<div class=\"meta\">", f);
-		htmltext_puts(f, str(a, "phase"), 128);
-		fputs(": ", f);
-		if (json_is_true(json_object_get(a, "ok"))) {
-			fprintf(f, "%" PRId64 " records, head ",
-				(int64_t)json_integer_value(
-					json_object_get(a, "records")));
-			htmltext_puts(f, str(a, "head"), 65);
-		} else {
-			fputs("<span class=\"warn\">", f);
-			htmltext_puts(f, str(a, "problem"), 300);
-			fputs("</span>", f);
-		}
-		fputs("</div>", f);
-	}
-	fputs("</td></tr>\n", f);
+	put_audit_row(f, audits, audit_ok);
 	json_array_foreach(json_object_get(res, "errors"), i, a) {
 		if (i >= 20)
 			break;
@@ -664,8 +675,7 @@ put_changes(FILE *f, const json_t *res, const char *run_dir)
 	const json_t *p;
 	size_t i, shown = 0;
 
-	fputs("<section id=\"changes\"><h2>Files changed per phase</h2>\n",
-	      f);
+	fputs("<section id=\"changes\"><h2>Files changed per phase</h2>\n", f);
 	json_array_foreach(json_object_get(res, "phases"), i, p) {
 		if (json_is_string(json_object_get(p, "diff"))) {
 			put_phase_diff(f, p, i + 1, run_dir);

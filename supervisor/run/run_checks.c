@@ -156,10 +156,7 @@ parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
  * gitlink in the index, no git ever runs inside a nested repository;
  * such a directory is not recorded in the history.
  */
-#define GIT_ADD_ALL \
-	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || " \
-	"true; } | cut -z -f2- | git update-index -z --force-remove " \
-	"--stdin; }"
+#define GIT_ADD_ALL RUN_GIT_ADD_ALL
 
 static const char git_init[] =
 	"set -e; git init -q -b main >/dev/null 2>&1 || git init -q; "

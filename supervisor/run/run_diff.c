@@ -31,14 +31,13 @@
 #define DIFF_END "GAO_DIFF_END"
 
 /* The same staging as the commit's (run_checks.c, GIT_ADD_ALL). */
-#define DIFF_CMD                                                              \
-	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || "      \
-	"true; } | cut -z -f2- | git update-index -z --force-remove "        \
-	"--stdin; } || exit 3; "                                              \
-	"git -c core.quotepath=off diff --cached --no-color --no-ext-diff "  \
-	"--no-textconv --stat=160 | head -c 4096; echo; "                    \
-	"git -c core.quotepath=off diff --cached --no-color --no-ext-diff "  \
-	"--no-textconv | head -c %d; echo; echo " DIFF_END
+#define DIFF_CMD \
+	RUN_GIT_ADD_ALL \
+		" || exit 3; " \
+		"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
+		"--no-textconv --stat=160 | head -c 4096; echo; " \
+		"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
+		"--no-textconv | head -c %d; echo; echo " DIFF_END
 
 static void
 parse_diff(struct run *r, const struct msg_tool_result *res, const char *why,
@@ -68,8 +67,8 @@ parse_diff(struct run *r, const struct msg_tool_result *res, const char *why,
 	if (red) {
 		char *clean = secret_redact(red);
 
-		if (clean && io_write_file_atomic(path, clean, strlen(clean)) ==
-				     0)
+		if (clean &&
+		    io_write_file_atomic(path, clean, strlen(clean)) == 0)
 			json_object_set_new(p->record, "diff",
 					    json_string(path));
 		free(clean);

@@ -233,8 +233,9 @@ Test(report, hostile_run_is_inert)
 			       "content=\"default-src 'none'; style-src "
 			       "'unsafe-inline'\">") != NULL);
 	cr_expect(strstr(page, "<meta http-equiv") < strstr(page, "<style>"));
-	for (const char *id = "header\0chart\0changes\0timeline\0conversations\0"
-			      "criteria\0";
+	for (const char *id =
+		     "header\0chart\0changes\0timeline\0conversations\0"
+		     "criteria\0";
 	     *id; id += strlen(id) + 1) {
 		char want[64];
 
