@@ -33,11 +33,11 @@
 /* The same staging as the commit's (run_checks.c, GIT_ADD_ALL). */
 #define DIFF_CMD \
 	RUN_GIT_ADD_ALL \
-		" || exit 3; " \
-		"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
-		"--no-textconv --stat=160 | head -c 4096; echo; " \
-		"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
-		"--no-textconv | head -c %d; echo; echo " DIFF_END
+	" || exit 3; " \
+	"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
+	"--no-textconv --stat=160 | head -c 4096; echo; " \
+	"git -c core.quotepath=off diff --cached --no-color --no-ext-diff " \
+	"--no-textconv | head -c %d; echo; echo " DIFF_END
 
 static void
 parse_diff(struct run *r, const struct msg_tool_result *res, const char *why,
