@@ -50,6 +50,7 @@ enum {
 	OPT_OUT,
 	OPT_RECORD,
 	OPT_REPLAY,
+	OPT_REPORT,
 };
 
 static const struct option options[] = {
@@ -89,6 +90,7 @@ static const struct option options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "out", required_argument, NULL, OPT_OUT },
+	{ "report", no_argument, NULL, OPT_REPORT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -112,6 +114,7 @@ static const char general_help[] =
 "  policy check FILE                                validate a policy file\n"
 "  audit verify FILE                                check an audit log's chain\n"
 "  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
+"  report RUN_DIR|RESULTS_FILE [--out FILE]         a run's HTML report\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
@@ -243,6 +246,9 @@ static const char run_help3[] =
 "                           network, no key; a request the recording\n"
 "                           cannot answer ends the run (exit 4) naming\n"
 "                           the unit, phase, agent and turn\n"
+"  --report                 write each run's HTML report at its end,\n"
+"                           SANDBOX_ROOT/runs/<run_id>/report.html\n"
+"                           (gao-dev report --help; docs/report.md)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -301,6 +307,25 @@ static const char merge_help[] =
 "3, 4, 5, 130: the first of 130, 3, 2, 4, 5, 1 that a unit produced),\n"
 "2 when the manifests disagree, a unit is missing or ran twice, a file is\n"
 "unreadable or malformed, or --out or --junit cannot be written.\n";
+static const char report_help[] =
+"usage: gao-dev report RUN_DIR|RESULTS_FILE [--out FILE]\n"
+"\n"
+"Writes one self-contained HTML page of a run (no script, nothing loaded\n"
+"from the network; it opens from a CI artifact): the status, exit code,\n"
+"time, cost against the cap, tokens and cache share, model, isolation and\n"
+"whether every audit chain verified; tokens and cost per phase; a\n"
+"timeline of the run's events; each agent's conversation (its text, each\n"
+"tool call with its input and an excerpt of its result, errors and\n"
+"refusals marked); each criterion's verdict and reason. RUN_DIR is\n"
+"SANDBOX_ROOT/runs/<run_id>, RESULTS_FILE SANDBOX_ROOT/results/<run_id>.json;\n"
+"the other is found beside it. Everything shown is text, escaped and\n"
+"capped (docs/report.md).\n"
+"\n"
+"  --out FILE               where the page goes (default\n"
+"                           RUN_DIR/report.html); written atomically, 0600\n"
+"\n"
+"exit codes: 0 written (whatever the run's status), 2 usage error or\n"
+"the run's files missing or malformed, 4 the page cannot be written.\n";
 /* clang-format on */
 
 void
@@ -316,6 +341,10 @@ cli_help(enum cli_cmd cmd, bool run)
 	}
 	if (cmd == CLI_MERGE) {
 		fputs(merge_help, stdout);
+		return;
+	}
+	if (cmd == CLI_REPORT) {
+		fputs(report_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -507,6 +536,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_OUT:
 		c->out = arg;
 		break;
+	case OPT_REPORT:
+		c->report = true;
+		break;
 	default:
 		return -1;
 	}
@@ -659,8 +691,12 @@ option_applies(enum cli_cmd cmd, int opt)
 	if (cmd == CLI_MERGE)
 		return opt == 'h' || opt == 'V' || opt == OPT_OUT ||
 		       opt == OPT_JUNIT;
+	if (cmd == CLI_REPORT)
+		return opt == 'h' || opt == 'V' || opt == OPT_OUT;
 	if (opt == OPT_OUT)
 		return false;
+	if (opt == OPT_REPORT)
+		return cmd == CLI_RUN || cmd == CLI_DEMO;
 	if (opt == OPT_SHARD || opt == OPT_RECORD || opt == OPT_REPLAY)
 		return cmd == CLI_RUN;
 	if (cmd != CLI_CHECK)
@@ -689,6 +725,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "results", "merge", CLI_MERGE, false },
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },
+		{ "report", NULL, CLI_REPORT, false },
 	};
 
 	if (argc < 2)
@@ -711,10 +748,19 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 	return -1;
 }
 
-/* demo: no files; its sandbox root defaults to ./gao-dev-demo. */
+/* demo: no files; its sandbox root defaults to ./gao-dev-demo. report:
+ * one run directory or results file. */
 static int
 demo_args(struct cli *c)
 {
+	if (c->cmd == CLI_REPORT) {
+		if (c->n_args == 1)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: report takes one run directory or "
+				"results file; see gao-dev report --help\n");
+		return -1;
+	}
 	if (c->n_args > 0) {
 		termesc_fprintf(stderr,
 				"gao-dev demo: %s: the demo takes no files; "
@@ -725,6 +771,21 @@ demo_args(struct cli *c)
 	if (!c->sandbox_root_set)
 		c->sandbox_root = "./gao-dev-demo";
 	return 0;
+}
+
+/* An option of another command: -1 after saying so (first: the index
+ * of the first argument after the command words, 2 for a one-word one). */
+static int
+not_applicable(char **argv, int first, int idx)
+{
+	const char *sp = first == 2 ? "" : " ", *w2 = first == 2 ? "" : argv[2];
+
+	termesc_fprintf(stderr,
+			"gao-dev: --%s does not apply to %s%s%s; see gao-dev "
+			"%s%s%s --help\n",
+			idx >= 0 ? options[idx].name : "?", argv[1], sp, w2,
+			argv[1], sp, w2);
+	return -1;
 }
 
 /* After the options: the files and the combinations each command takes. */
@@ -740,7 +801,7 @@ check_args(struct cli *c, char **argv)
 				c->args[0]);
 		return -1;
 	}
-	if (c->cmd == CLI_DEMO)
+	if (c->cmd == CLI_DEMO || c->cmd == CLI_REPORT)
 		return demo_args(c);
 	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
 		termesc_fprintf(stderr,
@@ -805,15 +866,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 				c->cmd == CLI_CHECK ? "check" : "run");
 			return -1;
 		}
-		if (!option_applies(c->cmd, opt)) {
-			termesc_fprintf(
-				stderr,
-				"gao-dev: --%s does not apply to %s %s; "
-				"see gao-dev %s %s --help\n",
-				idx >= 0 ? options[idx].name : "?", argv[1],
-				argv[2], argv[1], argv[2]);
-			return -1;
-		}
+		if (!option_applies(c->cmd, opt))
+			return not_applicable(argv, first, idx);
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
 			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
 		idx = -1;

@@ -24,7 +24,8 @@ enum cli_cmd {
 	CLI_AUDIT_VERIFY,
 	CLI_CHECK, /* sandbox check */
 	CLI_DEMO,
-	CLI_MERGE, /* results merge */
+	CLI_MERGE,  /* results merge */
+	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
 };
 
 /* Exit codes, one table for every command. */
@@ -79,9 +80,10 @@ struct cli {
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
 	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
-	const char *out;      /* results merge --out DIR */
+	const char *out;      /* results merge --out DIR, report --out */
 	const char *record;   /* --record DIR, or NULL */
 	const char *replay;   /* --replay DIR, or NULL */
+	bool report;          /* sandbox run --report */
 };
 
 /*
