@@ -45,6 +45,7 @@ static struct {
 	bool up;     /* the area is on the terminal (cursor hidden) */
 	bool dirty;  /* something changed since the last redraw */
 	bool hooked; /* atexit registered */
+	bool resized; /* SIGWINCH since the last redraw */
 	struct loop *loop;
 	uint64_t timer;
 	int sigfd;
@@ -131,7 +132,7 @@ line(FILE *m, const char *sgr, const char *text)
 	fwrite(esc, 1, progress_cut(esc, P.cols - 1), m);
 	if (sgr && P.colour)
 		fputs("\x1b[0m", m);
-	fputc('\n', m);
+	fputs("\x1b[K\n", m); /* the rest of the old line goes */
 	free(esc);
 }
 
@@ -206,10 +207,15 @@ draw(void)
 
 	if (!m)
 		return;
-	fputs("\r\x1b[J", m);
+	/* after a resize the terminal has reflowed the old area in its
+	 * own way, so the cursor may be anywhere: start on a clean screen */
+	if (P.resized && P.up)
+		fputs("\x1b[H\x1b[2J", m);
+	P.resized = false;
+	fputc('\r', m);
 	if (!P.up)
 		fputs("\x1b[?25l", m);
-	fputc('\n', m); /* the blank first line (progress.h) */
+	fputs("\x1b[K\n", m); /* the blank first line (progress.h) */
 	for (int i = 0; i < P.n_runs && shown < room; i++, shown++) {
 		draw_run(m, &P.runs[i], now);
 		lines += LINES_PER_RUN;
@@ -222,7 +228,10 @@ draw(void)
 		line(m, NULL, more);
 		lines++;
 	}
-	fprintf(m, "\x1b[%dA", lines);
+	/* what is left of a taller area, below this one; never from the
+	 * first row, which some terminals (tmux's scroll-on-clear) would
+	 * take as clearing the screen and scroll into the history */
+	fprintf(m, "\x1b[J\x1b[%dA", lines);
 	if (fclose(m) == 0)
 		put(buf, len);
 	free(buf);
@@ -231,12 +240,22 @@ draw(void)
 	P.last_sec = now / 1000;
 }
 
+/* Take the area off the terminal (from its blank first line, see
+ * draw()), the cursor back at its first line. */
+static void
+erase_area(void)
+{
+	puts2("\r\x1b[K\n\x1b[J\x1b[A");
+}
+
 /* Take the area off the terminal and show the cursor. */
 static void
 clear_area(void)
 {
-	if (P.up)
-		puts2("\r\x1b[J\x1b[?25h");
+	if (P.up) {
+		erase_area();
+		puts2("\x1b[?25h");
+	}
 	P.up = false;
 }
 
@@ -287,6 +306,26 @@ copy_str(char *out, size_t cap, const json_t *f, const char *key)
 		utf8_copy(out, cap, v);
 }
 
+/* A json_dump_callback sink that keeps the first cap bytes (jansson's
+ * json_dumpb skips a chunk that does not fit and leaves a hole). */
+struct bounded {
+	char *buf;
+	size_t cap, used;
+};
+
+static int
+bounded_put(const char *s, size_t n, void *ctx)
+{
+	struct bounded *b = ctx;
+	size_t room = b->cap - b->used;
+
+	if (n > room)
+		n = room;
+	memcpy(b->buf + b->used, s, n);
+	b->used += n;
+	return 0;
+}
+
 /* "Tool {input...}", cut at the buffer (the input may be huge). */
 static void
 set_tool(struct prun *r, const json_t *f)
@@ -298,10 +337,11 @@ set_tool(struct prun *r, const json_t *f)
 
 	dump[0] = '\0';
 	if (in) {
-		n = json_dumpb(in, dump, sizeof(dump) - 1,
-			       JSON_COMPACT | JSON_ENCODE_ANY);
-		if (n > sizeof(dump) - 1)
-			n = sizeof(dump) - 1;
+		struct bounded bd = { dump, sizeof(dump) - 1, 0 };
+
+		json_dump_callback(in, bounded_put, &bd,
+				   JSON_COMPACT | JSON_ENCODE_ANY);
+		n = bd.used;
 		dump[n] = '\0';
 	}
 	snprintf(r->tool, sizeof(r->tool), "%s %s", tool ? tool : "?", dump);
@@ -337,7 +377,7 @@ print_above(const char *level, const char *event, const json_t *fields)
 	if (!esc)
 		return;
 	if (P.up)
-		puts2("\r\x1b[J");
+		erase_area();
 	if (sgr && P.colour) {
 		/* the colour closes before the newline */
 		size_t n = strlen(esc);
@@ -433,6 +473,7 @@ on_winch(struct loop *l, int fd, int events, void *ctx)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 		;
 	query_size();
+	P.resized = true;
 	P.dirty = true;
 }
 

@@ -28,7 +28,10 @@
  * boundary, counting any code point from U+1100 up as two columns (an
  * over-estimate, so a line never wraps and the cursor arithmetic holds).
  * The width comes from TIOCGWINSZ, asked again on SIGWINCH (a signalfd
- * of this module's own on the loop).
+ * of this module's own on the loop). A terminal reflows what is on it
+ * when it is resized, each in its own way, and the cursor moves with the
+ * text: after a resize the next redraw clears the screen (ESC [2J) and
+ * draws the area at the top, rather than guess where the old one went.
  *
  * The cursor rests at the area's first line, which is blank: text that
  * other code writes to stderr meanwhile (the runner's "stopping the runs"
