@@ -19,10 +19,10 @@
 #include "common/utf8.h"
 #include "supervisor/core/evlog.h"
 
-#define TICK_MS 100    /* at most 10 redraws a second */
-#define MAX_RUNS 64    /* runs shown at once (--jobs beyond: counted) */
-#define MIN_COLS 20    /* narrower terminals are taken as 20 wide */
-#define MAX_COLS 1000  /* wider ones as 1000 */
+#define TICK_MS 100   /* at most 10 redraws a second */
+#define MAX_RUNS 64   /* runs shown at once (--jobs beyond: counted) */
+#define MIN_COLS 20   /* narrower terminals are taken as 20 wide */
+#define MAX_COLS 1000 /* wider ones as 1000 */
 #define LINES_PER_RUN 3
 
 /* One running run, as the events tell it (strings redacted, unescaped). */
@@ -42,9 +42,9 @@ struct prun {
 static struct {
 	enum progress_view view;
 	bool colour;
-	bool up;     /* the area is on the terminal (cursor hidden) */
-	bool dirty;  /* something changed since the last redraw */
-	bool hooked; /* atexit registered */
+	bool up;      /* the area is on the terminal (cursor hidden) */
+	bool dirty;   /* something changed since the last redraw */
+	bool hooked;  /* atexit registered */
 	bool resized; /* SIGWINCH since the last redraw */
 	struct loop *loop;
 	uint64_t timer;
@@ -97,7 +97,8 @@ progress_cut(const char *s, unsigned long cols)
 		if (n > 1) {
 			cp &= 0x7fu >> n;
 			for (int k = 1; k < n; k++)
-				cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3fu);
+				cp = (cp << 6) |
+				     ((unsigned char)s[i + k] & 0x3fu);
 		}
 		if (cp >= 0x1100)
 			w = 2;
@@ -129,7 +130,8 @@ line(FILE *m, const char *sgr, const char *text)
 		return;
 	if (sgr && P.colour)
 		fputs(sgr, m);
-	fwrite(esc, 1, progress_cut(esc, P.cols - 1), m);
+	/* a memstream: a failed write shows at fclose() */
+	(void)fwrite(esc, 1, progress_cut(esc, P.cols - 1), m);
 	if (sgr && P.colour)
 		fputs("\x1b[0m", m);
 	fputs("\x1b[K\n", m); /* the rest of the old line goes */
@@ -424,7 +426,8 @@ on_event(void *ctx, const char *run_id, const char *level, const char *event,
 	P.dirty = true;
 	if (!strcmp(event, "standalone_benchmark_started")) {
 		copy_str(r->name, sizeof(r->name), f, "benchmark");
-		r->phases = (int)json_integer_value(json_object_get(f, "phases"));
+		r->phases = (int)json_integer_value(
+			json_object_get(f, "phases"));
 	} else if (!strcmp(event, "phase_started")) {
 		r->phase_no++;
 		r->phase[0] = r->agent[0] = r->tool[0] = '\0';
@@ -512,7 +515,7 @@ progress_setup(bool standalone, bool no_progress)
 		P.view = PROGRESS_AREA;
 	P.colour = !(nc && *nc);
 	query_size();
-	evlog_set_mode(P.view == PROGRESS_JSON	? EVLOG_JSON :
+	evlog_set_mode(P.view == PROGRESS_JSON  ? EVLOG_JSON :
 		       P.view == PROGRESS_LINES ? EVLOG_HUMAN :
 						  EVLOG_QUIET);
 	if (P.view == PROGRESS_AREA)
