@@ -112,30 +112,31 @@ progress_cut(const char *s, unsigned long cols)
 
 /*
  * One line of the area into m: the text escaped, its newlines and tabs
- * as spaces, cut to the width; sgr is the colour (NULL: none).
+ * as spaces, cut to the width; sgr is the colour (NULL: none). Out of
+ * memory, the line is empty: draw() counts it all the same.
  */
 static void
 line(FILE *m, const char *sgr, const char *text)
 {
-	char *flat = strdup(text), *esc;
+	char *flat = strdup(text), *esc = NULL;
 
-	if (!flat)
-		return;
-	for (char *p = flat; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	esc = termesc_dup(flat);
-	free(flat);
-	if (!esc)
-		return;
-	if (sgr && P.colour)
-		fputs(sgr, m);
-	/* a memstream: a failed write shows at fclose() */
-	(void)fwrite(esc, 1, progress_cut(esc, P.cols - 1), m);
-	if (sgr && P.colour)
-		fputs("\x1b[0m", m);
+	if (flat) {
+		for (char *p = flat; *p; p++)
+			if (*p == '\n' || *p == '\t')
+				*p = ' ';
+		esc = termesc_dup(flat);
+		free(flat);
+	}
+	if (esc) {
+		if (sgr && P.colour)
+			fputs(sgr, m);
+		/* a memstream: a failed write shows at fclose() */
+		(void)fwrite(esc, 1, progress_cut(esc, P.cols - 1), m);
+		if (sgr && P.colour)
+			fputs("\x1b[0m", m);
+		free(esc);
+	}
 	fputs("\x1b[K\n", m); /* the rest of the old line goes */
-	free(esc);
 }
 
 static void
@@ -365,11 +366,11 @@ print_above(const char *level, const char *event, const json_t *fields)
 
 	if (!own)
 		return;
-	/* the event's own fields, as the plain lines show them */
+	/* the event's own fields, as the plain lines show them, after the
+	 * run id (several runs may share the terminal) */
 	json_object_del(own, "ts");
 	json_object_del(own, "level");
 	json_object_del(own, "event");
-	json_object_del(own, "run_id");
 	text = evlog_human_text(level, event, own);
 	json_decref(own);
 	if (!text)
