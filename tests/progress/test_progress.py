@@ -56,14 +56,20 @@ SCENARIO = {
                           "input": {"command": "echo quick"}}]},
             {"content": [{"type": "text", "text": "done"}]}]},
         {"name": "view", "match": "SCENARIO-VIEW", "turns": [
-            {"delay_ms": 1200,
+            {"delay_ms": 700,
              "content": [{"type": "tool_use", "name": "Bash",
                           "input": {"command": HOSTILE_CMD}}]},
-            {"delay_ms": 2500,
+            {"delay_ms": 1500,
              "content": [{"type": "tool_use", "name": "Write",
                           "input": {"file_path": "huge.txt",
                                     "content": HUGE}}]},
-            {"delay_ms": 1500,
+            {"delay_ms": 900,
+             "content": [{"type": "text", "text": "done"}]}]},
+        {"name": "colour", "match": "SCENARIO-COLOUR", "turns": [
+            {"delay_ms": 700,
+             "content": [{"type": "tool_use", "name": "Bash",
+                          "input": {"command": HOSTILE_CMD}}]},
+            {"delay_ms": 500,
              "content": [{"type": "text", "text": "done"}]}]},
     ],
 }
@@ -136,8 +142,11 @@ class Env:
                 "--skip-key-validation", *extra]
 
     def tmux(self, *args):
+        # tmux runs commands with $SHELL, else the user's login shell
+        # (nologin for a system user)
         p = subprocess.run(["tmux", "-S", self.sock, *args],
-                           capture_output=True, text=True, check=False)
+                           capture_output=True, text=True, check=False,
+                           env=dict(os.environ, SHELL="/bin/sh"))
         if p.returncode:
             raise RuntimeError("tmux %s: %s" % (args, p.stderr))
         return p.stdout
@@ -299,7 +308,7 @@ class ProgressTest(unittest.TestCase):
         self.plain_lines(extra_args=("--no-progress",))
 
     def test_no_color(self):
-        cfg = self.env.write_config(config("SCENARIO-VIEW", HOSTILE_PHASE))
+        cfg = self.env.write_config(config("SCENARIO-COLOUR", HOSTILE_PHASE))
         p = Pane(self.env, self.env.argv(cfg), extra_env={"NO_COLOR": "1"})
         p.wait_for(r"last tool: Bash")
         esc = p.screen(escapes=True)
@@ -330,7 +339,13 @@ class ProgressTest(unittest.TestCase):
         p = subprocess.run(argv, capture_output=True, env=env, timeout=60,
                            check=False, cwd=self.env.dir)
         self.assertEqual(p.returncode, 0, p.stderr)
-        lines = p.stderr.decode().splitlines()
+        # the JSON lines; besides them only the warnings gao-dev prints
+        # itself (as an ordinary user: no cgroup for the memory total)
+        lines, other = [], []
+        for l in p.stderr.decode().splitlines():
+            (lines if l.startswith("{") else other).append(l)
+        for l in other:
+            self.assertRegex(l, r"^gao-dev: warning: ")
         events = [json.loads(l) for l in lines]
         run_lines = [l for l, e in zip(lines, events)
                      if e["event"] != "api_key_loaded"]
