@@ -416,6 +416,11 @@ dispatch(struct batch *b, struct slot *s)
 	}
 	s->started = loop_now_ms();
 	count_tool(b, name);
+	/* for a live view only (evlog_note): the call being run */
+	evlog_note(b->cfg.events, "tool_started",
+		   json_pack("{s:s,s:s,s:s,s:O?}", "agent", b->cfg.agent,
+			     "phase", b->cfg.phase, "tool", name, "input",
+			     input));
 	if (wconn_call(b->wk.w, block_str(s->block, "id"), name, input,
 		       tool_timeout(b, name, input)) < 0) {
 		fail(b, SESSION_STOP_WORKER_FAILED,

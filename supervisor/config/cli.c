@@ -51,6 +51,7 @@ enum {
 	OPT_RECORD,
 	OPT_REPLAY,
 	OPT_REPORT,
+	OPT_NO_PROGRESS,
 };
 
 static const struct option options[] = {
@@ -89,6 +90,7 @@ static const struct option options[] = {
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "report", no_argument, NULL, OPT_REPORT },
 #if GAO_DEV_TEST_SWITCHES
@@ -249,6 +251,10 @@ static const char run_help3[] =
 "  --report                 write each run's HTML report at its end,\n"
 "                           SANDBOX_ROOT/runs/<run_id>/report.html\n"
 "                           (gao-dev report --help; docs/report.md)\n"
+"  --no-progress            on a terminal, one plain line per event on\n"
+"                           stderr instead of the status area redrawn in\n"
+"                           place (TERM=dumb does the same; NO_COLOR drops\n"
+"                           the area's colours)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -478,6 +484,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_STANDALONE:
 		c->standalone = true;
 		break;
+	case OPT_NO_PROGRESS:
+		c->no_progress = true;
+		break;
 	case OPT_API_KEY:
 		c->api_key = (char *)arg;
 		break;
@@ -699,6 +708,8 @@ option_applies(enum cli_cmd cmd, int opt)
 		return cmd == CLI_RUN || cmd == CLI_DEMO;
 	if (opt == OPT_SHARD || opt == OPT_RECORD || opt == OPT_REPLAY)
 		return cmd == CLI_RUN;
+	if (opt == OPT_NO_PROGRESS)
+		return cmd == CLI_RUN || cmd == CLI_DEMO;
 	if (cmd != CLI_CHECK)
 		return opt != OPT_JSON;
 	for (size_t i = 0; i < sizeof(check_opts) / sizeof(*check_opts); i++)

@@ -79,6 +79,7 @@ struct cli {
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
+	bool no_progress;     /* --no-progress: plain lines on a terminal */
 	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
 	const char *out;      /* results merge --out DIR, report --out */
 	const char *record;   /* --record DIR, or NULL */

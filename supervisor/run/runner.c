@@ -46,6 +46,7 @@
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/junit.h"
+#include "supervisor/out/progress.h"
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/record_replay.h"
 #include "supervisor/run/run.h"
@@ -396,9 +397,11 @@ run_all(struct runner *rn, const char *root)
 	}
 	for (int i = 0; i < rn->n_slots; i++)
 		json_array_append_new(rn->not_started, json_null());
+	progress_start(rn->env.loop);
 	start_more(rn);
 	if (rn->active)
 		loop_run(rn->env.loop);
+	progress_stop();
 	runner_report_summaries(rn);
 	rc = runner_report_aggregate(rn);
 	if (rn->shard.n)
@@ -463,7 +466,7 @@ runner_run(struct cli *c)
 		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
-	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
+	progress_setup(c->standalone, c->no_progress);
 	rc = load_configs(&rn);
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
