@@ -27,6 +27,7 @@
 #include "supervisor/run/hostcheck.h"
 #include "supervisor/run/demo.h"
 #include "supervisor/run/merge.h"
+#include "supervisor/run/report.h"
 #include "supervisor/run/runner.h"
 
 static void
@@ -97,6 +98,17 @@ cmd_audit(const struct cli *c)
 	return audit_cmd_verify(c->args, c->n_args);
 }
 
+static int
+cmd_report(const struct cli *c)
+{
+	char err[1024] = "";
+	int rc = report_write(c->args[0], c->out, err, sizeof(err));
+
+	if (rc != EXIT_OK)
+		termesc_fprintf(stderr, "gao-dev report: %s\n", err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,6 +141,8 @@ main(int argc, char **argv)
 		return hostcheck_main(&c);
 	case CLI_MERGE:
 		return merge_main(c.args, c.n_args, c.out, c.junit);
+	case CLI_REPORT:
+		return cmd_report(&c);
 	case CLI_RUN:
 	case CLI_DEMO:
 		break;

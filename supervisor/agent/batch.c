@@ -416,6 +416,11 @@ dispatch(struct batch *b, struct slot *s)
 	}
 	s->started = loop_now_ms();
 	count_tool(b, name);
+	/* for a live view only (evlog_note): the call being run */
+	evlog_note(b->cfg.events, "tool_started",
+		   json_pack("{s:s,s:s,s:s,s:O?}", "agent", b->cfg.agent,
+			     "phase", b->cfg.phase, "tool", name, "input",
+			     input));
 	if (wconn_call(b->wk.w, block_str(s->block, "id"), name, input,
 		       tool_timeout(b, name, input)) < 0) {
 		fail(b, SESSION_STOP_WORKER_FAILED,
@@ -560,6 +565,19 @@ measured(struct batch *b, const struct msg_tool_result *r)
 	pump(b);
 }
 
+/* The first BATCH_EXCERPT_MAX bytes of a result (valid UTF-8), cut on
+ * a character, for the transcript (the report shows it). */
+static json_t *
+excerpt(const char *clean)
+{
+	size_t n;
+
+	if (!clean)
+		return json_string("");
+	n = utf8_boundary(clean, strlen(clean), BATCH_EXCERPT_MAX);
+	return json_stringn(clean, n);
+}
+
 static void
 on_result(void *ctx, const struct msg_tool_result *r)
 {
@@ -583,12 +601,13 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	audit_call(b, s->block, r->is_error ? "error" : "allowed", r, NULL);
 	transcript(b, "tool_result",
 		   json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
-			     "s:b}",
+			     "s:b,s:o}",
 			     "tool_use_id", r->id, "tool",
 			     block_str(s->block, "name"), "is_error",
 			     r->is_error, "exit_code", (json_int_t)r->exit_code,
 			     "duration_ms", (json_int_t)r->duration_ms, "bytes",
-			     (json_int_t)r->bytes, "truncated", r->truncated));
+			     (json_int_t)r->bytes, "truncated", r->truncated,
+			     "excerpt", excerpt(clean)));
 	complete(b, s, clean ? clean : "(output not available)", r->is_error);
 	free(clean);
 	if (measure(b, block_str(s->block, "name")))

@@ -58,6 +58,8 @@
 #define BATCH_MAX_RESPAWNS 3
 #define BATCH_INPUT_MAX (1u << 20)  /* one tool input, JSON bytes */
 #define BATCH_TOOL_TIMEOUT_MS 60000 /* tools other than Bash */
+/* The excerpt of each tool result kept in the transcript (bytes). */
+#define BATCH_EXCERPT_MAX 2048
 
 /* A transcript line: type and fields (stolen). See session.c. */
 typedef void (*batch_transcript_fn)(void *ctx, const char *type,

@@ -318,6 +318,21 @@ call_api(struct session *s)
 		       "out of memory");
 }
 
+/* The run's spend so far, for a live view only (evlog_note: written
+ * nowhere, so the events stay as documented). */
+static void
+note_spend(const struct session *s)
+{
+	const struct run_budget *b = s->cfg.budget;
+
+	evlog_note(s->cfg.events, "spend",
+		   json_pack("{s:s,s:s,s:i,s:I,s:f,s:b,s:f}", "agent",
+			     s->cfg.agent, "phase", s->cfg.phase, "turn",
+			     s->res.turns, "tokens", (json_int_t)b->tokens_used,
+			     "cost_usd", b->cost_used, "cost_unknown",
+			     b->cost_unknown, "max_cost_usd", b->max_cost_usd));
+}
+
 static void
 account(struct session *s, const struct api_reply *r)
 {
@@ -517,6 +532,7 @@ on_api_done(void *ctx, struct api_reply *r)
 		   json_pack("{s:s,s:s,s:i,s:s?}", "agent", s->cfg.agent,
 			     "phase", s->cfg.phase, "turn", s->res.turns,
 			     "stop_reason", r->resp.stop_reason));
+	note_spend(s);
 	handle_message(s, r);
 }
 
@@ -631,6 +647,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 				cfg->task_prompt);
 	if (open_outputs(s, err, errlen) < 0)
 		goto fail;
+	note_spend(s);
 	if (cfg->rec && !(s->conv = rec_conv_open(cfg->rec, &cfg->rec_key))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -296,7 +296,7 @@ safe_name(char *out, size_t cap, const char *s, size_t max)
 			  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
 			  ch == '-';
 
-		out[n] = ok ? ch : '_';
+		out[n] = (char)(ok ? ch : '_');
 	}
 	out[n] = 0;
 	if (out[0] == '.')

@@ -53,6 +53,8 @@ enum {
 	OPT_AGENT,
 	OPT_TOOL,
 	OPT_PATH,
+	OPT_REPORT,
+	OPT_NO_PROGRESS,
 };
 
 static const struct option options[] = {
@@ -91,10 +93,12 @@ static const struct option options[] = {
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "agent", required_argument, NULL, OPT_AGENT },
 	{ "tool", required_argument, NULL, OPT_TOOL },
 	{ "path", required_argument, NULL, OPT_PATH },
+	{ "report", no_argument, NULL, OPT_REPORT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -144,6 +148,7 @@ static const char general_help[] =
 "  audit verify RUN_DIR|FILE                        check a run's audit trail\n"
 "  audit show RUN_DIR|FILE [options]                list the agents' tool calls\n"
 "  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
+"  report RUN_DIR|RESULTS_FILE [--out FILE]         a run's HTML report\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
@@ -275,6 +280,13 @@ static const char run_help3[] =
 "                           network, no key; a request the recording\n"
 "                           cannot answer ends the run (exit 4) naming\n"
 "                           the unit, phase, agent and turn\n"
+"  --report                 write each run's HTML report at its end,\n"
+"                           SANDBOX_ROOT/runs/<run_id>/report.html\n"
+"                           (gao-dev report --help; docs/report.md)\n"
+"  --no-progress            on a terminal, one plain line per event on\n"
+"                           stderr instead of the status area redrawn in\n"
+"                           place (TERM=dumb does the same; NO_COLOR drops\n"
+"                           the area's colours)\n"
 "  --dry-run                validate and show the plan; no API key needed\n"
 "  --skip-key-validation    do not check the key before the run\n"
 "\n"
@@ -333,6 +345,25 @@ static const char merge_help[] =
 "3, 4, 5, 130: the first of 130, 3, 2, 4, 5, 1 that a unit produced),\n"
 "2 when the manifests disagree, a unit is missing or ran twice, a file is\n"
 "unreadable or malformed, or --out or --junit cannot be written.\n";
+static const char report_help[] =
+"usage: gao-dev report RUN_DIR|RESULTS_FILE [--out FILE]\n"
+"\n"
+"Writes one self-contained HTML page of a run (no script, nothing loaded\n"
+"from the network; it opens from a CI artifact): the status, exit code,\n"
+"time, cost against the cap, tokens and cache share, model, isolation and\n"
+"whether every audit chain verified; tokens and cost per phase; a\n"
+"timeline of the run's events; each agent's conversation (its text, each\n"
+"tool call with its input and an excerpt of its result, errors and\n"
+"refusals marked); each criterion's verdict and reason. RUN_DIR is\n"
+"SANDBOX_ROOT/runs/<run_id>, RESULTS_FILE SANDBOX_ROOT/results/<run_id>.json;\n"
+"the other is found beside it. Everything shown is text, escaped and\n"
+"capped (docs/report.md).\n"
+"\n"
+"  --out FILE               where the page goes (default\n"
+"                           RUN_DIR/report.html); written atomically, 0600\n"
+"\n"
+"exit codes: 0 written (whatever the run's status), 2 usage error or\n"
+"the run's files missing or malformed, 4 the page cannot be written.\n";
 /* clang-format on */
 
 void
@@ -352,6 +383,10 @@ cli_help(enum cli_cmd cmd, bool run)
 	}
 	if (cmd == CLI_AUDIT_VERIFY || cmd == CLI_AUDIT_SHOW) {
 		fputs(audit_help, stdout);
+		return;
+	}
+	if (cmd == CLI_REPORT) {
+		fputs(report_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -485,6 +520,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_STANDALONE:
 		c->standalone = true;
 		break;
+	case OPT_NO_PROGRESS:
+		c->no_progress = true;
+		break;
 	case OPT_API_KEY:
 		c->api_key = (char *)arg;
 		break;
@@ -551,6 +589,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_PATH:
 		c->audit_path = arg;
+		break;
+	case OPT_REPORT:
+		c->report = true;
 		break;
 	default:
 		return -1;
@@ -709,10 +750,16 @@ option_applies(enum cli_cmd cmd, int opt)
 		       opt == OPT_AGENT || opt == OPT_TOOL || opt == OPT_PATH;
 	if (cmd == CLI_AUDIT_VERIFY)
 		return opt == 'h' || opt == 'V';
+	if (cmd == CLI_REPORT)
+		return opt == 'h' || opt == 'V' || opt == OPT_OUT;
 	if (opt == OPT_OUT)
 		return false;
+	if (opt == OPT_REPORT)
+		return cmd == CLI_RUN || cmd == CLI_DEMO;
 	if (opt == OPT_SHARD || opt == OPT_RECORD || opt == OPT_REPLAY)
 		return cmd == CLI_RUN;
+	if (opt == OPT_NO_PROGRESS)
+		return cmd == CLI_RUN || cmd == CLI_DEMO;
 	if (cmd != CLI_CHECK)
 		return opt != OPT_JSON;
 	for (size_t i = 0; i < sizeof(check_opts) / sizeof(*check_opts); i++)
@@ -740,6 +787,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "results", "merge", CLI_MERGE, false },
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },
+		{ "report", NULL, CLI_REPORT, false },
 	};
 
 	if (argc < 2)
@@ -762,10 +810,19 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 	return -1;
 }
 
-/* demo: no files; its sandbox root defaults to ./gao-dev-demo. */
+/* demo: no files; its sandbox root defaults to ./gao-dev-demo. report:
+ * one run directory or results file. */
 static int
 demo_args(struct cli *c)
 {
+	if (c->cmd == CLI_REPORT) {
+		if (c->n_args == 1)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: report takes one run directory or "
+				"results file; see gao-dev report --help\n");
+		return -1;
+	}
 	if (c->n_args > 0) {
 		termesc_fprintf(stderr,
 				"gao-dev demo: %s: the demo takes no files; "
@@ -775,6 +832,59 @@ demo_args(struct cli *c)
 	}
 	if (!c->sandbox_root_set)
 		c->sandbox_root = "./gao-dev-demo";
+	return 0;
+}
+
+/* An option of another command: -1 after saying so (first: the index
+ * of the first argument after the command words, 2 for a one-word one). */
+static int
+not_applicable(char **argv, int first, int idx)
+{
+	const char *sp = first == 2 ? "" : " ", *w2 = first == 2 ? "" : argv[2];
+
+	termesc_fprintf(stderr,
+			"gao-dev: --%s does not apply to %s%s%s; see gao-dev "
+			"%s%s%s --help\n",
+			idx >= 0 ? options[idx].name : "?", argv[1], sp, w2,
+			argv[1], sp, w2);
+	return -1;
+}
+
+/* After the options: the files and the combinations each command takes. */
+static int
+check_args(struct cli *c, char **argv)
+{
+	if (c->cmd == CLI_CHECK) {
+		if (c->n_args == 0)
+			return 0;
+		termesc_fprintf(stderr,
+				"gao-dev: sandbox check takes no file (%s); "
+				"see gao-dev sandbox check --help\n",
+				c->args[0]);
+		return -1;
+	}
+	if (c->cmd == CLI_DEMO || c->cmd == CLI_REPORT)
+		return demo_args(c);
+	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
+		termesc_fprintf(stderr,
+				"gao-dev: results merge needs --out DIR; see "
+				"gao-dev results merge --help\n");
+		return -1;
+	}
+	if (c->record && c->replay) {
+		termesc_fprintf(stderr,
+				"gao-dev: --record and --replay exclude each "
+				"other: record once, then replay that "
+				"directory\n");
+		return -1;
+	}
+	if (c->n_args == 0) {
+		termesc_fprintf(stderr,
+				"gao-dev: %s %s needs at least one file; see "
+				"gao-dev %s %s --help\n",
+				argv[1], argv[2], argv[1], argv[2]);
+		return -1;
+	}
 	return 0;
 }
 
@@ -818,51 +928,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 				c->cmd == CLI_CHECK ? "check" : "run");
 			return -1;
 		}
-		if (!option_applies(c->cmd, opt)) {
-			termesc_fprintf(
-				stderr,
-				"gao-dev: --%s does not apply to %s %s; "
-				"see gao-dev %s %s --help\n",
-				idx >= 0 ? options[idx].name : "?", argv[1],
-				argv[2], argv[1], argv[2]);
-			return -1;
-		}
+		if (!option_applies(c->cmd, opt))
+			return not_applicable(argv, first, idx);
 		if (opt == 'V' || set_option(c, opt, optarg) < 0)
 			return opt == 'V' ? (c->cmd = CLI_VERSION, 0) : -1;
 		idx = -1;
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
-	if (c->cmd == CLI_CHECK) {
-		if (c->n_args == 0)
-			return 0;
-		termesc_fprintf(stderr,
-				"gao-dev: sandbox check takes no file (%s); "
-				"see gao-dev sandbox check --help\n",
-				c->args[0]);
-		return -1;
-	}
-	if (c->cmd == CLI_DEMO)
-		return demo_args(c);
-	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
-		termesc_fprintf(stderr,
-				"gao-dev: results merge needs --out DIR; see "
-				"gao-dev results merge --help\n");
-		return -1;
-	}
-	if (c->record && c->replay) {
-		termesc_fprintf(stderr,
-				"gao-dev: --record and --replay exclude each "
-				"other: record once, then replay that "
-				"directory\n");
-		return -1;
-	}
-	if (c->n_args == 0) {
-		termesc_fprintf(stderr,
-				"gao-dev: %s %s needs at least one file; see "
-				"gao-dev %s %s --help\n",
-				argv[1], argv[2], argv[1], argv[2]);
-		return -1;
-	}
-	return 0;
+	return check_args(c, argv);
 }

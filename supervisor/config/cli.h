@@ -25,7 +25,8 @@ enum cli_cmd {
 	CLI_AUDIT_SHOW,
 	CLI_CHECK, /* sandbox check */
 	CLI_DEMO,
-	CLI_MERGE, /* results merge */
+	CLI_MERGE,  /* results merge */
+	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
 };
 
 /* Exit codes, one table for every command. */
@@ -79,12 +80,14 @@ struct cli {
 	uint32_t test_disable; /* test builds only */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
+	bool no_progress;     /* --no-progress: plain lines on a terminal */
 	int shard_i, shard_n; /* --shard I/N; 0/0: no sharding */
-	const char *out;      /* results merge --out DIR */
+	const char *out;      /* results merge --out DIR, report --out */
 	const char *record;   /* --record DIR, or NULL */
 	const char *replay;   /* --replay DIR, or NULL */
 	/* audit show's filters (NULL: any) */
 	const char *audit_agent, *audit_tool, *audit_path;
+	bool report;          /* sandbox run --report */
 };
 
 /*

@@ -23,11 +23,40 @@ struct evlog {
 };
 
 static enum evlog_mode stderr_mode = EVLOG_JSON;
+static evlog_observer_fn observer;
+static void *observer_ctx;
 
 void
 evlog_set_mode(enum evlog_mode mode)
 {
 	stderr_mode = mode;
+}
+
+void
+evlog_set_observer(evlog_observer_fn fn, void *ctx)
+{
+	observer = fn;
+	observer_ctx = ctx;
+}
+
+void
+evlog_note(struct evlog *l, const char *name, json_t *fields)
+{
+	char *line;
+	json_t *red;
+
+	if (!observer || !fields) {
+		json_decref(fields);
+		return;
+	}
+	/* the same redaction step as the events (values from the agent) */
+	line = secret_redact_json(fields, JSON_COMPACT);
+	red = line ? json_loads(line, 0, NULL) : NULL;
+	if (red)
+		observer(observer_ctx, l ? l->run_id : "", "info", name, red);
+	json_decref(red);
+	free(line);
+	json_decref(fields);
 }
 
 void
@@ -101,20 +130,17 @@ evlog_close(struct evlog *l)
 	free(l);
 }
 
-/* One progress line for a person: built in memory, then the redaction
- * step and the terminal escape step (values come from the config, the
- * agent and the API). */
-static void
-human_line(const char *level, const char *event, const json_t *fields)
+char *
+evlog_human_text(const char *level, const char *event, const json_t *fields)
 {
 	const char *key;
-	char *buf = NULL, *red;
+	char *buf = NULL, *red = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	json_t *v;
 
 	if (!m)
-		return;
+		return NULL;
 	fprintf(m, "gao-dev: %s%s%s", strcmp(level, "info") ? level : "",
 		strcmp(level, "info") ? ": " : "", event);
 	json_object_foreach((json_t *)fields, key, v) {
@@ -130,11 +156,35 @@ human_line(const char *level, const char *event, const json_t *fields)
 		free(s);
 	}
 	fputc('\n', m);
-	if (fclose(m) == 0 && (red = secret_redact(buf))) {
-		termesc_fputs(red, stderr);
-		free(red);
-	}
+	if (fclose(m) == 0)
+		red = secret_redact(buf);
 	free(buf);
+	return red;
+}
+
+/* One progress line for a person: built in memory, then the redaction
+ * step and the terminal escape step (values come from the config, the
+ * agent and the API). */
+static void
+human_line(const char *level, const char *event, const json_t *fields)
+{
+	char *red = evlog_human_text(level, event, fields);
+
+	if (red)
+		termesc_fputs(red, stderr);
+	free(red);
+}
+
+/* The observer gets the redacted line's fields (never the raw ones). */
+static void
+observe(const struct evlog *l, const char *level, const char *event,
+	const char *line)
+{
+	json_t *red = json_loads(line, 0, NULL);
+
+	if (red)
+		observer(observer_ctx, l ? l->run_id : "", level, event, red);
+	json_decref(red);
 }
 
 void
@@ -168,6 +218,8 @@ evlog_emit(struct evlog *l, const char *level, const char *event,
 			fprintf(stderr, "%s\n", line);
 		else if (stderr_mode == EVLOG_HUMAN)
 			human_line(level, event, fields ? fields : o);
+		if (observer)
+			observe(l, level, event, line);
 	}
 	free(line);
 	json_decref(fields);

@@ -19,13 +19,40 @@
 enum evlog_mode {
 	EVLOG_JSON,  /* JSON lines on stderr (--standalone) */
 	EVLOG_HUMAN, /* short lines on stderr */
-	EVLOG_QUIET, /* nothing on stderr */
+	EVLOG_QUIET, /* nothing on stderr (an observer may show them) */
 };
+
+/*
+ * The observer: run_id ("" for events outside a run), level, event and
+ * the event's fields as emitted, redacted (valid for the call only; the
+ * observer must not keep or change them). Called from the loop thread.
+ */
+typedef void (*evlog_observer_fn)(void *ctx, const char *run_id,
+				  const char *level, const char *event,
+				  const json_t *fields);
 
 struct evlog;
 
 /* Set how events reach stderr, process-wide. */
 void evlog_set_mode(enum evlog_mode mode);
+
+/* Register the observer (fn NULL: none), process-wide. */
+void evlog_set_observer(evlog_observer_fn fn, void *ctx);
+
+/*
+ * evlog_note - give the observer a fact that is not an event: written
+ * nowhere. fields is stolen (may be NULL); l may be NULL. Without an
+ * observer it costs nothing but the json.
+ */
+void evlog_note(struct evlog *l, const char *name, json_t *fields);
+
+/*
+ * evlog_human_text - the one-line human form of an event ("gao-dev:
+ * [level: ]event key=value ..."), redacted, NOT terminal-escaped (the
+ * caller escapes it for its output); malloc'ed, NULL on ENOMEM.
+ */
+char *evlog_human_text(const char *level, const char *event,
+		       const json_t *fields);
 
 /*
  * evlog_open - events of one run, appended to path (created 0600).

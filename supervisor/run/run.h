@@ -66,6 +66,7 @@ struct run_env {
 	uint64_t max_disk;    /* bytes in the project (watched) */
 	uint64_t max_files;   /* entries in the project (watched) */
 	struct rec *rec;      /* --record or --replay, else NULL */
+	bool report;          /* --report: RUN_DIR/report.html at the end */
 };
 
 struct run;

@@ -156,10 +156,7 @@ parse_clone(struct run *r, const struct msg_tool_result *res, const char *why,
  * gitlink in the index, no git ever runs inside a nested repository;
  * such a directory is not recorded in the history.
  */
-#define GIT_ADD_ALL \
-	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || " \
-	"true; } | cut -z -f2- | git update-index -z --force-remove " \
-	"--stdin; }"
+#define GIT_ADD_ALL RUN_GIT_ADD_ALL
 
 static const char git_init[] =
 	"set -e; git init -q -b main >/dev/null 2>&1 || git init -q; "
@@ -298,6 +295,7 @@ run_after_phase(struct run *r, struct phase *p, void (*next)(struct run *))
 		run_task_add(r, r->svc,
 			     run_find_command(ph->expected_artifacts),
 			     CHECK_TIMEOUT_MS, parse_artifacts, p);
+	run_diff_task(r, p); /* before the commit: the staged changes */
 	benchmark_slug(ph->story ? ph->story : ph->name, slug, sizeof(slug));
 	if (asprintf(&msg, "%s(%s): %s by %s", ph->story ? "feat" : "chore",
 		     slug, ph->name, ph->command ? "command" : ph->agent) >= 0)

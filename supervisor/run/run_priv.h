@@ -328,6 +328,22 @@ void run_caps_clear(struct run *r);
 /* Clone boilerplate_url (an error stops the run), then git init. */
 void run_setup_project(struct run *r, void (*next)(struct run *));
 
+/* git add -A without gitlinks: why, in run_checks.c (shared with the
+ * diff of run_diff.c, which stages exactly as the commit does). */
+#define RUN_GIT_ADD_ALL \
+	"git add -A && { git ls-files -z -s | { grep -z '^160000 ' || " \
+	"true; } | cut -z -f2- | git update-index -z --force-remove " \
+	"--stdin; }"
+
+/* The diff of a phase's changes, at most RUN_DIFF_MAX bytes of it. */
+#define RUN_DIFF_MAX 24000
+
+/*
+ * run_diff_task - queue, on the checks worker, the staged diff of p's
+ * changes; written to RUN_DIR/diffs/NN-PHASE.diff (run_diff.c).
+ */
+void run_diff_task(struct run *r, struct phase *p);
+
 /*
  * run_after_phase - check p's expected artifacts (a missing one turns a
  * success into a failure, "missing_artifacts", in p and its record), then

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/out/results.h"
+#include "supervisor/run/report.h"
 
 static void
 iso_time(time_t t, char buf[32])
@@ -326,6 +327,22 @@ own_writes_checked(struct run *r)
 	r->own_write_failed = true;
 }
 
+/* --report: the page beside the run's events; a failure is a warning
+ * (the results are written and keep the run's verdict). */
+static void
+write_report(struct run *r)
+{
+	char err[1024];
+
+	if (report_write_run(r->results, r->run_dir, err, sizeof(err)) < 0)
+		evlog_emit(r->events, "warn", "report_failed",
+			   json_pack("{s:s}", "error", err));
+	else
+		evlog_emit(r->events, "info", "report_saved",
+			   json_pack("{s:s+}", "path", r->run_dir,
+				     "/report.html"));
+}
+
 void
 run_finish(struct run *r)
 {
@@ -365,6 +382,9 @@ run_finish(struct run *r)
 		evlog_emit(r->events, "info", "results_saved",
 			   json_pack("{s:s}", "path", r->results_path));
 	}
+	/* before the last event, which stays the last line */
+	if (r->env->report)
+		write_report(r);
 	evlog_emit(r->events, r->exit_code ? "warn" : "info",
 		   "standalone_benchmark_completed",
 		   json_pack("{s:s,s:s,s:i}", "status",

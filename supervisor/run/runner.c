@@ -46,6 +46,7 @@
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/out/junit.h"
+#include "supervisor/out/progress.h"
 #include "supervisor/run/boilerplate.h"
 #include "supervisor/run/record_replay.h"
 #include "supervisor/run/run.h"
@@ -360,6 +361,54 @@ shard_setup(struct runner *rn, const struct models *m)
 	return EXIT_USAGE;
 }
 
+/*
+ * --record/--replay opened (exit 2 when unusable), then the key, which a
+ * replay neither needs nor loads (it sends nothing).
+ */
+static int
+open_recording_and_key(struct runner *rn, struct secret **key)
+{
+	char err[PATH_MAX + 400];
+	int rc;
+
+	rc = record_replay_open(rn->cli, rn->configs, rn->n_configs, &rn->rec,
+				err, sizeof(err));
+	if (rc) {
+		runner_say("gao-dev: %s\n", err);
+		return rc;
+	}
+	return rn->cli->replay ? 0 : runner_key_load(rn->cli, key);
+}
+
+/* Every run (slot) to its end on the loop, then the summaries: the
+ * invocation's exit code. */
+static int
+run_all(struct runner *rn, const char *root)
+{
+	int rc;
+
+	rn->n_slots = rn->n_configs * rn->cli->repeat;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+	rn->runs = calloc((size_t)rn->n_slots, sizeof(*rn->runs));
+	rn->not_started = json_array();
+	if (!rn->runs || !rn->not_started) {
+		rn->n_slots = 0; /* cleanup walks none */
+		return EXIT_INFRA;
+	}
+	for (int i = 0; i < rn->n_slots; i++)
+		json_array_append_new(rn->not_started, json_null());
+	progress_start(rn->env.loop);
+	start_more(rn);
+	if (rn->active)
+		loop_run(rn->env.loop);
+	progress_stop();
+	runner_report_summaries(rn);
+	rc = runner_report_aggregate(rn);
+	if (rn->shard.n)
+		rc = runner_report_manifest(rn, root, rc);
+	return rc;
+}
+
 /* The recording's last line, and exit 4 when it lost a write. */
 static int
 close_recording(struct runner *rn, int rc)
@@ -417,7 +466,7 @@ runner_run(struct cli *c)
 		termesc_fprintf(stderr, "gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
-	evlog_set_mode(c->standalone || !isatty(2) ? EVLOG_JSON : EVLOG_HUMAN);
+	progress_setup(c->standalone, c->no_progress);
 	rc = load_configs(&rn);
 	if (rc == 0 &&
 	    (models_load(&models, err, sizeof(err)) < 0 ||
@@ -440,15 +489,8 @@ runner_run(struct cli *c)
 						 sizeof(rn.api_version));
 	if (rc == 0)
 		rc = runner_userconf_caps(c);
-	if (rc == 0) {
-		rc = record_replay_open(c, rn.configs, rn.n_configs, &rn.rec,
-					err, sizeof(err));
-		if (rc)
-			runner_say("gao-dev: %s\n", err);
-	}
-	/* a replay sends nothing: it needs no key and loads none */
-	if (rc == 0 && !c->replay)
-		rc = runner_key_load(c, &key);
+	if (rc == 0)
+		rc = open_recording_and_key(&rn, &key);
 	if (rc == 0)
 		rc = check_templates(&rn);
 	if (rc == 0) {
@@ -465,21 +507,8 @@ runner_run(struct cli *c)
 		rc = runner_env_check_memory_cap(c);
 	if (rc == 0)
 		rc = runner_env_prepare(&rn, key, root);
-	if (rc == 0) {
-		rn.n_slots = rn.n_configs * c->repeat;
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
-		rn.runs = calloc((size_t)rn.n_slots, sizeof(*rn.runs));
-		rn.not_started = json_array();
-		for (int i = 0; i < rn.n_slots; i++)
-			json_array_append_new(rn.not_started, json_null());
-		start_more(&rn);
-		if (rn.active)
-			loop_run(rn.env.loop);
-		runner_report_summaries(&rn);
-		rc = runner_report_aggregate(&rn);
-		if (rn.shard.n)
-			rc = runner_report_manifest(&rn, root, rc);
-	}
+	if (rc == 0)
+		rc = run_all(&rn, root);
 	rc = close_recording(&rn, rc);
 out:
 	if (c->junit && !(c->dry_run && rc == 0))

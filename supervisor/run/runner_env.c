@@ -77,6 +77,7 @@ runner_env_prepare(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.policy = c->policy;
 	rn->env.require = (enum run_isolation)c->require_isolation;
 	rn->env.stream = c->stream;
+	rn->env.report = c->report;
 	rn->env.test_disable = c->test_disable;
 	rn->env.use_namespaces = !c->no_namespaces;
 	rn->env.max_memory = c->max_memory;

@@ -20,6 +20,7 @@
  * rather than pass without looking.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +356,32 @@ check_tree(const pid_t *tree, size_t n, const char *key)
 	       scanned_all / 1024, n);
 }
 
+/* The run's report.html (--report), the only run under the root. */
+static char *
+report_of(const struct ha_run *t, size_t *len)
+{
+	char runs[700], path[1200];
+	struct dirent *e;
+	char *page = NULL;
+	DIR *d;
+
+	snprintf(runs, sizeof(runs), "%s/runs", t->root);
+	d = opendir(runs);
+	cr_assert_not_null(d, "no %s", runs);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s/report.html", runs,
+				 e->d_name);
+			page = h_slurp(path, len);
+		}
+	closedir(d);
+	cr_assert_not_null(page, "no report.html under %s", runs);
+	cr_assert(*len > 1000 && memmem(page, *len, "id=\"conversations\"",
+					strlen("id=\"conversations\"")),
+		  "the report is not a report");
+	return page;
+}
+
 /* Key via ANTHROPIC_API_KEY (via_env) or --api-key; look at /proc while
  * the agent's command runs, then at every output. */
 static void
@@ -367,8 +394,8 @@ leak_run(const char *key, bool via_env)
 	char env_key[256], junit[600], recdir[600], manifest[700], *xml;
 	size_t xml_len = 0;
 	const char *env[] = { env_key, NULL };
-	const char *opts[] = { "--junit",   junit, "--record", recdir,
-			       "--api-key", key,   NULL };
+	const char *opts[] = { "--junit", junit,       "--report", "--record",
+			       recdir,    "--api-key", key,        NULL };
 
 	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
 	ha_setup(&t, SLEEP_TURN, key);
@@ -376,7 +403,7 @@ leak_run(const char *key, bool via_env)
 	/* the recording (--record) under the sandbox root: searched below */
 	snprintf(recdir, sizeof(recdir), "%s/recording", t.root);
 	if (via_env)
-		opts[4] = NULL; /* the JUnit file and the recording only */
+		opts[5] = NULL; /* JUnit, report, recording: not the key */
 	ha_spawn(&t, opts, via_env ? env : NULL);
 	n = wait_for_command(&t, tree, 64);
 	/* gao-dev itself: the string it was given is overwritten */
@@ -406,6 +433,12 @@ leak_run(const char *key, bool via_env)
 	cr_assert_gt(xml_len, 0);
 	cr_assert_null(memmem(xml, xml_len, key, strlen(key)),
 		       "the key is in the JUnit file");
+	free(xml);
+	/* the report (--report) shows the conversations: searched above
+	 * with the whole tree, and here by name so it cannot be missing */
+	xml = report_of(&t, &xml_len);
+	cr_assert_null(memmem(xml, xml_len, key, strlen(key)),
+		       "the key is in the report");
 	free(xml);
 	ha_finish(&t);
 }

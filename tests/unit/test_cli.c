@@ -683,3 +683,63 @@ Test(cli, demo_help)
 	help_text(false, buf, sizeof(buf));
 	cr_assert_neq(strstr(buf, "demo [--sandbox-root DIR]"), NULL);
 }
+
+Test(cli, report_command)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "report", "runs/r1"), 0);
+	cr_assert_eq(c.cmd, CLI_REPORT);
+	cr_assert_eq(c.n_args, 1);
+	cr_assert_str_eq(c.args[0], "runs/r1");
+	cr_assert_null(c.out);
+	cr_assert_eq(PARSE(&c, "report", "r.json", "--out", "x.html"), 0);
+	cr_assert_str_eq(c.out, "x.html");
+	cr_assert_eq(PARSE(&c, "report", "--help"), 0);
+	cr_assert_eq(c.n_args, -1);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--report"), 0);
+	cr_assert(c.report);
+	cr_assert_eq(PARSE(&c, "demo", "--report"), 0);
+	cr_assert(c.report);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml"), 0);
+	cr_assert_not(c.report);
+	cr_assert_eq(PARSE(&c, "report"), -1);
+	cr_assert_eq(PARSE(&c, "report", "a", "b"), -1);
+	cr_assert_eq(PARSE(&c, "report", "a", "--junit", "j.xml"), -1);
+	cr_assert_eq(PARSE(&c, "report", "a", "--report"), -1);
+	cr_assert_eq(PARSE(&c, "sandbox", "validate", "a.yaml", "--report"),
+		     -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"gao-dev: report takes one run directory or results file; "
+		"see gao-dev report --help\n"
+		"gao-dev: report takes one run directory or results file; "
+		"see gao-dev report --help\n"
+		"gao-dev: --junit does not apply to report; see gao-dev "
+		"report --help\n"
+		"gao-dev: --report does not apply to report; see gao-dev "
+		"report --help\n"
+		"gao-dev: --report does not apply to sandbox validate; see "
+		"gao-dev sandbox validate --help\n");
+}
+
+Test(cli, report_help)
+{
+	char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	FILE *saved = stdout;
+
+	cr_assert_not_null(f);
+	stdout = f;
+	cli_help(CLI_REPORT, false);
+	stdout = saved;
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_neq(strstr(buf, "usage: gao-dev report RUN_DIR|RESULTS_FILE"),
+		      NULL);
+	cr_assert_neq(strstr(buf, "--out FILE"), NULL);
+	help_text(false, buf, sizeof(buf));
+	cr_assert_neq(strstr(buf, "report RUN_DIR|RESULTS_FILE [--out FILE]"),
+		      NULL);
+	help_text(true, buf, sizeof(buf));
+	cr_assert_neq(strstr(buf, "--report"), NULL);
+}
