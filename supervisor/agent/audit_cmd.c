@@ -217,6 +217,9 @@ show_record(const json_t *rec, long line, void *vctx)
 				      field(rec, "agent"), "tool",
 				      field(rec, "tool"), "target", target(in),
 				      "result", result, "refused", refused);
+		if (o && json_is_integer(json_object_get(rec, "exit_code")))
+			json_object_set(o, "exit_code",
+					json_object_get(rec, "exit_code"));
 		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) :
 			      NULL;
 

@@ -171,6 +171,40 @@ add_log(struct audit_run *r, const json_t *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The run-level log (run_audit), when the results name one. */
+static int
+add_run_log(struct audit_run *r, const json_t *ra, char *err, size_t errlen)
+{
+	const char *log = json_string_value(json_object_get(ra, "log"));
+	const char *head = json_string_value(json_object_get(ra, "head"));
+	const json_t *n = json_object_get(ra, "records");
+	const char *base = log ? strrchr(log, '/') : NULL;
+	struct audit_run_log *l, *grown;
+
+	if (!ra)
+		return 0;
+	base = base ? base + 1 : log;
+	if (!log || !head || strlen(head) > 64 || !plain_name(base) ||
+	    !json_is_integer(n) || json_integer_value(n) < 0) {
+		snprintf(err, errlen, "%s: run_audit malformed",
+			 r->results_path);
+		return -1;
+	}
+	grown = realloc(r->logs, (r->n_logs + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	r->logs = grown;
+	l = &r->logs[r->n_logs++];
+	memset(l, 0, sizeof(*l));
+	l->path = join(r->run_dir, base);
+	l->phase = strdup("");
+	l->agent = strdup("gao-dev");
+	snprintf(l->head, sizeof(l->head), "%s", head);
+	l->have_records = true;
+	l->records = (uint64_t)json_integer_value(n);
+	return l->path && l->phase && l->agent ? 0 : -1;
+}
+
 static bool
 named(const struct audit_run *r, const char *path)
 {
@@ -275,6 +309,8 @@ audit_run_load(const char *arg, struct audit_run *r, char *err, size_t errlen)
 		if (add_log(r, p, err, errlen) < 0)
 			goto out;
 	}
+	if (add_run_log(r, json_object_get(j, "run_audit"), err, errlen) < 0)
+		goto out;
 	if (find_extra(r) < 0) {
 		snprintf(err, errlen, "%s: %s", r->run_dir, strerror(errno));
 		goto out;

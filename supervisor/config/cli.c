@@ -750,6 +750,8 @@ option_applies(enum cli_cmd cmd, int opt)
 		       opt == OPT_AGENT || opt == OPT_TOOL || opt == OPT_PATH;
 	if (cmd == CLI_AUDIT_VERIFY)
 		return opt == 'h' || opt == 'V';
+	if (opt == OPT_AGENT || opt == OPT_TOOL || opt == OPT_PATH)
+		return false; /* audit show's filters */
 	if (cmd == CLI_REPORT)
 		return opt == 'h' || opt == 'V' || opt == OPT_OUT;
 	if (opt == OPT_OUT)

@@ -87,7 +87,7 @@ struct cli {
 	const char *replay;   /* --replay DIR, or NULL */
 	/* audit show's filters (NULL: any) */
 	const char *audit_agent, *audit_tool, *audit_path;
-	bool report;          /* sandbox run --report */
+	bool report; /* sandbox run --report */
 };
 
 /*

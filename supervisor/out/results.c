@@ -88,11 +88,13 @@ print_agents(FILE *f, const json_t *phases)
 	}
 }
 
-/* Each agent phase's audit chain head and record count: a copy of them
- * in the CI log, outside the run directory (gao-dev audit verify). */
+/* Each agent phase's audit chain head and record count, and the
+ * run-level log's: a copy of them in the CI log, outside the run directory
+ * (gao-dev audit verify). */
 static void
-print_audit_heads(FILE *f, const json_t *phases)
+print_audit_heads(FILE *f, const json_t *r)
 {
+	const json_t *phases = json_object_get(r, "phases");
 	json_t *p;
 	size_t i;
 
@@ -103,6 +105,12 @@ print_audit_heads(FILE *f, const json_t *phases)
 		fprintf(f, "audit:     %02zu %s %s %s (%lld records)\n", i + 1,
 			str(p, "name"), str(p, "agent"), str(p, "audit_head"),
 			(long long)num(p, "audit_records"));
+	}
+	if (json_is_object(json_object_get(r, "run_audit"))) {
+		const json_t *ra = json_object_get(r, "run_audit");
+
+		fprintf(f, "audit:     run gao-dev %s (%lld records)\n",
+			str(ra, "head"), (long long)num(ra, "records"));
 	}
 }
 
@@ -191,7 +199,7 @@ print_summary(FILE *f, const json_t *r)
 	}
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
-	print_audit_heads(f, json_object_get(r, "phases"));
+	print_audit_heads(f, r);
 	print_errors(f, json_object_get(r, "errors"));
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));

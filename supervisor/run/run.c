@@ -214,6 +214,9 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 	struct phase *p = &r->cur;
 	bool ok = res && !res->is_error && res->exit_code == 0;
 
+	run_audit_record(r, r->svc_exec, p->def->command, res,
+			 res ? NULL : svc_unmet(r->svc_exec));
+
 	/* the record says how the command failed; the run, that it did */
 	p->status = ok ? PHASE_STATUS_SUCCESS : PHASE_STATUS_FAILED;
 	snprintf(p->stop_reason, sizeof(p->stop_reason), "%s",
@@ -524,6 +527,7 @@ run_start(const struct run_env *env, struct benchmark *b, int repeat,
 	pathbuf_fmt(path, sizeof(path), "%s/events.jsonl", r->run_dir);
 	r->events = evlog_open(path, r->id);
 	r->pe.events = r->events;
+	run_audit_open(r);
 	set_budget(r, t);
 	r->timeout_timer = loop_add_timer(env->loop, (uint64_t)t * 1000u,
 					  on_run_timeout, r);
@@ -566,6 +570,7 @@ run_free(struct run *r)
 	if (r->project_fd >= 0)
 		close(r->project_fd);
 	evlog_close(r->events);
+	audit_close(r->audit);
 	json_decref(r->phases);
 	json_decref(r->errors);
 	json_decref(r->warnings);

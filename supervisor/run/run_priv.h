@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "policy/policy.h"
+#include "supervisor/agent/audit.h"
 #include "supervisor/agent/session.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/run/run.h"
@@ -167,6 +168,10 @@ struct run {
 	struct svc *svc_exec;        /* RUN_SVC_EXEC */
 	struct run_svc_ctx svcx_net; /* boilerplate_url only */
 	struct svc *svc_net;
+	/* the run-level audit log (run_audit.c) */
+	struct audit *audit;
+	char audit_path[PATH_MAX];
+	bool audit_failed; /* said once */
 	struct task *tasks;
 	size_t n_tasks, task_idx;
 	void (*tasks_done)(struct run *r);
@@ -260,6 +265,18 @@ typedef void (*run_task_parse)(struct run *r, const struct msg_tool_result *res,
  */
 void run_task_add(struct run *r, struct svc *svc, char *command,
 		  uint32_t timeout_ms, run_task_parse p, void *arg);
+
+/*
+ * run_audit_open - create runs/<id>/gao-dev.audit.jsonl (a failure is an
+ * error of the run's own writes: exit 4). run_audit_record - one record of
+ * a command gao-dev ran on svc for the run: res its answer, or NULL with
+ * not_run the reason. run_audit_json - {log, head, records}, or NULL when
+ * the log could not be created.
+ */
+void run_audit_open(struct run *r);
+void run_audit_record(struct run *r, const struct svc *s, const char *command,
+		      const struct msg_tool_result *res, const char *not_run);
+json_t *run_audit_json(const struct run *r);
 
 /* run_tasks_drop - every queued task is answered "not run" with why. */
 void run_tasks_drop(struct run *r, const char *why);

@@ -282,6 +282,8 @@ build_results(struct run *r, json_t *criteria)
 			"max_cost_usd", r->budget.max_cost_usd);
 	/* the audit logs' format: hash chain, heads and record counts */
 	json_object_set_new(res, "audit_format", json_integer(1));
+	if (r->audit)
+		json_object_set_new(res, "run_audit", run_audit_json(r));
 	/* the project's history: outside the project, out of agents' reach */
 	json_object_set_new(res, "git_dir", json_string(r->git_dir));
 	json_object_set_new(

@@ -56,6 +56,7 @@ static void run_next_task(struct run *r);
 static void
 task_out_of_time(struct run *r, struct task *t)
 {
+	run_audit_record(r, t->svc, t->command, NULL, RUN_NOT_RUN_TIME);
 	run_set_status(&r->state, RUN_STATUS_TIMEOUT, "run_timeout");
 	t->parse(r, NULL, RUN_NOT_RUN_TIME, t->arg);
 }
@@ -77,6 +78,8 @@ on_task(void *ctx, const struct msg_tool_result *res)
 	struct task *t = &r->tasks[r->task_idx++];
 	const char *unmet = res ? NULL : svc_unmet(t->svc);
 
+	run_audit_record(r, t->svc, t->command, res,
+			 unmet ? unmet : RUN_NOT_RUN_SVC);
 	if (unmet)
 		task_isolation_unmet(r, t, unmet);
 	else if (t->cut && (!res || res->is_error) &&
@@ -103,6 +106,7 @@ task_start(struct run *r, struct task *t)
 	}
 	if (!t->svc ||
 	    svc_bash(t->svc, t->command, t->timeout_ms, on_task, r) < 0) {
+		run_audit_record(r, t->svc, t->command, NULL, RUN_NOT_RUN_SVC);
 		t->parse(r, NULL, RUN_NOT_RUN_SVC, t->arg);
 		return false;
 	}

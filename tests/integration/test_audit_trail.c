@@ -128,10 +128,16 @@ Test(audit, verify_run_detects_every_tampering, .timeout = 300)
 				   want, t.out.out);
 	}
 
+	snprintf(want, sizeof(want), "audit:     run gao-dev %s (%lld records)",
+		 hb_str(json_object_get(r, "run_audit"), "head"),
+		 hb_int(json_object_get(r, "run_audit"), "records"));
+	cr_assert_not_null(strstr(t.out.out, want), "no \"%s\" in:\n%s", want,
+			   t.out.out);
+
 	/* the untouched run verifies, by directory and by results file */
 	out = audit(&st, "verify", hb_str(r, "run_dir"), NULL, NULL, NULL);
 	cr_assert_eq(st, 0, "%s", out);
-	cr_assert_not_null(strstr(out, "verified: 2 audit logs"), "%s", out);
+	cr_assert_not_null(strstr(out, "verified: 3 audit logs"), "%s", out);
 	free(out);
 	out = audit(&st, "verify", hb_str(r, "results_file"), NULL, NULL, NULL);
 	cr_assert_eq(st, 0, "%s", out);
@@ -158,6 +164,14 @@ Test(audit, verify_run_detects_every_tampering, .timeout = 300)
 	log_of(r, 1, run, log, sizeof(log));
 	sh("truncate -s -20 '%s'", log);
 	assert_broken(run, log, n, "last line cut mid-way");
+
+	/* the run-level log (gao-dev's own commands) cut at the end */
+	copy_root(&t, r, "runcut", run, sizeof(run));
+	snprintf(log, sizeof(log), "%s/gao-dev.audit.jsonl", run);
+	sh("sed -i '$d' '%s'", log);
+	assert_broken(run, log,
+		      hb_int(json_object_get(r, "run_audit"), "records"),
+		      "run log's last line removed");
 
 	/* a middle record edited */
 	copy_root(&t, r, "edit", run, sizeof(run));
@@ -253,6 +267,18 @@ Test(audit, show_lists_and_filters, .timeout = 300)
 	cr_assert_eq(count_lines(out, " Amelia Write ok test_wc.py"), 1, "%s",
 		     out);
 	cr_assert_eq(count_lines(out, " Amelia Bash "), 1, "%s", out);
+	free(out);
+
+	/* gao-dev's own commands: git init and the commits, with exit codes */
+	out = audit(&st, "show", dir, "--agent", "gao-dev", NULL);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert_gt(count_lines(out, " gao-dev Bash ok "), 2, "%s", out);
+	cr_assert_eq(count_lines(out, " John "), 0, "%s", out);
+	cr_assert_gt(count_lines(out, "git init"), 0, "%s", out);
+	cr_assert_gt(count_lines(out, "git commit"), 1, "%s", out);
+	free(out);
+	out = audit(&st, "show", dir, "--agent", "gao-dev", "--json");
+	cr_assert_gt(count_lines(out, "\"exit_code\":0"), 2, "%s", out);
 	free(out);
 
 	out = audit(&st, "show", dir, "--agent", "John", NULL);

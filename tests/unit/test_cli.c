@@ -743,3 +743,26 @@ Test(cli, report_help)
 	help_text(true, buf, sizeof(buf));
 	cr_assert_neq(strstr(buf, "--report"), NULL);
 }
+
+/* audit show takes its filters and --json; nothing else takes them, and the
+ * audit commands take no run option. */
+Test(cli, audit_show_filters)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "audit", "show", "runs/x", "--agent", "John",
+			   "--tool", "Bash", "--path", "src/*", "--json"),
+		     0);
+	cr_assert_eq(c.cmd, CLI_AUDIT_SHOW);
+	cr_assert_str_eq(c.audit_agent, "John");
+	cr_assert_str_eq(c.audit_tool, "Bash");
+	cr_assert_str_eq(c.audit_path, "src/*");
+	cr_assert(c.json);
+	cr_assert_eq(c.n_args, 1);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--agent", "J"), -1);
+	cr_assert_eq(PARSE(&c, "audit", "verify", "runs/x", "--json"), -1);
+	cr_assert_eq(PARSE(&c, "audit", "verify", "runs/x", "--path", "x"), -1);
+	cr_assert_eq(PARSE(&c, "audit", "show", "runs/x", "--max-turns", "3"),
+		     -1);
+	cr_assert_eq(PARSE(&c, "audit", "show"), -1);
+}
