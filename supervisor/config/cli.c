@@ -513,6 +513,21 @@ parse_cap(const char *opt, const char *arg, uint64_t min, uint64_t max,
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
+/* audit show's filters. */
+static int
+set_audit_option(struct cli *c, int opt, const char *arg)
+{
+	if (opt == OPT_AGENT)
+		c->audit_agent = arg;
+	else if (opt == OPT_TOOL)
+		c->audit_tool = arg;
+	else if (opt == OPT_PATH)
+		c->audit_path = arg;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 set_plain_option(struct cli *c, int opt, const char *arg)
 {
@@ -581,20 +596,11 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_OUT:
 		c->out = arg;
 		break;
-	case OPT_AGENT:
-		c->audit_agent = arg;
-		break;
-	case OPT_TOOL:
-		c->audit_tool = arg;
-		break;
-	case OPT_PATH:
-		c->audit_path = arg;
-		break;
 	case OPT_REPORT:
 		c->report = true;
 		break;
 	default:
-		return -1;
+		return set_audit_option(c, opt, arg);
 	}
 	return 0;
 }
