@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,18 +319,21 @@ Test(bash, input_validation)
 
 /* ---- leftovers and background jobs ---------------------------------- */
 
-/* Live processes whose command line holds token (zombies have none). */
+/*
+ * Live processes whose command line holds token (zombies have none); with
+ * named, only those whose argv[0] is the token, not the shells that start
+ * them. grep -l over /proc/[0-9]*\/cmdline: the grep itself and this
+ * shell hold the token only as a bracket expression.
+ */
 static int
-marked(const char *token)
+procs_with(const char *token, bool named)
 {
 	char cmd[160], line[32] = "0";
 	FILE *f;
 
-	/* grep -l over /proc/[0-9]*\/cmdline; the grep itself and this
-	 * shell hold the token only as a bracket expression */
 	snprintf(cmd, sizeof(cmd),
-		 "grep -lsa '%.3s[%c]%s' /proc/[0-9]*/cmdline | wc -l", token,
-		 token[3], token + 4);
+		 "grep -lsa '%s%.3s[%c]%s' /proc/[0-9]*/cmdline | wc -l",
+		 named ? "^" : "", token, token[3], token + 4);
 	f = popen(cmd, "re");
 	cr_assert_not_null(f);
 	if (!fgets(line, sizeof(line), f))
@@ -338,22 +342,16 @@ marked(const char *token)
 	return atoi(line);
 }
 
-/* Live processes named token (argv[0]), not the shells that start them. */
+static int
+marked(const char *token)
+{
+	return procs_with(token, false);
+}
+
 static int
 named(const char *token)
 {
-	char cmd[160], line[32] = "0";
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd),
-		 "grep -lsa '^%.3s[%c]%s' /proc/[0-9]*/cmdline | wc -l", token,
-		 token[3], token + 4);
-	f = popen(cmd, "re");
-	cr_assert_not_null(f);
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	pclose(f);
-	return atoi(line);
+	return procs_with(token, true);
 }
 
 /* The children of this process (every thread), zombies included. */
