@@ -189,8 +189,9 @@ static const char run_help[] =
 "                           timeout_seconds, else 7200)\n"
 "  --max-retries N          retries per API call (default 4)\n"
 "  --retry-budget S         seconds of retry waits per call (default 300)\n"
-"  --anthropic-version V    anthropic-version header (default: anthropic_version:\n"
-"                           in the user config, else 2026-10-21)\n"
+"  --anthropic-version V    anthropic-version header, a date YYYY-MM-DD (default:\n"
+"                           anthropic_version: in the user config, else\n"
+"                           2026-10-21)\n"
 "  --no-stream              plain JSON responses instead of streaming\n"
 "  --policy NAME|FILE       sandbox policy for every agent (default: default\n"
 "                           for agents with Bash, strict for the others)\n"
@@ -452,6 +453,21 @@ parse_level(const char *s, int *out)
 	return bad("--require-isolation", s, "full, landlock or seccomp");
 }
 
+bool
+cli_api_version_ok(const char *v)
+{
+	int month, day;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return false;
+	month = (v[5] - '0') * 10 + (v[6] - '0');
+	day = (v[8] - '0') * 10 + (v[9] - '0');
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 int
 cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	       const char **why)
@@ -561,6 +577,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		c->agents_dir = arg;
 		break;
 	case OPT_VERSION_HDR:
+		if (!cli_api_version_ok(arg))
+			return bad("--anthropic-version", arg,
+				   "an API version, a date such as 2026-10-21");
 		c->anthropic_version = arg;
 		break;
 	case OPT_NO_STREAM:

@@ -114,6 +114,13 @@ int cli_parse(int argc, char **argv, struct cli *out);
 int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		   const char **why);
 
+/*
+ * cli_api_version_ok - whether v has the shape of an anthropic-version
+ * value: a date, YYYY-MM-DD (digits, month 01-12, day 01-31). The value
+ * becomes a request header, so nothing else may pass (no CR or LF).
+ */
+bool cli_api_version_ok(const char *v);
+
 /* Print the help for the command (or the general help). */
 void cli_help(enum cli_cmd cmd, bool run_help);
 

@@ -455,6 +455,24 @@ Test(cli, unknown_option)
 				"--help\n");
 }
 
+Test(cli, anthropic_version_must_be_a_date)
+{
+	static const char *const bad[] = {
+		"latest",    "2026-13-01", "2026-10-21\r\nx-evil: 1",
+		"2026-10-2", "2026-1O-21", ""
+	};
+	struct cli c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml",
+				   "--anthropic-version", bad[i]),
+			     -1, "%s", bad[i]);
+	cr_assert(cli_api_version_ok("2023-06-01"));
+	cr_assert(cli_api_version_ok("2026-10-21"));
+	cr_assert_not(cli_api_version_ok("2026-00-21"));
+	cr_assert_not(cli_api_version_ok("2026-10-32"));
+}
+
 Test(cli, missing_value)
 {
 	struct cli c;
