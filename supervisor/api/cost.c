@@ -39,7 +39,8 @@ cost_of(const struct models *m, const char *model, const struct api_usage *u,
 	*usd = (double)u->input_tokens * in + (double)u->output_tokens * out +
 	       (double)u->cache_creation_input_tokens *
 		       cache_price(p, "cache_write") +
-	       (double)u->cache_read_input_tokens * cache_price(p, "cache_read");
+	       (double)u->cache_read_input_tokens *
+		       cache_price(p, "cache_read");
 	return true;
 }
 

@@ -13,11 +13,32 @@
 
 /* The keys a model's entry may hold (a typo is an error, not a 0). */
 static const char *const entry_keys[] = {
-	"input",	 "output",	   "cache_write", "cache_read",
-	"effective",	 "released",	   "legacy",	  "replacement",
-	"deprecation_date", "retirement_date", "long_context_above",
-	"long_input",	 "long_output",	   NULL,
+	"input",
+	"output",
+	"cache_write",
+	"cache_read",
+	"effective",
+	"released",
+	"legacy",
+	"replacement",
+	"deprecation_date",
+	"retirement_date",
+	"long_context_above",
+	"long_input",
+	"long_output",
+	NULL,
 };
+
+/* The value of n decimal digits (already checked to be digits). */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
 
 /* A real calendar day written YYYY-MM-DD. */
 static bool
@@ -32,9 +53,9 @@ is_date(const char *s)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return false;
-	y = atoi(s);
-	mo = atoi(s + 5);
-	d = atoi(s + 8);
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
 	if (y < 2000 || mo < 1 || mo > 12 || d < 1 || d > days[mo - 1])
 		return false;
 	return !(mo == 2 && d == 29 &&
@@ -102,8 +123,7 @@ check_keys(const json_t *e, const char *model, char *err, size_t errlen)
 }
 
 static int
-check_long_context(const json_t *e, const char *model, char *err,
-		   size_t errlen)
+check_long_context(const json_t *e, const char *model, char *err, size_t errlen)
 {
 	const json_t *above = json_object_get(e, "long_context_above");
 
@@ -128,7 +148,8 @@ check_entry(const json_t *tab, const char *model, const json_t *e, char *err,
 	const char *dep, *ret, *rep;
 
 	if (!json_is_object(e))
-		return bad(err, errlen, NULL, "models", "each model is an object");
+		return bad(err, errlen, NULL, "models",
+			   "each model is an object");
 	if (check_keys(e, model, err, errlen) < 0 ||
 	    check_price(e, model, "input", false, err, errlen) < 0 ||
 	    check_price(e, model, "output", false, err, errlen) < 0 ||
@@ -141,7 +162,8 @@ check_entry(const json_t *tab, const char *model, const json_t *e, char *err,
 			return -1;
 	if (json_object_get(e, "legacy") &&
 	    !json_is_boolean(json_object_get(e, "legacy")))
-		return bad(err, errlen, model, "legacy", "expected true or false");
+		return bad(err, errlen, model, "legacy",
+			   "expected true or false");
 	dep = json_string_value(json_object_get(e, "deprecation_date"));
 	ret = json_string_value(json_object_get(e, "retirement_date"));
 	if (dep && ret && strcmp(dep, ret) > 0)
@@ -179,11 +201,11 @@ models_check_doc(const json_t *doc, char *err, size_t errlen)
 			   "expected a whole number from 1 to 1000000");
 	v = json_object_get(doc, "default_model");
 	def = json_string_value(v);
-	if (v && (!def || !json_is_object(json_object_get(tab, def)) ||
-		  json_object_get(json_object_get(tab, def),
-				  "retirement_date") ||
-		  json_is_true(json_object_get(json_object_get(tab, def),
-					       "legacy"))))
+	if (v &&
+	    (!def || !json_is_object(json_object_get(tab, def)) ||
+	     json_object_get(json_object_get(tab, def), "retirement_date") ||
+	     json_is_true(
+		     json_object_get(json_object_get(tab, def), "legacy"))))
 		return bad(err, errlen, NULL, "default_model",
 			   "expected a current model of the table (not "
 			   "legacy, no retirement date)");
@@ -214,8 +236,10 @@ models_load(struct models *m, char *err, size_t errlen)
 		return -1;
 	}
 	if (models_check_doc(m->doc, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s (the model data shipped with "
-			 "gao-dev: reinstall, or fix the file)", path, why);
+		snprintf(err, errlen,
+			 "%s: %s (the model data shipped with "
+			 "gao-dev: reinstall, or fix the file)",
+			 path, why);
 		json_decref(m->doc);
 		m->doc = NULL;
 		return -1;
@@ -329,8 +353,7 @@ models_life(const struct models *m, const char *model, struct models_life *out)
 /* The model to suggest instead of model: its replacement, else the
  * default (when that is another model). */
 static const char *
-suggest(const struct models *m, const struct models_life *l,
-	const char *model)
+suggest(const struct models *m, const struct models_life *l, const char *model)
 {
 	if (l->replacement)
 		return l->replacement;
@@ -339,8 +362,7 @@ suggest(const struct models *m, const struct models_life *l,
 }
 
 bool
-models_refusal(const struct models *m, const char *model, char *buf,
-	       size_t cap)
+models_refusal(const struct models *m, const char *model, char *buf, size_t cap)
 {
 	struct models_life l;
 
@@ -354,47 +376,49 @@ models_refusal(const struct models *m, const char *model, char *buf,
 	return true;
 }
 
+/* Append the text in buf to arr; 1 when it was, else 0. */
+static size_t
+add(json_t *arr, const char *buf)
+{
+	return json_array_append_new(arr, json_string(buf)) == 0;
+}
+
 size_t
 models_warnings(const struct models *m, const char *model, json_t *arr)
 {
-	struct models_life l;
 	const json_t *e = models_price(m, model);
+	struct models_life l;
+	char buf[512];
 	size_t n = 0;
 
 	models_life(m, model, &l);
-	if (l.state == MODELS_DEPRECATED && l.retired)
-		n += json_array_append_new(
-			     arr, json_sprintf("model %s is deprecated "
-					       "(since %s) and will be "
-					       "retired on %s; move to %s",
-					       model,
-					       l.deprecated ? l.deprecated :
-							      "its announcement",
-					       l.retired,
-					       suggest(m, &l, model))) == 0;
-	else if (l.state == MODELS_DEPRECATED)
-		n += json_array_append_new(
-			     arr, json_sprintf("model %s is deprecated "
-					       "(since %s); move to %s",
-					       model, l.deprecated,
-					       suggest(m, &l, model))) == 0;
-	else if (l.state == MODELS_LEGACY)
-		n += json_array_append_new(
-			     arr, json_sprintf("model %s is a legacy model "
-					       "(still served, superseded); "
-					       "consider %s",
-					       model, suggest(m, &l, model))) ==
-		     0;
-	if (l.cache_unpriced)
-		n += json_array_append_new(
-			     arr, json_sprintf(
-					  "model %s: cache prices are not "
-					  "published; the budget counts its "
-					  "cache writes and reads at the input "
-					  "price ($%.2f per million tokens)",
-					  model,
-					  json_number_value(
-						  json_object_get(e, "input")))) ==
-		     0;
+	if (l.state == MODELS_DEPRECATED && l.retired) {
+		snprintf(buf, sizeof(buf),
+			 "model %.100s is deprecated (since %s) and will be "
+			 "retired on %s; move to %s",
+			 model,
+			 l.deprecated ? l.deprecated : "its announcement",
+			 l.retired, suggest(m, &l, model));
+		n += add(arr, buf);
+	} else if (l.state == MODELS_DEPRECATED) {
+		snprintf(buf, sizeof(buf),
+			 "model %.100s is deprecated (since %s); move to %s",
+			 model, l.deprecated, suggest(m, &l, model));
+		n += add(arr, buf);
+	} else if (l.state == MODELS_LEGACY) {
+		snprintf(buf, sizeof(buf),
+			 "model %.100s is a legacy model (still served, "
+			 "superseded); consider %s",
+			 model, suggest(m, &l, model));
+		n += add(arr, buf);
+	}
+	if (l.cache_unpriced) {
+		snprintf(buf, sizeof(buf),
+			 "model %.100s: cache prices are not published; the "
+			 "budget counts its cache writes and reads at the "
+			 "input price ($%.2f per million tokens)",
+			 model, json_number_value(json_object_get(e, "input")));
+		n += add(arr, buf);
+	}
 	return n;
 }

@@ -28,7 +28,7 @@
 
 struct models {
 	json_t *doc;
-	char today[11]; /* YYYY-MM-DD, UTC, or the test override */
+	char today[11];     /* YYYY-MM-DD, UTC, or the test override */
 	char *user_default; /* the user config's model:, or NULL */
 };
 

@@ -78,7 +78,7 @@ struct cli {
 	uint64_t max_disk;   /* bytes in the project (watched) */
 	uint64_t max_files;  /* files and directories in the project */
 	bool max_memory_set, max_disk_set, max_files_set;
-	uint32_t test_disable; /* test builds only */
+	uint32_t test_disable;  /* test builds only */
 	const char *test_today; /* test builds only: YYYY-MM-DD */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */

@@ -492,7 +492,8 @@ warned_model(const json_t *warnings, const char *model)
 	json_array_foreach(warnings, i, w) {
 		const char *t = json_string_value(w);
 
-		if (t && strncmp(t, prefix, n) == 0 && (t[n] == ' ' || t[n] == ':'))
+		if (t && strncmp(t, prefix, n) == 0 &&
+		    (t[n] == ' ' || t[n] == ':'))
 			return true;
 	}
 	return false;

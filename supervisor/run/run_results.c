@@ -256,7 +256,8 @@ reproduce_json(struct run *r)
 	if (rep)
 		json_object_set_new(rep, "thinking_budget",
 				    r->env->thinking_budget > 0 ?
-					    json_integer(r->env->thinking_budget) :
+					    json_integer(
+						    r->env->thinking_budget) :
 					    json_null());
 	return rep;
 }

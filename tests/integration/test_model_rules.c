@@ -114,7 +114,8 @@ check_conversation(const json_t *posts, long long budget)
 		  "a date or time in the system prompt");
 	json_array_foreach(posts, i, p) {
 		const json_t *b = ha_get(p, "body");
-		const json_t *next = ha_get(json_array_get(posts, i + 1), "body");
+		const json_t *next = ha_get(json_array_get(posts, i + 1),
+					    "body");
 		const json_t *tc = json_object_get(b, "tool_choice");
 		json_t *sys = no_cache_control(json_object_get(b, "system"));
 		json_t *tools = no_cache_control(json_object_get(b, "tools"));
@@ -140,7 +141,8 @@ check_conversation(const json_t *posts, long long budget)
 			const json_t *blk;
 			size_t j;
 
-			json_array_foreach(json_object_get(a, "content"), j, blk)
+			json_array_foreach(json_object_get(a, "content"), j,
+					   blk)
 				sent_back += !strcmp(ha_str(blk, "type"),
 						     "thinking");
 			if (!next)
@@ -150,7 +152,7 @@ check_conversation(const json_t *posts, long long budget)
 			cr_assert(json_equal(a, z),
 				  "message %zu of request %zu changed", k, i);
 			json_decref(z);
-next_msg:
+		next_msg:
 			json_decref(a);
 		}
 		json_decref(sys);
@@ -196,7 +198,8 @@ thinking_run(bool stream, long long budget, bool user_config)
 	if (budget)
 		cr_assert_eq(ha_int(res, "reproduce.thinking_budget"), budget);
 	else
-		cr_assert(json_is_null(ha_get(res, "reproduce.thinking_budget")));
+		cr_assert(
+			json_is_null(ha_get(res, "reproduce.thinking_budget")));
 	rec = ha_records(&t);
 	posts = ha_posts(rec);
 	cr_assert_eq(json_array_size(posts), 3);
@@ -237,9 +240,7 @@ Test(thinking, recorded_then_replayed, .timeout = 60)
 	json_decref(rec);
 	/* a second root: the replay's results are the only ones there */
 	snprintf(t.root, sizeof(t.root), "%s/root-replay", t.dir);
-	ha_run(&t,
-	       (const char *const[]){ "--replay", rec_dir, NULL },
-	       NULL);
+	ha_run(&t, (const char *const[]){ "--replay", rec_dir, NULL }, NULL);
 	expect_exit(&t, 0);
 	res = ha_results(&t);
 	cr_assert_str_eq(ha_str(res, "status"), "completed");
@@ -326,8 +327,7 @@ refused(struct ha_run *t, const char *const *opts, const char *const *env,
 		cr_assert(strstr(t->out.err, words[i]), "no \"%s\" in:\n%s",
 			  words[i], t->out.err);
 	rec = ha_records(t);
-	cr_assert_eq(json_array_size(rec), before,
-		     "a request reached the API");
+	cr_assert_eq(json_array_size(rec), before, "a request reached the API");
 	json_decref(rec);
 }
 
@@ -353,8 +353,8 @@ Test(lifecycle, retired_model_refused_from_every_source, .timeout = 60)
 		      0600);
 	refused(&t, KEYOPTS(&t, NULL), NULL,
 		(const char *const[]){ "phase \"Build\" (agent Amelia)",
-				       "asked by the config's model:",
-				       words[0], words[1], NULL });
+				       "asked by the config's model:", words[0],
+				       words[1], NULL });
 	h_src("tests/integration/scenarios/api-bench.yaml", t.config,
 	      sizeof(t.config));
 	/* an agent file's model: */
@@ -367,15 +367,15 @@ Test(lifecycle, retired_model_refused_from_every_source, .timeout = 60)
 		      "tools: [Read, Write]\npersona: You write code.\n",
 		      0600);
 	refused(&t, KEYOPTS(&t, "--agents-dir", dir, NULL), NULL,
-		(const char *const[]){ "asked by the agent file's model:",
-				       words[0], NULL });
+		(const char *const[]){
+			"asked by the agent file's model:", words[0], NULL });
 	/* the user config's model: (the operator's default) */
 	snprintf(path, sizeof(path), "%s/user.yaml", t.dir);
 	snprintf(env, sizeof(env), "GAO_DEV_CONFIG=%s", path);
 	ha_write_file(path, "model: claude-sonnet-4-5\n", 0600);
 	refused(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL },
-		(const char *const[]){ "asked by the user config's model:",
-				       words[0], NULL });
+		(const char *const[]){
+			"asked by the user config's model:", words[0], NULL });
 	ha_write_file(path, "model: \"claude sonnet\"\n", 0600);
 	refused(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL },
 		(const char *const[]){ "model: expected a model id", NULL });

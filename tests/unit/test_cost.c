@@ -167,8 +167,9 @@ Test(cost, unpublished_cache_prices_count_at_the_input_price)
 
 	/* fable-5-2 and mythos-5-2: $8 / $40, cache prices null (not
 	 * published): a budget counts cache tokens at the input price */
-	cr_assert(json_is_null(json_object_get(
-		models_price(&m, "claude-fable-5-2"), "cache_write")));
+	cr_assert(json_is_null(
+		json_object_get(models_price(&m, "claude-fable-5-2"),
+				"cache_write")));
 	cr_assert_float_eq(cost("claude-fable-5-2", 1000000, 0, 0, 0), 8.0,
 			   EPS);
 	cr_assert_float_eq(cost("claude-mythos-5-2", 0, 1000000, 0, 0), 40.0,

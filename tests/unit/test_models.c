@@ -94,8 +94,7 @@ Test(models, opus_4_5_deprecated_then_retired_by_the_date_alone)
 			 "move to claude-opus-5-5");
 	cr_assert_eq(state_on("2027-01-21", "claude-opus-4-5"),
 		     MODELS_DEPRECATED);
-	cr_assert_eq(state_on("2027-01-22", "claude-opus-4-5"),
-		     MODELS_RETIRED);
+	cr_assert_eq(state_on("2027-01-22", "claude-opus-4-5"), MODELS_RETIRED);
 	cr_assert(models_refusal(&m, "claude-opus-4-5", why, sizeof(why)));
 	cr_assert_neq(strstr(why, "retired on 2027-01-22"), NULL, "%s", why);
 	cr_assert_neq(strstr(why, "--model claude-opus-5-5"), NULL, "%s", why);
@@ -131,11 +130,12 @@ Test(models, fable_and_mythos_5_2_cache_prices_not_published)
 		const json_t *e = models_price(&m, id);
 
 		cr_assert_not_null(e, "%s", id);
-		cr_assert_float_eq(json_number_value(json_object_get(e, "input")),
+		cr_assert_float_eq(json_number_value(
+					   json_object_get(e, "input")),
 				   8.0, 1e-12);
-		cr_assert_float_eq(
-			json_number_value(json_object_get(e, "output")), 40.0,
-			1e-12);
+		cr_assert_float_eq(json_number_value(
+					   json_object_get(e, "output")),
+				   40.0, 1e-12);
 		cr_assert(json_is_null(json_object_get(e, "cache_read")));
 		cr_assert_str_eq(json_string_value(
 					 json_object_get(e, "released")),
@@ -161,7 +161,8 @@ Test(models, operator_default_replaces_the_tables)
 
 /* ---- the checks of the file ------------------------------------------ */
 
-#define ENTRY "{\"input\":1,\"output\":2,\"cache_write\":null,\"cache_read\":0.1"
+#define ENTRY \
+	"{\"input\":1,\"output\":2,\"cache_write\":null,\"cache_read\":0.1"
 
 static void
 refused(const char *models_json, const char *top, const char *want)
@@ -223,15 +224,15 @@ Test(models_check, dates_and_keys)
 	refused("{\"a\":" ENTRY ",\"retirement_date\":\"2026-02-30\"}}", NULL,
 		"models.a.retirement_date: expected a date YYYY-MM-DD (or "
 		"null)");
-	refused("{\"a\":" ENTRY ",\"deprecation_date\":\"30.11.2026\"}}",
-		NULL,
+	refused("{\"a\":" ENTRY ",\"deprecation_date\":\"30.11.2026\"}}", NULL,
 		"models.a.deprecation_date: expected a date YYYY-MM-DD (or "
 		"null)");
 	refused("{\"a\":" ENTRY ",\"released\":20261109}}", NULL,
 		"models.a.released: expected a date YYYY-MM-DD (or null)");
 	refused("{\"a\":" ENTRY ",\"deprecation_date\":\"2027-01-01\","
 		"\"retirement_date\":\"2026-12-01\"}}",
-		NULL, "models.a.retirement_date: is before the deprecation_date");
+		NULL,
+		"models.a.retirement_date: is before the deprecation_date");
 	refused("{\"a\":" ENTRY ",\"retirment_date\":\"2026-12-01\"}}", NULL,
 		"models.a.retirment_date: unknown key");
 	refused("{\"a\":" ENTRY ",\"legacy\":\"yes\"}}", NULL,
