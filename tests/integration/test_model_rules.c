@@ -44,6 +44,14 @@ expect_exit(const struct ha_run *t, int code)
 		     t->out.code, code, t->out.err);
 }
 
+/* ha_run after freeing the outputs of the test's previous run. */
+static void
+rerun(struct ha_run *t, const char *const *opts, const char *const *env)
+{
+	h_out_free(&t->out);
+	ha_run(t, opts, env);
+}
+
 /* A JSON value with every "cache_control" key removed (a copy). */
 static json_t *
 no_cache_control(const json_t *v)
@@ -123,14 +131,16 @@ check_conversation(const json_t *posts, long long budget)
 		size_t k;
 
 		cr_assert_eq(ha_int(p, "status"), 200, "request %zu", i);
-		if (budget)
+		if (budget) {
+			json_t *want = json_pack("{s:s,s:I}", "type", "enabled",
+						 "budget_tokens",
+						 (json_int_t)budget);
+
 			cr_assert(json_equal(json_object_get(b, "thinking"),
-					     json_pack("{s:s,s:I}", "type",
-						       "enabled",
-						       "budget_tokens",
-						       (json_int_t)budget)),
+					     want),
 				  "request %zu's thinking", i);
-		else
+			json_decref(want);
+		} else
 			cr_assert_null(json_object_get(b, "thinking"));
 		cr_assert(!tc || !strcmp(ha_str(tc, "type"), "auto"),
 			  "tool_choice forced");
@@ -189,7 +199,7 @@ thinking_run(bool stream, long long budget, bool user_config)
 	}
 	if (!stream)
 		opts[n++] = "--no-stream";
-	ha_run(&t, opts, user_config ? envs : NULL);
+	rerun(&t, opts, user_config ? envs : NULL);
 	expect_exit(&t, 0);
 	res = ha_results(&t);
 	cr_assert_str_eq(ha_str(res, "phases.0.stop_reason"), "end_turn");
@@ -230,7 +240,7 @@ Test(thinking, recorded_then_replayed, .timeout = 60)
 	ha_setup(&t, THINK, H_TEST_KEY);
 	snprintf(rec_dir, sizeof(rec_dir), "%s/rec", t.dir);
 	/* no thinking parameter: the model thinks all the same */
-	ha_run(&t, KEYOPTS(&t, "--record", rec_dir, NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--record", rec_dir, NULL), NULL);
 	expect_exit(&t, 0);
 	rec = ha_records(&t);
 	posts = ha_posts(rec);
@@ -240,7 +250,7 @@ Test(thinking, recorded_then_replayed, .timeout = 60)
 	json_decref(rec);
 	/* a second root: the replay's results are the only ones there */
 	snprintf(t.root, sizeof(t.root), "%s/root-replay", t.dir);
-	ha_run(&t, (const char *const[]){ "--replay", rec_dir, NULL }, NULL);
+	rerun(&t, (const char *const[]){ "--replay", rec_dir, NULL }, NULL);
 	expect_exit(&t, 0);
 	res = ha_results(&t);
 	cr_assert_str_eq(ha_str(res, "status"), "completed");
@@ -262,29 +272,29 @@ Test(thinking, budget_validated_before_any_call, .timeout = 60)
 
 	ha_setup(&t, THINK, H_TEST_KEY);
 	/* not below max_tokens: thinking is part of it */
-	ha_run(&t, KEYOPTS(&t, "--thinking-budget", "16000", NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--thinking-budget", "16000", NULL), NULL);
 	expect_exit(&t, 2);
 	cr_assert(strstr(t.out.err, "--max-output-tokens"), "%s", t.out.err);
-	ha_run(&t,
-	       KEYOPTS(&t, "--thinking-budget", "4096", "--max-output-tokens",
-		       "4000", NULL),
-	       NULL);
+	rerun(&t,
+	      KEYOPTS(&t, "--thinking-budget", "4096", "--max-output-tokens",
+		      "4000", NULL),
+	      NULL);
 	expect_exit(&t, 2);
-	ha_run(&t, KEYOPTS(&t, "--thinking-budget", "1023", NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--thinking-budget", "1023", NULL), NULL);
 	expect_exit(&t, 2);
 	cr_assert(strstr(t.out.err, "--thinking-budget 1023"), "%s", t.out.err);
-	ha_run(&t, KEYOPTS(&t, "--thinking-budget", "2k", NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--thinking-budget", "2k", NULL), NULL);
 	expect_exit(&t, 2);
 	/* the user config's, checked the same way */
 	snprintf(cfg, sizeof(cfg), "%s/user.yaml", t.dir);
 	snprintf(env, sizeof(env), "GAO_DEV_CONFIG=%s", cfg);
 	ha_write_file(cfg, "thinking_budget: lots\n", 0600);
-	ha_run(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL });
+	rerun(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL });
 	expect_exit(&t, 2);
 	cr_assert(strstr(t.out.err, "thinking_budget: expected"), "%s",
 		  t.out.err);
 	ha_write_file(cfg, "thinking_budget: 30000\n", 0600);
-	ha_run(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL });
+	rerun(&t, KEYOPTS(&t, NULL), (const char *const[]){ env, NULL });
 	expect_exit(&t, 2);
 	rec = ha_records(&t);
 	cr_assert_eq(json_array_size(rec), 0, "a request was made");
@@ -321,7 +331,7 @@ refused(struct ha_run *t, const char *const *opts, const char *const *env,
 	size_t before = json_array_size(rec);
 
 	json_decref(rec);
-	ha_run(t, opts, env);
+	rerun(t, opts, env);
 	expect_exit(t, 2);
 	for (size_t i = 0; words[i]; i++)
 		cr_assert(strstr(t->out.err, words[i]), "no \"%s\" in:\n%s",
@@ -385,6 +395,7 @@ Test(lifecycle, retired_model_refused_from_every_source, .timeout = 60)
 		const char *args[] = { "sandbox", "validate", t.config, NULL };
 		const char *venv[] = { env, NULL };
 
+		h_out_free(&t.out);
 		h_run(args, venv, t.dir, 30, &t.out);
 		expect_exit(&t, 2);
 		cr_assert(strstr(t.out.err, words[0]), "%s", t.out.err);
@@ -408,10 +419,10 @@ Test(lifecycle, retirement_follows_the_date, .timeout = 60)
 		NULL,
 		(const char *const[]){ "retired on 2027-01-22",
 				       "--model claude-opus-5-5", NULL });
-	ha_run(&t,
-	       KEYOPTS(&t, "--model", "claude-opus-4-5", "--test-today",
-		       "2027-01-21", "--dry-run", NULL),
-	       NULL);
+	rerun(&t,
+	      KEYOPTS(&t, "--model", "claude-opus-4-5", "--test-today",
+		      "2027-01-21", "--dry-run", NULL),
+	      NULL);
 	expect_exit(&t, 0);
 	cr_assert(strstr(t.out.out, want), "%s", t.out.out);
 	refused(&t,
@@ -420,7 +431,7 @@ Test(lifecycle, retirement_follows_the_date, .timeout = 60)
 		NULL, (const char *const[]){ "--test-today 2027-02-30", NULL });
 #endif
 	/* today (December 2026): deprecated, runs, says so everywhere */
-	ha_run(&t, KEYOPTS(&t, "--model", "claude-opus-4-5", NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--model", "claude-opus-4-5", NULL), NULL);
 	expect_exit(&t, 0);
 	cr_assert(strstr(t.out.err, want), "stderr:\n%s", t.out.err);
 	cr_assert(strstr(t.out.out, "warnings:"), "summary:\n%s", t.out.out);
@@ -438,13 +449,13 @@ Test(lifecycle, legacy_and_unpublished_cache_prices, .timeout = 60)
 	double in, cost;
 
 	ha_setup(&t, WRITE, H_TEST_KEY);
-	ha_run(&t, KEYOPTS(&t, "--model", "claude-sonnet-5", "--dry-run", NULL),
-	       NULL);
+	rerun(&t, KEYOPTS(&t, "--model", "claude-sonnet-5", "--dry-run", NULL),
+	      NULL);
 	expect_exit(&t, 0);
 	cr_assert(strstr(t.out.out, "warning: model claude-sonnet-5 is a "
 				    "legacy model"),
 		  "%s", t.out.out);
-	ha_run(&t, KEYOPTS(&t, "--model", "claude-mythos-5-2", NULL), NULL);
+	rerun(&t, KEYOPTS(&t, "--model", "claude-mythos-5-2", NULL), NULL);
 	expect_exit(&t, 0);
 	res = ha_results(&t);
 	cr_assert_eq(model_warnings(res,
