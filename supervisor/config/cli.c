@@ -55,6 +55,8 @@ enum {
 	OPT_PATH,
 	OPT_REPORT,
 	OPT_NO_PROGRESS,
+	OPT_THINKING,
+	OPT_TEST_TODAY,
 };
 
 static const struct option options[] = {
@@ -99,7 +101,9 @@ static const struct option options[] = {
 	{ "tool", required_argument, NULL, OPT_TOOL },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "report", no_argument, NULL, OPT_REPORT },
+	{ "thinking-budget", required_argument, NULL, OPT_THINKING },
 #if GAO_DEV_TEST_SWITCHES
+	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
 #endif
@@ -180,9 +184,16 @@ static const char run_help[] =
 "  --allow-insecure-key-file  accept a key file readable by group or others\n"
 "  --sandbox-root DIR       where projects and results go (default ./sandbox)\n"
 "  --model ID               model for every agent (default: the agent file's,\n"
-"                           then the config's model:, then claude-sonnet-5-5)\n"
+"                           then the config's model:, then the user config's\n"
+"                           model:, then claude-sonnet-5-5); a retired model\n"
+"                           is refused (exit 2)\n"
 "  --max-turns N            API turns per agent (default 200)\n"
 "  --max-output-tokens N    max_tokens of each request (default 16000)\n"
+"  --thinking-budget N      ask for extended thinking: budget_tokens N\n"
+"                           (1024 or more, below --max-output-tokens, of\n"
+"                           which thinking is a part; default: no thinking\n"
+"                           parameter, or thinking_budget: in the user\n"
+"                           config)\n"
 "  --max-tokens N           input + output tokens per run (default: none)\n"
 "  --max-cost-usd X         spend cap per run in USD (default 10.00; 0 = none)\n"
 "  --timeout S              run time limit (default: the config's\n"
@@ -618,6 +629,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_REPORT:
 		c->report = true;
 		break;
+	case OPT_TEST_TODAY:
+		c->test_today = arg;
+		break;
 	default:
 		return set_audit_option(c, opt, arg);
 	}
@@ -688,6 +702,10 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_TEST_DISABLE:
 		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
 		c->test_disable = (uint32_t)v;
+		break;
+	case OPT_THINKING:
+		rc = parse_int("--thinking-budget", arg, 1024, 1000000, &v);
+		c->thinking_budget = v;
 		break;
 	default:
 		return set_plain_option(c, opt, arg);

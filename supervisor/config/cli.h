@@ -64,6 +64,7 @@ struct cli {
 	int require_isolation;         /* enum run_isolation */
 	int max_turns;
 	int64_t max_output_tokens;
+	int64_t thinking_budget; /* 0: none (the user config's, or none) */
 	int64_t max_tokens;
 	double max_cost_usd;
 	int64_t timeout_s;
@@ -77,7 +78,8 @@ struct cli {
 	uint64_t max_disk;   /* bytes in the project (watched) */
 	uint64_t max_files;  /* files and directories in the project */
 	bool max_memory_set, max_disk_set, max_files_set;
-	uint32_t test_disable; /* test builds only */
+	uint32_t test_disable;  /* test builds only */
+	const char *test_today; /* test builds only: YYYY-MM-DD */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
 	bool no_progress;     /* --no-progress: plain lines on a terminal */
