@@ -94,10 +94,10 @@ todo_write(struct batch *b, struct slot *s)
 	if (!todos_valid(todos)) {
 		batch_rec_call(b, s, "error", NULL, "invalid todos");
 		batch_rec_done(b, s,
-			 "TodoWrite needs todos: a list of {content, "
-			 "status: pending|in_progress|completed, "
-			 "activeForm?}",
-			 true);
+			       "TodoWrite needs todos: a list of {content, "
+			       "status: pending|in_progress|completed, "
+			       "activeForm?}",
+			       true);
 		return;
 	}
 	json_decref(b->st.todos);

@@ -20,11 +20,11 @@ struct bworker;
 struct slot {
 	json_t *block; /* the tool_use block (a reference) */
 	enum slot_state state;
-	json_t *result;      /* DONE: its tool_result block */
-	uint64_t started;    /* for the tool_call event's duration */
-	struct bworker *wk;  /* WAITING for this new worker, or RUNNING */
-	int64_t worker;      /* the host pid of the worker that ran it */
-	int in_flight;       /* calls RUNNING when it was sent (itself too) */
+	json_t *result;     /* DONE: its tool_result block */
+	uint64_t started;   /* for the tool_call event's duration */
+	struct bworker *wk; /* WAITING for this new worker, or RUNNING */
+	int64_t worker;     /* the host pid of the worker that ran it */
+	int in_flight;      /* calls RUNNING when it was sent (itself too) */
 	/* Its records, kept until every earlier slot has written its own
 	 * (batch_rec.c): the audit record, a transcript line, the event. */
 	json_t *rec;

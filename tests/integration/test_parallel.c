@@ -83,9 +83,9 @@ scenario(void)
 		use("Write", json_pack("{s:s,s:s}", "file_path", "a.txt",
 				       "content", "version-two\n")),
 		read_of("a.txt"), grep_of("needle-7$", "src"),
-		use("Edit", json_pack("{s:s,s:s,s:s}", "file_path", "a.txt",
-				      "old_string", "two", "new_string",
-				      "three")),
+		use("Edit",
+		    json_pack("{s:s,s:s,s:s}", "file_path", "a.txt",
+			      "old_string", "two", "new_string", "three")),
 		read_of("a.txt"),
 		use("Bash", json_pack("{s:s}", "command",
 				      "cat a.txt; echo bash-done")));
@@ -101,8 +101,8 @@ scenario(void)
 			 "content",
 			 use("Bash", json_pack("{s:s}", "command", make_tree)),
 			 "content", t1, "content", t2, "content",
-			 use("Bash", json_pack("{s:s}", "command",
-					       fork_until_refused)),
+			 use("Bash",
+			     json_pack("{s:s}", "command", fork_until_refused)),
 			 "content", "type", "text", "text", "done");
 }
 
@@ -164,7 +164,8 @@ static const json_t *
 results_of(const json_t *recs, long n, size_t want)
 {
 	const json_t *body = request(recs, n + 1);
-	const json_t *res = msg_from_end(body, 0), *uses = msg_from_end(body, 1);
+	const json_t *res = msg_from_end(body, 0),
+		     *uses = msg_from_end(body, 1);
 	size_t k = 0, i;
 	json_t *b;
 
@@ -261,8 +262,8 @@ assert_audit(const json_t *recs, const char *path)
 		json_array_foreach(uses, i, b) {
 			const json_t *c = json_array_get(calls, k++);
 			const json_t *rd = ready_of(
-				readies,
-				json_integer_value(json_object_get(c, "worker")));
+				readies, json_integer_value(
+						 json_object_get(c, "worker")));
 
 			cr_assert_str_eq(field(c, "tool_use_id"),
 					 field(b, "id"));
@@ -276,12 +277,11 @@ assert_audit(const json_t *recs, const char *path)
 	/* turn 2 (calls 10-13): the first three at distinct workers */
 	for (size_t i = 10; i < 13; i++) {
 		for (size_t j = i + 1; j < 13; j++)
-			cr_expect_neq(json_integer_value(json_object_get(
-					      json_array_get(calls, i),
-					      "worker")),
-				      json_integer_value(json_object_get(
-					      json_array_get(calls, j),
-					      "worker")));
+			cr_expect_neq(
+				json_integer_value(json_object_get(
+					json_array_get(calls, i), "worker")),
+				json_integer_value(json_object_get(
+					json_array_get(calls, j), "worker")));
 	}
 	json_decref(calls);
 	json_decref(readies);
@@ -308,7 +308,8 @@ assert_in_flight(const char *events)
 	json_decref(evs);
 	cr_assert_eq(n, 15, "15 tool_call events");
 	for (size_t k = 0; k < 3; k++)
-		cr_expect_eq(seen[10 + k], (json_int_t)k + 1, "call %zu", 10 + k);
+		cr_expect_eq(seen[10 + k], (json_int_t)k + 1, "call %zu",
+			     10 + k);
 }
 
 Test(parallel, reads_run_at_once_in_order_within_the_caps, .timeout = 120)

@@ -120,8 +120,8 @@ worker_path(void)
 static void
 make_init(void)
 {
-	static char *tools[] = { "Read", "Write", "Bash", "gao_measure",
-				 "Grep", "Glob" };
+	static char *tools[] = { "Read",        "Write", "Bash",
+				 "gao_measure", "Grep",  "Glob" };
 	char err[512] = "";
 
 	cr_assert_eq(policy_load_named("default", POLICY_TEST_PROFILES,
@@ -967,21 +967,24 @@ Test(batch, reads_of_one_message_run_at_several_workers_at_once)
 		char pid[32];
 
 		snprintf(pid, sizeof(pid), "%lld",
-			 json_integer_value(json_object_get(
-				 json_array_get(recs, i), "worker")));
+			 json_integer_value(
+				 json_object_get(json_array_get(recs, i),
+						 "worker")));
 		cr_expect_null(json_object_get(seen, pid), "worker %s twice",
 			       pid);
 		json_object_set_new(seen, pid, json_true());
-		cr_expect_eq(json_integer_value(json_object_get(
-				     json_array_get(recs, i), "worker")),
+		cr_expect_eq(json_integer_value(
+				     json_object_get(json_array_get(recs, i),
+						     "worker")),
 			     pool_pid((int)i - 4), "call %zu", i);
 	}
 	json_decref(recs);
 	evs = tool_call_events();
 	cr_assert_eq(json_array_size(evs), 9);
 	for (size_t i = 4; i < 8; i++)
-		cr_expect_eq(json_integer_value(json_object_get(
-				     json_array_get(evs, i), "in_flight")),
+		cr_expect_eq(json_integer_value(
+				     json_object_get(json_array_get(evs, i),
+						     "in_flight")),
 			     (json_int_t)i - 3, "call %zu", i);
 	json_decref(evs);
 	json_decref(seen);
