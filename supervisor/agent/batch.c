@@ -95,10 +95,10 @@ bury(struct bworker *wk)
 {
 	struct batch *b = wk->b;
 
+	/* room for every worker a session can start (BATCH_POOL_MAX first
+	 * starts and BATCH_MAX_RESPAWNS more) */
 	if (wk->w && b->n_dead < sizeof(b->dead) / sizeof(b->dead[0]))
 		b->dead[b->n_dead++] = wk->w;
-	else
-		wconn_stop(wk->w); /* not reached: starts are bounded */
 	wk->w = NULL;
 	wk->ready = false;
 	wk->measuring = false;
