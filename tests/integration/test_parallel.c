@@ -344,6 +344,8 @@ Test(parallel, reads_run_at_once_in_order_within_the_caps, .timeout = 120)
 	cr_expect_lt(atoi(forked + 7), 256, "the process cap holds: %s",
 		     forked);
 	cr_expect_gt(atoi(forked + 7), 0, "%s", forked);
+	cr_log_info("with the pool alive, the Bash call forked %d processes",
+		    atoi(forked + 7));
 	assert_audit(recs, hb_str(hb_phase(r, 0), "audit_log"));
 	snprintf(run_dir, sizeof(run_dir), "%s", hb_str(r, "run_dir"));
 	snprintf(events, sizeof(events), "%s/events.jsonl", run_dir);
