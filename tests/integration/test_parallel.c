@@ -17,6 +17,9 @@
  * kernel says no, with the pool's workers alive; it gets fewer than the
  * policy's 256 processes, and the session goes on.
  *
+ * As root without a PID namespace (a test switch) the pool does not grow:
+ * stopping a worker there kills every process of the run's uid.
+ *
  * Killing a worker mid-batch and cancelling mid-batch, which need a
  * worker held still (SIGSTOP), are in tests/unit/test_batch.c with the
  * real worker.
@@ -25,7 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "harness.h"
 #include "harness_bench.h"
 
@@ -357,3 +363,48 @@ Test(parallel, reads_run_at_once_in_order_within_the_caps, .timeout = 120)
 	json_decref(r);
 	hb_finish(&t);
 }
+
+#if GAO_DEV_TEST_SWITCHES /* --test-no-namespaces */
+/* In order, at one worker: one READY, in_flight 1 for every call. */
+Test(parallel, no_pool_as_root_without_a_pid_namespace, .timeout = 120)
+{
+	struct hb t;
+	char cfg[600], events[800];
+	const char *args[] = { cfg, "--test-no-namespaces", NULL };
+	json_t *r, *recs, *calls = json_array(), *readies = json_array(), *e;
+	json_t *evs;
+	size_t i;
+
+	if (geteuid() != 0)
+		cr_skip_test("as root only: an ordinary user's workers are "
+			     "not swept by uid");
+	start(&t);
+	/* without namespaces the run's uid must pass through the test's dir */
+	cr_assert_eq(chmod(t.dir, 0711), 0);
+	h_src("tests/integration/configs/plain.yaml", cfg, sizeof(cfg));
+	hb_run(&t, args, 100);
+	cr_assert_eq(t.out.code, 0, "exit %d:\n%s", t.out.code, t.out.err);
+	r = hb_results(&t);
+	recs = h_jsonl(t.fake.record);
+	assert_turn1(results_of(recs, 1, 9));
+	audit_split(hb_str(hb_phase(r, 0), "audit_log"), calls, readies);
+	cr_expect_eq(json_array_size(readies), 1, "one worker");
+	cr_expect_eq(json_array_size(calls), 15);
+	snprintf(events, sizeof(events), "%s/events.jsonl",
+		 hb_str(r, "run_dir"));
+	evs = h_jsonl(events);
+	cr_assert_not_null(evs);
+	json_array_foreach(evs, i, e) {
+		if (strcmp(field(e, "event"), "tool_call") == 0)
+			cr_expect_eq(json_integer_value(
+					     json_object_get(e, "in_flight")),
+				     1, "%s", field(e, "tool_use_id"));
+	}
+	json_decref(evs);
+	json_decref(calls);
+	json_decref(readies);
+	json_decref(recs);
+	json_decref(r);
+	hb_finish(&t);
+}
+#endif
