@@ -1,7 +1,8 @@
 /*
  * batch_check.c - what a batch decides about a call before any worker
  * sees it: the tool is granted to this agent and its input is a JSON
- * object of at most BATCH_INPUT_MAX bytes (else the call is refused:
+ * object of at most BATCH_INPUT_MAX bytes with no NUL character in any
+ * string (else the call is refused:
  * an is_error result and an audit record "denied"), TodoWrite (the
  * supervisor's own tool, its list kept here), and which calls are
  * read-only (they may run at several workers at once; batch.h).
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/utf8.h"
 
 static const char *
 block_str(const json_t *block, const char *key)
@@ -107,6 +110,40 @@ todo_write(struct batch *b, struct slot *s)
 	batch_rec_done(b, s, "Todos have been updated.", false);
 }
 
+/*
+ * Whether a string in v (a value or an object key, at any depth) holds a
+ * NUL character: valid JSON ("\u0000") that no tool takes, since paths,
+ * patterns, commands and text are C strings at the worker. The first
+ * such field's name goes into where.
+ */
+static bool
+holds_nul(const json_t *v, const char *name, char *where, size_t cap)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v) &&
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		/* the model's key, cut on a character (the result is JSON) */
+		utf8_copy(where, cap, name);
+		return true;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			if (holds_nul(x, name, where, cap))
+				return true;
+		}
+	}
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x) {
+			if (holds_nul(x, k, where, cap))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Check a PENDING slot: false when it is DONE already (refused, or
  * TodoWrite), true when it must go to the worker. */
 bool
@@ -114,7 +151,7 @@ batch_check_slot(struct batch *b, struct slot *s)
 {
 	const char *name = block_str(s->block, "name");
 	const json_t *input = json_object_get(s->block, "input");
-	char why[512];
+	char why[512], field[80];
 	char *text;
 	size_t n;
 
@@ -133,6 +170,15 @@ batch_check_slot(struct batch *b, struct slot *s)
 		refuse(b, s,
 		       "The tool input must be a JSON object of at "
 		       "most 1 MiB.");
+		return false;
+	}
+	if (holds_nul(input, "", field, sizeof(field))) {
+		snprintf(why, sizeof(why),
+			 "The tool input field \"%s\" holds a NUL character "
+			 "(\\u0000), which no tool accepts. Send it without "
+			 "that character.",
+			 field);
+		refuse(b, s, why);
 		return false;
 	}
 	if (strcmp(name, "TodoWrite") == 0) {

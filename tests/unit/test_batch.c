@@ -466,6 +466,40 @@ Test(batch, refused_calls_never_reach_the_worker)
 		  "a refused Write wrote nothing");
 }
 
+/*
+ * "\u0000" is valid JSON and reaches the batch (the API client loads
+ * with JSON_ALLOW_NUL): a string holding it, at any depth, is refused
+ * with an error naming the field; nothing reaches the worker.
+ */
+Test(batch, a_nul_character_in_the_input_is_refused_naming_the_field)
+{
+	json_t *deep = json_pack("{s:[{s:s}]}", "edits", "old_string", "a");
+
+	json_object_set_new(json_array_get(json_object_get(deep, "edits"), 0),
+			    "new_string", json_stringn("b\0c", 3));
+	json_object_set_new(deep, "file_path", json_string("m.txt"));
+	started_batch();
+	run_batch(json_pack("[o,o,o]",
+			    tool_use("toolu_a", "Write",
+				     json_pack("{s:s%,s:s}", "file_path",
+					       "x\0.txt", (size_t)6, "content",
+					       "hi")),
+			    tool_use("toolu_b", "Write", deep),
+			    tool_use("toolu_c", "Write",
+				     json_pack("{s:s,s:s}", "file_path",
+					       "ok.txt", "content", "fine"))));
+	cr_assert_eq(json_array_size(fx.results), 3);
+	cr_expect(result_error(0) && result_error(1) && !result_error(2));
+	cr_expect(strstr(result_text(0), "field \"file_path\" holds a NUL"),
+		  "%s", result_text(0));
+	cr_expect(strstr(result_text(1), "field \"new_string\" holds a NUL"),
+		  "%s", result_text(1));
+	cr_expect_eq(batch_stats(fx.b)->denied, 2);
+	cr_expect(!project_has("x") && !project_has("m.txt"),
+		  "a refused Write wrote nothing");
+	cr_expect(project_has("ok.txt"));
+}
+
 Test(batch, todo_write_is_kept_without_a_worker)
 {
 	const struct batch_stats *st;
