@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 
+from . import servertools
 from .errors import ApiError
 from .validate import content_blocks
 
@@ -97,8 +98,13 @@ def make_tool_id(conversation, turn, index):
     return "toolu_" + hashlib.sha256(seed).hexdigest()[:24]
 
 
-def _load_block(block, path, conv, turn, index):
+def _load_block(block, path, conv, turn, index, last_use=None):
     btype = block.get("type") if isinstance(block, dict) else None
+    server = servertools.load_block(block, path, conv, turn, index,
+                                    last_use, _fail,
+                                    _keys) if btype else None
+    if server is not None:
+        return server
     if btype == "text":
         _keys(block, {"type", "text"}, path)
         if not isinstance(block.get("text"), str):
@@ -126,8 +132,9 @@ def _load_block(block, path, conv, turn, index):
         if not isinstance(block.get("data"), str):
             _fail(f"{path}.data", "must be a string")
         return dict(block)
-    _fail(f"{path}.type", "must be 'text', 'tool_use', 'thinking' or "
-          "'redacted_thinking'")
+    _fail(f"{path}.type", "must be 'text', 'tool_use', 'thinking', "
+          "'redacted_thinking', 'server_tool_use', 'web_search_tool_result' "
+          "or 'web_fetch_tool_result'")
 
 
 def _load_expect(expect, path):
@@ -155,8 +162,12 @@ def _load_turn(turn, path, conv, index):
     blocks = turn.get("content")
     if not isinstance(blocks, list):
         _fail(f"{path}.content", "must be a list of blocks")
-    content = [_load_block(b, f"{path}.content.{i}", conv, index, i)
-               for i, b in enumerate(blocks)]
+    content, last_use = [], None
+    for i, b in enumerate(blocks):
+        content.append(_load_block(b, f"{path}.content.{i}", conv, index, i,
+                                   last_use))
+        if content[-1]["type"] == "server_tool_use":
+            last_use = content[-1]
     has_tools = any(b["type"] == "tool_use" for b in content)
     stop = turn.get("stop_reason", "tool_use" if has_tools else "end_turn")
     if stop not in STOP_REASONS:

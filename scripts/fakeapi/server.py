@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import servertools
 from .errors import ApiError, error_type_for
 from .render import build_message, encode_event, stream_events
 from .tokens import PromptCache
@@ -432,6 +433,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, f"request body is not valid JSON: "
                            f"{ex.json_error}")
         check_request(body, version, state.models)
+        servertools.check_beta(body, self.headers.get("anthropic-beta"))
         conv = state.scenario.match(body)
         if conv is None:
             raise ApiError(400, "scenario: no conversation's 'match' "
@@ -445,7 +447,9 @@ class Handler(BaseHTTPRequestHandler):
         fault = state.scenario.find_fault(ex.entry["request"], conv.name,
                                           turn_no, attempt)
         ex.entry["fault"] = fault["kind"] if fault else None
-        self._answer(ex, body, conv.turn(turn_no), fault or {})
+        turn = servertools.resolve(conv.turn(turn_no), body, conv.name,
+                                   turn_no)
+        self._answer(ex, body, turn, fault or {})
 
     def _answer(self, ex, body, turn, fault):
         kind = fault.get("kind")

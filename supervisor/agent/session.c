@@ -225,6 +225,20 @@ build_body(struct session *s)
 	return text;
 }
 
+/* Whether the most uses the next call can make (max_uses of each web
+ * tool offered) would pass the run's maximum: then the phase stops. */
+static bool
+web_limit_reached(const struct session *s)
+{
+	const struct run_budget *b = s->cfg.budget;
+
+	return s->cfg.web.data && b->web_max_uses > 0 &&
+	       b->web_searches + b->web_fetches +
+			       (int64_t)s->cfg.web.n_tools *
+				       s->cfg.web.per_request >
+		       b->web_max_uses;
+}
+
 /* A stop before the call when a limit would be crossed (turn.h). true =
  * stopped. */
 static bool
@@ -249,6 +263,7 @@ limits_stop(struct session *s, size_t body_len)
 		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
 						 l.est_input, l.max_output,
 						 &l.worst_usd);
+	l.worst_usd += s->cfg.web.worst_usd; /* searches are priced per use */
 	v = turn_limits(&l);
 	if (v.unpriced && !b->warned_unpriced)
 		evlog_emit(
@@ -260,6 +275,14 @@ limits_stop(struct session *s, size_t body_len)
 				"cannot be enforced"));
 	if (v.unpriced)
 		b->warned_unpriced = true;
+	if (!v.stop && web_limit_reached(s))
+		v = (struct turn_verdict){
+			.stop = true,
+			.status = SESSION_STOPPED,
+			.reason = SESSION_STOP_WEB_LIMIT,
+			.error = "the next call's web tool uses could pass "
+				 "--web-max-uses",
+		};
 	if (v.stop)
 		finish(s, v.status, v.reason, NULL, v.error);
 	return v.stop;
@@ -334,6 +357,32 @@ note_spend(const struct session *s)
 }
 
 static void
+web_line(void *ctx, const char *type, json_t *fields)
+{
+	session_transcript(ctx, type, fields);
+}
+
+/* The reply's web tool uses: counted against the run's maximum, and each
+ * written to the transcript and the audit log (web.h). */
+static void
+account_web(struct session *s, const struct api_reply *r)
+{
+	struct run_budget *b = s->cfg.budget;
+	int64_t searches = 0, fetches = 0;
+
+	web_uses(s->cfg.web.data, r->resp.content, &r->resp.usage, &searches,
+		 &fetches);
+	s->res.web_searches += searches;
+	s->res.web_fetches += fetches;
+	b->web_searches += searches;
+	b->web_fetches += fetches;
+	if (web_record(s->cfg.web.data, r->resp.content, s->cfg.agent,
+		       s->cfg.phase, s->audit, web_line, s) < 0)
+		evlog_emit(s->cfg.events, "error", "audit_write_failed",
+			   json_pack("{s:s}", "agent", s->cfg.agent));
+}
+
+static void
 account(struct session *s, const struct api_reply *r)
 {
 	const struct api_usage *u = &r->resp.usage;
@@ -350,6 +399,8 @@ account(struct session *s, const struct api_reply *r)
 	b->tokens_used += u->input_tokens + u->cache_creation_input_tokens +
 			  u->cache_read_input_tokens + u->output_tokens;
 	if (cost_of(s->cfg.models, s->cfg.model, u, &usd)) {
+		if (s->cfg.web.data)
+			usd += web_cost_usd(s->cfg.web.data, u);
 		s->res.cost_usd += usd;
 		b->cost_used += usd;
 	} else {
@@ -370,7 +421,8 @@ account(struct session *s, const struct api_reply *r)
 			  (json_int_t)u->cache_creation_input_tokens,
 			  "cache_read_input_tokens",
 			  (json_int_t)u->cache_read_input_tokens, "cost_usd",
-			  usd));
+			  usd));	if (s->cfg.web.data)
+		account_web(s, r);
 }
 
 /* Remember the agent's latest words for the summary (and for Murat). */
