@@ -46,6 +46,7 @@ struct session {
 	uint64_t finish_timer;
 	uint64_t timeout_timer;
 	int pause_turns;
+	json_t *web_calls; /* {"WebSearch": n, ...}: uses recorded */
 };
 
 /* One transcript line: fields (stolen) plus ts, type and turn. */
@@ -71,6 +72,31 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_decref(fields);
 }
 
+/* The web tool uses count as the agent's tool calls, under the persona's
+ * tool names (each has its audit record, as every tool call has). */
+static void
+add_web_calls(struct session *s)
+{
+	json_t *by, *v;
+	const char *name;
+
+	if (json_object_size(s->web_calls) == 0)
+		return;
+	by = json_deep_copy(s->res.tools_by_name);
+	if (!by)
+		return;
+	json_object_foreach(s->web_calls, name, v) {
+		s->res.tool_calls += (int)json_integer_value(v);
+		json_object_set_new(
+			by, name,
+			json_integer(json_integer_value(
+					     json_object_get(by, name)) +
+				     json_integer_value(v)));
+	}
+	json_decref(s->res.tools_by_name);
+	s->res.tools_by_name = by;
+}
+
 /* The batch's counters and the worker's layers, for the result. */
 static void
 take_batch_stats(struct session *s)
@@ -87,6 +113,7 @@ take_batch_stats(struct session *s)
 	s->res.tools_by_name = json_incref(st->tools_by_name);
 	json_decref(s->res.todos);
 	s->res.todos = json_incref(st->todos);
+	add_web_calls(s);
 }
 
 static void
@@ -377,7 +404,7 @@ account_web(struct session *s, const struct api_reply *r)
 	b->web_searches += searches;
 	b->web_fetches += fetches;
 	if (web_record(s->cfg.web.data, r->resp.content, s->cfg.agent,
-		       s->cfg.phase, s->audit, web_line, s) < 0)
+		       s->cfg.phase, s->audit, s->web_calls, web_line, s) < 0)
 		evlog_emit(s->cfg.events, "error", "audit_write_failed",
 			   json_pack("{s:s}", "agent", s->cfg.agent));
 }
@@ -695,6 +722,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->res.cost_known = true;
 	s->res.tools_by_name = json_object();
 	s->res.todos = json_null();
+	s->web_calls = json_object();
 	s->messages = json_pack("[{s:s,s:s}]", "role", "user", "content",
 				cfg->task_prompt);
 	if (open_outputs(s, err, errlen) < 0)
@@ -737,6 +765,7 @@ session_free(struct session *s)
 		fclose(s->transcript);
 	audit_close(s->audit);
 	json_decref(s->messages);
+	json_decref(s->web_calls);
 	json_decref(s->tools_cached);
 	json_decref(s->res.tools_by_name);
 	json_decref(s->res.todos);

@@ -293,7 +293,7 @@ use_fields(const json_t *t, const char *who, const json_t *use,
 int
 web_record(const struct web_data *d, const json_t *content,
 	   const char *agent, const char *phase, struct audit *audit,
-	   web_line_fn line, void *ctx)
+	   json_t *by_name, web_line_fn line, void *ctx)
 {
 	json_t *b, *t;
 	size_t i;
@@ -326,6 +326,11 @@ web_record(const struct web_data *d, const json_t *content,
 		if (audit_append(audit, rec) < 0)
 			rc = -1;
 		json_decref(rec);
+		json_object_set_new(
+			by_name, who,
+			json_integer(json_integer_value(
+					     json_object_get(by_name, who)) +
+				     1));
 		line(ctx, "web_tool", f);
 		n++;
 	}

@@ -102,11 +102,12 @@ typedef void (*web_line_fn)(void *ctx, const char *type, json_t *fields);
  * web tool: a "web_tool" transcript line and an audit record, under the
  * persona's tool name, with the server tool's type, the query or URL,
  * the result's size in bytes (its JSON) and its error_code when it is an
- * error. agent and phase label the audit record. Returns the number of
- * uses recorded; -1 when an audit record could not be written.
+ * error. agent and phase label the audit record; by_name (an object)
+ * counts the records per persona tool name. Returns the number of uses
+ * recorded; -1 when an audit record could not be written.
  */
 int web_record(const struct web_data *d, const json_t *content,
 	       const char *agent, const char *phase, struct audit *audit,
-	       web_line_fn line, void *ctx);
+	       json_t *by_name, web_line_fn line, void *ctx);
 
 #endif

@@ -1,0 +1,470 @@
+/*
+ * test_web.c - WebSearch and WebFetch through the API (docs/tools.md):
+ * the real gao-dev against the fake API, whose record shows what each
+ * request offered.
+ *
+ * Design note
+ * -----------
+ * tests/integration/configs/web.yaml has two phases: Mary, whose persona
+ * lists WebSearch and WebFetch, and Bob, whose persona does not. The
+ * scenario web.json has Mary search, fetch (the API's server tools: the
+ * fake plays them against the request's own definitions and refuses a
+ * use of a tool the request does not offer) and write a file. Each test
+ * is one or two gao-dev invocations of about a second; the usage errors
+ * are --dry-run invocations (no API call).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "harness_bench.h"
+
+#define CFG "tests/integration/configs/web.yaml"
+#define WEB "tests/integration/scenarios/web.json"
+#define WEB_OFF "tests/integration/scenarios/web-off.json"
+
+/* gao-dev sandbox run CFG ARGS... (NULL-terminated, at most 12). */
+static void
+run(struct hb *t, const char *const *extra)
+{
+	char cfg[512];
+	const char *args[16] = { cfg };
+	int n = 1;
+
+	h_src(CFG, cfg, sizeof(cfg));
+	for (int i = 0; extra && extra[i] && n < 15; i++)
+		args[n++] = extra[i];
+	hb_run(t, args, 120);
+}
+
+/* The POST /v1/messages records of one conversation, in order. */
+static json_t *
+posts(const struct hb *t, const char *conv)
+{
+	json_t *all = h_jsonl(t->fake.record), *out = json_array(), *q;
+	size_t i;
+
+	json_array_foreach(all, i, q) {
+		if (!strcmp(hb_str(q, "path"), "/v1/messages") &&
+		    !strcmp(hb_str(q, "conversation"), conv))
+			json_array_append(out, q);
+	}
+	json_decref(all);
+	return out;
+}
+
+/* The request's tool whose type starts with prefix, or NULL. */
+static const json_t *
+tool_typed(const json_t *q, const char *prefix)
+{
+	const json_t *tools = json_object_get(json_object_get(q, "body"),
+					      "tools");
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(tools, i, d) {
+		if (!strncmp(hb_str(d, "type"), prefix, strlen(prefix)))
+			return d;
+	}
+	return NULL;
+}
+
+static void
+assert_no_key(struct hb *t, const char *key)
+{
+	size_t n = 0;
+	char *rec = h_slurp(t->fake.record, &n);
+
+	cr_assert_not(h_tree_contains(t->root, key), "key under the root");
+	cr_assert_null(strstr(t->out.out, key), "key on stdout");
+	cr_assert_null(strstr(t->out.err, key), "key on stderr");
+	cr_assert_not_null(rec);
+	cr_assert_null(memmem(rec, n, key, strlen(key)), "key in a request");
+	free(rec);
+}
+
+/* The transcript lines of phase i of type type. */
+static json_t *
+transcript_lines(const json_t *r, size_t i, const char *type)
+{
+	json_t *all = h_jsonl(hb_str(hb_phase(r, i), "transcript"));
+	json_t *out = json_array(), *l;
+	size_t k;
+
+	json_array_foreach(all, k, l) {
+		if (!strcmp(hb_str(l, "type"), type))
+			json_array_append(out, l);
+	}
+	json_decref(all);
+	return out;
+}
+
+/* A model's price for kind per token, from the data file; cache prices
+ * missing or null count at the input price (docs/tools.md). */
+static double
+price(const char *model, const char *kind)
+{
+	char path[512];
+	json_t *doc, *p, *v;
+	double usd;
+
+	h_src("data/models.json", path, sizeof(path));
+	doc = json_load_file(path, 0, NULL);
+	p = json_object_get(json_object_get(doc, "prices"), model);
+	cr_assert_not_null(p, "no price for %s", model);
+	v = json_object_get(p, kind);
+	if (!json_is_number(v))
+		v = json_object_get(p, "input");
+	usd = json_number_value(v) / 1e6;
+	json_decref(doc);
+	return usd;
+}
+
+/* A response line's cost minus its tokens' cost: the web uses' price. */
+static double
+web_part(const json_t *line)
+{
+	const json_t *u = json_object_get(line, "usage");
+	const char *model = hb_str(json_object_get(line, "message"), "model");
+
+	return json_number_value(json_object_get(line, "cost_usd")) -
+	       (double)hb_int(u, "input_tokens") * price(model, "input") -
+	       (double)hb_int(u, "output_tokens") * price(model, "output") -
+	       (double)hb_int(u, "cache_creation_input_tokens") *
+		       price(model, "cache_write") -
+	       (double)hb_int(u, "cache_read_input_tokens") *
+		       price(model, "cache_read");
+}
+
+Test(web, offered_with_web_only_to_web_personas_and_recorded)
+{
+	const char *args[] = { "--web", "--web-domains", "docs.python.org,PyPI.org",
+			       NULL };
+	struct hb t;
+	json_t *r, *mary, *bob, *lines, *audit, *w, *resp;
+	char *tools0, *tools1, *sent, *got;
+	const json_t *d, *q, *l;
+	size_t i, n_web = 0;
+
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	r = hb_results(&t);
+	mary = posts(&t, "mary");
+	bob = posts(&t, "bob");
+	cr_assert_eq(json_array_size(mary), 2);
+	cr_assert_eq(json_array_size(bob), 1);
+	/* Mary's definitions: fixed max_uses, the domains lower-cased */
+	d = tool_typed(json_array_get(mary, 0), "web_search_20250305");
+	cr_assert_not_null(d, "no web_search definition");
+	cr_assert_str_eq(hb_str(d, "name"), "web_search");
+	cr_assert_eq(hb_int(d, "max_uses"), 5);
+	sent = json_dumps(json_object_get(d, "allowed_domains"), JSON_COMPACT);
+	cr_assert_str_eq(sent, "[\"docs.python.org\",\"pypi.org\"]");
+	free(sent);
+	d = tool_typed(json_array_get(mary, 0), "web_fetch_20250910");
+	cr_assert_not_null(d, "no web_fetch definition");
+	cr_assert_str_eq(hb_str(d, "name"), "web_fetch");
+	cr_assert_str_eq(hb_str(json_object_get(json_array_get(mary, 0),
+						"headers"),
+				"anthropic-beta"),
+			 "web-fetch-2025-09-10");
+	/* the tool list is byte-identical within the conversation */
+	tools0 = json_dumps(json_object_get(json_object_get(
+				    json_array_get(mary, 0), "body"),
+					    "tools"),
+			    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	tools1 = json_dumps(json_object_get(json_object_get(
+				    json_array_get(mary, 1), "body"),
+					    "tools"),
+			    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	cr_assert_str_eq(tools0, tools1);
+	free(tools0);
+	free(tools1);
+	/* Bob's persona has no web tools: none offered */
+	cr_assert_null(tool_typed(json_array_get(bob, 0), "web_"));
+	/* the server-tool blocks went back exactly as the API sent them */
+	resp = transcript_lines(r, 0, "response");
+	got = json_dumps(json_object_get(json_object_get(json_array_get(resp,
+									0),
+							 "message"),
+					 "content"),
+			 JSON_COMPACT | JSON_SORT_KEYS);
+	sent = json_dumps(
+		json_object_get(
+			json_array_get(json_object_get(
+					       json_object_get(
+						       json_array_get(mary, 1),
+						       "body"),
+					       "messages"),
+				       1),
+			"content"),
+		JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(sent, got);
+	cr_assert_not_null(strstr(sent, "WEB-MARK-17"));
+	free(sent);
+	free(got);
+	/* the search's price is in the cost after the response */
+	cr_assert(fabs(web_part(json_array_get(resp, 0)) - 0.01) < 1e-6,
+		  "web part of the cost: %f",
+		  web_part(json_array_get(resp, 0)));
+	cr_assert(fabs(web_part(json_array_get(resp, 1))) < 1e-6);
+	/* the transcript and the audit log name each use */
+	lines = transcript_lines(r, 0, "web_tool");
+	cr_assert_eq(json_array_size(lines), 2);
+	l = json_array_get(lines, 0);
+	cr_assert_str_eq(hb_str(l, "tool"), "WebSearch");
+	cr_assert_str_eq(hb_str(l, "server_tool"), "web_search_20250305");
+	cr_assert_str_eq(hb_str(l, "query"), "python argparse subcommands");
+	cr_assert_gt(hb_int(l, "result_bytes"), 100);
+	l = json_array_get(lines, 1);
+	cr_assert_str_eq(hb_str(l, "tool"), "WebFetch");
+	cr_assert_str_eq(hb_str(l, "url"),
+			 "https://docs.python.org/3/library/argparse.html");
+	cr_assert_gt(hb_int(l, "result_bytes"), 100);
+	audit = h_jsonl(hb_str(hb_phase(r, 0), "audit_log"));
+	json_array_foreach(audit, i, q) {
+		if (!strcmp(hb_str(q, "tool"), "WebSearch") ||
+		    !strcmp(hb_str(q, "tool"), "WebFetch")) {
+			n_web++;
+			cr_assert_str_eq(hb_str(q, "outcome"), "allowed");
+			cr_assert_str_eq(hb_str(q, "agent"), "Mary");
+		}
+	}
+	cr_assert_eq(n_web, 2);
+	/* results and summary say web tools were on */
+	w = json_object_get(r, "web");
+	cr_assert(json_is_true(json_object_get(w, "enabled")));
+	cr_assert_eq(hb_int(w, "searches"), 1);
+	cr_assert_eq(hb_int(w, "fetches"), 1);
+	cr_assert_eq(hb_int(w, "max_uses"), 20);
+	cr_assert_not_null(strstr(t.out.out, "web:       on, 1 searches, "
+					     "1 fetches (at most 20; domains "
+					     "docs.python.org,pypi.org)"),
+			   "%s", t.out.out);
+	assert_no_key(&t, H_TEST_KEY);
+	json_decref(audit);
+	json_decref(lines);
+	json_decref(resp);
+	json_decref(mary);
+	json_decref(bob);
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(web, absent_without_web)
+{
+	/* the cap that the search's price passes below (web_limit_costs) */
+	const char *args[] = { "--max-cost-usd", "0.03", "--max-output-tokens",
+			       "100", NULL };
+	struct hb t;
+	json_t *r, *all, *q;
+	char *sys;
+	size_t i;
+
+	hb_start_key(&t, WEB_OFF, H_TEST_KEY);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	r = hb_results(&t);
+	all = h_jsonl(t.fake.record);
+	json_array_foreach(all, i, q) {
+		if (strcmp(hb_str(q, "path"), "/v1/messages"))
+			continue;
+		cr_assert_null(tool_typed(q, "web_"), "a web tool offered");
+		cr_assert_null(json_object_get(json_object_get(q, "headers"),
+					       "anthropic-beta"));
+		sys = json_dumps(json_object_get(json_object_get(q, "body"),
+						 "system"),
+				 0);
+		cr_assert_not_null(strstr(sys, "there is no network access."));
+		cr_assert_null(strstr(sys, "web_search"));
+		free(sys);
+	}
+	cr_assert_not(json_is_true(
+		json_object_get(json_object_get(r, "web"), "enabled")));
+	sys = json_dumps(json_object_get(r, "warnings"), 0);
+	cr_assert_not_null(strstr(sys, "Mary: WebSearch left out"), "%s", sys);
+	free(sys);
+	cr_assert_not_null(strstr(t.out.out, "web:       off"));
+	json_decref(all);
+	json_decref(r);
+	hb_finish(&t);
+}
+
+/* One --dry-run with args; asserts its exit code and that the message
+ * names want (stderr for errors, stdout for the plan). */
+static void
+dry(struct hb *t, const char *const *args, int code, const char *want)
+{
+	const char *all[16] = { "--dry-run" };
+	int n = 1;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		all[n++] = args[i];
+	run(t, all);
+	cr_assert_eq(t->out.code, code, "%s ...: exit %d; stderr:\n%s",
+		     args[0], t->out.code, t->out.err);
+	cr_assert_not_null(strstr(code ? t->out.err : t->out.out, want),
+			   "%s: no \"%s\" in:\n%s%s", args[0], want, t->out.out,
+			   t->out.err);
+}
+
+Test(web, settings_checked_exit_2)
+{
+	struct hb t;
+	char conf[1024];
+
+	hb_start_key(&t, WEB_OFF, H_TEST_KEY);
+	dry(&t, (const char *[]){ "--web", NULL }, 2,
+	    "--web needs --web-domains LIST");
+	dry(&t, (const char *[]){ "--web-domains", "a.org", NULL }, 2,
+	    "add --web");
+	dry(&t, (const char *[]){ "--web-max-uses", "10", NULL }, 2,
+	    "add --web");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "https://a.org",
+				  NULL },
+	    2, "scheme");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,*", NULL },
+	    2, "'*' must be given alone");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "*.a.org", NULL },
+	    2, "wildcard");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,,b.org",
+				  NULL },
+	    2, "empty domain");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,A.org",
+				  NULL },
+	    2, "listed twice");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "localhost", NULL },
+	    2, "without a dot");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
+				  "--web-max-uses", "1", NULL },
+	    2, "--web-max-uses");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
+				  "--web-max-uses", "1001", NULL },
+	    2, "--web-max-uses");
+	/* '*' said explicitly: every domain */
+	dry(&t, (const char *[]){ "--web", "--web-domains", "*", NULL }, 0,
+	    "web tools: on (server tools WebSearch/WebFetch), domains *, max "
+	    "uses 20 per run, 5 per request");
+	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
+				  "--web-max-uses", "3", NULL },
+	    0, "domains a.org, max uses 3 per run, 1 per request");
+	dry(&t, (const char *[]){ NULL }, 0, "web tools: off");
+	dry(&t, (const char *[]){ NULL }, 0,
+	    "(WebSearch/WebFetch left out: no --web)");
+	/* the user config: same rules, the file and key named */
+	hb_write(&t, "user.yaml", "web: true\n", conf, sizeof(conf));
+	setenv("GAO_DEV_CONFIG", conf, 1);
+	dry(&t, (const char *[]){ NULL }, 2, "web_domains: in the user config");
+	hb_write(&t, "user.yaml", "web: yes please\nweb_domains: a.org\n", conf,
+		 sizeof(conf));
+	dry(&t, (const char *[]){ NULL }, 2, "user.yaml:1:1: web: expected true or false");
+	hb_write(&t, "user.yaml", "web: true\nweb_domains: [a.org, '*']\n",
+		 conf, sizeof(conf));
+	dry(&t, (const char *[]){ NULL }, 2, "user.yaml:2:1: web_domains: item 2");
+	hb_write(&t, "user.yaml", "web: true\nweb_domains: a.org\n"
+				  "web_max_uses: 0\n",
+		 conf, sizeof(conf));
+	dry(&t, (const char *[]){ NULL }, 2, "web_max_uses: expected");
+	hb_write(&t, "user.yaml", "web: true\nweb_domains: [a.org, b.org]\n",
+		 conf, sizeof(conf));
+	dry(&t, (const char *[]){ NULL }, 0, "domains a.org,b.org");
+	/* the command line wins */
+	dry(&t, (const char *[]){ "--web-domains", "c.org", NULL }, 0,
+	    "domains c.org,");
+	unsetenv("GAO_DEV_CONFIG");
+	hb_finish(&t);
+}
+
+Test(web, run_maximum_stops_the_phase)
+{
+	const char *args[] = { "--web", "--web-domains", "*", "--web-max-uses",
+			       "2", NULL };
+	struct hb t;
+	json_t *r, *mary;
+
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 5, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(r, "status"), "stopped");
+	cr_assert_str_eq(hb_str(r, "stop_reason"), "web_limit");
+	hb_assert_phase(r, 0, "Research", "Mary", "stopped");
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "web_limit");
+	/* one call: max_uses 1 per tool, both tools, 2 uses; the next call
+	 * could pass 2 */
+	mary = posts(&t, "mary");
+	cr_assert_eq(json_array_size(mary), 1);
+	cr_assert_eq(hb_int(tool_typed(json_array_get(mary, 0), "web_search"),
+			    "max_uses"),
+		     1);
+	cr_assert_null(json_object_get(tool_typed(json_array_get(mary, 0),
+						  "web_search"),
+				       "allowed_domains"),
+		       "'*' sends no allowed_domains");
+	cr_assert_eq(hb_int(json_object_get(r, "web"), "searches"), 1);
+	cr_assert_eq(hb_int(json_object_get(r, "web"), "fetches"), 1);
+	json_decref(mary);
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(web, search_price_counts_before_the_call)
+{
+	/* absent_without_web runs both phases under this cap; with the web
+	 * tools each call could add 5 searches at $0.01 */
+	const char *args[] = { "--web", "--web-domains", "*", "--max-cost-usd",
+			       "0.03", "--max-output-tokens", "100", NULL };
+	struct hb t;
+	json_t *r, *mary;
+
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 5, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "cost_limit");
+	mary = posts(&t, "mary");
+	cr_assert_eq(json_array_size(mary), 0, "Mary's call went out");
+	json_decref(mary);
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(web, recorded_run_replays)
+{
+	const char *rec_args[] = { "--web", "--web-domains", "docs.python.org",
+				   "--record", "rec", NULL };
+	const char *rep_args[] = { "--web", "--web-domains", "docs.python.org",
+				   "--replay", "rec", NULL };
+	struct hb t;
+	json_t *all, *r;
+	size_t i, replayed = 0;
+
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	run(&t, rec_args);
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	h_fake_stop(&t.fake);
+	run(&t, rep_args);
+	cr_assert_eq(t.out.code, 0, "replay: exit %d; stderr:\n%s",
+		     t.out.code, t.out.err);
+	all = hb_all_results(&t);
+	cr_assert_eq(json_array_size(all), 2);
+	json_array_foreach(all, i, r) {
+		const json_t *rec = json_object_get(r, "recording");
+
+		cr_assert_str_eq(hb_str(r, "status"), "completed");
+		cr_assert_eq(hb_int(json_object_get(r, "web"), "searches"), 1);
+		replayed += !strcmp(hb_str(rec, "mode"), "replayed");
+	}
+	cr_assert_eq(replayed, 1);
+	json_decref(all);
+	hb_finish(&t);
+}
