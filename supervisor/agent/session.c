@@ -87,11 +87,11 @@ add_web_calls(struct session *s)
 		return;
 	json_object_foreach(s->web_calls, name, v) {
 		s->res.tool_calls += (int)json_integer_value(v);
-		json_object_set_new(
-			by, name,
-			json_integer(json_integer_value(
-					     json_object_get(by, name)) +
-				     json_integer_value(v)));
+		json_object_set_new(by, name,
+				    json_integer(
+					    json_integer_value(
+						    json_object_get(by, name)) +
+					    json_integer_value(v)));
 	}
 	json_decref(s->res.tools_by_name);
 	s->res.tools_by_name = by;
@@ -448,7 +448,8 @@ account(struct session *s, const struct api_reply *r)
 			  (json_int_t)u->cache_creation_input_tokens,
 			  "cache_read_input_tokens",
 			  (json_int_t)u->cache_read_input_tokens, "cost_usd",
-			  usd));	if (s->cfg.web.data)
+			  usd));
+	if (s->cfg.web.data)
 		account_web(s, r);
 }
 

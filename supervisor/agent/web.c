@@ -96,8 +96,8 @@ web_data_free(struct web_data *d)
 const char *
 web_data_date(const struct web_data *d)
 {
-	const char *s = json_string_value(json_object_get(d->doc,
-							  "table_date"));
+	const char *s = json_string_value(
+		json_object_get(d->doc, "table_date"));
 
 	return s ? s : "unknown";
 }
@@ -140,13 +140,13 @@ web_is_tool(const struct web_data *d, const char *name)
 double
 web_usd_per_use(const struct web_data *d, const char *name)
 {
-	return json_number_value(json_object_get(
-		json_object_get(d->tools, name), "usd_per_use"));
+	return json_number_value(
+		json_object_get(json_object_get(d->tools, name),
+				"usd_per_use"));
 }
 
 json_t *
-web_tool_def(const struct web_data *d, const char *name,
-	     const struct webopt *w)
+web_tool_def(const struct web_data *d, const char *name, const struct webopt *w)
 {
 	const json_t *t = json_object_get(d->tools, name);
 	json_t *def;
@@ -278,22 +278,24 @@ use_fields(const json_t *t, const char *who, const json_t *use,
 	const char *in_key = block_str(t, "input");
 	const json_t *in = json_object_get(use, "input");
 	char *text = res ? json_dumps(res, JSON_COMPACT) : NULL;
-	json_t *f = json_pack(
-		"{s:s,s:s?,s:O,s:s?,s:s?,s:I,s:s?}", "tool", who, "tool_use_id",
-		block_str(use, "id"), "server_tool", json_object_get(t, "type"),
-		in_key, json_is_object(in) ? block_str(in, in_key) : NULL,
-		"result_type", res ? block_str(res, "type") : NULL,
-		"result_bytes", (json_int_t)(text ? strlen(text) : 0),
-		"error_code", res ? error_code(res) : NULL);
+	json_t *f = json_pack("{s:s,s:s?,s:O,s:s?,s:s?,s:I,s:s?}", "tool", who,
+			      "tool_use_id", block_str(use, "id"),
+			      "server_tool", json_object_get(t, "type"), in_key,
+			      json_is_object(in) ? block_str(in, in_key) : NULL,
+			      "result_type",
+			      res ? block_str(res, "type") : NULL,
+			      "result_bytes",
+			      (json_int_t)(text ? strlen(text) : 0),
+			      "error_code", res ? error_code(res) : NULL);
 
 	free(text);
 	return f;
 }
 
 int
-web_record(const struct web_data *d, const json_t *content,
-	   const char *agent, const char *phase, struct audit *audit,
-	   json_t *by_name, web_line_fn line, void *ctx)
+web_record(const struct web_data *d, const json_t *content, const char *agent,
+	   const char *phase, struct audit *audit, json_t *by_name,
+	   web_line_fn line, void *ctx)
 {
 	json_t *b, *t;
 	size_t i;

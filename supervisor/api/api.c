@@ -26,7 +26,7 @@ struct api {
 	char *base_url;
 	char *version_hdr;
 	char *beta_hdr; /* anthropic-beta, or NULL */
-	char *key_hdr; /* "x-api-key: ..." wiped at free */
+	char *key_hdr;  /* "x-api-key: ..." wiped at free */
 	struct api_config cfg;
 	uint64_t backoff_until;  /* shared: no attempt starts before */
 	struct api_call **calls; /* live calls, for completion lookup */

@@ -133,8 +133,7 @@ webopt_domains_json(const json_t *v, json_t **out, char *err, size_t errlen)
 			 "domain");
 		return -1;
 	}
-	if (json_array_size(v) == 1 &&
-	    json_is_string(json_array_get(v, 0)) &&
+	if (json_array_size(v) == 1 && json_is_string(json_array_get(v, 0)) &&
 	    strcmp(json_string_value(json_array_get(v, 0)), "*") == 0)
 		return 0;
 	arr = json_array();

@@ -28,10 +28,10 @@
 #define WEBOPT_DOMAIN_MAX 253 /* bytes of one domain (DNS) */
 
 struct webopt {
-	bool on;           /* --web */
-	bool domains_set;  /* a list or '*' was given */
-	json_t *domains;   /* array of strings, or NULL for '*' (all) */
-	int max_uses;      /* over the run, both tools together */
+	bool on;          /* --web */
+	bool domains_set; /* a list or '*' was given */
+	json_t *domains;  /* array of strings, or NULL for '*' (all) */
+	int max_uses;     /* over the run, both tools together */
 };
 
 /*

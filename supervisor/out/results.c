@@ -168,8 +168,9 @@ print_web(FILE *f, const json_t *w)
 		fprintf(f, "web:       off (WebSearch/WebFetch left out)\n");
 		return;
 	}
-	fprintf(f, "web:       on, %lld searches, %lld fetches (at most %lld; "
-		   "domains ",
+	fprintf(f,
+		"web:       on, %lld searches, %lld fetches (at most %lld; "
+		"domains ",
 		(long long)num(w, "searches"), (long long)num(w, "fetches"),
 		(long long)num(w, "max_uses"));
 	if (json_is_string(d))

@@ -149,7 +149,8 @@ granted_defs(const struct phase_env *pe, const struct agent_def *a,
 		if (pe->env->web.on && pe->env->web_data)
 			json_array_append_new(out,
 					      web_tool_def(pe->env->web_data,
-							   name, &pe->env->web));
+							   name,
+							   &pe->env->web));
 		else
 			json_array_append_new(
 				pe->warnings,

@@ -270,8 +270,7 @@ web_json(const struct run *r)
 					 json_string("*"));
 	json_object_set_new(j, "max_uses", json_integer(w->max_uses));
 	json_object_set_new(j, "max_uses_per_request",
-			    json_integer(web_per_request(r->env->web_data,
-							 w)));
+			    json_integer(web_per_request(r->env->web_data, w)));
 	json_object_set_new(j, "data_date",
 			    json_string(web_data_date(r->env->web_data)));
 	return j;

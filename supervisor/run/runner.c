@@ -190,8 +190,8 @@ print_web(const struct runner *rn)
 		termesc_fprintf(stdout,
 				"web tools: on (server tools %s), domains %s, "
 				"max uses %d per run, %d per request\n",
-				"WebSearch/WebFetch",
-				domains ? domains : "?", w->max_uses,
+				"WebSearch/WebFetch", domains ? domains : "?",
+				w->max_uses,
 				web_per_request(rn->env.web_data, w));
 	free(domains);
 }

@@ -141,8 +141,8 @@ web_part(const json_t *line)
 
 Test(web, offered_with_web_only_to_web_personas_and_recorded)
 {
-	const char *args[] = { "--web", "--web-domains", "docs.python.org,PyPI.org",
-			       NULL };
+	const char *args[] = { "--web", "--web-domains",
+			       "docs.python.org,PyPI.org", NULL };
 	struct hb t;
 	json_t *r, *mary, *bob, *lines, *audit, *w, *resp;
 	char *tools0, *tools1, *sent, *got;
@@ -174,12 +174,14 @@ Test(web, offered_with_web_only_to_web_personas_and_recorded)
 				"anthropic-beta"),
 			 "web-fetch-2025-09-10");
 	/* the tool list is byte-identical within the conversation */
-	tools0 = json_dumps(json_object_get(json_object_get(
-				    json_array_get(mary, 0), "body"),
+	tools0 = json_dumps(json_object_get(json_object_get(json_array_get(mary,
+									   0),
+							    "body"),
 					    "tools"),
 			    JSON_COMPACT | JSON_PRESERVE_ORDER);
-	tools1 = json_dumps(json_object_get(json_object_get(
-				    json_array_get(mary, 1), "body"),
+	tools1 = json_dumps(json_object_get(json_object_get(json_array_get(mary,
+									   1),
+							    "body"),
 					    "tools"),
 			    JSON_COMPACT | JSON_PRESERVE_ORDER);
 	cr_assert_str_eq(tools0, tools1);
@@ -196,12 +198,12 @@ Test(web, offered_with_web_only_to_web_personas_and_recorded)
 			 JSON_COMPACT | JSON_SORT_KEYS);
 	sent = json_dumps(
 		json_object_get(
-			json_array_get(json_object_get(
-					       json_object_get(
-						       json_array_get(mary, 1),
-						       "body"),
-					       "messages"),
-				       1),
+			json_array_get(
+				json_object_get(
+					json_object_get(json_array_get(mary, 1),
+							"body"),
+					"messages"),
+				1),
 			"content"),
 		JSON_COMPACT | JSON_SORT_KEYS);
 	cr_assert_str_eq(sent, got);
@@ -273,7 +275,7 @@ Test(web, absent_without_web)
 	r = hb_results(&t);
 	all = h_jsonl(t.fake.record);
 	json_array_foreach(all, i, q) {
-		if (strcmp(hb_str(q, "path"), "/v1/messages"))
+		if (strcmp(hb_str(q, "path"), "/v1/messages") != 0)
 			continue;
 		cr_assert_null(tool_typed(q, "web_"), "a web tool offered");
 		cr_assert_null(json_object_get(json_object_get(q, "headers"),
@@ -307,8 +309,8 @@ dry(struct hb *t, const char *const *args, int code, const char *want)
 	for (int i = 0; args[i] && n < 15; i++)
 		all[n++] = args[i];
 	run(t, all);
-	cr_assert_eq(t->out.code, code, "%s ...: exit %d; stderr:\n%s",
-		     args[0], t->out.code, t->out.err);
+	cr_assert_eq(t->out.code, code, "%s ...: exit %d; stderr:\n%s", args[0],
+		     t->out.code, t->out.err);
 	cr_assert_not_null(strstr(code ? t->out.err : t->out.out, want),
 			   "%s: no \"%s\" in:\n%s%s", args[0], want, t->out.out,
 			   t->out.err);
@@ -326,33 +328,36 @@ Test(web, settings_checked_exit_2)
 	    "add --web");
 	dry(&t, (const char *[]){ "--web-max-uses", "10", NULL }, 2,
 	    "add --web");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "https://a.org",
-				  NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "https://a.org", NULL },
 	    2, "scheme");
 	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,*", NULL },
 	    2, "'*' must be given alone");
 	dry(&t, (const char *[]){ "--web", "--web-domains", "*.a.org", NULL },
 	    2, "wildcard");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,,b.org",
-				  NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "a.org,,b.org", NULL },
 	    2, "empty domain");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org,A.org",
-				  NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "a.org,A.org", NULL },
 	    2, "listed twice");
 	dry(&t, (const char *[]){ "--web", "--web-domains", "localhost", NULL },
 	    2, "without a dot");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
-				  "--web-max-uses", "1", NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "a.org",
+			      "--web-max-uses", "1", NULL },
 	    2, "--web-max-uses");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
-				  "--web-max-uses", "1001", NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "a.org",
+			      "--web-max-uses", "1001", NULL },
 	    2, "--web-max-uses");
 	/* '*' said explicitly: every domain */
 	dry(&t, (const char *[]){ "--web", "--web-domains", "*", NULL }, 0,
 	    "web tools: on (server tools WebSearch/WebFetch), domains *, max "
 	    "uses 20 per run, 5 per request");
-	dry(&t, (const char *[]){ "--web", "--web-domains", "a.org",
-				  "--web-max-uses", "3", NULL },
+	dry(&t,
+	    (const char *[]){ "--web", "--web-domains", "a.org",
+			      "--web-max-uses", "3", NULL },
 	    0, "domains a.org, max uses 3 per run, 1 per request");
 	dry(&t, (const char *[]){ NULL }, 0, "web tools: off");
 	dry(&t, (const char *[]){ NULL }, 0,
@@ -363,12 +368,15 @@ Test(web, settings_checked_exit_2)
 	dry(&t, (const char *[]){ NULL }, 2, "web_domains: in the user config");
 	hb_write(&t, "user.yaml", "web: yes please\nweb_domains: a.org\n", conf,
 		 sizeof(conf));
-	dry(&t, (const char *[]){ NULL }, 2, "user.yaml:1:1: web: expected true or false");
+	dry(&t, (const char *[]){ NULL }, 2,
+	    "user.yaml:1:1: web: expected true or false");
 	hb_write(&t, "user.yaml", "web: true\nweb_domains: [a.org, '*']\n",
 		 conf, sizeof(conf));
-	dry(&t, (const char *[]){ NULL }, 2, "user.yaml:2:1: web_domains: item 2");
-	hb_write(&t, "user.yaml", "web: true\nweb_domains: a.org\n"
-				  "web_max_uses: 0\n",
+	dry(&t, (const char *[]){ NULL }, 2,
+	    "user.yaml:2:1: web_domains: item 2");
+	hb_write(&t, "user.yaml",
+		 "web: true\nweb_domains: a.org\n"
+		 "web_max_uses: 0\n",
 		 conf, sizeof(conf));
 	dry(&t, (const char *[]){ NULL }, 2, "web_max_uses: expected");
 	hb_write(&t, "user.yaml", "web: true\nweb_domains: [a.org, b.org]\n",
@@ -383,8 +391,9 @@ Test(web, settings_checked_exit_2)
 
 Test(web, run_maximum_stops_the_phase)
 {
-	const char *args[] = { "--web", "--web-domains", "*", "--web-max-uses",
-			       "2", NULL };
+	const char *args[] = { "--web", "--web-domains",
+			       "*",     "--web-max-uses",
+			       "2",     NULL };
 	struct hb t;
 	json_t *r, *mary;
 
@@ -419,8 +428,10 @@ Test(web, search_price_counts_before_the_call)
 {
 	/* absent_without_web runs both phases under this cap; with the web
 	 * tools each call could add 5 searches at $0.01 */
-	const char *args[] = { "--web", "--web-domains", "*", "--max-cost-usd",
-			       "0.03", "--max-output-tokens", "100", NULL };
+	const char *args[] = { "--web", "--web-domains",
+			       "*",     "--max-cost-usd",
+			       "0.03",  "--max-output-tokens",
+			       "100",   NULL };
 	struct hb t;
 	json_t *r, *mary;
 
@@ -439,10 +450,14 @@ Test(web, search_price_counts_before_the_call)
 
 Test(web, recorded_run_replays)
 {
-	const char *rec_args[] = { "--web", "--web-domains", "docs.python.org",
-				   "--record", "rec", NULL };
-	const char *rep_args[] = { "--web", "--web-domains", "docs.python.org",
-				   "--replay", "rec", NULL };
+	const char *rec_args[] = {
+		"--web",    "--web-domains", "docs.python.org",
+		"--record", "rec",           NULL
+	};
+	const char *rep_args[] = {
+		"--web",    "--web-domains", "docs.python.org",
+		"--replay", "rec",           NULL
+	};
 	struct hb t;
 	json_t *all, *r;
 	size_t i, replayed = 0;
@@ -453,8 +468,8 @@ Test(web, recorded_run_replays)
 		     t.out.err);
 	h_fake_stop(&t.fake);
 	run(&t, rep_args);
-	cr_assert_eq(t.out.code, 0, "replay: exit %d; stderr:\n%s",
-		     t.out.code, t.out.err);
+	cr_assert_eq(t.out.code, 0, "replay: exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
 	all = hb_all_results(&t);
 	cr_assert_eq(json_array_size(all), 2);
 	json_array_foreach(all, i, r) {
