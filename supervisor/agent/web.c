@@ -19,6 +19,22 @@ struct web_data {
 	json_t *tools; /* borrowed from doc: {"WebSearch": {...}, ...} */
 };
 
+/* Whether s is 1 to 64 bytes of [a-z0-9] and the characters of extra:
+ * what goes into a request's JSON and headers comes only from these. */
+static bool
+plain_word(const char *s, const char *extra)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr(extra, s[i])))
+			return false;
+	return true;
+}
+
 /* Every tool entry needs these strings; usd_per_use a number >= 0. */
 static const char *
 tool_problem(const json_t *t)
@@ -34,6 +50,12 @@ tool_problem(const json_t *t)
 		if (!json_is_string(json_object_get(t, keys[i])))
 			return "lacks a string type, name, input, result_type "
 			       "or usage";
+	if (!plain_word(json_string_value(json_object_get(t, "type")), "_") ||
+	    !plain_word(json_string_value(json_object_get(t, "name")), "_"))
+		return "has a type or name other than [a-z0-9_]";
+	if (json_object_get(t, "beta") &&
+	    !plain_word(json_string_value(json_object_get(t, "beta")), "-"))
+		return "has a beta other than [a-z0-9-] (a header value)";
 	if (!json_is_number(usd) || json_number_value(usd) < 0)
 		return "lacks a usd_per_use >= 0";
 	if (fixed && !json_is_object(fixed))
