@@ -340,6 +340,28 @@ class Conversation:
         self.pattern = pattern
         self.turns = turns
 
+    def turn_number(self, messages):
+        """Return the turn a request plays: one per assistant message,
+        except that a pause_turn's continuation joins the paused turn's
+        assistant message (the client sends the content back and appends
+        what comes next to it), so a message holding a paused turn's
+        blocks and more holds the next turn(s) too."""
+        n = 0
+        for msg in messages:
+            if not isinstance(msg, dict) or msg.get("role") != "assistant":
+                continue
+            content = msg.get("content")
+            left = len(content) if isinstance(content, list) else 1
+            while True:
+                scripted = self.turns[n] if n < len(self.turns) else None
+                n += 1
+                if scripted is None:
+                    break
+                left -= max(len(scripted["content"]), 1)
+                if scripted["stop_reason"] != "pause_turn" or left <= 0:
+                    break
+        return n
+
     def turn(self, index):
         """Return turn index (0-based), or the "scenario exhausted" turn
         past the end. The returned dict must not be modified."""

@@ -439,7 +439,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "scenario: no conversation's 'match' "
                            "pattern is found in the system prompt + first "
                            "user message of this request")
-        turn_no = sum(m["role"] == "assistant" for m in body["messages"])
+        turn_no = conv.turn_number(body["messages"])
         attempt = state.next_attempt(conv.name, turn_no)
         ex.entry.update(conversation=conv.name, turn=turn_no,
                         attempt=attempt)
