@@ -123,12 +123,15 @@ policy_for(const struct phase_env *pe, const struct agent_def *a)
 	return agents_has_tool(a, "Bash") ? "default" : "strict";
 }
 
+/* The persona tool names of the API's server tools (agent/web.h). */
+static const char *const web_names[] = { "WebSearch", "WebFetch" };
+
 /* The granted tools' API definitions, in data/tools.json order. */
 static json_t *
 granted_defs(const struct phase_env *pe, const struct agent_def *a,
 	     const struct policy *p)
 {
-	json_t *out = json_array(), *d, *t;
+	json_t *out = json_array(), *d;
 	size_t i;
 
 	json_array_foreach(pe->tool_defs, i, d) {
@@ -140,11 +143,12 @@ granted_defs(const struct phase_env *pe, const struct agent_def *a,
 		    (policy_allows_tool(p, name) || !strcmp(name, "TodoWrite")))
 			json_array_append(out, d);
 	}
-	json_array_foreach(a->tools, i, t) {
-		const char *name = json_string_value(t);
+	/* the web tools in a fixed order, once each, whatever the persona
+	 * file's order or repetitions */
+	for (i = 0; i < sizeof(web_names) / sizeof(*web_names); i++) {
+		const char *name = web_names[i];
 
-		if (strcmp(name, "WebSearch") != 0 &&
-		    strcmp(name, "WebFetch") != 0)
+		if (!agents_has_tool(a, name))
 			continue;
 		if (pe->env->web.on && pe->env->web_data)
 			json_array_append_new(out,
@@ -168,16 +172,14 @@ web_session(const struct phase_env *pe, const struct agent_def *a)
 {
 	const struct web_data *d = pe->env->web_data;
 	struct web_session w = { 0 };
-	json_t *t;
-	size_t i;
 
 	if (!pe->env->web.on || !d)
 		return w;
 	w.per_request = web_per_request(d, &pe->env->web);
-	json_array_foreach(a->tools, i, t) {
-		const char *name = json_string_value(t);
+	for (size_t i = 0; i < sizeof(web_names) / sizeof(*web_names); i++) {
+		const char *name = web_names[i];
 
-		if (!web_is_tool(d, name))
+		if (!agents_has_tool(a, name) || !web_is_tool(d, name))
 			continue;
 		w.n_tools++;
 		w.worst_usd += w.per_request * web_usd_per_use(d, name);
