@@ -74,9 +74,10 @@ Test(webopt, domain_lists)
 	memset(long_label, 'x', 64);
 	strcpy(long_label + 64, ".org");
 	domains_bad(long_label, "longer than 63");
-	for (int i = 0; i < 290; i += 2)
-		memcpy(long_name + i, "a.", 2);
-	strcpy(long_name + 290, "org");
+	long_name[0] = 0;
+	for (int i = 0; i < 145; i++)
+		strcat(long_name, "a.");
+	strcat(long_name, "org");
 	domains_bad(long_name, "longer than 253");
 }
 
