@@ -10,8 +10,9 @@
  * scenario web.json has Mary search, fetch (the API's server tools: the
  * fake plays them against the request's own definitions and refuses a
  * use of a tool the request does not offer) and write a file. Each test
- * is one or two gao-dev invocations of about a second; the usage errors
- * are --dry-run invocations (no API call).
+ * is one or two gao-dev invocations of about a second (the first test
+ * also replays its recording); the usage errors are --dry-run
+ * invocations (no API call).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -205,10 +206,45 @@ web_records(const char *log)
 	return n;
 }
 
+/* The run recorded in t->dir/rec replays with the same web options, the
+ * fake stopped: the server-tool blocks are part of the recording. */
+static void
+replays(struct hb *t)
+{
+	const char *args[] = {
+		"--web",    "--web-domains", "docs.python.org,PyPI.org",
+		"--replay", "rec",           NULL
+	};
+	json_t *all, *r;
+	size_t i, replayed = 0;
+	char rec[512];
+
+	snprintf(rec, sizeof(rec), "%s/rec", t->dir);
+	cr_assert_not(h_tree_contains(rec, H_TEST_KEY), "key in the recording");
+	h_fake_stop(&t->fake);
+	run(t, args);
+	cr_assert_eq(t->out.code, 0, "replay: exit %d; stderr:\n%s",
+		     t->out.code, t->out.err);
+	all = hb_all_results(t);
+	cr_assert_eq(json_array_size(all), 2);
+	json_array_foreach(all, i, r) {
+		cr_assert_str_eq(hb_str(r, "status"), "completed");
+		cr_assert_eq(hb_int(json_object_get(r, "web"), "searches"), 1);
+		cr_assert_eq(hb_int(json_object_get(r, "web"), "fetches"), 1);
+		replayed += !strcmp(hb_str(json_object_get(r, "recording"),
+					   "mode"),
+				    "replayed");
+	}
+	cr_assert_eq(replayed, 1);
+	json_decref(all);
+}
+
 Test(web, offered_with_web_only_to_web_personas_and_recorded)
 {
-	const char *args[] = { "--web", "--web-domains",
-			       "docs.python.org,PyPI.org", NULL };
+	const char *args[] = {
+		"--web",    "--web-domains", "docs.python.org,PyPI.org",
+		"--record", "rec",           NULL
+	};
 	struct hb t;
 	json_t *r, *mary, *bob, *lines, *w, *resp;
 	char *tools[3], *sent, *got;
@@ -305,6 +341,7 @@ Test(web, offered_with_web_only_to_web_personas_and_recorded)
 	json_decref(mary);
 	json_decref(bob);
 	json_decref(r);
+	replays(&t);
 	hb_finish(&t);
 }
 
@@ -495,41 +532,5 @@ Test(web, search_price_counts_before_the_call)
 	cr_assert_eq(json_array_size(mary), 0, "Mary's call went out");
 	json_decref(mary);
 	json_decref(r);
-	hb_finish(&t);
-}
-
-Test(web, recorded_run_replays)
-{
-	const char *rec_args[] = {
-		"--web",    "--web-domains", "docs.python.org",
-		"--record", "rec",           NULL
-	};
-	const char *rep_args[] = {
-		"--web",    "--web-domains", "docs.python.org",
-		"--replay", "rec",           NULL
-	};
-	struct hb t;
-	json_t *all, *r;
-	size_t i, replayed = 0;
-
-	hb_start_key(&t, WEB, H_TEST_KEY);
-	run(&t, rec_args);
-	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	h_fake_stop(&t.fake);
-	run(&t, rep_args);
-	cr_assert_eq(t.out.code, 0, "replay: exit %d; stderr:\n%s", t.out.code,
-		     t.out.err);
-	all = hb_all_results(&t);
-	cr_assert_eq(json_array_size(all), 2);
-	json_array_foreach(all, i, r) {
-		const json_t *rec = json_object_get(r, "recording");
-
-		cr_assert_str_eq(hb_str(r, "status"), "completed");
-		cr_assert_eq(hb_int(json_object_get(r, "web"), "searches"), 1);
-		replayed += !strcmp(hb_str(rec, "mode"), "replayed");
-	}
-	cr_assert_eq(replayed, 1);
-	json_decref(all);
 	hb_finish(&t);
 }
