@@ -9,10 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "supervisor/core/datadir.h"
 
 #define WEB_DEFAULT_PER_REQUEST 5
 #define WEB_MAX_PER_REQUEST 100
+/* What a record keeps of the API's strings (hostile bytes, bounded only
+ * by the body limit): a query or URL, and the short words. */
+#define WEB_TEXT_MAX 2048
+#define WEB_WORD_MAX 128
 
 struct web_data {
 	json_t *doc;
@@ -292,7 +297,17 @@ error_code(const json_t *res)
 	return json_is_object(c) ? block_str(c, "error_code") : NULL;
 }
 
-/* One use as its transcript fields (a new object). */
+/* s cut to cap bytes (on a character) in buf, or NULL for NULL. */
+static const char *
+capped(const char *s, char *buf, size_t cap)
+{
+	if (!s)
+		return NULL;
+	utf8_copy(buf, cap, s);
+	return buf;
+}
+
+/* One use as its transcript fields (a new object); its strings capped. */
 static json_t *
 use_fields(const json_t *t, const char *who, const json_t *use,
 	   const json_t *res)
@@ -300,15 +315,20 @@ use_fields(const json_t *t, const char *who, const json_t *use,
 	const char *in_key = block_str(t, "input");
 	const json_t *in = json_object_get(use, "input");
 	char *text = res ? json_dumps(res, JSON_COMPACT) : NULL;
-	json_t *f = json_pack("{s:s,s:s?,s:O,s:s?,s:s?,s:I,s:s?}", "tool", who,
-			      "tool_use_id", block_str(use, "id"),
-			      "server_tool", json_object_get(t, "type"), in_key,
-			      json_is_object(in) ? block_str(in, in_key) : NULL,
-			      "result_type",
-			      res ? block_str(res, "type") : NULL,
-			      "result_bytes",
-			      (json_int_t)(text ? strlen(text) : 0),
-			      "error_code", res ? error_code(res) : NULL);
+	char id[WEB_WORD_MAX], rtype[WEB_WORD_MAX], code[WEB_WORD_MAX];
+	char value[WEB_TEXT_MAX];
+	json_t *f = json_pack(
+		"{s:s,s:s?,s:O,s:s?,s:s?,s:I,s:s?}", "tool", who, "tool_use_id",
+		capped(block_str(use, "id"), id, sizeof(id)), "server_tool",
+		json_object_get(t, "type"), in_key,
+		capped(json_is_object(in) ? block_str(in, in_key) : NULL, value,
+		       sizeof(value)),
+		"result_type",
+		capped(res ? block_str(res, "type") : NULL, rtype,
+		       sizeof(rtype)),
+		"result_bytes", (json_int_t)(text ? strlen(text) : 0),
+		"error_code",
+		capped(res ? error_code(res) : NULL, code, sizeof(code)));
 
 	free(text);
 	return f;
@@ -340,7 +360,12 @@ web_record(const struct web_data *d, const json_t *content, const char *agent,
 		rec = json_deep_copy(f);
 		json_object_set_new(rec, "agent", json_string(agent));
 		json_object_set_new(rec, "phase", json_string(phase));
-		json_object_set(rec, "input", json_object_get(b, "input"));
+		/* the input as the record saw it: the query or URL, capped */
+		json_object_set_new(
+			rec, "input",
+			json_pack("{s:O?}", block_str(t, "input"),
+				  json_object_get(f, block_str(t, "input"))));
+		json_object_del(rec, block_str(t, "input"));
 		json_object_set_new(rec, "outcome",
 				    json_string(res && !error_code(res) ?
 							"allowed" :

@@ -139,6 +139,19 @@ Test(webopt, user_config_values)
 	}
 }
 
+static long
+h_size(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long n;
+
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
 static struct web_data *
 data(void)
 {
@@ -360,4 +373,46 @@ Test(web_data, missing_tool_refused)
 {
 	bad_data("{\"tools\": {\"WebSearch\": " TOOL("t", "") "}}",
 		 "no tools WebSearch and WebFetch");
+}
+
+/* The API's strings are hostile: a record keeps at most 2 KiB of a query
+ * and 127 bytes of an id, whole characters only. */
+Test(web, records_cap_the_api_strings)
+{
+	struct web_data *d = data();
+	size_t big = 10000;
+	char *q = malloc(big + 1), *id = malloc(big + 1);
+	json_t *c, *by = json_object(), *x;
+	struct lines l = { json_array() };
+	char dir[] = "/tmp/web-cap-XXXXXX", path[64];
+	struct audit *a;
+
+	cr_assert(q && id);
+	for (size_t i = 0; i < big; i += 2)
+		memcpy(q + i, "\xc3\xa9", 2); /* é: never cut in half */
+	q[big] = 0;
+	memset(id, 'x', big);
+	id[big] = 0;
+	c = json_pack("[{s:s,s:s,s:s,s:{s:s}}]", "type", "server_tool_use",
+		      "name", "web_search", "id", id, "input", "query", q);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.jsonl", dir);
+	a = audit_open(path);
+	cr_assert_eq(web_record(d, c, "Mary", "R", a, by, collect, &l), 1);
+	audit_close(a);
+	x = json_array_get(l.all, 0);
+	cr_assert_eq(strlen(json_string_value(json_object_get(x, "query"))),
+		     2046);
+	cr_assert_eq(strlen(json_string_value(
+			     json_object_get(x, "tool_use_id"))),
+		     127);
+	cr_assert_lt(h_size(path), 3000, "the audit record is capped");
+	unlink(path);
+	rmdir(dir);
+	free(q);
+	free(id);
+	json_decref(l.all);
+	json_decref(by);
+	json_decref(c);
+	web_data_free(d);
 }
