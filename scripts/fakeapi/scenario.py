@@ -28,8 +28,7 @@ DEFAULT_MODELS = (
     "claude-mythos-5-1", "claude-sonnet-5", "claude-fable-5",
     "claude-mythos-5", "claude-opus-5", "claude-opus-4-8",
     "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6",
-    "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-5",
-    "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5", "claude-opus-4-5",
 )
 DEFAULT_CACHE_MIN_TOKENS = 1024
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence",
@@ -119,18 +118,16 @@ def _load_block(block, path, conv, turn, index, last_use=None):
         return {"type": "tool_use", "id": make_tool_id(conv, turn, index),
                 "name": block["name"], "input": block.get("input", {})}
     if btype == "thinking":
-        _keys(block, {"type", "thinking", "signature"}, path)
+        # the signature is the fake's (thinking.py), made per request
+        _keys(block, {"type", "thinking"}, path)
         text = block.get("thinking")
         if not isinstance(text, str):
             _fail(f"{path}.thinking", "must be a string")
-        sig = block.get("signature")
-        if sig is None:
-            sig = hashlib.sha256(text.encode()).hexdigest()
-        return {"type": "thinking", "thinking": text, "signature": sig}
+        return {"type": "thinking", "thinking": text, "signature": ""}
     if btype == "redacted_thinking":
         _keys(block, {"type", "data"}, path)
-        if not isinstance(block.get("data"), str):
-            _fail(f"{path}.data", "must be a string")
+        if not isinstance(block.get("data"), str) or not block["data"]:
+            _fail(f"{path}.data", "must be a non-empty string")
         return dict(block)
     _fail(f"{path}.type", "must be 'text', 'tool_use', 'thinking', "
           "'redacted_thinking', 'server_tool_use', 'web_search_tool_result' "

@@ -242,6 +242,14 @@ build_body(struct session *s)
 		return NULL;
 	if (s->tools_cached)
 		json_object_set(body, "tools", s->tools_cached);
+	/* no tool_choice: the default, auto, is the only one thinking
+	 * models accept; the thinking parameter is the session's, constant */
+	if (s->cfg.thinking_budget > 0)
+		json_object_set_new(
+			body, "thinking",
+			json_pack("{s:s,s:I}", "type", "enabled",
+				  "budget_tokens",
+				  (json_int_t)s->cfg.thinking_budget));
 	if (block)
 		json_object_set_new(block, "cache_control",
 				    json_pack("{s:s}", "type", "ephemeral"));

@@ -77,6 +77,8 @@ struct session_cfg {
 	const char *phase;
 	const char *model;
 	int64_t max_output_tokens;
+	int64_t thinking_budget; /* > 0: thinking enabled, the same budget in
+				  * every request; 0: no thinking parameter */
 	int max_turns;
 	int max_pause_turns;
 	uint64_t timeout_ms; /* this session; 0 = none */

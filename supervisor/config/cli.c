@@ -59,6 +59,8 @@ enum {
 	OPT_WEB,
 	OPT_WEB_DOMAINS,
 	OPT_WEB_MAX_USES,
+	OPT_THINKING,
+	OPT_TEST_TODAY,
 };
 
 static const struct option options[] = {
@@ -106,7 +108,9 @@ static const struct option options[] = {
 	{ "web", no_argument, NULL, OPT_WEB },
 	{ "web-domains", required_argument, NULL, OPT_WEB_DOMAINS },
 	{ "web-max-uses", required_argument, NULL, OPT_WEB_MAX_USES },
+	{ "thinking-budget", required_argument, NULL, OPT_THINKING },
 #if GAO_DEV_TEST_SWITCHES
+	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
 #endif
@@ -187,17 +191,25 @@ static const char run_help[] =
 "  --allow-insecure-key-file  accept a key file readable by group or others\n"
 "  --sandbox-root DIR       where projects and results go (default ./sandbox)\n"
 "  --model ID               model for every agent (default: the agent file's,\n"
-"                           then the config's model:, then claude-sonnet-5-5)\n"
+"                           then the config's model:, then the user config's\n"
+"                           model:, then claude-sonnet-5-5); a retired model\n"
+"                           is refused (exit 2)\n"
 "  --max-turns N            API turns per agent (default 200)\n"
 "  --max-output-tokens N    max_tokens of each request (default 16000)\n"
+"  --thinking-budget N      ask for extended thinking: budget_tokens N\n"
+"                           (1024 or more, below --max-output-tokens, of\n"
+"                           which thinking is a part; default: no thinking\n"
+"                           parameter, or thinking_budget: in the user\n"
+"                           config)\n"
 "  --max-tokens N           input + output tokens per run (default: none)\n"
 "  --max-cost-usd X         spend cap per run in USD (default 10.00; 0 = none)\n"
 "  --timeout S              run time limit (default: the config's\n"
 "                           timeout_seconds, else 7200)\n"
 "  --max-retries N          retries per API call (default 4)\n"
 "  --retry-budget S         seconds of retry waits per call (default 300)\n"
-"  --anthropic-version V    anthropic-version header (default: anthropic_version:\n"
-"                           in the user config, else 2026-10-21)\n"
+"  --anthropic-version V    anthropic-version header, a date YYYY-MM-DD (default:\n"
+"                           anthropic_version: in the user config, else\n"
+"                           2026-10-21)\n"
 "  --no-stream              plain JSON responses instead of streaming\n"
 "  --policy NAME|FILE       sandbox policy for every agent (default: default\n"
 "                           for agents with Bash, strict for the others)\n"
@@ -471,6 +483,21 @@ parse_level(const char *s, int *out)
 	return bad("--require-isolation", s, "full, landlock or seccomp");
 }
 
+bool
+cli_api_version_ok(const char *v)
+{
+	int month, day;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return false;
+	month = (v[5] - '0') * 10 + (v[6] - '0');
+	day = (v[8] - '0') * 10 + (v[9] - '0');
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 int
 cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	       const char **why)
@@ -580,6 +607,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		c->agents_dir = arg;
 		break;
 	case OPT_VERSION_HDR:
+		if (!cli_api_version_ok(arg))
+			return bad("--anthropic-version", arg,
+				   "an API version, a date such as 2026-10-21");
 		c->anthropic_version = arg;
 		break;
 	case OPT_NO_STREAM:
@@ -623,6 +653,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_WEB_DOMAINS:
 		c->web_domains = arg;
+		break;
+	case OPT_TEST_TODAY:
+		c->test_today = arg;
 		break;
 	default:
 		return set_audit_option(c, opt, arg);
@@ -699,6 +732,10 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_TEST_DISABLE:
 		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
 		c->test_disable = (uint32_t)v;
+		break;
+	case OPT_THINKING:
+		rc = parse_int("--thinking-budget", arg, 1024, 1000000, &v);
+		c->thinking_budget = v;
 		break;
 	default:
 		return set_plain_option(c, opt, arg);

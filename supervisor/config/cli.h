@@ -64,6 +64,7 @@ struct cli {
 	int require_isolation;         /* enum run_isolation */
 	int max_turns;
 	int64_t max_output_tokens;
+	int64_t thinking_budget; /* 0: none (the user config's, or none) */
 	int64_t max_tokens;
 	double max_cost_usd;
 	int64_t timeout_s;
@@ -77,7 +78,8 @@ struct cli {
 	uint64_t max_disk;   /* bytes in the project (watched) */
 	uint64_t max_files;  /* files and directories in the project */
 	bool max_memory_set, max_disk_set, max_files_set;
-	uint32_t test_disable; /* test builds only */
+	uint32_t test_disable;  /* test builds only */
+	const char *test_today; /* test builds only: YYYY-MM-DD */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
 	bool no_progress;     /* --no-progress: plain lines on a terminal */
@@ -117,6 +119,13 @@ int cli_parse(int argc, char **argv, struct cli *out);
  */
 int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		   const char **why);
+
+/*
+ * cli_api_version_ok - whether v has the shape of an anthropic-version
+ * value: a date, YYYY-MM-DD (digits, month 01-12, day 01-31). The value
+ * becomes a request header, so nothing else may pass (no CR or LF).
+ */
+bool cli_api_version_ok(const char *v);
 
 /* Print the help for the command (or the general help). */
 void cli_help(enum cli_cmd cmd, bool run_help);

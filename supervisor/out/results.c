@@ -131,15 +131,16 @@ print_criteria(FILE *f, const json_t *crit)
 	}
 }
 
+/* The errors (or warnings) of the run, under title. */
 static void
-print_errors(FILE *f, const json_t *errors)
+print_list(FILE *f, const char *title, const json_t *errors)
 {
 	json_t *e;
 	size_t i;
 
 	if (json_array_size(errors) == 0)
 		return;
-	fprintf(f, "errors:\n");
+	fprintf(f, "%s:\n", title);
 	json_array_foreach(errors, i, e) {
 		/* a non-string entry is shown as JSON, never as "(null)" */
 		char *j = json_is_string(e) ?
@@ -227,7 +228,8 @@ print_summary(FILE *f, const json_t *r)
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
 	print_audit_heads(f, r);
-	print_errors(f, json_object_get(r, "errors"));
+	print_list(f, "warnings", json_object_get(r, "warnings"));
+	print_list(f, "errors", json_object_get(r, "errors"));
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));
 	fprintf(f, "logs:      %s\n", str(r, "run_dir"));

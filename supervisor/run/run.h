@@ -55,6 +55,7 @@ struct run_env {
 	const char *api_version;
 	int max_turns;
 	int64_t max_output_tokens; /* 0: the model data's default */
+	int64_t thinking_budget;   /* 0: no thinking parameter */
 	int64_t max_tokens;        /* 0: none */
 	double max_cost_usd;       /* 0: none */
 	int64_t timeout_s;         /* 0: the config's timeout_seconds */

@@ -483,6 +483,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 					     env->max_output_tokens :
 					     models_default_max_output(
 						     env->models),
+		.thinking_budget = env->thinking_budget,
 		.max_turns = env->max_turns,
 		.max_pause_turns = 5,
 		.timeout_ms = (uint64_t)p->def->timeout_seconds * 1000u,
@@ -527,6 +528,26 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 	return s;
 }
 
+/* Whether the run's warnings already speak of model (one phase after
+ * another with the same model says it once). */
+static bool
+warned_model(const json_t *warnings, const char *model)
+{
+	char prefix[200];
+	const json_t *w;
+	size_t i, n;
+
+	n = (size_t)snprintf(prefix, sizeof(prefix), "model %s", model);
+	json_array_foreach(warnings, i, w) {
+		const char *t = json_string_value(w);
+
+		if (t && strncmp(t, prefix, n) == 0 &&
+		    (t[n] == ' ' || t[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 struct session *
 phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	    void *ctx, char *err, size_t errlen)
@@ -534,7 +555,6 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	const struct bm_phase *ph = p->def;
 	const struct agent_def *a = agents_find(pe->env->agents, ph->agent);
 	struct session_cfg s;
-	const char *eol;
 
 	if (!a) {
 		snprintf(err, errlen, "phase \"%s\": unknown agent \"%s\"",
@@ -544,13 +564,12 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	if (prepare(pe, p, a, err, errlen) < 0)
 		return NULL;
 	run_caps_phase(pe, p->policy);
-	eol = models_deprecated(pe->env->models, p->model);
-	if (eol)
-		json_array_append_new(
-			pe->warnings,
-			json_sprintf("model %s is "
-				     "deprecated and reaches end of life on %s",
-				     p->model, eol));
+	/* a retired model was refused before the run (runner_models.c);
+	 * this is the last line of defence, never reached from the CLI */
+	if (models_refusal(pe->env->models, p->model, err, errlen))
+		return NULL;
+	if (!warned_model(pe->warnings, p->model))
+		models_warnings(pe->env->models, p->model, pe->warnings);
 	s = session_cfg(pe, p, a);
 	p->started_ms = loop_now_ms();
 	p->started = time(NULL);

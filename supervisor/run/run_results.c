@@ -242,15 +242,24 @@ static json_t *
 reproduce_json(struct run *r)
 {
 	struct utsname u;
+	json_t *rep;
 
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
-	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
-			 "gao_dev_version", GAO_DEV_VERSION, "model", r->model,
-			 "api_version", r->env->api_version, "price_table_date",
-			 models_price_date(r->env->models), "policy", "name",
-			 r->policy_name, "hash", r->policy_hash, "kernel",
-			 u.release, "streaming", r->env->stream);
+	rep = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
+			"gao_dev_version", GAO_DEV_VERSION, "model", r->model,
+			"api_version", r->env->api_version, "price_table_date",
+			models_price_date(r->env->models), "policy", "name",
+			r->policy_name, "hash", r->policy_hash, "kernel",
+			u.release, "streaming", r->env->stream);
+	/* the thinking parameter every request carried (null: none) */
+	if (rep)
+		json_object_set_new(rep, "thinking_budget",
+				    r->env->thinking_budget > 0 ?
+					    json_integer(
+						    r->env->thinking_budget) :
+					    json_null());
+	return rep;
 }
 
 /* Whether web tools were on (--web), their domains and maximum, and the

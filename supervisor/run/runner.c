@@ -102,12 +102,15 @@ load_configs(struct runner *rn)
 }
 
 static int check_agents(struct runner *rn);
+static int check_models(struct runner *rn, struct models *m);
+static void print_model_warnings(const struct runner *rn, FILE *f);
 
 int
 runner_validate(struct cli *c)
 {
 	struct runner rn = { .cli = c };
 	struct agents agents = { 0 };
+	struct models models = { 0 };
 	char err[1024];
 	int rc;
 
@@ -119,6 +122,15 @@ runner_validate(struct cli *c)
 		rn.env.agents = &agents;
 		if (check_agents(&rn))
 			rc = EXIT_USAGE;
+	}
+	if (models_load(&models, err, sizeof(err)) < 0) {
+		runner_say("gao-dev: %s\n", err);
+		rc = rc ? rc : EXIT_INFRA;
+	} else if (rn.env.agents) {
+		rn.env.models = &models;
+		if (check_models(&rn, &models))
+			rc = rc ? rc : EXIT_USAGE;
+		print_model_warnings(&rn, stderr);
 	}
 
 	for (int i = 0; rn.configs && i < rn.n_configs; i++) {
@@ -134,6 +146,8 @@ runner_validate(struct cli *c)
 	}
 	free(rn.configs);
 	agents_clear(&agents);
+	json_decref(rn.model_warnings);
+	models_clear(&models);
 	return rc;
 }
 
@@ -237,6 +251,12 @@ print_plan(const struct runner *rn)
 		rn->cli->max_turns, rn->cli->max_cost_usd,
 		rn->cli->max_cost_usd > 0 ? "" : " (none)",
 		(long long)rn->cli->max_tokens);
+	if (rn->cli->thinking_budget)
+		printf("thinking: budget_tokens %lld in every request (part of "
+		       "max-output-tokens)\n",
+		       (long long)rn->cli->thinking_budget);
+	else
+		printf("thinking: no thinking parameter sent\n");
 	printf("run totals: max-memory %llu, max-disk %llu, max-files %llu "
 	       "(user config values apply at run time)\n",
 	       (unsigned long long)rn->cli->max_memory,
@@ -486,11 +506,38 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 		close(rn->env.worker_fd);
 	if (rn->sigfd > 0)
 		close(rn->sigfd);
+	json_decref(rn->model_warnings);
 	models_clear(m);
 	agents_clear(ag);
 	webopt_clear(&rn->env.web);
 	web_data_free((struct web_data *)rn->env.web_data);
 	rn->env.web_data = NULL;
+}
+
+/* The operator's model settings, then every phase's model: a retired
+ * one is exit 2 before any call (runner_models.c). */
+static int
+check_models(struct runner *rn, struct models *m)
+{
+	int rc = runner_models_setup(rn->cli, m);
+
+	rn->model_warnings = json_array();
+	if (!rn->model_warnings)
+		return EXIT_INFRA;
+	return rc ? rc : runner_models_check(rn, rn->model_warnings);
+}
+
+/* The models' warnings: the plan's lines, or stderr before a run. */
+static void
+print_model_warnings(const struct runner *rn, FILE *f)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(rn->model_warnings, i, w)
+		termesc_fprintf(f, "%swarning: %s\n",
+				f == stdout ? "" : "gao-dev: ",
+				json_string_value(w));
 }
 
 int
@@ -523,13 +570,18 @@ runner_run(struct cli *c)
 	if (rc == 0)
 		rc = check_agents(&rn);
 	if (rc == 0)
+		rc = check_models(&rn, &models);
+	if (rc == 0)
 		rc = shard_setup(&rn, &models);
 	if (rc == 0)
 		rc = load_web(&rn);
 	if (rc == 0 && c->dry_run) {
 		print_plan(&rn);
+		print_model_warnings(&rn, stdout);
 		goto out;
 	}
+	if (rc == 0)
+		print_model_warnings(&rn, stderr);
 	if (rc == 0)
 		rc = runner_userconf_api_version(c, rn.api_version,
 						 sizeof(rn.api_version));

@@ -74,6 +74,7 @@ runner_env_prepare(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.api_version = rn->api_version;
 	rn->env.max_turns = c->max_turns;
 	rn->env.max_output_tokens = c->max_output_tokens;
+	rn->env.thinking_budget = c->thinking_budget;
 	rn->env.max_tokens = c->max_tokens;
 	rn->env.max_cost_usd = c->max_cost_usd;
 	rn->env.timeout_s = c->timeout_s;

@@ -46,7 +46,9 @@ runner_userconf_api_version(struct cli *c, char *buf, size_t cap)
 {
 	char path[PATH_MAX], err[1024];
 	struct yamljson y;
+	const json_t *vj;
 	const char *v;
+	int line = 0, col = 0;
 
 	snprintf(buf, cap, "%s",
 		 c->anthropic_version ? c->anthropic_version : "2026-10-21");
@@ -57,7 +59,17 @@ runner_userconf_api_version(struct cli *c, char *buf, size_t cap)
 		runner_say("gao-dev: %s\n", err);
 		return EXIT_USAGE;
 	}
-	v = json_string_value(json_object_get(y.root, "anthropic_version"));
+	vj = json_object_get(y.root, "anthropic_version");
+	v = json_string_value(vj);
+	if (vj && (!v || !cli_api_version_ok(v))) {
+		yamljson_pos(&y, "anthropic_version", &line, &col);
+		runner_say("gao-dev: %s:%d:%d: anthropic_version: expected an "
+			   "API version, a date such as 2026-10-21 (or remove "
+			   "the key for the current one)\n",
+			   path, line, col);
+		yamljson_clear(&y);
+		return EXIT_USAGE;
+	}
 	if (v)
 		snprintf(buf, cap, "%s", v);
 	yamljson_clear(&y);

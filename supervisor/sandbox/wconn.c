@@ -17,14 +17,13 @@
 #include "proto/frame.h"
 #include "supervisor/core/child.h"
 #include "supervisor/sandbox/spawn.h"
+#include "supervisor/sandbox/wconn_in.h"
 
 #define WCONN_GRACE_MS 5000
 #define WCONN_SHUTDOWN_MS 100   /* a clean exit takes well under this */
 #define WCONN_EXIT_WAIT_MS 1000 /* pipe closed: the exit status follows */
 #define WCONN_LOG_LINE 2048
 #define WCONN_LOG_TOTAL (1u << 20)
-
-enum wconn_state { W_STARTING, W_IDLE, W_BUSY, W_EXITING, W_DEAD };
 
 struct wconn {
 	struct loop *loop;
@@ -41,15 +40,6 @@ struct wconn {
 	size_t log_total;
 	uid_t sweep_uid;     /* 0: no sweep needed (PID ns, or not root) */
 	uint64_t exit_watch; /* W_EXITING: waiting for the exit status */
-};
-
-/* Which worker message each state permits (0: none). */
-static const int permitted[] = {
-	[W_STARTING] = MSG_W2S_READY,
-	[W_IDLE] = 0,
-	[W_BUSY] = MSG_W2S_TOOL_RESULT,
-	[W_EXITING] = 0,
-	[W_DEAD] = 0,
 };
 
 pid_t
@@ -235,11 +225,9 @@ arm(struct wconn *w, uint64_t ms)
 static void
 handle_msg(struct wconn *w, struct msg *m)
 {
-	if (permitted[w->state] != (int)m->type) {
-		char why[128];
+	char why[128];
 
-		snprintf(why, sizeof(why), "worker sent %s, not permitted now",
-			 msg_type_name(m->type));
+	if (wconn_in_permit(w->state, m, w->call_id, why, sizeof(why))) {
 		die(w, why);
 		return;
 	}
@@ -251,10 +239,6 @@ handle_msg(struct wconn *w, struct msg *m)
 		w->timer = 0;
 		if (w->cbs.ready)
 			w->cbs.ready(w->ctx, &m->u.ready);
-		return;
-	}
-	if (strcmp(m->u.result.id, w->call_id) != 0) {
-		die(w, "worker answered with the wrong tool_use id");
 		return;
 	}
 	w->state = W_IDLE;
@@ -320,29 +304,22 @@ static void
 on_results(struct loop *l, int fd, int events, void *ctx)
 {
 	struct wconn *w = ctx;
-	uint8_t *body;
-	size_t len;
+	const char *why = "";
 	struct msg m;
 	int rc;
 
 	(void)l;
 	(void)events;
 	while (w->state != W_DEAD) {
-		rc = frame_reader_read(&w->reader, fd, &body, &len);
+		rc = wconn_in_next(&w->reader, fd, &m, &why);
 		if (rc == 0)
 			return;
-		if (rc == FRAME_E_EOF) {
+		if (rc == WCONN_IN_EOF) {
 			await_exit(w);
 			return;
 		}
 		if (rc < 0) {
-			die(w, frame_strerror(rc));
-			return;
-		}
-		rc = msg_decode(body, len, &m);
-		free(body);
-		if (rc < 0) {
-			die(w, msg_strerror(rc));
+			die(w, why);
 			return;
 		}
 		handle_msg(w, &m);

@@ -11,7 +11,9 @@
  * worker that stalls past its deadline or closes its pipe: the worker is
  * killed (its whole process group, or its PID namespace), reaped, and the
  * owner is told why through the dead callback. The supervisor itself never
- * stops because of a worker.
+ * stops because of a worker. The bytes-to-message steps and the permit
+ * table are in wconn_in.c, apart from the process, so they are fuzzed as
+ * they run (tests/fuzz/fuzz_wconn.c).
  *
  * The worker's stderr is a separate log channel: lines are cut at 2 KiB
  * and the total is capped, so a chatty worker cannot exhaust memory.

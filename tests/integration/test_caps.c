@@ -646,6 +646,11 @@ Test(caps, bad_user_config_values)
 		{ "max_disk: 1.5G\n", "max_disk" },
 		{ "max_files: 0\n", "max_files" },
 		{ "max_files: \"10\"\n", "max_files" },
+		/* the version becomes a request header: a date, nothing else */
+		{ "anthropic_version: \"2026-10-21\\r\\nx-evil: 1\"\n",
+		  "anthropic_version" },
+		{ "anthropic_version: latest\n", "anthropic_version" },
+		{ "anthropic_version: 20261021\n", "anthropic_version" },
 	};
 	char cfg[600], want[700];
 	struct hb t;

@@ -114,7 +114,9 @@ price(const char *model, const char *kind)
 
 	h_src("data/models.json", path, sizeof(path));
 	doc = json_load_file(path, 0, NULL);
-	p = json_object_get(json_object_get(doc, "prices"), model);
+	p = json_object_get(json_object_get(doc, "models"), model);
+	if (!p) /* the table's name before issue 14 */
+		p = json_object_get(json_object_get(doc, "prices"), model);
 	cr_assert_not_null(p, "no price for %s", model);
 	v = json_object_get(p, kind);
 	if (!json_is_number(v))
