@@ -558,6 +558,20 @@ parse_cap(const char *opt, const char *arg, uint64_t min, uint64_t max,
 	return 0;
 }
 
+/* The web tools' flag and domains (the list is checked by runner_web.c,
+ * with the user config's). */
+static int
+set_web_option(struct cli *c, int opt, const char *arg)
+{
+	if (opt == OPT_WEB)
+		c->web = true;
+	else if (opt == OPT_WEB_DOMAINS)
+		c->web_domains = arg;
+	else
+		return -1;
+	return 0;
+}
+
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
 /* audit show's filters. */
 static int
@@ -570,7 +584,7 @@ set_audit_option(struct cli *c, int opt, const char *arg)
 	else if (opt == OPT_PATH)
 		c->audit_path = arg;
 	else
-		return -1;
+		return set_web_option(c, opt, arg);
 	return 0;
 }
 
@@ -647,12 +661,6 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_REPORT:
 		c->report = true;
-		break;
-	case OPT_WEB:
-		c->web = true;
-		break;
-	case OPT_WEB_DOMAINS:
-		c->web_domains = arg;
 		break;
 	case OPT_TEST_TODAY:
 		c->test_today = arg;
