@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import servertools
 from .errors import ApiError, error_type_for
 from .render import build_message, encode_event, stream_events
 from .thinking import check_request as check_thinking
@@ -435,12 +436,13 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, f"request body is not valid JSON: "
                            f"{ex.json_error}")
         check_request(body, version, state.models)
+        servertools.check_beta(body, self.headers.get("anthropic-beta"))
         conv = state.scenario.match(body)
         if conv is None:
             raise ApiError(400, "scenario: no conversation's 'match' "
                            "pattern is found in the system prompt + first "
                            "user message of this request")
-        turn_no = sum(m["role"] == "assistant" for m in body["messages"])
+        turn_no = conv.turn_number(body["messages"])
         attempt = state.next_attempt(conv.name, turn_no)
         ex.entry.update(conversation=conv.name, turn=turn_no,
                         attempt=attempt)
@@ -449,7 +451,9 @@ class Handler(BaseHTTPRequestHandler):
         fault = state.scenario.find_fault(ex.entry["request"], conv.name,
                                           turn_no, attempt)
         ex.entry["fault"] = fault["kind"] if fault else None
-        self._answer(ex, body, conv.turn(turn_no), fault or {})
+        turn = servertools.resolve(conv.turn(turn_no), body, conv.name,
+                                   turn_no)
+        self._answer(ex, body, turn, fault or {})
 
     def _answer(self, ex, body, turn, fault):
         kind = fault.get("kind")

@@ -90,6 +90,10 @@ struct cli {
 	/* audit show's filters (NULL: any) */
 	const char *audit_agent, *audit_tool, *audit_path;
 	bool report; /* sandbox run --report */
+	/* web tools (webopt.h); the user config fills what is unset */
+	bool web;
+	const char *web_domains; /* --web-domains LIST, or NULL */
+	int web_max_uses;        /* 0: the user config's, or the default */
 };
 
 /*

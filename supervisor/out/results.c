@@ -155,6 +155,32 @@ print_list(FILE *f, const char *title, const json_t *errors)
 	}
 }
 
+/* Whether web tools were on, their domains, uses and maximum. */
+static void
+print_web(FILE *f, const json_t *w)
+{
+	const json_t *d = json_object_get(w, "domains");
+	const json_t *e;
+	size_t i;
+
+	if (!json_is_object(w))
+		return;
+	if (!json_is_true(json_object_get(w, "enabled"))) {
+		fprintf(f, "web:       off (WebSearch/WebFetch left out)\n");
+		return;
+	}
+	fprintf(f,
+		"web:       on, %lld searches, %lld fetches (at most %lld; "
+		"domains ",
+		(long long)num(w, "searches"), (long long)num(w, "fetches"),
+		(long long)num(w, "max_uses"));
+	if (json_is_string(d))
+		fprintf(f, "%s", json_string_value(d));
+	json_array_foreach(d, i, e)
+		fprintf(f, "%s%s", i ? "," : "", json_string_value(e));
+	fprintf(f, ")\n");
+}
+
 static void
 print_summary(FILE *f, const json_t *r)
 {
@@ -186,6 +212,7 @@ print_summary(FILE *f, const json_t *r)
 		(long long)num(m, "tool_errors"),
 		(long long)num(m, "tool_calls_refused"));
 	fprintf(f, "isolation: %s\n", str(iso, "summary"));
+	print_web(f, json_object_get(r, "web"));
 	if (json_is_object(json_object_get(r, "recording"))) {
 		const json_t *rec = json_object_get(r, "recording");
 

@@ -24,6 +24,7 @@
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
 #include "supervisor/config/benchmark.h"
+#include "supervisor/config/webopt.h"
 #include "supervisor/core/loop.h"
 
 enum run_isolation {
@@ -39,6 +40,8 @@ enum run_isolation {
  * --require-isolation lvl; the levels nest.
  */
 void run_iso_need(enum run_isolation lvl, uint32_t *layers, int *abi);
+
+struct web_data; /* agent/web.h */
 
 /* What every run of one invocation shares (owned by the caller). */
 struct run_env {
@@ -68,6 +71,8 @@ struct run_env {
 	uint64_t max_files;   /* entries in the project (watched) */
 	struct rec *rec;      /* --record or --replay, else NULL */
 	bool report;          /* --report: RUN_DIR/report.html at the end */
+	struct webopt web;    /* --web and friends (webopt.h) */
+	const struct web_data *web_data; /* data/web.json (agent/web.h) */
 };
 
 struct run;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/termesc.h"
+#include "supervisor/agent/web.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
@@ -150,16 +151,35 @@ runner_validate(struct cli *c)
 	return rc;
 }
 
-/* The tools an agent gets (web tools are never offered: no backend). */
+/* The web settings (runner_web.c) and, with --web, data/web.json. */
+static int
+load_web(struct runner *rn)
+{
+	struct web_data *d = NULL;
+	char err[1024];
+	int rc = runner_web_settings(rn->cli, &rn->env.web);
+
+	if (rc != 0 || !rn->env.web.on)
+		return rc;
+	if (web_data_load(&d, err, sizeof(err)) < 0) {
+		runner_say("gao-dev: %s\n", err);
+		return EXIT_INFRA;
+	}
+	rn->env.web_data = d;
+	return 0;
+}
+
+/* The tools an agent gets: WebSearch/WebFetch only with --web. */
 static void
-print_tools(const struct agent_def *a)
+print_tools(const struct agent_def *a, bool web_on)
 {
 	bool first = true, web = false;
 
 	for (size_t t = 0; t < json_array_size(a->tools); t++) {
 		const char *n = json_string_value(json_array_get(a->tools, t));
 
-		if (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch")) {
+		if (!web_on &&
+		    (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch"))) {
 			web = true;
 			continue;
 		}
@@ -167,7 +187,27 @@ print_tools(const struct agent_def *a)
 		first = false;
 	}
 	termesc_fprintf(stdout, "%s\n",
-			web ? " (WebSearch/WebFetch left out)" : "");
+			web ? " (WebSearch/WebFetch left out: no --web)" : "");
+}
+
+/* The plan's web line: on (domains, maximum) or off. */
+static void
+print_web(const struct runner *rn)
+{
+	const struct webopt *w = &rn->env.web;
+	char *domains = w->on ? webopt_domains_text(w) : NULL;
+
+	if (!w->on)
+		printf("web tools: off (--web and --web-domains turn them "
+		       "on)\n");
+	else
+		termesc_fprintf(stdout,
+				"web tools: on (server tools %s), domains %s, "
+				"max uses %d per run, %d per request\n",
+				"WebSearch/WebFetch", domains ? domains : "?",
+				w->max_uses,
+				web_per_request(rn->env.web_data, w));
+	free(domains);
 }
 
 static void
@@ -202,7 +242,7 @@ print_plan(const struct runner *rn)
 					b->policy       ? b->policy :
 					agents_has_tool(a, "Bash") ? "default" :
 								     "strict");
-			print_tools(a);
+			print_tools(a, rn->env.web.on);
 		}
 	}
 	termesc_fprintf(
@@ -222,6 +262,7 @@ print_plan(const struct runner *rn)
 	       (unsigned long long)rn->cli->max_memory,
 	       (unsigned long long)rn->cli->max_disk,
 	       (unsigned long long)rn->cli->max_files);
+	print_web(rn);
 }
 
 /* gao-dev-worker, found as datadir.h says (the environment, next to the
@@ -468,6 +509,9 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 	json_decref(rn->model_warnings);
 	models_clear(m);
 	agents_clear(ag);
+	webopt_clear(&rn->env.web);
+	web_data_free((struct web_data *)rn->env.web_data);
+	rn->env.web_data = NULL;
 }
 
 /* The operator's model settings, then every phase's model: a retired
@@ -529,6 +573,8 @@ runner_run(struct cli *c)
 		rc = check_models(&rn, &models);
 	if (rc == 0)
 		rc = shard_setup(&rn, &models);
+	if (rc == 0)
+		rc = load_web(&rn);
 	if (rc == 0 && c->dry_run) {
 		print_plan(&rn);
 		print_model_warnings(&rn, stdout);

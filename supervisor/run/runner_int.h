@@ -111,6 +111,17 @@ int runner_userconf_caps(struct cli *c);
 int runner_userconf_rules(const struct cli *c, struct confine_rules *rules,
 			  char *bp_root, size_t bp_cap);
 
+/* ---- runner_web.c ---------------------------------------------------- */
+
+/*
+ * runner_web_settings - the run's web settings (webopt.h) into *w, which
+ * the caller clears (webopt_clear): the options, else web:, web_domains:
+ * and web_max_uses: in the user config. --web without domains, domains or
+ * a maximum without --web, or a bad value: EXIT_USAGE after saying which
+ * option or key and the fix; else 0 (w->on false: web tools off).
+ */
+int runner_web_settings(const struct cli *c, struct webopt *w);
+
 /* ---- runner_key.c ---------------------------------------------------- */
 
 /*
