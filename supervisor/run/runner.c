@@ -71,9 +71,12 @@ static int
 load_configs(struct runner *rn)
 {
 	struct cli *c = rn->cli;
-	int bad = runner_userconf_rules(c, &rn->rules, rn->bp_root,
-					sizeof(rn->bp_root));
+	int bad = runner_userconf_check();
 	char err[1024];
+
+	if (!bad)
+		bad = runner_userconf_rules(c, &rn->rules, rn->bp_root,
+					    sizeof(rn->bp_root));
 
 	/* the operator's rules come first: every config is read under them */
 	if (bad)

@@ -38,6 +38,7 @@
 #include "supervisor/config/benchmark.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/config/confine.h"
+#include "supervisor/config/yamljson.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/run/run.h"
 #include "supervisor/run/shard.h"
@@ -83,6 +84,23 @@ const char *runner_say_first(void);
  * exist.
  */
 void runner_userconf_path(char *buf, size_t cap);
+
+/*
+ * runner_userconf_load - the user config into *y (yamljson_clear() it),
+ * its path into path (cap bytes). 1 when loaded; 0 when there is none (a
+ * missing or unreadable file is no config at all); EXIT_USAGE, said,
+ * when it does not parse. The readers below and in runner_models.c and
+ * runner_web.c each load it again: they run once an invocation.
+ */
+int runner_userconf_load(struct yamljson *y, char *path, size_t cap);
+
+/*
+ * runner_userconf_check - the user config's shape: a mapping whose keys
+ * are all known (the readers each take theirs; a key none reads would be
+ * a typo silently ignored). 0, or EXIT_USAGE naming the file, position
+ * and key, and listing the keys. Called before anything else reads it.
+ */
+int runner_userconf_check(void);
 
 /*
  * runner_userconf_api_version - the anthropic-version header into buf

@@ -47,18 +47,14 @@ model_id_ok(const char *s)
 static int
 user_settings(struct cli *c, struct models *m)
 {
-	char path[PATH_MAX], err[1024];
+	char path[PATH_MAX];
 	struct yamljson y;
 	const json_t *v;
-	int rc = 0;
+	int rc = runner_userconf_load(&y, path, sizeof(path));
 
-	runner_userconf_path(path, sizeof(path));
-	if (access(path, R_OK) != 0)
-		return 0;
-	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		runner_say("gao-dev: %s\n", err);
-		return EXIT_USAGE;
-	}
+	if (rc != 1)
+		return rc;
+	rc = 0;
 	v = json_object_get(y.root, "model");
 	if (v && !model_id_ok(json_string_value(v))) {
 		runner_say("gao-dev: %s: model: expected a model id such as "

@@ -37,6 +37,79 @@ runner_userconf_path(char *buf, size_t cap)
 			 home ? home : "/nonexistent");
 }
 
+int
+runner_userconf_load(struct yamljson *y, char *path, size_t cap)
+{
+	char err[1024];
+
+	runner_userconf_path(path, cap);
+	if (access(path, R_OK) != 0)
+		return 0;
+	if (yamljson_load(path, y, err, sizeof(err)) < 0) {
+		runner_say("gao-dev: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 1;
+}
+
+/* Every key the user config may hold (docs/gao-dev.1, FILES). */
+static const char *const known_keys[] = {
+	"api_key_file",
+	"api_key",
+	"anthropic_version",
+	"model",
+	"thinking_budget",
+	"boilerplate_root",
+	"max_timeout",
+	"max_memory",
+	"max_disk",
+	"max_files",
+	"web",
+	"web_domains",
+	"web_max_uses",
+};
+
+int
+runner_userconf_check(void)
+{
+	char path[PATH_MAX], known[512] = "";
+	struct yamljson y;
+	int rc = runner_userconf_load(&y, path, sizeof(path)), line = 0,
+	    col = 0;
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (rc != 1)
+		return rc;
+	rc = 0;
+	for (i = 0; i < sizeof(known_keys) / sizeof(*known_keys); i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+			 "%s%s", i ? ", " : "", known_keys[i]);
+	if (!json_is_object(y.root) && !json_is_null(y.root)) {
+		yamljson_pos(&y, "", &line, &col);
+		runner_say("gao-dev: %s:%d:%d: the user config must be a "
+			   "mapping of keys (%s), not a list or a scalar\n",
+			   path, line ? line : 1, col ? col : 1, known);
+		rc = EXIT_USAGE;
+	}
+	json_object_foreach(y.root, k, v) {
+		bool ok = false;
+
+		for (i = 0; i < sizeof(known_keys) / sizeof(*known_keys); i++)
+			ok |= strcmp(k, known_keys[i]) == 0;
+		if (ok || rc)
+			continue;
+		yamljson_pos(&y, k, &line, &col);
+		runner_say("gao-dev: %s:%d:%d: %s: not a key of the user "
+			   "config (a typo?); the keys are %s\n",
+			   path, line, col, k, known);
+		rc = EXIT_USAGE;
+	}
+	yamljson_clear(&y);
+	return rc;
+}
+
 /*
  * --anthropic-version, else anthropic_version: in the user config, else
  * the current version. 0, or EXIT_USAGE for a config that does not parse.
@@ -44,21 +117,19 @@ runner_userconf_path(char *buf, size_t cap)
 int
 runner_userconf_api_version(struct cli *c, char *buf, size_t cap)
 {
-	char path[PATH_MAX], err[1024];
+	char path[PATH_MAX];
 	struct yamljson y;
 	const json_t *vj;
 	const char *v;
-	int line = 0, col = 0;
+	int line = 0, col = 0, rc;
 
 	snprintf(buf, cap, "%s",
 		 c->anthropic_version ? c->anthropic_version : "2026-10-21");
-	runner_userconf_path(path, sizeof(path));
-	if (c->anthropic_version || access(path, R_OK) != 0)
+	if (c->anthropic_version)
 		return 0;
-	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		runner_say("gao-dev: %s\n", err);
-		return EXIT_USAGE;
-	}
+	rc = runner_userconf_load(&y, path, sizeof(path));
+	if (rc != 1)
+		return rc;
 	vj = json_object_get(y.root, "anthropic_version");
 	v = json_string_value(vj);
 	if (vj && (!v || !cli_api_version_ok(v))) {
@@ -133,19 +204,16 @@ user_cap(const struct yamljson *y, const char *path, const char *key,
 int
 runner_userconf_caps(struct cli *c)
 {
-	char path[PATH_MAX], err[1024];
+	char path[PATH_MAX];
 	struct yamljson y;
 	uint64_t mem = c->max_memory, disk = c->max_disk, files = c->max_files;
 	int rc;
 
-	runner_userconf_path(path, sizeof(path));
-	if ((c->max_memory_set && c->max_disk_set && c->max_files_set) ||
-	    access(path, R_OK) != 0)
+	if (c->max_memory_set && c->max_disk_set && c->max_files_set)
 		return 0;
-	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		runner_say("gao-dev: %s\n", err);
-		return EXIT_USAGE;
-	}
+	rc = runner_userconf_load(&y, path, sizeof(path));
+	if (rc != 1)
+		return rc;
 	rc = user_cap(&y, path, "max_memory", CLI_MIN_MAX_MEMORY, &mem);
 	if (rc == 0)
 		rc = user_cap(&y, path, "max_disk", CLI_MIN_MAX_DISK, &disk);
@@ -174,32 +242,41 @@ int
 runner_userconf_rules(const struct cli *c, struct confine_rules *rules,
 		      char *bp_root, size_t bp_cap)
 {
-	char path[PATH_MAX], err[1024], *slash;
+	char path[PATH_MAX], *slash;
 	struct yamljson y;
-	json_t *root, *mt;
+	json_t *root, *mt, *brv;
 	const char *br;
-	int rc = 0;
+	int rc = 0, line = 0, col = 0;
 
 	rules->allow_config_policy = c->allow_config_policy;
 	rules->max_timeout = c->max_timeout;
 	rules->boilerplate_root = c->boilerplate_root;
-	runner_userconf_path(path, sizeof(path));
-	if ((c->max_timeout && c->boilerplate_root) || access(path, R_OK) != 0)
+	if (c->max_timeout && c->boilerplate_root)
 		return 0;
-	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		runner_say("gao-dev: %s\n", err);
-		return EXIT_USAGE;
-	}
+	rc = runner_userconf_load(&y, path, sizeof(path));
+	if (rc != 1)
+		return rc;
+	rc = 0;
 	root = y.root;
 	mt = json_object_get(root, "max_timeout");
-	br = json_string_value(json_object_get(root, "boilerplate_root"));
+	brv = json_object_get(root, "boilerplate_root");
+	br = json_string_value(brv);
+	if (brv && (!br || !br[0])) {
+		yamljson_pos(&y, "boilerplate_root", &line, &col);
+		runner_say("gao-dev: %s:%d:%d: boilerplate_root: expected a "
+			   "directory (a path, absolute or relative to the "
+			   "user config's directory)\n",
+			   path, line, col);
+		rc = EXIT_USAGE;
+	}
 	if (!c->max_timeout && mt) {
 		if (!json_is_integer(mt) || json_integer_value(mt) < 1 ||
 		    json_integer_value(mt) > CONFINE_MAX_TIMEOUT_MAX) {
-			runner_say("gao-dev: %s: max_timeout: expected "
+			yamljson_pos(&y, "max_timeout", &line, &col);
+			runner_say("gao-dev: %s:%d:%d: max_timeout: expected "
 				   "a whole number of seconds from 1 to "
 				   "%d\n",
-				   path, CONFINE_MAX_TIMEOUT_MAX);
+				   path, line, col, CONFINE_MAX_TIMEOUT_MAX);
 			rc = EXIT_USAGE;
 		} else {
 			rules->max_timeout = json_integer_value(mt);

@@ -40,15 +40,11 @@ from_userconf(struct webopt *w)
 	char path[PATH_MAX], err[1024];
 	struct yamljson y;
 	const json_t *v;
-	int rc = 0;
+	int rc = runner_userconf_load(&y, path, sizeof(path));
 
-	runner_userconf_path(path, sizeof(path));
-	if (access(path, R_OK) != 0)
-		return 0;
-	if (yamljson_load(path, &y, err, sizeof(err)) < 0) {
-		runner_say("gao-dev: %s\n", err);
-		return EXIT_USAGE;
-	}
+	if (rc != 1)
+		return rc;
+	rc = 0;
 	v = json_object_get(y.root, "web");
 	if (v && !json_is_boolean(v))
 		rc = conf_bad(&y, path, "web", "expected true or false");

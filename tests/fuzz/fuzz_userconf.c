@@ -6,8 +6,10 @@
  * wrong kind or out of range is an error naming the key, never a crash or
  * a silent default (supervisor/run/runner_userconf.c, through
  * supervisor/config/yamljson.c). The input becomes that file
- * (GAO_DEV_CONFIG names it) and every reader runs on it with nothing set
- * on the command line, as `gao-dev sandbox run` does.
+ * (GAO_DEV_CONFIG names it); the shape check and every reader run on
+ * it with nothing set on the command line, as `gao-dev sandbox run` does
+ * (the readers also where the check refused the file: each must stand
+ * alone).
  *
  * runner_say(), the error printer of "sandbox run", is replaced by one
  * that formats the same way into a sink: the harness fuzzes the readers,
@@ -68,6 +70,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (setenv("GAO_DEV_CONFIG", path, 1) != 0)
 		abort();
 	said = 0;
+
+	rc = runner_userconf_check();
+	check_rc(rc);
 
 	rc = runner_userconf_api_version(&c, version, sizeof(version));
 	check_rc(rc);

@@ -651,6 +651,11 @@ Test(caps, bad_user_config_values)
 		  "anthropic_version" },
 		{ "anthropic_version: latest\n", "anthropic_version" },
 		{ "anthropic_version: 20261021\n", "anthropic_version" },
+		/* a key nothing reads is a typo, not a silent default */
+		{ "max_memroy: 256MiB\n", "max_memroy: not a key" },
+		{ "- max_memory: 256MiB\n", "must be a mapping" },
+		{ "boilerplate_root: 5\n", "boilerplate_root" },
+		{ "max_timeout: 0\n", "max_timeout" },
 	};
 	char cfg[600], want[700];
 	struct hb t;
