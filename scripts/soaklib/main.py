@@ -46,9 +46,9 @@ def parse_args(argv):
                    "with --asan)")
     p.add_argument("--minutes", type=float, default=30,
                    help="cap on the whole soak (default 30)")
-    p.add_argument("--rate", type=float, default=0.08,
+    p.add_argument("--rate", type=float,
                    help="share of API requests given a random fault "
-                   "(default 0.08)")
+                   "(default 0.08; 0.15 with --asan)")
     p.add_argument("--seed", type=int, default=1, help="fault seed")
     p.add_argument("--cancel-runs", type=int, default=6,
                    help="runs of each cancelled invocation (default 6; "
@@ -61,6 +61,7 @@ def parse_args(argv):
                    help="keep the work directory")
     a = p.parse_args(argv)
     a.runs = a.runs if a.runs is not None else (48 if a.asan else 200)
+    a.rate = a.rate if a.rate is not None else (0.15 if a.asan else 0.08)
     a.jobs = a.jobs if a.jobs is not None else (8 if a.asan else 16)
     if not (1 <= a.runs <= 10000 and 1 <= a.jobs <= 256
             and 0 < a.minutes <= 600 and 0 <= a.rate <= 1
