@@ -63,7 +63,7 @@ void evlog_close(struct evlog *l);
 
 /*
  * evlog_close_file - close the log's file but keep l: later events go to
- * stderr (as set by evlog_set_stderr) and to the observer, not to the
+ * stderr (as evlog_set_mode() says) and to the observer, not to the
  * file. For a run that is over, whose log others may still point at.
  * l may be NULL; a second call does nothing.
  */
