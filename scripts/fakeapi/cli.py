@@ -6,14 +6,19 @@
 # loopback only, prints "PORT <n>" on stdout once the socket listens, and
 # serves in a background thread while the main thread waits for SIGTERM or
 # SIGINT (signal handlers run in the main thread, and shutdown() must not
-# be called from the serving thread). Logs go to stderr.
+# be called from the serving thread). Logs go to stderr. With
+# --random-faults, a chaos.RandomFaults joins the state; --stats writes the
+# counts when the server stops (the soak reads them).
 
 import argparse
 import ipaddress
+import json
+import os
 import signal
 import socket
 import threading
 
+from .chaos import ChaosError, RandomFaults, parse_kinds
 from .scenario import ScenarioError, load_scenario
 from .server import FakeServer, State, log
 
@@ -39,6 +44,18 @@ def _parser():
                    "whitespace stripped); default: any non-empty key")
     p.add_argument("--record", metavar="FILE",
                    help="append one JSON line per request to FILE")
+    p.add_argument("--random-faults", type=float, default=0.0,
+                   metavar="RATE",
+                   help="inject a random fault into this share (0-1) of "
+                   "the valid messages requests (default 0: none)")
+    p.add_argument("--random-kinds", metavar="LIST", default="",
+                   help="comma-separated fault kinds to draw from "
+                   "(default: every kind)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the random faults (default 0)")
+    p.add_argument("--stats", metavar="FILE",
+                   help="write the request and fault counts to FILE "
+                   "(JSON) when stopped")
     return p
 
 
@@ -86,10 +103,17 @@ def _setup(args):
         raise UsageError(f"scenario: {exc}") from None
     key = read_key(args.key_file) if args.key_file else None
     try:
+        chaos = RandomFaults(args.random_faults, args.seed,
+                             parse_kinds(args.random_kinds))
+    except ChaosError as exc:
+        raise UsageError(str(exc)) from None
+    try:
         state = State(scenario, key, args.record)
     except OSError as exc:
         raise UsageError(f"cannot open record file {args.record}: "
                          f"{exc.strerror}") from None
+    if args.random_faults > 0:
+        state.chaos = chaos
     try:
         server = FakeServer((host, args.port), family, state)
     except OSError as exc:
@@ -123,5 +147,26 @@ def main(argv=None):
     server.shutdown()
     server.server_close()
     state.close()
+    if args.stats:
+        try:
+            write_stats(args.stats, state)
+        except OSError as exc:
+            log(f"error: cannot write --stats {args.stats}: {exc.strerror}")
+            return 1
     log("stopped")
     return 0
+
+
+def write_stats(path, state):
+    """Write the counts of requests and random faults to path as JSON
+    (atomically: a reader sees the whole file or none)."""
+    stats = state.counts()
+    stats["random_faults"] = (state.chaos.counts() if state.chaos
+                              else None)
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC,
+                 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(stats, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)

@@ -76,6 +76,7 @@ class State:
         self.models = frozenset(scenario.models)
         self.cache = PromptCache(scenario.cache_min_tokens)
         self.stopping = threading.Event()
+        self.chaos = None  # a chaos.RandomFaults, set by cli.py
         self._lock = threading.Lock()
         self._requests = 0
         self._messages = 0
@@ -101,6 +102,12 @@ class State:
             key = (conversation, turn)
             self._attempts[key] = self._attempts.get(key, 0) + 1
             return self._attempts[key]
+
+    def counts(self):
+        """Return {"requests": n, "messages": n}: the requests received
+        and the POST /v1/messages among them."""
+        with self._lock:
+            return {"requests": self._requests, "messages": self._messages}
 
     def commit(self, entry):
         """Log an exchange and append it to the record file, flushed."""
@@ -450,6 +457,8 @@ class Handler(BaseHTTPRequestHandler):
         conv.check_expect(turn_no, body)
         fault = state.scenario.find_fault(ex.entry["request"], conv.name,
                                           turn_no, attempt)
+        if fault is None and state.chaos is not None:
+            fault = state.chaos.pick()
         ex.entry["fault"] = fault["kind"] if fault else None
         turn = servertools.resolve(conv.turn(turn_no), body, conv.name,
                                    turn_no)

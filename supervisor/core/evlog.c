@@ -130,6 +130,15 @@ evlog_close(struct evlog *l)
 	free(l);
 }
 
+void
+evlog_close_file(struct evlog *l)
+{
+	if (!l || !l->f)
+		return;
+	fclose(l->f);
+	l->f = NULL;
+}
+
 char *
 evlog_human_text(const char *level, const char *event, const json_t *fields)
 {

@@ -62,6 +62,14 @@ struct evlog *evlog_open(const char *path, const char *run_id);
 void evlog_close(struct evlog *l);
 
 /*
+ * evlog_close_file - close the log's file but keep l: later events go to
+ * stderr (as evlog_set_mode() says) and to the observer, not to the
+ * file. For a run that is over, whose log others may still point at.
+ * l may be NULL; a second call does nothing.
+ */
+void evlog_close_file(struct evlog *l);
+
+/*
  * evlog_emit - record one event. fields is stolen (may be NULL); its keys
  * are merged after ts/level/event/run_id. level: "info", "warn", "error".
  */

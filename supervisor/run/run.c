@@ -349,6 +349,37 @@ start_one(struct run *r, struct phase *p)
 	return false;
 }
 
+/* A run that is over keeps its results for the summaries (run_free() at
+ * the invocation's end) but not its files nor its last session: else an
+ * invocation of many runs held three fds per finished run (the project
+ * directory, the events log, the run's audit log) until it exited, and
+ * ran out of fds past a few hundred runs, and its memory grew with every
+ * run by the last session's conversation and the phase's prompts, policy
+ * and tool definitions (found by scripts/soak). The
+ * session is freed from the loop, as start_phase() does. A later event
+ * goes to stderr only; standalone_benchmark_completed stays the log's
+ * last line. */
+static void
+release_run(struct run *r)
+{
+	session_free(r->dead_session);
+	r->dead_session = NULL;
+	phase_clear(&r->cur);
+	json_decref(r->tool_defs);
+	r->tool_defs = NULL;
+	free(r->system_tpl);
+	r->system_tpl = NULL;
+	free(r->task_tpl);
+	r->task_tpl = NULL;
+	if (r->project_fd >= 0)
+		close(r->project_fd);
+	r->project_fd = -1;
+	r->pe.project_fd = -1;
+	evlog_close_file(r->events);
+	audit_close(r->audit);
+	r->audit = NULL;
+}
+
 static void
 teardown(struct loop *l, void *ctx)
 {
@@ -358,6 +389,7 @@ teardown(struct loop *l, void *ctx)
 	r->next_timer = 0;
 	run_svc_clear(r);
 	run_caps_clear(r);
+	release_run(r);
 }
 
 /* The run is over: the results, then, from the loop (this may run inside
