@@ -55,6 +55,7 @@ enum {
 	OPT_PATH,
 	OPT_REPORT,
 	OPT_NO_PROGRESS,
+	OPT_PRUNE,
 };
 
 static const struct option options[] = {
@@ -99,6 +100,7 @@ static const struct option options[] = {
 	{ "tool", required_argument, NULL, OPT_TOOL },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "report", no_argument, NULL, OPT_REPORT },
+	{ "prune", no_argument, NULL, OPT_PRUNE },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
@@ -150,6 +152,7 @@ static const char general_help[] =
 "  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
 "  report RUN_DIR|RESULTS_FILE [--out FILE]         a run's HTML report\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
+"  runs list [--sandbox-root DIR] [--json] [--prune] every run and its status\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
 "  --version, -V    print the version\n"
@@ -365,6 +368,31 @@ static const char report_help[] =
 "\n"
 "exit codes: 0 written (whatever the run's status), 2 usage error or\n"
 "the run's files missing or malformed, 4 the page cannot be written.\n";
+static const char runs_help[] =
+"usage: gao-dev runs list [--sandbox-root DIR] [--json] [--prune]\n"
+"\n"
+"Lists every run under the sandbox root (SANDBOX_ROOT/runs/ and results/)\n"
+"with its status, start time (UTC), duration, benchmark and exit code.\n"
+"A run with a results file has that file's status (completed, failed,\n"
+"timeout, stopped, cancelled, error), or corrupt / unreadable when the file\n"
+"cannot be read as one. A run without one is running while a process holds\n"
+"its lock (runs/<run_id>/lock, held for the run's whole life), else\n"
+"interrupted: its gao-dev died (kill -9, a crash) before it ended. Names\n"
+"are escaped for the terminal. See docs/results.md.\n"
+"\n"
+"  --sandbox-root DIR       where the runs are (default ./sandbox)\n"
+"  --json                   one JSON object per line: run_id, status,\n"
+"                           pruned, start_time, duration_seconds,\n"
+"                           benchmark, exit_code (and error, removed)\n"
+"  --prune                  for each interrupted run only: kill what is\n"
+"                           left in its cgroup and remove the cgroup, its\n"
+"                           tmp directory and a cut-short results temp\n"
+"                           file; events, transcripts, audit logs, git and\n"
+"                           the project are kept; the run is then listed\n"
+"                           \"interrupted (pruned)\"\n"
+"\n"
+"exit codes: 0 listed, 2 usage error or the sandbox root cannot be read,\n"
+"4 --prune could not remove something (said on stdout).\n";
 /* clang-format on */
 
 void
@@ -388,6 +416,10 @@ cli_help(enum cli_cmd cmd, bool run)
 	}
 	if (cmd == CLI_REPORT) {
 		fputs(report_help, stdout);
+		return;
+	}
+	if (cmd == CLI_RUNS_LIST) {
+		fputs(runs_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -618,6 +650,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_REPORT:
 		c->report = true;
 		break;
+	case OPT_PRUNE:
+		c->prune = true;
+		break;
 	default:
 		return set_audit_option(c, opt, arg);
 	}
@@ -779,6 +814,11 @@ option_applies(enum cli_cmd cmd, int opt)
 		return false; /* audit show's filters */
 	if (cmd == CLI_REPORT)
 		return opt == 'h' || opt == 'V' || opt == OPT_OUT;
+	if (cmd == CLI_RUNS_LIST)
+		return opt == 'h' || opt == 'V' || opt == OPT_ROOT ||
+		       opt == OPT_JSON || opt == OPT_PRUNE;
+	if (opt == OPT_PRUNE)
+		return false;
 	if (opt == OPT_OUT)
 		return false;
 	if (opt == OPT_REPORT)
@@ -815,6 +855,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },
 		{ "report", NULL, CLI_REPORT, false },
+		{ "runs", "list", CLI_RUNS_LIST, false },
 	};
 
 	if (argc < 2)
@@ -892,6 +933,15 @@ check_args(struct cli *c, char **argv)
 	}
 	if (c->cmd == CLI_DEMO || c->cmd == CLI_REPORT)
 		return demo_args(c);
+	if (c->cmd == CLI_RUNS_LIST && c->n_args > 0) {
+		termesc_fprintf(stderr,
+				"gao-dev: runs list takes no file (%s); name "
+				"the sandbox root with --sandbox-root DIR\n",
+				c->args[0]);
+		return -1;
+	}
+	if (c->cmd == CLI_RUNS_LIST)
+		return 0;
 	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
 		termesc_fprintf(stderr,
 				"gao-dev: results merge needs --out DIR; see "

@@ -27,6 +27,7 @@ enum cli_cmd {
 	CLI_DEMO,
 	CLI_MERGE,  /* results merge */
 	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
+	CLI_RUNS_LIST, /* runs list [--prune] */
 };
 
 /* Exit codes, one table for every command. */
@@ -88,6 +89,7 @@ struct cli {
 	/* audit show's filters (NULL: any) */
 	const char *audit_agent, *audit_tool, *audit_path;
 	bool report; /* sandbox run --report */
+	bool prune;  /* runs list --prune */
 };
 
 /*
