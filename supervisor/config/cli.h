@@ -27,7 +27,8 @@ enum cli_cmd {
 	CLI_DEMO,
 	CLI_MERGE,  /* results merge */
 	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
-	CLI_RUNS_LIST, /* runs list [--prune] */
+	/* runs list [--prune] */
+	CLI_RUNS_LIST,
 };
 
 /* Exit codes, one table for every command. */

@@ -26,11 +26,11 @@
 #include "supervisor/run/runs_prune.h"
 
 struct entry {
-	char *id;          /* the name found on disk (hostile bytes) */
-	const char *status; /* static */
-	char *benchmark;   /* NULL: unknown */
-	char start[32];    /* ISO-8601, "" unknown */
-	double duration;   /* seconds, < 0 unknown */
+	char *id;            /* the name found on disk (hostile bytes) */
+	const char *status;  /* static */
+	char *benchmark;     /* NULL: unknown */
+	char start[32];      /* ISO-8601, "" unknown */
+	double duration;     /* seconds, < 0 unknown */
 	long long exit_code; /* < 0: none */
 	bool pruned;
 	char *error;      /* why corrupt/unreadable/unknown, or NULL */
@@ -126,8 +126,8 @@ set_error(struct entry *e, const char *status, const char *why)
 static const char *
 status_known(const char *s)
 {
-	for (size_t i = 0; s && i < sizeof(known_status) / sizeof(*known_status);
-	     i++)
+	for (size_t i = 0;
+	     s && i < sizeof(known_status) / sizeof(*known_status); i++)
 		if (strcmp(s, known_status[i]) == 0)
 			return known_status[i];
 	return NULL;
@@ -183,8 +183,10 @@ read_results(int root_fd, struct entry *e)
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > (off_t)RUNS_RESULTS_MAX) {
-		snprintf(why, sizeof(why), "%s: not a regular file of at most "
-			 "%u bytes", path, RUNS_RESULTS_MAX);
+		snprintf(why, sizeof(why),
+			 "%s: not a regular file of at most "
+			 "%u bytes",
+			 path, RUNS_RESULTS_MAX);
 		set_error(e, "unreadable", why);
 		goto out;
 	}
@@ -287,10 +289,11 @@ classify_live(int root_fd, struct entry *e, bool prune)
 	struct stat sb;
 
 	snprintf(path, sizeof(path), "runs/%s", e->id);
-	run_fd = io_openat(root_fd, path,
-			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	run_fd = io_openat(root_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			   0);
 	if (run_fd < 0) {
-		set_error(e, "unknown", "no results file, and runs/ has no "
+		set_error(e, "unknown",
+			  "no results file, and runs/ has no "
 			  "directory of it");
 		return;
 	}
@@ -298,7 +301,8 @@ classify_live(int root_fd, struct entry *e, bool prune)
 	from_lock_line(e, line);
 	e->pruned = fstatat(run_fd, "pruned", &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	if (st == RUN_LOCK_UNKNOWN) {
-		set_error(e, "unknown", "its lock file cannot be opened "
+		set_error(e, "unknown",
+			  "its lock file cannot be opened "
 			  "(another user's run?)");
 		goto out;
 	}
@@ -406,19 +410,20 @@ print_json(const struct entry *e)
 	json_object_set_new(o, "start_time",
 			    e->start[0] ? json_string(e->start) : json_null());
 	json_object_set_new(o, "duration_seconds",
-			    e->duration >= 0 ? json_real(e->duration)
-					     : json_null());
+			    e->duration >= 0 ? json_real(e->duration) :
+					       json_null());
 	json_object_set_new(o, "benchmark", jstr(e->benchmark));
 	json_object_set_new(o, "exit_code",
-			    e->exit_code >= 0 ? json_integer(e->exit_code)
-					      : json_null());
+			    e->exit_code >= 0 ? json_integer(e->exit_code) :
+						json_null());
 	if (e->error)
 		json_object_set_new(o, "error", jstr(e->error));
 	if (e->removed) {
 		json_object_set(o, "removed", e->removed);
 		json_object_set(o, "not_removed", e->problems);
 	}
-	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
+				     JSON_REAL_PRECISION(9));
 	if (text)
 		puts(text);
 	free(text);
@@ -434,17 +439,16 @@ print_pruned(const struct entry *e)
 
 	fputs("pruned ", stdout);
 	cell(e->id, 0);
-	fputs(json_array_size(e->removed) ? ": removed" : ": nothing left to "
-							   "remove",
+	fputs(json_array_size(e->removed) ? ": removed" :
+					    ": nothing left to "
+					    "remove",
 	      stdout);
-	json_array_foreach(e->removed, i, v)
-	{
+	json_array_foreach(e->removed, i, v) {
 		fputs(i ? ", " : " ", stdout);
 		termesc_fputs(json_string_value(v), stdout);
 	}
 	putchar('\n');
-	json_array_foreach(e->problems, i, v)
-	{
+	json_array_foreach(e->problems, i, v) {
 		fputs("  not removed: ", stdout);
 		termesc_fputs(json_string_value(v), stdout);
 		putchar('\n');
@@ -467,7 +471,8 @@ report(struct runs *rs, bool json, const char *root)
 {
 	int rc = EXIT_OK;
 
-	qsort(rs->e, rs->n, sizeof(*rs->e), cmp_entry);
+	if (rs->n > 1)
+		qsort(rs->e, rs->n, sizeof(*rs->e), cmp_entry);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (json_array_size(rs->e[i].problems))
 			rc = EXIT_INFRA;
@@ -490,6 +495,26 @@ report(struct runs *rs, bool json, const char *root)
 	return rc;
 }
 
+/* Neither runs/ nor results/ could be read (a, b: -errno): say why. */
+static void
+bad_root(const char *root, int a, int b)
+{
+	if (a == -ENOENT && b == -ENOENT)
+		termesc_fprintf(stderr,
+				"gao-dev runs list: %s is not a sandbox root "
+				"(it has no runs/ or results/); pass the "
+				"directory the runs went to with "
+				"--sandbox-root DIR\n",
+				root);
+	else
+		termesc_fprintf(stderr,
+				"gao-dev runs list: cannot read the runs/ and "
+				"results/ of %s: %s; run it as the user who "
+				"ran the benchmarks, or pass --sandbox-root "
+				"DIR\n",
+				root, strerror(a == -ENOENT ? -b : -a));
+}
+
 int
 runs_list_main(const char *root, bool json, bool prune)
 {
@@ -509,12 +534,7 @@ runs_list_main(const char *root, bool json, bool prune)
 	a = scan(root_fd, "runs", false, &rs);
 	b = scan(root_fd, "results", true, &rs);
 	if (a < 0 && b < 0) {
-		termesc_fprintf(stderr,
-				"gao-dev runs list: %s is not a sandbox root "
-				"(no readable runs/ or results/: %s); pass "
-				"the directory the runs went to with "
-				"--sandbox-root DIR\n",
-				root, strerror(a == -ENOENT ? -b : -a));
+		bad_root(root, a, b);
 		close(root_fd);
 		return EXIT_USAGE;
 	}

@@ -127,9 +127,8 @@ prune_tmp(int run_fd, const char *id, json_t *removed, json_t *problems)
 		return 0;
 	rm_entry(run_fd, "tmp", 0, &st);
 	if (!st.failed)
-		json_array_append_new(
-			removed,
-			json_sprintf("%s (%zu entries)", shown, st.n - 1));
+		json_array_append_new(removed, json_sprintf("%s (%zu entries)",
+							    shown, st.n - 1));
 	return st.failed ? -1 : 0;
 }
 
@@ -158,8 +157,9 @@ prune_results_tmp(int root_fd, const char *id, json_t *removed,
 		    strspn(t + 10, "0123456789") != strlen(t + 10))
 			continue;
 		if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
-			json_array_append_new(
-				removed, json_sprintf("results/%s", e->d_name));
+			json_array_append_new(removed,
+					      json_sprintf("results/%s",
+							   e->d_name));
 		} else {
 			problem(problems, "results/%s: %s", e->d_name,
 				strerror(errno));

@@ -705,8 +705,8 @@ cgroup_dir(const struct cgroup *cg, int i, int *n)
 	return cg->dir[i];
 }
 
-#define CG_V1_MAGIC 0x27e0ebu     /* CGROUP_SUPER_MAGIC */
-#define CG_V2_MAGIC 0x63677270u   /* CGROUP2_SUPER_MAGIC */
+#define CG_V1_MAGIC 0x27e0ebu   /* CGROUP_SUPER_MAGIC */
+#define CG_V2_MAGIC 0x63677270u /* CGROUP2_SUPER_MAGIC */
 
 /* Whether dir names a run's cgroup: absolute, no "." or ".." component,
  * its last component gao-dev-<name>. */
@@ -723,8 +723,8 @@ stale_name_ok(const char *dir, const char *name)
 }
 
 int
-cgroup_remove_stale(const char *dir, const char *name, int *killed,
-		    char *err, size_t errlen)
+cgroup_remove_stale(const char *dir, const char *name, int *killed, char *err,
+		    size_t errlen)
 {
 	struct cgroup cg = { .kind = CG_V1 };
 	struct statfs fs;
@@ -737,8 +737,13 @@ cgroup_remove_stale(const char *dir, const char *name, int *killed,
 			 name);
 		return -EINVAL;
 	}
-	if (lstat(dir, &st) < 0 && errno == ENOENT)
-		return 0;
+	if (lstat(dir, &st) < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
 	if (!S_ISDIR(st.st_mode) || statfs(dir, &fs) < 0 ||
 	    ((unsigned long)fs.f_type != CG_V1_MAGIC &&
 	     (unsigned long)fs.f_type != CG_V2_MAGIC)) {

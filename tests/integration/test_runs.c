@@ -196,11 +196,11 @@ wait_named(const char *token, int n)
 }
 
 static void
-runs_list(struct hb *t, const char *extra1, const char *extra2,
-	  struct h_out *o)
+runs_list(struct hb *t, const char *extra1, const char *extra2, struct h_out *o)
 {
-	const char *args[] = { "runs", "list", "--sandbox-root", t->root,
-			       extra1, extra2, NULL };
+	const char *args[] = { "runs",  "list", "--sandbox-root",
+			       t->root, extra1, extra2,
+			       NULL };
 
 	char cwd[600];
 
@@ -234,14 +234,13 @@ line_of(const char *out, const char *id)
 }
 
 static void
-assert_status(const char *out, const char *id, const char *status,
-	      bool pruned)
+assert_status(const char *out, const char *id, const char *status, bool pruned)
 {
 	json_t *o = line_of(out, id);
 
 	cr_assert_str_eq(hb_str(o, "status"), status, "%s", id);
-	cr_assert_eq(json_is_true(json_object_get(o, "pruned")), pruned,
-		     "%s", id);
+	cr_assert_eq(json_is_true(json_object_get(o, "pruned")), pruned, "%s",
+		     id);
 	json_decref(o);
 }
 
@@ -338,7 +337,8 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	struct h_out o = { 0 };
 	struct procs ps;
 	char cfg_done[512], cfg_sleep[512], done[256] = "", dead[256],
-		live[256], token[300], path[1400], outside[600];
+					    live[256], token[300], path[1400],
+					    outside[600];
 	char cg[2][1024];
 	int n_cg;
 	pid_t pid;
@@ -363,8 +363,9 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	snprintf(token, sizeof(token), "gaorl-%s", dead);
 	wait_named(token, 2);
 	descendants(pid, &ps);
-	cr_assert_geq(ps.n, 4, "gao-dev, a worker, the sleep and its child: "
-			       "%d processes",
+	cr_assert_geq(ps.n, 4,
+		      "gao-dev, a worker, the sleep and its child: "
+		      "%d processes",
 		      ps.n);
 	cr_assert_eq(kill(pid, SIGKILL), 0);
 	hb_wait(&t, pid, 10);
@@ -436,7 +437,7 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	cr_assert_not(exists(path), "%s is left", path);
 	for (int i = 0; i < n_cg; i++)
 		cr_assert_not(exists(cg[i]), "%s is left", cg[i]);
-	const char *kept[] = { "events.jsonl", "agents", "git",
+	const char *kept[] = { "events.jsonl",        "agents", "git",
 			       "gao-dev.audit.jsonl", "pruned", NULL };
 	for (size_t i = 0; kept[i]; i++) {
 		snprintf(path, sizeof(path), "%s/runs/%s/%s", t.root, dead,
@@ -456,8 +457,8 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	runs_list(&t, "--prune", "--json", &o);
 	cr_assert_eq(o.code, 0, "%s", o.err);
 	d = line_of(o.out, dead);
-	cr_assert_eq(json_array_size(json_object_get(d, "removed")), 0,
-		     "%s", o.out);
+	cr_assert_eq(json_array_size(json_object_get(d, "removed")), 0, "%s",
+		     o.out);
 	json_decref(d);
 	assert_status(o.out, dead, "interrupted", true);
 	assert_status(o.out, live, "running", false);
