@@ -48,15 +48,13 @@ static const char *const known_status[] = {
 	"completed", "failed", "timeout", "stopped", "cancelled", "error",
 };
 
-/* Add id (a copy) unless it is there already. */
+/* Add id (a copy); dedup() drops the second of a name in runs/ and
+ * results/. */
 static void
 add_id(struct runs *rs, const char *id)
 {
 	struct entry *ne;
 
-	for (size_t i = 0; i < rs->n; i++)
-		if (strcmp(rs->e[i].id, id) == 0)
-			return;
 	if (rs->n >= RUNS_MAX) {
 		rs->dropped++;
 		return;
@@ -112,6 +110,32 @@ scan(int root_fd, const char *sub, bool results, struct runs *rs)
 	}
 	closedir(d);
 	return 0;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->id,
+		      ((const struct entry *)b)->id);
+}
+
+/* One entry per name, in O(n log n) for a root of many runs. */
+static void
+dedup(struct runs *rs)
+{
+	size_t k = 0;
+
+	if (rs->n < 2)
+		return;
+	qsort(rs->e, rs->n, sizeof(*rs->e), cmp_id);
+	for (size_t i = 0; i < rs->n; i++) {
+		if (k > 0 && strcmp(rs->e[k - 1].id, rs->e[i].id) == 0) {
+			free(rs->e[i].id);
+			continue;
+		}
+		rs->e[k++] = rs->e[i];
+	}
+	rs->n = k;
 }
 
 static void
@@ -538,6 +562,7 @@ runs_list_main(const char *root, bool json, bool prune)
 		close(root_fd);
 		return EXIT_USAGE;
 	}
+	dedup(&rs);
 	for (size_t i = 0; i < rs.n; i++)
 		if (!read_results(root_fd, &rs.e[i]))
 			classify_live(root_fd, &rs.e[i], prune);
