@@ -74,8 +74,8 @@ def _block_deltas(block, rng):
         return ({"type": "text", "text": ""},
                 [{"type": "text_delta", "text": c}
                  for c in _chunks(block["text"], rng, 1, 16)])
-    if btype == "tool_use":
-        return ({"type": "tool_use", "id": block["id"],
+    if btype in ("tool_use", "server_tool_use"):
+        return ({"type": btype, "id": block["id"],
                  "name": block["name"], "input": {}},
                 [{"type": "input_json_delta", "partial_json": f}
                  for f in _input_fragments(block["input"], rng)])

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 
+from . import servertools
 from .errors import ApiError
 from .validate import content_blocks
 
@@ -27,8 +28,7 @@ DEFAULT_MODELS = (
     "claude-mythos-5-1", "claude-sonnet-5", "claude-fable-5",
     "claude-mythos-5", "claude-opus-5", "claude-opus-4-8",
     "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6",
-    "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-5",
-    "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5", "claude-opus-4-5",
 )
 DEFAULT_CACHE_MIN_TOKENS = 1024
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence",
@@ -97,8 +97,13 @@ def make_tool_id(conversation, turn, index):
     return "toolu_" + hashlib.sha256(seed).hexdigest()[:24]
 
 
-def _load_block(block, path, conv, turn, index):
+def _load_block(block, path, conv, turn, index, last_use=None):
     btype = block.get("type") if isinstance(block, dict) else None
+    server = servertools.load_block(block, path, conv, turn, index,
+                                    last_use, _fail,
+                                    _keys) if btype else None
+    if server is not None:
+        return server
     if btype == "text":
         _keys(block, {"type", "text"}, path)
         if not isinstance(block.get("text"), str):
@@ -113,21 +118,20 @@ def _load_block(block, path, conv, turn, index):
         return {"type": "tool_use", "id": make_tool_id(conv, turn, index),
                 "name": block["name"], "input": block.get("input", {})}
     if btype == "thinking":
-        _keys(block, {"type", "thinking", "signature"}, path)
+        # the signature is the fake's (thinking.py), made per request
+        _keys(block, {"type", "thinking"}, path)
         text = block.get("thinking")
         if not isinstance(text, str):
             _fail(f"{path}.thinking", "must be a string")
-        sig = block.get("signature")
-        if sig is None:
-            sig = hashlib.sha256(text.encode()).hexdigest()
-        return {"type": "thinking", "thinking": text, "signature": sig}
+        return {"type": "thinking", "thinking": text, "signature": ""}
     if btype == "redacted_thinking":
         _keys(block, {"type", "data"}, path)
-        if not isinstance(block.get("data"), str):
-            _fail(f"{path}.data", "must be a string")
+        if not isinstance(block.get("data"), str) or not block["data"]:
+            _fail(f"{path}.data", "must be a non-empty string")
         return dict(block)
-    _fail(f"{path}.type", "must be 'text', 'tool_use', 'thinking' or "
-          "'redacted_thinking'")
+    _fail(f"{path}.type", "must be 'text', 'tool_use', 'thinking', "
+          "'redacted_thinking', 'server_tool_use', 'web_search_tool_result' "
+          "or 'web_fetch_tool_result'")
 
 
 def _load_expect(expect, path):
@@ -155,8 +159,12 @@ def _load_turn(turn, path, conv, index):
     blocks = turn.get("content")
     if not isinstance(blocks, list):
         _fail(f"{path}.content", "must be a list of blocks")
-    content = [_load_block(b, f"{path}.content.{i}", conv, index, i)
-               for i, b in enumerate(blocks)]
+    content, last_use = [], None
+    for i, b in enumerate(blocks):
+        content.append(_load_block(b, f"{path}.content.{i}", conv, index, i,
+                                   last_use))
+        if content[-1]["type"] == "server_tool_use":
+            last_use = content[-1]
     has_tools = any(b["type"] == "tool_use" for b in content)
     stop = turn.get("stop_reason", "tool_use" if has_tools else "end_turn")
     if stop not in STOP_REASONS:
@@ -328,6 +336,28 @@ class Conversation:
         self.name = name
         self.pattern = pattern
         self.turns = turns
+
+    def turn_number(self, messages):
+        """Return the turn a request plays: one per assistant message,
+        except that a pause_turn's continuation joins the paused turn's
+        assistant message (the client sends the content back and appends
+        what comes next to it), so a message holding a paused turn's
+        blocks and more holds the next turn(s) too."""
+        n = 0
+        for msg in messages:
+            if not isinstance(msg, dict) or msg.get("role") != "assistant":
+                continue
+            content = msg.get("content")
+            left = len(content) if isinstance(content, list) else 1
+            while True:
+                scripted = self.turns[n] if n < len(self.turns) else None
+                n += 1
+                if scripted is None:
+                    break
+                left -= max(len(scripted["content"]), 1)
+                if scripted["stop_reason"] != "pause_turn" or left <= 0:
+                    break
+        return n
 
     def turn(self, index):
         """Return turn index (0-based), or the "scenario exhausted" turn

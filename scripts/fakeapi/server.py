@@ -5,7 +5,8 @@
 # bounded at 32 MiB like the real API) before anything else, so an error
 # reply never leaves the connection out of sync; when a body cannot be read
 # the reply closes the connection. Checks run in the real API's order:
-# x-api-key (401), anthropic-version (400), route, then the request body.
+# x-api-key (401), anthropic-version (400), route, then the request body,
+# then the thinking blocks it sends back (thinking.py signs and checks them).
 #
 # Every exchange is decided completely (status, conversation, turn, fault)
 # before the first byte is sent, and it is logged and recorded at that
@@ -31,8 +32,11 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import servertools
 from .errors import ApiError, error_type_for
 from .render import build_message, encode_event, stream_events
+from .thinking import check_request as check_thinking
+from .thinking import sign_content
 from .tokens import PromptCache
 from .validate import VERSIONS, check_request
 
@@ -432,20 +436,24 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, f"request body is not valid JSON: "
                            f"{ex.json_error}")
         check_request(body, version, state.models)
+        servertools.check_beta(body, self.headers.get("anthropic-beta"))
         conv = state.scenario.match(body)
         if conv is None:
             raise ApiError(400, "scenario: no conversation's 'match' "
                            "pattern is found in the system prompt + first "
                            "user message of this request")
-        turn_no = sum(m["role"] == "assistant" for m in body["messages"])
+        turn_no = conv.turn_number(body["messages"])
         attempt = state.next_attempt(conv.name, turn_no)
         ex.entry.update(conversation=conv.name, turn=turn_no,
                         attempt=attempt)
+        check_thinking(body, conv)
         conv.check_expect(turn_no, body)
         fault = state.scenario.find_fault(ex.entry["request"], conv.name,
                                           turn_no, attempt)
         ex.entry["fault"] = fault["kind"] if fault else None
-        self._answer(ex, body, conv.turn(turn_no), fault or {})
+        turn = servertools.resolve(conv.turn(turn_no), body, conv.name,
+                                   turn_no)
+        self._answer(ex, body, turn, fault or {})
 
     def _answer(self, ex, body, turn, fault):
         kind = fault.get("kind")
@@ -465,6 +473,7 @@ class Handler(BaseHTTPRequestHandler):
         usage = self.server.state.cache.account(body["model"], body)
         message = build_message("msg_" + secrets.token_hex(12),
                                 body["model"], turn, usage)
+        sign_content(message["content"], body)
         if body.get("stream"):
             self._send_stream(ex, message, fault)
         else:

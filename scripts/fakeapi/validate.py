@@ -22,6 +22,7 @@
 
 import re
 
+from . import servertools
 from .errors import ApiError, bad_request
 
 VERSION_OLD = "2023-06-01"
@@ -58,8 +59,10 @@ BLOCK_KEYS = {
     "thinking": {"type", "thinking", "signature"},
     "redacted_thinking": {"type", "data"},
 }
+BLOCK_KEYS.update(servertools.BLOCK_KEYS)
 USER_ONLY = ("tool_result", "search_result")
-ASSISTANT_ONLY = ("tool_use", "thinking", "redacted_thinking")
+ASSISTANT_ONLY = ("tool_use", "thinking",
+                  "redacted_thinking") + servertools.ASSISTANT_ONLY
 TOOL_RESULT_CONTENT = ("text", "image", "document", "search_result")
 
 
@@ -174,6 +177,8 @@ def _check_block_body(block, btype, path):
     elif btype == "redacted_thinking":
         _expect(isinstance(block.get("data"), str), f"{path}.data",
                 "Field required")
+    elif btype in servertools.BLOCK_KEYS:
+        servertools.check_block(block, btype, path)
 
 
 def _check_block(block, path, role, version):
@@ -284,6 +289,7 @@ def _check_messages(msgs, version):
         blocks = _check_content(msg, path, final_assistant)
         for j, block in enumerate(blocks):
             _check_block(block, f"{path}.content.{j}", role, version)
+        servertools.check_pairs(blocks, path)
         if role == "user":
             _check_pairing(blocks, tool_ids, path)
             tool_ids = None
@@ -342,6 +348,8 @@ def _check_tools(tools):
         ttype = tool.get("type")
         if ttype is None or ttype == "custom":
             _check_custom_tool(tool, path)
+        elif servertools.is_web_tool(tool):
+            servertools.check_tool(tool, path)
         else:
             _expect(isinstance(ttype, str)
                     and SERVER_TOOL_TYPE_RE.fullmatch(ttype),

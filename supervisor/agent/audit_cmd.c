@@ -151,12 +151,13 @@ target_path(const json_t *in)
 	return NULL;
 }
 
-/* What the call was about: its path, else its command, pattern or url. */
+/* What the call was about: its path, else its command, pattern, url or
+ * query (WebSearch's). */
 static const char *
 target(const json_t *in)
 {
 	static const char *const keys[] = { "command", "pattern", "url",
-					    "prefix" };
+					    "query", "prefix" };
 	const char *p = target_path(in);
 
 	if (p)

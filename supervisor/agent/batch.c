@@ -1,14 +1,20 @@
 /*
  * batch.c - the tool calls of one assistant message; see batch.h for the
- * slots, the checks and the worker's lifecycle.
+ * slots, the checks, the pool of workers and their lifecycle.
  *
- * Everything moves forward in pump(): it takes the next slot, checks it,
- * and either completes it here (refused, TodoWrite) or hands it to the
- * worker (starting a fresh one when there is none). The worker's
- * callbacks complete the RUNNING slot and pump again; when every slot is
- * DONE the results go back through the batch's callback.
+ * Everything moves forward in pump(): it walks the slots in order, checks
+ * each one it reaches, and either completes it here (refused, TodoWrite)
+ * or hands it to a worker. A read-only call (Read, Glob, Grep) goes to
+ * any idle ready worker of the pool, or to a new one (bound to it until
+ * its READY) while the pool may grow, and the walk goes on to the next
+ * slot; any other call waits until every earlier slot is DONE, runs on the
+ * primary worker alone (and its measurement after it), and the walk stops
+ * there until it is DONE. The workers' callbacks complete their slots and
+ * pump again; when every slot is DONE the results go back through the
+ * batch's callback. The records of each call are written in the order of
+ * the calls by batch_rec.c.
  */
-#include "supervisor/agent/batch.h"
+#include "supervisor/agent/batch_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,55 +24,9 @@
 #include "common/utf8.h"
 #include "supervisor/sandbox/isolation.h"
 
-enum slot_state {
-	SLOT_PENDING, /* not looked at yet */
-	SLOT_WAITING, /* checked, waits for a ready worker */
-	SLOT_RUNNING, /* at a worker */
-	SLOT_DONE,    /* has its result, or was cut short (cancel) */
-};
-
-struct slot {
-	json_t *block; /* the tool_use block (a reference) */
-	enum slot_state state;
-	json_t *result;   /* DONE: its tool_result block */
-	uint64_t started; /* for the tool_call event's duration */
-};
-
-/* A worker and the slot it runs; the wconn callbacks' context. */
-struct bworker {
-	struct batch *b;
-	struct wconn *w;   /* NULL: none */
-	bool ready;        /* READY seen and accepted */
-	struct slot *slot; /* RUNNING at this worker, or NULL */
-};
-
-enum batch_state {
-	B_IDLE,      /* no batch in flight */
-	B_STARTING,  /* batch_start(): waiting for READY */
-	B_RUNNING,   /* a batch in flight */
-	B_FAILED,    /* ended with a stop: inert until cancelled or freed */
-	B_CANCELLED, /* batch_cancel(): inert */
-};
-
-struct batch {
-	struct batch_cfg cfg;
-	enum batch_state state;
-	batch_done_fn done;
-	void *done_ctx;
-	uint64_t timer; /* the first pump of a batch, or 0 */
-	struct slot *slots;
-	size_t n_slots;
-	struct bworker wk;
-	bool measuring;      /* the worker measures the project (watch.h) */
-	unsigned measure_no; /* for the measurement's call id */
-	struct wconn *dead[BATCH_MAX_RESPAWNS + 1]; /* freed by batch_free */
-	size_t n_dead;
-	struct batch_stats st;
-};
-
 static void pump(struct batch *b);
 
-/* ---- records: counters, audit, events ---- */
+/* ---- small helpers ---- */
 
 static const char *
 block_str(const json_t *block, const char *key)
@@ -74,209 +34,7 @@ block_str(const json_t *block, const char *key)
 	return json_string_value(json_object_get(block, key));
 }
 
-static void
-count_tool(struct batch *b, const char *name)
-{
-	json_t *n = json_object_get(b->st.tools_by_name, name);
-
-	json_object_set_new(b->st.tools_by_name, name,
-			    json_integer(json_integer_value(n) + 1));
-	b->st.tool_calls++;
-}
-
-/* Cap a tool input for the audit log at 4 KiB of JSON. */
-static json_t *
-capped_input(const json_t *input)
-{
-	char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_t *out;
-
-	if (!text)
-		return json_null();
-	if (strlen(text) <= 4096) {
-		free(text);
-		return json_deep_copy(input);
-	}
-	text[4096] = 0;
-	char *clean = utf8_clean(text, strlen(text));
-
-	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "", "truncated",
-			1);
-	free(clean);
-	free(text);
-	return out;
-}
-
-/* The audit record of one call; r is the worker's result when any. */
-static void
-audit_call(struct batch *b, const json_t *block, const char *outcome,
-	   const struct msg_tool_result *r, const char *note)
-{
-	json_t *rec = json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:s,s:b}", "agent",
-				b->cfg.agent, "phase", b->cfg.phase, "tool",
-				block_str(block, "name"), "tool_use_id",
-				block_str(block, "id"), "input",
-				capped_input(json_object_get(block, "input")),
-				"outcome", outcome, "is_error",
-				r ? r->is_error : 1);
-
-	if (r) {
-		json_object_set_new(rec, "exit_code",
-				    json_integer(r->exit_code));
-		json_object_set_new(rec, "duration_ms",
-				    json_integer((json_int_t)r->duration_ms));
-		json_object_set_new(rec, "bytes",
-				    json_integer((json_int_t)r->bytes));
-		json_object_set_new(rec, "truncated",
-				    json_boolean(r->truncated));
-	}
-	if (note)
-		json_object_set_new(rec, "note", json_string(note));
-	if (audit_append(b->cfg.audit, rec) < 0) {
-		evlog_write_failed(b->cfg.events, "an audit log", errno);
-		evlog_emit(b->cfg.events, "error", "audit_write_failed",
-			   json_pack("{s:s}", "agent", b->cfg.agent));
-	}
-	json_decref(rec);
-}
-
-static void
-transcript(struct batch *b, const char *type, json_t *fields)
-{
-	if (b->cfg.transcript)
-		b->cfg.transcript(b->cfg.transcript_ctx, type, fields);
-	else
-		json_decref(fields);
-}
-
-/* The slot's tool_result block and tool_call event: the slot is DONE. */
-static void
-complete(struct batch *b, struct slot *s, const char *content, bool is_error)
-{
-	const char *id = block_str(s->block, "id");
-
-	s->result = json_pack("{s:s,s:s,s:s,s:b}", "type", "tool_result",
-			      "tool_use_id", id, "content", content, "is_error",
-			      is_error);
-	s->state = SLOT_DONE;
-	if (is_error)
-		b->st.tool_errors++;
-	evlog_emit(b->cfg.events, is_error ? "warn" : "info", "tool_call",
-		   json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "agent", b->cfg.agent,
-			     "phase", b->cfg.phase, "tool",
-			     block_str(s->block, "name"), "tool_use_id", id,
-			     "is_error", is_error, "duration_ms",
-			     (json_int_t)(loop_now_ms() - s->started)));
-}
-
-/* ---- the checks before the worker, and TodoWrite ---- */
-
-static void
-refuse(struct batch *b, struct slot *s, const char *why)
-{
-	b->st.denied++;
-	audit_call(b, s->block, "denied", NULL, why);
-	complete(b, s, why, true);
-}
-
-static bool
-granted(const struct batch *b, const char *name)
-{
-	json_t *d;
-	size_t i;
-
-	json_array_foreach(b->cfg.tool_defs, i, d) {
-		if (strcmp(block_str(d, "name"), name) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool
-todos_valid(const json_t *todos)
-{
-	static const char *const states[] = { "pending", "in_progress",
-					      "completed" };
-	json_t *t;
-	size_t i;
-
-	if (!json_is_array(todos) || json_array_size(todos) > 200)
-		return false;
-	json_array_foreach(todos, i, t) {
-		const char *st = block_str(t, "status");
-		bool ok = false;
-
-		if (!json_is_string(json_object_get(t, "content")) || !st)
-			return false;
-		for (size_t k = 0; k < 3; k++)
-			ok = ok || strcmp(st, states[k]) == 0;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-static void
-todo_write(struct batch *b, struct slot *s)
-{
-	const json_t *todos = json_object_get(json_object_get(s->block,
-							      "input"),
-					      "todos");
-	struct msg_tool_result r = { .exit_code = -1 };
-
-	count_tool(b, "TodoWrite");
-	if (!todos_valid(todos)) {
-		audit_call(b, s->block, "error", NULL, "invalid todos");
-		complete(b, s,
-			 "TodoWrite needs todos: a list of {content, "
-			 "status: pending|in_progress|completed, "
-			 "activeForm?}",
-			 true);
-		return;
-	}
-	json_decref(b->st.todos);
-	b->st.todos = json_deep_copy(todos);
-	audit_call(b, s->block, "allowed", &r, NULL);
-	transcript(b, "todos", json_pack("{s:O}", "todos", todos));
-	complete(b, s, "Todos have been updated.", false);
-}
-
-/* Check a PENDING slot: false when it is DONE already (refused, or
- * TodoWrite), true when it must go to the worker. */
-static bool
-check_slot(struct batch *b, struct slot *s)
-{
-	const char *name = block_str(s->block, "name");
-	const json_t *input = json_object_get(s->block, "input");
-	char why[512];
-	char *text;
-	size_t n;
-
-	if (!granted(b, name)) {
-		snprintf(why, sizeof(why),
-			 "Tool %.64s is not available to %s. "
-			 "Use one of the tools you were given.",
-			 name, b->cfg.agent);
-		refuse(b, s, why);
-		return false;
-	}
-	text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
-	n = text ? strlen(text) : 0;
-	free(text);
-	if (!json_is_object(input) || n > BATCH_INPUT_MAX) {
-		refuse(b, s,
-		       "The tool input must be a JSON object of at "
-		       "most 1 MiB.");
-		return false;
-	}
-	if (strcmp(name, "TodoWrite") == 0) {
-		todo_write(b, s);
-		return false;
-	}
-	return true;
-}
-
-/* ---- the worker ---- */
+/* ---- the workers ---- */
 
 /* The deadline a tool call gets. */
 static uint32_t
@@ -300,8 +58,13 @@ static void on_result(void *ctx, const struct msg_tool_result *r);
 static void on_dead(void *ctx, const char *why);
 static void on_log(void *ctx, const char *line);
 
+/*
+ * Start the worker of pool index i. A start of an index started before is
+ * a respawn, at most BATCH_MAX_RESPAWNS in the session: 1 when that
+ * budget is spent, -1 with err when the worker could not be spawned, 0.
+ */
 static int
-spawn(struct batch *b, char *err, size_t errlen)
+spawn(struct batch *b, int i, char *err, size_t errlen)
 {
 	static const struct wconn_cbs cbs = {
 		.ready = on_ready,
@@ -309,25 +72,39 @@ spawn(struct batch *b, char *err, size_t errlen)
 		.dead = on_dead,
 		.log = on_log,
 	};
+	struct bworker *wk = &b->wk[i];
 
-	b->wk.ready = false;
-	b->wk.slot = NULL;
-	b->wk.w = wconn_start(b->cfg.loop, b->cfg.worker, &cbs, &b->wk, err,
-			      errlen);
-	return b->wk.w ? 0 : -1;
+	if (wk->used && b->st.respawns >= BATCH_MAX_RESPAWNS)
+		return 1;
+	wk->ready = false;
+	wk->measuring = false;
+	wk->slot = NULL;
+	wk->w = wconn_start(b->cfg.loop, b->cfg.worker, &cbs, wk, err, errlen);
+	if (!wk->w)
+		return -1;
+	if (wk->used)
+		b->st.respawns++;
+	wk->used = true;
+	return 0;
 }
 
 /* A dead worker cannot be freed inside its own callback: keep it for
  * batch_free(). */
 static void
-bury(struct batch *b)
+bury(struct bworker *wk)
 {
-	if (b->wk.w && b->n_dead < BATCH_MAX_RESPAWNS + 1)
-		b->dead[b->n_dead++] = b->wk.w;
-	b->wk.w = NULL;
-	b->wk.ready = false;
-	b->wk.slot = NULL;
-	b->st.worker_pid = 0;
+	struct batch *b = wk->b;
+
+	/* room for every worker a session can start (BATCH_POOL_MAX first
+	 * starts and BATCH_MAX_RESPAWNS more) */
+	if (wk->w && b->n_dead < sizeof(b->dead) / sizeof(b->dead[0]))
+		b->dead[b->n_dead++] = wk->w;
+	wk->w = NULL;
+	wk->ready = false;
+	wk->measuring = false;
+	wk->slot = NULL;
+	if (wk->index == 0)
+		b->st.worker_pid = 0;
 }
 
 /* ---- the batch ---- */
@@ -338,14 +115,16 @@ slots_clear(struct batch *b)
 	for (size_t i = 0; i < b->n_slots; i++) {
 		json_decref(b->slots[i].block);
 		json_decref(b->slots[i].result);
+		batch_rec_clear(&b->slots[i]);
 	}
 	free(b->slots);
 	b->slots = NULL;
 	b->n_slots = 0;
+	b->n_recorded = 0;
 }
 
 /* The batch (or the start) ends with a stop; the batch goes inert. The
- * slots stay, so that batch_cancel() records the call that was cut. */
+ * slots stay, so that batch_cancel() records the calls that were cut. */
 static void
 fail(struct batch *b, enum session_stop stop, const char *error)
 {
@@ -371,80 +150,166 @@ end_batch(struct batch *b)
 	json_decref(results);
 }
 
-/*
- * The slot to move next: the first one not DONE, unless it is RUNNING (one
- * call at a time). NULL when there is none, or when one runs.
- */
-static struct slot *
-next_slot(struct batch *b)
+static int
+running(const struct batch *b)
 {
-	for (size_t i = 0; i < b->n_slots; i++) {
-		struct slot *s = &b->slots[i];
+	int n = 0;
 
-		if (s->state == SLOT_DONE)
-			continue;
-		return s->state == SLOT_RUNNING ? NULL : s;
-	}
-	return NULL;
+	for (size_t i = 0; i < b->n_slots; i++)
+		n += b->slots[i].state == SLOT_RUNNING;
+	return n;
 }
 
-/* Send a WAITING slot to the worker (it becomes RUNNING), or start a
- * worker when there is none (on_ready comes back here), or fail. */
+/* Send WAITING slot s to ready idle worker wk: it becomes RUNNING. */
 static void
-dispatch(struct batch *b, struct slot *s)
+send_call(struct batch *b, struct slot *s, struct bworker *wk)
 {
 	const char *name = block_str(s->block, "name");
 	const json_t *input = json_object_get(s->block, "input");
-	char err[256];
+	int rc;
 
-	if (b->wk.w && !b->wk.ready)
-		return; /* on_ready continues */
-	if (!b->wk.w && !b->cfg.worker) {
-		fail(b, SESSION_STOP_WORKER_FAILED,
-		     "this agent has no sandbox worker");
-		return;
-	}
-	if (!b->wk.w) {
-		if (b->st.respawns >= BATCH_MAX_RESPAWNS ||
-		    spawn(b, err, sizeof(err)) < 0) {
-			fail(b, SESSION_STOP_WORKER_FAILED,
-			     "the sandbox worker keeps dying");
-			return;
-		}
-		b->st.respawns++;
-		return; /* on_ready continues */
-	}
 	s->started = loop_now_ms();
-	count_tool(b, name);
+	batch_count_tool(b, name);
 	/* for a live view only (evlog_note): the call being run */
 	evlog_note(b->cfg.events, "tool_started",
 		   json_pack("{s:s,s:s,s:s,s:O?}", "agent", b->cfg.agent,
 			     "phase", b->cfg.phase, "tool", name, "input",
 			     input));
-	if (wconn_call(b->wk.w, block_str(s->block, "id"), name, input,
-		       tool_timeout(b, name, input)) < 0) {
+	rc = wconn_call(wk->w, block_str(s->block, "id"), name, input,
+			tool_timeout(b, name, input));
+	/* EPIPE: the worker is gone and its death is on its way (on_dead
+	 * completes the call) */
+	if (rc < 0 && rc != -EPIPE) {
 		fail(b, SESSION_STOP_WORKER_FAILED,
 		     "cannot send a tool call to the worker");
 		return;
 	}
 	s->state = SLOT_RUNNING;
-	b->wk.slot = s;
+	s->wk = wk;
+	s->worker = wconn_pid(wk->w);
+	wk->slot = s;
+	s->in_flight = running(b);
+}
+
+static bool
+idle(const struct bworker *wk)
+{
+	return wk->w && wk->ready && !wk->slot && !wk->measuring;
+}
+
+static int
+live_workers(const struct batch *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < BATCH_POOL_MAX; i++)
+		n += b->wk[i].w != NULL;
+	return n;
+}
+
+/*
+ * A call that is not read-only, every earlier slot DONE: on the primary
+ * worker (started again when it died; on_ready continues), or the batch
+ * fails.
+ */
+static void
+dispatch_primary(struct batch *b, struct slot *s)
+{
+	struct bworker *wk = &b->wk[0];
+	char err[256];
+
+	if (!b->cfg.worker) {
+		fail(b, SESSION_STOP_WORKER_FAILED,
+		     "this agent has no sandbox worker");
+		return;
+	}
+	if (wk->w && !wk->ready)
+		return; /* on_ready continues */
+	if (!wk->w) {
+		if (spawn(b, 0, err, sizeof(err)) != 0)
+			fail(b, SESSION_STOP_WORKER_FAILED,
+			     "the sandbox worker keeps dying");
+		return; /* on_ready continues */
+	}
+	send_call(b, s, wk);
+}
+
+/*
+ * A read-only call: to the first idle ready worker, or to a new worker of
+ * the pool bound to it (its READY sends it). false when no worker can
+ * take it now (one that frees up pumps again), or the batch failed.
+ */
+static bool
+dispatch_read(struct batch *b, struct slot *s)
+{
+	char err[256];
+	int i, rc;
+
+	if (!b->cfg.worker) {
+		fail(b, SESSION_STOP_WORKER_FAILED,
+		     "this agent has no sandbox worker");
+		return false;
+	}
+	for (i = 0; i < BATCH_POOL_MAX; i++) {
+		if (idle(&b->wk[i])) {
+			send_call(b, s, &b->wk[i]);
+			return b->state == B_RUNNING;
+		}
+	}
+	for (i = 0; i < BATCH_POOL_MAX; i++) {
+		if (b->wk[i].w)
+			continue;
+		/* the primary is always started again; the others only while
+		 * the pool may grow */
+		if (i > 0 && b->no_growth)
+			return false;
+		rc = spawn(b, i, err, sizeof(err));
+		if (rc == 0) {
+			b->wk[i].slot = s;
+			s->wk = &b->wk[i];
+			return true;
+		}
+		if (live_workers(b) > 0) {
+			/* the pool stays as it is: the workers it has will
+			 * run the call */
+			b->no_growth = true;
+			return false;
+		}
+		fail(b, SESSION_STOP_WORKER_FAILED,
+		     "the sandbox worker keeps dying");
+		return false;
+	}
+	return false;
 }
 
 static void
 pump(struct batch *b)
 {
-	struct slot *s;
+	bool earlier = false; /* an earlier slot is not DONE */
 
-	while (b->state == B_RUNNING && (s = next_slot(b))) {
+	for (int i = 0; i < BATCH_POOL_MAX; i++) {
+		if (b->wk[i].measuring)
+			return; /* it runs alone; measured() continues */
+	}
+	for (size_t i = 0; b->state == B_RUNNING && i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+
+		if (s->state == SLOT_DONE)
+			continue;
 		if (s->state == SLOT_PENDING) {
 			s->started = loop_now_ms();
-			if (!check_slot(b, s))
+			if (!batch_check_slot(b, s))
 				continue;
 			s->state = SLOT_WAITING;
 		}
-		dispatch(b, s);
-		return; /* on_result or on_ready continues */
+		if (!batch_read_only(block_str(s->block, "name"))) {
+			if (!earlier && s->state == SLOT_WAITING)
+				dispatch_primary(b, s);
+			return; /* on_result or on_ready continues */
+		}
+		if (s->state == SLOT_WAITING && !s->wk && !dispatch_read(b, s))
+			return; /* a worker that frees up continues */
+		earlier = true;
 	}
 	for (size_t i = 0; i < b->n_slots; i++) {
 		if (b->slots[i].state != SLOT_DONE)
@@ -466,21 +331,6 @@ on_pump_timer(struct loop *l, void *ctx)
 
 /* ---- the worker's callbacks ---- */
 
-static void
-audit_ready(struct batch *b, const struct msg_ready *r)
-{
-	json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:i}", "agent",
-				b->cfg.agent, "phase", b->cfg.phase, "tool",
-				"session", "outcome", "worker_ready", "pid",
-				(json_int_t)r->pid, "uid", (json_int_t)r->uid,
-				"layers", (json_int_t)r->layers, "landlock_abi",
-				r->landlock_abi);
-
-	if (audit_append(b->cfg.audit, rec) < 0)
-		evlog_write_failed(b->cfg.events, "an audit log", errno);
-	json_decref(rec);
-}
-
 static bool
 isolation_met(struct batch *b, const struct msg_ready *r)
 {
@@ -496,24 +346,54 @@ isolation_met(struct batch *b, const struct msg_ready *r)
 	return false;
 }
 
+/*
+ * The session's counters: the primary's READY as it is; a pool worker's
+ * can only lower them (the layers every worker had). Without a PID
+ * namespace, as root, stopping a worker kills every process of the run's
+ * uid (wconn.c), the pool's other workers too: there the pool does not
+ * grow.
+ */
+static void
+ready_stats(struct batch *b, const struct bworker *wk,
+	    const struct msg_ready *r)
+{
+	const struct wconn_opts *o = b->cfg.worker;
+
+	if (wk->index == 0) {
+		b->st.layers = r->layers;
+		b->st.landlock_abi = r->landlock_abi;
+		b->st.worker_uid = r->uid;
+		b->st.worker_pid = r->pid;
+	} else {
+		b->st.layers &= r->layers;
+		if (r->landlock_abi < b->st.landlock_abi)
+			b->st.landlock_abi = r->landlock_abi;
+	}
+	if (o->drop_uid && o->uid != 0 && !(r->layers & MSG_LAYER_NS_PID))
+		b->no_growth = true;
+}
+
 static void
 on_ready(void *ctx, const struct msg_ready *r)
 {
 	struct bworker *wk = ctx;
 	struct batch *b = wk->b;
 	struct batch_end end = { .stop = SESSION_STOP_NONE };
+	struct slot *s = wk->slot;
 
-	b->st.layers = r->layers;
-	b->st.landlock_abi = r->landlock_abi;
-	b->st.worker_uid = r->uid;
-	b->st.worker_pid = r->pid;
-	audit_ready(b, r);
+	ready_stats(b, wk, r);
+	batch_rec_ready(b, wk, r);
 	if (b->state != B_STARTING && b->state != B_RUNNING)
 		return;
 	if (!isolation_met(b, r))
 		return;
 	wk->ready = true;
 	if (b->state == B_RUNNING) {
+		if (s) { /* the call it was started for */
+			wk->slot = NULL;
+			s->wk = NULL;
+			send_call(b, s, wk);
+		}
 		pump(b);
 		return;
 	}
@@ -523,20 +403,20 @@ on_ready(void *ctx, const struct msg_ready *r)
 	json_decref(end.results);
 }
 
-/* After a call that can write: ask the worker to measure the project.
+/* After a call that can write: wk (the primary) measures the project.
  * true when the measurement (or the batch's failure) follows. */
 static bool
-measure(struct batch *b, const char *tool)
+measure(struct batch *b, struct bworker *wk, const char *tool)
 {
 	char id[48];
 	json_t *input;
 	int rc;
 
-	if (!watch_wants(&b->cfg.watch, tool) || !b->wk.w || !b->wk.ready)
+	if (!watch_wants(&b->cfg.watch, tool) || !wk->w || !wk->ready)
 		return false;
 	input = watch_input(&b->cfg.watch);
 	snprintf(id, sizeof(id), "gao-measure-%u", ++b->measure_no);
-	rc = input ? wconn_call(b->wk.w, id, WATCH_TOOL, input,
+	rc = input ? wconn_call(wk->w, id, WATCH_TOOL, input,
 				WATCH_TIMEOUT_MS) :
 		     -1;
 	json_decref(input);
@@ -545,18 +425,18 @@ measure(struct batch *b, const char *tool)
 		     "cannot ask the sandbox worker to measure the project");
 		return true;
 	}
-	b->measuring = true;
+	wk->measuring = true;
 	return true;
 }
 
 /* The measurement's answer (NULL: the worker died): go on, or stop. */
 static void
-measured(struct batch *b, const struct msg_tool_result *r)
+measured(struct batch *b, struct bworker *wk, const struct msg_tool_result *r)
 {
 	char why[512];
 	enum session_stop stop;
 
-	b->measuring = false;
+	wk->measuring = false;
 	stop = watch_verdict(&b->cfg.watch, r, why, sizeof(why));
 	if (stop != SESSION_STOP_NONE) {
 		fail(b, stop, why);
@@ -587,32 +467,52 @@ on_result(void *ctx, const struct msg_tool_result *r)
 	char *clean;
 
 	if (b->state != B_RUNNING) {
-		b->measuring = false;
+		wk->measuring = false;
 		return; /* cancelled: the call has its record */
 	}
-	if (b->measuring) {
-		measured(b, r);
+	if (wk->measuring) {
+		measured(b, wk, r);
 		return;
 	}
 	if (!s)
 		return;
 	wk->slot = NULL;
+	s->wk = NULL;
 	clean = utf8_clean(r->content, strlen(r->content));
-	audit_call(b, s->block, r->is_error ? "error" : "allowed", r, NULL);
-	transcript(b, "tool_result",
-		   json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
-			     "s:b,s:o}",
-			     "tool_use_id", r->id, "tool",
-			     block_str(s->block, "name"), "is_error",
-			     r->is_error, "exit_code", (json_int_t)r->exit_code,
-			     "duration_ms", (json_int_t)r->duration_ms, "bytes",
-			     (json_int_t)r->bytes, "truncated", r->truncated,
-			     "excerpt", excerpt(clean)));
-	complete(b, s, clean ? clean : "(output not available)", r->is_error);
+	batch_rec_call(b, s, r->is_error ? "error" : "allowed", r, NULL);
+	batch_rec_line(b, s, "tool_result",
+		       json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"
+				 "s:b,s:o}",
+				 "tool_use_id", r->id, "tool",
+				 block_str(s->block, "name"), "is_error",
+				 r->is_error, "exit_code",
+				 (json_int_t)r->exit_code, "duration_ms",
+				 (json_int_t)r->duration_ms, "bytes",
+				 (json_int_t)r->bytes, "truncated",
+				 r->truncated, "excerpt", excerpt(clean)));
+	batch_rec_done(b, s, clean ? clean : "(output not available)",
+		       r->is_error);
 	free(clean);
-	if (measure(b, block_str(s->block, "name")))
+	if (measure(b, wk, block_str(s->block, "name")))
 		return;
 	pump(b);
+}
+
+/*
+ * A worker of the pool that died before its READY: the batch goes on with
+ * the workers it has (the call it was started for waits for one of them)
+ * and the pool stops growing. The primary's is a failure, as before.
+ */
+static bool
+pool_start_failed(struct batch *b, struct slot *s, int index)
+{
+	if (index == 0 || live_workers(b) == 0)
+		return false;
+	b->no_growth = true;
+	if (s)
+		s->wk = NULL;
+	pump(b);
+	return true;
 }
 
 static void
@@ -622,19 +522,23 @@ on_dead(void *ctx, const char *why)
 	struct batch *b = wk->b;
 	struct slot *s = wk->slot;
 	bool was_ready = wk->ready;
+	bool was_measuring = wk->measuring;
 	char msg[300];
 
 	evlog_emit(b->cfg.events, "warn", "worker_died",
-		   json_pack("{s:s,s:s,s:s}", "agent", b->cfg.agent, "phase",
-			     b->cfg.phase, "reason", why));
-	bury(b);
-	if (b->measuring) {
+		   json_pack("{s:s,s:s,s:s,s:i}", "agent", b->cfg.agent,
+			     "phase", b->cfg.phase, "reason", why, "pool_index",
+			     wk->index));
+	bury(wk);
+	if (was_measuring) {
 		/* fail closed: a project that could not be measured */
 		if (b->state == B_RUNNING)
-			measured(b, NULL);
-		b->measuring = false;
+			measured(b, wk, NULL);
 		return;
 	}
+	if (b->state == B_RUNNING && !was_ready &&
+	    pool_start_failed(b, s, wk->index))
+		return;
 	if (b->state == B_STARTING || (b->state == B_RUNNING && !was_ready)) {
 		snprintf(msg, sizeof(msg),
 			 "the sandbox worker failed to "
@@ -645,12 +549,13 @@ on_dead(void *ctx, const char *why)
 	}
 	if (b->state != B_RUNNING || !s)
 		return; /* the next call starts a new worker */
+	s->wk = NULL;
 	snprintf(msg, sizeof(msg),
 		 "The sandbox running this tool was "
 		 "stopped: %s. A fresh sandbox will run your next tool call.",
 		 why);
-	audit_call(b, s->block, "error", NULL, why);
-	complete(b, s, msg, true);
+	batch_rec_call(b, s, "error", NULL, why);
+	batch_rec_done(b, s, msg, true);
 	pump(b);
 }
 
@@ -676,7 +581,10 @@ batch_new(const struct batch_cfg *cfg)
 	if (!b)
 		return NULL;
 	b->cfg = *cfg;
-	b->wk.b = b;
+	for (int i = 0; i < BATCH_POOL_MAX; i++) {
+		b->wk[i].b = b;
+		b->wk[i].index = i;
+	}
 	b->st.tools_by_name = json_object();
 	b->st.todos = json_null();
 	if (!b->st.tools_by_name) {
@@ -690,11 +598,11 @@ int
 batch_start(struct batch *b, batch_done_fn fn, void *ctx, char *err,
 	    size_t errlen)
 {
-	if (b->state != B_IDLE || b->wk.w || !b->cfg.worker) {
+	if (b->state != B_IDLE || b->wk[0].w || !b->cfg.worker) {
 		snprintf(err, errlen, "no sandbox worker to start");
 		return -1;
 	}
-	if (spawn(b, err, errlen) < 0)
+	if (spawn(b, 0, err, errlen) != 0)
 		return -1;
 	b->done = fn;
 	b->done_ctx = ctx;
@@ -755,18 +663,12 @@ batch_cancel(struct batch *b, const char *reason)
 	if (!b || b->state == B_CANCELLED)
 		return;
 	snprintf(note, sizeof(note), "interrupted: %s", reason ? reason : "");
-	for (size_t i = 0; i < b->n_slots; i++) {
-		struct slot *s = &b->slots[i];
-
-		if (s->state != SLOT_WAITING && s->state != SLOT_RUNNING)
-			continue;
-		audit_call(b, s->block, "error", NULL, note);
-		s->state = SLOT_DONE; /* recorded once */
-	}
+	batch_rec_cancel(b, note);
 	if (b->timer)
 		loop_cancel_timer(b->cfg.loop, b->timer);
 	b->timer = 0;
-	b->wk.slot = NULL;
+	for (int i = 0; i < BATCH_POOL_MAX; i++)
+		b->wk[i].slot = NULL;
 	b->state = B_CANCELLED;
 }
 
@@ -783,7 +685,8 @@ batch_free(struct batch *b)
 		return;
 	if (b->timer)
 		loop_cancel_timer(b->cfg.loop, b->timer);
-	wconn_stop(b->wk.w);
+	for (int i = 0; i < BATCH_POOL_MAX; i++)
+		wconn_stop(b->wk[i].w);
 	for (size_t i = 0; i < b->n_dead; i++)
 		wconn_stop(b->dead[i]);
 	slots_clear(b);

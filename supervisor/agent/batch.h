@@ -1,6 +1,6 @@
 /*
- * batch.h - the tool calls of one assistant message, and the worker that
- * runs them.
+ * batch.h - the tool calls of one assistant message, and the workers that
+ * run them.
  *
  * Design note
  * -----------
@@ -19,25 +19,41 @@
  *     is a JSON object of at most BATCH_INPUT_MAX bytes. A refused call
  *     becomes an is_error tool_result and an audit record "denied".
  *   - TodoWrite is the supervisor's own tool: its list is kept here.
- *   - The worker is started by batch_start() (its READY is checked against
- *     the isolation the run requires and recorded in the audit log) and
- *     serves every batch of the session. A worker that dies during a call
- *     leaves that call an is_error result the agent can read, and a fresh
- *     worker is started for the next call, at most BATCH_MAX_RESPAWNS
- *     times.
- *   - After a call that can write (watch.h), the worker measures the
+ *   - The primary worker is started by batch_start() (its READY is
+ *     checked against the isolation the run requires and recorded in the
+ *     audit log) and serves every batch of the session. A worker that
+ *     dies during a call leaves that call an is_error result the agent
+ *     can read, and a fresh worker is started for the next call that
+ *     needs one, at most BATCH_MAX_RESPAWNS times in the session.
+ *   - After a call that can write (watch.h), the primary measures the
  *     project before the next slot moves; a project over the run's disk
  *     or file cap, or one that cannot be measured, ends the batch with
  *     DISK_LIMIT or FILE_LIMIT (the run stops).
  *   - Every call, allowed or refused, gets exactly one audit record and
- *     one tool_call event; a call cut short by the session's end gets its
- *     record from batch_cancel() ("interrupted: <reason>").
+ *     one tool_call event, written in the order of the calls whatever
+ *     order they finish in (batch_rec.c); a call cut short by the
+ *     session's end gets its record from batch_cancel() ("interrupted:
+ *     <reason>").
  *
- * Slots run one at a time today: next_slot() in batch.c never starts a
- * slot while another waits or runs. Running the read-only calls of a batch
- * in parallel is a change there and in the worker binding (one struct
- * bworker per RUNNING slot instead of the one the batch has); the results
- * are collected from the slots in order whatever order they finish in.
+ * Calls that run at once. The read-only calls (Read, Glob, Grep:
+ * batch_read_only) run at up to BATCH_POOL_MAX workers of the agent at
+ * the same time: a pool of worker processes, each spawned like the
+ * primary (same options, same confinement, its READY checked and
+ * recorded the same way), started when a read-only call finds every
+ * worker busy and kept for the session. The strict policy allows no
+ * threads, and a process per call would pay a spawn each time. Every
+ * other call (Write, Edit, MultiEdit, Bash) waits until every earlier
+ * call is DONE, runs on the primary alone (so Bash's background jobs
+ * and the measurement stay in one worker), and every later call waits
+ * for it: a write never overlaps a read, and a read sees exactly the
+ * writes of the calls before it. The results go back in the order of the
+ * tool_use blocks. A pool worker that cannot start, or dies before its
+ * READY, leaves the batch to the workers it has (the pool stops growing
+ * for the session). Without a PID namespace, as root, stopping one
+ * worker kills every process of the run's uid (wconn.c), so there the
+ * pool does not grow and the calls run one at a time. Each worker is two
+ * processes (the worker and its PID-namespace init) in the run's cgroup:
+ * the pool's 2 * BATCH_POOL_MAX fit in the process slack of run_caps.c.
  */
 #ifndef GAO_SUPERVISOR_AGENT_BATCH_H
 #define GAO_SUPERVISOR_AGENT_BATCH_H
@@ -56,6 +72,8 @@
 #include "supervisor/sandbox/wconn.h"
 
 #define BATCH_MAX_RESPAWNS 3
+/* Workers of one agent at most, the primary included (see above). */
+#define BATCH_POOL_MAX 4
 #define BATCH_INPUT_MAX (1u << 20)  /* one tool input, JSON bytes */
 #define BATCH_TOOL_TIMEOUT_MS 60000 /* tools other than Bash */
 /* The excerpt of each tool result kept in the transcript (bytes). */
@@ -106,10 +124,11 @@ struct batch_stats {
 	json_t *tools_by_name; /* {"Bash": 3, ...}; the batch's */
 	json_t *todos;         /* the last valid TodoWrite list, or null;
 				* the batch's */
-	uint32_t layers;       /* of the last READY */
+	uint32_t layers;       /* of the primary's last READY, less what a
+				* pool worker's lacked */
 	int landlock_abi;
 	int64_t worker_uid;
-	int64_t worker_pid; /* the live worker's, 0 when none is ready */
+	int64_t worker_pid; /* the live primary's, 0 when none is ready */
 };
 
 /*
@@ -144,6 +163,9 @@ int batch_run(struct batch *b, const json_t *content, batch_done_fn fn,
  * batch_free(). Safe inside any callback; idempotent.
  */
 void batch_cancel(struct batch *b, const char *reason);
+
+/* Whether tool is read-only: Read, Glob, Grep (they may run at once). */
+bool batch_read_only(const char *tool);
 
 /* The counters so far; valid until batch_free(). */
 const struct batch_stats *batch_stats(const struct batch *b);

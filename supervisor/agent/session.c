@@ -46,6 +46,7 @@ struct session {
 	uint64_t finish_timer;
 	uint64_t timeout_timer;
 	int pause_turns;
+	json_t *web_calls; /* {"WebSearch": n, ...}: uses recorded */
 };
 
 /* One transcript line: fields (stolen) plus ts, type and turn. */
@@ -71,6 +72,31 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_decref(fields);
 }
 
+/* The web tool uses count as the agent's tool calls, under the persona's
+ * tool names (each has its audit record, as every tool call has). */
+static void
+add_web_calls(struct session *s)
+{
+	json_t *by, *v;
+	const char *name;
+
+	if (json_object_size(s->web_calls) == 0)
+		return;
+	by = json_deep_copy(s->res.tools_by_name);
+	if (!by)
+		return;
+	json_object_foreach(s->web_calls, name, v) {
+		s->res.tool_calls += (int)json_integer_value(v);
+		json_object_set_new(by, name,
+				    json_integer(
+					    json_integer_value(
+						    json_object_get(by, name)) +
+					    json_integer_value(v)));
+	}
+	json_decref(s->res.tools_by_name);
+	s->res.tools_by_name = by;
+}
+
 /* The batch's counters and the worker's layers, for the result. */
 static void
 take_batch_stats(struct session *s)
@@ -87,6 +113,7 @@ take_batch_stats(struct session *s)
 	s->res.tools_by_name = json_incref(st->tools_by_name);
 	json_decref(s->res.todos);
 	s->res.todos = json_incref(st->todos);
+	add_web_calls(s);
 }
 
 static void
@@ -215,6 +242,14 @@ build_body(struct session *s)
 		return NULL;
 	if (s->tools_cached)
 		json_object_set(body, "tools", s->tools_cached);
+	/* no tool_choice: the default, auto, is the only one thinking
+	 * models accept; the thinking parameter is the session's, constant */
+	if (s->cfg.thinking_budget > 0)
+		json_object_set_new(
+			body, "thinking",
+			json_pack("{s:s,s:I}", "type", "enabled",
+				  "budget_tokens",
+				  (json_int_t)s->cfg.thinking_budget));
 	if (block)
 		json_object_set_new(block, "cache_control",
 				    json_pack("{s:s}", "type", "ephemeral"));
@@ -223,6 +258,20 @@ build_body(struct session *s)
 		json_object_del(block, "cache_control");
 	json_decref(body);
 	return text;
+}
+
+/* Whether the most uses the next call can make (max_uses of each web
+ * tool offered) would pass the run's maximum: then the phase stops. */
+static bool
+web_limit_reached(const struct session *s)
+{
+	const struct run_budget *b = s->cfg.budget;
+
+	return s->cfg.web.data && b->web_max_uses > 0 &&
+	       b->web_searches + b->web_fetches +
+			       (int64_t)s->cfg.web.n_tools *
+				       s->cfg.web.per_request >
+		       b->web_max_uses;
 }
 
 /* A stop before the call when a limit would be crossed (turn.h). true =
@@ -249,6 +298,7 @@ limits_stop(struct session *s, size_t body_len)
 		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
 						 l.est_input, l.max_output,
 						 &l.worst_usd);
+	l.worst_usd += s->cfg.web.worst_usd; /* searches are priced per use */
 	v = turn_limits(&l);
 	if (v.unpriced && !b->warned_unpriced)
 		evlog_emit(
@@ -260,6 +310,14 @@ limits_stop(struct session *s, size_t body_len)
 				"cannot be enforced"));
 	if (v.unpriced)
 		b->warned_unpriced = true;
+	if (!v.stop && web_limit_reached(s))
+		v = (struct turn_verdict){
+			.stop = true,
+			.status = SESSION_STOPPED,
+			.reason = SESSION_STOP_WEB_LIMIT,
+			.error = "the next call's web tool uses could pass "
+				 "--web-max-uses",
+		};
 	if (v.stop)
 		finish(s, v.status, v.reason, NULL, v.error);
 	return v.stop;
@@ -334,6 +392,32 @@ note_spend(const struct session *s)
 }
 
 static void
+web_line(void *ctx, const char *type, json_t *fields)
+{
+	session_transcript(ctx, type, fields);
+}
+
+/* The reply's web tool uses: counted against the run's maximum, and each
+ * written to the transcript and the audit log (web.h). */
+static void
+account_web(struct session *s, const struct api_reply *r)
+{
+	struct run_budget *b = s->cfg.budget;
+	int64_t searches = 0, fetches = 0;
+
+	web_uses(s->cfg.web.data, r->resp.content, &r->resp.usage, &searches,
+		 &fetches);
+	s->res.web_searches += searches;
+	s->res.web_fetches += fetches;
+	b->web_searches += searches;
+	b->web_fetches += fetches;
+	if (web_record(s->cfg.web.data, r->resp.content, s->cfg.agent,
+		       s->cfg.phase, s->audit, s->web_calls, web_line, s) < 0)
+		evlog_emit(s->cfg.events, "error", "audit_write_failed",
+			   json_pack("{s:s}", "agent", s->cfg.agent));
+}
+
+static void
 account(struct session *s, const struct api_reply *r)
 {
 	const struct api_usage *u = &r->resp.usage;
@@ -350,6 +434,8 @@ account(struct session *s, const struct api_reply *r)
 	b->tokens_used += u->input_tokens + u->cache_creation_input_tokens +
 			  u->cache_read_input_tokens + u->output_tokens;
 	if (cost_of(s->cfg.models, s->cfg.model, u, &usd)) {
+		if (s->cfg.web.data)
+			usd += web_cost_usd(s->cfg.web.data, u);
 		s->res.cost_usd += usd;
 		b->cost_used += usd;
 	} else {
@@ -371,6 +457,8 @@ account(struct session *s, const struct api_reply *r)
 			  "cache_read_input_tokens",
 			  (json_int_t)u->cache_read_input_tokens, "cost_usd",
 			  usd));
+	if (s->cfg.web.data)
+		account_web(s, r);
 }
 
 /* Remember the agent's latest words for the summary (and for Murat). */
@@ -643,6 +731,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 	s->res.cost_known = true;
 	s->res.tools_by_name = json_object();
 	s->res.todos = json_null();
+	s->web_calls = json_object();
 	s->messages = json_pack("[{s:s,s:s}]", "role", "user", "content",
 				cfg->task_prompt);
 	if (open_outputs(s, err, errlen) < 0)
@@ -685,6 +774,7 @@ session_free(struct session *s)
 		fclose(s->transcript);
 	audit_close(s->audit);
 	json_decref(s->messages);
+	json_decref(s->web_calls);
 	json_decref(s->tools_cached);
 	json_decref(s->res.tools_by_name);
 	json_decref(s->res.todos);

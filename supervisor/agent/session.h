@@ -46,6 +46,7 @@
 
 #include "supervisor/agent/stop.h"
 #include "supervisor/agent/watch.h"
+#include "supervisor/agent/web.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/core/evlog.h"
@@ -61,6 +62,9 @@ struct run_budget {
 	double cost_used;
 	bool cost_unknown;    /* some call had no price */
 	bool warned_unpriced; /* the cost_unknown warning was given */
+	/* web tools (web.h): uses over the run and their maximum */
+	int64_t web_max_uses; /* 0: web tools off */
+	int64_t web_searches, web_fetches;
 };
 
 struct session_cfg {
@@ -73,6 +77,8 @@ struct session_cfg {
 	const char *phase;
 	const char *model;
 	int64_t max_output_tokens;
+	int64_t thinking_budget; /* > 0: thinking enabled, the same budget in
+				  * every request; 0: no thinking parameter */
 	int max_turns;
 	int max_pause_turns;
 	uint64_t timeout_ms; /* this session; 0 = none */
@@ -89,6 +95,7 @@ struct session_cfg {
 	struct watch_caps watch;  /* the run's disk and file caps */
 	struct rec *rec;          /* --record/--replay, else NULL */
 	struct rec_key rec_key;   /* the conversation's key in it */
+	struct web_session web;   /* the server tools in tool_defs, if any */
 };
 
 /*
@@ -118,9 +125,10 @@ struct session_result {
 	int64_t worker_uid;
 	char audit_head[65];
 	uint64_t audit_records;
-	json_t *tools_by_name; /* {"Bash": 3, ...} */
-	json_t *todos;         /* last TodoWrite list, or null */
-	char final_text[4096]; /* the agent's last text, capped */
+	json_t *tools_by_name;             /* {"Bash": 3, ...} */
+	json_t *todos;                     /* last TodoWrite list, or null */
+	char final_text[4096];             /* the agent's last text, capped */
+	int64_t web_searches, web_fetches; /* server tool uses (web.h) */
 	uint64_t duration_ms;
 };
 

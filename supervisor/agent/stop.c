@@ -31,6 +31,7 @@ static const char *const stop_names[] = {
 	[SESSION_STOP_PHASE_TIMEOUT] = "phase_timeout",
 	[SESSION_STOP_DISK_LIMIT] = "disk_limit",
 	[SESSION_STOP_FILE_LIMIT] = "file_limit",
+	[SESSION_STOP_WEB_LIMIT] = "web_limit",
 	[SESSION_STOP_API_ERROR] = "api_error",
 	[SESSION_STOP_WORKER_FAILED] = "worker_failed",
 	[SESSION_STOP_ISOLATION_UNMET] = "isolation_unmet",

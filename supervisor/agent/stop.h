@@ -52,6 +52,7 @@ enum session_stop {
 	SESSION_STOP_PHASE_TIMEOUT,    /* "phase_timeout" */
 	SESSION_STOP_DISK_LIMIT,       /* "disk_limit": the run's --max-disk */
 	SESSION_STOP_FILE_LIMIT,       /* "file_limit": the run's --max-files */
+	SESSION_STOP_WEB_LIMIT, /* "web_limit": the run's --web-max-uses */
 	/* failures and interruptions */
 	SESSION_STOP_API_ERROR,       /* shown as api_outcome_name() */
 	SESSION_STOP_WORKER_FAILED,   /* "worker_failed" */

@@ -25,7 +25,8 @@ struct api {
 	struct loop *loop;
 	char *base_url;
 	char *version_hdr;
-	char *key_hdr; /* "x-api-key: ..." wiped at free */
+	char *beta_hdr; /* anthropic-beta, or NULL */
+	char *key_hdr;  /* "x-api-key: ..." wiped at free */
 	struct api_config cfg;
 	uint64_t backoff_until;  /* shared: no attempt starts before */
 	struct api_call **calls; /* live calls, for completion lookup */
@@ -151,7 +152,9 @@ api_new(struct loop *l, const struct api_config *cfg, char *err, size_t errlen)
 	if (asprintf(&a->version_hdr, "anthropic-version: %s", cfg->version) <
 		    0 ||
 	    (!replay && asprintf(&a->key_hdr, "x-api-key: %s",
-				 secret_value(cfg->key)) < 0))
+				 secret_value(cfg->key)) < 0) ||
+	    (cfg->beta &&
+	     asprintf(&a->beta_hdr, "anthropic-beta: %s", cfg->beta) < 0))
 		goto nomem;
 	loop_on_curl_done(l, on_curl_done, a);
 	return a;
@@ -174,6 +177,7 @@ api_free(struct api *a)
 		free(a->key_hdr);
 	}
 	free(a->version_hdr);
+	free(a->beta_hdr);
 	free(a->base_url);
 	free(a->calls);
 	free(a);
@@ -388,8 +392,14 @@ make_headers(struct api_call *c)
 		"expect:",
 	};
 
-	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
-		t = curl_slist_append(h, lines[i]);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines) + 1; i++) {
+		const char *line = i < sizeof(lines) / sizeof(*lines) ?
+					   lines[i] :
+					   c->api->beta_hdr;
+
+		if (!line)
+			break;
+		t = curl_slist_append(h, line);
 		if (!t) {
 			free_headers(h);
 			return NULL;

@@ -43,6 +43,7 @@
 struct api_config {
 	const char *base_url;     /* e.g. https://api.anthropic.com */
 	const char *version;      /* anthropic-version header */
+	const char *beta;         /* anthropic-beta header, or NULL */
 	const struct secret *key; /* NULL only when replaying */
 	struct rec *rec;          /* --record or --replay, else NULL */
 	bool stream;              /* SSE (default) or plain JSON */

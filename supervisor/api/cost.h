@@ -1,12 +1,15 @@
 /*
- * cost.h - model data: the default model, deprecations and prices.
+ * cost.h - what a call costs, from the prices of the model data
+ * (models.h).
  *
  * Design note
  * -----------
  * Prices change; code should not. They live in data/models.json (USD per
  * million tokens, with the table's date) and are loaded once. A model
  * missing from the table has an unknown cost: cost_of() says so and the
- * caller records null, never 0.
+ * caller records null, never 0. A cache price that is not published
+ * (null) is counted at the model's input price, an estimate the run's
+ * warnings state (models_warnings).
  */
 #ifndef GAO_SUPERVISOR_COST_H
 #define GAO_SUPERVISOR_COST_H
@@ -16,32 +19,8 @@
 
 #include <jansson.h>
 
+#include "supervisor/api/models.h"
 #include "supervisor/api/response.h"
-
-struct models {
-	json_t *doc;
-};
-
-/* Load <datadir>/models.json into *m (free with models_clear). 0, or -1
- * with "path:line:col: message" in err. */
-int models_load(struct models *m, char *err, size_t errlen);
-
-/* Free what models_load read; *m may be loaded again. */
-void models_clear(struct models *m);
-
-/* The default model id (owned by *m, valid until models_clear; the
- * built-in "claude-sonnet-5-5" when the data names none). */
-const char *models_default(const struct models *m);
-
-/* The default per-request max_tokens (the API's), or 16000 when the data
- * has none. */
-int64_t models_default_max_output(const struct models *m);
-
-/* The price table's date, YYYY-MM-DD (owned by *m), or "unknown". */
-const char *models_price_date(const struct models *m);
-
-/* End-of-life date of a deprecated model, or NULL. */
-const char *models_deprecated(const struct models *m, const char *model);
 
 /* Cost in USD of one call's usage; false when the model has no price. */
 bool cost_of(const struct models *m, const char *model,

@@ -263,6 +263,30 @@ response_usage_field(const json_t *usage, const char *key, int64_t *out,
 	return 0;
 }
 
+/* usage.server_tool_use: absent or null is none, else an object whose
+ * web_search_requests and web_fetch_requests are non-negative integers. */
+static int
+response_server_tool_use(const json_t *usage, struct api_usage *u, char *err,
+			 size_t errlen)
+{
+	const json_t *st = json_object_get(usage, "server_tool_use");
+	int rc;
+
+	if (!st || json_is_null(st))
+		return 0;
+	if (!json_is_object(st)) {
+		response_err(err, errlen,
+			     "usage.server_tool_use is not an object");
+		return RESPONSE_E_INVALID;
+	}
+	rc = response_usage_field(st, "web_search_requests",
+				  &u->web_search_requests, err, errlen);
+	if (rc == 0)
+		rc = response_usage_field(st, "web_fetch_requests",
+					  &u->web_fetch_requests, err, errlen);
+	return rc;
+}
+
 static int
 response_check_usage(const json_t *msg, struct api_usage *u, char *err,
 		     size_t errlen)
@@ -290,6 +314,8 @@ response_check_usage(const json_t *msg, struct api_usage *u, char *err,
 		rc = response_usage_field(usage, "cache_read_input_tokens",
 					  &u->cache_read_input_tokens, err,
 					  errlen);
+	if (rc == 0)
+		rc = response_server_tool_use(usage, u, err, errlen);
 	return rc;
 }
 

@@ -51,6 +51,9 @@ struct api_usage {
 	int64_t output_tokens;
 	int64_t cache_creation_input_tokens;
 	int64_t cache_read_input_tokens;
+	/* usage.server_tool_use: the server tools' uses (agent/web.h) */
+	int64_t web_search_requests;
+	int64_t web_fetch_requests;
 };
 
 struct response {

@@ -12,6 +12,7 @@
 
 #include "common/termesc.h"
 #include "config.h"
+#include "supervisor/config/webopt.h"
 
 enum {
 	OPT_STANDALONE = 256,
@@ -55,6 +56,11 @@ enum {
 	OPT_PATH,
 	OPT_REPORT,
 	OPT_NO_PROGRESS,
+	OPT_WEB,
+	OPT_WEB_DOMAINS,
+	OPT_WEB_MAX_USES,
+	OPT_THINKING,
+	OPT_TEST_TODAY,
 	OPT_PRUNE,
 };
 
@@ -100,8 +106,13 @@ static const struct option options[] = {
 	{ "tool", required_argument, NULL, OPT_TOOL },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "report", no_argument, NULL, OPT_REPORT },
+	{ "web", no_argument, NULL, OPT_WEB },
+	{ "web-domains", required_argument, NULL, OPT_WEB_DOMAINS },
+	{ "web-max-uses", required_argument, NULL, OPT_WEB_MAX_USES },
+	{ "thinking-budget", required_argument, NULL, OPT_THINKING },
 	{ "prune", no_argument, NULL, OPT_PRUNE },
 #if GAO_DEV_TEST_SWITCHES
+	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
 #endif
@@ -183,9 +194,16 @@ static const char run_help[] =
 "  --allow-insecure-key-file  accept a key file readable by group or others\n"
 "  --sandbox-root DIR       where projects and results go (default ./sandbox)\n"
 "  --model ID               model for every agent (default: the agent file's,\n"
-"                           then the config's model:, then claude-sonnet-5-5)\n"
+"                           then the config's model:, then the user config's\n"
+"                           model:, then claude-sonnet-5-5); a retired model\n"
+"                           is refused (exit 2)\n"
 "  --max-turns N            API turns per agent (default 200)\n"
 "  --max-output-tokens N    max_tokens of each request (default 16000)\n"
+"  --thinking-budget N      ask for extended thinking: budget_tokens N\n"
+"                           (1024 or more, below --max-output-tokens, of\n"
+"                           which thinking is a part; default: no thinking\n"
+"                           parameter, or thinking_budget: in the user\n"
+"                           config)\n"
 "  --max-tokens N           input + output tokens per run (default: none)\n"
 "  --max-cost-usd X         spend cap per run in USD (default 10.00; 0 = none)\n"
 "  --timeout S              run time limit (default: the config's\n"
@@ -262,6 +280,16 @@ static const char run_help2[] =
 "  --max-files N            files and directories in the project and the\n"
 "                           agent's temporary directory (default\n"
 "                           100000); over it the run stops (file_limit)\n"
+"  --web                    offer WebSearch and WebFetch (the API's server\n"
+"                           tools, run by Anthropic, not in the sandbox)\n"
+"                           to the agents whose personas list them; needs\n"
+"                           --web-domains\n"
+"  --web-domains LIST       the domains they may reach: comma-separated\n"
+"                           host names (subdomains included), or '*' alone\n"
+"                           for every domain\n"
+"  --web-max-uses N         searches and fetches over the run (default 20,\n"
+"                           2 to 1000); a call that could pass it stops the\n"
+"                           phase (stopped, web_limit, exit 5)\n"
 "  --jobs N                 runs at once (default 1)\n"
 "  --repeat K               run each config K times (default 1)\n"
 "  --junit PATH             also write a JUnit XML file for CI: a testsuite\n"
@@ -302,13 +330,15 @@ static const char run_help3[] =
 "~/.config/gao-dev/config.yaml: api_key_file: or api_key:), then\n"
 "ANTHROPIC_API_KEY=... in ./.env. ANTHROPIC_BASE_URL sets the API address.\n"
 "The key is never printed, logged or given to a sandboxed process.\n"
-"The user config may also set max_memory:, max_disk: and max_files:\n"
-"(the options win). The run's process total is the policy's processes\n"
+"The user config may also set max_memory:, max_disk:, max_files:, web:\n"
+"(true/false), web_domains: (a list, or \"*\") and web_max_uses: (the\n"
+"options win). The run's process total is the policy's processes\n"
 "limit, enforced by the same cgroup where there is one.\n"
 "\n"
 "exit codes: 0 completed and passed, 1 a benchmark failed, 2 usage or config\n"
 "error, 3 API key missing or rejected, 4 infrastructure failure, 5 stopped\n"
-"by a limit (time, turns, tokens, cost, disk, files), 130 interrupted.\n"
+"by a limit (time, turns, tokens, cost, disk, files, web uses), 130\n"
+"interrupted.\n"
 "With several runs: the first of 130, 3, 2, 4, 5, 1, 0 that any run\n"
 "produced.\n";
 static const char demo_help[] =
@@ -560,6 +590,20 @@ parse_cap(const char *opt, const char *arg, uint64_t min, uint64_t max,
 	return 0;
 }
 
+/* The web tools' flag and domains (the list is checked by runner_web.c,
+ * with the user config's). */
+static int
+set_web_option(struct cli *c, int opt, const char *arg)
+{
+	if (opt == OPT_WEB)
+		c->web = true;
+	else if (opt == OPT_WEB_DOMAINS)
+		c->web_domains = arg;
+	else
+		return -1;
+	return 0;
+}
+
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
 /* audit show's filters. */
 static int
@@ -572,7 +616,7 @@ set_audit_option(struct cli *c, int opt, const char *arg)
 	else if (opt == OPT_PATH)
 		c->audit_path = arg;
 	else
-		return -1;
+		return set_web_option(c, opt, arg);
 	return 0;
 }
 
@@ -650,6 +694,9 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_REPORT:
 		c->report = true;
 		break;
+	case OPT_TEST_TODAY:
+		c->test_today = arg;
+		break;
 	case OPT_PRUNE:
 		c->prune = true;
 		break;
@@ -720,9 +767,18 @@ set_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_SHARD:
 		return parse_shard(arg, &c->shard_i, &c->shard_n);
+	case OPT_WEB_MAX_USES:
+		rc = parse_int("--web-max-uses", arg, WEBOPT_MIN_MAX_USES,
+			       WEBOPT_MAX_MAX_USES, &v);
+		c->web_max_uses = (int)v;
+		break;
 	case OPT_TEST_DISABLE:
 		rc = parse_int("--test-disable-layers", arg, 0, 0xffff, &v);
 		c->test_disable = (uint32_t)v;
+		break;
+	case OPT_THINKING:
+		rc = parse_int("--thinking-budget", arg, 1024, 1000000, &v);
+		c->thinking_budget = v;
 		break;
 	default:
 		return set_plain_option(c, opt, arg);

@@ -66,6 +66,7 @@ struct cli {
 	int require_isolation;         /* enum run_isolation */
 	int max_turns;
 	int64_t max_output_tokens;
+	int64_t thinking_budget; /* 0: none (the user config's, or none) */
 	int64_t max_tokens;
 	double max_cost_usd;
 	int64_t timeout_s;
@@ -79,7 +80,8 @@ struct cli {
 	uint64_t max_disk;   /* bytes in the project (watched) */
 	uint64_t max_files;  /* files and directories in the project */
 	bool max_memory_set, max_disk_set, max_files_set;
-	uint32_t test_disable; /* test builds only */
+	uint32_t test_disable;  /* test builds only */
+	const char *test_today; /* test builds only: YYYY-MM-DD */
 	bool no_namespaces;
 	bool json;            /* sandbox check --json */
 	bool no_progress;     /* --no-progress: plain lines on a terminal */
@@ -90,7 +92,11 @@ struct cli {
 	/* audit show's filters (NULL: any) */
 	const char *audit_agent, *audit_tool, *audit_path;
 	bool report; /* sandbox run --report */
-	bool prune;  /* runs list --prune */
+	/* web tools (webopt.h); the user config fills what is unset */
+	bool web;
+	const char *web_domains; /* --web-domains LIST, or NULL */
+	int web_max_uses;        /* 0: the user config's, or the default */
+	bool prune;              /* runs list --prune */
 };
 
 /*

@@ -131,15 +131,16 @@ print_criteria(FILE *f, const json_t *crit)
 	}
 }
 
+/* The errors (or warnings) of the run, under title. */
 static void
-print_errors(FILE *f, const json_t *errors)
+print_list(FILE *f, const char *title, const json_t *errors)
 {
 	json_t *e;
 	size_t i;
 
 	if (json_array_size(errors) == 0)
 		return;
-	fprintf(f, "errors:\n");
+	fprintf(f, "%s:\n", title);
 	json_array_foreach(errors, i, e) {
 		/* a non-string entry is shown as JSON, never as "(null)" */
 		char *j = json_is_string(e) ?
@@ -152,6 +153,32 @@ print_errors(FILE *f, const json_t *errors)
 					    "");
 		free(j);
 	}
+}
+
+/* Whether web tools were on, their domains, uses and maximum. */
+static void
+print_web(FILE *f, const json_t *w)
+{
+	const json_t *d = json_object_get(w, "domains");
+	const json_t *e;
+	size_t i;
+
+	if (!json_is_object(w))
+		return;
+	if (!json_is_true(json_object_get(w, "enabled"))) {
+		fprintf(f, "web:       off (WebSearch/WebFetch left out)\n");
+		return;
+	}
+	fprintf(f,
+		"web:       on, %lld searches, %lld fetches (at most %lld; "
+		"domains ",
+		(long long)num(w, "searches"), (long long)num(w, "fetches"),
+		(long long)num(w, "max_uses"));
+	if (json_is_string(d))
+		fprintf(f, "%s", json_string_value(d));
+	json_array_foreach(d, i, e)
+		fprintf(f, "%s%s", i ? "," : "", json_string_value(e));
+	fprintf(f, ")\n");
 }
 
 static void
@@ -185,6 +212,7 @@ print_summary(FILE *f, const json_t *r)
 		(long long)num(m, "tool_errors"),
 		(long long)num(m, "tool_calls_refused"));
 	fprintf(f, "isolation: %s\n", str(iso, "summary"));
+	print_web(f, json_object_get(r, "web"));
 	if (json_is_object(json_object_get(r, "recording"))) {
 		const json_t *rec = json_object_get(r, "recording");
 
@@ -200,7 +228,8 @@ print_summary(FILE *f, const json_t *r)
 	print_agents(f, json_object_get(r, "phases"));
 	print_criteria(f, json_object_get(r, "success_criteria"));
 	print_audit_heads(f, r);
-	print_errors(f, json_object_get(r, "errors"));
+	print_list(f, "warnings", json_object_get(r, "warnings"));
+	print_list(f, "errors", json_object_get(r, "errors"));
 	fprintf(f, "project:   %s\n", str(r, "project_dir"));
 	fprintf(f, "results:   %s\n", str(r, "results_file"));
 	fprintf(f, "logs:      %s\n", str(r, "run_dir"));

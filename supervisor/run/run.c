@@ -433,6 +433,7 @@ set_budget(struct run *r, int64_t t)
 	    (env->max_cost_usd <= 0 || b->max_cost_usd < env->max_cost_usd))
 		r->budget.max_cost_usd = b->max_cost_usd;
 	r->budget.deadline_ms = r->start_ms + (uint64_t)t * 1000u;
+	r->budget.web_max_uses = env->web.on ? env->web.max_uses : 0;
 }
 
 /* What every phase borrows from r (struct phase_env); events come later. */

@@ -24,6 +24,7 @@
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
 #include "supervisor/config/benchmark.h"
+#include "supervisor/config/webopt.h"
 #include "supervisor/core/loop.h"
 
 enum run_isolation {
@@ -40,6 +41,8 @@ enum run_isolation {
  */
 void run_iso_need(enum run_isolation lvl, uint32_t *layers, int *abi);
 
+struct web_data; /* agent/web.h */
+
 /* What every run of one invocation shares (owned by the caller). */
 struct run_env {
 	struct loop *loop;
@@ -52,6 +55,7 @@ struct run_env {
 	const char *api_version;
 	int max_turns;
 	int64_t max_output_tokens; /* 0: the model data's default */
+	int64_t thinking_budget;   /* 0: no thinking parameter */
 	int64_t max_tokens;        /* 0: none */
 	double max_cost_usd;       /* 0: none */
 	int64_t timeout_s;         /* 0: the config's timeout_seconds */
@@ -67,6 +71,8 @@ struct run_env {
 	uint64_t max_files;   /* entries in the project (watched) */
 	struct rec *rec;      /* --record or --replay, else NULL */
 	bool report;          /* --report: RUN_DIR/report.html at the end */
+	struct webopt web;    /* --web and friends (webopt.h) */
+	const struct web_data *web_data; /* data/web.json (agent/web.h) */
 };
 
 struct run;

@@ -34,7 +34,8 @@
 #include "supervisor/sandbox/cgroup.h"
 
 /* gao-dev's own processes in the cgroup: an init and a worker for each
- * live worker (an agent's, the service worker, the clone worker). */
+ * live worker (an agent's pool of up to BATCH_POOL_MAX = 4, the service
+ * worker, the clone worker: 12). */
 #define RUN_PIDS_SLACK 16
 
 uint64_t

@@ -8,10 +8,12 @@
  * key, else "default" for agents that run Bash and "strict" for the rest.
  * The tools offered to the model are the agent's tools that the policy
  * allows, in the fixed order of data/tools.json (a stable prefix keeps the
- * prompt cache warm). WebSearch and WebFetch are never offered: there is
- * no search backend (docs/decisions.md, Planned); the run records a warning
- * instead. Prompts come from data/prompts/ templates with {name} placeholders
- * and contain no timestamps, so they are byte-stable across turns.
+ * prompt cache warm). WebSearch and WebFetch are the API's server tools
+ * (agent/web.h): with --web their definitions follow the worker's tools,
+ * built once per phase; without it the run records a warning that they
+ * were left out. Prompts come from data/prompts/ templates with {name}
+ * placeholders and contain no timestamps, so they are byte-stable across
+ * turns; {network} says whether the web tools are there.
  *
  * A phase sees its run only through struct phase_env (run_priv.h): what
  * it reads is there, and what it gives back (its files, policy, model)
@@ -121,12 +123,15 @@ policy_for(const struct phase_env *pe, const struct agent_def *a)
 	return agents_has_tool(a, "Bash") ? "default" : "strict";
 }
 
+/* The persona tool names of the API's server tools (agent/web.h). */
+static const char *const web_names[] = { "WebSearch", "WebFetch" };
+
 /* The granted tools' API definitions, in data/tools.json order. */
 static json_t *
 granted_defs(const struct phase_env *pe, const struct agent_def *a,
 	     const struct policy *p)
 {
-	json_t *out = json_array(), *d, *t;
+	json_t *out = json_array(), *d;
 	size_t i;
 
 	json_array_foreach(pe->tool_defs, i, d) {
@@ -138,20 +143,50 @@ granted_defs(const struct phase_env *pe, const struct agent_def *a,
 		    (policy_allows_tool(p, name) || !strcmp(name, "TodoWrite")))
 			json_array_append(out, d);
 	}
-	json_array_foreach(a->tools, i, t) {
-		const char *name = json_string_value(t);
+	/* the web tools in a fixed order, once each, whatever the persona
+	 * file's order or repetitions */
+	for (i = 0; i < sizeof(web_names) / sizeof(*web_names); i++) {
+		const char *name = web_names[i];
 
-		if (strcmp(name, "WebSearch") == 0 ||
-		    strcmp(name, "WebFetch") == 0) {
+		if (!agents_has_tool(a, name))
+			continue;
+		if (pe->env->web.on && pe->env->web_data)
+			json_array_append_new(out,
+					      web_tool_def(pe->env->web_data,
+							   name,
+							   &pe->env->web));
+		else
 			json_array_append_new(
 				pe->warnings,
-				json_sprintf(
-					"%s: %s left out: gao-dev has no web search "
-					"backend",
-					a->name, name));
-		}
+				json_sprintf("%s: %s left out: web tools are "
+					     "off (--web and --web-domains "
+					     "turn them on)",
+					     a->name, name));
 	}
 	return out;
+}
+
+/* The server tools among p's definitions, for the session (web.h). */
+static struct web_session
+web_session(const struct phase_env *pe, const struct agent_def *a)
+{
+	const struct web_data *d = pe->env->web_data;
+	struct web_session w = { 0 };
+
+	if (!pe->env->web.on || !d)
+		return w;
+	w.per_request = web_per_request(d, &pe->env->web);
+	for (size_t i = 0; i < sizeof(web_names) / sizeof(*web_names); i++) {
+		const char *name = web_names[i];
+
+		if (!agents_has_tool(a, name) || !web_is_tool(d, name))
+			continue;
+		w.n_tools++;
+		w.worst_usd += w.per_request * web_usd_per_use(d, name);
+	}
+	if (w.n_tools)
+		w.data = d;
+	return w;
 }
 
 /*
@@ -253,6 +288,18 @@ titled_list(const char *title, const json_t *list)
 	return out ? out : strdup("");
 }
 
+/* {network}: the sandbox has none; with web tools, say where the web is. */
+static const char *
+network_text(const struct phase_env *pe, const struct agent_def *a)
+{
+	if (web_session(pe, a).data)
+		return "there is no network access from the sandbox; the web "
+		       "is reachable only through the web_search and "
+		       "web_fetch tools, which Anthropic runs, limited to the "
+		       "domains the operator allowed and to a number of uses";
+	return "there is no network access";
+}
+
 /* The {placeholders} of the prompt templates for phase p and agent a. */
 static json_t *
 prompt_vars(const struct phase_env *pe, const struct phase *p,
@@ -277,6 +324,7 @@ prompt_vars(const struct phase_env *pe, const struct phase *p,
 			 ph->description ? ph->description : ph->name,
 			 "artifacts", art ? art : "", "minutes", minutes);
 	json_object_set_new(vars, "acceptance", json_string(acc ? acc : ""));
+	json_object_set_new(vars, "network", json_string(network_text(pe, a)));
 	free(tools);
 	free(art);
 	free(acc);
@@ -435,6 +483,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 					     env->max_output_tokens :
 					     models_default_max_output(
 						     env->models),
+		.thinking_budget = env->thinking_budget,
 		.max_turns = env->max_turns,
 		.max_pause_turns = 5,
 		.timeout_ms = (uint64_t)p->def->timeout_seconds * 1000u,
@@ -448,6 +497,7 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 		.watch = { .max_bytes = env->max_disk,
 			   .max_files = env->max_files },
 		.rec = env->rec,
+		.web = web_session(pe, a),
 		.rec_key = { .unit = pe->b->name,
 			     .repeat = pe->repeat,
 			     .phase_index = p->index,
@@ -478,6 +528,26 @@ session_cfg(const struct phase_env *pe, struct phase *p,
 	return s;
 }
 
+/* Whether the run's warnings already speak of model (one phase after
+ * another with the same model says it once). */
+static bool
+warned_model(const json_t *warnings, const char *model)
+{
+	char prefix[200];
+	const json_t *w;
+	size_t i, n;
+
+	n = (size_t)snprintf(prefix, sizeof(prefix), "model %s", model);
+	json_array_foreach(warnings, i, w) {
+		const char *t = json_string_value(w);
+
+		if (t && strncmp(t, prefix, n) == 0 &&
+		    (t[n] == ' ' || t[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 struct session *
 phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	    void *ctx, char *err, size_t errlen)
@@ -485,7 +555,6 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	const struct bm_phase *ph = p->def;
 	const struct agent_def *a = agents_find(pe->env->agents, ph->agent);
 	struct session_cfg s;
-	const char *eol;
 
 	if (!a) {
 		snprintf(err, errlen, "phase \"%s\": unknown agent \"%s\"",
@@ -495,13 +564,12 @@ phase_start(const struct phase_env *pe, struct phase *p, session_done_fn done,
 	if (prepare(pe, p, a, err, errlen) < 0)
 		return NULL;
 	run_caps_phase(pe, p->policy);
-	eol = models_deprecated(pe->env->models, p->model);
-	if (eol)
-		json_array_append_new(
-			pe->warnings,
-			json_sprintf("model %s is "
-				     "deprecated and reaches end of life on %s",
-				     p->model, eol));
+	/* a retired model was refused before the run (runner_models.c);
+	 * this is the last line of defence, never reached from the CLI */
+	if (models_refusal(pe->env->models, p->model, err, errlen))
+		return NULL;
+	if (!warned_model(pe->warnings, p->model))
+		models_warnings(pe->env->models, p->model, pe->warnings);
 	s = session_cfg(pe, p, a);
 	p->started_ms = loop_now_ms();
 	p->started = time(NULL);

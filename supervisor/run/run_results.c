@@ -242,15 +242,47 @@ static json_t *
 reproduce_json(struct run *r)
 {
 	struct utsname u;
+	json_t *rep;
 
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
-	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
-			 "gao_dev_version", GAO_DEV_VERSION, "model", r->model,
-			 "api_version", r->env->api_version, "price_table_date",
-			 models_price_date(r->env->models), "policy", "name",
-			 r->policy_name, "hash", r->policy_hash, "kernel",
-			 u.release, "streaming", r->env->stream);
+	rep = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}",
+			"gao_dev_version", GAO_DEV_VERSION, "model", r->model,
+			"api_version", r->env->api_version, "price_table_date",
+			models_price_date(r->env->models), "policy", "name",
+			r->policy_name, "hash", r->policy_hash, "kernel",
+			u.release, "streaming", r->env->stream);
+	/* the thinking parameter every request carried (null: none) */
+	if (rep)
+		json_object_set_new(rep, "thinking_budget",
+				    r->env->thinking_budget > 0 ?
+					    json_integer(
+						    r->env->thinking_budget) :
+					    json_null());
+	return rep;
+}
+
+/* Whether web tools were on (--web), their domains and maximum, and the
+ * uses the run made (docs/results.md, "web"). */
+static json_t *
+web_json(const struct run *r)
+{
+	const struct webopt *w = &r->env->web;
+	json_t *j = json_pack("{s:b,s:I,s:I}", "enabled", w->on, "searches",
+			      (json_int_t)r->budget.web_searches, "fetches",
+			      (json_int_t)r->budget.web_fetches);
+
+	if (!w->on || !r->env->web_data)
+		return j;
+	json_object_set_new(j, "domains",
+			    w->domains ? json_copy(w->domains) :
+					 json_string("*"));
+	json_object_set_new(j, "max_uses", json_integer(w->max_uses));
+	json_object_set_new(j, "max_uses_per_request",
+			    json_integer(web_per_request(r->env->web_data, w)));
+	json_object_set_new(j, "data_date",
+			    json_string(web_data_date(r->env->web_data)));
+	return j;
 }
 
 static json_t *
@@ -282,6 +314,7 @@ build_results(struct run *r, json_t *criteria)
 			"max_cost_usd", r->budget.max_cost_usd);
 	/* the audit logs' format: hash chain, heads and record counts */
 	json_object_set_new(res, "audit_format", json_integer(1));
+	json_object_set_new(res, "web", web_json(r));
 	if (r->audit)
 		json_object_set_new(res, "run_audit", run_audit_json(r));
 	/* the project's history: outside the project, out of agents' reach */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/termesc.h"
+#include "supervisor/agent/web.h"
 #include "supervisor/api/api.h"
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
@@ -101,12 +102,15 @@ load_configs(struct runner *rn)
 }
 
 static int check_agents(struct runner *rn);
+static int check_models(struct runner *rn, struct models *m);
+static void print_model_warnings(const struct runner *rn, FILE *f);
 
 int
 runner_validate(struct cli *c)
 {
 	struct runner rn = { .cli = c };
 	struct agents agents = { 0 };
+	struct models models = { 0 };
 	char err[1024];
 	int rc;
 
@@ -118,6 +122,15 @@ runner_validate(struct cli *c)
 		rn.env.agents = &agents;
 		if (check_agents(&rn))
 			rc = EXIT_USAGE;
+	}
+	if (models_load(&models, err, sizeof(err)) < 0) {
+		runner_say("gao-dev: %s\n", err);
+		rc = rc ? rc : EXIT_INFRA;
+	} else if (rn.env.agents) {
+		rn.env.models = &models;
+		if (check_models(&rn, &models))
+			rc = rc ? rc : EXIT_USAGE;
+		print_model_warnings(&rn, stderr);
 	}
 
 	for (int i = 0; rn.configs && i < rn.n_configs; i++) {
@@ -133,19 +146,40 @@ runner_validate(struct cli *c)
 	}
 	free(rn.configs);
 	agents_clear(&agents);
+	json_decref(rn.model_warnings);
+	models_clear(&models);
 	return rc;
 }
 
-/* The tools an agent gets (web tools are never offered: no backend). */
+/* The web settings (runner_web.c) and, with --web, data/web.json. */
+static int
+load_web(struct runner *rn)
+{
+	struct web_data *d = NULL;
+	char err[1024];
+	int rc = runner_web_settings(rn->cli, &rn->env.web);
+
+	if (rc != 0 || !rn->env.web.on)
+		return rc;
+	if (web_data_load(&d, err, sizeof(err)) < 0) {
+		runner_say("gao-dev: %s\n", err);
+		return EXIT_INFRA;
+	}
+	rn->env.web_data = d;
+	return 0;
+}
+
+/* The tools an agent gets: WebSearch/WebFetch only with --web. */
 static void
-print_tools(const struct agent_def *a)
+print_tools(const struct agent_def *a, bool web_on)
 {
 	bool first = true, web = false;
 
 	for (size_t t = 0; t < json_array_size(a->tools); t++) {
 		const char *n = json_string_value(json_array_get(a->tools, t));
 
-		if (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch")) {
+		if (!web_on &&
+		    (!strcmp(n, "WebSearch") || !strcmp(n, "WebFetch"))) {
 			web = true;
 			continue;
 		}
@@ -153,7 +187,27 @@ print_tools(const struct agent_def *a)
 		first = false;
 	}
 	termesc_fprintf(stdout, "%s\n",
-			web ? " (WebSearch/WebFetch left out)" : "");
+			web ? " (WebSearch/WebFetch left out: no --web)" : "");
+}
+
+/* The plan's web line: on (domains, maximum) or off. */
+static void
+print_web(const struct runner *rn)
+{
+	const struct webopt *w = &rn->env.web;
+	char *domains = w->on ? webopt_domains_text(w) : NULL;
+
+	if (!w->on)
+		printf("web tools: off (--web and --web-domains turn them "
+		       "on)\n");
+	else
+		termesc_fprintf(stdout,
+				"web tools: on (server tools %s), domains %s, "
+				"max uses %d per run, %d per request\n",
+				"WebSearch/WebFetch", domains ? domains : "?",
+				w->max_uses,
+				web_per_request(rn->env.web_data, w));
+	free(domains);
 }
 
 static void
@@ -188,7 +242,7 @@ print_plan(const struct runner *rn)
 					b->policy       ? b->policy :
 					agents_has_tool(a, "Bash") ? "default" :
 								     "strict");
-			print_tools(a);
+			print_tools(a, rn->env.web.on);
 		}
 	}
 	termesc_fprintf(
@@ -197,11 +251,18 @@ print_plan(const struct runner *rn)
 		rn->cli->max_turns, rn->cli->max_cost_usd,
 		rn->cli->max_cost_usd > 0 ? "" : " (none)",
 		(long long)rn->cli->max_tokens);
+	if (rn->cli->thinking_budget)
+		printf("thinking: budget_tokens %lld in every request (part of "
+		       "max-output-tokens)\n",
+		       (long long)rn->cli->thinking_budget);
+	else
+		printf("thinking: no thinking parameter sent\n");
 	printf("run totals: max-memory %llu, max-disk %llu, max-files %llu "
 	       "(user config values apply at run time)\n",
 	       (unsigned long long)rn->cli->max_memory,
 	       (unsigned long long)rn->cli->max_disk,
 	       (unsigned long long)rn->cli->max_files);
+	print_web(rn);
 }
 
 /* gao-dev-worker, found as datadir.h says (the environment, next to the
@@ -445,8 +506,38 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 		close(rn->env.worker_fd);
 	if (rn->sigfd > 0)
 		close(rn->sigfd);
+	json_decref(rn->model_warnings);
 	models_clear(m);
 	agents_clear(ag);
+	webopt_clear(&rn->env.web);
+	web_data_free((struct web_data *)rn->env.web_data);
+	rn->env.web_data = NULL;
+}
+
+/* The operator's model settings, then every phase's model: a retired
+ * one is exit 2 before any call (runner_models.c). */
+static int
+check_models(struct runner *rn, struct models *m)
+{
+	int rc = runner_models_setup(rn->cli, m);
+
+	rn->model_warnings = json_array();
+	if (!rn->model_warnings)
+		return EXIT_INFRA;
+	return rc ? rc : runner_models_check(rn, rn->model_warnings);
+}
+
+/* The models' warnings: the plan's lines, or stderr before a run. */
+static void
+print_model_warnings(const struct runner *rn, FILE *f)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(rn->model_warnings, i, w)
+		termesc_fprintf(f, "%swarning: %s\n",
+				f == stdout ? "" : "gao-dev: ",
+				json_string_value(w));
 }
 
 int
@@ -479,11 +570,18 @@ runner_run(struct cli *c)
 	if (rc == 0)
 		rc = check_agents(&rn);
 	if (rc == 0)
+		rc = check_models(&rn, &models);
+	if (rc == 0)
 		rc = shard_setup(&rn, &models);
+	if (rc == 0)
+		rc = load_web(&rn);
 	if (rc == 0 && c->dry_run) {
 		print_plan(&rn);
+		print_model_warnings(&rn, stdout);
 		goto out;
 	}
+	if (rc == 0)
+		print_model_warnings(&rn, stderr);
 	if (rc == 0)
 		rc = runner_userconf_api_version(c, rn.api_version,
 						 sizeof(rn.api_version));

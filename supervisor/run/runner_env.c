@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/termesc.h"
+#include "supervisor/agent/web.h"
 #include "supervisor/api/api.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/core/child.h"
@@ -42,6 +43,8 @@ runner_env_prepare(struct runner *rn, struct secret *key, char *root_abs)
 	struct api_config ac = {
 		.base_url = base && *base ? base : "https://api.anthropic.com",
 		.version = rn->api_version,
+		.beta = rn->env.web_data ? web_data_beta(rn->env.web_data) :
+					   NULL,
 		.key = key,
 		.rec = rn->rec,
 		.stream = c->stream,
@@ -71,6 +74,7 @@ runner_env_prepare(struct runner *rn, struct secret *key, char *root_abs)
 	rn->env.api_version = rn->api_version;
 	rn->env.max_turns = c->max_turns;
 	rn->env.max_output_tokens = c->max_output_tokens;
+	rn->env.thinking_budget = c->thinking_budget;
 	rn->env.max_tokens = c->max_tokens;
 	rn->env.max_cost_usd = c->max_cost_usd;
 	rn->env.timeout_s = c->timeout_s;

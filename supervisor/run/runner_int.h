@@ -14,6 +14,8 @@
  *   runner_userconf.c  the user config: API version, run totals, the
  *                      rules for untrusted configs
  *   runner_key.c       the key: loaded, then probed with one API call
+ *   runner_models.c    the models asked for: retired ones refused,
+ *                      warnings; the thinking budget, the test clock
  *   runner_env.c       the sandbox root, the memory-cap probe, the loop,
  *                      the API client and the run_env
  *   runner_signals.c   SIGINT/SIGTERM/SIGHUP through a signalfd
@@ -32,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "supervisor/api/models.h"
 #include "supervisor/config/benchmark.h"
 #include "supervisor/config/cli.h"
 #include "supervisor/config/confine.h"
@@ -54,6 +57,7 @@ struct runner {
 	char api_version[64];
 	struct shard_inv shard; /* --shard I/N (n 0: every slot is ours) */
 	struct rec *rec;        /* --record or --replay, or NULL */
+	json_t *model_warnings; /* runner_models_check's, each once */
 };
 
 /* ---- runner_say.c ---------------------------------------------------- */
@@ -107,6 +111,17 @@ int runner_userconf_caps(struct cli *c);
 int runner_userconf_rules(const struct cli *c, struct confine_rules *rules,
 			  char *bp_root, size_t bp_cap);
 
+/* ---- runner_web.c ---------------------------------------------------- */
+
+/*
+ * runner_web_settings - the run's web settings (webopt.h) into *w, which
+ * the caller clears (webopt_clear): the options, else web:, web_domains:
+ * and web_max_uses: in the user config. --web without domains, domains or
+ * a maximum without --web, or a bad value: EXIT_USAGE after saying which
+ * option or key and the fix; else 0 (w->on false: web tools off).
+ */
+int runner_web_settings(const struct cli *c, struct webopt *w);
+
 /* ---- runner_key.c ---------------------------------------------------- */
 
 /*
@@ -130,6 +145,27 @@ int runner_key_validate(struct runner *rn, const char *base, const char *model);
  * default. Borrowed from rn's cli, configs or models.
  */
 const char *runner_key_first_model(const struct runner *rn);
+
+/* ---- runner_models.c ------------------------------------------------- */
+
+/*
+ * runner_models_setup - the operator's model settings on c and m: the
+ * --test-today clock (test builds), --model's spelling, the user
+ * config's model: (m's default from then on) and thinking_budget: (when
+ * no --thinking-budget), and the budget below the output limit. 0, or
+ * EXIT_USAGE naming the option or the file and key.
+ */
+int runner_models_setup(struct cli *c, struct models *m);
+
+/*
+ * runner_models_check - each agent phase's model (--model, the agent
+ * file's, the config's, the operator's or the data's default): a retired
+ * one is EXIT_USAGE, said naming the config, phase, source, date and a
+ * replacement; the others' warnings (deprecated, legacy, cache prices
+ * not published) are appended to warnings (a JSON array, each once).
+ * Needs rn->env.models and rn->env.agents. 0 or EXIT_USAGE.
+ */
+int runner_models_check(struct runner *rn, json_t *warnings);
 
 /* ---- runner_env.c ---------------------------------------------------- */
 

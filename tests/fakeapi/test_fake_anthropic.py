@@ -312,7 +312,12 @@ class TestAuthHeadersRecord(SharedFake):
         status, _, raw = self.fake.call("GET", "/v1/models?limit=1000")
         ids = [m["id"] for m in json.loads(raw)["data"]]
         self.assertIn(MODEL, ids)
-        self.assertIn("claude-sonnet-4-5-20250929", ids)
+        # December 2026: the fable/mythos 5.2 release is listed first;
+        # claude-sonnet-4-5 was retired on 2026-11-30 and is gone
+        self.assertEqual(ids[:2], ["claude-fable-5-2", "claude-mythos-5-2"])
+        self.assertIn("claude-opus-4-5", ids)
+        self.assertNotIn("claude-sonnet-4-5", ids)
+        self.assertNotIn("claude-sonnet-4-5-20250929", ids)
         self.assertFalse(json.loads(raw)["has_more"])
         status, _, raw = self.fake.call("GET", f"/v1/models/{MODEL}")
         self.assertEqual((status, json.loads(raw)["id"]), (200, MODEL))
@@ -793,6 +798,174 @@ FAULT_SCENARIO = {
 }
 
 
+READ = {"file_path": "a.txt"}
+THINK_SCENARIO = {
+    "conversations": [
+        conv("loop", [
+            {"content": [{"type": "thinking", "thinking": "Read a.txt first."},
+                         {"type": "tool_use", "name": "Read",
+                          "input": READ}]},
+            {"content": [{"type": "thinking", "thinking": "Now list."},
+                         {"type": "redacted_thinking", "data": "c2VjcmV0"},
+                         {"type": "tool_use", "name": "Glob",
+                          "input": {"pattern": "*"}}]},
+            {"content": [{"type": "text", "text": "done"}]},
+        ]),
+    ],
+}
+TOOLS = [{"name": "Read", "description": "read",
+          "input_schema": {"type": "object", "properties": {}}},
+         {"name": "Glob", "description": "glob",
+          "input_schema": {"type": "object", "properties": {}}}]
+
+
+def loop_req(messages, **extra):
+    return req("loop", messages, tools=json.loads(json.dumps(TOOLS)),
+               **extra)
+
+
+def results_for(content):
+    return {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": b["id"], "content": "ok"}
+        for b in content if b["type"] == "tool_use"]}
+
+
+class TestThinking(SharedFake):
+    """Thinking blocks are signed over their conversation and must come
+    back unchanged, in an unchanged conversation (thinking.py)."""
+
+    SCENARIO = THINK_SCENARIO
+
+    def play(self, messages, status=200, pattern="", **extra):
+        res = self.fake.messages(loop_req(messages, **extra))
+        if status != 200:
+            return self.assertError(res, status, "invalid_request_error",
+                                    pattern)
+        self.assertEqual(res[0], 200, res[2])
+        return json.loads(res[2])["content"]
+
+    def two_turns(self):
+        """The conversation after turn 1: [user, a0, results, a1,
+        results]."""
+        msgs = [{"role": "user", "content": "start"}]
+        a0 = self.play(msgs)
+        msgs += [{"role": "assistant", "content": a0}, results_for(a0)]
+        a1 = self.play(msgs)
+        msgs += [{"role": "assistant", "content": a1}, results_for(a1)]
+        return msgs
+
+    def test_round_trip_with_moving_breakpoint(self):
+        msgs = self.two_turns()
+        a1 = msgs[3]["content"]
+        self.assertEqual([b["type"] for b in a1],
+                         ["thinking", "redacted_thinking", "tool_use"])
+        self.assertRegex(a1[0]["signature"], r"^[A-Za-z0-9+/]{43}=$")
+        self.assertTrue(a1[1]["data"].startswith("c2VjcmV0~"))
+        # the rolling cache_control breakpoint moves: allowed
+        msgs[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
+        self.assertEqual(self.play(msgs)[0]["text"], "done")
+
+    def test_signature_depends_on_the_conversation(self):
+        a = self.play([{"role": "user", "content": "start"}])
+        b = self.play([{"role": "user", "content": "start again"}])
+        self.assertEqual(a[0]["thinking"], b[0]["thinking"])
+        self.assertNotEqual(a[0]["signature"], b[0]["signature"])
+
+    def test_altered_thinking_text_or_signature_is_400(self):
+        for key, value in (("thinking", "Read b.txt first."),
+                           ("signature", None)):
+            msgs = self.two_turns()
+            block = msgs[3]["content"][0]
+            block[key] = value if value else block[key][::-1]
+            self.play(msgs, 400, r"^messages\.3\.content\.0: Invalid "
+                      r"`signature` in `thinking` block")
+
+    def test_altered_redacted_data_is_400(self):
+        msgs = self.two_turns()
+        block = msgs[3]["content"][1]
+        for data in ("c2VjcmVU" + block["data"][8:], "c2VjcmV0",
+                     block["data"] + "x"):
+            block["data"] = data
+            self.play(msgs, 400, r"^messages\.3\.content\.1: Invalid "
+                      r"`data` in `redacted_thinking` block")
+
+    def test_dropped_thinking_in_the_final_turn_is_400(self):
+        for drop in ((0,), (1,), (0, 1)):
+            msgs = self.two_turns()
+            msgs[3]["content"] = [b for k, b in enumerate(msgs[3]["content"])
+                                  if k not in drop]
+            self.play(msgs, 400, r"Expected `thinking` or "
+                      r"`redacted_thinking`, but found `(tool_use|"
+                      r"redacted_thinking|nothing)`")
+        # moved behind the tool call: not at the start either
+        msgs = self.two_turns()
+        msgs[3]["content"] = msgs[3]["content"][2:] + msgs[3]["content"][:2]
+        self.play(msgs, 400, r"^messages\.3\.content\.0\.type: Expected")
+
+    def test_earlier_turns_thinking_may_be_dropped(self):
+        msgs = self.two_turns()
+        msgs[1]["content"] = msgs[1]["content"][1:]
+        self.assertEqual(self.play(msgs)[0]["text"], "done")
+
+    def test_changed_system_tools_or_earlier_turn_is_400(self):
+        invalid = r"Invalid `signature` in `thinking` block"
+        msgs = self.two_turns()
+        self.play(msgs, 400, invalid,
+                  system="You are agent:loop. It is 12:00:01.")
+        body = loop_req(msgs)
+        body["tools"][0]["description"] = "read a file"
+        self.assertError(self.fake.messages(body), 400,
+                         "invalid_request_error", invalid)
+        body = loop_req(msgs)
+        body["tools"].reverse()
+        self.assertError(self.fake.messages(body), 400,
+                         "invalid_request_error", invalid)
+        msgs[2]["content"][0]["content"] = "changed"
+        self.play(msgs, 400, invalid)
+        msgs = self.two_turns()
+        msgs[0]["content"] = "start, edited"
+        self.play(msgs, 400, invalid)
+
+    def test_streamed_blocks_verify(self):
+        status, _, raw = self.fake.messages(loop_req(
+            [{"role": "user", "content": "start"}], stream=True))
+        self.assertEqual(status, 200, raw)
+        blocks = {}
+        for name, data in sse_json(raw):
+            if name == "content_block_start":
+                blocks[data["index"]] = dict(data["content_block"])
+            elif name == "content_block_delta":
+                b, d = blocks[data["index"]], data["delta"]
+                if d["type"] == "thinking_delta":
+                    b["thinking"] += d["thinking"]
+                elif d["type"] == "signature_delta":
+                    b["signature"] += d["signature"]
+                elif d["type"] == "input_json_delta":
+                    b["_json"] = b.get("_json", "") + d["partial_json"]
+        tool = blocks[1]
+        tool["input"] = json.loads(tool.pop("_json") or "{}")
+        content = [blocks[0], tool]
+        self.assertTrue(blocks[0]["signature"])
+        msgs = [{"role": "user", "content": "start"},
+                {"role": "assistant", "content": content},
+                results_for(content)]
+        self.assertEqual(self.play(msgs)[0]["type"], "thinking")
+
+    def test_forced_tool_choice_refused_by_thinking_models(self):
+        msgs = [{"role": "user", "content": "start"}]
+        for choice in ({"type": "any"}, {"type": "tool", "name": "Read"}):
+            self.play(msgs, 400, r"^tool_choice: claude-sonnet-5-5 does "
+                      r"not support forced tool use", tool_choice=choice)
+            body = loop_req(msgs, tool_choice=choice)
+            body["model"] = "claude-opus-5-5"
+            self.assertError(self.fake.messages(body), 400,
+                             "invalid_request_error", "opus-5-5")
+            body["model"] = "claude-haiku-5-5"
+            self.assertEqual(self.fake.messages(body)[0], 200)
+        self.play(msgs, tool_choice={"type": "auto"})
+
+
+
 class TestFaults(SharedFake):
     SCENARIO = FAULT_SCENARIO
 
@@ -1072,6 +1245,13 @@ class TestCommandLine(unittest.TestCase):
              "conversation"),
             (json.dumps({"conversations": [], "faults": [
                 {"request": 1, "kind": "explode"}]}), "kind"),
+            # the signature is the fake's own, never the scenario's
+            (json.dumps({"conversations": [conv("a", [
+                {"content": [{"type": "thinking", "thinking": "x",
+                              "signature": "s"}]}])]}), "signature"),
+            (json.dumps({"conversations": [conv("a", [
+                {"content": [{"type": "redacted_thinking",
+                              "data": ""}]}])]}), "data"),
         ]
         for i, (text, word) in enumerate(cases):
             path = os.path.join(tmp, f"s{i}.json")

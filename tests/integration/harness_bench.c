@@ -398,6 +398,22 @@ count_audit_files(const char *run_dir)
 	return n;
 }
 
+/* The worker_ready records of an audit log. */
+static long
+count_ready(const char *path)
+{
+	json_t *recs = h_jsonl(path), *rec;
+	long n = 0;
+	size_t i;
+
+	cr_assert_not_null(recs, "%s", path);
+	json_array_foreach(recs, i, rec) {
+		n += strcmp(hb_str(rec, "outcome"), "worker_ready") == 0;
+	}
+	json_decref(recs);
+	return n;
+}
+
 static void
 check_audits(const json_t *r)
 {
@@ -412,16 +428,19 @@ check_audits(const json_t *r)
 		logs++;
 		assert_mode(hb_str(p, "transcript"), 0600);
 		long n = verify_audit(log, hb_str(p, "audit_head"));
+		long ready = count_ready(log);
 
-		/* the worker_ready record, then one per tool call, refused
-		 * ones too */
+		/* a worker_ready record per worker started (the primary, the
+		 * pool's, a respawn), then one per tool call, refused ones
+		 * too */
+		cr_assert_geq(ready, 1, "%s: no worker_ready record", log);
 		cr_assert_eq(n,
 			     hb_int(p, "tool_calls") +
-				     hb_int(p, "tool_calls_refused") + 1,
+				     hb_int(p, "tool_calls_refused") + ready,
 			     "%s: %ld records for %lld tool calls and %lld "
-			     "refused",
+			     "refused, %ld workers",
 			     log, n, hb_int(p, "tool_calls"),
-			     hb_int(p, "tool_calls_refused"));
+			     hb_int(p, "tool_calls_refused"), ready);
 	}
 	cr_assert_eq(count_audit_files(hb_str(r, "run_dir")), logs,
 		     "every audit log of the run belongs to a phase");

@@ -120,7 +120,8 @@ worker_path(void)
 static void
 make_init(void)
 {
-	static char *tools[] = { "Read", "Write", "Bash", "gao_measure" };
+	static char *tools[] = { "Read",        "Write", "Bash",
+				 "gao_measure", "Grep",  "Glob" };
 	char err[512] = "";
 
 	cr_assert_eq(policy_load_named("default", POLICY_TEST_PROFILES,
@@ -133,7 +134,7 @@ make_init(void)
 	fx.init.project_dir = fx.project;
 	fx.init.agent = "tester";
 	fx.init.tools = tools;
-	fx.init.n_tools = 4;
+	fx.init.n_tools = 6;
 }
 
 static void
@@ -178,9 +179,10 @@ setup(void)
 	fx.events = evlog_open(fx.events_path, "test");
 	fx.audit = audit_open(fx.audit_path);
 	cr_assert(fx.loop && fx.events && fx.audit);
-	fx.tool_defs = json_pack("[{s:s},{s:s},{s:s},{s:s}]", "name", "Read",
-				 "name", "Write", "name", "Bash", "name",
-				 "TodoWrite");
+	fx.tool_defs = json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}]",
+				 "name", "Read", "name", "Write", "name",
+				 "Bash", "name", "TodoWrite", "name", "Grep",
+				 "name", "Glob");
 	fx.lines = json_array();
 	fx.stop = SESSION_N_STOPS;
 }
@@ -462,6 +464,40 @@ Test(batch, refused_calls_never_reach_the_worker)
 	json_decref(recs);
 	cr_expect(!project_has("a.txt") && !project_has("big.txt"),
 		  "a refused Write wrote nothing");
+}
+
+/*
+ * "\u0000" is valid JSON and reaches the batch (the API client loads
+ * with JSON_ALLOW_NUL): a string holding it, at any depth, is refused
+ * with an error naming the field; nothing reaches the worker.
+ */
+Test(batch, a_nul_character_in_the_input_is_refused_naming_the_field)
+{
+	json_t *deep = json_pack("{s:[{s:s}]}", "edits", "old_string", "a");
+
+	json_object_set_new(json_array_get(json_object_get(deep, "edits"), 0),
+			    "new_string", json_stringn("b\0c", 3));
+	json_object_set_new(deep, "file_path", json_string("m.txt"));
+	started_batch();
+	run_batch(json_pack("[o,o,o]",
+			    tool_use("toolu_a", "Write",
+				     json_pack("{s:s%,s:s}", "file_path",
+					       "x\0.txt", (size_t)6, "content",
+					       "hi")),
+			    tool_use("toolu_b", "Write", deep),
+			    tool_use("toolu_c", "Write",
+				     json_pack("{s:s,s:s}", "file_path",
+					       "ok.txt", "content", "fine"))));
+	cr_assert_eq(json_array_size(fx.results), 3);
+	cr_expect(result_error(0) && result_error(1) && !result_error(2));
+	cr_expect(strstr(result_text(0), "field \"file_path\" holds a NUL"),
+		  "%s", result_text(0));
+	cr_expect(strstr(result_text(1), "field \"new_string\" holds a NUL"),
+		  "%s", result_text(1));
+	cr_expect_eq(batch_stats(fx.b)->denied, 2);
+	cr_expect(!project_has("x") && !project_has("m.txt"),
+		  "a refused Write wrote nothing");
+	cr_expect(project_has("ok.txt"));
 }
 
 Test(batch, todo_write_is_kept_without_a_worker)
@@ -786,4 +822,334 @@ Test(batch, the_watch_stops_past_the_byte_cap)
 	cr_assert_eq(fx.stop, SESSION_STOP_DISK_LIMIT, "%s", fx.error);
 	cr_expect(strstr(fx.error, "--max-disk"), "%s", fx.error);
 	cr_expect_not(in_project("never"));
+}
+
+/* ---- the read-only calls of one message at several workers ---- */
+
+static json_t *
+read_call(const char *id, const char *path)
+{
+	return tool_use(id, "Read", json_pack("{s:s}", "file_path", path));
+}
+
+static json_t *
+grep_call(const char *id, const char *pattern)
+{
+	return tool_use(id, "Grep",
+			json_pack("{s:s,s:s}", "pattern", pattern,
+				  "output_mode", "content"));
+}
+
+/* The audit records of calls (not READY), in file order. */
+static json_t *
+call_records(void)
+{
+	json_t *recs = audit_records(), *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach(recs, i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "tool")),
+			   "session") != 0)
+			json_array_append(out, r);
+	}
+	json_decref(recs);
+	return out;
+}
+
+/* The "worker" (host pid) of the READY record of pool index i, or 0. */
+static pid_t
+pool_pid(int index)
+{
+	json_t *recs = audit_records(), *r;
+	pid_t pid = 0;
+	size_t i;
+
+	json_array_foreach(recs, i, r) {
+		if (json_integer_value(json_object_get(r, "pool_index")) ==
+			    index &&
+		    json_object_get(r, "pool_index"))
+			pid = (pid_t)json_integer_value(
+				json_object_get(r, "worker"));
+	}
+	json_decref(recs);
+	return pid;
+}
+
+/* The tool_call events of the events file, in order. */
+static json_t *
+tool_call_events(void)
+{
+	char line[16384];
+	json_t *out = json_array();
+	FILE *f = fopen(fx.events_path, "re");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *e = json_loads(line, 0, NULL);
+
+		if (e && strcmp(json_string_value(json_object_get(e, "event")),
+				"tool_call") == 0)
+			json_array_append(out, e);
+		json_decref(e);
+	}
+	fclose(f);
+	return out;
+}
+
+static void
+put_file(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.project, rel);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Four read-only calls: the pool grows to BATCH_POOL_MAX workers, all
+ * READY when the batch ends. */
+static void
+warm_pool(void)
+{
+	put_file("w.txt", "warm\n");
+	run_batch(json_pack("[o,o,o,o]", read_call("toolu_w1", "w.txt"),
+			    read_call("toolu_w2", "w.txt"),
+			    read_call("toolu_w3", "w.txt"),
+			    read_call("toolu_w4", "w.txt")));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	fx.calls = 0;
+	for (int i = 0; i < BATCH_POOL_MAX; i++)
+		cr_assert_gt(pool_pid(i), 0, "pool worker %d is READY", i);
+}
+
+static const char *
+tool_field(const json_t *a, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(a, i), key));
+}
+
+Test(batch, reads_see_the_writes_before_them_and_not_after)
+{
+	json_t *recs;
+
+	put_file("a.txt", "version-one\n");
+	started_batch();
+	run_batch(json_pack(
+		"[o,o,o,o,o,o,o]", read_call("toolu_1", "a.txt"),
+		grep_call("toolu_2", "version-"),
+		tool_use("toolu_3", "Write",
+			 json_pack("{s:s,s:s}", "file_path", "a.txt", "content",
+				   "version-two\n")),
+		read_call("toolu_4", "a.txt"), grep_call("toolu_5", "version-"),
+		tool_use("toolu_6", "Bash",
+			 json_pack("{s:s}", "command",
+				   "echo version-three > a.txt; echo bash")),
+		read_call("toolu_7", "a.txt")));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	cr_assert_eq(json_array_size(fx.results), 7);
+	for (size_t i = 0; i < 7; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "toolu_%zu", i + 1);
+		cr_expect_str_eq(tool_field(fx.results, i, "tool_use_id"), id);
+		cr_expect(!result_error(i), "%zu: %s", i, result_text(i));
+	}
+	cr_expect(strstr(result_text(0), "version-one") &&
+			  !strstr(result_text(0), "version-two"),
+		  "%s", result_text(0));
+	cr_expect(strstr(result_text(1), "version-one") &&
+			  !strstr(result_text(1), "version-two"),
+		  "%s", result_text(1));
+	cr_expect(strstr(result_text(3), "version-two"), "%s", result_text(3));
+	cr_expect(strstr(result_text(4), "version-two") &&
+			  !strstr(result_text(4), "version-three"),
+		  "%s", result_text(4));
+	cr_expect(strstr(result_text(6), "version-three"), "%s",
+		  result_text(6));
+	recs = call_records();
+	cr_assert_eq(json_array_size(recs), 7);
+	for (size_t i = 0; i < 7; i++)
+		cr_expect_str_eq(tool_field(recs, i, "tool_use_id"),
+				 tool_field(fx.results, i, "tool_use_id"));
+	json_decref(recs);
+}
+
+Test(batch, reads_of_one_message_run_at_several_workers_at_once)
+{
+	json_t *recs, *evs, *seen = json_object();
+
+	started_batch();
+	warm_pool();
+	put_file("b.txt", "bee\n");
+	run_batch(json_pack("[o,o,o,o,o]", read_call("toolu_1", "w.txt"),
+			    read_call("toolu_2", "b.txt"),
+			    read_call("toolu_3", "w.txt"),
+			    read_call("toolu_4", "b.txt"),
+			    read_call("toolu_5", "w.txt")));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	for (size_t i = 0; i < 5; i++)
+		cr_expect(strstr(result_text(i), i % 2 ? "bee" : "warm"),
+			  "%zu: %s", i, result_text(i));
+	recs = call_records();
+	cr_assert_eq(json_array_size(recs), 9);
+	/* the second batch: its first four calls were sent to the four
+	 * READY workers before any answer was read */
+	for (size_t i = 4; i < 8; i++) {
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%lld",
+			 json_integer_value(
+				 json_object_get(json_array_get(recs, i),
+						 "worker")));
+		cr_expect_null(json_object_get(seen, pid), "worker %s twice",
+			       pid);
+		json_object_set_new(seen, pid, json_true());
+		cr_expect_eq(json_integer_value(
+				     json_object_get(json_array_get(recs, i),
+						     "worker")),
+			     pool_pid((int)i - 4), "call %zu", i);
+	}
+	json_decref(recs);
+	evs = tool_call_events();
+	cr_assert_eq(json_array_size(evs), 9);
+	for (size_t i = 4; i < 8; i++)
+		cr_expect_eq(json_integer_value(
+				     json_object_get(json_array_get(evs, i),
+						     "in_flight")),
+			     (json_int_t)i - 3, "call %zu", i);
+	json_decref(evs);
+	json_decref(seen);
+	cr_expect_eq(batch_stats(fx.b)->respawns, 0,
+		     "pool workers are not respawns");
+}
+
+static void
+on_kill_victim(struct loop *l, void *ctx)
+{
+	(void)l;
+	(void)ctx;
+	kill((pid_t)fx.killed[0], SIGKILL);
+}
+
+Test(batch, a_pool_worker_killed_during_a_call)
+{
+	json_t *recs;
+
+	started_batch();
+	warm_pool();
+	fx.killed[0] = pool_pid(2);
+	/* stopped, it holds the call it is sent until it is killed */
+	cr_assert_eq(kill((pid_t)fx.killed[0], SIGSTOP), 0);
+	loop_add_timer(fx.loop, 200, on_kill_victim, NULL);
+	run_batch(json_pack("[o,o,o,o,o]", read_call("toolu_1", "w.txt"),
+			    read_call("toolu_2", "w.txt"),
+			    read_call("toolu_3", "w.txt"),
+			    read_call("toolu_4", "w.txt"),
+			    read_call("toolu_5", "w.txt")));
+	cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+	for (size_t i = 0; i < 5; i++) {
+		if (i == 2)
+			continue;
+		cr_expect(!result_error(i) && strstr(result_text(i), "warm"),
+			  "%zu: %s", i, result_text(i));
+	}
+	cr_expect(result_error(2));
+	cr_expect(strstr(result_text(2), "The sandbox running this tool was "
+					 "stopped"),
+		  "%s", result_text(2));
+	recs = call_records();
+	cr_assert_eq(json_array_size(recs), 9);
+	cr_expect_str_eq(tool_field(recs, 6, "tool_use_id"), "toolu_3");
+	cr_expect_str_eq(tool_field(recs, 6, "outcome"), "error");
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(recs, 6),
+							"worker")),
+		     fx.killed[0]);
+	for (size_t i = 4; i < 9; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "toolu_%zu", i - 3);
+		cr_expect_str_eq(tool_field(recs, i, "tool_use_id"), id);
+	}
+	json_decref(recs);
+	cr_expect_eq(count_events("worker_died"), 1);
+	/* the next batch that needs four workers starts one again */
+	fx.calls = 0;
+	warm_pool();
+	cr_expect_eq(batch_stats(fx.b)->respawns, 1);
+	cr_expect_neq(pool_pid(2), fx.killed[0]);
+}
+
+static void
+on_cancel_batch(struct loop *l, void *ctx)
+{
+	(void)ctx;
+	batch_cancel(fx.b, "phase_timeout");
+	loop_stop(l);
+}
+
+/* Calls finished after one still running are recorded at the cancel, in
+ * the order of the calls; the running one is interrupted. */
+Test(batch, cancel_during_parallel_reads_records_every_call_in_order)
+{
+	json_t *recs, *content;
+
+	started_batch();
+	warm_pool();
+	fx.killed[0] = pool_pid(1);
+	cr_assert_eq(kill((pid_t)fx.killed[0], SIGSTOP), 0);
+	content = json_pack("[o,o,o,o]", read_call("toolu_1", "w.txt"),
+			    read_call("toolu_2", "w.txt"),
+			    tool_use("toolu_3", "Teleport", json_object()),
+			    read_call("toolu_4", "w.txt"));
+	loop_add_timer(fx.loop, 300, on_cancel_batch, NULL);
+	cr_assert_eq(batch_run(fx.b, content, on_done, &fx), 0);
+	json_decref(content);
+	run_loop();
+	cr_expect_eq(fx.calls, 0, "no callback after batch_cancel()");
+	recs = call_records();
+	cr_assert_eq(json_array_size(recs), 8, "each call recorded once");
+	for (size_t i = 4; i < 8; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "toolu_%zu", i - 3);
+		cr_expect_str_eq(tool_field(recs, i, "tool_use_id"), id);
+	}
+	cr_expect_str_eq(tool_field(recs, 5, "note"),
+			 "interrupted: phase_timeout");
+	cr_expect_str_eq(tool_field(recs, 6, "outcome"), "denied",
+			 "a call done after the running one is kept");
+	json_decref(recs);
+	batch_free(fx.b); /* stops the workers, the stopped one too */
+	fx.b = NULL;
+}
+
+/* A pool worker that cannot start leaves the calls to the workers there
+ * are; the batch goes on. */
+Test(batch, a_pool_that_cannot_grow_runs_the_calls_on_the_primary)
+{
+	json_t *recs;
+
+	started_batch();
+	close(fx.wopts.worker_fd);
+	fx.wopts.worker_fd = open("/bin/true", O_PATH | O_CLOEXEC);
+	cr_assert_geq(fx.wopts.worker_fd, 0);
+	put_file("w.txt", "warm\n");
+	for (int round = 0; round < 2; round++) {
+		fx.calls = 0;
+		run_batch(json_pack("[o,o,o]", read_call("toolu_1", "w.txt"),
+				    read_call("toolu_2", "w.txt"),
+				    read_call("toolu_3", "w.txt")));
+		cr_assert_eq(fx.stop, SESSION_STOP_NONE, "%s", fx.error);
+		for (size_t i = 0; i < 3; i++)
+			cr_expect(!result_error(i) &&
+					  strstr(result_text(i), "warm"),
+				  "%zu: %s", i, result_text(i));
+	}
+	recs = audit_records();
+	cr_expect_eq(json_array_size(recs), 7, "one READY and six calls");
+	json_decref(recs);
+	cr_expect_eq(batch_stats(fx.b)->respawns, 0);
 }

@@ -250,8 +250,10 @@ Test(cli, numeric_options_in_range)
 			   "100000", "--max-output-tokens", "1", "--max-tokens",
 			   "5000000", "--max-cost-usd", "0", "--timeout",
 			   "86400", "--max-retries", "0", "--retry-budget",
-			   "2.5", "--jobs", "256", "--repeat", "1000"),
+			   "2.5", "--jobs", "256", "--repeat", "1000",
+			   "--thinking-budget", "1024"),
 		     0);
+	cr_assert_eq(c.thinking_budget, 1024);
 	cr_assert_eq(c.max_turns, 100000);
 	cr_assert_eq(c.max_output_tokens, 1);
 	cr_assert_eq(c.max_tokens, 5000000);
@@ -274,6 +276,10 @@ static const struct {
 	{ "--max-output-tokens", "0", "a whole number from 1 to 1000000" },
 	{ "--max-output-tokens", "1000001",
 	  "a whole number from 1 to 1000000" },
+	{ "--thinking-budget", "1023", "a whole number from 1024 to 1000000" },
+	{ "--thinking-budget", "1000001",
+	  "a whole number from 1024 to 1000000" },
+	{ "--thinking-budget", "2k", "a whole number from 1024 to 1000000" },
 	{ "--max-tokens", "0", "a whole number from 1 to 4611686018427387903" },
 	{ "--max-tokens", "99999999999999999999",
 	  "a whole number from 1 to 4611686018427387903" },
@@ -496,6 +502,15 @@ Test(cli, test_switches_only_in_test_builds)
 #else
 	cr_assert_eq(rc, -1);
 #endif
+	/* the model lifecycle's clock (a release build reads the real one) */
+	rc = PARSE(&c, "sandbox", "run", "a.yaml", "--test-today",
+		   "2027-01-22");
+#if GAO_DEV_TEST_SWITCHES
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(c.test_today, "2027-01-22");
+#else
+	cr_assert_eq(rc, -1);
+#endif
 }
 
 /* The help text cli_help prints, in buf. */
@@ -552,6 +567,7 @@ Test(cli, run_help_lists_every_option)
 		"--model ID",
 		"--max-turns N",
 		"--max-output-tokens N",
+		"--thinking-budget N",
 		"--max-tokens N",
 		"--max-cost-usd X",
 		"--timeout S",

@@ -62,7 +62,8 @@ Test(cost, table_metadata)
 {
 	cr_assert_str_eq(models_default(&m), "claude-sonnet-5-5");
 	cr_assert_eq(models_default_max_output(&m), 16000);
-	cr_assert_str_eq(models_price_date(&m), "2026-11-01");
+	cr_assert_str_eq(models_price_date(&m), "2026-12-01");
+	cr_assert_str_eq(models_lifecycle_date(&m), "2026-12-01");
 }
 
 Test(cost, known_model_input_output)
@@ -143,7 +144,7 @@ Test(cost, worst_case)
 
 Test(cost, worst_case_bounds_every_model)
 {
-	json_t *prices = json_object_get(m.doc, "prices"), *p;
+	json_t *prices = json_object_get(m.doc, "models"), *p;
 	const char *model;
 
 	json_object_foreach(prices, model, p) {
@@ -160,14 +161,23 @@ Test(cost, worst_case_bounds_every_model)
 	}
 }
 
-Test(cost, deprecated_models)
+Test(cost, unpublished_cache_prices_count_at_the_input_price)
 {
-	cr_assert_str_eq(models_deprecated(&m, "claude-sonnet-4-5"),
-			 "2026-11-30");
-	cr_assert_str_eq(models_deprecated(&m, "claude-sonnet-4-5-20250929"),
-			 "2026-11-30");
-	cr_assert_null(models_deprecated(&m, "claude-sonnet-5-5"));
-	cr_assert_null(models_deprecated(&m, "claude-imaginary-9"));
+	double usd = -1;
+
+	/* fable-5-2 and mythos-5-2: $8 / $40, cache prices null (not
+	 * published): a budget counts cache tokens at the input price */
+	cr_assert(json_is_null(
+		json_object_get(models_price(&m, "claude-fable-5-2"),
+				"cache_write")));
+	cr_assert_float_eq(cost("claude-fable-5-2", 1000000, 0, 0, 0), 8.0,
+			   EPS);
+	cr_assert_float_eq(cost("claude-mythos-5-2", 0, 1000000, 0, 0), 40.0,
+			   EPS);
+	cr_assert_float_eq(cost("claude-fable-5-2", 10, 20, 3000, 40000),
+			   (10 + 3000 + 40000) * 8e-6 + 20 * 40e-6, EPS);
+	cr_assert(cost_worst_case(&m, "claude-mythos-5-2", 10000, 16000, &usd));
+	cr_assert_float_eq(usd, 10000 * 8e-6 + 16000 * 40e-6, EPS);
 }
 
 /* A data dir of our own, set before datadir_path() first runs. */
@@ -232,20 +242,22 @@ Test(cost_data, duplicate_keys_refused)
 	struct models mm = { 0 };
 	char err[512];
 
-	own_datadir("{\"prices\": {}, \"prices\": {}}\n");
+	own_datadir("{\"models\": {}, \"models\": {}}\n");
 	cr_assert_eq(models_load(&mm, err, sizeof(err)), -1);
 	cr_assert_neq(strstr(err, "duplicate"), NULL, "%s", err);
 }
 
-Test(cost_data, prices_must_be_a_mapping)
+Test(cost_data, models_must_be_a_mapping)
 {
 	struct models mm = { 0 };
 	char err[512], want[600];
 
-	own_datadir("{\"prices\": []}\n");
+	own_datadir("{\"models\": []}\n");
 	cr_assert_eq(models_load(&mm, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: no prices table", own_json);
-	cr_assert_str_eq(err, want);
+	snprintf(want, sizeof(want),
+		 "%s: models: expected an object with one entry per model",
+		 own_json);
+	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
 }
 
 Test(cost_data, defaults_when_keys_absent)
@@ -253,12 +265,14 @@ Test(cost_data, defaults_when_keys_absent)
 	struct models mm = { 0 };
 	char err[512];
 
-	own_datadir("{\"prices\": {}}\n");
+	own_datadir("{\"models\": {\"claude-x\": {\"input\": 1, "
+		    "\"output\": 2, \"cache_write\": null, "
+		    "\"cache_read\": null}}}\n");
 	cr_assert_eq(models_load(&mm, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(models_default(&mm), "claude-sonnet-5-5");
 	cr_assert_eq(models_default_max_output(&mm), 16000);
 	cr_assert_str_eq(models_price_date(&mm), "unknown");
-	cr_assert_null(models_deprecated(&mm, "claude-sonnet-4-5"));
+	cr_assert_str_eq(models_lifecycle_date(&mm), "unknown");
 	models_clear(&mm);
 	models_clear(&mm);
 	cr_assert_null(mm.doc);
