@@ -605,11 +605,13 @@ set_web_option(struct cli *c, int opt, const char *arg)
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
-/* audit show's filters. */
+/* audit show's filters, runs list --prune. */
 static int
 set_audit_option(struct cli *c, int opt, const char *arg)
 {
-	if (opt == OPT_AGENT)
+	if (opt == OPT_PRUNE)
+		c->prune = true;
+	else if (opt == OPT_AGENT)
 		c->audit_agent = arg;
 	else if (opt == OPT_TOOL)
 		c->audit_tool = arg;
@@ -696,9 +698,6 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_TEST_TODAY:
 		c->test_today = arg;
-		break;
-	case OPT_PRUNE:
-		c->prune = true;
 		break;
 	default:
 		return set_audit_option(c, opt, arg);
