@@ -29,6 +29,7 @@
 #include "supervisor/run/merge.h"
 #include "supervisor/run/report.h"
 #include "supervisor/run/runner.h"
+#include "supervisor/run/runs_list.h"
 
 static void
 harden(void)
@@ -143,6 +144,8 @@ main(int argc, char **argv)
 		return merge_main(c.args, c.n_args, c.out, c.junit);
 	case CLI_REPORT:
 		return cmd_report(&c);
+	case CLI_RUNS_LIST:
+		return runs_list_main(c.sandbox_root, c.json, c.prune);
 	case CLI_RUN:
 	case CLI_DEMO:
 		break;

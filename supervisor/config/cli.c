@@ -61,6 +61,7 @@ enum {
 	OPT_WEB_MAX_USES,
 	OPT_THINKING,
 	OPT_TEST_TODAY,
+	OPT_PRUNE,
 };
 
 static const struct option options[] = {
@@ -109,6 +110,7 @@ static const struct option options[] = {
 	{ "web-domains", required_argument, NULL, OPT_WEB_DOMAINS },
 	{ "web-max-uses", required_argument, NULL, OPT_WEB_MAX_USES },
 	{ "thinking-budget", required_argument, NULL, OPT_THINKING },
+	{ "prune", no_argument, NULL, OPT_PRUNE },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
@@ -161,6 +163,7 @@ static const char general_help[] =
 "  results merge DIR... --out DIR [--junit PATH]    merge shards' results\n"
 "  report RUN_DIR|RESULTS_FILE [--out FILE]         a run's HTML report\n"
 "  demo [--sandbox-root DIR] [options]              run the bundled demo offline\n"
+"  runs list [--sandbox-root DIR] [--json] [--prune] every run and its status\n"
 "\n"
 "  --help, -h       this text (gao-dev sandbox run --help: the run options)\n"
 "  --version, -V    print the version\n"
@@ -395,6 +398,31 @@ static const char report_help[] =
 "\n"
 "exit codes: 0 written (whatever the run's status), 2 usage error or\n"
 "the run's files missing or malformed, 4 the page cannot be written.\n";
+static const char runs_help[] =
+"usage: gao-dev runs list [--sandbox-root DIR] [--json] [--prune]\n"
+"\n"
+"Lists every run under the sandbox root (SANDBOX_ROOT/runs/ and results/)\n"
+"with its status, start time (UTC), duration, benchmark and exit code.\n"
+"A run with a results file has that file's status (completed, failed,\n"
+"timeout, stopped, cancelled, error), or corrupt / unreadable when the file\n"
+"cannot be read as one. A run without one is running while a process holds\n"
+"its lock (runs/<run_id>/lock, held for the run's whole life), else\n"
+"interrupted: its gao-dev died (kill -9, a crash) before it ended. Names\n"
+"are escaped for the terminal. See docs/results.md.\n"
+"\n"
+"  --sandbox-root DIR       where the runs are (default ./sandbox)\n"
+"  --json                   one JSON object per line: run_id, status,\n"
+"                           pruned, start_time, duration_seconds,\n"
+"                           benchmark, exit_code (and error, removed)\n"
+"  --prune                  for each interrupted run only: kill what is\n"
+"                           left in its cgroup and remove the cgroup, its\n"
+"                           tmp directory and a cut-short results temp\n"
+"                           file; events, transcripts, audit logs, git and\n"
+"                           the project are kept; the run is then listed\n"
+"                           \"interrupted (pruned)\"\n"
+"\n"
+"exit codes: 0 listed, 2 usage error or the sandbox root cannot be read,\n"
+"4 --prune could not remove something (said on stdout).\n";
 /* clang-format on */
 
 void
@@ -418,6 +446,10 @@ cli_help(enum cli_cmd cmd, bool run)
 	}
 	if (cmd == CLI_REPORT) {
 		fputs(report_help, stdout);
+		return;
+	}
+	if (cmd == CLI_RUNS_LIST) {
+		fputs(runs_help, stdout);
 		return;
 	}
 	fputs(run ? run_help : general_help, stdout);
@@ -573,11 +605,13 @@ set_web_option(struct cli *c, int opt, const char *arg)
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
-/* audit show's filters. */
+/* audit show's filters, runs list --prune. */
 static int
 set_audit_option(struct cli *c, int opt, const char *arg)
 {
-	if (opt == OPT_AGENT)
+	if (opt == OPT_PRUNE)
+		c->prune = true;
+	else if (opt == OPT_AGENT)
 		c->audit_agent = arg;
 	else if (opt == OPT_TOOL)
 		c->audit_tool = arg;
@@ -835,6 +869,11 @@ option_applies(enum cli_cmd cmd, int opt)
 		return false; /* audit show's filters */
 	if (cmd == CLI_REPORT)
 		return opt == 'h' || opt == 'V' || opt == OPT_OUT;
+	if (cmd == CLI_RUNS_LIST)
+		return opt == 'h' || opt == 'V' || opt == OPT_ROOT ||
+		       opt == OPT_JSON || opt == OPT_PRUNE;
+	if (opt == OPT_PRUNE)
+		return false;
 	if (opt == OPT_OUT)
 		return false;
 	if (opt == OPT_REPORT)
@@ -871,6 +910,7 @@ parse_command(struct cli *c, int argc, char **argv, int *i)
 		{ "sandbox", "check", CLI_CHECK, false },
 		{ "demo", NULL, CLI_DEMO, false },
 		{ "report", NULL, CLI_REPORT, false },
+		{ "runs", "list", CLI_RUNS_LIST, false },
 	};
 
 	if (argc < 2)
@@ -948,6 +988,15 @@ check_args(struct cli *c, char **argv)
 	}
 	if (c->cmd == CLI_DEMO || c->cmd == CLI_REPORT)
 		return demo_args(c);
+	if (c->cmd == CLI_RUNS_LIST && c->n_args > 0) {
+		termesc_fprintf(stderr,
+				"gao-dev: runs list takes no file (%s); name "
+				"the sandbox root with --sandbox-root DIR\n",
+				c->args[0]);
+		return -1;
+	}
+	if (c->cmd == CLI_RUNS_LIST)
+		return 0;
 	if (c->cmd == CLI_MERGE && c->n_args > 0 && !c->out) {
 		termesc_fprintf(stderr,
 				"gao-dev: results merge needs --out DIR; see "

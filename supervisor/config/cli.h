@@ -27,6 +27,8 @@ enum cli_cmd {
 	CLI_DEMO,
 	CLI_MERGE,  /* results merge */
 	CLI_REPORT, /* report RUN_DIR|RESULTS_FILE */
+	/* runs list [--prune] */
+	CLI_RUNS_LIST,
 };
 
 /* Exit codes, one table for every command. */
@@ -94,6 +96,7 @@ struct cli {
 	bool web;
 	const char *web_domains; /* --web-domains LIST, or NULL */
 	int web_max_uses;        /* 0: the user config's, or the default */
+	bool prune;              /* runs list --prune */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/pathbuf.h"
+#include "supervisor/run/run_lock.h"
 
 static void start_phase(struct run *r);
 
@@ -541,6 +542,7 @@ run_start(const struct run_env *env, struct benchmark *b, int repeat,
 	r->done = done;
 	r->done_ctx = ctx;
 	r->project_fd = -1;
+	r->lock_fd = -1;
 	r->phases = json_array();
 	r->errors = json_array();
 	r->warnings = json_deep_copy(b->warnings);
@@ -548,7 +550,11 @@ run_start(const struct run_env *env, struct benchmark *b, int repeat,
 	r->start_ms = loop_now_ms();
 	r->start_time = time(NULL);
 	make_id(r);
-	if (pick_worker_uid(r, err, errlen) < 0) {
+	/* before anything else of the run is written: a run that dies from
+	 * here on is told from a live one by this lock (run_lock.h) */
+	r->lock_fd = run_lock_take(env->sandbox_root, r->id, b->name,
+				   r->start_time, err, errlen);
+	if (r->lock_fd < 0 || pick_worker_uid(r, err, errlen) < 0) {
 		run_free(r);
 		return NULL;
 	}
@@ -614,5 +620,7 @@ run_free(struct run *r)
 	free(r->system_tpl);
 	free(r->task_tpl);
 	phase_clear(&r->cur);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* last: the run's files are complete */
 	free(r);
 }

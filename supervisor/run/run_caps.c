@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/io.h"
+#include "common/pathbuf.h"
 #include "common/termesc.h"
 #include "supervisor/sandbox/cgroup.h"
 
@@ -56,6 +58,28 @@ warn(struct run *r, const char *what, const char *why)
 			      json_sprintf("%s cannot be enforced on this "
 					   "host: %s",
 					   what, why));
+}
+
+/*
+ * runs/<run_id>/cgroups: the run's cgroup directories, one a line, for
+ * `runs list --prune` when this supervisor dies before cgroup_destroy
+ * (runs_prune.c). Best effort: without it prune finds no cgroup to
+ * remove, and says nothing of one.
+ */
+static void
+record_cgroup(const struct run *r)
+{
+	char path[PATH_MAX], text[CGROUP_MAX_FDS * (PATH_MAX + 1) + 1];
+	const char *d;
+	size_t o = 0;
+	int n = 0;
+
+	text[0] = 0;
+	for (int i = 0; (d = cgroup_dir(r->cgroup, i, &n)) != NULL; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s\n", d);
+	if (n > 0 &&
+	    pathbuf_fmt(path, sizeof(path), "%s/cgroups", r->run_dir) == 0)
+		(void)io_write_file_atomic(path, text, strlen(text));
 }
 
 int
@@ -102,6 +126,7 @@ run_caps_setup(struct run *r, char *err, size_t errlen)
 	else if (caps.pids && !(on & CGROUP_PIDS))
 		warn(r, "the run's process total (the policy's processes)",
 		     why);
+	record_cgroup(r);
 	r->caps_pids = caps.pids;
 	r->caps_on = on;
 	r->caps_kind = cgroup_kind(r->cgroup);

@@ -127,6 +127,7 @@ struct run {
 	char git_dir[PATH_MAX]; /* runs/<id>/git */
 	char results_path[PATH_MAX];
 	int project_fd;
+	int lock_fd; /* runs/<id>/lock, held for the run's life (run_lock.h) */
 	struct evlog *events;
 	struct run_budget budget;
 	json_t *tool_defs; /* data/tools.json */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -692,4 +693,75 @@ cgroup_destroy(struct cgroup *cg)
 	}
 	free(cg);
 	return rc;
+}
+
+const char *
+cgroup_dir(const struct cgroup *cg, int i, int *n)
+{
+	if (n)
+		*n = cg ? cg->n : 0;
+	if (!cg || i < 0 || i >= cg->n)
+		return NULL;
+	return cg->dir[i];
+}
+
+#define CG_V1_MAGIC 0x27e0ebu   /* CGROUP_SUPER_MAGIC */
+#define CG_V2_MAGIC 0x63677270u /* CGROUP2_SUPER_MAGIC */
+
+/* Whether dir names a run's cgroup: absolute, no "." or ".." component,
+ * its last component gao-dev-<name>. */
+static bool
+stale_name_ok(const char *dir, const char *name)
+{
+	const char *base = strrchr(dir, '/');
+
+	if (dir[0] != '/' || strstr(dir, "/../") || strstr(dir, "/./") ||
+	    !base || strlen(dir) >= PATH_MAX)
+		return false;
+	base++;
+	return strncmp(base, "gao-dev-", 8) == 0 && strcmp(base + 8, name) == 0;
+}
+
+int
+cgroup_remove_stale(const char *dir, const char *name, int *killed, char *err,
+		    size_t errlen)
+{
+	struct cgroup cg = { .kind = CG_V1 };
+	struct statfs fs;
+	struct stat st;
+	int rc;
+
+	*killed = 0;
+	if (!stale_name_ok(dir, name)) {
+		snprintf(err, errlen, "%s is not gao-dev-%s: left alone", dir,
+			 name);
+		return -EINVAL;
+	}
+	if (lstat(dir, &st) < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode) || statfs(dir, &fs) < 0 ||
+	    ((unsigned long)fs.f_type != CG_V1_MAGIC &&
+	     (unsigned long)fs.f_type != CG_V2_MAGIC)) {
+		snprintf(err, errlen,
+			 "%s is not a directory of a cgroup file system: "
+			 "left alone",
+			 dir);
+		return -EINVAL;
+	}
+	if ((unsigned long)fs.f_type == CG_V2_MAGIC)
+		cg.kind = CG_V2;
+	rc = kill_listed(dir);
+	*killed = rc > 0 ? rc : 0;
+	rc = remove_dir(&cg, dir);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot remove %s: %s", dir,
+			 strerror(-rc));
+		return rc;
+	}
+	return 1;
 }

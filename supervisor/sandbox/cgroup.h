@@ -118,4 +118,26 @@ int cgroup_raise_pids(struct cgroup *cg, uint64_t n);
  */
 int cgroup_destroy(struct cgroup *cg);
 
+/*
+ * cgroup_dir - the path of the run's directory i (0 <= i < n), borrowed
+ * until cgroup_destroy; n (how many) into *n when n is not NULL. NULL
+ * for a NULL cg or an i out of range. The run records them
+ * (runs/<run_id>/cgroups) so that `runs list --prune` finds the cgroup of
+ * a run whose supervisor died.
+ */
+const char *cgroup_dir(const struct cgroup *cg, int i, int *n);
+
+/*
+ * cgroup_remove_stale - remove the cgroup directory dir that a dead
+ * supervisor left for the run called name: only when dir is absolute,
+ * has no "." or ".." component, is named gao-dev-<name> and is a
+ * directory on a cgroup or cgroup2 file system (statfs). The processes
+ * still in it are killed first, as cgroup_destroy does; how many were
+ * listed goes to *killed. 1 removed, 0 nothing there (ENOENT), or
+ * -errno with err saying why (EINVAL: not a gao-dev cgroup of that run;
+ * EBUSY: processes would not die).
+ */
+int cgroup_remove_stale(const char *dir, const char *name, int *killed,
+			char *err, size_t errlen);
+
 #endif

@@ -437,3 +437,40 @@ Test(cgroup, arguments)
 	cr_assert_eq(cgroup_raise_pids(NULL, 5), 0);
 	cr_assert_eq(cgroup_destroy(NULL), 0);
 }
+
+/* runs list --prune removes a dead run's cgroup: only a directory named
+ * gao-dev-<run> on a cgroup file system, whatever the file says. */
+Test(cgroup, remove_stale_refuses_what_is_not_the_runs_cgroup)
+{
+	char dir[] = "/tmp/gao-cg-stale-XXXXXX", path[PATH_MAX],
+	     err[PATH_MAX + 128];
+	const char *bad[] = { "gao-dev-r1",
+			      "/sys/fs/cgroup/../gao-dev-r1",
+			      "/sys/fs/cgroup/./gao-dev-r1",
+			      "/sys/fs/cgroup/gao-dev-r2",
+			      "/sys/fs/cgroup/r1",
+			      "/sys/fs/cgroup/gao-dev-r1x",
+			      "" };
+	int killed = -1;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cr_assert_eq(cgroup_remove_stale(bad[i], "r1", &killed, err,
+						 sizeof(err)),
+			     -EINVAL, "%s", bad[i]);
+		cr_assert_eq(killed, 0);
+	}
+	/* the right name on a file system that is not a cgroup's */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gao-dev-r1", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(cgroup_remove_stale(path, "r1", &killed, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "not a directory of a cgroup"), "%s",
+			   err);
+	cr_assert_eq(access(path, F_OK), 0, "removed from a plain fs");
+	cr_assert_eq(rmdir(path), 0);
+	/* gone already: nothing to do */
+	cr_assert_eq(cgroup_remove_stale(path, "r1", &killed, err, sizeof(err)),
+		     0);
+	cr_assert_eq(rmdir(dir), 0);
+}

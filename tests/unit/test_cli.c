@@ -537,6 +537,7 @@ Test(cli, general_help_lists_commands_and_exit_codes)
 		"policy check FILE",
 		"audit verify RUN_DIR|FILE",
 		"audit show RUN_DIR|FILE",
+		"runs list [--sandbox-root DIR] [--json] [--prune]",
 		"--help, -h",
 		"--version, -V",
 		"0 completed and passed",
@@ -799,4 +800,31 @@ Test(cli, audit_show_filters)
 	cr_assert_eq(PARSE(&c, "audit", "show", "runs/x", "--max-turns", "3"),
 		     -1);
 	cr_assert_eq(PARSE(&c, "audit", "show"), -1);
+}
+
+Test(cli, runs_list_command)
+{
+	struct cli c;
+
+	cr_assert_eq(PARSE(&c, "runs", "list"), 0);
+	cr_assert_eq(c.cmd, CLI_RUNS_LIST);
+	cr_assert_eq(c.n_args, 0);
+	cr_assert_str_eq(c.sandbox_root, "./sandbox");
+	cr_assert_not(c.json);
+	cr_assert_not(c.prune);
+	cr_assert_eq(PARSE(&c, "runs", "list", "--sandbox-root", "r", "--json",
+			   "--prune"),
+		     0);
+	cr_assert_str_eq(c.sandbox_root, "r");
+	cr_assert(c.json);
+	cr_assert(c.prune);
+	cr_assert_eq(PARSE(&c, "runs", "list", "--help"), 0);
+	cr_assert_eq(c.n_args, -1);
+	/* another command's options, a file, --prune elsewhere */
+	cr_assert_eq(PARSE(&c, "runs", "list", "--out", "x"), -1);
+	cr_assert_eq(PARSE(&c, "runs", "list", "--model", "m"), -1);
+	cr_assert_eq(PARSE(&c, "runs", "list", "somefile"), -1);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--prune"), -1);
+	cr_assert_eq(PARSE(&c, "runs"), -1);
+	cr_assert_eq(PARSE(&c, "runs", "show"), -1);
 }
