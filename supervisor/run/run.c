@@ -379,6 +379,11 @@ release_run(struct run *r)
 	evlog_close_file(r->events);
 	audit_close(r->audit);
 	r->audit = NULL;
+	/* last: the results are written, the cgroup and service workers
+	 * gone; from now on `runs list` sees a finished run */
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
 }
 
 static void
@@ -621,6 +626,6 @@ run_free(struct run *r)
 	free(r->task_tpl);
 	phase_clear(&r->cur);
 	if (r->lock_fd >= 0)
-		close(r->lock_fd); /* last: the run's files are complete */
+		close(r->lock_fd); /* a run that never reached teardown */
 	free(r);
 }
