@@ -57,6 +57,11 @@ struct api_call {
 	char *raw; /* non-SSE body */
 	size_t raw_len, raw_cap, raw_max;
 	bool overflow;
+	/* the attempt's 200 answer failed our checks (parse or validate) */
+	bool malformed;
+	/* "type: message" of the previous attempt when it was malformed */
+	char last_malformed[sizeof(((struct api_reply *)0)->error_type) +
+			    sizeof(((struct api_reply *)0)->error_message) + 2];
 	struct api_reply reply;
 };
 
@@ -77,6 +82,7 @@ api_outcome_name(enum api_outcome o)
 		"server_error",
 		"replay_mismatch",
 		"recording_failed",
+		"bad_response",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -240,6 +246,7 @@ end_attempt(struct api_call *c)
 	c->raw_len = c->raw_cap = 0;
 	c->overflow = false;
 	c->is_sse = false;
+	c->malformed = false;
 }
 
 static void
@@ -578,6 +585,7 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 	}
 	if (c->is_sse && c->stream && stream_error(c->stream)) {
 		set_error(c, "stream_error", stream_error(c->stream));
+		c->malformed = true; /* the parser refused what came */
 		return V_RETRY;
 	}
 	if (c->overflow) {
@@ -623,12 +631,13 @@ judge_success(struct api_call *c)
 		rc = response_parse(c->raw ? c->raw : "", c->raw_len,
 				    &c->reply.resp, err, sizeof(err));
 		if (rc == 0)
-			c->reply.message = json_loadb(c->raw, c->raw_len, 0,
-						      NULL);
+			c->reply.message = json_loadb(c->raw, c->raw_len,
+						      JSON_ALLOW_NUL, NULL);
 	}
 	if (rc == 0 && c->reply.message)
 		return V_OK;
 	set_error(c, "invalid_response", err[0] ? err : "invalid message");
+	c->malformed = true;
 	return V_RETRY;
 }
 
@@ -861,6 +870,37 @@ stream_whole(const struct api_call *c)
 	       !stream_error(c->stream) && !stream_api_error_type(c->stream);
 }
 
+/*
+ * A 200 whose answer our checks refused is retried once; refused again
+ * for exactly the same reason (the error text holds the position), it is
+ * the API's answer, not a transient fault: no more attempts are spent on
+ * it. Live and replay alike (replay_attempt goes through attempt_done).
+ * A status error (429, 5xx, 529), a cut or a reset are never "the same".
+ */
+static bool
+same_bad_answer(struct api_call *c)
+{
+	char now[sizeof(c->last_malformed)];
+	char why[160];
+
+	if (!c->malformed) {
+		c->last_malformed[0] = '\0';
+		return false;
+	}
+	snprintf(now, sizeof(now), "%s: %s", c->reply.error_type,
+		 c->reply.error_message);
+	if (!c->last_malformed[0] || strcmp(now, c->last_malformed) != 0) {
+		memcpy(c->last_malformed, now, sizeof(now));
+		return false;
+	}
+	snprintf(why, sizeof(why),
+		 " (the API gave the same malformed answer on attempts %u "
+		 "and %u)",
+		 c->attempt - 1, c->attempt);
+	add_to_message(c, why);
+	return true;
+}
+
 /* An attempt ended with curl's result res and HTTP status. */
 static void
 attempt_done(struct api_call *c, CURLcode res, long status)
@@ -882,6 +922,10 @@ attempt_done(struct api_call *c, CURLcode res, long status)
 		v = judge_success(c);
 	else
 		v = judge_status(c, status, &fatal);
+	if (v == V_RETRY && same_bad_answer(c)) {
+		v = V_FATAL;
+		fatal = API_E_BAD_RESPONSE;
+	}
 	end_attempt(c);
 	if (v == V_OK) {
 		completed_event(c);

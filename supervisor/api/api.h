@@ -65,6 +65,7 @@ enum api_outcome {
 	API_E_SERVER,      /* 5xx the server said not to retry */
 	API_E_REPLAY_MISS, /* --replay: no recorded answer (fail closed) */
 	API_E_RECORDING,   /* --record: the exchange could not be kept */
+	API_E_BAD_RESPONSE, /* two attempts in a row: the same bad answer */
 };
 
 struct api_reply {
