@@ -48,6 +48,7 @@ struct api_call {
 	struct curl_slist *hdrs;
 	uint64_t timer;
 	uint64_t first_start, attempt_start;
+	uint64_t last_byte; /* when the attempt last received a byte */
 	unsigned attempt; /* attempts made so far */
 	struct retry_hints hints;
 	/* response of the current attempt */
@@ -339,6 +340,29 @@ append_raw(struct api_call *c, const char *p, size_t n)
 	return n;
 }
 
+/*
+ * Called by curl about once a second during a transfer: an attempt that
+ * has received no byte for --idle-timeout ends here (CURLE_ABORTED_BY_
+ * CALLBACK, judged a timeout). Exact to a second, where curl's own
+ * low-speed check averages over a window and ends it up to twice as late
+ * (CURLOPT_LOW_SPEED_* stays as a backstop).
+ */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	struct api_call *c = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return loop_now_ms() - c->last_byte >=
+			       (uint64_t)c->api->cfg.idle_timeout_s * 1000u ?
+		       1 :
+		       0;
+}
+
 /* n bytes of the body of a response with status: n, or 0 to stop. */
 static size_t
 take_body(struct api_call *c, const char *p, size_t n, long status)
@@ -367,6 +391,7 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 	long status = 0;
 
+	c->last_byte = loop_now_ms();
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	/* kept before it is judged: a replay feeds the same bytes */
 	if (c->rc && rec_attempt_body(c->rc, p, n) < 0)
@@ -380,6 +405,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	struct api_call *c = ud;
 	size_t n = size * nmemb;
 
+	c->last_byte = loop_now_ms();
 	retry_parse_header(&c->hints, p, n, time(NULL));
 	if (c->rc)
 		rec_attempt_header(c->rc, p, n);
@@ -434,7 +460,10 @@ setup_easy(struct api_call *c)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->idle_timeout_s);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->idle_timeout_s * 2);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -482,6 +511,7 @@ start_attempt(struct api_call *c)
 	}
 	c->attempt++;
 	c->attempt_start = now;
+	c->last_byte = now;
 	retry_hints_init(&c->hints);
 	if ((c->rc && rec_attempt_begin(c->rc) < 0) || setup_easy(c) < 0 ||
 	    curl_multi_add_handle(loop_multi(a->loop), c->easy) != CURLM_OK) {
@@ -592,6 +622,18 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 		set_error(c, "response_too_large", "response body too large");
 		*o = API_E_REQUEST;
 		return V_FATAL;
+	}
+	if (res == CURLE_ABORTED_BY_CALLBACK ||
+	    (res == CURLE_OPERATION_TIMEDOUT && c->reply.http_status > 0)) {
+		char msg[160];
+
+		/* on_progress, or the low-speed backstop once an answer began */
+		snprintf(msg, sizeof(msg), "%s: no byte for %ld s (--idle-timeout)",
+			 c->reply.http_status > 0 ? "the answer stalled" :
+						    "no answer came",
+			 c->api->cfg.idle_timeout_s);
+		set_error(c, "timeout", msg);
+		return V_RETRY;
 	}
 	if (c->is_sse && c->stream) {
 		char msg[256];

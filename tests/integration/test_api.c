@@ -367,6 +367,35 @@ Test(fault, same_invalid_json_body_twice_stops_retrying)
 		     "invalid_response");
 }
 
+/*
+ * A stream that stalls mid-event (half an event, then silence): the
+ * attempt ends as a timeout after --idle-timeout, not the default 300 s,
+ * the event says why, and the retry completes the run.
+ */
+Test(fault, stalled_stream_ends_at_the_idle_timeout_and_is_retried)
+{
+	struct ha_run t;
+	struct seen s;
+	const json_t *r;
+
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"stall\", "
+		  "\"stall_ms\": 60000}]",
+		  KEYOPTS(&t, "--idle-timeout", "5", NULL));
+	expect_completed(&t, &s);
+	r = expect_one_retry(&s, 200, "timeout", 375, 500);
+	cr_assert_not_null(strstr(ha_str(r, "message"), "no byte for 5 s"),
+			   "%s", ha_str(r, "message"));
+	cr_assert_not_null(strstr(ha_str(r, "message"), "--idle-timeout"));
+	cr_assert(ha_int(r, "latency_ms") >= 4500 &&
+			  ha_int(r, "latency_ms") < 9000,
+		  "the stalled attempt ended after %lld ms",
+		  ha_int(r, "latency_ms"));
+	cr_assert_eq(attempts_of_turn(&s, 0), 2);
+	cr_assert_lt(t.seconds, 20.0);
+	done(&t, &s);
+}
+
 Test(fault, slow_answer_within_limits_is_waited_for)
 {
 	struct ha_run t;
