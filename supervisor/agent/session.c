@@ -337,7 +337,7 @@ log_request(struct session *s, const char *body, size_t n)
 		session_transcript(s, "request",
 				   json_pack("{s:o?,s:o}", "body",
 					     json_loads(body, JSON_ALLOW_NUL,
-						NULL),
+							NULL),
 					     "messages_added", added));
 	else
 		session_transcript(s, "request",

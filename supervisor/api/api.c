@@ -49,7 +49,7 @@ struct api_call {
 	uint64_t timer;
 	uint64_t first_start, attempt_start;
 	uint64_t last_byte; /* when the attempt last received a byte */
-	unsigned attempt; /* attempts made so far */
+	unsigned attempt;   /* attempts made so far */
 	struct retry_hints hints;
 	/* response of the current attempt */
 	bool is_sse;
@@ -627,8 +627,10 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 	    (res == CURLE_OPERATION_TIMEDOUT && c->reply.http_status > 0)) {
 		char msg[160];
 
-		/* on_progress, or the low-speed backstop once an answer began */
-		snprintf(msg, sizeof(msg), "%s: no byte for %ld s (--idle-timeout)",
+		/* on_progress, or the low-speed backstop once an answer began
+		 */
+		snprintf(msg, sizeof(msg),
+			 "%s: no byte for %ld s (--idle-timeout)",
 			 c->reply.http_status > 0 ? "the answer stalled" :
 						    "no answer came",
 			 c->api->cfg.idle_timeout_s);

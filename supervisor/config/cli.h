@@ -69,7 +69,7 @@ struct cli {
 	double max_cost_usd;
 	int64_t timeout_s;
 	unsigned max_retries;
-	long idle_timeout_s; /* --idle-timeout: an attempt silent this long ends */
+	long idle_timeout_s; /* --idle-timeout: silent this long, it ends */
 	double retry_budget_s;
 	int jobs;
 	int repeat;

@@ -464,8 +464,9 @@ run_nul(const char *const *extra)
 	/* the answer went back as it came, NUL included */
 	cr_assert_str_eq(ha_str(s.posts, "1.body.messages.1.content.0.text"),
 			 "Writing");
-	cr_assert_eq(json_string_length(ha_get(
-			     s.posts, "1.body.messages.1.content.0.text")),
+	cr_assert_eq(json_string_length(
+			     ha_get(s.posts,
+				    "1.body.messages.1.content.0.text")),
 		     18);
 	json_array_foreach(s.posts, i, p)
 		cr_assert_eq(json_is_true(ha_get(p, "body.stream")), !extra);

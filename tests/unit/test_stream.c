@@ -668,8 +668,8 @@ Test(stream, nul_characters_are_kept)
 	json_t *msg, *v;
 
 	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'a\\u0000b'}"),
-		     0, "%s", stream_error(s));
+	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'a\\u0000b'}"), 0,
+		     "%s", stream_error(s));
 	cr_assert_eq(block_stop(s, 0), 0);
 	block_start(s, 1,
 		    "{'type':'tool_use','id':'toolu_01','name':'Write',"
