@@ -34,7 +34,7 @@ DEFAULT_CACHE_MIN_TOKENS = 1024
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence",
                 "pause_turn", "refusal", "model_context_window_exceeded")
 FAULT_KINDS = ("status", "reset", "cut", "error_event", "invalid_json",
-               "slow", "spend_limit")
+               "slow", "spend_limit", "stall")
 EXHAUSTED_TEXT = "scenario exhausted"
 MAX_DELAY_MS = 600000
 
@@ -59,7 +59,9 @@ FAULT_KEYS = {
     "invalid_json": set(),
     "slow": {"delay_ms"},
     "spend_limit": {"message"},
+    "stall": {"after_events", "stall_ms"},
 }
+DEFAULT_STALL_MS = 60000
 
 
 class ScenarioError(Exception):
@@ -241,8 +243,10 @@ def _load_fault(fault, path, names):
         _load_status_fault(fault, path)
     elif kind == "slow":
         _int_in(fault, "delay_ms", path, 0, MAX_DELAY_MS)
-    elif kind == "cut" and "after_events" in fault:
+    elif kind in ("cut", "stall") and "after_events" in fault:
         _int_in(fault, "after_events", path, 1, 10**6)
+    if kind == "stall":
+        _int_in(fault, "stall_ms", path, 0, MAX_DELAY_MS, DEFAULT_STALL_MS)
     for key in ("message", "error_type"):
         if not isinstance(fault.get(key, ""), str):
             _fail(f"{path}.{key}", "must be a string")

@@ -22,11 +22,13 @@ import json
 import math
 import os
 import secrets
+import select
 import socket
 import socketserver
 import struct
 import sys
 import threading
+import time
 import traceback
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import servertools
 from .errors import ApiError, error_type_for
 from .render import build_message, encode_event, stream_events
+from .scenario import DEFAULT_STALL_MS
 from .thinking import check_request as check_thinking
 from .thinking import sign_content
 from .tokens import PromptCache
@@ -486,7 +489,7 @@ class Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self._send_stream(ex, message, fault)
         else:
-            self._send_message(ex, message, kind)
+            self._send_message(ex, message, fault)
 
     def _reset(self):
         # SO_LINGER 0 turns close() into a TCP RST; detach first so that
@@ -535,7 +538,29 @@ class Handler(BaseHTTPRequestHandler):
             extra.append(("connection", "close"))
         self._send_json(ex, err.status, err.body(ex.request_id), extra)
 
-    def _send_message(self, ex, message, kind):
+    def _stall(self, fault):
+        """The stall fault: what was written goes out, then silence for
+        stall_ms, or until the client closes or the server stops; then
+        the connection closes."""
+        self.close_connection = True
+        self.wfile.flush()
+        deadline = time.monotonic() + fault.get(
+            "stall_ms", DEFAULT_STALL_MS) / 1000
+        stopping = self.server.state.stopping
+        while not stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select([self.connection], [], [],
+                                       min(left, 0.2))
+            try:
+                if ready and not self.connection.recv(4096):
+                    return  # the client went
+            except OSError:
+                return
+
+    def _send_message(self, ex, message, fault):
+        kind = fault.get("kind")
         data = json.dumps(message, ensure_ascii=False).encode(
             "utf-8", "surrogatepass")
         length = len(data)
@@ -545,9 +570,11 @@ class Handler(BaseHTTPRequestHandler):
         self._start(ex, 200, "application/json")
         self.send_header("content-length", str(length))
         self.end_headers()
-        if kind == "cut":
+        if kind in ("cut", "stall"):
             self.wfile.write(data[:len(data) // 2])
             self.close_connection = True
+            if kind == "stall":
+                self._stall(fault)
             return
         self.wfile.write(data)
 
@@ -563,7 +590,7 @@ class Handler(BaseHTTPRequestHandler):
         out = [encode_event(*e) for e in events]
         if kind == "invalid_json":
             out[2] = _corrupt_event(*events[2])
-        if kind != "cut":
+        if kind not in ("cut", "stall"):
             return out, None
         after = min(fault.get("after_events", max(2, len(out) // 2)),
                     len(out) - 1)
@@ -585,6 +612,8 @@ class Handler(BaseHTTPRequestHandler):
                              if chunked else data)
         if partial is not None:
             self.close_connection = True
+            if fault.get("kind") == "stall":
+                self._stall(fault)
             return
         if chunked:
             self.wfile.write(b"0\r\n\r\n")

@@ -118,7 +118,7 @@ audit_append(struct audit *a, const json_t *rec)
 	body = canonical(r);
 	if (body) {
 		/* parse back the redacted form so hash and line agree */
-		json_t *red = json_loads(body, 0, NULL);
+		json_t *red = json_loads(body, JSON_ALLOW_NUL, NULL);
 		char h[65];
 
 		sha256_hex(body, strlen(body), h);
@@ -224,7 +224,7 @@ audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
 	}
 	*count = 0;
 	while (!bad && getline(&line, &cap, f) > 0) {
-		json_t *r = json_loads(line, 0, NULL);
+		json_t *r = json_loads(line, JSON_ALLOW_NUL, NULL);
 
 		lineno++;
 		if (!r) {

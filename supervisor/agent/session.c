@@ -336,7 +336,8 @@ log_request(struct session *s, const char *body, size_t n)
 	if (s->logged_messages == 0)
 		session_transcript(s, "request",
 				   json_pack("{s:o?,s:o}", "body",
-					     json_loads(body, 0, NULL),
+					     json_loads(body, JSON_ALLOW_NUL,
+							NULL),
 					     "messages_added", added));
 	else
 		session_transcript(s, "request",

@@ -48,7 +48,8 @@ struct api_call {
 	struct curl_slist *hdrs;
 	uint64_t timer;
 	uint64_t first_start, attempt_start;
-	unsigned attempt; /* attempts made so far */
+	uint64_t last_byte; /* when the attempt last received a byte */
+	unsigned attempt;   /* attempts made so far */
 	struct retry_hints hints;
 	/* response of the current attempt */
 	bool is_sse;
@@ -57,6 +58,11 @@ struct api_call {
 	char *raw; /* non-SSE body */
 	size_t raw_len, raw_cap, raw_max;
 	bool overflow;
+	/* the attempt's 200 answer failed our checks (parse or validate) */
+	bool malformed;
+	/* "type: message" of the previous attempt when it was malformed */
+	char last_malformed[sizeof(((struct api_reply *)0)->error_type) +
+			    sizeof(((struct api_reply *)0)->error_message) + 2];
 	struct api_reply reply;
 };
 
@@ -77,6 +83,7 @@ api_outcome_name(enum api_outcome o)
 		"server_error",
 		"replay_mismatch",
 		"recording_failed",
+		"bad_response",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -240,6 +247,7 @@ end_attempt(struct api_call *c)
 	c->raw_len = c->raw_cap = 0;
 	c->overflow = false;
 	c->is_sse = false;
+	c->malformed = false;
 }
 
 static void
@@ -332,6 +340,29 @@ append_raw(struct api_call *c, const char *p, size_t n)
 	return n;
 }
 
+/*
+ * Called by curl about once a second during a transfer: an attempt that
+ * has received no byte for --idle-timeout ends here (CURLE_ABORTED_BY_
+ * CALLBACK, judged a timeout). Exact to a second, where curl's own
+ * low-speed check averages over a window and ends it up to twice as late
+ * (CURLOPT_LOW_SPEED_* stays as a backstop).
+ */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	struct api_call *c = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return loop_now_ms() - c->last_byte >=
+			       (uint64_t)c->api->cfg.idle_timeout_s * 1000u ?
+		       1 :
+		       0;
+}
+
 /* n bytes of the body of a response with status: n, or 0 to stop. */
 static size_t
 take_body(struct api_call *c, const char *p, size_t n, long status)
@@ -360,6 +391,7 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 	long status = 0;
 
+	c->last_byte = loop_now_ms();
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	/* kept before it is judged: a replay feeds the same bytes */
 	if (c->rc && rec_attempt_body(c->rc, p, n) < 0)
@@ -373,6 +405,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	struct api_call *c = ud;
 	size_t n = size * nmemb;
 
+	c->last_byte = loop_now_ms();
 	retry_parse_header(&c->hints, p, n, time(NULL));
 	if (c->rc)
 		rec_attempt_header(c->rc, p, n);
@@ -427,7 +460,10 @@ setup_easy(struct api_call *c)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->idle_timeout_s);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->idle_timeout_s * 2);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -475,6 +511,7 @@ start_attempt(struct api_call *c)
 	}
 	c->attempt++;
 	c->attempt_start = now;
+	c->last_byte = now;
 	retry_hints_init(&c->hints);
 	if ((c->rc && rec_attempt_begin(c->rc) < 0) || setup_easy(c) < 0 ||
 	    curl_multi_add_handle(loop_multi(a->loop), c->easy) != CURLM_OK) {
@@ -578,12 +615,27 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 	}
 	if (c->is_sse && c->stream && stream_error(c->stream)) {
 		set_error(c, "stream_error", stream_error(c->stream));
+		c->malformed = true; /* the parser refused what came */
 		return V_RETRY;
 	}
 	if (c->overflow) {
 		set_error(c, "response_too_large", "response body too large");
 		*o = API_E_REQUEST;
 		return V_FATAL;
+	}
+	if (res == CURLE_ABORTED_BY_CALLBACK ||
+	    (res == CURLE_OPERATION_TIMEDOUT && c->reply.http_status > 0)) {
+		char msg[160];
+
+		/* on_progress, or the low-speed backstop once an answer began
+		 */
+		snprintf(msg, sizeof(msg),
+			 "%s: no byte for %ld s (--idle-timeout)",
+			 c->reply.http_status > 0 ? "the answer stalled" :
+						    "no answer came",
+			 c->api->cfg.idle_timeout_s);
+		set_error(c, "timeout", msg);
+		return V_RETRY;
 	}
 	if (c->is_sse && c->stream) {
 		char msg[256];
@@ -623,12 +675,13 @@ judge_success(struct api_call *c)
 		rc = response_parse(c->raw ? c->raw : "", c->raw_len,
 				    &c->reply.resp, err, sizeof(err));
 		if (rc == 0)
-			c->reply.message = json_loadb(c->raw, c->raw_len, 0,
-						      NULL);
+			c->reply.message = json_loadb(c->raw, c->raw_len,
+						      JSON_ALLOW_NUL, NULL);
 	}
 	if (rc == 0 && c->reply.message)
 		return V_OK;
 	set_error(c, "invalid_response", err[0] ? err : "invalid message");
+	c->malformed = true;
 	return V_RETRY;
 }
 
@@ -861,6 +914,37 @@ stream_whole(const struct api_call *c)
 	       !stream_error(c->stream) && !stream_api_error_type(c->stream);
 }
 
+/*
+ * A 200 whose answer our checks refused is retried once; refused again
+ * for exactly the same reason (the error text holds the position), it is
+ * the API's answer, not a transient fault: no more attempts are spent on
+ * it. Live and replay alike (replay_attempt goes through attempt_done).
+ * A status error (429, 5xx, 529), a cut or a reset are never "the same".
+ */
+static bool
+same_bad_answer(struct api_call *c)
+{
+	char now[sizeof(c->last_malformed)];
+	char why[160];
+
+	if (!c->malformed) {
+		c->last_malformed[0] = '\0';
+		return false;
+	}
+	snprintf(now, sizeof(now), "%s: %s", c->reply.error_type,
+		 c->reply.error_message);
+	if (!c->last_malformed[0] || strcmp(now, c->last_malformed) != 0) {
+		memcpy(c->last_malformed, now, sizeof(now));
+		return false;
+	}
+	snprintf(why, sizeof(why),
+		 " (the API gave the same malformed answer on attempts %u "
+		 "and %u)",
+		 c->attempt - 1, c->attempt);
+	add_to_message(c, why);
+	return true;
+}
+
 /* An attempt ended with curl's result res and HTTP status. */
 static void
 attempt_done(struct api_call *c, CURLcode res, long status)
@@ -882,6 +966,10 @@ attempt_done(struct api_call *c, CURLcode res, long status)
 		v = judge_success(c);
 	else
 		v = judge_status(c, status, &fatal);
+	if (v == V_RETRY && same_bad_answer(c)) {
+		v = V_FATAL;
+		fatal = API_E_BAD_RESPONSE;
+	}
 	end_attempt(c);
 	if (v == V_OK) {
 		completed_event(c);

@@ -62,9 +62,10 @@ enum api_outcome {
 	API_E_SPEND_LIMIT, /* 429 that says a spend limit was reached */
 	API_E_EXHAUSTED,   /* retries or budget used up */
 	API_E_CANCELLED,
-	API_E_SERVER,      /* 5xx the server said not to retry */
-	API_E_REPLAY_MISS, /* --replay: no recorded answer (fail closed) */
-	API_E_RECORDING,   /* --record: the exchange could not be kept */
+	API_E_SERVER,       /* 5xx the server said not to retry */
+	API_E_REPLAY_MISS,  /* --replay: no recorded answer (fail closed) */
+	API_E_RECORDING,    /* --record: the exchange could not be kept */
+	API_E_BAD_RESPONSE, /* two attempts in a row: the same bad answer */
 };
 
 struct api_reply {

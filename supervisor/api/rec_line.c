@@ -360,7 +360,7 @@ rec_line_read(FILE *in, const struct rec_line_key *want, json_t **delta,
 	rc = read_line(in, &buf, &len, err, errlen);
 	if (rc != 0)
 		return rc;
-	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	free(buf);
 	if (!json_is_object(o)) {
 		snprintf(err, errlen, "not a JSON object (%s)",

@@ -502,7 +502,7 @@ fail:
 struct rec_call *
 rec_call_begin(struct rec_conv *c, const char *body, char *err, size_t errlen)
 {
-	json_t *b = json_loads(body, 0, NULL);
+	json_t *b = json_loads(body, JSON_ALLOW_NUL, NULL);
 	struct rec_call *k = NULL;
 
 	if (!b) {

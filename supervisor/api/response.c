@@ -58,11 +58,14 @@ response_safe_name(const char *s, size_t len, size_t max, bool dash)
 	return true;
 }
 
-/* obj[key] when it is a string, else NULL. */
+/* obj[key] when it is a string without a NUL character, else NULL. */
 static const char *
 response_str(const json_t *obj, const char *key)
 {
-	return json_string_value(json_object_get(obj, key));
+	const json_t *v = json_object_get(obj, key);
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -332,10 +335,12 @@ response_opt_string(const json_t *msg, const char *key, char **out, char *err,
 	*out = NULL;
 	if (!v || json_is_null(v))
 		return 0;
-	if (!json_is_string(v) || json_string_length(v) > RESPONSE_STR_MAX) {
+	if (!json_is_string(v) || json_string_length(v) > RESPONSE_STR_MAX ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
 		response_err(err, errlen,
-			     "%s is not a string of at most %d bytes", key,
-			     RESPONSE_STR_MAX);
+			     "%s is not a string of at most %d bytes without "
+			     "a NUL character",
+			     key, RESPONSE_STR_MAX);
 		return RESPONSE_E_INVALID;
 	}
 	*out = strdup(json_string_value(v));
@@ -422,8 +427,9 @@ response_load(const char *body, size_t len, json_t **out, char *err,
 	}
 	if (!body && len)
 		return RESPONSE_E_JSON;
-	/* Default flags refuse "\u0000" in strings (no JSON_ALLOW_NUL). */
-	*out = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	/* "\u0000" is valid JSON: kept (response_str refuses it in a name) */
+	*out = json_loadb(body ? body : "", len,
+			  JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!*out) {
 		response_err(err, errlen,
 			     "response body is not valid JSON (line %d, "

@@ -577,8 +577,10 @@ stream_finish_tool(struct stream *s, struct stream_block *b, size_t idx)
 			return 0;
 		input = json_object();
 	} else {
+		/* "\u0000" is valid JSON: the tool refuses it, visibly */
 		input = json_loadb(b->json.p, b->json.len,
-				   JSON_REJECT_DUPLICATES, &jerr);
+				   JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+				   &jerr);
 		if (!input)
 			return stream_fail(s, STREAM_E_JSON,
 					   "tool input of block %zu is not "
@@ -659,7 +661,8 @@ stream_parse(struct stream *s, const char *name, const char *data, size_t len,
 				   "stream data larger than %u bytes",
 				   STREAM_MAX_BYTES);
 	s->total += len;
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+			  &jerr);
 	if (!root)
 		return stream_fail(s, STREAM_E_JSON,
 				   "%s event: data is not valid JSON "

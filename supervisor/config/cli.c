@@ -60,6 +60,7 @@ enum {
 	OPT_WEB_DOMAINS,
 	OPT_WEB_MAX_USES,
 	OPT_THINKING,
+	OPT_IDLE_TIMEOUT,
 	OPT_TEST_TODAY,
 	OPT_PRUNE,
 };
@@ -111,6 +112,7 @@ static const struct option options[] = {
 	{ "web-max-uses", required_argument, NULL, OPT_WEB_MAX_USES },
 	{ "thinking-budget", required_argument, NULL, OPT_THINKING },
 	{ "prune", no_argument, NULL, OPT_PRUNE },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 #if GAO_DEV_TEST_SWITCHES
 	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
@@ -210,6 +212,9 @@ static const char run_help[] =
 "                           timeout_seconds, else 7200)\n"
 "  --max-retries N          retries per API call (default 4)\n"
 "  --retry-budget S         seconds of retry waits per call (default 300)\n"
+"  --idle-timeout S         an API attempt that receives no byte for S\n"
+"                           seconds ends and is retried (5 to 3600,\n"
+"                           default 300)\n"
 "  --anthropic-version V    anthropic-version header, a date YYYY-MM-DD (default:\n"
 "                           anthropic_version: in the user config, else\n"
 "                           2026-10-21)\n"
@@ -779,6 +784,11 @@ set_option(struct cli *c, int opt, const char *arg)
 		rc = parse_int("--thinking-budget", arg, 1024, 1000000, &v);
 		c->thinking_budget = v;
 		break;
+	case OPT_IDLE_TIMEOUT:
+		rc = parse_int("--idle-timeout", arg, CLI_MIN_IDLE_TIMEOUT,
+			       CLI_MAX_IDLE_TIMEOUT, &v);
+		c->idle_timeout_s = (long)v;
+		break;
 	default:
 		return set_plain_option(c, opt, arg);
 	}
@@ -830,6 +840,7 @@ defaults(struct cli *c)
 	c->max_cost_usd = 10.0;
 	c->max_retries = 4;
 	c->retry_budget_s = 300;
+	c->idle_timeout_s = 300;
 	c->jobs = 1;
 	c->repeat = 1;
 	c->max_memory = CLI_DEFAULT_MAX_MEMORY;

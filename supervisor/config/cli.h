@@ -71,6 +71,7 @@ struct cli {
 	double max_cost_usd;
 	int64_t timeout_s;
 	unsigned max_retries;
+	long idle_timeout_s; /* --idle-timeout: silent this long, it ends */
 	double retry_budget_s;
 	int jobs;
 	int repeat;
@@ -111,6 +112,10 @@ int cli_parse(int argc, char **argv, struct cli *out);
 #define CLI_DEFAULT_MAX_FILES 100000ull
 #define CLI_MIN_MAX_MEMORY (16ull << 20) /* below it nothing starts */
 #define CLI_MIN_MAX_DISK (64ull << 10)
+/* --idle-timeout bounds, seconds: below 5 a slow but healthy stream may
+ * look dead; above an hour a dead one holds the run too long */
+#define CLI_MIN_IDLE_TIMEOUT 5
+#define CLI_MAX_IDLE_TIMEOUT 3600
 #define CLI_MAX_SHARDS 1000
 #define CLI_MAX_CAP (1ull << 50) /* 1 PiB: a typo, not a wish */
 

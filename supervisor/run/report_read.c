@@ -76,7 +76,9 @@ report_read_lines(const char *path, struct report_lines *out)
 		json_t *v;
 
 		if (n > 0) {
-			v = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+			v = json_loadb(p, n,
+				       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+				       NULL);
 			if (json_is_object(v))
 				json_array_append_new(out->items, v);
 			else {

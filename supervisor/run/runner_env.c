@@ -51,7 +51,7 @@ runner_env_prepare(struct runner *rn, struct secret *key, char *root_abs)
 		.max_retries = c->max_retries,
 		.retry_budget_s = c->retry_budget_s,
 		.connect_timeout_ms = 5000,
-		.idle_timeout_s = 300,
+		.idle_timeout_s = c->idle_timeout_s,
 	};
 	char err[1024];
 

@@ -765,7 +765,8 @@ class TestStreaming(SharedFake):
 
 FAULT_CONVS = ["f-status", "f-ms", "f-date", "f-reset", "f-cut",
                "f-cut-plain", "f-error", "f-error-plain", "f-invalid",
-               "f-invalid-plain", "f-slow", "f-spend", "f-all", "f-numbered"]
+               "f-invalid-plain", "f-slow", "f-spend", "f-all", "f-numbered",
+               "f-stall", "f-stall-plain"]
 FAULT_SCENARIO = {
     "conversations": [conv(n, [{"content": [
         {"type": "text", "text": f"reply from {n} with enough text"},
@@ -794,6 +795,9 @@ FAULT_SCENARIO = {
          "kind": "spend_limit"},
         {"conversation": "f-all", "turn": 0, "attempt": "all",
          "kind": "status", "status": 503},
+        {"conversation": "f-stall", "turn": 0, "kind": "stall",
+         "stall_ms": 400},
+        {"conversation": "f-stall-plain", "turn": 0, "kind": "stall"},
     ],
 }
 
@@ -1045,6 +1049,41 @@ class TestFaults(SharedFake):
         self.assertIsNotNone(exc)
         self.assertGreater(len(partial), 10)
 
+    def test_stall_stream(self):
+        # half an event, then silence for stall_ms, then the close
+        start = time.monotonic()
+        status, partial, exc = self.raw_stream("f-stall")
+        self.assertGreaterEqual(time.monotonic() - start, 0.35)
+        self.assertEqual(status, 200)
+        self.assertIsNotNone(exc)
+        self.assertIn(b"event: message_start", partial)
+        self.assertNotIn(b"message_stop", partial)
+        self.assertFalse(partial.endswith(b"\n\n"))
+        self.ok("f-stall", stream=True)
+        self.assertEqual(self.record_for("f-stall")[0]["fault"], "stall")
+
+    def test_stall_plain_until_the_client_goes(self):
+        # the default stall (60 s) outlasts the client's 0.5 s timeout:
+        # the half body came, then nothing
+        conn = self.fake.conn(timeout=0.5)
+        try:
+            conn.request("POST", "/v1/messages",
+                         body=json.dumps(req("f-stall-plain")),
+                         headers={"x-api-key": TEST_KEY,
+                                  "anthropic-version": NEW,
+                                  "content-type": "application/json"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            length = int(resp.getheader("content-length"))
+            got = resp.fp.read1(length)
+            self.assertGreater(len(got), 10)
+            self.assertLess(len(got), length)
+            with self.assertRaises(TimeoutError):
+                resp.fp.read(length - len(got))
+        finally:
+            conn.close()
+        self.ok("f-stall-plain")
+
     def test_error_event(self):
         status, raw, exc = self.raw_stream("f-error")
         self.assertEqual(status, 200)
@@ -1245,6 +1284,12 @@ class TestCommandLine(unittest.TestCase):
              "conversation"),
             (json.dumps({"conversations": [], "faults": [
                 {"request": 1, "kind": "explode"}]}), "kind"),
+            (json.dumps({"conversations": [], "faults": [
+                {"request": 1, "kind": "stall", "stall_ms": -1}]}),
+             "stall_ms"),
+            (json.dumps({"conversations": [], "faults": [
+                {"request": 1, "kind": "stall", "stall_ms": 600001}]}),
+             "stall_ms"),
             # the signature is the fake's own, never the scenario's
             (json.dumps({"conversations": [conv("a", [
                 {"content": [{"type": "thinking", "thinking": "x",

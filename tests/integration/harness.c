@@ -341,7 +341,7 @@ h_jsonl(const char *path)
 
 	for (char *line = c ? strtok_r(c, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *v = json_loads(line, 0, NULL);
+		json_t *v = json_loads(line, JSON_ALLOW_NUL, NULL);
 
 		cr_assert_not_null(v, "%s: a line is not JSON: %.200s", path,
 				   line);

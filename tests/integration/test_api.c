@@ -318,6 +318,84 @@ Test(fault, invalid_json_without_streaming_is_retried)
 	done(&t, &s);
 }
 
+/*
+ * The same malformed 200 on every attempt is the API's answer, not a
+ * transient fault: two attempts (one retry), then bad_response, exit 4,
+ * streamed or not. (invalid_json on attempt 1 only is retried and
+ * succeeds: the two tests above.)
+ */
+static void
+run_same_bad(const char *const *extra, const char *type)
+{
+	struct ha_run t;
+	struct seen s;
+	json_t *ends;
+	const char *err;
+
+	run_fault(&t, &s,
+		  "[{\"conversation\": \"amelia\", \"turn\": 0, "
+		  "\"attempt\": \"all\", \"kind\": \"invalid_json\"}]",
+		  extra ? KEYOPTS(&t, extra[0], NULL) : KEYOPTS(&t, NULL));
+	expect_exit(&t, 4);
+	expect_status(&s, "error", "bad_response");
+	cr_assert_str_eq(ha_str(s.res, "phases.0.status"), "error");
+	cr_assert_eq(json_array_size(s.posts), 2, "%zu attempts, not 2",
+		     json_array_size(s.posts));
+	cr_assert_eq(json_array_size(s.retried), 1);
+	cr_assert_str_eq(ha_str(s.retried, "0.error_type"), type);
+	ends = ha_events_named(s.events, "api_call_completed");
+	cr_assert_str_eq(ha_str(ends, "0.outcome"), "bad_response");
+	cr_assert_eq(ha_int(ends, "0.status"), 200);
+	json_decref(ends);
+	err = ha_str(s.res, "errors.0");
+	cr_assert_not_null(strstr(err, "bad_response"), "%s", err);
+	cr_assert_not_null(strstr(err, "not valid JSON"), "%s", err);
+	cr_assert_not_null(strstr(err, "same malformed answer"), "%s", err);
+	cr_assert_not_null(strstr(t.out.out, "bad_response"), "summary:\n%s",
+			   t.out.out);
+	done(&t, &s);
+}
+
+Test(fault, same_invalid_json_stream_twice_stops_retrying)
+{
+	run_same_bad(NULL, "stream_error");
+}
+
+Test(fault, same_invalid_json_body_twice_stops_retrying)
+{
+	run_same_bad((const char *const[]){ "--no-stream" },
+		     "invalid_response");
+}
+
+/*
+ * A stream that stalls mid-event (half an event, then silence): the
+ * attempt ends as a timeout after --idle-timeout, not the default 300 s,
+ * the event says why, and the retry completes the run.
+ */
+Test(fault, stalled_stream_ends_at_the_idle_timeout_and_is_retried)
+{
+	struct ha_run t;
+	struct seen s;
+	const json_t *r;
+
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"stall\", "
+		  "\"stall_ms\": 60000}]",
+		  KEYOPTS(&t, "--idle-timeout", "5", NULL));
+	expect_completed(&t, &s);
+	r = expect_one_retry(&s, 200, "timeout", 375, 500);
+	cr_assert_not_null(strstr(ha_str(r, "message"), "no byte for 5 s"),
+			   "%s", ha_str(r, "message"));
+	cr_assert_not_null(strstr(ha_str(r, "message"), "--idle-timeout"));
+	cr_assert(ha_int(r, "latency_ms") >= 4500 &&
+			  ha_int(r, "latency_ms") < 9000,
+		  "the stalled attempt ended after %lld ms",
+		  ha_int(r, "latency_ms"));
+	cr_assert_eq(attempts_of_turn(&s, 0), 2);
+	cr_assert_lt(t.seconds, 20.0);
+	done(&t, &s);
+}
+
 Test(fault, slow_answer_within_limits_is_waited_for)
 {
 	struct ha_run t;
@@ -356,6 +434,53 @@ Test(fault, no_stream_runs_the_demo_to_completion)
 	json_array_foreach(s.posts, i, p)
 		cr_assert(json_is_false(ha_get(p, "body.stream")));
 	done(&t, &s);
+}
+
+/*
+ * Valid JSON holding "\u0000" (a text block, a tool input, the final
+ * text) is an answer like any other, streamed or not: the Write is refused
+ * with an is_error result naming the field (the fake's expectation checks
+ * it, or answers 400), the run goes on and completes, no retry is spent.
+ */
+static void
+run_nul(const char *const *extra)
+{
+	struct ha_run t;
+	struct seen s;
+	const json_t *p;
+	size_t i;
+
+	ha_setup(&t, "tests/integration/scenarios/api-nul.json", H_TEST_KEY);
+	ha_run(&t, extra ? KEYOPTS(&t, extra[0], NULL) : KEYOPTS(&t, NULL),
+	       NULL);
+	look(&t, &s);
+	expect_exit(&t, 0);
+	expect_status(&s, "completed", "");
+	cr_assert_eq(ha_int(s.res, "phases.0.turns"), 3);
+	cr_assert_eq(json_array_size(s.retried), 0, "a retry was spent");
+	cr_assert_eq(ha_int(s.res, "metrics.retries"), 0);
+	cr_assert_eq(json_array_size(s.posts), 3, "%zu requests",
+		     json_array_size(s.posts));
+	/* the answer went back as it came, NUL included */
+	cr_assert_str_eq(ha_str(s.posts, "1.body.messages.1.content.0.text"),
+			 "Writing");
+	cr_assert_eq(json_string_length(
+			     ha_get(s.posts,
+				    "1.body.messages.1.content.0.text")),
+		     18);
+	json_array_foreach(s.posts, i, p)
+		cr_assert_eq(json_is_true(ha_get(p, "body.stream")), !extra);
+	done(&t, &s);
+}
+
+Test(fault, nul_in_a_streamed_answer_reaches_the_tool)
+{
+	run_nul(NULL);
+}
+
+Test(fault, nul_in_a_plain_answer_reaches_the_tool)
+{
+	run_nul((const char *const[]){ "--no-stream" });
 }
 
 /* --- faults that end the run: infrastructure (exit 4) ------------------ */

@@ -22,7 +22,10 @@
  *   Bash prints the clock, so there is at least one), the summary lines;
  * - retries: a 529 then a cut stream replay to the same retries, and a
  *   run that ended in retries exhausted replays to exit 4 and the same
- *   stop reason, without waiting the recorded delays;
+ *   stop reason, without waiting the recorded delays; the same malformed
+ *   answer twice (bad_response, two attempts) replays to the same end;
+ * - an answer holding "\u0000" (text and a tool input the tool refuses)
+ *   records and replays to the same run, without a difference;
  *
  * The refusals (fail closed, bad recordings, misuse, the key) are in
  * test_replay_refuse.c; the shared helpers in harness_replay.c.
@@ -568,6 +571,61 @@ Test(replay, retries_exhausted_replays_without_the_waits)
 		     "%lld ms)",
 		     ps, waited);
 	json_decref(lines);
+	json_decref(a);
+	json_decref(b);
+	hb_finish(&t);
+}
+
+Test(replay, same_malformed_answer_replays_to_bad_response)
+{
+	struct hb t;
+	char cfg[512], rec[600];
+	const char *args[] = { "gamma.yaml", NULL };
+	json_t *a, *b, *lines;
+	double s;
+
+	hb_start(&t, "tests/integration/scenarios/replay-bad.json");
+	hb_write(&t, "gamma.yaml", GAMMA, cfg, sizeof(cfg));
+	record_then_replay(&t, args, 4, &a, &b, &s);
+	hb_assert_run(&t, a, 4, "error", "bad_response");
+	hb_assert_run(&t, b, 4, "error", "bad_response");
+	assert_same_json(json_object_get(a, "metrics"),
+			 json_object_get(b, "metrics"), "gamma#0", "metrics");
+	cr_assert_eq(hb_int(json_object_get(b, "metrics"), "retries"), 1);
+	cr_assert_eq(count_events(a, "api_call_retried"), 1);
+	cr_assert_eq(count_events(b, "api_call_retried"), 1);
+	cr_assert_not_null(strstr(hb_str(hb_phase(b, 0), "error"),
+				  "same malformed answer"),
+			   "%s", hb_str(hb_phase(b, 0), "error"));
+	snprintf(rec, sizeof(rec), "%s/rec", t.dir);
+	lines = rec_lines(rec);
+	cr_assert_eq(json_array_size(lines), 1);
+	cr_assert_str_eq(hb_str(json_array_get(lines, 0), "outcome"),
+			 "bad_response");
+	cr_assert_eq(json_array_size(json_object_get(json_array_get(lines, 0),
+						     "attempts")),
+		     2);
+	json_decref(lines);
+	json_decref(a);
+	json_decref(b);
+	hb_finish(&t);
+}
+
+Test(replay, nul_characters_record_and_replay)
+{
+	struct hb t;
+	char cfg[512];
+	const char *args[] = { "gamma.yaml", NULL };
+	json_t *a, *b;
+	double s;
+
+	hb_start(&t, "tests/integration/scenarios/api-nul.json");
+	hb_write(&t, "gamma.yaml", GAMMA, cfg, sizeof(cfg));
+	record_then_replay(&t, args, 0, &a, &b, &s);
+	hb_assert_run(&t, b, 0, "completed", "");
+	assert_same_unit(a, b, "gamma#0");
+	cr_assert_eq(count_events(b, "replay_difference"), 0);
+	cr_assert_eq(count_events(b, "api_call_retried"), 0);
 	json_decref(a);
 	json_decref(b);
 	hb_finish(&t);

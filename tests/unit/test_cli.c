@@ -251,9 +251,10 @@ Test(cli, numeric_options_in_range)
 			   "5000000", "--max-cost-usd", "0", "--timeout",
 			   "86400", "--max-retries", "0", "--retry-budget",
 			   "2.5", "--jobs", "256", "--repeat", "1000",
-			   "--thinking-budget", "1024"),
+			   "--thinking-budget", "1024", "--idle-timeout", "5"),
 		     0);
 	cr_assert_eq(c.thinking_budget, 1024);
+	cr_assert_eq(c.idle_timeout_s, 5);
 	cr_assert_eq(c.max_turns, 100000);
 	cr_assert_eq(c.max_output_tokens, 1);
 	cr_assert_eq(c.max_tokens, 5000000);
@@ -263,6 +264,12 @@ Test(cli, numeric_options_in_range)
 	cr_assert_float_eq(c.retry_budget_s, 2.5, 1e-12);
 	cr_assert_eq(c.jobs, 256);
 	cr_assert_eq(c.repeat, 1000);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml", "--idle-timeout",
+			   "3600"),
+		     0);
+	cr_assert_eq(c.idle_timeout_s, 3600);
+	cr_assert_eq(PARSE(&c, "sandbox", "run", "a.yaml"), 0);
+	cr_assert_eq(c.idle_timeout_s, 300, "the default");
 }
 
 static const struct {
@@ -288,6 +295,10 @@ static const struct {
 	{ "--max-timeout", "86401", "a whole number from 1 to 86400" },
 	{ "--timeout", "86401", "a whole number from 1 to 86400" },
 	{ "--max-retries", "-1", "a whole number from 0 to 100" },
+	{ "--idle-timeout", "4", "a whole number from 5 to 3600" },
+	{ "--idle-timeout", "3601", "a whole number from 5 to 3600" },
+	{ "--idle-timeout", "0", "a whole number from 5 to 3600" },
+	{ "--idle-timeout", "1m", "a whole number from 5 to 3600" },
 	{ "--max-retries", "101", "a whole number from 0 to 100" },
 	{ "--jobs", "0", "a whole number from 1 to 256" },
 	{ "--jobs", "257", "a whole number from 1 to 256" },
@@ -573,6 +584,7 @@ Test(cli, run_help_lists_every_option)
 		"--timeout S",
 		"--max-retries N",
 		"--retry-budget S",
+		"--idle-timeout S",
 		"--anthropic-version V",
 		"--no-stream",
 		"--policy NAME|FILE",

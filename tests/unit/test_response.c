@@ -264,14 +264,49 @@ static const struct bad_case bad_messages[] = {
 	{ "{'type':'message','type':'message','role':'assistant',"
 	  "'content':[]}",
 	  RESPONSE_E_JSON, "JSON" },
-	{ "{'type':'message','role':'assistant','content':[{'type':'text',"
-	  "'text':'a\\u0000b'}]}",
-	  RESPONSE_E_JSON, "JSON" },
+	/* a name holding a NUL never compares equal up to the NUL */
+	{ "{'type':'message\\u0000x','role':'assistant','content':[]}",
+	  RESPONSE_E_INVALID, "type" },
+	{ "{'type':'message','role':'assistant\\u0000','content':[]}",
+	  RESPONSE_E_INVALID, "role" },
+	{ "{'type':'message','role':'assistant','content':[{'type':"
+	  "'tool_use\\u0000','id':'t','name':'n','input':{}}]}",
+	  RESPONSE_E_INVALID, "string type" },
+	{ "{'type':'message','role':'assistant','content':[],"
+	  "'stop_reason':'end_turn\\u0000x'}",
+	  RESPONSE_E_INVALID, "stop_reason" },
+	{ "{'type':'message','role':'assistant','content':[{'type':"
+	  "'tool_use','id':'t\\u0000','name':'n','input':{}}]}",
+	  RESPONSE_E_INVALID, "id" },
 	{ "", RESPONSE_E_JSON, "JSON" },
 	{ "{'type':'message','role':'assistant','content':[],"
 	  "'usage':{'input_tokens':99999999999999999999999}}",
 	  RESPONSE_E_JSON, "JSON" },
 };
+
+/* "\u0000" is valid JSON: a text and a tool input holding one are kept
+ * whole (the tool check refuses the input later, with an error the agent
+ * sees); it is not a broken body. */
+Test(response, nul_characters_are_kept)
+{
+	struct response r;
+	char err[256] = "";
+	json_t *v;
+
+	cr_assert_eq(parse_q("{'type':'message','role':'assistant','content':"
+			     "[{'type':'text','text':'a\\u0000b'},"
+			     "{'type':'tool_use','id':'t1','name':'Write',"
+			     "'input':{'p':'x\\u0000y'}}]}",
+			     &r, err, sizeof(err)),
+		     0, "%s", err);
+	v = json_object_get(json_array_get(r.content, 0), "text");
+	cr_assert_eq(json_string_length(v), 3);
+	cr_assert_eq(memcmp(json_string_value(v), "a\0b", 3), 0);
+	cr_assert_eq(r.n_tool_use, 1);
+	v = json_object_get(json_array_get(r.content, 1), "input");
+	cr_assert_eq(json_object_size(v), 1);
+	response_clear(&r);
+}
 
 Test(response, invalid_messages)
 {

@@ -658,15 +658,60 @@ Test(stream, invalid_json_data)
 	stream_free(s);
 }
 
-Test(stream, json_with_nul_or_duplicate_keys)
+/* "\u0000" is valid JSON: kept whole in text and tool input (the tool
+ * check refuses it later, visibly); a name holding one is refused. */
+Test(stream, nul_characters_are_kept)
 {
 	struct stream *s = started();
-	const char nul[] = "{\"type\":\"ping\"}\0junk";
+	struct response r;
+	char err[256];
+	json_t *msg, *v;
 
 	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'a\\u0000b'}"),
-		     STREAM_E_JSON);
+	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'a\\u0000b'}"), 0,
+		     "%s", stream_error(s));
+	cr_assert_eq(block_stop(s, 0), 0);
+	block_start(s, 1,
+		    "{'type':'tool_use','id':'toolu_01','name':'Write',"
+		    "'input':{}}");
+	cr_assert_eq(delta(s, 1,
+			   "{'type':'input_json_delta','partial_json':"
+			   "'{\\'p\\': \\'x\\\\u0000y\\'}'}"),
+		     0, "%s", stream_error(s));
+	cr_assert_eq(block_stop(s, 1), 0, "%s", stream_error(s));
+	finish(s);
+	msg = stream_take_message(s);
+	cr_assert_eq(response_from_json(msg, &r, err, sizeof(err)), 0, "%s",
+		     err);
+	v = json_object_get(json_array_get(r.content, 0), "text");
+	cr_assert_eq(json_string_length(v), 3);
+	cr_assert_eq(memcmp(json_string_value(v), "a\0b", 3), 0);
+	v = json_object_get(json_object_get(json_array_get(r.content, 1),
+					    "input"),
+			    "p");
+	cr_assert_eq(json_string_length(v), 3);
+	cr_assert_eq(memcmp(json_string_value(v), "x\0y", 3), 0);
+	response_clear(&r);
+	json_decref(msg);
 	stream_free(s);
+
+	/* a block type holding a NUL is not "text" */
+	s = started();
+	block_start(s, 0, "{'type':'text\\u0000x','text':''}");
+	cr_assert_eq(block_stop(s, 0), 0);
+	finish(s);
+	msg = stream_take_message(s);
+	cr_assert_eq(response_from_json(msg, &r, err, sizeof(err)),
+		     RESPONSE_E_INVALID);
+	cr_assert_not_null(strstr(err, "string type"), "%s", err);
+	json_decref(msg);
+	stream_free(s);
+}
+
+Test(stream, json_with_nul_or_duplicate_keys)
+{
+	struct stream *s;
+	const char nul[] = "{\"type\":\"ping\"}\0junk";
 
 	s = started();
 	cr_assert_eq(ev(s, "content_block_start",
