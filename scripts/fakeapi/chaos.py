@@ -16,7 +16,8 @@
 # runs as expected outcomes). Statuses are the retryable ones (408, 409,
 # 429, 500, 502, 503, 504, 529) with retry-after 0 (a 429 or 529 holds
 # every run of a gao-dev process while it waits), delays of slow
-# faults are short: a soak measures the client, not the wait.
+# faults are short: a soak measures the client, not the wait. A stall
+# lasts 6 to 8 s: longer than the idle timeout the soak gives gao-dev.
 #
 # counts() reports how many requests were eligible and how many faults of
 # each kind were injected; cli.py writes it to the --stats file.
@@ -25,9 +26,12 @@ import random
 import threading
 
 KINDS = ("status", "reset", "cut", "error_event", "invalid_json", "slow",
-         "spend_limit")
+         "stall", "spend_limit")
 STATUSES = (408, 409, 429, 500, 502, 503, 504, 529)
 MAX_SLOW_MS = 800
+# a stall outlasts the soak's --idle-timeout 5, so the attempt is ended by
+# the client's idle timeout and retried; after it the fake closes
+STALL_MS = (6000, 8000)
 
 
 class ChaosError(ValueError):
@@ -77,6 +81,8 @@ class RandomFaults:
             return fault
         if kind == "slow":
             return {"kind": kind, "delay_ms": rng.randrange(50, MAX_SLOW_MS)}
+        if kind == "stall":
+            return {"kind": kind, "stall_ms": rng.randrange(*STALL_MS)}
         if kind == "cut" and rng.random() < 0.5:
             return {"kind": kind, "after_events": rng.randrange(1, 8)}
         return {"kind": kind}

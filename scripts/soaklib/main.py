@@ -171,6 +171,7 @@ class Soak:
         proc = subprocess.Popen(
             [self.gao_dev, "sandbox", "run", *configs, "--standalone",
              "--api-key-file", os.path.join(self.work, "key"),
+             "--idle-timeout", "5",  # ends the fake's stall faults
              "--sandbox-root", root, *extra],
             stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             env=self.env(fake), cwd=self.work)
