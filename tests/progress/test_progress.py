@@ -256,8 +256,10 @@ class ProgressTest(unittest.TestCase):
         self.assert_fits(s, 100)
         self.assertNotIn("Z" * 100, s)
         self.assertIn("Z" * 40, s)
-        # the pane shrinks: the next redraws fit the new width
-        p.resize(60, 30)
+        # the pane narrows: the next redraws fit the new width (and it
+        # grows taller, so the whole summary, wrapped at 60 columns with
+        # its warnings, stays on the screen read below)
+        p.resize(60, 80)
         time.sleep(0.5)
         s = p.screen(join=True)
         self.assert_fits(s, 60)
