@@ -606,26 +606,18 @@ run_free(struct run *r)
 	if (r->next_timer)
 		loop_cancel_timer(r->env->loop, r->next_timer);
 	session_free(r->session);
-	session_free(r->dead_session);
 	run_svc_clear(r);
 	run_tasks_drop(r, RUN_NOT_RUN_SVC); /* a run freed mid-checks */
 	run_caps_clear(r);
 	json_decref(r->criteria);
-	if (r->project_fd >= 0)
-		close(r->project_fd);
+	/* what teardown gives back (a no-op when it did), the lock last */
+	release_run(r);
 	evlog_close(r->events);
-	audit_close(r->audit);
 	json_decref(r->phases);
 	json_decref(r->errors);
 	json_decref(r->warnings);
 	json_decref(r->workers);
 	json_decref(r->tools_by_name);
 	json_decref(r->results);
-	json_decref(r->tool_defs);
-	free(r->system_tpl);
-	free(r->task_tpl);
-	phase_clear(&r->cur);
-	if (r->lock_fd >= 0)
-		close(r->lock_fd); /* a run that never reached teardown */
 	free(r);
 }
