@@ -16,6 +16,7 @@
 #include "common/io.h"
 #include "common/pathbuf.h"
 #include "supervisor/config/cli.h"
+#include "supervisor/out/results.h"
 #include "supervisor/run/report_read.h"
 
 /* A run id names a directory: no slash, not . or .., not empty. */
@@ -24,50 +25,6 @@ run_id_ok(const char *id)
 {
 	return id && *id && !strchr(id, '/') && strcmp(id, ".") != 0 &&
 	       strcmp(id, "..") != 0 && strlen(id) < 256;
-}
-
-/* Read and parse a results file (a regular file, capped). */
-static json_t *
-load_results(const char *path, char *err, size_t errlen)
-{
-	json_error_t je;
-	struct stat st;
-	json_t *v = NULL;
-	char *buf = NULL;
-	ssize_t n;
-	int fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(-fd));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)REPORT_FILE_MAX) {
-		snprintf(err, errlen,
-			 "%s: not a regular file of at most 64 MiB", path);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? io_read_all(fd, buf, (size_t)st.st_size) : -ENOMEM;
-	if (n < 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 strerror((int)-n));
-		goto out;
-	}
-	v = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(v)) {
-		snprintf(err, errlen,
-			 "%s: not a results file (line %d: %s); give a run "
-			 "directory or a results file",
-			 path, je.line, v ? "not a JSON object" : je.text);
-		json_decref(v);
-		v = NULL;
-	}
-out:
-	free(buf);
-	close(fd);
-	return v;
 }
 
 /*
@@ -143,9 +100,15 @@ report_write(const char *in, const char *out, char *err, size_t errlen)
 
 	if (locate(in, run_dir, results, sizeof(run_dir), err, errlen) < 0)
 		return EXIT_USAGE;
-	res = load_results(results, err, errlen);
-	if (!res)
+	res = results_read(results, err, errlen);
+	if (!res) {
+		/* say what the command takes */
+		size_t used = strlen(err);
+
+		snprintf(err + used, errlen - used,
+			 "; give a run directory or a results file");
 		return EXIT_USAGE;
+	}
 	id = json_string_value(json_object_get(res, "run_id"));
 	if (!run_id_ok(id)) {
 		snprintf(err, errlen, "%s: run_id: missing or not a run id",

@@ -36,6 +36,12 @@ run_exit_code(const struct run *r)
 }
 
 const char *
+run_results_path(const struct run *r)
+{
+	return r->results_saved ? r->results_path : NULL;
+}
+
+const char *
 run_id(const struct run *r)
 {
 	return r->id;
@@ -350,16 +356,14 @@ start_one(struct run *r, struct phase *p)
 	return false;
 }
 
-/* A run that is over keeps its results for the summaries (run_free() at
- * the invocation's end) but not its files nor its last session: else an
- * invocation of many runs held three fds per finished run (the project
- * directory, the events log, the run's audit log) until it exited, and
- * ran out of fds past a few hundred runs, and its memory grew with every
- * run by the last session's conversation and the phase's prompts, policy
- * and tool definitions (found by scripts/soak). The
- * session is freed from the loop, as start_phase() does. A later event
- * goes to stderr only; standalone_benchmark_completed stays the log's
- * last line. */
+/* A run that is over gives back its files and its last session before
+ * its owner hears of it (the owner may keep it, or free it there as the
+ * runner does, runner_end.c): else an invocation of many runs held three
+ * fds per finished run (the project directory, the events log, the run's
+ * audit log) and ran out of fds past a few hundred runs, and its memory
+ * grew with every run (found by scripts/soak). The session is freed from
+ * the loop, as start_phase() does. A later event goes to stderr only;
+ * standalone_benchmark_completed stays the log's last line. */
 static void
 release_run(struct run *r)
 {
@@ -396,11 +400,14 @@ teardown(struct loop *l, void *ctx)
 	run_svc_clear(r);
 	run_caps_clear(r);
 	release_run(r);
+	/* last: the owner may free r now */
+	r->done(r->done_ctx, r);
 }
 
 /* The run is over: the results, then, from the loop (this may run inside
  * a service worker's callback), its service workers stop and its cgroup
- * goes with whatever is left in it, rather than at run_free(). */
+ * goes with whatever is left in it, rather than at run_free(); then the
+ * owner hears of it (run_done_fn) and may free the run. */
 static void
 end_run(struct run *r)
 {

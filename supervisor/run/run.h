@@ -77,6 +77,12 @@ struct run_env {
 
 struct run;
 
+/*
+ * Called once, from the loop, when the run is over and has given back
+ * what it held (its results written, its workers and cgroup gone, its
+ * lock released); the callee may run_free(r) there. Not called for a
+ * run freed before it ended.
+ */
 typedef void (*run_done_fn)(void *ctx, struct run *r);
 
 /*
@@ -105,6 +111,12 @@ const json_t *run_results(const struct run *r);
  * a completed run whose results file could not be written.
  */
 int run_exit_code(const struct run *r);
+
+/*
+ * After done: the path of the run's results file, or NULL when it could
+ * not be written (run_results() still has them). Borrowed from r.
+ */
+const char *run_results_path(const struct run *r);
 
 /* The run's id, <benchmark>-<UTC time>-<8 hex>. */
 const char *run_id(const struct run *r);

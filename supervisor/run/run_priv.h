@@ -161,6 +161,7 @@ struct run {
 	char model[128];
 	int exit_code;
 	bool own_write_failed; /* events, audit or transcript: exit 4 */
+	bool results_saved;    /* results_path holds the results */
 	uid_t worker_uid;      /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c, run_criteria.c) */
 	struct run_svc_ctx svcx;

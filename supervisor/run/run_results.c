@@ -414,6 +414,7 @@ run_finish(struct run *r)
 		if (r->exit_code != EXIT_INTERRUPTED)
 			r->exit_code = EXIT_INFRA;
 	} else {
+		r->results_saved = true;
 		evlog_emit(r->events, "info", "results_saved",
 			   json_pack("{s:s}", "path", r->results_path));
 	}
@@ -425,5 +426,4 @@ run_finish(struct run *r)
 		   json_pack("{s:s,s:s,s:i}", "status",
 			     run_status_name(r->state.status), "stop_reason",
 			     r->state.stop_reason, "exit_code", r->exit_code));
-	r->done(r->done_ctx, r);
 }

@@ -325,8 +325,12 @@ static void
 on_run_done(void *ctx, struct run *r)
 {
 	struct runner *rn = ctx;
+	int slot = 0;
 
-	(void)r;
+	while (slot < rn->n_slots && rn->runs[slot] != r)
+		slot++;
+	if (slot < rn->n_slots)
+		runner_end_run(rn, slot, r);
 	rn->active--;
 	rn->finished++;
 	start_more(rn);
@@ -352,15 +356,7 @@ start_more(struct runner *rn)
 					   on_run_done, rn, err, sizeof(err));
 		if (!rn->runs[slot]) {
 			runner_say("gao-dev: %s: %s\n", b->path, err);
-			json_array_set_new(
-				rn->not_started, (size_t)slot,
-				json_pack("{s:{s:s,s:s},s:s,s:s,s:[s],"
-					  "s:i}",
-					  "benchmark", "name", b->name,
-					  "config_file", b->path, "status",
-					  "error", "stop_reason", "not_started",
-					  "errors", err, "exit_code",
-					  EXIT_INFRA));
+			runner_end_not_started(rn, slot, b, err);
 			rn->finished++;
 			continue;
 		}
@@ -454,13 +450,11 @@ run_all(struct runner *rn, const char *root)
 	rn->n_slots = rn->n_configs * rn->cli->repeat;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 	rn->runs = calloc((size_t)rn->n_slots, sizeof(*rn->runs));
-	rn->not_started = json_array();
-	if (!rn->runs || !rn->not_started) {
+	rn->ends = calloc((size_t)rn->n_slots, sizeof(*rn->ends));
+	if (!rn->runs || !rn->ends) {
 		rn->n_slots = 0; /* cleanup walks none */
 		return EXIT_INFRA;
 	}
-	for (int i = 0; i < rn->n_slots; i++)
-		json_array_append_new(rn->not_started, json_null());
 	progress_start(rn->env.loop);
 	start_more(rn);
 	if (rn->active)
@@ -495,7 +489,7 @@ cleanup(struct runner *rn, struct models *m, struct agents *ag)
 	for (int i = 0; i < rn->n_slots; i++)
 		run_free(rn->runs[i]);
 	free(rn->runs);
-	json_decref(rn->not_started);
+	runner_end_free(rn);
 	for (int i = 0; i < rn->n_configs; i++)
 		benchmark_free(rn->configs[i]);
 	free(rn->configs);

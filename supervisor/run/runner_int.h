@@ -19,6 +19,8 @@
  *   runner_env.c       the sandbox root, the memory-cap probe, the loop,
  *                      the API client and the run_env
  *   runner_signals.c   SIGINT/SIGTERM/SIGHUP through a signalfd
+ *   runner_end.c       what is kept of a run once it is over (its
+ *                      exit code and where its results are)
  *   runner_report.c    the end: summaries, exit code, JUnit, manifest
  *
  * Functions that can fail return 0 or an exit code (cli.h: EXIT_*) and
@@ -43,6 +45,15 @@
 #include "supervisor/run/run.h"
 #include "supervisor/run/shard.h"
 
+/* A slot once its run is over and freed, or could not start (runner_end.c). */
+struct runner_end {
+	bool over;          /* false: not started (yet), or another shard's */
+	bool ran;           /* over after running (not "not_started") */
+	int exit_code;      /* the run's (run_exit_code), 4 when not started */
+	char *results_path; /* its results file, or NULL: */
+	json_t *results;    /* kept when there is no file to read back */
+};
+
 struct runner {
 	struct cli *cli;
 	struct confine_rules rules; /* the operator's, for every config */
@@ -50,11 +61,11 @@ struct runner {
 	struct run_env env;
 	struct benchmark **configs;
 	int n_configs;
-	struct run **runs; /* n_configs * repeat slots */
+	struct run **runs;       /* n_configs * repeat slots; NULL once over */
+	struct runner_end *ends; /* per slot */
 	int n_slots, next_slot, active, finished;
 	int sigfd;
 	bool interrupted;
-	json_t *not_started; /* per slot: why run_start failed, or null */
 	char api_version[64];
 	struct shard_inv shard; /* --shard I/N (n 0: every slot is ours) */
 	struct rec *rec;        /* --record or --replay, or NULL */
@@ -75,6 +86,39 @@ void runner_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * process, or NULL when nothing was said. Static storage: do not free.
  */
 const char *runner_say_first(void);
+
+/* ---- runner_end.c ---------------------------------------------------- */
+
+/*
+ * runner_end_run - slot's run r is over (run_done_fn): keep its exit code
+ * and its results file's path (its results themselves only when they
+ * could not be written), then free r. An invocation of many runs so
+ * holds a few hundred bytes per finished run, not its results document.
+ */
+void runner_end_run(struct runner *rn, int slot, struct run *r);
+
+/*
+ * runner_end_not_started - slot's run could not start (err says why):
+ * exit code 4, and a record of it for the JUnit file and the manifest.
+ */
+void runner_end_not_started(struct runner *rn, int slot,
+			    const struct benchmark *b, const char *err);
+
+/*
+ * runner_end_results - slot's results (a new reference; json_decref it):
+ * read back from its file, or the record kept. NULL for a slot that did
+ * not run. A file that cannot be read back any more is said once and
+ * replaced by an error record ("results_lost"), and the slot's exit code
+ * becomes 4: a run without its results is an infrastructure error.
+ */
+json_t *runner_end_results(struct runner *rn, int slot);
+
+/* slot's exit code: its run's, 4 for one not started or lost; -1 when
+ * the slot did not run (another shard's, or never reached). */
+int runner_end_exit_code(const struct runner *rn, int slot);
+
+/* Free what rn->ends holds, and the array. */
+void runner_end_free(struct runner *rn);
 
 /* ---- runner_userconf.c ----------------------------------------------- */
 
@@ -237,7 +281,7 @@ int runner_report_aggregate(const struct runner *rn);
  * runner_report_summaries - every run's summary on stdout, then, with
  * several runs or a shard, how many passed (and the shard's share).
  */
-void runner_report_summaries(const struct runner *rn);
+void runner_report_summaries(struct runner *rn);
 
 /*
  * runner_report_junit - the --junit file (junit.h) for every run that

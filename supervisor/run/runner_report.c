@@ -5,11 +5,12 @@
  * Design note
  * -----------
  * Only the slots of this shard count (shard.h): the others never ran and
- * take no part in the summary, the exit code or the manifest. A slot
- * whose run could not start has its "not_started" record instead of
- * results. The JUnit file and the manifest are what a CI job reads: when
- * either cannot be written, an exit code that would let the job pass
- * (0, 1, 5) becomes 4.
+ * take no part in the summary, the exit code or the manifest. Each run's
+ * results are read back from its file one at a time (runner_end.c); a
+ * slot whose run could not start has its "not_started" record instead.
+ * The JUnit file and the manifest are what a CI job reads: when either
+ * cannot be written, an exit code that would let the job pass (0, 1, 5)
+ * becomes 4.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,31 +35,40 @@ runner_report_aggregate(const struct runner *rn)
 
 	if (!codes)
 		return EXIT_INFRA;
-	for (int i = 0; i < rn->n_slots; i++)
+	for (int i = 0; i < rn->n_slots; i++) {
+		int c = runner_end_exit_code(rn, i);
+
 		if (shard_slot_mine(&rn->shard, i))
-			codes[n++] = rn->runs[i] ? run_exit_code(rn->runs[i]) :
-						   EXIT_INFRA;
+			codes[n++] = c < 0 ? EXIT_INFRA : c;
+	}
 	rc = run_exit_aggregate(codes, n, rn->interrupted);
 	free(codes);
 	return rc;
 }
 
 void
-runner_report_summaries(const struct runner *rn)
+runner_report_summaries(struct runner *rn)
 {
 	for (int i = 0; i < rn->n_slots; i++) {
-		if (!rn->runs[i] || !run_results(rn->runs[i]))
+		json_t *res;
+
+		/* a run that could not start said why when it failed */
+		if (!rn->runs[i] && !rn->ends[i].ran)
+			continue;
+		res = runner_end_results(rn, i);
+		if (!res)
 			continue;
 		if (i)
 			termesc_fprintf(stdout, "\n");
-		results_print_summary(stdout, run_results(rn->runs[i]));
+		results_print_summary(stdout, res);
+		json_decref(res);
 	}
 	if (rn->n_slots > 1 || rn->shard.n) {
 		int ok = 0, mine = 0;
 
 		for (int i = 0; i < rn->n_slots; i++) {
 			mine += shard_slot_mine(&rn->shard, i);
-			ok += rn->runs[i] && run_exit_code(rn->runs[i]) == 0;
+			ok += runner_end_exit_code(rn, i) == 0;
 		}
 		termesc_fprintf(stdout, "\n%d of %d runs passed\n", ok, mine);
 		if (rn->shard.n)
@@ -98,12 +108,11 @@ runner_report_junit(struct runner *rn, int rc)
 	int wrc;
 
 	for (int i = 0; runs && i < rn->n_slots; i++) {
-		const json_t *r = rn->runs[i] ? run_results(rn->runs[i]) : NULL;
+		json_t *r = runner_end_results(rn, i);
 
-		if (!r)
-			r = json_array_get(rn->not_started, (size_t)i);
 		if (json_is_object(r))
-			json_array_append(runs, (json_t *)r);
+			json_array_append(runs, r);
+		json_decref(r);
 	}
 	wrc = junit_write(rn->cli->junit, runs, rc,
 			  runner_say_first() ? runner_say_first() :
@@ -123,7 +132,7 @@ int
 runner_report_manifest(struct runner *rn, const char *root, int rc)
 {
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	const json_t **res = calloc((size_t)rn->n_slots + 1, sizeof(*res));
+	json_t **res = calloc((size_t)rn->n_slots + 1, sizeof(*res));
 	char err[4300];
 	int wrc = -1;
 
@@ -131,15 +140,13 @@ runner_report_manifest(struct runner *rn, const char *root, int rc)
 		for (int i = 0; i < rn->n_slots; i++) {
 			if (!shard_slot_mine(&rn->shard, i))
 				continue;
-			res[i] = rn->runs[i] ? run_results(rn->runs[i]) : NULL;
-			if (!res[i])
-				res[i] = json_array_get(rn->not_started,
-							(size_t)i);
-			if (json_is_null(res[i]) || !res[i])
-				res[i] = NULL;
+			res[i] = runner_end_results(rn, i);
 		}
-		wrc = shard_write_manifest(root, &rn->shard, res,
+		wrc = shard_write_manifest(root, &rn->shard,
+					   (const json_t **)res,
 					   rn->interrupted, err, sizeof(err));
+		for (int i = 0; i < rn->n_slots; i++)
+			json_decref(res[i]);
 	} else {
 		snprintf(err, sizeof(err), "out of memory");
 	}

@@ -305,3 +305,54 @@ Test(results, summary_is_redacted)
 	json_decref(r);
 	secret_free(k);
 }
+
+/* What the runner reads back at the end (runner_end.c) is what it wrote:
+ * the redacted document, equal to the one given less the key. */
+Test(results, read_back_what_was_written)
+{
+	json_t *v = json_pack("{s:s, s:i, s:{s:s}}", "run_id", "demo-1",
+			      "exit_code", 5, "benchmark", "name", "demo");
+	char path[256], err[512];
+	json_t *back;
+
+	snprintf(path, sizeof(path), "%s/demo-1.json", dir);
+	cr_assert_eq(results_write_atomic(path, v), 0);
+	back = results_read(path, err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_assert(json_equal(back, v));
+	json_decref(back);
+	json_decref(v);
+}
+
+/* Each way a file is not results: named, with the path, never parsed. */
+Test(results, read_refuses_what_is_not_results)
+{
+	static const char *const bodies[] = { "[1, 2]", "{\"a\": 1", "",
+					      "{\"a\": 1, \"a\": 2}" };
+	char path[256], link[300], err[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fputs(bodies[i], f);
+		fclose(f);
+		err[0] = '\0';
+		cr_expect_null(results_read(path, err, sizeof(err)), "%s",
+			       bodies[i]);
+		cr_expect(strstr(err, "not a results file") &&
+				  strstr(err, path),
+			  "%s: %s", bodies[i], err);
+	}
+	/* a symlink, a directory, nothing */
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_expect_null(results_read(link, err, sizeof(err)));
+	cr_expect(strstr(err, link) != NULL, "%s", err);
+	cr_expect_null(results_read(dir, err, sizeof(err)));
+	cr_expect(strstr(err, "not a regular file") != NULL, "%s", err);
+	snprintf(link, sizeof(link), "%s/missing.json", dir);
+	cr_expect_null(results_read(link, err, sizeof(err)));
+	cr_expect(strstr(err, "cannot open") != NULL, "%s", err);
+}
