@@ -6,7 +6,10 @@
 # the command line (--seed), under a lock, once per POST /v1/messages that
 # passed validation, matched a conversation, met its expectations and has
 # no scripted fault: with probability RATE it returns a fault of a kind
-# drawn uniformly from KINDS, in the same form as a scenario fault, so the
+# drawn from KINDS as from a shuffled bag (each kind once in every
+# len(KINDS) faults, in a random order: uniform, and every kind is
+# injected by the time as many faults were, so a short soak sees all of
+# them), in the same form as a scenario fault, so the
 # server applies it on the same path (server.py, Handler._answer). The
 # draw order follows the order requests arrive, so a concurrent soak is
 # reproducible only in its rates, not request by request.
@@ -67,6 +70,7 @@ class RandomFaults:
         self.rate = rate
         self.kinds = tuple(kinds)
         self._rng = random.Random(seed)
+        self._bag = []
         self._lock = threading.Lock()
         self._eligible = 0
         self._counts = {k: 0 for k in KINDS}
@@ -94,7 +98,10 @@ class RandomFaults:
             self._eligible += 1
             if self._rng.random() >= self.rate:
                 return None
-            kind = self._rng.choice(self.kinds)
+            if not self._bag:
+                self._bag = list(self.kinds)
+                self._rng.shuffle(self._bag)
+            kind = self._bag.pop()
             self._counts[kind] += 1
             return self._make(kind)
 

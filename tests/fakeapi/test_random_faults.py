@@ -81,6 +81,17 @@ class TestDraws(unittest.TestCase):
                          {k: kinds.get(k, 0) for k in chaos.KINDS})
         self.assertTrue(120 < counts["injected"] < 280, counts)
 
+    def test_every_kind_once_in_each_round(self):
+        # a short soak (scripts/test) must see every kind: each run of
+        # len(KINDS) faults holds each kind once, in a seeded order
+        draws = chaos.RandomFaults(1.0, 7)
+        n = len(chaos.KINDS)
+        seq = [draws.pick()["kind"] for _ in range(n * 5)]
+        for r in range(5):
+            self.assertEqual(sorted(seq[r * n:(r + 1) * n]),
+                             sorted(chaos.KINDS))
+        self.assertNotEqual(seq[:n], seq[n:2 * n])
+
     def test_faults_are_valid_scenario_faults(self):
         draws = chaos.RandomFaults(1.0, 5)
         for i in range(200):
