@@ -288,6 +288,7 @@ limits_stop(struct session *s, size_t body_len)
 		.tokens_used = b->tokens_used,
 		.max_tokens = b->max_tokens,
 		.est_input = (int64_t)body_len / 4,
+		.web_input = s->cfg.web.worst_tokens,
 		.max_output = s->cfg.max_output_tokens,
 		.cost_used = b->cost_used,
 		.max_cost_usd = b->max_cost_usd,
@@ -298,7 +299,17 @@ limits_stop(struct session *s, size_t body_len)
 		l.worst_priced = cost_worst_case(s->cfg.models, s->cfg.model,
 						 l.est_input, l.max_output,
 						 &l.worst_usd);
-	l.worst_usd += s->cfg.web.worst_usd; /* searches are priced per use */
+	/* the web's part: searches priced per use, and what the results
+	 * can bring in at the input price (billed as input of this call) */
+	l.web_usd = s->cfg.web.worst_usd;
+	if (l.worst_priced && l.web_input > 0) {
+		struct api_usage web = { .input_tokens = l.web_input };
+		double usd = 0;
+
+		if (cost_of(s->cfg.models, s->cfg.model, &web, &usd))
+			l.web_usd += usd;
+	}
+	l.worst_usd += l.web_usd;
 	v = turn_limits(&l);
 	if (v.unpriced && !b->warned_unpriced)
 		evlog_emit(

@@ -142,11 +142,23 @@ turn_limits(const struct turn_limits *l)
 	    l->tokens_used + l->est_input + l->max_output > l->max_tokens)
 		return stop_with(SESSION_STOPPED, SESSION_STOP_TOKEN_LIMIT,
 				 "the next call could exceed --max-tokens");
+	if (l->max_tokens > 0 &&
+	    l->tokens_used + l->est_input + l->web_input + l->max_output >
+		    l->max_tokens)
+		return stop_with(SESSION_STOPPED, SESSION_STOP_TOKEN_LIMIT,
+				 "the next call could exceed --max-tokens "
+				 "with what its web results bring in");
 	if (l->max_cost_usd > 0 && !l->worst_priced)
 		v.unpriced = true;
 	else if (l->max_cost_usd > 0 &&
-		 l->cost_used + l->worst_usd > l->max_cost_usd)
+		 l->cost_used + l->worst_usd - l->web_usd > l->max_cost_usd)
 		return stop_with(SESSION_STOPPED, SESSION_STOP_COST_LIMIT,
 				 "the next call could exceed --max-cost-usd");
+	else if (l->max_cost_usd > 0 &&
+		 l->cost_used + l->worst_usd > l->max_cost_usd)
+		return stop_with(SESSION_STOPPED, SESSION_STOP_COST_LIMIT,
+				 "the next call could exceed --max-cost-usd "
+				 "with its web uses and what their results "
+				 "bring in");
 	return v;
 }

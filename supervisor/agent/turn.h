@@ -23,7 +23,8 @@
  *                                   -> success
  *                    refusal, model_context_window_exceeded, none, any
  *                                   other -> failed
- *   turn_limits()  before each call, with that call's worst case, in this
+ *   turn_limits()  before each call, with that call's worst case (its
+ *                  web tools' results and uses included), in this
  *                  order: turns, the run's deadline, the run's token
  *                  budget, the run's cost budget; the first one crossed
  *                  stops the session.
@@ -74,11 +75,14 @@ struct turn_limits {
 	int64_t tokens_used;  /* over the run */
 	int64_t max_tokens;   /* the run's budget; 0 = none */
 	int64_t est_input;    /* this call's input, estimated */
+	int64_t web_input;    /* what its web results can add to it */
 	int64_t max_output;   /* this call's output at most */
 	double cost_used;     /* USD over the run */
 	double max_cost_usd;  /* 0 = none */
 	bool worst_priced;    /* the model has a price: worst_usd is set */
-	double worst_usd;     /* this call's cost at most */
+	double worst_usd;     /* this call's cost at most, web included */
+	double web_usd;       /* the web's part of worst_usd (uses and
+			       * results) */
 };
 
 struct turn_verdict {

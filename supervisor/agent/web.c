@@ -18,6 +18,8 @@
  * by the body limit): a query or URL, and the short words. */
 #define WEB_TEXT_MAX 2048
 #define WEB_WORD_MAX 128
+/* result_tokens: the most one use's result adds to a call's input */
+#define WEB_MAX_RESULT_TOKENS 1000000
 
 struct web_data {
 	json_t *doc;
@@ -40,7 +42,9 @@ plain_word(const char *s, const char *extra)
 	return true;
 }
 
-/* Every tool entry needs these strings; usd_per_use a number >= 0. */
+/* Every tool entry needs these strings; usd_per_use a number >= 0;
+ * result_tokens an integer, 1 to WEB_MAX_RESULT_TOKENS, not below the
+ * fixed max_content_tokens the definition sends (the API's cap). */
 static const char *
 tool_problem(const json_t *t)
 {
@@ -48,6 +52,8 @@ tool_problem(const json_t *t)
 					    "result_type", "usage" };
 	const json_t *usd = json_object_get(t, "usd_per_use");
 	const json_t *fixed = json_object_get(t, "fixed");
+	const json_t *rt = json_object_get(t, "result_tokens");
+	const json_t *cap = json_object_get(fixed, "max_content_tokens");
 
 	if (!json_is_object(t))
 		return "is not an object";
@@ -65,6 +71,14 @@ tool_problem(const json_t *t)
 		return "lacks a usd_per_use >= 0";
 	if (fixed && !json_is_object(fixed))
 		return "has a fixed that is not an object";
+	if (!json_is_integer(rt) || json_integer_value(rt) < 1 ||
+	    json_integer_value(rt) > WEB_MAX_RESULT_TOKENS)
+		return "lacks a result_tokens from 1 to 1000000 (the most one "
+		       "use's result adds to a call's input)";
+	if (cap && (!json_is_integer(cap) ||
+		    json_integer_value(rt) < json_integer_value(cap)))
+		return "has a result_tokens below fixed.max_content_tokens "
+		       "(or a max_content_tokens that is not an integer)";
 	return NULL;
 }
 
@@ -170,6 +184,15 @@ web_usd_per_use(const struct web_data *d, const char *name)
 	return json_number_value(
 		json_object_get(json_object_get(d->tools, name),
 				"usd_per_use"));
+}
+
+int64_t
+web_result_tokens(const struct web_data *d, const char *name)
+{
+	/* checked at load: an integer from 1 to WEB_MAX_RESULT_TOKENS */
+	return (int64_t)json_integer_value(
+		json_object_get(json_object_get(d->tools, name),
+				"result_tokens"));
 }
 
 json_t *

@@ -10,8 +10,10 @@
  * session does that; nothing here edits content). The supervisor's part
  * is to offer them (only with --web, only to personas that list them),
  * to count and price the uses, to stop before a call could pass the run's
- * maximum, and to write each use to the transcript and the audit log
- * under the persona's tool name.
+ * maximum, to say how many tokens one call's results can bring in (the
+ * session counts them in its token and cost caps before the call), and
+ * to write each use to the transcript and the audit log under the
+ * persona's tool name.
  *
  * The facts that follow the API (type names, the fields each definition
  * carries, the beta header, the price per use) are data, data/web.json,
@@ -40,6 +42,9 @@ struct web_session {
 	int n_tools;                 /* 1 or 2 */
 	int per_request;             /* max_uses of each definition */
 	double worst_usd;            /* the most one call's uses can cost */
+	int64_t worst_tokens;        /* the most one call's results add to its
+				      * input: per_request x result_tokens of each
+				      * tool offered */
 };
 
 /*
@@ -82,6 +87,14 @@ bool web_is_tool(const struct web_data *d, const char *name);
 
 /* The price of one use of persona tool name, USD (0 when unknown). */
 double web_usd_per_use(const struct web_data *d, const char *name);
+
+/*
+ * web_result_tokens - the most one use of persona tool name adds to the
+ * input of the call that makes it (the data's result_tokens: WebFetch's
+ * is at least its max_content_tokens; WebSearch's is the data's
+ * estimate, the API has no cap for it); 0 for a name not in the data.
+ */
+int64_t web_result_tokens(const struct web_data *d, const char *name);
 
 /*
  * web_uses - the uses in a reply: per tool, the larger of what usage

@@ -51,7 +51,7 @@ evlog_note(struct evlog *l, const char *name, json_t *fields)
 	}
 	/* the same redaction step as the events (values from the agent) */
 	line = secret_redact_json(fields, JSON_COMPACT);
-	red = line ? json_loads(line, 0, NULL) : NULL;
+	red = line ? json_loads(line, JSON_ALLOW_NUL, NULL) : NULL;
 	if (red)
 		observer(observer_ctx, l ? l->run_id : "", "info", name, red);
 	json_decref(red);
@@ -184,12 +184,14 @@ human_line(const char *level, const char *event, const json_t *fields)
 	free(red);
 }
 
-/* The observer gets the redacted line's fields (never the raw ones). */
+/* The observer gets the redacted line's fields (never the raw ones);
+ * JSON_ALLOW_NUL: a string holding "\u0000" (valid JSON, written to
+ * the file) must reach the live view too. */
 static void
 observe(const struct evlog *l, const char *level, const char *event,
 	const char *line)
 {
-	json_t *red = json_loads(line, 0, NULL);
+	json_t *red = json_loads(line, JSON_ALLOW_NUL, NULL);
 
 	if (red)
 		observer(observer_ctx, l ? l->run_id : "", level, event, red);

@@ -183,6 +183,7 @@ web_session(const struct phase_env *pe, const struct agent_def *a)
 			continue;
 		w.n_tools++;
 		w.worst_usd += w.per_request * web_usd_per_use(d, name);
+		w.worst_tokens += w.per_request * web_result_tokens(d, name);
 	}
 	if (w.n_tools)
 		w.data = d;

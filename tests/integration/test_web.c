@@ -13,6 +13,12 @@
  * is one or two gao-dev invocations of about a second (the first test
  * also replays its recording); the usage errors are --dry-run
  * invocations (no API call).
+ *
+ * What the web results can bring in counts in the worst case before a
+ * call (data/web.json's result_tokens): the token test finds the first
+ * call's exact worst case from a run that makes it (the request's
+ * content-length / 4), then a cap of exactly that lets the call go out
+ * and one token less stops the phase before it.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -533,6 +539,133 @@ Test(web, search_price_counts_before_the_call)
 	mary = posts(&t, "mary");
 	cr_assert_eq(json_array_size(mary), 0, "Mary's call went out");
 	json_decref(mary);
+	json_decref(r);
+	hb_finish(&t);
+}
+
+/* result_tokens of persona tool name, from the data file. */
+static int64_t
+result_tokens(const char *name)
+{
+	char path[512];
+	json_t *doc;
+	int64_t n;
+
+	h_src("data/web.json", path, sizeof(path));
+	doc = json_load_file(path, 0, NULL);
+	cr_assert_not_null(doc);
+	n = json_integer_value(
+		json_object_get(json_object_get(json_object_get(doc, "tools"),
+						name),
+				"result_tokens"));
+	json_decref(doc);
+	cr_assert_gt(n, 0, "no result_tokens for %s", name);
+	return n;
+}
+
+/* Mary's first request's content-length, or -1 when she made none. */
+static int64_t
+first_request_bytes(const struct hb *t)
+{
+	json_t *mary = posts(t, "mary");
+	const char *len = hb_str(json_object_get(json_array_get(mary, 0),
+						 "headers"),
+				 "content-length");
+	int64_t n = json_array_size(mary) ? strtoll(len, NULL, 10) : -1;
+
+	json_decref(mary);
+	return n;
+}
+
+Test(web, result_tokens_count_before_the_call)
+{
+	/* --web-max-uses 2: max_uses 1 per tool, both offered */
+	char cap[32];
+	const char *args[] = {
+		"--web", "--web-domains",       "*",   "--web-max-uses",
+		"2",     "--max-output-tokens", "100", "--max-cost-usd",
+		"100",   "--max-tokens",        cap,   NULL
+	};
+	const int64_t web = result_tokens("WebSearch") +
+			    result_tokens("WebFetch");
+	struct hb t;
+	json_t *r;
+	int64_t body, worst;
+
+	/* far below the caps (tokens and cost): the call goes out (the
+	 * phase then stops on the web maximum, as in
+	 * run_maximum_stops_the_phase) */
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	snprintf(cap, sizeof(cap), "%d", 10000000);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 5, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "web_limit");
+	json_decref(r);
+	body = first_request_bytes(&t);
+	cr_assert_gt(body, 0, "Mary's call did not go out");
+	worst = body / 4 + 100 + web;
+	hb_finish(&t);
+
+	/* exactly the worst case: the call goes out */
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	snprintf(cap, sizeof(cap), "%lld", (long long)worst);
+	run(&t, args);
+	cr_assert_eq(first_request_bytes(&t), body,
+		     "at a cap of %lld: stderr:\n%s", (long long)worst,
+		     t.out.err);
+	r = hb_results(&t);
+	/* the call's usage then leaves no room for the next one */
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "token_limit");
+	json_decref(r);
+	r = posts(&t, "mary");
+	cr_assert_eq(json_array_size(r), 1);
+	json_decref(r);
+	hb_finish(&t);
+
+	/* one token less: the results could pass it, no call is made */
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	snprintf(cap, sizeof(cap), "%lld", (long long)worst - 1);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 5, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	cr_assert_eq(first_request_bytes(&t), -1, "Mary's call went out");
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(r, "status"), "stopped");
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "token_limit");
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "error"),
+			 "the next call could exceed --max-tokens with what "
+			 "its web results bring in");
+	json_decref(r);
+	hb_finish(&t);
+}
+
+Test(web, result_tokens_count_in_the_cost_cap)
+{
+	/* $0.04 lets the call go out with one search ($0.01) and 100
+	 * output tokens (absent_without_web runs both phases under $0.03
+	 * without web tools); what a fetch and a search can bring in, at
+	 * the input price, passes it. result_tokens_count_before_the_call
+	 * makes the call under a $100 cap. */
+	const char *args[] = { "--web", "--web-domains",
+			       "*",     "--web-max-uses",
+			       "2",     "--max-output-tokens",
+			       "100",   "--max-cost-usd",
+			       "0.04",  NULL };
+	struct hb t;
+	json_t *r;
+
+	hb_start_key(&t, WEB, H_TEST_KEY);
+	run(&t, args);
+	cr_assert_eq(t.out.code, 5, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	cr_assert_eq(first_request_bytes(&t), -1, "Mary's call went out");
+	r = hb_results(&t);
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "cost_limit");
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "error"),
+			 "the next call could exceed --max-cost-usd with its "
+			 "web uses and what their results bring in");
 	json_decref(r);
 	hb_finish(&t);
 }

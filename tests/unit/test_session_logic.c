@@ -291,6 +291,49 @@ Test(turn_limits, cost_counts_the_calls_worst_case)
 	cr_expect(!turn_limits(&l).stop, "0: no cost budget");
 }
 
+/* With web tools, what the results can bring in is input of the same
+ * call: it counts in the worst case, and the message says so. */
+Test(turn_limits, web_results_count_in_the_worst_case)
+{
+	struct turn_limits l = room();
+	struct turn_verdict v;
+
+	l.web_input = 50000;
+	l.max_tokens = l.tokens_used + l.est_input + l.web_input + l.max_output;
+	cr_expect(!turn_limits(&l).stop, "exactly at the budget");
+	l.max_tokens--;
+	v = turn_limits(&l);
+	cr_expect(v.stop, "one token short: the results could pass the cap");
+	cr_expect_eq(v.status, SESSION_STOPPED);
+	cr_expect_eq(v.reason, SESSION_STOP_TOKEN_LIMIT);
+	cr_expect_str_eq(v.error, "the next call could exceed --max-tokens "
+				  "with what its web results bring in");
+	/* below the cap without the results: still the plain message */
+	l.max_tokens = l.tokens_used + l.est_input + l.max_output - 1;
+	cr_expect_str_eq(turn_limits(&l).error,
+			 "the next call could exceed --max-tokens");
+	l.max_tokens = 0;
+	l.web_input = INT64_MAX / 4;
+	cr_expect(!turn_limits(&l).stop, "0: no token budget");
+	/* cost: worst_usd holds the web's part; it alone passes the cap */
+	l = room();
+	l.cost_used = 1.5;
+	l.web_usd = 0.25;
+	l.worst_usd = 0.25 + l.web_usd;
+	cr_expect(!turn_limits(&l).stop, "exactly at the budget");
+	l.web_usd += 0.0001;
+	l.worst_usd += 0.0001;
+	v = turn_limits(&l);
+	cr_expect(v.stop);
+	cr_expect_eq(v.reason, SESSION_STOP_COST_LIMIT);
+	cr_expect_str_eq(v.error, "the next call could exceed --max-cost-usd "
+				  "with its web uses and what their results "
+				  "bring in");
+	l.cost_used = 1.76; /* over even without the web */
+	cr_expect_str_eq(turn_limits(&l).error,
+			 "the next call could exceed --max-cost-usd");
+}
+
 Test(turn_limits, an_unpriced_model_warns_and_goes_out)
 {
 	struct turn_limits l = room();

@@ -199,6 +199,11 @@ Test(web, definitions_from_the_data)
 	cr_assert_not(web_is_tool(NULL, "WebSearch"));
 	cr_assert_float_eq(web_usd_per_use(d, "WebSearch"), 0.01, 1e-12);
 	cr_assert_float_eq(web_usd_per_use(d, "WebFetch"), 0, 1e-12);
+	/* a fetch brings in at most its max_content_tokens (and the
+	 * block's other fields); a search the data's estimate */
+	cr_assert_geq(web_result_tokens(d, "WebFetch"), 20000);
+	cr_assert_gt(web_result_tokens(d, "WebSearch"), 0);
+	cr_assert_eq(web_result_tokens(d, "Bash"), 0);
 	webopt_clear(&w);
 	web_data_free(d);
 }
@@ -346,10 +351,11 @@ bad_data(const char *text, const char *why)
 	rmdir(dir);
 }
 
-#define TOOL(type, beta) \
+#define TOOLR(type, rt, beta) \
 	"{\"type\": \"" type "\", \"name\": \"n\", \"input\": \"query\", " \
 	"\"result_type\": \"r\", \"usage\": \"web_search_requests\", " \
-	"\"usd_per_use\": 0.01" beta "}"
+	"\"usd_per_use\": 0.01" rt beta "}"
+#define TOOL(type, beta) TOOLR(type, ", \"result_tokens\": 100", beta)
 
 Test(web_data, header_injection_refused)
 {
@@ -364,6 +370,46 @@ Test(web_data, odd_type_refused)
 	bad_data("{\"tools\": {\"WebSearch\": " TOOL(
 			 "t\\\"", "") ", \"WebFetch\": " TOOL("t", "") "}}",
 		 "type or name");
+}
+
+/* the worst case before a call needs each tool's result_tokens: a
+ * missing, odd or too small one is refused, naming the tool */
+Test(web_data, result_tokens_missing_refused)
+{
+	bad_data("{\"tools\": {\"WebSearch\": " TOOLR(
+			 "t", "", "") ", \"WebFetch\": " TOOL("t", "") "}}",
+		 "tools.WebSearch lacks a result_tokens");
+}
+
+Test(web_data, result_tokens_odd_refused)
+{
+	bad_data(
+		"{\"tools\": {\"WebSearch\": " TOOL(
+			"t",
+			"") ", \"WebFetch\": " TOOLR("t",
+						     ", \"result_tokens\": 1.5",
+						     "") "}}",
+		"tools.WebFetch lacks a result_tokens");
+}
+
+Test(web_data, result_tokens_out_of_range_refused)
+{
+	bad_data("{\"tools\": {\"WebSearch\": " TOOLR(
+			 "t", ", \"result_tokens\": 1000001",
+			 "") ", \"WebFetch\": " TOOLR("t",
+						      ", \"result_tokens\": 0",
+						      "") "}}",
+		 "tools.WebSearch lacks a result_tokens");
+}
+
+Test(web_data, result_tokens_below_the_fetch_cap_refused)
+{
+	bad_data(
+		"{\"tools\": {\"WebSearch\": " TOOL("t", "") ", \"WebFetch\": " TOOL(
+			"t", ", \"fixed\": "
+			     "{\"max_content_tokens\": 101}") "}}",
+		"tools.WebFetch has a result_tokens below "
+		"fixed.max_content_tokens");
 }
 
 Test(web_data, missing_tool_refused)
