@@ -334,7 +334,7 @@ Test(results, read_refuses_what_is_not_results)
 
 	snprintf(path, sizeof(path), "%s/r.json", dir);
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		f = fopen(path, "w");
+		f = fopen(path, "we");
 		cr_assert_not_null(f);
 		fputs(bodies[i], f);
 		fclose(f);
