@@ -101,6 +101,21 @@ stream_fixture_block_stop(struct stream *s, int idx)
 	return stream_fixture_ev(s, "content_block_stop", buf);
 }
 
+void
+stream_fixture_refused(bool started, const char *name, const char *const *bad,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stream *s = started ? stream_fixture_started() :
+					     stream_new();
+
+		cr_assert_not_null(s);
+		cr_assert_eq(stream_fixture_ev(s, name, bad[i]),
+			     STREAM_E_PROTOCOL, "case %zu", i);
+		stream_free(s);
+	}
+}
+
 json_t *
 stream_fixture_parse(const char *single_quoted)
 {

@@ -15,6 +15,9 @@
 #ifndef GAO_TESTS_STREAM_FIXTURE_H
 #define GAO_TESTS_STREAM_FIXTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "supervisor/api/stream.h"
@@ -49,6 +52,12 @@ int stream_fixture_delta(struct stream *s, int idx, const char *d);
 
 /* Feed content_block_stop at idx; the code. */
 int stream_fixture_block_stop(struct stream *s, int idx);
+
+/* Each of the n event data bad[i] (single quotes), fed as event name to
+ * a stream of its own (after message_start when started), is refused
+ * with STREAM_E_PROTOCOL; the failure names the case. */
+void stream_fixture_refused(bool started, const char *name,
+			    const char *const *bad, size_t n);
 
 /* single_quoted as JSON (it must parse); the caller frees. */
 json_t *stream_fixture_parse(const char *single_quoted);

@@ -108,16 +108,9 @@ Test(stream_bad, bad_indexes)
 		"{'type':'content_block_start',"
 		"'content_block':{'type':'text'}}",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = stream_fixture_started();
-
-		cr_assert_eq(stream_fixture_ev(s, "content_block_start",
-					       bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
+	stream_fixture_refused(true, "content_block_start", bad,
+			       sizeof(bad) / sizeof(*bad));
 }
 
 Test(stream_bad, delta_and_stop_after_block_stop)
@@ -325,15 +318,9 @@ Test(stream_bad, message_start_shapes)
 		 "'text','text':'x'}]}}"),
 		"{'type':'message_start','message':{'content':'x'}}",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = stream_new();
-
-		cr_assert_eq(stream_fixture_ev(s, "message_start", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
+	stream_fixture_refused(false, "message_start", bad,
+			       sizeof(bad) / sizeof(*bad));
 }
 
 Test(stream_bad, missing_or_wrong_fields)
@@ -376,16 +363,9 @@ Test(stream_bad, bad_block_start_shapes)
 		"{'type':'content_block_start','index':0,'content_block':"
 		"{'type':'text','text':5}}",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = stream_fixture_started();
-
-		cr_assert_eq(stream_fixture_ev(s, "content_block_start",
-					       bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
+	stream_fixture_refused(true, "content_block_start", bad,
+			       sizeof(bad) / sizeof(*bad));
 }
 
 Test(stream_bad, bad_message_delta)
@@ -395,15 +375,9 @@ Test(stream_bad, bad_message_delta)
 		"{'type':'message_delta','delta':{'stop_reason':1}}",
 		"{'type':'message_delta','delta':{},'usage':[]}",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = stream_fixture_started();
-
-		cr_assert_eq(stream_fixture_ev(s, "message_delta", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
+	stream_fixture_refused(true, "message_delta", bad,
+			       sizeof(bad) / sizeof(*bad));
 }
 
 Test(stream_bad, invalid_tool_input)
