@@ -327,29 +327,24 @@ static const char runs_help[] =
 void
 cli_help(enum cli_cmd cmd, bool run)
 {
-	if (cmd == CLI_CHECK) {
-		fputs(check_help, stdout);
-		return;
-	}
-	if (cmd == CLI_DEMO) {
-		fputs(demo_help, stdout);
-		return;
-	}
-	if (cmd == CLI_MERGE) {
-		fputs(merge_help, stdout);
-		return;
-	}
-	if (cmd == CLI_AUDIT_VERIFY || cmd == CLI_AUDIT_SHOW) {
-		fputs(audit_help, stdout);
-		return;
-	}
-	if (cmd == CLI_REPORT) {
-		fputs(report_help, stdout);
-		return;
-	}
-	if (cmd == CLI_RUNS_LIST) {
-		fputs(runs_help, stdout);
-		return;
+	static const struct {
+		enum cli_cmd cmd;
+		const char *text;
+	} texts[] = {
+		{ CLI_CHECK, check_help },
+		{ CLI_DEMO, demo_help },
+		{ CLI_MERGE, merge_help },
+		{ CLI_AUDIT_VERIFY, audit_help },
+		{ CLI_AUDIT_SHOW, audit_help },
+		{ CLI_REPORT, report_help },
+		{ CLI_RUNS_LIST, runs_help },
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		if (texts[i].cmd == cmd) {
+			fputs(texts[i].text, stdout);
+			return;
+		}
 	}
 	fputs(run ? run_help : general_help, stdout);
 	if (run) {
