@@ -244,12 +244,10 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	return 0;
 }
 
+/* The options whose value is a level, an amount, a size or a shard. */
 static int
-set_option(struct cli *c, int opt, const char *arg)
+set_value_option(struct cli *c, int opt, const char *arg)
 {
-	int64_t v = 0;
-	int rc = 0;
-
 	switch (opt) {
 	case OPT_REQUIRE:
 		return cli_value_level(arg, &c->require_isolation);
@@ -259,6 +257,29 @@ set_option(struct cli *c, int opt, const char *arg)
 	case OPT_RETRY_BUDGET:
 		return cli_value_num("--retry-budget", arg, 0,
 				     &c->retry_budget_s);
+	case OPT_MAX_MEMORY:
+		return cli_value_cap("--max-memory", arg, CLI_MIN_MAX_MEMORY,
+				     CLI_MAX_CAP, &c->max_memory,
+				     &c->max_memory_set);
+	case OPT_MAX_DISK:
+		return cli_value_cap("--max-disk", arg, CLI_MIN_MAX_DISK,
+				     CLI_MAX_CAP, &c->max_disk,
+				     &c->max_disk_set);
+	case OPT_SHARD:
+		return cli_value_shard(arg, &c->shard_i, &c->shard_n);
+	default:
+		return set_plain_option(c, opt, arg);
+	}
+}
+
+/* The options whose value is a whole number; the others further down. */
+static int
+set_option(struct cli *c, int opt, const char *arg)
+{
+	int64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
 	case OPT_MAX_TURNS:
 		rc = cli_value_int("--max-turns", arg, 1, 100000, &v);
 		c->max_turns = (int)v;
@@ -291,21 +312,11 @@ set_option(struct cli *c, int opt, const char *arg)
 		rc = cli_value_int("--repeat", arg, 1, 1000, &v);
 		c->repeat = (int)v;
 		break;
-	case OPT_MAX_MEMORY:
-		return cli_value_cap("--max-memory", arg, CLI_MIN_MAX_MEMORY,
-				     CLI_MAX_CAP, &c->max_memory,
-				     &c->max_memory_set);
-	case OPT_MAX_DISK:
-		return cli_value_cap("--max-disk", arg, CLI_MIN_MAX_DISK,
-				     CLI_MAX_CAP, &c->max_disk,
-				     &c->max_disk_set);
 	case OPT_MAX_FILES:
 		rc = cli_value_int("--max-files", arg, 1, 1000000000, &v);
 		c->max_files = (uint64_t)v;
 		c->max_files_set = rc == 0;
 		break;
-	case OPT_SHARD:
-		return cli_value_shard(arg, &c->shard_i, &c->shard_n);
 	case OPT_WEB_MAX_USES:
 		rc = cli_value_int("--web-max-uses", arg, WEBOPT_MIN_MAX_USES,
 				   WEBOPT_MAX_MAX_USES, &v);
@@ -325,7 +336,7 @@ set_option(struct cli *c, int opt, const char *arg)
 		c->idle_timeout_s = (long)v;
 		break;
 	default:
-		return set_plain_option(c, opt, arg);
+		return set_value_option(c, opt, arg);
 	}
 	return rc;
 }
