@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -256,6 +257,14 @@ bool tool_glob_match(const struct tool_glob_pat *p, const char *path);
 
 /* Release p's memory; a zeroed or freed p is fine. */
 void tool_glob_free(struct tool_glob_pat *p);
+
+/*
+ * The order Glob and Grep list files in: newer modification time first,
+ * then by relative path (strcmp). Negative when (ta, ra) sorts before
+ * (tb, rb), 0 when equal. Implemented in tool_glob.c.
+ */
+int tool_glob_newer_first(const struct timespec *ta, const char *ra,
+			  const struct timespec *tb, const char *rb);
 
 /* One replacement: Edit's input, or one of MultiEdit's edits. */
 struct tool_edit_op {

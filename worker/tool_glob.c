@@ -536,17 +536,24 @@ struct glob_run {
 	size_t matched;
 };
 
+int
+tool_glob_newer_first(const struct timespec *ta, const char *ra,
+		      const struct timespec *tb, const char *rb)
+{
+	if (ta->tv_sec != tb->tv_sec)
+		return ta->tv_sec > tb->tv_sec ? -1 : 1;
+	if (ta->tv_nsec != tb->tv_nsec)
+		return ta->tv_nsec > tb->tv_nsec ? -1 : 1;
+	return strcmp(ra, rb);
+}
+
 /* Newer first, then by name: negative when a sorts before b. */
 static int
 hit_cmp(const void *va, const void *vb)
 {
 	const struct hit *a = va, *b = vb;
 
-	if (a->mtime.tv_sec != b->mtime.tv_sec)
-		return a->mtime.tv_sec > b->mtime.tv_sec ? -1 : 1;
-	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
-		return a->mtime.tv_nsec > b->mtime.tv_nsec ? -1 : 1;
-	return strcmp(a->rel, b->rel);
+	return tool_glob_newer_first(&a->mtime, a->rel, &b->mtime, b->rel);
 }
 
 /* Walk callback: keep the GLOB_SHOW newest matches. */

@@ -469,11 +469,7 @@ file_cmp(const void *va, const void *vb)
 {
 	const struct grep_file *a = va, *b = vb;
 
-	if (a->mtime.tv_sec != b->mtime.tv_sec)
-		return a->mtime.tv_sec > b->mtime.tv_sec ? -1 : 1;
-	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
-		return a->mtime.tv_nsec > b->mtime.tv_nsec ? -1 : 1;
-	return strcmp(a->rel, b->rel);
+	return tool_glob_newer_first(&a->mtime, a->rel, &b->mtime, b->rel);
 }
 
 /* List files_with_matches, newest first, up to head_limit. */

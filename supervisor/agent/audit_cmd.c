@@ -44,17 +44,27 @@ verify_one_file(const char *path)
 	return bad > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* audit_run_load(), saying why on stderr when it fails: 0 or -1. */
+static int
+load_run(const char *arg, struct audit_run *r)
+{
+	char err[1024] = "";
+
+	if (audit_run_load(arg, r, err, sizeof(err)) < 0) {
+		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 verify_run(const char *arg)
 {
 	struct audit_run r;
-	char err[1024] = "";
 	int rc = EXIT_OK;
 
-	if (audit_run_load(arg, &r, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+	if (load_run(arg, &r) < 0)
 		return EXIT_USAGE;
-	}
 	termesc_fprintf(stdout, "%s: results file %s, audit format %ld\n", arg,
 			r.results_path, r.format);
 	if (r.format == 0)
@@ -270,13 +280,10 @@ static int
 show_run(const char *arg, const struct audit_filter *f)
 {
 	struct audit_run r;
-	char err[1024] = "";
 	int rc = EXIT_OK;
 
-	if (audit_run_load(arg, &r, err, sizeof(err)) < 0) {
-		termesc_fprintf(stderr, "gao-dev: %s\n", err);
+	if (load_run(arg, &r) < 0)
 		return EXIT_USAGE;
-	}
 	for (size_t i = 0; i < r.n_logs; i++) {
 		struct show_ctx c = { f, r.logs[i].path };
 		char why[512] = "";

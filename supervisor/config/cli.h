@@ -4,9 +4,11 @@
  * Design note
  * -----------
  * Parsing only: cli_parse() fills struct cli or explains what is wrong;
- * main.c decides what to do. Every option and its default is written in
- * one table here and in the help text next to it, so --help, the docs and
- * the code cannot drift. Exit codes are the table in docs/decisions.md.
+ * main.c decides what to do. Every option is written in one table
+ * (cli.c) and, with its default, in its command's help text
+ * (cli_help.c), so --help, the docs and the code cannot drift. The
+ * options' values are read by cli_value.c. Exit codes are the table in
+ * docs/decisions.md.
  */
 #ifndef GAO_SUPERVISOR_CLI_H
 #define GAO_SUPERVISOR_CLI_H
@@ -135,7 +137,8 @@ int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
  */
 bool cli_api_version_ok(const char *v);
 
-/* Print the help for the command (or the general help). */
+/* Print the help for the command (or the general help; run: the
+ * sandbox run options) to stdout. In cli_help.c. */
 void cli_help(enum cli_cmd cmd, bool run_help);
 
 #endif

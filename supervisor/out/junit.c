@@ -17,6 +17,7 @@
 #include "common/io.h"
 #include "config.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/out/jfield.h"
 #include "supervisor/out/results.h"
 #include "supervisor/out/xmltext.h"
 
@@ -35,14 +36,6 @@ struct counts {
 	long tests, failures, errors, skipped;
 	double time;
 };
-
-static const char *
-str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
 
 /* A value, redacted first (a key cut in half could not be), then
  * escaped and bounded. */
@@ -92,15 +85,16 @@ prop_num(FILE *f, const char *name, const json_t *v)
 static void
 phase_outcome(const json_t *p, struct outcome *o)
 {
-	const char *st = str(p, "status"), *why = str(p, "stop_reason");
-	const char *err = str(p, "error");
+	const char *st = jfield_str(p, "status"),
+		   *why = jfield_str(p, "stop_reason");
+	const char *err = jfield_str(p, "error");
 
 	o->detail = *err ? err : NULL;
 	if (!strcmp(st, "success")) {
 		o->kind = JUNIT_PASS;
 	} else if (!strcmp(st, "skipped")) {
 		o->kind = JUNIT_SKIP;
-		snprintf(o->msg, sizeof(o->msg), "%s", str(p, "reason"));
+		snprintf(o->msg, sizeof(o->msg), "%s", jfield_str(p, "reason"));
 	} else if (!strcmp(st, "failed")) {
 		o->kind = JUNIT_FAIL;
 		o->type = "failed";
@@ -124,7 +118,8 @@ phase_outcome(const json_t *p, struct outcome *o)
 static void
 criterion_outcome(const json_t *c, struct outcome *o)
 {
-	const char *oc = str(c, "outcome"), *why = str(c, "reason");
+	const char *oc = jfield_str(c, "outcome"),
+		   *why = jfield_str(c, "reason");
 
 	if (!strcmp(oc, "passed")) {
 		o->kind = JUNIT_PASS;
@@ -148,18 +143,20 @@ failed_parts(const json_t *r, char *buf, size_t cap)
 
 	buf[0] = 0;
 	json_array_foreach(json_object_get(r, "success_criteria"), i, e)
-		if (!strcmp(str(e, "outcome"), "failed") && len < cap)
+		if (!strcmp(jfield_str(e, "outcome"), "failed") && len < cap)
 			len += (size_t)snprintf(buf + len, cap - len,
 						"%scriterion %s",
 						len ? ", " : "",
-						str(e, "name"));
+						jfield_str(e, "name"));
 	json_array_foreach(json_object_get(r, "phases"), i, e)
-		if (strcmp(str(e, "status"), "success") != 0 &&
-		    strcmp(str(e, "status"), "skipped") != 0 && len < cap)
+		if (strcmp(jfield_str(e, "status"), "success") != 0 &&
+		    strcmp(jfield_str(e, "status"), "skipped") != 0 &&
+		    len < cap)
 			len += (size_t)snprintf(buf + len, cap - len,
 						"%sphase %s (%s)",
-						len ? ", " : "", str(e, "name"),
-						str(e, "status"));
+						len ? ", " : "",
+						jfield_str(e, "name"),
+						jfield_str(e, "status"));
 }
 
 /* The first entry of the run's errors, as text. */
@@ -175,7 +172,8 @@ first_error(const json_t *r)
 static void
 run_outcome(const json_t *r, struct outcome *o, char *parts, size_t cap)
 {
-	const char *st = str(r, "status"), *why = str(r, "stop_reason");
+	const char *st = jfield_str(r, "status"),
+		   *why = jfield_str(r, "stop_reason");
 	const char *err = first_error(r);
 
 	o->detail = NULL;
@@ -255,16 +253,16 @@ phase_cases(FILE *f, const json_t *r, const char *bench, struct counts *c)
 
 	snprintf(cls, sizeof(cls), "%.500s.phases", bench);
 	json_array_foreach(json_object_get(r, "phases"), i, p) {
-		const char *out = str(p, "final_text");
+		const char *out = jfield_str(p, "final_text");
 
 		memset(&o, 0, sizeof(o));
 		phase_outcome(p, &o);
 		snprintf(name, sizeof(name), "%02zu %.500s (%.500s)", i + 1,
-			 str(p, "name"), str(p, "agent"));
+			 jfield_str(p, "name"), jfield_str(p, "agent"));
 		testcase(f, cls, name,
 			 json_number_value(
 				 json_object_get(p, "duration_seconds")),
-			 &o, *out ? out : str(p, "output"), c);
+			 &o, *out ? out : jfield_str(p, "output"), c);
 	}
 }
 
@@ -282,7 +280,7 @@ criterion_cases(FILE *f, const json_t *r, const char *bench, struct counts *c)
 		criterion_outcome(e, &o);
 		/* numbered: required_features has one entry per feature */
 		snprintf(name, sizeof(name), "%02zu %.500s", i + 1,
-			 str(e, "name"));
+			 jfield_str(e, "name"));
 		testcase(f, cls, name, 0, &o, NULL, c);
 	}
 }
@@ -324,25 +322,27 @@ properties(FILE *f, const json_t *r)
 	size_t i;
 
 	fputs("    <properties>\n", f);
-	prop(f, "run_id", str(r, "run_id"));
-	prop(f, "status", str(r, "status"));
-	prop(f, "stop_reason", str(r, "stop_reason"));
+	prop(f, "run_id", jfield_str(r, "run_id"));
+	prop(f, "status", jfield_str(r, "status"));
+	prop(f, "stop_reason", jfield_str(r, "stop_reason"));
 	prop_num(f, "exit_code", json_object_get(r, "exit_code"));
 	prop(f, "gao_dev_version",
-	     *str(rep, "gao_dev_version") ? str(rep, "gao_dev_version") :
-					    GAO_DEV_VERSION);
-	prop(f, "model", str(rep, "model"));
-	prop(f, "api_version", str(rep, "api_version"));
-	prop(f, "price_table_date", str(rep, "price_table_date"));
-	prop(f, "policy", str(json_object_get(rep, "policy"), "name"));
-	prop(f, "policy_hash", str(json_object_get(rep, "policy"), "hash"));
+	     *jfield_str(rep, "gao_dev_version") ?
+		     jfield_str(rep, "gao_dev_version") :
+		     GAO_DEV_VERSION);
+	prop(f, "model", jfield_str(rep, "model"));
+	prop(f, "api_version", jfield_str(rep, "api_version"));
+	prop(f, "price_table_date", jfield_str(rep, "price_table_date"));
+	prop(f, "policy", jfield_str(json_object_get(rep, "policy"), "name"));
+	prop(f, "policy_hash",
+	     jfield_str(json_object_get(rep, "policy"), "hash"));
 	prop_num(f, "tokens_input", json_object_get(tok, "input"));
 	prop_num(f, "tokens_output", json_object_get(tok, "output"));
 	prop_num(f, "tokens_cache_creation",
 		 json_object_get(tok, "cache_creation"));
 	prop_num(f, "tokens_cache_read", json_object_get(tok, "cache_read"));
 	prop_num(f, "cost_usd", json_object_get(m, "cost_usd"));
-	prop(f, "isolation", str(iso, "summary"));
+	prop(f, "isolation", jfield_str(iso, "summary"));
 	json_array_foreach(json_object_get(iso, "workers"), i, p) {
 		snprintf(name, sizeof(name), "isolation.worker.%zu", i + 1);
 		prop(f, name, json_string_value(p));
@@ -351,12 +351,12 @@ properties(FILE *f, const json_t *r)
 		if (!json_is_string(json_object_get(p, "audit_head")))
 			continue;
 		snprintf(name, sizeof(name), "audit_head.%02zu.%.500s", i + 1,
-			 str(p, "name"));
-		prop(f, name, str(p, "audit_head"));
+			 jfield_str(p, "name"));
+		prop(f, name, jfield_str(p, "audit_head"));
 	}
-	prop(f, "results_file", str(r, "results_file"));
+	prop(f, "results_file", jfield_str(r, "results_file"));
 	prop(f, "config_file",
-	     str(json_object_get(r, "benchmark"), "config_file"));
+	     jfield_str(json_object_get(r, "benchmark"), "config_file"));
 	fputs("    </properties>\n", f);
 }
 
@@ -411,7 +411,7 @@ add_counts(struct counts *sum, const struct counts *c)
 static int
 run_suite(FILE *f, const json_t *r, long id, struct counts *sum)
 {
-	const char *bench = str(json_object_get(r, "benchmark"), "name");
+	const char *bench = jfield_str(json_object_get(r, "benchmark"), "name");
 	char *body = NULL, *errs, name[1200], parts[JUNIT_MAX_MESSAGE];
 	size_t len = 0;
 	struct counts c = { 0 };
@@ -439,12 +439,12 @@ run_suite(FILE *f, const json_t *r, long id, struct counts *sum)
 		free(body);
 		return -ENOMEM;
 	}
-	if (*str(r, "run_id"))
+	if (*jfield_str(r, "run_id"))
 		snprintf(name, sizeof(name), "%.500s (%.500s)", bench,
-			 str(r, "run_id"));
+			 jfield_str(r, "run_id"));
 	else
 		snprintf(name, sizeof(name), "%.500s (not started)", bench);
-	suite_open(f, name, id, str(r, "start_time"), &c);
+	suite_open(f, name, id, jfield_str(r, "start_time"), &c);
 	fputs(body, f);
 	fputs("  </testsuite>\n", f);
 	free(body);

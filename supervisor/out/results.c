@@ -14,6 +14,7 @@
 #include "common/io.h"
 #include "common/termesc.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/out/jfield.h"
 
 int
 results_write_text_atomic(const char *path, const char *text)
@@ -87,20 +88,6 @@ results_write_atomic(const char *path, const json_t *v)
 	return rc;
 }
 
-static const char *
-str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-static double
-num(const json_t *o, const char *k)
-{
-	return json_number_value(json_object_get(o, k));
-}
-
 static void
 print_cost(FILE *f, const json_t *v)
 {
@@ -122,11 +109,13 @@ print_agents(FILE *f, const json_t *phases)
 		const json_t *t = json_object_get(p, "tokens");
 
 		fprintf(f, "  %-3zu %-28.28s %-9.9s %-9.9s %8.1f %10lld ",
-			i + 1, str(p, "name"), str(p, "agent"),
-			str(p, "status"), num(p, "duration_seconds"),
-			(long long)(num(t, "input") + num(t, "output") +
-				    num(t, "cache_creation") +
-				    num(t, "cache_read")));
+			i + 1, jfield_str(p, "name"), jfield_str(p, "agent"),
+			jfield_str(p, "status"),
+			jfield_num(p, "duration_seconds"),
+			(long long)(jfield_num(t, "input") +
+				    jfield_num(t, "output") +
+				    jfield_num(t, "cache_creation") +
+				    jfield_num(t, "cache_read")));
 		print_cost(f, json_object_get(p, "cost_usd"));
 		fputc('\n', f);
 	}
@@ -144,17 +133,19 @@ print_audit_heads(FILE *f, const json_t *r)
 
 	json_array_foreach(phases, i, p) {
 		if (!json_is_string(json_object_get(p, "audit_head")) ||
-		    !*str(p, "audit_head"))
+		    !*jfield_str(p, "audit_head"))
 			continue;
 		fprintf(f, "audit:     %02zu %s %s %s (%lld records)\n", i + 1,
-			str(p, "name"), str(p, "agent"), str(p, "audit_head"),
-			(long long)num(p, "audit_records"));
+			jfield_str(p, "name"), jfield_str(p, "agent"),
+			jfield_str(p, "audit_head"),
+			(long long)jfield_num(p, "audit_records"));
 	}
 	if (json_is_object(json_object_get(r, "run_audit"))) {
 		const json_t *ra = json_object_get(r, "run_audit");
 
 		fprintf(f, "audit:     run gao-dev %s (%lld records)\n",
-			str(ra, "head"), (long long)num(ra, "records"));
+			jfield_str(ra, "head"),
+			(long long)jfield_num(ra, "records"));
 	}
 }
 
@@ -168,9 +159,10 @@ print_criteria(FILE *f, const json_t *crit)
 		return;
 	fprintf(f, "criteria:\n");
 	json_array_foreach(crit, i, c) {
-		fprintf(f, "  %-8s %s", str(c, "outcome"), str(c, "name"));
-		if (*str(c, "reason"))
-			fprintf(f, " (%s)", str(c, "reason"));
+		fprintf(f, "  %-8s %s", jfield_str(c, "outcome"),
+			jfield_str(c, "name"));
+		if (*jfield_str(c, "reason"))
+			fprintf(f, " (%s)", jfield_str(c, "reason"));
 		fputc('\n', f);
 	}
 }
@@ -216,8 +208,9 @@ print_web(FILE *f, const json_t *w)
 	fprintf(f,
 		"web:       on, %lld searches, %lld fetches (at most %lld; "
 		"domains ",
-		(long long)num(w, "searches"), (long long)num(w, "fetches"),
-		(long long)num(w, "max_uses"));
+		(long long)jfield_num(w, "searches"),
+		(long long)jfield_num(w, "fetches"),
+		(long long)jfield_num(w, "max_uses"));
 	if (json_is_string(d))
 		fprintf(f, "%s", json_string_value(d));
 	json_array_foreach(d, i, e)
@@ -232,41 +225,44 @@ print_summary(FILE *f, const json_t *r)
 	const json_t *t = json_object_get(m, "tokens");
 	const json_t *iso = json_object_get(r, "isolation");
 
-	fprintf(f, "run:       %s\n", str(r, "run_id"));
-	fprintf(f, "status:    %s", str(r, "status"));
-	if (*str(r, "stop_reason"))
-		fprintf(f, " (%s)", str(r, "stop_reason"));
-	fprintf(f, "\nduration:  %.1f s\n", num(r, "duration_seconds"));
+	fprintf(f, "run:       %s\n", jfield_str(r, "run_id"));
+	fprintf(f, "status:    %s", jfield_str(r, "status"));
+	if (*jfield_str(r, "stop_reason"))
+		fprintf(f, " (%s)", jfield_str(r, "stop_reason"));
+	fprintf(f, "\nduration:  %.1f s\n", jfield_num(r, "duration_seconds"));
 	fprintf(f, "cost:      ");
 	print_cost(f, json_object_get(m, "cost_usd"));
-	if (num(r, "max_cost_usd") > 0)
+	if (jfield_num(r, "max_cost_usd") > 0)
 		fprintf(f, " (cap $%.2f, --max-cost-usd)",
-			num(r, "max_cost_usd"));
+			jfield_num(r, "max_cost_usd"));
 	fprintf(f,
 		"\ntokens:    %lld in, %lld out, %lld cache write, "
 		"%lld cache read\n",
-		(long long)num(t, "input"), (long long)num(t, "output"),
-		(long long)num(t, "cache_creation"),
-		(long long)num(t, "cache_read"));
+		(long long)jfield_num(t, "input"),
+		(long long)jfield_num(t, "output"),
+		(long long)jfield_num(t, "cache_creation"),
+		(long long)jfield_num(t, "cache_read"));
 	fprintf(f,
 		"api calls: %lld (%lld retries), tool calls: %lld "
 		"(%lld errors, %lld refused)\n",
-		(long long)num(m, "api_calls"), (long long)num(m, "retries"),
-		(long long)num(m, "tool_calls"),
-		(long long)num(m, "tool_errors"),
-		(long long)num(m, "tool_calls_refused"));
-	fprintf(f, "isolation: %s\n", str(iso, "summary"));
+		(long long)jfield_num(m, "api_calls"),
+		(long long)jfield_num(m, "retries"),
+		(long long)jfield_num(m, "tool_calls"),
+		(long long)jfield_num(m, "tool_errors"),
+		(long long)jfield_num(m, "tool_calls_refused"));
+	fprintf(f, "isolation: %s\n", jfield_str(iso, "summary"));
 	print_web(f, json_object_get(r, "web"));
 	if (json_is_object(json_object_get(r, "recording"))) {
 		const json_t *rec = json_object_get(r, "recording");
 
-		fprintf(f, "api:       %s %s", str(rec, "mode"),
-			strcmp(str(rec, "mode"), "replayed") == 0 ? "from" :
-								    "to");
-		fprintf(f, " %s", str(rec, "dir"));
-		if (strcmp(str(rec, "mode"), "replayed") == 0)
+		fprintf(f, "api:       %s %s", jfield_str(rec, "mode"),
+			strcmp(jfield_str(rec, "mode"), "replayed") == 0 ?
+				"from" :
+				"to");
+		fprintf(f, " %s", jfield_str(rec, "dir"));
+		if (strcmp(jfield_str(rec, "mode"), "replayed") == 0)
 			fprintf(f, " (no network; %lld tool results differed)",
-				(long long)num(rec, "differences"));
+				(long long)jfield_num(rec, "differences"));
 		fprintf(f, "\n");
 	}
 	print_agents(f, json_object_get(r, "phases"));
@@ -274,13 +270,13 @@ print_summary(FILE *f, const json_t *r)
 	print_audit_heads(f, r);
 	print_list(f, "warnings", json_object_get(r, "warnings"));
 	print_list(f, "errors", json_object_get(r, "errors"));
-	fprintf(f, "project:   %s\n", str(r, "project_dir"));
-	fprintf(f, "results:   %s\n", str(r, "results_file"));
-	fprintf(f, "logs:      %s\n", str(r, "run_dir"));
+	fprintf(f, "project:   %s\n", jfield_str(r, "project_dir"));
+	fprintf(f, "results:   %s\n", jfield_str(r, "results_file"));
+	fprintf(f, "logs:      %s\n", jfield_str(r, "run_dir"));
 	/* the history is not in the project (out of the agents' reach) */
 	if (json_object_get(r, "git_dir"))
 		fprintf(f, "history:   git --git-dir %s log\n",
-			str(r, "git_dir"));
+			jfield_str(r, "git_dir"));
 }
 
 /* The summary is built in memory and leaves through the redaction step

@@ -164,9 +164,9 @@ is_exit_code(long long c)
 	return (c >= 0 && c <= 5) || c == 130;
 }
 
-/* A unit of the list: {name, repeat, shard}. NULL, or the bad field. */
+/* What names a unit, {name, repeat, ...}: NULL, or the bad field. */
 static const char *
-check_unit(const json_t *u, int n)
+check_unit_id(const json_t *u)
 {
 	if (!json_is_object(u))
 		return "";
@@ -174,6 +174,17 @@ check_unit(const json_t *u, int n)
 		return ".name";
 	if (!is_int(u, "repeat", 0, 999))
 		return ".repeat";
+	return NULL;
+}
+
+/* A unit of the list: {name, repeat, shard}. NULL, or the bad field. */
+static const char *
+check_unit(const json_t *u, int n)
+{
+	const char *bad = check_unit_id(u);
+
+	if (bad)
+		return bad;
 	if (!is_int(u, "shard", 1, n))
 		return ".shard";
 	return NULL;
@@ -183,15 +194,12 @@ check_unit(const json_t *u, int n)
 static const char *
 check_ran(const json_t *u)
 {
+	const char *bad = check_unit_id(u);
 	const json_t *h;
 	size_t k;
 
-	if (!json_is_object(u))
-		return "";
-	if (!is_text(u, "name", false))
-		return ".name";
-	if (!is_int(u, "repeat", 0, 999))
-		return ".repeat";
+	if (bad)
+		return bad;
 	if (!is_text(u, "run_id", true))
 		return ".run_id";
 	if (!is_text(u, "status", false))

@@ -12,6 +12,7 @@
 
 #include "supervisor/core/secret.h"
 #include "supervisor/out/htmltext.h"
+#include "supervisor/out/jfield.h"
 #include "supervisor/run/report.h"
 #include "supervisor/run/report_read.h"
 
@@ -45,20 +46,6 @@ static const char page_style[] =
 /* clang-format on */
 
 /* ---- values ---- */
-
-static const char *
-str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-static double
-num(const json_t *o, const char *k)
-{
-	return json_number_value(json_object_get(o, k));
-}
 
 /* A JSON value as text: strings as they are, the rest as compact JSON. */
 static void
@@ -132,16 +119,16 @@ put_audit_row(FILE *f, const json_t *audits, bool audit_ok)
 			   "NOT every audit log verified");
 	json_array_foreach(audits, i, a) {
 		fputs("<div class=\"meta\">", f);
-		htmltext_puts(f, str(a, "phase"), 128);
+		htmltext_puts(f, jfield_str(a, "phase"), 128);
 		fputs(": ", f);
 		if (json_is_true(json_object_get(a, "ok"))) {
 			fprintf(f, "%" PRId64 " records, head ",
 				(int64_t)json_integer_value(
 					json_object_get(a, "records")));
-			htmltext_puts(f, str(a, "head"), 65);
+			htmltext_puts(f, jfield_str(a, "head"), 65);
 		} else {
 			fputs("<span class=\"warn\">", f);
-			htmltext_puts(f, str(a, "problem"), 300);
+			htmltext_puts(f, jfield_str(a, "problem"), 300);
 			fputs("</span>", f);
 		}
 		fputs("</div>", f);
@@ -155,36 +142,38 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 	const json_t *m = json_object_get(res, "metrics");
 	const json_t *t = json_object_get(m, "tokens");
 	const json_t *cost = json_object_get(m, "cost_usd");
-	double in = num(t, "input"), out = num(t, "output");
-	double cc = num(t, "cache_creation"), cr = num(t, "cache_read");
-	double all_in = in + cc + cr, cap = num(res, "max_cost_usd");
+	double in = jfield_num(t, "input"), out = jfield_num(t, "output");
+	double cc = jfield_num(t, "cache_creation"),
+	       cr = jfield_num(t, "cache_read");
+	double all_in = in + cc + cr, cap = jfield_num(res, "max_cost_usd");
 	const json_t *a;
 	char buf[512];
 	size_t i;
 
 	fputs("<header id=\"header\"><h1>gao-dev report: ", f);
-	htmltext_puts(f, str(res, "run_id"), 256);
+	htmltext_puts(f, jfield_str(res, "run_id"), 256);
 	fputs("</h1>\n<table class=\"kv\">\n<tr><th>status</th><td>", f);
-	badge(f, str(res, "status"));
+	badge(f, jfield_str(res, "status"));
 	fputs(" ", f);
-	htmltext_puts(f, str(res, "stop_reason"), 128);
+	htmltext_puts(f, jfield_str(res, "stop_reason"), 128);
 	fputs("</td></tr>\n", f);
 	snprintf(buf, sizeof(buf), "%" PRId64,
 		 (int64_t)json_integer_value(
 			 json_object_get(res, "exit_code")));
 	kv_row(f, "exit code", buf);
-	kv_row(f, "benchmark", str(json_object_get(res, "benchmark"), "name"));
+	kv_row(f, "benchmark",
+	       jfield_str(json_object_get(res, "benchmark"), "name"));
 	snprintf(buf, sizeof(buf), "%.1f s (%s to %s)",
-		 num(res, "duration_seconds"), str(res, "start_time"),
-		 str(res, "end_time"));
+		 jfield_num(res, "duration_seconds"),
+		 jfield_str(res, "start_time"), jfield_str(res, "end_time"));
 	kv_row(f, "duration", buf);
 	if (json_is_number(cost) && cap > 0)
 		snprintf(buf, sizeof(buf), "$%.4f of the $%.2f cap (%.1f%%)",
-			 num(m, "cost_usd"), cap,
-			 100.0 * num(m, "cost_usd") / cap);
+			 jfield_num(m, "cost_usd"), cap,
+			 100.0 * jfield_num(m, "cost_usd") / cap);
 	else if (json_is_number(cost))
 		snprintf(buf, sizeof(buf), "$%.4f (no cap)",
-			 num(m, "cost_usd"));
+			 jfield_num(m, "cost_usd"));
 	else
 		snprintf(buf, sizeof(buf),
 			 "unknown (no price for the model); cap $%.2f", cap);
@@ -197,12 +186,14 @@ put_header(FILE *f, const json_t *res, const json_t *audits, bool audit_ok)
 	snprintf(buf, sizeof(buf),
 		 "%.0f API calls, %.0f retries, %.0f tool "
 		 "calls, %.0f tool errors, %.0f refused",
-		 num(m, "api_calls"), num(m, "retries"), num(m, "tool_calls"),
-		 num(m, "tool_errors"), num(m, "tool_calls_refused"));
+		 jfield_num(m, "api_calls"), jfield_num(m, "retries"),
+		 jfield_num(m, "tool_calls"), jfield_num(m, "tool_errors"),
+		 jfield_num(m, "tool_calls_refused"));
 	kv_row(f, "calls", buf);
-	kv_row(f, "model", str(json_object_get(res, "reproduce"), "model"));
+	kv_row(f, "model",
+	       jfield_str(json_object_get(res, "reproduce"), "model"));
 	kv_row(f, "isolation",
-	       str(json_object_get(res, "isolation"), "summary"));
+	       jfield_str(json_object_get(res, "isolation"), "summary"));
 	put_audit_row(f, audits, audit_ok);
 	json_array_foreach(json_object_get(res, "errors"), i, a) {
 		if (i >= 20)
@@ -221,8 +212,8 @@ phase_tokens(const json_t *p)
 {
 	const json_t *t = json_object_get(p, "tokens");
 
-	return num(t, "input") + num(t, "output") + num(t, "cache_creation") +
-	       num(t, "cache_read");
+	return jfield_num(t, "input") + jfield_num(t, "output") +
+	       jfield_num(t, "cache_creation") + jfield_num(t, "cache_read");
 }
 
 static void
@@ -235,20 +226,20 @@ put_chart(FILE *f, const json_t *res)
 	json_array_foreach(phases, i, p) {
 		if (phase_tokens(p) > max_t)
 			max_t = phase_tokens(p);
-		if (num(p, "cost_usd") > max_c)
-			max_c = num(p, "cost_usd");
+		if (jfield_num(p, "cost_usd") > max_c)
+			max_c = jfield_num(p, "cost_usd");
 	}
 	fputs("<section id=\"chart\"><h2>Tokens and cost per phase</h2>\n"
 	      "<table class=\"bars\"><tr><th>phase</th><th>tokens</th>"
 	      "<th></th><th>cost</th><th></th></tr>\n",
 	      f);
 	json_array_foreach(phases, i, p) {
-		double tk = phase_tokens(p), c = num(p, "cost_usd");
+		double tk = phase_tokens(p), c = jfield_num(p, "cost_usd");
 		int wt = max_t > 0 ? (int)(100.0 * tk / max_t + 0.5) : 0;
 		int wc = max_c > 0 ? (int)(100.0 * c / max_c + 0.5) : 0;
 
 		fprintf(f, "<tr><td>%02zu ", i + 1);
-		htmltext_puts(f, str(p, "name"), 128);
+		htmltext_puts(f, jfield_str(p, "name"), 128);
 		fprintf(f,
 			"</td><td>%.0f</td><td style=\"width:30%%\"><div "
 			"class=\"bar tok\" style=\"width:%d%%\"></div></td>"
@@ -310,7 +301,8 @@ put_timeline(FILE *f, const char *run_dir)
 	fputs("<table><tr><th>time</th><th>event</th><th>details</th></tr>\n",
 	      f);
 	json_array_foreach(ev.items, i, e) {
-		const char *lvl = str(e, "level"), *ts = str(e, "ts");
+		const char *lvl = jfield_str(e, "level"),
+			   *ts = jfield_str(e, "ts");
 
 		if (i >= REPORT_ROWS_MAX) {
 			fprintf(f,
@@ -326,7 +318,7 @@ put_timeline(FILE *f, const char *run_dir)
 		/* the time of day of an ISO-8601 stamp */
 		htmltext_puts(f, strlen(ts) > 11 ? ts + 11 : ts, 32);
 		fputs("</td><td>", f);
-		htmltext_puts(f, str(e, "event"), 64);
+		htmltext_puts(f, jfield_str(e, "event"), 64);
 		fputs("</td><td class=\"wrap\">", f);
 		put_event_details(f, e);
 		fputs("</td></tr>\n", f);
@@ -359,7 +351,7 @@ block_text(const json_t *content)
 	if (!m)
 		return NULL;
 	json_array_foreach(content, i, b) {
-		const char *s = str(b, "text");
+		const char *s = jfield_str(b, "text");
 
 		(void)fwrite(s, 1, strlen(s), m);
 	}
@@ -381,15 +373,16 @@ index_results(const json_t *lines, const char *audit_path)
 	size_t i, j, k;
 
 	json_array_foreach(lines, i, l) {
-		if (strcmp(str(l, "type"), "request") != 0)
+		if (strcmp(jfield_str(l, "type"), "request") != 0)
 			continue;
 		json_array_foreach(json_object_get(l, "messages_added"), j, m) {
 			json_array_foreach(json_object_get(m, "content"), k,
 					   b) {
-				if (strcmp(str(b, "type"), "tool_result") != 0)
+				if (strcmp(jfield_str(b, "type"),
+					   "tool_result") != 0)
 					continue;
 				json_object_set_new(
-					idx, str(b, "tool_use_id"),
+					idx, jfield_str(b, "tool_use_id"),
 					json_pack("{s:o*,s:b}", "text",
 						  block_text(json_object_get(
 							  b, "content")),
@@ -402,12 +395,13 @@ index_results(const json_t *lines, const char *audit_path)
 	json_array_foreach(lines, i, l) {
 		json_t *r, *ex = json_object_get(l, "excerpt");
 
-		if (strcmp(str(l, "type"), "tool_result") != 0)
+		if (strcmp(jfield_str(l, "type"), "tool_result") != 0)
 			continue;
-		r = json_object_get(idx, str(l, "tool_use_id"));
+		r = json_object_get(idx, jfield_str(l, "tool_use_id"));
 		if (!r) {
 			r = json_object();
-			json_object_set_new(idx, str(l, "tool_use_id"), r);
+			json_object_set_new(idx, jfield_str(l, "tool_use_id"),
+					    r);
 		}
 		if (json_is_string(ex))
 			json_object_set(r, "text", ex);
@@ -417,9 +411,10 @@ index_results(const json_t *lines, const char *audit_path)
 	}
 	if (audit_path && report_read_lines(audit_path, &au) == 0) {
 		json_array_foreach(au.items, i, l) {
-			const char *id = str(l, "tool_use_id");
+			const char *id = jfield_str(l, "tool_use_id");
 
-			if (*id && !strcmp(str(l, "outcome"), "denied")) {
+			if (*id &&
+			    !strcmp(jfield_str(l, "outcome"), "denied")) {
 				json_t *r = json_object_get(idx, id);
 
 				if (!r) {
@@ -468,7 +463,7 @@ put_input(FILE *f, const json_t *input)
 static void
 put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 {
-	const json_t *r = json_object_get(idx, str(b, "id"));
+	const json_t *r = json_object_get(idx, jfield_str(b, "id"));
 	bool refused = json_is_true(json_object_get(r, "refused"));
 	bool err = json_is_true(json_object_get(r, "is_error"));
 	json_int_t code = json_integer_value(json_object_get(r, "exit_code"));
@@ -478,7 +473,7 @@ put_tool_use(FILE *f, const json_t *b, const json_t *idx)
 		refused         ? " refused" :
 		err || code > 0 ? " err" :
 				  "");
-	htmltext_puts(f, str(b, "name"), 64);
+	htmltext_puts(f, jfield_str(b, "name"), 64);
 	fputs("</span>", f);
 	if (refused)
 		fputs(" <span class=\"badge skipped\">refused</span>", f);
@@ -514,19 +509,20 @@ put_response(FILE *f, const json_t *l, const json_t *idx)
 		"<div class=\"turn\"><div class=\"meta\">turn %" PRId64
 		": %.0f in, %.0f out, %.0f cache read",
 		(int64_t)json_integer_value(json_object_get(l, "turn")),
-		num(u, "input_tokens"), num(u, "output_tokens"),
-		num(u, "cache_read_input_tokens"));
+		jfield_num(u, "input_tokens"), jfield_num(u, "output_tokens"),
+		jfield_num(u, "cache_read_input_tokens"));
 	if (json_is_number(json_object_get(l, "cost_usd")))
-		fprintf(f, ", $%.4f", num(l, "cost_usd"));
+		fprintf(f, ", $%.4f", jfield_num(l, "cost_usd"));
 	fputs(", stop ", f);
-	htmltext_puts(f, str(msg, "stop_reason"), 64);
+	htmltext_puts(f, jfield_str(msg, "stop_reason"), 64);
 	fputs("</div>\n", f);
 	json_array_foreach(json_object_get(msg, "content"), i, b) {
-		const char *t = str(b, "type");
+		const char *t = jfield_str(b, "type");
 
 		if (!strcmp(t, "text")) {
 			fputs("<div class=\"say wrap\">", f);
-			htmltext_puts(f, str(b, "text"), REPORT_TEXT_MAX);
+			htmltext_puts(f, jfield_str(b, "text"),
+				      REPORT_TEXT_MAX);
 			fputs("</div>\n", f);
 		} else if (!strcmp(t, "tool_use")) {
 			put_tool_use(f, b, idx);
@@ -571,18 +567,18 @@ put_conversation(FILE *f, const json_t *phase, size_t n, const char *run_dir)
 	if (report_read_lines(tpath, &tr) < 0)
 		return;
 	fprintf(f, "<details class=\"agent\" open><summary>%02zu ", n);
-	htmltext_puts(f, str(phase, "name"), 128);
+	htmltext_puts(f, jfield_str(phase, "name"), 128);
 	fputs(" (", f);
-	htmltext_puts(f, str(phase, "agent"), 128);
+	htmltext_puts(f, jfield_str(phase, "agent"), 128);
 	fputs(") ", f);
-	badge(f, str(phase, "status"));
+	badge(f, jfield_str(phase, "status"));
 	fputs("</summary>\n", f);
 	if (tr.missing)
 		fputs("<p class=\"warn\">the transcript could not be read</p>\n",
 		      f);
 	idx = index_results(tr.items, have_audit ? apath : NULL);
 	json_array_foreach(tr.items, i, l) {
-		const char *t = str(l, "type");
+		const char *t = jfield_str(l, "type");
 
 		if (!strcmp(t, "request") && json_object_get(l, "body"))
 			put_task(f, l);
@@ -590,12 +586,12 @@ put_conversation(FILE *f, const json_t *phase, size_t n, const char *run_dir)
 			put_response(f, l, idx);
 		else if (!strcmp(t, "session_end")) {
 			fputs("<div class=\"meta\">session end: ", f);
-			badge(f, str(l, "status"));
+			badge(f, jfield_str(l, "status"));
 			fputs(" ", f);
-			htmltext_puts(f, str(l, "stop_reason"), 128);
-			if (*str(l, "error")) {
+			htmltext_puts(f, jfield_str(l, "stop_reason"), 128);
+			if (*jfield_str(l, "error")) {
 				fputs(" <span class=\"warn\">", f);
-				htmltext_puts(f, str(l, "error"),
+				htmltext_puts(f, jfield_str(l, "error"),
 					      REPORT_FIELD_MAX);
 				fputs("</span>", f);
 			}
@@ -619,16 +615,18 @@ put_conversations(FILE *f, const json_t *res, const char *run_dir)
 
 	fputs("<section id=\"conversations\"><h2>Conversations</h2>\n", f);
 	json_array_foreach(json_object_get(res, "phases"), i, p) {
-		if (!strcmp(str(p, "agent"), "command")) {
+		if (!strcmp(jfield_str(p, "agent"), "command")) {
 			fprintf(f, "<details class=\"command\"><summary>%02zu ",
 				i + 1);
-			htmltext_puts(f, str(p, "name"), 128);
+			htmltext_puts(f, jfield_str(p, "name"), 128);
 			fputs(" (command) ", f);
-			badge(f, str(p, "status"));
+			badge(f, jfield_str(p, "status"));
 			fputs("</summary><pre>", f);
-			htmltext_puts(f, str(p, "command"), REPORT_INPUT_MAX);
+			htmltext_puts(f, jfield_str(p, "command"),
+				      REPORT_INPUT_MAX);
 			fputs("</pre><pre>", f);
-			htmltext_puts(f, str(p, "output"), REPORT_TEXT_MAX);
+			htmltext_puts(f, jfield_str(p, "output"),
+				      REPORT_TEXT_MAX);
 			fputs("</pre></details>\n", f);
 			continue;
 		}
@@ -657,7 +655,7 @@ put_phase_diff(FILE *f, const json_t *p, size_t n, const char *run_dir)
 		return;
 	text = report_read_text(path, &len, &cut);
 	fprintf(f, "<details class=\"diff\" open><summary>%02zu ", n);
-	htmltext_puts(f, str(p, "name"), 128);
+	htmltext_puts(f, jfield_str(p, "name"), 128);
 	fputs("</summary><pre>", f);
 	if (text)
 		htmltext_put(f, text, len, REPORT_DIFF_MAX);
@@ -702,11 +700,12 @@ put_criteria(FILE *f, const json_t *res)
 	      f);
 	json_array_foreach(json_object_get(res, "success_criteria"), i, c) {
 		fputs("<tr>", f);
-		elem(f, "td", NULL, str(c, "name"), 256);
+		elem(f, "td", NULL, jfield_str(c, "name"), 256);
 		fputs("<td>", f);
-		badge(f, str(c, "outcome"));
+		badge(f, jfield_str(c, "outcome"));
 		fputs("</td>", f);
-		elem(f, "td", "wrap", str(c, "reason"), REPORT_FIELD_MAX);
+		elem(f, "td", "wrap", jfield_str(c, "reason"),
+		     REPORT_FIELD_MAX);
 		fputs("</tr>\n", f);
 	}
 	if (i == 0)
@@ -729,7 +728,7 @@ report_html(const json_t *res, const char *run_dir)
 	audits = report_audit_check(res, run_dir, &audit_ok);
 	fputs(page_head, f);
 	fputs("<title>gao-dev report: ", f);
-	htmltext_puts(f, str(res, "run_id"), 256);
+	htmltext_puts(f, jfield_str(res, "run_id"), 256);
 	fputs("</title>\n", f);
 	fputs(page_style, f);
 	fputs("</head><body>\n", f);

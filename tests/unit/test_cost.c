@@ -20,26 +20,11 @@
 #include "supervisor/api/cost.h"
 #include "supervisor/config/agents.h"
 #include "supervisor/core/datadir.h"
+#include "tests/unit/models_fixture.h"
 
-static struct models m;
+static struct models *const m = &models_fixture;
 
-static void
-setup(void)
-{
-	char err[512] = "";
-
-	cr_assert_not_null(getenv("GAO_DEV_DATADIR"),
-			   "run through meson: GAO_DEV_DATADIR is not set");
-	cr_assert_eq(models_load(&m, err, sizeof(err)), 0, "%s", err);
-}
-
-static void
-teardown(void)
-{
-	models_clear(&m);
-}
-
-TestSuite(cost, .init = setup, .fini = teardown);
+TestSuite(cost, .init = models_fixture_setup, .fini = models_fixture_teardown);
 
 #define EPS 1e-12
 
@@ -54,16 +39,16 @@ cost(const char *model, int64_t in, int64_t out, int64_t cw, int64_t cr)
 	};
 	double usd = -1;
 
-	cr_assert(cost_of(&m, model, &u, &usd), "no price for %s", model);
+	cr_assert(cost_of(m, model, &u, &usd), "no price for %s", model);
 	return usd;
 }
 
 Test(cost, table_metadata)
 {
-	cr_assert_str_eq(models_default(&m), "claude-sonnet-5-5");
-	cr_assert_eq(models_default_max_output(&m), 16000);
-	cr_assert_str_eq(models_price_date(&m), "2026-12-01");
-	cr_assert_str_eq(models_lifecycle_date(&m), "2026-12-01");
+	cr_assert_str_eq(models_default(m), "claude-sonnet-5-5");
+	cr_assert_eq(models_default_max_output(m), 16000);
+	cr_assert_str_eq(models_price_date(m), "2026-12-01");
+	cr_assert_str_eq(models_lifecycle_date(m), "2026-12-01");
 }
 
 Test(cost, known_model_input_output)
@@ -99,9 +84,9 @@ Test(cost, unknown_model)
 	struct api_usage u = { .input_tokens = 10, .output_tokens = 10 };
 	double usd = 42.0;
 
-	cr_assert_not(cost_of(&m, "claude-imaginary-9", &u, &usd));
-	cr_assert_not(cost_of(&m, "", &u, &usd));
-	cr_assert_not(cost_worst_case(&m, "claude-imaginary-9", 10, 10, &usd));
+	cr_assert_not(cost_of(m, "claude-imaginary-9", &u, &usd));
+	cr_assert_not(cost_of(m, "", &u, &usd));
+	cr_assert_not(cost_worst_case(m, "claude-imaginary-9", 10, 10, &usd));
 	cr_assert_float_eq(usd, 42.0, EPS, "usd was written for no price");
 }
 
@@ -131,12 +116,12 @@ Test(cost, worst_case)
 	double usd = -1;
 
 	/* input priced as cache writes (the higher rate) plus max output */
-	cr_assert(cost_worst_case(&m, "claude-sonnet-5-5", 10000, 16000, &usd));
+	cr_assert(cost_worst_case(m, "claude-sonnet-5-5", 10000, 16000, &usd));
 	cr_assert_float_eq(usd, 10000 * 2.5e-6 + 16000 * 10e-6, EPS);
-	cr_assert(cost_worst_case(&m, "claude-opus-4-8", 0, 0, &usd));
+	cr_assert(cost_worst_case(m, "claude-opus-4-8", 0, 0, &usd));
 	cr_assert_float_eq(usd, 0.0, EPS);
 	/* haiku-5-5 above the long-context threshold */
-	cr_assert(cost_worst_case(&m, "claude-haiku-5-5", 200000, 1000, &usd));
+	cr_assert(cost_worst_case(m, "claude-haiku-5-5", 200000, 1000, &usd));
 	cr_assert_geq(usd, 200000 * 0.5e-6 + 1000 * 2.5e-6 - EPS);
 	/* the worst case is never below the real cost of the same call */
 	cr_assert_geq(usd, cost("claude-haiku-5-5", 0, 1000, 200000, 0) - EPS);
@@ -144,14 +129,14 @@ Test(cost, worst_case)
 
 Test(cost, worst_case_bounds_every_model)
 {
-	json_t *prices = json_object_get(m.doc, "models"), *p;
+	json_t *prices = json_object_get(m->doc, "models"), *p;
 	const char *model;
 
 	json_object_foreach(prices, model, p) {
 		double worst = -1;
 
-		cr_assert(cost_worst_case(&m, model, 120000, 8000, &worst),
-			  "%s", model);
+		cr_assert(cost_worst_case(m, model, 120000, 8000, &worst), "%s",
+			  model);
 		cr_assert_geq(worst, cost(model, 120000, 8000, 0, 0) - EPS,
 			      "%s", model);
 		cr_assert_geq(worst, cost(model, 0, 8000, 120000, 0) - EPS,
@@ -168,7 +153,7 @@ Test(cost, unpublished_cache_prices_count_at_the_input_price)
 	/* fable-5-2 and mythos-5-2: $8 / $40, cache prices null (not
 	 * published): a budget counts cache tokens at the input price */
 	cr_assert(json_is_null(
-		json_object_get(models_price(&m, "claude-fable-5-2"),
+		json_object_get(models_price(m, "claude-fable-5-2"),
 				"cache_write")));
 	cr_assert_float_eq(cost("claude-fable-5-2", 1000000, 0, 0, 0), 8.0,
 			   EPS);
@@ -176,7 +161,7 @@ Test(cost, unpublished_cache_prices_count_at_the_input_price)
 			   EPS);
 	cr_assert_float_eq(cost("claude-fable-5-2", 10, 20, 3000, 40000),
 			   (10 + 3000 + 40000) * 8e-6 + 20 * 40e-6, EPS);
-	cr_assert(cost_worst_case(&m, "claude-mythos-5-2", 10000, 16000, &usd));
+	cr_assert(cost_worst_case(m, "claude-mythos-5-2", 10000, 16000, &usd));
 	cr_assert_float_eq(usd, 10000 * 8e-6 + 16000 * 40e-6, EPS);
 }
 

@@ -19,47 +19,33 @@
 #include <criterion/criterion.h>
 
 #include "supervisor/api/models.h"
+#include "tests/unit/models_fixture.h"
 
-static struct models m;
+static struct models *const m = &models_fixture;
 
-static void
-setup(void)
-{
-	char err[512] = "";
-
-	cr_assert_not_null(getenv("GAO_DEV_DATADIR"),
-			   "run through meson: GAO_DEV_DATADIR is not set");
-	cr_assert_eq(models_load(&m, err, sizeof(err)), 0, "%s", err);
-}
-
-static void
-teardown(void)
-{
-	models_clear(&m);
-}
-
-TestSuite(models, .init = setup, .fini = teardown);
+TestSuite(models, .init = models_fixture_setup,
+	  .fini = models_fixture_teardown);
 
 static enum models_state
 state_on(const char *day, const char *model)
 {
 	struct models_life l;
 
-	cr_assert_eq(models_set_today(&m, day), 0, "%s", day);
-	models_life(&m, model, &l);
+	cr_assert_eq(models_set_today(m, day), 0, "%s", day);
+	models_life(m, model, &l);
 	return l.state;
 }
 
 Test(models, today_is_the_clock_unless_set)
 {
-	cr_assert_eq(strlen(m.today), 10);
-	cr_assert_eq(models_set_today(&m, "2027-02-29"), -1);
-	cr_assert_eq(models_set_today(&m, "2026-13-01"), -1);
-	cr_assert_eq(models_set_today(&m, "2026-1-01"), -1);
-	cr_assert_eq(models_set_today(&m, "2026-12-06x"), -1);
-	cr_assert_eq(models_set_today(&m, ""), -1);
-	cr_assert_eq(models_set_today(&m, "2028-02-29"), 0);
-	cr_assert_str_eq(m.today, "2028-02-29");
+	cr_assert_eq(strlen(m->today), 10);
+	cr_assert_eq(models_set_today(m, "2027-02-29"), -1);
+	cr_assert_eq(models_set_today(m, "2026-13-01"), -1);
+	cr_assert_eq(models_set_today(m, "2026-1-01"), -1);
+	cr_assert_eq(models_set_today(m, "2026-12-06x"), -1);
+	cr_assert_eq(models_set_today(m, ""), -1);
+	cr_assert_eq(models_set_today(m, "2028-02-29"), 0);
+	cr_assert_str_eq(m->today, "2028-02-29");
 }
 
 Test(models, sonnet_4_5_retired_on_2026_11_30)
@@ -72,7 +58,7 @@ Test(models, sonnet_4_5_retired_on_2026_11_30)
 		     MODELS_RETIRED);
 	cr_assert_eq(state_on("2026-12-06", "claude-sonnet-4-5-20250929"),
 		     MODELS_RETIRED);
-	cr_assert(models_refusal(&m, "claude-sonnet-4-5", why, sizeof(why)));
+	cr_assert(models_refusal(m, "claude-sonnet-4-5", why, sizeof(why)));
 	cr_assert_str_eq(why, "model claude-sonnet-4-5 was retired on "
 			      "2026-11-30 and the API no longer serves it; "
 			      "choose another, e.g. --model "
@@ -86,8 +72,8 @@ Test(models, opus_4_5_deprecated_then_retired_by_the_date_alone)
 
 	cr_assert_eq(state_on("2026-12-06", "claude-opus-4-5"),
 		     MODELS_DEPRECATED);
-	cr_assert_not(models_refusal(&m, "claude-opus-4-5", why, sizeof(why)));
-	cr_assert_eq(models_warnings(&m, "claude-opus-4-5", w), 1);
+	cr_assert_not(models_refusal(m, "claude-opus-4-5", why, sizeof(why)));
+	cr_assert_eq(models_warnings(m, "claude-opus-4-5", w), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(w, 0)),
 			 "model claude-opus-4-5 is deprecated (since "
 			 "2026-11-23) and will be retired on 2027-01-22; "
@@ -95,7 +81,7 @@ Test(models, opus_4_5_deprecated_then_retired_by_the_date_alone)
 	cr_assert_eq(state_on("2027-01-21", "claude-opus-4-5"),
 		     MODELS_DEPRECATED);
 	cr_assert_eq(state_on("2027-01-22", "claude-opus-4-5"), MODELS_RETIRED);
-	cr_assert(models_refusal(&m, "claude-opus-4-5", why, sizeof(why)));
+	cr_assert(models_refusal(m, "claude-opus-4-5", why, sizeof(why)));
 	cr_assert_neq(strstr(why, "retired on 2027-01-22"), NULL, "%s", why);
 	cr_assert_neq(strstr(why, "--model claude-opus-5-5"), NULL, "%s", why);
 	json_decref(w);
@@ -111,12 +97,12 @@ Test(models, legacy_and_current_and_unlisted)
 		     MODELS_CURRENT);
 	cr_assert_eq(state_on("2026-12-06", "claude-imaginary-9"),
 		     MODELS_UNLISTED);
-	cr_assert_eq(models_warnings(&m, "claude-sonnet-5", w), 1);
+	cr_assert_eq(models_warnings(m, "claude-sonnet-5", w), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(w, 0)),
 			 "model claude-sonnet-5 is a legacy model (still "
 			 "served, superseded); consider claude-sonnet-5-5");
-	cr_assert_eq(models_warnings(&m, "claude-sonnet-5-5", w), 0);
-	cr_assert_eq(models_warnings(&m, "claude-imaginary-9", w), 0);
+	cr_assert_eq(models_warnings(m, "claude-sonnet-5-5", w), 0);
+	cr_assert_eq(models_warnings(m, "claude-imaginary-9", w), 0);
 	json_decref(w);
 }
 
@@ -127,7 +113,7 @@ Test(models, fable_and_mythos_5_2_cache_prices_not_published)
 
 	for (int i = 0; i < 2; i++) {
 		const char *id = i ? "claude-mythos-5-2" : "claude-fable-5-2";
-		const json_t *e = models_price(&m, id);
+		const json_t *e = models_price(m, id);
 
 		cr_assert_not_null(e, "%s", id);
 		cr_assert_float_eq(json_number_value(
@@ -140,11 +126,11 @@ Test(models, fable_and_mythos_5_2_cache_prices_not_published)
 		cr_assert_str_eq(json_string_value(
 					 json_object_get(e, "released")),
 				 "2026-11-09");
-		models_life(&m, id, &l);
+		models_life(m, id, &l);
 		cr_assert_eq(l.state, MODELS_CURRENT);
 		cr_assert(l.cache_unpriced);
 	}
-	cr_assert_eq(models_warnings(&m, "claude-fable-5-2", w), 1);
+	cr_assert_eq(models_warnings(m, "claude-fable-5-2", w), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(w, 0)),
 			 "model claude-fable-5-2: cache prices are not "
 			 "published; the budget counts its cache writes and "
@@ -154,9 +140,9 @@ Test(models, fable_and_mythos_5_2_cache_prices_not_published)
 
 Test(models, operator_default_replaces_the_tables)
 {
-	cr_assert_str_eq(models_default(&m), "claude-sonnet-5-5");
-	cr_assert_eq(models_set_default(&m, "claude-opus-5-5"), 0);
-	cr_assert_str_eq(models_default(&m), "claude-opus-5-5");
+	cr_assert_str_eq(models_default(m), "claude-sonnet-5-5");
+	cr_assert_eq(models_set_default(m, "claude-opus-5-5"), 0);
+	cr_assert_str_eq(models_default(m), "claude-opus-5-5");
 }
 
 /* ---- the checks of the file ------------------------------------------ */

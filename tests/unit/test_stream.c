@@ -1,14 +1,15 @@
 /*
- * test_stream.c - unit tests of the stream assembler (stream.h).
+ * test_stream.c - unit tests of the stream assembler (stream.h): whole
+ * messages, error events, limits, and a body cut at every byte (events
+ * out of order and malformed data: test_stream_bad.c).
  *
  * Design note
  * -----------
- * Most tests feed events one by one with ev(), the way sse_feed()'s
- * callback would, and check the return code of each and the assembled
- * message at the end. The split test runs a whole SSE body through the real
- * parser (sse.h) cut at every byte, and compares the result with the
- * message assembled from the uncut body. Event data is written with single
- * quotes for readability and turned into JSON by q().
+ * Most tests feed events one by one with stream_fixture_ev(), the way
+ * sse_feed()'s callback would, and check the return code of each and the
+ * assembled message at the end (stream_fixture.h). The split test runs a
+ * whole SSE body through the real parser (sse.h) cut at every byte, and
+ * compares the result with the message assembled from the uncut body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,141 +20,37 @@
 #include "supervisor/api/response.h"
 #include "supervisor/api/sse.h"
 #include "supervisor/api/stream.h"
-
-/* A copy of s with every ' turned into ". Freed by the caller. */
-static char *
-q(const char *s)
-{
-	char *d = strdup(s), *p;
-
-	cr_assert_not_null(d);
-	for (p = d; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return d;
-}
-
-/* Feed one event whose data is given with single quotes. */
-static int
-ev(struct stream *s, const char *name, const char *data)
-{
-	char *d = q(data);
-	int rc = stream_event(s, name, d, strlen(d));
-
-	free(d);
-	return rc;
-}
-
-#define MSG_START \
-	"{'type':'message_start','message':{'id':'msg_1','type':'message'," \
-	"'role':'assistant','model':'claude-sonnet-5-5','content':[]," \
-	"'stop_reason':null,'stop_sequence':null,'usage':{'input_tokens':10," \
-	"'output_tokens':1,'cache_read_input_tokens':5}}}"
-
-static struct stream *
-started(void)
-{
-	struct stream *s = stream_new();
-
-	cr_assert_not_null(s);
-	cr_assert_eq(ev(s, "message_start", MSG_START), 0);
-	return s;
-}
-
-static void
-finish(struct stream *s)
-{
-	cr_assert_eq(ev(s, "message_delta",
-			"{'type':'message_delta','delta':{'stop_reason':"
-			"'end_turn','stop_sequence':null},'usage':"
-			"{'output_tokens':42}}"),
-		     0);
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"), 0);
-	cr_assert(stream_done(s));
-	cr_assert_null(stream_error(s));
-}
-
-static void
-block_start(struct stream *s, int idx, const char *block)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf),
-		 "{'type':'content_block_start','index':%d,"
-		 "'content_block':%s}",
-		 idx, block);
-	cr_assert_eq(ev(s, "content_block_start", buf), 0, "%s",
-		     stream_error(s));
-}
-
-static int
-delta(struct stream *s, int idx, const char *d)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf),
-		 "{'type':'content_block_delta','index':%d,'delta':%s}", idx,
-		 d);
-	return ev(s, "content_block_delta", buf);
-}
-
-static int
-block_stop(struct stream *s, int idx)
-{
-	char buf[128];
-
-	snprintf(buf, sizeof(buf), "{'type':'content_block_stop','index':%d}",
-		 idx);
-	return ev(s, "content_block_stop", buf);
-}
-
-static json_t *
-parse(const char *single_quoted)
-{
-	char *d = q(single_quoted);
-	json_t *j = json_loads(d, 0, NULL);
-
-	free(d);
-	cr_assert_not_null(j);
-	return j;
-}
-
-static void
-expect_json(const json_t *got, const char *want_sq)
-{
-	json_t *want = parse(want_sq);
-	char *g = json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-
-	cr_assert(json_equal(got, want), "got %s", g);
-	free(g);
-	json_decref(want);
-}
+#include "tests/unit/stream_fixture.h"
 
 /* ------------------------------------------------------------------ */
 /* Normal paths                                                         */
 
 Test(stream, text_message)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg;
 
-	cr_assert_eq(ev(s, "ping", "{'type':'ping'}"), 0);
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'Hel'}"), 0);
-	cr_assert_eq(ev(s, "ping", "{'type':'ping'}"), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'lo'}"), 0);
-	cr_assert_eq(block_stop(s, 0), 0);
+	cr_assert_eq(stream_fixture_ev(s, "ping", "{'type':'ping'}"), 0);
+	stream_fixture_block_start(s, 0, "{'type':'text','text':''}");
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'text_delta','text':'Hel'}"),
+		     0);
+	cr_assert_eq(stream_fixture_ev(s, "ping", "{'type':'ping'}"), 0);
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'text_delta','text':'lo'}"),
+		     0);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
 	cr_assert_not(stream_done(s));
 	cr_assert_null(stream_take_message(s));
-	finish(s);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
 	cr_assert_not_null(msg);
-	expect_json(msg,
-		    "{'id':'msg_1','type':'message','role':'assistant',"
-		    "'model':'claude-sonnet-5-5','content':[{'type':'text',"
-		    "'text':'Hello'}],'stop_reason':'end_turn',"
-		    "'stop_sequence':null,'usage':{'input_tokens':10,"
-		    "'output_tokens':42,'cache_read_input_tokens':5}}");
+	stream_fixture_expect_json(
+		msg, "{'id':'msg_1','type':'message','role':'assistant',"
+		     "'model':'claude-sonnet-5-5','content':[{'type':'text',"
+		     "'text':'Hello'}],'stop_reason':'end_turn',"
+		     "'stop_sequence':null,'usage':{'input_tokens':10,"
+		     "'output_tokens':42,'cache_read_input_tokens':5}}");
 	/* Taken once only. */
 	cr_assert_null(stream_take_message(s));
 	json_decref(msg);
@@ -162,23 +59,27 @@ Test(stream, text_message)
 
 Test(stream, assembled_message_passes_response_validation)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	struct response r;
 	char err[256];
 	json_t *msg;
 
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'Run it'}"), 0);
-	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1,
-		    "{'type':'tool_use','id':'toolu_01','name':'Bash',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 1,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'{\\'command\\': \\'ls\\'}'}"),
+	stream_fixture_block_start(s, 0, "{'type':'text','text':''}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 0, "{'type':'text_delta','text':'Run it'}"),
 		     0);
-	cr_assert_eq(block_stop(s, 1), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_block_start(
+		s, 1,
+		"{'type':'tool_use','id':'toolu_01','name':'Bash',"
+		"'input':{}}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 1,
+			     "{'type':'input_json_delta','partial_json':"
+			     "'{\\'command\\': \\'ls\\'}'}"),
+		     0);
+	cr_assert_eq(stream_fixture_block_stop(s, 1), 0);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
 	cr_assert_eq(response_from_json(msg, &r, err, sizeof(err)), 0, "%s",
 		     err);
@@ -187,8 +88,9 @@ Test(stream, assembled_message_passes_response_validation)
 	cr_assert_eq(r.usage.input_tokens, 10);
 	cr_assert_eq(r.usage.output_tokens, 42);
 	cr_assert_eq(r.usage.cache_read_input_tokens, 5);
-	expect_json(json_object_get(json_array_get(r.content, 1), "input"),
-		    "{'command':'ls'}");
+	stream_fixture_expect_json(json_object_get(json_array_get(r.content, 1),
+						   "input"),
+				   "{'command':'ls'}");
 	response_clear(&r);
 	json_decref(msg);
 	stream_free(s);
@@ -198,13 +100,14 @@ Test(stream, tool_input_in_one_byte_fragments)
 {
 	const char *input = "{\"path\": \"a/b.c\", \"n\": [1, 2.5, null], "
 			    "\"s\": \"\\u00e9\\n\\\"\"}";
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg, *want;
 	size_t i;
 
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'toolu_9','name':'Read',"
-		    "'input':{}}");
+	stream_fixture_block_start(
+		s, 0,
+		"{'type':'tool_use','id':'toolu_9','name':'Read',"
+		"'input':{}}");
 	for (i = 0; input[i]; i++) {
 		/* Each fragment is one byte of the JSON text, escaped. */
 		json_t *d = json_pack("{s:s,s:i,s:{s:s,s:s%}}", "type",
@@ -220,8 +123,8 @@ Test(stream, tool_input_in_one_byte_fragments)
 		free(txt);
 		json_decref(d);
 	}
-	cr_assert_eq(block_stop(s, 0), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
 	want = json_loads(input, 0, NULL);
 	cr_assert(json_equal(
@@ -236,101 +139,121 @@ Test(stream, tool_input_in_one_byte_fragments)
 
 Test(stream, empty_tool_input_is_empty_object)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg, *content;
 
-	block_start(s, 0, "{'type':'tool_use','id':'t1','name':'Glob'}");
-	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1,
-		    "{'type':'tool_use','id':'t2','name':'Glob',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 1,
-			   "{'type':'input_json_delta',"
-			   "'partial_json':''}"),
+	stream_fixture_block_start(
+		s, 0, "{'type':'tool_use','id':'t1','name':'Glob'}");
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_block_start(s, 1,
+				   "{'type':'tool_use','id':'t2','name':'Glob',"
+				   "'input':{}}");
+	cr_assert_eq(stream_fixture_delta(s, 1,
+					  "{'type':'input_json_delta',"
+					  "'partial_json':''}"),
 		     0);
-	cr_assert_eq(block_stop(s, 1), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_block_stop(s, 1), 0);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
 	content = json_object_get(msg, "content");
-	expect_json(json_object_get(json_array_get(content, 0), "input"), "{}");
-	expect_json(json_object_get(json_array_get(content, 1), "input"), "{}");
+	stream_fixture_expect_json(json_object_get(json_array_get(content, 0),
+						   "input"),
+				   "{}");
+	stream_fixture_expect_json(json_object_get(json_array_get(content, 1),
+						   "input"),
+				   "{}");
 	json_decref(msg);
 	stream_free(s);
 }
 
 Test(stream, thinking_signature_and_citations)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg, *content;
 
-	block_start(s, 0, "{'type':'thinking','thinking':'','signature':''}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'thinking_delta','thinking':'Let "
-			   "me '}"),
+	stream_fixture_block_start(
+		s, 0, "{'type':'thinking','thinking':'','signature':''}");
+	cr_assert_eq(
+		stream_fixture_delta(s, 0,
+				     "{'type':'thinking_delta','thinking':'Let "
+				     "me '}"),
+		0);
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'thinking_delta','thinking':"
+					  "'think'}"),
 		     0);
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'thinking_delta','thinking':"
-			   "'think'}"),
+	cr_assert_eq(
+		stream_fixture_delta(s, 0,
+				     "{'type':'signature_delta','signature':"
+				     "'c2lnbmF0dXJl'}"),
+		0);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_block_start(
+		s, 1, "{'type':'redacted_thinking','data':'ZW5j'}");
+	cr_assert_eq(stream_fixture_block_stop(s, 1), 0);
+	stream_fixture_block_start(
+		s, 2, "{'type':'text','text':'','citations':null}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 2,
+			     "{'type':'citations_delta','citation':"
+			     "{'type':'char_location','cited_text':'x'}}"),
 		     0);
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'signature_delta','signature':"
-			   "'c2lnbmF0dXJl'}"),
+	cr_assert_eq(stream_fixture_delta(
+			     s, 2,
+			     "{'type':'citations_delta','citation':"
+			     "{'type':'char_location','cited_text':'y'}}"),
 		     0);
-	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1, "{'type':'redacted_thinking','data':'ZW5j'}");
-	cr_assert_eq(block_stop(s, 1), 0);
-	block_start(s, 2, "{'type':'text','text':'','citations':null}");
-	cr_assert_eq(delta(s, 2,
-			   "{'type':'citations_delta','citation':"
-			   "{'type':'char_location','cited_text':'x'}}"),
+	cr_assert_eq(stream_fixture_delta(
+			     s, 2, "{'type':'text_delta','text':'cited'}"),
 		     0);
-	cr_assert_eq(delta(s, 2,
-			   "{'type':'citations_delta','citation':"
-			   "{'type':'char_location','cited_text':'y'}}"),
-		     0);
-	cr_assert_eq(delta(s, 2, "{'type':'text_delta','text':'cited'}"), 0);
-	cr_assert_eq(block_stop(s, 2), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_block_stop(s, 2), 0);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
 	content = json_object_get(msg, "content");
-	expect_json(content, "[{'type':'thinking','thinking':'Let me think',"
-			     "'signature':'c2lnbmF0dXJl'},"
-			     "{'type':'redacted_thinking','data':'ZW5j'},"
-			     "{'type':'text','text':'cited','citations':["
-			     "{'type':'char_location','cited_text':'x'},"
-			     "{'type':'char_location','cited_text':'y'}]}]");
+	stream_fixture_expect_json(
+		content, "[{'type':'thinking','thinking':'Let me think',"
+			 "'signature':'c2lnbmF0dXJl'},"
+			 "{'type':'redacted_thinking','data':'ZW5j'},"
+			 "{'type':'text','text':'cited','citations':["
+			 "{'type':'char_location','cited_text':'x'},"
+			 "{'type':'char_location','cited_text':'y'}]}]");
 	json_decref(msg);
 	stream_free(s);
 }
 
 Test(stream, server_tool_use_input)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg;
 
-	block_start(s, 0,
-		    "{'type':'server_tool_use','id':'srvtoolu_1',"
-		    "'name':'web_search','input':{}}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'{\\'query\\':'}"),
+	stream_fixture_block_start(
+		s, 0,
+		"{'type':'server_tool_use','id':'srvtoolu_1',"
+		"'name':'web_search','input':{}}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 0,
+			     "{'type':'input_json_delta','partial_json':"
+			     "'{\\'query\\':'}"),
 		     0);
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'\\'x\\'}'}"),
+	cr_assert_eq(stream_fixture_delta(
+			     s, 0,
+			     "{'type':'input_json_delta','partial_json':"
+			     "'\\'x\\'}'}"),
 		     0);
-	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1,
-		    "{'type':'web_search_tool_result','tool_use_id':"
-		    "'srvtoolu_1','content':[]}");
-	cr_assert_eq(block_stop(s, 1), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_block_start(
+		s, 1,
+		"{'type':'web_search_tool_result','tool_use_id':"
+		"'srvtoolu_1','content':[]}");
+	cr_assert_eq(stream_fixture_block_stop(s, 1), 0);
+	stream_fixture_finish(s);
 	msg = stream_take_message(s);
-	expect_json(json_object_get(msg, "content"),
-		    "[{'type':'server_tool_use','id':'srvtoolu_1',"
-		    "'name':'web_search','input':{'query':'x'}},"
-		    "{'type':'web_search_tool_result','tool_use_id':"
-		    "'srvtoolu_1','content':[]}]");
+	stream_fixture_expect_json(
+		json_object_get(msg, "content"),
+		"[{'type':'server_tool_use','id':'srvtoolu_1',"
+		"'name':'web_search','input':{'query':'x'}},"
+		"{'type':'web_search_tool_result','tool_use_id':"
+		"'srvtoolu_1','content':[]}]");
 	json_decref(msg);
 	stream_free(s);
 }
@@ -341,21 +264,30 @@ Test(stream, unknown_events_and_deltas_ignored)
 	json_t *msg;
 
 	/* Unknown events are ignored whatever their data, even first. */
-	cr_assert_eq(ev(s, "future_event", "not json at all"), 0);
-	cr_assert_eq(ev(s, "ping", "{'type':'ping'}"), 0);
-	cr_assert_eq(ev(s, "message_start", MSG_START), 0);
-	block_start(s, 0, "{'type':'text','text':'A'}");
-	cr_assert_eq(delta(s, 0, "{'type':'future_delta','x':1}"), 0);
-	cr_assert_eq(ev(s, "future_event", "{'type':'future_event'}"), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'B'}"), 0);
-	cr_assert_eq(block_stop(s, 0), 0);
-	finish(s);
+	cr_assert_eq(stream_fixture_ev(s, "future_event", "not json at all"),
+		     0);
+	cr_assert_eq(stream_fixture_ev(s, "ping", "{'type':'ping'}"), 0);
+	cr_assert_eq(stream_fixture_ev(s, "message_start",
+				       STREAM_FIXTURE_MSG_START),
+		     0);
+	stream_fixture_block_start(s, 0, "{'type':'text','text':'A'}");
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'future_delta','x':1}"),
+		     0);
+	cr_assert_eq(stream_fixture_ev(s, "future_event",
+				       "{'type':'future_event'}"),
+		     0);
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'text_delta','text':'B'}"),
+		     0);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_finish(s);
 	/* After message_stop, pings and unknown events are still fine. */
-	cr_assert_eq(ev(s, "ping", "{'type':'ping'}"), 0);
-	cr_assert_eq(ev(s, "future_event", "{}"), 0);
+	cr_assert_eq(stream_fixture_ev(s, "ping", "{'type':'ping'}"), 0);
+	cr_assert_eq(stream_fixture_ev(s, "future_event", "{}"), 0);
 	msg = stream_take_message(s);
-	expect_json(json_object_get(msg, "content"),
-		    "[{'type':'text','text':'AB'}]");
+	stream_fixture_expect_json(json_object_get(msg, "content"),
+				   "[{'type':'text','text':'AB'}]");
 	json_decref(msg);
 	stream_free(s);
 }
@@ -365,52 +297,62 @@ Test(stream, unnamed_events_use_data_type)
 	struct stream *s = stream_new();
 	json_t *msg;
 
-	cr_assert_eq(ev(s, "message", MSG_START), 0);
-	cr_assert_eq(ev(s, "message",
-			"{'type':'content_block_start','index':0,"
-			"'content_block':{'type':'text','text':''}}"),
+	cr_assert_eq(stream_fixture_ev(s, "message", STREAM_FIXTURE_MSG_START),
 		     0);
-	cr_assert_eq(ev(s, "message", "{'type':'some_future_thing'}"), 0);
-	cr_assert_eq(ev(s, "message", "{'no_type':1}"), 0);
-	cr_assert_eq(ev(s, "message",
-			"{'type':'content_block_delta','index':0,"
-			"'delta':{'type':'text_delta','text':'hi'}}"),
+	cr_assert_eq(
+		stream_fixture_ev(s, "message",
+				  "{'type':'content_block_start','index':0,"
+				  "'content_block':{'type':'text','text':''}}"),
+		0);
+	cr_assert_eq(stream_fixture_ev(s, "message",
+				       "{'type':'some_future_thing'}"),
 		     0);
-	cr_assert_eq(ev(s, "message",
-			"{'type':'content_block_stop',"
-			"'index':0}"),
+	cr_assert_eq(stream_fixture_ev(s, "message", "{'no_type':1}"), 0);
+	cr_assert_eq(
+		stream_fixture_ev(s, "message",
+				  "{'type':'content_block_delta','index':0,"
+				  "'delta':{'type':'text_delta','text':'hi'}}"),
+		0);
+	cr_assert_eq(stream_fixture_ev(s, "message",
+				       "{'type':'content_block_stop',"
+				       "'index':0}"),
 		     0);
-	cr_assert_eq(ev(s, "message", "{'type':'message_stop'}"), 0);
+	cr_assert_eq(stream_fixture_ev(s, "message", "{'type':'message_stop'}"),
+		     0);
 	msg = stream_take_message(s);
 	cr_assert_not_null(msg);
-	expect_json(json_object_get(msg, "content"),
-		    "[{'type':'text','text':'hi'}]");
+	stream_fixture_expect_json(json_object_get(msg, "content"),
+				   "[{'type':'text','text':'hi'}]");
 	json_decref(msg);
 	stream_free(s);
 }
 
 Test(stream, usage_merge_skips_nulls)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	json_t *msg;
 
-	cr_assert_eq(ev(s, "message_delta",
-			"{'type':'message_delta','delta':{'stop_reason':"
-			"'tool_use'},'usage':{'output_tokens':7,"
-			"'input_tokens':null,"
-			"'cache_creation_input_tokens':3}}"),
+	cr_assert_eq(stream_fixture_ev(
+			     s, "message_delta",
+			     "{'type':'message_delta','delta':{'stop_reason':"
+			     "'tool_use'},'usage':{'output_tokens':7,"
+			     "'input_tokens':null,"
+			     "'cache_creation_input_tokens':3}}"),
 		     0);
-	cr_assert_eq(ev(s, "message_delta",
-			"{'type':'message_delta','delta':{'stop_reason':"
-			"'max_tokens','stop_sequence':'END'},'usage':"
-			"{'output_tokens':9}}"),
+	cr_assert_eq(stream_fixture_ev(
+			     s, "message_delta",
+			     "{'type':'message_delta','delta':{'stop_reason':"
+			     "'max_tokens','stop_sequence':'END'},'usage':"
+			     "{'output_tokens':9}}"),
 		     0);
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"), 0);
+	cr_assert_eq(stream_fixture_ev(s, "message_stop",
+				       "{'type':'message_stop'}"),
+		     0);
 	msg = stream_take_message(s);
-	expect_json(json_object_get(msg, "usage"),
-		    "{'input_tokens':10,'output_tokens':9,"
-		    "'cache_read_input_tokens':5,"
-		    "'cache_creation_input_tokens':3}");
+	stream_fixture_expect_json(json_object_get(msg, "usage"),
+				   "{'input_tokens':10,'output_tokens':9,"
+				   "'cache_read_input_tokens':5,"
+				   "'cache_creation_input_tokens':3}");
 	cr_assert_str_eq(json_string_value(json_object_get(msg, "stop_reason")),
 			 "max_tokens");
 	cr_assert_str_eq(json_string_value(
@@ -425,20 +367,23 @@ Test(stream, usage_merge_skips_nulls)
 
 Test(stream, error_event_after_message_start)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(ev(s, "error",
-			"{'type':'error','error':{'type':"
-			"'overloaded_error','message':'Overloaded'}}"),
+	stream_fixture_block_start(s, 0, "{'type':'text','text':''}");
+	cr_assert_eq(stream_fixture_ev(
+			     s, "error",
+			     "{'type':'error','error':{'type':"
+			     "'overloaded_error','message':'Overloaded'}}"),
 		     STREAM_E_API_ERROR);
 	cr_assert_str_eq(stream_api_error_type(s), "overloaded_error");
 	cr_assert_str_eq(stream_api_error_message(s), "Overloaded");
 	cr_assert_not_null(strstr(stream_error(s), "overloaded_error"));
 	/* Sticky: the stream cannot complete any more. */
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'x'}"),
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'text_delta','text':'x'}"),
 		     STREAM_E_API_ERROR);
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"),
+	cr_assert_eq(stream_fixture_ev(s, "message_stop",
+				       "{'type':'message_stop'}"),
 		     STREAM_E_API_ERROR);
 	cr_assert_not(stream_done(s));
 	cr_assert_null(stream_take_message(s));
@@ -447,11 +392,11 @@ Test(stream, error_event_after_message_start)
 
 Test(stream, error_event_with_unsafe_type)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 
-	cr_assert_eq(ev(s, "error",
-			"{'type':'error','error':{'type':"
-			"'bad\\u001btype','message':'m\\n'}}"),
+	cr_assert_eq(stream_fixture_ev(s, "error",
+				       "{'type':'error','error':{'type':"
+				       "'bad\\u001btype','message':'m\\n'}}"),
 		     STREAM_E_API_ERROR);
 	cr_assert_null(stream_api_error_type(s));
 	cr_assert_str_eq(stream_api_error_message(s), "m\n");
@@ -464,434 +409,11 @@ Test(stream, error_event_first_and_without_fields)
 
 	cr_assert_null(stream_api_error_type(s));
 	cr_assert_null(stream_error(s));
-	cr_assert_eq(ev(s, "error", "{'type':'error'}"), STREAM_E_API_ERROR);
+	cr_assert_eq(stream_fixture_ev(s, "error", "{'type':'error'}"),
+		     STREAM_E_API_ERROR);
 	cr_assert_null(stream_api_error_type(s));
 	cr_assert_null(stream_api_error_message(s));
 	cr_assert_not_null(stream_error(s));
-	stream_free(s);
-}
-
-/* ------------------------------------------------------------------ */
-/* Ordering violations                                                  */
-
-Test(stream, nothing_before_message_start)
-{
-	const char *evs[][2] = {
-		{ "content_block_start",
-		  "{'type':'content_block_start',"
-		  "'index':0,'content_block':{'type':'text','text':''}}" },
-		{ "content_block_delta",
-		  "{'type':'content_block_delta',"
-		  "'index':0,'delta':{'type':'text_delta','text':'x'}}" },
-		{ "content_block_stop", "{'type':'content_block_stop',"
-					"'index':0}" },
-		{ "message_delta", "{'type':'message_delta','delta':{}}" },
-		{ "message_stop", "{'type':'message_stop'}" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(evs) / sizeof(*evs); i++) {
-		struct stream *s = stream_new();
-
-		cr_assert_eq(ev(s, evs[i][0], evs[i][1]), STREAM_E_PROTOCOL,
-			     "%s", evs[i][0]);
-		cr_assert_not_null(strstr(stream_error(s), "before"));
-		stream_free(s);
-	}
-}
-
-Test(stream, delta_before_block_start)
-{
-	struct stream *s = started();
-
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'x'}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, stop_before_block_start)
-{
-	struct stream *s = started();
-
-	cr_assert_eq(block_stop(s, 0), STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, duplicate_block_index)
-{
-	struct stream *s = started();
-
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(ev(s, "content_block_start",
-			"{'type':'content_block_start','index':0,"
-			"'content_block':{'type':'text','text':''}}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, out_of_order_block_index)
-{
-	struct stream *s = started();
-
-	cr_assert_eq(ev(s, "content_block_start",
-			"{'type':'content_block_start','index':1,"
-			"'content_block':{'type':'text','text':''}}"),
-		     STREAM_E_PROTOCOL);
-	cr_assert_not_null(strstr(stream_error(s), "expected 0"));
-	stream_free(s);
-}
-
-Test(stream, bad_indexes)
-{
-	const char *bad[] = {
-		"{'type':'content_block_start','index':-1,"
-		"'content_block':{'type':'text'}}",
-		"{'type':'content_block_start','index':'0',"
-		"'content_block':{'type':'text'}}",
-		"{'type':'content_block_start','index':0.0,"
-		"'content_block':{'type':'text'}}",
-		"{'type':'content_block_start',"
-		"'content_block':{'type':'text'}}",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = started();
-
-		cr_assert_eq(ev(s, "content_block_start", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
-}
-
-Test(stream, delta_and_stop_after_block_stop)
-{
-	struct stream *s = started();
-
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(block_stop(s, 0), 0);
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'x'}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-
-	s = started();
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(block_stop(s, 0), 0);
-	cr_assert_eq(block_stop(s, 0), STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, message_stop_with_open_block)
-{
-	struct stream *s = started();
-
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'t','name':'n',"
-		    "'input':{}}");
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"),
-		     STREAM_E_PROTOCOL);
-	cr_assert_not(stream_done(s));
-	stream_free(s);
-}
-
-Test(stream, events_after_message_stop)
-{
-	struct stream *s = started();
-
-	finish(s);
-	cr_assert_eq(ev(s, "content_block_start",
-			"{'type':'content_block_start','index':0,"
-			"'content_block':{'type':'text','text':''}}"),
-		     STREAM_E_PROTOCOL);
-	cr_assert_not(stream_done(s));
-	cr_assert_null(stream_take_message(s));
-	stream_free(s);
-
-	s = started();
-	finish(s);
-	cr_assert_eq(ev(s, "message_stop", "{'type':'message_stop'}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, second_message_start)
-{
-	struct stream *s = started();
-
-	cr_assert_eq(ev(s, "message_start", MSG_START), STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, delta_for_wrong_block_kind)
-{
-	struct stream *s = started();
-
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'t','name':'n',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'x'}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-
-	s = started();
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta',"
-			   "'partial_json':'{}'}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-/* ------------------------------------------------------------------ */
-/* Malformed data                                                       */
-
-Test(stream, invalid_json_data)
-{
-	struct stream *s = stream_new();
-	const char *bad = "{\"type\":\"message_start\",";
-
-	cr_assert_eq(stream_event(s, "message_start", bad, strlen(bad)),
-		     STREAM_E_JSON);
-	cr_assert_not_null(stream_error(s));
-	/* Sticky. */
-	cr_assert_eq(ev(s, "message_start", MSG_START), STREAM_E_JSON);
-	stream_free(s);
-}
-
-/* "\u0000" is valid JSON: kept whole in text and tool input (the tool
- * check refuses it later, visibly); a name holding one is refused. */
-Test(stream, nul_characters_are_kept)
-{
-	struct stream *s = started();
-	struct response r;
-	char err[256];
-	json_t *msg, *v;
-
-	block_start(s, 0, "{'type':'text','text':''}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'a\\u0000b'}"), 0,
-		     "%s", stream_error(s));
-	cr_assert_eq(block_stop(s, 0), 0);
-	block_start(s, 1,
-		    "{'type':'tool_use','id':'toolu_01','name':'Write',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 1,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'{\\'p\\': \\'x\\\\u0000y\\'}'}"),
-		     0, "%s", stream_error(s));
-	cr_assert_eq(block_stop(s, 1), 0, "%s", stream_error(s));
-	finish(s);
-	msg = stream_take_message(s);
-	cr_assert_eq(response_from_json(msg, &r, err, sizeof(err)), 0, "%s",
-		     err);
-	v = json_object_get(json_array_get(r.content, 0), "text");
-	cr_assert_eq(json_string_length(v), 3);
-	cr_assert_eq(memcmp(json_string_value(v), "a\0b", 3), 0);
-	v = json_object_get(json_object_get(json_array_get(r.content, 1),
-					    "input"),
-			    "p");
-	cr_assert_eq(json_string_length(v), 3);
-	cr_assert_eq(memcmp(json_string_value(v), "x\0y", 3), 0);
-	response_clear(&r);
-	json_decref(msg);
-	stream_free(s);
-
-	/* a block type holding a NUL is not "text" */
-	s = started();
-	block_start(s, 0, "{'type':'text\\u0000x','text':''}");
-	cr_assert_eq(block_stop(s, 0), 0);
-	finish(s);
-	msg = stream_take_message(s);
-	cr_assert_eq(response_from_json(msg, &r, err, sizeof(err)),
-		     RESPONSE_E_INVALID);
-	cr_assert_not_null(strstr(err, "string type"), "%s", err);
-	json_decref(msg);
-	stream_free(s);
-}
-
-Test(stream, json_with_nul_or_duplicate_keys)
-{
-	struct stream *s;
-	const char nul[] = "{\"type\":\"ping\"}\0junk";
-
-	s = started();
-	cr_assert_eq(ev(s, "content_block_start",
-			"{'type':'content_block_start','index':0,'index':1,"
-			"'content_block':{'type':'text','text':''}}"),
-		     STREAM_E_JSON);
-	stream_free(s);
-
-	s = stream_new();
-	cr_assert_eq(stream_event(s, "message_stop", nul, sizeof(nul) - 1),
-		     STREAM_E_JSON);
-	stream_free(s);
-}
-
-Test(stream, data_not_an_object)
-{
-	struct stream *s = stream_new();
-
-	cr_assert_eq(ev(s, "message_start", "[1,2]"), STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, named_event_with_other_type)
-{
-	struct stream *s = started();
-
-	cr_assert_eq(ev(s, "message_stop",
-			"{'type':'message_delta',"
-			"'delta':{}}"),
-		     STREAM_E_PROTOCOL);
-	stream_free(s);
-}
-
-Test(stream, message_start_shapes)
-{
-	const char *bad[] = {
-		"{'type':'message_start'}",
-		"{'type':'message_start','message':[]}",
-		("{'type':'message_start','message':{'content':[{'type':"
-		 "'text','text':'x'}]}}"),
-		"{'type':'message_start','message':{'content':'x'}}",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = stream_new();
-
-		cr_assert_eq(ev(s, "message_start", bad[i]), STREAM_E_PROTOCOL,
-			     "case %zu", i);
-		stream_free(s);
-	}
-}
-
-Test(stream, missing_or_wrong_fields)
-{
-	struct {
-		const char *block, *delta;
-	} bad[] = {
-		{ "{'type':'text','text':''}", "{'type':'text_delta'}" },
-		{ "{'type':'text','text':''}",
-		  "{'type':'text_delta','text':5}" },
-		{ "{'type':'tool_use','id':'t','name':'n'}",
-		  "{'type':'input_json_delta','partial_json':{}}" },
-		{ "{'type':'thinking','thinking':''}",
-		  "{'type':'signature_delta'}" },
-		{ "{'type':'text','text':''}",
-		  "{'type':'citations_delta','citation':'x'}" },
-		{ "{'type':'text','text':''}", "{'text':'x'}" },
-		{ "{'type':'text','text':''}", "'text_delta'" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = started();
-
-		block_start(s, 0, bad[i].block);
-		cr_assert_eq(delta(s, 0, bad[i].delta), STREAM_E_PROTOCOL,
-			     "case %zu", i);
-		stream_free(s);
-	}
-}
-
-Test(stream, bad_block_start_shapes)
-{
-	const char *bad[] = {
-		"{'type':'content_block_start','index':0}",
-		"{'type':'content_block_start','index':0,'content_block':"
-		"'text'}",
-		"{'type':'content_block_start','index':0,'content_block':"
-		"{'text':''}}",
-		"{'type':'content_block_start','index':0,'content_block':"
-		"{'type':'text','text':5}}",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = started();
-
-		cr_assert_eq(ev(s, "content_block_start", bad[i]),
-			     STREAM_E_PROTOCOL, "case %zu", i);
-		stream_free(s);
-	}
-}
-
-Test(stream, bad_message_delta)
-{
-	const char *bad[] = {
-		"{'type':'message_delta'}",
-		"{'type':'message_delta','delta':{'stop_reason':1}}",
-		"{'type':'message_delta','delta':{},'usage':[]}",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct stream *s = started();
-
-		cr_assert_eq(ev(s, "message_delta", bad[i]), STREAM_E_PROTOCOL,
-			     "case %zu", i);
-		stream_free(s);
-	}
-}
-
-Test(stream, invalid_tool_input)
-{
-	struct stream *s = started();
-
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'t','name':'n',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'{\\'a\\': '}"),
-		     0);
-	cr_assert_eq(block_stop(s, 0), STREAM_E_JSON);
-	stream_free(s);
-
-	s = started();
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'t','name':'n',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'[1, 2]'}"),
-		     0);
-	cr_assert_eq(block_stop(s, 0), STREAM_E_PROTOCOL);
-	cr_assert_not_null(strstr(stream_error(s), "not an object"));
-	stream_free(s);
-
-	s = started();
-	block_start(s, 0,
-		    "{'type':'tool_use','id':'t','name':'n',"
-		    "'input':{}}");
-	cr_assert_eq(delta(s, 0,
-			   "{'type':'input_json_delta','partial_json':"
-			   "'{\\'a\\':1,\\'a\\':2}'}"),
-		     0);
-	cr_assert_eq(block_stop(s, 0), STREAM_E_JSON);
-	stream_free(s);
-}
-
-Test(stream, error_text_is_sanitised)
-{
-	struct stream *s = started();
-	const char *p;
-
-	cr_assert_eq(ev(s, "content_block_stop\x1b[31m",
-			"{'type':'content_block_stop'}"),
-		     0);
-	cr_assert_eq(ev(s, "message", "{'type':'message_stop'}"), 0);
-	stream_free(s);
-
-	s = stream_new();
-	cr_assert_eq(ev(s, "ping\n", "{'type':'x'}"), 0);
-	cr_assert_eq(ev(s, "message_stop",
-			"{'type':'message_stop\\u001b"
-			"[31mAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}"),
-		     STREAM_E_PROTOCOL);
-	for (p = stream_error(s); *p; p++)
-		cr_assert(*p >= 0x20 && *p < 0x7f, "byte %d", *p);
-	cr_assert_lt(strlen(stream_error(s)), 120);
 	stream_free(s);
 }
 
@@ -900,7 +422,7 @@ Test(stream, error_text_is_sanitised)
 
 Test(stream, too_many_blocks)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	char buf[160];
 	int i, rc = 0;
 
@@ -918,13 +440,13 @@ Test(stream, too_many_blocks)
 
 Test(stream, too_much_data)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 	size_t chunk = 1u << 20, n, i;
 	char *buf = malloc(chunk + 100);
 	int rc = 0;
 
 	cr_assert_not_null(buf);
-	block_start(s, 0, "{'type':'text','text':''}");
+	stream_fixture_block_start(s, 0, "{'type':'text','text':''}");
 	n = (size_t)sprintf(buf,
 			    "{\"type\":\"content_block_delta\","
 			    "\"index\":0,\"delta\":{\"type\":\"text_delta\","
@@ -942,14 +464,17 @@ Test(stream, too_much_data)
 
 Test(stream, free_unfinished)
 {
-	struct stream *s = started();
+	struct stream *s = stream_fixture_started();
 
-	block_start(s, 0, "{'type':'text','text':'abc'}");
-	cr_assert_eq(delta(s, 0, "{'type':'text_delta','text':'def'}"), 0);
-	block_start(s, 1, "{'type':'tool_use','id':'t','name':'n'}");
-	cr_assert_eq(delta(s, 1,
-			   "{'type':'input_json_delta',"
-			   "'partial_json':'{'}"),
+	stream_fixture_block_start(s, 0, "{'type':'text','text':'abc'}");
+	cr_assert_eq(stream_fixture_delta(s, 0,
+					  "{'type':'text_delta','text':'def'}"),
+		     0);
+	stream_fixture_block_start(s, 1,
+				   "{'type':'tool_use','id':'t','name':'n'}");
+	cr_assert_eq(stream_fixture_delta(s, 1,
+					  "{'type':'input_json_delta',"
+					  "'partial_json':'{'}"),
 		     0);
 	stream_free(s);
 	stream_free(NULL);
@@ -1018,10 +543,11 @@ Test(stream, every_split_point_of_a_body)
 	json_t *whole = assemble_split(sizeof(sse_body) - 1);
 	size_t k;
 
-	expect_json(json_object_get(whole, "content"),
-		    "[{'type':'text','text':'Let me look.'},"
-		    "{'type':'tool_use','id':'toolu_1','name':'Read',"
-		    "'input':{'file_path':'a.c'}}]");
+	stream_fixture_expect_json(
+		json_object_get(whole, "content"),
+		"[{'type':'text','text':'Let me look.'},"
+		"{'type':'tool_use','id':'toolu_1','name':'Read',"
+		"'input':{'file_path':'a.c'}}]");
 	for (k = 0; k < sizeof(sse_body) - 1; k++) {
 		json_t *msg = assemble_split(k);
 

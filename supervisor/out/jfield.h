@@ -1,0 +1,29 @@
+/*
+ * jfield.h - a JSON object's member read with a default, for the
+ * writers of what a run leaves (results summary, JUnit, HTML report).
+ *
+ * Design note
+ * -----------
+ * The writers read files gao-dev wrote (or a hostile copy of them) and
+ * print what is there: a missing or wrongly typed member is shown as
+ * empty or zero, never a crash. The checks of those files' shapes are
+ * elsewhere (report_read.c, merge.c); this only reads.
+ */
+#ifndef GAO_SUPERVISOR_JFIELD_H
+#define GAO_SUPERVISOR_JFIELD_H
+
+#include <jansson.h>
+
+/*
+ * jfield_str - o's member k when it is a string (borrowed from o), else
+ * "" (also when o is NULL or not an object).
+ */
+const char *jfield_str(const json_t *o, const char *k);
+
+/*
+ * jfield_num - o's member k when it is a number (integer or real), else
+ * 0.
+ */
+double jfield_num(const json_t *o, const char *k);
+
+#endif
