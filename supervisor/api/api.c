@@ -34,6 +34,7 @@ api_outcome_name(enum api_outcome o)
 		"replay_mismatch",
 		"recording_failed",
 		"bad_response",
+		"tls_error",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";
@@ -187,6 +188,11 @@ end_attempt(struct api_call *c)
 	c->raw = NULL;
 	c->raw_len = c->raw_cap = 0;
 	c->overflow = false;
+	c->sse_error = 0;
+	c->header_start = 0;
+	c->header_bytes = 0;
+	c->headers_done = c->headers_too_large = c->header_timeout = false;
+	c->tls_failed = false;
 	c->is_sse = false;
 	c->malformed = false;
 }

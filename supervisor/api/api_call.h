@@ -34,6 +34,8 @@
 /* Bounds on what one attempt takes in (see api_xfer.c). */
 #define API_ERRBODY_MAX (1u << 20)
 #define API_SSE_EVENT_MAX (16u << 20)
+/* All header lines of one response; the real API's are about 2 KiB. */
+#define API_HEADERS_MAX (64u << 10)
 
 struct api {
 	struct loop *loop;
@@ -72,6 +74,14 @@ struct api_call {
 	char *raw; /* non-SSE body */
 	size_t raw_len, raw_cap, raw_max;
 	bool overflow;
+	int sse_error; /* the SSE parser's refusal (sse.h), or 0 */
+	/* the headers: when the first line came, how many bytes, whether
+	 * the blank line ended them; a bound broken ends the attempt */
+	uint64_t header_start;
+	size_t header_bytes;
+	bool headers_done, headers_too_large, header_timeout;
+	bool tls_failed;                /* the TLS kind: another try fails */
+	char curl_err[CURL_ERROR_SIZE]; /* curl's own words on a failure */
 	/* the attempt's 200 answer failed our checks (parse or validate) */
 	bool malformed;
 	/* "type: message" of the previous attempt when it was malformed */

@@ -19,7 +19,19 @@
  * holds the position), it is the API's answer, not a transient fault, and
  * no more attempts are spent on it (API_E_BAD_RESPONSE). Live and replay
  * alike. A status error (429, 5xx, 529), a cut or a reset are never "the
- * same". Every text that goes into the reply is bounded (cut to fit).
+ * same". A response whose headers never end (too long, or not done in
+ * time: api_xfer.c) counts as a malformed answer. An SSE event over
+ * API_SSE_EVENT_MAX is never retried: no answer within max_tokens comes
+ * near 16 MiB, so the peer is broken or hostile, and asking again would
+ * only fetch it again (bad_response at once).
+ *
+ * TLS (tls_error): a certificate that is not trusted (unknown issuer,
+ * self-signed, wrong name, pinned key) is final at once, since another
+ * attempt meets the same certificate; a handshake that fails (e.g. a
+ * plain-HTTP server behind an https:// base URL) is tried once more and
+ * ends at the second identical failure, like a bad answer. Verification
+ * is never turned off; the message names ANTHROPIC_BASE_URL. Every text
+ * that goes into the reply is bounded (cut to fit).
  */
 #include <string.h>
 #include <strings.h>
@@ -46,6 +58,84 @@ retryable_type(const char *t)
 		     strcmp(t, "timeout_error") == 0);
 }
 
+/* The TLS failures: 1 not trusted, 2 no handshake, 0 not TLS. */
+static int
+tls_kind(CURLcode res)
+{
+	switch (res) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+static enum api_verdict
+judge_tls(struct api_call *c, CURLcode res, enum api_outcome *o)
+{
+	const char *why = c->curl_err[0] ? c->curl_err :
+					   curl_easy_strerror(res);
+	char msg[400];
+
+	c->tls_failed = true;
+	if (tls_kind(res) == 1) {
+		snprintf(msg, sizeof(msg),
+			 "TLS: the server's certificate is not trusted (%s); "
+			 "check ANTHROPIC_BASE_URL (verification is never "
+			 "turned off)",
+			 why);
+		api_judge_set_error(c, "tls_untrusted", msg);
+		*o = API_E_TLS;
+		return API_V_FATAL;
+	}
+	snprintf(msg, sizeof(msg),
+		 "TLS handshake failed (%s); is ANTHROPIC_BASE_URL an "
+		 "https:// server?",
+		 why);
+	api_judge_set_error(c, "tls_handshake", msg);
+	c->malformed = true; /* the second identical failure ends it */
+	return API_V_RETRY;
+}
+
+/* The bounds of api_xfer.c on the headers and on one SSE event. */
+static enum api_verdict
+judge_bounds(struct api_call *c, enum api_outcome *o)
+{
+	char msg[200];
+
+	if (c->headers_too_large) {
+		snprintf(msg, sizeof(msg),
+			 "the response's headers passed %u KiB without "
+			 "ending (a broken server or proxy)",
+			 API_HEADERS_MAX >> 10);
+		api_judge_set_error(c, "headers_too_large", msg);
+		c->malformed = true;
+		return API_V_RETRY;
+	}
+	if (c->header_timeout) {
+		snprintf(msg, sizeof(msg),
+			 "the response's headers did not end within %ld s "
+			 "of its status line (--idle-timeout)",
+			 c->api->cfg.idle_timeout_s);
+		api_judge_set_error(c, "header_timeout", msg);
+		c->malformed = true;
+		return API_V_RETRY;
+	}
+	snprintf(msg, sizeof(msg),
+		 "an SSE event passed %u MiB, the client's limit (no answer "
+		 "within max_tokens is that large): not retried",
+		 API_SSE_EVENT_MAX >> 20);
+	api_judge_set_error(c, "event_too_large", msg);
+	*o = API_E_BAD_RESPONSE;
+	return API_V_FATAL;
+}
+
 /* A transfer that curl could not finish. */
 static enum api_verdict
 judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
@@ -57,6 +147,11 @@ judge_transport(struct api_call *c, CURLcode res, enum api_outcome *o)
 		return retryable_type(c->reply.error_type) ? API_V_RETRY :
 							     API_V_FATAL;
 	}
+	if (tls_kind(res))
+		return judge_tls(c, res, o);
+	if (c->headers_too_large || c->header_timeout ||
+	    c->sse_error == SSE_E_TOO_LARGE)
+		return judge_bounds(c, o);
 	if (c->is_sse && c->stream && stream_error(c->stream)) {
 		api_judge_set_error(c, "stream_error", stream_error(c->stream));
 		c->malformed = true; /* the parser refused what came */
@@ -241,8 +336,9 @@ same_bad_answer(struct api_call *c)
 		return false;
 	}
 	snprintf(why, sizeof(why),
-		 " (the API gave the same malformed answer on attempts %u "
-		 "and %u)",
+		 c->tls_failed ? " (the same failure on attempts %u and %u)" :
+				 " (the API gave the same malformed answer on "
+				 "attempts %u and %u)",
 		 c->attempt - 1, c->attempt);
 	api_judge_add_to_message(c, why);
 	return true;
@@ -263,7 +359,7 @@ api_judge_attempt(struct api_call *c, CURLcode res, long status,
 		v = judge_status(c, status, fatal);
 	if (v == API_V_RETRY && same_bad_answer(c)) {
 		v = API_V_FATAL;
-		*fatal = API_E_BAD_RESPONSE;
+		*fatal = c->tls_failed ? API_E_TLS : API_E_BAD_RESPONSE;
 	}
 	return v;
 }

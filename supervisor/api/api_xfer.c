@@ -16,6 +16,11 @@
  * byte for that long (CURLE_ABORTED_BY_CALLBACK, judged a timeout). Exact
  * to a second, where curl's own low-speed check averages over a window and
  * ends it up to twice as late (CURLOPT_LOW_SPEED_* stays as a backstop).
+ * The headers have a deadline of their own: once the status line came,
+ * the blank line that ends them must come within the idle timeout too,
+ * however steadily header lines trickle in; and they are bounded in size
+ * (API_HEADERS_MAX, all lines together). A header block that never ends
+ * is thus cut by size when it comes fast and by time when it comes slowly.
  *
  * Recording (--record) sees each header line and body chunk before it is
  * judged, so that a replay feeds the same bytes to the same code.
@@ -58,21 +63,26 @@ append_raw(struct api_call *c, const char *p, size_t n)
 	return n;
 }
 
-/* Called by curl about once a second: the idle timeout (design note). */
+/* Called by curl about once a second: the idle timeout and the header
+ * deadline (design note). */
 static int
 on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	    curl_off_t ulnow)
 {
 	struct api_call *c = ud;
+	uint64_t now = loop_now_ms(),
+		 limit = (uint64_t)c->api->cfg.idle_timeout_s * 1000u;
 
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return loop_now_ms() - c->last_byte >=
-			       (uint64_t)c->api->cfg.idle_timeout_s * 1000u ?
-		       1 :
-		       0;
+	if (c->header_start && !c->headers_done &&
+	    now - c->header_start >= limit) {
+		c->header_timeout = true;
+		return 1;
+	}
+	return now - c->last_byte >= limit ? 1 : 0;
 }
 
 size_t
@@ -91,8 +101,9 @@ api_xfer_take_body(struct api_call *c, const char *p, size_t n, long status)
 	}
 	if (!c->is_sse)
 		return append_raw(c, p, n);
-	/* a stream error stops the transfer; on_done reads the reason */
-	return sse_feed(c->sse, p, n, stream_on_sse, c->stream) == 0 ? n : 0;
+	/* a stream error stops the transfer; the judge reads the reason */
+	c->sse_error = sse_feed(c->sse, p, n, stream_on_sse, c->stream);
+	return c->sse_error == 0 ? n : 0;
 }
 
 static size_t
@@ -117,6 +128,19 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 
 	c->last_byte = loop_now_ms();
+	if (!c->header_start || (n > 5 && memcmp(p, "HTTP/", 5) == 0)) {
+		/* a status line: a new header block (after a 1xx) */
+		c->header_start = c->last_byte;
+		c->headers_done = false;
+	}
+	c->header_bytes += n;
+	if (c->header_bytes > API_HEADERS_MAX) {
+		c->headers_too_large = true;
+		return 0; /* curl ends the transfer */
+	}
+	if ((n == 2 && p[0] == '\r' && p[1] == '\n') ||
+	    (n == 1 && p[0] == '\n'))
+		c->headers_done = true;
 	retry_parse_header(&c->hints, p, n, time(NULL));
 	if (c->rc)
 		rec_attempt_header(c->rc, p, n);
@@ -180,6 +204,8 @@ api_xfer_setup(struct api_call *c)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+	c->curl_err[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_err);
 	if (!c->is_get) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,

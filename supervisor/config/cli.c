@@ -788,6 +788,7 @@ set_option(struct cli *c, int opt, const char *arg)
 		rc = parse_int("--idle-timeout", arg, CLI_MIN_IDLE_TIMEOUT,
 			       CLI_MAX_IDLE_TIMEOUT, &v);
 		c->idle_timeout_s = (long)v;
+		c->idle_timeout_set = true;
 		break;
 	default:
 		return set_plain_option(c, opt, arg);
