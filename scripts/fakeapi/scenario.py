@@ -36,6 +36,10 @@ STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence",
 FAULT_KINDS = ("status", "reset", "cut", "error_event", "invalid_json",
                "slow", "spend_limit", "stall", "huge_event",
                "endless_headers")
+# Faults a well-behaved server never sends, to test the client's bounds;
+# they end a run by design and cost a soak bandwidth: chaos.py never
+# draws them.
+BOUND_KINDS = ("huge_event", "endless_headers")
 EXHAUSTED_TEXT = "scenario exhausted"
 MAX_DELAY_MS = 600000
 
