@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import threading
 
 from .chaos import ChaosError, RandomFaults, parse_kinds
@@ -53,6 +54,11 @@ def _parser():
                    "(default: every kind)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the random faults (default 0)")
+    p.add_argument("--tls-cert", metavar="PEM",
+                   help="serve TLS only, with this certificate (needs "
+                   "--tls-key); tests of the client's TLS failures")
+    p.add_argument("--tls-key", metavar="PEM",
+                   help="the private key of --tls-cert")
     p.add_argument("--stats", metavar="FILE",
                    help="write the request and fault counts to FILE "
                    "(JSON) when stopped")
@@ -120,6 +126,19 @@ def _setup(args):
         state.close()
         raise UsageError(f"cannot listen on {host}:{args.port}: "
                          f"{exc.strerror}") from None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        server.server_close()
+        state.close()
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        try:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            server.server_close()
+            state.close()
+            raise UsageError(f"--tls-cert/--tls-key: {exc}") from None
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     return server, state
 
 

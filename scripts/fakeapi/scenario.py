@@ -34,7 +34,12 @@ DEFAULT_CACHE_MIN_TOKENS = 1024
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence",
                 "pause_turn", "refusal", "model_context_window_exceeded")
 FAULT_KINDS = ("status", "reset", "cut", "error_event", "invalid_json",
-               "slow", "spend_limit", "stall")
+               "slow", "spend_limit", "stall", "huge_event",
+               "endless_headers")
+# Faults a well-behaved server never sends, to test the client's bounds;
+# they end a run by design and cost a soak bandwidth: chaos.py never
+# draws them.
+BOUND_KINDS = ("huge_event", "endless_headers")
 EXHAUSTED_TEXT = "scenario exhausted"
 MAX_DELAY_MS = 600000
 
@@ -60,8 +65,11 @@ FAULT_KEYS = {
     "slow": {"delay_ms"},
     "spend_limit": {"message"},
     "stall": {"after_events", "stall_ms"},
+    "huge_event": {"size_mb"},
+    "endless_headers": {"interval_ms"},
 }
 DEFAULT_STALL_MS = 60000
+MAX_HUGE_MB = 256
 
 
 class ScenarioError(Exception):
@@ -247,6 +255,10 @@ def _load_fault(fault, path, names):
         _int_in(fault, "after_events", path, 1, 10**6)
     if kind == "stall":
         _int_in(fault, "stall_ms", path, 0, MAX_DELAY_MS, DEFAULT_STALL_MS)
+    if kind == "huge_event":
+        _int_in(fault, "size_mb", path, 1, MAX_HUGE_MB, 32)
+    if kind == "endless_headers":
+        _int_in(fault, "interval_ms", path, 0, 10000, 0)
     for key in ("message", "error_type"):
         if not isinstance(fault.get(key, ""), str):
             _fail(f"{path}.{key}", "must be a string")

@@ -15,7 +15,13 @@
 #
 # Streams use chunked transfer encoding with one chunk per event, written
 # with an unbuffered socket writer, so each event is flushed as sent.
-# Injected faults (scenario.py selects them) are applied here.
+# Injected faults (scenario.py selects them) are applied here: among them
+# two that a well-behaved server never sends, to test the client's bounds:
+# huge_event (one SSE event of size_mb MiB, streamed in 1 MiB chunks until
+# the client stops reading) and endless_headers (a status line, then
+# header lines every interval_ms, never the blank line, until the client
+# goes; at most ENDLESS_MAX bytes or ENDLESS_MAX_S seconds). With
+# --tls-cert and --tls-key the server speaks TLS only (cli.py).
 
 import email.utils
 import json
@@ -47,6 +53,8 @@ MAX_BODY = 32 * 1024 * 1024
 MAX_CHUNK_LINE = 1024
 MAX_TRAILERS = 64
 IDLE_TIMEOUT_S = 300
+ENDLESS_MAX = 256 * 1024 * 1024
+ENDLESS_MAX_S = 120
 RATE_LIMITS = (("requests", 4000), ("tokens", 2000000),
                ("input-tokens", 1600000), ("output-tokens", 400000))
 DEFAULT_MESSAGES = {
@@ -479,6 +487,9 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "reset":
             self._commit(ex, None)
             self._reset()
+        if kind == "endless_headers":
+            self._commit(ex, 200)
+            self._endless_headers(fault)
         delay = turn["delay_ms"] + fault.get("delay_ms", 0)
         if delay and self.server.state.stopping.wait(delay / 1000):
             raise Reset("server is stopping")
@@ -559,6 +570,51 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 return
 
+    def _endless_headers(self, fault):
+        """The endless_headers fault: a status line, then header lines
+        forever (bounded by ENDLESS_MAX and ENDLESS_MAX_S); the
+        connection closes when the client goes."""
+        self.close_connection = True
+        interval = fault.get("interval_ms", 0) / 1000
+        stopping = self.server.state.stopping
+        sent, n = 0, 0
+        deadline = time.monotonic() + ENDLESS_MAX_S
+        line = b"x-pad-%d: " + b"a" * 1000 + b"\r\n"
+        try:
+            self.connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while sent < ENDLESS_MAX and time.monotonic() < deadline:
+                data = line % n
+                self.connection.sendall(data)
+                sent += len(data)
+                n += 1
+                if interval and stopping.wait(interval):
+                    break
+        except OSError:
+            pass
+        raise Reset("endless headers: the client went")
+
+    def _send_huge(self, ex, fault):
+        """The huge_event fault: message_start, then one content event
+        whose data line is size_mb MiB, in 1 MiB chunks; stops when the
+        client stops reading."""
+        self._start(ex, 200, "text/event-stream; charset=utf-8",
+                    [("transfer-encoding", "chunked")])
+        self.end_headers()
+        self.close_connection = True
+        head = b"event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", \"text\": \""
+        chunk = b"a" * (1 << 20)
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(head), head))
+            for _ in range(fault.get("size_mb", 32)):
+                if self.server.state.stopping.is_set():
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            tail = b"\"}}\n\n"
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(tail),
+                                                               tail))
+        except OSError:
+            raise Reset("huge event: the client went") from None
+
     def _send_message(self, ex, message, fault):
         kind = fault.get("kind")
         data = json.dumps(message, ensure_ascii=False).encode(
@@ -597,6 +653,9 @@ class Handler(BaseHTTPRequestHandler):
         return out[:after], out[after][:len(out[after]) // 2]
 
     def _send_stream(self, ex, message, fault):
+        if fault.get("kind") == "huge_event":
+            self._send_huge(ex, fault)
+            return
         seed = f"{ex.entry['conversation']}/{ex.entry['turn']}"
         events, partial = self._stream_plan(message, fault, seed)
         chunked = self.request_version != "HTTP/1.0"

@@ -66,6 +66,7 @@ enum api_outcome {
 	API_E_REPLAY_MISS,  /* --replay: no recorded answer (fail closed) */
 	API_E_RECORDING,    /* --record: the exchange could not be kept */
 	API_E_BAD_RESPONSE, /* two attempts in a row: the same bad answer */
+	API_E_TLS,          /* TLS: certificate not trusted, or no handshake */
 };
 
 struct api_reply {

@@ -334,6 +334,7 @@ set_option(struct cli *c, int opt, const char *arg)
 		rc = cli_value_int("--idle-timeout", arg, CLI_MIN_IDLE_TIMEOUT,
 				   CLI_MAX_IDLE_TIMEOUT, &v);
 		c->idle_timeout_s = (long)v;
+		c->idle_timeout_set = true;
 		break;
 	default:
 		return set_value_option(c, opt, arg);

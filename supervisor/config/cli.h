@@ -73,7 +73,8 @@ struct cli {
 	double max_cost_usd;
 	int64_t timeout_s;
 	unsigned max_retries;
-	long idle_timeout_s; /* --idle-timeout: silent this long, it ends */
+	long idle_timeout_s;   /* --idle-timeout: silent this long, it ends */
+	bool idle_timeout_set; /* given: wins over idle_timeout: */
 	double retry_budget_s;
 	int jobs;
 	int repeat;

@@ -585,6 +585,8 @@ runner_run(struct cli *c)
 	if (rc == 0)
 		rc = runner_userconf_caps(c);
 	if (rc == 0)
+		rc = runner_userconf_idle_timeout(c);
+	if (rc == 0)
 		rc = open_recording_and_key(&rn, &key);
 	if (rc == 0)
 		rc = check_templates(&rn);

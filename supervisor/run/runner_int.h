@@ -155,6 +155,13 @@ int runner_userconf_check(void);
 int runner_userconf_api_version(struct cli *c, char *buf, size_t cap);
 
 /*
+ * runner_userconf_idle_timeout - --idle-timeout, else idle_timeout: in
+ * the user config (5 to 3600 s), else the default, into c. 0, or
+ * EXIT_USAGE after saying which file, position and fix.
+ */
+int runner_userconf_idle_timeout(struct cli *c);
+
+/*
  * runner_userconf_caps - c's run totals (max_memory, max_disk,
  * max_files) completed from the user config where no option set them;
  * max_memory: there counts as asked for (c->max_memory_set). 0, or

@@ -1,7 +1,7 @@
 /*
  * runner_userconf.c - what "sandbox run" takes from the user config
  * ($GAO_DEV_CONFIG, else ~/.config/gao-dev/config.yaml): the API version,
- * the run totals and the rules for untrusted configs.
+ * the run totals, the idle timeout and the rules for untrusted configs.
  *
  * Design note
  * -----------
@@ -67,6 +67,7 @@ static const char *const known_keys[] = {
 	"web",
 	"web_domains",
 	"web_max_uses",
+	"idle_timeout",
 };
 
 int
@@ -228,6 +229,43 @@ runner_userconf_caps(struct cli *c)
 		c->max_disk = disk;
 	if (rc == 0 && !c->max_files_set)
 		c->max_files = files;
+	yamljson_clear(&y);
+	return rc;
+}
+
+/*
+ * --idle-timeout, else idle_timeout: in the user config (a whole number
+ * of seconds, the option's range), else the default (cli.c). 0, or
+ * EXIT_USAGE naming the file, the position, the key and the fix.
+ */
+int
+runner_userconf_idle_timeout(struct cli *c)
+{
+	char path[PATH_MAX];
+	struct yamljson y;
+	const json_t *v;
+	int line = 0, col = 0, rc;
+
+	if (c->idle_timeout_set)
+		return 0;
+	rc = runner_userconf_load(&y, path, sizeof(path));
+	if (rc != 1)
+		return rc;
+	rc = 0;
+	v = json_object_get(y.root, "idle_timeout");
+	if (v && (!json_is_integer(v) ||
+		  json_integer_value(v) < CLI_MIN_IDLE_TIMEOUT ||
+		  json_integer_value(v) > CLI_MAX_IDLE_TIMEOUT)) {
+		yamljson_pos(&y, "idle_timeout", &line, &col);
+		runner_say("gao-dev: %s:%d:%d: idle_timeout: expected a whole "
+			   "number of seconds from %d to %d (or remove the key "
+			   "for the default, %ld)\n",
+			   path, line, col, CLI_MIN_IDLE_TIMEOUT,
+			   CLI_MAX_IDLE_TIMEOUT, c->idle_timeout_s);
+		rc = EXIT_USAGE;
+	} else if (v) {
+		c->idle_timeout_s = (long)json_integer_value(v);
+	}
 	yamljson_clear(&y);
 	return rc;
 }

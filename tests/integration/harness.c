@@ -108,9 +108,10 @@ exec_fake(char *const *argv, int out, const char *log)
 	_exit(127);
 }
 
-void
-h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
-	     const char *dir)
+/* The fake API, over TLS when cert and key are given. */
+static void
+fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
+	   const char *dir, const char *cert, const char *key)
 {
 	char fake[512];
 	int out[2];
@@ -126,6 +127,10 @@ h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 			 (char *)keyfile,
 			 "--record",
 			 f->record,
+			 cert ? "--tls-cert" : NULL,
+			 (char *)cert,
+			 "--tls-key",
+			 (char *)key,
 			 NULL };
 
 	f->pid = h_fork(SIGKILL);
@@ -135,6 +140,20 @@ h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 	f->port = read_port(out[0]);
 	close(out[0]);
 	cr_assert_gt(f->port, 0, "the fake API did not start (see %s)", f->log);
+}
+
+void
+h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
+	     const char *dir)
+{
+	fake_start(f, scenario, keyfile, dir, NULL, NULL);
+}
+
+void
+h_fake_start_tls(struct h_fake *f, const char *scenario, const char *keyfile,
+		 const char *dir, const char *cert, const char *key)
+{
+	fake_start(f, scenario, keyfile, dir, cert, key);
 }
 
 void

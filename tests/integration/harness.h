@@ -74,6 +74,10 @@ double h_now_s(void);
 /* Start the fake with scenario (path); records into dir/record.jsonl. */
 void h_fake_start(struct h_fake *f, const char *scenario, const char *keyfile,
 		  const char *dir);
+/* h_fake_start over TLS only, with the PEM files cert and key. */
+void h_fake_start_tls(struct h_fake *f, const char *scenario,
+		      const char *keyfile, const char *dir, const char *cert,
+		      const char *key);
 void h_fake_stop(struct h_fake *f);
 
 /*

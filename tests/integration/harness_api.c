@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -203,6 +204,7 @@ slurp_and_unlink(const char *dir, const char *name)
 void
 ha_wait(struct ha_run *t, int timeout_s)
 {
+	struct rusage ru = { 0 };
 	int status = 0;
 	pid_t got = 0;
 
@@ -210,7 +212,7 @@ ha_wait(struct ha_run *t, int timeout_s)
 	for (int i = 0; i < timeout_s * 50 && got == 0; i++) {
 		struct timespec ts = { 0, 20000000 };
 
-		got = waitpid(t->pid, &status, WNOHANG);
+		got = wait4(t->pid, &status, WNOHANG, &ru);
 		if (got == 0)
 			nanosleep(&ts, NULL);
 	}
@@ -219,6 +221,7 @@ ha_wait(struct ha_run *t, int timeout_s)
 		waitpid(t->pid, &status, 0);
 	}
 	t->seconds = h_now_s() - t->started;
+	t->maxrss_kb = ru.ru_maxrss;
 	t->pid = 0;
 	t->out.code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					  128 + WTERMSIG(status);

@@ -48,6 +48,7 @@ struct ha_run {
 	struct h_out out;
 	pid_t pid;      /* gao-dev while it runs (ha_spawn) */
 	double seconds; /* wall time of the last gao-dev run */
+	long maxrss_kb; /* its peak resident memory (wait4), KiB */
 	double started;
 };
 

@@ -369,19 +369,27 @@ Test(fault, same_invalid_json_body_twice_stops_retrying)
 
 /*
  * A stream that stalls mid-event (half an event, then silence): the
- * attempt ends as a timeout after --idle-timeout, not the default 300 s,
- * the event says why, and the retry completes the run.
+ * attempt ends as a timeout after --idle-timeout, not the default 300 s
+ * nor the user config's idle_timeout: 3600 (the option wins), the event
+ * says why, and the retry completes the run.
  */
 Test(fault, stalled_stream_ends_at_the_idle_timeout_and_is_retried)
 {
 	struct ha_run t;
 	struct seen s;
 	const json_t *r;
+	char conf[400], env[420];
 
-	run_fault(&t, &s,
-		  "[{\"request\": 1, \"kind\": \"stall\", "
-		  "\"stall_ms\": 60000}]",
-		  KEYOPTS(&t, "--idle-timeout", "5", NULL));
+	ha_setup_faults(&t, WRITE_SCENARIO,
+			"[{\"request\": 1, \"kind\": \"stall\", "
+			"\"stall_ms\": 60000}]",
+			H_TEST_KEY);
+	snprintf(conf, sizeof(conf), "%s/config.yaml", t.dir);
+	ha_write_file(conf, "idle_timeout: 3600\n", 0600);
+	snprintf(env, sizeof(env), "GAO_DEV_CONFIG=%s", conf);
+	ha_run(&t, KEYOPTS(&t, "--idle-timeout", "5", NULL),
+	       (const char *const[]){ env, NULL });
+	look(&t, &s);
 	expect_completed(&t, &s);
 	r = expect_one_retry(&s, 200, "timeout", 375, 500);
 	cr_assert_not_null(strstr(ha_str(r, "message"), "no byte for 5 s"),
