@@ -13,6 +13,7 @@
 #include "common/termesc.h"
 #include "config.h"
 #include "supervisor/config/webopt.h"
+#include "supervisor/core/wfault.h"
 
 enum {
 	OPT_STANDALONE = 256,
@@ -63,6 +64,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_TEST_TODAY,
 	OPT_PRUNE,
+	OPT_TEST_FAULT,
 };
 
 static const struct option options[] = {
@@ -117,6 +119,7 @@ static const struct option options[] = {
 	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
+	{ "test-fault", required_argument, NULL, OPT_TEST_FAULT },
 #endif
 	{ NULL, 0, NULL, 0 },
 };
@@ -704,6 +707,10 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_TEST_TODAY:
 		c->test_today = arg;
 		break;
+#if GAO_DEV_TEST_SWITCHES
+	case OPT_TEST_FAULT: /* injected write failures (wfault.h) */
+		return wfault_set(arg);
+#endif
 	default:
 		return set_audit_option(c, opt, arg);
 	}

@@ -8,18 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/io.h"
 #include "common/termesc.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/core/wfault.h"
 
 struct evlog {
-	FILE *f;
+	int fd;     /* the events file, -1: none (stderr only) */
+	off_t size; /* bytes of whole lines written */
+	char *path;
 	char *run_id;
-	int write_err; /* first failed write of the run's own files */
-	const char *write_what;
+	int write_err;    /* first failed write of the run's own files */
+	char *write_what; /* its file */
 };
 
 static enum evlog_mode stderr_mode = EVLOG_JSON;
@@ -64,7 +68,7 @@ evlog_write_failed(struct evlog *l, const char *what, int err)
 {
 	if (l && !l->write_err) {
 		l->write_err = err > 0 ? err : EIO;
-		l->write_what = what;
+		l->write_what = strdup(what ? what : "a file");
 	}
 }
 
@@ -73,7 +77,7 @@ evlog_write_error(const struct evlog *l, const char **what)
 {
 	if (!l || !l->write_err)
 		return 0;
-	*what = l->write_what;
+	*what = l->write_what ? l->write_what : "a file";
 	return l->write_err;
 }
 
@@ -95,25 +99,27 @@ struct evlog *
 evlog_open(const char *path, const char *run_id)
 {
 	struct evlog *l = calloc(1, sizeof(*l));
-	int fd;
+	struct stat sb;
 
 	if (!l)
 		return NULL;
+	l->fd = -1;
 	l->run_id = strdup(run_id ? run_id : "");
-	if (!l->run_id)
+	l->path = path ? strdup(path) : NULL;
+	if (!l->run_id || (path && !l->path))
 		goto fail;
 	if (path) {
-		fd = io_open_private(path, O_APPEND);
-		if (fd < 0)
-			goto fail;
-		l->f = fdopen(fd, "a");
-		if (!l->f) {
-			close(fd);
+		l->fd = io_open_private(path, O_APPEND);
+		if (l->fd < 0) {
+			errno = -l->fd;
 			goto fail;
 		}
+		if (fstat(l->fd, &sb) == 0)
+			l->size = sb.st_size;
 	}
 	return l;
 fail:
+	free(l->path);
 	free(l->run_id);
 	free(l);
 	return NULL;
@@ -124,8 +130,9 @@ evlog_close(struct evlog *l)
 {
 	if (!l)
 		return;
-	if (l->f)
-		fclose(l->f);
+	evlog_close_file(l);
+	free(l->path);
+	free(l->write_what);
 	free(l->run_id);
 	free(l);
 }
@@ -133,10 +140,32 @@ evlog_close(struct evlog *l)
 void
 evlog_close_file(struct evlog *l)
 {
-	if (!l || !l->f)
+	if (!l || l->fd < 0)
 		return;
-	fclose(l->f);
-	l->f = NULL;
+	close(l->fd);
+	l->fd = -1;
+}
+
+/*
+ * One line with write(2), not stdio: a failed stdio flush (a full disk)
+ * keeps the bytes and writes them with the next line, and a line written
+ * in part stays a broken line. A partial write is cut off again, so the
+ * file holds whole lines only; the first failure is kept for the run.
+ */
+static void
+write_line(struct evlog *l, const char *line)
+{
+	size_t n = strlen(line);
+	int e = wfault_write(WFAULT_EVENTS);
+	int rc = e ? -e : io_write_all(l->fd, line, n);
+
+	if (rc == 0) {
+		l->size += (off_t)n;
+		return;
+	}
+	if (ftruncate(l->fd, l->size) < 0)
+		rc = -errno; /* the file now ends in a part of a line */
+	evlog_write_failed(l, l->path, -rc);
 }
 
 char *
@@ -218,10 +247,14 @@ evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_object_update(o, fields);
 	line = secret_redact_json(o, JSON_COMPACT);
 	if (line) {
-		if (l && l->f &&
-		    (fprintf(l->f, "%s\n", line) < 0 || fflush(l->f) == EOF)) {
-			evlog_write_failed(l, "the events log", errno);
-			clearerr(l->f);
+		if (l && l->fd >= 0) {
+			char *nl = NULL;
+
+			if (asprintf(&nl, "%s\n", line) < 0)
+				evlog_write_failed(l, l->path, ENOMEM);
+			else
+				write_line(l, nl);
+			free(nl);
 		}
 		if (stderr_mode == EVLOG_JSON)
 			fprintf(stderr, "%s\n", line);

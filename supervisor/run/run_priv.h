@@ -160,8 +160,10 @@ struct run {
 	char policy_hash[65];
 	char model[128];
 	int exit_code;
-	bool own_write_failed; /* events, audit or transcript: exit 4 */
-	uid_t worker_uid;      /* as root: the run's uid (RUN_UID_BASE+) */
+	bool own_write_failed;   /* events, audit or transcript: exit 4 */
+	bool results_saved;      /* results/<id>.json written (run_lock_end) */
+	char results_error[128]; /* why it was not */
+	uid_t worker_uid;        /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c, run_criteria.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc; /* RUN_SVC_CHECKS */

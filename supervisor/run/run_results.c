@@ -355,9 +355,8 @@ own_writes_checked(struct run *r)
 
 	if (!err)
 		return;
-	json_array_append_new(r->errors,
-			      json_sprintf("cannot write %s of this run: %s",
-					   what, strerror(err)));
+	json_array_append_new(r->errors, json_sprintf("cannot write %s: %s",
+						      what, strerror(err)));
 	run_set_status(&r->state, RUN_STATUS_ERROR, "write_failed");
 	r->own_write_failed = true;
 }
@@ -405,7 +404,10 @@ run_finish(struct run *r)
 	json_object_set_new(r->results, "exit_code",
 			    json_integer(r->exit_code));
 	rc = results_write_atomic(r->results_path, r->results);
+	r->results_saved = rc == 0;
 	if (rc < 0) {
+		snprintf(r->results_error, sizeof(r->results_error), "%s",
+			 strerror(-rc));
 		json_array_append_new(r->errors,
 				      json_sprintf("cannot write %s: %s",
 						   r->results_path,
