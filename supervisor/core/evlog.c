@@ -22,8 +22,10 @@ struct evlog {
 	off_t size; /* bytes of whole lines written */
 	char *path;
 	char *run_id;
-	int write_err;    /* first failed write of the run's own files */
-	char *write_what; /* its file */
+	/* the failed writes of the run's own files, one per file */
+	int write_err[EVLOG_FAILED_MAX];
+	char *write_what[EVLOG_FAILED_MAX];
+	size_t n_failed;
 };
 
 static enum evlog_mode stderr_mode = EVLOG_JSON;
@@ -66,19 +68,25 @@ evlog_note(struct evlog *l, const char *name, json_t *fields)
 void
 evlog_write_failed(struct evlog *l, const char *what, int err)
 {
-	if (l && !l->write_err) {
-		l->write_err = err > 0 ? err : EIO;
-		l->write_what = strdup(what ? what : "a file");
-	}
+	if (!l || l->n_failed == EVLOG_FAILED_MAX)
+		return;
+	what = what ? what : "a file";
+	for (size_t i = 0; i < l->n_failed; i++)
+		if (strcmp(l->write_what[i], what) == 0)
+			return; /* the first failure of a file says it */
+	l->write_what[l->n_failed] = strdup(what);
+	if (!l->write_what[l->n_failed])
+		return;
+	l->write_err[l->n_failed++] = err > 0 ? err : EIO;
 }
 
 int
-evlog_write_error(const struct evlog *l, const char **what)
+evlog_write_error(const struct evlog *l, size_t i, const char **what)
 {
-	if (!l || !l->write_err)
+	if (!l || i >= l->n_failed)
 		return 0;
-	*what = l->write_what ? l->write_what : "a file";
-	return l->write_err;
+	*what = l->write_what[i];
+	return l->write_err[i];
 }
 
 void
@@ -132,7 +140,8 @@ evlog_close(struct evlog *l)
 		return;
 	evlog_close_file(l);
 	free(l->path);
-	free(l->write_what);
+	for (size_t i = 0; i < l->n_failed; i++)
+		free(l->write_what[i]);
 	free(l->run_id);
 	free(l);
 }

@@ -77,21 +77,25 @@ void evlog_close_file(struct evlog *l);
 void evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_t *fields);
 
+#define EVLOG_FAILED_MAX 8 /* files whose failed writes are kept */
+
 /*
  * evlog_write_failed - one of the run's own files could not be written
  * (what: its path, copied; err: the errno, EIO when unknown). The first
- * failure is kept for evlog_write_error; l may be NULL. A line of the
- * events file that could not be written whole is cut off again: the
- * file holds whole lines only.
+ * failure of each file is kept (EVLOG_FAILED_MAX files) for
+ * evlog_write_error; l may be NULL. A line of the events file that
+ * could not be written whole is cut off again: the file holds whole
+ * lines only.
  */
 void evlog_write_failed(struct evlog *l, const char *what, int err);
 
 /*
- * evlog_write_error - 0, or the errno of the first failed write of the
- * run's own files, its path in *what (valid until evlog_close). A run
- * that lost a record of its own is an infrastructure error (exit 4).
+ * evlog_write_error - 0, or the errno of the i-th (from 0) file of the
+ * run's own whose write failed, its path in *what (valid until
+ * evlog_close). A run that lost a record of its own is an
+ * infrastructure error (exit 4).
  */
-int evlog_write_error(const struct evlog *l, const char **what);
+int evlog_write_error(const struct evlog *l, size_t i, const char **what);
 
 /* UTC ISO-8601 with milliseconds of the current time, into buf[32]. */
 void evlog_timestamp(char buf[32]);

@@ -174,7 +174,6 @@ struct run {
 	/* the run-level audit log (run_audit.c) */
 	struct audit *audit;
 	char audit_path[PATH_MAX];
-	bool audit_failed; /* said once */
 	struct task *tasks;
 	size_t n_tasks, task_idx;
 	void (*tasks_done)(struct run *r);
