@@ -123,6 +123,7 @@ fail:
 		(void)unlink(tmp);
 	if (fd >= 0)
 		close(fd);
+	(void)rmdir(dir); /* ours (a random id), when empty: none listed */
 	return -1;
 }
 
