@@ -57,19 +57,16 @@ struct session {
 static void
 transcript_line(struct session *s, const char *line)
 {
-	size_t n = strlen(line);
-	char *nl = malloc(n + 2);
+	char *nl = NULL;
 	int e = wfault_write(WFAULT_TRANSCRIPT);
-	int rc = e ? -e : (nl ? 0 : -ENOMEM);
+	int n = e ? -1 : asprintf(&nl, "%s\n", line);
+	int rc = e ? -e : (n < 0 ? -ENOMEM : 0);
 
-	if (rc == 0) {
-		memcpy(nl, line, n);
-		memcpy(nl + n, "\n", 2);
-		rc = io_write_all(s->transcript, nl, n + 1);
-	}
+	if (rc == 0)
+		rc = io_write_all(s->transcript, nl, (size_t)n);
 	free(nl);
 	if (rc == 0) {
-		s->transcript_size += (off_t)(n + 1);
+		s->transcript_size += n;
 		return;
 	}
 	if (ftruncate(s->transcript, s->transcript_size) < 0)

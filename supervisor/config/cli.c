@@ -616,7 +616,7 @@ set_web_option(struct cli *c, int opt, const char *arg)
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
-/* audit show's filters, runs list --prune. */
+/* audit show's filters, runs list --prune, --test-fault. */
 static int
 set_audit_option(struct cli *c, int opt, const char *arg)
 {
@@ -628,6 +628,10 @@ set_audit_option(struct cli *c, int opt, const char *arg)
 		c->audit_tool = arg;
 	else if (opt == OPT_PATH)
 		c->audit_path = arg;
+#if GAO_DEV_TEST_SWITCHES
+	else if (opt == OPT_TEST_FAULT) /* injected write failures (wfault.h) */
+		return wfault_set(arg);
+#endif
 	else
 		return set_web_option(c, opt, arg);
 	return 0;
@@ -710,10 +714,6 @@ set_plain_option(struct cli *c, int opt, const char *arg)
 	case OPT_TEST_TODAY:
 		c->test_today = arg;
 		break;
-#if GAO_DEV_TEST_SWITCHES
-	case OPT_TEST_FAULT: /* injected write failures (wfault.h) */
-		return wfault_set(arg);
-#endif
 	default:
 		return set_audit_option(c, opt, arg);
 	}

@@ -54,7 +54,7 @@ parse_one(char *item, struct fault *f)
 
 	if (!kind || !nth || strtok_r(NULL, ":", &save))
 		return -1;
-	for (i = 0; i < WFAULT_KINDS && strcmp(kind, kind_names[i]); i++)
+	for (i = 0; i < WFAULT_KINDS && strcmp(kind, kind_names[i]) != 0; i++)
 		;
 	if (i == WFAULT_KINDS)
 		return -1;
