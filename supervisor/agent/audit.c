@@ -15,12 +15,14 @@
 #include "common/io.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/core/wfault.h"
 
 #define ZERO_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
 struct audit {
 	int fd;
+	char *path;
 	off_t size; /* bytes of whole records written */
 	uint64_t seq;
 	char head[65];
@@ -45,8 +47,10 @@ audit_open(const char *path)
 
 	if (!a)
 		return NULL;
-	fd = io_open_private(path, O_EXCL);
+	a->path = strdup(path);
+	fd = a->path ? io_open_private(path, O_EXCL) : -ENOMEM;
 	if (fd < 0) {
+		free(a->path);
 		free(a);
 		errno = -fd;
 		return NULL;
@@ -64,10 +68,11 @@ static int
 write_line(struct audit *a, const char *line)
 {
 	size_t n = strlen(line);
+	int e = wfault_write(WFAULT_AUDIT);
+	int rc = e ? -e : io_write_all(a->fd, line, n);
 
-	if (io_write_all(a->fd, line, n) < 0) {
-		int e = errno; /* the caller reports it */
-
+	if (rc < 0) {
+		e = -rc; /* the caller reports it */
 		if (ftruncate(a->fd, a->size) == 0)
 			(void)lseek(a->fd, a->size, SEEK_SET);
 		errno = e;
@@ -153,6 +158,12 @@ audit_count(const struct audit *a)
 	return a->seq;
 }
 
+const char *
+audit_path(const struct audit *a)
+{
+	return a->path;
+}
+
 void
 audit_close(struct audit *a)
 {
@@ -160,6 +171,7 @@ audit_close(struct audit *a)
 		return;
 	(void)fsync(a->fd);
 	close(a->fd);
+	free(a->path);
 	free(a);
 }
 

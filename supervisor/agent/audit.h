@@ -36,6 +36,10 @@ int audit_append(struct audit *a, const json_t *rec);
 /* Hex SHA-256 head of the chain ("" before the first record). */
 const char *audit_head(const struct audit *a);
 uint64_t audit_count(const struct audit *a);
+
+/* The path the log was opened at (owned by a; valid until audit_close). */
+const char *audit_path(const struct audit *a);
+
 void audit_close(struct audit *a);
 
 /*

@@ -37,7 +37,8 @@ static void
 append(struct batch *b, const json_t *rec)
 {
 	if (audit_append(b->cfg.audit, rec) < 0) {
-		evlog_write_failed(b->cfg.events, "an audit log", errno);
+		evlog_write_failed(b->cfg.events, audit_path(b->cfg.audit),
+				   errno);
 		evlog_emit(b->cfg.events, "error", "audit_write_failed",
 			   json_pack("{s:s}", "agent", b->cfg.agent));
 	}
@@ -209,7 +210,8 @@ batch_rec_ready(struct batch *b, const struct bworker *wk,
 				wk->index);
 
 	if (rec && audit_append(b->cfg.audit, rec) < 0)
-		evlog_write_failed(b->cfg.events, "an audit log", errno);
+		evlog_write_failed(b->cfg.events, audit_path(b->cfg.audit),
+				   errno);
 	json_decref(rec);
 }
 

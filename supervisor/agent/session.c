@@ -18,6 +18,7 @@
 #include "supervisor/agent/batch.h"
 #include "supervisor/agent/turn.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/core/wfault.h"
 
 enum session_state {
 	S_START,     /* waiting for the worker's READY */
@@ -37,7 +38,8 @@ struct session {
 	json_t *messages;
 	json_t *tools_cached; /* tool_defs with their breakpoint */
 	size_t logged_messages;
-	FILE *transcript;
+	int transcript;        /* fd, -1: none */
+	off_t transcript_size; /* bytes of whole lines written */
 	struct audit *audit;
 	struct batch *batch; /* the tool calls and the worker */
 	struct api_call *call;
@@ -48,6 +50,29 @@ struct session {
 	int pause_turns;
 	json_t *web_calls; /* {"WebSearch": n, ...}: uses recorded */
 };
+
+/* Append line and a newline with write(2): a line written in part (a
+ * full disk) is cut off again, as audit.c and evlog.c do; the first
+ * failure makes the run an infrastructure error naming the file. */
+static void
+transcript_line(struct session *s, const char *line)
+{
+	char *nl = NULL;
+	int e = wfault_write(WFAULT_TRANSCRIPT);
+	int n = e ? -1 : asprintf(&nl, "%s\n", line);
+	int rc = e ? -e : (n < 0 ? -ENOMEM : 0);
+
+	if (rc == 0)
+		rc = io_write_all(s->transcript, nl, (size_t)n);
+	free(nl);
+	if (rc == 0) {
+		s->transcript_size += n;
+		return;
+	}
+	if (ftruncate(s->transcript, s->transcript_size) < 0)
+		rc = -errno;
+	evlog_write_failed(s->cfg.events, s->cfg.transcript_path, -rc);
+}
 
 /* One transcript line: fields (stolen) plus ts, type and turn. */
 static void
@@ -62,12 +87,8 @@ session_transcript(struct session *s, const char *type, json_t *fields)
 	json_object_set_new(fields, "type", json_string(type));
 	json_object_set_new(fields, "turn", json_integer(s->res.turns));
 	line = secret_redact_json(fields, JSON_COMPACT);
-	if (line && s->transcript &&
-	    (fprintf(s->transcript, "%s\n", line) < 0 ||
-	     fflush(s->transcript) == EOF)) {
-		evlog_write_failed(s->cfg.events, "a transcript", errno);
-		clearerr(s->transcript);
-	}
+	if (line && s->transcript >= 0)
+		transcript_line(s, line);
 	free(line);
 	json_decref(fields);
 }
@@ -676,19 +697,6 @@ batch_transcript(void *ctx, const char *type, json_t *fields)
 	session_transcript(ctx, type, fields);
 }
 
-static FILE *
-open_private(const char *path)
-{
-	int fd = io_open_private(path, O_EXCL);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-
-	if (fd < 0)
-		errno = -fd;
-	if (fd >= 0 && !f)
-		close(fd);
-	return f;
-}
-
 /* The transcript, the audit log and the batch; -1 with err. */
 static int
 open_outputs(struct session *s, char *err, size_t errlen)
@@ -708,11 +716,15 @@ open_outputs(struct session *s, char *err, size_t errlen)
 		.transcript_ctx = s,
 	};
 
-	s->transcript = open_private(c->transcript_path);
-	s->audit = audit_open(c->audit_path);
-	if (!s->transcript || !s->audit) {
+	s->transcript = io_open_private(c->transcript_path, O_EXCL | O_APPEND);
+	if (s->transcript < 0) {
 		snprintf(err, errlen, "cannot create %s: %s",
-			 s->transcript ? c->audit_path : c->transcript_path,
+			 c->transcript_path, strerror(-s->transcript));
+		return -1;
+	}
+	s->audit = audit_open(c->audit_path);
+	if (!s->audit) {
+		snprintf(err, errlen, "cannot create %s: %s", c->audit_path,
 			 strerror(errno));
 		return -1;
 	}
@@ -735,6 +747,7 @@ session_start(const struct session_cfg *cfg, session_done_fn done, void *ctx,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->transcript = -1;
 	s->cfg = *cfg;
 	s->done = done;
 	s->done_ctx = ctx;
@@ -782,8 +795,8 @@ session_free(struct session *s)
 	api_call_cancel(s->call);
 	rec_conv_close(s->conv);
 	batch_free(s->batch);
-	if (s->transcript)
-		fclose(s->transcript);
+	if (s->transcript >= 0)
+		close(s->transcript);
 	audit_close(s->audit);
 	json_decref(s->messages);
 	json_decref(s->web_calls);

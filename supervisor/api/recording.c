@@ -23,6 +23,7 @@
 #include "config.h"
 #include "supervisor/api/rec_line.h"
 #include "supervisor/api/rec_match.h"
+#include "supervisor/core/wfault.h"
 
 #define REC_MANIFEST "recording.json"
 #define REC_MANIFEST_MAX (1u << 20)
@@ -707,6 +708,8 @@ rec_call_end(struct rec_call *k, const char *outcome, char *err, size_t errlen)
 		rc = -1;
 	} else {
 		rc = conv_fd(c);
+		if (rc == 0)
+			rc = -wfault_write(WFAULT_RECORDING);
 		if (rc == 0)
 			rc = io_write_all(c->fd, line, strlen(line));
 		/* on disk before the run goes on: an API call takes seconds */

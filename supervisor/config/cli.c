@@ -20,6 +20,7 @@
 #include "config.h"
 #include "supervisor/config/cli_value.h"
 #include "supervisor/config/webopt.h"
+#include "supervisor/core/wfault.h"
 
 enum {
 	OPT_STANDALONE = 256,
@@ -70,6 +71,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_TEST_TODAY,
 	OPT_PRUNE,
+	OPT_TEST_FAULT,
 };
 
 static const struct option options[] = {
@@ -124,6 +126,7 @@ static const struct option options[] = {
 	{ "test-today", required_argument, NULL, OPT_TEST_TODAY },
 	{ "test-disable-layers", required_argument, NULL, OPT_TEST_DISABLE },
 	{ "test-no-namespaces", no_argument, NULL, OPT_NO_NS },
+	{ "test-fault", required_argument, NULL, OPT_TEST_FAULT },
 #endif
 	{ NULL, 0, NULL, 0 },
 };
@@ -143,7 +146,7 @@ set_web_option(struct cli *c, int opt, const char *arg)
 }
 
 /* The options that are a flag or a string: 0, or -1 for any other opt. */
-/* audit show's filters, runs list --prune. */
+/* audit show's filters, runs list --prune, --test-fault. */
 static int
 set_audit_option(struct cli *c, int opt, const char *arg)
 {
@@ -155,6 +158,10 @@ set_audit_option(struct cli *c, int opt, const char *arg)
 		c->audit_tool = arg;
 	else if (opt == OPT_PATH)
 		c->audit_path = arg;
+#if GAO_DEV_TEST_SWITCHES
+	else if (opt == OPT_TEST_FAULT) /* injected write failures (wfault.h) */
+		return wfault_set(arg);
+#endif
 	else
 		return set_web_option(c, opt, arg);
 	return 0;

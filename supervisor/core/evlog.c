@@ -8,18 +8,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/io.h"
 #include "common/termesc.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/core/wfault.h"
 
 struct evlog {
-	FILE *f;
+	int fd;     /* the events file, -1: none (stderr only) */
+	off_t size; /* bytes of whole lines written */
+	char *path;
 	char *run_id;
-	int write_err; /* first failed write of the run's own files */
-	const char *write_what;
+	/* the failed writes of the run's own files, one per file */
+	int write_err[EVLOG_FAILED_MAX];
+	char *write_what[EVLOG_FAILED_MAX];
+	size_t n_failed;
 };
 
 static enum evlog_mode stderr_mode = EVLOG_JSON;
@@ -62,19 +68,25 @@ evlog_note(struct evlog *l, const char *name, json_t *fields)
 void
 evlog_write_failed(struct evlog *l, const char *what, int err)
 {
-	if (l && !l->write_err) {
-		l->write_err = err > 0 ? err : EIO;
-		l->write_what = what;
-	}
+	if (!l || l->n_failed == EVLOG_FAILED_MAX)
+		return;
+	what = what ? what : "a file";
+	for (size_t i = 0; i < l->n_failed; i++)
+		if (strcmp(l->write_what[i], what) == 0)
+			return; /* the first failure of a file says it */
+	l->write_what[l->n_failed] = strdup(what);
+	if (!l->write_what[l->n_failed])
+		return;
+	l->write_err[l->n_failed++] = err > 0 ? err : EIO;
 }
 
 int
-evlog_write_error(const struct evlog *l, const char **what)
+evlog_write_error(const struct evlog *l, size_t i, const char **what)
 {
-	if (!l || !l->write_err)
+	if (!l || i >= l->n_failed)
 		return 0;
-	*what = l->write_what;
-	return l->write_err;
+	*what = l->write_what[i];
+	return l->write_err[i];
 }
 
 void
@@ -95,25 +107,27 @@ struct evlog *
 evlog_open(const char *path, const char *run_id)
 {
 	struct evlog *l = calloc(1, sizeof(*l));
-	int fd;
+	struct stat sb;
 
 	if (!l)
 		return NULL;
+	l->fd = -1;
 	l->run_id = strdup(run_id ? run_id : "");
-	if (!l->run_id)
+	l->path = path ? strdup(path) : NULL;
+	if (!l->run_id || (path && !l->path))
 		goto fail;
 	if (path) {
-		fd = io_open_private(path, O_APPEND);
-		if (fd < 0)
-			goto fail;
-		l->f = fdopen(fd, "a");
-		if (!l->f) {
-			close(fd);
+		l->fd = io_open_private(path, O_APPEND);
+		if (l->fd < 0) {
+			errno = -l->fd;
 			goto fail;
 		}
+		if (fstat(l->fd, &sb) == 0)
+			l->size = sb.st_size;
 	}
 	return l;
 fail:
+	free(l->path);
 	free(l->run_id);
 	free(l);
 	return NULL;
@@ -124,8 +138,10 @@ evlog_close(struct evlog *l)
 {
 	if (!l)
 		return;
-	if (l->f)
-		fclose(l->f);
+	evlog_close_file(l);
+	free(l->path);
+	for (size_t i = 0; i < l->n_failed; i++)
+		free(l->write_what[i]);
 	free(l->run_id);
 	free(l);
 }
@@ -133,10 +149,32 @@ evlog_close(struct evlog *l)
 void
 evlog_close_file(struct evlog *l)
 {
-	if (!l || !l->f)
+	if (!l || l->fd < 0)
 		return;
-	fclose(l->f);
-	l->f = NULL;
+	close(l->fd);
+	l->fd = -1;
+}
+
+/*
+ * One line with write(2), not stdio: a failed stdio flush (a full disk)
+ * keeps the bytes and writes them with the next line, and a line written
+ * in part stays a broken line. A partial write is cut off again, so the
+ * file holds whole lines only; the first failure is kept for the run.
+ */
+static void
+write_line(struct evlog *l, const char *line)
+{
+	size_t n = strlen(line);
+	int e = wfault_write(WFAULT_EVENTS);
+	int rc = e ? -e : io_write_all(l->fd, line, n);
+
+	if (rc == 0) {
+		l->size += (off_t)n;
+		return;
+	}
+	if (ftruncate(l->fd, l->size) < 0)
+		rc = -errno; /* the file now ends in a part of a line */
+	evlog_write_failed(l, l->path, -rc);
 }
 
 char *
@@ -220,10 +258,14 @@ evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_object_update(o, fields);
 	line = secret_redact_json(o, JSON_COMPACT);
 	if (line) {
-		if (l && l->f &&
-		    (fprintf(l->f, "%s\n", line) < 0 || fflush(l->f) == EOF)) {
-			evlog_write_failed(l, "the events log", errno);
-			clearerr(l->f);
+		if (l && l->fd >= 0) {
+			char *nl = NULL;
+
+			if (asprintf(&nl, "%s\n", line) < 0)
+				evlog_write_failed(l, l->path, ENOMEM);
+			else
+				write_line(l, nl);
+			free(nl);
 		}
 		if (stderr_mode == EVLOG_JSON)
 			fprintf(stderr, "%s\n", line);

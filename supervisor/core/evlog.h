@@ -55,8 +55,9 @@ char *evlog_human_text(const char *level, const char *event,
 		       const json_t *fields);
 
 /*
- * evlog_open - events of one run, appended to path (created 0600).
- * path may be NULL (stderr only). NULL on failure with errno set.
+ * evlog_open - events of one run, appended to path (created 0600) with
+ * write(2), a whole line at a time. path may be NULL (stderr only). NULL
+ * on failure with errno set.
  */
 struct evlog *evlog_open(const char *path, const char *run_id);
 void evlog_close(struct evlog *l);
@@ -76,20 +77,25 @@ void evlog_close_file(struct evlog *l);
 void evlog_emit(struct evlog *l, const char *level, const char *event,
 		json_t *fields);
 
+#define EVLOG_FAILED_MAX 8 /* files whose failed writes are kept */
+
 /*
  * evlog_write_failed - one of the run's own files could not be written
- * (what: a static description such as "the events log", "an audit log";
- * err: the errno, EIO when unknown). The first failure is kept for
- * evlog_write_error; l may be NULL.
+ * (what: its path, copied; err: the errno, EIO when unknown). The first
+ * failure of each file is kept (EVLOG_FAILED_MAX files) for
+ * evlog_write_error; l may be NULL. A line of the events file that
+ * could not be written whole is cut off again: the file holds whole
+ * lines only.
  */
 void evlog_write_failed(struct evlog *l, const char *what, int err);
 
 /*
- * evlog_write_error - 0, or the errno of the first failed write of the
- * run's own files, its description in *what. A run that lost a record of
- * its own is an infrastructure error (exit 4).
+ * evlog_write_error - 0, or the errno of the i-th (from 0) file of the
+ * run's own whose write failed, its path in *what (valid until
+ * evlog_close). A run that lost a record of its own is an
+ * infrastructure error (exit 4).
  */
-int evlog_write_error(const struct evlog *l, const char **what);
+int evlog_write_error(const struct evlog *l, size_t i, const char **what);
 
 /* UTC ISO-8601 with milliseconds of the current time, into buf[32]. */
 void evlog_timestamp(char buf[32]);

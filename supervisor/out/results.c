@@ -14,6 +14,7 @@
 #include "common/io.h"
 #include "common/termesc.h"
 #include "supervisor/core/secret.h"
+#include "supervisor/core/wfault.h"
 #include "supervisor/out/jfield.h"
 
 int
@@ -68,11 +69,14 @@ out:
 int
 results_write_atomic(const char *path, const json_t *v)
 {
-	char *text = secret_redact_json(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *text;
 	char *line;
 	size_t n;
-	int rc;
+	int rc = wfault_write(WFAULT_RESULTS);
 
+	if (rc)
+		return -rc; /* a test build's injected failure (wfault.h) */
+	text = secret_redact_json(v, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text)
 		return -ENOMEM;
 	n = strlen(text);

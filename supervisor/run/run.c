@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/pathbuf.h"
+#include "supervisor/config/cli.h"
 #include "supervisor/run/run_lock.h"
 
 static void start_phase(struct run *r);
@@ -384,7 +385,15 @@ release_run(struct run *r)
 	audit_close(r->audit);
 	r->audit = NULL;
 	/* last: the results are written, the cgroup and service workers
-	 * gone; from now on `runs list` sees a finished run */
+	 * gone; from now on `runs list` sees a finished run. How it ended
+	 * goes into the lock in place, so that a run whose results file
+	 * could not be written (a full disk) is not taken for one that
+	 * died (run_lock.h) */
+	if (r->lock_fd >= 0 && r->finished)
+		(void)run_lock_end(r->lock_fd, "ended",
+				   run_status_name(r->state.status),
+				   r->exit_code, r->results_saved,
+				   r->results_error);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	r->lock_fd = -1;
@@ -524,6 +533,25 @@ pick_worker_uid(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* runs/<id>/events.jsonl. One that cannot be made is a write of the
+ * run's own that failed (exit 4, the file named); its events still go
+ * to stderr. */
+static void
+open_events(struct run *r)
+{
+	char path[PATH_MAX];
+
+	pathbuf_fmt(path, sizeof(path), "%s/events.jsonl", r->run_dir);
+	r->events = evlog_open(path, r->id);
+	if (!r->events) {
+		int e = errno;
+
+		r->events = evlog_open(NULL, r->id);
+		evlog_write_failed(r->events, path, e);
+	}
+	r->pe.events = r->events;
+}
+
 /* Directories, data files, the service workers. 0, or -1 with err. */
 static int
 prepare_run(struct run *r, char *err, size_t errlen)
@@ -541,7 +569,6 @@ run_start(const struct run_env *env, struct benchmark *b, int repeat,
 	  run_done_fn done, void *ctx, char *err, size_t errlen)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	char path[PATH_MAX];
 	int64_t t = env->timeout_s ? env->timeout_s : b->timeout_seconds;
 
 	if (!r) {
@@ -566,18 +593,20 @@ run_start(const struct run_env *env, struct benchmark *b, int repeat,
 	 * here on is told from a live one by this lock (run_lock.h) */
 	r->lock_fd = run_lock_take(env->sandbox_root, r->id, b->name,
 				   r->start_time, err, errlen);
-	if (r->lock_fd < 0 || pick_worker_uid(r, err, errlen) < 0) {
+	if (r->lock_fd < 0) {
 		run_free(r);
 		return NULL;
 	}
 	r->criteria = json_array();
-	if (prepare_run(r, err, errlen) < 0) {
+	if (pick_worker_uid(r, err, errlen) < 0 ||
+	    prepare_run(r, err, errlen) < 0) {
+		/* listed `not_started` with the reason, not `interrupted` */
+		(void)run_lock_end(r->lock_fd, "not_started", NULL, EXIT_INFRA,
+				   false, err);
 		run_free(r);
 		return NULL;
 	}
-	pathbuf_fmt(path, sizeof(path), "%s/events.jsonl", r->run_dir);
-	r->events = evlog_open(path, r->id);
-	r->pe.events = r->events;
+	open_events(r);
 	run_audit_open(r);
 	set_budget(r, t);
 	r->timeout_timer = loop_add_timer(env->loop, (uint64_t)t * 1000u,

@@ -15,7 +15,8 @@
  * the run's own watch, not work on its behalf. Its head and record count go
  * in the results (run_audit), and audit verify RUN_DIR checks them.
  * A log that cannot be created or written is an error of the run's own
- * writes (exit 4), said once; the run goes on.
+ * writes (evlog_write_failed: status error, write_failed, exit 4, the
+ * file named once); the run goes on.
  */
 #include "supervisor/run/run_priv.h"
 
@@ -31,13 +32,8 @@ run_audit_open(struct run *r)
 	pathbuf_fmt(r->audit_path, sizeof(r->audit_path),
 		    "%s/gao-dev.audit.jsonl", r->run_dir);
 	r->audit = audit_open(r->audit_path);
-	if (!r->audit) {
-		r->own_write_failed = true;
-		json_array_append_new(r->errors,
-				      json_sprintf("cannot create %s: %s",
-						   r->audit_path,
-						   strerror(errno)));
-	}
+	if (!r->audit)
+		evlog_write_failed(r->events, r->audit_path, errno);
 }
 
 static const char *
@@ -79,14 +75,8 @@ run_audit_record(struct run *r, const struct svc *s, const char *command,
 		json_object_set_new(rec, "note",
 				    json_string(not_run ? not_run : "not run"));
 	}
-	if (audit_append(r->audit, rec) < 0 && !r->audit_failed) {
-		r->audit_failed = true;
-		r->own_write_failed = true;
-		json_array_append_new(r->errors,
-				      json_sprintf("cannot write %s: %s",
-						   r->audit_path,
-						   strerror(errno)));
-	}
+	if (audit_append(r->audit, rec) < 0)
+		evlog_write_failed(r->events, r->audit_path, errno);
 	json_decref(rec);
 }
 

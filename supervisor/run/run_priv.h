@@ -160,9 +160,10 @@ struct run {
 	char policy_hash[65];
 	char model[128];
 	int exit_code;
-	bool own_write_failed; /* events, audit or transcript: exit 4 */
-	bool results_saved;    /* results_path holds the results */
-	uid_t worker_uid;      /* as root: the run's uid (RUN_UID_BASE+) */
+	bool own_write_failed;   /* events, audit or transcript: exit 4 */
+	bool results_saved;      /* results/<id>.json written (run_lock_end) */
+	char results_error[128]; /* why it was not */
+	uid_t worker_uid;        /* as root: the run's uid (RUN_UID_BASE+) */
 	/* the run's own checks (run_checks.c, run_criteria.c) */
 	struct run_svc_ctx svcx;
 	struct svc *svc; /* RUN_SVC_CHECKS */
@@ -173,7 +174,6 @@ struct run {
 	/* the run-level audit log (run_audit.c) */
 	struct audit *audit;
 	char audit_path[PATH_MAX];
-	bool audit_failed; /* said once */
 	struct task *tasks;
 	size_t n_tasks, task_idx;
 	void (*tasks_done)(struct run *r);

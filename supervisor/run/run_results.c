@@ -343,21 +343,24 @@ build_results(struct run *r, json_t *criteria)
 /*
  * A record of the run's own that could not be written (events, an audit
  * log, a transcript: ENOSPC, EIO, ...) makes the run an infrastructure
- * error (exit 4) with the reason, whatever else it did: what it reports
- * is no longer complete. A status already set by a limit or a cancel
- * stays, and the exit code still says 4 (run_finish).
+ * error (exit 4) with an error naming each such file and why, whatever
+ * else it did: what it reports is no longer complete. A status already
+ * set by a limit or a cancel stays, and the exit code still says 4
+ * (run_finish).
  */
 static void
 own_writes_checked(struct run *r)
 {
 	const char *what = "";
-	int err = evlog_write_error(r->events, &what);
+	int err;
+	size_t i;
 
-	if (!err)
+	for (i = 0; (err = evlog_write_error(r->events, i, &what)) != 0; i++)
+		json_array_append_new(r->errors,
+				      json_sprintf("cannot write %s: %s", what,
+						   strerror(err)));
+	if (i == 0)
 		return;
-	json_array_append_new(r->errors,
-			      json_sprintf("cannot write %s of this run: %s",
-					   what, strerror(err)));
 	run_set_status(&r->state, RUN_STATUS_ERROR, "write_failed");
 	r->own_write_failed = true;
 }
@@ -405,7 +408,10 @@ run_finish(struct run *r)
 	json_object_set_new(r->results, "exit_code",
 			    json_integer(r->exit_code));
 	rc = results_write_atomic(r->results_path, r->results);
+	r->results_saved = rc == 0;
 	if (rc < 0) {
+		snprintf(r->results_error, sizeof(r->results_error), "%s",
+			 strerror(-rc));
 		json_array_append_new(r->errors,
 				      json_sprintf("cannot write %s: %s",
 						   r->results_path,
@@ -414,7 +420,6 @@ run_finish(struct run *r)
 		if (r->exit_code != EXIT_INTERRUPTED)
 			r->exit_code = EXIT_INFRA;
 	} else {
-		r->results_saved = true;
 		evlog_emit(r->events, "info", "results_saved",
 			   json_pack("{s:s}", "path", r->results_path));
 	}

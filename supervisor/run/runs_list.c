@@ -248,19 +248,78 @@ parse_iso(const char *s)
 	return end && !*end ? timegm(&tm) : (time_t)-1;
 }
 
-/* The lock line: start time and benchmark name, each checked. */
+/* What a lock line says of the run's end (run_lock.h), each field
+ * checked: state "" when absent or not one gao-dev writes. */
+struct lock_end {
+	char state[16];     /* "running", "ended", "not_started" */
+	const char *status; /* a known run status (static), or NULL */
+	long long exit_code;
+	bool results;
+	char error[RUN_LOCK_TAIL];
+};
+
+/* The lock line: start time and benchmark name, each checked, and what
+ * it says of the run's end into end. */
 static void
-from_lock_line(struct entry *e, const char *line)
+from_lock_line(struct entry *e, const char *line, struct lock_end *end)
 {
 	json_t *o = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
 	const char *s = json_string_value(json_object_get(o, "start_time"));
 	const char *b = json_string_value(json_object_get(o, "benchmark"));
+	const char *st = json_string_value(json_object_get(o, "state"));
+	const char *err = json_string_value(json_object_get(o, "error"));
+	const json_t *ec = json_object_get(o, "exit_code");
 
 	if (s && parse_iso(s) != (time_t)-1)
 		snprintf(e->start, sizeof(e->start), "%s", s);
 	if (b)
 		e->benchmark = strdup(b);
+	*end = (struct lock_end){ .exit_code = -1 };
+	if (st && (strcmp(st, "running") == 0 || strcmp(st, "ended") == 0 ||
+		   strcmp(st, "not_started") == 0))
+		snprintf(end->state, sizeof(end->state), "%s", st);
+	end->status = status_known(
+		json_string_value(json_object_get(o, "status")));
+	if (json_is_integer(ec) && json_integer_value(ec) >= 0 &&
+	    json_integer_value(ec) <= 255)
+		end->exit_code = json_integer_value(ec);
+	end->results = json_is_true(json_object_get(o, "results"));
+	snprintf(end->error, sizeof(end->error), "%s", err ? err : "");
 	json_decref(o);
+}
+
+/* A free lock whose run ended on its own (run_lock.h): `unsaved` when
+ * it could not write its results file, `not_started` when it failed
+ * before it began. false for a run that died (`interrupted`). */
+static bool
+ended_on_its_own(struct entry *e, const struct lock_end *end)
+{
+	char why[RUN_LOCK_TAIL + 256];
+
+	if (strcmp(end->state, "not_started") == 0) {
+		e->exit_code = end->exit_code;
+		snprintf(why, sizeof(why), "the run failed before it began: %s",
+			 end->error[0] ? end->error : "(no reason kept)");
+		set_error(e, "not_started", why);
+		return true;
+	}
+	if (strcmp(end->state, "ended") != 0)
+		return false;
+	e->exit_code = end->exit_code;
+	if (end->results)
+		snprintf(why, sizeof(why),
+			 "the run ended (%s) and wrote results/%s.json, which "
+			 "is not there any more",
+			 end->status ? end->status : "?", e->id);
+	else
+		snprintf(why, sizeof(why),
+			 "the run ended (%s) but its results file "
+			 "results/%s.json could not be written: %s; its "
+			 "events.jsonl says more",
+			 end->status ? end->status : "?", e->id,
+			 end->error[0] ? end->error : "(no reason kept)");
+	set_error(e, end->results ? "unknown" : "unsaved", why);
+	return true;
 }
 
 /* Seconds from the start to the last write of the run (events.jsonl or
@@ -285,30 +344,15 @@ live_duration(struct entry *e, int run_fd, bool running)
 	e->duration = end >= start ? (double)(end - start) : 0;
 }
 
-/* Keep the lock taken by the probe (or take a new one where the run
- * never made a lock file) for as long as the prune runs. */
-static int
-lock_for_prune(int run_fd, int kept)
-{
-	int fd = kept;
-
-	if (fd < 0)
-		fd = io_openat(run_fd, RUN_LOCK_FILE,
-			       O_RDONLY | O_CREAT | O_NOFOLLOW, 0600);
-	if (fd >= 0 && kept < 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Status of a run without a results file, from runs/<id>; prunes it
- * when asked and it is interrupted. */
+ * when asked and it is interrupted (only then: its lock is free, it
+ * says the run never ended, and this process holds it meanwhile). */
 static void
 classify_live(int root_fd, struct entry *e, bool prune)
 {
 	char line[RUN_LOCK_MAX], path[PATH_MAX];
 	enum run_lock_state st;
+	struct lock_end end;
 	int run_fd, kept = -1;
 	struct stat sb;
 
@@ -322,7 +366,7 @@ classify_live(int root_fd, struct entry *e, bool prune)
 		return;
 	}
 	st = run_lock_probe(run_fd, prune ? &kept : NULL, line, sizeof(line));
-	from_lock_line(e, line);
+	from_lock_line(e, line, &end);
 	e->pruned = fstatat(run_fd, "pruned", &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	if (st == RUN_LOCK_UNKNOWN) {
 		set_error(e, "unknown",
@@ -330,15 +374,24 @@ classify_live(int root_fd, struct entry *e, bool prune)
 			  "(another user's run?)");
 		goto out;
 	}
-	e->status = st == RUN_LOCK_HELD ? "running" : "interrupted";
-	live_duration(e, run_fd, st == RUN_LOCK_HELD);
-	if (!prune || st == RUN_LOCK_HELD)
+	if (st == RUN_LOCK_MISSING) {
+		/* the lock appears held (run_lock.h): none yet is a run
+		 * starting, or a directory gao-dev did not make */
+		set_error(e, "unknown",
+			  "no lock file: a run still starting, or a "
+			  "directory gao-dev did not lock (never pruned)");
 		goto out;
-	kept = lock_for_prune(run_fd, kept);
-	if (kept < 0) { /* a run took it meanwhile */
+	}
+	live_duration(e, run_fd, st == RUN_LOCK_HELD);
+	if (st == RUN_LOCK_HELD) {
 		e->status = "running";
 		goto out;
 	}
+	if (ended_on_its_own(e, &end))
+		goto out;
+	e->status = "interrupted";
+	if (!prune || kept < 0)
+		goto out;
 	e->removed = json_array();
 	e->problems = json_array();
 	runs_prune(root_fd, run_fd, e->id, e->removed, e->problems);

@@ -15,9 +15,19 @@
  *                          is `corrupt`; neither is ever shown as a run
  *                          that completed.
  *   no results, lock held  `running` (run_lock.h).
- *   no results, lock free  `interrupted`: the process that held the lock
- *   or no lock file        is gone (a run from before the lock, or one
- *                          that died before taking it, has none).
+ *   no results, lock free  what the lock's state says (run_lock.h):
+ *     state "ended"        `unsaved`: the run ended, and its results file
+ *                          could not be written (a full or read-only
+ *                          disk); its exit code and the reason are shown.
+ *                          (Ended with results that are gone: `unknown`.)
+ *     state "not_started"  `not_started`: the run failed before it began
+ *                          (no uid left, directories it could not make),
+ *                          exit code 4 and the reason.
+ *     "running" or none    `interrupted`: the process that held the lock
+ *                          died before the run ended.
+ *   no lock file           `unknown`: a run still starting (the lock
+ *                          appears held), or a directory gao-dev did not
+ *                          lock; never pruned.
  *   lock not readable      `unknown` (another user's sandbox root).
  *
  * Names come from the file system and the lock line from a config: every
@@ -29,7 +39,8 @@
  *
  * --prune prunes each `interrupted` run (runs_prune.h) while holding its
  * lock, so a run cannot be (or start) running under it meanwhile; a
- * running, completed, corrupt or unknown run is never touched.
+ * running, completed, unsaved, not_started, corrupt or unknown run is
+ * never touched, and a prune never creates a lock file.
  */
 #ifndef GAO_SUPERVISOR_RUNS_LIST_H
 #define GAO_SUPERVISOR_RUNS_LIST_H

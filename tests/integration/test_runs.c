@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "harness_bench.h"
 
 #define SCENARIO "tests/integration/scenarios/runs-list.json"
@@ -503,3 +504,127 @@ Test(runs, bad_roots)
 	rmdir(root);
 	rmdir(dir);
 }
+
+/* The run directory under t->root/runs other than skip. */
+static void
+run_other_than(const struct hb *t, const char *skip, char *id, size_t cap)
+{
+	char dir[600];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s/runs", t->root);
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	id[0] = 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, skip) != 0)
+			snprintf(id, cap, "%.200s", e->d_name);
+	closedir(d);
+	cr_assert_neq(id[0], 0, "no run under %s", dir);
+}
+
+/*
+ * A run that fails before it begins (here: projects/ is a file, so its
+ * directories cannot be made) is listed `not_started` with its exit
+ * code and reason, not `interrupted`, and a prune leaves it alone.
+ */
+Test(runs, not_started_is_listed_as_such, .timeout = 60)
+{
+	struct hb t;
+	struct h_out o = { 0 };
+	char cfg[512], path[1400], id[256];
+	FILE *f;
+
+	hb_start(&t, SCENARIO);
+	write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
+	cr_assert_eq(mkdir(t.root, 0755), 0);
+	snprintf(path, sizeof(path), "%s/projects", t.root);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fclose(f);
+	const char *a[] = { cfg, NULL };
+	hb_run(&t, a, 60);
+	cr_assert_eq(t.out.code, 4, "%s", t.out.err);
+	run_other_than(&t, "", id, sizeof(id));
+	runs_list(&t, "--prune", "--json", &o);
+	cr_assert_eq(o.code, 0, "%s", o.err);
+	assert_status(o.out, id, "not_started", false);
+	json_t *d = line_of(o.out, id);
+	cr_assert_eq(hb_int(d, "exit_code"), 4);
+	cr_assert(strstr(hb_str(d, "error"), "cannot create the run's "
+					     "directories"),
+		  "%s", hb_str(d, "error"));
+	cr_assert_null(json_object_get(d, "removed"), "it was pruned");
+	json_decref(d);
+	h_out_free(&o);
+	hb_finish(&t);
+}
+
+#if GAO_DEV_TEST_SWITCHES /* --test-fault stop-after-lock */
+/* Whether pid is stopped (SIGSTOP), within 10 s. */
+static bool
+stopped(pid_t pid)
+{
+	for (int i = 0; i < 400; i++) {
+		pid_t pp;
+		unsigned long long st;
+		char s;
+
+		if (stat_of(pid, &pp, &st, &s) && s == 'T')
+			return true;
+		usleep(25000);
+	}
+	return false;
+}
+
+/*
+ * The lock appears held. gao-dev stops itself the moment a run's lock
+ * file is under its name (a test switch): `runs list --prune` then sees
+ * the run `running` and leaves it alone; it resumes and completes. A run
+ * directory with no lock yet (a run starting) is `unknown`, not pruned,
+ * and the prune makes no lock file in it (which would keep that run
+ * from starting).
+ */
+Test(runs, lock_appears_held, .timeout = 60)
+{
+	struct hb t;
+	struct h_out o = { 0 };
+	char cfg[512], path[1400], id[256] = "";
+	bool is_stopped;
+	pid_t pid;
+
+	hb_start(&t, SCENARIO);
+	write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
+	cr_assert_eq(mkdir(t.root, 0755), 0);
+	snprintf(path, sizeof(path), "%s/runs", t.root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/runs/starting-run", t.root);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	const char *a[] = { cfg, "--test-fault", "stop-after-lock", NULL };
+	pid = hb_spawn(&t, a);
+	is_stopped = stopped(pid);
+	if (is_stopped) {
+		run_other_than(&t, "starting-run", id, sizeof(id));
+		runs_list(&t, "--prune", "--json", &o);
+	}
+	/* on before any assertion: a failed one must not leave it stopped
+	 * (its death signal would wait for a SIGCONT) */
+	cr_assert_eq(kill(pid, SIGCONT), 0);
+	cr_assert(is_stopped, "gao-dev did not stop after its lock");
+	cr_assert_eq(o.code, 0, "%s", o.err);
+	assert_status(o.out, id, "running", false);
+	assert_status(o.out, "starting-run", "unknown", false);
+	h_out_free(&o);
+	snprintf(path, sizeof(path), "%s/runs/starting-run/lock", t.root);
+	cr_assert_not(exists(path), "the prune made a lock file");
+	snprintf(path, sizeof(path), "%s/runs/%s/pruned", t.root, id);
+	cr_assert_not(exists(path), "the starting run was pruned");
+	hb_wait(&t, pid, 60);
+	cr_assert_eq(t.out.code, 0, "%s", t.out.err);
+	runs_list(&t, "--json", NULL, &o);
+	assert_status(o.out, id, "completed", false);
+	h_out_free(&o);
+	hb_finish(&t);
+}
+#endif
