@@ -359,6 +359,9 @@ SBX_ATTEMPT(a21_fork_bomb)
 
 		if (i == n && limit_hit)
 			break;
+		if (i == n)
+			sbx_note("#21: no bomb hit the process limit (a loaded "
+				 "host): the last runs again, for 10 s");
 		snprintf(cmd, sizeof(cmd), "%s%s%s", fg[k].pre, s->token,
 			 fg[k].post);
 		r = sbx_tool(s, "Bash",
