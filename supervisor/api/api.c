@@ -394,6 +394,23 @@ api_give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay)
 	api_finish(c, fatal);
 }
 
+void
+api_retry_after(struct api_call *c, uint64_t delay, uint64_t wait_ms)
+{
+	api_event(c, "warn", "api_call_retried",
+		  json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "status",
+			    (json_int_t)c->reply.http_status, "request_id",
+			    c->reply.request_id, "error_type",
+			    c->reply.error_type, "message",
+			    c->reply.error_message, "latency_ms",
+			    (json_int_t)c->reply.latency_ms, "delay_ms",
+			    (json_int_t)delay));
+	c->reply.waited_ms += delay;
+	c->timer = loop_add_timer(c->api->loop, wait_ms, api_on_timer, c);
+	if (!c->timer)
+		api_finish(c, API_E_EXHAUSTED);
+}
+
 static void
 retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 {
@@ -419,18 +436,7 @@ retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 		if (until > a->backoff_until)
 			a->backoff_until = until;
 	}
-	api_event(c, "warn", "api_call_retried",
-		  json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "status",
-			    (json_int_t)status, "request_id",
-			    c->reply.request_id, "error_type",
-			    c->reply.error_type, "message",
-			    c->reply.error_message, "latency_ms",
-			    (json_int_t)c->reply.latency_ms, "delay_ms",
-			    (json_int_t)delay));
-	c->reply.waited_ms += delay;
-	c->timer = loop_add_timer(a->loop, delay, api_on_timer, c);
-	if (!c->timer)
-		api_finish(c, API_E_EXHAUSTED);
+	api_retry_after(c, delay, delay);
 }
 
 static void

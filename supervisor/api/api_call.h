@@ -114,6 +114,12 @@ void api_attempt_done(struct api_call *c, CURLcode res, long status);
  * (API_OK means retries_exhausted); delay is the wait that was refused. */
 void api_give_up(struct api_call *c, enum api_outcome fatal, uint64_t delay);
 
+/* Another attempt: the api_call_retried event (its delay_ms: delay, also
+ * counted in the call's waits), then the next attempt in wait_ms (the
+ * delay live; 0 on replay, which reports the recorded wait but does not
+ * wait). Ends the call (exhausted) when no timer can be made. */
+void api_retry_after(struct api_call *c, uint64_t delay, uint64_t wait_ms);
+
 /* The loop timer that starts the call's next attempt (ctx is the call). */
 void api_on_timer(struct loop *l, void *ctx);
 

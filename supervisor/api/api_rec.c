@@ -56,18 +56,8 @@ api_rec_retry_or_give_up(struct api_call *c, enum api_outcome fatal)
 		api_give_up(c, fatal, delay);
 		return;
 	}
-	api_event(c, "warn", "api_call_retried",
-		  json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "status",
-			    (json_int_t)c->reply.http_status, "request_id",
-			    c->reply.request_id, "error_type",
-			    c->reply.error_type, "message",
-			    c->reply.error_message, "latency_ms",
-			    (json_int_t)c->reply.latency_ms, "delay_ms",
-			    (json_int_t)delay));
-	c->reply.waited_ms += delay;
-	c->timer = loop_add_timer(c->api->loop, 0, api_on_timer, c);
-	if (!c->timer)
-		api_finish(c, API_E_EXHAUSTED);
+	/* the recorded wait is reported, not waited */
+	api_retry_after(c, delay, 0);
 }
 
 /* A call no recording can answer: it fails closed, nothing is sent. */
