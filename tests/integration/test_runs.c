@@ -529,7 +529,7 @@ run_other_than(const struct hb *t, const char *skip, char *id, size_t cap)
  * directories cannot be made) is listed `not_started` with its exit
  * code and reason, not `interrupted`, and a prune leaves it alone.
  */
-Test(runs, not_started_is_listed_as_such, .timeout = 60)
+Test(runs, not_started_is_listed_as_such)
 {
 	struct hb t;
 	struct h_out o = { 0 };
@@ -586,7 +586,7 @@ stopped(pid_t pid)
  * and the prune makes no lock file in it (which would keep that run
  * from starting).
  */
-Test(runs, lock_appears_held, .timeout = 60)
+Test(runs, lock_appears_held)
 {
 	struct hb t;
 	struct h_out o = { 0 };
