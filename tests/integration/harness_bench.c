@@ -115,6 +115,20 @@ hb_write(const struct hb *t, const char *name, const char *text, char *buf,
 	cr_assert_eq(fclose(f), 0);
 }
 
+void
+hb_write_config(const struct hb *t, const char *name, const char *step,
+		char *cfg, size_t cap)
+{
+	char text[512], file[64];
+
+	snprintf(text, sizeof(text),
+		 "name: %s\ndescription: %s\ninitial_prompt: do it\n"
+		 "workflow_phases:\n  - phase_name: %s\n    agent: Amelia\n",
+		 name, name, step);
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	hb_write(t, file, text, cfg, cap);
+}
+
 /* Our environment without ANTHROPIC_*, plus the fake's base URL. */
 static char **
 child_env(const struct hb *t)

@@ -51,6 +51,13 @@ void hb_finish(struct hb *t);
 void hb_fixture(const char *file, char *buf, size_t cap);
 
 /* Write text to t->dir/name (0600); its path into buf. */
+/*
+ * hb_write_config - the config NAME.yaml in t's directory: benchmark NAME,
+ * one phase STEP by Amelia; its path into cfg (cap bytes).
+ */
+void hb_write_config(const struct hb *t, const char *name, const char *step,
+		     char *cfg, size_t cap);
+
 void hb_write(const struct hb *t, const char *name, const char *text, char *buf,
 	      size_t cap);
 

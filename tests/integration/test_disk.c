@@ -45,20 +45,6 @@
 
 #define SCENARIO "tests/integration/scenarios/disk.json"
 
-static void
-write_config(struct hb *t, const char *name, const char *step, char *cfg,
-	     size_t cap)
-{
-	char text[512], file[64];
-
-	snprintf(text, sizeof(text),
-		 "name: %s\ndescription: disk\ninitial_prompt: do it\n"
-		 "workflow_phases:\n  - phase_name: %s\n    agent: Amelia\n",
-		 name, step);
-	snprintf(file, sizeof(file), "%s.yaml", name);
-	hb_write(t, file, text, cfg, cap);
-}
-
 /* The names in dir (not . or ..), at most 8, into names; the count. */
 static int
 names_in(const char *dir, char names[8][256])
@@ -189,7 +175,7 @@ Test(disk, tmpfs_root_fills, .timeout = 120)
 		cr_skip_test("cannot mount a tmpfs here: %s", strerror(errno));
 
 	/* (a) the agent fills its own file system: tool errors it sees */
-	write_config(&t, "fill-project", "Fill Project", cfg, sizeof(cfg));
+	hb_write_config(&t, "fill-project", "Fill Project", cfg, sizeof(cfg));
 	const char *a1[] = { cfg, NULL };
 	hb_run(&t, a1, 60);
 	cr_assert_eq(t.out.code, 0, "exit %d\n%s\n%s", t.out.code, t.out.out,
@@ -202,7 +188,7 @@ Test(disk, tmpfs_root_fills, .timeout = 120)
 	cr_assert_eq(umount2(path, MNT_DETACH), 0);
 
 	/* (b) the agent fills the whole root and leaves it full */
-	write_config(&t, "fill-root", "Fill Root", cfg, sizeof(cfg));
+	hb_write_config(&t, "fill-root", "Fill Root", cfg, sizeof(cfg));
 	const char *a2[] = { cfg, NULL };
 	hb_run(&t, a2, 60);
 	cr_assert_eq(t.out.code, 4, "exit %d\n%s\n%s", t.out.code, t.out.out,
@@ -245,7 +231,7 @@ injected(struct hb *t, const char *sub, const char *fault, const char *suffix,
 	bool named = false;
 
 	snprintf(t->root, sizeof(t->root), "%s/%s", t->dir, sub);
-	write_config(t, "quick", "Quick Step", cfg, sizeof(cfg));
+	hb_write_config(t, "quick", "Quick Step", cfg, sizeof(cfg));
 	const char *args[] = { cfg, "--test-fault", fault, NULL };
 	hb_run(t, args, 60);
 	cr_assert_eq(t->out.code, 4, "%s: exit %d\n%s", fault, t->out.code,
@@ -294,7 +280,7 @@ Test(disk, injected_one_of_two_runs, .timeout = 90)
 	int n;
 
 	hb_start(&t, SCENARIO);
-	write_config(&t, "quick", "Quick Step", cfg, sizeof(cfg));
+	hb_write_config(&t, "quick", "Quick Step", cfg, sizeof(cfg));
 	const char *args[] = { cfg,
 			       "--repeat",
 			       "2",

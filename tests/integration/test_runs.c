@@ -318,20 +318,6 @@ plant_others(const struct hb *t)
 	fclose(f);
 }
 
-static void
-write_config(struct hb *t, const char *name, const char *step, char *cfg,
-	     size_t cap)
-{
-	char text[512], file[64];
-
-	snprintf(text, sizeof(text),
-		 "name: %s\ndescription: runs list\ninitial_prompt: do it\n"
-		 "workflow_phases:\n  - phase_name: %s\n    agent: Amelia\n",
-		 name, step);
-	snprintf(file, sizeof(file), "%s.yaml", name);
-	hb_write(t, file, text, cfg, cap);
-}
-
 Test(runs, kill9_then_list_and_prune, .timeout = 120)
 {
 	struct hb t;
@@ -345,9 +331,10 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	pid_t pid;
 
 	hb_start(&t, SCENARIO);
-	write_config(&t, "runs-done", "Quick Step", cfg_done, sizeof(cfg_done));
-	write_config(&t, "runs-sleep", "Sleeping Step", cfg_sleep,
-		     sizeof(cfg_sleep));
+	hb_write_config(&t, "runs-done", "Quick Step", cfg_done,
+			sizeof(cfg_done));
+	hb_write_config(&t, "runs-sleep", "Sleeping Step", cfg_sleep,
+			sizeof(cfg_sleep));
 
 	/* a completed run */
 	const char *a_done[] = { cfg_done, NULL };
@@ -537,7 +524,7 @@ Test(runs, not_started_is_listed_as_such)
 	FILE *f;
 
 	hb_start(&t, SCENARIO);
-	write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
+	hb_write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
 	cr_assert_eq(mkdir(t.root, 0755), 0);
 	snprintf(path, sizeof(path), "%s/projects", t.root);
 	f = fopen(path, "we");
@@ -595,7 +582,7 @@ Test(runs, lock_appears_held)
 	pid_t pid;
 
 	hb_start(&t, SCENARIO);
-	write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
+	hb_write_config(&t, "runs-done", "Quick Step", cfg, sizeof(cfg));
 	cr_assert_eq(mkdir(t.root, 0755), 0);
 	snprintf(path, sizeof(path), "%s/runs", t.root);
 	cr_assert_eq(mkdir(path, 0755), 0);
