@@ -469,7 +469,11 @@ api_attempt_done(struct api_call *c, CURLcode res, long status)
 	memcpy(c->reply.request_id, c->hints.request_id,
 	       sizeof(c->reply.request_id));
 	if (c->rc && !api_replaying(c->api))
-		rec_attempt_end(c->rc, status, (int)res, c->overflow);
+		rec_attempt_end(c->rc, status, (int)res, c->overflow,
+				c->headers_too_large ?
+					REC_CUT_HEADERS_TOO_LARGE :
+				c->header_timeout ? REC_CUT_HEADER_TIMEOUT :
+						    REC_CUT_NONE);
 	if (!api_replaying(c->api))
 		note_rate_limits(c);
 	v = api_judge_attempt(c, res, status, &fatal);

@@ -138,6 +138,9 @@ api_rec_replay_attempt(struct api_call *c)
 		retry_parse_header(&c->hints, at->headers[i],
 				   strlen(at->headers[i]), now);
 	res = (CURLcode)at->transport;
+	/* the client's own bounds on the headers, as they ended it live */
+	c->headers_too_large = at->cut == REC_CUT_HEADERS_TOO_LARGE;
+	c->header_timeout = at->cut == REC_CUT_HEADER_TIMEOUT;
 	/* a short take stopped the live transfer too (its code says so),
 	 * unless memory ran out here: then as a live write callback would */
 	if (at->body_len &&

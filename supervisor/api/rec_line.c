@@ -50,6 +50,12 @@ hex_of(const char *p, size_t n)
 	return s;
 }
 
+/* The words of enum rec_cut in a line; index REC_CUT_NONE is never one. */
+static const char *const cut_words[] = {
+	[REC_CUT_HEADERS_TOO_LARGE] = "headers_too_large",
+	[REC_CUT_HEADER_TIMEOUT] = "header_timeout",
+};
+
 static json_t *
 attempt_json(const struct rec_attempt *a)
 {
@@ -64,6 +70,11 @@ attempt_json(const struct rec_attempt *a)
 
 	if (!o)
 		return NULL;
+	if (a->cut != REC_CUT_NONE &&
+	    json_object_set_new(o, "cut", json_string(cut_words[a->cut])) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	for (size_t i = 0; i < a->n_headers; i++)
 		json_array_append_new(hs, json_string(a->headers[i]));
 	if (json_object_set_new(o, text ? "body" : "body_hex",
@@ -223,6 +234,22 @@ int_in(const json_t *v, json_int_t lo, json_int_t hi)
 	       json_integer_value(v) <= hi;
 }
 
+/* An attempt's optional "cut": absent, or one of cut_words. */
+static int
+read_cut(const json_t *v, enum rec_cut *cut)
+{
+	*cut = REC_CUT_NONE;
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < sizeof(cut_words) / sizeof(cut_words[0]); i++)
+		if (cut_words[i] && json_is_string(v) &&
+		    strcmp(json_string_value(v), cut_words[i]) == 0) {
+			*cut = (enum rec_cut)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* Attempt o into a: -1 names nothing (the caller names the attempt). */
 static int
 read_attempt(const json_t *o, struct rec_attempt *a, size_t *total,
@@ -251,6 +278,9 @@ read_attempt(const json_t *o, struct rec_attempt *a, size_t *total,
 	if (ov && !json_is_boolean(ov))
 		return -1;
 	a->overflow = json_is_true(ov);
+	*field = "cut";
+	if (read_cut(json_object_get(o, "cut"), &a->cut) < 0)
+		return -1;
 	*field = "headers";
 	if (!json_is_array(hs) || json_array_size(hs) > REC_MAX_HEADERS)
 		return -1;

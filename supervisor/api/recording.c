@@ -634,7 +634,8 @@ rec_attempt_body(struct rec_call *k, const char *p, size_t n)
 }
 
 void
-rec_attempt_end(struct rec_call *k, long status, int transport, bool overflow)
+rec_attempt_end(struct rec_call *k, long status, int transport, bool overflow,
+		enum rec_cut cut)
 {
 	struct rec_attempt *a = current(k);
 
@@ -643,6 +644,7 @@ rec_attempt_end(struct rec_call *k, long status, int transport, bool overflow)
 	a->status = status;
 	a->transport = transport;
 	a->overflow = overflow;
+	a->cut = cut;
 }
 
 void

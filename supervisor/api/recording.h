@@ -59,6 +59,17 @@ enum rec_mode {
 	REC_REPLAY = 2,
 };
 
+/*
+ * Why the client stopped an attempt's headers, which the status and the
+ * transport code alone do not tell (a bound of the client's, not of the
+ * network): recorded as the attempt's "cut", replayed as the same end.
+ */
+enum rec_cut {
+	REC_CUT_NONE = 0,
+	REC_CUT_HEADERS_TOO_LARGE, /* "headers_too_large" */
+	REC_CUT_HEADER_TIMEOUT,    /* "header_timeout" */
+};
+
 /* One attempt of a call, as the network gave it. */
 struct rec_attempt {
 	long status;    /* HTTP status, 0 without a response */
@@ -68,6 +79,7 @@ struct rec_attempt {
 	char *body; /* NUL-terminated; may hold NULs before body_len */
 	size_t body_len;
 	bool overflow;     /* the client stopped reading: too large */
+	enum rec_cut cut;  /* the client gave up on the headers */
 	uint64_t delay_ms; /* waited after it before the next attempt */
 };
 
@@ -158,7 +170,7 @@ int rec_attempt_begin(struct rec_call *k);
 void rec_attempt_header(struct rec_call *k, const char *line, size_t n);
 int rec_attempt_body(struct rec_call *k, const char *p, size_t n);
 void rec_attempt_end(struct rec_call *k, long status, int transport,
-		     bool overflow);
+		     bool overflow, enum rec_cut cut);
 /* The delay chosen after the last attempt ended. */
 void rec_attempt_delay(struct rec_call *k, uint64_t delay_ms);
 

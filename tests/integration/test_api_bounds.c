@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +119,52 @@ Test(bounds, huge_sse_event_ends_the_call_at_once_in_bounded_memory)
 
 /* --- headers that never end -------------------------------------------- */
 
+/*
+ * The run t recorded into t->dir/rec replays, in a fresh sandbox root and
+ * with no request to the fake, to the same end: the same stop_reason and
+ * the same error_type on every attempt (a recording keeps why the client
+ * cut an attempt's headers, which no status or transport code says).
+ */
+static void
+replays_alike(struct ha_run *t, const struct seen *live)
+{
+	json_t *before = ha_records(t), *after;
+	struct seen s;
+	size_t i;
+	json_t *e;
+
+	snprintf(t->root + strlen(t->root), sizeof(t->root) - strlen(t->root),
+		 "-replay");
+	cr_assert_eq(mkdir(t->root, 0700), 0, "%s", t->root);
+	ha_run(t, (const char *const[]){ "--replay", "rec", NULL }, NULL);
+	s.res = ha_results(t);
+	s.events = ha_events(s.res);
+	s.retried = ha_events_named(s.events, "api_call_retried");
+	s.ends = ha_events_named(s.events, "api_call_completed");
+	cr_assert_eq(t->out.code, 4, "replay: exit %d; stderr:\n%s",
+		     t->out.code, t->out.err);
+	cr_assert_str_eq(ha_str(s.res, "stop_reason"),
+			 ha_str(live->res, "stop_reason"));
+	cr_assert_str_eq(ha_str(s.res, "recording.mode"), "replayed");
+	cr_assert_eq(json_array_size(s.retried),
+		     json_array_size(live->retried));
+	json_array_foreach(live->retried, i, e)
+		cr_assert_str_eq(ha_str(json_array_get(s.retried, i),
+					"error_type"),
+				 ha_str(e, "error_type"));
+	cr_assert_str_eq(ha_str(s.ends, "0.error_type"),
+			 ha_str(live->ends, "0.error_type"));
+	after = ha_records(t);
+	cr_assert_eq(json_array_size(after), json_array_size(before),
+		     "the replay reached the fake");
+	json_decref(before);
+	json_decref(after);
+	json_decref(s.res);
+	json_decref(s.events);
+	json_decref(s.retried);
+	json_decref(s.ends);
+}
+
 Test(bounds, endless_headers_hit_the_size_bound_and_count_as_a_bad_answer)
 {
 	struct ha_run t;
@@ -128,7 +175,7 @@ Test(bounds, endless_headers_hit_the_size_bound_and_count_as_a_bad_answer)
 			"[{\"conversation\": \"amelia\", \"turn\": 0, "
 			"\"attempt\": \"all\", \"kind\": \"endless_headers\"}]",
 			H_TEST_KEY);
-	ha_run(&t, KEYOPTS(&t, NULL), NULL);
+	ha_run(&t, KEYOPTS(&t, "--record", "rec", NULL), NULL);
 	look(&t, &s);
 	expect_end(&t, &s, 4, "bad_response");
 	cr_assert_eq(json_array_size(s.posts), 2, "%zu attempts, not 2",
@@ -139,6 +186,7 @@ Test(bounds, endless_headers_hit_the_size_bound_and_count_as_a_bad_answer)
 	expect_in_error(&s, "64 KiB");
 	expect_in_error(&s, "same malformed answer");
 	cr_assert_lt(t.seconds, 20.0);
+	replays_alike(&t, &s);
 	done(&t, &s);
 }
 
@@ -158,7 +206,7 @@ Test(bounds, slow_endless_headers_meet_the_header_deadline_from_the_config)
 			"\"interval_ms\": 500}]",
 			H_TEST_KEY);
 	user_config(&t, "idle_timeout: 5\n", env, sizeof(env));
-	ha_run(&t, KEYOPTS(&t, "--max-retries", "0", NULL),
+	ha_run(&t, KEYOPTS(&t, "--max-retries", "0", "--record", "rec", NULL),
 	       (const char *const[]){ env, NULL });
 	look(&t, &s);
 	expect_end(&t, &s, 4, "retries_exhausted");
@@ -167,6 +215,7 @@ Test(bounds, slow_endless_headers_meet_the_header_deadline_from_the_config)
 	cr_assert(ha_int(s.ends, "0.latency_ms") >= 4500 &&
 			  ha_int(s.ends, "0.latency_ms") < 9000,
 		  "ended after %lld ms", ha_int(s.ends, "0.latency_ms"));
+	replays_alike(&t, &s);
 	done(&t, &s);
 }
 

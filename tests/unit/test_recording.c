@@ -377,6 +377,13 @@ Test(rec_line, hostile_lines_name_the_problem)
 			       "\"delay_ms\":0,\"headers\":[\"request-id: "
 			       "a\\r\\nset-cookie: b\"],\"body\":\"\""),
 		  "\"headers\"" },
+		{ "{" KEYS ATT(GOOD_ATT ",\"cut\":\"header_timeout\","
+					"\"body\":\"\""),
+		  NULL },
+		{ "{" KEYS ATT(GOOD_ATT ",\"cut\":\"overflow\",\"body\":\"\""),
+		  "\"cut\"" },
+		{ "{" KEYS ATT(GOOD_ATT ",\"cut\":1,\"body\":\"\""),
+		  "\"cut\"" },
 		{ "{" KEYS ",\"attempts\":[]}\n", "\"attempts\" must be" },
 		{ "{" KEYS ATT(GOOD_ATT ",\"body\":\"x\"") "", NULL },
 		{ "{\"unit\":\"other\"}\n", "\"unit\" is not the one" },
@@ -480,12 +487,12 @@ record_one(const char *dir, const char *body)
 	rec_attempt_header(k, key, strlen(key));
 	rec_attempt_header(k, hdr, strlen(hdr));
 	cr_assert_eq(rec_attempt_body(k, "busy", 4), 0);
-	rec_attempt_end(k, 529, 0, false);
+	rec_attempt_end(k, 529, 0, false, REC_CUT_HEADER_TIMEOUT);
 	rec_attempt_delay(k, 700);
 	cr_assert_eq(rec_attempt_begin(k), 0);
 	cr_assert_eq(rec_attempt_body(k, "{\"a\":", 5), 0);
 	cr_assert_eq(rec_attempt_body(k, "1}", 2), 0);
-	rec_attempt_end(k, 200, 0, false);
+	rec_attempt_end(k, 200, 0, false, REC_CUT_NONE);
 	cr_assert_eq(rec_call_end(k, "ok", err, sizeof(err)), 0, "%s", err);
 	rec_conv_close(c);
 	cr_assert_eq(rec_calls(r), 1);
@@ -523,8 +530,10 @@ Test(recording, a_recorded_call_replays_and_a_changed_one_misses)
 	cr_assert_eq(a->delay_ms, 700);
 	cr_assert_eq(a->n_headers, 1);
 	cr_assert_str_eq(a->headers[0], "request-id: req_9");
+	cr_assert_eq(a->cut, REC_CUT_HEADER_TIMEOUT);
 	a = rec_call_attempt(k, 1);
 	cr_assert_str_eq(a->body, "{\"a\":1}");
+	cr_assert_eq(a->cut, REC_CUT_NONE);
 	cr_assert_null(rec_call_attempt(k, 2));
 	cr_assert_eq(rec_call_end(k, "ok", err, sizeof(err)), 0);
 	/* a second call: the recording has none */
