@@ -60,6 +60,21 @@ io_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int
+io_append_whole(int fd, off_t *size, const void *buf, size_t len)
+{
+	int rc = io_write_all(fd, buf, len);
+
+	if (rc == 0) {
+		*size += (off_t)len;
+		return 0;
+	}
+	if (ftruncate(fd, *size) < 0)
+		return -errno;
+	(void)lseek(fd, *size, SEEK_SET);
+	return rc;
+}
+
 pid_t
 io_waitpid(pid_t pid, int *status, int flags)
 {

@@ -26,6 +26,16 @@ ssize_t io_read_all(int fd, void *buf, size_t len);
  * already written is lost: for files the caller truncates). */
 int io_write_all(int fd, const void *buf, size_t len);
 
+/*
+ * io_append_whole - append len bytes (a record: a JSON line) to the file
+ * fd, which ends at *size: all of them and *size grows by len (0), or
+ * none: a part written before an error (a full disk) is cut off again
+ * and the fd left at *size, so the file holds whole records only; then
+ * the write's -errno, or the cut's if that failed too (the file then ends
+ * in a part of a record).
+ */
+int io_append_whole(int fd, off_t *size, const void *buf, size_t len);
+
 /* waitpid(2), retried on EINTR: the pid, 0 (WNOHANG, still running), or
  * -errno. status may be NULL. */
 pid_t io_waitpid(pid_t pid, int *status, int flags);

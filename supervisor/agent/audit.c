@@ -69,16 +69,12 @@ write_line(struct audit *a, const char *line)
 {
 	size_t n = strlen(line);
 	int e = wfault_write(WFAULT_AUDIT);
-	int rc = e ? -e : io_write_all(a->fd, line, n);
+	int rc = e ? -e : io_append_whole(a->fd, &a->size, line, n);
 
 	if (rc < 0) {
-		e = -rc; /* the caller reports it */
-		if (ftruncate(a->fd, a->size) == 0)
-			(void)lseek(a->fd, a->size, SEEK_SET);
-		errno = e;
+		errno = -rc; /* the caller reports it */
 		return -1;
 	}
-	a->size += (off_t)n;
 	return 0;
 }
 

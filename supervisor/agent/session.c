@@ -63,15 +63,11 @@ transcript_line(struct session *s, const char *line)
 	int rc = e ? -e : (n < 0 ? -ENOMEM : 0);
 
 	if (rc == 0)
-		rc = io_write_all(s->transcript, nl, (size_t)n);
+		rc = io_append_whole(s->transcript, &s->transcript_size, nl,
+				     (size_t)n);
 	free(nl);
-	if (rc == 0) {
-		s->transcript_size += n;
-		return;
-	}
-	if (ftruncate(s->transcript, s->transcript_size) < 0)
-		rc = -errno;
-	evlog_write_failed(s->cfg.events, s->cfg.transcript_path, -rc);
+	if (rc < 0)
+		evlog_write_failed(s->cfg.events, s->cfg.transcript_path, -rc);
 }
 
 /* One transcript line: fields (stolen) plus ts, type and turn. */

@@ -43,8 +43,9 @@ struct rec_conv {
 	int repeat;
 	size_t phase_index;
 	char path[PATH_MAX];
-	int fd;   /* record: appended to, opened on the first call */
-	FILE *in; /* replay: read line by line */
+	int fd;     /* record: appended to, opened on the first call */
+	off_t size; /* record: bytes of whole lines written */
+	FILE *in;   /* replay: read line by line */
 	unsigned line;
 	unsigned turn; /* calls begun */
 	struct rec_req prev;
@@ -712,8 +713,9 @@ rec_call_end(struct rec_call *k, const char *outcome, char *err, size_t errlen)
 		rc = conv_fd(c);
 		if (rc == 0)
 			rc = -wfault_write(WFAULT_RECORDING);
-		if (rc == 0)
-			rc = io_write_all(c->fd, line, strlen(line));
+		if (rc == 0) /* a part of a line is cut off again */
+			rc = io_append_whole(c->fd, &c->size, line,
+					     strlen(line));
 		/* on disk before the run goes on: an API call takes seconds */
 		if (rc == 0 && fdatasync(c->fd) < 0)
 			rc = -errno;

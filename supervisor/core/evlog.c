@@ -166,15 +166,10 @@ write_line(struct evlog *l, const char *line)
 {
 	size_t n = strlen(line);
 	int e = wfault_write(WFAULT_EVENTS);
-	int rc = e ? -e : io_write_all(l->fd, line, n);
+	int rc = e ? -e : io_append_whole(l->fd, &l->size, line, n);
 
-	if (rc == 0) {
-		l->size += (off_t)n;
-		return;
-	}
-	if (ftruncate(l->fd, l->size) < 0)
-		rc = -errno; /* the file now ends in a part of a line */
-	evlog_write_failed(l, l->path, -rc);
+	if (rc < 0)
+		evlog_write_failed(l, l->path, -rc);
 }
 
 char *

@@ -28,6 +28,10 @@
  *                       one invocation the first cannot write its results
  *                       (EDQUOT: `unsaved`, no part of a file) while the
  *                       second completes unaffected.
+ *   *recording*         a --record line that cannot be written: on a
+ *                       16 KiB tmpfs (root; a real ENOSPC mid-line) and
+ *                       injected (EIO): recording_failed, exit 4, the
+ *                       recording said incomplete, whole lines only.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -42,6 +46,7 @@
 
 #include "config.h"
 #include "harness_bench.h"
+#include "harness_replay.h"
 
 #define SCENARIO "tests/integration/scenarios/disk.json"
 
@@ -218,6 +223,72 @@ Test(disk, tmpfs_root_fills, .timeout = 120)
 	hb_finish(&t);
 }
 
+/*
+ * A recording whose line cannot be written: the run ends as an
+ * infrastructure error (recording_failed, exit 4), the invocation says the
+ * recording is incomplete, the manifest says so, and the conversation
+ * file holds whole lines only.
+ */
+static void
+recording_lost(struct hb *t, const char *rec, const char *why)
+{
+	char path[1400], want[1400];
+	json_t *r, *m, *files;
+	size_t i;
+	json_t *f;
+
+	cr_assert_eq(t->out.code, 4, "exit %d\n%s\n%s", t->out.code, t->out.out,
+		     t->out.err);
+	r = hb_results(t);
+	cr_assert_str_eq(hb_str(r, "status"), "error");
+	cr_assert_str_eq(hb_str(r, "stop_reason"), "recording_failed");
+	json_decref(r);
+	snprintf(want, sizeof(want), "the recording %s is incomplete", rec);
+	cr_assert(strstr(t->out.err, want), "no \"%s\":\n%s", want, t->out.err);
+	cr_assert(strstr(t->out.err, why), "no \"%s\":\n%s", why, t->out.err);
+	snprintf(path, sizeof(path), "%s/recording.json", rec);
+	m = json_load_file(path, 0, NULL);
+	cr_assert(json_is_object(m), "%s", path);
+	cr_assert(json_is_false(json_object_get(m, "complete")), "%s", path);
+	json_decref(m);
+	files = json_array();
+	hr_jsonl_files(rec, files);
+	json_array_foreach(files, i, f)
+		assert_whole_lines(json_string_value(f));
+	json_decref(files);
+}
+
+/*
+ * The recording's file system fills: a 16 KiB tmpfs holds the manifest
+ * and the first call's line, and the next line is written in part (a
+ * real ENOSPC, not an injected one) and cut off again.
+ */
+Test(disk, tmpfs_recording_fills, .timeout = 120)
+{
+	struct hb t;
+	char cfg[600], rec[600];
+
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root (CI runs this suite "
+			     "as root)");
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		cr_skip_test("no private mount namespace here: %s",
+			     strerror(errno));
+	hb_start(&t, SCENARIO);
+	snprintf(rec, sizeof(rec), "%s/recfs", t.dir);
+	if (!small_fs(rec, "16k"))
+		cr_skip_test("cannot mount a tmpfs here: %s", strerror(errno));
+	hb_write_config(&t, "quick", "Quick Step", cfg, sizeof(cfg));
+	snprintf(rec, sizeof(rec), "%s/recfs/rec", t.dir);
+	const char *args[] = { cfg, "--record", rec, NULL };
+	hb_run(&t, args, 60);
+	recording_lost(&t, rec, strerror(ENOSPC));
+	snprintf(rec, sizeof(rec), "%s/recfs", t.dir);
+	cr_assert_eq(umount2(rec, MNT_DETACH), 0);
+	hb_finish(&t);
+}
+
 #if GAO_DEV_TEST_SWITCHES /* --test-fault */
 /* One run of the quick step with --test-fault fault in root t->dir/sub:
  * exit 4, write_failed, the file named in the results and the output. */
@@ -269,6 +340,22 @@ Test(disk, injected_erofs_edquot_eio, .timeout = 90)
 	injected(&t, "dq-transcript", "transcript:1:EDQUOT",
 		 ".transcript.jsonl", EDQUOT);
 	injected(&t, "eio-audit", "audit:4:EIO", ".audit.jsonl", EIO);
+	hb_finish(&t);
+}
+
+Test(disk, injected_recording_write_fails, .timeout = 90)
+{
+	struct hb t;
+	char cfg[600], rec[600];
+
+	hb_start(&t, SCENARIO);
+	hb_write_config(&t, "quick", "Quick Step", cfg, sizeof(cfg));
+	snprintf(rec, sizeof(rec), "%s/rec", t.dir);
+	const char *args[] = {
+		cfg, "--record", rec, "--test-fault", "recording:2:EIO", NULL
+	};
+	hb_run(&t, args, 60);
+	recording_lost(&t, rec, strerror(EIO));
 	hb_finish(&t);
 }
 

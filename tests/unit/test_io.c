@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,47 @@ Test(io, open_private_is_0600_whatever_the_umask_and_cloexec)
 	unlink(link);
 	unlink(path);
 	rmdir(dir);
+}
+
+/*
+ * A write cut short by the file size limit (a full disk's partial write,
+ * made on demand): the part is cut off again, the size stays, and the
+ * next record lands right after the last whole one. In a child, so the
+ * limit and the ignored SIGXFSZ stay there.
+ */
+Test(io, append_whole_writes_a_record_whole_or_not_at_all)
+{
+	static char big[200];
+	char path[] = "/tmp/gao-io-append-XXXXXX", text[64];
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	cr_assert_geq(fd, 0);
+	memset(big, 'x', sizeof(big));
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 100, 100 };
+		off_t size = 0;
+		int ok = io_append_whole(fd, &size, "first\n", 6) == 0 &&
+			 size == 6;
+
+		signal(SIGXFSZ, SIG_IGN);
+		ok = ok && setrlimit(RLIMIT_FSIZE, &rl) == 0;
+		/* 94 of the 200 bytes fit: written, then cut off again */
+		ok = ok &&
+		     io_append_whole(fd, &size, big, sizeof(big)) == -EFBIG &&
+		     size == 6;
+		ok = ok && io_append_whole(fd, &size, "second\n", 7) == 0 &&
+		     size == 13;
+		_exit(ok ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	memset(text, 0, sizeof(text));
+	cr_assert_eq(pread(fd, text, sizeof(text) - 1, 0), 13);
+	cr_assert_str_eq(text, "first\nsecond\n");
+	close(fd);
+	unlink(path);
 }
 
 Test(io, the_clock_is_monotonic_milliseconds)
