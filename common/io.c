@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -73,6 +75,43 @@ io_append_whole(int fd, off_t *size, const void *buf, size_t len)
 		return -errno;
 	(void)lseek(fd, *size, SEEK_SET);
 	return rc;
+}
+
+char *
+io_read_file_fd(int fd, size_t max, size_t *len, int *err)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	*len = 0;
+	if (fstat(fd, &st) < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max) {
+		*err = -EFBIG;
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	n = io_read_all(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		*err = (int)n;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = (size_t)n;
+	*err = 0;
+	return buf;
 }
 
 pid_t

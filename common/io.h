@@ -36,6 +36,17 @@ int io_write_all(int fd, const void *buf, size_t len);
  */
 int io_append_whole(int fd, off_t *size, const void *buf, size_t len);
 
+/*
+ * io_read_file_fd - the content of the regular file fd (left open; read
+ * from its offset, so pass it just opened) up to the size fstat(2) gives,
+ * which must be at most max bytes, NUL-terminated (it may
+ * hold NULs before *len), malloc'ed. NULL with *err: -EINVAL when fd is
+ * not a regular file, -EFBIG when it is larger than max, -ENOMEM, or the
+ * -errno of fstat or read. The one reader of the bounded files gao-dev
+ * reads back (results, manifests, configs): each names the file itself.
+ */
+char *io_read_file_fd(int fd, size_t max, size_t *len, int *err);
+
 /* waitpid(2), retried on EINTR: the pid, 0 (WNOHANG, still running), or
  * -errno. status may be NULL. */
 pid_t io_waitpid(pid_t pid, int *status, int flags);

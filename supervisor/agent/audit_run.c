@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 
 #include <jansson.h>
 
-#define RESULTS_MAX (64L << 20)
+#include "common/io.h"
+
+#define RESULTS_MAX ((size_t)64 << 20)
 
 static char *
 join(const char *a, const char *b)
@@ -26,26 +29,39 @@ join(const char *a, const char *b)
 	return s;
 }
 
-/* A results file: a JSON object with run_id and phases, at most 64 MiB. */
+/*
+ * A results file: a JSON object with run_id and phases, at most 64 MiB.
+ * The path is the user's own argument, so a symlink to it is followed;
+ * what is checked is what is read (one fd).
+ */
 static json_t *
 load_results(const char *path, char *err, size_t errlen)
 {
-	struct stat st;
 	json_error_t je;
 	json_t *j;
+	char *buf;
+	size_t n;
+	int e, fd = io_open(path, O_RDONLY | O_NONBLOCK, 0);
 
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > RESULTS_MAX) {
+	buf = io_read_file_fd(fd, RESULTS_MAX, &n, &e);
+	close(fd);
+	if (!buf && (e == -EINVAL || e == -EFBIG)) {
 		snprintf(err, errlen,
 			 "%s: not a results file (a regular file of at "
 			 "most 64 MiB)",
 			 path);
 		return NULL;
 	}
-	j = json_load_file(path, 0, &je);
+	if (!buf) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-e));
+		return NULL;
+	}
+	j = json_loadb(buf, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	free(buf);
 	if (!j) {
 		snprintf(err, errlen, "%s: line %d: %s", path, je.line,
 			 je.text);

@@ -148,31 +148,50 @@ make_dir(const char *dir, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Replay: a file of the recording opened to read, no symlink followed and
+ * never a FIFO or a device (opening one would block or worse): the fd,
+ * or -errno (-EINVAL: not a regular file).
+ */
+static int
+open_recorded(const char *path)
+{
+	struct stat st;
+	int fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 /* Replay: the manifest says this format. */
 static int
 check_manifest(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX], *buf = NULL;
 	json_t *m = NULL;
-	ssize_t n = -1;
-	int fd, rc = -1;
+	size_t n = 0;
+	int fd, e, rc = -1;
 
 	fd = pathbuf_fmt(path, sizeof(path), "%s/%s", dir, REC_MANIFEST);
 	if (fd == 0)
-		fd = io_open(path, O_RDONLY | O_NOFOLLOW, 0);
+		fd = open_recorded(path);
 	if (fd < 0) {
 		snprintf(err, errlen,
 			 "--replay %s: no %s (%s); name a directory that "
 			 "--record wrote",
-			 dir, REC_MANIFEST, strerror(-fd));
+			 dir, REC_MANIFEST,
+			 fd == -EINVAL ? "not a regular file" : strerror(-fd));
 		return -1;
 	}
-	buf = malloc(REC_MANIFEST_MAX + 1);
-	if (buf)
-		n = io_read_all(fd, buf, REC_MANIFEST_MAX + 1);
+	buf = io_read_file_fd(fd, REC_MANIFEST_MAX, &n, &e);
 	close(fd);
-	if (n >= 0 && (size_t)n <= REC_MANIFEST_MAX)
-		m = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+	if (buf)
+		m = json_loadb(buf, n, JSON_REJECT_DUPLICATES, NULL);
 	if (!m || !json_is_object(m)) {
 		snprintf(err, errlen,
 			 "--replay %s: %s is not a JSON object of at most "
@@ -370,7 +389,7 @@ rec_conv_open(struct rec *r, const struct rec_key *key)
 	if (r->mode == REC_RECORD) {
 		note_unit(r, c, ud);
 	} else {
-		int fd = io_open(c->path, O_RDONLY | O_NOFOLLOW, 0);
+		int fd = open_recorded(c->path);
 
 		c->in = fd >= 0 ? fdopen(fd, "r") : NULL;
 		if (fd >= 0 && !c->in)
@@ -379,7 +398,10 @@ rec_conv_open(struct rec *r, const struct rec_key *key)
 			snprintf(c->broken, sizeof(c->broken),
 				 "the recording has no such conversation "
 				 "(%s: %s)",
-				 c->path, strerror(fd < 0 ? -fd : errno));
+				 c->path,
+				 fd == -EINVAL ?
+					 "not a regular file" :
+					 strerror(fd < 0 ? -fd : errno));
 	}
 	return c;
 }

@@ -7,15 +7,18 @@
 #include "supervisor/config/yamljson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
+
+#include "common/io.h"
 
 #define YJ_MAX_DEPTH 64
 #define YJ_MAX_BYTES (4u << 20)
@@ -304,34 +307,30 @@ yamljson_load_string(const char *name, const char *text, struct yamljson *out,
 int
 yamljson_load(const char *path, struct yamljson *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	struct stat st;
+	int e, rc, fd = io_open(path, O_RDONLY | O_NONBLOCK, 0);
 	char *text;
 	size_t n;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!f || fstat(fileno(f), &st) < 0) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 strerror(errno));
-		if (f)
-			fclose(f);
+			 strerror(-fd));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)YJ_MAX_BYTES) {
-		snprintf(err, errlen, "%s: not a regular file of at most 4 MiB",
-			 path);
-		fclose(f);
-		return -1;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	n = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
-	fclose(f);
+	text = io_read_file_fd(fd, YJ_MAX_BYTES, &n, &e);
+	close(fd);
 	if (!text) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		if (e == -EINVAL || e == -EFBIG)
+			snprintf(err, errlen,
+				 "%s: not a regular file of at most 4 MiB",
+				 path);
+		else if (e == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+		else
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+				 strerror(-e));
 		return -1;
 	}
-	text[n] = 0;
 	if (strlen(text) != n) {
 		snprintf(err, errlen, "%s: file contains a NUL byte", path);
 		free(text);

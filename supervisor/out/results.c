@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/io.h"
@@ -27,42 +26,36 @@ json_t *
 results_read(const char *path, char *err, size_t errlen)
 {
 	json_error_t je;
-	struct stat st;
 	json_t *v = NULL;
-	char *buf = NULL;
-	ssize_t n;
-	int fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	size_t n;
+	int e, fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	char *buf;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 strerror(-fd));
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)RESULTS_FILE_MAX) {
-		snprintf(err, errlen,
-			 "%s: not a regular file of at most %u MiB", path,
-			 RESULTS_FILE_MAX >> 20);
-		goto out;
+	buf = io_read_file_fd(fd, RESULTS_FILE_MAX, &n, &e);
+	close(fd);
+	if (!buf) {
+		if (e == -EINVAL || e == -EFBIG)
+			snprintf(err, errlen,
+				 "%s: not a regular file of at most %u MiB",
+				 path, RESULTS_FILE_MAX >> 20);
+		else
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+				 strerror(-e));
+		return NULL;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? io_read_all(fd, buf, (size_t)st.st_size) : -ENOMEM;
-	if (n < 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 strerror((int)-n));
-		goto out;
-	}
-	v = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-		       &je);
+	v = json_loadb(buf, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	free(buf);
 	if (!json_is_object(v)) {
 		snprintf(err, errlen, "%s: not a results file (line %d: %s)",
 			 path, je.line, v ? "not a JSON object" : je.text);
 		json_decref(v);
 		v = NULL;
 	}
-out:
-	free(buf);
-	close(fd);
 	return v;
 }
 

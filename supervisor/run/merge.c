@@ -92,37 +92,29 @@ static json_t *
 load_bounded(const char *dir, const char *rel, size_t max, char *why,
 	     size_t cap)
 {
-	struct stat st;
 	json_error_t je;
-	json_t *j = NULL;
-	char *buf = NULL;
-	ssize_t n;
-	int fd = open_beneath(dir, rel);
+	json_t *j;
+	char *buf;
+	size_t n;
+	int err, fd = open_beneath(dir, rel);
 
 	if (fd < 0) {
 		snprintf(why, cap, "cannot open: %s", strerror(-fd));
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, cap, "not a regular file");
-		goto out;
-	}
-	if ((size_t)st.st_size > max) {
-		snprintf(why, cap, "larger than %zu bytes", max);
-		goto out;
-	}
-	buf = malloc(max + 1);
+	buf = io_read_file_fd(fd, max, &n, &err);
+	close(fd);
 	if (!buf) {
-		snprintf(why, cap, "out of memory");
-		goto out;
+		if (err == -EINVAL)
+			snprintf(why, cap, "not a regular file");
+		else if (err == -EFBIG)
+			snprintf(why, cap, "larger than %zu bytes", max);
+		else
+			snprintf(why, cap, "%s", strerror(-err));
+		return NULL;
 	}
-	n = io_read_all(fd, buf, max + 1);
-	if (n < 0 || (size_t)n > max) {
-		snprintf(why, cap, "%s",
-			 n < 0 ? strerror((int)-n) : "grew while read");
-		goto out;
-	}
-	j = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+	j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
 	if (!j)
 		snprintf(why, cap, "not valid JSON (line %d, column %d: %s)",
 			 je.line, je.column, je.text);
@@ -131,9 +123,6 @@ load_bounded(const char *dir, const char *rel, size_t max, char *why,
 		json_decref(j);
 		j = NULL;
 	}
-out:
-	free(buf);
-	close(fd);
 	return j;
 }
 

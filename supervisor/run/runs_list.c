@@ -189,12 +189,11 @@ static int
 read_results(int root_fd, struct entry *e)
 {
 	char path[PATH_MAX], why[PATH_MAX + 256];
-	struct stat sb;
 	json_error_t jerr;
-	json_t *r = NULL;
-	char *buf = NULL;
-	ssize_t n;
-	int fd;
+	json_t *r;
+	char *buf;
+	size_t n;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "results/%s.json", e->id);
 	fd = io_openat(root_fd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
@@ -205,23 +204,21 @@ read_results(int root_fd, struct entry *e)
 		set_error(e, "unreadable", why);
 		return 1;
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > (off_t)RUNS_RESULTS_MAX) {
-		snprintf(why, sizeof(why),
-			 "%s: not a regular file of at most "
-			 "%u bytes",
-			 path, RUNS_RESULTS_MAX);
+	buf = io_read_file_fd(fd, RUNS_RESULTS_MAX, &n, &err);
+	close(fd);
+	if (!buf) {
+		if (err == -EINVAL || err == -EFBIG)
+			snprintf(why, sizeof(why),
+				 "%s: not a regular file of at most %u bytes",
+				 path, RUNS_RESULTS_MAX);
+		else
+			snprintf(why, sizeof(why), "%s: %s", path,
+				 strerror(-err));
 		set_error(e, "unreadable", why);
-		goto out;
+		return 1;
 	}
-	buf = malloc((size_t)sb.st_size + 1);
-	n = buf ? io_read_all(fd, buf, (size_t)sb.st_size) : -ENOMEM;
-	if (n < 0) {
-		snprintf(why, sizeof(why), "%s: %s", path, strerror((int)-n));
-		set_error(e, "unreadable", why);
-		goto out;
-	}
-	r = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
+	r = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
 	if (!r) {
 		snprintf(why, sizeof(why), "%s: not JSON (line %d: %s)", path,
 			 jerr.line, jerr.text);
@@ -232,10 +229,7 @@ read_results(int root_fd, struct entry *e)
 			 path);
 		set_error(e, "corrupt", why);
 	}
-out:
 	json_decref(r);
-	free(buf);
-	close(fd);
 	return 1;
 }
 

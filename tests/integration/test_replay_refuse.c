@@ -199,7 +199,7 @@ Test(replay, bad_manifests_are_refused_with_exit_2)
 	hb_start(&t, SCEN);
 	hb_write(&t, "beta.yaml", BETA, cfg, sizeof(cfg));
 	snprintf(root, sizeof(root), "%s/sb", t.dir);
-	for (size_t i = 0; i < sizeof(manifests) / sizeof(*manifests) + 4;
+	for (size_t i = 0; i < sizeof(manifests) / sizeof(*manifests) + 5;
 	     i++) {
 		const char *args[] = { "beta.yaml", "--replay", dir, NULL };
 
@@ -222,11 +222,16 @@ Test(replay, bad_manifests_are_refused_with_exit_2)
 			write_text(good, "{\"format\": 1}\n");
 			snprintf(path, sizeof(path), "%s/recording.json", dir);
 			cr_assert_eq(symlink(good, path), 0);
-		} else {
+		} else if (i == sizeof(manifests) / sizeof(*manifests) + 3) {
 			/* a directory for recording.json */
 			cr_assert_eq(mkdir(dir, 0700), 0);
 			snprintf(path, sizeof(path), "%s/recording.json", dir);
 			cr_assert_eq(mkdir(path, 0700), 0);
+		} else {
+			/* a FIFO (opening it to read would wait for ever) */
+			cr_assert_eq(mkdir(dir, 0700), 0);
+			snprintf(path, sizeof(path), "%s/recording.json", dir);
+			cr_assert_eq(mkfifo(path, 0600), 0);
 		}
 		hr_run_nokey(&t, root, t.fake.port, args);
 		cr_assert_eq(t.out.code, 2, "case %zu: exit %d: %s", i,
@@ -384,6 +389,35 @@ apply_edit(const char *file, const json_t *lines, enum edit e)
 	json_decref(o2);
 }
 
+/* The conversation file of a copy of rec is a FIFO: a miss that says
+ * so, at once (opening it to read would wait for a writer for ever). */
+static void
+fifo_conversation(struct hb *t, const char *rec, const char *rel)
+{
+	char copy[700], cfile[PATH_MAX + 800], root[700];
+	const char *args[] = { "beta.yaml", "--replay", copy, NULL };
+	int st;
+	json_t *r;
+
+	snprintf(copy, sizeof(copy), "%s/copy-fifo", t->dir);
+	const char *cp[] = { "cp", "-a", rec, copy, NULL };
+	free(hb_capture(cp, &st));
+	cr_assert_eq(st, 0);
+	snprintf(cfile, sizeof(cfile), "%s%s", copy, rel);
+	cr_assert_eq(unlink(cfile), 0);
+	cr_assert_eq(mkfifo(cfile, 0600), 0);
+	snprintf(root, sizeof(root), "%s/sb-fifo", t->dir);
+	hr_run_nokey(t, root, t->fake.port, args);
+	cr_assert_eq(t->out.code, 4, "exit %d: %s", t->out.code, t->out.err);
+	snprintf(t->root, sizeof(t->root), "%.400s", root);
+	r = hb_results(t);
+	hb_assert_run(t, r, 4, "error", "replay_mismatch");
+	cr_assert_not_null(strstr(hb_str(hb_phase(r, 0), "error"),
+				  "not a regular file"),
+			   "%s", hb_str(hb_phase(r, 0), "error"));
+	json_decref(r);
+}
+
 Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line)
 {
 	struct hb t;
@@ -433,6 +467,7 @@ Test(replay, corrupt_conversation_lines_fail_closed_naming_file_and_line)
 		json_decref(r);
 	}
 	json_decref(lines);
+	fifo_conversation(&t, rec, rel);
 	hb_finish(&t);
 }
 

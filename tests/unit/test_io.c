@@ -129,6 +129,39 @@ Test(io, append_whole_writes_a_record_whole_or_not_at_all)
 	unlink(path);
 }
 
+Test(io, read_file_fd_reads_a_bounded_regular_file_or_says_why_not)
+{
+	char path[] = "/tmp/gao-io-read-XXXXXX";
+	int fd = mkstemp(path), err = 1, p[2];
+	size_t n = 99;
+	char *buf;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(io_write_all(fd, "ab\0cd", 5), 0);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	buf = io_read_file_fd(fd, 5, &n, &err);
+	cr_assert_not_null(buf);
+	cr_assert_eq(err, 0);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(memcmp(buf, "ab\0cd", 6), 0); /* NUL-terminated */
+	free(buf);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	cr_assert_null(io_read_file_fd(fd, 4, &n, &err));
+	cr_assert_eq(err, -EFBIG);
+	cr_assert_eq(n, 0);
+	close(fd);
+	unlink(path);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	cr_assert_null(io_read_file_fd(p[0], 100, &n, &err));
+	cr_assert_eq(err, -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_null(io_read_file_fd(fd, 100, &n, &err));
+	cr_assert_eq(err, -EINVAL);
+	close(fd);
+}
+
 Test(io, the_clock_is_monotonic_milliseconds)
 {
 	uint64_t a = clock_now_ms();
