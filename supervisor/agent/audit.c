@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -216,18 +217,47 @@ audit_verify_file(const char *path, char head[65], uint64_t *count, char *why,
 	return audit_read_file(path, NULL, NULL, head, count, why, whylen);
 }
 
+/*
+ * An audit log to read: a regular file, opened without blocking first (a
+ * FIFO in a run directory someone else made would wait for ever). NULL
+ * with errno set.
+ */
+static FILE *
+open_log(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd = io_open(path, O_RDONLY | O_NONBLOCK, 0);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 long
 audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
 		uint64_t *count, char *why, size_t whylen)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = open_log(path);
 	char prev[65] = ZERO_HASH, h[65];
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0, bad = 0;
 
 	if (!f) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		snprintf(why, whylen, "%s: %s", path,
+			 errno == EINVAL ? "not a regular file" :
+					   strerror(errno));
 		return -1;
 	}
 	*count = 0;

@@ -178,7 +178,8 @@ prune_cgroups(int run_fd, const char *id, json_t *removed, json_t *problems)
 	ssize_t n;
 	int fd, rc = 0, killed;
 
-	fd = io_openat(run_fd, "cgroups", O_RDONLY | O_NOFOLLOW, 0);
+	fd = io_openat(run_fd, "cgroups", O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
+		       0);
 	if (fd < 0)
 		return 0; /* the run had no cgroup (or died before it) */
 	n = io_read_all(fd, buf, sizeof(buf) - 1);

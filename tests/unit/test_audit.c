@@ -358,6 +358,12 @@ Test(audit, empty_and_missing_files)
 	unlink(path);
 	cr_assert_eq(verify(why, sizeof(why), &count, h), -1);
 	cr_assert_neq(strstr(why, "No such file or directory"), NULL);
+	/* a FIFO (a run directory made by someone else): refused at once,
+	 * never waited on */
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(verify(why, sizeof(why), &count, h), -1);
+	cr_assert_neq(strstr(why, "not a regular file"), NULL, "%s", why);
+	unlink(path);
 	audit_close(NULL);
 }
 
