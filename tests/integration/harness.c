@@ -76,7 +76,7 @@ h_src(const char *rel, char *buf, size_t cap)
 	snprintf(buf, cap, "%s/%s", root, rel);
 }
 
-/* Read "PORT <n>" from the fake's stdout within 10 s. */
+/* Read "PORT <n>" from the fake's stdout within 30 s. */
 static int
 read_port(int fd)
 {
@@ -85,7 +85,9 @@ read_port(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (n < sizeof(buf) - 1 && !strchr(buf, '\n')) {
-		if (poll(&p, 1, 10000) <= 0)
+		/* Python's start on a host at load 40 and more (two test
+		 * suites and a compile at once) took over 10 s */
+		if (poll(&p, 1, 30000) <= 0)
 			return -1;
 		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
 
