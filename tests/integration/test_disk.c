@@ -159,21 +159,30 @@ small_fs(const char *dir, const char *size)
 	return mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) == 0;
 }
 
+/*
+ * A mount namespace of this test process only (its mounts gone with it),
+ * or the test skipped with the reason: mounting a tmpfs needs root.
+ */
+static void
+private_mounts_or_skip(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root (CI runs this suite "
+			     "as root); the injected failures run as every "
+			     "user");
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		cr_skip_test("no private mount namespace here: %s",
+			     strerror(errno));
+}
+
 Test(disk, tmpfs_root_fills, .timeout = 120)
 {
 	struct hb t;
 	char cfg[600], path[1400], id1[256], id2[256], names[8][256];
 	json_t *r, *l;
 
-	if (geteuid() != 0)
-		cr_skip_test("mounting a tmpfs needs root (CI runs this suite "
-			     "as root); the injected failures run as every "
-			     "user");
-	/* mounts of this test process only, gone with it */
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		cr_skip_test("no private mount namespace here: %s",
-			     strerror(errno));
+	private_mounts_or_skip();
 	hb_start(&t, SCENARIO);
 	snprintf(path, sizeof(path), "%s/projects", t.root);
 	if (!small_fs(t.root, "4m") || !small_fs(path, "256k"))
@@ -260,21 +269,15 @@ recording_lost(struct hb *t, const char *rec, const char *why)
 
 /*
  * The recording's file system fills: a 16 KiB tmpfs holds the manifest
- * and the first call's line, and the next line is written in part (a
- * real ENOSPC, not an injected one) and cut off again.
+ * and little more, so a call's line is written in part (a real ENOSPC,
+ * not an injected one) and must be cut off again.
  */
 Test(disk, tmpfs_recording_fills, .timeout = 120)
 {
 	struct hb t;
 	char cfg[600], rec[600];
 
-	if (geteuid() != 0)
-		cr_skip_test("mounting a tmpfs needs root (CI runs this suite "
-			     "as root)");
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		cr_skip_test("no private mount namespace here: %s",
-			     strerror(errno));
+	private_mounts_or_skip();
 	hb_start(&t, SCENARIO);
 	snprintf(rec, sizeof(rec), "%s/recfs", t.dir);
 	if (!small_fs(rec, "16k"))
