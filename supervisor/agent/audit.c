@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "common/io.h"
+#include "common/utf8.h"
 #include "supervisor/core/evlog.h"
 #include "supervisor/core/secret.h"
 #include "supervisor/core/wfault.h"
@@ -103,6 +104,29 @@ append_newline(char *line)
 	return p;
 }
 
+json_t *
+audit_capped_input(const json_t *input)
+{
+	char *text = input ? json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY) :
+			     NULL;
+	char *clean;
+	json_t *out;
+
+	if (!text)
+		return json_null();
+	if (strlen(text) <= AUDIT_INPUT_MAX) {
+		free(text);
+		return json_deep_copy(input);
+	}
+	text[AUDIT_INPUT_MAX] = 0;
+	clean = utf8_clean(text, strlen(text));
+	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "", "truncated",
+			1);
+	free(clean);
+	free(text);
+	return out;
+}
+
 int
 audit_append(struct audit *a, const json_t *rec)
 {
@@ -129,7 +153,9 @@ audit_append(struct audit *a, const json_t *rec)
 			line = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
 			if (line)
 				line = append_newline(line);
-			if (line && write_line(a, line) == 0) {
+			if (line && strlen(line) > AUDIT_LINE_MAX)
+				errno = EFBIG; /* no reader would take it */
+			else if (line && write_line(a, line) == 0) {
 				memcpy(a->head, h, sizeof(a->head));
 				a->seq++;
 				rc = 0;
@@ -244,15 +270,56 @@ open_log(const char *path)
 	return f;
 }
 
+#define LINE_EOF (-1)
+#define LINE_TOO_LONG (-2)
+#define LINE_NO_MEMORY (-3)
+
+/* A growing line buffer: at most AUDIT_LINE_MAX bytes. */
+struct linebuf {
+	char *p;
+	size_t cap;
+};
+
+/*
+ * The next line of f into b, its newline left out: its length, LINE_EOF
+ * at the end of the file, LINE_TOO_LONG when the line is longer than a
+ * record can be (the rest of it is not read), LINE_NO_MEMORY.
+ */
+static long
+next_line(FILE *f, struct linebuf *b)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n == AUDIT_LINE_MAX - 1)
+			return LINE_TOO_LONG; /* no room for its newline */
+		if (n == b->cap) {
+			size_t cap = b->cap ? 2 * b->cap : 4096;
+			char *p;
+
+			cap = cap < AUDIT_LINE_MAX ? cap : AUDIT_LINE_MAX;
+			p = realloc(b->p, cap);
+			if (!p)
+				return LINE_NO_MEMORY;
+			b->p = p;
+			b->cap = cap;
+		}
+		b->p[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return LINE_EOF;
+	return (long)n;
+}
+
 long
 audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
 		uint64_t *count, char *why, size_t whylen)
 {
 	FILE *f = open_log(path);
 	char prev[65] = ZERO_HASH, h[65];
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0, bad = 0;
+	struct linebuf line = { NULL, 0 };
+	long n, lineno = 0, bad = 0;
 
 	if (!f) {
 		snprintf(why, whylen, "%s: %s", path,
@@ -261,11 +328,24 @@ audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
 		return -1;
 	}
 	*count = 0;
-	while (!bad && getline(&line, &cap, f) > 0) {
-		json_t *r = json_loads(line, JSON_ALLOW_NUL, NULL);
+	while (!bad && (n = next_line(f, &line)) != LINE_EOF) {
+		/* exactly one value, NUL bytes and all: nothing can hide
+		 * after a NUL where a C string would end */
+		json_t *r = n < 0 ? NULL :
+				    json_loadb(n ? line.p : "", (size_t)n,
+					       JSON_ALLOW_NUL, NULL);
 
 		lineno++;
-		if (!r) {
+		if (n == LINE_NO_MEMORY) {
+			snprintf(why, whylen, "%s: %s", path, strerror(ENOMEM));
+			bad = -1;
+		} else if (n == LINE_TOO_LONG) {
+			snprintf(why, whylen,
+				 "record longer than %zu bytes (no record "
+				 "gao-dev writes is)",
+				 AUDIT_LINE_MAX);
+			bad = lineno;
+		} else if (!json_is_object(r)) {
 			snprintf(why, whylen, "not a JSON object");
 			bad = lineno;
 		} else if (verify_record(r, *count, prev, h, why, whylen) < 0) {
@@ -278,7 +358,7 @@ audit_read_file(const char *path, audit_record_fn fn, void *ctx, char head[65],
 		}
 		json_decref(r);
 	}
-	free(line);
+	free(line.p);
 	fclose(f);
 	memcpy(head, *count ? prev : "", *count ? 65 : 1);
 	return bad;

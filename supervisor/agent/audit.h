@@ -12,6 +12,12 @@
  * removing or reordering a record breaks the chain at that record; the last
  * hash (the head) is recorded in the results file, so truncating the log shows
  * too. The first record (seq 0, tool "session") records the isolation layers.
+ *
+ * A record's line is at most AUDIT_LINE_MAX bytes with its newline: the
+ * writer refuses a longer record (the inputs it holds are capped first, by
+ * audit_capped_input), and the readers take a longer line for a broken
+ * record without holding more than that of it, so a hostile log of one
+ * endless line costs a reader 1 MiB, not the whole file.
  */
 #ifndef GAO_SUPERVISOR_AUDIT_H
 #define GAO_SUPERVISOR_AUDIT_H
@@ -21,6 +27,9 @@
 
 #include <jansson.h>
 
+#define AUDIT_LINE_MAX ((size_t)1 << 20) /* one record's line, bytes */
+#define AUDIT_INPUT_MAX 4096 /* a record's input, bytes of compact JSON */
+
 struct audit;
 
 /* Create path (0600, must not exist). NULL with errno on failure. */
@@ -28,10 +37,20 @@ struct audit *audit_open(const char *path);
 
 /*
  * audit_append - add a record: rec's fields plus seq, ts, prev, hash.
- * rec is borrowed. 0, or -1 when the record could not be written (the
- * caller reports it; the chain stays consistent).
+ * rec is borrowed. 0, or -1 with errno when the record could not be
+ * written (EFBIG: its line would exceed AUDIT_LINE_MAX); the caller
+ * reports it, and the chain stays consistent.
  */
 int audit_append(struct audit *a, const json_t *rec);
+
+/*
+ * audit_capped_input - a tool's input as a record keeps it: a copy when
+ * its compact JSON is at most AUDIT_INPUT_MAX bytes, else {"prefix": the
+ * first AUDIT_INPUT_MAX bytes of that JSON (made valid UTF-8),
+ * "truncated": true}. A new reference; JSON null when input is NULL or
+ * cannot be serialised.
+ */
+json_t *audit_capped_input(const json_t *input);
 
 /* Hex SHA-256 head of the chain ("" before the first record). */
 const char *audit_head(const struct audit *a);
@@ -45,8 +64,10 @@ void audit_close(struct audit *a);
 /*
  * audit_verify_file - check a whole file. Returns 0 when every record
  * chains; otherwise the 1-based line number of the first broken record,
- * with the reason in why. -1 when the file cannot be read. On success
- * head (65 bytes) gets the last hash and *count the number of records.
+ * with the reason in why (a line longer than AUDIT_LINE_MAX, or one that
+ * is not exactly one JSON object, is a broken record). -1 when the file cannot
+ * be read. On success head (65 bytes) gets the last hash and *count the number
+ * of records.
  */
 long audit_verify_file(const char *path, char head[65], uint64_t *count,
 		       char *why, size_t whylen);

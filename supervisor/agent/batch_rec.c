@@ -25,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/utf8.h"
-
 static const char *
 block_str(const json_t *block, const char *key)
 {
@@ -44,41 +42,17 @@ append(struct batch *b, const json_t *rec)
 	}
 }
 
-/* Cap a tool input for the audit log at 4 KiB of JSON. */
-static json_t *
-capped_input(const json_t *input)
-{
-	char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_t *out;
-
-	if (!text)
-		return json_null();
-	if (strlen(text) <= 4096) {
-		free(text);
-		return json_deep_copy(input);
-	}
-	text[4096] = 0;
-	char *clean = utf8_clean(text, strlen(text));
-
-	out = json_pack("{s:s,s:b}", "prefix", clean ? clean : "", "truncated",
-			1);
-	free(clean);
-	free(text);
-	return out;
-}
-
 static json_t *
 call_record(struct batch *b, const struct slot *s, const char *outcome,
 	    const struct msg_tool_result *r, const char *note)
 {
 	const json_t *block = s->block;
-	json_t *rec = json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:s,s:b}", "agent",
-				b->cfg.agent, "phase", b->cfg.phase, "tool",
-				block_str(block, "name"), "tool_use_id",
-				block_str(block, "id"), "input",
-				capped_input(json_object_get(block, "input")),
-				"outcome", outcome, "is_error",
-				r ? r->is_error : 1);
+	json_t *rec = json_pack(
+		"{s:s,s:s,s:s?,s:s?,s:o,s:s,s:b}", "agent", b->cfg.agent,
+		"phase", b->cfg.phase, "tool", block_str(block, "name"),
+		"tool_use_id", block_str(block, "id"), "input",
+		audit_capped_input(json_object_get(block, "input")), "outcome",
+		outcome, "is_error", r ? r->is_error : 1);
 
 	if (!rec)
 		return NULL;

@@ -50,16 +50,19 @@ void
 run_audit_record(struct run *r, const struct svc *s, const char *command,
 		 const struct msg_tool_result *res, const char *not_run)
 {
-	json_t *rec;
+	json_t *rec, *input;
 
 	if (!r->audit)
 		return;
-	rec = json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:s,s:b}", "agent", "gao-dev",
+	input = json_pack("{s:s,s:s}", "command", command ? command : "",
+			  "worker", worker_name(r, s));
+	/* a command from the config may be megabytes: capped like an agent's */
+	rec = json_pack("{s:s,s:s,s:s,s:o,s:s,s:b}", "agent", "gao-dev",
 			"phase", r->cur.def ? r->cur.def->name : "", "tool",
-			"Bash", "input", "command", command ? command : "",
-			"worker", worker_name(r, s), "outcome",
+			"Bash", "input", audit_capped_input(input), "outcome",
 			res ? "allowed" : "not_run", "is_error",
 			res ? res->is_error : 1);
+	json_decref(input);
 	if (!rec)
 		return;
 	if (res) {

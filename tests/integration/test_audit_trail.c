@@ -7,7 +7,8 @@
  * its sandbox root is copied and each copy tampered with one way: the last
  * line cut off, the last line cut in the middle, a middle record edited, a
  * record removed, a log replaced by another run's log, the results' head
- * edited, a log added that the results do not name. verify RUN_DIR must
+ * edited, a log added that the results do not name, bytes hidden after a
+ * NUL inside a record's line, an endless line. verify RUN_DIR must
  * exit 1 and name file:line for each; the untouched run verifies (exit 0).
  * show lists the tool calls with each filter and as JSON lines; a hostile
  * path with ESC sequences and a newline prints inert, on one line.
@@ -164,6 +165,25 @@ Test(audit, verify_run_detects_every_tampering, .timeout = 300)
 	log_of(r, 1, run, log, sizeof(log));
 	sh("truncate -s -20 '%s'", log);
 	assert_broken(run, log, n, "last line cut mid-way");
+
+	/* bytes hidden in record 2 after a NUL, where a C string ends */
+	copy_root(&t, r, "nul", run, sizeof(run));
+	log_of(r, 1, run, log, sizeof(log));
+	sh("perl -pi -e 's/\\n$/\\0hidden\\n/ if $. == 2' '%s'", log);
+	sh("grep -qa hidden '%s'", log);
+	assert_broken(run, log, 2, "bytes after a NUL in record 2");
+
+	/* an endless line at the end (8 MiB of it): broken, and read only
+	 * up to the longest record there can be */
+	copy_root(&t, r, "endless", run, sizeof(run));
+	log_of(r, 1, run, log, sizeof(log));
+	sh("head -c 8388608 /dev/zero | tr '\\0' x >> '%s'", log);
+	assert_broken(run, log, n + 1, "an endless last line");
+	out = audit(&st, "verify", log, NULL, NULL, NULL);
+	cr_assert_eq(st, 1, "%s", out);
+	cr_assert_not_null(strstr(out, "record longer than 1048576 bytes"),
+			   "%s", out);
+	free(out);
 
 	/* the run-level log (gao-dev's own commands) cut at the end */
 	copy_root(&t, r, "runcut", run, sizeof(run));

@@ -437,3 +437,148 @@ Test(audit, failed_write_keeps_chain)
 	json_decref(r);
 	json_decref(big);
 }
+
+/* The log's whole text, its length in *len. */
+static char *
+slurp(size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = malloc(2 * AUDIT_LINE_MAX);
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(buf);
+	*len = fread(buf, 1, 2 * AUDIT_LINE_MAX, f);
+	fclose(f);
+	return buf;
+}
+
+Test(audit, bytes_after_a_nul_detected)
+{
+	/* what follows a NUL inside a line is part of the record: a
+	 * reader that stopped at the NUL would let it hide there */
+	char why[256], h[65], *text, *nl;
+	uint64_t count;
+	size_t len;
+	FILE *f;
+
+	write_log();
+	text = slurp(&len);
+	nl = memchr(text, '\n', len); /* the end of record 1 */
+	cr_assert_not_null(nl);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fwrite(text, 1, (size_t)(nl - text), f);
+	fwrite("\0hidden", 1, 7, f);
+	fwrite(nl, 1, len - (size_t)(nl - text), f);
+	fclose(f);
+	free(text);
+	cr_assert_eq(verify(why, sizeof(why), &count, h), 1);
+	cr_assert_str_eq(why, "not a JSON object");
+}
+
+Test(audit, endless_line_is_a_broken_record)
+{
+	/* a line longer than any record is broken at that line; the
+	 * reader holds at most AUDIT_LINE_MAX of it */
+	char why[256], h[65];
+	uint64_t count;
+	FILE *f;
+
+	write_log();
+	f = fopen(path, "ae");
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < 3 * AUDIT_LINE_MAX; i++)
+		putc('{', f);
+	fclose(f);
+	cr_assert_eq(verify(why, sizeof(why), &count, h), N + 1);
+	cr_assert_str_eq(why, "record longer than 1048576 bytes (no record "
+			      "gao-dev writes is)");
+	cr_assert_eq(count, N);
+	cr_assert_str_eq(h, head);
+}
+
+/* A record whose "pad" is n bytes. */
+static json_t *
+padded(size_t n)
+{
+	char *pad = malloc(n + 1);
+	json_t *r;
+
+	cr_assert_not_null(pad);
+	memset(pad, 'p', n);
+	pad[n] = 0;
+	r = json_pack("{s:s,s:s}", "tool", "Read", "pad", pad);
+	free(pad);
+	return r;
+}
+
+Test(audit, longest_record_written_and_read_one_more_refused)
+{
+	/* the writer and the readers agree on the longest line: a record
+	 * of exactly AUDIT_LINE_MAX bytes is written and verifies, one a
+	 * byte longer is refused (EFBIG) and the chain stays as it was */
+	struct audit *a = audit_open(path);
+	char why[256], h[65], before[65];
+	uint64_t count;
+	struct stat st;
+	size_t base, len;
+	json_t *r = padded(0);
+
+	cr_assert_not_null(a);
+	cr_assert_eq(audit_append(a, r), 0);
+	json_decref(r);
+	cr_assert_eq(stat(path, &st), 0);
+	base = (size_t)st.st_size; /* a record with an empty pad */
+	r = padded(AUDIT_LINE_MAX - base);
+	cr_assert_eq(audit_append(a, r), 0, "%s", strerror(errno));
+	json_decref(r);
+	cr_assert_eq(stat(path, &st), 0);
+	len = (size_t)st.st_size - base;
+	cr_assert_eq(len, AUDIT_LINE_MAX, "the second line has %zu bytes", len);
+	memcpy(before, audit_head(a), sizeof(before));
+	r = padded(AUDIT_LINE_MAX - base + 1);
+	errno = 0;
+	cr_assert_eq(audit_append(a, r), -1);
+	cr_assert_eq(errno, EFBIG);
+	json_decref(r);
+	cr_assert_eq(audit_count(a), 2);
+	cr_assert_str_eq(audit_head(a), before);
+	audit_close(a);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq((size_t)st.st_size, base + AUDIT_LINE_MAX);
+	cr_assert_eq(verify(why, sizeof(why), &count, h), 0, "%s", why);
+	cr_assert_eq(count, 2);
+	cr_assert_str_eq(h, before);
+}
+
+Test(audit, capped_input)
+{
+	/* up to AUDIT_INPUT_MAX bytes of compact JSON: kept as it is;
+	 * beyond: its first AUDIT_INPUT_MAX bytes, marked truncated */
+	char cmd[2 * AUDIT_INPUT_MAX];
+	json_t *in, *out;
+	size_t fit = AUDIT_INPUT_MAX - strlen("{\"command\":\"\"}");
+
+	memset(cmd, 'c', sizeof(cmd));
+	cmd[fit] = 0;
+	in = json_pack("{s:s}", "command", cmd);
+	out = audit_capped_input(in);
+	cr_assert(json_equal(in, out));
+	json_decref(in);
+	json_decref(out);
+	cmd[fit] = 'c';
+	cmd[fit + 1] = 0;
+	in = json_pack("{s:s}", "command", cmd);
+	out = audit_capped_input(in);
+	cr_assert(json_is_true(json_object_get(out, "truncated")));
+	cr_assert_eq(strlen(json_string_value(json_object_get(out, "prefix"))),
+		     AUDIT_INPUT_MAX);
+	cr_assert_eq(strncmp(json_string_value(json_object_get(out, "prefix")),
+			     "{\"command\":\"ccc", 15),
+		     0);
+	json_decref(in);
+	json_decref(out);
+	out = audit_capped_input(NULL);
+	cr_assert(json_is_null(out));
+	json_decref(out);
+}
