@@ -62,7 +62,11 @@ fuzz_input_write(const char *name, const uint8_t *data, size_t size, char *path,
 	int fd;
 
 	snprintf(path, cap, "%s/%s", fuzz_input_dir(), name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a new file each time, never the old one truncated: ext4 flushes
+	 * a truncated file's new data at close (auto_da_alloc), which
+	 * made each input wait for the disk: 18 times slower */
+	(void)unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		abort();
 	while (size > 0) {
