@@ -657,12 +657,12 @@ put_phase_diff(FILE *f, const json_t *p, size_t n, const char *run_dir)
 	fprintf(f, "<details class=\"diff\" open><summary>%02zu ", n);
 	htmltext_puts(f, jfield_str(p, "name"), 128);
 	fputs("</summary><pre>", f);
-	if (text)
+	if (!text)
+		fputs("(the diff file could not be read)", f);
+	else
 		htmltext_put(f, text, len, REPORT_DIFF_MAX);
 	if (cut)
 		fputs(" [the file was cut at 64 MiB]", f);
-	else
-		fputs("(the diff file could not be read)", f);
 	fputs("</pre></details>\n", f);
 	free(text);
 }

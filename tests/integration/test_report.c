@@ -179,6 +179,8 @@ Test(report, run_report_is_inert_and_complete, .timeout = 240)
 				  "+&lt;script&gt;alert(4)&lt;/script&gt;"),
 			   "the diff of evil.html is not shown");
 	cr_expect_not_null(strstr(page, " evil.html | 1 +"));
+	cr_expect_null(strstr(page, "could not be read"),
+		       "a diff read whole is said to be unreadable");
 	cr_expect_not_null(strstr(hb_str(hb_phase(r, 0), "diff"), "/diffs/01-"),
 			   "the phase names no diff file");
 	cr_expect_lt(len, 400000, "a page of %zu bytes", len);
