@@ -17,23 +17,30 @@
 #include "supervisor/agent/audit.h"
 #include "supervisor/run/report.h"
 
-/* Read at most REPORT_FILE_MAX bytes of the regular file at path. */
+/*
+ * Read at most REPORT_FILE_MAX bytes of the regular file at path, into a
+ * buffer of the file's size (not of the cap: a report reads many small
+ * files); bytes the file gained since its fstat are left out.
+ */
 static char *
 slurp(const char *path, size_t *len, bool *cut)
 {
 	struct stat st;
 	char *buf = NULL;
+	size_t want;
 	ssize_t n;
 	int fd = io_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0)
 		goto out;
-	buf = malloc((size_t)REPORT_FILE_MAX + 1);
+	want = st.st_size > (off_t)REPORT_FILE_MAX ? REPORT_FILE_MAX :
+						     (size_t)st.st_size;
+	buf = malloc(want + 1);
 	if (!buf)
 		goto out;
-	n = io_read_all(fd, buf, REPORT_FILE_MAX);
+	n = io_read_all(fd, buf, want);
 	if (n < 0) {
 		free(buf);
 		buf = NULL;

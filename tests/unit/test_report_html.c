@@ -26,6 +26,7 @@
 
 #include "supervisor/agent/audit.h"
 #include "supervisor/run/report.h"
+#include "supervisor/run/report_read.h"
 
 #define HOSTILE \
 	"<script>alert('x')</script><img src=x onerror=alert(1)>" \
@@ -301,4 +302,44 @@ Test(report, write_from_dir_and_results_file)
 	cr_expect(strstr(err, "not a results file") != NULL, "%s", err);
 	json_decref(res);
 	cleanup();
+}
+
+Test(report, file_past_the_cap_is_cut)
+{
+	/* a line, then zeros up to a byte past REPORT_FILE_MAX (sparse):
+	 * read up to the cap, said to be cut; a small file is read whole
+	 * into a buffer of its own size */
+	char path[512], tmpl[] = "/tmp/gao-report-cap-XXXXXX";
+	struct report_lines lines;
+	size_t len = 0;
+	bool cut = true;
+	char *text;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(path, sizeof(path), "%s/events.jsonl", tmpl);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs("{\"event\":\"run_started\"}\n", f);
+	fclose(f);
+	text = report_read_text(path, &len, &cut);
+	cr_assert_not_null(text);
+	cr_expect_eq(len, strlen("{\"event\":\"run_started\"}\n"));
+	cr_expect(!cut);
+	cr_expect_str_eq(text, "{\"event\":\"run_started\"}\n");
+	free(text);
+	cr_assert_eq(truncate(path, (off_t)REPORT_FILE_MAX + 1), 0);
+	cr_assert_eq(report_read_lines(path, &lines), 0);
+	cr_expect(lines.cut);
+	cr_expect(!lines.missing);
+	cr_expect_eq(json_array_size(lines.items), 1);
+	cr_expect_eq(lines.bad, 1, "the zeros are one bad line");
+	json_decref(lines.items);
+	text = report_read_text(path, &len, &cut);
+	cr_assert_not_null(text);
+	cr_expect_eq(len, REPORT_FILE_MAX);
+	cr_expect(cut);
+	free(text);
+	cr_expect_eq(unlink(path), 0);
+	cr_expect_eq(rmdir(tmpl), 0);
 }
