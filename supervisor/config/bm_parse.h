@@ -29,6 +29,10 @@
 
 #define BM_TEXT_MAX (4 << 20) /* yamljson's limit on a config's size */
 
+/* The longest benchmark, phase or agent name, bytes: a name is in every
+ * output, and in each audit record, whose lines are bounded (audit.h). */
+#define BM_NAME_MAX 256
+
 struct bm_ctx {
 	struct benchmark *b;
 	const struct confine_rules *rules; /* the operator's, or NULL */

@@ -293,6 +293,52 @@ Test(benchmark, phase_name_required)
 		"phase_name: \"Implementation\"");
 }
 
+Test(benchmark, names_at_most_256_bytes)
+{
+	/* a name is in every output and each audit record: 256 bytes fit,
+	 * 257 are an error naming the field */
+	char text[2048], n256[257], n257[258];
+	struct benchmark *b;
+
+	memset(n256, 'n', 256);
+	n256[256] = 0;
+	memset(n257, 'n', 257);
+	n257[257] = 0;
+	snprintf(text, sizeof(text),
+		 "name: %s\ndescription: d\nworkflow_phases:\n"
+		 "  - phase_name: %s\n    agent: %s\n",
+		 n256, n256, n256);
+	b = bm_fixture_load_text(text);
+	bm_fixture_expect_no_errors(b);
+	cr_expect_eq(strlen(b->phases[0].name), 256);
+	benchmark_free(b);
+	snprintf(text, sizeof(text),
+		 "name: %s\ndescription: d\n" BM_FIXTURE_ONE_PHASE, n257);
+	bm_fixture_expect_error(text, "1:1: name: a name of 257 bytes; a "
+				      "name is at most 256 bytes: shorten it");
+	snprintf(text, sizeof(text),
+		 BM_FIXTURE_OK_HEAD "workflow_phases:\n  - phase_name: %s\n",
+		 n257);
+	bm_fixture_expect_error(
+		text, "4:5: workflow_phases[0].phase_name: a "
+		      "name of 257 bytes; a name is at most 256 bytes: "
+		      "shorten it");
+	snprintf(text, sizeof(text),
+		 BM_FIXTURE_OK_HEAD "workflow_phases:\n  - name: %s\n", n257);
+	bm_fixture_expect_error(text,
+				"4:5: workflow_phases[0].name: a name "
+				"of 257 bytes; a name is at most 256 bytes: "
+				"shorten it");
+	snprintf(text, sizeof(text),
+		 BM_FIXTURE_OK_HEAD
+		 "workflow_phases:\n  - phase_name: A\n    agent: %s\n",
+		 n257);
+	bm_fixture_expect_error(text,
+				"5:5: workflow_phases[0].agent: a name "
+				"of 257 bytes; a name is at most 256 bytes: "
+				"shorten it");
+}
+
 Test(benchmark, phase_timeout_positive)
 {
 	bm_fixture_expect_error(
