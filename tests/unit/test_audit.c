@@ -467,10 +467,12 @@ Test(audit, bytes_after_a_nul_detected)
 	cr_assert_not_null(nl);
 	f = fopen(path, "we");
 	cr_assert_not_null(f);
-	fwrite(text, 1, (size_t)(nl - text), f);
-	fwrite("\0hidden", 1, 7, f);
-	fwrite(nl, 1, len - (size_t)(nl - text), f);
-	fclose(f);
+	cr_assert_eq(fwrite(text, 1, (size_t)(nl - text), f),
+		     (size_t)(nl - text));
+	cr_assert_eq(fwrite("\0hidden", 1, 7, f), 7);
+	cr_assert_eq(fwrite(nl, 1, len - (size_t)(nl - text), f),
+		     len - (size_t)(nl - text));
+	cr_assert_eq(fclose(f), 0);
 	free(text);
 	cr_assert_eq(verify(why, sizeof(why), &count, h), 1);
 	cr_assert_str_eq(why, "not a JSON object");
