@@ -91,9 +91,16 @@ bm_parse_int(struct bm_ctx *c, json_t *o, const char *key, const char *path,
 		return def;
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v) &&
-	    json_real_value(v) == (double)(int64_t)json_real_value(v))
-		return (int64_t)json_real_value(v);
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		/* in range before the cast (NaN fails both tests): a cast
+		 * of 1e300 has no defined result */
+		if (d >= -0x1p63 && d < 0x1p63 && d == (double)(int64_t)d)
+			return (int64_t)d;
+		BM_ERR(c, path, "expected a whole number, got %g", d);
+		return def;
+	}
 	BM_ERR(c, path, "expected a whole number, got %s",
 	       json_is_string(v) ? json_string_value(v) : "another type");
 	return def;

@@ -339,6 +339,27 @@ Test(benchmark, names_at_most_256_bytes)
 				"shorten it");
 }
 
+Test(benchmark, whole_numbers_in_range)
+{
+	/* a real past int64 has no defined cast: refused before one */
+	bm_fixture_expect_error(
+		BM_FIXTURE_OK_HEAD
+		"timeout_seconds: 1e300\n" BM_FIXTURE_ONE_PHASE,
+		"3:1: timeout_seconds: expected a whole number, "
+		"got 1e+300");
+	bm_fixture_expect_error(
+		BM_FIXTURE_OK_HEAD
+		"timeout_seconds: 2.5\n" BM_FIXTURE_ONE_PHASE,
+		"3:1: timeout_seconds: expected a whole number, "
+		"got 2.5");
+	/* YAML's .nan stays a string: yamljson makes no NaN */
+	bm_fixture_expect_error(
+		BM_FIXTURE_OK_HEAD
+		"timeout_seconds: .nan\n" BM_FIXTURE_ONE_PHASE,
+		"3:1: timeout_seconds: expected a whole number, "
+		"got .nan");
+}
+
 Test(benchmark, phase_timeout_positive)
 {
 	bm_fixture_expect_error(
