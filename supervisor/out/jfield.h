@@ -26,4 +26,17 @@ const char *jfield_str(const json_t *o, const char *k);
  */
 double jfield_num(const json_t *o, const char *k);
 
+/*
+ * jfield_ll - v as a long long: truncated toward zero, saturated at
+ * LLONG_MIN and LLONG_MAX, NaN as 0. A hostile file's 1e308 converts
+ * without undefined behaviour (a plain cast of it has none defined).
+ */
+long long jfield_ll(double v);
+
+/*
+ * jfield_int - o's member k as a whole number to print: an integer as it
+ * is, a real through jfield_ll, else 0.
+ */
+long long jfield_int(const json_t *o, const char *k);
+
 #endif

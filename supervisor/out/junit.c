@@ -213,7 +213,7 @@ testcase(FILE *f, const char *cls, const char *name, double secs,
 	attr(f, "classname", cls, JUNIT_MAX_MESSAGE);
 	attr(f, "name", name, JUNIT_MAX_MESSAGE);
 	/* the suite's time is the sum of what its cases say, to the digit */
-	secs = secs > 0 ? (double)(long long)(secs * 1000 + 0.5) / 1000 : 0.0;
+	secs = secs > 0 ? (double)jfield_ll(secs * 1000 + 0.5) / 1000 : 0.0;
 	fprintf(f, " time=\"%.3f\"", secs);
 	c->time += secs;
 	if (o->kind == JUNIT_PASS && !(out && *out)) {

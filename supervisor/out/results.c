@@ -109,10 +109,10 @@ print_agents(FILE *f, const json_t *phases)
 			i + 1, jfield_str(p, "name"), jfield_str(p, "agent"),
 			jfield_str(p, "status"),
 			jfield_num(p, "duration_seconds"),
-			(long long)(jfield_num(t, "input") +
-				    jfield_num(t, "output") +
-				    jfield_num(t, "cache_creation") +
-				    jfield_num(t, "cache_read")));
+			jfield_ll(jfield_num(t, "input") +
+				  jfield_num(t, "output") +
+				  jfield_num(t, "cache_creation") +
+				  jfield_num(t, "cache_read")));
 		print_cost(f, json_object_get(p, "cost_usd"));
 		fputc('\n', f);
 	}
@@ -135,14 +135,13 @@ print_audit_heads(FILE *f, const json_t *r)
 		fprintf(f, "audit:     %02zu %s %s %s (%lld records)\n", i + 1,
 			jfield_str(p, "name"), jfield_str(p, "agent"),
 			jfield_str(p, "audit_head"),
-			(long long)jfield_num(p, "audit_records"));
+			jfield_int(p, "audit_records"));
 	}
 	if (json_is_object(json_object_get(r, "run_audit"))) {
 		const json_t *ra = json_object_get(r, "run_audit");
 
 		fprintf(f, "audit:     run gao-dev %s (%lld records)\n",
-			jfield_str(ra, "head"),
-			(long long)jfield_num(ra, "records"));
+			jfield_str(ra, "head"), jfield_int(ra, "records"));
 	}
 }
 
@@ -205,9 +204,8 @@ print_web(FILE *f, const json_t *w)
 	fprintf(f,
 		"web:       on, %lld searches, %lld fetches (at most %lld; "
 		"domains ",
-		(long long)jfield_num(w, "searches"),
-		(long long)jfield_num(w, "fetches"),
-		(long long)jfield_num(w, "max_uses"));
+		jfield_int(w, "searches"), jfield_int(w, "fetches"),
+		jfield_int(w, "max_uses"));
 	if (json_is_string(d))
 		fprintf(f, "%s", json_string_value(d));
 	json_array_foreach(d, i, e)
@@ -235,18 +233,14 @@ print_summary(FILE *f, const json_t *r)
 	fprintf(f,
 		"\ntokens:    %lld in, %lld out, %lld cache write, "
 		"%lld cache read\n",
-		(long long)jfield_num(t, "input"),
-		(long long)jfield_num(t, "output"),
-		(long long)jfield_num(t, "cache_creation"),
-		(long long)jfield_num(t, "cache_read"));
+		jfield_int(t, "input"), jfield_int(t, "output"),
+		jfield_int(t, "cache_creation"), jfield_int(t, "cache_read"));
 	fprintf(f,
 		"api calls: %lld (%lld retries), tool calls: %lld "
 		"(%lld errors, %lld refused)\n",
-		(long long)jfield_num(m, "api_calls"),
-		(long long)jfield_num(m, "retries"),
-		(long long)jfield_num(m, "tool_calls"),
-		(long long)jfield_num(m, "tool_errors"),
-		(long long)jfield_num(m, "tool_calls_refused"));
+		jfield_int(m, "api_calls"), jfield_int(m, "retries"),
+		jfield_int(m, "tool_calls"), jfield_int(m, "tool_errors"),
+		jfield_int(m, "tool_calls_refused"));
 	fprintf(f, "isolation: %s\n", jfield_str(iso, "summary"));
 	print_web(f, json_object_get(r, "web"));
 	if (json_is_object(json_object_get(r, "recording"))) {
@@ -259,7 +253,7 @@ print_summary(FILE *f, const json_t *r)
 		fprintf(f, " %s", jfield_str(rec, "dir"));
 		if (strcmp(jfield_str(rec, "mode"), "replayed") == 0)
 			fprintf(f, " (no network; %lld tool results differed)",
-				(long long)jfield_num(rec, "differences"));
+				jfield_int(rec, "differences"));
 		fprintf(f, "\n");
 	}
 	print_agents(f, json_object_get(r, "phases"));

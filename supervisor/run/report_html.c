@@ -216,6 +216,17 @@ phase_tokens(const json_t *p)
 	       jfield_num(t, "cache_creation") + jfield_num(t, "cache_read");
 }
 
+/* part of whole as a bar's width, 0 to 100 (%), whatever the numbers. */
+static int
+percent(double part, double whole)
+{
+	double r = whole > 0 ? part / whole : 0;
+
+	if (!(r > 0)) /* NaN too */
+		return 0;
+	return r >= 1 ? 100 : (int)(100.0 * r + 0.5);
+}
+
 static void
 put_chart(FILE *f, const json_t *res)
 {
@@ -235,8 +246,7 @@ put_chart(FILE *f, const json_t *res)
 	      f);
 	json_array_foreach(phases, i, p) {
 		double tk = phase_tokens(p), c = jfield_num(p, "cost_usd");
-		int wt = max_t > 0 ? (int)(100.0 * tk / max_t + 0.5) : 0;
-		int wc = max_c > 0 ? (int)(100.0 * c / max_c + 0.5) : 0;
+		int wt = percent(tk, max_t), wc = percent(c, max_c);
 
 		fprintf(f, "<tr><td>%02zu ", i + 1);
 		htmltext_puts(f, jfield_str(p, "name"), 128);

@@ -217,6 +217,26 @@ Test(junit, huge_values_are_cut_and_secrets_redacted)
 	json_decref(runs);
 }
 
+Test(junit, huge_times_are_saturated)
+{
+	/* a hostile shard's duration past any integer: a time is printed
+	 * (the sanitizer build runs this test: no undefined cast) */
+	json_t *runs = json_array(), *r;
+	char *x;
+
+	r = results("completed", "end_turn",
+		    json_pack("[{s:s,s:s,s:s,s:f}]", "name", "P", "agent", "A",
+			      "status", "success", "duration_seconds", 1e308),
+		    json_array());
+	json_object_set_new(r, "duration_seconds", json_real(1e308));
+	json_array_append_new(runs, r);
+	x = junit_render(runs, 0, NULL);
+	cr_assert_not_null(x);
+	cr_assert_not_null(strstr(x, "time=\"9223372036854776.000\""), "%s", x);
+	free(x);
+	json_decref(runs);
+}
+
 Test(junit, early_error_document)
 {
 	char *x = junit_render(NULL, 3, "API key is <invalid> (HTTP 401)");

@@ -343,3 +343,35 @@ Test(report, file_past_the_cap_is_cut)
 	cr_expect_eq(unlink(path), 0);
 	cr_expect_eq(rmdir(tmpl), 0);
 }
+
+Test(report, huge_numbers_give_bars_of_0_to_100)
+{
+	/* a hostile copy's token counts and costs past any integer, and
+	 * their sums past any double: every bar 0 to 100 % wide (the
+	 * sanitizer build runs this test: no undefined cast) */
+	json_t *res = json_loads(
+		"{\"run_id\": \"r1\", \"phases\": ["
+		" {\"name\": \"a\", \"cost_usd\": 1e308, \"tokens\":"
+		"  {\"input\": 1e308, \"output\": 1e308}},"
+		" {\"name\": \"b\", \"cost_usd\": -1e308, \"tokens\":"
+		"  {\"input\": -1e308}},"
+		" {\"name\": \"c\", \"cost_usd\": 1, \"tokens\":"
+		"  {\"input\": 5}}]}",
+		0, NULL);
+	char *page, *p;
+
+	cr_assert_not_null(res);
+	page = report_html(res, "/nonexistent");
+	cr_assert_not_null(page);
+	for (p = strstr(page, "class=\"bar "); p;
+	     p = strstr(p + 1, "class=\"bar ")) {
+		const char *w = strstr(p, "width:");
+		int pct = -1;
+
+		cr_assert_not_null(w);
+		cr_assert_eq(sscanf(w, "width:%d%%", &pct), 1);
+		cr_expect(pct >= 0 && pct <= 100, "a bar %d%% wide", pct);
+	}
+	free(page);
+	json_decref(res);
+}

@@ -289,6 +289,35 @@ Test(results, summary_of_a_sparse_document)
 	json_decref(r);
 }
 
+Test(results, summary_of_huge_numbers)
+{
+	/* a hostile copy's numbers past any integer (results merge prints
+	 * the shards' summaries): saturated, never a cast with no defined
+	 * result (the sanitizer build runs this test) */
+	json_t *r = json_loads(
+		"{\"run_id\": \"x-1\", \"status\": \"error\","
+		" \"metrics\": {\"tokens\": {\"input\": 1e308,"
+		"   \"output\": -1e308, \"cache_creation\": 2.5,"
+		"   \"cache_read\": 9223372036854775807},"
+		"   \"api_calls\": 1e19, \"retries\": 0},"
+		" \"phases\": [{\"name\": \"P\", \"agent\": \"A\","
+		"   \"status\": \"error\", \"duration_seconds\": 1e308,"
+		"   \"tokens\": {\"input\": 1e308, \"output\": 1e308},"
+		"   \"audit_records\": 1e300, \"audit_head\": \"h\"}]}",
+		0, NULL);
+	char *s;
+
+	cr_assert_not_null(r);
+	s = summary(r);
+	expect_line(s, "tokens:    9223372036854775807 in, "
+		       "-9223372036854775808 out, 2 cache write, "
+		       "9223372036854775807 cache read\n");
+	expect_line(s, "api calls: 9223372036854775807 (0 retries)");
+	expect_line(s, " 9223372036854775807 ");
+	free(s);
+	json_decref(r);
+}
+
 Test(results, summary_is_redacted)
 {
 	struct secret *k;
