@@ -52,6 +52,17 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d, char *err,
 			 path, l ? l : 1, c ? c : 1);
 		return -1;
 	}
+	if (strlen(json_string_value(json_object_get(o, "name"))) >
+	    AGENTS_NAME_MAX) {
+		yamljson_pos(y, "name", &l, &c);
+		snprintf(err, errlen,
+			 "%s:%d:%d: name: a name of %zu bytes; a name is at "
+			 "most %d bytes: shorten it",
+			 path, l ? l : 1, c ? c : 1,
+			 strlen(json_string_value(json_object_get(o, "name"))),
+			 AGENTS_NAME_MAX);
+		return -1;
+	}
 	json_array_foreach(tools, i, t) {
 		if (!json_is_string(t)) {
 			char p[32];

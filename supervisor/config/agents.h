@@ -18,6 +18,10 @@
 
 #include <jansson.h>
 
+/* The longest persona name, bytes: as long as a config's agent may be
+ * (BM_NAME_MAX), since a phase names its persona. */
+#define AGENTS_NAME_MAX 256
+
 struct agent_def {
 	char *name;
 	char *role;
@@ -34,7 +38,8 @@ struct agents {
 
 /*
  * agents_load - read every .yaml file of <datadir>/agents, then of extra_dir,
- * when extra_dir is not NULL. 0, or -1 with "file:line:col: message" in err.
+ * when extra_dir is not NULL. 0, or -1 with "file:line:col: message" in err
+ * (a name longer than AGENTS_NAME_MAX is one).
  */
 int agents_load(struct agents *a, const char *extra_dir, char *err,
 		size_t errlen);

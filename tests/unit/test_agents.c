@@ -219,6 +219,28 @@ Test(agents, tool_not_a_string_has_position)
 	expect_load_error("bad.yaml:5:5: tools[1] is not a string");
 }
 
+Test(agents, name_at_most_256_bytes)
+{
+	/* as long as a config's agent may be: 257 bytes are refused with
+	 * the name's position, 256 load */
+	char text[700], name[258], bad[300], err[512] = "";
+	struct agents a;
+
+	memset(name, 'N', 257);
+	name[257] = 0;
+	snprintf(text, sizeof(text), "persona: p\ntools: []\nname: %s\n", name);
+	snprintf(bad, sizeof(bad), "%s", put("bad.yaml", text));
+	expect_load_error("bad.yaml:3:1: name: a name of 257 bytes; a name is "
+			  "at most 256 bytes: shorten it");
+	cr_assert_eq(unlink(bad), 0);
+	name[256] = 0;
+	snprintf(text, sizeof(text), "persona: p\ntools: []\nname: %s\n", name);
+	put("ok.yaml", text);
+	cr_assert_eq(agents_load(&a, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(agents_find(&a, name));
+	agents_clear(&a);
+}
+
 Test(agents, duplicate_key_refused)
 {
 	put("bad.yaml", "name: X\nname: Y\ntools: []\npersona: p\n");
