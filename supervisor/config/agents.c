@@ -39,7 +39,7 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d, char *err,
 	  size_t errlen)
 {
 	json_t *o = y->root, *tools = json_object_get(o, "tools"), *t;
-	size_t i;
+	size_t i, name_len;
 	int l, c;
 
 	yamljson_pos(y, "", &l, &c);
@@ -52,15 +52,13 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d, char *err,
 			 path, l ? l : 1, c ? c : 1);
 		return -1;
 	}
-	if (strlen(json_string_value(json_object_get(o, "name"))) >
-	    AGENTS_NAME_MAX) {
+	name_len = strlen(json_string_value(json_object_get(o, "name")));
+	if (name_len > AGENTS_NAME_MAX) {
 		yamljson_pos(y, "name", &l, &c);
 		snprintf(err, errlen,
 			 "%s:%d:%d: name: a name of %zu bytes; a name is at "
 			 "most %d bytes: shorten it",
-			 path, l ? l : 1, c ? c : 1,
-			 strlen(json_string_value(json_object_get(o, "name"))),
-			 AGENTS_NAME_MAX);
+			 path, l ? l : 1, c ? c : 1, name_len, AGENTS_NAME_MAX);
 		return -1;
 	}
 	json_array_foreach(tools, i, t) {

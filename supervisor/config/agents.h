@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-/* The longest persona name, bytes: as long as a config's agent may be
- * (BM_NAME_MAX), since a phase names its persona. */
+/* The longest persona name, bytes; also the longest name a config may
+ * give (a phase names its persona; bm_parse.h BM_NAME_MAX). */
 #define AGENTS_NAME_MAX 256
 
 struct agent_def {

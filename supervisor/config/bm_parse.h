@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "supervisor/config/agents.h"
 #include "supervisor/config/benchmark.h"
 #include "supervisor/config/confine.h"
 #include "supervisor/config/yamljson.h"
@@ -30,8 +31,9 @@
 #define BM_TEXT_MAX (4 << 20) /* yamljson's limit on a config's size */
 
 /* The longest benchmark, phase or agent name, bytes: a name is in every
- * output, and in each audit record, whose lines are bounded (audit.h). */
-#define BM_NAME_MAX 256
+ * output, and in each audit record, whose lines are bounded (audit.h); a
+ * phase's agent names a persona, so both share one limit. */
+#define BM_NAME_MAX AGENTS_NAME_MAX
 
 struct bm_ctx {
 	struct benchmark *b;
