@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "supervisor/api/api_call.h"
+#include "supervisor/api/base_url.h"
 
 static void start_attempt(struct api_call *c);
 
@@ -50,25 +51,6 @@ jitter(void)
 	return (double)r / 4294967296.0;
 }
 
-/* A key may travel over https, or over http to this machine only. */
-static bool
-url_is_safe(const char *url)
-{
-	static const char *const loopback[] = {
-		"http://127.",
-		"http://localhost:",
-		"http://localhost/",
-		"http://[::1]",
-	};
-
-	if (strncmp(url, "https://", 8) == 0)
-		return true;
-	for (size_t i = 0; i < sizeof(loopback) / sizeof(*loopback); i++)
-		if (strncmp(url, loopback[i], strlen(loopback[i])) == 0)
-			return true;
-	return strcmp(url, "http://localhost") == 0;
-}
-
 static void on_curl_done(struct loop *l, CURLMsg *msg, void *ctx);
 
 bool
@@ -88,13 +70,8 @@ api_new(struct loop *l, const struct api_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no API key");
 		return NULL;
 	}
-	if (!replay && !url_is_safe(cfg->base_url)) {
-		snprintf(err, errlen,
-			 "ANTHROPIC_BASE_URL %s: the key is only "
-			 "sent over https, or over http to a loopback address",
-			 cfg->base_url);
+	if (!replay && !base_url_check(cfg->base_url, err, errlen))
 		return NULL;
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		goto nomem;

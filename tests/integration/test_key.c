@@ -255,6 +255,45 @@ Test(key_error, invalid_key_from_the_environment_exits_3_unprinted)
 	ha_finish(&t);
 }
 
+/*
+ * A base URL that reads like loopback but names another host (as curl
+ * parses it) is refused before a request is made: exit 2, a message
+ * that quotes no password, nothing under the sandbox root.
+ */
+Test(key_error, base_url_that_only_looks_like_loopback_is_refused)
+{
+	/* before the port, after it, what the refusal says */
+	static const char *const urls[][3] = {
+		{ "http://127.0.0.1:", "@evil.invalid/",
+		  "user name or password" },
+		{ "http://127.0.0.1.evil.invalid:", "/", "loopback address" },
+		{ "http://127.0.0.1:", "/?evil", "query or fragment" },
+	};
+	const char *opts[] = { "--api-key-file", NULL, NULL };
+	struct ha_run t;
+
+	ha_setup(&t, ONE_TURN, H_TEST_KEY);
+	opts[1] = t.key;
+	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
+		snprintf(t.base, sizeof(t.base), "ANTHROPIC_BASE_URL=%s%d%s",
+			 urls[i][0], t.fake.port, urls[i][1]);
+		ha_run(&t, opts, NULL);
+		cr_assert_eq(t.out.code, 2, "%s: exit %d; stderr:\n%s", t.base,
+			     t.out.code, t.out.err);
+		cr_assert_not_null(strstr(t.out.err, urls[i][2]), "%s: %s",
+				   t.base, t.out.err);
+		cr_assert_null(strstr(t.out.err, H_TEST_KEY));
+		cr_assert_not(h_tree_contains(t.root, H_TEST_KEY));
+	}
+	/* the same fake, named as the docs allow, is reached */
+	snprintf(t.base, sizeof(t.base),
+		 "ANTHROPIC_BASE_URL=http://localhost:%d", t.fake.port);
+	ha_run(&t, opts, NULL);
+	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	ha_finish(&t);
+}
+
 Test(key_error, permission_403_mid_run_exits_3)
 {
 	struct ha_run t;
