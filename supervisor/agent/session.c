@@ -490,7 +490,10 @@ account(struct session *s, const struct api_reply *r)
 		account_web(s, r);
 }
 
-/* Remember the agent's latest words for the summary (and for Murat). */
+/*
+ * Remember the agent's latest words for the summary, and their last line
+ * for Murat's verdict (from the whole text: the words kept are capped).
+ */
 static void
 keep_text(struct session *s, const json_t *content)
 {
@@ -502,9 +505,12 @@ keep_text(struct session *s, const json_t *content)
 
 		if (t && json_is_string(json_object_get(b, "type")) &&
 		    strcmp(json_string_value(json_object_get(b, "type")),
-			   "text") == 0)
+			   "text") == 0) {
 			utf8_copy(s->res.final_text, sizeof(s->res.final_text),
 				  t);
+			turn_last_line(t, s->res.last_line,
+				       sizeof(s->res.last_line));
+		}
 	}
 }
 

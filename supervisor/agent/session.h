@@ -125,9 +125,11 @@ struct session_result {
 	int64_t worker_uid;
 	char audit_head[65];
 	uint64_t audit_records;
-	json_t *tools_by_name;             /* {"Bash": 3, ...} */
-	json_t *todos;                     /* last TodoWrite list, or null */
-	char final_text[4096];             /* the agent's last text, capped */
+	json_t *tools_by_name; /* {"Bash": 3, ...} */
+	json_t *todos;         /* last TodoWrite list, or null */
+	char final_text[4096]; /* the agent's last text, capped */
+	char last_line[256];   /* its last line, from the whole text (a
+				* validation's verdict: turn_last_line) */
 	int64_t web_searches, web_fetches; /* server tool uses (web.h) */
 	uint64_t duration_ms;
 };

@@ -162,3 +162,21 @@ turn_limits(const struct turn_limits *l)
 				 "bring in");
 	return v;
 }
+
+void
+turn_last_line(const char *text, char *out, size_t cap)
+{
+	static const char tail[] = " \t\r\n*`", head[] = " \t*`";
+	size_t end = strlen(text), start, n;
+
+	while (end > 0 && strchr(tail, text[end - 1]))
+		end--;
+	start = end;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	while (start < end && strchr(head, text[start]))
+		start++;
+	n = end - start < cap - 1 ? end - start : cap - 1;
+	memcpy(out, text + start, n);
+	out[n] = 0;
+}

@@ -28,11 +28,13 @@
  *                  order: turns, the run's deadline, the run's token
  *                  budget, the run's cost budget; the first one crossed
  *                  stops the session.
+ *   turn_last_line() the line a validation's verdict is read from.
  */
 #ifndef GAO_SUPERVISOR_AGENT_TURN_H
 #define GAO_SUPERVISOR_AGENT_TURN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "supervisor/agent/stop.h"
@@ -97,5 +99,16 @@ struct turn_verdict {
 /* turn_limits - may the call described by l go out? Returns the verdict
  * (stop false: yes). No failure. */
 struct turn_verdict turn_limits(const struct turn_limits *l);
+
+/*
+ * turn_last_line - the last line of an agent's text, as a judge reads it:
+ * trailing blanks and markdown emphasis (" \t\r\n*`") dropped, then the
+ * line's leading blanks and emphasis. Taken from the whole text, however
+ * long (the text kept for the record is capped; the verdict is not). A
+ * line longer than cap - 1 bytes is cut to that length, so compare out
+ * only with strings shorter than cap - 1. out is always terminated; cap
+ * must be > 0.
+ */
+void turn_last_line(const char *text, char *out, size_t cap);
 
 #endif

@@ -280,16 +280,13 @@ run_command_phase(struct run *r, struct phase *p)
 static bool
 validation_passed(struct session_result *res)
 {
-	char *t = res->final_text, *line;
+	char *t = res->final_text;
 	size_t n = strlen(t);
 
 	while (n > 0 && strchr(" \t\r\n*`", t[n - 1]))
 		t[--n] = 0; /* trailing blanks and markdown emphasis */
-	line = strrchr(t, '\n');
-	line = line ? line + 1 : t;
-	while (*line && strchr(" \t*`", *line))
-		line++;
-	if (strcmp(line, "VERDICT: PASS") == 0)
+	/* the whole answer's last line, not the capped text's (session.h) */
+	if (strcmp(res->last_line, "VERDICT: PASS") == 0)
 		return true;
 	snprintf(res->stop_reason, sizeof(res->stop_reason), "verdict_fail");
 	snprintf(res->error, sizeof(res->error),

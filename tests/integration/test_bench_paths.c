@@ -327,6 +327,38 @@ Test(paths, verdict_fail)
 	hb_finish(&t);
 }
 
+/*
+ * The verdict is the last line of Murat's whole answer: a report longer
+ * than the final_text a result keeps (4 KiB) still passes on its last
+ * line, and the text kept is the report's start.
+ */
+Test(paths, verdict_after_a_long_report)
+{
+	struct hb t;
+	json_t *r;
+	const char *kept;
+
+	run_own(&t,
+		"name: long-verdict\ndescription: Murat writes at length\n"
+		"epics:\n  - name: Checks\n    stories:\n"
+		"      - name: Long Verdict Story\n        agent: Amelia\n"
+		"        description: greet a person\n"
+		"        acceptance_criteria: [\"greet('Ada') returns "
+		"'Hello, Ada!'\"]\n",
+		NULL);
+	r = hb_results(&t);
+	hb_assert_run(&t, r, 0, "completed", "");
+	cr_assert_eq(hb_n_phases(r), 3);
+	hb_assert_phase(r, 2, "Checks Long Verdict Story validate", "Murat",
+			"success");
+	kept = hb_str(hb_phase(r, 2), "final_text");
+	cr_assert(strncmp(kept, "Validation report.", 18) == 0, "%s", kept);
+	cr_assert_lt(strlen(kept), 4096);
+	cr_assert_null(strstr(kept, "VERDICT"), "the whole report was kept");
+	json_decref(r);
+	hb_finish(&t);
+}
+
 Test(paths, unknown_dependency_has_no_side_effect)
 {
 	struct hb t;

@@ -461,3 +461,43 @@ Test(words, the_stand_in_words_do_not_parse)
 					   NULL),
 			 "model_other");
 }
+
+/* The line a verdict is read from (turn_last_line). */
+static const char *
+last_line(const char *text, size_t cap)
+{
+	static char out[64];
+
+	cr_assert_leq(cap, sizeof(out));
+	memset(out, 'x', sizeof(out));
+	turn_last_line(text, out, cap);
+	return out;
+}
+
+Test(turn, last_line_drops_blanks_and_emphasis)
+{
+	cr_assert_str_eq(last_line("report\n\nVERDICT: PASS", 64),
+			 "VERDICT: PASS");
+	cr_assert_str_eq(last_line("report\n**VERDICT: PASS**\n\n  ", 64),
+			 "VERDICT: PASS");
+	cr_assert_str_eq(last_line("`VERDICT: FAIL`\r\n", 64), "VERDICT: FAIL");
+	cr_assert_str_eq(last_line("VERDICT: PASS", 64), "VERDICT: PASS");
+	cr_assert_str_eq(last_line("VERDICT: PASS\nbut no", 64), "but no");
+	cr_assert_str_eq(last_line("", 64), "");
+	cr_assert_str_eq(last_line(" \n**\n", 64), "");
+}
+
+Test(turn, last_line_of_any_length_is_cut_to_the_buffer)
+{
+	char text[9000];
+
+	memset(text, '-', sizeof(text));
+	memcpy(text + sizeof(text) - 15, "\nVERDICT: PASS", 15);
+	cr_assert_str_eq(last_line(text, 64), "VERDICT: PASS");
+	/* a long last line is cut to cap - 1 bytes: a caller compares it
+	 * only with lines shorter than that (session.h: 255 bytes) */
+	cr_assert_str_eq(last_line("ab\nVERDICT: PASS and more", 14),
+			 "VERDICT: PASS");
+	cr_assert_eq(strlen(last_line("ab\nVERDICT: PASS and more", 14)), 13);
+	cr_assert_str_eq(last_line("VERDICT", 1), "");
+}
