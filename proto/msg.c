@@ -56,7 +56,8 @@ static const struct codec_field init_fields[] = {
 	{ "version", CODEC_U32, true, 0, F(msg_init, version), 0, NULL },
 	{ "project_dir", CODEC_STR, true, PROTO_PATH_MAX,
 	  F(msg_init, project_dir), 0, NULL },
-	{ "agent", CODEC_STR, true, PROTO_ID_MAX, F(msg_init, agent), 0, NULL },
+	{ "agent", CODEC_STR, true, PROTO_NAME_MAX, F(msg_init, agent), 0,
+	  NULL },
 	{ "tools", CODEC_STRLIST, true, 32, F(msg_init, tools),
 	  F(msg_init, n_tools), NULL },
 	{ "policy", CODEC_MAP, true, 0, F(msg_init, policy), 0, policy_fields },
@@ -178,6 +179,13 @@ count_fields(const struct codec_field *t)
 static int pack_fields(msgpack_packer *pk, const struct codec_field *t,
 		       const void *base);
 
+/* A string field longer than its decoder's limit (NULL packs as ""). */
+static bool
+too_long(const char *s, size_t max)
+{
+	return s && strnlen(s, max + 1) > max;
+}
+
 static int
 pack_field(msgpack_packer *pk, const struct codec_field *f, const void *base)
 {
@@ -203,6 +211,9 @@ pack_field(msgpack_packer *pk, const struct codec_field *f, const void *base)
 			msgpack_pack_false(pk);
 		break;
 	case CODEC_STR:
+		/* what the other side's decoder would refuse is not sent */
+		if (too_long(*(char *const *)src, f->max))
+			return MSG_E_TOO_LARGE;
 		codec_pack_str(pk, *(char *const *)src);
 		break;
 	case CODEC_STRLIST: {
@@ -210,6 +221,11 @@ pack_field(msgpack_packer *pk, const struct codec_field *f, const void *base)
 		size_t n = *(const size_t *)((const char *)base +
 					     f->count_offset);
 
+		if (n > f->max)
+			return MSG_E_TOO_LARGE;
+		for (size_t i = 0; i < n; i++)
+			if (too_long(list[i], PROTO_PATH_MAX))
+				return MSG_E_TOO_LARGE;
 		msgpack_pack_array(pk, n);
 		for (size_t i = 0; i < n; i++)
 			codec_pack_str(pk, list[i]);

@@ -35,7 +35,8 @@
 /* Limits, checked by the decoders before anything is allocated. */
 #define PROTO_FRAME_MAX (8u << 20) /* one frame body, bytes */
 #define PROTO_STR_MAX (4u << 20)   /* one string field, bytes */
-#define PROTO_ID_MAX 128           /* tool_use ids, agent names */
+#define PROTO_ID_MAX 128           /* tool_use ids */
+#define PROTO_NAME_MAX 256         /* agent names (a config's limit) */
 #define PROTO_PATH_MAX 4096
 #define PROTO_LIST_MAX 256 /* entries of a string list */
 #define CODEC_MAX_DEPTH 16 /* nesting of a tool input */
@@ -173,8 +174,10 @@ void msg_layers_text(uint32_t layers, int abi, char *buf, size_t cap);
 /*
  * msg_encode - encode *m into a fresh buffer.
  * On success returns 0 and sets *out (malloc'ed, caller frees) and *out_len.
- * Returns MSG_E_TOO_LARGE when the body would exceed PROTO_FRAME_MAX,
- * MSG_E_BAD_VALUE for an input that cannot be represented, MSG_E_NOMEM.
+ * Returns MSG_E_TOO_LARGE when the body would exceed PROTO_FRAME_MAX or a
+ * field exceeds the limit msg_decode holds it to (so what is sent can be
+ * read), MSG_E_BAD_VALUE for an input that cannot be represented,
+ * MSG_E_NOMEM.
  */
 int msg_encode(const struct msg *m, uint8_t **out, size_t *out_len);
 

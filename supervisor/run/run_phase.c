@@ -31,6 +31,8 @@
 
 #include "common/pathbuf.h"
 #include "config.h"
+#include "proto/msg.h"
+#include "supervisor/config/agents.h"
 #include "supervisor/core/datadir.h"
 #include "supervisor/sandbox/spawn_ns.h"
 
@@ -428,6 +430,9 @@ prepare(const struct phase_env *pe, struct phase *p, const struct agent_def *a,
 	run_caps_fsize(pe, &p->init.policy);
 	p->init.version = PROTO_VERSION;
 	p->init.project_dir = (char *)pe->project_dir; /* only read */
+	/* a name a config may give is one the worker can be sent */
+	_Static_assert(AGENTS_NAME_MAX <= PROTO_NAME_MAX,
+		       "persona names longer than INIT's agent field");
 	p->init.agent = a->name;
 	build_prompts(pe, p, a);
 	if (p->system_prompt && p->task_prompt)

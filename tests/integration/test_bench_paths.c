@@ -359,6 +359,42 @@ Test(paths, verdict_after_a_long_report)
 	hb_finish(&t);
 }
 
+/*
+ * A persona name as long as a config may make one (256 bytes) reaches the
+ * worker: the worker's INIT frame holds names of that length.
+ */
+Test(paths, longest_persona_name_runs)
+{
+	struct hb t;
+	json_t *r;
+	char name[257], text[1024], cfg[512], dir[512], file[512];
+
+	memset(name, 'N', 256);
+	name[256] = 0;
+	hb_start(&t, PATHS);
+	snprintf(dir, sizeof(dir), "%s/agents", t.dir);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(text, sizeof(text),
+		 "name: %s\nrole: Developer\ntools: [Read, Write]\n"
+		 "persona: You write code.\n",
+		 name);
+	hb_write(&t, "agents/long.yaml", text, file, sizeof(file));
+	snprintf(text, sizeof(text),
+		 "name: long-name\ndescription: a long persona name\n"
+		 "initial_prompt: do it\nworkflow_phases:\n"
+		 "  - phase_name: Good Step\n    agent: %s\n",
+		 name);
+	hb_write(&t, "bench.yaml", text, cfg, sizeof(cfg));
+	const char *args[] = { cfg, "--agents-dir", dir, NULL };
+
+	hb_run(&t, args, 120);
+	r = hb_results(&t);
+	hb_assert_run(&t, r, 0, "completed", "");
+	hb_assert_phase(r, 0, "Good Step", name, "success");
+	json_decref(r);
+	hb_finish(&t);
+}
+
 Test(paths, unknown_dependency_has_no_side_effect)
 {
 	struct hb t;

@@ -86,6 +86,42 @@ Test(msg, init_roundtrip_with_policy)
 	msg_clear(&d);
 }
 
+/* What the decoder would refuse is refused when encoding, not sent. */
+Test(msg, encode_refuses_what_decode_would)
+{
+	char name[PROTO_NAME_MAX + 2], path[PROTO_PATH_MAX + 2];
+	char *tools[] = { "Read" }, *ro[] = { path };
+	struct msg m = { .type = MSG_S2W_INIT }, d;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(name, 'N', sizeof(name) - 1);
+	name[PROTO_NAME_MAX] = 0;
+	m.u.init.version = PROTO_VERSION;
+	m.u.init.project_dir = "/p";
+	m.u.init.agent = name;
+	m.u.init.tools = tools;
+	m.u.init.n_tools = 1;
+	m.u.init.policy.name = "default";
+	roundtrip(&m, &d); /* a name of PROTO_NAME_MAX bytes goes through */
+	cr_assert_eq(strlen(d.u.init.agent), PROTO_NAME_MAX);
+	msg_clear(&d);
+	name[PROTO_NAME_MAX] = 'N';
+	name[PROTO_NAME_MAX + 1] = 0;
+	cr_assert_eq(msg_encode(&m, &buf, &len), MSG_E_TOO_LARGE);
+	cr_assert_null(buf);
+	name[PROTO_NAME_MAX] = 0;
+	/* a list entry (read only paths: at most PROTO_PATH_MAX bytes) */
+	memset(path, '/', sizeof(path) - 1);
+	path[PROTO_PATH_MAX + 1] = 0;
+	m.u.init.policy.ro_paths = ro;
+	m.u.init.policy.n_ro = 1;
+	cr_assert_eq(msg_encode(&m, &buf, &len), MSG_E_TOO_LARGE);
+	path[PROTO_PATH_MAX] = 0;
+	cr_assert_eq(msg_encode(&m, &buf, &len), 0);
+	free(buf);
+}
+
 Test(msg, result_and_ready_roundtrip)
 {
 	struct msg m = { .type = MSG_W2S_TOOL_RESULT }, d;
