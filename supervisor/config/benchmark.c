@@ -158,17 +158,6 @@ prompt_hash(const char *prompt, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
-/* An error when the name s (at path) is longer than BM_NAME_MAX. */
-static void
-check_name(struct bm_ctx *c, const char *path, const char *s)
-{
-	if (s && strlen(s) > BM_NAME_MAX)
-		BM_ERR(c, path,
-		       "a name of %zu bytes; a name is at most %d bytes: "
-		       "shorten it",
-		       strlen(s), BM_NAME_MAX);
-}
-
 /* Append *ph (ownership moves); on failure its members are freed. */
 int
 benchmark_phase_add(struct benchmark *b, struct bm_phase *ph)
@@ -198,10 +187,10 @@ parse_phase(struct bm_ctx *c, json_t *o, size_t i, const char *list)
 	bm_parse_unknown(c, o, phase_keys, path);
 #define FP(k) (snprintf(fp, sizeof(fp), "%s.%s", path, k), fp)
 	ph.name = bm_parse_str(c, o, "phase_name", FP("phase_name"));
-	check_name(c, fp, ph.name);
+	bm_parse_name(c, fp, ph.name);
 	if (!ph.name) {
 		ph.name = bm_parse_str(c, o, "name", FP("name"));
-		check_name(c, fp, ph.name);
+		bm_parse_name(c, fp, ph.name);
 	}
 	if (!ph.name || !ph.name[0]) {
 		BM_ERR(c, path,
@@ -211,7 +200,7 @@ parse_phase(struct bm_ctx *c, json_t *o, size_t i, const char *list)
 		ph.name = strdup("unnamed");
 	}
 	ph.agent = bm_parse_str(c, o, "agent", FP("agent"));
-	check_name(c, fp, ph.agent);
+	bm_parse_name(c, fp, ph.agent);
 	if (!ph.agent) {
 		ph.agent = strdup(benchmark_infer_agent(ph.name));
 		ph.agent_inferred = true;
@@ -426,7 +415,7 @@ parse_top(struct bm_ctx *c, json_t *doc)
 
 	bm_parse_unknown(c, doc, top_keys, "");
 	b->name = bm_parse_str(c, doc, "name", "name");
-	check_name(c, "name", b->name);
+	bm_parse_name(c, "name", b->name);
 	if (!b->name || !b->name[0])
 		BM_ERR(c, "name",
 		       "Benchmark name is required: add name: "

@@ -53,6 +53,16 @@ bm_parse_in_list(const char *k, const char *const *list)
 	return false;
 }
 
+void
+bm_parse_name(struct bm_ctx *c, const char *path, const char *s)
+{
+	if (s && strlen(s) > BM_NAME_MAX)
+		BM_ERR(c, path,
+		       "a name of %zu bytes; a name is at most %d bytes: "
+		       "shorten it",
+		       strlen(s), BM_NAME_MAX);
+}
+
 /* A string field: NULL when absent or null; an error on another type. */
 char *
 bm_parse_str(struct bm_ctx *c, json_t *o, const char *key, const char *path)

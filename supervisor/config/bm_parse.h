@@ -68,6 +68,10 @@ bool bm_parse_in_list(const char *k, const char *const *list);
 char *bm_parse_str(struct bm_ctx *c, json_t *o, const char *key,
 		   const char *path);
 
+/* An error at path when the name s (NULL: none) is longer than
+ * BM_NAME_MAX bytes. */
+void bm_parse_name(struct bm_ctx *c, const char *path, const char *s);
+
 /* o[key] as an integer, def when absent; any other type is an error. */
 int64_t bm_parse_int(struct bm_ctx *c, json_t *o, const char *key,
 		     const char *path, int64_t def);

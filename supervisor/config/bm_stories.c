@@ -34,6 +34,21 @@ plan_story(struct bm_ctx *c, const char *epic, json_t *s, const char *path)
 	char *impl = bm_parse_str(c, s, "agent", path);
 	char *desc = bm_parse_str(c, s, "description", path);
 
+	snprintf(fp, sizeof(fp), "%s.name", path);
+	bm_parse_name(c, fp, name);
+	if (name && strlen(name) <= BM_NAME_MAX &&
+	    strlen(epic) <= BM_NAME_MAX &&
+	    /* "<epic> <story> implement": the space before the story
+	     * counts where sizeof counts the NUL */
+	    strlen(epic) + strlen(name) + sizeof(" implement") > BM_NAME_MAX)
+		BM_ERR(c, fp,
+		       "the step names of this story (\"<epic> <story> "
+		       "implement\") would be %zu bytes; a name is at most "
+		       "%d bytes: shorten the epic's or the story's name",
+		       strlen(epic) + strlen(name) + sizeof(" implement"),
+		       BM_NAME_MAX);
+	snprintf(fp, sizeof(fp), "%s.agent", path);
+	bm_parse_name(c, fp, impl);
 	benchmark_slug(name ? name : "", slug, sizeof(slug));
 	snprintf(spec, sizeof(spec), "docs/stories/%s.md", slug);
 	for (size_t k = 0; name && k < 3; k++) {
@@ -163,7 +178,7 @@ bm_stories_parse(struct bm_ctx *c, json_t *doc)
 {
 	json_t *epics = json_object_get(doc, "epics"), *e, *s;
 	struct story_ref *all = NULL, *p;
-	char path[256];
+	char path[256], fp[300];
 	size_t i, j, n = 0;
 
 	if (!epics || json_is_null(epics))
@@ -183,6 +198,8 @@ bm_stories_parse(struct bm_ctx *c, json_t *doc)
 			       "stories");
 			continue;
 		}
+		snprintf(fp, sizeof(fp), "%s.name", path);
+		bm_parse_name(c, fp, en);
 		json_array_foreach(stories, j, s) {
 			p = realloc(all, (n + 1) * sizeof(*all));
 			if (!p)

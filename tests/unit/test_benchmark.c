@@ -339,6 +339,50 @@ Test(benchmark, names_at_most_256_bytes)
 				"shorten it");
 }
 
+Test(benchmark, epic_story_and_step_names_at_most_256_bytes)
+{
+	/* a story's step is named "<epic> <story> <step>": each part and the
+	 * longest step name ("... implement") fit in 256 bytes */
+	char text[2048], n257[258], e120[121], s126[127];
+	struct benchmark *b;
+
+	memset(n257, 'n', 257);
+	n257[257] = 0;
+	memset(e120, 'e', 120);
+	e120[120] = 0;
+	memset(s126, 's', 126);
+	s126[126] = 0;
+#define STORY(epic, story, agent) \
+	(snprintf(text, sizeof(text), \
+		  BM_FIXTURE_OK_HEAD "epics:\n  - name: %s\n    stories:\n" \
+				     "      - name: %s\n        agent: %s\n", \
+		  epic, story, agent), \
+	 text)
+	/* 120 + 1 + 126 + 10 = 257 bytes, one too many */
+	bm_fixture_expect_error(
+		STORY(e120, s126, "Amelia"),
+		"6:9: epics[0].stories[0].name: the step names of this story "
+		"(\"<epic> <story> implement\") would be 257 bytes; a name is "
+		"at most 256 bytes: shorten the epic's or the story's name");
+	s126[125] = 0; /* 256: the longest step name there may be */
+	b = bm_fixture_load_text(STORY(e120, s126, "Amelia"));
+	bm_fixture_expect_no_errors(b);
+	cr_expect_eq(strlen(b->phases[1].name), 256);
+	benchmark_free(b);
+	bm_fixture_expect_error(STORY(n257, "s", "Amelia"),
+				"4:5: epics[0].name: a name of 257 bytes; a "
+				"name is at most 256 bytes: shorten it");
+	bm_fixture_expect_error(STORY("e", n257, "Amelia"),
+				"6:9: epics[0].stories[0].name: a name of 257 "
+				"bytes; a name is at most 256 bytes: shorten "
+				"it");
+	bm_fixture_expect_error(STORY("e", "s", n257),
+				"7:9: epics[0].stories[0].agent: a name of "
+				"257 bytes; a name is at most 256 bytes: "
+				"shorten it");
+#undef STORY
+}
+
 Test(benchmark, whole_numbers_in_range)
 {
 	/* a real past int64 has no defined cast: refused before one */
