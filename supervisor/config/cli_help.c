@@ -117,7 +117,7 @@ static const char run_help[] =
 "                           for agents with Bash, strict for the others)\n"
 "  --require-isolation L    fail (exit 4) unless the sandbox has level L:\n"
 "                           seccomp, landlock (ABI >= 4 and seccomp), or full\n"
-"                           (also user, mount, PID, net, IPC, UTS namespaces)\n"
+"                           (also mount, PID, net, IPC and UTS namespaces)\n"
 "  --agents-dir DIR         agent files that add to or override the built-in\n"
 "                           personas\n"
 "  --boilerplate-root DIR   a config may also name boilerplate (path or\n"
