@@ -205,17 +205,41 @@ fork_hold(void)
 	frame("\xc1\xc1\xc1", 3);
 }
 
+/* Packed by hand: the real codec refuses to encode a field this long. */
 static void
 big_result(void)
 {
 	size_t n = 5u << 20;
-	char *big = malloc(n + 1), *id = next_call();
+	char *big = malloc(n), *id = next_call();
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
 
 	if (!big)
 		_exit(8);
 	memset(big, 'x', n);
-	big[n] = 0;
-	result(id, big);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 8);
+	msgpack_pack_str_with_body(&pk, "type", 4);
+	msgpack_pack_uint32(&pk, MSG_W2S_TOOL_RESULT);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_str_with_body(&pk, id, strlen(id));
+	msgpack_pack_str_with_body(&pk, "is_error", 8);
+	msgpack_pack_false(&pk);
+	msgpack_pack_str_with_body(&pk, "content", 7);
+	msgpack_pack_str_with_body(&pk, big, n);
+	msgpack_pack_str_with_body(&pk, "exit_code", 9);
+	msgpack_pack_int64(&pk, 0);
+	msgpack_pack_str_with_body(&pk, "duration_ms", 11);
+	msgpack_pack_uint64(&pk, 0);
+	msgpack_pack_str_with_body(&pk, "bytes", 5);
+	msgpack_pack_uint64(&pk, n);
+	msgpack_pack_str_with_body(&pk, "truncated", 9);
+	msgpack_pack_false(&pk);
+	if (!sb.data)
+		_exit(8);
+	frame(sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
 	free(big);
 	free(id);
 }
