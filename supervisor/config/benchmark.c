@@ -158,6 +158,25 @@ prompt_hash(const char *prompt, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* Whether the config gives key a value (absent and null do not). */
+static bool
+given(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return v && !json_is_null(v);
+}
+
+/* A run's timeout when the config gives none: 2 hours, or the operator's
+ * ceiling when that is lower. */
+static int64_t
+default_timeout(const struct confine_rules *rules)
+{
+	int64_t ceiling = confine_max_timeout(rules);
+
+	return ceiling < 7200 ? ceiling : 7200;
+}
+
 /* Append *ph (ownership moves); on failure its members are freed. */
 int
 benchmark_phase_add(struct benchmark *b, struct bm_phase *ph)
@@ -435,12 +454,20 @@ parse_top(struct bm_ctx *c, json_t *doc)
 		confined(c, "policy", &b->policy, confine_policy);
 	b->test_command = bm_parse_str(c, doc, "test_command", "test_command");
 	b->timeout_seconds = bm_parse_int(c, doc, "timeout_seconds",
-					  "timeout_seconds", 7200);
-	bm_parse_timeout(c, b->timeout_seconds, "timeout_seconds", "Timeout");
-	b->scale_level = bm_parse_int(c, doc, "scale_level", "scale_level", -1);
-	if (b->scale_level < -1 || b->scale_level > 4)
+					  "timeout_seconds",
+					  default_timeout(c->rules));
+	if (given(doc, "timeout_seconds"))
+		bm_parse_timeout(c, b->timeout_seconds, "timeout_seconds",
+				 "Timeout");
+	/* -1 is "not set" inside; a config saying -1 is out of range (a
+	 * value of the wrong type is an error of its own, read as 0) */
+	b->scale_level = bm_parse_int(c, doc, "scale_level", "scale_level", 0);
+	if (b->scale_level < 0 || b->scale_level > 4)
 		BM_ERR(c, "scale_level", "expected 0 to 4, got %lld",
 		       (long long)b->scale_level);
+	if (!given(doc, "scale_level") || b->scale_level < 0 ||
+	    b->scale_level > 4)
+		b->scale_level = -1;
 	parse_boilerplate(c, doc);
 	parse_constraints(c, doc);
 	parse_criteria(c, doc);

@@ -201,4 +201,15 @@ Test(benchmark, timeout_ceiling)
 			     "--max-timeout S (max_timeout: in the user "
 			     "config)");
 	benchmark_free(b);
+	/* a config that gives no timeout gets the default, 7200 s, or the
+	 * ceiling when that is lower: no error for a field it lacks */
+	b = bm_fixture_load_text_rules(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE,
+				       &r);
+	bm_fixture_expect_no_errors(b);
+	cr_assert_eq(b->timeout_seconds, 600);
+	benchmark_free(b);
+	b = bm_fixture_load_text(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE);
+	bm_fixture_expect_no_errors(b);
+	cr_assert_eq(b->timeout_seconds, 7200);
+	benchmark_free(b);
 }

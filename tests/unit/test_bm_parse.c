@@ -68,6 +68,10 @@ Test(benchmark, type_errors)
 	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
 				"scale_level: 7\n",
 				"5:1: scale_level: expected 0 to 4, got 7");
+	/* -1 means "not set" inside; a config cannot say it */
+	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+				"scale_level: -1\n",
+				"5:1: scale_level: expected 0 to 4, got -1");
 	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
 				"success_criteria: 5\n",
 				"5:1: success_criteria: expected a mapping");
