@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,19 +376,39 @@ static void
 parse_constraints(struct bm_ctx *c, json_t *doc)
 {
 	json_t *k = json_object_get(doc, "constraints");
+	size_t errs;
 	int64_t t;
 
 	c->b->max_cost_usd = -1;
 	c->b->max_tokens = -1;
 	if (!json_is_object(k))
 		return;
+	/* a limit given is a limit: 0, a negative or an infinite one is not
+	 * "none" by accident (leave the key out for none); a value of the
+	 * wrong type has its own error already */
+	errs = json_array_size(c->b->errors);
 	c->b->max_cost_usd = bm_parse_num(c, k, "max_cost_usd",
 					  "constraints.max_cost_usd", -1);
+	if (given(k, "max_cost_usd") && errs == json_array_size(c->b->errors) &&
+	    !(c->b->max_cost_usd > 0 && isfinite(c->b->max_cost_usd)))
+		BM_ERR(c, "constraints.max_cost_usd",
+		       "expected a positive number of US dollars, got %g: "
+		       "remove the key for no cost limit",
+		       c->b->max_cost_usd);
+	errs = json_array_size(c->b->errors);
 	c->b->max_tokens = bm_parse_int(c, k, "max_tokens",
 					"constraints.max_tokens", -1);
+	if (given(k, "max_tokens") && errs == json_array_size(c->b->errors) &&
+	    c->b->max_tokens <= 0)
+		BM_ERR(c, "constraints.max_tokens",
+		       "expected a positive number of tokens, got %lld: "
+		       "remove the key for no token limit",
+		       (long long)c->b->max_tokens);
+	errs = json_array_size(c->b->errors);
 	t = bm_parse_int(c, k, "timeout_seconds", "constraints.timeout_seconds",
 			 0);
-	if (t > 0)
+	if (given(k, "timeout_seconds") &&
+	    errs == json_array_size(c->b->errors))
 		bm_parse_timeout(c, t, "constraints.timeout_seconds",
 				 "Timeout");
 	if (t > 0 && t < c->b->timeout_seconds)

@@ -470,6 +470,47 @@ Test(benchmark, constraints)
 	benchmark_free(b);
 }
 
+Test(benchmark, constraints_given_are_limits)
+{
+	/* 0 or less is no limit by accident: an error that says how to
+	 * have none; the other keys of the real configs' constraints pass */
+	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+				"constraints:\n  max_cost_usd: 0\n",
+				"6:3: constraints.max_cost_usd: expected a "
+				"positive number of US dollars, got 0: remove "
+				"the key for no cost limit");
+	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+				"constraints:\n  max_cost_usd: -0.5\n",
+				"6:3: constraints.max_cost_usd: expected a "
+				"positive number of US dollars, got -0.5: "
+				"remove the key for no cost limit");
+	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+				"constraints:\n  max_tokens: -5\n",
+				"6:3: constraints.max_tokens: expected a "
+				"positive number of tokens, got -5: remove the "
+				"key for no token limit");
+	bm_fixture_expect_error(
+		BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+		"constraints:\n  timeout_seconds: 0\n",
+		"6:3: constraints.timeout_seconds: Timeout must "
+		"be positive: got 0, expected 1 to 86400 "
+		"seconds");
+	/* a wrong type is one error, not two */
+	struct benchmark *b = bm_fixture_load_text(
+		BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+		"constraints:\n  max_tokens: lots\n");
+
+	cr_assert_eq(json_array_size(b->errors), 1);
+	benchmark_free(b);
+	b = bm_fixture_load_text(BM_FIXTURE_OK_HEAD BM_FIXTURE_ONE_PHASE
+				 "constraints:\n  max_retries: 2\n"
+				 "  allow_manual_intervention: true\n");
+	bm_fixture_expect_no_errors(b);
+	cr_assert_lt(b->max_tokens, 0);
+	cr_assert_lt(b->max_cost_usd, 0);
+	benchmark_free(b);
+}
+
 Test(benchmark, old_criteria_list)
 {
 	struct benchmark *b = bm_fixture_load_text(
