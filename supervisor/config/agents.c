@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "supervisor/config/cli.h"
 #include "supervisor/config/yamljson.h"
 #include "supervisor/core/datadir.h"
 
@@ -59,6 +60,16 @@ parse_def(const char *path, struct yamljson *y, struct agent_def *d, char *err,
 			 "%s:%d:%d: name: a name of %zu bytes; a name is at "
 			 "most %d bytes: shorten it",
 			 path, l ? l : 1, c ? c : 1, name_len, AGENTS_NAME_MAX);
+		return -1;
+	}
+	if (json_object_get(o, "model") &&
+	    !cli_model_id_ok(json_string_value(json_object_get(o, "model")))) {
+		yamljson_pos(y, "model", &l, &c);
+		snprintf(err, errlen,
+			 "%s:%d:%d: model: expected a model id such as "
+			 "claude-sonnet-5-5 (letters, digits, '.', '_', '-'; "
+			 "at most 128 bytes)",
+			 path, l ? l : 1, c ? c : 1);
 		return -1;
 	}
 	json_array_foreach(tools, i, t) {

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "supervisor/config/bm_parse.h"
+#include "supervisor/config/cli.h"
 
 static const char *const top_keys[] = {
 	"name",
@@ -470,6 +471,10 @@ parse_top(struct bm_ctx *c, json_t *doc)
 	b->initial_prompt = bm_parse_str(c, doc, "initial_prompt",
 					 "initial_prompt");
 	b->model = bm_parse_str(c, doc, "model", "model");
+	if (b->model && !cli_model_id_ok(b->model))
+		BM_ERR(c, "model",
+		       "expected a model id such as claude-sonnet-5-5 "
+		       "(letters, digits, '.', '_', '-'; at most 128 bytes)");
 	b->policy = bm_parse_str(c, doc, "policy", "policy");
 	if (b->policy)
 		confined(c, "policy", &b->policy, confine_policy);

@@ -138,6 +138,14 @@ int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
  */
 bool cli_api_version_ok(const char *v);
 
+/*
+ * cli_model_id_ok - whether s (NULL: no) has the shape of a model id as
+ * the API spells them: 1 to 128 bytes of [A-Za-z0-9._-]. An id goes into
+ * the URL path of the key check, so nothing else may pass, whoever gives
+ * it (--model, the user config, a benchmark config, an agent file).
+ */
+bool cli_model_id_ok(const char *s);
+
 /* Print the help for the command (or the general help; run: the
  * sandbox run options) to stdout. In cli_help.c. */
 void cli_help(enum cli_cmd cmd, bool run_help);

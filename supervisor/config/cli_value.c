@@ -93,6 +93,17 @@ cli_api_version_ok(const char *v)
 	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+bool
+cli_model_id_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 128)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
 int
 cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	       const char **why)

@@ -31,18 +31,6 @@
 #include "supervisor/config/yamljson.h"
 #include "supervisor/run/runner_int.h"
 
-/* A model id as the API spells them (it goes into a URL path). */
-static bool
-model_id_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > 128)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
-}
-
 /* The user config's model: and thinking_budget:. 0 or EXIT_USAGE. */
 static int
 user_settings(struct cli *c, struct models *m)
@@ -56,7 +44,7 @@ user_settings(struct cli *c, struct models *m)
 		return rc;
 	rc = 0;
 	v = json_object_get(y.root, "model");
-	if (v && !model_id_ok(json_string_value(v))) {
+	if (v && !cli_model_id_ok(json_string_value(v))) {
 		runner_say("gao-dev: %s: model: expected a model id such as "
 			   "%s\n",
 			   path, models_default(m));
@@ -95,7 +83,7 @@ runner_models_setup(struct cli *c, struct models *m)
 			   c->test_today);
 		return EXIT_USAGE;
 	}
-	if (c->model && !model_id_ok(c->model)) {
+	if (c->model && !cli_model_id_ok(c->model)) {
 		runner_say("gao-dev: --model %s: expected a model id such as "
 			   "%s\n",
 			   c->model, models_default(m));

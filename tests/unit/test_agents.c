@@ -241,6 +241,31 @@ Test(agents, name_at_most_256_bytes)
 	agents_clear(&a);
 }
 
+Test(agents, model_must_be_a_model_id)
+{
+	/* an id goes into the key check's URL path: anything else is refused
+	 * with the key's position, a real id loads */
+	static const char *const bad[] = { "\"../../v1/x?y\"", "42",
+					   "\"claude sonnet\"", "\"\"" };
+	char text[300], path[300], err[512] = "";
+	struct agents a;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(text, sizeof(text),
+			 "name: X\npersona: p\ntools: []\nmodel: %s\n", bad[i]);
+		snprintf(path, sizeof(path), "%s", put("bad.yaml", text));
+		expect_load_error("bad.yaml:4:1: model: expected a model id "
+				  "such as claude-sonnet-5-5 (letters, "
+				  "digits, '.', '_', '-'; at most 128 bytes)");
+		cr_assert_eq(unlink(path), 0);
+	}
+	put("ok.yaml", "name: X\npersona: p\ntools: []\n"
+		       "model: claude-opus-5-5\n");
+	cr_assert_eq(agents_load(&a, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(agents_find(&a, "X")->model, "claude-opus-5-5");
+	agents_clear(&a);
+}
+
 Test(agents, duplicate_key_refused)
 {
 	put("bad.yaml", "name: X\nname: Y\ntools: []\npersona: p\n");

@@ -470,6 +470,23 @@ Test(benchmark, constraints)
 	benchmark_free(b);
 }
 
+Test(benchmark, model_must_be_a_model_id)
+{
+	/* it goes into the key check's URL path */
+	bm_fixture_expect_error(BM_FIXTURE_OK_HEAD
+				"model: \"a/../b?c\"\n" BM_FIXTURE_ONE_PHASE,
+				"3:1: model: expected a model id such as "
+				"claude-sonnet-5-5 (letters, digits, '.', '_', "
+				"'-'; at most 128 bytes)");
+	struct benchmark *b = bm_fixture_load_text(
+		BM_FIXTURE_OK_HEAD
+		"model: claude-opus-5-5\n" BM_FIXTURE_ONE_PHASE);
+
+	bm_fixture_expect_no_errors(b);
+	cr_assert_str_eq(b->model, "claude-opus-5-5");
+	benchmark_free(b);
+}
+
 Test(benchmark, constraints_given_are_limits)
 {
 	/* 0 or less is no limit by accident: an error that says how to
