@@ -59,16 +59,21 @@ def _chunks(text, rng, low, high):
     return out
 
 
-def _input_fragments(value, rng):
-    if not value:
+def _input_fragments(value, rng, cut=False):
+    if not value and not cut:
         return [""]
     text = json.dumps(value, ensure_ascii=False)
+    if cut:
+        # the API streams an input as it is made: a reply cut at
+        # max_tokens inside a tool call ends with a prefix of its JSON
+        text = text[:max(1, len(text) * 2 // 3)]
     head = [""] if rng.random() < 0.5 else []
     return head + _chunks(text, rng, 1, 12)
 
 
-def _block_deltas(block, rng):
-    """Return (start_block, [delta, ...]) for one content block."""
+def _block_deltas(block, rng, cut=False):
+    """Return (start_block, [delta, ...]) for one content block; cut: the
+    block is a tool call the reply's max_tokens cut short."""
     btype = block["type"]
     if btype == "text":
         return ({"type": "text", "text": ""},
@@ -78,7 +83,7 @@ def _block_deltas(block, rng):
         return ({"type": btype, "id": block["id"],
                  "name": block["name"], "input": {}},
                 [{"type": "input_json_delta", "partial_json": f}
-                 for f in _input_fragments(block["input"], rng)])
+                 for f in _input_fragments(block["input"], rng, cut)])
     if btype == "thinking":
         deltas = [{"type": "thinking_delta", "thinking": c}
                   for c in _chunks(block["thinking"], rng, 1, 16)]
@@ -99,8 +104,11 @@ def stream_events(message, seed):
                  usage=dict(usage, output_tokens=1))
     events = [("message_start", {"type": "message_start",
                                  "message": start}), PING]
+    last = len(message["content"]) - 1
     for index, block in enumerate(message["content"]):
-        first, deltas = _block_deltas(block, rng)
+        cut = (index == last and message["stop_reason"] == "max_tokens"
+               and block["type"] in ("tool_use", "server_tool_use"))
+        first, deltas = _block_deltas(block, rng, cut)
         events.append(("content_block_start", {
             "type": "content_block_start", "index": index,
             "content_block": first}))

@@ -61,6 +61,9 @@ struct stream {
 	size_t n_open;  /* blocks started and not stopped */
 	size_t total;   /* event data bytes counted so far */
 	bool done;      /* message_stop accepted */
+	bool cut;       /* a tool block's input was not whole JSON ... */
+	size_t cut_idx; /* ... the first such block */
+	long cut_at;    /* ... and where its JSON broke */
 	int error;      /* sticky STREAM_E_* or 0 */
 	char *api_type; /* from an error event */
 	char *api_message;
@@ -298,14 +301,28 @@ stream_on_message_delta(struct stream *s, json_t *ev)
 	return rc;
 }
 
+/*
+ * A tool input that is not whole JSON is what a reply cut at max_tokens
+ * inside a tool call carries (the API streams the input as it is made):
+ * the session drops every tool_use of such a reply, so its {} is never
+ * run. With any other stop_reason the stream is broken.
+ */
 static int
 stream_on_message_stop(struct stream *s, json_t *ev)
 {
+	const char *why = json_string_value(
+		json_object_get(s->message, "stop_reason"));
+
 	(void)ev;
 	if (s->n_open)
 		return stream_fail(s, STREAM_E_PROTOCOL,
 				   "message_stop with %zu block(s) not stopped",
 				   s->n_open);
+	if (s->cut && !(why && strcmp(why, "max_tokens") == 0))
+		return stream_fail(s, STREAM_E_JSON,
+				   "tool input of block %zu is not valid JSON "
+				   "(at byte %ld)",
+				   s->cut_idx, s->cut_at);
 	s->done = true;
 	return 0;
 }
@@ -581,11 +598,19 @@ stream_finish_tool(struct stream *s, struct stream_block *b, size_t idx)
 		input = json_loadb(b->json.p, b->json.len,
 				   JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 				   &jerr);
-		if (!input)
-			return stream_fail(s, STREAM_E_JSON,
-					   "tool input of block %zu is not "
-					   "valid JSON (at byte %ld)",
-					   idx, (long)jerr.position);
+		if (!input) {
+			/* cut by max_tokens, or broken: message_stop tells
+			 * (stream_on_message_stop); never run either way */
+			if (!s->cut) {
+				s->cut = true;
+				s->cut_idx = idx;
+				s->cut_at = (long)jerr.position;
+			}
+			input = json_object();
+			if (!input)
+				return stream_fail(s, STREAM_E_NOMEM,
+						   "out of memory");
+		}
 	}
 	if (!json_is_object(input)) {
 		json_decref(input);

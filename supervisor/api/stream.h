@@ -17,7 +17,10 @@
  * malformed or too large fails the stream with a negative STREAM_E_* code
  * and a message (stream_error()). A failure is sticky: later events return
  * the same code. Tool input arrives as JSON text fragments that are joined
- * per block and parsed once, at content_block_stop. A stream that ends
+ * per block and parsed once, at content_block_stop; an input that is not
+ * whole JSON becomes {} and is accepted only in a message whose
+ * stop_reason is max_tokens (the API cut the call while making it; the
+ * session never runs a tool_use of such a reply). A stream that ends
  * without message_stop is a failed call (stream_done() stays false); since
  * tools only run on a complete message, retrying the request is safe.
  *

@@ -380,10 +380,26 @@ Test(stream_bad, bad_message_delta)
 			       sizeof(bad) / sizeof(*bad));
 }
 
+/* message_delta with stop_reason why, then message_stop: its code. */
+static int
+stop_with(struct stream *s, const char *why)
+{
+	char d[160];
+
+	snprintf(d, sizeof(d),
+		 "{'type':'message_delta','delta':{'stop_reason':'%s'},"
+		 "'usage':{'output_tokens':7}}",
+		 why);
+	cr_assert_eq(stream_fixture_ev(s, "message_delta", d), 0);
+	return stream_fixture_ev(s, "message_stop", "{'type':'message_stop'}");
+}
+
 Test(stream_bad, invalid_tool_input)
 {
 	struct stream *s = stream_fixture_started();
 
+	/* broken JSON is known at message_stop: a reply cut at max_tokens
+	 * may carry it (below), any other may not */
 	stream_fixture_block_start(s, 0,
 				   "{'type':'tool_use','id':'t','name':'n',"
 				   "'input':{}}");
@@ -392,7 +408,11 @@ Test(stream_bad, invalid_tool_input)
 			     "{'type':'input_json_delta','partial_json':"
 			     "'{\\'a\\': '}"),
 		     0);
-	cr_assert_eq(stream_fixture_block_stop(s, 0), STREAM_E_JSON);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	cr_assert_eq(stop_with(s, "end_turn"), STREAM_E_JSON);
+	cr_assert_not_null(
+		strstr(stream_error(s), "block 0 is not valid JSON"));
+	cr_assert_not(stream_done(s));
 	stream_free(s);
 
 	s = stream_fixture_started();
@@ -417,7 +437,48 @@ Test(stream_bad, invalid_tool_input)
 			     "{'type':'input_json_delta','partial_json':"
 			     "'{\\'a\\':1,\\'a\\':2}'}"),
 		     0);
-	cr_assert_eq(stream_fixture_block_stop(s, 0), STREAM_E_JSON);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	cr_assert_eq(stop_with(s, "tool_use"), STREAM_E_JSON);
+	stream_free(s);
+}
+
+/*
+ * The API streams a tool's input as it is made: a reply cut at
+ * max_tokens inside a tool call ends with a block whose JSON is a prefix.
+ * That message is whole; the block's input is {} (never run: the session
+ * drops every tool_use of a max_tokens reply).
+ */
+Test(stream_bad, tool_input_cut_at_max_tokens_is_a_whole_message)
+{
+	struct stream *s = stream_fixture_started();
+	json_t *m;
+
+	stream_fixture_block_start(s, 0, "{'type':'text','text':''}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 0, "{'type':'text_delta','text':'Writing'}"),
+		     0);
+	cr_assert_eq(stream_fixture_block_stop(s, 0), 0);
+	stream_fixture_block_start(s, 1,
+				   "{'type':'tool_use','id':'toolu_1','name':"
+				   "'Write','input':{}}");
+	cr_assert_eq(stream_fixture_delta(
+			     s, 1,
+			     "{'type':'input_json_delta','partial_json':"
+			     "'{\\'file_path\\': \\'a.py\\', "
+			     "\\'content\\': \\'print('}"),
+		     0);
+	cr_assert_eq(stream_fixture_block_stop(s, 1), 0);
+	cr_assert_eq(stop_with(s, "max_tokens"), 0);
+	cr_assert(stream_done(s));
+	m = stream_take_message(s);
+	cr_assert_not_null(m);
+	stream_fixture_expect_json(
+		json_object_get(m, "content"),
+		"[{'type':'text','text':'Writing'},{'type':'tool_use','id':"
+		"'toolu_1','name':'Write','input':{}}]");
+	cr_assert_str_eq(json_string_value(json_object_get(m, "stop_reason")),
+			 "max_tokens");
+	json_decref(m);
 	stream_free(s);
 }
 
