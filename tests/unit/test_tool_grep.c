@@ -2,7 +2,10 @@
  * test_tool_grep.c - the Grep tool: the three output modes, line numbers,
  * context, -i, glob filter, a file as path, head_limit, multiline, binary
  * files and .git skipped, symlinks not followed, bad regex, and a
- * catastrophic pattern that must fail fast instead of hanging.
+ * catastrophic pattern that must fail fast instead of hanging; a pattern
+ * whose every start position stays under PCRE2's match limit (the limit
+ * counts per position) is still stopped by the time limit of one match
+ * and by the call's deadline.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -185,6 +188,83 @@ Test(grep, catastrophic_pattern_is_bounded, .timeout = 20)
 	cr_assert(strstr(out.content, "too expensive") != NULL, "%s",
 		  out.content);
 	cr_assert_lt(time(NULL) - t0, 10);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* lines lines of n 'a's and a 'b': no position reaches the match limit,
+ * but each takes about n * 1000 steps of the pattern below */
+static void
+put_slow_lines(const char *rel, size_t n, size_t lines)
+{
+	size_t i, len = (n + 2) * lines;
+	char *data = malloc(len + 1), *p;
+
+	cr_assert_not_null(data);
+	for (i = 0, p = data; i < lines; i++, p += n + 2) {
+		memset(p, 'a', n);
+		p[n] = 'b';
+		p[n + 1] = '\n';
+	}
+	tool_fixture_put_bytes(fx.dir, rel, data, len);
+	free(data);
+}
+
+#define SLOW_PATTERN "a{0,1000}a{0,1000}(?:c|d)"
+
+Test(grep, slow_pattern_on_a_long_line_is_bounded, .timeout = 120)
+{
+	uint64_t t0;
+
+	/* about a minute of matching without a time limit */
+	put_slow_lines("long.txt", 16384, 1);
+	t0 = now_ms();
+	grep_json("{\"pattern\": \"" SLOW_PATTERN "\", \"path\": "
+		  "\"long.txt\"}");
+	cr_assert_lt(now_ms() - t0, 8000);
+	cr_assert(out.is_error, "%s", out.content);
+	cr_assert(strstr(out.content, "too expensive") != NULL, "%s",
+		  out.content);
+	cr_assert(strstr(out.content, "long.txt:1") != NULL, "%s", out.content);
+	t0 = now_ms();
+	grep_json("{\"pattern\": \"" SLOW_PATTERN "\", \"path\": "
+		  "\"long.txt\", \"multiline\": true}");
+	cr_assert_lt(now_ms() - t0, 8000);
+	cr_assert(out.is_error, "%s", out.content);
+	cr_assert(strstr(out.content, "too expensive") != NULL, "%s",
+		  out.content);
+	/* the same pattern where it is cheap still matches */
+	tool_fixture_put(fx.dir, "ok.txt", "xaaac\n");
+	grep_json("{\"pattern\": \"" SLOW_PATTERN "\", \"output_mode\": "
+		  "\"content\", \"path\": \"ok.txt\"}");
+	cr_assert_str_eq(out.content, "ok.txt:1:xaaac\n");
+}
+
+Test(grep, many_slow_lines_stop_at_the_deadline, .timeout = 120)
+{
+	struct tool_out o;
+	uint64_t t0;
+
+	/* 40 lines of about half a second each, a one-second deadline */
+	put_slow_lines("slow.txt", 1500, 40);
+	memset(&o, 0, sizeof(o));
+	t0 = now_ms();
+	tool_fixture_run(&fx, tool_grep,
+			 "{\"pattern\": \"" SLOW_PATTERN "\", "
+			 "\"path\": \"slow.txt\"}",
+			 1000, &o);
+	cr_assert_lt(now_ms() - t0, 4000);
+	cr_assert(!o.is_error, "%s", o.content);
+	cr_assert(strstr(o.content, "stopped by the time limit") != NULL, "%s",
+		  o.content);
+	tool_out_clear(&o);
 }
 
 Test(grep, symlinks_are_not_followed_and_escapes_refused)
