@@ -514,11 +514,25 @@ keep_text(struct session *s, const json_t *content)
 	}
 }
 
+/* A text block with nothing but blanks (the API sends "" before a
+ * tool_use at times, and refuses it when it comes back). */
+static bool
+blank_text_block(const json_t *b)
+{
+	const char *t = json_string_value(json_object_get(b, "type"));
+	const char *text = json_string_value(json_object_get(b, "text"));
+
+	return t && strcmp(t, "text") == 0 && text &&
+	       text[strspn(text, " \t\r\n\f\v")] == 0;
+}
+
 /*
- * Add the model's content as the newest assistant turn. After pause_turn
- * the conversation already ends with the assistant's partial turn: the
- * continuation belongs to the same turn, so its blocks are appended to it
- * (two assistant messages in a row are not a valid conversation).
+ * Add the model's content as the newest assistant turn, without blank
+ * text blocks (the API refuses them in a request; the transcript keeps
+ * the reply as it came). After pause_turn the conversation already ends
+ * with the assistant's partial turn: the continuation belongs to the same
+ * turn, so its blocks are appended to it (two assistant messages in a row
+ * are not a valid conversation).
  */
 static void
 append_assistant(struct session *s, const json_t *content)
@@ -527,14 +541,26 @@ append_assistant(struct session *s, const json_t *content)
 				      json_array_size(s->messages) - 1);
 	const char *role = json_string_value(json_object_get(last, "role"));
 	json_t *blocks = json_object_get(last, "content");
+	json_t *kept = json_array(), *b;
+	size_t i;
 
+	json_array_foreach(content, i, b)
+		if (!blank_text_block(b))
+			json_array_append(kept, b);
 	if (role && strcmp(role, "assistant") == 0 && json_is_array(blocks)) {
-		json_array_extend(blocks, (json_t *)content);
-		return;
+		json_array_extend(blocks, kept);
+	} else {
+		/* a turn is never empty: a reply of blanks alone says so */
+		if (json_array_size(kept) == 0)
+			json_array_append_new(kept,
+					      json_pack("{s:s,s:s}", "type",
+							"text", "text",
+							"(empty reply)"));
+		json_array_append_new(s->messages,
+				      json_pack("{s:s,s:O}", "role",
+						"assistant", "content", kept));
 	}
-	json_array_append_new(s->messages,
-			      json_pack("{s:s,s:O}", "role", "assistant",
-					"content", content));
+	json_decref(kept);
 }
 
 /* max_tokens: drop a partial tool_use, tell the agent, go on. */
@@ -547,7 +573,7 @@ continue_after_max_tokens(struct session *s, const json_t *content)
 	json_array_foreach(content, i, b) {
 		const char *t = json_string_value(json_object_get(b, "type"));
 
-		if (t && strcmp(t, "tool_use") != 0)
+		if (t && strcmp(t, "tool_use") != 0 && !blank_text_block(b))
 			json_array_append(kept, b);
 	}
 	if (json_array_size(kept) == 0)

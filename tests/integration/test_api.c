@@ -790,6 +790,34 @@ Test(stop, max_tokens_does_not_run_the_partial_tool_use)
 	done(&t, &s);
 }
 
+/* Blank text blocks of a reply are not sent back (the API refuses them;
+ * the fake answers 400), streamed or not. */
+Test(stop, blank_text_blocks_are_not_sent_back)
+{
+	static const char *const modes[] = { NULL, "--no-stream" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct ha_run t;
+		struct seen s;
+
+		run_scenario(&t, &s, "api-blank-text.json",
+			     KEYOPTS(&t, modes[i], NULL));
+		expect_exit(&t, 0);
+		expect_status(&s, "completed", "");
+		cr_assert_eq(json_array_size(s.posts), 3);
+		cr_assert(project_has(s.res, "b.txt"));
+		/* the tool_use alone went back, not its blank text */
+		cr_assert_eq(json_array_size(
+				     ha_get(s.posts,
+					    "2.body.messages.3.content")),
+			     1);
+		cr_assert_str_eq(ha_str(s.posts,
+					"2.body.messages.3.content.0.type"),
+				 "tool_use");
+		done(&t, &s);
+	}
+}
+
 Test(stop, pause_turn_is_continued)
 {
 	struct ha_run t;
