@@ -236,6 +236,11 @@ main(void)
 	bool own_pidns;
 	int rc;
 
+	/* Not dumpable from the first instruction we control: the process
+	 * that stays PID 1 below is never confined, and a command of the
+	 * same uid must not reach its memory (/proc/1/mem) or ours before
+	 * confinement; both inherit this through fork. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	own_pidns = become_init_if_pid1();
 	/* A command that closes our result pipe must not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
@@ -266,10 +271,10 @@ main(void)
 		msg_clear(&init);
 		return FDMAP_EXIT_CONFINE;
 	}
-	/* No core dump even where core_pattern pipes to a program (which
-	 * ignores RLIMIT_CORE), and no /proc/<pid>/mem for the commands we
-	 * run. Children of execve become dumpable again: nothing to hide. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* (Not dumpable since main began: no core dump even where
+	 * core_pattern pipes to a program, which ignores RLIMIT_CORE, and no
+	 * /proc/<pid>/mem for the commands we run. Children of execve become
+	 * dumpable again: nothing to hide.) */
 	ready.u.ready = (struct msg_ready){
 		.version = PROTO_VERSION,
 		.pid = getpid(),

@@ -1,6 +1,6 @@
 /*
  * test_proc.c - escape attempts on processes and resources: #7-#9,
- * #19-#23, #25-#27 and #29 of docs/escape-suite.md.
+ * #19-#23, #25-#27, #29 and #32 of docs/escape-suite.md.
  *
  * The suite process is "the supervisor": its environment holds
  * SBX_CANARY (main.c), it is non-dumpable like gao-dev, and a SIGWINCH
@@ -73,6 +73,38 @@ SBX_ATTEMPT(a07_peek_supervisor)
 	cr_assert(sbx_has_line(out, "process_vm_readv", "EPERM"), "%s", out);
 	cr_assert(sbx_has_line(out, "process_vm_writev", "EPERM"), "%s", out);
 	cr_assert(sbx_has_line(out, "pidfd_getfd", "EPERM"), "%s", out);
+}
+
+/*
+ * The memory of the processes of the worker's own tree that are not
+ * commands: the PID namespace's init (the worker before it forked, never
+ * confined) and the worker. Opened for writing from a command of the same
+ * uid, either would run code outside seccomp or the tools' checks.
+ */
+SBX_ATTEMPT(a32_worker_tree_memory)
+{
+	const char *out;
+	bool escaped;
+
+	out = sbx_bash(s, 10000,
+		       "python3 -c '\n"
+		       "import errno, os, sys\n"
+		       "for name, pid in ((\"init\", \"1\"), "
+		       "(\"worker\", sys.argv[1])):\n"
+		       "    try:\n"
+		       "        os.close(os.open(\"/proc/%%s/mem\" %% pid, "
+		       "os.O_RDWR))\n"
+		       "        print(name + \"_mem=OK\")\n"
+		       "    except OSError as e:\n"
+		       "        print(name + \"_mem=\" + "
+		       "errno.errorcode.get(e.errno, \"?\"))\n"
+		       "' $PPID");
+	escaped = sbx_has_line(out, "init_mem", "OK") ||
+		  sbx_has_line(out, "worker_mem", "OK");
+	sbx_judge(s, 32, escaped, out);
+	/* both were tried: a refusal is an errno name, not a crash */
+	cr_assert(strstr(out, "init_mem=") && strstr(out, "worker_mem="), "%s",
+		  out);
 }
 
 /* The worker's own environment and memory never hold the key. */
