@@ -45,13 +45,6 @@ disabled_layers(const struct msg_policy *p)
 #endif
 }
 
-/* What the worker can see for itself; spawn reports the namespaces. */
-static uint32_t
-detect_spawn_layers(void)
-{
-	return geteuid() != 0 ? MSG_LAYER_UNPRIVILEGED_UID : 0;
-}
-
 int
 confine_apply(const struct msg_init *init, struct confine_report *rep,
 	      char *err, size_t errlen)
@@ -61,7 +54,9 @@ confine_apply(const struct msg_init *init, struct confine_report *rep,
 	int rc, abi = 0;
 
 	memset(rep, 0, sizeof(*rep));
-	rep->layers = detect_spawn_layers();
+	/* what spawn did (namespaces, the run's own uid) it reports itself:
+	 * a uid other than 0 here may be the operator's, not the run's */
+	rep->layers = 0;
 	rc = policy_limits_apply(p, err, errlen);
 	if (rc < 0)
 		return rc;
