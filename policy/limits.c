@@ -28,7 +28,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define LIMITS_CPU_GRACE 5 /* seconds between SIGXCPU and SIGKILL */
+#define LIMITS_CPU_GRACE 5            /* seconds between SIGXCPU and SIGKILL */
+#define LIMITS_MEMLOCK_MAX (8u << 20) /* bytes; Linux's default */
+#define LIMITS_MSGQUEUE_MAX 819200    /* bytes; Linux's default */
 
 /* Lower resource res to soft/hard; never raise above the current hard. */
 static int
@@ -63,6 +65,32 @@ limits_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/*
+ * Limits no policy sets, which would otherwise pass from whoever started
+ * gao-dev to the agent's commands (a systemd unit's LimitRTPRIO, a
+ * container's unlimited MEMLOCK): no real-time scheduling (a SCHED_FIFO
+ * loop starves the host), no priority above the one inherited, locked
+ * memory and POSIX message queues at the kernel's usual defaults.
+ */
+static int
+limits_fixed(char *err, size_t errlen)
+{
+	int rc;
+
+	rc = limits_set(RLIMIT_RTPRIO, "RLIMIT_RTPRIO", 0, 0, err, errlen);
+	if (rc == 0)
+		rc = limits_set(RLIMIT_NICE, "RLIMIT_NICE", 0, 0, err, errlen);
+	if (rc == 0)
+		rc = limits_set(RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK",
+				LIMITS_MEMLOCK_MAX, LIMITS_MEMLOCK_MAX, err,
+				errlen);
+	if (rc == 0)
+		rc = limits_set(RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE",
+				LIMITS_MSGQUEUE_MAX, LIMITS_MSGQUEUE_MAX, err,
+				errlen);
+	return rc;
+}
+
 int
 policy_limits_apply(const struct msg_policy *p, char *err, size_t errlen)
 {
@@ -86,5 +114,7 @@ policy_limits_apply(const struct msg_policy *p, char *err, size_t errlen)
 	if (rc == 0 && p->memory_bytes > 0)
 		rc = limits_set(RLIMIT_AS, "RLIMIT_AS", p->memory_bytes,
 				p->memory_bytes, err, errlen);
+	if (rc == 0)
+		rc = limits_fixed(err, errlen);
 	return rc;
 }

@@ -33,6 +33,45 @@ child_limits(const struct msg_policy *m)
 	CHECK(r.rlim_cur == m->memory_bytes ||
 		      (m->memory_bytes == 0 && r.rlim_cur == RLIM_INFINITY),
 	      "as %lu", r.rlim_cur);
+	/* what no policy sets is not the operator's to pass on */
+	EXPECT_OK(getrlimit(RLIMIT_RTPRIO, &r));
+	CHECK(r.rlim_cur == 0 && r.rlim_max == 0, "rtprio %lu", r.rlim_max);
+	EXPECT_OK(getrlimit(RLIMIT_NICE, &r));
+	CHECK(r.rlim_cur == 0 && r.rlim_max == 0, "nice %lu", r.rlim_max);
+	EXPECT_OK(getrlimit(RLIMIT_MEMLOCK, &r));
+	CHECK(r.rlim_max <= 8u << 20, "memlock %lu", r.rlim_max);
+	EXPECT_OK(getrlimit(RLIMIT_MSGQUEUE, &r));
+	CHECK(r.rlim_max <= 819200, "msgqueue %lu", r.rlim_max);
+}
+
+/* An operator's generous limits (as root: a real-time priority, unlimited
+ * locked memory) stop at the worker. */
+static void
+child_operator_limits(const struct msg_policy *m)
+{
+	struct rlimit big = { RLIM_INFINITY, RLIM_INFINITY }, r;
+	struct rlimit prio = { 50, 50 };
+	char err[256];
+
+	/* raised where this process may (CAP_SYS_RESOURCE), else as the
+	 * host has them: the promise is the same */
+	(void)setrlimit(RLIMIT_RTPRIO, &prio);
+	(void)setrlimit(RLIMIT_MEMLOCK, &big);
+	CHECK(policy_limits_apply(m, err, sizeof(err)) == 0, "%s", err);
+	EXPECT_OK(getrlimit(RLIMIT_RTPRIO, &r));
+	CHECK(r.rlim_max == 0, "rtprio %lu", r.rlim_max);
+	EXPECT_OK(getrlimit(RLIMIT_MEMLOCK, &r));
+	CHECK(r.rlim_max <= 8u << 20, "memlock %lu", r.rlim_max);
+}
+
+Test(limits, operator_limits_stop_at_the_worker, .init = dirs_setup,
+     .fini = dirs_teardown)
+{
+	struct msg_policy m;
+
+	profile_msg("default", &m);
+	expect_child_ok(child_operator_limits, &m);
+	msg_policy_clear(&m);
 }
 
 Test(limits, default_profile_values, .init = dirs_setup, .fini = dirs_teardown)
