@@ -672,7 +672,15 @@ on_api_done(void *ctx, struct api_reply *r)
 			 api_outcome_name(r->outcome), r->http_status,
 			 r->request_id[0] ? r->request_id : "none",
 			 r->error_type, r->error_message);
-		finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL, why);
+		/* the conversation outgrew the context window: the agent's
+		 * doing, as the stop_reason model_context_window_exceeded */
+		if (r->outcome == API_E_REQUEST && r->http_status == 400 &&
+		    strstr(r->error_message, "prompt is too long"))
+			finish(s, SESSION_FAILED, SESSION_STOP_CONTEXT_WINDOW,
+			       NULL, why);
+		else
+			finish(s, SESSION_ERROR, SESSION_STOP_API_ERROR, NULL,
+			       why);
 		return;
 	}
 	s->res.turns++;

@@ -265,6 +265,10 @@ add_hint(struct api_call *c, long status)
 	if (status == 404 && strstr(m, "model"))
 		api_judge_add_to_message(
 			c, " (choose another model with --model)");
+	else if (status == 400 && strstr(m, "prompt is too long"))
+		api_judge_add_to_message(c, " (the conversation outgrew the "
+					    "model's context window: lower "
+					    "--max-turns)");
 	else if (status == 400 && strstr(m, "max_tokens"))
 		api_judge_add_to_message(c, " (lower --max-output-tokens)");
 	else if (status == 400 && strstr(m, "anthropic-version"))
@@ -291,8 +295,13 @@ judge_status(struct api_call *c, long status, enum api_outcome *o)
 	free(msg);
 	retry = c->hints.should_retry >= 0 ? c->hints.should_retry == 1 :
 					     retry_status_retryable(status);
-	if (status == 429 && c->hints.retry_after_ms < 0 &&
-	    strcasestr(c->reply.error_message, "spend")) {
+	/* the account's limits: a 429 naming the spend limit (without
+	 * retry-after), or the 400s of the usage limit and credit balance */
+	if ((status == 429 && c->hints.retry_after_ms < 0 &&
+	     strcasestr(c->reply.error_message, "spend")) ||
+	    (status == 400 &&
+	     (strcasestr(c->reply.error_message, "usage limits") ||
+	      strcasestr(c->reply.error_message, "credit balance")))) {
 		*o = API_E_SPEND_LIMIT;
 		return API_V_FATAL;
 	}

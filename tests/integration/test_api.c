@@ -572,6 +572,53 @@ Test(fault, spend_limit_429_is_fatal_without_retry)
 	done(&t, &s);
 }
 
+/* The real API's 400s of an account's usage limit and credit balance
+ * are the spend limit too: fatal, not retried, named so. */
+Test(fault, usage_limit_and_credit_400_are_the_spend_limit)
+{
+	static const char *const faults[] = {
+		"[{\"request\": 1, \"kind\": \"status\", \"status\": 400, "
+		"\"message\": \"You have reached your specified API usage "
+		"limits. You will regain access on 2027-01-01 at 00:00 UTC.\"}]",
+		"[{\"request\": 1, \"kind\": \"status\", \"status\": 400, "
+		"\"message\": \"Your credit balance is too low to access the "
+		"Anthropic API.\"}]",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct ha_run t;
+		struct seen s;
+
+		run_fault(&t, &s, faults[i], KEYOPTS(&t, NULL));
+		expect_exit(&t, 4);
+		expect_status(&s, "error", "spend_limit");
+		cr_assert_eq(json_array_size(s.posts), 1);
+		done(&t, &s);
+	}
+}
+
+/* A conversation past the context window is the agent's run ending, as
+ * the stop_reason model_context_window_exceeded: failed, exit 1, with
+ * the option that helps. */
+Test(fault, prompt_too_long_fails_the_phase)
+{
+	struct ha_run t;
+	struct seen s;
+	const char *err;
+
+	run_fault(&t, &s,
+		  "[{\"request\": 2, \"kind\": \"status\", \"status\": 400, "
+		  "\"message\": \"prompt is too long: 210345 tokens > 200000 "
+		  "maximum\"}]",
+		  KEYOPTS(&t, NULL));
+	expect_exit(&t, 1);
+	expect_status(&s, "failed", "model_context_window_exceeded");
+	cr_assert_eq(json_array_size(s.posts), 2);
+	err = ha_str(s.res, "errors.0");
+	cr_assert_not_null(strstr(err, "--max-turns"), "%s", err);
+	done(&t, &s);
+}
+
 Test(fault, invalid_request_400_fails_with_the_message)
 {
 	struct ha_run t;
