@@ -24,7 +24,10 @@
  * says how many), and what they had written to the pipe is still read.
  * Output beyond ctx->output_max is still drained and counted; the agent
  * sees its first and last halves around a marker, since a build's last
- * lines usually hold the error.
+ * lines usually hold the error. A writer can keep the pipe full forever
+ * (cat /dev/zero on a pipe grown to 1 MiB), so one read pass takes at
+ * most BASH_DRAIN_PASS bytes and the loop looks at the clock between
+ * passes: the timeout and the grace hold whatever the command writes.
  *
  * run_in_background: the command becomes a job of ctx->jobs
  * (bash_jobs.h) and the result names its pid and output file at once.
@@ -58,6 +61,10 @@
 #define BASH_GRACE_MS 100
 #define BASH_POLL_FALLBACK_MS 10
 #define BASH_NOTES_MAX 2048
+/* Most bytes one read pass takes from the pipe: twice the largest pipe an
+ * unprivileged command can ask for (fs.pipe-max-size, 1 MiB by default),
+ * so the pass after the leftovers are killed still empties it. */
+#define BASH_DRAIN_PASS ((size_t)2 << 20)
 
 /* Output capture: the first `limit` bytes, and a ring of the last half. */
 struct capture {
@@ -123,7 +130,7 @@ capture_init(struct capture *c, size_t limit)
 static void
 capture_add(struct capture *c, const char *p, size_t n)
 {
-	size_t k, i;
+	size_t k;
 
 	c->total += n;
 	if (c->hlen < c->limit) {
@@ -136,20 +143,26 @@ capture_add(struct capture *c, const char *p, size_t n)
 		p += n - c->rcap;
 		n = c->rcap;
 	}
-	for (i = 0; i < n; i++) {
-		c->ring[c->rpos] = p[i];
-		c->rpos = (c->rpos + 1) % c->rcap;
-	}
+	/* up to the ring's end, then the rest from its start */
+	k = c->rcap - c->rpos < n ? c->rcap - c->rpos : n;
+	memcpy(c->ring + c->rpos, p, k);
+	memcpy(c->ring, p + k, n - k);
+	c->rpos = (c->rpos + n) % c->rcap;
 }
 
-/* Read what the pipe holds now; sets r->eof at end of stream. */
+/*
+ * Read what the pipe holds now, at most BASH_DRAIN_PASS bytes; sets
+ * r->eof at end of stream. A writer may keep the pipe full forever, so
+ * the caller's loop gets back to its clock after each pass.
+ */
 static void
 drain(struct run *r)
 {
 	char buf[16384];
+	size_t got = 0;
 	ssize_t n;
 
-	while (!r->eof) {
+	while (!r->eof && got < BASH_DRAIN_PASS) {
 		n = io_read(r->rfd, buf, sizeof(buf));
 		if (n < 0 && n != -EAGAIN)
 			r->eof = true; /* EIO and such: nothing more */
@@ -159,6 +172,7 @@ drain(struct run *r)
 			r->eof = true;
 		else
 			capture_add(&r->cap, buf, (size_t)n);
+		got += (size_t)n;
 	}
 }
 

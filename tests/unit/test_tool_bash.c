@@ -252,6 +252,57 @@ Test(bash, floods_are_drained_and_counted)
 	cr_assert(strstr(out.content, "done\n") != NULL);
 }
 
+/* cat /dev/zero on a pipe of 1 MiB (F_SETPIPE_SZ): the reader never
+ * finds it empty */
+#define BIG_PIPE_FLOOD \
+	"python3 -c 'import fcntl, os; fcntl.fcntl(1, 1031, 1 << 20); " \
+	"os.execvp(\\\"cat\\\", [\\\"cat\\\", \\\"/dev/zero\\\"])'"
+
+/* A writer that keeps the pipe full: the timeout still ends the call,
+ * which is the timeout error with the output so far. */
+static void
+flood_times_out(const char *cmd)
+{
+	double t0 = now_s();
+
+	bash_run(cmd, "\"timeout\": 1000", 0);
+	cr_assert_lt(now_s() - t0, 5.0, "%s: %.1f s", cmd, now_s() - t0);
+	cr_assert(out.is_error, "%s: %.200s", cmd, out.content);
+	cr_assert(strncmp(out.content, "Command timed out after 1000 ms\n",
+			  32) == 0,
+		  "%s: %.200s", cmd, out.content);
+	cr_assert_eq(out.exit_code, 128 + SIGKILL);
+	cr_assert_gt(out.bytes, 0);
+}
+
+Test(bash, endless_floods_end_at_the_timeout)
+{
+	flood_times_out("yes");
+	flood_times_out("cat /dev/zero");
+	fx.ctx.output_max = 1 << 20;
+	flood_times_out(BIG_PIPE_FLOOD);
+}
+
+/* bash exits at once, what it left keeps the pipe full: the call ends
+ * after the grace and kills it. */
+static void
+flood_left_behind(const char *cmd)
+{
+	double t0 = now_s();
+
+	bash_run(cmd, "\"timeout\": 1000", 0);
+	cr_assert_lt(now_s() - t0, 5.0, "%s: %.1f s", cmd, now_s() - t0);
+	cr_assert(!out.is_error, "%s: %.200s", cmd, out.content);
+	cr_assert(strstr(out.content, "left running by the command") != NULL,
+		  "%s: %.200s", cmd, out.content);
+}
+
+Test(bash, a_flood_left_behind_ends_with_the_call)
+{
+	flood_left_behind("yes & exit 0");
+	flood_left_behind(BIG_PIPE_FLOOD " & exit 0");
+}
+
 Test(bash, invalid_utf8_and_nul_are_replaced)
 {
 	bash_run("printf 'a\\\\377\\\\0b\\\\303'", NULL, 0);
