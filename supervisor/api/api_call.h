@@ -36,6 +36,8 @@
 #define API_SSE_EVENT_MAX (16u << 20)
 /* All header lines of one response; the real API's are about 2 KiB. */
 #define API_HEADERS_MAX (64u << 10)
+/* The wait for a plain (not streamed) answer's first byte, at least. */
+#define API_PLAIN_FIRST_BYTE_S 600
 
 struct api {
 	struct loop *loop;

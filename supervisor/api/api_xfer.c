@@ -13,7 +13,8 @@
  *
  * Time is bounded by the idle timeout (--idle-timeout): on_progress, which
  * curl calls about once a second, ends an attempt that has received no
- * byte for that long (CURLE_ABORTED_BY_CALLBACK, judged a timeout). Exact
+ * byte for that long (CURLE_ABORTED_BY_CALLBACK, judged a timeout; a plain
+ * answer's first byte may take 10 minutes: idle_limit_ms). Exact
  * to a second, where curl's own low-speed check averages over a window and
  * ends it up to twice as late (CURLOPT_LOW_SPEED_* stays as a backstop).
  * The headers have a deadline of their own: once the status line came,
@@ -63,6 +64,23 @@ append_raw(struct api_call *c, const char *p, size_t n)
 	return n;
 }
 
+/*
+ * How long an attempt may receive nothing. A plain (not streamed) answer
+ * sends no byte until the model has written all of it, which at 16,000
+ * output tokens takes minutes: until its first byte it gets at least
+ * API_PLAIN_FIRST_BYTE_S (what the SDKs allow such a request).
+ */
+static uint64_t
+idle_limit_ms(const struct api_call *c)
+{
+	uint64_t s = (uint64_t)c->api->cfg.idle_timeout_s;
+
+	if (!c->api->cfg.stream && !c->is_get && !c->header_start &&
+	    s < API_PLAIN_FIRST_BYTE_S)
+		s = API_PLAIN_FIRST_BYTE_S;
+	return s * 1000u;
+}
+
 /* Called by curl about once a second: the idle timeout and the header
  * deadline (design note). */
 static int
@@ -70,8 +88,7 @@ on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	    curl_off_t ulnow)
 {
 	struct api_call *c = ud;
-	uint64_t now = loop_now_ms(),
-		 limit = (uint64_t)c->api->cfg.idle_timeout_s * 1000u;
+	uint64_t now = loop_now_ms(), limit = idle_limit_ms(c);
 
 	(void)dltotal;
 	(void)dlnow;
@@ -195,7 +212,11 @@ api_xfer_setup(struct api_call *c)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->idle_timeout_s * 2);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+			 (long)(cfg->idle_timeout_s < API_PLAIN_FIRST_BYTE_S ?
+					API_PLAIN_FIRST_BYTE_S :
+					cfg->idle_timeout_s) *
+				 2);
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);

@@ -404,6 +404,37 @@ Test(fault, stalled_stream_ends_at_the_idle_timeout_and_is_retried)
 	done(&t, &s);
 }
 
+/*
+ * A plain (--no-stream) answer sends nothing until the model is done:
+ * its first byte may come later than --idle-timeout (up to 10 minutes),
+ * while a plain answer that stalls once it began still ends at it.
+ */
+Test(fault, plain_answer_may_begin_after_the_idle_timeout)
+{
+	struct ha_run t;
+	struct seen s;
+	const json_t *r;
+
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"slow\", "
+		  "\"delay_ms\": 7000}]",
+		  KEYOPTS(&t, "--no-stream", "--idle-timeout", "5", NULL));
+	expect_completed(&t, &s);
+	cr_assert_eq(json_array_size(s.retried), 0, "the slow answer was cut");
+	done(&t, &s);
+	run_fault(&t, &s,
+		  "[{\"request\": 1, \"kind\": \"stall\", "
+		  "\"stall_ms\": 60000}]",
+		  KEYOPTS(&t, "--no-stream", "--idle-timeout", "5", NULL));
+	expect_completed(&t, &s);
+	r = expect_one_retry(&s, 200, "timeout", 375, 500);
+	cr_assert(ha_int(r, "latency_ms") >= 4500 &&
+			  ha_int(r, "latency_ms") < 9000,
+		  "the stalled attempt ended after %lld ms",
+		  ha_int(r, "latency_ms"));
+	done(&t, &s);
+}
+
 Test(fault, slow_answer_within_limits_is_waited_for)
 {
 	struct ha_run t;
