@@ -72,31 +72,77 @@ parse_retry_after(const char *v, time_t now)
 	return when > now ? (int64_t)(when - now) * 1000 : 0;
 }
 
+/* The bucket named name (len bytes), added when new; NULL when full. */
+static struct retry_rl_bucket *
+rl_bucket(struct retry_hints *h, const char *name, size_t len)
+{
+	struct retry_rl_bucket *b;
+
+	if (len >= sizeof(h->rl[0].name))
+		return NULL;
+	for (size_t i = 0; i < h->n_rl; i++)
+		if (strlen(h->rl[i].name) == len &&
+		    strncasecmp(h->rl[i].name, name, len) == 0)
+			return &h->rl[i];
+	if (h->n_rl == RETRY_RL_BUCKETS)
+		return NULL;
+	b = &h->rl[h->n_rl++];
+	memcpy(b->name, name, len);
+	b->name[len] = 0;
+	b->remaining = -1;
+	b->reset = 0;
+	return b;
+}
+
+/* rl_remaining and rl_reset from the buckets: a bucket's reset counts
+ * only when that bucket is the one empty (its own, not another's). */
+static void
+rl_summarise(struct retry_hints *h)
+{
+	h->rl_remaining = -1;
+	h->rl_reset = 0;
+	for (size_t i = 0; i < h->n_rl; i++) {
+		const struct retry_rl_bucket *b = &h->rl[i];
+
+		if (b->remaining >= 0 &&
+		    (h->rl_remaining < 0 || b->remaining < h->rl_remaining))
+			h->rl_remaining = b->remaining;
+		if (b->remaining == 0 && b->reset > h->rl_reset)
+			h->rl_reset = b->reset;
+	}
+}
+
 static void
 parse_ratelimit(struct retry_hints *h, const char *line, size_t len,
 		const char *v)
 {
 	static const char prefix[] = "anthropic-ratelimit-";
-	const char *name_end = memchr(line, ':', len);
+	const char *name_end = memchr(line, ':', len), *bucket;
+	struct retry_rl_bucket *b;
+	size_t name_len;
 	char *end;
 	long long n;
 
 	if (!name_end || (size_t)(name_end - line) < sizeof(prefix) ||
 	    strncasecmp(line, prefix, sizeof(prefix) - 1) != 0)
 		return;
-	if ((size_t)(name_end - line) > 10 &&
+	bucket = line + sizeof(prefix) - 1;
+	name_len = (size_t)(name_end - bucket);
+	if (name_len > 10 &&
 	    strncasecmp(name_end - 10, "-remaining", 10) == 0) {
 		n = strtoll(v, &end, 10);
-		if (end != v && n >= 0 &&
-		    (h->rl_remaining < 0 || n < h->rl_remaining))
-			h->rl_remaining = n;
-	} else if ((size_t)(name_end - line) > 6 &&
+		b = rl_bucket(h, bucket, name_len - 10);
+		if (b && end != v && n >= 0)
+			b->remaining = n;
+	} else if (name_len > 6 &&
 		   strncasecmp(name_end - 6, "-reset", 6) == 0) {
 		time_t t = retry_parse_rfc3339(v);
 
-		if (t > h->rl_reset)
-			h->rl_reset = t;
+		b = rl_bucket(h, bucket, name_len - 6);
+		if (b && t > 0)
+			b->reset = t;
 	}
+	rl_summarise(h);
 }
 
 void

@@ -19,11 +19,25 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The rate-limit buckets one response may name (requests, tokens, input
+ * tokens, output tokens, and room for more), each read on its own. */
+#define RETRY_RL_BUCKETS 8
+
+struct retry_rl_bucket {
+	char name[48];     /* "requests", "input-tokens", ... */
+	int64_t remaining; /* -1 when not given */
+	time_t reset;      /* UTC, 0 when not given */
+};
+
 struct retry_hints {
 	int should_retry;       /* x-should-retry: -1 absent, 0 false, 1 true */
 	int64_t retry_after_ms; /* -1 when absent */
 	int64_t rl_remaining;   /* lowest anthropic-ratelimit-*-remaining, -1 */
-	time_t rl_reset;        /* its reset time (UTC), 0 when unknown */
+	time_t rl_reset;        /* when every bucket with nothing remaining
+				 * refills (UTC); 0 when none is empty or its
+				 * reset is not given */
+	struct retry_rl_bucket rl[RETRY_RL_BUCKETS];
+	size_t n_rl;
 	char request_id[128];
 };
 

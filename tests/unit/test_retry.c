@@ -130,10 +130,72 @@ Test(retry, ratelimit_lowest_remaining_and_latest_reset)
 	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++)
 		retry_parse_header(&h, lines[i], strlen(lines[i]), NOW);
 	cr_assert_eq(h.rl_remaining, 7);
-	cr_assert_eq(h.rl_reset, NOW + 60);
+	/* no bucket is empty: no reset to wait for */
+	cr_assert_eq(h.rl_reset, 0);
 	/* nothing else was touched */
 	cr_assert_eq(h.retry_after_ms, -1);
 	cr_assert_eq(h.should_retry, -1);
+}
+
+/* Feed the header lines to h, in order. */
+static void
+feed(struct retry_hints *h, const char *const *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		retry_parse_header(h, lines[i], strlen(lines[i]), NOW);
+}
+
+/* An empty bucket's own reset is the wait, not another bucket's later
+ * one (requests empty for 1 s must not stall every agent for 50 s); with
+ * two empty, the later of their own resets. */
+Test(retry, ratelimit_reset_is_the_empty_buckets_own)
+{
+	static const char *const one_empty[] = {
+		"anthropic-ratelimit-output-tokens-reset: 2026-11-24T04:00:50Z\r\n",
+		"anthropic-ratelimit-requests-remaining: 0\r\n",
+		"anthropic-ratelimit-output-tokens-remaining: 5000\r\n",
+		"anthropic-ratelimit-requests-reset: 2026-11-24T04:00:01Z\r\n",
+	};
+	static const char *const two_empty[] = {
+		"anthropic-ratelimit-output-tokens-reset: 2026-11-24T04:00:50Z\r\n",
+		"anthropic-ratelimit-requests-remaining: 0\r\n",
+		"anthropic-ratelimit-output-tokens-remaining: 0\r\n",
+		"anthropic-ratelimit-requests-reset: 2026-11-24T04:00:01Z\r\n",
+	};
+	struct retry_hints h;
+
+	retry_hints_init(&h);
+	feed(&h, one_empty, 4);
+	cr_assert_eq(h.rl_remaining, 0);
+	cr_assert_eq(h.rl_reset, NOW + 1);
+	retry_hints_init(&h);
+	feed(&h, two_empty, 4);
+	cr_assert_eq(h.rl_remaining, 0);
+	cr_assert_eq(h.rl_reset, NOW + 50);
+}
+
+/* More buckets than it keeps: the first ones count, nothing overflows. */
+Test(retry, ratelimit_buckets_are_bounded)
+{
+	struct retry_hints h;
+	char line[128];
+
+	retry_hints_init(&h);
+	for (int i = 0; i < 3 * RETRY_RL_BUCKETS; i++) {
+		snprintf(line, sizeof(line),
+			 "anthropic-ratelimit-b%d-remaining: %d\r\n", i,
+			 100 - i);
+		retry_parse_header(&h, line, strlen(line), NOW);
+	}
+	cr_assert_eq(h.n_rl, RETRY_RL_BUCKETS);
+	cr_assert_eq(h.rl_remaining, 100 - (RETRY_RL_BUCKETS - 1));
+	/* a bucket name longer than kept is not one */
+	retry_hints_init(&h);
+	snprintf(line, sizeof(line),
+		 "anthropic-ratelimit-%060d-remaining: 0\r\n", 0);
+	retry_parse_header(&h, line, strlen(line), NOW);
+	cr_assert_eq(h.n_rl, 0);
+	cr_assert_eq(h.rl_remaining, -1);
 }
 
 Test(retry, ratelimit_ignores_bad_values)
