@@ -64,11 +64,14 @@ rewrite_in_place(const struct tool_ctx *ctx, const char *path, const void *data,
 			  O_WRONLY | O_NONBLOCK | O_NOCTTY, 0, &fd, err,
 			  errlen);
 	if (rc == -ENOENT) {
-		/* A dangling symlink inside: create its target, beneath. */
+		/* A dangling symlink inside: create its target, beneath. A
+		 * FIFO put there meanwhile must not block us (ENXIO, or the
+		 * S_ISREG check below); on a regular file O_NONBLOCK changes
+		 * nothing, so it stays for the write. */
 		*created = true;
 		rc = pathres_open(ctx->project_fd, ctx->project_dir, path,
-				  O_WRONLY | O_CREAT | O_NOCTTY, TOOL_FILE_MODE,
-				  &fd, err, errlen);
+				  O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY,
+				  TOOL_FILE_MODE, &fd, err, errlen);
 	}
 	if (rc < 0)
 		return rc;

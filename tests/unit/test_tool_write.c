@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -294,6 +295,35 @@ Test(write, unwritable_directory_falls_back_to_in_place)
 	cr_assert_eq(WEXITSTATUS(status), 0);
 	assert_file(fx.dir, "ro/f", "new");
 	cr_assert_eq(count_entries("ro"), 1, "no temp file left");
+}
+
+Test(write, fifo_raced_under_a_dangling_link_never_blocks, .timeout = 30)
+{
+	char fifo[PATH_MAX * 2];
+	pid_t pid;
+	int i, status;
+
+	/* "link" dangles to "target", which the child keeps making and
+	 * removing as a FIFO: a blocking open of it would wait forever for
+	 * a reader */
+	tool_fixture_symlink("target", fx.dir, "link");
+	snprintf(fifo, sizeof(fifo), "%s/target", fx.dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* dies with the test, even one that timed out blocked */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			(void)mkfifo(fifo, 0644);
+			(void)unlink(fifo);
+		}
+	}
+	for (i = 0; i < 3000; i++) {
+		write_json("{\"file_path\": \"link\", \"content\": \"x\"}");
+		(void)unlink(fifo); /* a file the write made */
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 }
 
 Test(write, input_validation)
