@@ -174,13 +174,14 @@ char *tool_rel_tidy(char *rel);
 
 /*
  * Give path (beneath the project) the content data[0..len), creating
- * missing parents. A regular file that is not a symlink or hard-linked is
- * replaced atomically (temp file in the same directory, its old mode
- * kept, rename); a symlink inside the project or a hard-linked file is
- * rewritten in place; a new file gets TOOL_FILE_MODE. *created says
- * whether the file is new. Returns 0, or a negative errno with a message
- * for the agent in err (a directory target: -EISDIR). Implemented in
- * tool_write.c.
+ * missing parents; a failure leaves the file as it was. Symlinks are
+ * followed beneath the project to the entry they name (links kept). A
+ * regular file is replaced atomically (temp file in its directory, its
+ * permission bits st_mode & 0777 kept, rename); a hard-linked file is
+ * rewritten in place after a trial write of the content beside it; a new
+ * file gets TOOL_FILE_MODE. *created says whether the file is new.
+ * Returns 0, or a negative errno with a message for the agent in err (a
+ * directory target: -EISDIR). Implemented in tool_write.c.
  */
 int tool_write_file(const struct tool_ctx *ctx, const char *path,
 		    const void *data, size_t len, bool *created, char *err,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -209,6 +210,68 @@ Test(write, symlink_inside_is_written_through)
 	assert_file(fx.dir, "sub/real.txt", "new");
 }
 
+Test(write, symlink_chain_is_followed_and_the_target_replaced)
+{
+	char path[PATH_MAX * 2];
+
+	/* first -> d/second -> ../sub/real.txt, written like real.txt */
+	tool_fixture_put(fx.dir, "sub/real.txt", "old");
+	snprintf(path, sizeof(path), "%s/sub/real.txt", fx.dir);
+	cr_assert_eq(chmod(path, 0640), 0);
+	tool_fixture_symlink("../sub/real.txt", fx.dir, "d/second");
+	tool_fixture_symlink("d/second", fx.dir, "first");
+	write_json("{\"file_path\": \"first\", \"content\": \"new\"}");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert_str_eq(out.content, "File updated successfully at: first");
+	assert_file(fx.dir, "sub/real.txt", "new");
+	cr_assert(S_ISLNK(mode_of("first")));
+	cr_assert(S_ISLNK(mode_of("d/second")));
+	cr_assert_eq(mode_of("sub/real.txt") & 07777, 0640);
+	cr_assert_eq(count_entries("sub"), 1, "no temp file left");
+}
+
+Test(write, dangling_symlink_inside_creates_its_target)
+{
+	tool_fixture_put(fx.dir, "sub/keep", "k");
+	tool_fixture_symlink("sub/new.txt", fx.dir, "link");
+	write_json("{\"file_path\": \"link\", \"content\": \"made\"}");
+	cr_assert(!out.is_error, "%s", out.content);
+	cr_assert_str_eq(out.content, "File created successfully at: link");
+	assert_file(fx.dir, "sub/new.txt", "made");
+	cr_assert(S_ISLNK(mode_of("link")));
+	/* a missing directory on the way is not made */
+	tool_fixture_symlink("nodir/x.txt", fx.dir, "far");
+	write_json("{\"file_path\": \"far\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(!tool_fixture_exists(fx.dir, "nodir"));
+}
+
+Test(write, symlinks_that_cannot_be_written_through)
+{
+	char abs[PATH_MAX * 2];
+
+	tool_fixture_put(fx.dir, "real.txt", "old");
+	tool_fixture_put(fx.dir, "dir/keep", "k");
+	/* absolute, even to a file inside: refused like RESOLVE_BENEATH */
+	snprintf(abs, sizeof(abs), "%s/real.txt", fx.dir);
+	tool_fixture_symlink(abs, fx.dir, "abs");
+	write_json("{\"file_path\": \"abs\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "escapes") != NULL, "%s", out.content);
+	assert_file(fx.dir, "real.txt", "old");
+	tool_fixture_symlink("dir", fx.dir, "todir");
+	write_json("{\"file_path\": \"todir\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "is a directory") != NULL, "%s",
+		  out.content);
+	tool_fixture_symlink("loop", fx.dir, "loop");
+	write_json("{\"file_path\": \"loop\", \"content\": \"x\"}");
+	cr_assert(out.is_error);
+	cr_assert(strstr(out.content, "too many levels") != NULL, "%s",
+		  out.content);
+	cr_assert(S_ISLNK(mode_of("loop")));
+}
+
 Test(write, hard_link_is_rewritten_in_place)
 {
 	char a[PATH_MAX * 2], b[PATH_MAX * 2];
@@ -220,6 +283,86 @@ Test(write, hard_link_is_rewritten_in_place)
 	write_json("{\"file_path\": \"a\", \"content\": \"shared\"}");
 	cr_assert(!out.is_error);
 	assert_file(fx.dir, "b", "shared");
+	cr_assert_eq(count_entries("."), 2, "no temp file left");
+}
+
+/*
+ * Write content to rel in a child whose file size limit is limit bytes
+ * (SIGXFSZ ignored, so the write fails with EFBIG), running as uid and
+ * gid 65534 with as_nobody: true when the tool answered with the "file
+ * too large" error, which also holds note unless NULL.
+ */
+static bool
+write_too_large_as(const char *rel, const char *content, rlim_t limit,
+		   bool as_nobody, const char *note)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { limit, limit };
+		struct tool_out o;
+		json_t *in = json_pack("{s:s, s:s}", "file_path", rel,
+				       "content", content);
+
+		memset(&o, 0, sizeof(o));
+		signal(SIGXFSZ, SIG_IGN);
+		if (in == NULL || setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		if (as_nobody && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(2);
+		if (tool_write(&fx.ctx, in, 0, &o) != 0)
+			_exit(3);
+		_exit(o.is_error && strstr(o.content, "file too large") &&
+				      (!note || strstr(o.content, note)) ?
+			      0 :
+			      1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	return WEXITSTATUS(status) == 0;
+}
+
+static bool
+write_too_large(const char *rel, const char *content, rlim_t limit)
+{
+	return write_too_large_as(rel, content, limit, false, NULL);
+}
+
+#define BIG_CONTENT "0123456789abcdefghijklmnopqrstuvwxyz"
+
+Test(write, failed_write_keeps_a_regular_file)
+{
+	tool_fixture_put(fx.dir, "f", "old");
+	cr_assert(write_too_large("f", BIG_CONTENT, 10));
+	assert_file(fx.dir, "f", "old");
+	cr_assert_eq(count_entries("."), 1, "no temp file left");
+}
+
+Test(write, failed_write_through_a_symlink_keeps_the_target)
+{
+	tool_fixture_put(fx.dir, "sub/real.txt", "old");
+	tool_fixture_symlink("sub/real.txt", fx.dir, "link");
+	cr_assert(write_too_large("link", BIG_CONTENT, 10));
+	assert_file(fx.dir, "sub/real.txt", "old");
+	cr_assert(S_ISLNK(mode_of("link")));
+	cr_assert_eq(count_entries("sub"), 1, "no temp file left");
+}
+
+Test(write, failed_write_of_a_hard_link_keeps_both_names)
+{
+	char a[PATH_MAX * 2], b[PATH_MAX * 2];
+
+	tool_fixture_put(fx.dir, "a", "old");
+	snprintf(a, sizeof(a), "%s/a", fx.dir);
+	snprintf(b, sizeof(b), "%s/b", fx.dir);
+	cr_assert_eq(link(a, b), 0);
+	cr_assert(write_too_large("a", BIG_CONTENT, 10));
+	assert_file(fx.dir, "a", "old");
+	assert_file(fx.dir, "b", "old");
+	cr_assert_eq(count_entries("."), 2, "no temp file left");
 }
 
 Test(write, racing_symlink_swap_never_escapes, .timeout = 60)
@@ -324,6 +467,22 @@ Test(write, fifo_raced_under_a_dangling_link_never_blocks, .timeout = 30)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+}
+
+Test(write, failed_in_place_rewrite_puts_the_old_content_back)
+{
+	char path[PATH_MAX * 2];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to drop to another uid");
+	/* no temp file in ro/ for uid 65534: rewritten in place, no trial */
+	tool_fixture_put(fx.dir, "ro/f", "old");
+	snprintf(path, sizeof(path), "%s/ro/f", fx.dir);
+	cr_assert_eq(chown(path, 65534, 65534), 0);
+	cr_assert(write_too_large_as("ro/f", BIG_CONTENT, 10, true,
+				     "its old content was put back"));
+	assert_file(fx.dir, "ro/f", "old");
+	cr_assert_eq(count_entries("ro"), 1, "no temp file left");
 }
 
 Test(write, input_validation)
