@@ -490,9 +490,22 @@ account(struct session *s, const struct api_reply *r)
 		account_web(s, r);
 }
 
+/* A text block with nothing but blanks (the API sends "" before a
+ * tool_use at times, and refuses it when it comes back). */
+static bool
+blank_text_block(const json_t *b)
+{
+	const char *t = json_string_value(json_object_get(b, "type"));
+	const char *text = json_string_value(json_object_get(b, "text"));
+
+	return t && strcmp(t, "text") == 0 && text &&
+	       text[strspn(text, " \t\r\n\f\v")] == 0;
+}
+
 /*
  * Remember the agent's latest words for the summary, and their last line
- * for Murat's verdict (from the whole text: the words kept are capped).
+ * for Murat's verdict (from the whole text: the words kept are capped); a
+ * blank text block says nothing and replaces nothing.
  */
 static void
 keep_text(struct session *s, const json_t *content)
@@ -505,25 +518,14 @@ keep_text(struct session *s, const json_t *content)
 
 		if (t && json_is_string(json_object_get(b, "type")) &&
 		    strcmp(json_string_value(json_object_get(b, "type")),
-			   "text") == 0) {
+			   "text") == 0 &&
+		    !blank_text_block(b)) {
 			utf8_copy(s->res.final_text, sizeof(s->res.final_text),
 				  t);
 			turn_last_line(t, s->res.last_line,
 				       sizeof(s->res.last_line));
 		}
 	}
-}
-
-/* A text block with nothing but blanks (the API sends "" before a
- * tool_use at times, and refuses it when it comes back). */
-static bool
-blank_text_block(const json_t *b)
-{
-	const char *t = json_string_value(json_object_get(b, "type"));
-	const char *text = json_string_value(json_object_get(b, "text"));
-
-	return t && strcmp(t, "text") == 0 && text &&
-	       text[strspn(text, " \t\r\n\f\v")] == 0;
 }
 
 /*
