@@ -36,18 +36,42 @@ block_str(const json_t *block, const char *key)
 
 /* ---- the workers ---- */
 
-/* The deadline a tool call gets. */
+/*
+ * Bash's "timeout" read as the worker reads it (tool_arg_uint): an
+ * integer, or a real with a whole value (300000.0). 0 when absent or
+ * anything else (0, negative, fractional, not a number: the worker
+ * answers those with an error, or uses its default).
+ */
+static uint64_t
+bash_timeout_arg(const json_t *t)
+{
+	double d;
+
+	if (json_is_integer(t))
+		return json_integer_value(t) > 0 ?
+			       (uint64_t)json_integer_value(t) :
+			       0;
+	if (!json_is_real(t))
+		return 0;
+	d = json_real_value(t);
+	/* NaN fails both comparisons; the cast is then in range. */
+	if (!(d >= 1 && d < 1.8e19) || d != (double)(uint64_t)d)
+		return 0;
+	return (uint64_t)d;
+}
+
+/* The deadline a tool call gets: for Bash, the timeout the worker will
+ * use, so that the two never differ. */
 static uint32_t
 tool_timeout(const struct batch *b, const char *name, const json_t *input)
 {
 	const struct msg_policy *p = &b->cfg.worker->init->policy;
-	json_t *t = json_object_get(input, "timeout");
-	uint64_t ms = p->timeout_default_ms;
+	uint64_t ms = bash_timeout_arg(json_object_get(input, "timeout"));
 
 	if (strcmp(name, "Bash") != 0)
 		return BATCH_TOOL_TIMEOUT_MS;
-	if (json_is_integer(t) && json_integer_value(t) > 0)
-		ms = (uint64_t)json_integer_value(t);
+	if (ms == 0)
+		ms = p->timeout_default_ms;
 	if (ms > p->timeout_max_ms)
 		ms = p->timeout_max_ms;
 	return (uint32_t)ms;

@@ -203,6 +203,24 @@ Test(batch, a_nul_character_in_the_input_is_refused_naming_the_field)
 	cr_expect(batch_fixture_has("ok.txt"));
 }
 
+Test(batch, a_bash_timeout_given_as_a_real_is_the_deadline_on_both_sides)
+{
+	/* the worker reads 5000.0 as 5000 ms: the supervisor's deadline
+	 * must not stay at the default, which the worker would obey */
+	fx->init.policy.timeout_default_ms = 500;
+	batch_fixture_start();
+	batch_fixture_run(json_pack(
+		"[o]", batch_fixture_tool_use("toolu_1", "Bash",
+					      json_pack("{s:s,s:f}", "command",
+							"sleep 1; echo slept",
+							"timeout", 5000.0))));
+	cr_assert_eq(fx->stop, SESSION_STOP_NONE, "%s", fx->error);
+	cr_expect(!batch_fixture_result_error(0), "%s",
+		  batch_fixture_result_text(0));
+	cr_expect(strstr(batch_fixture_result_text(0), "slept"), "%s",
+		  batch_fixture_result_text(0));
+}
+
 Test(batch, todo_write_is_kept_without_a_worker)
 {
 	const struct batch_stats *st;
