@@ -482,6 +482,35 @@ excerpt(const char *clean)
 	return json_stringn(clean, n);
 }
 
+/*
+ * clean (the worker's text, malloc'ed) cut to the policy's output_bytes
+ * and BATCH_RESULT_SLACK on a character, with a note saying so; returns
+ * clean itself when it fits, else a new string (clean is freed). NULL
+ * stays NULL, or when out of memory.
+ */
+static char *
+cap_result(const struct batch *b, char *clean)
+{
+	static const char note[] = "\n[output cut by the supervisor: the "
+				   "sandbox sent %zu bytes, more than the "
+				   "policy allows]";
+	uint64_t cap = b->cfg.worker->init->policy.output_bytes +
+		       BATCH_RESULT_SLACK;
+	size_t len = clean ? strlen(clean) : 0, keep;
+	char *cut;
+
+	if (len <= cap)
+		return clean;
+	keep = utf8_boundary(clean, len, (size_t)cap);
+	cut = malloc(keep + sizeof(note) + 24);
+	if (cut) {
+		memcpy(cut, clean, keep);
+		snprintf(cut + keep, sizeof(note) + 24, note, len);
+	}
+	free(clean);
+	return cut;
+}
+
 static void
 on_result(void *ctx, const struct msg_tool_result *r)
 {
@@ -502,7 +531,7 @@ on_result(void *ctx, const struct msg_tool_result *r)
 		return;
 	wk->slot = NULL;
 	s->wk = NULL;
-	clean = utf8_clean(r->content, strlen(r->content));
+	clean = cap_result(b, utf8_clean(r->content, strlen(r->content)));
 	batch_rec_call(b, s, r->is_error ? "error" : "allowed", r, NULL);
 	batch_rec_line(b, s, "tool_result",
 		       json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,"

@@ -29,6 +29,11 @@
  *     project before the next slot moves; a project over the run's disk
  *     or file cap, or one that cannot be measured, ends the batch with
  *     DISK_LIMIT or FILE_LIMIT (the run stops).
+ *   - A worker's result is trusted for its shape only: its text is cut
+ *     to the policy's output_bytes and BATCH_RESULT_SLACK (the tool's own
+ *     notes: a truncation marker, Bash's exit code and leftovers) before
+ *     the model sees it, with a note, although the frame would carry up
+ *     to PROTO_STR_MAX. Only a broken or subverted worker sends more.
  *   - Every call, allowed or refused, gets exactly one audit record and
  *     one tool_call event, written in the order of the calls whatever
  *     order they finish in (batch_rec.c); a call cut short by the
@@ -78,6 +83,10 @@
 #define BATCH_TOOL_TIMEOUT_MS 60000 /* tools other than Bash */
 /* The excerpt of each tool result kept in the transcript (bytes). */
 #define BATCH_EXCERPT_MAX 2048
+/* What a tool result may hold past the policy's output_bytes: the
+ * tool's notes around its capped output (the worker's largest, Bash's,
+ * stay under 3 KiB). */
+#define BATCH_RESULT_SLACK 8192
 
 /* A transcript line: type and fields (stolen). See session.c. */
 typedef void (*batch_transcript_fn)(void *ctx, const char *type,

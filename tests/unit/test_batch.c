@@ -221,6 +221,30 @@ Test(batch, a_bash_timeout_given_as_a_real_is_the_deadline_on_both_sides)
 		  batch_fixture_result_text(0));
 }
 
+Test(batch, a_result_past_the_policy_cap_is_cut_by_the_supervisor)
+{
+	const char *text;
+
+	batch_fixture_start();
+	/* the worker was told the policy's output_bytes in its INIT; the
+	 * supervisor's is now far lower, so the worker sends more than it
+	 * allows, as a subverted worker could */
+	cr_assert_gt(fx->init.policy.output_bytes, 20000);
+	fx->init.policy.output_bytes = 1000;
+	batch_fixture_run(json_pack(
+		"[o]",
+		batch_fixture_tool_use("toolu_1", "Bash",
+				       json_pack("{s:s}", "command",
+						 "head -c 100000 /dev/zero | "
+						 "tr '\\0' a"))));
+	cr_assert_eq(fx->stop, SESSION_STOP_NONE, "%s", fx->error);
+	text = batch_fixture_result_text(0);
+	cr_expect_lt(strlen(text), 1000 + BATCH_RESULT_SLACK + 200);
+	cr_expect(strstr(text, "[output cut by the supervisor: the sandbox "
+			       "sent ") != NULL,
+		  "%.300s", text + strlen(text) - 300);
+}
+
 Test(batch, todo_write_is_kept_without_a_worker)
 {
 	const struct batch_stats *st;
