@@ -46,28 +46,40 @@ problem(json_t *problems, const char *fmt, ...)
 
 static int rm_entry(int dfd, const char *name, int depth, struct rm *st);
 
-/* Every entry of the directory fd (consumed), once or twice: a removal
- * during readdir may hide an entry from the same pass. */
+/*
+ * Every entry of the directory fd (consumed). A removal during readdir
+ * may hide an entry from the same pass, so a pass that removed something
+ * is followed by another; the first failure ends the walk (a tree that
+ * cannot all go is left, and walking it again at every level above would
+ * cost 2^depth). The directory is made writable to us first: the agent
+ * may have left it 0500, and its entries could not be unlinked.
+ */
 static void
 rm_children(int fd, int depth, struct rm *st)
 {
-	DIR *d = fdopendir(fd);
+	DIR *d;
 	struct dirent *e;
+	struct stat sb;
+	size_t before;
 
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0700) != 0700)
+		(void)fchmod(fd, 0700); /* by fd: no link to swap in */
+	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
 		st->failed = true;
 		return;
 	}
-	for (int pass = 0; pass < 2; pass++) {
+	do {
+		before = st->n;
 		rewinddir(d);
-		while ((e = readdir(d)) != NULL) {
+		while (!st->failed && (e = readdir(d)) != NULL) {
 			if (strcmp(e->d_name, ".") == 0 ||
 			    strcmp(e->d_name, "..") == 0)
 				continue;
 			rm_entry(dirfd(d), e->d_name, depth + 1, st);
 		}
-	}
+	} while (!st->failed && st->n > before);
 	closedir(d);
 }
 

@@ -37,7 +37,8 @@
 
 #include <jansson.h>
 
-#define PRUNE_MAX_DEPTH 64
+/* deeper than the project watch measures (MEASURE_MAX_DEPTH, 200) */
+#define PRUNE_MAX_DEPTH 256
 
 /*
  * runs_prune - prune the run id: root_fd is the sandbox root, run_fd its

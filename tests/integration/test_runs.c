@@ -261,9 +261,41 @@ cgroups_of(const struct hb *t, const char *id, char dirs[2][1024])
 	return n;
 }
 
+/*
+ * A tree an agent can leave in its tmp: a chain 150 directories deep
+ * (the project watch measures 200 levels), with a file at each level and,
+ * halfway, a directory it made 0500 (its entries cannot be unlinked until
+ * it is writable again). A prune that walked a tree it could not remove
+ * again at every level above would take 2^depth steps.
+ */
+static void
+plant_deep(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next, mid = -1;
+
+	cr_assert_geq(fd, 0, "%s: %s", dir, strerror(errno));
+	for (int i = 0; i < 150; i++) {
+		next = openat(fd, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		cr_assert_geq(next, 0);
+		close(next);
+		cr_assert_eq(mkdirat(fd, "d", 0700), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert_geq(next, 0);
+		if (i == 75)
+			mid = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	/* once full: a 0500 directory takes no new entries, not even ours */
+	cr_assert_geq(mid, 0);
+	cr_assert_eq(fchmodat(mid, "d", 0500, 0), 0);
+	close(mid);
+}
+
 /* A file the prune must not reach, and links to it in the dead run's
- * tmp: a link to a file, to a directory, and tmp's subdirectory made
- * unreadable (mode 0) as an agent could. */
+ * tmp: a link to a file, to a directory, tmp's subdirectory made
+ * unreadable (mode 0) as an agent could, and a deep tree (plant_deep). */
 static void
 plant(const struct hb *t, const char *id, char *outside, size_t cap)
 {
@@ -282,6 +314,7 @@ plant(const struct hb *t, const char *id, char *outside, size_t cap)
 		cr_assert_eq(errno, EEXIST);
 	snprintf(path, sizeof(path), "%s/link-to-dir", tmp);
 	cr_assert_eq(symlink(outside, path), 0, "%s", strerror(errno));
+	plant_deep(tmp);
 	snprintf(path, sizeof(path), "%s/link-to-file", tmp);
 	snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp), "/../closed");
 	cr_assert_eq(mkdir(tmp, 0700), 0);
