@@ -234,7 +234,11 @@ on_command_done(void *ctx, const struct msg_tool_result *res)
 		p->status = PHASE_STATUS_TIMEOUT;
 		snprintf(p->stop_reason, sizeof(p->stop_reason), "run_timeout");
 	}
-	if (!res && svc_unmet(r->svc_exec)) {
+	if (!res && r->state.status == RUN_STATUS_CANCELLED) {
+		/* killed by the cancel (run_cancel) */
+		p->status = PHASE_STATUS_CANCELLED;
+		snprintf(p->stop_reason, sizeof(p->stop_reason), "signal");
+	} else if (!res && svc_unmet(r->svc_exec)) {
 		/* its worker fell short of --require-isolation: ran nothing */
 		p->status = PHASE_STATUS_ERROR;
 		snprintf(p->stop_reason, sizeof(p->stop_reason),
@@ -627,6 +631,11 @@ run_cancel(struct run *r)
 		session_abort(r->session,
 			      phase_status_name(PHASE_STATUS_CANCELLED),
 			      "signal");
+	/* a command phase, a clone, the checks: killed, answered "not
+	 * run" at once, and so is every later call (svc.h) */
+	svc_cancel(r->svc);
+	svc_cancel(r->svc_exec);
+	svc_cancel(r->svc_net);
 }
 
 void

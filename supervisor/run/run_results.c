@@ -180,7 +180,10 @@ run_record_command(struct run *r, struct phase *p,
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "name", ph->name,
 			      "agent", "command", "command", ph->command,
 			      "status", st, "stop_reason",
-			      command_reason(res, ok), "exit_code",
+			      p->status == PHASE_STATUS_CANCELLED ?
+				      "signal" :
+				      command_reason(res, ok),
+			      "exit_code",
 			      (json_int_t)(res ? res->exit_code : -1),
 			      "duration_seconds",
 			      (double)(loop_now_ms() - p->started_ms) / 1000.0);

@@ -33,7 +33,8 @@ struct svc {
 	int starts;
 	uint32_t need_layers; /* svc_require() */
 	int need_abi;
-	char *unmet; /* why a worker fell short: every call is refused */
+	char *unmet;    /* why a worker fell short: every call is refused */
+	bool cancelled; /* svc_cancel: every call is refused */
 };
 
 static void advance(struct svc *s);
@@ -179,7 +180,7 @@ advance(struct svc *s)
 
 	if (!s->head || s->busy)
 		return;
-	if (s->unmet) {
+	if (s->unmet || s->cancelled) {
 		answer(s, NULL);
 		return;
 	}
@@ -238,6 +239,24 @@ const char *
 svc_unmet(const struct svc *s)
 {
 	return s ? s->unmet : NULL;
+}
+
+void
+svc_cancel(struct svc *s)
+{
+	if (!s || s->cancelled)
+		return;
+	s->cancelled = true;
+	if (s->w) {
+		/* killed now (a command in flight dies with it); the one a
+		 * death left for the loop to stop goes first */
+		wconn_stop(s->dead);
+		s->dead = s->w;
+		s->w = NULL;
+	}
+	s->ready = false;
+	s->busy = false;
+	schedule(s); /* answers the head, then each call behind it */
 }
 
 int

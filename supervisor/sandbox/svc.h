@@ -20,6 +20,8 @@
  * reports fewer layers than the level needs is stopped before it runs a
  * command, and that call and every later one is answered with NULL;
  * svc_unmet() then says why, so the run can end as isolation_unmet.
+ * A cancelled run (svc_cancel) gets the same answers without waiting for
+ * the command in flight.
  */
 #ifndef GAO_SUPERVISOR_SVC_H
 #define GAO_SUPERVISOR_SVC_H
@@ -53,6 +55,14 @@ void svc_require(struct svc *s, uint32_t layers, int landlock_abi);
  * answered with NULL.
  */
 const char *svc_unmet(const struct svc *s);
+
+/*
+ * svc_cancel - the run was cancelled: the worker is killed (a command in
+ * flight with it) and that call and every later one is answered with
+ * NULL, from the loop, at once. Safe to call at any time but from inside
+ * one of s's own callbacks.
+ */
+void svc_cancel(struct svc *s);
 
 /* Queue a Bash command (timeout in ms). 0 or -ENOMEM. */
 int svc_bash(struct svc *s, const char *command, uint32_t timeout_ms, svc_fn fn,

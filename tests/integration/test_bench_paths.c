@@ -299,6 +299,59 @@ Test(paths, sigterm_mid_run)
 	hb_finish(&t);
 }
 
+/*
+ * SIGTERM while a command phase runs in the service worker: the command
+ * is killed at once (not waited for), the phase and the run are
+ * cancelled, exit 130, no later phase starts.
+ */
+Test(paths, sigterm_during_a_command_phase)
+{
+	struct hb t;
+	char cfg[512], project[1024];
+	json_t *r;
+	pid_t pid, sleeper = 0;
+	bool running = false;
+
+	hb_start(&t, PATHS);
+	hb_write(&t, "bench.yaml",
+		 "name: interrupted-command\ndescription: SIGTERM\n"
+		 "initial_prompt: do it\nworkflow_phases:\n"
+		 "  - phase_name: Slow Command\n"
+		 "    command: \"sleep 300\"\n"
+		 "  - phase_name: Good Step\n    agent: Amelia\n",
+		 cfg, sizeof(cfg));
+	const char *args[] = { cfg, NULL };
+
+	pid = hb_spawn(&t, args);
+	wait_project(&t, project, sizeof(project));
+	for (int i = 0; i < 300 && !running; i++) {
+		running = hb_find_proc(project, "sleep 300", &sleeper);
+		if (!running)
+			usleep(50000);
+	}
+	cr_assert(running, "the command never started");
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	double t0 = (double)time(NULL);
+
+	hb_wait(&t, pid, 60);
+	cr_assert_lt((double)time(NULL) - t0, 15.0, "slow to stop");
+	r = hb_results(&t);
+	hb_assert_run(&t, r, 130, "cancelled", "signal");
+	cr_assert_eq(hb_n_phases(r), 1);
+	hb_assert_phase(r, 0, "Slow Command", "command", "cancelled");
+	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "signal");
+	running = true;
+	for (int i = 0; i < 60 && running; i++) {
+		running = hb_find_proc(t.dir, NULL, &sleeper);
+		if (running)
+			usleep(50000);
+	}
+	cr_assert_not(running, "process %d of the run is still alive",
+		      (int)sleeper);
+	json_decref(r);
+	hb_finish(&t);
+}
+
 Test(paths, verdict_fail)
 {
 	struct hb t;
