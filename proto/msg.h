@@ -120,6 +120,15 @@ struct msg_tool_call {
 	uint32_t timeout_ms; /* deadline, relative to receipt */
 };
 
+/*
+ * How long past a call's timeout_ms the supervisor waits for its result
+ * before it kills the worker (supervisor/sandbox/wconn.c), background
+ * jobs and all. Whatever a tool does besides its timed work must fit in
+ * it: Bash's sweeps of leftovers before and after the command and its
+ * answer (worker/tool_bash.c checks the sum).
+ */
+#define PROTO_CALL_GRACE_MS 5000
+
 struct msg_tool_result {
 	char *id;
 	bool is_error;

@@ -60,8 +60,13 @@
 
 /* At most this many live background jobs per worker. */
 #define BASH_JOBS_MAX 8
-/* How long one sweep may take before it gives up (logged in the result). */
-#define BASH_JOBS_SWEEP_MS 5000
+/* How long one sweep may take before it gives up (logged in the result).
+ * A Bash call sweeps twice, before and after its command, outside the
+ * command's timeout: both and the answer fit in PROTO_CALL_GRACE_MS
+ * (proto/msg.h; tool_bash.c checks it), or the supervisor would kill the
+ * worker while it still sweeps. Killed processes go in microseconds;
+ * only one that cannot die (stuck in the kernel) uses it up. */
+#define BASH_JOBS_SWEEP_MS 2000
 
 struct bash_jobs;
 

@@ -22,6 +22,9 @@
  * with the output so far. Then, whichever way it ended, every process the
  * call left behind is killed and reaped (bash_jobs_settle(); the result
  * says how many), and what they had written to the pipe is still read.
+ * The sweeps before and after the command run outside its timeout, so
+ * they, and the answer after them, are bounded to fit in the grace the
+ * supervisor gives a call past its timeout (PROTO_CALL_GRACE_MS).
  * Output beyond ctx->output_max is still drained and counted; the agent
  * sees its first and last halves around a marker, since a build's last
  * lines usually hold the error. A writer can keep the pipe full forever
@@ -47,6 +50,7 @@
 #include "common/clock.h"
 #include "common/io.h"
 #include "common/utf8.h"
+#include "proto/msg.h"
 #include "worker/bash_exec.h"
 #include "worker/bash_jobs.h"
 #include "worker/tool.h"
@@ -55,6 +59,15 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+
+/* After the sweep that follows the command: reaping bash, the last read
+ * pass, the result and its frame. With the two sweeps it must fit in the
+ * supervisor's grace past the deadline, whose timer started when the
+ * call was sent, before the first sweep. */
+#define BASH_ANSWER_MS 1000
+_Static_assert(2 * BASH_JOBS_SWEEP_MS + BASH_ANSWER_MS <= PROTO_CALL_GRACE_MS,
+	       "a Bash call could answer after the supervisor killed the "
+	       "worker");
 
 #define BASH_TIMEOUT_DEFAULT_MS 120000
 #define BASH_TIMEOUT_MAX_MS 600000

@@ -19,7 +19,8 @@
 #include "supervisor/sandbox/spawn.h"
 #include "supervisor/sandbox/wconn_in.h"
 
-#define WCONN_GRACE_MS 5000
+/* past a call's timeout: the worker's budget for its answer (msg.h) */
+#define WCONN_GRACE_MS PROTO_CALL_GRACE_MS
 #define WCONN_SHUTDOWN_MS 100   /* a clean exit takes well under this */
 #define WCONN_EXIT_WAIT_MS 1000 /* pipe closed: the exit status follows */
 #define WCONN_LOG_LINE 2048
