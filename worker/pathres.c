@@ -71,8 +71,10 @@ pathres_explain(int e, const char *path, char *err, size_t errlen)
 	switch (e) {
 	case EXDEV:
 		why = "path escapes the project directory (through \"..\", an "
-		      "absolute path or a symlink pointing outside); use a "
-		      "path inside the project";
+		      "absolute path, a symlink pointing outside, or an "
+		      "absolute symlink, refused even when it names a file "
+		      "inside); use a path inside the project, and relative "
+		      "symlinks";
 		break;
 	case ELOOP:
 		why = "too many levels of symbolic links, or a /proc magic "

@@ -10,9 +10,11 @@
  * path-component boundary. That step is translation, not security. The
  * security is the kernel's: every open goes through openat2(2) from the
  * project directory fd with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, so
- * "..", symlinks (absolute ones included) and /proc magic links can never
- * take a lookup outside the project, whatever races the agent runs in
- * parallel. ".." that stays inside and symlinks that point inside work.
+ * "..", symlinks and /proc magic links can never take a lookup outside
+ * the project, whatever races the agent runs in parallel. ".." that stays
+ * inside and relative symlinks that point inside work; an absolute
+ * symlink is refused (EXDEV) even when it names a path inside the
+ * project, since RESOLVE_BENEATH refuses every absolute link.
  *
  * Creating parents (pathres_open_parent with create = true) resolves each
  * prefix of the parent path from the project fd the same way and creates

@@ -3,7 +3,8 @@
  *
  * The escapes an agent would try: "..", absolute paths outside, symlinks
  * (absolute and relative) pointing outside, a symlinked parent directory,
- * /proc magic links. Each is checked to fail with the right errno and a
+ * /proc magic links; an absolute symlink is refused even when it points
+ * inside. Each is checked to fail with the right errno and a
  * message, and, for writes, to leave nothing behind outside.
  */
 #include <criterion/criterion.h>
@@ -163,6 +164,20 @@ Test(pathres, symlinks_inside_followed_outside_refused)
 	char *s = tool_fixture_get(fx.outside, "secret", NULL);
 	cr_assert_str_eq(s, "secret");
 	free(s);
+}
+
+Test(pathres, absolute_symlink_inside_is_refused_too)
+{
+	char target[PATH_MAX * 2];
+
+	/* RESOLVE_BENEATH refuses every absolute link, even to a file of
+	 * the project; the message must not say it points outside */
+	tool_fixture_put(fx.dir, "real.txt", "real");
+	snprintf(target, sizeof(target), "%s/real.txt", fx.dir);
+	tool_fixture_symlink(target, fx.dir, "abs_in");
+	cr_assert_eq(open_path("abs_in", O_RDONLY), -EXDEV);
+	cr_assert(strstr(err, "absolute symlink") != NULL, "%s", err);
+	cr_assert(strstr(err, "relative symlink") != NULL, "%s", err);
 }
 
 Test(pathres, proc_magic_links_are_refused)
