@@ -26,6 +26,7 @@ static struct fault faults[WFAULT_MAX];
 static size_t n_faults;
 static unsigned long writes[WFAULT_KINDS];
 static bool stop_after_lock;
+static bool fail_mkdirs;
 
 static const char *const kind_names[WFAULT_KINDS] = {
 	[WFAULT_EVENTS] = "events",       [WFAULT_TRANSCRIPT] = "transcript",
@@ -82,6 +83,7 @@ wfault_set(const char *spec)
 
 	n_faults = 0;
 	stop_after_lock = false;
+	fail_mkdirs = false;
 	memset(writes, 0, sizeof(writes));
 	if (!copy)
 		return -1;
@@ -89,6 +91,8 @@ wfault_set(const char *spec)
 	     item = strtok_r(NULL, ",", &save)) {
 		if (strcmp(item, "stop-after-lock") == 0)
 			stop_after_lock = true;
+		else if (strcmp(item, "mkdirs") == 0)
+			fail_mkdirs = true;
 		else if (n_faults == WFAULT_MAX ||
 			 parse_one(item, &faults[n_faults++]) < 0)
 			rc = -1;
@@ -100,8 +104,8 @@ wfault_set(const char *spec)
 				"gao-dev: --test-fault %s: expected a list of "
 				"KIND:N[:ERRNO] (KIND events, transcript, "
 				"audit, results or recording; N from 1; ERRNO "
-				"ENOSPC, EDQUOT, EROFS or EIO) and "
-				"stop-after-lock, at most %d\n",
+				"ENOSPC, EDQUOT, EROFS or EIO), "
+				"stop-after-lock and mkdirs, at most %d\n",
 				spec, WFAULT_MAX);
 	}
 	return rc;
@@ -126,4 +130,10 @@ wfault_stop_after_lock(void)
 {
 	if (stop_after_lock)
 		(void)raise(SIGSTOP);
+}
+
+int
+wfault_mkdirs(void)
+{
+	return fail_mkdirs ? EIO : 0;
 }

@@ -20,6 +20,9 @@
  *   stop-after-lock  the supervisor stops itself (SIGSTOP) right after a
  *                    run's lock file appears under its name, for a test
  *                    to look at it then (run_lock.h)
+ *   mkdirs           a run cannot make its directories (EIO) once its
+ *                    lock is taken: a run that fails before it begins
+ *                    (run.c make_dirs)
  *
  * Each writer of those files asks wfault_write() once per write, just
  * before its real write, and takes a nonzero answer down the path a real
@@ -54,6 +57,9 @@ int wfault_write(enum wfault_kind k);
 
 /* SIGSTOP to itself when stop-after-lock was asked for. */
 void wfault_stop_after_lock(void);
+
+/* EIO when mkdirs was asked for, else 0. */
+int wfault_mkdirs(void);
 #else
 static inline int
 wfault_write(enum wfault_kind k)
@@ -65,6 +71,12 @@ wfault_write(enum wfault_kind k)
 static inline void
 wfault_stop_after_lock(void)
 {
+}
+
+static inline int
+wfault_mkdirs(void)
+{
+	return 0;
 }
 #endif
 

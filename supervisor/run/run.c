@@ -20,6 +20,7 @@
 
 #include "common/pathbuf.h"
 #include "supervisor/config/cli.h"
+#include "supervisor/core/wfault.h"
 #include "supervisor/run/run_lock.h"
 
 static void start_phase(struct run *r);
@@ -149,6 +150,8 @@ make_dirs(struct run *r, char *err, size_t errlen)
 		    "%s/results/%s.json", root, r->id);
 	pathbuf_fmt(path, sizeof(path), "%s/results", root);
 	rc = run_mkdirs(path);
+	if (rc == 0)
+		rc = -wfault_mkdirs(); /* a test build's --test-fault mkdirs */
 	if (rc == 0)
 		rc = run_mkdirs(r->project_dir);
 	pathbuf_fmt(path, sizeof(path), "%s/agents", r->run_dir);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/pathbuf.h"
 #include "common/termesc.h"
 #include "supervisor/agent/web.h"
 #include "supervisor/api/api.h"
@@ -130,10 +131,70 @@ check_reachable(const char *abs, bool namespaces)
 }
 
 /*
+ * Nobody else may swap what gao-dev writes below the sandbox root: the
+ * root is ours (or root's, like /var/tmp) and, when others may write in
+ * it, sticky (they cannot rename what is ours); projects/, runs/ and
+ * results/ are made here, before any run, and must be our own
+ * directories that only we may write in (one someone made in a shared
+ * root beforehand would let them replace a run's directories with links
+ * that root's chmod and chown then follow). 0, or EXIT_INFRA said.
+ */
+static int
+check_own_dirs(const char *abs)
+{
+	static const char *const sub[] = { "projects", "runs", "results" };
+	char path[PATH_MAX];
+	struct stat st;
+
+	errno = 0;
+	if (lstat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
+		goto bad_root;
+	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+	    ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX))) {
+		runner_say("gao-dev: --sandbox-root %s: owned by uid %u, mode "
+			   "%04o: it must be yours (or root's) and, if others "
+			   "may write in it, sticky (1777); choose another\n",
+			   abs, (unsigned)st.st_uid,
+			   (unsigned)(st.st_mode & 07777));
+		return EXIT_INFRA;
+	}
+	for (size_t i = 0; i < sizeof(sub) / sizeof(*sub); i++) {
+		if (pathbuf_fmt(path, sizeof(path), "%s/%s", abs, sub[i]) !=
+		    0) {
+			errno = ENAMETOOLONG;
+			goto bad_sub;
+		}
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			goto bad_sub;
+		if (lstat(path, &st) < 0)
+			goto bad_sub;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & 0022)) {
+			runner_say("gao-dev: %s is not a directory of yours "
+				   "that only you may write in (uid %u, mode "
+				   "%04o): someone else could replace what "
+				   "gao-dev writes there; remove it or choose "
+				   "another --sandbox-root\n",
+				   path, (unsigned)st.st_uid,
+				   (unsigned)(st.st_mode & 07777));
+			return EXIT_INFRA;
+		}
+	}
+	return 0;
+bad_root:
+	runner_say("gao-dev: --sandbox-root %s: %s\n", abs,
+		   errno ? strerror(errno) : "not a directory");
+	return EXIT_INFRA;
+bad_sub:
+	runner_say("gao-dev: %s: %s\n", path, strerror(errno));
+	return EXIT_INFRA;
+}
+
+/*
  * The sandbox root: created 0700 when missing (0711 as root, so the
  * workers' uids may pass), an existing one kept as it is: gao-dev never
  * changes the mode of a directory it did not create (run.c creates what
- * it needs below).
+ * it needs below, after check_own_dirs).
  */
 int
 runner_env_make_root(const char *root, bool namespaces, char *abs, size_t cap)
@@ -159,6 +220,8 @@ runner_env_make_root(const char *root, bool namespaces, char *abs, size_t cap)
 			   strerror(errno));
 		return EXIT_INFRA;
 	}
+	if (check_own_dirs(abs) != 0)
+		return EXIT_INFRA;
 	return geteuid() == 0 ? check_reachable(abs, namespaces) : 0;
 }
 

@@ -647,6 +647,49 @@ Test(sandbox_root, an_existing_0755_root_keeps_its_mode)
 	copy_into_root_of_mode(0755);
 }
 
+/* A run in the root with its mode (and runs/ made beforehand with
+ * runs_mode, owned by runs_uid, unless runs_mode is 0): refused, exit 4,
+ * the message saying words. */
+static void
+refused_root(mode_t mode, mode_t runs_mode, uid_t runs_uid, const char *words)
+{
+	char cfg[512], tpl[512], path[1200];
+	struct t t;
+
+	setup(&t);
+	template_config(&t, cfg, sizeof(cfg), tpl, sizeof(tpl));
+	snprintf(path, sizeof(path), "%s/README.md", tpl);
+	write_file(path, "template\n", 0644);
+	cr_assert_eq(mkdir(t.root, 0700), 0);
+	if (runs_mode) {
+		snprintf(path, sizeof(path), "%s/runs", t.root);
+		cr_assert_eq(mkdir(path, 0700), 0);
+		cr_assert_eq(chmod(path, runs_mode), 0);
+		cr_assert_eq(chown(path, runs_uid, (gid_t)-1), 0);
+	}
+	cr_assert_eq(chmod(t.root, mode), 0);
+	start_fake(&t, "tests/integration/scenarios/api-write.json");
+	run_standalone(&t, cfg, NULL);
+	cr_assert_eq(t.out.code, 4, "exit %d; stderr:\n%s", t.out.code,
+		     t.out.err);
+	cr_assert_not_null(strstr(t.out.err, words), "%s", t.out.err);
+	snprintf(path, sizeof(path), "%s/projects", t.root);
+	cr_assert(!h_single_file(t.root, "projects", path, sizeof(path)),
+		  "a run started");
+	done(&t);
+}
+
+/* A root others may write in without the sticky bit, or a runs/ someone
+ * else made or may write in: they could swap a run's directories for
+ * links that gao-dev's chmod and chown then follow. */
+Test(sandbox_root, a_root_others_could_swap_is_refused)
+{
+	refused_root(0777, 0, 0, "sticky");
+	refused_root(01777, 0777, geteuid(), "only you may write in");
+	if (geteuid() == 0) /* another user's runs/ in a shared root */
+		refused_root(01777, 0700, 65534, "only you may write in");
+}
+
 /* ------------------------------------------------------------------ */
 /* Class 7: the operator's flags                                        */
 
