@@ -63,23 +63,22 @@ check_parsed(CURLU *u, const char *url, char *why, size_t whylen)
 			 url);
 		goto out;
 	}
-	if (!strcasecmp(scheme, "https")) {
-		ok = true;
-	} else if (strcasecmp(scheme, "http")) {
+	ok = strcasecmp(scheme, "https") == 0 ||
+	     (strcasecmp(scheme, "http") == 0 && host_is_loopback(host));
+	if (ok)
+		goto out;
+	if (strcasecmp(scheme, "http") != 0)
 		snprintf(why, whylen,
 			 "ANTHROPIC_BASE_URL %s: the scheme must be https (or "
 			 "http to this machine)",
 			 url);
-	} else if (!host_is_loopback(host)) {
+	else
 		snprintf(
 			why, whylen,
 			"ANTHROPIC_BASE_URL %s: the key is only sent over "
 			"https, or over http to a loopback address (127.x.y.z, "
 			"::1, localhost); use https",
 			url);
-	} else {
-		ok = true;
-	}
 out:
 	curl_free(scheme);
 	curl_free(host);
