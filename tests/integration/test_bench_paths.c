@@ -250,52 +250,66 @@ wait_project(const struct hb *t, char *buf, size_t cap)
 	cr_assert_fail("no project dir appeared under %s", t->root);
 }
 
-Test(paths, sigterm_mid_run)
+/*
+ * Run yaml, wait for the process named proc (the project is its cwd),
+ * send SIGTERM: within 15 s gao-dev exits 130 with the run and its first
+ * phase (name, agent) cancelled, no later phase started, and nothing of
+ * the run left (no worker: their cwd is the run's dir; no command: its
+ * cwd is the project; a process the kernel is still tearing down gets a
+ * moment). The results are returned for more checks.
+ */
+static json_t *
+sigterm_while(struct hb *t, const char *yaml, const char *proc,
+	      const char *phase, const char *agent)
 {
-	struct hb t;
 	char cfg[512], project[1024];
 	json_t *r;
 	pid_t pid, sleeper = 0;
 	bool running = false;
 
-	hb_start(&t, PATHS);
-	hb_write(&t, "bench.yaml",
-		 "name: interrupted\ndescription: SIGTERM\n"
-		 "initial_prompt: do it\nworkflow_phases:\n"
-		 "  - phase_name: Sleeping Step\n    agent: Amelia\n"
-		 "  - phase_name: Good Step\n    agent: Amelia\n",
-		 cfg, sizeof(cfg));
+	hb_start(t, PATHS);
+	hb_write(t, "bench.yaml", yaml, cfg, sizeof(cfg));
 	const char *args[] = { cfg, NULL };
 
-	pid = hb_spawn(&t, args);
-	wait_project(&t, project, sizeof(project));
+	pid = hb_spawn(t, args);
+	wait_project(t, project, sizeof(project));
 	for (int i = 0; i < 300 && !running; i++) {
-		running = hb_find_proc(project, "sleep 30", &sleeper);
+		running = hb_find_proc(project, proc, &sleeper);
 		if (!running)
 			usleep(50000);
 	}
-	cr_assert(running, "the agent's sleep never started");
+	cr_assert(running, "%s never started", proc);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	double t0 = (double)time(NULL);
 
-	hb_wait(&t, pid, 30);
+	hb_wait(t, pid, 60);
 	cr_assert_lt((double)time(NULL) - t0, 15.0, "slow to stop");
-	r = hb_results(&t);
-	hb_assert_run(&t, r, 130, "cancelled", "signal");
+	r = hb_results(t);
+	hb_assert_run(t, r, 130, "cancelled", "signal");
 	cr_assert_eq(hb_n_phases(r), 1);
-	hb_assert_phase(r, 0, "Sleeping Step", "Amelia", "cancelled");
-	/* nothing of the run is left: no worker (their cwd is the run's
-	 * dir), no command (its cwd is the project); a process the kernel
-	 * is still tearing down gets a moment */
+	hb_assert_phase(r, 0, phase, agent, "cancelled");
 	running = true;
 	for (int i = 0; i < 60 && running; i++) {
-		running = hb_find_proc(t.dir, NULL, &sleeper);
+		running = hb_find_proc(t->dir, NULL, &sleeper);
 		if (running)
 			usleep(50000);
 	}
 	cr_assert_not(running, "process %d of the run is still alive",
 		      (int)sleeper);
-	json_decref(r);
+	return r;
+}
+
+Test(paths, sigterm_mid_run)
+{
+	struct hb t;
+
+	json_decref(sigterm_while(
+		&t,
+		"name: interrupted\ndescription: SIGTERM\n"
+		"initial_prompt: do it\nworkflow_phases:\n"
+		"  - phase_name: Sleeping Step\n    agent: Amelia\n"
+		"  - phase_name: Good Step\n    agent: Amelia\n",
+		"sleep 30", "Sleeping Step", "Amelia"));
 	hb_finish(&t);
 }
 
@@ -307,47 +321,16 @@ Test(paths, sigterm_mid_run)
 Test(paths, sigterm_during_a_command_phase)
 {
 	struct hb t;
-	char cfg[512], project[1024];
 	json_t *r;
-	pid_t pid, sleeper = 0;
-	bool running = false;
 
-	hb_start(&t, PATHS);
-	hb_write(&t, "bench.yaml",
-		 "name: interrupted-command\ndescription: SIGTERM\n"
-		 "initial_prompt: do it\nworkflow_phases:\n"
-		 "  - phase_name: Slow Command\n"
-		 "    command: \"sleep 300\"\n"
-		 "  - phase_name: Good Step\n    agent: Amelia\n",
-		 cfg, sizeof(cfg));
-	const char *args[] = { cfg, NULL };
-
-	pid = hb_spawn(&t, args);
-	wait_project(&t, project, sizeof(project));
-	for (int i = 0; i < 300 && !running; i++) {
-		running = hb_find_proc(project, "sleep 300", &sleeper);
-		if (!running)
-			usleep(50000);
-	}
-	cr_assert(running, "the command never started");
-	cr_assert_eq(kill(pid, SIGTERM), 0);
-	double t0 = (double)time(NULL);
-
-	hb_wait(&t, pid, 60);
-	cr_assert_lt((double)time(NULL) - t0, 15.0, "slow to stop");
-	r = hb_results(&t);
-	hb_assert_run(&t, r, 130, "cancelled", "signal");
-	cr_assert_eq(hb_n_phases(r), 1);
-	hb_assert_phase(r, 0, "Slow Command", "command", "cancelled");
+	r = sigterm_while(&t,
+			  "name: interrupted-command\ndescription: SIGTERM\n"
+			  "initial_prompt: do it\nworkflow_phases:\n"
+			  "  - phase_name: Slow Command\n"
+			  "    command: \"sleep 300\"\n"
+			  "  - phase_name: Good Step\n    agent: Amelia\n",
+			  "sleep 300", "Slow Command", "command");
 	cr_assert_str_eq(hb_str(hb_phase(r, 0), "stop_reason"), "signal");
-	running = true;
-	for (int i = 0; i < 60 && running; i++) {
-		running = hb_find_proc(t.dir, NULL, &sleeper);
-		if (running)
-			usleep(50000);
-	}
-	cr_assert_not(running, "process %d of the run is still alive",
-		      (int)sleeper);
 	json_decref(r);
 	hb_finish(&t);
 }

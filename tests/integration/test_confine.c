@@ -606,21 +606,31 @@ Test(boilerplate_key, a_key_that_arrives_with_a_clone_ends_the_run)
 	done(&t);
 }
 
+/* A test with a config whose template holds a README, and the sandbox
+ * root made (0700): the config's path into cfg. */
+static void
+root_and_template(struct t *t, char *cfg, size_t cap)
+{
+	char tpl[512], path[600];
+
+	setup(t);
+	template_config(t, cfg, cap, tpl, sizeof(tpl));
+	snprintf(path, sizeof(path), "%s/README.md", tpl);
+	write_file(path, "template\n", 0644);
+	cr_assert_eq(mkdir(t->root, 0700), 0);
+}
+
 /* A clean template is copied, and an existing sandbox root keeps its
  * mode (as root it used to become 0711). */
 static void
 copy_into_root_of_mode(mode_t mode)
 {
-	char cfg[512], tpl[512], path[1200], project[1024];
+	char cfg[512], path[1200], project[1024];
 	struct stat st;
 	const char *p;
 	struct t t;
 
-	setup(&t);
-	template_config(&t, cfg, sizeof(cfg), tpl, sizeof(tpl));
-	snprintf(path, sizeof(path), "%s/README.md", tpl);
-	write_file(path, "template\n", 0644);
-	cr_assert_eq(mkdir(t.root, 0700), 0);
+	root_and_template(&t, cfg, sizeof(cfg));
 	cr_assert_eq(chmod(t.root, mode), 0);
 	start_fake(&t, "tests/integration/scenarios/api-write.json");
 	run_standalone(&t, cfg, NULL);
@@ -653,14 +663,10 @@ Test(sandbox_root, an_existing_0755_root_keeps_its_mode)
 static void
 refused_root(mode_t mode, mode_t runs_mode, uid_t runs_uid, const char *words)
 {
-	char cfg[512], tpl[512], path[1200];
+	char cfg[512], path[1200];
 	struct t t;
 
-	setup(&t);
-	template_config(&t, cfg, sizeof(cfg), tpl, sizeof(tpl));
-	snprintf(path, sizeof(path), "%s/README.md", tpl);
-	write_file(path, "template\n", 0644);
-	cr_assert_eq(mkdir(t.root, 0700), 0);
+	root_and_template(&t, cfg, sizeof(cfg));
 	if (runs_mode) {
 		snprintf(path, sizeof(path), "%s/runs", t.root);
 		cr_assert_eq(mkdir(path, 0700), 0);
