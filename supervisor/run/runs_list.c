@@ -406,7 +406,8 @@ cmp_entry(const void *a, const void *b)
 }
 
 /* A table cell: escaped, newline and tab shown, "-" when empty; padded
- * to width and a space when width > 0. */
+ * to width and a space when width > 0, a space at least (a longer value
+ * never runs into the next column). */
 static void
 cell(const char *s, int width)
 {
@@ -421,8 +422,9 @@ cell(const char *s, int width)
 		else
 			putchar(*p);
 	}
-	for (; width > 0 && (int)n <= width; n++) /* and one space */
-		putchar(' ');
+	if (width > 0)
+		for (putchar(' '), n++; (int)n <= width; n++)
+			putchar(' ');
 	free(esc);
 }
 

@@ -34,6 +34,8 @@
 #define SCENARIO "tests/integration/scenarios/runs-list.json"
 #define HOSTILE "evil\x1b]0;pwned\x07-run"
 #define HOSTILE_SHOWN "evil\\x1b]0;pwned\\x07-run"
+#define LONG_ID \
+	"a-benchmark-whose-name-is-longer-than-its-column-20261207-000000-0"
 
 static bool
 exists(const char *path)
@@ -342,6 +344,9 @@ plant_others(const struct hb *t)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/runs/" HOSTILE, t->root);
 	cr_assert_eq(mkdir(path, 0700), 0);
+	/* a run id wider than its column (a long benchmark name) */
+	snprintf(path, sizeof(path), "%s/runs/" LONG_ID, t->root);
+	cr_assert_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/runs/" HOSTILE "/lock", t->root);
 	f = fopen(path, "we");
 	cr_assert_not_null(f);
@@ -422,6 +427,8 @@ Test(runs, kill9_then_list_and_prune, .timeout = 120)
 	cr_assert_not_null(strstr(o.out, HOSTILE_SHOWN), "%s", o.out);
 	cr_assert_not_null(strstr(o.out, "bad\\x1b[31mname"), "%s", o.out);
 	cr_assert_null(strchr(o.out, '\x1b'), "a raw ESC on the terminal");
+	/* a value wider than its column is still followed by a space */
+	cr_assert_not_null(strstr(o.out, LONG_ID " unknown"), "%s", o.out);
 	cr_assert_null(strchr(o.out, '\x07'), "a raw BEL on the terminal");
 	cr_assert_not_null(strstr(o.out, "corrupt"), "%s", o.out);
 	h_out_free(&o);
