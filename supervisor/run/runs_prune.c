@@ -227,6 +227,7 @@ mark(int run_fd, const json_t *removed, json_t *problems)
 	struct tm tm;
 	json_t *o;
 	char *text = NULL;
+	struct stat sb;
 	int fd, rc = -1;
 
 	gmtime_r(&now, &tm);
@@ -234,9 +235,13 @@ mark(int run_fd, const json_t *removed, json_t *problems)
 	o = json_pack("{s:s,s:O}", "pruned_at", when, "removed", removed);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
+	/* the run's directory may hold what its agent planted: never a
+	 * FIFO's wait, a link's target or another name's data */
 	fd = io_openat(run_fd, "pruned",
-		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
-	if (text && fd >= 0 && io_write_all(fd, text, strlen(text)) == 0 &&
+		       O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (text && fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_nlink == 1 && ftruncate(fd, 0) == 0 &&
+	    io_write_all(fd, text, strlen(text)) == 0 &&
 	    io_write_all(fd, "\n", 1) == 0)
 		rc = 0;
 	if (rc < 0)
