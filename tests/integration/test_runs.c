@@ -532,6 +532,7 @@ Test(runs, bad_roots)
 	rmdir(dir);
 }
 
+#if GAO_DEV_TEST_SWITCHES /* --test-fault mkdirs */
 /* The run directory under t->root/runs other than skip. */
 static void
 run_other_than(const struct hb *t, const char *skip, char *id, size_t cap)
@@ -551,7 +552,6 @@ run_other_than(const struct hb *t, const char *skip, char *id, size_t cap)
 	cr_assert_neq(id[0], 0, "no run under %s", dir);
 }
 
-#if GAO_DEV_TEST_SWITCHES /* --test-fault mkdirs */
 /*
  * A run that fails before it begins (here: its directories cannot be
  * made once its lock is taken) is listed `not_started` with its exit
