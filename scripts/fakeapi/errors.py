@@ -35,7 +35,8 @@ class ApiError(Exception):
 
     headers is a list of (name, value) pairs added to the response;
     close asks the server to close the connection after the response (used
-    when the request body could not be read, so the stream is out of sync).
+    when the request body could not be read, so the stream is out of sync);
+    retry_at is the Unix time a retry-after HTTP date names, for the record.
     """
 
     def __init__(self, status, message, etype=None, headers=None,
@@ -46,6 +47,7 @@ class ApiError(Exception):
         self.message = message
         self.headers = list(headers or [])
         self.close = close
+        self.retry_at = None
 
     def body(self, request_id):
         """Return the JSON-ready error body for this error."""

@@ -150,6 +150,8 @@ class Exchange:
             "auth": "missing", "body": None, "conversation": None,
             "turn": None, "status": None, "fault": None,
             "request": request, "attempt": None,
+            "received_at": math.floor(time.time() * 1000) / 1000,
+            "retry_at": None,
         }
         self.request_id = "req_" + secrets.token_hex(12)
         self.json_error = "empty body"
@@ -198,12 +200,14 @@ def _status_error(fault):
     message = fault.get("message") or DEFAULT_MESSAGES.get(
         status, f"injected {status} error")
     headers = []
+    retry_at = None
     if "retry_after" in fault:
         secs = fault["retry_after"]
         if fault.get("retry_after_date"):
             when = datetime.now(timezone.utc) + timedelta(
                 seconds=math.ceil(secs) + 1)
             value = email.utils.format_datetime(when, usegmt=True)
+            retry_at = int(when.timestamp())  # the second the date names
         elif float(secs).is_integer():
             value = str(int(secs))
         else:
@@ -214,8 +218,10 @@ def _status_error(fault):
     if "should_retry" in fault:
         headers.append(("x-should-retry",
                         str(fault["should_retry"]).lower()))
-    return ApiError(status, message, fault.get("error_type")
-                    or error_type_for(status), headers)
+    err = ApiError(status, message, fault.get("error_type")
+                   or error_type_for(status), headers)
+    err.retry_at = retry_at
+    return err
 
 
 def _spend_limit_error(fault):
@@ -545,6 +551,7 @@ class Handler(BaseHTTPRequestHandler):
         if err.close:
             self.close_connection = True
         extra = list(err.headers)
+        ex.entry["retry_at"] = err.retry_at
         if err.close:
             extra.append(("connection", "close"))
         self._send_json(ex, err.status, err.body(ex.request_id), extra)

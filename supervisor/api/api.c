@@ -323,11 +323,11 @@ static void
 note_rate_limits(struct api_call *c)
 {
 	struct api *a = c->api;
-	time_t now = time(NULL);
+	int64_t now_ms = retry_now_ms();
+	int64_t reset_ms = (int64_t)c->hints.rl_reset * 1000;
 
-	if (c->hints.rl_remaining == 0 && c->hints.rl_reset > now) {
-		uint64_t until = loop_now_ms() +
-				 (uint64_t)(c->hints.rl_reset - now) * 1000u;
+	if (c->hints.rl_remaining == 0 && reset_ms > now_ms) {
+		uint64_t until = loop_now_ms() + (uint64_t)(reset_ms - now_ms);
 
 		if (until > a->backoff_until)
 			a->backoff_until = until;

@@ -120,7 +120,7 @@ api_rec_replay_attempt(struct api_call *c)
 {
 	const struct rec_attempt *at = rec_call_attempt(c->rc,
 							(size_t)c->attempt);
-	time_t now = time(NULL);
+	int64_t now_ms = retry_now_ms();
 	CURLcode res;
 
 	if (!at) { /* api_rec_retry_or_give_up never asks past the last */
@@ -136,7 +136,7 @@ api_rec_replay_attempt(struct api_call *c)
 			    c->url + strlen(c->api->base_url), "replayed", 1));
 	for (size_t i = 0; i < at->n_headers; i++)
 		retry_parse_header(&c->hints, at->headers[i],
-				   strlen(at->headers[i]), now);
+				   strlen(at->headers[i]), now_ms);
 	res = (CURLcode)at->transport;
 	/* the client's own bounds on the headers, as they ended it live */
 	c->headers_too_large = at->cut == REC_CUT_HEADERS_TOO_LARGE;

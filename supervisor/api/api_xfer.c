@@ -158,7 +158,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if ((n == 2 && p[0] == '\r' && p[1] == '\n') ||
 	    (n == 1 && p[0] == '\n'))
 		c->headers_done = true;
-	retry_parse_header(&c->hints, p, n, time(NULL));
+	retry_parse_header(&c->hints, p, n, retry_now_ms());
 	if (c->rc)
 		rec_attempt_header(c->rc, p, n);
 	return n;

@@ -55,9 +55,10 @@ is_header(const char *line, size_t len, const char *name)
 	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
-/* retry-after: a number of seconds, or an HTTP date. */
+/* retry-after: a number of seconds, or an HTTP date (whole seconds: the
+ * wait ends at the start of that second). */
 static int64_t
-parse_retry_after(const char *v, time_t now)
+parse_retry_after(const char *v, int64_t now_ms)
 {
 	char *end;
 	double secs;
@@ -69,7 +70,8 @@ parse_retry_after(const char *v, time_t now)
 	when = curl_getdate(v, NULL);
 	if (when < 0)
 		return -1;
-	return when > now ? (int64_t)(when - now) * 1000 : 0;
+	return (int64_t)when * 1000 > now_ms ? (int64_t)when * 1000 - now_ms :
+					       0;
 }
 
 /* The bucket named name (len bytes), added when new; NULL when full. */
@@ -145,9 +147,18 @@ parse_ratelimit(struct retry_hints *h, const char *line, size_t len,
 	rl_summarise(h);
 }
 
+int64_t
+retry_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 retry_parse_header(struct retry_hints *h, const char *line, size_t len,
-		   time_t now)
+		   int64_t now_ms)
 {
 	char v[256];
 	char *end;
@@ -161,7 +172,7 @@ retry_parse_header(struct retry_hints *h, const char *line, size_t len,
 	} else if (is_header(line, len, "retry-after")) {
 		header_value(line, len, 11, v, sizeof(v));
 		if (h->retry_after_ms < 0) /* -ms wins when both come */
-			h->retry_after_ms = parse_retry_after(v, now);
+			h->retry_after_ms = parse_retry_after(v, now_ms);
 	} else if (is_header(line, len, "x-should-retry")) {
 		header_value(line, len, 14, v, sizeof(v));
 		h->should_retry = strcasecmp(v, "true") == 0  ? 1 :

@@ -45,10 +45,19 @@ void retry_hints_init(struct retry_hints *h);
 
 /*
  * retry_parse_header - look at one raw header line ("Name: value\r\n") and
- * record what matters. now is the current UTC time (for HTTP dates).
+ * record what matters. now_ms is the current UTC time in milliseconds
+ * since the epoch (retry_now_ms()): an HTTP date is waited for to the
+ * millisecond, never less.
  */
 void retry_parse_header(struct retry_hints *h, const char *line, size_t len,
-			time_t now);
+			int64_t now_ms);
+
+/*
+ * retry_now_ms - the current UTC time in milliseconds since the epoch, from
+ * the precise clock (time() may lag it by a tick across a second boundary,
+ * which would wait a whole second too long for an HTTP date).
+ */
+int64_t retry_now_ms(void);
 
 /* Whether an HTTP status is worth another attempt, before hints. */
 bool retry_status_retryable(long status);

@@ -998,6 +998,7 @@ class TestFaults(SharedFake):
         self.assertEqual(res[1]["retry-after-ms"], "250")
         self.assertEqual(res[1]["x-should-retry"], "false")
         self.assertNotIn("retry-after", res[1])
+        self.assertIsNone(self.record_for("f-ms")[-1]["retry_at"])
 
     def test_retry_after_http_date(self):
         res = self.fake.messages(req("f-date"))
@@ -1005,6 +1006,9 @@ class TestFaults(SharedFake):
         when = parsedate_to_datetime(res[1]["retry-after"])
         wait = (when - datetime.now(timezone.utc)).total_seconds()
         self.assertTrue(25 <= wait <= 40, wait)
+        rec = self.record_for("f-date")[-1]
+        self.assertEqual(rec["retry_at"], int(when.timestamp()))
+        self.assertGreater(rec["retry_at"], rec["received_at"] + 30)
 
     def test_reset(self):
         conn = self.fake.conn()

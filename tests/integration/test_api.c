@@ -172,14 +172,24 @@ Test(fault, retry_after_as_an_http_date_is_honoured)
 	struct ha_run t;
 	struct seen s;
 
-	/* the fake sends a date 2 s ahead (whole seconds): 1 or 2 s */
+	/* the fake names a whole second 1 to 2 s ahead; the client waits to
+	 * the start of that second, to the millisecond */
 	run_fault(&t, &s,
 		  "[{\"request\": 1, \"kind\": \"status\", "
 		  "\"status\": 529, \"retry_after\": 1, \"retry_after_date\": "
 		  "true}]",
 		  KEYOPTS(&t, NULL));
 	expect_completed(&t, &s);
-	expect_one_retry(&s, 529, "overloaded_error", 1000, 2000);
+	expect_one_retry(&s, 529, "overloaded_error", 0, 2000);
+	/* the retry reached the fake at or after the date it named (its
+	 * clock: received_at in ms, retry_at in whole seconds) */
+	cr_assert_gt(ha_int(s.posts, "0.retry_at"), 0, "no date recorded");
+	cr_assert_geq(json_real_value(ha_get(s.posts, "1.received_at")),
+		      (double)ha_int(s.posts, "0.retry_at"),
+		      "the retry came %.3f s before the date",
+		      (double)ha_int(s.posts, "0.retry_at") -
+			      json_real_value(
+				      ha_get(s.posts, "1.received_at")));
 	done(&t, &s);
 }
 

@@ -17,6 +17,8 @@
 
 /* 2026-11-24T04:00:00Z */
 #define NOW ((time_t)1795492800)
+/* a quarter of a second into NOW: a date is waited for to the millisecond */
+#define NOW_MS ((int64_t)NOW * 1000 + 250)
 
 static struct retry_hints
 parse(const char *line)
@@ -24,7 +26,7 @@ parse(const char *line)
 	struct retry_hints h;
 
 	retry_hints_init(&h);
-	retry_parse_header(&h, line, strlen(line), NOW);
+	retry_parse_header(&h, line, strlen(line), NOW_MS);
 	return h;
 }
 
@@ -62,10 +64,10 @@ Test(retry, retry_after_seconds)
 
 Test(retry, retry_after_http_date)
 {
-	/* NOW is Tue, 24 Nov 2026 04:00:00 GMT */
+	/* NOW is Tue, 24 Nov 2026 04:00:00 GMT; NOW_MS 250 ms after it */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 04:00:30 GMT\r\n")
 			     .retry_after_ms,
-		     30000);
+		     29750);
 	/* a date in the past means: now */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 03:59:00 GMT\r\n")
 			     .retry_after_ms,
@@ -78,12 +80,12 @@ Test(retry, ms_wins_over_seconds_in_either_order)
 	const char *a = "retry-after-ms: 200\r\n", *b = "retry-after: 9\r\n";
 
 	retry_hints_init(&h);
-	retry_parse_header(&h, a, strlen(a), NOW);
-	retry_parse_header(&h, b, strlen(b), NOW);
+	retry_parse_header(&h, a, strlen(a), NOW_MS);
+	retry_parse_header(&h, b, strlen(b), NOW_MS);
 	cr_assert_eq(h.retry_after_ms, 200);
 	retry_hints_init(&h);
-	retry_parse_header(&h, b, strlen(b), NOW);
-	retry_parse_header(&h, a, strlen(a), NOW);
+	retry_parse_header(&h, b, strlen(b), NOW_MS);
+	retry_parse_header(&h, a, strlen(a), NOW_MS);
 	cr_assert_eq(h.retry_after_ms, 200);
 }
 
@@ -128,7 +130,7 @@ Test(retry, ratelimit_lowest_remaining_and_latest_reset)
 
 	retry_hints_init(&h);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++)
-		retry_parse_header(&h, lines[i], strlen(lines[i]), NOW);
+		retry_parse_header(&h, lines[i], strlen(lines[i]), NOW_MS);
 	cr_assert_eq(h.rl_remaining, 7);
 	/* no bucket is empty: no reset to wait for */
 	cr_assert_eq(h.rl_reset, 0);
@@ -142,7 +144,7 @@ static void
 feed(struct retry_hints *h, const char *const *lines, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		retry_parse_header(h, lines[i], strlen(lines[i]), NOW);
+		retry_parse_header(h, lines[i], strlen(lines[i]), NOW_MS);
 }
 
 /* An empty bucket's own reset is the wait, not another bucket's later
@@ -185,7 +187,7 @@ Test(retry, ratelimit_buckets_are_bounded)
 		snprintf(line, sizeof(line),
 			 "anthropic-ratelimit-b%d-remaining: %d\r\n", i,
 			 100 - i);
-		retry_parse_header(&h, line, strlen(line), NOW);
+		retry_parse_header(&h, line, strlen(line), NOW_MS);
 	}
 	cr_assert_eq(h.n_rl, RETRY_RL_BUCKETS);
 	cr_assert_eq(h.rl_remaining, 100 - (RETRY_RL_BUCKETS - 1));
@@ -193,7 +195,7 @@ Test(retry, ratelimit_buckets_are_bounded)
 	retry_hints_init(&h);
 	snprintf(line, sizeof(line),
 		 "anthropic-ratelimit-%060d-remaining: 0\r\n", 0);
-	retry_parse_header(&h, line, strlen(line), NOW);
+	retry_parse_header(&h, line, strlen(line), NOW_MS);
 	cr_assert_eq(h.n_rl, 0);
 	cr_assert_eq(h.rl_remaining, -1);
 }
