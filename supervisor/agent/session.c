@@ -676,8 +676,7 @@ on_api_done(void *ctx, struct api_reply *r)
 			 r->error_type, r->error_message);
 		/* the conversation outgrew the context window: the agent's
 		 * doing, as the stop_reason model_context_window_exceeded */
-		if (r->outcome == API_E_REQUEST && r->http_status == 400 &&
-		    strstr(r->error_message, "prompt is too long"))
+		if (r->outcome == API_E_CONTEXT_WINDOW)
 			finish(s, SESSION_FAILED, SESSION_STOP_CONTEXT_WINDOW,
 			       NULL, why);
 		else

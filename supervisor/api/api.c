@@ -36,6 +36,7 @@ api_outcome_name(enum api_outcome o)
 		"recording_failed",
 		"bad_response",
 		"tls_error",
+		"model_context_window_exceeded",
 	};
 
 	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "unknown";

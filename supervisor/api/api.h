@@ -67,6 +67,8 @@ enum api_outcome {
 	API_E_RECORDING,    /* --record: the exchange could not be kept */
 	API_E_BAD_RESPONSE, /* two attempts in a row: the same bad answer */
 	API_E_TLS,          /* TLS: certificate not trusted, or no handshake */
+	API_E_CONTEXT_WINDOW, /* 400 "prompt is too long": the conversation
+			       * outgrew the model's context window */
 };
 
 struct api_reply {

@@ -256,7 +256,7 @@ api_judge_add_to_message(struct api_call *c, const char *text)
  * names the option (docs/api-client.md: 400/413 and an unknown model).
  */
 static void
-add_hint(struct api_call *c, long status)
+add_hint(struct api_call *c, long status, enum api_outcome o)
 {
 	const char *m = c->reply.error_message;
 
@@ -265,7 +265,7 @@ add_hint(struct api_call *c, long status)
 	if (status == 404 && strstr(m, "model"))
 		api_judge_add_to_message(
 			c, " (choose another model with --model)");
-	else if (status == 400 && strstr(m, "prompt is too long"))
+	else if (o == API_E_CONTEXT_WINDOW)
 		api_judge_add_to_message(c, " (the conversation outgrew the "
 					    "model's context window: lower "
 					    "--max-turns)");
@@ -306,13 +306,16 @@ judge_status(struct api_call *c, long status, enum api_outcome *o)
 		return API_V_FATAL;
 	}
 	*o = fatal_outcome(status);
+	if (status == 400 &&
+	    strstr(c->reply.error_message, "prompt is too long"))
+		*o = API_E_CONTEXT_WINDOW;
 	if (!retry && retry_status_retryable(status)) {
 		/* x-should-retry: false on a status worth retrying */
 		api_judge_add_to_message(c, " (the API said not to retry: "
 					    "x-should-retry: false)");
 		*o = status >= 500 ? API_E_SERVER : API_E_REQUEST;
 	}
-	add_hint(c, status);
+	add_hint(c, status, *o);
 	return retry ? API_V_RETRY : API_V_FATAL;
 }
 

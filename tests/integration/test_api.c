@@ -646,6 +646,7 @@ Test(fault, prompt_too_long_fails_the_phase)
 	struct ha_run t;
 	struct seen s;
 	const char *err;
+	json_t *done_ev;
 
 	run_fault(&t, &s,
 		  "[{\"request\": 2, \"kind\": \"status\", \"status\": 400, "
@@ -657,6 +658,13 @@ Test(fault, prompt_too_long_fails_the_phase)
 	cr_assert_eq(json_array_size(s.posts), 2);
 	err = ha_str(s.res, "errors.0");
 	cr_assert_not_null(strstr(err, "--max-turns"), "%s", err);
+	/* the API client's own outcome, in the event that ends the call */
+	done_ev = ha_events_named(s.events, "api_call_completed");
+	cr_assert_str_eq(ha_str(json_array_get(done_ev,
+					       json_array_size(done_ev) - 1),
+				"outcome"),
+			 "model_context_window_exceeded");
+	json_decref(done_ev);
 	done(&t, &s);
 }
 
