@@ -371,3 +371,14 @@ h_jsonl(const char *path)
 	free(c);
 	return arr;
 }
+
+long long
+h_ts_ms(const json_t *event)
+{
+	const char *s = json_string_value(json_object_get(event, "ts"));
+	struct tm tm = { 0 };
+	const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	cr_assert(rest && rest[0] == '.', "bad ts %s", s ? s : "(none)");
+	return (long long)timegm(&tm) * 1000 + strtol(rest + 1, NULL, 10);
+}

@@ -101,4 +101,8 @@ bool h_single_file(const char *dir, const char *sub, char *buf, size_t cap);
 /* Parse a JSON-lines file into an array. */
 json_t *h_jsonl(const char *path);
 
+/* An event's "ts" (UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ") in milliseconds since
+ * the epoch; fails the test on another form. */
+long long h_ts_ms(const json_t *event);
+
 #endif

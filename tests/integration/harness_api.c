@@ -331,6 +331,12 @@ ha_int(const json_t *v, const char *path)
 	return (long long)json_integer_value(ha_get(v, path));
 }
 
+double
+ha_num(const json_t *v, const char *path)
+{
+	return json_number_value(ha_get(v, path));
+}
+
 json_t *
 ha_events_named(const json_t *events, const char *name)
 {
@@ -356,22 +362,10 @@ ha_posts(const json_t *records)
 	return out;
 }
 
-/* "2026-11-24T04:33:58.467Z" as milliseconds since the epoch. */
-static long long
-ts_ms(const json_t *e)
-{
-	const char *s = ha_str(e, "ts");
-	struct tm tm = { 0 };
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-
-	cr_assert(rest && rest[0] == '.', "bad ts %s", s);
-	return (long long)timegm(&tm) * 1000 + strtol(rest + 1, NULL, 10);
-}
-
 long long
 ha_ts_diff_ms(const json_t *a, const json_t *b)
 {
-	return ts_ms(b) - ts_ms(a);
+	return h_ts_ms(b) - h_ts_ms(a);
 }
 
 void

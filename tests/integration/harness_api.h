@@ -108,9 +108,11 @@ json_t *ha_records(const struct ha_run *t);
  */
 json_t *ha_get(const json_t *v, const char *path);
 
-/* ha_get as a string ("" when absent or not a string) or integer. */
+/* ha_get as a string ("" when absent or not a string), integer or number
+ * (integer or real; 0 when absent). */
 const char *ha_str(const json_t *v, const char *path);
 long long ha_int(const json_t *v, const char *path);
+double ha_num(const json_t *v, const char *path);
 
 /* The events named name, in order (a new array). */
 json_t *ha_events_named(const json_t *events, const char *name);

@@ -410,7 +410,7 @@ Test(fault, stalled_stream_ends_at_the_idle_timeout_and_is_retried)
 		  "the stalled attempt ended after %lld ms",
 		  ha_int(r, "latency_ms"));
 	cr_assert_eq(attempts_of_turn(&s, 0), 2);
-	cr_assert_lt(t.seconds, 20.0);
+	cr_assert_lt(t.seconds, 40.0, "not ended before the 60 s stall");
 	done(&t, &s);
 }
 
@@ -809,7 +809,10 @@ Test(fault, rate_limit_slows_every_run_of_the_process)
 		if (strcmp(ha_str(e, "event"), "api_call_started") != 0 ||
 		    d <= 0)
 			continue;
-		cr_assert_geq(d, 1995,
+		/* the back-off is set a moment before the retried event
+		 * takes its time: a margin for a preempted supervisor; the
+		 * gap without the back-off would be the 500 ms slow reply */
+		cr_assert_geq(d, 1950,
 			      "a call started %lld ms into the "
 			      "back-off",
 			      d);
@@ -1025,8 +1028,13 @@ Test(limit, timeout_stops_a_slow_run)
 		     KEYOPTS(&t, "--timeout", "2", NULL));
 	expect_exit(&t, 5);
 	expect_status(&s, "timeout", NULL);
-	cr_assert_lt(t.seconds, 7.0, "took %.1f s", t.seconds);
-	cr_assert_geq(t.seconds, 1.9, "took %.1f s", t.seconds);
+	/* cut at the limit, far before the answer's 30 s (the run's own
+	 * clock starts after the key check; loaded machines are slow) */
+	cr_assert_geq(ha_num(s.res, "duration_seconds"), 1.9, "run took %.1f s",
+		      ha_num(s.res, "duration_seconds"));
+	cr_assert_lt(ha_num(s.res, "duration_seconds"), 15.0, "run took %.1f s",
+		     ha_num(s.res, "duration_seconds"));
+	cr_assert_lt(t.seconds, 25.0, "took %.1f s", t.seconds);
 	done(&t, &s);
 }
 

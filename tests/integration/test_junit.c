@@ -694,8 +694,9 @@ Test(junit, a_file_that_cannot_be_written_at_the_end_is_exit_4)
 	const char *args[] = { cfg, "--junit", junit, NULL };
 
 	pid = hb_spawn(&t, args);
-	/* the fake records the request when it takes it, 2 s before the
-	 * answer: the run is in flight */
+	/* the fake records a request when its answer begins: the first
+	 * record is the key check's GET, and the message call's answer is
+	 * 2 s away: the run is in flight */
 	for (int i = 0; i < 600 && n == 0; i++) {
 		free(rec);
 		rec = h_slurp(t.fake.record, &n);

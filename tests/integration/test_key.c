@@ -21,6 +21,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,18 +317,38 @@ Test(key_error, permission_403_mid_run_exits_3)
 
 /* --- no leak, with the run in progress --------------------------------- */
 
-/* Wait (at most 15 s) until a process below gao-dev runs the agent's
- * Bash command; the tree then holds the worker and the command. */
+/* Whether pid runs the agent's `sleep 600` (argv[0] "sleep", argv[1]
+ * "600"): the process the test ends once it has looked. */
+static bool
+is_probe_sleep(pid_t pid)
+{
+	char path[64], argv[16] = { 0 };
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, argv, sizeof(argv));
+	close(fd);
+	return n == 10 && memcmp(argv,
+				 "sleep\0"
+				 "600",
+				 10) == 0;
+}
+
+/* Wait (at most 60 s: a loaded machine) until the agent's Bash command
+ * sleeps; the tree then holds the worker, the command's shell and its
+ * sleep, all alive until end_sleep(): nothing vanishes mid-scan. */
 static size_t
 wait_for_command(struct ha_run *t, pid_t *tree, size_t cap)
 {
-	for (int i = 0; i < 300; i++) {
+	for (int i = 0; i < 1200; i++) {
 		size_t n = ha_descendants(t->pid, tree, cap);
-		bool readable;
 
 		for (size_t k = 0; k < n; k++)
-			if (ha_proc_contains(tree[k], "cmdline", "KEY-PROBE",
-					     &readable))
+			if (is_probe_sleep(tree[k]))
 				return n;
 		struct timespec ts = { 0, 50000000 };
 
@@ -337,6 +358,19 @@ wait_for_command(struct ha_run *t, pid_t *tree, size_t cap)
 		       "%s/.stderr",
 		       t->dir);
 	return 0;
+}
+
+/* End the agent's sleep: the command then says KEY-PROBE-END and the run
+ * goes on to its end. */
+static void
+end_sleep(const pid_t *tree, size_t n)
+{
+	size_t ended = 0;
+
+	for (size_t k = 0; k < n; k++)
+		if (is_probe_sleep(tree[k]) && kill(tree[k], SIGTERM) == 0)
+			ended++;
+	cr_assert_eq(ended, 1, "the agent's sleep was not ended");
 }
 
 /* The first string of /proc/<pid>/environ (a positive control for the
@@ -459,6 +493,7 @@ leak_run(const char *key, bool via_env)
 					   &readable),
 			  "cmdline control");
 	check_tree(tree, n, key);
+	end_sleep(tree, n);
 	ha_wait(&t, 60);
 	cr_assert_eq(t.out.code, 0, "exit %d; stderr:\n%s", t.out.code,
 		     t.out.err);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "harness_api.h"
@@ -403,6 +404,9 @@ Test(lifecycle, retired_model_refused_from_every_source, .timeout = 60)
 	ha_finish(&t);
 }
 
+/* 2027-01-22T00:00:00Z: the day claude-opus-4-5 retires (UTC dates) */
+#define RETIRED_OPUS_4_5 ((time_t)1800576000)
+
 Test(lifecycle, retirement_follows_the_date, .timeout = 60)
 {
 	struct ha_run t;
@@ -430,7 +434,15 @@ Test(lifecycle, retirement_follows_the_date, .timeout = 60)
 			"2027-02-30", NULL),
 		NULL, (const char *const[]){ "--test-today 2027-02-30", NULL });
 #endif
-	/* today (December 2026): deprecated, runs, says so everywhere */
+	/* today, by the real clock: before the retirement date deprecated,
+	 * runs, says so everywhere; from it on refused like the dates above */
+	if (time(NULL) >= RETIRED_OPUS_4_5) {
+		refused(&t, KEYOPTS(&t, "--model", "claude-opus-4-5", NULL),
+			NULL,
+			(const char *const[]){ "retired on 2027-01-22", NULL });
+		ha_finish(&t);
+		return;
+	}
 	rerun(&t, KEYOPTS(&t, "--model", "claude-opus-4-5", NULL), NULL);
 	expect_exit(&t, 0);
 	cr_assert(strstr(t.out.err, want), "stderr:\n%s", t.out.err);

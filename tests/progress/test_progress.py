@@ -63,7 +63,10 @@ SCENARIO = {
              "content": [{"type": "tool_use", "name": "Write",
                           "input": {"file_path": "huge.txt",
                                     "content": HUGE}}]},
-            {"delay_ms": 900,
+            # the area stays up while the test resizes the pane and
+            # looks (a loaded machine is slow): the test waits for the
+            # end anyway
+            {"delay_ms": 5000,
              "content": [{"type": "text", "text": "done"}]}]},
         {"name": "colour", "match": "SCENARIO-COLOUR", "turns": [
             {"delay_ms": 700,
@@ -228,6 +231,21 @@ class ProgressTest(unittest.TestCase):
             self.assertLess(len(l), width, "a line wider than the pane "
                             "(%d columns):\n%s" % (width, l))
 
+    def wait_redrawn(self, p, width, pattern, timeout=4.0):
+        """The screen once the area is redrawn narrower than width with
+        pattern in it (polled: a redraw follows the resize at once, a
+        loaded machine may take a moment); the last screen else."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = p.screen(join=True)
+            lines = area_lines(s)
+            if (lines and all(len(l) < width for l in lines)
+                    and re.search(pattern, s)):
+                return s
+            if time.monotonic() > deadline:
+                return s
+            time.sleep(0.05)
+
     def test_area_hostile_resize_end(self):
         cfg = self.env.write_config(config("SCENARIO-VIEW", HOSTILE_PHASE))
         p = Pane(self.env, self.env.argv(cfg))
@@ -260,8 +278,7 @@ class ProgressTest(unittest.TestCase):
         # grows taller, so the whole summary, wrapped at 60 columns with
         # its warnings, stays on the screen read below)
         p.resize(60, 80)
-        time.sleep(0.5)
-        s = p.screen(join=True)
+        s = self.wait_redrawn(p, 60, r"last tool: Write \{.*ZZZZ")
         self.assert_fits(s, 60)
         self.assertRegex(s, r"last tool: Write \{.*ZZZZ")
         # (the screen was cleared on the resize: the old area went to
