@@ -106,11 +106,14 @@ write_scenario(const char *path, const char *tok)
 	snprintf(cmd, sizeof(cmd), "echo job-out; exec -a %s-j sleep 1000",
 		 tok);
 	turn(f, "left=0", cmd, true);
-	snprintf(
-		cmd, sizeof(cmd),
-		"sleep 0.3; echo bg=$(grep -ls '%.3s[%c]%s-j' "
-		"/proc/[0-9]*/cmdline | wc -l); cat \\\"$TMPDIR\\\"/bash-bg-1.log",
-		tok, tok[3], tok + 4);
+	/* the job runs on its own time: wait (up to 10 s, a loaded host) for
+	 * its output and its sleep; a job the calls killed never shows */
+	snprintf(cmd, sizeof(cmd),
+		 "while [ $SECONDS -lt 10 ]; do n=$(grep -ls '%.3s[%c]%s-j' "
+		 "/proc/[0-9]*/cmdline | wc -l); [ $n -ge 1 ] && grep -qs "
+		 "job-out \\\"$TMPDIR\\\"/bash-bg-1.log && break; sleep 0.05; "
+		 "done; echo bg=$n; cat \\\"$TMPDIR\\\"/bash-bg-1.log",
+		 tok, tok[3], tok + 4);
 	turn(f, "Started in the background", cmd, false);
 	fputs("{\"expect\": {\"tool_result_contains\": [\"bg=1\", "
 	      "\"job-out\"]}, \"content\": [{\"type\": \"text\", \"text\": "
