@@ -426,7 +426,9 @@ sc_deny_sockets(scmp_filter_ctx ctx, const struct msg_policy *p)
 			rc = sc_rule1(ctx, SCMP_ACT_ERRNO(e), sock,
 				      sc_arg(0, SCMP_CMP_EQ, (uint64_t)af, 0));
 	}
-	/* TCP and UDP (DNS) only: no raw or packet sockets. */
+	/* With the network: no raw or packet sockets (stream and datagram
+	 * ones, TCP and UDP for DNS, are what it is for; other types stay
+	 * allowed, docs/policy.md says so). */
 	for (af = AF_INET; rc == 0 && p->net_tcp && af <= AF_INET6;
 	     af += AF_INET6 - AF_INET) {
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), sock, 2,
